@@ -1,0 +1,20 @@
+FROM python:3.13-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DESK_VAR_DIR=/data
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY disputes ./disputes
+COPY evidence ./evidence
+COPY messaging ./messaging
+RUN pip install --no-cache-dir .
+
+COPY . .
+# collectstatic needs settings but no secrets of its own.
+RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input
+
+RUN useradd --system --home /app desk && mkdir -p /data && chown desk /data
+USER desk
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

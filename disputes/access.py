@@ -1,0 +1,36 @@
+"""Who may see what. Every view reaches objects through these helpers, so another team's
+store, order or claim is simply not found (404)."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Membership, Role, Store
+
+
+def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
+    """The stores this user may see: all of them for a superuser, else their memberships."""
+    if not user.is_authenticated:
+        return Store.objects.none()
+    if user.is_superuser:
+        return Store.objects.all()
+    return Store.objects.filter(memberships__user=user)
+
+
+def managed_stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
+    """The stores in which this user decides as a manager."""
+    if not user.is_authenticated:
+        return Store.objects.none()
+    if user.is_superuser:
+        return Store.objects.all()
+    return Store.objects.filter(memberships__user=user, memberships__role=Role.MANAGER)
+
+
+def is_manager(user: AbstractBaseUser, store: Store) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, store=store, role=Role.MANAGER).exists()
+
+
+def get_store_for_user(user: AbstractBaseUser, pk: int) -> Store:
+    return get_object_or_404(stores_for(user), pk=pk)

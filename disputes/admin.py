@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import Membership, Profile, Store, WorkerHeartbeat
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform", "marketplace", "time_zone", "currency", "is_active"]
+    list_filter = ["platform", "is_active"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "store", "role"]
+    list_filter = ["role", "store"]
+    search_fields = ["user__username", "store__name"]
+    autocomplete_fields = ["user", "store"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "time_zone"]
+    search_fields = ["user__username"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["source", "last_seen"]
+    readonly_fields = ["source", "last_seen"]

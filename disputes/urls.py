@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "disputes"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("stores/<int:store_id>/", views.store_detail, name="store"),
+]

@@ -1,0 +1,73 @@
+"""The shared cast of every test: two stores, an agent and a manager of store A, an agent of
+store B (the outsider), and a superuser."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from disputes.models import Membership, Platform, Role, Store
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    store_a: Store
+    store_b: Store
+    agent_a: object
+    manager_a: object
+    agent_b: object
+    superuser: object
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def world(db) -> World:
+    store_a = Store.objects.create(
+        name="Alpha Amazon US", platform=Platform.AMAZON, marketplace="US",
+        time_zone="America/Los_Angeles", currency="USD",
+    )
+    store_b = Store.objects.create(
+        name="Bravo Ozon RU", platform=Platform.OZON, marketplace="RU",
+        time_zone="Europe/Moscow", currency="RUB",
+    )
+    agent_a = make_user("agent_a")
+    manager_a = make_user("manager_a")
+    agent_b = make_user("agent_b")
+    superuser = get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    Membership.objects.create(user=agent_a, store=store_a, role=Role.AGENT)
+    Membership.objects.create(user=manager_a, store=store_a, role=Role.MANAGER)
+    Membership.objects.create(user=agent_b, store=store_b, role=Role.AGENT)
+    return World(store_a, store_b, agent_a, manager_a, agent_b, superuser)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def agent_client(world) -> Client:
+    return client_for(world.agent_a)
+
+
+@pytest.fixture
+def manager_client(world) -> Client:
+    return client_for(world.manager_a)
+
+
+@pytest.fixture
+def outsider_client(world) -> Client:
+    return client_for(world.agent_b)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher is deliberately slow; tests log in many times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

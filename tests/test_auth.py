@@ -1,0 +1,109 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes.models import Profile
+
+from .conftest import PASSWORD
+
+
+def login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_login_with_the_right_password_lands_on_the_queue(client, world):
+    response = login(client, "agent_a", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("disputes:queue")
+    assert "Alpha Amazon US" in client.get(reverse("disputes:queue")).content.decode()
+
+
+def test_login_with_a_wrong_password_shows_an_error_in_place(client, world):
+    response = login(client, "agent_a", "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_login_is_locked_after_repeated_failures(client, world, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "agent_a", "wrong")
+    response = login(client, "agent_a", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_another_account_do_not_lock_this_one(client, world, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "agent_b", "wrong")
+    assert login(client, "agent_a", PASSWORD).status_code == 302
+
+
+def test_logout_needs_post(agent_client):
+    assert agent_client.get(reverse("logout")).status_code == 405
+    assert agent_client.post(reverse("logout")).status_code == 302
+    assert agent_client.get(reverse("disputes:queue")).status_code == 302
+
+
+def test_language_switch_speaks_chinese_and_is_remembered(client, world):
+    login(client, "agent_a", PASSWORD)
+    client.post(reverse("preferences"), {"language": "zh-hans", "next": reverse("disputes:queue")})
+    assert Profile.objects.get(user=world.agent_a).language == "zh-hans"
+    page = client.get(reverse("disputes:queue")).content.decode()
+    assert "队列" in page
+    # A new session picks the saved language up at login.
+    client.post(reverse("logout"))
+    login(client, "agent_a", PASSWORD)
+    assert "队列" in client.get(reverse("disputes:queue")).content.decode()
+
+
+def test_times_are_shown_in_the_users_time_zone(client, world):
+    login(client, "agent_a", PASSWORD)
+    client.post(reverse("preferences"), {"time_zone": "Asia/Shanghai"})
+    page = client.get(reverse("disputes:queue")).content.decode()
+    assert "Asia/Shanghai" in page
+
+
+def test_an_unknown_time_zone_is_refused_with_a_message(client, world):
+    login(client, "agent_a", PASSWORD)
+    response = client.post(reverse("preferences"), {"time_zone": "Mars/Olympus"}, follow=True)
+    assert "Mars/Olympus is not one of the available choices" in response.content.decode()
+    assert Profile.objects.get(user=world.agent_a).time_zone == "UTC"
+
+
+def test_preferences_refuse_an_offsite_next(agent_client):
+    response = agent_client.post(reverse("preferences"), {"language": "en", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("disputes:queue")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_pages_carry_a_nonce_csp_without_unsafe_scripts(agent_client, language):
+    agent_client.post(reverse("preferences"), {"language": language})
+    response = agent_client.get(reverse("disputes:queue"))
+    policy = response["Content-Security-Policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert "'nonce-" in script_src
+    assert "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
+    assert "<script>" not in response.content.decode()
+
+
+def test_csrf_token_rides_on_the_body_for_htmx(agent_client):
+    page = agent_client.get(reverse("disputes:queue")).content.decode()
+    assert '<body hx-headers=\'{"X-CSRFToken": "' in page
+
+
+def test_htmx_is_served_by_the_desk_not_a_cdn(agent_client):
+    page = agent_client.get(reverse("disputes:queue")).content.decode()
+    assert "/static/django_htmx/htmx-2.min.js" in page
+    assert "://" not in page.split("<body")[0].replace("http://www.w3.org", "")
+
+
+def test_stale_workers_are_announced_to_admins(client, world):
+    client.force_login(world.superuser)
+    page = client.get(reverse("disputes:queue")).content.decode()
+    assert "Background workers have not reported yet" in page
+    from disputes.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
+    page = client.get(reverse("disputes:queue")).content.decode()
+    assert "Background workers" not in page

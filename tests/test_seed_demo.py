@@ -1,0 +1,29 @@
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from disputes.access import stores_for
+from disputes.models import Membership, Store
+
+
+def test_seed_demo_creates_two_stores_agents_and_a_manager(db, capsys):
+    call_command("seed_demo")
+    assert set(Store.objects.values_list("platform", flat=True)) == {"amazon", "ozon"}
+    manager = get_user_model().objects.get(username="wang.manager")
+    assert stores_for(manager).count() == 2
+    assert Membership.objects.filter(role="agent").count() >= 2
+    out = capsys.readouterr().out
+    assert "lin.agent" in out and "desk-demo-2026" in out
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo")
+    counts = (Store.objects.count(), get_user_model().objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    call_command("seed_demo", "--if-empty")
+    assert (Store.objects.count(), get_user_model().objects.count(), Membership.objects.count()) == counts
+
+
+def test_demo_agent_sees_only_their_store(db):
+    call_command("seed_demo")
+    olga = get_user_model().objects.get(username="olga.agent")
+    assert list(stores_for(olga).values_list("name", flat=True)) == ["Ozon RU"]

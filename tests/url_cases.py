@@ -1,0 +1,33 @@
+"""Every URL the desk serves, and how its access is checked.
+
+`test_url_access.py` fails when a URL pattern is missing here, so a new page cannot ship
+without its anonymous → login and outsider → 404 checks.
+
+scope:
+  "object"  the URL names something of store A: the outsider (agent of store B) gets 404.
+  "list"    a page of the user's own stores: the outsider gets 200 but nothing of store A.
+  "manager" a managers' page: the outsider (an agent elsewhere) gets 403 and nothing of store A.
+  "self"    acts on the user's own account only (preferences).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Case:
+    scope: str
+    kwargs: Callable[[object], dict] = field(default=lambda world: {})
+    methods: tuple[str, ...] = ("get",)
+
+
+CASES: dict[str, Case] = {
+    "disputes:queue": Case("list"),
+    "disputes:dashboard": Case("manager"),
+    "disputes:store": Case("object", lambda w: {"store_id": w.store_a.pk}),
+    "preferences": Case("self", methods=("post",)),
+}
+
+# Served by Django itself, with their own protection (admin: staff only; login/logout: public).
+EXEMPT_PREFIXES = ("admin:",)
+EXEMPT_NAMES = {"login", "logout"}

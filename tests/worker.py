@@ -1,0 +1,63 @@
+"""Start a real Celery worker process against the test database and the configured broker
+(the file-system broker on embedded defaults, Redis when REDIS_URL is set)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    if connection.vendor == "postgresql":
+        auth = quote(db["USER"] or "")
+        if db.get("PASSWORD"):
+            auth += ":" + quote(db["PASSWORD"])
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+    raise NotImplementedError(connection.vendor)
+
+
+@contextmanager
+def celery_worker(log_path: Path) -> Iterator[str]:
+    """Run a worker consuming a queue of its own; yields the queue's name."""
+    queue = f"desk-test-{uuid.uuid4().hex[:10]}"
+    env = {**os.environ, "DATABASE_URL": test_database_url()}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             f"--queues={queue}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
+             f"--hostname={queue}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            yield queue
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float = 60, log_path: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    detail = log_path.read_text()[-4000:] if log_path and log_path.exists() else ""
+    raise AssertionError(f"condition not met within {timeout}s\nworker log:\n{detail}")
