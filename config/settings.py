@@ -278,3 +278,8 @@ LOGGING = {
 
 # Desk rules that are not per-platform data.
 DESK_WORKER_STALE_AFTER = timedelta(minutes=env_int("DESK_WORKER_STALE_MINUTES", 5))
+# A buyer with this many claims across the store's orders is flagged as a repeat complainer.
+DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
+# Order Defect Rate: the window and the line above which an account is at risk.
+DESK_ODR_WINDOW_DAYS = 60
+DESK_ODR_LIMIT_PERCENT = 1

@@ -124,3 +124,345 @@ class WorkerHeartbeat(models.Model):
     def is_stale(self, now=None) -> bool:
         now = now or timezone.now()
         return now - self.last_seen > settings.DESK_WORKER_STALE_AFTER
+
+
+# --- Orders -------------------------------------------------------------------------------
+
+
+class Buyer(models.Model):
+    """A buyer as one store knows them (Amazon gives an anonymised relay alias)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="buyers")
+    alias = models.CharField(_("buyer alias"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "alias"], name="buyer_alias_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.alias
+
+
+class FulfilmentChannel(models.TextChoices):
+    SELLER = "seller", _("Seller-fulfilled")
+    PLATFORM = "platform", _("Platform-fulfilled")
+
+
+class Order(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    platform_order_id = models.CharField(_("order id"), max_length=64)
+    status = models.CharField(_("order status"), max_length=40, blank=True)
+    purchased_at = models.DateTimeField(_("purchased"))
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+    fulfilment_channel = models.CharField(
+        _("fulfilment"), max_length=10, choices=FulfilmentChannel.choices,
+        default=FulfilmentChannel.SELLER,
+    )
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
+    latest_delivery = models.DateTimeField(_("latest delivery date"), null=True, blank=True)
+    ship_country = models.CharField(_("ship-to country"), max_length=2, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "platform_order_id"], name="order_id_per_store"
+            ),
+        ]
+        indexes = [
+            # The store page's Order Defect Rate: orders of the last 60 days.
+            models.Index(fields=["store", "purchased_at"], name="order_store_purchased"),
+        ]
+
+    def __str__(self) -> str:
+        return self.platform_order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_key = models.CharField(
+        _("line id"), max_length=64, help_text=_("The platform's order-item id, or the SKU.")
+    )
+    sku = models.CharField(_("SKU"), max_length=100)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    item_price = models.DecimalField(_("item price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_key"], name="order_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    proof_of_delivery = models.TextField(
+        _("proof of delivery"), blank=True,
+        help_text=_("Signature, photo reference, delivery address as the carrier recorded them."),
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["shipped_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip()
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("time"))
+    status = models.CharField(_("status"), max_length=100)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class OrderImport(models.Model):
+    """One imported order report: who, when, which file (by fingerprint), what it changed."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=20)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_updated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.store}"
+
+
+# --- Deadline rules -----------------------------------------------------------------------
+
+
+class ClaimKind(models.TextChoices):
+    A_TO_Z = "a_to_z", _("A-to-Z Guarantee claim")
+    EBAY_CASE = "ebay_case", _("eBay case / return request")
+    OZON_DISPUTE = "ozon_dispute", _("Ozon dispute")
+    DHGATE_DISPUTE = "dhgate_dispute", _("DHgate dispute")
+    WALMART_DISPUTE = "walmart_dispute", _("Walmart dispute")
+    CHARGEBACK = "chargeback", _("Chargeback")
+    NEGATIVE_FEEDBACK = "negative_feedback", _("Negative feedback / 1–2 star review")
+    BUYER_COMPLAINT = "buyer_complaint", _("Buyer complaint")
+
+
+class DeadlineKind(models.TextChoices):
+    RESPOND = "respond", _("Respond")
+    APPEAL = "appeal", _("Appeal")
+
+
+class DeadlineUnit(models.TextChoices):
+    CALENDAR_HOURS = "calendar_hours", _("calendar hours")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    BUSINESS_DAYS = "business_days", _("business days")
+
+
+class DeadlineStart(models.TextChoices):
+    CLAIM_OPENED = "claim_opened", _("the claim was opened")
+    PLATFORM_REQUEST = "platform_request", _("the platform's request")
+    CLAIM_CLOSED = "claim_closed", _("the decision")
+
+
+class DeadlineRule(models.Model):
+    """A platform's deadline for one kind of claim, as data admins can edit.
+
+    Editing a rule does not move the due time of claims already open; they are recomputed only
+    when someone asks, and the claim's timeline records it."""
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    claim_kind = models.CharField(_("claim kind"), max_length=30, choices=ClaimKind.choices)
+    deadline = models.CharField(_("deadline"), max_length=20, choices=DeadlineKind.choices)
+    length = models.PositiveIntegerField(_("length"))
+    unit = models.CharField(_("unit"), max_length=20, choices=DeadlineUnit.choices)
+    starts_from = models.CharField(
+        _("counted from"), max_length=20, choices=DeadlineStart.choices,
+        default=DeadlineStart.CLAIM_OPENED,
+    )
+    warn_hours_before = models.JSONField(
+        _("warn hours before"), default=list, blank=True,
+        help_text=_("Hours before the due time at which to warn, e.g. [24, 6]."),
+    )
+    source = models.TextField(
+        _("source"), blank=True, help_text=_("Where the platform states this rule, and when it was checked.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ["platform", "claim_kind", "deadline"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "claim_kind", "deadline"], name="deadline_rule_unique"
+            ),
+            models.CheckConstraint(condition=Q(length__gt=0), name="deadline_rule_length_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · {self.get_claim_kind_display()} · {self.get_deadline_display()}: {self.length} {self.get_unit_display()}"
+
+
+# --- Claims -------------------------------------------------------------------------------
+
+
+class Reason(models.TextChoices):
+    NOT_RECEIVED = "not_received", _("Item not received")
+    DAMAGED = "damaged", _("Arrived damaged")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    MISSING_PARTS = "missing_parts", _("Missing parts or accessories")
+    PRICE = "price", _("Price or charge disagreement")
+    REFUND_NOT_PROCESSED = "refund_not_processed", _("Return or refund not processed")
+    OTHER = "other", _("Other")
+
+
+class ClaimStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESPONDED = "responded", _("Responded, under review")
+    APPEALING = "appealing", _("Appealing")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [ClaimStatus.NEW, ClaimStatus.IN_PROGRESS, ClaimStatus.RESPONDED, ClaimStatus.APPEALING]
+
+
+class Outcome(models.TextChoices):
+    GRANTED_SELLER_FUNDED = "granted_seller", _("Granted — seller-funded")
+    GRANTED_PLATFORM_FUNDED = "granted_platform", _("Granted — platform-funded")
+    REFUNDED_BY_SELLER = "refunded", _("Refunded by seller")
+    DENIED = "denied", _("Denied / closed in the seller's favour")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
+    CANCELLED = "cancelled", _("Order cancelled")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Claim(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="claims")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=30, choices=ClaimKind.choices)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    platform_claim_id = models.CharField(_("platform claim id"), max_length=64, blank=True)
+    amount = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.NEW
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    counts_toward_odr = models.BooleanField(_("counts toward ODR"), default=True)
+    opened_at = models.DateTimeField(_("opened"))
+    platform_requested_at = models.DateTimeField(
+        _("platform asked for information"), null=True, blank=True
+    )
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    respond_rule = models.ForeignKey(
+        DeadlineRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    respond_explained = models.CharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    appeal_by = models.DateTimeField(_("appeal by"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_claims", verbose_name=_("assignee"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        indexes = [
+            # The queue: open claims of a store, due soonest first (keyset paging on respond_by, id).
+            models.Index(
+                fields=["store", "respond_by", "id"], name="claim_open_due",
+                condition=~Q(status="closed"),
+            ),
+            # The store page's ODR: defects among the store's claims.
+            models.Index(fields=["store", "order"], name="claim_store_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False) | ~Q(status="closed"),
+                name="claim_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.order.platform_order_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ClaimStatus.CLOSED
+
+
+class ClaimEvent(models.Model):
+    """The claim's timeline, and its audit trail: who did what, when, before → after."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    before = models.CharField(max_length=300, blank=True)
+    after = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["claim", "at"], name="claim_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
