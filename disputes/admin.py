@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Profile, Store, WorkerHeartbeat
+from .models import DeadlineRule, Membership, Profile, Store, WorkerHeartbeat
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,3 +35,10 @@ class ProfileAdmin(admin.ModelAdmin):
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "last_seen"]
     readonly_fields = ["source", "last_seen"]
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ["platform", "claim_kind", "deadline", "length", "unit", "starts_from", "warn_hours_before", "is_active", "updated_at"]
+    list_filter = ["platform", "claim_kind", "deadline", "is_active"]
+    list_editable = ["length", "unit", "is_active"]

@@ -26,6 +26,7 @@ CASES: dict[str, Case] = {
     "disputes:dashboard": Case("manager"),
     "disputes:store": Case("object", lambda w: {"store_id": w.store_a.pk}),
     "preferences": Case("self", methods=("post",)),
+    "disputes:import_orders": Case("list", methods=("get", "post")),
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout: public).
