@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Role, Store
+from .models import Claim, Membership, Order, Role, Store
 
 
 def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
@@ -34,3 +34,19 @@ def is_manager(user: AbstractBaseUser, store: Store) -> bool:
 
 def get_store_for_user(user: AbstractBaseUser, pk: int) -> Store:
     return get_object_or_404(stores_for(user), pk=pk)
+
+
+def get_claim_for_user(user: AbstractBaseUser, claim_id: int) -> Claim:
+    return get_object_or_404(
+        Claim.objects.filter(store__in=stores_for(user)).select_related(
+            "store", "order", "order__buyer", "assignee", "respond_rule", "created_by"
+        ),
+        pk=claim_id,
+    )
+
+
+def get_order_for_user(user: AbstractBaseUser, order_id: int) -> Order:
+    return get_object_or_404(
+        Order.objects.filter(store__in=stores_for(user)).select_related("store", "buyer"),
+        pk=order_id,
+    )

@@ -1,9 +1,157 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from .models import Profile
+from .access import stores_for
+from .models import Claim, ClaimKind, ClaimStatus, Outcome, Priority, Profile, Reason
+from .selectors import QueueFilters
 
 
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ["language", "time_zone"]
+
+
+def team_members(user) -> QuerySet:
+    """The people this user may assign work to: members of the user's stores."""
+    return (
+        get_user_model().objects.filter(memberships__store__in=stores_for(user), is_active=True)
+        .distinct().order_by("username")
+    )
+
+
+class AssigneeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_username()
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class QueueFilterForm(forms.Form):
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ClaimKind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("open", _("Open")), *ClaimStatus.choices, ("any", _("Any status"))],
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assignee"), required=False,
+        choices=[("anyone", _("Anyone")), ("me", _("Me")), ("unassigned", _("Unassigned"))],
+    )
+    due = forms.ChoiceField(
+        label=_("Due"), required=False,
+        choices=[("any", _("Any time")), ("overdue", _("Overdue")), ("today", _("Due today")),
+                 ("24h", _("Next 24 hours")), ("7d", _("Next 7 days"))],
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All my stores"))] + [
+            (store.pk, store.name) for store in stores_for(user).order_by("name")
+        ]
+
+    def filters(self) -> QueueFilters:
+        """The filters to apply; a value that is not valid falls back to its default."""
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return QueueFilters(**data)
+
+
+class BulkAssignForm(forms.Form):
+    claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none(), error_messages={
+        "required": _("Tick at least one claim."),
+    })
+    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
+                             empty_label=_("Nobody (unassign)"), label=_("Assign to"))
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = Claim.objects.filter(store__in=stores_for(user))
+        self.fields["assignee"].queryset = team_members(user)
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the user saw, so a concurrent edit is refused, not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ClaimMoveForm(VersionedForm):
+    to_status = forms.ChoiceField(choices=ClaimStatus.choices)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClaimCloseForm(VersionedForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
+    note = forms.CharField(label=_("What decided it"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClaimAppealForm(VersionedForm):
+    note = forms.CharField(label=_("Why appeal"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClaimAssignForm(VersionedForm):
+    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
+                             empty_label=_("Nobody"), label=_("Assignee"))
+
+    def __init__(self, *args, claim: Claim, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(memberships__store=claim.store_id, is_active=True)
+            .order_by("username")
+        )
+
+
+class ClaimPriorityForm(VersionedForm):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+
+
+class PlatformRequestForm(VersionedForm):
+    requested_at = forms.DateTimeField(label=_("The platform asked at"), widget=DateTimeLocalInput())
+
+
+class RecomputeForm(VersionedForm):
+    pass
+
+
+class ClaimOpenForm(forms.ModelForm):
+    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
+                             empty_label=_("Nobody yet"), label=_("Assignee"))
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "reason", "opened_at", "platform_requested_at", "amount",
+                  "platform_claim_id", "assignee", "priority"]
+        widgets = {"opened_at": DateTimeLocalInput(), "platform_requested_at": DateTimeLocalInput()}
+
+    def __init__(self, *args, order, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(memberships__store=order.store_id, is_active=True)
+            .order_by("username")
+        )
+        self.fields["reason"].choices = Reason.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        opened, requested = cleaned.get("opened_at"), cleaned.get("platform_requested_at")
+        if opened and requested and requested < opened:
+            self.add_error("platform_requested_at", _("The platform cannot ask before the claim was opened."))
+        amount = cleaned.get("amount")
+        if amount is not None and amount < 0:
+            self.add_error("amount", _("An amount cannot be negative."))
+        return cleaned
+
+
+class OrderSearchForm(forms.Form):
+    q = forms.CharField(label=_("Order id"), required=False, max_length=64)

@@ -1,25 +1,300 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from .access import get_store_for_user, managed_stores_for, stores_for
-from .forms import PreferencesForm
-from .models import Profile
+from . import deadlines, selectors, services
+from .access import (
+    get_claim_for_user,
+    get_order_for_user,
+    get_store_for_user,
+    managed_stores_for,
+    stores_for,
+)
+from .forms import (
+    BulkAssignForm,
+    ClaimAppealForm,
+    ClaimAssignForm,
+    ClaimCloseForm,
+    ClaimMoveForm,
+    ClaimOpenForm,
+    ClaimPriorityForm,
+    OrderSearchForm,
+    PlatformRequestForm,
+    PreferencesForm,
+    QueueFilterForm,
+    RecomputeForm,
+)
+from .models import Claim, ClaimStatus, Order, Profile
 from .preferences import activate_preferences, remember_preferences
+from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return fallback
+
+
+# --- Queue --------------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    stores = stores_for(request.user).order_by("name")
-    return render(request, "disputes/queue.html", {"stores": stores})
+    form = QueueFilterForm(request.GET, user=request.user)
+    page = selectors.queue_page(request.user, form.filters(), request.GET.get("cursor", ""))
+    now = timezone.now()
+    rows = [(claim, selectors.due_state(claim, now)) for claim in page.claims]
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form, "page": page, "rows": rows, "filter_query": query.urlencode(),
+        "assign_form": BulkAssignForm(user=request.user),
+    }
+    template = "disputes/queue.html#results" if request.htmx else "disputes/queue.html"
+    return render(request, template, context)
 
 
 @login_required
+@require_POST
+def claims_assign(request: HttpRequest) -> HttpResponse:
+    form = BulkAssignForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            changed = services.claim_assign(
+                claims=form.cleaned_data["claims"], assignee=form.cleaned_data["assignee"],
+                by=request.user,
+            )
+            messages.success(request, _("%(count)d claim(s) reassigned.") % {"count": changed})
+        except ClaimError as error:
+            messages.error(request, str(error))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, errors.as_text())
+    return redirect(_safe_next(request, reverse("disputes:queue")))
+
+
+# --- Claim page ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_claim_for_user(request.user, claim_id)
+    return render(request, "disputes/claim.html", _claim_context(request, claim))
+
+
+def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
+    order = claim.order
+    initial = {"version": claim.version}
+    current = deadlines.for_claim(claim) if claim.is_open else None
+    return {
+        "claim": claim,
+        "order": order,
+        "lines": order.lines.all(),
+        "shipments": order.shipments.prefetch_related("events"),
+        "events": claim.events.select_related("actor"),
+        "history": selectors.buyer_history(order),
+        "due": selectors.due_state(claim),
+        "hints": services.eligibility_hints(claim),
+        "rule_changed": bool(claim.is_open and current and current.due != claim.respond_by),
+        "current_deadline": current,
+        "moves": [ClaimStatus(s) for s in sorted(ALLOWED_MOVES[claim.status])],
+        "close_form": forms.get("close_form") or ClaimCloseForm(initial=initial),
+        "assign_form": forms.get("assign_form") or ClaimAssignForm(
+            initial={**initial, "assignee": claim.assignee_id}, claim=claim),
+        "priority_form": forms.get("priority_form") or ClaimPriorityForm(
+            initial={**initial, "priority": claim.priority}),
+        "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
+        "appeal_form": ClaimAppealForm(initial=initial),
+    }
+
+
+def _claim_action(
+    request: HttpRequest, claim_id: int, form_class, form_name: str,
+    act: Callable[[Claim, dict], object], success: str, **form_kwargs,
+) -> HttpResponse:
+    """Validate the form, run the service, and come back to the claim page: errors in place
+    (status 400), a conflict as a clear message (status 409)."""
+    claim = get_claim_for_user(request.user, claim_id)
+    kwargs = {"claim": claim} if form_kwargs.get("needs_claim") else {}
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        try:
+            act(claim, form.cleaned_data)
+        except ClaimConflict as conflict:
+            messages.error(request, str(conflict))
+            response = render(request, "disputes/claim.html", _claim_context(request, get_claim_for_user(request.user, claim_id)))
+            response.status_code = 409
+            return response
+        except ClaimError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
+        return redirect("disputes:claim", claim_id=claim.pk)
+    context = _claim_context(request, claim, **{form_name: form})
+    return render(request, "disputes/claim.html", context, status=400)
+
+
+@login_required
+@require_POST
+def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, ClaimMoveForm, "move_form",
+        lambda claim, data: services.claim_move(
+            claim=claim, to_status=data["to_status"], by=request.user,
+            version=data["version"], note=data["note"]),
+        _("Status changed."),
+    )
+
+
+@login_required
+@require_POST
+def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, ClaimCloseForm, "close_form",
+        lambda claim, data: services.claim_close(
+            claim=claim, outcome=data["outcome"], by=request.user,
+            version=data["version"], note=data["note"]),
+        _("Claim closed."),
+    )
+
+
+@login_required
+@require_POST
+def claim_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, ClaimAppealForm, "appeal_form",
+        lambda claim, data: services.claim_appeal(
+            claim=claim, by=request.user, version=data["version"], note=data["note"]),
+        _("Claim reopened for the appeal."),
+    )
+
+
+@login_required
+@require_POST
+def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, ClaimAssignForm, "assign_form",
+        lambda claim, data: _assign_one(request, claim, data),
+        _("Assignee saved."), needs_claim=True,
+    )
+
+
+def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
+    # Refuse a stale form here too, though assignment is a one-field change.
+    if data["version"] != claim.version:
+        raise ClaimConflict(_("Someone else changed this claim while you were working on it. "
+                              "Reload the page to see their change, then try again."))
+    services.claim_assign(claims=[claim], assignee=data["assignee"], by=request.user)
+
+
+@login_required
+@require_POST
+def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, ClaimPriorityForm, "priority_form",
+        lambda claim, data: services.claim_set_priority(
+            claim=claim, priority=data["priority"], by=request.user, version=data["version"]),
+        _("Priority saved."),
+    )
+
+
+@login_required
+@require_POST
+def claim_platform_request(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, PlatformRequestForm, "request_form",
+        lambda claim, data: services.claim_platform_request(
+            claim=claim, requested_at=data["requested_at"], by=request.user, version=data["version"]),
+        _("The response deadline now counts from the platform's request."),
+    )
+
+
+@login_required
+@require_POST
+def claim_recompute(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request, claim_id, RecomputeForm, "recompute_form",
+        lambda claim, data: services.claim_recompute_deadline(
+            claim=claim, by=request.user, version=data["version"]),
+        _("Deadline recomputed with the current rule."),
+    )
+
+
+# --- Orders -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    form = OrderSearchForm(request.GET)
+    orders = Order.objects.filter(store__in=stores_for(request.user)).select_related("store", "buyer")
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        orders = orders.filter(platform_order_id__startswith=query)
+    orders = list(orders.order_by("-purchased_at", "-pk")[:50])
+    if query and len(orders) == 1:
+        return redirect("disputes:order", order_id=orders[0].pk)
+    return render(request, "disputes/orders.html", {"form": form, "orders": orders, "query": query})
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    return render(request, "disputes/order.html", _order_context(order, ClaimOpenForm(
+        order=order, initial={"opened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})))
+
+
+def _order_context(order: Order, form: ClaimOpenForm) -> dict:
+    return {
+        "order": order,
+        "lines": order.lines.all(),
+        "shipments": order.shipments.prefetch_related("events"),
+        "claims": order.claims.select_related("assignee").order_by("-opened_at"),
+        "history": selectors.buyer_history(order),
+        "form": form,
+    }
+
+
+@login_required
+@require_POST
+def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    form = ClaimOpenForm(request.POST, order=order)
+    if not form.is_valid():
+        return render(request, "disputes/order.html", _order_context(order, form), status=400)
+    data = form.cleaned_data
+    try:
+        claim = services.claim_open(
+            order=order, kind=data["kind"], reason=data["reason"], by=request.user,
+            opened_at=data["opened_at"], platform_requested_at=data["platform_requested_at"],
+            amount=data["amount"], platform_claim_id=data["platform_claim_id"],
+            assignee=data["assignee"], priority=data["priority"],
+        )
+    except ClaimError as error:
+        form.add_error(None, str(error))
+        return render(request, "disputes/order.html", _order_context(order, form), status=400)
+    messages.success(request, _("Claim opened."))
+    return redirect("disputes:claim", claim_id=claim.pk)
+
+
+# --- Stores and managers ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     stores = list(managed_stores_for(request.user).order_by("name"))
     if not stores:
@@ -28,10 +303,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
     store = get_store_for_user(request.user, store_id)
     memberships = store.memberships.select_related("user").order_by("role", "user__username")
-    return render(request, "disputes/store.html", {"store": store, "memberships": memberships})
+    return render(request, "disputes/store.html", {
+        "store": store, "memberships": memberships, "odr": selectors.order_defect_rate(store),
+    })
 
 
 @login_required
@@ -49,7 +327,4 @@ def preferences(request: HttpRequest) -> HttpResponse:
     else:
         for error in form.errors.values():
             messages.error(request, error.as_text())
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "disputes:queue"
-    return redirect(next_url)
+    return redirect(_safe_next(request, reverse("disputes:queue")))

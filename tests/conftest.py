@@ -7,7 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from disputes.models import Membership, Platform, Role, Store
+from datetime import timedelta
+
+from django.utils import timezone
+
+from disputes.models import Buyer, Claim, ClaimKind, Membership, Order, Platform, Reason, Role, Store
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -20,6 +24,8 @@ class World:
     manager_a: object
     agent_b: object
     superuser: object
+    order_a: Order
+    claim_a: Claim
 
 
 def make_user(username: str, **extra):
@@ -43,7 +49,17 @@ def world(db) -> World:
     Membership.objects.create(user=agent_a, store=store_a, role=Role.AGENT)
     Membership.objects.create(user=manager_a, store=store_a, role=Role.MANAGER)
     Membership.objects.create(user=agent_b, store=store_b, role=Role.AGENT)
-    return World(store_a, store_b, agent_a, manager_a, agent_b, superuser)
+    buyer = Buyer.objects.create(store=store_a, alias="q7x2buyer@marketplace.example")
+    now = timezone.now()
+    order_a = Order.objects.create(
+        store=store_a, buyer=buyer, platform_order_id="111-0000001-0000001",
+        purchased_at=now - timedelta(days=10), currency="USD", total="25.00",
+    )
+    claim_a = Claim.objects.create(
+        store=store_a, order=order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
+        opened_at=now - timedelta(hours=2), respond_by=now + timedelta(hours=46),
+    )
+    return World(store_a, store_b, agent_a, manager_a, agent_b, superuser, order_a, claim_a)
 
 
 def client_for(user) -> Client:

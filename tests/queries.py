@@ -19,4 +19,4 @@ def assert_queries_pinned(client: Client, url: str, *, expected: int, add_rows: 
     before = count_queries(client, url)
     add_rows()
     after = count_queries(client, url)
-    assert (before, after) == (expected, expected)
+    assert (before, after) == (expected, expected), f"queries before/after adding rows: {before}/{after}"

@@ -21,10 +21,30 @@ class Case:
     methods: tuple[str, ...] = ("get",)
 
 
+def CLAIM(world) -> dict:
+    return {"claim_id": world.claim_a.pk}
+
+
+def ORDER(world) -> dict:
+    return {"order_id": world.order_a.pk}
+
+
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
     "disputes:store": Case("object", lambda w: {"store_id": w.store_a.pk}),
+    "disputes:claims_assign": Case("list", methods=("post",)),
+    "disputes:claim": Case("object", CLAIM),
+    "disputes:claim_move": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_close": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_appeal": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_assign": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_priority": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_platform_request": Case("object", CLAIM, methods=("post",)),
+    "disputes:claim_recompute": Case("object", CLAIM, methods=("post",)),
+    "disputes:orders": Case("list"),
+    "disputes:order": Case("object", ORDER),
+    "disputes:claim_open": Case("object", ORDER, methods=("post",)),
     "preferences": Case("self", methods=("post",)),
     "disputes:import_orders": Case("list", methods=("get", "post")),
 }

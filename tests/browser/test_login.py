@@ -9,7 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_agent_logs_in_and_reads_the_queue_in_chinese(page, world):
     log_in(page, "agent_a", PASSWORD)
     page.wait_for_selector("h1:text('Queue')")
-    assert page.locator("text=Alpha Amazon US").is_visible()
+    assert page.locator("tr.claim-row").count() == 1
+    assert page.locator("tr.claim-row >> text=Alpha Amazon US").is_visible()
     assert page.locator("text=Bravo Ozon RU").count() == 0
 
     page.select_option("#language-select", "zh-hans")

@@ -2,7 +2,31 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from disputes.models import Membership, Platform, Profile, Role, Store
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import (
+    Buyer,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    FulfilmentChannel,
+    Membership,
+    Order,
+    OrderLine,
+    Outcome,
+    Platform,
+    Profile,
+    Reason,
+    Role,
+    Shipment,
+    Store,
+    TrackingEvent,
+)
 
 DEMO_PASSWORD = "desk-demo-2026"
 
@@ -59,6 +83,59 @@ class Command(BaseCommand):
                 )
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@localhost", DEMO_PASSWORD)
+        if not Claim.objects.exists():
+            self.seed_orders_and_claims(stores, User)
+
+    def seed_orders_and_claims(self, stores, User) -> None:
+        """A few weeks of orders per store and a queue with claims in every state of urgency."""
+        rng = random.Random(2026)
+        now = timezone.now()
+        products = [("LAMP-DESK-01", "LED desk lamp, dimmable", Decimal("24.99")),
+                    ("CASE-PH15-BLK", "Phone case, black", Decimal("9.99")),
+                    ("KETTLE-1L", "Travel kettle 1 L", Decimal("32.50")),
+                    ("CABLE-USBC-2M", "USB-C cable 2 m", Decimal("7.99"))]
+        agents = {name: User.objects.get(username=name) for name in ("lin.agent", "mei.agent", "olga.agent")}
+        plan = {
+            "Amazon US": (ClaimKind.A_TO_Z, "111", [agents["lin.agent"], agents["mei.agent"], None]),
+            "Ozon RU": (ClaimKind.OZON_DISPUTE, "0512", [agents["olga.agent"], None]),
+        }
+        for store_name, (kind, prefix, assignees) in plan.items():
+            store = stores[store_name]
+            buyers = [Buyer.objects.create(store=store, alias=f"buyer{n:03d}@relay.{store.platform}.example")
+                      for n in range(12)]
+            orders = []
+            for n in range(40):
+                sku, title, price = rng.choice(products)
+                purchased = now - timedelta(days=rng.randint(4, 50), hours=rng.randint(0, 23))
+                order = Order.objects.create(
+                    store=store, buyer=rng.choice(buyers), platform_order_id=f"{prefix}-{4000000 + n}-{n:07d}",
+                    status="Shipped", purchased_at=purchased, currency=store.currency, total=price,
+                    fulfilment_channel=FulfilmentChannel.SELLER, ship_by=purchased + timedelta(days=2),
+                    latest_delivery=purchased + timedelta(days=9), ship_country=store.marketplace,
+                )
+                OrderLine.objects.create(order=order, line_key=sku, sku=sku, title=title, quantity=1, item_price=price)
+                shipment = Shipment.objects.create(
+                    order=order, carrier="USPS" if store.marketplace == "US" else "Почта России",
+                    tracking_number=f"TRK{rng.randint(10**11, 10**12)}", shipped_at=purchased + timedelta(days=1),
+                )
+                TrackingEvent.objects.create(shipment=shipment, occurred_at=purchased + timedelta(days=1),
+                                             status="Accepted by carrier")
+                orders.append(order)
+            reasons = [Reason.NOT_RECEIVED, Reason.DAMAGED, Reason.NOT_AS_DESCRIBED, Reason.MISSING_PARTS]
+            # Opened so that some are overdue, some due today, some comfortable.
+            for n, hours_ago in enumerate([60, 40, 30, 20, 10, 3, 1, 0]):
+                services.claim_open(
+                    order=orders[n], kind=kind, reason=reasons[n % len(reasons)], by=None,
+                    opened_at=now - timedelta(hours=hours_ago), assignee=assignees[n % len(assignees)],
+                    amount=orders[n].total,
+                )
+            closed = services.claim_open(order=orders[10], kind=kind, reason=Reason.NOT_RECEIVED, by=None,
+                                         opened_at=now - timedelta(days=12))
+            services.claim_close(claim=closed, outcome=Outcome.DENIED, by=None, version=closed.version,
+                                 note="Tracking confirmed delivery to the buyer's address.")
+            feedback = services.claim_open(order=orders[11], kind=ClaimKind.NEGATIVE_FEEDBACK,
+                                           reason=Reason.OTHER, by=None, opened_at=now - timedelta(days=2))
+            services.claim_move(claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, version=feedback.version)
 
     def print_logins(self) -> None:
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)

@@ -1,0 +1,202 @@
+"""Reads the pages share, already scoped to the user's stores and shaped for a fixed number
+of queries."""
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .access import stores_for
+from .models import Claim, ClaimKind, ClaimStatus, Order, Store
+
+PAGE_SIZE = 50
+
+
+# --- The queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    store: int | None = None
+    kind: str = ""
+    status: str = "open"        # "open", "any", or one ClaimStatus value
+    assignee: str = "anyone"    # "me", "unassigned", "anyone"
+    due: str = "any"            # "overdue", "today", "24h", "7d", "any"
+
+
+@dataclass
+class QueuePage:
+    claims: list[Claim]
+    next_cursor: str | None
+    filters: QueueFilters
+    store_ids: list[int] = field(default_factory=list)
+
+
+def encode_cursor(claim: Claim) -> str:
+    due = claim.respond_by.isoformat() if claim.respond_by else "-"
+    return base64.urlsafe_b64encode(f"{due}|{claim.pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
+    """A cursor from the URL; anything malformed means 'start from the top'."""
+    try:
+        due_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        due = None if due_text == "-" else datetime.fromisoformat(due_text)
+        if due is not None and due.tzinfo is None:
+            return None
+        return due, int(pk_text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _after_cursor(due: datetime | None, pk: int) -> Q:
+    # Order is respond_by ascending with claims without a deadline last, then id.
+    if due is None:
+        return Q(respond_by__isnull=True, pk__gt=pk)
+    return Q(respond_by__gt=due) | Q(respond_by=due, pk__gt=pk) | Q(respond_by__isnull=True)
+
+
+def end_of_local_day(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+
+
+def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
+    """The claims the queue shows for these filters, due soonest first (unsliced)."""
+    now = now or timezone.now()
+    store_ids = list(stores_for(user).values_list("pk", flat=True))
+    if filters.store is not None:
+        store_ids = [pk for pk in store_ids if pk == filters.store]
+    claims = Claim.objects.filter(store_id__in=store_ids)
+    if filters.status == "open":
+        claims = claims.filter(~Q(status=ClaimStatus.CLOSED))  # matches the partial index
+    elif filters.status in ClaimStatus.values:
+        claims = claims.filter(status=filters.status)
+    if filters.kind in ClaimKind.values:
+        claims = claims.filter(kind=filters.kind)
+    if filters.assignee == "me":
+        claims = claims.filter(assignee=user)
+    elif filters.assignee == "unassigned":
+        claims = claims.filter(assignee__isnull=True)
+    if filters.due == "overdue":
+        claims = claims.filter(respond_by__lt=now)
+    elif filters.due == "today":
+        claims = claims.filter(respond_by__lt=end_of_local_day(now))
+    elif filters.due == "24h":
+        claims = claims.filter(respond_by__lt=now + timedelta(hours=24))
+    elif filters.due == "7d":
+        claims = claims.filter(respond_by__lt=now + timedelta(days=7))
+    return claims.order_by("respond_by", "pk")
+
+
+def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:
+    claims = queue_claims(user, filters, now=now).select_related(
+        "store", "order", "order__buyer", "assignee", "respond_rule"
+    )
+    position = decode_cursor(cursor) if cursor else None
+    if position:
+        claims = claims.filter(_after_cursor(*position))
+    rows = list(claims[: PAGE_SIZE + 1])
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)
+
+
+# --- Deadlines as the user sees them ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueState:
+    state: str          # "none", "fine", "warning", "today", "overdue"
+    remaining: timedelta | None
+
+
+def due_state(claim: Claim, now: datetime | None = None) -> DueState:
+    """How urgent the claim's response deadline is, by the rule's warning thresholds and the
+    user's local day."""
+    now = now or timezone.now()
+    if claim.respond_by is None or claim.status == ClaimStatus.CLOSED:
+        return DueState("none", None)
+    remaining = claim.respond_by - now
+    if remaining <= timedelta(0):
+        return DueState("overdue", remaining)
+    if claim.respond_by < end_of_local_day(now):
+        return DueState("today", remaining)
+    thresholds = (claim.respond_rule.warn_hours_before if claim.respond_rule else None) or [24]
+    if remaining <= timedelta(hours=max(thresholds)):
+        return DueState("warning", remaining)
+    return DueState("fine", remaining)
+
+
+# --- The claim page -----------------------------------------------------------------------
+
+
+@dataclass
+class BuyerHistory:
+    claims: list[Claim]
+    orders: int
+    repeat_complainer: bool
+
+
+def buyer_history(order: Order, *, limit: int = 20) -> BuyerHistory | None:
+    """The buyer's claims across all their orders in this store."""
+    if order.buyer_id is None:
+        return None
+    claims = list(
+        Claim.objects.filter(order__buyer_id=order.buyer_id)
+        .select_related("order")
+        .order_by("-opened_at")[:limit]
+    )
+    counts = Order.objects.filter(buyer_id=order.buyer_id).aggregate(
+        orders=Count("pk"), claims=Count("claims")
+    )
+    return BuyerHistory(
+        claims=claims,
+        orders=counts["orders"],
+        repeat_complainer=counts["claims"] >= settings.DESK_REPEAT_COMPLAINER_CLAIMS,
+    )
+
+
+# --- Order Defect Rate --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DefectRate:
+    orders: int
+    defective_orders: int
+    negative_feedback: int
+    claims: int
+    chargebacks: int
+    since: datetime
+
+    @property
+    def percent(self) -> Decimal:
+        if not self.orders:
+            return Decimal("0.00")
+        return (Decimal(self.defective_orders) * 100 / self.orders).quantize(Decimal("0.01"))
+
+    @property
+    def at_risk(self) -> bool:
+        return self.percent > settings.DESK_ODR_LIMIT_PERCENT
+
+
+def order_defect_rate(store: Store, now: datetime | None = None) -> DefectRate:
+    """Orders with at least one defect ÷ all orders, over the last 60 days of orders."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
+    orders = Order.objects.filter(store=store, purchased_at__gte=since).count()
+    defects = Claim.objects.filter(
+        store=store, order__purchased_at__gte=since, counts_toward_odr=True
+    ).aggregate(
+        defective_orders=Count("order", distinct=True),
+        negative_feedback=Count("order", distinct=True, filter=Q(kind=ClaimKind.NEGATIVE_FEEDBACK)),
+        chargebacks=Count("order", distinct=True, filter=Q(kind=ClaimKind.CHARGEBACK)),
+        claims=Count(
+            "order", distinct=True,
+            filter=~Q(kind__in=[ClaimKind.NEGATIVE_FEEDBACK, ClaimKind.CHARGEBACK]),
+        ),
+    )
+    return DefectRate(orders=orders, since=since, **defects)

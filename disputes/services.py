@@ -1,0 +1,276 @@
+"""Every change to a claim happens here: the change and its timeline row, in one transaction."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import deadlines
+from .models import (
+    Claim,
+    ClaimEvent,
+    ClaimKind,
+    ClaimStatus,
+    DeadlineKind,
+    Membership,
+    Order,
+    Outcome,
+    Platform,
+    Priority,
+    Reason,
+)
+
+
+class ClaimError(Exception):
+    """A change the rules do not allow; the message says why, for the user."""
+
+
+class ClaimConflict(ClaimError):
+    """Someone else saved the claim since this user loaded it."""
+
+
+# Which status may follow which. Closing is its own service (it needs an outcome).
+ALLOWED_MOVES: dict[str, set[str]] = {
+    ClaimStatus.NEW: {ClaimStatus.IN_PROGRESS, ClaimStatus.RESPONDED},
+    ClaimStatus.IN_PROGRESS: {ClaimStatus.RESPONDED},
+    ClaimStatus.RESPONDED: {ClaimStatus.IN_PROGRESS},
+    ClaimStatus.APPEALING: {ClaimStatus.RESPONDED},
+    ClaimStatus.CLOSED: set(),
+}
+
+# Denied claims and claims withdrawn before a decision do not count toward the Order Defect
+# Rate; granted (even platform-funded), refunded and pending ones do. A cancelled order has
+# no decision against the seller either.
+OUTCOMES_OUTSIDE_ODR = {Outcome.DENIED, Outcome.WITHDRAWN, Outcome.CANCELLED}
+
+
+def counts_toward_odr(outcome: str) -> bool:
+    return outcome not in OUTCOMES_OUTSIDE_ODR
+
+
+def _record(claim: Claim, by, action: str, before: str = "", after: str = "", note: str = "", at=None) -> ClaimEvent:
+    return ClaimEvent.objects.create(
+        claim=claim, actor=by, action=action, before=str(before)[:300], after=str(after)[:300],
+        note=note, at=at or timezone.now(),
+    )
+
+
+def _locked(claim: Claim, version: int | None) -> Claim:
+    """Lock the row and refuse a stale edit, so a second save never silently overwrites."""
+    current = Claim.objects.select_for_update().select_related("store", "order").get(pk=claim.pk)
+    if version is not None and current.version != version:
+        raise ClaimConflict(
+            _("Someone else changed this claim while you were working on it. "
+              "Reload the page to see their change, then try again.")
+        )
+    return current
+
+
+def _save(claim: Claim, fields: list[str]) -> None:
+    claim.version += 1
+    claim.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _apply_respond_deadline(claim: Claim) -> deadlines.Deadline | None:
+    deadline = deadlines.for_claim(claim, DeadlineKind.RESPOND)
+    claim.respond_by = deadline.due if deadline else None
+    claim.respond_rule = deadline.rule if deadline else None
+    claim.respond_explained = deadline.explanation[:300] if deadline else ""
+    return deadline
+
+
+def _check_assignee(claim: Claim, assignee: AbstractBaseUser | None) -> None:
+    if assignee is None or assignee.is_superuser:
+        return
+    if not Membership.objects.filter(user=assignee, store_id=claim.store_id).exists():
+        raise ClaimError(
+            _("%(user)s is not a member of %(store)s.") % {"user": assignee, "store": claim.store}
+        )
+
+
+@transaction.atomic
+def claim_open(
+    *,
+    order: Order,
+    kind: str,
+    reason: str,
+    by: AbstractBaseUser | None,
+    opened_at: datetime | None = None,
+    platform_requested_at: datetime | None = None,
+    amount: Decimal | None = None,
+    platform_claim_id: str = "",
+    assignee: AbstractBaseUser | None = None,
+    priority: int = Priority.NORMAL,
+) -> Claim:
+    claim = Claim(
+        store=order.store, order=order, kind=kind, reason=reason, amount=amount,
+        platform_claim_id=platform_claim_id, opened_at=opened_at or timezone.now(),
+        platform_requested_at=platform_requested_at, assignee=assignee, priority=priority,
+        created_by=by,
+    )
+    _check_assignee(claim, assignee)
+    deadline = _apply_respond_deadline(claim)
+    claim.save()
+    _record(claim, by, "opened", after=claim.get_kind_display(), note=claim.get_reason_display(), at=claim.opened_at)
+    if deadline:
+        _record(claim, by, "deadline_set", after=deadline.due.isoformat(), note=deadline.explanation)
+    if assignee:
+        _record(claim, by, "assigned", after=assignee.get_username())
+    return claim
+
+
+@transaction.atomic
+def claim_move(*, claim: Claim, to_status: str, by, version: int | None, note: str = "") -> Claim:
+    claim = _locked(claim, version)
+    if to_status not in ALLOWED_MOVES[claim.status]:
+        raise ClaimError(
+            _("A claim that is %(from)s cannot move to %(to)s.")
+            % {"from": claim.get_status_display(), "to": ClaimStatus(to_status).label}
+        )
+    before = claim.get_status_display()
+    claim.status = to_status
+    _save(claim, ["status"])
+    _record(claim, by, "status", before, claim.get_status_display(), note)
+    return claim
+
+
+@transaction.atomic
+def claim_close(*, claim: Claim, outcome: str, by, version: int | None, note: str = "", closed_at=None) -> Claim:
+    claim = _locked(claim, version)
+    if claim.status == ClaimStatus.CLOSED:
+        raise ClaimError(_("This claim is already closed."))
+    if outcome not in Outcome.values:
+        raise ClaimError(_("Choose an outcome."))
+    before_status, before_outcome = claim.get_status_display(), claim.get_outcome_display()
+    claim.status = ClaimStatus.CLOSED
+    claim.outcome = outcome
+    claim.closed_at = closed_at or timezone.now()
+    claim.counts_toward_odr = counts_toward_odr(outcome)
+    # Only a granted, seller-funded claim can be appealed (DOMAIN: 30 days on Amazon).
+    appeal = (
+        deadlines.for_claim(claim, DeadlineKind.APPEAL)
+        if outcome == Outcome.GRANTED_SELLER_FUNDED else None
+    )
+    claim.appeal_by = appeal.due if appeal else None
+    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr", "appeal_by"])
+    _record(claim, by, "status", before_status, claim.get_status_display(), note)
+    _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
+    if appeal:
+        _record(claim, by, "appeal_deadline_set", after=appeal.due.isoformat(), note=appeal.explanation)
+    return claim
+
+
+@transaction.atomic
+def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=None) -> Claim:
+    """Reopen a granted, seller-funded claim to appeal it, within the appeal window."""
+    now = now or timezone.now()
+    claim = _locked(claim, version)
+    if claim.status != ClaimStatus.CLOSED or claim.outcome != Outcome.GRANTED_SELLER_FUNDED:
+        raise ClaimError(_("Only a claim granted at the seller's expense can be appealed."))
+    if claim.appeal_by is None or claim.appeal_by < now:
+        raise ClaimError(_("The appeal window for this claim has passed."))
+    before = claim.get_status_display()
+    claim.status = ClaimStatus.APPEALING
+    claim.outcome = ""
+    claim.closed_at = None
+    claim.counts_toward_odr = True
+    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr"])
+    _record(claim, by, "status", before, claim.get_status_display(), note)
+    return claim
+
+
+@transaction.atomic
+def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by) -> int:
+    """Assign (or unassign, with None) several claims; returns how many changed."""
+    changed = 0
+    for claim in claims:
+        claim = _locked(claim, None)
+        _check_assignee(claim, assignee)
+        if claim.assignee_id == (assignee.pk if assignee else None):
+            continue
+        before = claim.assignee.get_username() if claim.assignee else ""
+        claim.assignee = assignee
+        _save(claim, ["assignee"])
+        _record(claim, by, "assigned", before, assignee.get_username() if assignee else "")
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def claim_set_priority(*, claim: Claim, priority: int, by, version: int | None) -> Claim:
+    claim = _locked(claim, version)
+    if priority not in Priority.values:
+        raise ClaimError(_("Choose a priority."))
+    before = claim.get_priority_display()
+    claim.priority = priority
+    _save(claim, ["priority"])
+    _record(claim, by, "priority", before, claim.get_priority_display())
+    return claim
+
+
+@transaction.atomic
+def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version: int | None) -> Claim:
+    """The platform asked the seller for information: the response window counts from now."""
+    claim = _locked(claim, version)
+    if not claim.is_open:
+        raise ClaimError(_("This claim is closed."))
+    if requested_at < claim.opened_at:
+        raise ClaimError(_("The platform cannot have asked before the claim was opened."))
+    before = claim.respond_by.isoformat() if claim.respond_by else ""
+    claim.platform_requested_at = requested_at
+    deadline = _apply_respond_deadline(claim)
+    _save(claim, ["platform_requested_at", "respond_by", "respond_rule", "respond_explained"])
+    _record(claim, by, "platform_request", after=requested_at.isoformat())
+    _record(claim, by, "deadline_set", before, claim.respond_by.isoformat() if claim.respond_by else "",
+            deadline.explanation if deadline else "")
+    return claim
+
+
+@transaction.atomic
+def claim_recompute_deadline(*, claim: Claim, by, version: int | None) -> Claim:
+    """Apply the current deadline rule to an open claim (rule edits never move due times alone)."""
+    claim = _locked(claim, version)
+    if not claim.is_open:
+        raise ClaimError(_("This claim is closed."))
+    before = claim.respond_by.isoformat() if claim.respond_by else ""
+    deadline = _apply_respond_deadline(claim)
+    _save(claim, ["respond_by", "respond_rule", "respond_explained"])
+    _record(claim, by, "deadline_recomputed", before, claim.respond_by.isoformat() if claim.respond_by else "",
+            deadline.explanation if deadline else _("No deadline rule applies any more."))
+    return claim
+
+
+# --- Hints --------------------------------------------------------------------------------
+
+# Amazon: an "item not received" claim opens from 3 days after the latest delivery date and
+# up to 90 days after it; the buyer must have contacted the seller 48 hours before filing.
+NOT_RECEIVED_EARLIEST = timedelta(days=3)
+NOT_RECEIVED_LATEST = timedelta(days=90)
+
+
+def eligibility_hints(claim: Claim) -> list[str]:
+    hints: list[str] = []
+    order = claim.order
+    if (
+        claim.store.platform == Platform.AMAZON
+        and claim.kind == ClaimKind.A_TO_Z
+        and claim.reason == Reason.NOT_RECEIVED
+        and order.latest_delivery
+    ):
+        if claim.opened_at < order.latest_delivery + NOT_RECEIVED_EARLIEST:
+            hints.append(_(
+                "Filed before the buyer could: an “item not received” claim opens only 3 days "
+                "after the latest delivery date (%(date)s). Point this out in the response."
+            ) % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")})
+        elif claim.opened_at > order.latest_delivery + NOT_RECEIVED_LATEST:
+            hints.append(_(
+                "Filed more than 90 days after the latest delivery date (%(date)s): "
+                "it is outside the window."
+            ) % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")})
+    if claim.opened_at < order.purchased_at:
+        hints.append(_("The claim is dated before the order was placed: check the dates."))
+    return hints

@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
+
+from .queries import assert_queries_pinned
+
+
+def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
+    claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
+                                by=world.agent_a)
+    shipment = Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677")
+    TrackingEvent.objects.create(shipment=shipment, occurred_at=timezone.now(), status="Delivered, in mailbox")
+    body = agent_client.get(reverse("disputes:claim", args=[claim.pk])).content.decode()
+    assert world.order_a.platform_order_id in body
+    assert "9400111899223344556677" in body and "Delivered, in mailbox" in body
+    assert claim.respond_explained in body
+    assert "deadline_set" in body
+
+
+def test_claim_page_query_count_is_pinned(agent_client, world):
+    claim = world.claim_a
+    first = Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400")
+    TrackingEvent.objects.create(shipment=first, occurred_at=timezone.now(), status="Accepted")
+
+    def more_history():
+        shipment = Shipment.objects.create(order=world.order_a, carrier="UPS", tracking_number="1Z999")
+        for i in range(5):
+            TrackingEvent.objects.create(shipment=shipment, occurred_at=timezone.now(), status=f"Scan {i}")
+            other = Order.objects.create(store=world.store_a, buyer=world.order_a.buyer,
+                                         platform_order_id=f"H-{i}", purchased_at=timezone.now(), currency="USD")
+            Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
+                                 reason=Reason.DAMAGED, opened_at=timezone.now())
+        services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, version=claim.version)
+
+    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=12,
+                          add_rows=more_history)
+
+
+def test_repeat_complainer_is_flagged(agent_client, world, settings):
+    settings.DESK_REPEAT_COMPLAINER_CLAIMS = 2
+    url = reverse("disputes:claim", args=[world.claim_a.pk])
+    assert "Repeat complainer" not in agent_client.get(url).content.decode()
+    other = Order.objects.create(store=world.store_a, buyer=world.order_a.buyer, platform_order_id="R-2",
+                                 purchased_at=timezone.now(), currency="USD")
+    Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
+                         reason=Reason.NOT_RECEIVED, opened_at=timezone.now())
+    assert "Repeat complainer" in agent_client.get(url).content.decode()
+
+
+def test_moving_and_closing_through_the_page(agent_client, world):
+    claim = world.claim_a
+    agent_client.post(reverse("disputes:claim_move", args=[claim.pk]),
+                      {"to_status": "in_progress", "version": claim.version})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.IN_PROGRESS
+    agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
+                      {"outcome": "denied", "version": claim.version, "note": "Tracking shows delivery."})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.CLOSED and claim.counts_toward_odr is False
+
+
+def test_a_stale_form_gets_a_conflict_message(agent_client, world):
+    claim = world.claim_a
+    stale = claim.version
+    services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, version=stale)
+    response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
+                                 {"outcome": "refunded", "version": stale})
+    assert response.status_code == 409
+    assert "Someone else changed this claim" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NEW
+
+
+def test_closing_without_an_outcome_shows_the_error_in_place(agent_client, world):
+    response = agent_client.post(reverse("disputes:claim_close", args=[world.claim_a.pk]),
+                                 {"outcome": "", "version": world.claim_a.version})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+
+
+def test_assigning_an_outsider_by_id_is_refused(manager_client, world):
+    response = manager_client.post(reverse("disputes:claim_assign", args=[world.claim_a.pk]),
+                                   {"assignee": world.agent_b.pk, "version": world.claim_a.version})
+    assert response.status_code == 400
+    world.claim_a.refresh_from_db()
+    assert world.claim_a.assignee is None
+
+
+def test_opening_a_claim_from_the_order_page(agent_client, world):
+    url = reverse("disputes:claim_open", args=[world.order_a.pk])
+    response = agent_client.post(url, {
+        "kind": "a_to_z", "reason": "damaged", "opened_at": "2026-05-04T09:00",
+        "priority": 2, "amount": "19.99",
+    })
+    claim = Claim.objects.exclude(pk=world.claim_a.pk).get()
+    assert response["Location"] == reverse("disputes:claim", args=[claim.pk])
+    assert claim.created_by == world.agent_a and claim.respond_by is not None
+
+
+def test_opening_a_claim_with_bad_input_writes_nothing(agent_client, world):
+    url = reverse("disputes:claim_open", args=[world.order_a.pk])
+    response = agent_client.post(url, {
+        "kind": "a_to_z", "reason": "damaged", "opened_at": "2026-05-04T09:00",
+        "platform_requested_at": "2026-05-01T09:00", "priority": 2, "amount": "-3",
+    })
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "cannot ask before the claim was opened" in body and "cannot be negative" in body
+    assert Claim.objects.count() == 1
+
+
+def test_order_search_finds_by_id_prefix_in_own_stores_only(agent_client, outsider_client, world):
+    response = agent_client.get(reverse("disputes:orders"), {"q": "111-0000001"})
+    assert response["Location"] == reverse("disputes:order", args=[world.order_a.pk])
+    assert "111-0000001" not in outsider_client.get(reverse("disputes:orders"), {"q": "111"}).content.decode()

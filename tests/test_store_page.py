@@ -1,0 +1,43 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Claim, ClaimKind, Order, Outcome, Reason
+from disputes.selectors import order_defect_rate
+
+
+def make_orders(store, count, *, days_ago=5):
+    now = timezone.now()
+    return Order.objects.bulk_create(
+        Order(store=store, platform_order_id=f"ODR-{days_ago}-{i}", purchased_at=now - timedelta(days=days_ago),
+              currency=store.currency)
+        for i in range(count)
+    )
+
+
+def test_odr_counts_orders_with_a_defect_over_60_days(world):
+    orders = make_orders(world.store_a, 99)
+    make_orders(world.store_a, 50, days_ago=90)  # outside the window
+    Claim.objects.create(store=world.store_a, order=orders[0], kind=ClaimKind.CHARGEBACK,
+                         reason=Reason.PRICE, opened_at=timezone.now())
+    Claim.objects.create(store=world.store_a, order=orders[0], kind=ClaimKind.NEGATIVE_FEEDBACK,
+                         reason=Reason.OTHER, opened_at=timezone.now())
+    Claim.objects.create(store=world.store_a, order=orders[1], kind=ClaimKind.A_TO_Z,
+                         reason=Reason.DAMAGED, opened_at=timezone.now(), counts_toward_odr=False)
+    odr = order_defect_rate(world.store_a)
+    # world.order_a has an open A-to-Z claim: a defect too.
+    assert (odr.orders, odr.defective_orders) == (100, 2)
+    assert (odr.chargebacks, odr.negative_feedback, odr.claims) == (1, 1, 1)
+    assert str(odr.percent) == "2.00" and odr.at_risk
+
+
+def test_a_denied_claim_brings_the_odr_down_on_the_store_page(agent_client, world):
+    make_orders(world.store_a, 49)
+    url = reverse("disputes:store", args=[world.store_a.pk])
+    assert 'id="odr-percent">2.00%' in agent_client.get(url).content.decode()
+    claim = world.claim_a
+    services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version)
+    body = agent_client.get(url).content.decode()
+    assert 'id="odr-percent">0.00%' in body
