@@ -81,7 +81,8 @@ def add_business_days(start: datetime, days: int, *, country: str, time_zone: st
 
 def compute_due(rule: DeadlineRule, start: datetime, *, store: Store) -> datetime:
     if rule.unit == DeadlineUnit.CALENDAR_HOURS:
-        return (start + timedelta(hours=rule.length)).astimezone(UTC)
+        # In UTC: aware arithmetic in a local zone would add wall-clock hours.
+        return start.astimezone(UTC) + timedelta(hours=rule.length)
     if rule.unit == DeadlineUnit.CALENDAR_DAYS:
         zone = ZoneInfo(store.time_zone)
         local = _local(start, zone)

@@ -1,0 +1,876 @@
+"""Order import: Amazon's "All Orders" report and the desk's own CSV, all or nothing.
+
+A file is read once, as a stream. Every row is checked; while no row has failed, rows are
+written in batches inside one transaction, and any error at the end rolls that transaction
+back, so a refused file leaves nothing behind. What stays in memory for the whole file is
+small: the keys already seen (to catch duplicate and disagreeing lines) and the ids of the
+orders touched. Re-importing a file writes nothing, because a row is saved only when one of
+its values differs from what is stored.
+
+The desk's CSV is described in docs/import-format.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import BinaryIO, Protocol
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Buyer,
+    FulfilmentChannel,
+    Order,
+    OrderImport,
+    OrderLine,
+    Platform,
+    Shipment,
+    Store,
+)
+
+# Rows written per round trip. Large enough that a 100,000-row report costs a few hundred
+# queries, small enough that a batch's objects stay a few megabytes.
+BATCH_ROWS = 1000
+# A refused file lists this many problems; the rest are only counted.
+MAX_REPORTED_ERRORS = 200
+
+AMAZON_FORMAT = "amazon_all_orders"
+DESK_CSV_FORMAT = "desk_csv"
+
+# Active ISO 4217 codes (2025), to catch typos such as "USS" or "EUR0".
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
+    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
+    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
+    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
+    ZMW ZWG
+""".split())
+
+# Amazon's sales-channel column names the marketplace's site; the store is one marketplace.
+AMAZON_SALES_CHANNELS = {
+    "amazon.com": "US", "amazon.ca": "CA", "amazon.com.mx": "MX", "amazon.com.br": "BR",
+    "amazon.co.uk": "GB", "amazon.de": "DE", "amazon.fr": "FR", "amazon.it": "IT",
+    "amazon.es": "ES", "amazon.nl": "NL", "amazon.se": "SE", "amazon.pl": "PL",
+    "amazon.com.be": "BE", "amazon.ie": "IE", "amazon.com.tr": "TR", "amazon.eg": "EG",
+    "amazon.ae": "AE", "amazon.sa": "SA", "amazon.in": "IN", "amazon.co.jp": "JP",
+    "amazon.com.au": "AU", "amazon.sg": "SG", "amazon.co.za": "ZA",
+}
+
+# Order statuses the All Orders report uses (the Orders API spells some without spaces).
+# "Shipped - Delivered to Buyer" and the like are accepted by their prefix.
+AMAZON_STATUSES = frozenset({
+    "pending", "pendingavailability", "unshipped", "partiallyshipped", "partially shipped",
+    "shipping", "shipped", "complete", "cancelled", "canceled", "unfulfillable",
+    "invoiceunconfirmed",
+})
+AMAZON_STATUS_PREFIXES = ("shipped - ", "pending - ")
+AMAZON_FULFILMENT = {
+    "amazon": FulfilmentChannel.PLATFORM, "afn": FulfilmentChannel.PLATFORM,
+    "merchant": FulfilmentChannel.SELLER, "mfn": FulfilmentChannel.SELLER,
+}
+CANCELLED = frozenset({"cancelled", "canceled"})
+
+DESK_STATUSES = ("pending", "unshipped", "shipped", "delivered", "cancelled", "returned", "refunded")
+DESK_FULFILMENT = {"seller": FulfilmentChannel.SELLER, "platform": FulfilmentChannel.PLATFORM}
+
+MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+WHOLE = re.compile(r"^[+-]?\d+$")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+MAX_QUANTITY = 2_147_483_647
+
+
+# --- Result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None  # 1-based line of the file (the header is line 1); None: the whole file
+    message: str
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    lines_created: int = 0
+    lines_updated: int = 0
+    errors_not_shown: int = 0
+    file_format: str = ""
+    buyers_created: int = 0
+    shipments_created: int = 0
+    shipments_updated: int = 0
+    sha256: str = ""
+    # When this store imported a file with the same fingerprint before, the latest such time.
+    previously_imported_at: datetime | None = None
+
+    @property
+    def changed_anything(self) -> bool:
+        return any((
+            self.orders_created, self.orders_updated, self.lines_created, self.lines_updated,
+            self.buyers_created, self.shipments_created, self.shipments_updated,
+        ))
+
+    @property
+    def repeat_without_change(self) -> bool:
+        """A file seen before that changed nothing: worth saying so, it is not an error."""
+        return self.ok and self.previously_imported_at is not None and not self.changed_anything
+
+
+class _ErrorList:
+    def __init__(self) -> None:
+        self.shown: list[RowError] = []
+        self.total = 0
+
+    def add(self, line: int | None, message: str) -> None:
+        self.total += 1
+        if len(self.shown) < MAX_REPORTED_ERRORS:
+            self.shown.append(RowError(line, message))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+# --- Parsed rows --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What a row says about its order. Every line of one order must say the same."""
+
+    platform_order_id: str
+    purchased_at: datetime
+    status: str
+    fulfilment_channel: str
+    currency: str
+    # None: the file does not say, and what the desk already knows is kept.
+    ship_country: str | None = None
+    ship_by: datetime | None = None
+    latest_delivery: datetime | None = None
+    buyer_alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFacts:
+    tracking_number: str
+    carrier: str | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    line: int
+    order: OrderFacts
+    line_key: str
+    sku: str
+    title: str | None
+    quantity: int
+    amount: Decimal  # the line's amount: quantity × unit price, as Amazon's item-price
+    shipment: ShipmentFacts | None = None
+
+
+class _Cells:
+    """One row's cells by column name, and the problems found while reading them."""
+
+    def __init__(self, values: dict[str, str], tz: ZoneInfo) -> None:
+        self.values = values
+        self.tz = tz
+        self.problems: list[str] = []
+
+    def text(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def required(self, column: str, *, max_length: int) -> str:
+        value = self.text(column)
+        if not value:
+            self.problem(_("%(column)s is empty.") % {"column": column})
+        elif len(value) > max_length:
+            self.problem(_("%(column)s is longer than %(max)d characters.")
+                         % {"column": column, "max": max_length})
+        return value
+
+    def optional(self, column: str, *, max_length: int) -> str | None:
+        value = self.text(column)
+        if len(value) > max_length:
+            self.problem(_("%(column)s is longer than %(max)d characters.")
+                         % {"column": column, "max": max_length})
+        return value or None
+
+    def when(self, column: str, *, required: bool = False, end_of_day: bool = False) -> datetime | None:
+        """A date or date-time. Without an offset it is read in the store's time zone; a bare
+        date is the start of that day, or its end for promises such as "ship by"."""
+        raw = self.text(column)
+        if not raw:
+            if required:
+                self.problem(_("%(column)s is empty.") % {"column": column})
+            return None
+        try:
+            if DATE_ONLY.match(raw):
+                day = date.fromisoformat(raw)
+                value = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
+            else:
+                value = datetime.fromisoformat(raw)
+        except ValueError:
+            self.problem(_("%(column)s: “%(value)s” is not a date (expected ISO 8601, "
+                           "e.g. 2026-05-01 or 2026-05-01T10:15:32+00:00).")
+                         % {"column": column, "value": raw})
+            return None
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=self.tz)
+        return value
+
+    def quantity(self, column: str, *, allow_zero: bool) -> int | None:
+        raw = self.text(column)
+        if not raw:
+            self.problem(_("%(column)s is empty.") % {"column": column})
+            return None
+        if not WHOLE.match(raw):
+            if NUMBER.match(raw):
+                self.problem(_("%(column)s “%(value)s” is not a whole number.")
+                             % {"column": column, "value": raw})
+            else:
+                self.problem(_("%(column)s “%(value)s” is not a number.")
+                             % {"column": column, "value": raw})
+            return None
+        value = int(raw)
+        if value < 0:
+            self.problem(_("%(column)s %(value)d is negative.") % {"column": column, "value": value})
+        elif value == 0 and not allow_zero:
+            self.problem(_("%(column)s is 0: a line needs at least one item.") % {"column": column})
+        elif value > MAX_QUANTITY:
+            self.problem(_("%(column)s %(value)d is too large.") % {"column": column, "value": value})
+        else:
+            return value
+        return None
+
+    def money(self, column: str, *, blank_is_zero: bool = False) -> Decimal | None:
+        raw = self.text(column)
+        if not raw:
+            if blank_is_zero:
+                return Decimal("0.00")
+            self.problem(_("%(column)s is empty.") % {"column": column})
+            return None
+        if not MONEY.match(raw):
+            self.problem(_("%(column)s “%(value)s” is not a price (expected e.g. 19.99: digits, "
+                           "a dot, at most two decimals, not negative).")
+                         % {"column": column, "value": raw})
+            return None
+        try:
+            return Decimal(raw).quantize(Decimal("0.01"))
+        except InvalidOperation:  # pragma: no cover - the pattern already rules this out
+            self.problem(_("%(column)s “%(value)s” is not a price.") % {"column": column, "value": raw})
+            return None
+
+    def currency(self, column: str, *, default: str | None = None) -> str | None:
+        raw = self.text(column).upper()
+        if not raw:
+            if default:
+                return default
+            self.problem(_("%(column)s is empty.") % {"column": column})
+            return None
+        if raw not in CURRENCIES:
+            self.problem(_("%(column)s “%(value)s” is not a known currency code (ISO 4217, "
+                           "e.g. USD).") % {"column": column, "value": raw})
+            return None
+        return raw
+
+    def country(self, column: str) -> str | None:
+        raw = self.text(column).upper()
+        if not raw:
+            return None
+        if not COUNTRY.match(raw):
+            self.problem(_("%(column)s “%(value)s” is not a two-letter country code.")
+                         % {"column": column, "value": raw})
+            return None
+        return raw
+
+
+# --- Formats ------------------------------------------------------------------------------
+
+
+class ReportFormat(Protocol):
+    name: str
+    delimiter: str
+    quoting: int
+    required: tuple[str, ...]
+    aliases: dict[str, str]
+
+    def check_store(self) -> str | None: ...
+
+    def parse(self, cells: _Cells) -> ParsedRow | None: ...
+
+
+class AmazonAllOrders:
+    """Amazon's "All Orders" flat file: tab-separated, one row per order line, no quoting
+    (a product name may hold a bare `"`), no order-item id (so a line is keyed by its SKU)."""
+
+    name = AMAZON_FORMAT
+    delimiter = "\t"
+    quoting = csv.QUOTE_NONE
+    required = ("amazon-order-id", "purchase-date", "order-status", "fulfillment-channel",
+                "sku", "quantity", "currency", "item-price")
+    # Some marketplaces' versions of the report call the quantity column this.
+    aliases = {"quantity-purchased": "quantity"}
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def check_store(self) -> str | None:
+        if self.store.platform != Platform.AMAZON:
+            return _("%(store)s is not an Amazon store: an Amazon report cannot be imported into it.") % {
+                "store": self.store.name}
+        return None
+
+    def parse(self, cells: _Cells) -> ParsedRow | None:
+        store = self.store
+        order_id = cells.required("amazon-order-id", max_length=64)
+        status = self._status(cells)
+        folded = status.casefold()
+        cancelled = folded in CANCELLED or cells.text("item-status").casefold() in CANCELLED
+        # Amazon leaves prices and currency empty until an order is paid, and reports a
+        # cancelled line with quantity 0.
+        unpriced = cancelled or folded.startswith("pending")
+        fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
+        if fulfilment is None:
+            cells.problem(_("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
+                          % {"value": cells.text("fulfillment-channel")})
+        self._check_sales_channel(cells)
+        purchased_at = cells.when("purchase-date", required=True)
+        sku = cells.required("sku", max_length=64)
+        quantity = cells.quantity("quantity", allow_zero=cancelled)
+        amount = cells.money("item-price", blank_is_zero=unpriced)
+        currency = cells.currency("currency", default=store.currency if unpriced else None)
+        if currency and currency != store.currency:
+            cells.problem(_("currency %(currency)s is not the currency of store %(store)s (%(expected)s).")
+                          % {"currency": currency, "store": store.name, "expected": store.currency})
+        ship_country = cells.country("ship-country")
+        title = cells.text("product-name")[:500] or None
+        if cells.problems:
+            return None
+        return ParsedRow(
+            line=0,
+            order=OrderFacts(
+                platform_order_id=order_id, purchased_at=purchased_at, status=status,
+                fulfilment_channel=fulfilment, currency=currency, ship_country=ship_country,
+            ),
+            line_key=sku, sku=sku, title=title, quantity=quantity, amount=amount,
+        )
+
+    def _status(self, cells: _Cells) -> str:
+        status = cells.required("order-status", max_length=40)
+        folded = status.casefold()
+        if status and folded not in AMAZON_STATUSES and not folded.startswith(AMAZON_STATUS_PREFIXES):
+            cells.problem(_("order-status “%(value)s” is unknown.") % {"value": status})
+        return status
+
+    def _check_sales_channel(self, cells: _Cells) -> None:
+        channel = cells.text("sales-channel")
+        folded = channel.casefold()
+        # Blank, or an order from another sales channel that Amazon fulfilled (MCF).
+        if not channel or folded.startswith("non-amazon"):
+            return
+        country = AMAZON_SALES_CHANNELS.get(folded)
+        if country is None:
+            cells.problem(_("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
+                          % {"value": channel})
+        elif country != self.store.marketplace:
+            cells.problem(_("this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s).")
+                          % {"channel": channel, "country": country, "store": self.store.name,
+                             "marketplace": self.store.marketplace})
+
+
+class DeskCsv:
+    """The desk's own comma-separated format, for other platforms and manual exports."""
+
+    name = DESK_CSV_FORMAT
+    delimiter = ","
+    quoting = csv.QUOTE_MINIMAL
+    required = ("order_id", "purchase_date", "status", "fulfilment", "sku", "quantity",
+                "item_price", "currency")
+    aliases: dict[str, str] = {}
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def check_store(self) -> str | None:
+        return None
+
+    def parse(self, cells: _Cells) -> ParsedRow | None:
+        store_name = cells.text("store")
+        if store_name and store_name.casefold() != self.store.name.casefold():
+            cells.problem(_("unknown store “%(value)s”: this file is being imported into %(store)s.")
+                          % {"value": store_name, "store": self.store.name})
+        order_id = cells.required("order_id", max_length=64)
+        status = cells.text("status").casefold()
+        if status not in DESK_STATUSES:
+            cells.problem(_("status “%(value)s” is unknown (expected one of: %(choices)s).")
+                          % {"value": cells.text("status"), "choices": ", ".join(DESK_STATUSES)})
+        fulfilment = DESK_FULFILMENT.get(cells.text("fulfilment").casefold())
+        if fulfilment is None:
+            cells.problem(_("fulfilment “%(value)s” is unknown (expected seller or platform).")
+                          % {"value": cells.text("fulfilment")})
+        purchased_at = cells.when("purchase_date", required=True)
+        sku = cells.required("sku", max_length=64)
+        quantity = cells.quantity("quantity", allow_zero=status == "cancelled")
+        unit_price = cells.money("item_price")
+        currency = cells.currency("currency")
+        order = dict(
+            ship_country=cells.country("ship_country"),
+            ship_by=cells.when("ship_by", end_of_day=True),
+            latest_delivery=cells.when("latest_delivery", end_of_day=True),
+            buyer_alias=cells.optional("buyer_alias", max_length=255),
+        )
+        shipment = self._shipment(cells)
+        title = cells.text("title")[:500] or None
+        if cells.problems:
+            return None
+        return ParsedRow(
+            line=0,
+            order=OrderFacts(
+                platform_order_id=order_id, purchased_at=purchased_at, status=status,
+                fulfilment_channel=fulfilment, currency=currency, **order,
+            ),
+            line_key=sku, sku=sku, title=title, quantity=quantity,
+            amount=(unit_price * quantity).quantize(Decimal("0.01")), shipment=shipment,
+        )
+
+    def _shipment(self, cells: _Cells) -> ShipmentFacts | None:
+        tracking = cells.optional("tracking_number", max_length=100)
+        carrier = cells.optional("carrier", max_length=100)
+        shipped_at = cells.when("shipped_at")
+        delivered_at = cells.when("delivered_at")
+        if shipped_at and delivered_at and delivered_at < shipped_at:
+            cells.problem(_("delivered_at is before shipped_at."))
+        if not (tracking or carrier or shipped_at or delivered_at):
+            return None
+        return ShipmentFacts(tracking or "", carrier, shipped_at, delivered_at)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes a binary file through, fingerprinting every byte read."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.file.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.sha256.update(data)
+        return size
+
+    def hexdigest(self) -> str:
+        while chunk := self.file.read(1 << 16):
+            self.sha256.update(chunk)
+        return self.sha256.hexdigest()
+
+
+def _rewind(file: BinaryIO) -> None:
+    if file.seekable():
+        file.seek(0)
+
+
+def _legacy_encoding(store: Store) -> str:
+    # Seller Central has long served flat files in the marketplace's Windows code page.
+    return "cp932" if store.marketplace == "JP" else "cp1252"
+
+
+class _Refused(Exception):
+    """Raised inside the transaction so that everything written so far is rolled back."""
+
+
+def import_orders(*, store: Store, file: BinaryIO, file_name: str,
+                  user: AbstractBaseUser | None = None) -> ImportResult:
+    """Import an order report into `store`: every row, or (when any row is wrong) none.
+
+    `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
+    _rewind(file)
+    first_line = file.read(1 << 16).split(b"\n", 1)[0]
+    encodings = ["utf-8-sig"]
+    if b"amazon-order-id" in first_line.lower():
+        encodings.append(_legacy_encoding(store))
+    for encoding in encodings:
+        _rewind(file)
+        try:
+            return _Import(store=store, file=file, file_name=file_name, user=user,
+                           encoding=encoding).run()
+        except UnicodeDecodeError:
+            continue
+    return ImportResult(ok=False, errors=[RowError(None, _(
+        "The file is not text in a known encoding. Save it as “CSV UTF-8” and import it again."))])
+
+
+class _Import:
+    def __init__(self, *, store: Store, file: BinaryIO, file_name: str,
+                 user: AbstractBaseUser | None, encoding: str) -> None:
+        self.store = store
+        self.file_name = file_name
+        self.user = user
+        self.reader = _HashingReader(file)
+        self.text = io.TextIOWrapper(io.BufferedReader(self.reader, 1 << 16),
+                                     encoding=encoding, newline="")
+        self.errors = _ErrorList()
+        self.rows = 0
+        self.format: ReportFormat | None = None
+        self.writer = _Writer(store)
+        # order id → (fingerprint of its order fields, line where the order first appears)
+        self.orders_seen: dict[str, tuple[int, int]] = {}
+        # "order id<US>line key" → line where that line first appears
+        self.lines_seen: dict[str, int] = {}
+        self.shipments_seen: dict[str, tuple[int, int]] = {}
+
+    def run(self) -> ImportResult:
+        header_text = self.text.readline()
+        if not header_text.strip():
+            self.errors.add(None, _("The file is empty."))
+            return self._result(ok=False)
+        self.format = self._detect(header_text)
+        columns = self._columns(header_text)
+        if self.errors:
+            return self._result(ok=False)
+        try:
+            with transaction.atomic():
+                self._read(columns)
+                if self.errors:
+                    raise _Refused
+                self.writer.finish()
+                self._record()
+        except _Refused:
+            return self._result(ok=False)
+        return self._result(ok=True)
+
+    def _detect(self, header_text: str) -> ReportFormat:
+        if "\t" in header_text:
+            return AmazonAllOrders(self.store)
+        return DeskCsv(self.store)
+
+    def _columns(self, header_text: str) -> list[str]:
+        fmt = self.format
+        header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
+        columns = []
+        for name in header:
+            name = name.strip().lower()
+            columns.append(fmt.aliases.get(name, name))
+        known = set(columns)
+        if fmt.name == DESK_CSV_FORMAT and "order_id" not in known and "amazon-order-id" not in known:
+            self.errors.add(1, _("The header is not one the desk knows: expected Amazon's All Orders "
+                                 "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."))
+            return columns
+        for name in fmt.required:
+            if name not in known:
+                self.errors.add(1, _("Missing required column: %(column)s.") % {"column": name})
+        for name in sorted({name for name in columns if name and columns.count(name) > 1}):
+            self.errors.add(1, _("Column %(column)s appears more than once.") % {"column": name})
+        if problem := fmt.check_store():
+            self.errors.add(None, problem)
+        return columns
+
+    def _read(self, columns: list[str]) -> None:
+        fmt = self.format
+        tz = ZoneInfo(self.store.time_zone)
+        reader = csv.reader(self.text, delimiter=fmt.delimiter, quoting=fmt.quoting)
+        ended = 1  # the header is line 1; csv's line_num counts lines after it
+        while True:
+            line = ended + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                ended = reader.line_num + 1
+                self.errors.add(line, _("The row cannot be read: %(error)s.") % {"error": error})
+                continue
+            ended = reader.line_num + 1
+            if not any(value.strip() for value in values):
+                continue
+            self.rows += 1
+            if len(values) > len(columns):
+                self.errors.add(line, _("The row has %(found)d fields but the header has %(expected)d.")
+                                % {"found": len(values), "expected": len(columns)})
+                continue
+            cells = _Cells(dict(zip(columns, values)), tz)
+            parsed = fmt.parse(cells)
+            for problem in cells.problems:
+                self.errors.add(line, problem)
+            if parsed is None:
+                continue
+            parsed.line = line
+            self._check_against_earlier_rows(parsed)
+            if not self.errors:
+                # Once a row has failed nothing will be kept: only keep checking.
+                self.writer.add(parsed)
+
+    def _check_against_earlier_rows(self, row: ParsedRow) -> None:
+        order_id = row.order.platform_order_id
+        line_key = f"{order_id}\x1f{row.line_key}"
+        first = self.lines_seen.setdefault(line_key, row.line)
+        if first != row.line:
+            self.errors.add(row.line, _("order %(order)s lists SKU %(sku)s again (first on line %(first)d).")
+                            % {"order": order_id, "sku": row.sku, "first": first})
+        fingerprint = hash(row.order)
+        seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, row.line))
+        if seen_fingerprint != fingerprint:
+            self.errors.add(row.line, _(
+                "order %(order)s: its order details (date, status, fulfilment, currency, "
+                "country, dates, buyer) differ from line %(first)d, where the order first appears.")
+                % {"order": order_id, "first": first})
+        if row.shipment:
+            key = f"{order_id}\x1f{row.shipment.tracking_number}"
+            fingerprint = hash(row.shipment)
+            seen_fingerprint, first = self.shipments_seen.setdefault(key, (fingerprint, row.line))
+            if seen_fingerprint != fingerprint:
+                self.errors.add(row.line, _(
+                    "order %(order)s: the shipment %(tracking)s differs from line %(first)d.")
+                    % {"order": order_id, "tracking": row.shipment.tracking_number or "—",
+                       "first": first})
+
+    def _record(self) -> None:
+        self.sha256 = self.reader.hexdigest()
+        self.previously_imported_at = (
+            OrderImport.objects.filter(store=self.store, sha256=self.sha256)
+            .order_by("-imported_at").values_list("imported_at", flat=True).first()
+        )
+        counts = self.writer.counts()
+        OrderImport.objects.create(
+            store=self.store, file_name=self.file_name[:255], sha256=self.sha256,
+            file_format=self.format.name, imported_by=self.user, rows=self.rows,
+            orders_created=counts["orders_created"], orders_updated=counts["orders_updated"],
+        )
+
+    def _result(self, *, ok: bool) -> ImportResult:
+        result = ImportResult(
+            ok=ok, errors=self.errors.shown,
+            errors_not_shown=self.errors.total - len(self.errors.shown), rows=self.rows,
+            file_format=self.format.name if self.format else "",
+        )
+        if ok:
+            for name, value in self.writer.counts().items():
+                setattr(result, name, value)
+            result.sha256 = self.sha256
+            result.previously_imported_at = self.previously_imported_at
+        return result
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def _chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
+    chunk: list[int] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Writer:
+    """Upserts rows in batches keyed on (store, order id), (order, line key) and
+    (order, tracking number); a row is saved only when a value differs."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.now = timezone.now()
+        self.pending: list[ParsedRow] = []
+        self.touched: set[int] = set()
+        self.created: set[int] = set()
+        self.updated: set[int] = set()
+        self.lines_created = self.lines_updated = 0
+        self.buyers_created = 0
+        self.shipments_created = self.shipments_updated = 0
+
+    def add(self, row: ParsedRow) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= BATCH_ROWS:
+            self.flush()
+
+    def finish(self) -> None:
+        self.flush()
+        self._settle_totals()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "orders_created": len(self.created),
+            "orders_updated": len(self.updated - self.created),
+            "lines_created": self.lines_created, "lines_updated": self.lines_updated,
+            "buyers_created": self.buyers_created,
+            "shipments_created": self.shipments_created,
+            "shipments_updated": self.shipments_updated,
+        }
+
+    def flush(self) -> None:
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        facts: dict[str, OrderFacts] = {}
+        totals: dict[str, Decimal] = {}
+        for row in rows:
+            key = row.order.platform_order_id
+            facts.setdefault(key, row.order)
+            totals[key] = totals.get(key, Decimal("0.00")) + row.amount
+        orders = self._upsert_orders(facts, totals)
+        self._upsert_lines(rows, orders)
+        self._upsert_shipments(rows, orders)
+
+    def _buyer_ids(self, aliases: set[str]) -> dict[str, int]:
+        if not aliases:
+            return {}
+        known = dict(Buyer.objects.filter(store=self.store, alias__in=aliases).values_list("alias", "pk"))
+        new = [Buyer(store=self.store, alias=alias) for alias in sorted(aliases - known.keys())]
+        if new:
+            Buyer.objects.bulk_create(new)
+            self.buyers_created += len(new)
+            known.update((buyer.alias, buyer.pk) for buyer in new)
+        return known
+
+    def _order_values(self, facts: OrderFacts, buyers: dict[str, int]) -> dict[str, object]:
+        values: dict[str, object] = {
+            "purchased_at": facts.purchased_at, "status": facts.status,
+            "fulfilment_channel": facts.fulfilment_channel, "currency": facts.currency,
+        }
+        for name in ("ship_country", "ship_by", "latest_delivery"):
+            if (value := getattr(facts, name)) is not None:
+                values[name] = value
+        if facts.buyer_alias:
+            values["buyer_id"] = buyers[facts.buyer_alias]
+        return values
+
+    def _upsert_orders(self, facts: dict[str, OrderFacts], totals: dict[str, Decimal]) -> dict[str, Order]:
+        buyers = self._buyer_ids({f.buyer_alias for f in facts.values() if f.buyer_alias})
+        orders = {
+            order.platform_order_id: order
+            for order in Order.objects.filter(store=self.store, platform_order_id__in=facts)
+        }
+        new: list[Order] = []
+        changed: list[Order] = []
+        changed_fields: set[str] = set()
+        for key, order_facts in facts.items():
+            values = self._order_values(order_facts, buyers)
+            order = orders.get(key)
+            if order is None:
+                new.append(Order(store=self.store, platform_order_id=key, total=totals[key], **values))
+                continue
+            differing = [name for name, value in values.items() if getattr(order, name) != value]
+            if differing:
+                for name in differing:
+                    setattr(order, name, values[name])
+                order.updated_at = self.now
+                changed.append(order)
+                changed_fields.update(differing)
+        if new:
+            Order.objects.bulk_create(new)
+            self.created.update(order.pk for order in new)
+            orders.update((order.platform_order_id, order) for order in new)
+        if changed:
+            Order.objects.bulk_update(changed, [*sorted(changed_fields), "updated_at"])
+            self.updated.update(order.pk for order in changed)
+        self.touched.update(order.pk for order in orders.values())
+        return orders
+
+    def _upsert_lines(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
+        existing = {
+            (line.order_id, line.line_key): line
+            for line in OrderLine.objects.filter(order_id__in=[o.pk for o in orders.values()])
+        }
+        new: list[OrderLine] = []
+        changed: list[OrderLine] = []
+        for row in rows:
+            order = orders[row.order.platform_order_id]
+            values = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
+            if row.title is not None:
+                values["title"] = row.title
+            line = existing.get((order.pk, row.line_key))
+            if line is None:
+                new.append(OrderLine(order=order, line_key=row.line_key, **values))
+                continue
+            differing = [name for name, value in values.items() if getattr(line, name) != value]
+            if differing:
+                for name in differing:
+                    setattr(line, name, values[name])
+                changed.append(line)
+        if new:
+            OrderLine.objects.bulk_create(new)
+            self.lines_created += len(new)
+        if changed:
+            OrderLine.objects.bulk_update(changed, ["sku", "title", "quantity", "item_price"])
+            self.lines_updated += len(changed)
+
+    def _upsert_shipments(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
+        wanted: dict[tuple[int, str], ShipmentFacts] = {}
+        for row in rows:
+            if row.shipment:
+                order = orders[row.order.platform_order_id]
+                wanted.setdefault((order.pk, row.shipment.tracking_number), row.shipment)
+        if not wanted:
+            return
+        existing: dict[tuple[int, str], Shipment] = {}
+        for shipment in Shipment.objects.filter(order_id__in={key[0] for key in wanted}).order_by("pk"):
+            existing.setdefault((shipment.order_id, shipment.tracking_number), shipment)
+        new: list[Shipment] = []
+        changed: list[Shipment] = []
+        for (order_id, tracking), facts in wanted.items():
+            values = {name: getattr(facts, name) for name in ("carrier", "shipped_at", "delivered_at")
+                      if getattr(facts, name) is not None}
+            shipment = existing.get((order_id, tracking))
+            if shipment is None:
+                new.append(Shipment(order_id=order_id, tracking_number=tracking, **values))
+                continue
+            differing = [name for name, value in values.items() if getattr(shipment, name) != value]
+            if differing:
+                for name in differing:
+                    setattr(shipment, name, values[name])
+                changed.append(shipment)
+        if new:
+            Shipment.objects.bulk_create(new)
+            self.shipments_created += len(new)
+        if changed:
+            Shipment.objects.bulk_update(changed, ["carrier", "shipped_at", "delivered_at"])
+            self.shipments_updated += len(changed)
+
+    def _settle_totals(self) -> None:
+        """An order's total is the sum of its lines. Lines of one order can sit in different
+        batches (or be stored already), so totals are settled once every line is written."""
+        for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
+            rows = (
+                Order.objects.filter(pk__in=chunk).annotate(line_sum=Sum("lines__item_price"))
+                .values_list("pk", "total", "line_sum")
+            )
+            changed = [
+                Order(pk=pk, total=line_sum or Decimal("0.00"), updated_at=self.now)
+                for pk, total, line_sum in rows
+                if total != (line_sum or Decimal("0.00"))
+            ]
+            if changed:
+                Order.objects.bulk_update(changed, ["total", "updated_at"])
+                self.updated.update(order.pk for order in changed)
