@@ -548,6 +548,8 @@ class _Import:
         # "order id<US>line key" → line where that line first appears
         self.lines_seen: dict[str, int] = {}
         self.shipments_seen: dict[str, tuple[int, int]] = {}
+        self.sha256 = ""
+        self.previously_imported_at: datetime | None = None
 
     def run(self) -> ImportResult:
         header_text = self.text.readline()
@@ -582,7 +584,11 @@ class _Import:
             name = name.strip().lower()
             columns.append(fmt.aliases.get(name, name))
         known = set(columns)
-        if fmt.name == DESK_CSV_FORMAT and "order_id" not in known and "amazon-order-id" not in known:
+        if fmt.name == DESK_CSV_FORMAT and "amazon-order-id" in known:
+            self.errors.add(1, _("This is Amazon's report saved as comma-separated: import the "
+                                 "original tab-separated file as Amazon delivers it."))
+            return columns
+        if fmt.name == DESK_CSV_FORMAT and "order_id" not in known:
             self.errors.add(1, _("The header is not one the desk knows: expected Amazon's All Orders "
                                  "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."))
             return columns

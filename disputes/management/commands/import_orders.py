@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from disputes.importing import ImportResult, import_orders
+from disputes.models import Store
+
+
+class Command(BaseCommand):
+    help = ("Import an order report (Amazon's All Orders flat file, or the desk's CSV) into one "
+            "store. The file is imported whole or not at all.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="The report: .txt/.tsv from Amazon, or .csv.")
+        parser.add_argument("--store", required=True, help="The store's name or id.")
+
+    def handle(self, *args, file: Path, store: str, **options) -> None:
+        target = self._store(store)
+        try:
+            handle = file.open("rb")
+        except OSError as error:
+            raise CommandError(f"Cannot open {file}: {error.strerror}") from None
+        with handle:
+            result = import_orders(store=target, file=handle, file_name=file.name)
+        if not result.ok:
+            for error in result.errors:
+                where = f"line {error.line}" if error.line else "file"
+                self.stderr.write(f"{where}: {error.message}")
+            if result.errors_not_shown:
+                self.stderr.write(f"… and {result.errors_not_shown} more problems.")
+            raise CommandError(
+                f"{file.name} was refused: {len(result.errors) + result.errors_not_shown} "
+                f"problem(s) in {result.rows} row(s); nothing was imported."
+            )
+        self.stdout.write(self.style.SUCCESS(self._summary(target, file, result)))
+
+    def _store(self, value: str) -> Store:
+        store = Store.objects.filter(name=value).first()
+        if store is None and value.isdigit():
+            store = Store.objects.filter(pk=int(value)).first()
+        if store is None:
+            raise CommandError(f"Unknown store {value!r}: give a store's exact name or its id.")
+        return store
+
+    def _summary(self, store: Store, file: Path, result: ImportResult) -> str:
+        summary = (
+            f"{file.name} → {store.name}: {result.rows} row(s); "
+            f"orders {result.orders_created} created, {result.orders_updated} updated; "
+            f"lines {result.lines_created} created, {result.lines_updated} updated."
+        )
+        if result.repeat_without_change:
+            summary += (f" This file was imported before on "
+                        f"{result.previously_imported_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
+        return summary
