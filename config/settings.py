@@ -129,7 +129,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-desk.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;"}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Web, worker and beat write to the same file: take the write lock at BEGIN and
+            # wait for it, instead of failing when a read turns into a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,6 +267,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0},
     "worker-heartbeat": {
         "task": "disputes.tasks.record_heartbeat",
         "schedule": 60.0,
@@ -283,3 +290,7 @@ DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
 # Order Defect Rate: the window and the line above which an account is at risk.
 DESK_ODR_WINDOW_DAYS = 60
 DESK_ODR_LIMIT_PERCENT = 1
+# An overdue claim escalates to the store's managers this long after its due time.
+DESK_ESCALATE_AFTER = timedelta(minutes=env_int("DESK_ESCALATE_AFTER_MINUTES", 60))
+# Links in e-mails point here.
+DESK_BASE_URL = env_str("DESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -35,7 +35,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class QueueFilterForm(forms.Form):
-    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    store = forms.ChoiceField(label=_("Store"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ClaimKind.choices])
     status = forms.ChoiceField(
         label=_("Status"), required=False,
@@ -53,14 +53,22 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["store"].choices = [("", _("All my stores"))] + [
-            (store.pk, store.name) for store in stores_for(user).order_by("name")
+        self.fields["store"].choices = [("", _("All my stores")), ("managed", _("Stores I manage"))] + [
+            (str(store.pk), store.name) for store in stores_for(user).order_by("name")
+        ]
+        self.fields["assignee"].choices += [
+            (str(member.pk), member.get_username()) for member in team_members(user)
         ]
 
     def filters(self) -> QueueFilters:
         """The filters to apply; a value that is not valid falls back to its default."""
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        store = data.pop("store", "")
+        if store == "managed":
+            data["scope"] = "managed"
+        elif store:
+            data["store"] = int(store)
         return QueueFilters(**data)
 
 

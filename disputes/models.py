@@ -411,6 +411,9 @@ class Claim(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # The next alert the sweep owes this claim: when, and which threshold it is.
+    next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -429,6 +432,11 @@ class Claim(models.Model):
             ),
             # The store page's ODR: defects among the store's claims.
             models.Index(fields=["store", "order"], name="claim_store_order"),
+            # The deadline sweep: only claims that still owe an alert.
+            models.Index(
+                fields=["next_alert_at"], name="claim_alert_due",
+                condition=Q(next_alert_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -466,3 +474,56 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# --- Alerts -------------------------------------------------------------------------------
+
+
+class Alert(models.Model):
+    """One threshold of one claim's deadline, raised once by the sweep."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="alerts")
+    threshold = models.CharField(_("threshold"), max_length=20)
+    scheduled_for = models.DateTimeField(_("due to be raised"))
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    due_at = models.DateTimeField(_("deadline"))
+    escalated = models.BooleanField(_("escalated to managers"), default=False)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "threshold"], name="alert_once_per_threshold"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.threshold}"
+
+    @property
+    def lateness(self):
+        return self.raised_at - self.scheduled_for
+
+
+class Notification(models.Model):
+    """An alert as one person receives it: in the header's bell and by e-mail."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user"], name="notification_once_per_user"),
+        ]
+        indexes = [
+            # The bell: a user's unacknowledged notifications.
+            models.Index(fields=["user", "alert"], name="notification_unread",
+                         condition=Q(acknowledged_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.alert}"

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .access import stores_for
-from .models import Claim, ClaimKind, ClaimStatus, Order, Store
+from .access import managed_stores_for, stores_for
+from .models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Store
 
 PAGE_SIZE = 50
 
@@ -22,9 +23,10 @@ PAGE_SIZE = 50
 @dataclass
 class QueueFilters:
     store: int | None = None
+    scope: str = "all"          # "all" of the user's stores, or only those they "managed"
     kind: str = ""
     status: str = "open"        # "open", "any", or one ClaimStatus value
-    assignee: str = "anyone"    # "me", "unassigned", "anyone"
+    assignee: str = "anyone"    # "me", "unassigned", "anyone", or a user id
     due: str = "any"            # "overdue", "today", "24h", "7d", "any"
 
 
@@ -68,7 +70,8 @@ def end_of_local_day(now: datetime) -> datetime:
 def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
     """The claims the queue shows for these filters, due soonest first (unsliced)."""
     now = now or timezone.now()
-    store_ids = list(stores_for(user).values_list("pk", flat=True))
+    stores = managed_stores_for(user) if filters.scope == "managed" else stores_for(user)
+    store_ids = list(stores.values_list("pk", flat=True))
     if filters.store is not None:
         store_ids = [pk for pk in store_ids if pk == filters.store]
     claims = Claim.objects.filter(store_id__in=store_ids)
@@ -82,14 +85,17 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
         claims = claims.filter(assignee=user)
     elif filters.assignee == "unassigned":
         claims = claims.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        claims = claims.filter(assignee_id=int(filters.assignee))
+    # Windows ahead do not include what is already overdue.
     if filters.due == "overdue":
         claims = claims.filter(respond_by__lt=now)
     elif filters.due == "today":
-        claims = claims.filter(respond_by__lt=end_of_local_day(now))
+        claims = claims.filter(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
     elif filters.due == "24h":
-        claims = claims.filter(respond_by__lt=now + timedelta(hours=24))
+        claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(hours=24))
     elif filters.due == "7d":
-        claims = claims.filter(respond_by__lt=now + timedelta(days=7))
+        claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(days=7))
     return claims.order_by("respond_by", "pk")
 
 
@@ -200,3 +206,80 @@ def order_defect_rate(store: Store, now: datetime | None = None) -> DefectRate:
         ),
     )
     return DefectRate(orders=orders, since=since, **defects)
+
+
+# --- Managers' dashboard ------------------------------------------------------------------
+
+WON = [Outcome.DENIED, Outcome.WITHDRAWN]
+LOST = [Outcome.GRANTED_SELLER_FUNDED, Outcome.GRANTED_PLATFORM_FUNDED, Outcome.REFUNDED_BY_SELLER]
+
+
+@dataclass
+class AgentLoad:
+    user_id: int | None
+    username: str
+    open: int
+    due_today: int
+    overdue: int
+
+
+@dataclass
+class Week:
+    start: datetime
+    opened: int = 0
+    won: int = 0
+    lost: int = 0
+
+
+@dataclass
+class Dashboard:
+    overdue: int
+    due_24h: int
+    unassigned: int
+    agents: list[AgentLoad]
+    stores: list[tuple[Store, DefectRate]]
+    weeks: list[Week]
+
+
+def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboard:
+    """Everything on the managers' dashboard, read from the claim columns (no worker needed)."""
+    now = now or timezone.now()
+    stores = list(managed_stores_for(user).order_by("name"))
+    open_claims = Claim.objects.filter(store__in=[s.pk for s in stores]).filter(~Q(status=ClaimStatus.CLOSED))
+    totals = open_claims.aggregate(
+        overdue=Count("pk", filter=Q(respond_by__lt=now)),
+        due_24h=Count("pk", filter=Q(respond_by__gte=now, respond_by__lt=now + timedelta(hours=24))),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+    )
+    end_of_day = end_of_local_day(now)
+    agents = [
+        AgentLoad(row["assignee"], row["assignee__username"] or "", row["open"], row["due_today"], row["overdue"])
+        for row in open_claims.filter(assignee__isnull=False)
+        .values("assignee", "assignee__username")
+        .annotate(
+            open=Count("pk"),
+            due_today=Count("pk", filter=Q(respond_by__gte=now, respond_by__lt=end_of_day)),
+            overdue=Count("pk", filter=Q(respond_by__lt=now)),
+        )
+        .order_by("-overdue", "-open", "assignee__username")
+    ]
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=weeks)
+    by_week: dict = {}
+    opened = (
+        Claim.objects.filter(store__in=[s.pk for s in stores], opened_at__gte=since)
+        .annotate(week=TruncWeek("opened_at")).values("week")
+        .annotate(n=Count("pk"), won=Count("pk", filter=Q(outcome__in=WON)),
+                  lost=Count("pk", filter=Q(outcome__in=LOST)))
+    )
+    for row in opened:
+        by_week[row["week"].date()] = Week(row["week"], row["n"], row["won"], row["lost"])
+    first_monday = (timezone.localtime(now) - timedelta(weeks=weeks - 1)).date()
+    first_monday -= timedelta(days=first_monday.weekday())
+    series = []
+    for n in range(weeks):
+        day = first_monday + timedelta(weeks=n)
+        series.append(by_week.get(day) or Week(datetime.combine(day, datetime.min.time())))
+    return Dashboard(
+        overdue=totals["overdue"], due_24h=totals["due_24h"], unassigned=totals["unassigned"],
+        agents=agents, stores=[(store, order_defect_rate(store, now)) for store in stores], weeks=series,
+    )

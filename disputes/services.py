@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines
+from . import alerts, deadlines
 from .models import (
     Claim,
     ClaimEvent,
@@ -80,7 +80,11 @@ def _apply_respond_deadline(claim: Claim) -> deadlines.Deadline | None:
     claim.respond_by = deadline.due if deadline else None
     claim.respond_rule = deadline.rule if deadline else None
     claim.respond_explained = deadline.explanation[:300] if deadline else ""
+    alerts.schedule(claim)
     return deadline
+
+
+DEADLINE_FIELDS = ["respond_by", "respond_rule", "respond_explained", "next_alert_at", "next_alert_threshold"]
 
 
 def _check_assignee(claim: Claim, assignee: AbstractBaseUser | None) -> None:
@@ -156,7 +160,9 @@ def claim_close(*, claim: Claim, outcome: str, by, version: int | None, note: st
         if outcome == Outcome.GRANTED_SELLER_FUNDED else None
     )
     claim.appeal_by = appeal.due if appeal else None
-    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr", "appeal_by"])
+    claim.next_alert_at, claim.next_alert_threshold = None, ""
+    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr", "appeal_by",
+                  "next_alert_at", "next_alert_threshold"])
     _record(claim, by, "status", before_status, claim.get_status_display(), note)
     _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
     if appeal:
@@ -223,7 +229,7 @@ def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version:
     before = claim.respond_by.isoformat() if claim.respond_by else ""
     claim.platform_requested_at = requested_at
     deadline = _apply_respond_deadline(claim)
-    _save(claim, ["platform_requested_at", "respond_by", "respond_rule", "respond_explained"])
+    _save(claim, ["platform_requested_at", *DEADLINE_FIELDS])
     _record(claim, by, "platform_request", after=requested_at.isoformat())
     _record(claim, by, "deadline_set", before, claim.respond_by.isoformat() if claim.respond_by else "",
             deadline.explanation if deadline else "")
@@ -238,7 +244,7 @@ def claim_recompute_deadline(*, claim: Claim, by, version: int | None) -> Claim:
         raise ClaimError(_("This claim is closed."))
     before = claim.respond_by.isoformat() if claim.respond_by else ""
     deadline = _apply_respond_deadline(claim)
-    _save(claim, ["respond_by", "respond_rule", "respond_explained"])
+    _save(claim, DEADLINE_FIELDS)
     _record(claim, by, "deadline_recomputed", before, claim.respond_by.isoformat() if claim.respond_by else "",
             deadline.explanation if deadline else _("No deadline rule applies any more."))
     return claim

@@ -1,17 +1,19 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import deadlines, selectors, services
+from . import alerts, deadlines, selectors, services
+from .context_processors import unread_alerts
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -33,8 +35,9 @@ from .forms import (
     QueueFilterForm,
     RecomputeForm,
 )
-from .models import Claim, ClaimStatus, Order, Profile
+from .models import Claim, ClaimStatus, Notification, Order, Profile
 from .preferences import activate_preferences, remember_preferences
+from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 
 
@@ -296,10 +299,56 @@ def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    stores = list(managed_stores_for(request.user).order_by("name"))
-    if not stores:
+    if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The dashboard is for managers."))
-    return render(request, "disputes/dashboard.html", {"stores": stores})
+    board = selectors.dashboard(request.user)
+    return render(request, "disputes/dashboard.html", {"board": board, "chart": weekly_chart(board.weeks)})
+
+
+def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
+    """Geometry for the server-drawn SVG bar chart (no chart library, no inline script)."""
+    peak = max([w.opened for w in weeks] + [w.won for w in weeks] + [w.lost for w in weeks] + [1])
+    bars = []
+    for n, week in enumerate(weeks):
+        bar = {"week": week, "x": n * 36 + 4}
+        for name in ("opened", "won", "lost"):
+            height = round(getattr(week, name) * bar_area / peak)
+            bar[f"{name}_h"], bar[f"{name}_y"] = height, bar_area - height
+        bars.append(bar)
+    return {"bars": bars, "width": len(weeks) * 36 + 4, "height": bar_area + 14, "base": bar_area}
+
+
+# --- Alerts -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    notes = (
+        Notification.objects.filter(user=request.user)
+        .select_related("alert", "alert__claim", "alert__claim__order", "alert__claim__store")
+        .order_by("acknowledged_at", "-alert__raised_at")[:100]
+    )
+    items = []
+    for note in notes:
+        late = note.alert.lateness
+        items.append({"note": note, "text": alerts.describe(note.alert),
+                      "late": span(late) if late > timedelta(minutes=2) else ""})
+    return render(request, "disputes/alerts.html", {"items": items})
+
+
+@login_required
+@require_GET
+def alerts_bell(request: HttpRequest) -> HttpResponse:
+    return render(request, "disputes/_bell.html", {"unread_alerts": unread_alerts(request.user)})
+
+
+@login_required
+@require_POST
+def alert_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    Notification.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    return redirect("disputes:alerts")
 
 
 @login_required

@@ -2,16 +2,28 @@
 store B (the outsider), and a superuser."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-
-from datetime import timedelta
-
 from django.utils import timezone
 
-from disputes.models import Buyer, Claim, ClaimKind, Membership, Order, Platform, Reason, Role, Store
+from disputes.default_rules import install_default_rules
+from disputes.models import (
+    Alert,
+    Buyer,
+    Claim,
+    ClaimKind,
+    DeadlineRule,
+    Membership,
+    Notification,
+    Order,
+    Platform,
+    Reason,
+    Role,
+    Store,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -26,6 +38,7 @@ class World:
     superuser: object
     order_a: Order
     claim_a: Claim
+    notification_a: Notification
 
 
 def make_user(username: str, **extra):
@@ -33,7 +46,13 @@ def make_user(username: str, **extra):
 
 
 @pytest.fixture
-def world(db) -> World:
+def rules(db) -> None:
+    """The default deadline rules (a transactional test's flush removes migration data)."""
+    install_default_rules(DeadlineRule)
+
+
+@pytest.fixture
+def world(db, rules) -> World:
     store_a = Store.objects.create(
         name="Alpha Amazon US", platform=Platform.AMAZON, marketplace="US",
         time_zone="America/Los_Angeles", currency="USD",
@@ -59,7 +78,9 @@ def world(db) -> World:
         store=store_a, order=order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
         opened_at=now - timedelta(hours=2), respond_by=now + timedelta(hours=46),
     )
-    return World(store_a, store_b, agent_a, manager_a, agent_b, superuser, order_a, claim_a)
+    alert = Alert.objects.create(claim=claim_a, threshold="half", scheduled_for=now, due_at=claim_a.respond_by)
+    notification_a = Notification.objects.create(alert=alert, user=agent_a)
+    return World(store_a, store_b, agent_a, manager_a, agent_b, superuser, order_a, claim_a, notification_a)
 
 
 def client_for(user) -> Client:

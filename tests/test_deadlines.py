@@ -46,14 +46,14 @@ EXPECTED_SEEDS = {
 }
 
 
-def test_the_domain_defaults_are_seeded(db):
+def test_the_domain_defaults_are_seeded(rules):
     seeded = {(r.platform, r.claim_kind, r.deadline): (r.length, r.unit, r.starts_from)
               for r in DeadlineRule.objects.all()}
     for key, expected in EXPECTED_SEEDS.items():
         assert seeded[key] == expected, key
 
 
-def test_every_seeded_rule_gives_its_window_on_a_plain_weekday(db):
+def test_every_seeded_rule_gives_its_window_on_a_plain_weekday(rules):
     # Tuesday 2026-06-09 10:00 UTC: no holiday in US or RU that week, no DST change.
     start = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
     rules = list(DeadlineRule.objects.all())

@@ -31,13 +31,15 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(log_path: Path) -> Iterator[str]:
-    """Run a worker consuming a queue of its own; yields the queue's name."""
+def celery_worker(log_path: Path, *, concurrency: int = 1) -> Iterator[str]:
+    """Run a worker consuming a queue of its own; yields the queue's name. With concurrency
+    above 1 it is a prefork pool, so tasks really run at the same time."""
     queue = f"desk-test-{uuid.uuid4().hex[:10]}"
     env = {**os.environ, "DATABASE_URL": test_database_url()}
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "config", "worker",
+             *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
              f"--queues={queue}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
              f"--hostname={queue}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     days, minutes = divmod(minutes, 60 * 24)
     hours, minutes = divmod(minutes, 60)
@@ -23,5 +23,5 @@ def countdown(remaining: timedelta | None) -> str:
     if remaining is None:
         return _("no deadline")
     if remaining.total_seconds() <= 0:
-        return _("overdue by %(span)s") % {"span": _span(remaining)}
-    return _("%(span)s left") % {"span": _span(remaining)}
+        return _("overdue by %(span)s") % {"span": span(remaining)}
+    return _("%(span)s left") % {"span": span(remaining)}

@@ -1,0 +1,46 @@
+"""The default deadline rules, from the platforms' published terms (checked 2026).
+
+Admins edit the rows in Django admin; these are only starting values, installed by a migration
+(and by the tests, whose database flushes remove migration data)."""
+
+H, D, B = "calendar_hours", "calendar_days", "business_days"
+OPENED, REQUEST, CLOSED = "claim_opened", "platform_request", "claim_closed"
+
+RULES = [
+    # platform, kind, deadline, length, unit, counted from, warn hours before, source
+    ("amazon", "a_to_z", "respond", 48, H, REQUEST, [24, 6],
+     "Amazon gives the seller 48 hours (some of its help pages say 72) to answer its request for "
+     "information on an A-to-Z claim; unanswered claims are granted and charged to the seller."),
+    ("amazon", "a_to_z", "appeal", 30, D, CLOSED, [168, 48],
+     "A granted, seller-funded A-to-Z claim can be appealed within 30 days of the decision."),
+    ("amazon", "chargeback", "respond", 7, D, OPENED, [72, 24],
+     "Chargeback information requests must be answered within 7 days."),
+    ("ebay", "ebay_case", "respond", 3, B, OPENED, [24, 6],
+     "The seller has 3 business days to resolve a request before the buyer may ask eBay to step in."),
+    ("ebay", "ebay_case", "appeal", 30, D, CLOSED, [168, 48],
+     "eBay case decisions can be appealed within 30 days of closing."),
+    ("ozon", "ozon_dispute", "respond", 24, H, OPENED, [12, 3],
+     "Ozon expects a return decision within 24 hours for FBS/FBO (3 days for rFBS: edit for rFBS "
+     "stores); buyers may dispute within 5 days of a refusal."),
+    ("dhgate", "dhgate_dispute", "respond", 5, D, OPENED, [48, 12],
+     "DHgate refunds the buyer when the seller does not respond to a dispute within 5 days."),
+    ("walmart", "walmart_dispute", "respond", 48, H, OPENED, [24, 6],
+     "Walmart allows 48 hours, weekends included."),
+]
+# The 24-hour rule for buyer messages applies to a plain complaint on every platform.
+RULES += [
+    (platform, "buyer_complaint", "respond", 24, H, OPENED, [12, 3],
+     "Buyers expect an answer within 24 hours, weekends and holidays included.")
+    for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
+]
+
+
+
+def install_default_rules(DeadlineRule) -> None:
+    """Create the default rows that are missing; never overwrite an admin's edit."""
+    for platform, kind, deadline, length, unit, starts_from, warn, source in RULES:
+        DeadlineRule.objects.get_or_create(
+            platform=platform, claim_kind=kind, deadline=deadline,
+            defaults={"length": length, "unit": unit, "starts_from": starts_from,
+                      "warn_hours_before": warn, "source": source},
+        )

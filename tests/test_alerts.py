@@ -1,0 +1,154 @@
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes import alerts, services
+from disputes.models import Alert, ClaimKind, Notification, Outcome, Reason
+from disputes.tasks import send_alert_emails
+
+UTC = ZoneInfo("UTC")
+# Claims open "now": scheduling looks at the real clock; sweeps are then given later times.
+T0 = timezone.now().replace(second=0, microsecond=0)
+
+
+def open_claim(world, *, assignee=None, opened_at=T0):
+    """An Amazon A-to-Z claim: 48 h from opening (no platform request), warnings at 24 h and 6 h."""
+    claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
+                                by=world.agent_a, opened_at=opened_at, assignee=assignee)
+    return claim
+
+
+def raised(claim) -> list[str]:
+    return list(Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list("threshold", flat=True))
+
+
+def test_thresholds_are_half_each_warning_due_and_overdue(world):
+    claim = open_claim(world)
+    names = [(t.name, t.at - T0) for t in alerts.thresholds_for(claim)]
+    assert names == [
+        ("half", timedelta(hours=24)), ("warn_24h", timedelta(hours=24)),
+        ("warn_6h", timedelta(hours=42)), ("due", timedelta(hours=48)), ("overdue", timedelta(hours=49)),
+    ]
+
+
+def test_each_threshold_alerts_once_as_the_clock_moves(world, settings):
+    claim = open_claim(world, assignee=world.agent_a)
+    for hours in [1, 23, 24, 25, 30, 42, 43, 47, 48, 48.5, 49, 60, 100]:
+        alerts.sweep(now=T0 + timedelta(hours=hours))
+        alerts.sweep(now=T0 + timedelta(hours=hours))  # a retried sweep changes nothing
+    assert raised(claim) == ["half", "warn_24h", "warn_6h", "due", "overdue"]
+    claim.refresh_from_db()
+    assert claim.next_alert_at is None
+
+
+def test_a_sweep_before_the_first_threshold_raises_nothing(world):
+    open_claim(world)
+    assert alerts.sweep(now=T0 + timedelta(hours=23)) == []
+
+
+def test_catch_up_after_a_day_down_raises_every_missed_alert_once_oldest_first(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    late_sweep = T0 + timedelta(hours=50)
+    caught_up = alerts.sweep(now=late_sweep)
+    assert [a.threshold for a in caught_up] == ["half", "warn_24h", "warn_6h", "due", "overdue"]
+    assert caught_up[0].lateness == timedelta(hours=26)
+    assert alerts.sweep(now=late_sweep + timedelta(minutes=1)) == []
+    notes = claim.events.filter(action="alert").values_list("note", flat=True)
+    assert "raised 1560 minutes late" in list(notes)
+
+
+def test_a_claim_that_arrives_late_warns_once_not_for_every_passed_threshold(world):
+    now = T0 + timedelta(hours=44)
+    claim = open_claim(world)
+    alerts.schedule(claim, now)
+    claim.save()
+    assert [a.threshold for a in alerts.sweep(now=now)] == ["warn_6h"]
+
+
+def test_the_assignee_is_told_and_overdue_escalates_to_managers(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    alerts.sweep(now=T0 + timedelta(hours=43))
+    warn = Alert.objects.get(claim=claim, threshold="warn_6h")
+    assert set(warn.notifications.values_list("user__username", flat=True)) == {"agent_a"}
+    alerts.sweep(now=T0 + timedelta(hours=49, minutes=1))
+    overdue = Alert.objects.get(claim=claim, threshold="overdue")
+    assert overdue.escalated
+    assert set(overdue.notifications.values_list("user__username", flat=True)) == {"agent_a", "manager_a"}
+
+
+def test_unassigned_claims_alert_the_managers(world):
+    claim = open_claim(world)
+    alerts.sweep(now=T0 + timedelta(hours=25))
+    users = set(Notification.objects.filter(alert__claim=claim).values_list("user__username", flat=True))
+    assert users == {"manager_a"}
+
+
+def test_closing_a_claim_stops_its_alerts(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    services.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, version=claim.version)
+    assert alerts.sweep(now=T0 + timedelta(hours=100)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_raise_each_alert_once(world):
+    claims = [open_claim(world, assignee=world.agent_a) for _ in range(20)]
+    now = T0 + timedelta(hours=50)
+    errors = []
+
+    def run():
+        try:
+            alerts.sweep(now=now)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Alert.objects.filter(claim__in=claims).count() == 20 * 5
+    assert Notification.objects.filter(alert__claim__in=claims, user=world.agent_a).count() == 20 * 5
+
+
+def test_alert_emails_go_out_once_in_the_users_language(world):
+    world.agent_a.email = "agent.a@example.com"
+    world.agent_a.save()
+    world.agent_a.profile.language = "zh-hans"
+    world.agent_a.profile.save()
+    claim = open_claim(world, assignee=world.agent_a)
+    alert = alerts.sweep(now=T0 + timedelta(hours=43))[-1]
+    mail.outbox.clear()
+    assert send_alert_emails(alert.pk) == 1
+    assert send_alert_emails(alert.pk) == 0
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["agent.a@example.com"]
+    assert world.order_a.platform_order_id in message.subject
+    assert f"/claims/{claim.pk}/" in message.body
+
+
+def test_the_bell_counts_and_acknowledging_clears(agent_client, world):
+    body = agent_client.get(reverse("disputes:alerts_bell")).content.decode()
+    assert '<span class="bell-count"' in body and ">1</span>" in body
+    agent_client.post(reverse("disputes:alert_ack", args=[world.notification_a.pk]))
+    body = agent_client.get(reverse("disputes:alerts_bell")).content.decode()
+    assert ">0</span>" in body
+    world.notification_a.refresh_from_db()
+    assert world.notification_a.acknowledged_at is not None
+
+
+def test_the_alerts_page_lists_and_says_how_late(agent_client, world):
+    claim = open_claim(world, assignee=world.agent_a)
+    alerts.sweep(now=T0 + timedelta(hours=50))
+    body = agent_client.get(reverse("disputes:alerts")).content.decode()
+    assert "6 hours left to respond" in body and "the response is overdue" in body
+    assert "late" in body
