@@ -1,0 +1,91 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from disputes.models import Claim, ClaimStatus, Outcome
+
+from ..conftest import PASSWORD
+from ..test_import import amazon_report, amazon_row
+from ..test_queue import add_claims
+from .conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, world, tmp_path):
+    bought = (timezone.now() - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    report = tmp_path / "All Orders.txt"
+    report.write_bytes(amazon_report(
+        amazon_row(**{"amazon-order-id": "112-5550001-0000001", "purchase-date": bought}),
+        amazon_row(**{"amazon-order-id": "112-5550002-0000002", "purchase-date": bought, "sku": "LID-1"}),
+    ))
+    log_in(page, "agent_a", PASSWORD)
+    page.wait_for_selector("h1:text('Queue')")
+
+    page.click("text=Import orders")
+    page.set_input_files("input[type=file]", str(report))
+    page.click("button:text('Import')")
+    page.wait_for_selector(".import-done")
+
+    # Store page before: the fixture's open claim is the one defect among three orders.
+    page.goto(f"/stores/{world.store_a.pk}/")
+    assert page.inner_text("#odr-percent") == "33.33%"
+
+    page.click("nav >> text=Orders")
+    page.fill("input[name=q]", "112-5550001")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("h2:text('Open a claim')")
+    page.select_option("#id_kind", "a_to_z")
+    page.select_option("#id_reason", "not_received")
+    page.fill("#id_platform_requested_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.click("button:text('Open the claim')")
+
+    page.wait_for_selector("h2:text('Deadline')")
+    assert "48 calendar hours from the platform's request" in page.inner_text(".explained")
+    assert page.locator(".deadline .badge").is_visible()
+
+    page.select_option("#assign-form select", label="agent_a")
+    page.click("#assign-form button")
+    page.wait_for_selector("text=Assignee saved.")
+    page.click("button:text('Mark “Responded, under review”')")
+    page.wait_for_selector("text=Status changed.")
+
+    page.goto(f"/stores/{world.store_a.pk}/")
+    assert page.inner_text("#odr-percent") == "66.67%"
+
+    claim = Claim.objects.get(order__platform_order_id="112-5550001-0000001")
+    page.goto(f"/claims/{claim.pk}/")
+    page.select_option("#close-form select", Outcome.DENIED)
+    page.fill("#close-form textarea", "Tracking shows delivery to the buyer's address.")
+    page.click("#close-form button")
+    page.wait_for_selector("text=Claim closed.")
+    timeline = page.inner_text(".timeline")
+    for step in ["opened", "deadline_set", "assigned", "status", "outcome"]:
+        assert step in timeline
+
+    page.goto(f"/stores/{world.store_a.pk}/")
+    assert page.inner_text("#odr-percent") == "33.33%"
+    claim.refresh_from_db()
+    assert (claim.status, claim.assignee, claim.counts_toward_odr) == (ClaimStatus.CLOSED, world.agent_a, False)
+    assert page.csp_violations == []
+
+
+def test_manager_clicks_from_overdue_to_the_filtered_queue(page, world):
+    add_claims(world, 2, start_hours=-3)
+    add_claims(world, 3, start_hours=30)
+    log_in(page, "manager_a", PASSWORD)
+    page.wait_for_selector("h1:text('Queue')")
+    page.click("nav >> text=Dashboard")
+    assert page.inner_text("#tile-overdue .tile-number") == "2"
+    page.click("#tile-overdue")
+    page.wait_for_selector("h1:text('Queue')")
+    assert "due=overdue" in page.url
+    assert page.locator("tr.claim-row").count() == 2
+    assert page.locator("tr.claim-row .badge-overdue").count() == 2
+    # Changing a filter updates the list in place and the URL follows.
+    page.select_option("select[name=due]", "any")
+    page.locator("tr.claim-row").nth(5).wait_for()
+    assert page.locator("tr.claim-row").count() == 6
+    assert "due=any" in page.url
+    assert page.csp_violations == []
