@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -96,7 +96,8 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
         claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(hours=24))
     elif filters.due == "7d":
         claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(days=7))
-    return claims.order_by("respond_by", "pk")
+    # Claims without a deadline last, on every database (SQLite would put NULLs first).
+    return claims.order_by(F("respond_by").asc(nulls_last=True), "pk")
 
 
 def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:

@@ -1,9 +1,12 @@
+import importlib
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 
 from disputes import deadlines
+from disputes.default_rules import RULES
 from disputes.models import (
     Claim,
     ClaimKind,
@@ -20,18 +23,24 @@ UTC = ZoneInfo("UTC")
 LA = ZoneInfo("America/Los_Angeles")
 MSK = ZoneInfo("Europe/Moscow")
 
+seed_migration = importlib.import_module("disputes.migrations.0003_seed_deadline_rules")
+
 
 def store(platform=Platform.AMAZON, marketplace="US", tz="America/Los_Angeles") -> Store:
     return Store(name=f"{platform}-{marketplace}", platform=platform, marketplace=marketplace,
                  time_zone=tz, currency="USD")
 
 
-def rule(unit, length, starts_from=DeadlineStart.CLAIM_OPENED, warn=None) -> DeadlineRule:
+def rule(unit, length, starts_from=DeadlineStart.CLAIM_OPENED, warn=None, **extra) -> DeadlineRule:
     return DeadlineRule(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND,
-                        length=length, unit=unit, starts_from=starts_from, warn_hours_before=warn or [])
+                        length=length, unit=unit, starts_from=starts_from, warn_hours_before=warn or [], **extra)
 
 
-# --- every seeded rule --------------------------------------------------------------------
+def local(moment: datetime, zone=LA) -> datetime:
+    return moment.astimezone(zone)
+
+
+# --- the seeded rules ---------------------------------------------------------------------
 
 EXPECTED_SEEDS = {
     ("amazon", "a_to_z", "respond"): (48, "calendar_hours", "platform_request"),
@@ -42,77 +51,126 @@ EXPECTED_SEEDS = {
     ("ozon", "ozon_dispute", "respond"): (24, "calendar_hours", "claim_opened"),
     ("dhgate", "dhgate_dispute", "respond"): (5, "calendar_days", "claim_opened"),
     ("walmart", "walmart_dispute", "respond"): (48, "calendar_hours", "claim_opened"),
-    ("amazon", "buyer_complaint", "respond"): (24, "calendar_hours", "claim_opened"),
+    **{(p, "buyer_complaint", "respond"): (24, "calendar_hours", "claim_opened")
+       for p in ("amazon", "ebay", "ozon", "dhgate", "walmart")},
 }
+SEEDED_KEYS = [(platform, kind, deadline) for platform, kind, deadline, *_ in RULES]
 
 
-def test_the_domain_defaults_are_seeded(rules):
+def test_the_migration_seeds_the_domain_defaults(db):
+    DeadlineRule.objects.all().delete()
+    seed_migration.seed(apps, None)
     seeded = {(r.platform, r.claim_kind, r.deadline): (r.length, r.unit, r.starts_from)
               for r in DeadlineRule.objects.all()}
+    assert set(seeded) == set(SEEDED_KEYS)
     for key, expected in EXPECTED_SEEDS.items():
         assert seeded[key] == expected, key
+    assert all(r.is_active and r.source for r in DeadlineRule.objects.all())
 
 
-def test_every_seeded_rule_gives_its_window_on_a_plain_weekday(rules):
-    # Tuesday 2026-06-09 10:00 UTC: no holiday in US or RU that week, no DST change.
+def test_seeding_again_keeps_an_admins_edit(db):
+    seed_migration.seed(apps, None)
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=72)
+    seed_migration.seed(apps, None)
+    assert DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").get().length == 72
+    assert DeadlineRule.objects.count() == len(SEEDED_KEYS)
+
+
+@pytest.mark.parametrize("key", SEEDED_KEYS, ids=["-".join(k) for k in SEEDED_KEYS])
+def test_each_seeded_rule_gives_its_window_from_a_plain_weekday(rules, key):
+    platform, kind, deadline = key
+    r = DeadlineRule.objects.get(platform=platform, claim_kind=kind, deadline=deadline)
+    # Tuesday 2026-06-09 10:00 UTC: no US or Russian holiday within the longest window's
+    # business days, and no DST change within 30 days.
     start = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
-    rules = list(DeadlineRule.objects.all())
-    assert len(rules) >= len(EXPECTED_SEEDS)
-    for r in rules:
-        s = store(r.platform, "RU" if r.platform == "ozon" else "US",
-                  "Europe/Moscow" if r.platform == "ozon" else "America/New_York")
-        due = deadlines.compute_due(r, start, store=s)
-        if r.unit == DeadlineUnit.CALENDAR_HOURS:
-            assert due - start == timedelta(hours=r.length), r
-        elif r.unit == DeadlineUnit.CALENDAR_DAYS:
-            assert due - start == timedelta(days=r.length), r
-        else:
-            assert r.length == 3 and due == datetime(2026, 6, 12, 10, 0, tzinfo=UTC), r
-        assert all(isinstance(h, int) and h > 0 for h in r.warn_hours_before), r
+    s = store(platform, "RU", "Europe/Moscow") if platform == "ozon" else store(platform, "US", "America/New_York")
+    due = deadlines.compute_due(r, start, store=s)
+    expected = {
+        DeadlineUnit.CALENDAR_HOURS: timedelta(hours=r.length),
+        DeadlineUnit.CALENDAR_DAYS: timedelta(days=r.length),
+        DeadlineUnit.BUSINESS_DAYS: timedelta(days=r.length),  # Tue + 3 = Fri, no weekend between
+    }[r.unit]
+    assert due - start == expected
+    assert due.tzinfo == UTC
+    assert r.warn_hours_before and all(isinstance(h, int) and h > 0 for h in r.warn_hours_before)
+    assert all(h < expected.total_seconds() / 3600 for h in r.warn_hours_before)
 
 
 # --- business days ------------------------------------------------------------------------
 
 
 def test_business_days_skip_the_weekend():
-    # Thursday 09:00 LA + 3 business days → Tuesday 09:00 LA.
-    start = datetime(2026, 6, 11, 9, 0, tzinfo=LA)
+    start = datetime(2026, 6, 11, 9, 0, tzinfo=LA)  # Thursday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
-    assert due.astimezone(LA) == datetime(2026, 6, 16, 9, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 6, 16, 9, 0, tzinfo=LA)  # Fri, Mon, Tue
 
 
 def test_business_days_skip_thanksgiving():
     start = datetime(2026, 11, 24, 10, 0, tzinfo=LA)  # Tuesday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
     # Wed 25, (Thu 26 Thanksgiving), Fri 27, (weekend), Mon 30.
-    assert due.astimezone(LA) == datetime(2026, 11, 30, 10, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 11, 30, 10, 0, tzinfo=LA)
+
+
+def test_a_start_on_a_holiday_counts_from_midnight_of_the_next_business_day():
+    start = datetime(2026, 11, 26, 14, 0, tzinfo=LA)  # Thanksgiving
+    due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
+    assert local(due) == datetime(2026, 11, 30, 0, 0, tzinfo=LA)  # Friday 27 in full
 
 
 def test_business_days_skip_the_russian_new_year_holidays():
     for day in range(1, 9):
         assert not deadlines.is_business_day(date(2027, 1, day), country="RU")
+    start = datetime(2026, 12, 30, 12, 0, tzinfo=MSK)  # Wednesday
+    due = deadlines.add_business_days(start, 2, country="RU", time_zone="Europe/Moscow")
+    # Thu 31 December, then 1–8 January holidays and the 9–10 weekend: Monday 11 January.
+    assert local(due, MSK) == datetime(2027, 1, 11, 12, 0, tzinfo=MSK)
+
+
+def test_a_start_inside_the_russian_holidays_counts_from_their_end():
     start = datetime(2027, 1, 4, 12, 0, tzinfo=MSK)  # a Monday inside the holidays
     due = deadlines.add_business_days(start, 1, country="RU", time_zone="Europe/Moscow")
-    # Counting starts on Monday 11 January (9–10 are a weekend); one whole day ends at 00:00 on the 12th.
-    assert due.astimezone(MSK) == datetime(2027, 1, 12, 0, 0, tzinfo=MSK)
+    assert local(due, MSK) == datetime(2027, 1, 12, 0, 0, tzinfo=MSK)  # Monday 11th in full
+
+
+def test_a_saturday_worked_in_russia_is_a_business_day():
+    # Russia moved the day off from Saturday 20 February 2027 to Monday 22 February.
+    assert deadlines.is_business_day(date(2027, 2, 20), country="RU")
+    assert not deadlines.is_business_day(date(2027, 2, 22), country="RU")
+    assert not deadlines.is_business_day(date(2027, 2, 20), country="US")
 
 
 def test_a_start_on_saturday_counts_from_monday_midnight():
     start = datetime(2026, 6, 13, 15, 30, tzinfo=LA)  # Saturday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
-    assert due.astimezone(LA) == datetime(2026, 6, 18, 0, 0, tzinfo=LA)  # Mon–Wed in full
+    assert local(due) == datetime(2026, 6, 18, 0, 0, tzinfo=LA)  # Monday to Wednesday in full
 
 
-def test_the_local_date_decides_the_business_day():
+def test_the_stores_local_date_decides_the_business_day():
     # Friday 23:30 in Los Angeles is already Saturday in UTC: it is still a Friday start.
     start = datetime(2026, 6, 13, 6, 30, tzinfo=UTC)
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert due.astimezone(LA) == datetime(2026, 6, 15, 23, 30, tzinfo=LA)
+    assert local(due) == datetime(2026, 6, 15, 23, 30, tzinfo=LA)
 
 
 def test_an_unknown_country_keeps_only_weekends():
     assert deadlines.is_business_day(date(2026, 12, 25), country="XX")
     assert not deadlines.is_business_day(date(2026, 12, 26), country="XX")
+    start = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)  # Thursday
+    due = deadlines.add_business_days(start, 1, country="XX", time_zone="UTC")
+    assert due == datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # Christmas counts
+
+
+def test_business_days_through_compute_due_use_the_stores_marketplace():
+    start = datetime(2026, 12, 24, 9, 0, tzinfo=LA)  # Thursday
+    r = rule(DeadlineUnit.BUSINESS_DAYS, 1)
+    assert local(deadlines.compute_due(r, start, store=store())) == datetime(2026, 12, 28, 9, 0, tzinfo=LA)
+    somewhere = store(marketplace="XX")
+    assert local(deadlines.compute_due(r, start, store=somewhere)) == datetime(2026, 12, 25, 9, 0, tzinfo=LA)
+
+
+def test_a_lower_case_country_code_still_finds_its_holidays():
+    assert not deadlines.is_business_day(date(2026, 11, 26), country="us")
 
 
 # --- daylight saving ----------------------------------------------------------------------
@@ -122,99 +180,187 @@ def test_calendar_hours_are_elapsed_hours_across_spring_forward():
     start = datetime(2026, 3, 7, 10, 0, tzinfo=LA)  # PST; clocks jump on 8 March
     due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_HOURS, 48), start, store=store())
     assert due - start == timedelta(hours=48)
-    assert due.astimezone(LA).hour == 11  # an hour later on the wall clock
+    assert local(due) == datetime(2026, 3, 9, 11, 0, tzinfo=LA)  # an hour later on the wall clock
 
 
 def test_calendar_hours_are_elapsed_hours_across_fall_back():
     start = datetime(2026, 10, 31, 10, 0, tzinfo=LA)  # PDT; clocks fall back on 1 November
     due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_HOURS, 48), start, store=store())
     assert due - start == timedelta(hours=48)
-    assert due.astimezone(LA).hour == 9
+    assert local(due) == datetime(2026, 11, 2, 9, 0, tzinfo=LA)
 
 
 def test_calendar_days_keep_the_wall_clock_across_spring_forward():
     start = datetime(2026, 3, 7, 10, 0, tzinfo=LA)
     due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 7), start, store=store())
-    assert due.astimezone(LA) == datetime(2026, 3, 14, 10, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 3, 14, 10, 0, tzinfo=LA)
     assert due - start == timedelta(days=7) - timedelta(hours=1)
 
 
 def test_calendar_days_keep_the_wall_clock_across_fall_back():
     start = datetime(2026, 10, 30, 10, 0, tzinfo=LA)
     due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 5), start, store=store())
-    assert due.astimezone(LA) == datetime(2026, 11, 4, 10, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 11, 4, 10, 0, tzinfo=LA)
     assert due - start == timedelta(days=5, hours=1)
 
 
-def test_a_wall_clock_time_skipped_by_dst_lands_just_after_the_jump():
+def test_a_wall_clock_time_skipped_by_spring_forward_lands_just_after_the_jump():
     start = datetime(2026, 3, 7, 2, 30, tzinfo=LA)
     due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 1), start, store=store())
-    assert due.astimezone(LA) == datetime(2026, 3, 8, 3, 30, tzinfo=LA)
+    assert local(due) == datetime(2026, 3, 8, 3, 30, tzinfo=LA)
 
 
-def test_business_days_across_dst_keep_the_wall_clock():
+def test_a_wall_clock_time_repeated_by_fall_back_is_its_first_occurrence():
+    start = datetime(2026, 10, 31, 1, 30, tzinfo=LA)
+    due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 1), start, store=store())
+    assert due == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 01:30 PDT, not 01:30 PST
+
+
+def test_a_start_in_the_repeated_hour_keeps_its_wall_clock_on_a_plain_day():
+    start = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=LA)  # the second 01:30, PST
+    due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 1), start, store=store())
+    assert local(due) == datetime(2026, 11, 2, 1, 30, tzinfo=LA)
+
+
+def test_business_days_across_fall_back_keep_the_wall_clock():
     start = datetime(2026, 10, 30, 16, 0, tzinfo=LA)  # Friday PDT
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert due.astimezone(LA) == datetime(2026, 11, 2, 16, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 11, 2, 16, 0, tzinfo=LA)
+    assert due - start == timedelta(days=3, hours=1)
 
 
-def test_moscow_has_no_dst():
-    start = datetime(2026, 3, 28, 12, 0, tzinfo=MSK)
-    due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 2), start, store=store("ozon", "RU", "Europe/Moscow"))
-    assert due - start == timedelta(days=2)
+def test_business_days_across_spring_forward_keep_the_wall_clock():
+    start = datetime(2026, 3, 6, 16, 0, tzinfo=LA)  # Friday PST
+    due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
+    assert local(due) == datetime(2026, 3, 9, 16, 0, tzinfo=LA)
+    assert due - start == timedelta(days=3) - timedelta(hours=1)
+
+
+def test_moscow_has_no_dst_so_days_and_hours_agree():
+    moscow = store(Platform.OZON, "RU", "Europe/Moscow")
+    for start in (datetime(2026, 3, 28, 12, 0, tzinfo=MSK), datetime(2026, 10, 24, 12, 0, tzinfo=MSK)):
+        by_days = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 2), start, store=moscow)
+        by_hours = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_HOURS, 48), start, store=moscow)
+        assert by_days == by_hours == start + timedelta(days=2)
+
+
+def test_a_naive_start_is_refused():
+    with pytest.raises(ValueError):
+        deadlines.compute_due(rule(DeadlineUnit.CALENDAR_HOURS, 24), datetime(2026, 6, 9, 10, 0), store=store())
 
 
 # --- claims -------------------------------------------------------------------------------
 
+OPENED = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)  # Tuesday, 03:00 PDT, 13:00 MSK
+
 
 def a_to_z(world, **extra) -> Claim:
     return Claim(store=world.store_a, order=world.order_a, kind=ClaimKind.A_TO_Z,
-                 reason=Reason.NOT_RECEIVED, opened_at=datetime(2026, 6, 9, 10, 0, tzinfo=UTC), **extra)
+                 reason=Reason.NOT_RECEIVED, opened_at=OPENED, **extra)
+
+
+def test_start_for_follows_the_rules_starting_point(world):
+    asked, closed = OPENED + timedelta(hours=5), OPENED + timedelta(days=9)
+    claim = a_to_z(world, platform_requested_at=asked, closed_at=closed)
+    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_OPENED), claim) == OPENED
+    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), claim) == asked
+    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), claim) == closed
+    still_open = a_to_z(world)
+    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), still_open) == OPENED
+    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), still_open) is None
 
 
 def test_a_to_z_counts_from_the_platforms_request_when_recorded(world):
     asked = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
     deadline = deadlines.for_claim(a_to_z(world, platform_requested_at=asked))
     assert deadline.start == asked and deadline.due == asked + timedelta(hours=48)
-    assert "platform's request" in deadline.explanation
+    assert deadline.explanation == "48 calendar hours from the platform's request at 2026-06-10 11:00 PDT"
 
 
 def test_a_to_z_without_a_request_counts_from_opening_and_says_so(world):
     deadline = deadlines.for_claim(a_to_z(world))
-    assert deadline.start == datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
+    assert deadline.start == OPENED and deadline.due == OPENED + timedelta(hours=48)
     assert "no request from the platform recorded yet" in deadline.explanation
 
 
-def test_explanation_names_length_unit_and_local_start(world):
+def test_explanation_names_length_unit_and_the_start_on_the_stores_clock(world):
     deadline = deadlines.for_claim(a_to_z(world))
-    assert deadline.explanation.startswith("48 calendar hours from")
+    assert deadline.explanation.startswith("48 calendar hours from the opening of the claim")
     assert "2026-06-09 03:00 PDT" in deadline.explanation
+
+
+def test_explanation_uses_moscow_time_for_an_ozon_store(world):
+    claim = Claim(store=world.store_b, order=world.order_a, kind=ClaimKind.OZON_DISPUTE,
+                  reason=Reason.DAMAGED, opened_at=OPENED)
+    deadline = deadlines.for_claim(claim)
+    assert deadline.due == OPENED + timedelta(hours=24)
+    assert deadline.explanation == "24 calendar hours from the opening of the claim at 2026-06-09 13:00 MSK"
 
 
 def test_business_day_explanation_names_the_calendar(world):
     ebay = Store.objects.create(name="eBay US", platform=Platform.EBAY, marketplace="US",
                                 time_zone="America/New_York", currency="USD")
     claim = Claim(store=ebay, order=world.order_a, kind=ClaimKind.EBAY_CASE, reason=Reason.DAMAGED,
-                  opened_at=datetime(2026, 6, 9, 10, 0, tzinfo=UTC))
-    assert "3 business days (US calendar)" in deadlines.for_claim(claim).explanation
+                  opened_at=OPENED)
+    deadline = deadlines.for_claim(claim)
+    assert deadline.explanation == "3 business days (US calendar) from the opening of the claim at 2026-06-09 06:00 EDT"
 
 
-def test_no_deadline_without_an_active_rule(world):
+def test_appeal_explanation_counts_from_the_decision(world):
+    closed = a_to_z(world, closed_at=datetime(2026, 6, 20, 19, 0, tzinfo=UTC))
+    deadline = deadlines.for_claim(closed, DeadlineKind.APPEAL)
+    assert deadline.explanation == "30 calendar days from the decision at 2026-06-20 12:00 PDT"
+    assert local(deadline.due) == datetime(2026, 7, 20, 12, 0, tzinfo=LA)
+
+
+def test_rule_for_finds_only_active_rules(rules):
+    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z).length == 48
+    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z, DeadlineKind.APPEAL).length == 30
+    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.NEGATIVE_FEEDBACK) is None
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(is_active=False)
+    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z) is None
+
+
+def test_no_deadline_without_a_rule(world):
     feedback = Claim(store=world.store_a, order=world.order_a, kind=ClaimKind.NEGATIVE_FEEDBACK,
-                     reason=Reason.OTHER, opened_at=datetime(2026, 6, 9, tzinfo=UTC))
+                     reason=Reason.OTHER, opened_at=OPENED)
     assert deadlines.for_claim(feedback) is None
+
+
+def test_no_deadline_when_the_rule_is_inactive(world):
     DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(is_active=False)
     assert deadlines.for_claim(a_to_z(world)) is None
+    assert deadlines.for_claim(a_to_z(world), rule=rule(DeadlineUnit.CALENDAR_HOURS, 10, is_active=False)) is None
+
+
+def test_a_rule_passed_in_is_used_instead_of_the_lookup(world):
+    deadline = deadlines.for_claim(a_to_z(world), rule=rule(DeadlineUnit.CALENDAR_DAYS, 2))
+    assert deadline.due == OPENED + timedelta(days=2)
 
 
 def test_no_appeal_deadline_before_the_claim_is_closed(world):
     assert deadlines.for_claim(a_to_z(world), DeadlineKind.APPEAL) is None
-    closed = a_to_z(world, closed_at=datetime(2026, 6, 20, 12, 0, tzinfo=UTC))
-    assert deadlines.for_claim(closed, DeadlineKind.APPEAL).due.astimezone(LA).date() == date(2026, 7, 20)
+
+
+# --- warnings -----------------------------------------------------------------------------
+
+
+def deadline_with(warn, hours=24) -> deadlines.Deadline:
+    r = rule(DeadlineUnit.CALENDAR_HOURS, hours, warn=warn)
+    return deadlines.Deadline(due=OPENED + timedelta(hours=hours), start=OPENED, rule=r, explanation="")
 
 
 def test_warning_times_are_sorted_and_inside_the_window():
-    r = rule(DeadlineUnit.CALENDAR_HOURS, 24, warn=[6, 48, 12])
-    start = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
-    deadline = deadlines.Deadline(due=start + timedelta(hours=24), start=start, rule=r, explanation="")
-    assert deadlines.warning_times(deadline) == [start + timedelta(hours=12), start + timedelta(hours=18)]
+    # 48 h before a 24 h deadline would fall before the start, and 24 h exactly on it.
+    times = deadlines.warning_times(deadline_with([6, 48, 12, 24]))
+    assert times == [OPENED + timedelta(hours=12), OPENED + timedelta(hours=18)]
+
+
+def test_warning_times_drop_duplicates_and_entries_that_are_not_positive_hours():
+    times = deadlines.warning_times(deadline_with([6, 6, 0, -3, "12", None, True, 1.5]))
+    assert times == [OPENED + timedelta(hours=18), OPENED + timedelta(hours=22, minutes=30)]
+
+
+def test_no_warning_times_without_a_list():
+    assert deadlines.warning_times(deadline_with([])) == []
+    assert deadlines.warning_times(deadline_with(None)) == []

@@ -122,3 +122,10 @@ def test_outsider_cannot_bulk_assign_store_a_claims(outsider_client, world):
 def test_bulk_assign_without_a_tick_says_so(manager_client, world):
     response = manager_client.post(reverse("disputes:claims_assign"), {"assignee": world.agent_a.pk}, follow=True)
     assert "Tick at least one claim." in response.content.decode()
+
+
+def test_claims_without_a_deadline_come_last(agent_client, world):
+    undated = add_claims(world, 1)[0]
+    Claim.objects.filter(pk=undated.pk).update(respond_by=None)
+    later = add_claims(world, 1, start_hours=500)[0]
+    assert queue_ids(agent_client) == [world.claim_a.pk, later.pk, undated.pk]

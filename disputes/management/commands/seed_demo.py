@@ -104,7 +104,7 @@ class Command(BaseCommand):
             buyers = [Buyer.objects.create(store=store, alias=f"buyer{n:03d}@relay.{store.platform}.example")
                       for n in range(12)]
             orders = []
-            for n in range(40):
+            for n in range(300):
                 sku, title, price = rng.choice(products)
                 purchased = now - timedelta(days=rng.randint(4, 50), hours=rng.randint(0, 23))
                 order = Order.objects.create(
