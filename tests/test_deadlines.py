@@ -121,9 +121,10 @@ def test_a_start_on_a_holiday_counts_from_midnight_of_the_next_business_day():
 def test_business_days_skip_the_russian_new_year_holidays():
     for day in range(1, 9):
         assert not deadlines.is_business_day(date(2027, 1, day), country="RU")
-    start = datetime(2026, 12, 30, 12, 0, tzinfo=MSK)  # Wednesday
+    assert not deadlines.is_business_day(date(2026, 12, 31), country="RU")  # a day off moved from 4 January
+    start = datetime(2026, 12, 29, 12, 0, tzinfo=MSK)  # Tuesday
     due = deadlines.add_business_days(start, 2, country="RU", time_zone="Europe/Moscow")
-    # Thu 31 December, then 1–8 January holidays and the 9–10 weekend: Monday 11 January.
+    # Wed 30 December, then 31 December to 8 January off and the 9–10 weekend: Monday 11 January.
     assert local(due, MSK) == datetime(2027, 1, 11, 12, 0, tzinfo=MSK)
 
 
@@ -363,4 +364,6 @@ def test_warning_times_drop_duplicates_and_entries_that_are_not_positive_hours()
 
 def test_no_warning_times_without_a_list():
     assert deadlines.warning_times(deadline_with([])) == []
-    assert deadlines.warning_times(deadline_with(None)) == []
+    cleared = deadline_with([])
+    cleared.rule.warn_hours_before = None  # an admin emptied the JSON field
+    assert deadlines.warning_times(cleared) == []
