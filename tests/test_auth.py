@@ -107,3 +107,18 @@ def test_stale_workers_are_announced_to_admins(client, world):
     WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
     page = client.get(reverse("disputes:queue")).content.decode()
     assert "Background workers" not in page
+
+
+def test_the_working_pages_speak_chinese(manager_client, world):
+    manager_client.post(reverse("preferences"), {"language": "zh-hans"})
+    pages = {
+        reverse("disputes:queue"): ["队列", "负责人", "剩余"],
+        reverse("disputes:claim", args=[world.claim_a.pk]): ["期限", "时间线", "操作", "订单"],
+        reverse("disputes:dashboard"): ["当前逾期", "客服工作量", "订单缺陷率"],
+        reverse("disputes:store", args=[world.store_a.pk]): ["订单缺陷率", "有缺陷的订单"],
+        reverse("disputes:import_orders"): ["导入订单"],
+    }
+    for url, words in pages.items():
+        body = manager_client.get(url).content.decode()
+        for word in words:
+            assert word in body, (url, word)
