@@ -32,12 +32,12 @@ def sweep_deadlines() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
              max_retries=8)
-def send_alert_emails(alert_id: int) -> int:
-    """E-mail each recipient of an alert once; a failed send is retried, not lost."""
+def send_alert_emails(alert_ids: list[int]) -> int:
+    """E-mail each recipient of these alerts once; a failed send is retried, not lost."""
     from .alerts import describe
 
     sent = 0
-    pending = Notification.objects.filter(alert_id=alert_id, emailed_at__isnull=True).select_related(
+    pending = Notification.objects.filter(alert_id__in=alert_ids, emailed_at__isnull=True).select_related(
         "user", "user__profile", "alert__claim__order", "alert__claim__store"
     )
     for note in pending:

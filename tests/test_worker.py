@@ -52,9 +52,9 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
         sweep_deadlines.apply_async(queue=queue)
         sweep_deadlines.apply_async(queue=queue)
         wait_for(lambda: WorkerHeartbeat.objects.filter(source="sweep").exists()
-                 and Alert.objects.filter(claim__in=claims).count() >= 25, log_path=log)
+                 and Alert.objects.filter(claim__in=claims).count() >= 20, log_path=log)
         sweep_deadlines.apply_async(queue=queue)
         wait_for(lambda: log.read_text().count("sweep_deadlines") >= 6, log_path=log)
     for claim in claims:
         assert list(Alert.objects.filter(claim=claim).order_by("scheduled_for", "threshold")
-                    .values_list("threshold", flat=True)) == ["half", "warn_24h", "warn_6h", "due", "overdue"]
+                    .values_list("threshold", flat=True)) == ["warn_24h", "warn_6h", "due", "overdue"]
