@@ -1,0 +1,292 @@
+"""Query counts and server time of the desk's busiest pages, on the seeded PostgreSQL database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/pages.py \\
+        [--requests 50] [--warmup 3] [--claims 20] [--debug]
+
+Seed the database first with bench/seed_scale.py. Each page is requested in-process through
+django.test.Client (logged in with force_login as bench.agent, or bench.manager for the
+dashboard): a few warm-up requests, one request with the queries captured (their number), then
+--requests timed requests (time.perf_counter around client.get: the whole Django stack, no
+network). The bar (docs/DESIGN.md): p95 <= 100 ms.
+
+Settings are production-like (DEBUG off, persistent database connection, HTTPS requests)
+unless --debug is given. Static files use the plain storage so no collectstatic is needed.
+A page whose URL does not exist yet is reported as "not built yet".
+
+At the end it prints EXPLAIN (ANALYZE, BUFFERS) of the queue's main query (the longest SQL of
+one queue request), and, for a page over the bar, of its slowest query and of any other kind of
+query that took 20 ms or more (each kind once).
+"""
+
+import argparse
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BAR_MS = 100.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
+    parser.add_argument("--claims", type=int, default=20, help="open claims the claim page cycles through")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--debug", action="store_true", help="run with DEBUG on (the development settings)")
+    parser.add_argument("--no-explain", action="store_true")
+    return parser.parse_args()
+
+
+def setup_django(debug: bool) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["DEBUG"] = "1" if debug else "0"
+    if not debug:
+        os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("pages: this benchmark runs on the PostgreSQL database seeded by bench/seed_scale.py.\n"
+                 "Set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench")
+    # The manifest storage needs collectstatic; the plain one costs the same per {% static %}.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+class Result:
+    def __init__(self, page: str, note: str = "") -> None:
+        self.page, self.note = page, note
+        self.queries: list[int] = []
+        self.times: list[float] = []
+        self.slow: dict[str, tuple[float, str]] = {}   # query shape -> (ms, SQL) of its slowest run
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.times)
+
+    def p(self, percent: float) -> float:
+        """Nearest-rank percentile, in milliseconds."""
+        ordered = sorted(self.times)
+        rank = max(1, math.ceil(percent / 100 * len(ordered)))
+        return ordered[rank - 1] * 1000
+
+    @property
+    def passed(self) -> bool:
+        return self.measured and self.p(95) <= BAR_MS
+
+    def queries_text(self) -> str:
+        if not self.queries:
+            return "-"
+        low, high = min(self.queries), max(self.queries)
+        return str(low) if low == high else f"{low}-{high}"
+
+
+def get(client, url: str):
+    return client.get(url, secure=True)
+
+
+def capture(client, url: str):
+    """One request with its queries captured and its template context kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+
+    setup_test_environment()   # makes the test client record response.context
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            response = get(client, url)
+    finally:
+        teardown_test_environment()
+    return response, captured.captured_queries
+
+
+def context_value(response, *names):
+    """A value from the response's template context, by any of these names (also as an
+    attribute of a context object, e.g. page.next_cursor)."""
+    context = response.context
+    if context is None:
+        return None
+    for name in names:
+        try:
+            value = context[name]
+        except KeyError:
+            value = None
+        if value:
+            return value
+    for key in ("page", "page_obj"):
+        try:
+            holder = context[key]
+        except KeyError:
+            continue
+        for name in names:
+            value = getattr(holder, name, None)
+            if value:
+                return value
+    return None
+
+
+def measure(client, label: str, urls: list[str], args) -> Result:
+    result = Result(label)
+    for n in range(args.warmup):
+        response = get(client, urls[n % len(urls)])
+        if response.status_code != 200:
+            result.note = f"HTTP {response.status_code}"
+            return result
+    for url in urls:
+        response, queries = capture(client, url)
+        result.queries.append(len(queries))
+        for query in queries:
+            ms = float(query.get("time") or 0) * 1000
+            shape = query["sql"][:80]
+            if ms >= result.slow.get(shape, (-1.0, ""))[0]:
+                result.slow[shape] = (ms, query["sql"])
+    for n in range(args.requests):
+        url = urls[n % len(urls)]
+        started = time.perf_counter()
+        response = get(client, url)
+        result.times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            result.note = f"HTTP {response.status_code} on {url}"
+            result.times = []
+            return result
+    return result
+
+
+def explain(sql: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.debug)
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from disputes.models import Claim, ClaimStatus, Store
+
+    User = get_user_model()
+    try:
+        agent = User.objects.get(username="bench.agent")
+        manager = User.objects.get(username="bench.manager")
+        store = Store.objects.get(name="Amazon US")
+    except (User.DoesNotExist, Store.DoesNotExist):
+        sys.exit("pages: no bench.agent / bench.manager / Amazon US here: run bench/seed_scale.py first.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM disputes_order")
+        orders = cursor.fetchone()[0]
+    claims = Claim.objects.count()
+    print(f"database {connection.settings_dict['NAME']}: {orders:,} orders, {claims:,} claims; "
+          f"DEBUG {'on' if args.debug else 'off'}; {args.requests} timed requests per page "
+          f"after {args.warmup} warm-ups", flush=True)
+
+    agent_client, manager_client = Client(), Client()
+    agent_client.force_login(agent)
+    manager_client.force_login(manager)
+
+    results: list[Result] = []
+    queue_sql = ""
+
+    def url_or_none(name: str, **kwargs) -> str | None:
+        try:
+            return reverse(name, kwargs=kwargs or None)
+        except NoReverseMatch:
+            return None
+
+    def run(label: str, client, urls: list[str] | None) -> Result | None:
+        if not urls:
+            results.append(Result(label, "not built yet"))
+            print(f"  {label}: not built yet", flush=True)
+            return None
+        try:
+            result = measure(client, label, urls, args)
+        except Exception as error:   # a page that crashes is a finding, not the end of the run
+            result = Result(label, f"error: {type(error).__name__}: {error}"[:120])
+        results.append(result)
+        if result.measured:
+            print(f"  {label}: {result.queries_text()} queries, p50 {result.p(50):.1f} ms, "
+                  f"p95 {result.p(95):.1f} ms", flush=True)
+        else:
+            print(f"  {label}: {result.note}", flush=True)
+        return result
+
+    queue = url_or_none("disputes:queue")
+    for suffix in ["", "?status=new", "?assignee=me", "?kind=a_to_z", "?due=overdue"]:
+        run(f"queue {suffix or '(open, all)'}", agent_client, [queue + suffix] if queue else None)
+
+    # The second page, through the cursor the first page offers.
+    second = None
+    if queue:
+        response, queries = capture(agent_client, queue)
+        queue_sql = max((q["sql"] for q in queries), key=len, default="")
+        next_url = context_value(response, "next_url")
+        cursor = None if next_url else context_value(response, "next_cursor", "cursor")
+        if next_url:
+            second = [next_url if next_url.startswith("/") else queue + next_url]
+        elif cursor:
+            second = [f"{queue}?cursor={cursor}"]
+    if queue and not second:
+        results.append(Result("queue page 2 (cursor)", "no cursor in the page's context"))
+        print("  queue page 2 (cursor): no cursor in the page's context")
+    else:
+        run("queue page 2 (cursor)", agent_client, second)
+    run("queue (manager, 4 stores)", manager_client, [queue] if queue else None)
+
+    open_ids = list(Claim.objects.filter(store=store).exclude(status=ClaimStatus.CLOSED)
+                    .order_by("pk").values_list("pk", flat=True))
+    sample = random.Random(args.seed).sample(open_ids, min(args.claims, len(open_ids)))
+    claim_urls = [u for u in (url_or_none("disputes:claim", claim_id=pk) for pk in sample) if u]
+    run(f"claim ({len(sample)} open claims)", agent_client, claim_urls or None)
+    run("store (Amazon US)", agent_client,
+        [u] if (u := url_or_none("disputes:store", store_id=store.pk)) else None)
+    run("dashboard (manager)", manager_client,
+        [u] if (u := url_or_none("disputes:dashboard")) else None)
+
+    print()
+    print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}  bar ({BAR_MS:.0f} ms)")
+    for r in results:
+        if r.measured:
+            print(f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}  "
+                  f"{'pass' if r.passed else 'FAIL'}")
+        else:
+            print(f"{r.page:<28} {'-':>8} {'-':>8} {'-':>8}  {r.note}")
+
+    if args.no_explain:
+        return
+    if queue_sql:
+        print("\nThe queue's main query (bench.agent, open claims), EXPLAIN (ANALYZE, BUFFERS):\n")
+        print(queue_sql, "\n")
+        plan = explain(queue_sql)
+        print(plan)
+        print("\nuses claim_open_due:", "yes" if "claim_open_due" in plan else "NO")
+    explained = set()
+    for r in results:
+        if not r.measured or r.passed:
+            continue
+        # The slowest query of the page, and any other kind of query taking 20 ms or more.
+        slow = sorted(r.slow.values(), reverse=True)
+        for n, (ms, sql) in enumerate(slow):
+            if (n and ms < 20) or sql[:80] in explained:
+                continue
+            explained.add(sql[:80])
+            print(f"\n{r.page} is over the bar; one of its queries took {ms:.1f} ms. "
+                  "EXPLAIN (ANALYZE, BUFFERS):\n")
+            print(sql, "\n")
+            print(explain(sql))
+
+
+if __name__ == "__main__":
+    main()
