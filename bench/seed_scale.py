@@ -559,7 +559,7 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
     claim_columns = ["id", "store_id", "order_id", "kind", "reason", "platform_claim_id", "amount", "status",
                      "outcome", "counts_toward_odr", "opened_at", "platform_requested_at", "respond_by",
                      "respond_rule_id", "respond_explained", "closed_at", "appeal_by", "assignee_id", "priority",
-                     "version", "created_by_id", "created_at", "updated_at"]
+                     "version", "created_by_id", "created_at", "updated_at", "order_purchased_at"]
     if has_alert_columns:
         claim_columns += ["next_alert_at", "next_alert_threshold"]
     with Copier(raw, Claim, claim_columns) as copy:
@@ -650,7 +650,8 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
                    ts(respond_by) if respond_by is not None else r"\N", str(rule.pk) if rule else r"\N",
                    copy_text(explained), ts(closed_at) if closed_at else r"\N",
                    ts(appeal_by) if appeal_by else r"\N", str(assignee) if assignee else r"\N", str(priority),
-                   str(len(events) - 1), str(creator) if creator else r"\N", ts(opened), ts(updated)]
+                   str(len(events) - 1), str(creator) if creator else r"\N", ts(opened), ts(updated),
+                   ts(data.purchased[oid])]
             if has_alert_columns:
                 next_at, threshold = None, ""
                 if alerts is not None and status != "closed" and respond_by is not None:

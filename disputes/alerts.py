@@ -92,16 +92,25 @@ def _recipients(claim: Claim, threshold: str, managers: list[int]) -> tuple[list
 def _advance(claims: list[Claim]) -> None:
     """Write each claim's next alert in one statement (bulk_update's CASE is slow at 500 rows)."""
     table = connection.ops.quote_name(Claim._meta.db_table)
-    at = "CAST(v.column2 AS timestamp with time zone)" if connection.vendor == "postgresql" else "v.column2"
-    rows = ", ".join(["(%s, %s, %s)"] * len(claims))
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [value for claim in claims
-              for value in (claim.pk, adapt(claim.next_alert_at), claim.next_alert_threshold)]
+    ids = [claim.pk for claim in claims]
+    times = [claim.next_alert_at for claim in claims]
+    thresholds = [claim.next_alert_threshold for claim in claims]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Three array parameters rather than thousands of scalars.
+            cursor.execute(
+                f"UPDATE {table} SET next_alert_at = v.at, next_alert_threshold = v.threshold "
+                f"FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, threshold) "
+                f"WHERE {table}.id = v.id",
+                [ids, times, thresholds],
+            )
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = ", ".join(["(%s, %s, %s)"] * len(claims))
         cursor.execute(
-            f"UPDATE {table} SET next_alert_at = {at}, next_alert_threshold = v.column3 "
+            f"UPDATE {table} SET next_alert_at = v.column2, next_alert_threshold = v.column3 "
             f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1",
-            params,
+            [value for row in zip(ids, map(adapt, times), thresholds) for value in row],
         )
 
 

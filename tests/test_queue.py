@@ -20,7 +20,7 @@ def add_claims(world, count: int, *, store=None, start_hours: int = 1, **extra) 
     )
     return Claim.objects.bulk_create(
         Claim(store=store, order=order, kind=extra.get("kind", ClaimKind.A_TO_Z),
-              reason=Reason.NOT_RECEIVED, opened_at=now,
+              reason=Reason.NOT_RECEIVED, opened_at=now, order_purchased_at=order.purchased_at,
               respond_by=now + timedelta(hours=start_hours + i),
               status=extra.get("status", ClaimStatus.NEW), assignee=extra.get("assignee"))
         for i, order in enumerate(orders)

@@ -33,6 +33,25 @@ def test_odr_counts_orders_with_a_defect_over_60_days(world):
     assert str(odr.percent) == "2.00" and odr.at_risk
 
 
+def test_a_new_claim_on_an_old_order_is_outside_the_window(world):
+    # The window is over when the order was bought, not when the claim was opened.
+    old = make_orders(world.store_a, 1, days_ago=90)[0]
+    before = order_defect_rate(world.store_a)
+    Claim.objects.create(store=world.store_a, order=old, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
+                         opened_at=timezone.now())
+    after = order_defect_rate(world.store_a)
+    assert (after.orders, after.defective_orders) == (before.orders, before.defective_orders)
+
+
+def test_each_store_counts_only_its_own_orders_and_claims(world):
+    make_orders(world.store_b, 4)
+    Claim.objects.create(store=world.store_b, order=Order.objects.filter(store=world.store_b).first(),
+                         kind=ClaimKind.OZON_DISPUTE, reason=Reason.DAMAGED, opened_at=timezone.now())
+    a, b = order_defect_rate(world.store_a), order_defect_rate(world.store_b)
+    assert (a.orders, a.defective_orders) == (1, 1)
+    assert (b.orders, b.defective_orders) == (Order.objects.filter(store=world.store_b).count(), 1)
+
+
 def test_a_denied_claim_brings_the_odr_down_on_the_store_page(agent_client, world):
     make_orders(world.store_a, 49)
     url = reverse("disputes:store", args=[world.store_a.pk])
