@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Claim, Membership, Order, Role, Store
+from .models import Claim, ImprovementAction, Membership, Order, Role, Store
 
 
 def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
@@ -49,4 +49,11 @@ def get_order_for_user(user: AbstractBaseUser, order_id: int) -> Order:
     return get_object_or_404(
         Order.objects.filter(store__in=stores_for(user)).select_related("store", "buyer"),
         pk=order_id,
+    )
+
+
+def get_action_for_user(user: AbstractBaseUser, action_id: int) -> ImprovementAction:
+    return get_object_or_404(
+        ImprovementAction.objects.filter(store__in=stores_for(user)).select_related("post_mortem", "store"),
+        pk=action_id,
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DeadlineRule, Membership, Profile, Store, WorkerHeartbeat
+from .models import DeadlineRule, ImprovementAction, Membership, PostMortem, Profile, Store, WorkerHeartbeat
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,3 +42,23 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     list_display = ["platform", "claim_kind", "deadline", "length", "unit", "starts_from", "warn_hours_before", "is_active", "updated_at"]
     list_filter = ["platform", "claim_kind", "deadline", "is_active"]
     list_editable = ["length", "unit", "is_active"]
+
+
+class ImprovementActionInline(admin.TabularInline):
+    model = ImprovementAction
+    fields = ["description", "owner", "due_on", "done_at", "done_by"]
+    readonly_fields = ["done_at", "done_by"]
+    extra = 0
+
+
+@admin.register(PostMortem)
+class PostMortemAdmin(admin.ModelAdmin):
+    """Post-mortems are written when a claim closes; admins may correct their wording."""
+
+    list_display = ["claim", "store", "outcome", "root_cause", "written_at", "written_by"]
+    list_filter = ["store", "root_cause", "outcome"]
+    readonly_fields = ["claim", "store", "outcome", "written_at", "written_by"]
+    inlines = [ImprovementActionInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import Notification, WorkerHeartbeat
 
@@ -9,7 +10,7 @@ def desk(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    context = {"unread_alerts": unread_alerts(user)}
+    context = {"unread_alerts": unread_alerts(user), "today": timezone.localdate()}
     if user.is_superuser or user.is_staff:
         beat = WorkerHeartbeat.objects.filter(source="beat").first()
         context.update(workers_stale=beat is None or beat.is_stale(), workers_last_seen=beat)

@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .access import stores_for
-from .models import Claim, ClaimKind, ClaimStatus, Outcome, Priority, Profile, Reason
+from .access import managed_stores_for, stores_for
+from .models import Claim, ClaimKind, ClaimStatus, Outcome, Priority, Profile, Reason, RootCause
 from .selectors import QueueFilters
+from .services import PostMortemDraft
 
 
 class PreferencesForm(forms.ModelForm):
@@ -96,10 +98,36 @@ class ClaimMoveForm(VersionedForm):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def store_members(store_id: int) -> QuerySet:
+    return get_user_model().objects.filter(memberships__store=store_id, is_active=True).order_by("username")
+
+
 class ClaimCloseForm(VersionedForm):
+    """Closing asks for the post-mortem in the same form: no post-mortem, no close."""
+
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
-    note = forms.CharField(label=_("What decided it"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    root_cause = forms.ChoiceField(label=_("Root cause"), choices=[("", "—"), *RootCause.choices])
+    decided_by = forms.CharField(label=_("What decided the outcome"), max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    action = forms.CharField(label=_("Improvement action"), max_length=500,
+                             help_text=_("One change so the next claim like this goes better."))
+    owner = AssigneeField(queryset=get_user_model().objects.none(), label=_("Action owner"))
+    due_on = forms.DateField(label=_("Action due on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, claim: Claim, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = store_members(claim.store_id)
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise forms.ValidationError(_("The due date is in the past."))
+        return due_on
+
+    @staticmethod
+    def post_mortem(data: dict) -> PostMortemDraft:
+        return PostMortemDraft(root_cause=data["root_cause"], decided_by=data["decided_by"],
+                               action=data["action"], owner=data["owner"], due_on=data["due_on"])
 
 
 class ClaimAppealForm(VersionedForm):
@@ -113,10 +141,7 @@ class ClaimAssignForm(VersionedForm):
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (
-            get_user_model().objects.filter(memberships__store=claim.store_id, is_active=True)
-            .order_by("username")
-        )
+        self.fields["assignee"].queryset = store_members(claim.store_id)
 
 
 class ClaimPriorityForm(VersionedForm):
@@ -163,3 +188,23 @@ class ClaimOpenForm(forms.ModelForm):
 
 class OrderSearchForm(forms.Form):
     q = forms.CharField(label=_("Order id"), required=False, max_length=64)
+
+
+class PostMortemReportForm(forms.Form):
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    group = forms.ChoiceField(label=_("Group by"), required=False, initial="store",
+                              choices=[("store", _("Store")), ("sku", _("Product (SKU)")), ("reason", _("Reason"))])
+    weeks = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int, empty_value=12, initial=12,
+                                   choices=[(4, _("4 weeks")), (12, _("12 weeks")), (26, _("26 weeks")),
+                                            (52, _("52 weeks"))])
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All stores I manage"))] + [
+            (store.pk, store.name) for store in managed_stores_for(user).order_by("name")
+        ]
+
+    def options(self) -> dict:
+        """The report's options; a field that is not valid falls back to its default."""
+        data = self.cleaned_data  # only the valid fields
+        return {"store": data.get("store"), "group": data.get("group") or "store", "weeks": data.get("weeks") or 12}

@@ -1,7 +1,8 @@
 """Every change to a claim happens here: the change and its timeline row, in one transaction."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,12 +17,15 @@ from .models import (
     ClaimKind,
     ClaimStatus,
     DeadlineKind,
+    ImprovementAction,
     Membership,
     Order,
     Outcome,
     Platform,
+    PostMortem,
     Priority,
     Reason,
+    RootCause,
 )
 
 
@@ -142,13 +146,53 @@ def claim_move(*, claim: Claim, to_status: str, by, version: int | None, note: s
     return claim
 
 
+@dataclass(frozen=True)
+class PostMortemDraft:
+    """What closing a claim must say: why it happened, what decided it, and what changes next."""
+
+    root_cause: str
+    decided_by: str
+    action: str
+    owner: AbstractBaseUser | None
+    due_on: date | None
+
+
+def _check_post_mortem(claim: Claim, draft: PostMortemDraft | None) -> PostMortemDraft:
+    if draft is None:
+        raise ClaimError(_("A claim cannot be closed without its post-mortem."))
+    problems = []
+    if draft.root_cause not in RootCause.values:
+        problems.append(_("choose the root cause"))
+    if not draft.decided_by.strip():
+        problems.append(_("say what decided the outcome"))
+    if not draft.action.strip():
+        problems.append(_("name an improvement action"))
+    if draft.owner is None:
+        problems.append(_("give the action an owner"))
+    if draft.due_on is None:
+        problems.append(_("give the action a due date"))
+    elif draft.due_on < timezone.localdate():
+        problems.append(_("the action's due date is in the past"))
+    if problems:
+        raise ClaimError(_("The post-mortem is incomplete: %(problems)s.") % {"problems": "; ".join(problems)})
+    if not draft.owner.is_superuser and not Membership.objects.filter(
+            user=draft.owner, store_id=claim.store_id).exists():
+        raise ClaimError(
+            _("%(user)s is not a member of %(store)s.") % {"user": draft.owner, "store": claim.store}
+        )
+    return draft
+
+
 @transaction.atomic
-def claim_close(*, claim: Claim, outcome: str, by, version: int | None, note: str = "", closed_at=None) -> Claim:
+def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mortem: PostMortemDraft | None,
+                note: str = "", closed_at=None) -> Claim:
+    """Close with an outcome. The post-mortem is part of closing: no post-mortem, no close."""
     claim = _locked(claim, version)
     if claim.status == ClaimStatus.CLOSED:
         raise ClaimError(_("This claim is already closed."))
     if outcome not in Outcome.values:
         raise ClaimError(_("Choose an outcome."))
+    draft = _check_post_mortem(claim, post_mortem)
     before_status, before_outcome = claim.get_status_display(), claim.get_outcome_display()
     claim.status = ClaimStatus.CLOSED
     claim.outcome = outcome
@@ -167,7 +211,29 @@ def claim_close(*, claim: Claim, outcome: str, by, version: int | None, note: st
     _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
     if appeal:
         _record(claim, by, "appeal_deadline_set", after=appeal.due.isoformat(), note=appeal.explanation)
+    written = PostMortem.objects.create(
+        claim=claim, store_id=claim.store_id, outcome=outcome, root_cause=draft.root_cause,
+        decided_by=draft.decided_by.strip(), written_by=by, written_at=claim.closed_at,
+    )
+    action = ImprovementAction.objects.create(
+        post_mortem=written, store_id=claim.store_id, description=draft.action.strip(),
+        owner=draft.owner, due_on=draft.due_on,
+    )
+    _record(claim, by, "post_mortem", after=written.get_root_cause_display(), note=written.decided_by)
+    _record(claim, by, "action_set", after=str(draft.owner), note=f"{action.description} ({action.due_on})")
     return claim
+
+
+@transaction.atomic
+def action_done(*, action: ImprovementAction, by) -> ImprovementAction:
+    action = ImprovementAction.objects.select_for_update().select_related("post_mortem").get(pk=action.pk)
+    if action.done_at is not None:
+        raise ClaimError(_("This action is already done."))
+    action.done_at, action.done_by = timezone.now(), by
+    action.save(update_fields=["done_at", "done_by"])
+    claim = Claim(pk=action.post_mortem.claim_id)
+    _record(claim, by, "action_done", after=action.description[:300])
+    return action
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, postmortem_views, views
 
 app_name = "disputes"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     path("alerts/<int:notification_id>/ack/", views.alert_ack, name="alert_ack"),
     path("stores/<int:store_id>/", views.store_detail, name="store"),
     path("imports/", import_views.import_orders, name="import_orders"),
+    path("actions/<int:action_id>/done/", postmortem_views.action_done, name="action_done"),
+    path("post-mortems/", postmortem_views.post_mortem_report, name="post_mortems"),
+    path("post-mortems.csv", postmortem_views.post_mortem_csv, name="post_mortems_csv"),
 ]

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from .forms import (
     QueueFilterForm,
     RecomputeForm,
 )
-from .models import Claim, ClaimStatus, Notification, Order, Profile
+from .models import Claim, ClaimStatus, ImprovementAction, Notification, Order, Profile
 from .preferences import activate_preferences, remember_preferences
 from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
@@ -64,8 +65,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "rows": rows, "filter_query": query.urlencode(),
         "assign_form": BulkAssignForm(user=request.user),
     }
-    template = "disputes/queue.html#results" if request.htmx else "disputes/queue.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "disputes/queue.html#results", context)
+    context["actions"] = selectors.open_actions(request.user)
+    return render(request, "disputes/queue.html", context)
 
 
 @login_required
@@ -107,13 +110,16 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),
         "events": claim.events.select_related("actor"),
+        "post_mortems": claim.post_mortems.prefetch_related(
+            Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))),
         "history": selectors.buyer_history(order),
         "due": selectors.due_state(claim),
         "hints": services.eligibility_hints(claim),
         "rule_changed": bool(claim.is_open and current and current.due != claim.respond_by),
         "current_deadline": current,
         "moves": [ClaimStatus(s) for s in sorted(ALLOWED_MOVES[claim.status])],
-        "close_form": forms.get("close_form") or ClaimCloseForm(initial=initial),
+        "close_form": forms.get("close_form") or ClaimCloseForm(
+            initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
         "assign_form": forms.get("assign_form") or ClaimAssignForm(
             initial={**initial, "assignee": claim.assignee_id}, claim=claim),
         "priority_form": forms.get("priority_form") or ClaimPriorityForm(
@@ -167,9 +173,10 @@ def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request, claim_id, ClaimCloseForm, "close_form",
         lambda claim, data: services.claim_close(
-            claim=claim, outcome=data["outcome"], by=request.user,
-            version=data["version"], note=data["note"]),
-        _("Claim closed."),
+            claim=claim, outcome=data["outcome"], by=request.user, version=data["version"],
+            post_mortem=ClaimCloseForm.post_mortem(data)),
+        _("Claim closed, with its post-mortem."),
+        needs_claim=True,
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from disputes import alerts, services
 from disputes.models import Alert, ClaimKind, Notification, Outcome, Reason
 from disputes.tasks import send_alert_emails
+from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
 # Claims open "now": scheduling looks at the real clock; sweeps are then given later times.
@@ -92,7 +93,7 @@ def test_unassigned_claims_alert_the_managers(world):
 
 def test_closing_a_claim_stops_its_alerts(world):
     claim = open_claim(world, assignee=world.agent_a)
-    services.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, version=claim.version)
+    services.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
     assert alerts.sweep(now=T0 + timedelta(hours=100)) == []
 
 

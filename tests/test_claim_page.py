@@ -7,6 +7,7 @@ from disputes import services
 from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
 
 from .queries import assert_queries_pinned
+from .drafts import closing_post
 
 
 def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
@@ -36,7 +37,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
                                  reason=Reason.DAMAGED, opened_at=timezone.now())
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, version=claim.version)
 
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=13,
+    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=15,
                           add_rows=more_history)
 
 
@@ -58,7 +59,7 @@ def test_moving_and_closing_through_the_page(agent_client, world):
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_PROGRESS
     agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
-                      {"outcome": "denied", "version": claim.version, "note": "Tracking shows delivery."})
+                      {"outcome": "denied", "version": claim.version, **closing_post(world.agent_a)})
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.CLOSED and claim.counts_toward_odr is False
 
@@ -68,7 +69,7 @@ def test_a_stale_form_gets_a_conflict_message(agent_client, world):
     stale = claim.version
     services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, version=stale)
     response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
-                                 {"outcome": "refunded", "version": stale})
+                                 {"outcome": "refunded", "version": stale, **closing_post(world.agent_a)})
     assert response.status_code == 409
     assert "Someone else changed this claim" in response.content.decode()
     claim.refresh_from_db()

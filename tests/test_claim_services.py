@@ -16,6 +16,7 @@ from disputes.models import (
     Reason,
 )
 from disputes.services import ClaimConflict, ClaimError
+from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
 
@@ -69,7 +70,7 @@ def test_a_stale_version_is_refused_not_overwritten(world):
 )
 def test_closing_derives_the_odr_flag_from_the_outcome(world, outcome, counts):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=outcome, by=world.agent_a, version=claim.version)
+    claim = services.claim_close(claim=claim, outcome=outcome, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
     assert claim.status == ClaimStatus.CLOSED and claim.closed_at is not None
     assert claim.counts_toward_odr is counts
 
@@ -81,7 +82,7 @@ def test_an_open_claim_counts_toward_odr(world):
 def test_granted_seller_funded_opens_a_30_day_appeal_window(world):
     claim = open_a_to_z(world)
     closed_at = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
-    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a,
+    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a, post_mortem=post_mortem(world.agent_a),
                                  version=claim.version, closed_at=closed_at)
     assert claim.appeal_by is not None
     assert timedelta(days=29) < claim.appeal_by - closed_at <= timedelta(days=30, hours=1)
@@ -92,7 +93,7 @@ def test_granted_seller_funded_opens_a_30_day_appeal_window(world):
 
 def test_an_appeal_after_the_window_is_refused(world):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a,
+    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a, post_mortem=post_mortem(world.agent_a),
                                  version=claim.version, closed_at=datetime(2026, 5, 10, tzinfo=UTC))
     with pytest.raises(ClaimError, match="passed"):
         services.claim_appeal(claim=claim, by=world.agent_a, version=claim.version,
@@ -101,7 +102,7 @@ def test_an_appeal_after_the_window_is_refused(world):
 
 def test_a_denied_claim_cannot_be_appealed(world):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version)
+    claim = services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
     assert claim.appeal_by is None
     with pytest.raises(ClaimError):
         services.claim_appeal(claim=claim, by=world.agent_a, version=claim.version)

@@ -98,7 +98,7 @@ def test_countdown_badge_colours(agent_client, world):
 
 
 def test_queue_query_count_is_pinned(agent_client, world):
-    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=8,
+    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=9,
                           add_rows=lambda: add_claims(world, 30, assignee=world.agent_a))
 
 

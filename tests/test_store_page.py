@@ -6,6 +6,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Claim, ClaimKind, Order, Outcome, Reason
 from disputes.selectors import order_defect_rate
+from .drafts import post_mortem
 
 
 def make_orders(store, count, *, days_ago=5):
@@ -57,6 +58,6 @@ def test_a_denied_claim_brings_the_odr_down_on_the_store_page(agent_client, worl
     url = reverse("disputes:store", args=[world.store_a.pk])
     assert 'id="odr-percent">2.00%' in agent_client.get(url).content.decode()
     claim = world.claim_a
-    services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version)
+    services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
     body = agent_client.get(url).content.decode()
     assert 'id="odr-percent">0.00%' in body

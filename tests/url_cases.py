@@ -29,6 +29,19 @@ def ORDER(world) -> dict:
     return {"order_id": world.order_a.pk}
 
 
+def ACTION(world) -> dict:
+    """An improvement action of store A, from a post-mortem of its claim."""
+    from datetime import date
+
+    from disputes.models import ImprovementAction, Outcome, PostMortem, RootCause
+
+    pm = PostMortem.objects.create(claim=world.claim_a, store=world.store_a, outcome=Outcome.DENIED,
+                                   root_cause=RootCause.CARRIER, decided_by="Tracking showed delivery.")
+    action = ImprovementAction.objects.create(post_mortem=pm, store=world.store_a, owner=world.agent_a,
+                                              description="Ask for signatures", due_on=date(2030, 1, 1))
+    return {"action_id": action.pk}
+
+
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
@@ -50,6 +63,9 @@ CASES: dict[str, Case] = {
     "disputes:claim_open": Case("object", ORDER, methods=("post",)),
     "preferences": Case("self", methods=("post",)),
     "disputes:import_orders": Case("list", methods=("get", "post")),
+    "disputes:action_done": Case("object", ACTION, methods=("post",)),
+    "disputes:post_mortems": Case("manager"),
+    "disputes:post_mortems_csv": Case("manager"),
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout: public).

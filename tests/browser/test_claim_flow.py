@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -56,13 +56,26 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
 
     claim = Claim.objects.get(order__platform_order_id="112-5550001-0000001")
     page.goto(f"/claims/{claim.pk}/")
-    page.select_option("#close-form select", Outcome.DENIED)
-    page.fill("#close-form textarea", "Tracking shows delivery to the buyer's address.")
+    page.select_option("#id_outcome", Outcome.DENIED)
+    # Closing without the post-mortem is refused in place.
     page.click("#close-form button")
-    page.wait_for_selector("text=Claim closed.")
+    assert page.locator("#close-form :invalid").count() >= 1   # the browser's own required check
+    page.select_option("#id_root_cause", "buyer_abuse")
+    page.fill("#id_decided_by", "Tracking shows delivery to the buyer's address.")
+    page.fill("#id_action", "Ask for a signature on orders over 30 USD")
+    page.fill("#id_due_on", (date.today() + timedelta(days=7)).isoformat())
+    page.click("#close-form button")
+    page.wait_for_selector("text=Claim closed, with its post-mortem.")
     timeline = page.inner_text(".timeline")
-    for step in ["opened", "deadline_set", "assigned", "status", "outcome"]:
+    for step in ["opened", "deadline_set", "assigned", "status", "outcome", "post_mortem", "action_set"]:
         assert step in timeline
+    assert "Buyer abuse" in page.inner_text(".post-mortem")
+
+    # The action waits on its owner's queue until it is done.
+    page.goto("/")
+    page.click("#my-actions button:text('Mark done')")
+    page.wait_for_selector("text=Action marked done.")
+    assert page.locator("#my-actions").count() == 0
 
     page.goto(f"/stores/{world.store_a.pk}/")
     assert page.inner_text("#odr-percent") == "33.33%"

@@ -23,6 +23,7 @@ from disputes.models import (
     Profile,
     Reason,
     Role,
+    RootCause,
     Shipment,
     Store,
     TrackingEvent,
@@ -129,10 +130,34 @@ class Command(BaseCommand):
                     opened_at=now - timedelta(hours=hours_ago), assignee=assignees[n % len(assignees)],
                     amount=orders[n].total,
                 )
-            closed = services.claim_open(order=orders[10], kind=kind, reason=Reason.NOT_RECEIVED, by=None,
-                                         opened_at=now - timedelta(days=12))
-            services.claim_close(claim=closed, outcome=Outcome.DENIED, by=None, version=closed.version,
-                                 note="Tracking confirmed delivery to the buyer's address.")
+            # Closed claims with their post-mortems, over the last weeks, for the managers' report.
+            owner = next(a for a in assignees if a is not None)
+            lessons = [
+                (Outcome.DENIED, RootCause.BUYER_ABUSE, "Tracking confirmed delivery to the buyer's address.",
+                 "Keep delivery photos for orders over 30"),
+                (Outcome.GRANTED_SELLER_FUNDED, RootCause.PACKAGING, "The buyer's photos showed a crushed box.",
+                 "Switch the kettle to double-wall cartons"),
+                (Outcome.WITHDRAWN, RootCause.MESSAGE_WORDING, "The buyer withdrew after our second reply.",
+                 "Add a tracking-explainer reply to the library"),
+                (Outcome.GRANTED_PLATFORM_FUNDED, RootCause.CARRIER, "The carrier lost the parcel in transit.",
+                 "Ask the carrier for a lost-parcel report"),
+                (Outcome.REFUNDED_BY_SELLER, RootCause.LISTING_UNCLEAR, "The listing did not state the plug type.",
+                 "Add the plug type to the listing title"),
+                (Outcome.DENIED, RootCause.CARRIER, "Signature on delivery matched the buyer's name.",
+                 "Keep signature confirmation on orders over 50"),
+            ]
+            for n, (outcome, cause, decided, action) in enumerate(lessons):
+                opened = now - timedelta(days=12 + 9 * n)
+                closed = services.claim_open(order=orders[20 + n], kind=kind, reason=reasons[n % len(reasons)],
+                                             by=None, opened_at=opened, assignee=owner)
+                services.claim_close(
+                    claim=closed, outcome=outcome, by=owner, version=closed.version,
+                    closed_at=opened + timedelta(days=4),
+                    post_mortem=services.PostMortemDraft(
+                        root_cause=cause, decided_by=decided, action=action, owner=owner,
+                        due_on=now.date() + timedelta(days=3 + 4 * n),
+                    ),
+                )
             feedback = services.claim_open(order=orders[11], kind=ClaimKind.NEGATIVE_FEEDBACK,
                                            reason=Reason.OTHER, by=None, opened_at=now - timedelta(days=2))
             services.claim_move(claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, version=feedback.version)

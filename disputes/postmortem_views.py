@@ -1,0 +1,114 @@
+"""Post-mortems after the claim is closed: the owner's improvement actions, and the managers'
+report of win rates and root causes (also as CSV)."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .access import get_action_for_user, is_manager, managed_stores_for
+from .forms import PostMortemReportForm
+from .models import RootCause
+from .services import ClaimError
+from .views import _safe_next
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = get_action_for_user(request.user, action_id)
+    if action.owner_id != request.user.pk and not is_manager(request.user, action.store):
+        messages.error(request, _("Only the action's owner or a manager of the store can mark it done."))
+    else:
+        try:
+            services.action_done(action=action, by=request.user)
+            messages.success(request, _("Action marked done."))
+        except ClaimError as error:
+            messages.error(request, str(error))
+    return redirect(_safe_next(request, reverse("disputes:queue")))
+
+
+def _report_form(request: HttpRequest) -> PostMortemReportForm:
+    if not managed_stores_for(request.user).exists():
+        raise PermissionDenied(_("The post-mortem report is for managers."))
+    form = PostMortemReportForm(request.GET, user=request.user)
+    form.is_valid()
+    return form
+
+
+@login_required
+@require_GET
+def post_mortem_report(request: HttpRequest) -> HttpResponse:
+    form = _report_form(request)
+    report = selectors.post_mortem_report(request.user, **form.options())
+    return render(request, "disputes/post_mortems.html", {
+        "form": form, "report": report, "causes": RootCause.choices,
+        "chart": win_rate_chart(report.weeks), "csv_query": request.GET.urlencode(),
+    })
+
+
+def win_rate_chart(weeks, *, height: int = 100) -> dict:
+    """Geometry for the server-drawn SVG: claims closed per week, split by root cause, and
+    the week's win rate as a dot."""
+    peak = max([row.closed for _start, row in weeks] + [1])
+    bars = []
+    for n, (start, row) in enumerate(weeks):
+        y, parts = height, []
+        for cause, label in RootCause.choices:
+            count = row.causes.get(cause, 0)
+            h = round(count * height / peak)
+            y -= h
+            parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": h})
+        rate = row.win_rate
+        bars.append({"start": start, "row": row, "x": n * 36 + 4, "parts": parts,
+                     "rate_y": None if rate is None else round(height - float(rate) * height / 100)})
+    return {"bars": bars, "width": len(weeks) * 36 + 4, "height": height + 14, "base": height}
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def post_mortem_csv(request: HttpRequest) -> HttpResponse:
+    form = _report_form(request)
+    options = form.options()
+    options.pop("group")
+    rows = (
+        selectors.post_mortems_for(request.user, **options)
+        .select_related("claim__order", "store", "written_by")
+        .prefetch_related("actions__owner", "claim__order__lines")
+        .order_by("written_at", "pk")
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(["written_at", "store", "order", "skus", "claim_kind", "reason", "outcome", "won",
+                               "root_cause", "decided_by", "action", "action_owner", "action_due_on",
+                               "action_done_at"])
+        for pm in rows.iterator(chunk_size=500):
+            claim = pm.claim
+            for action in pm.actions.all() or [None]:
+                yield writer.writerow([
+                    timezone.localtime(pm.written_at).isoformat(), pm.store.name, claim.order.platform_order_id,
+                    " ".join(sorted({line.sku for line in claim.order.lines.all()})), claim.kind, claim.reason,
+                    pm.outcome, "yes" if pm.won else "no", pm.root_cause, pm.decided_by,
+                    action.description if action else "", action.owner.get_username() if action else "",
+                    action.due_on.isoformat() if action else "",
+                    timezone.localtime(action.done_at).isoformat() if action and action.done_at else "",
+                ])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="post-mortems-{stamp}.csv"'
+    return response
