@@ -29,6 +29,12 @@ def ORDER(world) -> dict:
     return {"order_id": world.order_a.pk}
 
 
+def ITEM(world) -> dict:
+    from .evidence_corpus import world_item
+
+    return {"item_id": world_item(world).pk}
+
+
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
@@ -50,6 +56,16 @@ CASES: dict[str, Case] = {
     "disputes:claim_open": Case("object", ORDER, methods=("post",)),
     "preferences": Case("self", methods=("post",)),
     "disputes:import_orders": Case("list", methods=("get", "post")),
+    "evidence:panel": Case("object", ORDER),
+    "evidence:upload": Case("object", ORDER, methods=("post",)),
+    "evidence:compare": Case("object", ORDER),
+    "evidence:checklist": Case("object", CLAIM),
+    "evidence:card": Case("object", ITEM),
+    "evidence:edit": Case("object", ITEM, methods=("get", "post")),
+    "evidence:delete": Case("object", ITEM, methods=("post",)),
+    "evidence:download": Case("object", ITEM),
+    "evidence:thumb": Case("object", ITEM),
+    "evidence:preview": Case("object", ITEM),
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout: public).
