@@ -47,6 +47,7 @@
       if (!event.lengthComputable || !event.total) return;
       const percent = Math.round((event.loaded / event.total) * 100);
       if (percent > bar.value) bar.value = percent;
+      row.dataset.progress = String(bar.value);
       if (percent >= 100) state.textContent = state.dataset.checking;
     });
     xhr.addEventListener("load", () => {
