@@ -10,6 +10,7 @@ from pathlib import Path
 import os
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +202,43 @@ STORAGES = {
 }
 # Private files (evidence originals) never live under a public URL.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or VAR_DIR / "private")
+# Evidence files: the local private folder, or an S3-compatible bucket (django-storages) when
+# EVIDENCE_S3_BUCKET is set. Objects are private; the desk's download view is the only way in.
+EVIDENCE_S3_BUCKET = env_str("EVIDENCE_S3_BUCKET")
+if EVIDENCE_S3_BUCKET:
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "endpoint_url": env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("EVIDENCE_S3_REGION") or None,
+            "access_key": env_str("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("EVIDENCE_S3_PREFIX", "evidence"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "evidence.storage.PrivateStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT / "evidence")},
+    }
+# Behind nginx, set this to an `internal` location that maps onto the private folder (e.g.
+# /_evidence/): downloads are then checked by Django and the bytes sent by nginx.
+EVIDENCE_X_ACCEL_REDIRECT = env_str("EVIDENCE_X_ACCEL_REDIRECT")
+MB = 1024 * 1024
+# Upload caps per detected type, in bytes; and the pixel cap for any image (a 12 MP photo is
+# 12,000,000; 50 MP leaves room for panoramas, while a decompression bomb claims far more).
+EVIDENCE_MAX_BYTES = {
+    "image": env_int("EVIDENCE_MAX_IMAGE_MB", 25) * MB,
+    "pdf": env_int("EVIDENCE_MAX_PDF_MB", 50) * MB,
+    "video": env_int("EVIDENCE_MAX_VIDEO_MB", 500) * MB,
+}
+EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000)
+# Thumbnail tasks go to this Celery queue (tests point it at their own worker).
+EVIDENCE_TASK_QUEUE = env_str("EVIDENCE_TASK_QUEUE", "celery")
 
 # Content Security Policy: scripts only from our own origin or with this response's nonce.
 SECURE_CSP = {
@@ -270,6 +308,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0},
+    # Re-hash every evidence original at night and alert the store's managers on a mismatch.
+    "evidence-fingerprints": {
+        "task": "evidence.tasks.verify_fingerprints",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "worker-heartbeat": {
         "task": "disputes.tasks.record_heartbeat",
         "schedule": 60.0,

@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from evidence import selectors as evidence_selectors
+
 from . import alerts, deadlines, selectors, services
 from .context_processors import unread_alerts
 from .access import (
@@ -109,7 +111,6 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "order": order,
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),
-        "events": claim.events.select_related("actor"),
         "post_mortems": claim.post_mortems.prefetch_related(
             Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))),
         "history": selectors.buyer_history(order),
@@ -126,6 +127,8 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
             initial={**initial, "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
+        # The evidence panel, and the timeline with evidence merged in at its captured-at time.
+        **evidence_selectors.claim_context(request.user, claim, claim.events.select_related("actor")),
     }
 
 
@@ -263,12 +266,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return render(request, "disputes/order.html", _order_context(order, ClaimOpenForm(
+    return render(request, "disputes/order.html", _order_context(request, order, ClaimOpenForm(
         order=order, initial={"opened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})))
 
 
-def _order_context(order: Order, form: ClaimOpenForm) -> dict:
+def _order_context(request: HttpRequest, order: Order, form: ClaimOpenForm) -> dict:
     return {
+        "evidence": evidence_selectors.panel(request.user, order),
         "order": order,
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),
@@ -284,7 +288,7 @@ def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     form = ClaimOpenForm(request.POST, order=order)
     if not form.is_valid():
-        return render(request, "disputes/order.html", _order_context(order, form), status=400)
+        return render(request, "disputes/order.html", _order_context(request, order, form), status=400)
     data = form.cleaned_data
     try:
         claim = services.claim_open(
@@ -295,7 +299,7 @@ def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
         )
     except ClaimError as error:
         form.add_error(None, str(error))
-        return render(request, "disputes/order.html", _order_context(order, form), status=400)
+        return render(request, "disputes/order.html", _order_context(request, order, form), status=400)
     messages.success(request, _("Claim opened."))
     return redirect("disputes:claim", claim_id=claim.pk)
 

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Order, Store
+
+
+class EvidenceKind(models.TextChoices):
+    ORDER_DETAILS = "order_details", _("Order details")
+    MESSAGE_LOG = "message_log", _("Message log")
+    TRACKING_HISTORY = "tracking_history", _("Tracking history")
+    PROOF_OF_DELIVERY = "proof_of_delivery", _("Proof of delivery")
+    PRE_SHIPMENT_PHOTO = "pre_shipment_photo", _("Pre-shipment photo")
+    PACKING_VIDEO = "packing_video", _("Packing video")
+    LISTING_SCREENSHOT = "listing_screenshot", _("Listing screenshot")
+    PACKING_LIST = "packing_list", _("Packing list")
+    QC_REPORT = "qc_report", _("Quality inspection report")
+    CARRIER_CORRESPONDENCE = "carrier_correspondence", _("Carrier correspondence")
+    BUYER_MEDIA = "buyer_media", _("Buyer's photo or video")
+    REFUND_RECORD = "refund_record", _("Refund or replacement record")
+    OTHER = "other", _("Other")
+
+
+class FileType(models.TextChoices):
+    """What the content is, as the vault detected it (never what the name or browser said)."""
+
+    JPEG = "jpeg", "JPEG"
+    PNG = "png", "PNG"
+    WEBP = "webp", "WebP"
+    HEIC = "heic", "HEIC"
+    PDF = "pdf", "PDF"
+    MP4 = "mp4", "MP4"
+    MOV = "mov", "QuickTime MOV"
+    WEBM = "webm", "WebM"
+
+
+class Previews(models.TextChoices):
+    PENDING = "pending", _("Being made")
+    READY = "ready", _("Ready")
+    NONE = "none", _("No preview for this file")
+    FAILED = "failed", _("Preview failed")
+
+
+class EvidenceItemQuerySet(models.QuerySet):
+    def present(self) -> "EvidenceItemQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class EvidenceItem(models.Model):
+    """One file that proves something about an order. The original is immutable and
+    fingerprinted; captions say what it proves; deletion is soft and audited."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="evidence")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=30, choices=EvidenceKind.choices)
+    caption = models.CharField(_("what it proves"), max_length=500, blank=True)
+    captured_at = models.DateTimeField(_("captured"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    file_type = models.CharField(_("detected type"), max_length=10, choices=FileType.choices)
+    content_type = models.CharField(max_length=50)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # A generated name in the private evidence storage; the upload's own name is never used.
+    storage_name = models.CharField(max_length=200, unique=True, editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    previews = models.CharField(max_length=10, choices=Previews.choices, default=Previews.PENDING)
+    thumb_name = models.CharField(max_length=200, blank=True, editable=False)
+    preview_name = models.CharField(max_length=200, blank=True, editable=False)
+    # The hook for appeals: a submitted appeal locks the evidence it used (evidence_lock).
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_reason = models.CharField(max_length=300, blank=True)
+    # The nightly re-hash: when it last matched, and when it first did not.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    integrity_failed_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    delete_reason = models.TextField(blank=True)
+
+    objects = EvidenceItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence item")
+        verbose_name_plural = _("evidence items")
+        ordering = ["captured_at", "pk"]
+        indexes = [
+            # The gallery, the checklist and the claim timeline: an order's present evidence.
+            models.Index(fields=["order", "captured_at"], name="evidence_order_present",
+                         condition=Q(deleted_at__isnull=True)),
+            # The nightly re-hash walks every present item, least recently verified first.
+            models.Index(fields=["verified_at"], name="evidence_verify_due",
+                         condition=Q(deleted_at__isnull=True)),
+        ]
+        constraints = [
+            # The same file twice on one order says nothing new (a deleted copy may come back).
+            models.UniqueConstraint(fields=["order", "sha256"], name="evidence_once_per_order",
+                                    condition=Q(deleted_at__isnull=True)),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) | ~Q(delete_reason=""), name="evidence_delete_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    def is_locked(self) -> bool:
+        """Used by a submitted appeal: such evidence can no longer be deleted."""
+        return self.locked_at is not None
+
+    @property
+    def is_image(self) -> bool:
+        return self.file_type in {FileType.JPEG, FileType.PNG, FileType.WEBP, FileType.HEIC}
+
+    @property
+    def is_video(self) -> bool:
+        return self.file_type in {FileType.MP4, FileType.MOV, FileType.WEBM}
+
+
+class EvidenceEvent(models.Model):
+    """The evidence audit trail: added, caption or kind edited, deleted, locked, integrity."""
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    before = models.CharField(max_length=500, blank=True)
+    after = models.CharField(max_length=500, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("evidence event")
+        verbose_name_plural = _("evidence events")
+        ordering = ["at", "pk"]
+        # The claim timeline reads an order's evidence events.
+        indexes = [models.Index(fields=["order", "at"], name="evidence_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

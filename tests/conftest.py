@@ -108,3 +108,17 @@ def outsider_client(world) -> Client:
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests log in many times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_evidence_storage(settings, tmp_path, monkeypatch):
+    """Each test keeps evidence files in its own private folder; a worker process started by
+    the test finds the same folder through the environment."""
+    private = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = private
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "evidence.storage.PrivateStorage", "OPTIONS": {"location": str(private / "evidence")}},
+    }
+    monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(private))
+    return private

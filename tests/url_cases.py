@@ -42,6 +42,12 @@ def ACTION(world) -> dict:
     return {"action_id": action.pk}
 
 
+def ITEM(world) -> dict:
+    from .evidence_corpus import world_item
+
+    return {"item_id": world_item(world).pk}
+
+
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
@@ -66,6 +72,16 @@ CASES: dict[str, Case] = {
     "disputes:action_done": Case("object", ACTION, methods=("post",)),
     "disputes:post_mortems": Case("manager"),
     "disputes:post_mortems_csv": Case("manager"),
+    "evidence:panel": Case("object", ORDER),
+    "evidence:upload": Case("object", ORDER, methods=("post",)),
+    "evidence:compare": Case("object", ORDER),
+    "evidence:checklist": Case("object", CLAIM),
+    "evidence:card": Case("object", ITEM),
+    "evidence:edit": Case("object", ITEM, methods=("get", "post")),
+    "evidence:delete": Case("object", ITEM, methods=("post",)),
+    "evidence:download": Case("object", ITEM),
+    "evidence:thumb": Case("object", ITEM),
+    "evidence:preview": Case("object", ITEM),
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout: public).

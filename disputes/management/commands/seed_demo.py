@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from disputes import services
+from evidence.demo import seed_demo_evidence
 from disputes.models import (
     Buyer,
     Claim,
@@ -63,6 +64,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             self.seed()
+        # Evidence files are stored outside the database, so each is added in its own transaction.
+        seed_demo_evidence()
         self.stdout.write(self.style.SUCCESS("Demo data seeded."))
         self.print_logins()
 

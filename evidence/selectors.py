@@ -1,0 +1,83 @@
+"""Shaped reads for the evidence panel, the checklist and the claim timeline: each costs a fixed
+number of queries whatever the number of items."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from disputes.access import is_manager
+from disputes.models import Claim, Order
+
+from .checklist import Checklist, checklist
+from .models import EvidenceEvent, EvidenceItem, EvidenceKind
+
+
+def order_items(order: Order) -> QuerySet[EvidenceItem]:
+    return EvidenceItem.objects.present().filter(order=order).select_related("added_by").order_by("captured_at", "pk")
+
+
+@dataclass
+class Panel:
+    order: Order
+    items: list[EvidenceItem]
+    can_delete: bool
+    claim: Claim | None = None
+    checklist: Checklist | None = None
+    kinds: list = field(default_factory=lambda: EvidenceKind.choices)
+
+    @property
+    def comparable(self) -> bool:
+        kinds = {item.kind for item in self.items if item.is_image}
+        return {EvidenceKind.BUYER_MEDIA, EvidenceKind.PRE_SHIPMENT_PHOTO} <= kinds
+
+
+def panel(user: AbstractBaseUser, order: Order, claim: Claim | None = None, items: list | None = None) -> Panel:
+    items = list(order_items(order)) if items is None else items
+    found = Panel(order=order, items=items, can_delete=is_manager(user, order.store), claim=claim)
+    if claim is not None:
+        found.checklist = checklist(claim.reason, [item.kind for item in items])
+    return found
+
+
+def claim_checklist(claim: Claim) -> Checklist:
+    kinds = EvidenceItem.objects.present().filter(order_id=claim.order_id).values_list("kind", flat=True)
+    return checklist(claim.reason, kinds)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """An evidence item as a timeline entry, at the time it was captured."""
+
+    at: datetime
+    item: EvidenceItem
+    action: str = "evidence_captured"
+    before: str = ""
+
+    @property
+    def after(self) -> str:
+        return self.item.get_kind_display()
+
+    @property
+    def note(self) -> str:
+        return self.item.caption or self.item.original_name
+
+    @property
+    def actor(self):
+        return self.item.added_by
+
+
+def claim_timeline(claim_events, items: list[EvidenceItem], order: Order) -> list:
+    """The claim's own events, the order's evidence audit events, and each present evidence
+    item at its captured-at time, in one list by time."""
+    evidence_events = EvidenceEvent.objects.filter(order=order).select_related("actor")
+    entries = [*claim_events, *evidence_events, *(Captured(item.captured_at, item) for item in items)]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def claim_context(user: AbstractBaseUser, claim: Claim, claim_events) -> dict:
+    """What the claim page needs from the vault: the panel (with the checklist) and the
+    timeline with evidence merged in."""
+    found = panel(user, claim.order, claim)
+    return {"evidence": found, "events": claim_timeline(claim_events, found.items, claim.order)}

@@ -1,0 +1,211 @@
+"""Every change to evidence happens here, with its audit row in the same transaction."""
+
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disputes.access import is_manager
+from disputes.models import Order
+
+from .models import EvidenceEvent, EvidenceItem, EvidenceKind, Previews
+from .storage import SpooledFile, evidence_storage, incoming_dir
+from .validation import Refused, check_name, check_size, inspect, sniff
+
+CHUNK = 1024 * 1024
+
+
+class EvidenceError(Exception):
+    """A change the rules do not allow; the message says why."""
+
+
+def _record(item: EvidenceItem, by, action: str, before: str = "", after: str = "", note: str = "") -> EvidenceEvent:
+    return EvidenceEvent.objects.create(
+        item=item, order_id=item.order_id, actor=by, action=action,
+        before=str(before)[:500], after=str(after)[:500], note=note,
+    )
+
+
+@dataclass
+class Received:
+    path: Path
+    size: int
+    sha256: str
+    head: bytes
+
+
+def _receive(chunks: Iterable[bytes], name: str) -> Received:
+    """Spool the upload to a private temporary file, hashing as it is written. Stops as soon
+    as the file is over the cap for its type, so an oversized upload costs no more disk."""
+    digest = hashlib.sha256()
+    fd, raw_path = tempfile.mkstemp(dir=incoming_dir(), prefix="upload-")
+    path = Path(raw_path)
+    size, head = 0, b""
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                size += len(chunk)
+                check_size(name, size, sniff(head))
+                digest.update(chunk)
+                out.write(chunk)
+        return Received(path, size, digest.hexdigest(), head)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def evidence_add(
+    *,
+    order: Order,
+    chunks: Iterable[bytes],
+    name: str,
+    declared_type: str = "",
+    kind: str,
+    caption: str = "",
+    captured_at: datetime | None = None,
+    by: AbstractBaseUser | None,
+) -> EvidenceItem:
+    """Check an upload by its content and keep it: spooled and hashed, inspected, moved into
+    private storage under a generated name, recorded. A refused file leaves nothing behind.
+
+    Not callable inside an outer transaction: a rolled-back outer block would leave the stored
+    file without its row, so this function owns its transaction."""
+    if kind not in EvidenceKind.values:
+        raise EvidenceError(_("Choose what kind of evidence this is."))
+    check_name(name)
+    received = _receive(chunks, name)
+    stored = ""
+    try:
+        check_size(name, received.size, sniff(received.head))
+        inspected = inspect(received.path, name=name, declared=declared_type, size=received.size,
+                            head=received.head)
+        duplicate = (EvidenceItem.objects.present().filter(order=order, sha256=received.sha256)
+                     .values_list("original_name", "added_at").first())
+        if duplicate:
+            raise Refused("duplicate", _(
+                "“%(name)s” is already in this order's evidence, as “%(existing)s” (added %(date)s).")
+                % {"name": name, "existing": duplicate[0],
+                   "date": timezone.localtime(duplicate[1]).strftime("%Y-%m-%d %H:%M")})
+        info = inspected.info
+        storage_name = f"originals/{received.sha256[:2]}/{uuid.uuid4().hex}.{info.extensions[0]}"
+        with transaction.atomic(durable=True):
+            with SpooledFile(received.path) as spooled:
+                stored = evidence_storage().save(storage_name, spooled)
+            item = EvidenceItem.objects.create(
+                store_id=order.store_id, order=order, kind=kind, caption=caption.strip(),
+                captured_at=captured_at or timezone.now(), added_by=by, original_name=name,
+                size=received.size, file_type=inspected.file_type, content_type=info.content_type,
+                sha256=received.sha256, storage_name=stored, width=inspected.width,
+                height=inspected.height, verified_at=timezone.now(),
+            )
+            _record(item, by, "evidence_added", after=f"{item.get_kind_display()}: {name}",
+                    note=f"SHA-256 {received.sha256}")
+            transaction.on_commit(lambda: queue_previews(item.pk))
+        return item
+    except BaseException:
+        if stored:
+            evidence_storage().delete(stored)
+        raise
+    finally:
+        received.path.unlink(missing_ok=True)
+
+
+def queue_previews(item_id: int) -> None:
+    from .tasks import make_previews
+
+    make_previews.apply_async(args=[item_id], queue=settings.EVIDENCE_TASK_QUEUE)
+
+
+@transaction.atomic
+def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> EvidenceItem:
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.deleted_at:
+        raise EvidenceError(_("This evidence has been deleted."))
+    if kind not in EvidenceKind.values:
+        raise EvidenceError(_("Choose what kind of evidence this is."))
+    caption = caption.strip()
+    changed = []
+    if caption != item.caption:
+        _record(item, by, "evidence_caption", item.caption, caption, note=item.original_name)
+        item.caption = caption
+        changed.append("caption")
+    if kind != item.kind:
+        before = item.get_kind_display()
+        item.kind = kind
+        _record(item, by, "evidence_kind", before, item.get_kind_display(), note=item.original_name)
+        changed.append("kind")
+    if changed:
+        item.save(update_fields=changed)
+    return item
+
+
+@transaction.atomic
+def evidence_delete(*, item: EvidenceItem, by, reason: str) -> EvidenceItem:
+    """Soft delete: the original stays in storage, the row stays, the gallery forgets it."""
+    item = EvidenceItem.objects.select_for_update().select_related("store").get(pk=item.pk)
+    if item.deleted_at:
+        raise EvidenceError(_("This evidence has been deleted already."))
+    if by is None or not is_manager(by, item.store):
+        raise EvidenceError(_("Only a manager of the store can delete evidence."))
+    reason = reason.strip()
+    if not reason:
+        raise EvidenceError(_("Say why this evidence is being deleted."))
+    if item.is_locked():
+        raise EvidenceError(
+            _("This evidence was used in a submitted appeal (%(why)s) and cannot be deleted.")
+            % {"why": item.locked_reason or _("locked")})
+    item.deleted_at, item.deleted_by, item.delete_reason = timezone.now(), by, reason
+    item.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
+    _record(item, by, "evidence_deleted", f"{item.get_kind_display()}: {item.original_name}", "", reason)
+    return item
+
+
+@transaction.atomic
+def evidence_lock(*, item: EvidenceItem, reason: str, by=None) -> EvidenceItem:
+    """Called when an appeal that uses this evidence is submitted: from then on it stays."""
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.locked_at is None:
+        item.locked_at, item.locked_reason = timezone.now(), reason[:300]
+        item.save(update_fields=["locked_at", "locked_reason"])
+        _record(item, by, "evidence_locked", after=reason)
+    return item
+
+
+def mark_previews(item_id: int, status: str, thumb: str = "", preview: str = "") -> None:
+    EvidenceItem.objects.filter(pk=item_id).update(previews=status, thumb_name=thumb, preview_name=preview)
+
+
+def verify_item(item: EvidenceItem, now: datetime | None = None) -> str:
+    """Re-hash the stored original: "ok", "mismatch" the first time it differs (or is missing;
+    recorded once), "known" when an earlier run already reported it."""
+    now = now or timezone.now()
+    digest = hashlib.sha256()
+    try:
+        with evidence_storage().open(item.storage_name, "rb") as f:
+            for chunk in iter(lambda: f.read(CHUNK), b""):
+                digest.update(chunk)
+        actual = digest.hexdigest()
+    except FileNotFoundError:
+        actual = "missing"
+    if actual == item.sha256:
+        EvidenceItem.objects.filter(pk=item.pk).update(verified_at=now)
+        return "ok"
+    with transaction.atomic():
+        # Claim the failure with a conditional UPDATE: a second run does not alert again.
+        first = EvidenceItem.objects.filter(pk=item.pk, integrity_failed_at__isnull=True).update(
+            integrity_failed_at=now, verified_at=now)
+        if first:
+            _record(item, None, "evidence_integrity_failed", item.sha256, actual, note=item.original_name)
+    return "mismatch" if first else "known"

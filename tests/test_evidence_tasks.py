@@ -1,0 +1,122 @@
+import io
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from evidence.models import EvidenceEvent, EvidenceItem, Previews
+from evidence.tasks import make_previews, verify_fingerprints
+
+from .evidence_corpus import HERE, add_evidence, pdf, photo
+from .test_evidence_upload import mp4, stored_files
+from .worker import celery_worker, wait_for
+
+
+def stored_image(private, name: str) -> Image.Image:
+    return Image.open(io.BytesIO((private / "evidence" / name).read_bytes()))
+
+
+def test_photo_previews_are_small_upright_webp_files(world, _private_evidence_storage):
+    item = add_evidence(world.order_a, world.agent_a, photo(4000, 3000), previews=False)
+    assert item.previews == Previews.PENDING
+    assert make_previews(item.pk) == Previews.READY
+    item.refresh_from_db()
+    thumb = stored_image(_private_evidence_storage, item.thumb_name)
+    preview = stored_image(_private_evidence_storage, item.preview_name)
+    assert (thumb.format, thumb.size) == ("WEBP", (400, 300))
+    assert (preview.format, preview.size) == ("WEBP", (1600, 1200))
+    # A second run (a retried task) changes nothing.
+    assert make_previews(item.pk) == "skipped"
+
+
+def test_a_pdf_preview_is_its_first_page(world, _private_evidence_storage):
+    item = add_evidence(world.order_a, world.agent_a, pdf("Delivered 3 May"), name="pod.pdf",
+                        kind="proof_of_delivery")
+    assert item.previews == Previews.READY
+    preview = stored_image(_private_evidence_storage, item.preview_name)
+    assert preview.height > preview.width  # an A4 page, portrait
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is not None, reason="ffmpeg present: a real poster would be tried")
+def test_a_video_without_ffmpeg_gets_the_generic_icon(world):
+    item = add_evidence(world.order_a, world.agent_a, mp4(), name="packing.mp4", kind="packing_video")
+    assert item.previews == Previews.NONE and item.thumb_name == ""
+
+
+def test_nightly_rehash_alerts_managers_once_on_a_mismatch(world, _private_evidence_storage):
+    world.manager_a.email = "manager@example.com"
+    world.manager_a.save()
+    good = add_evidence(world.order_a, world.agent_a, photo(label="good"), name="good.jpg")
+    bad = add_evidence(world.order_a, world.agent_a, photo(label="bad"), name="bad.jpg")
+    path = _private_evidence_storage / "evidence" / bad.storage_name
+    path.chmod(0o640)
+    path.write_bytes(path.read_bytes()[:-1] + b"\x00")
+    mail.outbox.clear()
+
+    assert verify_fingerprints() == {"ok": 1, "mismatch": 1, "known": 0}
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.integrity_failed_at is not None and good.integrity_failed_at is None
+    assert EvidenceEvent.objects.filter(item=bad, action="evidence_integrity_failed").count() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["manager@example.com"]
+    assert "bad.jpg" in mail.outbox[0].body and bad.sha256 in mail.outbox[0].body
+    # The next night reports it as known, without a second alert.
+    assert verify_fingerprints() == {"ok": 1, "mismatch": 0, "known": 1}
+    assert len(mail.outbox) == 1
+
+
+def test_a_missing_original_is_a_mismatch(world, _private_evidence_storage):
+    item = add_evidence(world.order_a, world.agent_a)
+    (_private_evidence_storage / "evidence" / item.storage_name).unlink()
+    assert verify_fingerprints()["mismatch"] == 1
+    assert EvidenceEvent.objects.get(action="evidence_integrity_failed").after == "missing"
+
+
+def test_the_rehash_runs_nightly_from_beat():
+    entry = settings.CELERY_BEAT_SCHEDULE["evidence-fingerprints"]
+    assert entry["task"] == "evidence.tasks.verify_fingerprints"
+    assert entry["schedule"].hour == {3}
+
+
+def test_add_evidence_command_uses_the_same_checks(world, tmp_path, capsys):
+    good = tmp_path / "invoice.pdf"
+    good.write_bytes(pdf("Refund issued"))
+    call_command("add_evidence", world.order_a.platform_order_id, str(good), "--kind", "refund_record",
+                 "--caption", "Refund of $25 on 4 May", "--captured-at", "2026-05-04T10:00", "--by", "agent_a")
+    item = EvidenceItem.objects.get()
+    assert (item.kind, item.caption, item.added_by, item.original_name) == (
+        "refund_record", "Refund of $25 on 4 May", world.agent_a, "invoice.pdf")
+    assert item.captured_at.isoformat().startswith("2026-05-04T10:00")
+    assert f"SHA-256 {item.sha256}" in capsys.readouterr().out
+
+
+def test_add_evidence_command_refuses_a_bad_file_and_stores_nothing(world, tmp_path, _private_evidence_storage):
+    before = stored_files(_private_evidence_storage)
+    with pytest.raises(CommandError, match="is a web page"):
+        call_command("add_evidence", world.order_a.platform_order_id, str(HERE / "page.jpg"), "--kind", "other")
+    with pytest.raises(CommandError, match="No order"):
+        call_command("add_evidence", "999-nope", str(HERE / "page.jpg"), "--kind", "other")
+    assert not EvidenceItem.objects.exists()
+    assert stored_files(_private_evidence_storage) == before
+
+
+def test_seed_demo_attaches_generated_photos(db):
+    call_command("seed_demo")
+    items = EvidenceItem.objects.select_related("order")
+    assert items.count() >= 3
+    assert {"pre_shipment_photo", "buyer_media"} <= set(items.values_list("kind", flat=True))
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_previews_after_the_upload_commits(world, settings, tmp_path):
+    log = tmp_path / "worker.log"
+    with celery_worker(log) as queue:
+        settings.EVIDENCE_TASK_QUEUE = queue
+        item = add_evidence(world.order_a, world.agent_a, photo(1200, 900), previews=False)
+        wait_for(lambda: EvidenceItem.objects.get(pk=item.pk).previews == Previews.READY, log_path=log)
+    item.refresh_from_db()
+    assert item.thumb_name and item.preview_name
