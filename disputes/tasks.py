@@ -21,9 +21,11 @@ def record_heartbeat(source: str) -> None:
              max_retries=5)
 def sweep_deadlines() -> int:
     """Raise every deadline alert that is due (beat, every minute)."""
+    from messaging.sla import sweep as sweep_replies
+
     from .alerts import sweep
 
-    raised = sweep()
+    raised = sweep() + sweep_replies()
     record_heartbeat(source="sweep")
     if raised:
         log.info("deadline sweep raised %d alert(s)", len(raised))
