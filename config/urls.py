@@ -9,5 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", desk_views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
+    path("", include("messaging.urls")),
     path("", include("disputes.urls")),
 ]
