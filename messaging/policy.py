@@ -323,8 +323,9 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
     for match in OTHER_PRODUCTS.finditer(text):
         findings.append(_finding("marketing.other_products", platform, text, *match.span()))
     for match in CAPS_WORD.finditer(text):
-        word = match.group().strip("'-")
-        if word in ACRONYMS or len(word) < 3 or _overlaps(*match.span(), protected):
+        parts = [part for part in match.group().strip("'-").split("-") if part]
+        # USB-C, A-Z: every part a known acronym or too short to shout.
+        if all(part in ACRONYMS or len(part) < 3 for part in parts) or _overlaps(*match.span(), protected):
             continue
         findings.append(_finding("shouting.caps", platform, text, *match.span()))
     for match in EXCLAMATIONS.finditer(text):
