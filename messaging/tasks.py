@@ -7,7 +7,7 @@ from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend
 
 from . import services
-from .models import Message, StoreMessaging
+from .models import StoreMessaging
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 def _connection(account: StoreMessaging | None):
     """The store's own SMTP server when it has one, else the desk's default mailer."""
     if account is not None and account.smtp_host:
-        return EmailBackend(host=account.smtp_host, port=account.smtp_port, username=account.smtp_user or None,
+        # A named per-store mailer, configured from the store's row rather than settings.MAILERS.
+        return EmailBackend(alias=f"store-{account.store_id}", host=account.smtp_host, port=account.smtp_port, username=account.smtp_user or None,
                             password=account.smtp_password or None, use_tls=account.smtp_starttls,
                             timeout=settings.DESK_MAIL_TIMEOUT)
     return mailers.default
