@@ -99,15 +99,13 @@ def findings_view(text: str, platform: str) -> dict:
 # --- Queue and dashboard ------------------------------------------------------------------
 
 
-def awaiting_replies(user, *, now: datetime | None = None, limit: int = 20) -> tuple[list[Message], int]:
-    """Buyer messages of the user's stores still owed a reply, overdue first (partial index
-    `message_awaiting_reply`); the count is of overdue ones only, bounded by the index."""
+def awaiting_replies(user, *, now: datetime | None = None, limit: int = 10) -> tuple[list[Message], int]:
+    """Buyer messages of the user's stores still owed a reply, soonest due first (partial index
+    `message_awaiting_reply`), and how many of them are overdue. Two queries."""
     now = now or timezone.now()
-    store_ids = list(stores_for(user).values_list("pk", flat=True))
-    rows = (Message.objects.filter(store_id__in=store_ids, reply_state=ReplyState.AWAITING)
-            .select_related("thread__order", "store").order_by("reply_by", "pk")[:limit])
-    return list(rows), Message.objects.filter(store_id__in=store_ids, reply_state=ReplyState.AWAITING,
-                                              reply_by__lt=now).count()
+    awaiting = Message.objects.filter(store__in=stores_for(user), reply_state=ReplyState.AWAITING)
+    rows = list(awaiting.select_related("thread__order", "store").order_by("reply_by", "pk")[:limit])
+    return rows, awaiting.filter(reply_by__lt=now).count()
 
 
 @dataclass
@@ -117,10 +115,10 @@ class MessagingBoard:
 
 
 def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
+    """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
     now = now or timezone.now()
-    store_ids = list(managed_stores_for(user).values_list("pk", flat=True))
-    overdue = Message.objects.filter(store_id__in=store_ids, reply_state=ReplyState.AWAITING,
-                                     reply_by__lt=now).count()
-    waiting = list(Thread.objects.filter(store_id__in=store_ids, off_platform__in=OFF_PLATFORM_OPEN)
-                   .select_related("order", "store").order_by("off_platform_started_at")[:50])
+    stores = managed_stores_for(user)
+    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now).count()
+    waiting = list(Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
+                   .select_related("order", "store").order_by("off_platform_started_at", "pk")[:50])
     return MessagingBoard(overdue_replies=overdue, awaiting_summary=waiting)

@@ -98,7 +98,8 @@ def test_countdown_badge_colours(agent_client, world):
 
 
 def test_queue_query_count_is_pinned(agent_client, world):
-    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=8,
+    # 8 for the claims, 2 for the buyer messages waiting for a reply (list, overdue count).
+    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=10,
                           add_rows=lambda: add_claims(world, 30, assignee=world.agent_a))
 
 

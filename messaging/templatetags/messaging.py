@@ -38,3 +38,14 @@ def reply_due(message):
         return DueState("overdue", remaining)
     warn = max(message.warn_hours_before or [6])
     return DueState("warning" if remaining <= timedelta(hours=warn) else "fine", remaining)
+
+
+@register.inclusion_tag("messaging/_queue_replies.html", takes_context=True)
+def messaging_queue(context) -> dict:
+    rows, overdue = selectors.awaiting_replies(context["request"].user)
+    return {"replies": rows, "overdue": overdue}
+
+
+@register.inclusion_tag("messaging/_dashboard.html", takes_context=True)
+def messaging_dashboard(context) -> dict:
+    return {"board": selectors.dashboard(context["request"].user)}
