@@ -17,7 +17,7 @@ def messaging_panel(context, order, claim=None) -> dict:
         "panel": selectors.panel(request.user, order), "body": "", "template_id": "", "purpose": "",
         "channel": Channel.PLATFORM, "channels": Channel.choices, "error": "", "override_reason": "",
         "purposes": [p for p in Purpose.choices if p[0] != Purpose.OFF_PLATFORM_REASON],
-        "next": request.get_full_path() + "#thread", "checked": False, "findings": [], "pieces": [],
+        "next": request.get_full_path(), "checked": False, "findings": [], "pieces": [],
         "blocking": False, "chase_limit": settings.DESK_MESSAGING_UNANSWERED_LIMIT,
     }
 
