@@ -339,3 +339,13 @@ DESK_ODR_LIMIT_PERCENT = 1
 DESK_ESCALATE_AFTER = timedelta(minutes=env_int("DESK_ESCALATE_AFTER_MINUTES", 60))
 # Links in e-mails point here.
 DESK_BASE_URL = env_str("DESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Messaging. A buyer who has not answered this many of our messages in a row is not chased
+# again without a warning; outgoing buyer mail may use its own Celery queue (empty: default).
+DESK_MESSAGING_UNANSWERED_LIMIT = env_int("DESK_MESSAGING_UNANSWERED_LIMIT", 2)
+DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE")
+# A send still "sending" after this long lost its worker: it may be retried by hand.
+DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
+# Connection timeout (seconds) for the relay mailboxes and the stores' SMTP servers.
+DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
+CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailboxes", "schedule": 120.0}

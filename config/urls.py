@@ -10,5 +10,6 @@ urlpatterns = [
     path("preferences/", desk_views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("", include("evidence.urls")),
+    path("", include("messaging.urls")),
     path("", include("disputes.urls")),
 ]

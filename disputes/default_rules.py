@@ -33,6 +33,15 @@ RULES += [
      "Buyers expect an answer within 24 hours, weekends and holidays included.")
     for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
 ]
+# Each buyer message starts its own reply clock (weekends and holidays count on every platform;
+# an admin can make one platform's clock longer or count business days instead).
+MESSAGE_RULES = [
+    (platform, "buyer_complaint", "reply", 24, H, "message_received", [6, 2],
+     "A buyer message expects a reply within 24 hours, weekends and holidays included; "
+     "\"no response needed\" or a reply in the platform thread stops the clock.")
+    for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
+]
+RULES += MESSAGE_RULES
 
 
 

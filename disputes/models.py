@@ -287,6 +287,7 @@ class ClaimKind(models.TextChoices):
 class DeadlineKind(models.TextChoices):
     RESPOND = "respond", _("Respond")
     APPEAL = "appeal", _("Appeal")
+    REPLY = "reply", _("Reply to a buyer message")
 
 
 class DeadlineUnit(models.TextChoices):
@@ -299,6 +300,7 @@ class DeadlineStart(models.TextChoices):
     CLAIM_OPENED = "claim_opened", _("the claim was opened")
     PLATFORM_REQUEST = "platform_request", _("the platform's request")
     CLAIM_CLOSED = "claim_closed", _("the decision")
+    MESSAGE_RECEIVED = "message_received", _("the buyer's message")
 
 
 class DeadlineRule(models.Model):
@@ -582,9 +584,13 @@ class ImprovementAction(models.Model):
 
 
 class Alert(models.Model):
-    """One threshold of one claim's deadline, raised once by the sweep."""
+    """One threshold of one claim's deadline, or of one buyer message's reply clock, raised
+    once by the sweep."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="alerts")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="alerts", null=True, blank=True)
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.CASCADE, related_name="alerts", null=True, blank=True,
+    )
     threshold = models.CharField(_("threshold"), max_length=20)
     scheduled_for = models.DateTimeField(_("due to be raised"))
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)
@@ -597,10 +603,15 @@ class Alert(models.Model):
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "threshold"], name="alert_once_per_threshold"),
+            models.UniqueConstraint(fields=["message", "threshold"], name="alert_message_once_per_threshold"),
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, message__isnull=True) | Q(claim__isnull=True, message__isnull=False),
+                name="alert_one_subject",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id}: {self.threshold}"
+        return f"{self.claim_id or 'message ' + str(self.message_id)}: {self.threshold}"
 
     @property
     def lateness(self):

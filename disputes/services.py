@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,11 @@ class ClaimError(Exception):
 
 class ClaimConflict(ClaimError):
     """Someone else saved the claim since this user loaded it."""
+
+
+# Sent inside claim_close before anything changes: a receiver refuses by raising ClaimError
+# (messaging: a conversation that left the platform owes its closing summary first).
+claim_closing = Signal()
 
 
 # Which status may follow which. Closing is its own service (it needs an outcome).
@@ -192,6 +198,7 @@ def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mor
         raise ClaimError(_("This claim is already closed."))
     if outcome not in Outcome.values:
         raise ClaimError(_("Choose an outcome."))
+    claim_closing.send(sender=Claim, claim=claim)
     draft = _check_post_mortem(claim, post_mortem)
     before_status, before_outcome = claim.get_status_display(), claim.get_outcome_display()
     claim.status = ClaimStatus.CLOSED

@@ -40,6 +40,7 @@ from .forms import (
 )
 from .models import Claim, ClaimStatus, ImprovementAction, Notification, Order, Profile
 from .preferences import activate_preferences, remember_preferences
+from messaging.sla import describe as reply_alert_text
 from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 
@@ -337,13 +338,15 @@ def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
 def alert_list(request: HttpRequest) -> HttpResponse:
     notes = (
         Notification.objects.filter(user=request.user)
-        .select_related("alert", "alert__claim", "alert__claim__order", "alert__claim__store")
+        .select_related("alert", "alert__claim", "alert__claim__order", "alert__claim__store",
+                        "alert__message__thread__order", "alert__message__store")
         .order_by("acknowledged_at", "-alert__raised_at")[:100]
     )
     items = []
     for note in notes:
         late = note.alert.lateness
-        items.append({"note": note, "text": alerts.describe(note.alert),
+        text = alerts.describe(note.alert) if note.alert.claim_id else reply_alert_text(note.alert)
+        items.append({"note": note, "text": text,
                       "late": span(late) if late > timedelta(minutes=2) else ""})
     return render(request, "disputes/alerts.html", {"items": items})
 

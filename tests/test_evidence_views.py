@@ -154,7 +154,7 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
             services.evidence_edit(item=item, caption=f"caption {n}", kind="buyer_media", by=world.agent_a)
 
     # The claim page's own queries plus 3 for the vault, however many items and events.
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=17,
+    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=19,
                           add_rows=more_evidence)
 
 

@@ -87,3 +87,50 @@ CASES: dict[str, Case] = {
 # Served by Django itself, with their own protection (admin: staff only; login/logout: public).
 EXEMPT_PREFIXES = ("admin:",)
 EXEMPT_NAMES = {"login", "logout"}
+
+
+# --- messaging ----------------------------------------------------------------------------
+
+
+def _buyer_message(world):
+    from messaging.services import message_receive
+
+    return message_receive(order=world.order_a, body="Where is my parcel?")
+
+
+def MESSAGE(world) -> dict:
+    return {"message_id": _buyer_message(world).pk}
+
+
+def ATTACHMENT(world) -> dict:
+    from messaging.services import AttachmentData, message_receive
+
+    message = message_receive(order=world.order_a, body="Photo attached.",
+                              attachments=[AttachmentData("box.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 photo")])
+    return {"attachment_id": message.attachments.get().pk}
+
+
+def UNMATCHED(world) -> dict:
+    from django.utils import timezone
+
+    from messaging.models import UnmatchedMail
+
+    mail = UnmatchedMail.objects.create(store=world.store_a, rfc_message_id="<x@example.com>", sender="x@example.com",
+                                        subject="Alpha Amazon US?", received_at=timezone.now(), raw=b"Subject: hi\n\nhi")
+    return {"mail_id": mail.pk}
+
+
+CASES.update({
+    "messaging:template_search": Case("object", ORDER),
+    "messaging:template_fill": Case("object", lambda w: {**ORDER(w), "template_id": 1}),
+    "messaging:check": Case("object", ORDER, methods=("post",)),
+    "messaging:send": Case("object", ORDER, methods=("post",)),
+    "messaging:note": Case("object", ORDER, methods=("post",)),
+    "messaging:off_platform": Case("object", ORDER, methods=("post",)),
+    "messaging:close": Case("object", ORDER, methods=("post",)),
+    "messaging:no_response": Case("object", MESSAGE, methods=("post",)),
+    "messaging:retry": Case("object", MESSAGE, methods=("post",)),
+    "messaging:attachment": Case("object", ATTACHMENT),
+    "messaging:unmatched": Case("list"),
+    "messaging:unmatched_file": Case("object", UNMATCHED, methods=("post",)),
+})

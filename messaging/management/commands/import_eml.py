@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from disputes.models import Store
+from messaging.inbound import file_mail
+
+
+class Command(BaseCommand):
+    help = "File raw .eml messages into their orders' threads (unplaceable ones go to the unmatched list)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--store", required=True, help="The store's name (or id).")
+
+    def handle(self, *args, files: list[Path], store: str, **options) -> None:
+        found = Store.objects.filter(pk=int(store)) if store.isdigit() else Store.objects.filter(name=store)
+        target = found.first()
+        if target is None:
+            raise CommandError(f"No store named {store!r}.")
+        counts = {"filed": 0, "unmatched": 0, "duplicate": 0}
+        for path in files:
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file")
+            result = file_mail(target, path.read_bytes())
+            counts[result] += 1
+            self.stdout.write(f"{path}: {result}")
+        self.stdout.write(", ".join(f"{n} {what}" for what, n in counts.items()))

@@ -1,0 +1,365 @@
+"""The policy checker: rule-based, per platform, pure functions over text.
+
+`check(text, platform, context)` returns findings, each with a stable code (`contact.phone`),
+its category, a severity (a blocking finding stops the message unless a manager overrides it),
+the span it covers, an explanation and a suggested rewording. Appeals reuse the same rules with
+`context="appeal"`, which adds the appeal-only ones (no emotion, no attacks on the buyer).
+
+Amazon's rules for buyer messages are the strictest (no contact details or links the order
+does not need, nothing offered for a review, one review request at most, no marketing); eBay's
+are close. Other platforms keep the same findings, some as warnings only.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+BLOCKING, WARNING = "blocking", "warning"
+CATEGORIES = ("contact", "link", "review", "marketing", "shouting", "blame", "emoji", "appeal")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    category: str
+    severity: str
+    start: int
+    end: int
+    excerpt: str
+    explanation: str
+    suggestion: str
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.severity == BLOCKING
+
+    def as_dict(self) -> dict:
+        return {key: str(value) if key in ("explanation", "suggestion") else value
+                for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    category: str
+    severity: str
+    explanation: str
+    suggestion: str
+
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in [
+    Rule("contact.email", "contact", BLOCKING,
+         _("An e-mail address lets the conversation leave the platform thread."),
+         _("Remove the address; keep the conversation in this thread.")),
+    Rule("contact.phone", "contact", BLOCKING,
+         _("A phone number lets the conversation leave the platform thread."),
+         _("Remove the number; ask the buyer to reply here instead.")),
+    Rule("contact.messenger", "contact", BLOCKING,
+         _("Messenger handles (WhatsApp, WeChat, Telegram…) move the buyer off the platform."),
+         _("Remove the messenger; the platform thread is the only channel.")),
+    Rule("link.url", "link", BLOCKING,
+         _("Links are allowed only when the order needs them (the carrier's tracking page, the platform itself)."),
+         _("Remove the link, or give the tracking number in plain text.")),
+    Rule("review.positive", "review", BLOCKING,
+         _("Asking for positive feedback or a particular rating is not allowed; a neutral request is."),
+         _("Ask, once, for honest feedback about the order, without naming a rating.")),
+    Rule("review.incentive", "review", BLOCKING,
+         _("Nothing may be offered or implied in exchange for posting, changing or removing a review."),
+         _("Offer the solution unconditionally and leave the review out of it.")),
+    Rule("review.refund_coupled", "review", BLOCKING,
+         _("A refund must never be coupled with a review."),
+         _("Issue or offer the refund on its own; do not mention the review in the same message.")),
+    Rule("review.change_request", "review", BLOCKING,
+         _("Asking the buyer to change or remove a review is not allowed on this platform."),
+         _("Solve the problem; the buyer may update the review on their own.")),
+    Rule("review.repeated", "review", BLOCKING,
+         _("Only one review request is allowed."),
+         _("Keep a single, neutral request.")),
+    Rule("marketing.promotion", "marketing", BLOCKING,
+         _("Discounts, coupons and promotions are marketing, which buyer messages may not contain."),
+         _("Remove the promotion; answer only what the order needs.")),
+    Rule("marketing.other_products", "marketing", BLOCKING,
+         _("Pointing the buyer to other products or the store is marketing."),
+         _("Remove the product recommendation.")),
+    Rule("shouting.caps", "shouting", WARNING,
+         _("Words in capitals read as shouting."),
+         _("Write the word in normal case.")),
+    Rule("shouting.exclamations", "shouting", WARNING,
+         _("Strings of exclamation marks read as shouting."),
+         _("Use a single full stop or exclamation mark.")),
+    Rule("blame.accusation", "blame", BLOCKING,
+         _("Accusing the buyer of lying, fraud or abuse is never acceptable in a message."),
+         _("State the facts neutrally: “according to our records…”.")),
+    Rule("blame.fault", "blame", WARNING,
+         _("The sentence blames the buyer before the facts are known."),
+         _("Describe what happened without saying whose fault it is, e.g. “according to the tracking…”.")),
+    Rule("emoji.char", "emoji", BLOCKING,
+         _("Emojis are not allowed in buyer messages on this platform."),
+         _("Remove the emoji.")),
+    Rule("appeal.emotion", "appeal", WARNING,
+         _("Emotional words weaken an appeal: it is read as facts, evidence, conclusion."),
+         _("Replace the feeling with the fact behind it.")),
+    Rule("appeal.attack", "appeal", BLOCKING,
+         _("An appeal must not attack the buyer."),
+         _("Say what the evidence shows, not what you think of the buyer.")),
+]}
+
+# Amazon keeps every default. eBay lets a seller ask for a feedback revision through its own
+# process. Other platforms get the softer set: the finding shows, the agent decides.
+SOFTER = {"link.url": WARNING, "marketing.other_products": WARNING, "marketing.promotion": WARNING,
+          "emoji.char": WARNING, "review.change_request": WARNING}
+PLATFORM_SEVERITY: dict[str, dict[str, str]] = {
+    "amazon": {},
+    "ebay": {"emoji.char": WARNING, "review.change_request": WARNING},
+    "walmart": {},
+}
+
+# Links the order needs: the platforms themselves and carriers' tracking pages.
+ALLOWED_LINK_DOMAINS = (
+    "amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.ca",
+    "ebay.com", "ebay.co.uk", "ozon.ru", "dhgate.com", "walmart.com",
+    "usps.com", "ups.com", "fedex.com", "dhl.com", "royalmail.com", "pochta.ru", "17track.net",
+)
+
+# Upper-case words that are ordinary in customer service, not shouting.
+ACRONYMS = frozenset("""
+A I OK ID US USA UK EU UAE RU CN DE FR IT ES CA AU JP USD GBP EUR RUB CNY UTC PST PDT EST EDT GMT
+MSK CST AM PM USPS UPS DHL EMS TNT FBA FBM MFN AFN SKU ASIN UPC EAN ISBN LED USB HDMI AC DC TV PC
+FAQ PDF JPG PNG GPS QR SMS VAT GST PO BOX NO ETA ATM XL XXL XS RMA SN ODR A-Z AZ PIN IMEI CE FCC
+UL RAM SSD HD UV
+""".split())
+
+# Patterns for things that look like numbers but are order facts, not phone numbers.
+ORDER_ID_PATTERNS = [
+    r"\b\d{3}-\d{7}-\d{7}\b",            # Amazon: 113-4567890-1234567
+    r"\b\d{8,10}-\d{4}(?:-\d{1,3})?\b",  # Ozon posting numbers: 12345678-0001-1
+    r"\b\d{2}-\d{5}-\d{5}\b",            # eBay: 12-34567-89012
+]
+TRACKING_PATTERNS = [
+    r"\b1Z[0-9A-Z]{16}\b",                       # UPS
+    r"\b9[1-5]\d{18,24}\b",                      # USPS
+    r"\b[A-Z]{2}\d{9}[A-Z]{2}\b",                # UPU (China Post, Royal Mail…)
+    r"\b\d{12,22}\b",                            # FedEx, DHL and other long numeric codes
+    r"\b[A-Z]{2,5}\d{8,}\b",                     # carrier prefixes: YT…, LP…, TRK…
+]
+AMOUNT_PATTERN = (r"(?:[$€£¥₽]\s?\d[\d,.\s]*\d?|\b\d[\d,]*(?:\.\d{1,2})?\s?"
+                  r"(?:USD|EUR|GBP|RUB|CNY|CAD|AUD|JPY|dollars?|euros?|pounds?|rubles?|roubles?)\b)")
+DATE_PATTERN = r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
+PROTECTED = re.compile("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS + [AMOUNT_PATTERN, DATE_PATTERN]))
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')]+"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|shop|store|info|biz|io|co|ru|cn|me|ly|gl|link)"
+    r"(?:/[^\s<>\"')]*)?\b",
+    re.IGNORECASE,
+)
+MESSENGER = re.compile(
+    r"\b(?:whats\s?app|wechat|weixin|telegram|viber|skype|line\s+id|kakao\s?talk|signal\s+app|"
+    r"facebook\s+messenger|instagram|wa\.me|t\.me)\b|微信|@[A-Za-z0-9_]{4,}\b",
+    re.IGNORECASE,
+)
+PHONE_REGIONS = ("US", "GB", "DE", "RU", "CN", "FR", "CA", "AU")
+
+REVIEW_WORDS = r"(?:review|feedback|rating|stars?|testimonial)"
+REVIEW_REQUEST = re.compile(
+    r"\b(?:leave|write|post|give|share|submit|add)\b[^.!?\n]{0,40}?\b" + REVIEW_WORDS + r"\b"
+    r"|\b(?:rate|review)\s+(?:us|your\s+(?:purchase|order|experience)|the\s+(?:item|product))\b",
+    re.IGNORECASE,
+)
+POSITIVE_REVIEW = re.compile(
+    r"\b(?:positive|good|great|glowing|excellent|nice|favou?rable|5[\s-]?star|five[\s-]?star|"
+    r"4[\s-]?star|four[\s-]?star|perfect)\s+(?:feedback|reviews?|ratings?)\b"
+    r"|\b(?:5|five)\s+stars?\b|\brate\s+us\s+(?:5|five|highly)\b",
+    re.IGNORECASE,
+)
+CHANGE_REVIEW = re.compile(
+    r"\b(?:remove|delete|change|revise|update|edit|take\s+down|withdraw|modify)\b[^.!?\n]{0,30}?\b"
+    r"(?:your\s+|the\s+|this\s+)?(?:negative\s+|bad\s+)?" + REVIEW_WORDS + r"\b",
+    re.IGNORECASE,
+)
+INCENTIVE = re.compile(
+    r"\b(?:coupon|voucher|gift(?:\s?card)?|free|reward|bonus|discount|compensat\w*|cash\s?back|"
+    r"in\s+exchange|in\s+return|money\s+back|extra|payment|pay\s+you)\b",
+    re.IGNORECASE,
+)
+REFUND = re.compile(r"\b(?:refund\w*|reimburse\w*|money\s+back)\b", re.IGNORECASE)
+PROMOTION = re.compile(
+    r"\b(?:coupon|promo(?:tion(?:al)?)?\s*(?:code)?|discount\s+code|voucher|\d{1,2}\s?%\s?off|"
+    r"(?:flash|big|special|holiday|clearance)\s+sale|on\s+sale|special\s+offer|limited[-\s]time\s+offer|"
+    r"newsletter|subscribe|deal\s+of\s+the\s+day|buy\s+one\s+get)\b",
+    re.IGNORECASE,
+)
+OTHER_PRODUCTS = re.compile(
+    r"\b(?:check\s+out|have\s+a\s+look\s+at|browse|visit)\s+(?:our\s+)?(?:other|new|latest|more)\s+"
+    r"(?:products|items|listings|arrivals|collection)\b|\bvisit\s+our\s+(?:store|shop)\b|"
+    r"\byou\s+(?:may|might)\s+also\s+like\b|\bour\s+(?:new|latest)\s+(?:products|collection|arrivals)\b",
+    re.IGNORECASE,
+)
+CAPS_WORD = re.compile(r"\b[A-Z][A-Z'-]{2,}\b")
+EXCLAMATIONS = re.compile(r"!{2,}|(?:![\s]*){3,}")
+ACCUSATION = re.compile(
+    r"\byou(?:'re|\s+are)?\s+(?:lying|a\s+liar|a\s+scammer|scamming|a\s+fraud(?:ster)?|committing\s+fraud|"
+    r"trying\s+to\s+scam|abusing)\b|\byou\s+lied\b|\bscam(?:mer)?s?\b|\bfraud(?:ulent|ster)?\b|\bliar\b",
+    re.IGNORECASE,
+)
+FAULT = re.compile(
+    r"\byour\s+(?:own\s+)?fault\b|\byou\s+(?:must\s+have|should\s+have|obviously|clearly)\b|"
+    r"\byou\s+(?:broke|damaged|dropped|misused|ignored|failed\s+to|did\s+not\s+read|didn't\s+read|"
+    r"never\s+read)\b|\b(?:as\s+you\s+should\s+know|read\s+the\s+description\s+(?:properly|carefully))\b",
+    re.IGNORECASE,
+)
+EMOJI = re.compile(
+    "[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]"
+    r"|(?<![\w:])(?::-?\)|;-?\)|:-?D\b|:-?\(|<3)",
+)
+EMOTION = re.compile(
+    r"\b(?:unfair|outrageous|ridiculous|absurd|disgust\w*|furious|angry|shocked|unacceptable|"
+    r"frustrat\w*|upset|insulting|terrible|horrible|devastat\w*)\b",
+    re.IGNORECASE,
+)
+ATTACK = re.compile(
+    r"\b(?:the\s+)?buyer\s+(?:is\s+)?(?:lying|lied|a\s+liar|a\s+scammer|scamming|dishonest|cheating|"
+    r"abusing)\b|\bserial\s+(?:scammer|abuser|returner)\b",
+    re.IGNORECASE,
+)
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def severity_for(code: str, platform: str) -> str:
+    rule = RULES[code]
+    overrides = PLATFORM_SEVERITY.get(platform, SOFTER)
+    return overrides.get(code, rule.severity)
+
+
+def _finding(code: str, platform: str, text: str, start: int, end: int) -> Finding:
+    rule = RULES[code]
+    return Finding(code=code, category=rule.category, severity=severity_for(code, platform), start=start,
+                   end=end, excerpt=text[start:end], explanation=str(rule.explanation),
+                   suggestion=str(rule.suggestion))
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < s_end and s_start < end for s_start, s_end in spans)
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PROTECTED.finditer(text)]
+
+
+def _phones(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for region in PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            span = (match.start, match.end)
+            if _overlaps(*span, protected) or _overlaps(*span, found):
+                continue
+            found.append(span)
+    return sorted(found)
+
+
+def _domain_allowed(url: str) -> bool:
+    host = re.sub(r"^(?:https?://)?", "", url, flags=re.IGNORECASE).split("/")[0].split(":")[0].lower()
+    return any(host == domain or host.endswith("." + domain) for domain in ALLOWED_LINK_DOMAINS)
+
+
+def review_requests(text: str) -> list[tuple[int, int]]:
+    """Where the text asks for a review (any wording the rules recognise)."""
+    spans = [m.span() for m in REVIEW_REQUEST.finditer(text)]
+    spans += [m.span() for m in POSITIVE_REVIEW.finditer(text) if not _overlaps(*m.span(), spans)]
+    return sorted(spans)
+
+
+def is_review_request(text: str) -> bool:
+    return bool(review_requests(text))
+
+
+def _review_findings(text: str, platform: str) -> list[Finding]:
+    findings = []
+    requests = [m.span() for m in REVIEW_REQUEST.finditer(text)]
+    for match in POSITIVE_REVIEW.finditer(text):
+        findings.append(_finding("review.positive", platform, text, *match.span()))
+    changes = list(CHANGE_REVIEW.finditer(text))
+    for match in changes:
+        findings.append(_finding("review.change_request", platform, text, *match.span()))
+    # Offers and refunds count when they share a sentence with a review.
+    for sentence in SENTENCE.finditer(text):
+        words = sentence.group()
+        if not re.search(r"\b" + REVIEW_WORDS + r"\b", words, re.IGNORECASE):
+            continue
+        if REFUND.search(words):
+            findings.append(_finding("review.refund_coupled", platform, text, sentence.start(), sentence.end()))
+        elif INCENTIVE.search(words):
+            findings.append(_finding("review.incentive", platform, text, sentence.start(), sentence.end()))
+    if len(requests) > 1:
+        for span in requests[1:]:
+            findings.append(_finding("review.repeated", platform, text, *span))
+    return findings
+
+
+def check(text: str, platform: str = "amazon", context: str = "message") -> list[Finding]:
+    """Every finding in the text for this platform, in the order they appear."""
+    if context not in ("message", "appeal"):
+        raise ValueError(f"unknown context {context!r}")
+    findings: list[Finding] = []
+    protected = _protected_spans(text)
+    emails = [m.span() for m in EMAIL.finditer(text)]
+    findings += [_finding("contact.email", platform, text, *span) for span in emails]
+    findings += [_finding("contact.phone", platform, text, *span)
+                 for span in _phones(text, protected + emails)]
+    for match in MESSENGER.finditer(text):
+        if not _overlaps(*match.span(), emails):
+            findings.append(_finding("contact.messenger", platform, text, *match.span()))
+    for match in URL.finditer(text):
+        if _overlaps(*match.span(), emails) or _domain_allowed(match.group()):
+            continue
+        findings.append(_finding("link.url", platform, text, *match.span()))
+    findings += _review_findings(text, platform)
+    for match in PROMOTION.finditer(text):
+        findings.append(_finding("marketing.promotion", platform, text, *match.span()))
+    for match in OTHER_PRODUCTS.finditer(text):
+        findings.append(_finding("marketing.other_products", platform, text, *match.span()))
+    for match in CAPS_WORD.finditer(text):
+        parts = [part for part in match.group().strip("'-").split("-") if part]
+        # USB-C, A-Z: every part a known acronym or too short to shout.
+        if all(part in ACRONYMS or len(part) < 3 for part in parts) or _overlaps(*match.span(), protected):
+            continue
+        findings.append(_finding("shouting.caps", platform, text, *match.span()))
+    for match in EXCLAMATIONS.finditer(text):
+        findings.append(_finding("shouting.exclamations", platform, text, *match.span()))
+    for match in ACCUSATION.finditer(text):
+        findings.append(_finding("blame.accusation", platform, text, *match.span()))
+    for match in FAULT.finditer(text):
+        findings.append(_finding("blame.fault", platform, text, *match.span()))
+    for match in EMOJI.finditer(text):
+        findings.append(_finding("emoji.char", platform, text, *match.span()))
+    if context == "appeal":
+        for match in EMOTION.finditer(text):
+            findings.append(_finding("appeal.emotion", platform, text, *match.span()))
+        for match in ATTACK.finditer(text):
+            findings.append(_finding("appeal.attack", platform, text, *match.span()))
+    return sorted(findings, key=lambda f: (f.start, f.end, f.code))
+
+
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.is_blocking]
+
+
+def highlight(text: str, findings: list[Finding]) -> list[tuple[str, Finding | None]]:
+    """The text cut into pieces, each marked with the finding that covers it (first wins), for
+    showing the spans in the composer."""
+    pieces: list[tuple[str, Finding | None]] = []
+    position = 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if finding.start < position:
+            continue
+        if finding.start > position:
+            pieces.append((text[position:finding.start], None))
+        pieces.append((text[finding.start:finding.end], finding))
+        position = finding.end
+    if position < len(text):
+        pieces.append((text[position:], None))
+    return pieces

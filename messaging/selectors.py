@@ -1,0 +1,124 @@
+"""Reads the messaging pages and panels share, scoped to the user's stores."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from django.shortcuts import get_object_or_404
+
+from disputes.access import is_manager, managed_stores_for, stores_for
+from disputes.models import Claim, Order
+
+from . import policy, services
+from .models import (
+    Attachment,
+    Direction,
+    Message,
+    OFF_PLATFORM_OPEN,
+    OffPlatformReason,
+    Purpose,
+    ReplyState,
+    ReplyTemplate,
+    Thread,
+    UnmatchedMail,
+)
+
+
+def get_message_for_user(user, message_id: int) -> Message:
+    return get_object_or_404(Message.objects.filter(store__in=stores_for(user)).select_related("thread", "store"),
+                             pk=message_id)
+
+
+def get_attachment_for_user(user, attachment_id: int) -> Attachment:
+    return get_object_or_404(Attachment.objects.filter(message__store__in=stores_for(user)), pk=attachment_id)
+
+
+def get_unmatched_for_user(user, mail_id: int) -> UnmatchedMail:
+    return get_object_or_404(UnmatchedMail.objects.filter(store__in=stores_for(user)), pk=mail_id)
+
+
+def claim_of(order: Order, claim_id) -> Claim | None:
+    """The claim a compose request speaks for, only when it belongs to this order."""
+    if not str(claim_id or "").isdigit():
+        return None
+    return Claim.objects.filter(order=order, pk=int(claim_id)).first()
+
+
+@dataclass
+class Panel:
+    thread: Thread
+    messages: list[Message]
+    awaiting: list[Message]
+    unanswered: int
+    chasing: bool
+    review_requested: bool
+    manager: bool
+    reasons: list
+
+
+def panel(user, order: Order) -> Panel:
+    """Everything the thread panel of the order and claim pages shows (a fixed number of queries)."""
+    # A page view never writes: an order without messages shows an empty, unsaved thread.
+    thread = Thread.objects.filter(order=order).first() or Thread(order=order, store=order.store)
+    messages = list(
+        Message.objects.filter(thread=thread).select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("at", "pk")
+    ) if thread.pk else []
+    # Counted from the loaded list: no extra query per message.
+    last_buyer = max((m.at for m in messages if m.direction == Direction.FROM_BUYER), default=None)
+    unanswered = sum(1 for m in messages if m.direction == Direction.TO_BUYER
+                     and (last_buyer is None or m.at > last_buyer))
+    return Panel(
+        thread=thread, messages=messages,
+        awaiting=[m for m in messages if m.reply_state == ReplyState.AWAITING],
+        unanswered=unanswered, chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
+        review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
+        manager=is_manager(user, order.store), reasons=OffPlatformReason.choices,
+    )
+
+
+def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[ReplyTemplate]:
+    templates = ReplyTemplate.objects.filter(is_active=True).filter(
+        Q(platform="") | Q(platform=order.store.platform))
+    for word in query.split()[:5]:
+        templates = templates.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(note_en__icontains=word)
+                                     | Q(note_zh__icontains=word) | Q(code__icontains=word))
+    return templates.order_by("stage", "title")[:limit]
+
+
+def findings_view(text: str, platform: str) -> dict:
+    findings = policy.check(text, platform)
+    return {"findings": findings, "pieces": policy.highlight(text, findings),
+            "blocking": bool(policy.blocking(findings)), "checked": bool(text.strip())}
+
+
+# --- Queue and dashboard ------------------------------------------------------------------
+
+
+def awaiting_replies(user, *, now: datetime | None = None, limit: int = 10) -> tuple[list[Message], int]:
+    """Buyer messages of the user's stores still owed a reply, soonest due first (partial index
+    `message_awaiting_reply`), and how many of them are overdue. Two queries."""
+    now = now or timezone.now()
+    awaiting = Message.objects.filter(store__in=stores_for(user), reply_state=ReplyState.AWAITING)
+    rows = list(awaiting.select_related("thread__order", "store").order_by("reply_by", "pk")[:limit])
+    return rows, awaiting.filter(reply_by__lt=now).count()
+
+
+@dataclass
+class MessagingBoard:
+    overdue_replies: int
+    awaiting_summary: list[Thread]
+
+
+def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
+    """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
+    now = now or timezone.now()
+    stores = managed_stores_for(user)
+    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now).count()
+    waiting = list(Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
+                   .select_related("order", "store").order_by("off_platform_started_at", "pk")[:50])
+    return MessagingBoard(overdue_replies=overdue, awaiting_summary=waiting)

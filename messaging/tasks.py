@@ -1,0 +1,69 @@
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.core.mail.backends.smtp import EmailBackend
+
+from . import services
+from .models import StoreMessaging
+
+log = logging.getLogger(__name__)
+
+
+def _connection(account: StoreMessaging | None):
+    """The store's own SMTP server when it has one, else the desk's default mailer."""
+    if account is not None and account.smtp_host:
+        # A named per-store mailer, configured from the store's row rather than settings.MAILERS.
+        return EmailBackend(alias=f"store-{account.store_id}", host=account.smtp_host, port=account.smtp_port, username=account.smtp_user or None,
+                            password=account.smtp_password or None, use_tls=account.smtp_starttls,
+                            timeout=settings.DESK_MAIL_TIMEOUT)
+    return mailers.default
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=30,
+             retry_backoff_max=600, max_retries=5)
+def send_reply(self, message_id: int) -> str:
+    """Relay one reply to the buyer's relay address from the store's authorised address.
+    A failure is recorded on the message (visible, with a retry button) and retried with backoff."""
+    message = services.claim_send(message_id)
+    if message is None:
+        return "not queued"
+    account = services.sender_settings(message.store)
+    email = EmailMessage(
+        subject=message.subject, body=message.body,
+        from_email=account.from_address if account else None, to=[message.recipient],
+        headers={"Message-ID": f"<desk-{message.pk}@{(account.from_address if account else 'desk@localhost').split('@')[-1]}>"},
+    )
+    try:
+        _connection(account).send_messages([email])
+    except Exception as error:
+        services.reply_failed(message_id=message.pk, error=f"{type(error).__name__}: {error}")
+        log.warning("reply %s failed: %s", message.pk, error)
+        raise
+    services.reply_sent(message=message)
+    return "sent"
+
+
+@shared_task(acks_late=True)
+def poll_mailboxes() -> int:
+    """Beat, every two minutes: each store with polling on gets its own task."""
+    accounts = [a.pk for a in StoreMessaging.objects.filter(polling_enabled=True) if a.can_poll]
+    for pk in accounts:
+        poll_mailbox.apply_async((pk,), queue=settings.DESK_MAIL_QUEUE or None)
+    return len(accounts)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=3)
+def poll_mailbox(account_id: int) -> dict:
+    from .inbound import poll
+
+    account = StoreMessaging.objects.select_related("store").get(pk=account_id)
+    if not account.can_poll:
+        return {}
+    try:
+        return poll(account)
+    except Exception as error:
+        StoreMessaging.objects.filter(pk=account.pk).update(last_poll_error=f"{type(error).__name__}: {error}"[:2000])
+        raise

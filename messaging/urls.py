@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("orders/<int:order_id>/thread/templates/", views.template_search, name="template_search"),
+    path("orders/<int:order_id>/thread/templates/<int:template_id>/", views.template_fill, name="template_fill"),
+    path("orders/<int:order_id>/thread/check/", views.policy_check, name="check"),
+    path("orders/<int:order_id>/thread/send/", views.reply_send, name="send"),
+    path("orders/<int:order_id>/thread/note/", views.note_add, name="note"),
+    path("orders/<int:order_id>/thread/off-platform/", views.off_platform_start, name="off_platform"),
+    path("orders/<int:order_id>/thread/close/", views.thread_close, name="close"),
+    path("messages/<int:message_id>/no-response/", views.no_response, name="no_response"),
+    path("messages/<int:message_id>/retry/", views.reply_retry, name="retry"),
+    path("messages/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("messages/unmatched/", views.unmatched_list, name="unmatched"),
+    path("messages/unmatched/<int:mail_id>/file/", views.unmatched_file, name="unmatched_file"),
+]

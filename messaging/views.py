@@ -1,0 +1,189 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from disputes.access import get_order_for_user, stores_for
+from disputes.models import Order
+
+from . import inbound, selectors, services
+from .filling import TemplateError, fill, values_for
+from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
+from .services import MessagingError, PolicyBlocked
+
+
+def _back(request: HttpRequest, order: Order) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return reverse("disputes:order", args=[order.pk]) + "#thread"
+
+
+def _compose_context(request: HttpRequest, order: Order, *, body: str = "", template_id: str = "",
+                     purpose: str = "", channel: str = Channel.PLATFORM, error: str = "",
+                     override_reason: str = "") -> dict:
+    claim = selectors.claim_of(order, request.POST.get("claim") or request.GET.get("claim"))
+    return {
+        "order": order, "claim": claim, "panel": selectors.panel(request.user, order),
+        "body": body, "template_id": template_id, "purpose": purpose, "channel": channel, "error": error,
+        "override_reason": override_reason, "channels": Channel.choices,
+        "purposes": [p for p in Purpose.choices if p[0] != Purpose.OFF_PLATFORM_REASON],
+        "next": _back(request, order), **selectors.findings_view(body, order.store.platform),
+    }
+
+
+@login_required
+@require_GET
+def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    templates = selectors.templates_for(order, request.GET.get("q", ""))
+    return render(request, "messaging/_template_results.html", {
+        "order": order, "templates": templates, "claim_id": request.GET.get("claim", ""),
+    })
+
+
+@login_required
+@require_GET
+def template_fill(request: HttpRequest, order_id: int, template_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    template = selectors.templates_for(order, limit=None).filter(pk=template_id).first() if template_id else None
+    if template is None:
+        return render(request, "messaging/_compose_body.html", {
+            **_compose_context(request, order), "fill_error": _("That template is not available for this store.")})
+    claim = selectors.claim_of(order, request.GET.get("claim"))
+    try:
+        body = fill(template.body, values_for(order, claim))
+        error = ""
+    except TemplateError as problem:
+        body, error = template.body, str(problem)
+    return render(request, "messaging/_compose_body.html", {**_compose_context(
+        request, order, body=body, template_id=str(template.pk), purpose=template.purpose), "fill_error": error})
+
+
+@login_required
+@require_POST
+def policy_check(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    return render(request, "messaging/_findings.html",
+                  selectors.findings_view(request.POST.get("body", ""), order.store.platform))
+
+
+@login_required
+@require_POST
+def reply_send(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    data = request.POST
+    template = ReplyTemplate.objects.filter(pk=data["template"]).first() if data.get("template", "").isdigit() else None
+    kept = {"body": data.get("body", ""), "template_id": data.get("template", ""), "purpose": data.get("purpose", ""),
+            "channel": data.get("channel", Channel.PLATFORM), "override_reason": data.get("override_reason", "")}
+    try:
+        services.reply_send(order=order, body=kept["body"], by=request.user, channel=kept["channel"],
+                            purpose=kept["purpose"], template=template, override_reason=kept["override_reason"])
+    except PolicyBlocked as blocked:
+        return _compose_error(request, order, str(blocked), kept)
+    except MessagingError as error:
+        return _compose_error(request, order, str(error), kept)
+    messages.success(request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded."))
+    target = _back(request, order)
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+def _compose_error(request: HttpRequest, order: Order, error: str, kept: dict) -> HttpResponse:
+    """Refused: the form comes back with the text as typed and the reason, never half-sent."""
+    context = _compose_context(request, order, error=error, **kept)
+    if request.htmx:
+        return render(request, "messaging/_compose.html", context)
+    return render(request, "messaging/compose_page.html", context, status=400)
+
+
+def _act(request: HttpRequest, order: Order, act, success: str) -> HttpResponse:
+    try:
+        act()
+    except MessagingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect(_back(request, order))
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    return _act(request, order, lambda: services.note_add(order=order, body=request.POST.get("body", ""),
+                                                           by=request.user), _("Note added."))
+
+
+@login_required
+@require_POST
+def off_platform_start(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    return _act(request, order, lambda: services.off_platform_start(
+        order=order, reason=request.POST.get("reason", ""), detail=request.POST.get("detail", ""), by=request.user),
+        _("Reason recorded. Send the off-platform notice in the platform thread next."))
+
+
+@login_required
+@require_POST
+def thread_close(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    return _act(request, order, lambda: services.thread_close(order=order, by=request.user), _("Thread closed."))
+
+
+@login_required
+@require_POST
+def no_response(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = selectors.get_message_for_user(request.user, message_id)
+    order = message.thread.order
+    return _act(request, order, lambda: services.message_no_response(
+        message=message, reason=request.POST.get("reason", ""), by=request.user), _("Marked “no response needed”."))
+
+
+@login_required
+@require_POST
+def reply_retry(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = selectors.get_message_for_user(request.user, message_id)
+    return _act(request, message.thread.order, lambda: services.reply_retry(message=message, by=request.user),
+                _("The message is queued again."))
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = selectors.get_attachment_for_user(request.user, attachment_id)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def unmatched_list(request: HttpRequest) -> HttpResponse:
+    mails = list(UnmatchedMail.objects.filter(store__in=stores_for(request.user), filed_at__isnull=True)
+                 .select_related("store").order_by("-received_at", "-pk")[:100])
+    return render(request, "messaging/unmatched.html", {"mails": mails})
+
+
+@login_required
+@require_POST
+def unmatched_file(request: HttpRequest, mail_id: int) -> HttpResponse:
+    mail = selectors.get_unmatched_for_user(request.user, mail_id)
+    order_id = request.POST.get("order", "").strip()
+    order = Order.objects.filter(store=mail.store, platform_order_id=order_id).first() if order_id else None
+    if order is None:
+        messages.error(request, _("No order %(order)s in %(store)s.") % {"order": order_id or "—", "store": mail.store})
+        return redirect("messaging:unmatched")
+    try:
+        inbound.unmatched_file(mail=mail, order=order, by=request.user)
+    except MessagingError as error:
+        messages.error(request, str(error))
+        return redirect("messaging:unmatched")
+    messages.success(request, _("Filed in the thread of order %(order)s.") % {"order": order.platform_order_id})
+    return redirect(reverse("disputes:order", args=[order.pk]) + "#thread")

@@ -1,0 +1,17 @@
+// The composer: Send stays disabled while the policy check shows a blocking finding, unless a
+// manager has written an override reason. The server refuses such a send anyway.
+(() => {
+  function update() {
+    const button = document.getElementById("send-button");
+    if (!button) return;
+    const findings = document.getElementById("policy-findings");
+    const override = document.getElementById("override-reason");
+    const blocked = findings && findings.dataset.blocking === "true";
+    button.disabled = blocked && !(override && override.value.trim());
+  }
+  document.addEventListener("htmx:afterSettle", update);
+  document.addEventListener("input", (event) => {
+    if (event.target && event.target.id === "override-reason") update();
+  });
+  document.addEventListener("DOMContentLoaded", update);
+})();
