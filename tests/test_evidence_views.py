@@ -2,7 +2,9 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils import timezone
 
 from disputes import services as claim_services
@@ -216,11 +218,15 @@ def test_a_deleted_duplicate_can_be_added_again(world):
 
 
 def test_the_evidence_panel_and_refusals_speak_chinese(agent_client, world):
-    agent_client.post(reverse("preferences"), {"language": "zh-hans"})
-    add_evidence(world.order_a, world.agent_a, caption="")
-    body = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
-    assert "对比买家照片与发货前照片" in body and "已有 0 / 3 项" in body and "编辑说明" in body
     from .test_evidence_upload import upload
 
-    refused = upload(agent_client, world.order_a, b"<html><body>hi</body></html>", "x.jpg")
-    assert "是一个网页（HTML）" in refused.content.decode()
+    add_evidence(world.order_a, world.agent_a, caption="")
+    try:
+        agent_client.post(reverse("preferences"), {"language": "zh-hans"})
+        body = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+        assert "对比买家照片与发货前照片" in body and "已有 0 / 3 项" in body and "编辑说明" in body
+        refused = upload(agent_client, world.order_a, b"<html><body>hi</body></html>", "x.jpg")
+        assert "是一个网页（HTML）" in refused.content.decode()
+    finally:
+        # The requests left Chinese active in this thread; later tests expect English.
+        translation.activate(settings.LANGUAGE_CODE)
