@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,7 +103,8 @@ def evidence_add(
         with transaction.atomic(durable=True):
             with SpooledFile(received.path) as spooled:
                 stored = evidence_storage().save(storage_name, spooled)
-            item = EvidenceItem.objects.create(
+            item = _create_once(
+                name,
                 store_id=order.store_id, order=order, kind=kind, caption=caption.strip(),
                 captured_at=captured_at or timezone.now(), added_by=by, original_name=name,
                 size=received.size, file_type=inspected.file_type, content_type=info.content_type,
@@ -120,6 +121,16 @@ def evidence_add(
         raise
     finally:
         received.path.unlink(missing_ok=True)
+
+
+def _create_once(name: str, **fields) -> EvidenceItem:
+    """The row; the same file added twice at the same moment loses to the constraint."""
+    try:
+        with transaction.atomic():
+            return EvidenceItem.objects.create(**fields)
+    except IntegrityError:
+        raise Refused("duplicate", _("“%(name)s” was just added to this order's evidence by someone else.")
+                      % {"name": name}) from None
 
 
 def queue_previews(item_id: int) -> None:

@@ -47,7 +47,7 @@ def order_panel(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_GET
 def claim_checklist(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
-    return render(request, "evidence/_checklist.html", {"checklist": selectors.claim_checklist(claim), "claim": claim})
+    return render(request, "evidence/_checklist.html#body", {"checklist": selectors.claim_checklist(claim), "claim": claim})
 
 
 @login_required

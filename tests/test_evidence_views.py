@@ -2,7 +2,9 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils import timezone
 
 from disputes import services as claim_services
@@ -213,3 +215,18 @@ def test_a_deleted_duplicate_can_be_added_again(world):
     again = add_evidence(world.order_a, world.agent_a, data)
     assert again.sha256 == first.sha256 and again.storage_name != first.storage_name
     assert timezone.now() - again.added_at < timedelta(minutes=1)
+
+
+def test_the_evidence_panel_and_refusals_speak_chinese(agent_client, world):
+    from .test_evidence_upload import upload
+
+    add_evidence(world.order_a, world.agent_a, caption="")
+    try:
+        agent_client.post(reverse("preferences"), {"language": "zh-hans"})
+        body = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+        assert "对比买家照片与发货前照片" in body and "已有 0 / 3 项" in body and "编辑说明" in body
+        refused = upload(agent_client, world.order_a, b"<html><body>hi</body></html>", "x.jpg")
+        assert "是一个网页（HTML）" in refused.content.decode()
+    finally:
+        # The requests left Chinese active in this thread; later tests expect English.
+        translation.activate(settings.LANGUAGE_CODE)
