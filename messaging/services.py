@@ -61,7 +61,7 @@ def thread_for(order: Order) -> Thread:
 
 def _locked_thread(order: Order) -> Thread:
     thread_for(order)
-    return Thread.objects.select_for_update().select_related("store", "order", "order__buyer").get(order=order)
+    return Thread.objects.select_for_update(of=("self",)).select_related("store", "order", "order__buyer").get(order=order)
 
 
 def _log(order_id: int, by, action: str, after: str = "", note: str = "") -> None:

@@ -27,3 +27,18 @@ def test_demo_agent_sees_only_their_store(db):
     call_command("seed_demo")
     olga = get_user_model().objects.get(username="olga.agent")
     assert list(stores_for(olga).values_list("name", flat=True)) == ["Ozon RU"]
+
+
+def test_seed_demo_adds_buyer_threads_with_overdue_replies(db):
+    from messaging.models import Message, ReplyState, Thread, UnmatchedMail
+
+    call_command("seed_demo")
+    awaiting = Message.objects.filter(reply_state=ReplyState.AWAITING)
+    assert awaiting.count() >= 3
+    from django.utils import timezone
+
+    assert awaiting.filter(reply_by__lt=timezone.now()).count() >= 2
+    assert Thread.objects.filter(off_platform="notice_sent").count() == 1
+    assert UnmatchedMail.objects.count() == 1
+    call_command("seed_demo")
+    assert Message.objects.filter(reply_state=ReplyState.AWAITING).count() == awaiting.count()

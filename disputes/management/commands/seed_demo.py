@@ -164,6 +164,9 @@ class Command(BaseCommand):
             feedback = services.claim_open(order=orders[11], kind=ClaimKind.NEGATIVE_FEEDBACK,
                                            reason=Reason.OTHER, by=None, opened_at=now - timedelta(days=2))
             services.claim_move(claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, version=feedback.version)
+        from messaging.demo import seed_messaging
+
+        seed_messaging(stores["Amazon US"], agents["lin.agent"])
 
     def print_logins(self) -> None:
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
