@@ -39,7 +39,8 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
 def _report_form(request: HttpRequest) -> PostMortemReportForm:
     if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The post-mortem report is for managers."))
-    form = PostMortemReportForm(request.GET, user=request.user)
+    # Bound with the defaults under what the URL says, so the selects show what is applied.
+    form = PostMortemReportForm({"group": "store", "weeks": "12", **request.GET.dict()}, user=request.user)
     form.is_valid()
     return form
 

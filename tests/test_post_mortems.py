@@ -197,6 +197,13 @@ def test_report_page_and_csv_export(manager_client, world):
     assert rows[0]["action_owner"] == "agent_a"
 
 
+def test_report_form_shows_the_options_applied(manager_client, world):
+    page = manager_client.get(reverse("disputes:post_mortems")).content.decode()
+    assert '<option value="12" selected>' in page and '<option value="store" selected>' in page
+    page = manager_client.get(reverse("disputes:post_mortems"), {"weeks": "26"}).content.decode()
+    assert '<option value="26" selected>' in page
+
+
 def test_report_ignores_bad_filters(manager_client, world):
     response = manager_client.get(reverse("disputes:post_mortems"),
                                   {"store": "nope", "weeks": "-3", "group": "'; drop"})
