@@ -39,6 +39,14 @@ OFFER = re.compile(r"\b(?:refund\w*|replace\w*|resend\w*|re-?ship\w*|return labe
 # --- Drafting -----------------------------------------------------------------------------
 
 
+def _offer(word: str) -> str:
+    word = word.lower().replace("-", "")
+    for stem, name in (("refund", "refund"), ("replace", "replacement"), ("resend", "resend"), ("reship", "resend")):
+        if word.startswith(stem):
+            return name
+    return word
+
+
 def _day(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local.day} {local:%B %Y}"
@@ -82,7 +90,7 @@ def draft_facts(claim: Claim) -> list[str]:
         if message.direction == Direction.FROM_BUYER:
             add(message.at, f"{when}: the buyer contacted us through the platform's messages.")
         elif OFFER.search(message.body):
-            offered = sorted({word.lower().rstrip("ds") for word in OFFER.findall(message.body)})
+            offered = sorted({_offer(word) for word in OFFER.findall(message.body)})
             add(message.at, f"{when}: we replied in the platform thread and offered a solution "
                             f"({', '.join(offered)}).")
         else:

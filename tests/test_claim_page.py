@@ -38,8 +38,9 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, version=claim.version)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
-    # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check).
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=20,
+    # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),
+    # 1 for the appeals card.
+    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=21,
                           add_rows=more_history)
 
 
