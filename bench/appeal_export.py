@@ -22,7 +22,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.upload import photo_jpegs  # noqa: E402
+
+
+def distinct_photos(count: int, megapixels: float) -> list[bytes]:
+    """Photo-like JPEGs that differ in their pixels, not only in a comment: reportlab embeds
+    identical pictures once, which would hide the cost of embedding twenty."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width = int((megapixels * 1_000_000 * 4 / 3) ** 0.5)
+    height = int(width * 3 / 4)
+    base = Image.blend(Image.linear_gradient("L").resize((width, height)).convert("RGB"),
+                       Image.effect_noise((width, height), 40).convert("RGB").filter(ImageFilter.GaussianBlur(0.6)),
+                       0.5)
+    out = []
+    for n in range(count):
+        image = base.copy()
+        draw = ImageDraw.Draw(image)
+        step = width // (count + 1)
+        draw.rectangle([step * n, height // 4, step * (n + 1), height * 3 // 4], fill=(30 + 9 * n, 90, 160))
+        draw.text((40, 40), f"photo {n + 1}", fill=(255, 255, 255), font_size=120)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=92)
+        out.append(buffer.getvalue())
+    return out
 
 
 def main() -> None:
@@ -68,7 +92,7 @@ def main() -> None:
     claim = services.claim_open(order=order, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED, by=user)
 
     print(f"making {args.photos} {args.megapixels:g}-megapixel JPEGs…", flush=True)
-    files = photo_jpegs(args.photos, args.megapixels)
+    files = distinct_photos(args.photos, args.megapixels)
     print(f"file size: {len(files[0]) / 1024 / 1024:.1f} MB each; database: {connection.vendor}", flush=True)
     items = [evidence_add(order=order, chunks=[data], name=f"IMG_{n:04d}.jpg", kind="pre_shipment_photo",
                           by=user) for n, data in enumerate(files, 1)]

@@ -217,6 +217,7 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
                conclusion: str) -> bytes:
     """Title, claim and order header, the facts as bullets, each exhibit with its caption under
     it (pictures embedded, other files named), and the conclusion."""
+    from reportlab import rl_config
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
@@ -230,6 +231,9 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
         Spacer,
     )
 
+    # Streams are written binary: ASCII85 only makes the PDF larger, and reportlab encodes it in
+    # pure Python (about 0.1 s per photo), which alone would break the export bar.
+    rl_config.useA85 = 0
     claim, order = appeal.claim, appeal.claim.order
     styles = getSampleStyleSheet()
     out = io.BytesIO()
