@@ -403,3 +403,14 @@ def test_builder_page_costs_a_fixed_number_of_queries(world, agent_client):
             evidence=[(i.pk, "Caption") for i in [*items, extra]], conclusion="We ask that the claim be denied."))
 
     assert_queries_pinned(agent_client, reverse("disputes:appeal", args=[appeal.pk]), expected=8, add_rows=more_rows)
+
+
+def test_builder_speaks_chinese_and_admin_shows_appeals_read_only(world, agent_client):
+    appeal, _version = appeal_with(world, world.claim_a, [])
+    agent_client.post(reverse("preferences"), {"language": "zh-hans"})
+    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    assert "保存为新版本" in page and "政策检查" in page
+    admin = client_for(world.superuser)
+    change = admin.get(reverse("admin:disputes_appeal_change", args=[appeal.pk]))
+    assert change.status_code == 200 and "We shipped it with tracking." in change.content.decode()
+    assert admin.get(reverse("admin:disputes_appeal_add")).status_code == 403
