@@ -12,15 +12,15 @@ Bar (DESIGN.md): a PDF with 20 captioned photos in ≤ 3 s.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.desk_env import start_desk, store_agent_order  # noqa: E402
 
 
 
@@ -56,39 +56,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = tempfile.TemporaryDirectory(prefix="desk-bench-appeal-")
-    tmp = Path(workdir.name)
-    os.environ["DESK_VAR_DIR"] = str(tmp)
-    os.environ["PRIVATE_MEDIA_ROOT"] = str(tmp / "private")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+    workdir = start_desk("desk-bench-appeal-")
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
-    from django.utils import timezone
 
     from disputes import services
-    from disputes.models import Appeal, AppealKind, ClaimKind, Membership, Order, Reason, Role, Store
+    from disputes.models import Appeal, AppealKind, ClaimKind, Order, Reason
     from evidence.models import EvidenceEvent, EvidenceItem
     from evidence.services import evidence_add
 
-    call_command("migrate", verbosity=0)
-    store, _ = Store.objects.get_or_create(name="Bench Appeal US", defaults={
-        "platform": "amazon", "marketplace": "US", "time_zone": "America/New_York", "currency": "USD"})
-    user, _ = get_user_model().objects.get_or_create(username="bench.appeals")
-    Membership.objects.get_or_create(user=user, store=store, defaults={"role": Role.AGENT})
-    order = Order.objects.create(store=store, platform_order_id=f"BENCH-{time.time_ns()}",
-                                 purchased_at=timezone.now(), currency="USD")
+    user, order = store_agent_order("Bench Appeal US", "bench.appeals")
     claim = services.claim_open(order=order, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED, by=user)
 
     print(f"making {args.photos} {args.megapixels:g}-megapixel JPEGs…", flush=True)

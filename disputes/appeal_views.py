@@ -1,8 +1,11 @@
 """The appeal builder: facts, evidence and conclusion edited on one page with a live preview and
 policy check (HTMX), saved as versions, exported as PDF and plain text, submitted and decided."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -202,37 +205,42 @@ def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def _form_action(request: HttpRequest, appeal_id: int, make_form: Callable[[Appeal], Form],
+                 act: Callable[[Appeal, Form], object], success: str, form_name: str) -> HttpResponse:
+    """Run the service on a valid form and come back to the builder; otherwise show the form's
+    errors (or the service's refusal) in place, with status 400."""
     appeal = get_appeal_for_user(request.user, appeal_id)
-    form = AppealSubmitForm(request.POST, appeal=appeal)
+    form = make_form(appeal)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.appeal_submit(appeal=appeal, version=form.versions[data["version"]], where=data["where"],
-                                   by=request.user, at=data["submitted_at"])
+            act(appeal, form)
         except ClaimError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Marked submitted; this version and its evidence are now frozen."))
+            messages.success(request, success)
             return redirect("disputes:appeal", appeal_id=appeal.pk)
-    return render(request, "disputes/appeal.html", _context(request, appeal, submit_form=form), status=400)
+    return render(request, "disputes/appeal.html", _context(request, appeal, **{form_name: form}), status=400)
+
+
+@login_required
+@require_POST
+def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    return _form_action(
+        request, appeal_id, lambda appeal: AppealSubmitForm(request.POST, appeal=appeal),
+        lambda appeal, form: services.appeal_submit(
+            appeal=appeal, version=form.versions[form.cleaned_data["version"]], where=form.cleaned_data["where"],
+            by=request.user, at=form.cleaned_data["submitted_at"]),
+        _("Marked submitted; this version and its evidence are now frozen."), "submit_form",
+    )
 
 
 @login_required
 @require_POST
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    appeal = get_appeal_for_user(request.user, appeal_id)
-    form = AppealDecisionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.appeal_decide(appeal=appeal, decision=data["decision"], funding=data["funding"],
-                                   by=request.user, decided_at=data["decided_at"], note=data["note"])
-        except ClaimError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The platform's decision is recorded."))
-            return redirect("disputes:appeal", appeal_id=appeal.pk)
-    return render(request, "disputes/appeal.html", _context(request, appeal, decision_form=form), status=400)
+    return _form_action(
+        request, appeal_id, lambda appeal: AppealDecisionForm(request.POST),
+        lambda appeal, form: services.appeal_decide(
+            appeal=appeal, decision=form.cleaned_data["decision"], funding=form.cleaned_data["funding"],
+            by=request.user, decided_at=form.cleaned_data["decided_at"], note=form.cleaned_data["note"]),
+        _("The platform's decision is recorded."), "decision_form",
+    )
