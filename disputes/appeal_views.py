@@ -45,8 +45,10 @@ def _document(request: HttpRequest, appeal: Appeal, vault: list | None = None):
     versions = _versions(appeal)
     version = _chosen(request, appeal, versions)
     if version is not None:
-        exhibits = [appeals.Exhibit(row.item, row.caption)
-                    for row in version.evidence.select_related("item").order_by("position")]
+        # An item deleted from the vault after a draft was saved drops out of that draft (items of
+        # a submitted version are locked and cannot be deleted).
+        rows = version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
+        exhibits = [appeals.Exhibit(row.item, row.caption) for row in rows]
         return versions, version, list(version.facts), exhibits, version.conclusion
     claim = appeal.claim
     vault = list(evidence_selectors.order_items(claim.order)) if vault is None else vault

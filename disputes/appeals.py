@@ -153,12 +153,6 @@ class Exhibit:
     caption: str
 
 
-def exhibits(version: AppealVersion | None) -> list[Exhibit]:
-    if version is None:
-        return []
-    return [Exhibit(row.item, row.caption) for row in version.evidence.all()]
-
-
 def checked_text(facts: list[str], captions: Iterable[str], conclusion: str) -> str:
     """Everything the platform will read, in one string, for the policy checker."""
     return "\n".join([*facts, *captions, conclusion])

@@ -244,6 +244,15 @@ def test_submission_needs_where_and_no_blocking_policy_finding(world, agent_clie
     assert not appeal.is_submitted
 
 
+def test_evidence_deleted_before_submission_drops_out_of_the_draft(world, agent_client):
+    kept = add_evidence(world.order_a, world.agent_a, photo(label="kept"), name="kept.jpg")
+    gone = add_evidence(world.order_a, world.agent_a, photo(label="gone"), name="gone.jpg")
+    appeal, _version = appeal_with(world, world.claim_a, [kept, gone])
+    evidence_services.evidence_delete(item=gone, by=world.manager_a, reason="Wrong order")
+    text = agent_client.get(reverse("disputes:appeal_text", args=[appeal.pk])).content.decode()
+    assert "kept.jpg" in text and "gone.jpg" not in text
+
+
 # --- Decision -----------------------------------------------------------------------------
 
 
