@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.desk_env import start_desk, store_agent_order  # noqa: E402
+from bench.desk_env import remove_order, start_desk, store_agent_order  # noqa: E402
 
 
 
@@ -62,8 +62,7 @@ def main() -> None:
     from django.urls import reverse
 
     from disputes import services
-    from disputes.models import Appeal, AppealKind, ClaimKind, Order, Reason
-    from evidence.models import EvidenceEvent, EvidenceItem
+    from disputes.models import AppealKind, ClaimKind, Reason
     from evidence.services import evidence_add
 
     user, order = store_agent_order("Bench Appeal US", "bench.appeals")
@@ -98,11 +97,7 @@ def main() -> None:
           f"max {max(seconds):.2f} s, PDF {size / 1024 / 1024:.1f} MB")
     verdict = "within" if max(seconds) <= 3 else "OVER"
     print(f"bar: PDF with 20 captioned photos ≤ 3 s — max {verdict} the bar")
-    # Evidence rows are protected from deletion in the desk; the benchmark removes its own.
-    Appeal.objects.filter(pk=appeal.pk).delete()
-    EvidenceEvent.objects.filter(order=order).delete()
-    EvidenceItem.objects.filter(order=order).delete()
-    Order.objects.filter(pk=order.pk).delete()
+    remove_order(order)
     workdir.cleanup()
 
 

@@ -48,3 +48,15 @@ def store_agent_order(store_name: str, username: str):
     order = Order.objects.create(store=store, platform_order_id=f"BENCH-{time.time_ns()}",
                                  purchased_at=timezone.now(), currency="USD")
     return user, order
+
+
+def remove_order(order) -> None:
+    """Evidence rows are protected from deletion in the desk; a benchmark removes its own order,
+    with its appeals and evidence, when it is done."""
+    from disputes.models import Appeal, Order
+    from evidence.models import EvidenceEvent, EvidenceItem
+
+    Appeal.objects.filter(claim__order=order).delete()
+    EvidenceEvent.objects.filter(order=order).delete()
+    EvidenceItem.objects.filter(order=order).delete()
+    Order.objects.filter(pk=order.pk).delete()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.desk_env import start_desk, store_agent_order  # noqa: E402
+from bench.desk_env import remove_order, start_desk, store_agent_order  # noqa: E402
 
 
 def photo_jpegs(runs: int, megapixels: float) -> list[bytes]:
@@ -58,8 +58,7 @@ def main() -> None:
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
     from django.urls import reverse
 
-    from disputes.models import Order
-    from evidence.models import EvidenceEvent, EvidenceItem
+    from evidence.models import EvidenceItem
     from evidence.tasks import make_previews
 
     user, order = store_agent_order("Bench Upload US", "bench.uploader")
@@ -102,10 +101,7 @@ def main() -> None:
     print(line("worker: thumbnail + preview", preview_ms))
     verdict = "within" if percentile(upload_ms, 95) <= 300 else "OVER"
     print(f"bar: upload ≤ 300 ms server time — p95 {verdict} the bar")
-    # Evidence rows are protected from deletion in the desk; the benchmark removes its own.
-    EvidenceEvent.objects.filter(order=order).delete()
-    EvidenceItem.objects.filter(order=order).delete()
-    Order.objects.filter(pk=order.pk).delete()
+    remove_order(order)
     workdir.cleanup()
 
 
