@@ -14,14 +14,15 @@ each item's thumbnail and preview, timed on its own. Bar (DESIGN.md): upload ≤
 
 import argparse
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.desk_env import remove_order, start_desk, store_agent_order  # noqa: E402
 
 
 def photo_jpegs(runs: int, megapixels: float) -> list[bytes]:
@@ -51,41 +52,16 @@ def main() -> None:
     parser.add_argument("--megapixels", type=float, default=12)
     args = parser.parse_args()
 
-    workdir = tempfile.TemporaryDirectory(prefix="desk-bench-upload-")
-    tmp = Path(workdir.name)
-    os.environ["DESK_VAR_DIR"] = str(tmp)
-    os.environ["PRIVATE_MEDIA_ROOT"] = str(tmp / "private")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    # Production-like: DEBUG off (no query log), HTTPS assumed.
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+    workdir = start_desk("desk-bench-upload-")
     from django.db import connection
     from django.test import Client
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
     from django.urls import reverse
-    from django.utils import timezone
 
-    from disputes.models import Membership, Order, Role, Store
-    from evidence.models import EvidenceEvent, EvidenceItem
+    from evidence.models import EvidenceItem
     from evidence.tasks import make_previews
 
-    call_command("migrate", verbosity=0)
-    store, _ = Store.objects.get_or_create(name="Bench Upload US", defaults={
-        "platform": "amazon", "marketplace": "US", "time_zone": "America/New_York", "currency": "USD"})
-    user, _ = get_user_model().objects.get_or_create(username="bench.uploader")
-    Membership.objects.get_or_create(user=user, store=store, defaults={"role": Role.AGENT})
-    order = Order.objects.create(store=store, platform_order_id=f"BENCH-{time.time_ns()}",
-                                 purchased_at=timezone.now(), currency="USD")
+    user, order = store_agent_order("Bench Upload US", "bench.uploader")
     client = Client()
     client.force_login(user)
     url = reverse("evidence:upload", args=[order.pk])
@@ -125,10 +101,7 @@ def main() -> None:
     print(line("worker: thumbnail + preview", preview_ms))
     verdict = "within" if percentile(upload_ms, 95) <= 300 else "OVER"
     print(f"bar: upload ≤ 300 ms server time — p95 {verdict} the bar")
-    # Evidence rows are protected from deletion in the desk; the benchmark removes its own.
-    EvidenceEvent.objects.filter(order=order).delete()
-    EvidenceItem.objects.filter(order=order).delete()
-    Order.objects.filter(pk=order.pk).delete()
+    remove_order(order)
     workdir.cleanup()
 
 

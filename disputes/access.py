@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Claim, ImprovementAction, Membership, Order, Role, Store
+from .models import Appeal, Claim, ImprovementAction, Membership, Order, Role, Store
 
 
 def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
@@ -56,4 +56,13 @@ def get_action_for_user(user: AbstractBaseUser, action_id: int) -> ImprovementAc
     return get_object_or_404(
         ImprovementAction.objects.filter(store__in=stores_for(user)).select_related("post_mortem", "store"),
         pk=action_id,
+    )
+
+
+def get_appeal_for_user(user: AbstractBaseUser, appeal_id: int) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.filter(store__in=stores_for(user)).select_related(
+            "claim__store", "claim__order", "submitted_version", "submitted_by", "decided_by", "created_by"
+        ),
+        pk=appeal_id,
     )

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import managed_stores_for, stores_for
-from .models import Claim, ClaimKind, ClaimStatus, Outcome, Priority, Profile, Reason, RootCause
+from .models import Appeal, AppealDecision, AppealKind, Claim, ClaimKind, Funding, ClaimStatus, Outcome, Priority, Profile, Reason, RootCause
 from .selectors import QueueFilters
 from .services import PostMortemDraft
 
@@ -208,3 +208,33 @@ class PostMortemReportForm(forms.Form):
         """The report's options; a field that is not valid falls back to its default."""
         data = self.cleaned_data  # only the valid fields
         return {"store": data.get("store"), "group": data.get("group") or "store", "weeks": data.get("weeks") or 12}
+
+
+# --- Appeals ------------------------------------------------------------------------------
+
+
+class AppealNewForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices)
+
+
+class AppealSubmitForm(forms.Form):
+    version = forms.TypedChoiceField(label=_("Version submitted"), coerce=int)
+    where = forms.CharField(label=_("Where"), max_length=200,
+                            help_text=_("e.g. Seller Central A-to-Z form, eBay Resolution Centre"))
+    submitted_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput(),
+                                       help_text=_("Leave empty for now."))
+
+    def __init__(self, *args, appeal: Appeal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = {v.number: v for v in appeal.versions.all()}
+        self.fields["version"].choices = [(n, _("Version %(number)s") % {"number": n})
+                                          for n in sorted(self.versions, reverse=True)]
+
+
+class AppealDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Platform's decision"), choices=AppealDecision.choices)
+    funding = forms.ChoiceField(label=_("Refund funded by"), required=False,
+                                choices=[("", _("Nobody (won)")), *Funding.choices])
+    decided_at = forms.DateTimeField(label=_("Decided at"), required=False, widget=DateTimeLocalInput(),
+                                     help_text=_("Leave empty for now."))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -25,6 +25,7 @@ from .access import (
     stores_for,
 )
 from .forms import (
+    AppealNewForm,
     BulkAssignForm,
     ClaimAppealForm,
     ClaimAssignForm,
@@ -38,7 +39,17 @@ from .forms import (
     QueueFilterForm,
     RecomputeForm,
 )
-from .models import Claim, ClaimStatus, ImprovementAction, Notification, Order, Profile
+from .models import (
+    AppealKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    ImprovementAction,
+    Notification,
+    Order,
+    Outcome,
+    Profile,
+)
 from .preferences import activate_preferences, remember_preferences
 from messaging.sla import describe as reply_alert_text
 from .templatetags.desk import span
@@ -128,9 +139,19 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
             initial={**initial, "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
+        "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
+        "appeal_new_form": AppealNewForm(initial={"kind": _default_appeal_kind(claim)}),
         # The evidence panel, and the timeline with evidence merged in at its captured-at time.
         **evidence_selectors.claim_context(request.user, claim, claim.events.select_related("actor")),
     }
+
+
+def _default_appeal_kind(claim: Claim) -> str:
+    if claim.kind == ClaimKind.CHARGEBACK:
+        return AppealKind.CHARGEBACK_RESPONSE
+    if claim.outcome == Outcome.GRANTED_SELLER_FUNDED or claim.status == ClaimStatus.APPEALING:
+        return AppealKind.APPEAL
+    return AppealKind.CLAIM_RESPONSE
 
 
 def _claim_action(

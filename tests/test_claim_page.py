@@ -36,10 +36,12 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
             Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
                                  reason=Reason.DAMAGED, opened_at=timezone.now())
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, version=claim.version)
+        services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
-    # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check).
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=20,
+    # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),
+    # 1 for the appeals card.
+    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=21,
                           add_rows=more_history)
 
 

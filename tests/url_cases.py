@@ -134,3 +134,33 @@ CASES.update({
     "messaging:unmatched": Case("list"),
     "messaging:unmatched_file": Case("object", UNMATCHED, methods=("post",)),
 })
+
+
+# --- appeals ------------------------------------------------------------------------------
+
+
+def APPEAL(world) -> dict:
+    """An appeal of store A's claim with one saved version showing one photo."""
+    from disputes import services
+    from disputes.models import AppealKind
+
+    from .evidence_corpus import world_item
+
+    item = world_item(world)
+    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
+    services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=services.AppealDraft(
+        facts=["The buyer placed the order."], evidence=[(item.pk, "The lamp was intact when packed.")],
+        conclusion="We ask that the claim be denied."))
+    return {"appeal_id": appeal.pk}
+
+
+CASES.update({
+    "disputes:appeal_new": Case("object", CLAIM, methods=("post",)),
+    "disputes:appeal": Case("object", APPEAL),
+    "disputes:appeal_preview": Case("object", APPEAL, methods=("post",)),
+    "disputes:appeal_save": Case("object", APPEAL, methods=("post",)),
+    "disputes:appeal_pdf": Case("object", APPEAL),
+    "disputes:appeal_text": Case("object", APPEAL),
+    "disputes:appeal_submit": Case("object", APPEAL, methods=("post",)),
+    "disputes:appeal_decide": Case("object", APPEAL, methods=("post",)),
+})
