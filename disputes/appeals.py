@@ -14,7 +14,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image, ImageOps
 
 from .models import (
@@ -60,6 +60,7 @@ def _stamp(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local.day} {local:%B %Y}, {local:%H:%M}"
 
 
+@translation.override("en")  # written for the platform, whatever the desk's language
 def draft_facts(claim: Claim) -> list[str]:
     """The timeline in neutral bullet lines: ordered, shipped, tracked, delivered, contacted,
     offered, claimed — each dated in the store's time zone, oldest first."""
@@ -115,6 +116,7 @@ ASKS = {
 }
 
 
+@translation.override("en")  # written for the platform, whatever the desk's language
 def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[str]) -> str:
     """The position in one or two sentences, from the claim's reason and the evidence at hand."""
     from evidence.models import EvidenceKind as K
@@ -158,6 +160,7 @@ def checked_text(facts: list[str], captions: Iterable[str], conclusion: str) -> 
     return "\n".join([*facts, *captions, conclusion])
 
 
+@translation.override("en")  # written for the platform, whatever the desk's language
 def plain_text(claim: Claim, facts: list[str], shown: list[Exhibit], conclusion: str) -> str:
     lines = [f"Order {claim.order.platform_order_id}"
              + (f" · claim {claim.platform_claim_id}" if claim.platform_claim_id else ""), "", "FACTS"]
@@ -207,6 +210,7 @@ def _jpeg_for_pdf(item) -> io.BytesIO | None:
     return out
 
 
+@translation.override("en")  # written for the platform, whatever the desk's language
 def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], shown: list[Exhibit],
                conclusion: str) -> bytes:
     """Title, claim and order header, the facts as bullets, each exhibit with its caption under

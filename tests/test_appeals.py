@@ -106,6 +106,17 @@ def test_facts_are_drafted_from_order_shipment_messages_and_claim_events(world):
     assert not any("Internal" in fact for fact in facts)
 
 
+def test_the_appeal_is_drafted_in_english_whatever_the_desk_speaks(world):
+    from django.utils import translation
+
+    claim = new_claim(world)
+    with translation.override("zh-hans"):
+        facts = appeals.draft_facts(claim)
+        text = appeals.plain_text(claim, facts, [], "We ask that the claim be denied.")
+    assert "A-to-Z Guarantee claim, “Item not received”" in facts[-1]
+    assert "FACTS" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def test_conclusion_names_the_delivery_date_when_tracking_is_at_hand(world):
     shipment = shipped(world.order_a)
     claim = new_claim(world)
