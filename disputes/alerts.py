@@ -89,9 +89,10 @@ def _recipients(claim: Claim, threshold: str, managers: list[int]) -> tuple[list
     return sorted(users), escalate
 
 
-def _advance(claims: list[Claim]) -> None:
-    """Write each claim's next alert in one statement (bulk_update's CASE is slow at 500 rows)."""
-    table = connection.ops.quote_name(Claim._meta.db_table)
+def _advance(claims: list, model=Claim) -> None:
+    """Write each row's next alert in one statement (bulk_update's CASE is slow at 500 rows).
+    Claims here; buyer messages (messaging.sla) share it."""
+    table = connection.ops.quote_name(model._meta.db_table)
     at = "CAST(v.column2 AS timestamp with time zone)" if connection.vendor == "postgresql" else "v.column2"
     rows = ", ".join(["(%s, %s, %s)"] * len(claims))
     adapt = connection.ops.adapt_datetimefield_value
@@ -164,10 +165,15 @@ def sweep(now: datetime | None = None) -> list[Alert]:
 
     A claim that missed several thresholds while no worker ran comes back in the next batch
     with its next one, until nothing is due; the bound on batches is only a guard."""
-    now = now or timezone.now()
+    return run_batches(_raise_batch, now or timezone.now())
+
+
+def run_batches(raise_batch, now: datetime) -> list[Alert]:
+    """Call `raise_batch(now)` until it says nothing is due (None); the bound is only a guard.
+    The buyer-message sweep (messaging.sla) uses it too."""
     raised: list[Alert] = []
     for _batch in range(1000):
-        batch = _raise_batch(now)
+        batch = raise_batch(now)
         if batch is None:
             break
         raised.extend(batch)
