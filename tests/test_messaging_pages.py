@@ -219,3 +219,17 @@ def test_orders_of_other_stores_are_not_reachable_through_messaging(world, outsi
     response = outsider_client.post(reverse("messaging:send", args=[other.pk]), {"body": "hi"})
     assert response.status_code == 404
     assert not Message.objects.exists()
+
+
+def test_the_unmatched_list_query_count_is_pinned(world, agent_client):
+    from messaging.models import UnmatchedMail
+
+    def add_mail(start=0, count=1):
+        for n in range(start, start + count):
+            UnmatchedMail.objects.create(store=world.store_a, rfc_message_id=f"<{n}@x>", sender=f"s{n}@x",
+                                         subject="?", received_at=timezone.now(), raw=b"x")
+
+    add_mail()
+    assert_queries_pinned(agent_client, reverse("messaging:unmatched"), expected=4,
+                          add_rows=lambda: add_mail(1, 5))
+    assert 'id="unmatched-link"' in agent_client.get(reverse("disputes:queue")).content.decode()
