@@ -98,14 +98,17 @@ def findings_view(text: str, platform: str) -> dict:
 
 # --- Queue and dashboard ------------------------------------------------------------------
 
+# Counts stop here (shown as "1000+"): no page pays for an unbounded COUNT(*).
+COUNT_CAP = 1000
+
 
 def awaiting_replies(user, *, now: datetime | None = None, limit: int = 10) -> tuple[list[Message], int]:
     """Buyer messages of the user's stores still owed a reply, soonest due first (partial index
-    `message_awaiting_reply`), and how many of them are overdue. Two queries."""
+    `message_awaiting_reply_by`), and how many of them are overdue (up to COUNT_CAP). Two queries."""
     now = now or timezone.now()
     awaiting = Message.objects.filter(store__in=stores_for(user), reply_state=ReplyState.AWAITING)
     rows = list(awaiting.select_related("thread__order", "store").order_by("reply_by", "pk")[:limit])
-    return rows, awaiting.filter(reply_by__lt=now).count()
+    return rows, awaiting.filter(reply_by__lt=now).order_by()[:COUNT_CAP].count()
 
 
 @dataclass
@@ -118,7 +121,8 @@ def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
     """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
     now = now or timezone.now()
     stores = managed_stores_for(user)
-    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now).count()
+    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING,
+                                     reply_by__lt=now).order_by()[:COUNT_CAP].count()
     waiting = list(Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
                    .select_related("order", "store").order_by("off_platform_started_at", "pk")[:50])
     return MessagingBoard(overdue_replies=overdue, awaiting_summary=waiting)
