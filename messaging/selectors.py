@@ -19,6 +19,7 @@ from .models import (
     Message,
     OFF_PLATFORM_OPEN,
     OffPlatformReason,
+    OffPlatformState,
     Purpose,
     ReplyState,
     ReplyTemplate,
@@ -57,6 +58,7 @@ class Panel:
     review_requested: bool
     manager: bool
     reasons: list
+    protocol_template: ReplyTemplate | None = None  # the notice or the summary the protocol owes next
 
 
 def panel(user, order: Order) -> Panel:
@@ -73,12 +75,26 @@ def panel(user, order: Order) -> Panel:
     unanswered = sum(1 for m in messages if m.direction == Direction.TO_BUYER
                      and (last_buyer is None or m.at > last_buyer))
     return Panel(
-        thread=thread, messages=messages,
+        protocol_template=_protocol_template(thread), thread=thread, messages=messages,
         awaiting=[m for m in messages if m.reply_state == ReplyState.AWAITING],
         unanswered=unanswered, chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
         review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
         manager=is_manager(user, order.store), reasons=OffPlatformReason.choices,
     )
+
+
+PROTOCOL_TEMPLATES = {
+    (OffPlatformState.STARTED, OffPlatformReason.LARGE_FILE): "off-platform-notice-file",
+    (OffPlatformState.STARTED, OffPlatformReason.SAFETY): "off-platform-notice-safety",
+    (OffPlatformState.NOTICE_SENT, OffPlatformReason.LARGE_FILE): "off-platform-summary",
+    (OffPlatformState.NOTICE_SENT, OffPlatformReason.SAFETY): "off-platform-summary",
+}
+
+
+def _protocol_template(thread: Thread) -> ReplyTemplate | None:
+    """While the protocol is open, the library's template for its next step (one query then)."""
+    code = PROTOCOL_TEMPLATES.get((thread.off_platform, thread.off_platform_reason))
+    return ReplyTemplate.objects.filter(code=code, is_active=True).first() if code else None
 
 
 def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[ReplyTemplate]:

@@ -233,3 +233,22 @@ def test_the_unmatched_list_query_count_is_pinned(world, agent_client):
     assert_queries_pinned(agent_client, reverse("messaging:unmatched"), expected=4,
                           add_rows=lambda: add_mail(1, 5))
     assert 'id="unmatched-link"' in agent_client.get(reverse("disputes:queue")).content.decode()
+
+
+def test_the_composer_offers_the_template_for_the_next_protocol_step(world, agent_client, library):
+    assert 'id="protocol-template"' not in agent_client.get(order_url(world)).content.decode()
+    services.off_platform_start(order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a)
+    page = agent_client.get(order_url(world)).content.decode()
+    assert 'data-template="off-platform-notice-safety"' in page
+    notice = ReplyTemplate.objects.get(code="off-platform-notice-safety")
+    filled = agent_client.get(reverse("messaging:template_fill", args=[world.order_a.pk, notice.pk]), **HTMX)
+    assert '<option value="off_platform_notice" selected>' in filled.content.decode()
+    services.reply_send(order=world.order_a, body=fill_notice(world, notice), by=world.agent_a,
+                        purpose="off_platform_notice")
+    assert 'data-template="off-platform-summary"' in agent_client.get(order_url(world)).content.decode()
+
+
+def fill_notice(world, template) -> str:
+    from messaging.filling import fill, values_for
+
+    return fill(template.body, values_for(world.order_a))
