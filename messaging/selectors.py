@@ -101,7 +101,8 @@ def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[Re
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(platform="") | Q(platform=order.store.platform))
     for word in query.split()[:5]:
-        templates = templates.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(note_en__icontains=word)
+        # Titles, notes and codes, not bodies: every body names its placeholders ("tracking").
+        templates = templates.filter(Q(title__icontains=word) | Q(note_en__icontains=word)
                                      | Q(note_zh__icontains=word) | Q(code__icontains=word))
     return templates.order_by("stage", "title")[:limit]
 
