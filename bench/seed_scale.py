@@ -118,7 +118,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--buyers", type=int, default=None,
                         help="default: 30 %% of --orders (300,000 for a million orders)")
     parser.add_argument("--messages", type=int, default=0,
-                        help="buyer messages to add (needs the messaging app's model; skipped if absent)")
+                        help="buyer-thread messages to add, about three per thread (2,000,000 for the design bar)")
     parser.add_argument("--open-share", type=float, default=0.15, help="share of claims still open")
     parser.add_argument("--reset", action="store_true",
                         help="empty the desk's tables (and delete the bench.* users) first")
@@ -699,15 +699,69 @@ def copy_tracking(raw, rng, data: OrderData, claimed_orders: set[int], now: floa
     timer.add("tracking event", copy.count, time.perf_counter() - started)
 
 
-def seed_messages(count: int, timer: Timer) -> None:
-    from django.apps import apps
+BUYER_TEXTS = ["Hello, where is my parcel? The tracking has not moved.", "The item arrived damaged, what can I do?",
+               "Can I still change the delivery address?", "Thank you, it arrived today.",
+               "The size is wrong, how do I return it?", "A part is missing from the box."]
+SELLER_TEXTS = ["Thank you for your message. We are looking into it now.",
+                "According to the carrier the parcel is on its way; it should arrive within three days.",
+                "We are sorry about that. Could you send a few photos from several angles?",
+                "We have sent a replacement today; the tracking number is on the order page."]
 
-    models = [m for m in apps.get_app_config("messaging").get_models()]
-    if count and not models:
-        print(f"  messages: {count:,} asked for, but the messaging app has no model yet: skipped")
-    elif count:
-        print(f"  messages: the messaging models ({', '.join(m.__name__ for m in models)}) are not "
-              "seeded by this script yet: skipped")
+
+def seed_messages(raw, rng: random.Random, stores, data: OrderData, count: int, now: float, timer: Timer) -> None:
+    """Buyer threads with about three messages each, alternating buyer and seller. The last
+    buyer message of a thread is still owed a reply when it is under three days old (its reply
+    clock and next alert set as the desk would); older threads are answered."""
+    if not count:
+        return
+    from messaging.models import Message, Thread
+
+    orders = len(data.store) - 1
+    threads = max(1, min(orders, count // 3))
+    chosen = sorted(rng.sample(range(1, orders + 1), threads))
+    store_ids = [str(store.pk) for store in stores]
+    started = time.perf_counter()
+    per_thread = [count // threads + (1 if n < count % threads else 0) for n in range(threads)]
+    mid = 0
+    awaiting = 0
+    # One COPY at a time on the connection: the threads first, then their messages.
+    starts = []
+    with Copier(raw, Thread, ["id", "store_id", "order_id", "created_at"]) as threads_copy:
+        for tid, oid in enumerate(chosen, start=1):
+            at = data.purchased[oid] + HOUR * (2 + rng.randrange(48))
+            starts.append(at)
+            threads_copy.row(str(tid), store_ids[data.store[oid]], str(oid), ts(at))
+    timer.add("thread", threads, time.perf_counter() - started)
+    started = time.perf_counter()
+    with Copier(raw, Message, ["id", "store_id", "thread_id", "direction", "channel", "author_name", "at", "body",
+                               "reply_state", "reply_by", "answered_at", "next_alert_at",
+                               "next_alert_threshold", "warn_hours_before"]) as copy:
+        for tid, (oid, size, at) in enumerate(zip(chosen, per_thread, starts), start=1):
+            store = store_ids[data.store[oid]]
+            for n in range(size):
+                at = min(at + HOUR * (1 + rng.randrange(30)), now - 60)
+                mid += 1
+                from_buyer = n % 2 == 0
+                if not from_buyer:
+                    copy.row(str(mid), store, str(tid), "to_buyer", "platform", "", ts(at), rng.choice(SELLER_TEXTS),
+                             "", NULL, NULL, NULL, "", "[]")
+                    continue
+                due = at + 24 * HOUR
+                last = n == size - 1
+                if last and now - at < 3 * DAY:
+                    awaiting += 1
+                    upcoming = [(due - 6 * HOUR, "warn_6h"), (due - 2 * HOUR, "warn_2h"), (due, "due"),
+                                (due + HOUR, "overdue")]
+                    nxt = next(((t, name) for t, name in upcoming if t > now), None)
+                    copy.row(str(mid), store, str(tid), "from_buyer", "platform", "buyer", ts(at),
+                             rng.choice(BUYER_TEXTS), "awaiting", ts(due), NULL,
+                             ts(nxt[0]) if nxt else NULL, nxt[1] if nxt else "", "[6, 2]")
+                else:
+                    answered = min(at + HOUR * (1 + rng.randrange(20)), now - 30)
+                    copy.row(str(mid), store, str(tid), "from_buyer", "platform", "buyer", ts(at),
+                             rng.choice(BUYER_TEXTS), "replied" if not last else "not_needed", ts(due),
+                             ts(answered), NULL, "", "[6, 2]")
+    timer.add(f"message ({awaiting:,} awaiting a reply)", mid, time.perf_counter() - started)
 
 
 def finish(timer: Timer) -> None:
@@ -717,7 +771,8 @@ def finish(timer: Timer) -> None:
     from django.db import connection
 
     started = time.perf_counter()
-    models = [*apps.get_app_config("disputes").get_models(), get_user_model()]
+    models = [*apps.get_app_config("disputes").get_models(), *apps.get_app_config("messaging").get_models(),
+              get_user_model()]
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
@@ -771,7 +826,8 @@ def main() -> None:
         claimed = copy_claims(raw, rng, stores, agents, managers, data, args.claims, args.open_share, now, timer)
     with transaction.atomic():
         copy_tracking(raw, rng, data, claimed, now, timer)
-    seed_messages(args.messages, timer)
+    with transaction.atomic():
+        seed_messages(raw, rng, stores, data, args.messages, now, timer)
     finish(timer)
     print(f"done in {time.perf_counter() - overall:.1f} s. Log in as bench.agent or bench.manager "
           f"(password {PASSWORD}).")

@@ -89,12 +89,13 @@ def _recipients(claim: Claim, threshold: str, managers: list[int]) -> tuple[list
     return sorted(users), escalate
 
 
-def _advance(claims: list[Claim]) -> None:
-    """Write each claim's next alert in one statement (bulk_update's CASE is slow at 500 rows)."""
-    table = connection.ops.quote_name(Claim._meta.db_table)
-    ids = [claim.pk for claim in claims]
-    times = [claim.next_alert_at for claim in claims]
-    thresholds = [claim.next_alert_threshold for claim in claims]
+def _advance(rows: list, model=Claim) -> None:
+    """Write each row's next alert in one statement (bulk_update's CASE is slow at 500 rows).
+    Claims here; buyer messages (messaging.sla) share it."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    ids = [row.pk for row in rows]
+    times = [row.next_alert_at for row in rows]
+    thresholds = [row.next_alert_threshold for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Three array parameters rather than thousands of scalars.
@@ -106,10 +107,10 @@ def _advance(claims: list[Claim]) -> None:
             )
             return
         adapt = connection.ops.adapt_datetimefield_value
-        rows = ", ".join(["(%s, %s, %s)"] * len(claims))
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
         cursor.execute(
             f"UPDATE {table} SET next_alert_at = v.column2, next_alert_threshold = v.column3 "
-            f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1",
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
             [value for row in zip(ids, map(adapt, times), thresholds) for value in row],
         )
 
@@ -173,10 +174,15 @@ def sweep(now: datetime | None = None) -> list[Alert]:
 
     A claim that missed several thresholds while no worker ran comes back in the next batch
     with its next one, until nothing is due; the bound on batches is only a guard."""
-    now = now or timezone.now()
+    return run_batches(_raise_batch, now or timezone.now())
+
+
+def run_batches(raise_batch, now: datetime) -> list[Alert]:
+    """Call `raise_batch(now)` until it says nothing is due (None); the bound is only a guard.
+    The buyer-message sweep (messaging.sla) uses it too."""
     raised: list[Alert] = []
     for _batch in range(1000):
-        batch = _raise_batch(now)
+        batch = raise_batch(now)
         if batch is None:
             break
         raised.extend(batch)

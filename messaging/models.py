@@ -197,8 +197,12 @@ class Message(models.Model):
             # The deadline sweep: only buyer messages that still owe an alert.
             models.Index(fields=["next_alert_at"], name="message_alert_due",
                          condition=Q(next_alert_at__isnull=False)),
-            # The queue and the dashboard: buyer messages still waiting for a reply, by due time.
-            models.Index(fields=["store", "reply_by"], name="message_awaiting_reply",
+            # The queue and the dashboard: buyer messages still waiting for a reply, soonest due
+            # first. Few rows (only unanswered ones), so it is read in order and filtered by store.
+            models.Index(fields=["reply_by", "id"], name="message_awaiting_reply_by",
+                         condition=Q(reply_state="awaiting")),
+            # ...and counted per store (overdue replies on the queue and the dashboard).
+            models.Index(fields=["store", "reply_by"], name="message_awaiting_store",
                          condition=Q(reply_state="awaiting")),
             # Failed sends, so none is forgotten.
             models.Index(fields=["store", "at"], name="message_delivery_failed",

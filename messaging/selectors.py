@@ -19,6 +19,7 @@ from .models import (
     Message,
     OFF_PLATFORM_OPEN,
     OffPlatformReason,
+    OffPlatformState,
     Purpose,
     ReplyState,
     ReplyTemplate,
@@ -57,6 +58,7 @@ class Panel:
     review_requested: bool
     manager: bool
     reasons: list
+    protocol_template: ReplyTemplate | None = None  # the notice or the summary the protocol owes next
 
 
 def panel(user, order: Order) -> Panel:
@@ -73,7 +75,7 @@ def panel(user, order: Order) -> Panel:
     unanswered = sum(1 for m in messages if m.direction == Direction.TO_BUYER
                      and (last_buyer is None or m.at > last_buyer))
     return Panel(
-        thread=thread, messages=messages,
+        protocol_template=_protocol_template(thread), thread=thread, messages=messages,
         awaiting=[m for m in messages if m.reply_state == ReplyState.AWAITING],
         unanswered=unanswered, chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
         review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
@@ -81,11 +83,26 @@ def panel(user, order: Order) -> Panel:
     )
 
 
+PROTOCOL_TEMPLATES = {
+    (OffPlatformState.STARTED, OffPlatformReason.LARGE_FILE): "off-platform-notice-file",
+    (OffPlatformState.STARTED, OffPlatformReason.SAFETY): "off-platform-notice-safety",
+    (OffPlatformState.NOTICE_SENT, OffPlatformReason.LARGE_FILE): "off-platform-summary",
+    (OffPlatformState.NOTICE_SENT, OffPlatformReason.SAFETY): "off-platform-summary",
+}
+
+
+def _protocol_template(thread: Thread) -> ReplyTemplate | None:
+    """While the protocol is open, the library's template for its next step (one query then)."""
+    code = PROTOCOL_TEMPLATES.get((thread.off_platform, thread.off_platform_reason))
+    return ReplyTemplate.objects.filter(code=code, is_active=True).first() if code else None
+
+
 def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[ReplyTemplate]:
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(platform="") | Q(platform=order.store.platform))
     for word in query.split()[:5]:
-        templates = templates.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(note_en__icontains=word)
+        # Titles, notes and codes, not bodies: every body names its placeholders ("tracking").
+        templates = templates.filter(Q(title__icontains=word) | Q(note_en__icontains=word)
                                      | Q(note_zh__icontains=word) | Q(code__icontains=word))
     return templates.order_by("stage", "title")[:limit]
 
@@ -98,14 +115,17 @@ def findings_view(text: str, platform: str) -> dict:
 
 # --- Queue and dashboard ------------------------------------------------------------------
 
+# Counts stop here (shown as "1000+"): no page pays for an unbounded COUNT(*).
+COUNT_CAP = 1000
+
 
 def awaiting_replies(user, *, now: datetime | None = None, limit: int = 10) -> tuple[list[Message], int]:
     """Buyer messages of the user's stores still owed a reply, soonest due first (partial index
-    `message_awaiting_reply`), and how many of them are overdue. Two queries."""
+    `message_awaiting_reply_by`), and how many of them are overdue (up to COUNT_CAP). Two queries."""
     now = now or timezone.now()
     awaiting = Message.objects.filter(store__in=stores_for(user), reply_state=ReplyState.AWAITING)
     rows = list(awaiting.select_related("thread__order", "store").order_by("reply_by", "pk")[:limit])
-    return rows, awaiting.filter(reply_by__lt=now).count()
+    return rows, awaiting.filter(reply_by__lt=now).order_by()[:COUNT_CAP].count()
 
 
 @dataclass
@@ -118,7 +138,8 @@ def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
     """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
     now = now or timezone.now()
     stores = managed_stores_for(user)
-    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now).count()
+    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING,
+                                     reply_by__lt=now).order_by()[:COUNT_CAP].count()
     waiting = list(Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
                    .select_related("order", "store").order_by("off_platform_started_at", "pk")[:50])
     return MessagingBoard(overdue_replies=overdue, awaiting_summary=waiting)

@@ -88,6 +88,10 @@ def message_receive(
 ) -> Message:
     """A buyer's message: filed in the order's thread, its reply clock started."""
     thread = _locked_thread(order)
+    if thread.is_closed:
+        # The buyer wrote again: the thread is open until someone answers or closes it anew.
+        thread.is_closed, thread.closed_at = False, None
+        thread.save(update_fields=["is_closed", "closed_at"])
     message = Message(
         store=order.store, thread=thread, direction=Direction.FROM_BUYER, channel=channel, body=body,
         at=at or timezone.now(), subject=subject[:500], rfc_message_id=rfc_message_id[:500],

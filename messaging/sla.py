@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import deadlines
-from disputes.alerts import Threshold, _managers_by_store
+from disputes.alerts import Threshold, _advance, _managers_by_store, run_batches
 from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, Notification
 
 from .models import Message, ReplyState
@@ -104,8 +104,9 @@ def _raise_batch(now: datetime) -> list[Alert] | None:
         for message in messages:
             due.append((message, message.next_alert_threshold, message.next_alert_at))
             nxt = _after(message, message.next_alert_threshold)
-            Message.objects.filter(pk=message.pk).update(
-                next_alert_at=nxt.at if nxt else None, next_alert_threshold=nxt.name if nxt else "")
+            message.next_alert_at = nxt.at if nxt else None
+            message.next_alert_threshold = nxt.name if nxt else ""
+        _advance(messages, Message)
         already = set(Alert.objects.filter(message__in=messages).values_list("message_id", "threshold"))
         managers = _managers_by_store({m.store_id for m in messages})
         assignees = _assignees_by_order({m.thread.order_id for m in messages})
@@ -132,14 +133,7 @@ def _raise_batch(now: datetime) -> list[Alert] | None:
 
 def sweep(now: datetime | None = None) -> list[Alert]:
     """Raise every reply alert that is due, oldest first; returns those this call raised."""
-    now = now or timezone.now()
-    raised: list[Alert] = []
-    for _batch in range(1000):
-        batch = _raise_batch(now)
-        if batch is None:
-            break
-        raised.extend(batch)
-    return raised
+    return run_batches(_raise_batch, now or timezone.now())
 
 
 def describe(alert: Alert) -> str:

@@ -61,7 +61,8 @@ def template_fill(request: HttpRequest, order_id: int, template_id: int) -> Http
     except TemplateError as problem:
         body, error = template.body, str(problem)
     return render(request, "messaging/_compose_body.html", {**_compose_context(
-        request, order, body=body, template_id=str(template.pk), purpose=template.purpose), "fill_error": error})
+        request, order, body=body, template_id=str(template.pk), purpose=template.purpose), "fill_error": error,
+        "picked": True})
 
 
 @login_required

@@ -222,3 +222,36 @@ def test_orders_of_other_stores_are_not_reachable_through_messaging(world, outsi
     response = outsider_client.post(reverse("messaging:send", args=[other.pk]), {"body": "hi"})
     assert response.status_code == 404
     assert not Message.objects.exists()
+
+
+def test_the_unmatched_list_query_count_is_pinned(world, agent_client):
+    from messaging.models import UnmatchedMail
+
+    def add_mail(start=0, count=1):
+        for n in range(start, start + count):
+            UnmatchedMail.objects.create(store=world.store_a, rfc_message_id=f"<{n}@x>", sender=f"s{n}@x",
+                                         subject="?", received_at=timezone.now(), raw=b"x")
+
+    add_mail()
+    assert_queries_pinned(agent_client, reverse("messaging:unmatched"), expected=4,
+                          add_rows=lambda: add_mail(1, 5))
+    assert 'id="unmatched-link"' in agent_client.get(reverse("disputes:queue")).content.decode()
+
+
+def test_the_composer_offers_the_template_for_the_next_protocol_step(world, agent_client, library):
+    assert 'id="protocol-template"' not in agent_client.get(order_url(world)).content.decode()
+    services.off_platform_start(order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a)
+    page = agent_client.get(order_url(world)).content.decode()
+    assert 'data-template="off-platform-notice-safety"' in page
+    notice = ReplyTemplate.objects.get(code="off-platform-notice-safety")
+    filled = agent_client.get(reverse("messaging:template_fill", args=[world.order_a.pk, notice.pk]), **HTMX)
+    assert '<option value="off_platform_notice" selected>' in filled.content.decode()
+    services.reply_send(order=world.order_a, body=fill_notice(world, notice), by=world.agent_a,
+                        purpose="off_platform_notice")
+    assert 'data-template="off-platform-summary"' in agent_client.get(order_url(world)).content.decode()
+
+
+def fill_notice(world, template) -> str:
+    from messaging.filling import fill, values_for
+
+    return fill(template.body, values_for(world.order_a))

@@ -292,3 +292,11 @@ def test_an_unknown_placeholder_is_a_clear_error():
         fill("Hello {customer}", {})
     with pytest.raises(TemplateError, match="unbalanced brace"):
         fill("Hello {buyer_name", {})
+
+
+def test_a_buyer_writing_to_a_closed_thread_reopens_it(world):
+    services.thread_close(order=world.order_a, by=world.agent_a)
+    message = buyer_writes(world, body="One more question.")
+    thread = Thread.objects.get(order=world.order_a)
+    assert (thread.is_closed, message.reply_state) == (False, ReplyState.AWAITING)
+    assert reply(world).pk

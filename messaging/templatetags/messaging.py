@@ -43,9 +43,10 @@ def reply_due(message):
 @register.inclusion_tag("messaging/_queue_replies.html", takes_context=True)
 def messaging_queue(context) -> dict:
     rows, overdue = selectors.awaiting_replies(context["request"].user)
-    return {"replies": rows, "overdue": overdue}
+    return {"replies": rows, "overdue": overdue, "capped": overdue >= selectors.COUNT_CAP}
 
 
 @register.inclusion_tag("messaging/_dashboard.html", takes_context=True)
 def messaging_dashboard(context) -> dict:
-    return {"board": selectors.dashboard(context["request"].user)}
+    board = selectors.dashboard(context["request"].user)
+    return {"board": board, "capped": board.overdue_replies >= selectors.COUNT_CAP}

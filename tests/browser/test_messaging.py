@@ -31,6 +31,7 @@ def test_agent_picks_a_template_fixes_a_policy_finding_and_the_reply_reaches_the
         page.fill("#template-search", "calm")
         page.click("button.template-pick[data-template='claim-first-reply']")
         expect(page.locator("#compose-text")).to_have_value(re.compile("111-0000001-0000001"))
+        expect(page.locator("#template-results li")).to_have_count(0)  # the picker closes
         page.wait_for_selector("#policy-findings .finding-ok")
 
         # The agent adds a contact detail: the finding appears while they type and Send locks.
