@@ -141,21 +141,29 @@ class Thread(models.Model):
 
 
 class Message(models.Model):
+    # The author, template, answer and override links are read from the message, never searched
+    # the other way on a page, so they carry no index of their own: every index costs each write,
+    # and the deadline sweep rewrites due messages every minute.
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="messages")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="messages",
+        db_index=False,  # message_thread_time leads with the thread
+    )
     direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PLATFORM)
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices, blank=True, default="")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("author"),
+        db_index=False,
     )
     author_name = models.CharField(_("from"), max_length=255, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("body"))
     template = models.ForeignKey(
-        "ReplyTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "ReplyTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     # The RFC 5322 Message-ID: inbound mail is filed once per store however often it is polled.
     rfc_message_id = models.CharField(_("Message-ID"), max_length=500, blank=True)
@@ -170,6 +178,7 @@ class Message(models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     no_response_reason = models.CharField(_("why no response is needed"), max_length=300, blank=True)
     next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -185,6 +194,7 @@ class Message(models.Model):
     override_reason = models.TextField(_("override reason"), blank=True)
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
 
     class Meta:

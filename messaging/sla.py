@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import deadlines
-from disputes.alerts import Threshold, _advance, _managers_by_store, run_batches
-from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, Notification
+from disputes.alerts import Threshold, _advance, _managers_by_store, notify, run_batches
+from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind
 
 from .models import Message, ReplyState
 
@@ -122,9 +122,7 @@ def _raise_batch(now: datetime) -> list[Alert] | None:
                                raised_at=now, due_at=message.reply_by, escalated=escalated))
             recipients.append(sorted(users))
         Alert.objects.bulk_create(fresh)
-        Notification.objects.bulk_create(
-            Notification(alert=alert, user_id=user) for alert, users in zip(fresh, recipients) for user in users
-        )
+        notify(fresh, recipients)
         ids = [alert.pk for alert in fresh]
         if ids:
             transaction.on_commit(lambda: send_alert_emails.delay(ids))
