@@ -132,6 +132,20 @@ def notify(alerts: list[Alert], recipients: list[list[int]]) -> None:
         )
 
 
+def step(rows: list, after, model=Claim) -> list[tuple]:
+    """Move each locked row on to its next threshold (`after(row, name)`), written in one
+    statement; returns (row, threshold, scheduled_for) for the thresholds that were due.
+    Claims here; buyer messages (messaging.sla) share it."""
+    due = []
+    for row in rows:
+        due.append((row, row.next_alert_threshold, row.next_alert_at))
+        nxt = after(row, row.next_alert_threshold)
+        row.next_alert_at = nxt.at if nxt else None
+        row.next_alert_threshold = nxt.name if nxt else ""
+    _advance(rows, model)
+    return due
+
+
 def _raise_batch(now: datetime) -> list[Alert] | None:
     """Claim up to a batch of due claims, advance each to its next threshold and raise the
     alerts, in one transaction. None when nothing is due."""
@@ -149,13 +163,7 @@ def _raise_batch(now: datetime) -> list[Alert] | None:
         )
         if not claims:
             return None
-        due = []
-        for claim in claims:
-            due.append((claim, claim.next_alert_threshold, claim.next_alert_at))
-            nxt = _after(claim, claim.next_alert_threshold)
-            claim.next_alert_at = nxt.at if nxt else None
-            claim.next_alert_threshold = nxt.name if nxt else ""
-        _advance(claims)
+        due = step(claims, _after)
 
         already = set(
             Alert.objects.filter(claim__in=claims).values_list("claim_id", "threshold")

@@ -43,6 +43,10 @@ class ClaimError(Exception):
 class ClaimConflict(ClaimError):
     """Someone else saved the claim since this user loaded it."""
 
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Someone else changed this claim while you were working on it. "
+                                      "Reload the page to see their change, then try again."))
+
 
 # Sent inside claim_close before anything changes: a receiver refuses by raising ClaimError
 # (messaging: a conversation that left the platform owes its closing summary first).
@@ -79,10 +83,7 @@ def _locked(claim: Claim, version: int | None) -> Claim:
     """Lock the row and refuse a stale edit, so a second save never silently overwrites."""
     current = Claim.objects.select_for_update().select_related("store", "order").get(pk=claim.pk)
     if version is not None and current.version != version:
-        raise ClaimConflict(
-            _("Someone else changed this claim while you were working on it. "
-              "Reload the page to see their change, then try again.")
-        )
+        raise ClaimConflict()
     return current
 
 

@@ -229,8 +229,7 @@ def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
 def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
     # Refuse a stale form here too, though assignment is a one-field change.
     if data["version"] != claim.version:
-        raise ClaimConflict(_("Someone else changed this claim while you were working on it. "
-                              "Reload the page to see their change, then try again."))
+        raise ClaimConflict()
     services.claim_assign(claims=[claim], assignee=data["assignee"], by=request.user)
 
 

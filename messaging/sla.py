@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import deadlines
-from disputes.alerts import Threshold, _advance, _managers_by_store, notify, run_batches
+from disputes.alerts import Threshold, _managers_by_store, notify, run_batches, step
 from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind
 
 from .models import Message, ReplyState
@@ -100,13 +100,7 @@ def _raise_batch(now: datetime) -> list[Alert] | None:
         )
         if not messages:
             return None
-        due = []
-        for message in messages:
-            due.append((message, message.next_alert_threshold, message.next_alert_at))
-            nxt = _after(message, message.next_alert_threshold)
-            message.next_alert_at = nxt.at if nxt else None
-            message.next_alert_threshold = nxt.name if nxt else ""
-        _advance(messages, Message)
+        due = step(messages, _after, Message)
         already = set(Alert.objects.filter(message__in=messages).values_list("message_id", "threshold"))
         managers = _managers_by_store({m.store_id for m in messages})
         assignees = _assignees_by_order({m.thread.order_id for m in messages})
