@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appeal_views, import_views, postmortem_views, views
+from . import appeal_views, import_views, postmortem_views, setaside_views, views
 
 app_name = "disputes"
 
@@ -34,5 +34,7 @@ urlpatterns = [
     path("imports/", import_views.import_orders, name="import_orders"),
     path("actions/<int:action_id>/done/", postmortem_views.action_done, name="action_done"),
     path("post-mortems/", postmortem_views.post_mortem_report, name="post_mortems"),
+    path("set-aside/", setaside_views.set_aside_list, name="set_aside"),
+    path("set-aside/<int:entry_id>/retry/", setaside_views.set_aside_retry, name="set_aside_retry"),
     path("post-mortems.csv", postmortem_views.post_mortem_csv, name="post_mortems_csv"),
 ]

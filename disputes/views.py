@@ -49,6 +49,7 @@ from .models import (
     Order,
     Outcome,
     Profile,
+    SetAside,
 )
 from .preferences import activate_preferences, remember_preferences
 from messaging.sla import describe as reply_alert_text
@@ -334,7 +335,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The dashboard is for managers."))
     board = selectors.dashboard(request.user)
-    return render(request, "disputes/dashboard.html", {"board": board, "chart": weekly_chart(board.weeks)})
+    set_aside = SetAside.objects.filter(store__in=managed_stores_for(request.user), resolved_at__isnull=True).count()
+    return render(request, "disputes/dashboard.html", {"board": board, "chart": weekly_chart(board.weeks),
+                                                       "set_aside": set_aside})
 
 
 def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:

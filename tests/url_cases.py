@@ -42,6 +42,15 @@ def ACTION(world) -> dict:
     return {"action_id": action.pk}
 
 
+def SET_ASIDE(world) -> dict:
+    """A claim of store A whose alerts the sweep set aside."""
+    from disputes.models import SetAside, SetAsideKind
+
+    entry = SetAside.objects.create(store=world.store_a, kind=SetAsideKind.CLAIM_ALERTS,
+                                    subject_id=world.claim_a.pk, label="claim", reason="ValueError: bad rule")
+    return {"entry_id": entry.pk}
+
+
 def ITEM(world) -> dict:
     from .evidence_corpus import world_item
 
@@ -72,6 +81,8 @@ CASES: dict[str, Case] = {
     "disputes:action_done": Case("object", ACTION, methods=("post",)),
     "disputes:post_mortems": Case("manager"),
     "disputes:post_mortems_csv": Case("manager"),
+    "disputes:set_aside": Case("manager"),
+    "disputes:set_aside_retry": Case("object", SET_ASIDE, methods=("post",)),
     "evidence:panel": Case("object", ORDER),
     "evidence:upload": Case("object", ORDER, methods=("post",)),
     "evidence:compare": Case("object", ORDER),
