@@ -196,6 +196,9 @@ if DESK_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {DESK_TRUSTED_PROXY_COUNT}")
 DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str("TRUSTED_PROXY_HEADER", "X-Forwarded-For").strip().upper().replace("-", "_")
 AXES_CLIENT_IP_CALLABLE = "disputes.network.client_address"
+# Password reset e-mails asked for, per client address and per e-mail address, each hour.
+DESK_PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 5)
+DESK_PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 3)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "disputes:queue"
