@@ -11,8 +11,10 @@ COPY messaging ./messaging
 RUN pip install --no-cache-dir .
 
 COPY . .
-# collectstatic needs settings but no secrets of its own.
-RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input
+# collectstatic needs settings but no secrets of its own: a throw-away random key (production
+# refuses short or placeholder keys), never kept in the image.
+RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --no-input
 
 RUN useradd --system --home /app desk && mkdir -p /data && chown desk /data
 USER desk

@@ -4,6 +4,7 @@ unless DATABASE_URL is set (its tables are migrated either way), and a store, ag
 to work in."""
 
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ def start_desk(prefix: str) -> tempfile.TemporaryDirectory:
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if str(ROOT) not in sys.path:

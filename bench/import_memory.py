@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -98,7 +99,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     if not args.debug:
         os.environ["DEBUG"] = "0"
-        os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+        os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     sys.path.insert(0, str(ROOT))
 

@@ -52,6 +52,22 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("DESK_TESTING", False)
 
+# Keys that are public (shipped in .env.example) and so sign nothing safely.
+PLACEHOLDER_SECRET_KEYS = {"change-me-to-a-long-random-string-of-fifty-or-more-characters"}
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why this key must not sign production sessions and reset links, or "" when it will do.
+    The length and variety bars are Django's own (security.W009)."""
+    if key in PLACEHOLDER_SECRET_KEYS:
+        return "it is the placeholder from .env.example"
+    if key.startswith("django-insecure-"):
+        return "it starts with 'django-insecure-', Django's mark of a development key"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "it is shorter than 50 characters or has fewer than 5 different ones"
+    return ""
+
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -59,6 +75,11 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Production (DEBUG=0) refuses to start without one."
         )
     SECRET_KEY = "django-insecure-dispute-desk-development-only"
+elif not DEBUG and (weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not fit for production (DEBUG=0): {weakness}. Generate one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))' and put it in .env."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -155,7 +176,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Authentication: login is throttled per user name and address by django-axes.
+# Authentication: login is throttled per user name and client address by django-axes.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -166,6 +187,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Lockouts count per user name and client address. Behind reverse proxies every client shares
+# the proxy's address, so anyone could lock anyone out: set TRUSTED_PROXY_COUNT to the number of
+# proxies that append to TRUSTED_PROXY_HEADER, and the address is read from there. 0 (the
+# default) trusts no header: a forged X-Forwarded-For then changes nothing.
+DESK_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if DESK_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {DESK_TRUSTED_PROXY_COUNT}")
+DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str("TRUSTED_PROXY_HEADER", "X-Forwarded-For").strip().upper().replace("-", "_")
+AXES_CLIENT_IP_CALLABLE = "disputes.network.client_address"
+# Password reset e-mails asked for, per client address and per e-mail address, each hour.
+DESK_PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 5)
+DESK_PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 3)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "disputes:queue"

@@ -32,6 +32,13 @@ def is_manager(user: AbstractBaseUser, store: Store) -> bool:
     return Membership.objects.filter(user=user, store=store, role=Role.MANAGER).exists()
 
 
+def may_decide_appeal(user: AbstractBaseUser, appeal: Appeal) -> bool:
+    """Only a manager of the store records the platform's decision: it closes the appeal for good
+    and says whether the claim counts toward the store's Order Defect Rate, which managers answer
+    for. Agents draft, export and submit appeals."""
+    return is_manager(user, appeal.store)
+
+
 def get_store_for_user(user: AbstractBaseUser, pk: int) -> Store:
     return get_object_or_404(stores_for(user), pk=pk)
 

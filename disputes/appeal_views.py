@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from evidence.checklist import checklist
 from messaging import policy
 
 from . import appeals, services
-from .access import get_appeal_for_user, get_claim_for_user
+from .access import get_appeal_for_user, get_claim_for_user, may_decide_appeal
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
 from .models import Appeal, AppealVersion, ClaimStatus, Outcome
 from .services import AppealDraft, ClaimConflict, ClaimError, counts_toward_odr
@@ -117,6 +118,8 @@ def _context(request: HttpRequest, appeal: Appeal, *, draft: AppealDraft | None 
         "now": timezone.now(),
         "submit_form": submit_form or AppealSubmitForm(appeal=appeal, initial={"version": latest}),
         "decision_form": decision_form or AppealDecisionForm(),
+        # Asked only while a decision is awaited, so other pages pay no query for it.
+        "may_decide": appeal.is_submitted and not appeal.is_decided and may_decide_appeal(request.user, appeal),
         "odr_effect": odr_effect(appeal),
         "close_hint": _close_hint(appeal),
         **_live(appeal, facts, exhibits, conclusion),
@@ -239,6 +242,8 @@ def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    if not may_decide_appeal(request.user, get_appeal_for_user(request.user, appeal_id)):
+        raise PermissionDenied(_("Only a manager of the store can record the platform's decision."))
     return _form_action(
         request, appeal_id, lambda appeal: AppealDecisionForm(request.POST),
         lambda appeal, form: services.appeal_decide(

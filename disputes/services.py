@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import alerts, deadlines
+from .access import may_decide_appeal
 from .models import (
     Appeal,
     AppealDecision,
@@ -459,6 +460,8 @@ def appeal_decide(*, appeal: Appeal, decision: str, funding: str, by, decided_at
     """The platform's answer. The claim's own outcome is still set by closing it (with its
     post-mortem) on the claim page; this records what the platform said about the appeal."""
     appeal = Appeal.objects.select_for_update().select_related("claim").get(pk=appeal.pk)
+    if not may_decide_appeal(by, appeal):
+        raise ClaimError(_("Only a manager of the store can record the platform's decision."))
     if not appeal.is_submitted:
         raise ClaimError(_("Record the submission before the platform's decision."))
     if appeal.is_decided:

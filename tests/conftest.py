@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from disputes.default_rules import install_default_rules
 from disputes.models import (
@@ -122,3 +122,12 @@ def _private_evidence_storage(settings, tmp_path, monkeypatch):
     }
     monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(private))
     return private
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_stays_its_own():
+    """A request in Chinese leaves Chinese active in this thread (Django resets it only at the
+    next request), so the next test's service messages would be translated: start on the default."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

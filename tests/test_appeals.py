@@ -274,15 +274,15 @@ def submitted(world, claim=None):
     return appeal
 
 
-def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_the_claim(world, agent_client):
+def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_the_claim(world, manager_client):
     appeal = submitted(world)
-    response = agent_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
+    response = manager_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
         "decision": AppealDecision.LOST, "funding": Funding.PLATFORM, "note": "Amazon funded it."})
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert (appeal.decision, appeal.funding, appeal.matching_outcome) == (
         AppealDecision.LOST, Funding.PLATFORM, Outcome.GRANTED_PLATFORM_FUNDED)
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     # DOMAIN.md: granted claims count toward ODR even when the platform funds them.
     assert "This outcome counts toward the store&#x27;s Order Defect Rate." in page
     assert "close it as “Granted — platform-funded” there" in page
@@ -292,7 +292,7 @@ def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_
 
 def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_so(world, agent_client):
     appeal = submitted(world)
-    services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.agent_a)
+    services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
     page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     assert "does not count toward the store&#x27;s Order Defect Rate" in page and 'id="close-hint"' in page
     services.claim_close(claim=world.claim_a, outcome=Outcome.DENIED, by=world.agent_a, version=None,
@@ -304,13 +304,46 @@ def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_
 def test_a_decision_needs_a_submission_and_funding_when_lost(world):
     appeal, _version = appeal_with(world, world.claim_a, [])
     with pytest.raises(ClaimError, match="submission before"):
-        services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.agent_a)
+        services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
     appeal = submitted(world)
     with pytest.raises(ClaimError, match="who funds"):
-        services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding="", by=world.agent_a)
-    services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding=Funding.SELLER, by=world.agent_a)
+        services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding="", by=world.manager_a)
+    services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding=Funding.SELLER, by=world.manager_a)
     with pytest.raises(ClaimError, match="already recorded"):
+        services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
+
+
+def test_an_agent_is_refused_the_decision_with_a_message_and_nothing_is_recorded(world, agent_client):
+    appeal = submitted(world)
+    builder = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    assert "A manager of the store records the platform's decision" in builder
+    assert 'id="decision-form"' not in builder
+    response = agent_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
+        "decision": AppealDecision.WON, "funding": "", "note": "We won."})
+    assert response.status_code == 403
+    assert "Only a manager of the store can record the platform&#x27;s decision." in response.content.decode()
+    appeal.refresh_from_db()
+    assert not appeal.is_decided
+    assert not ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_decided").exists()
+
+
+def test_a_manager_is_offered_the_decision_form_and_records_it(world, manager_client):
+    appeal = submitted(world)
+    builder = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    assert 'id="decision-form"' in builder and 'id="decision-by-managers"' not in builder
+    response = manager_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
+        "decision": AppealDecision.WON, "funding": "", "note": "We won."})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.decision, appeal.decided_by) == (AppealDecision.WON, world.manager_a)
+
+
+def test_the_decision_service_refuses_an_agent_of_the_store(world):
+    appeal = submitted(world)
+    with pytest.raises(ClaimError, match="Only a manager of the store"):
         services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.agent_a)
+    appeal.refresh_from_db()
+    assert not appeal.is_decided
 
 
 def test_the_builder_shows_the_appeal_deadline(world, agent_client):

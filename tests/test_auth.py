@@ -1,4 +1,6 @@
 import pytest
+from axes.models import AccessAttempt
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,3 +124,41 @@ def test_the_working_pages_speak_chinese(manager_client, world):
         body = manager_client.get(url).content.decode()
         for word in words:
             assert word in body, (url, word)
+
+
+# --- The client's address behind a proxy --------------------------------------------------
+
+PROXY = "10.0.0.2"
+
+
+def login_from(forwarded: str, username: str, password: str):
+    """A login arriving through the reverse proxy, which appends the client it saw."""
+    return Client().post(reverse("login"), {"username": username, "password": password},
+                         REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_the_proxy_a_lockout_of_one_client_leaves_another_client_alone(world, settings):
+    settings.DESK_TRUSTED_PROXY_COUNT = 1
+    # The attacker writes a different address of their own in front of the proxy's each time.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        login_from(f"192.0.2.{n}, 203.0.113.5", "agent_a", "wrong")
+    locked = login_from("192.0.2.99, 203.0.113.5", "agent_a", PASSWORD)
+    assert locked.status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+    assert login_from("198.51.100.7", "agent_a", PASSWORD).status_code == 302
+
+
+def test_without_the_setting_a_forged_forwarded_address_is_ignored(world, settings):
+    assert settings.DESK_TRUSTED_PROXY_COUNT == 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        login_from(f"198.51.100.{n}", "agent_a", "wrong")
+    assert login_from("198.51.100.200", "agent_a", PASSWORD).status_code == 429
+    assert AccessAttempt.objects.get().ip_address == PROXY
+
+
+def test_a_forwarding_header_shorter_than_the_proxy_chain_falls_back_to_the_connection(world, settings):
+    settings.DESK_TRUSTED_PROXY_COUNT = 2
+    login_from("203.0.113.5", "agent_a", "wrong")
+    login_from("not-an-address, 10.0.0.1", "agent_a", "wrong")
+    login_from("203.0.113.9, 10.0.0.1", "agent_a", "wrong")
+    assert sorted(AccessAttempt.objects.values_list("ip_address", flat=True)) == [PROXY, "203.0.113.9"]

@@ -1,9 +1,11 @@
-"""Production settings: `check --deploy` is clean, and a missing secret key stops the start."""
+"""Production settings: `check --deploy` is clean, and a missing or placeholder secret key stops the start."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,3 +41,33 @@ def test_a_malformed_boolean_is_refused():
     result = manage("check", env={"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def env_example() -> dict[str, str]:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_check_deploy_refuses_the_secret_key_of_env_example():
+    example = env_example()
+    assert example["SECRET_KEY"]
+    result = manage("check", "--deploy", env={**example, "DEBUG": "0"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not fit for production (DEBUG=0): it is the placeholder from .env.example" in result.stderr
+
+
+@pytest.mark.parametrize(("key", "why"), [
+    ("django-insecure-" + "p4Xw9Lq2Zr7Mv3Nb8Kc1Hy6Td5Gf0Js" * 2, "starts with 'django-insecure-'"),
+    ("short-but-random-9Lq2Zr7Mv3Nb", "shorter than 50 characters"),
+    ("ab" * 40, "fewer than 5 different ones"),
+])
+def test_production_refuses_a_weak_secret_key_and_says_why(key, why):
+    result = manage("check", "--deploy", env={**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert why in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+def test_development_still_runs_on_its_built_in_key():
+    result = manage("check", env={"DEBUG": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr

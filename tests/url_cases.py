@@ -77,6 +77,8 @@ CASES: dict[str, Case] = {
     "disputes:order": Case("object", ORDER),
     "disputes:claim_open": Case("object", ORDER, methods=("post",)),
     "preferences": Case("self", methods=("post",)),
+    "password_change": Case("self", methods=("get", "post")),
+    "password_change_done": Case("self"),
     "disputes:import_orders": Case("list", methods=("get", "post")),
     "disputes:action_done": Case("object", ACTION, methods=("post",)),
     "disputes:post_mortems": Case("manager"),
@@ -95,9 +97,11 @@ CASES: dict[str, Case] = {
     "evidence:preview": Case("object", ITEM),
 }
 
-# Served by Django itself, with their own protection (admin: staff only; login/logout: public).
+# Served by Django itself, with their own protection (admin: staff only; login/logout and the
+# password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them).
 EXEMPT_PREFIXES = ("admin:",)
-EXEMPT_NAMES = {"login", "logout"}
+EXEMPT_NAMES = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+                "password_reset_complete"}
 
 
 # --- messaging ----------------------------------------------------------------------------
