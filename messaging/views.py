@@ -16,6 +16,9 @@ from .filling import TemplateError, fill, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
 
+# Template titles and notes are short; a longer search cannot match any of them.
+MAX_SEARCH_CHARS = 200
+
 
 def _back(request: HttpRequest, order: Order) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
@@ -42,8 +45,10 @@ def _compose_context(request: HttpRequest, order: Order, *, body: str = "", temp
 def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     query = request.GET.get("q", "")
-    # PostgreSQL refuses NUL even in a search term.
+    # PostgreSQL refuses NUL even in a search term; SQLite refuses very long LIKE patterns.
     error = nul_message() if has_nul(query) else ""
+    if len(query) > MAX_SEARCH_CHARS:
+        error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
     templates = [] if error else selectors.templates_for(order, query)
     return render(request, "messaging/_template_results.html", {
         "order": order, "templates": templates, "claim_id": parse_id(request.GET.get("claim")) or "",
