@@ -75,6 +75,12 @@ def test_a_platform_claim_id_with_a_hidden_character_is_refused_and_opens_nothin
     assert Claim.objects.count() == 1
 
 
+def test_the_refusal_of_a_hidden_character_reads_in_chinese_too(world, agent_client):
+    agent_client.post(reverse("preferences"), {"language": "zh-hans"})
+    response = open_claim(agent_client, world, platform_claim_id=HOSTILE_IDENTIFIERS["crlf"])
+    assert response.status_code == 400 and "其中含有控制字符或不可见字符（U+000D）" in page(response)
+
+
 def test_a_platform_claim_id_of_100k_characters_is_refused(world, agent_client):
     response = open_claim(agent_client, world, platform_claim_id=LONG_TOKEN)
     assert response.status_code == 400 and "at most 64 characters" in page(response)
