@@ -17,7 +17,7 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -51,6 +51,8 @@ MAX_REPORTED_ERRORS = 200
 # longer than that is not an order report, and is refused before any work is spent on it.
 MAX_COLUMNS = 300
 MAX_HEADER_CHARS = 20_000
+# Rows are far shorter than this, even with a 100,000-character cell (which csv refuses anyway).
+MAX_LINE_CHARS = 1_000_000
 # A value quoted back in an error message is cut to this many characters.
 SHOWN_VALUE_CHARS = 60
 
@@ -282,7 +284,7 @@ class _Cells:
                 self.problem(_("%(column)s “%(value)s” is not a number.")
                              % {"column": column, "value": _shown(raw)})
             return None
-        if len(raw.lstrip("+-")) > len(str(MAX_QUANTITY)):
+        if len(raw.lstrip("+-").lstrip("0")) > len(str(MAX_QUANTITY)):
             # Too long to be a quantity, and too long to quote or even convert safely.
             self.problem(_("%(column)s is too large.") % {"column": column})
             return None
@@ -650,7 +652,7 @@ class _Import:
     def _read(self, columns: list[str]) -> None:
         fmt = self.format
         tz = ZoneInfo(self.store.time_zone)
-        reader = csv.reader(self.text, delimiter=fmt.delimiter, quoting=fmt.quoting)
+        reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = 1  # the header is line 1; csv's line_num counts lines after it
         while True:
             line = ended + 1
@@ -685,6 +687,20 @@ class _Import:
             if not self.errors:
                 # Once a row has failed nothing will be kept: only keep checking.
                 self.writer.add(parsed)
+
+    def _lines(self) -> Iterator[str]:
+        """The file's lines after the header, each read with a cap: a line longer than any row
+        would be split into millions of fields in memory, so it is reported and skipped."""
+        number = 1
+        while line := self.text.readline(MAX_LINE_CHARS + 1):
+            number += 1
+            if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
+                while (rest := self.text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                    pass
+                self.errors.add(number, _("The line is longer than %(max)s characters: no order row is.")
+                                % {"max": f"{MAX_LINE_CHARS:,}"})
+                line = "\n"  # keeps csv's count of lines in step with the file
+            yield line
 
     def _check_against_earlier_rows(self, row: ParsedRow) -> None:
         order_id = row.order.platform_order_id

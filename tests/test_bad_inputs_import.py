@@ -151,6 +151,16 @@ def test_a_header_of_many_short_columns_under_the_length_cap_is_refused_by_its_w
         "The header has 5,001 columns; the desk's formats have fewer than 300: this is not an order report the desk knows."]
 
 
+def test_a_row_line_of_millions_of_fields_is_refused_without_splitting_it(world):
+    good = "A-1,2026-05-03,delivered,seller,,S-1,,1,10.00,USD,,,,,,,,"
+    data = desk_csv(good, "," * 3_000_000, good.replace("S-1", "S-2"), good.replace("A-1", "A-2") + ",x")
+    result = import_orders(store=world.store_a, file=io.BytesIO(data), file_name="long.csv")
+    assert [(e.line, e.message) for e in result.errors] == [
+        (3, "The line is longer than 1,000,000 characters: no order row is."),
+        (5, "The row has 19 fields but the header has 18.")]
+    assert counts() == (1, 0, 0, 1, 0)
+
+
 def test_duplicate_columns_are_each_named_once(world):
     columns = AMAZON_COLUMNS + ["sku", "sku", "currency"]
     result = import_orders(store=world.store_a, file=io.BytesIO(amazon_report(amazon_row(), columns=columns)),
