@@ -242,7 +242,7 @@ class AppealSubmitForm(forms.Form):
     where = forms.CharField(label=_("Where"), max_length=200,
                             help_text=_("e.g. Seller Central A-to-Z form, eBay Resolution Centre"))
     submitted_at = PlausibleDateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput(),
-                                       help_text=_("Leave empty for now."))
+                                          help_text=_("Leave empty for now."))
 
     def __init__(self, *args, appeal: Appeal, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -99,8 +99,7 @@ def post_mortem_csv(request: HttpRequest) -> HttpResponse:
 
     def lines():
         yield row(["written_at", "store", "order", "skus", "claim_kind", "reason", "outcome", "won",
-                               "root_cause", "decided_by", "action", "action_owner", "action_due_on",
-                               "action_done_at"])
+                   "root_cause", "decided_by", "action", "action_owner", "action_due_on", "action_done_at"])
         for pm in rows.iterator(chunk_size=500):
             claim = pm.claim
             for action in pm.actions.all() or [None]:
