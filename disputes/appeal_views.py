@@ -19,7 +19,9 @@ from messaging import policy
 
 from . import appeals, services
 from .access import get_appeal_for_user, get_claim_for_user, may_decide_appeal
+from .downloads import attachment_header
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
+from .inputs import parse_id
 from .models import Appeal, AppealVersion, ClaimStatus, Outcome
 from .services import AppealDraft, ClaimConflict, ClaimError, counts_toward_odr
 
@@ -76,7 +78,7 @@ def _live(appeal: Appeal, facts: list[str], exhibits: list[appeals.Exhibit], con
 
 
 def _posted(request: HttpRequest) -> AppealDraft:
-    ids = [int(i) for i in request.POST.getlist("item") if i.isdigit()]
+    ids = [item_id for i in request.POST.getlist("item") if (item_id := parse_id(i)) is not None]
     return AppealDraft(
         facts=request.POST.getlist("fact"),
         evidence=[(item_id, request.POST.get(f"caption-{item_id}", "")) for item_id in ids],
@@ -168,14 +170,12 @@ def appeal_preview(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def appeal_save(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     draft = _posted(request)
-    based_on = request.POST.get("based_on", "")
+    based_on = parse_id(request.POST.get("based_on"))
     try:
-        version = services.appeal_save(appeal=appeal, draft=draft, by=request.user,
-                                       based_on=int(based_on) if based_on.isdigit() else None)
+        version = services.appeal_save(appeal=appeal, draft=draft, by=request.user, based_on=based_on)
     except ClaimError as error:
         status = 409 if isinstance(error, ClaimConflict) else 400
-        context = _context(request, get_appeal_for_user(request.user, appeal_id), draft=draft,
-                           based_on=int(based_on) if based_on.isdigit() else None)
+        context = _context(request, get_appeal_for_user(request.user, appeal_id), draft=draft, based_on=based_on)
         return render(request, "disputes/appeal.html", {**context, "error": str(error)}, status=status)
     messages.success(request, _("Saved as version %(number)s.") % {"number": version.number})
     return redirect("disputes:appeal", appeal_id=appeal.pk)
@@ -193,7 +193,7 @@ def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
     data = appeals.export_pdf(appeal, version, facts, exhibits, conclusion)
     services.appeal_exported(appeal=appeal, version=version, fmt="PDF", by=request.user)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(appeal, version, "pdf")}"'
+    response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "pdf"))
     return response
 
 
@@ -206,7 +206,7 @@ def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
                                appeals.form_limit(appeal.store.platform))
     services.appeal_exported(appeal=appeal, version=version, fmt="text", by=request.user)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(appeal, version, "txt")}"'
+    response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "txt"))
     return response
 
 

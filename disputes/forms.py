@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import managed_stores_for, stores_for
+from .inputs import validate_identifier, validate_plausible_date
 from .models import Appeal, AppealDecision, AppealKind, Claim, ClaimKind, Funding, ClaimStatus, Outcome, Priority, Profile, Reason, RootCause
 from .selectors import QueueFilters
 from .services import PostMortemDraft
@@ -34,6 +35,23 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    """A date-time someone types: a year such as 1 or 9999 is a mistake, refused here before
+    any deadline arithmetic overflows on it."""
+
+    default_validators = [validate_plausible_date]
+
+
+class PlausibleDateField(forms.DateField):
+    default_validators = [validate_plausible_date]
+
+
+class IdentifierField(forms.CharField):
+    """An id from a platform (claim id, order id…): one line of plain text."""
+
+    default_validators = [validate_identifier]
 
 
 class QueueFilterForm(forms.Form):
@@ -112,7 +130,7 @@ class ClaimCloseForm(VersionedForm):
     action = forms.CharField(label=_("Improvement action"), max_length=500,
                              help_text=_("One change so the next claim like this goes better."))
     owner = AssigneeField(queryset=get_user_model().objects.none(), label=_("Action owner"))
-    due_on = forms.DateField(label=_("Action due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = PlausibleDateField(label=_("Action due on"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -149,7 +167,7 @@ class ClaimPriorityForm(VersionedForm):
 
 
 class PlatformRequestForm(VersionedForm):
-    requested_at = forms.DateTimeField(label=_("The platform asked at"), widget=DateTimeLocalInput())
+    requested_at = PlausibleDateTimeField(label=_("The platform asked at"), widget=DateTimeLocalInput())
 
 
 class RecomputeForm(VersionedForm):
@@ -165,6 +183,8 @@ class ClaimOpenForm(forms.ModelForm):
         fields = ["kind", "reason", "opened_at", "platform_requested_at", "amount",
                   "platform_claim_id", "assignee", "priority"]
         widgets = {"opened_at": DateTimeLocalInput(), "platform_requested_at": DateTimeLocalInput()}
+        field_classes = {"opened_at": PlausibleDateTimeField, "platform_requested_at": PlausibleDateTimeField,
+                         "platform_claim_id": IdentifierField}
 
     def __init__(self, *args, order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -187,7 +207,7 @@ class ClaimOpenForm(forms.ModelForm):
 
 
 class OrderSearchForm(forms.Form):
-    q = forms.CharField(label=_("Order id"), required=False, max_length=64)
+    q = IdentifierField(label=_("Order id"), required=False, max_length=64)
 
 
 class PostMortemReportForm(forms.Form):
@@ -221,8 +241,8 @@ class AppealSubmitForm(forms.Form):
     version = forms.TypedChoiceField(label=_("Version submitted"), coerce=int)
     where = forms.CharField(label=_("Where"), max_length=200,
                             help_text=_("e.g. Seller Central A-to-Z form, eBay Resolution Centre"))
-    submitted_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput(),
-                                       help_text=_("Leave empty for now."))
+    submitted_at = PlausibleDateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput(),
+                                          help_text=_("Leave empty for now."))
 
     def __init__(self, *args, appeal: Appeal, **kwargs) -> None:
         super().__init__(*args, **kwargs)

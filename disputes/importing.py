@@ -16,7 +16,8 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .inputs import date_problem, hidden_character, identifier_problem
 from .models import (
     Buyer,
     FulfilmentChannel,
@@ -45,6 +47,14 @@ from .models import (
 BATCH_ROWS = 1000
 # A refused file lists this many problems; the rest are only counted.
 MAX_REPORTED_ERRORS = 200
+# Amazon's All Orders report has about 30 columns and the desk's CSV 18; a header far wider or
+# longer than that is not an order report, and is refused before any work is spent on it.
+MAX_COLUMNS = 300
+MAX_HEADER_CHARS = 20_000
+# Rows are far shorter than this, even with a 100,000-character cell (which csv refuses anyway).
+MAX_LINE_CHARS = 1_000_000
+# A value quoted back in an error message is cut to this many characters.
+SHOWN_VALUE_CHARS = 60
 
 AMAZON_FORMAT = "amazon_all_orders"
 DESK_CSV_FORMAT = "desk_csv"
@@ -189,6 +199,15 @@ class ParsedRow:
     shipment: ShipmentFacts | None = None
 
 
+def _shown(value: str) -> str:
+    """A cell's value as an error message quotes it: short, and with hidden characters visible."""
+    if len(value) > SHOWN_VALUE_CHARS:
+        value = value[:SHOWN_VALUE_CHARS] + "…"
+    if hidden_character(value):
+        value = "".join(f"<U+{ord(c):04X}>" if hidden_character(c) else c for c in value)
+    return value
+
+
 class _Cells:
     """One row's cells by column name, and the problems found while reading them."""
 
@@ -219,6 +238,13 @@ class _Cells:
                          % {"column": column, "max": max_length})
         return value or None
 
+    def identifier(self, column: str, *, max_length: int, required: bool = True) -> str:
+        """An order id, SKU, tracking number…: it ends up in file names and e-mail headers."""
+        value = (self.required if required else self.optional)(column, max_length=max_length) or ""
+        if problem := identifier_problem(value):
+            self.problem(f"{column}: {problem}")
+        return value
+
     def when(self, column: str, *, required: bool = False, end_of_day: bool = False) -> datetime | None:
         """A date or date-time. Without an offset it is read in the store's time zone; a bare
         date is the start of that day, or its end for promises such as "ship by"."""
@@ -236,7 +262,10 @@ class _Cells:
         except ValueError:
             self.problem(_("%(column)s: “%(value)s” is not a date (expected ISO 8601, "
                            "e.g. 2026-05-01 or 2026-05-01T10:15:32+00:00).")
-                         % {"column": column, "value": raw})
+                         % {"column": column, "value": _shown(raw)})
+            return None
+        if problem := date_problem(value):
+            self.problem(f"{column}: {problem}")
             return None
         if timezone.is_naive(value):
             value = value.replace(tzinfo=self.tz)
@@ -250,10 +279,14 @@ class _Cells:
         if not WHOLE.match(raw):
             if NUMBER.match(raw):
                 self.problem(_("%(column)s “%(value)s” is not a whole number.")
-                             % {"column": column, "value": raw})
+                             % {"column": column, "value": _shown(raw)})
             else:
                 self.problem(_("%(column)s “%(value)s” is not a number.")
-                             % {"column": column, "value": raw})
+                             % {"column": column, "value": _shown(raw)})
+            return None
+        if len(raw.lstrip("+-").lstrip("0")) > len(str(MAX_QUANTITY)):
+            # Too long to be a quantity, and too long to quote or even convert safely.
+            self.problem(_("%(column)s is too large.") % {"column": column})
             return None
         value = int(raw)
         if value < 0:
@@ -276,12 +309,12 @@ class _Cells:
         if not MONEY.match(raw):
             self.problem(_("%(column)s “%(value)s” is not a price (expected e.g. 19.99: digits, "
                            "a dot, at most two decimals, not negative).")
-                         % {"column": column, "value": raw})
+                         % {"column": column, "value": _shown(raw)})
             return None
         try:
             return Decimal(raw).quantize(Decimal("0.01"))
         except InvalidOperation:  # pragma: no cover - the pattern already rules this out
-            self.problem(_("%(column)s “%(value)s” is not a price.") % {"column": column, "value": raw})
+            self.problem(_("%(column)s “%(value)s” is not a price.") % {"column": column, "value": _shown(raw)})
             return None
 
     def currency(self, column: str, *, default: str | None = None) -> str | None:
@@ -293,7 +326,7 @@ class _Cells:
             return None
         if raw not in CURRENCIES:
             self.problem(_("%(column)s “%(value)s” is not a known currency code (ISO 4217, "
-                           "e.g. USD).") % {"column": column, "value": raw})
+                           "e.g. USD).") % {"column": column, "value": _shown(raw)})
             return None
         return raw
 
@@ -303,7 +336,7 @@ class _Cells:
             return None
         if not COUNTRY.match(raw):
             self.problem(_("%(column)s “%(value)s” is not a two-letter country code.")
-                         % {"column": column, "value": raw})
+                         % {"column": column, "value": _shown(raw)})
             return None
         return raw
 
@@ -346,7 +379,7 @@ class AmazonAllOrders:
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
         store = self.store
-        order_id = cells.required("amazon-order-id", max_length=64)
+        order_id = cells.identifier("amazon-order-id", max_length=64)
         status = self._status(cells)
         folded = status.casefold()
         cancelled = folded in CANCELLED or cells.text("item-status").casefold() in CANCELLED
@@ -356,10 +389,10 @@ class AmazonAllOrders:
         fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
         if fulfilment is None:
             cells.problem(_("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
-                          % {"value": cells.text("fulfillment-channel")})
+                          % {"value": _shown(cells.text("fulfillment-channel"))})
         self._check_sales_channel(cells)
         purchased_at = cells.when("purchase-date", required=True)
-        sku = cells.required("sku", max_length=64)
+        sku = cells.identifier("sku", max_length=64)
         quantity = cells.quantity("quantity", allow_zero=cancelled)
         amount = cells.money("item-price", blank_is_zero=unpriced)
         currency = cells.currency("currency", default=store.currency if unpriced else None)
@@ -383,7 +416,7 @@ class AmazonAllOrders:
         status = cells.required("order-status", max_length=40)
         folded = status.casefold()
         if status and folded not in AMAZON_STATUSES and not folded.startswith(AMAZON_STATUS_PREFIXES):
-            cells.problem(_("order-status “%(value)s” is unknown.") % {"value": status})
+            cells.problem(_("order-status “%(value)s” is unknown.") % {"value": _shown(status)})
         return status
 
     def _check_sales_channel(self, cells: _Cells) -> None:
@@ -395,7 +428,7 @@ class AmazonAllOrders:
         country = AMAZON_SALES_CHANNELS.get(folded)
         if country is None:
             cells.problem(_("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
-                          % {"value": channel})
+                          % {"value": _shown(channel)})
         elif country != self.store.marketplace:
             cells.problem(_("this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s).")
                           % {"channel": channel, "country": country, "store": self.store.name,
@@ -422,18 +455,18 @@ class DeskCsv:
         store_name = cells.text("store")
         if store_name and store_name.casefold() != self.store.name.casefold():
             cells.problem(_("unknown store “%(value)s”: this file is being imported into %(store)s.")
-                          % {"value": store_name, "store": self.store.name})
-        order_id = cells.required("order_id", max_length=64)
+                          % {"value": _shown(store_name), "store": self.store.name})
+        order_id = cells.identifier("order_id", max_length=64)
         status = cells.text("status").casefold()
         if status not in DESK_STATUSES:
             cells.problem(_("status “%(value)s” is unknown (expected one of: %(choices)s).")
-                          % {"value": cells.text("status"), "choices": ", ".join(DESK_STATUSES)})
+                          % {"value": _shown(cells.text("status")), "choices": ", ".join(DESK_STATUSES)})
         fulfilment = DESK_FULFILMENT.get(cells.text("fulfilment").casefold())
         if fulfilment is None:
             cells.problem(_("fulfilment “%(value)s” is unknown (expected seller or platform).")
-                          % {"value": cells.text("fulfilment")})
+                          % {"value": _shown(cells.text("fulfilment"))})
         purchased_at = cells.when("purchase_date", required=True)
-        sku = cells.required("sku", max_length=64)
+        sku = cells.identifier("sku", max_length=64)
         quantity = cells.quantity("quantity", allow_zero=status == "cancelled")
         unit_price = cells.money("item_price")
         currency = cells.currency("currency")
@@ -441,7 +474,7 @@ class DeskCsv:
             ship_country=cells.country("ship_country"),
             ship_by=cells.when("ship_by", end_of_day=True),
             latest_delivery=cells.when("latest_delivery", end_of_day=True),
-            buyer_alias=cells.optional("buyer_alias", max_length=255),
+            buyer_alias=cells.identifier("buyer_alias", max_length=255, required=False) or None,
         )
         shipment = self._shipment(cells)
         title = cells.text("title")[:500] or None
@@ -458,8 +491,8 @@ class DeskCsv:
         )
 
     def _shipment(self, cells: _Cells) -> ShipmentFacts | None:
-        tracking = cells.optional("tracking_number", max_length=100)
-        carrier = cells.optional("carrier", max_length=100)
+        tracking = cells.identifier("tracking_number", max_length=100, required=False)
+        carrier = cells.identifier("carrier", max_length=100, required=False) or None
         shipped_at = cells.when("shipped_at")
         delivered_at = cells.when("delivered_at")
         if shipped_at and delivered_at and delivered_at < shipped_at:
@@ -552,9 +585,18 @@ class _Import:
         self.previously_imported_at: datetime | None = None
 
     def run(self) -> ImportResult:
-        header_text = self.text.readline()
+        # Read one character past the cap, so that a header of exactly the cap still passes.
+        header_text = self.text.readline(MAX_HEADER_CHARS + 1)
         if not header_text.strip():
             self.errors.add(None, _("The file is empty."))
+            return self._result(ok=False)
+        if len(header_text.rstrip("\r\n")) > MAX_HEADER_CHARS:
+            self.errors.add(1, _("The header line is longer than %(max)s characters: this is not an "
+                                 "order report the desk knows.") % {"max": f"{MAX_HEADER_CHARS:,}"})
+            return self._result(ok=False)
+        if "\x00" in header_text:
+            self.errors.add(1, _("The header holds NUL characters: the file is not plain text (perhaps "
+                                 "UTF-16). Save it as “CSV UTF-8” and import it again."))
             return self._result(ok=False)
         self.format = self._detect(header_text)
         columns = self._columns(header_text)
@@ -579,6 +621,11 @@ class _Import:
     def _columns(self, header_text: str) -> list[str]:
         fmt = self.format
         header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
+        if len(header) > MAX_COLUMNS:
+            self.errors.add(1, _("The header has %(found)s columns; the desk's formats have fewer than "
+                                 "%(max)d: this is not an order report the desk knows.")
+                            % {"found": f"{len(header):,}", "max": MAX_COLUMNS})
+            return []
         columns = []
         for name in header:
             name = name.strip().lower()
@@ -595,8 +642,9 @@ class _Import:
         for name in fmt.required:
             if name not in known:
                 self.errors.add(1, _("Missing required column: %(column)s.") % {"column": name})
-        for name in sorted({name for name in columns if name and columns.count(name) > 1}):
-            self.errors.add(1, _("Column %(column)s appears more than once.") % {"column": name})
+        counts = Counter(columns)
+        for name in sorted(name for name, count in counts.items() if name and count > 1):
+            self.errors.add(1, _("Column %(column)s appears more than once.") % {"column": _shown(name)})
         if problem := fmt.check_store():
             self.errors.add(None, problem)
         return columns
@@ -604,7 +652,7 @@ class _Import:
     def _read(self, columns: list[str]) -> None:
         fmt = self.format
         tz = ZoneInfo(self.store.time_zone)
-        reader = csv.reader(self.text, delimiter=fmt.delimiter, quoting=fmt.quoting)
+        reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = 1  # the header is line 1; csv's line_num counts lines after it
         while True:
             line = ended + 1
@@ -624,6 +672,10 @@ class _Import:
                 self.errors.add(line, _("The row has %(found)d fields but the header has %(expected)d.")
                                 % {"found": len(values), "expected": len(columns)})
                 continue
+            if nul_in := next((column for column, value in zip(columns, values) if "\x00" in value), None):
+                # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
+                self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
+                continue
             cells = _Cells(dict(zip(columns, values)), tz)
             parsed = fmt.parse(cells)
             for problem in cells.problems:
@@ -635,6 +687,20 @@ class _Import:
             if not self.errors:
                 # Once a row has failed nothing will be kept: only keep checking.
                 self.writer.add(parsed)
+
+    def _lines(self) -> Iterator[str]:
+        """The file's lines after the header, each read with a cap: a line longer than any row
+        would be split into millions of fields in memory, so it is reported and skipped."""
+        number = 1
+        while line := self.text.readline(MAX_LINE_CHARS + 1):
+            number += 1
+            if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
+                while (rest := self.text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                    pass
+                self.errors.add(number, _("The line is longer than %(max)s characters: no order row is.")
+                                % {"max": f"{MAX_LINE_CHARS:,}"})
+                line = "\n"  # keeps csv's count of lines in step with the file
+            yield line
 
     def _check_against_earlier_rows(self, row: ParsedRow) -> None:
         order_id = row.order.platform_order_id

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .access import get_action_for_user, is_manager, managed_stores_for
+from .downloads import attachment_header, spreadsheet_cell
 from .forms import PostMortemReportForm
 from .models import RootCause
 from .services import ClaimError
@@ -93,14 +94,16 @@ def post_mortem_csv(request: HttpRequest) -> HttpResponse:
     )
     writer = csv.writer(_Echo())
 
+    def row(cells: list) -> str:
+        return writer.writerow([spreadsheet_cell(cell) for cell in cells])
+
     def lines():
-        yield writer.writerow(["written_at", "store", "order", "skus", "claim_kind", "reason", "outcome", "won",
-                               "root_cause", "decided_by", "action", "action_owner", "action_due_on",
-                               "action_done_at"])
+        yield row(["written_at", "store", "order", "skus", "claim_kind", "reason", "outcome", "won",
+                   "root_cause", "decided_by", "action", "action_owner", "action_due_on", "action_done_at"])
         for pm in rows.iterator(chunk_size=500):
             claim = pm.claim
             for action in pm.actions.all() or [None]:
-                yield writer.writerow([
+                yield row([
                     timezone.localtime(pm.written_at).isoformat(), pm.store.name, claim.order.platform_order_id,
                     " ".join(sorted({line.sku for line in claim.order.lines.all()})), claim.kind, claim.reason,
                     pm.outcome, "yes" if pm.won else "no", pm.root_cause, pm.decided_by,
@@ -111,5 +114,5 @@ def post_mortem_csv(request: HttpRequest) -> HttpResponse:
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="post-mortems-{stamp}.csv"'
+    response["Content-Disposition"] = attachment_header(f"post-mortems-{stamp}.csv")
     return response

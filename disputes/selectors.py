@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import managed_stores_for, stores_for
+from .inputs import date_problem, parse_id
 from .models import (
     Claim,
     ClaimKind,
@@ -27,6 +28,8 @@ from .models import (
 )
 
 PAGE_SIZE = 50
+# A cursor this page makes is under 80 characters; anything far longer is not one.
+MAX_CURSOR_CHARS = 200
 
 
 # --- The queue ----------------------------------------------------------------------------
@@ -57,14 +60,19 @@ def encode_cursor(claim: Claim) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
     """A cursor from the URL; anything malformed means 'start from the top'."""
+    if len(cursor) > MAX_CURSOR_CHARS:
+        return None
     try:
         due_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         due = None if due_text == "-" else datetime.fromisoformat(due_text)
-        if due is not None and due.tzinfo is None:
-            return None
-        return due, int(pk_text)
     except (ValueError, UnicodeDecodeError):
         return None
+    pk = parse_id(pk_text)
+    # A time without its offset, or in a year no deadline has (which the database could not
+    # even compare once shifted to UTC), is not a cursor this page made.
+    if pk is None or due is not None and (due.tzinfo is None or date_problem(due)):
+        return None
+    return due, pk
 
 
 def _after_cursor(due: datetime | None, pk: int) -> Q:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import alerts, deadlines
 from .access import may_decide_appeal
+from .inputs import has_nul
 from .models import (
     Appeal,
     AppealDecision,
@@ -389,6 +390,9 @@ def _clean_draft(appeal: Appeal, draft: AppealDraft) -> AppealDraft:
     evidence = [(item_id, " ".join(caption.split())) for item_id, caption in draft.evidence]
     if any(not caption for _item, caption in evidence):
         problems.append(_("give every picked item a caption saying what it proves"))
+    if has_nul(conclusion, *facts, *(caption for _item, caption in evidence)):
+        # Pasted from another program now and then; PostgreSQL cannot store it.
+        problems.append(_("remove the NUL characters from the text"))
     if problems:
         raise ClaimError(_("The appeal cannot be saved: %(problems)s.") % {"problems": "; ".join(problems)})
     return AppealDraft(facts=facts, evidence=evidence, conclusion=conclusion)

@@ -8,12 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from disputes.access import get_order_for_user, stores_for
+from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
 from disputes.models import Order
 
 from . import inbound, selectors, services
 from .filling import TemplateError, fill, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
+
+# Template titles and notes are short; a longer search cannot match any of them.
+MAX_SEARCH_CHARS = 200
 
 
 def _back(request: HttpRequest, order: Order) -> str:
@@ -26,7 +30,7 @@ def _back(request: HttpRequest, order: Order) -> str:
 def _compose_context(request: HttpRequest, order: Order, *, body: str = "", template_id: str = "",
                      purpose: str = "", channel: str = Channel.PLATFORM, error: str = "",
                      override_reason: str = "") -> dict:
-    claim = selectors.claim_of(order, request.POST.get("claim") or request.GET.get("claim"))
+    claim = selectors.claim_of(order, parse_id(request.POST.get("claim") or request.GET.get("claim")))
     return {
         "order": order, "claim": claim, "panel": selectors.panel(request.user, order),
         "body": body, "template_id": template_id, "purpose": purpose, "channel": channel, "error": error,
@@ -40,9 +44,15 @@ def _compose_context(request: HttpRequest, order: Order, *, body: str = "", temp
 @require_GET
 def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    templates = selectors.templates_for(order, request.GET.get("q", ""))
+    query = request.GET.get("q", "")
+    # PostgreSQL refuses NUL even in a search term; SQLite refuses very long LIKE patterns.
+    error = nul_message() if has_nul(query) else ""
+    if len(query) > MAX_SEARCH_CHARS:
+        error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
+    templates = [] if error else selectors.templates_for(order, query)
     return render(request, "messaging/_template_results.html", {
-        "order": order, "templates": templates, "claim_id": request.GET.get("claim", ""),
+        "order": order, "templates": templates, "claim_id": parse_id(request.GET.get("claim")) or "",
+        "error": error,
     })
 
 
@@ -54,7 +64,7 @@ def template_fill(request: HttpRequest, order_id: int, template_id: int) -> Http
     if template is None:
         return render(request, "messaging/_compose_body.html", {
             **_compose_context(request, order), "fill_error": _("That template is not available for this store.")})
-    claim = selectors.claim_of(order, request.GET.get("claim"))
+    claim = selectors.claim_of(order, parse_id(request.GET.get("claim")))
     try:
         body = fill(template.body, values_for(order, claim))
         error = ""
@@ -78,9 +88,12 @@ def policy_check(request: HttpRequest, order_id: int) -> HttpResponse:
 def reply_send(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     data = request.POST
-    template = ReplyTemplate.objects.filter(pk=data["template"]).first() if data.get("template", "").isdigit() else None
-    kept = {"body": data.get("body", ""), "template_id": data.get("template", ""), "purpose": data.get("purpose", ""),
+    template_id = parse_id(data.get("template"))
+    template = ReplyTemplate.objects.filter(pk=template_id).first() if template_id else None
+    kept = {"body": data.get("body", ""), "template_id": str(template_id or ""), "purpose": data.get("purpose", ""),
             "channel": data.get("channel", Channel.PLATFORM), "override_reason": data.get("override_reason", "")}
+    if has_nul(*kept.values()):
+        return _compose_error(request, order, nul_message(), kept)
     try:
         services.reply_send(order=order, body=kept["body"], by=request.user, channel=kept["channel"],
                             purpose=kept["purpose"], template=template, override_reason=kept["override_reason"])
@@ -103,7 +116,11 @@ def _compose_error(request: HttpRequest, order: Order, error: str, kept: dict) -
     return render(request, "messaging/compose_page.html", context, status=400)
 
 
-def _act(request: HttpRequest, order: Order, act, success: str) -> HttpResponse:
+def _act(request: HttpRequest, order: Order, act, success: str, texts: tuple[str, ...] = ()) -> HttpResponse:
+    """Run the service and come back with its outcome; `texts` are the posted texts it saves."""
+    if has_nul(*texts):
+        messages.error(request, nul_message())
+        return redirect(_back(request, order))
     try:
         act()
     except MessagingError as error:
@@ -117,17 +134,19 @@ def _act(request: HttpRequest, order: Order, act, success: str) -> HttpResponse:
 @require_POST
 def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return _act(request, order, lambda: services.note_add(order=order, body=request.POST.get("body", ""),
-                                                           by=request.user), _("Note added."))
+    body = request.POST.get("body", "")
+    return _act(request, order, lambda: services.note_add(order=order, body=body, by=request.user),
+                _("Note added."), (body,))
 
 
 @login_required
 @require_POST
 def off_platform_start(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
+    reason, detail = request.POST.get("reason", ""), request.POST.get("detail", "")
     return _act(request, order, lambda: services.off_platform_start(
-        order=order, reason=request.POST.get("reason", ""), detail=request.POST.get("detail", ""), by=request.user),
-        _("Reason recorded. Send the off-platform notice in the platform thread next."))
+        order=order, reason=reason, detail=detail, by=request.user),
+        _("Reason recorded. Send the off-platform notice in the platform thread next."), (reason, detail))
 
 
 @login_required
@@ -142,8 +161,9 @@ def thread_close(request: HttpRequest, order_id: int) -> HttpResponse:
 def no_response(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
     order = message.thread.order
+    reason = request.POST.get("reason", "")
     return _act(request, order, lambda: services.message_no_response(
-        message=message, reason=request.POST.get("reason", ""), by=request.user), _("Marked “no response needed”."))
+        message=message, reason=reason, by=request.user), _("Marked “no response needed”."), (reason,))
 
 
 @login_required
@@ -177,6 +197,9 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
 def unmatched_file(request: HttpRequest, mail_id: int) -> HttpResponse:
     mail = selectors.get_unmatched_for_user(request.user, mail_id)
     order_id = request.POST.get("order", "").strip()
+    if problem := identifier_problem(order_id):
+        messages.error(request, problem)
+        return redirect("messaging:unmatched")
     order = Order.objects.filter(store=mail.store, platform_order_id=order_id).first() if order_id else None
     if order is None:
         messages.error(request, _("No order %(order)s in %(store)s.") % {"order": order_id or "—", "store": mail.store})
