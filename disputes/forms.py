@@ -93,6 +93,9 @@ class QueueFilterForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
+    """The queue's bulk assignment. Each row of the queue also sends `loaded_assignee_<id>`, the
+    assignee it showed, so a claim someone else reassigned meanwhile is not silently taken over."""
+
     claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none(), error_messages={
         "required": _("Tick at least one claim."),
     })
@@ -104,11 +107,28 @@ class BulkAssignForm(forms.Form):
         self.fields["claims"].queryset = Claim.objects.filter(store__in=stores_for(user))
         self.fields["assignee"].queryset = team_members(user)
 
+    def loaded(self) -> dict[int, int | None]:
+        """The assignee id each ticked claim showed; a missing or unreadable one counts as
+        nobody, so the change goes through only if the claim is still unassigned."""
+        return {claim.pk: _user_id(self.data.get(f"loaded_assignee_{claim.pk}", ""))
+                for claim in self.cleaned_data["claims"]}
+
+
+def _user_id(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
 
 class VersionedForm(forms.Form):
     """Carries the version the user saw, so a concurrent edit is refused, not overwritten."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    @staticmethod
+    def seen_now(claim: Claim) -> dict[str, object]:
+        """The hidden values as the form would carry them if it were loaded now: after a
+        conflict the form comes back with the user's choices and these, so that saving again
+        is a deliberate decision made knowing the other change."""
+        return {"version": claim.version}
 
 
 class ClaimMoveForm(VersionedForm):
@@ -153,17 +173,32 @@ class ClaimAppealForm(VersionedForm):
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ClaimAssignForm(VersionedForm):
+class ClaimAssignForm(forms.Form):
+    """Assignment conflicts are per field: the form carries the assignee the user saw (empty:
+    nobody), not the claim's version, so a priority saved in another tab does not block it."""
+
     assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
                              empty_label=_("Nobody"), label=_("Assignee"))
+    loaded_assignee = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = store_members(claim.store_id)
 
+    @staticmethod
+    def seen_now(claim: Claim) -> dict[str, object]:
+        return {"loaded_assignee": claim.assignee_id or ""}
 
-class ClaimPriorityForm(VersionedForm):
+
+class ClaimPriorityForm(forms.Form):
+    """Carries the priority the user saw (see ClaimAssignForm)."""
+
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    loaded_priority = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def seen_now(claim: Claim) -> dict[str, object]:
+        return {"loaded_priority": claim.priority}
 
 
 class PlatformRequestForm(VersionedForm):

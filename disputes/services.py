@@ -1,7 +1,7 @@
 """Every change to a claim happens here: the change and its timeline row, in one transaction."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -83,7 +83,8 @@ def _record(claim: Claim, by, action: str, before: str = "", after: str = "", no
 
 def _locked(claim: Claim, version: int | None) -> Claim:
     """Lock the row and refuse a stale edit, so a second save never silently overwrites."""
-    current = Claim.objects.select_for_update().select_related("store", "order").get(pk=claim.pk)
+    # Only the claim's row: locking the store's row too would hold up anyone adding to the store.
+    current = Claim.objects.select_for_update(of=("self",)).select_related("store", "order").get(pk=claim.pk)
     if version is not None and current.version != version:
         raise ClaimConflict()
     return current
@@ -271,28 +272,78 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
     return claim
 
 
+# Fields edited on their own, each with the timeline action that records a change to it.
+# Two people may change different fields of one claim at the same time: each form carries the
+# value its field had when the page was loaded, and only a change to that field since then
+# is a conflict (the claim's version moving because of another field is not).
+FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority"}
+
+
+def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -> ClaimConflict:
+    """The conflict message: who changed the field, to what, and when, from the timeline."""
+    labels = {"assignee": _("assignee"), "priority": _("priority")}
+    event = claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
+    values = {"field": labels[name], "now": now_shown, "yours": yours_shown}
+    if event is None or event.actor is None:
+        return ClaimConflict(_("Someone else changed the %(field)s to %(now)s after you opened this page. "
+                               "Your choice, %(yours)s, was not saved: check it and save again.") % values)
+    return ClaimConflict(_("%(who)s changed the %(field)s to %(now)s at %(when)s, after you opened this "
+                           "page. Your choice, %(yours)s, was not saved: check it and save again.") % {
+        **values, "who": event.actor.get_username(),
+        "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+    })
+
+
+def _username(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user else _("nobody")
+
+
+@dataclass
+class Assigned:
+    """What a (bulk) assignment did: how many claims changed, and the ones refused because
+    someone else had changed their assignee in the meantime."""
+
+    changed: int = 0
+    conflicts: list[tuple[Claim, ClaimConflict]] = field(default_factory=list)
+
+
 @transaction.atomic
-def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by) -> int:
-    """Assign (or unassign, with None) several claims; returns how many changed."""
-    changed = 0
-    for claim in claims:
-        claim = _locked(claim, None)
+def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by,
+                 loaded: Mapping[int, int | None]) -> Assigned:
+    """Assign (or unassign, with None) several claims. `loaded` maps each claim's id to the
+    assignee id the user saw (None: nobody). A claim whose assignee someone else changed since
+    is left as it is and reported; the others go through."""
+    result = Assigned()
+    wanted = assignee.pk if assignee else None
+    # Locked in id order, so that two bulk assignments over the same claims cannot deadlock.
+    locked = (Claim.objects.select_for_update(of=("self",)).select_related("store", "order", "assignee")
+              .filter(pk__in=[claim.pk for claim in claims]).order_by("pk"))
+    for claim in locked:
         _check_assignee(claim, assignee)
-        if claim.assignee_id == (assignee.pk if assignee else None):
+        if claim.assignee_id == wanted:
+            continue
+        if claim.assignee_id != loaded.get(claim.pk):
+            result.conflicts.append((claim, _field_conflict(
+                claim, "assignee", _username(claim.assignee), _username(assignee))))
             continue
         before = claim.assignee.get_username() if claim.assignee else ""
         claim.assignee = assignee
         _save(claim, ["assignee"])
         _record(claim, by, "assigned", before, assignee.get_username() if assignee else "")
-        changed += 1
-    return changed
+        result.changed += 1
+    return result
 
 
 @transaction.atomic
-def claim_set_priority(*, claim: Claim, priority: int, by, version: int | None) -> Claim:
-    claim = _locked(claim, version)
+def claim_set_priority(*, claim: Claim, priority: int, by, loaded: int | None) -> Claim:
+    """`loaded` is the priority the user saw; someone else's change since then is not overwritten."""
+    claim = _locked(claim, None)
     if priority not in Priority.values:
         raise ClaimError(_("Choose a priority."))
+    if claim.priority == priority:
+        return claim
+    if claim.priority != loaded:
+        raise _field_conflict(claim, "priority", claim.get_priority_display(), Priority(priority).label)
     before = claim.get_priority_display()
     claim.priority = priority
     _save(claim, ["priority"])

@@ -92,13 +92,17 @@ def claims_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            changed = services.claim_assign(
+            result = services.claim_assign(
                 claims=form.cleaned_data["claims"], assignee=form.cleaned_data["assignee"],
-                by=request.user,
+                by=request.user, loaded=form.loaded(),
             )
-            messages.success(request, _("%(count)d claim(s) reassigned.") % {"count": changed})
         except ClaimError as error:
             messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(count)d claim(s) reassigned.") % {"count": result.changed})
+            for claim, conflict in result.conflicts:
+                messages.error(request, _("Order %(order)s: %(problem)s")
+                               % {"order": claim.order.platform_order_id, "problem": conflict})
     else:
         for errors in form.errors.values():
             messages.error(request, errors.as_text())
@@ -135,9 +139,9 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "close_form": forms.get("close_form") or ClaimCloseForm(
             initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
         "assign_form": forms.get("assign_form") or ClaimAssignForm(
-            initial={**initial, "assignee": claim.assignee_id}, claim=claim),
+            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id}, claim=claim),
         "priority_form": forms.get("priority_form") or ClaimPriorityForm(
-            initial={**initial, "priority": claim.priority}),
+            initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
         "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
@@ -169,9 +173,7 @@ def _claim_action(
             act(claim, form.cleaned_data)
         except ClaimConflict as conflict:
             messages.error(request, str(conflict))
-            response = render(request, "disputes/claim.html", _claim_context(request, get_claim_for_user(request.user, claim_id)))
-            response.status_code = 409
-            return response
+            return _conflict_page(request, claim_id, form_class, form_name, **form_kwargs)
         except ClaimError as error:
             messages.error(request, str(error))
         else:
@@ -179,6 +181,17 @@ def _claim_action(
         return redirect("disputes:claim", claim_id=claim.pk)
     context = _claim_context(request, claim, **{form_name: form})
     return render(request, "disputes/claim.html", context, status=400)
+
+
+def _conflict_page(request: HttpRequest, claim_id: int, form_class, form_name: str, **form_kwargs) -> HttpResponse:
+    """The claim as it is now, with the refused form still holding what the user chose (and
+    the values it would carry if loaded now, so saving again knowingly goes through)."""
+    current = get_claim_for_user(request.user, claim_id)
+    data = request.POST.copy()
+    for name, value in form_class.seen_now(current).items():
+        data[name] = value
+    kept = form_class(data, **({"claim": current} if form_kwargs.get("needs_claim") else {}))
+    return render(request, "disputes/claim.html", _claim_context(request, current, **{form_name: kept}), status=409)
 
 
 @login_required
@@ -228,10 +241,10 @@ def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
-    # Refuse a stale form here too, though assignment is a one-field change.
-    if data["version"] != claim.version:
-        raise ClaimConflict()
-    services.claim_assign(claims=[claim], assignee=data["assignee"], by=request.user)
+    result = services.claim_assign(claims=[claim], assignee=data["assignee"], by=request.user,
+                                   loaded={claim.pk: data["loaded_assignee"]})
+    if result.conflicts:
+        raise result.conflicts[0][1]
 
 
 @login_required
@@ -240,7 +253,7 @@ def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request, claim_id, ClaimPriorityForm, "priority_form",
         lambda claim, data: services.claim_set_priority(
-            claim=claim, priority=data["priority"], by=request.user, version=data["version"]),
+            claim=claim, priority=data["priority"], by=request.user, loaded=data["loaded_priority"]),
         _("Priority saved."),
     )
 

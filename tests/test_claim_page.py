@@ -6,8 +6,10 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
 
-from .queries import assert_queries_pinned
+from .conftest import client_for
 from .drafts import closing_post
+from .page_forms import form_data
+from .queries import assert_queries_pinned
 
 
 def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
@@ -35,7 +37,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
                                          platform_order_id=f"H-{i}", purchased_at=timezone.now(), currency="USD")
             Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
                                  reason=Reason.DAMAGED, opened_at=timezone.now())
-        services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, version=claim.version)
+        services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, loaded=claim.priority)
         services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
@@ -71,11 +73,14 @@ def test_moving_and_closing_through_the_page(agent_client, world):
 def test_a_stale_form_gets_a_conflict_message(agent_client, world):
     claim = world.claim_a
     stale = claim.version
-    services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, version=stale)
+    services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, loaded=claim.priority)
     response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
                                  {"outcome": "refunded", "version": stale, **closing_post(world.agent_a)})
     assert response.status_code == 409
-    assert "Someone else changed this claim" in response.content.decode()
+    body = response.content.decode()
+    assert "Someone else changed this claim" in body
+    # What the user wrote comes back in the form, not lost with the refusal.
+    assert form_data(body, "close-form")["decided_by"] == closing_post(world.agent_a)["decided_by"]
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.NEW
 
@@ -89,10 +94,67 @@ def test_closing_without_an_outcome_shows_the_error_in_place(agent_client, world
 
 def test_assigning_an_outsider_by_id_is_refused(manager_client, world):
     response = manager_client.post(reverse("disputes:claim_assign", args=[world.claim_a.pk]),
-                                   {"assignee": world.agent_b.pk, "version": world.claim_a.version})
+                                   {"assignee": world.agent_b.pk, "loaded_assignee": ""})
     assert response.status_code == 400
     world.claim_a.refresh_from_db()
     assert world.claim_a.assignee is None
+
+
+def claim_page(client, claim) -> str:
+    response = client.get(reverse("disputes:claim", args=[claim.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_priority_saved_in_another_tab_does_not_block_saving_the_assignee(agent_client, world):
+    claim = world.claim_a
+    page = claim_page(agent_client, claim)
+    other_tab = claim_page(agent_client, claim)
+    priority = {**form_data(other_tab, "priority-form"), "priority": "4"}
+    assert agent_client.post(reverse("disputes:claim_priority", args=[claim.pk]), priority).status_code == 302
+    assign = {**form_data(page, "assign-form"), "assignee": str(world.agent_a.pk)}
+    assert agent_client.post(reverse("disputes:claim_assign", args=[claim.pk]), assign).status_code == 302
+    claim.refresh_from_db()
+    assert claim.priority == 4 and claim.assignee == world.agent_a
+
+
+def test_an_assignee_someone_else_saved_meanwhile_is_not_overwritten_and_the_choice_is_kept(manager_client, world):
+    claim = world.claim_a
+    managers_page = claim_page(manager_client, claim)
+    agent = client_for(world.agent_a)
+    taken = {**form_data(claim_page(agent, claim), "assign-form"), "assignee": str(world.agent_a.pk)}
+    assert agent.post(reverse("disputes:claim_assign", args=[claim.pk]), taken).status_code == 302
+
+    mine = {**form_data(managers_page, "assign-form"), "assignee": str(world.manager_a.pk)}
+    response = manager_client.post(reverse("disputes:claim_assign", args=[claim.pk]), mine)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "agent_a changed the assignee to agent_a" in body
+    assert "Your choice, manager_a, was not saved" in body
+    claim.refresh_from_db()
+    assert claim.assignee == world.agent_a
+    # The form comes back with the manager's choice, now knowing agent_a's: saving it again
+    # is a deliberate decision and goes through.
+    kept = form_data(body, "assign-form")
+    assert kept["assignee"] == str(world.manager_a.pk)
+    assert manager_client.post(reverse("disputes:claim_assign", args=[claim.pk]), kept).status_code == 302
+    claim.refresh_from_db()
+    assert claim.assignee == world.manager_a
+
+
+def test_a_priority_someone_else_saved_meanwhile_is_refused_with_the_choice_kept(agent_client, manager_client, world):
+    claim = world.claim_a
+    page = claim_page(agent_client, claim)
+    urgent = {**form_data(claim_page(manager_client, claim), "priority-form"), "priority": "4"}
+    assert manager_client.post(reverse("disputes:claim_priority", args=[claim.pk]), urgent).status_code == 302
+    low = {**form_data(page, "priority-form"), "priority": "1"}
+    response = agent_client.post(reverse("disputes:claim_priority", args=[claim.pk]), low)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "manager_a changed the priority to Urgent" in body
+    assert form_data(body, "priority-form")["priority"] == "1"
+    claim.refresh_from_db()
+    assert claim.priority == 4
 
 
 def test_opening_a_claim_from_the_order_page(agent_client, world):

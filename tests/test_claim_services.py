@@ -50,7 +50,7 @@ def test_allowed_moves_only(world):
 def test_a_stale_version_is_refused_not_overwritten(world):
     claim = open_a_to_z(world)
     seen = claim.version
-    services.claim_set_priority(claim=claim, priority=4, by=world.agent_a, version=seen)
+    services.claim_set_priority(claim=claim, priority=4, by=world.agent_a, loaded=claim.priority)
     with pytest.raises(ClaimConflict):
         services.claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=world.manager_a, version=seen)
     claim.refresh_from_db()
@@ -135,16 +135,65 @@ def test_the_platforms_request_restarts_the_response_window(world):
 def test_assigning_someone_outside_the_store_is_refused(world):
     claim = open_a_to_z(world)
     with pytest.raises(ClaimError, match="not a member"):
-        services.claim_assign(claims=[claim], assignee=world.agent_b, by=world.manager_a)
+        services.claim_assign(claims=[claim], assignee=world.agent_b, by=world.manager_a, loaded={claim.pk: None})
     claim.refresh_from_db()
     assert claim.assignee is None
 
 
 def test_bulk_assign_records_each_change_and_skips_no_ops(world):
     first, second = open_a_to_z(world), open_a_to_z(world)
-    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a) == 2
-    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a) == 0
+    unassigned = {first.pk: None, second.pk: None}
+    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a,
+                                 loaded=unassigned).changed == 2
+    seen = {first.pk: world.agent_a.pk, second.pk: world.agent_a.pk}
+    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a,
+                                 loaded=seen).changed == 0
     assert ClaimEvent.objects.filter(action="assigned", after="agent_a").count() == 2
+
+
+def test_assigning_a_claim_someone_else_assigned_since_it_was_loaded_is_refused_with_who_and_what(world):
+    claim = open_a_to_z(world)
+    services.claim_assign(claims=[claim], assignee=world.agent_a, by=world.agent_a, loaded={claim.pk: None})
+    # The manager's page still showed nobody.
+    result = services.claim_assign(claims=[claim], assignee=world.manager_a, by=world.manager_a,
+                                   loaded={claim.pk: None})
+    assert result.changed == 0
+    [(refused, conflict)] = result.conflicts
+    assert refused.pk == claim.pk
+    assert "agent_a changed the assignee to agent_a" in str(conflict)
+    assert "Your choice, manager_a, was not saved" in str(conflict)
+    claim.refresh_from_db()
+    assert claim.assignee == world.agent_a
+
+
+def test_bulk_assign_goes_through_for_the_claims_nobody_else_reassigned(world):
+    taken, free = open_a_to_z(world), open_a_to_z(world)
+    services.claim_assign(claims=[taken], assignee=world.agent_a, by=world.agent_a, loaded={taken.pk: None})
+    result = services.claim_assign(claims=[taken, free], assignee=world.manager_a, by=world.manager_a,
+                                   loaded={taken.pk: None, free.pk: None})
+    assert result.changed == 1 and [claim.pk for claim, _conflict in result.conflicts] == [taken.pk]
+    taken.refresh_from_db()
+    free.refresh_from_db()
+    assert taken.assignee == world.agent_a and free.assignee == world.manager_a
+
+
+def test_a_priority_change_goes_through_after_someone_else_changed_the_assignee(world):
+    claim = open_a_to_z(world)
+    loaded_priority = claim.priority
+    services.claim_assign(claims=[claim], assignee=world.agent_a, by=world.agent_a, loaded={claim.pk: None})
+    claim = services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, loaded=loaded_priority)
+    claim.refresh_from_db()
+    assert claim.priority == 4 and claim.assignee == world.agent_a
+
+
+def test_a_priority_someone_else_changed_since_it_was_loaded_is_not_overwritten(world):
+    claim = open_a_to_z(world)
+    loaded = claim.priority
+    services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, loaded=loaded)
+    with pytest.raises(ClaimConflict, match="agent_a changed the priority to High"):
+        services.claim_set_priority(claim=claim, priority=1, by=world.manager_a, loaded=loaded)
+    claim.refresh_from_db()
+    assert claim.priority == 3
 
 
 def test_not_received_claim_filed_too_early_gets_a_hint(world):

@@ -100,7 +100,8 @@ def test_a_relayed_reply_stops_the_clock_only_once_it_is_sent(world):
 
 
 def test_an_unanswered_message_alerts_once_per_threshold_and_escalates_when_overdue(world):
-    claims.claim_assign(claims=[world.claim_a], assignee=world.agent_a, by=world.manager_a)
+    claims.claim_assign(claims=[world.claim_a], assignee=world.agent_a, by=world.manager_a,
+                        loaded={world.claim_a.pk: None})
     t0 = timezone.now().replace(microsecond=0)
     message = buyer_writes(world, at=t0)
     for hours in [1, 18, 18.5, 22, 24, 24.5, 25, 26, 40]:

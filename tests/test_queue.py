@@ -3,10 +3,12 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from disputes import services
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason
 from disputes.selectors import PAGE_SIZE
 
 from .conftest import client_for
+from .page_forms import form_data
 from .queries import assert_queries_pinned
 
 
@@ -111,6 +113,21 @@ def test_bulk_assign_from_the_queue(manager_client, world):
     })
     assert response.status_code == 302
     assert Claim.objects.filter(assignee=world.agent_a).count() == 3
+
+
+def test_bulk_assign_leaves_a_claim_someone_reassigned_since_the_queue_was_loaded(manager_client, world):
+    taken, free = add_claims(world, 2)
+    queue = manager_client.get(reverse("disputes:queue")).content.decode()
+    services.claim_assign(claims=[taken], assignee=world.agent_a, by=world.agent_a, loaded={taken.pk: None})
+    response = manager_client.post(reverse("disputes:claims_assign"), {
+        **form_data(queue, "bulk-assign"), "claims": [taken.pk, free.pk], "assignee": world.manager_a.pk,
+    }, follow=True)
+    body = response.content.decode()
+    assert "1 claim(s) reassigned." in body
+    assert f"Order {taken.order.platform_order_id}: agent_a changed the assignee to agent_a" in body
+    taken.refresh_from_db()
+    free.refresh_from_db()
+    assert taken.assignee == world.agent_a and free.assignee == world.manager_a
 
 
 def test_outsider_cannot_bulk_assign_store_a_claims(outsider_client, world):
