@@ -25,7 +25,7 @@ from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,6 +132,8 @@ class ImportResult:
     sha256: str = ""
     # When this store imported a file with the same fingerprint before, the latest such time.
     previously_imported_at: datetime | None = None
+    # Refused untouched because another import into the store was running.
+    busy: bool = False
 
     @property
     def changed_anything(self) -> bool:
@@ -542,6 +544,27 @@ class _Refused(Exception):
     """Raised inside the transaction so that everything written so far is rolled back."""
 
 
+# Namespace of the import locks among PostgreSQL advisory locks (the letters "ORDR").
+IMPORT_LOCK_SPACE = 0x4F524452
+
+
+def _take_store_lock(store: Store) -> bool:
+    """One import per store at a time: two runs of one report would both insert its new
+    orders and shipments. On PostgreSQL a transaction-level advisory lock, which ends with
+    the import's transaction, so a crashed or killed import cannot leave it behind; it is
+    tried, not waited for, so the second import is told at once. SQLite needs none: every
+    transaction begins IMMEDIATE, holding the database's write lock until it ends."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s::integer, %s::integer)", [IMPORT_LOCK_SPACE, store.pk])
+        return cursor.fetchone()[0]
+
+
+def import_running_message() -> str:
+    return _("An import is running for this store; try again when it has finished.")
+
+
 def import_orders(*, store: Store, file: BinaryIO, file_name: str,
                   user: AbstractBaseUser | None = None) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
@@ -604,6 +627,11 @@ class _Import:
             return self._result(ok=False)
         try:
             with transaction.atomic():
+                if not _take_store_lock(self.store):
+                    self.errors.add(None, import_running_message())
+                    result = self._result(ok=False)
+                    result.busy = True
+                    return result
                 self._read(columns)
                 if self.errors:
                     raise _Refused

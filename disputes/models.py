@@ -226,6 +226,12 @@ class Shipment(models.Model):
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         ordering = ["shipped_at", "pk"]
+        constraints = [
+            # One shipment per order and tracking number: the import's key, kept even when two
+            # imports race. A shipment entered before it has a number is not covered.
+            models.UniqueConstraint(fields=["order", "tracking_number"], condition=~Q(tracking_number=""),
+                                    name="shipment_once_per_tracking_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip()

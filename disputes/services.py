@@ -316,7 +316,9 @@ def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, 
     result = Assigned()
     wanted = assignee.pk if assignee else None
     # Locked in id order, so that two bulk assignments over the same claims cannot deadlock.
-    locked = (Claim.objects.select_for_update(of=("self",)).select_related("store", "order", "assignee")
+    # The assignee is not joined here: a row read after waiting for its lock is fresh, but a
+    # joined row is the one from before the wait.
+    locked = (Claim.objects.select_for_update(of=("self",)).select_related("store", "order")
               .filter(pk__in=[claim.pk for claim in claims]).order_by("pk"))
     for claim in locked:
         _check_assignee(claim, assignee)

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot open {file}: {error.strerror}") from None
         with handle:
             result = import_orders(store=target, file=handle, file_name=file.name)
+        if result.busy:
+            raise CommandError(f"An import is running for store {target.name}; try again when it has finished.")
         if not result.ok:
             for error in result.errors:
                 where = f"line {error.line}" if error.line else "file"
