@@ -221,6 +221,9 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "rfc_message_id"], name="message_once_per_message_id",
                                     condition=~Q(rfc_message_id="")),
+            # Platform policy: at most one review request per order (reply_send checks it first).
+            models.UniqueConstraint(fields=["thread"], condition=Q(purpose="review_request"),
+                                    name="message_one_review_request_per_thread"),
             models.CheckConstraint(
                 condition=Q(reply_state="") | Q(direction="from_buyer"), name="message_clock_on_buyer_messages",
             ),
