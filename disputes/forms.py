@@ -131,9 +131,16 @@ class VersionedForm(forms.Form):
         return {"version": claim.version}
 
 
-class ClaimMoveForm(VersionedForm):
+class ClaimMoveForm(forms.Form):
+    """Carries the status the user saw (see ClaimAssignForm)."""
+
     to_status = forms.ChoiceField(choices=ClaimStatus.choices)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    loaded_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+
+    @staticmethod
+    def seen_now(claim: Claim) -> dict[str, object]:
+        return {"loaded_status": claim.status}
 
 
 def store_members(store_id: int) -> QuerySet:

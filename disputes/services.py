@@ -95,6 +95,33 @@ def _save(claim: Claim, fields: list[str]) -> None:
     claim.save(update_fields=[*fields, "version", "updated_at"])
 
 
+# Fields whose forms detect conflicts per field, each with the timeline action that records a
+# change to it.
+# Two people may change different fields of one claim at the same time: each form carries the
+# value its field had when the page was loaded, and only a change to that field since then
+# is a conflict (the claim's version moving because of another field is not).
+FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority", "status": "status"}
+
+
+def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -> ClaimConflict:
+    """The conflict message: who changed the field, to what, and when, from the timeline."""
+    labels = {"assignee": _("assignee"), "priority": _("priority"), "status": _("status")}
+    event = claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
+    values = {"field": labels[name], "now": now_shown, "yours": yours_shown}
+    if event is None or event.actor is None:
+        return ClaimConflict(_("Someone else changed the %(field)s to %(now)s after you opened this page. "
+                               "Your choice, %(yours)s, was not saved: check it and save again.") % values)
+    return ClaimConflict(_("%(who)s changed the %(field)s to %(now)s at %(when)s, after you opened this "
+                           "page. Your choice, %(yours)s, was not saved: check it and save again.") % {
+        **values, "who": event.actor.get_username(),
+        "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+    })
+
+
+def _username(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user else _("nobody")
+
+
 def _apply_respond_deadline(claim: Claim) -> deadlines.Deadline | None:
     deadline = deadlines.for_claim(claim, DeadlineKind.RESPOND)
     claim.respond_by = deadline.due if deadline else None
@@ -148,8 +175,14 @@ def claim_open(
 
 
 @transaction.atomic
-def claim_move(*, claim: Claim, to_status: str, by, version: int | None, note: str = "") -> Claim:
-    claim = _locked(claim, version)
+def claim_move(*, claim: Claim, to_status: str, by, loaded: str | None, note: str = "") -> Claim:
+    """`loaded` is the status the user saw: a move someone else made since is not overridden,
+    while their changes to other fields do not stand in the way."""
+    claim = _locked(claim, None)
+    if claim.status == to_status:
+        return claim
+    if claim.status != loaded:
+        raise _field_conflict(claim, "status", claim.get_status_display(), ClaimStatus(to_status).label)
     if to_status not in ALLOWED_MOVES[claim.status]:
         raise ClaimError(
             _("A claim that is %(from)s cannot move to %(to)s.")
@@ -270,32 +303,6 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
     _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr"])
     _record(claim, by, "status", before, claim.get_status_display(), note)
     return claim
-
-
-# Fields edited on their own, each with the timeline action that records a change to it.
-# Two people may change different fields of one claim at the same time: each form carries the
-# value its field had when the page was loaded, and only a change to that field since then
-# is a conflict (the claim's version moving because of another field is not).
-FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority"}
-
-
-def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -> ClaimConflict:
-    """The conflict message: who changed the field, to what, and when, from the timeline."""
-    labels = {"assignee": _("assignee"), "priority": _("priority")}
-    event = claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
-    values = {"field": labels[name], "now": now_shown, "yours": yours_shown}
-    if event is None or event.actor is None:
-        return ClaimConflict(_("Someone else changed the %(field)s to %(now)s after you opened this page. "
-                               "Your choice, %(yours)s, was not saved: check it and save again.") % values)
-    return ClaimConflict(_("%(who)s changed the %(field)s to %(now)s at %(when)s, after you opened this "
-                           "page. Your choice, %(yours)s, was not saved: check it and save again.") % {
-        **values, "who": event.actor.get_username(),
-        "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
-    })
-
-
-def _username(user: AbstractBaseUser | None) -> str:
-    return user.get_username() if user else _("nobody")
 
 
 @dataclass

@@ -201,7 +201,7 @@ def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
         request, claim_id, ClaimMoveForm, "move_form",
         lambda claim, data: services.claim_move(
             claim=claim, to_status=data["to_status"], by=request.user,
-            version=data["version"], note=data["note"]),
+            loaded=data["loaded_status"], note=data["note"]),
         _("Status changed."),
     )
 

@@ -61,7 +61,7 @@ def test_repeat_complainer_is_flagged(agent_client, world, settings):
 def test_moving_and_closing_through_the_page(agent_client, world):
     claim = world.claim_a
     agent_client.post(reverse("disputes:claim_move", args=[claim.pk]),
-                      {"to_status": "in_progress", "version": claim.version})
+                      {"to_status": "in_progress", "loaded_status": claim.status})
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_PROGRESS
     agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),

@@ -41,10 +41,29 @@ def test_opening_an_a_to_z_claim_sets_its_due_time_from_the_rule(world):
 
 def test_allowed_moves_only(world):
     claim = open_a_to_z(world)
-    claim = services.claim_move(claim=claim, to_status=ClaimStatus.IN_PROGRESS, by=world.agent_a, version=claim.version)
+    claim = services.claim_move(claim=claim, to_status=ClaimStatus.IN_PROGRESS, by=world.agent_a, loaded=claim.status)
     with pytest.raises(ClaimError, match="cannot move"):
-        services.claim_move(claim=claim, to_status=ClaimStatus.NEW, by=world.agent_a, version=claim.version)
+        services.claim_move(claim=claim, to_status=ClaimStatus.NEW, by=world.agent_a, loaded=claim.status)
     assert claim.status == ClaimStatus.IN_PROGRESS
+
+
+def test_a_move_someone_else_made_since_the_page_was_loaded_is_not_overridden(world):
+    claim = open_a_to_z(world)
+    loaded = claim.status
+    services.claim_move(claim=claim, to_status=ClaimStatus.IN_PROGRESS, by=world.agent_a, loaded=loaded)
+    with pytest.raises(ClaimConflict, match="agent_a changed the status to In progress"):
+        services.claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=world.manager_a, loaded=loaded)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.IN_PROGRESS
+
+
+def test_a_move_goes_through_after_someone_else_changed_the_priority(world):
+    claim = open_a_to_z(world)
+    loaded = claim.status
+    services.claim_set_priority(claim=claim, priority=4, by=world.agent_a, loaded=claim.priority)
+    services.claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=world.manager_a, loaded=loaded)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.RESPONDED and claim.priority == 4
 
 
 def test_a_stale_version_is_refused_not_overwritten(world):
@@ -52,9 +71,10 @@ def test_a_stale_version_is_refused_not_overwritten(world):
     seen = claim.version
     services.claim_set_priority(claim=claim, priority=4, by=world.agent_a, loaded=claim.priority)
     with pytest.raises(ClaimConflict):
-        services.claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=world.manager_a, version=seen)
+        services.claim_platform_request(claim=claim, requested_at=claim.opened_at + timedelta(hours=1),
+                                        by=world.manager_a, version=seen)
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.NEW and claim.priority == 4
+    assert claim.platform_requested_at is None and claim.priority == 4
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ class Command(BaseCommand):
                 )
             feedback = services.claim_open(order=orders[11], kind=ClaimKind.NEGATIVE_FEEDBACK,
                                            reason=Reason.OTHER, by=None, opened_at=now - timedelta(days=2))
-            services.claim_move(claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, version=feedback.version)
+            services.claim_move(claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, loaded=feedback.status)
         from messaging.demo import seed_messaging
 
         seed_messaging(stores["Amazon US"], agents["lin.agent"])
