@@ -561,10 +561,6 @@ def _take_store_lock(store: Store) -> bool:
         return cursor.fetchone()[0]
 
 
-def import_running_message() -> str:
-    return _("An import is running for this store; try again when it has finished.")
-
-
 def import_orders(*, store: Store, file: BinaryIO, file_name: str,
                   user: AbstractBaseUser | None = None) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
@@ -628,7 +624,7 @@ class _Import:
         try:
             with transaction.atomic():
                 if not _take_store_lock(self.store):
-                    self.errors.add(None, import_running_message())
+                    self.errors.add(None, _("An import is running for this store; try again when it has finished."))
                     result = self._result(ok=False)
                     result.busy = True
                     return result

@@ -95,11 +95,10 @@ def _save(claim: Claim, fields: list[str]) -> None:
     claim.save(update_fields=[*fields, "version", "updated_at"])
 
 
-# Fields whose forms detect conflicts per field, each with the timeline action that records a
-# change to it.
-# Two people may change different fields of one claim at the same time: each form carries the
-# value its field had when the page was loaded, and only a change to that field since then
-# is a conflict (the claim's version moving because of another field is not).
+# Fields whose conflicts are told apart per field, each with the timeline action recording a
+# change to it. Two people may change different fields of one claim at once: each form carries
+# the value its field had when the page was loaded, and only a change to that very field since
+# then is a conflict (the claim's version moving because of another field is not).
 FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority", "status": "status"}
 
 
