@@ -108,7 +108,9 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
     # Side by side, zoomable.
     page.click("#evidence-compare-link")
     page.wait_for_selector("h1:text('Buyer')")
-    page.wait_for_function("[...document.querySelectorAll('[data-zoom-image]')].every(i => i.complete && i.naturalWidth > 0)")
+    # A function, not an expression: Playwright re-checks an expression with eval(), which the
+    # page's CSP refuses whenever the first check comes too early (a loaded machine).
+    page.wait_for_function("() => [...document.querySelectorAll('[data-zoom-image]')].every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("[data-zoom-image]").count() == 2
     page.click("button[data-zoom=in]")
     assert page.locator("[data-zoom-frame]").evaluate_all("frames => frames.map(f => f.dataset.scale)") == ["1.50", "1.50"]
