@@ -1,5 +1,8 @@
 import io
+import re
 import shutil
+import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -244,3 +247,58 @@ def test_the_nightly_rehash_closes_an_entry_once_the_item_checks_out(world, _pri
     path.write_bytes(original)
     assert verify_fingerprints() == {"ok": 1, "mismatch": 0, "known": 0, "set_aside": 0}
     assert SetAside.objects.get().resolved_at is not None
+
+
+def worker_pid(queue: str) -> int:
+    """The worker process started for this queue (its command line names the queue)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"--queues={queue}".encode() in command:
+                return int(entry.name)
+    raise AssertionError(f"no worker process for {queue}")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most resident memory the process ever had (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_draws_every_good_preview_around_a_render_bomb_and_stays_small(
+        world, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_PREVIEW_MEMORY_MB", "512")
+    log = tmp_path / "worker.log"
+    with celery_worker(log) as queue:
+        settings.EVIDENCE_TASK_QUEUE = queue
+        first = add_evidence(world.order_a, world.agent_a, photo(1600, 1200, label="one"), name="one.jpg",
+                             previews=False)
+        bomb = recursive_pdf_item(world)
+        document = add_evidence(world.order_a, world.agent_a, pdf("Delivered"), name="pod.pdf",
+                                kind="proof_of_delivery", previews=False)
+        last = add_evidence(world.order_a, world.agent_a, photo(1200, 900, label="two"), name="two.jpg",
+                            previews=False)
+        items = [first, bomb, document, last]
+        wait_for(lambda: not EvidenceItem.objects.filter(previews=Previews.PENDING).exists()
+                 and SetAside.objects.filter(subject_id=bomb.pk).exists(), timeout=120, log_path=log)
+        # Time for a redelivery to show up in the log, had the bomb's task been handed out again.
+        time.sleep(2)
+        peak = peak_rss_mb(worker_pid(queue))
+    for item in items:
+        item.refresh_from_db()
+    assert [item.previews for item in items] == [Previews.READY, Previews.FAILED, Previews.READY, Previews.READY]
+    assert all(item.thumb_name and item.preview_name for item in items if item != bomb)
+    assert (bomb.preview_problem, bomb.preview_unfinished) == (PreviewProblem.CRASHED, 0)
+    assert SetAside.objects.get(kind=SetAsideKind.EVIDENCE_PREVIEW).attempts == 1
+    # One delivery per upload: the bomb's task was not handed out again.
+    received = re.findall(r"Task evidence\.tasks\.make_previews\[[0-9a-f-]+\] received", log.read_text())
+    assert len(received) == len(items)
+    # The bomb grew only its own capped child: the worker stayed far below the bomb's appetite.
+    assert peak < 300, f"worker peaked at {peak:.0f} MB"
