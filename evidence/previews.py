@@ -69,22 +69,23 @@ def draw(file_type: str, local: Path, out: Path) -> Outcome | None:
     info = TYPES[file_type]
     memory_mb = settings.EVIDENCE_PREVIEW_MEMORY_MB
     seconds = settings.EVIDENCE_PREVIEW_SECONDS
+    # -I: isolated, so neither PYTHON* variables nor the script's own folder are on the path
+    # (evidence/selectors.py would stand in for the standard library's selectors module).
     command = [
         sys.executable, "-I", str(RENDERER), "--family", info.family, "--format", info.pillow,
         "--memory-mb", str(memory_mb), "--cpu-seconds", str(seconds),
         "--max-pixels", str(settings.EVIDENCE_MAX_PIXELS), str(local), str(out),
     ]
     log_path = out.parent / "render.log"
-    # Few malloc arenas: each thread's arena reserves address space that would count against
-    # the cap without ever being used.
     with open(log_path, "wb") as log:
-        # A session of its own, so a timeout also ends the ffmpeg it may have started.
+        # A session of its own, so a timeout also ends the ffmpeg it may have started. Few
+        # malloc arenas: each thread's arena reserves address space that counts against the cap.
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=out.parent,
                                  env={**os.environ, "MALLOC_ARENA_MAX": "2"}, start_new_session=True)
         try:
             code = child.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
+            _end_group(child.pid)
             child.wait()
             return failed(PreviewProblem.TIME, f"still drawing after {seconds} s; stopped")
         finally:
