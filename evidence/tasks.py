@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 # A file that kills the worker under it (it should not: the drawing has its own capped
-# process) is redelivered after the worker's death, and given up on at this many starts.
+# process) is redelivered after the worker's death; once this many deliveries started and
+# never finished, the next one gives up on it.
 PREVIEW_STARTS = 2
 STORAGE_RETRIES = 5
 
