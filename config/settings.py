@@ -270,6 +270,17 @@ EVIDENCE_MAX_BYTES = {
     "video": env_int("EVIDENCE_MAX_VIDEO_MB", 500) * MB,
 }
 EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000)
+# The child process that draws one preview: its address-space cap and its time (processor
+# seconds, and the same again as a wall-clock timeout). A file needing more gets no preview.
+EVIDENCE_PREVIEW_MEMORY_MB = env_int("EVIDENCE_PREVIEW_MEMORY_MB", 1024)
+EVIDENCE_PREVIEW_SECONDS = env_int("EVIDENCE_PREVIEW_SECONDS", 60)
+# The evidence upload view stops reading a file whose first bytes the vault would refuse
+# (evidence/uploads.py); the handler leaves every other upload to Django's two defaults.
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.FirstBytesHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Thumbnail tasks go to this Celery queue (tests point it at their own worker).
 EVIDENCE_TASK_QUEUE = env_str("EVIDENCE_TASK_QUEUE", "celery")
 
