@@ -208,8 +208,11 @@ def _sweep_batch(subject: Subject, now: datetime) -> list[Alert] | None:
 
 def _step(subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]) -> _Step:
     """Work out everything for one row before touching it, so a failure leaves it as it was."""
-    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=row.next_alert_at)
-    nxt = following(subject.thresholds(row), step.threshold, now)
+    thresholds = subject.thresholds(row)
+    # The threshold's own time, not the row's: a row set back an hour still says how late it is.
+    scheduled_for = next((t.at for t in thresholds if t.name == row.next_alert_threshold), row.next_alert_at)
+    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=scheduled_for)
+    nxt = following(thresholds, step.threshold, now)
     if subject.owes_alerts(row) and (row.pk, step.threshold) not in already:
         step.raise_alert = True
         step.users, step.escalated = recipients(step.threshold, workers, managers)
@@ -342,9 +345,21 @@ def _label(subject: Subject, pk: int) -> str:
 
 
 def put_back(subject: Subject, pk: int, task) -> None:
-    """A manager's retry of a row that was set aside: due now, and a sweep queued for it."""
-    subject.model.objects.filter(pk=pk, next_alert_at__isnull=False).update(next_alert_at=timezone.now())
-    transaction.on_commit(task.delay)
+    """A manager's retry of a row that was set aside: its next alert is worked out again from
+    its data as it is now (perhaps fixed), and a sweep is queued."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (subject.model.objects.select_for_update(of=("self",)).select_related(*subject.related)
+               .only(*subject.fields).filter(pk=pk).first())
+        if row is None:
+            return
+        try:
+            schedule(row, subject.thresholds(row), now)
+        except Exception:
+            # Still broken: the sweep looks at it at once and sets it aside again, with the reason.
+            row.next_alert_at = now
+        row.save(update_fields=["next_alert_at", "next_alert_threshold"])
+        transaction.on_commit(task.delay)
 
 
 # --- e-mail -------------------------------------------------------------------------------
