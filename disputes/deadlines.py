@@ -204,8 +204,3 @@ def warning_hours(value) -> list[int | float]:
 
 def claim_warning_hours(rule: DeadlineRule | None) -> list[int | float]:
     return warning_hours(rule.warn_hours_before if rule else None) or DEFAULT_CLAIM_WARNING_HOURS
-
-
-def warning_times(deadline: Deadline) -> list[datetime]:
-    times = (deadline.due - timedelta(hours=h) for h in warning_hours(deadline.rule.warn_hours_before))
-    return sorted(t for t in times if t > deadline.start)

@@ -31,7 +31,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone, translation
 
 from . import setaside
-from .models import Alert, Membership, Notification, Role, SetAside, SetAsideKind
+from .models import Alert, Membership, Notification, Role, SetAside, SetAsideKind, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,16 @@ def sweep(subject: Subject, now: datetime | None = None) -> list[Alert]:
             break
         raised.extend(batch)
     return raised
+
+
+def run(subject: Subject, *, heartbeat: str) -> int:
+    """One beat sweep of a subject: raise what is due, then note that the sweep ran. Returns
+    how many alerts it raised."""
+    raised = sweep(subject)
+    WorkerHeartbeat.objects.update_or_create(source=heartbeat, defaults={"last_seen": timezone.now()})
+    if raised:
+        log.info("%s sweep raised %d alert(s)", subject.alert_field, len(raised))
+    return len(raised)
 
 
 def _sweep_batch(subject: Subject, now: datetime) -> list[Alert] | None:

@@ -1,15 +1,11 @@
 """The disputes app's worker tasks. Each has a time limit (soft, then hard) suited to it; the
 defaults and why no task is redelivered forever are in config/settings.py's Celery block."""
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
 from . import alerts, sweep
 from .models import WorkerHeartbeat
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
@@ -24,11 +20,7 @@ def record_heartbeat(source: str) -> None:
 @shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
 def sweep_claim_alerts() -> int:
     """Raise every claim deadline alert that is due (beat, every minute)."""
-    raised = alerts.sweep_claims()
-    record_heartbeat(source="sweep")
-    if raised:
-        log.info("claim sweep raised %d alert(s)", len(raised))
-    return len(raised)
+    return sweep.run(alerts.CLAIMS, heartbeat="sweep")
 
 
 # A mail outage retries the task with backoff (what was sent stays sent); an e-mail that fails

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend
 
-from disputes.tasks import record_heartbeat
+from disputes import sweep
 
 from . import services, sla
 from .models import StoreMessaging
@@ -82,8 +82,4 @@ def poll_mailbox(account_id: int) -> dict:
 @shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
 def sweep_reply_alerts() -> int:
     """Raise every reply alert of buyer messages that is due (beat, every minute)."""
-    raised = sla.sweep_replies()
-    record_heartbeat(source="reply-sweep")
-    if raised:
-        log.info("reply sweep raised %d alert(s)", len(raised))
-    return len(raised)
+    return sweep.run(sla.REPLIES, heartbeat="reply-sweep")

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import alerts, services, setaside, sweep
+from disputes import alerts, services, sweep
 from disputes.models import (
     Alert,
     Claim,
