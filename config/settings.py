@@ -316,9 +316,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # Every task ends: SoftTimeLimitExceeded is raised in it after the soft limit, the process is
-# killed at the hard one. Tasks set their own limits; these are for any that does not.
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
+# killed at the hard one. The disputes and messaging tasks set limits of their own; this
+# generous default is for the others, the longest being the nightly re-hash of every evidence
+# file.
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = 30 * 60
 # Where tasks go without a queue of their own (the worker tests give each worker its own).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,7 +1,7 @@
 """The sweep engine: raises the alerts of everything that runs on a deadline clock.
 
 An app registers a `Subject` for each kind of item with a clock (claims in `disputes.alerts`,
-buyer messages in `messaging.sla`) and runs `sweep(subject)` from its own beat task. The due
+buyer messages in `messaging.sla`) and runs `run(subject)` from its own beat task. The due
 times live in the database; the sweep only notifies. For one subject it reads the rows whose
 `next_alert_at` has passed (a partial index on that column), locks them (skipping rows another
 sweeper holds), moves each on to its next threshold in one UPDATE and writes the alerts, their
@@ -334,15 +334,15 @@ def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
 
 
 def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:
-    """Rows set aside before that went through this time close their entry. One query finds
-    them (usually none)."""
-    for pk in _open_set_aside(subject.set_aside_kind, swept):
+    """Rows set aside before that went through this time close their entry."""
+    for pk in _open_set_aside(subject.set_aside_kind) & set(swept):
         setaside.resolve(kind=subject.set_aside_kind, subject_id=pk)
 
 
-def _open_set_aside(kind: str, ids: list[int]) -> set[int]:
-    return set(SetAside.objects.filter(kind=kind, subject_id__in=ids, resolved_at__isnull=True)
-               .values_list("subject_id", flat=True))
+def _open_set_aside(kind: str) -> set[int]:
+    # All of this kind rather than "those among these ids": open entries are few (people close
+    # them), and a thousand ids in an IN list would cost the sweep more than the whole answer.
+    return set(SetAside.objects.filter(kind=kind, resolved_at__isnull=True).values_list("subject_id", flat=True))
 
 
 def _label(subject: Subject, pk: int) -> str:
@@ -397,7 +397,7 @@ def alert_emails_send(*, alert_ids: list[int]) -> int:
                                            for r in subject.mail_related]
     pending = Notification.objects.filter(alert_id__in=alert_ids, emailed_at__isnull=True).select_related(*related)
     pending = [note for note in pending if note.user.email]
-    set_aside_before = _open_set_aside(SetAsideKind.ALERT_EMAIL, [note.pk for note in pending])
+    set_aside_before = _open_set_aside(SetAsideKind.ALERT_EMAIL)
     sent, failures = 0, []
     for note in pending:
         # Claim this notification's e-mail first, so a retry never sends it twice.
