@@ -295,8 +295,8 @@ BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Redis hands a task that was not acknowledged within this time to another worker. It is
-    # far above every task's hard time limit plus the longest retry countdown (10 minutes), so
-    # only a task whose worker vanished is delivered again.
+    # above every task's hard time limit (30 minutes at most) plus the longest retry countdown
+    # (10 minutes), so only a task whose worker vanished is delivered again.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

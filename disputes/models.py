@@ -363,13 +363,13 @@ class DeadlineRule(models.Model):
             self.warn_hours_before = []
         hours = self.warn_hours_before
         if not isinstance(hours, list):
-            raise ValidationError({"warn_hours_before": _("Enter a list of hours, e.g. [24, 6].")}, code="invalid")
+            raise ValidationError({"warn_hours_before": _("Enter a list of hours, e.g. [24, 6].")})
         for entry in hours:
             if not is_warning_hour(entry):
                 raise ValidationError({"warn_hours_before": _(
                     "%(entry)s is not a number of hours: each warning must be a number above 0 and at most "
                     "%(most)d, e.g. [24, 6]."
-                ) % {"entry": json.dumps(entry, ensure_ascii=False), "most": MAX_WARNING_HOURS}}, code="invalid")
+                ) % {"entry": json.dumps(entry, ensure_ascii=False), "most": MAX_WARNING_HOURS}})
 
 
 # --- Claims -------------------------------------------------------------------------------
