@@ -152,11 +152,18 @@ def sweep(subject: Subject, now: datetime | None = None) -> list[Alert]:
     its next one, until nothing is due; the bound on batches is only a guard."""
     now = now or timezone.now()
     raised: list[Alert] = []
-    for _batch in range(1000):
-        batch = _sweep_batch(subject, now)
-        if batch is None:
-            break
-        raised.extend(batch)
+    swept: list[int] = []
+    try:
+        for _batch in range(1000):
+            batch = _sweep_batch(subject, now)
+            if batch is None:
+                break
+            raised.extend(batch.alerts)
+            swept.extend(batch.swept)
+    finally:
+        # Also when a later batch failed or the time limit cut the sweep short.
+        if swept:
+            _resolve_set_aside(subject, swept)
     return raised
 
 
@@ -170,7 +177,13 @@ def run(subject: Subject, *, heartbeat: str) -> int:
     return len(raised)
 
 
-def _sweep_batch(subject: Subject, now: datetime) -> list[Alert] | None:
+@dataclass(frozen=True)
+class _Batch:
+    alerts: list[Alert]  # raised
+    swept: list[int]  # the rows that went through (the others were set aside)
+
+
+def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
     """Lock up to a batch of due rows, move each on and raise its alert, in one transaction.
     None when nothing is due."""
     failures: list[_Failure] = []
@@ -203,7 +216,6 @@ def _sweep_batch(subject: Subject, now: datetime) -> list[Alert] | None:
                 failures.append(_set_back(subject, row, row.next_alert_threshold, now, error))
         fresh = _write_steps(subject, steps, now, failures)
         _advance(subject.model, [failure.row for failure in failures])
-        _resolve_set_aside(subject, [step.row.pk for step in steps])
         ids = [alert.pk for alert in fresh]
         if ids:
             from .tasks import send_alert_emails  # the tasks module imports this one
@@ -213,7 +225,7 @@ def _sweep_batch(subject: Subject, now: datetime) -> list[Alert] | None:
     for failure in failures:
         setaside.record(kind=subject.set_aside_kind, subject_id=failure.row.pk, store_id=failure.row.store_id,
                         label=_label(subject, failure.row.pk), reason=failure.reason)
-    return fresh
+    return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
 
 
 def _step(subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]) -> _Step:
@@ -334,7 +346,8 @@ def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
 
 
 def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:
-    """Rows set aside before that went through this time close their entry."""
+    """Rows set aside before that went through this time close their entry (once per sweep:
+    one query, which usually finds none)."""
     for pk in _open_set_aside(subject.set_aside_kind) & set(swept):
         setaside.resolve(kind=subject.set_aside_kind, subject_id=pk)
 
