@@ -412,25 +412,29 @@ def alert_emails_send(*, alert_ids: list[int]) -> int:
     pending = [note for note in pending if note.user.email]
     set_aside_before = _open_set_aside(SetAsideKind.ALERT_EMAIL)
     sent, failures = 0, []
-    for note in pending:
-        # Claim this notification's e-mail first, so a retry never sends it twice.
-        if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
-            continue
-        try:
-            _send_alert_email(note)
-        except Exception as error:
-            Notification.objects.filter(pk=note.pk).update(emailed_at=None)
-            if isinstance(error, SoftTimeLimitExceeded) or is_mail_outage(error):
-                raise
-            log.warning("alert e-mail %s to user %s failed and is set aside", note.pk, note.user_id, exc_info=error)
-            failures.append((note, error))
-            continue
-        sent += 1
-        if note.pk in set_aside_before:
-            setaside.resolve(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk)
-    for note, error in failures:
-        setaside.record(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk, store_id=_store_id(note.alert),
-                        label=_mail_label(note), reason=setaside.describe_error(error))
+    try:
+        for note in pending:
+            # Claim this notification's e-mail first, so a retry never sends it twice.
+            if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+                continue
+            try:
+                _send_alert_email(note)
+            except Exception as error:
+                Notification.objects.filter(pk=note.pk).update(emailed_at=None)
+                if isinstance(error, SoftTimeLimitExceeded) or is_mail_outage(error):
+                    raise
+                log.warning("alert e-mail %s to user %s failed and is set aside", note.pk, note.user_id,
+                            exc_info=error)
+                failures.append((note, error))
+                continue
+            sent += 1
+            if note.pk in set_aside_before:
+                setaside.resolve(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk)
+    finally:
+        # Also when an outage ends the run: those that failed on their own are noted already.
+        for note, error in failures:
+            setaside.record(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk, store_id=_store_id(note.alert),
+                            label=_mail_label(note), reason=setaside.describe_error(error))
     return sent
 
 
