@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.utils.translation import gettext as _
 
-from .models import DeadlineKind, DeadlineRule, DeadlineStart, DeadlineUnit, Store
+from .models import DeadlineKind, DeadlineRule, DeadlineStart, DeadlineUnit, Store, is_warning_hour
 
 UTC = ZoneInfo("UTC")
 SATURDAY_SUNDAY = frozenset({5, 6})
@@ -178,12 +178,29 @@ def for_claim(claim, deadline: str = DeadlineKind.RESPOND, *, rule: DeadlineRule
     )
 
 
-def warning_times(deadline: Deadline) -> list[datetime]:
-    # The list is admin-edited JSON: skip anything that is not a positive number of hours
-    # instead of failing the sweep.
-    hours = {
-        h for h in deadline.rule.warn_hours_before or []
-        if isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0
-    }
-    times = (deadline.due - timedelta(hours=h) for h in hours)
-    return sorted(t for t in times if t > deadline.start)
+# --- warnings ------------------------------------------------------------------------------
+
+# A claim whose rule names no warning is still warned a day ahead.
+DEFAULT_CLAIM_WARNING_HOURS = [24]
+
+
+def warning_hours(value) -> list[int | float]:
+    """The one reader of a `warn_hours_before` list (a rule's, or the copy a buyer message
+    keeps): its usable entries in hours, rounded to the hundredth, each once, largest first.
+
+    A value stored before it was validated, or written around the admin form (strings, zero,
+    negatives, nested lists, a dict, `true`), is read as far as it makes sense and the rest
+    skipped, so no page and no sweep fails on it."""
+    if not isinstance(value, list):
+        return []
+    found = set()
+    for entry in value:
+        if is_warning_hour(entry):
+            hours = round(entry, 2)
+            if hours > 0:
+                found.add(int(hours) if hours == int(hours) else hours)
+    return sorted(found, reverse=True)
+
+
+def claim_warning_hours(rule: DeadlineRule | None) -> list[int | float]:
+    return warning_hours(rule.warn_hours_before if rule else None) or DEFAULT_CLAIM_WARNING_HOURS

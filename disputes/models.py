@@ -1,6 +1,9 @@
+import json
+import math
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -303,6 +306,18 @@ class DeadlineStart(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", _("the buyer's message")
 
 
+# A warning more than a year ahead means nothing; the bound also keeps the arithmetic and the
+# threshold's name ("warn_<hours>h") within range.
+MAX_WARNING_HOURS = 24 * 365
+
+
+def is_warning_hour(value) -> bool:
+    """Whether one entry of a `warn_hours_before` list can be used: a finite number of hours
+    above 0 and at most a year. JSON's `true` arrives as a bool, which Python counts as an int."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value <= MAX_WARNING_HOURS)
+
+
 class DeadlineRule(models.Model):
     """A platform's deadline for one kind of claim, as data admins can edit.
 
@@ -341,6 +356,20 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} · {self.get_claim_kind_display()} · {self.get_deadline_display()}: {self.length} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        # Admins type this JSON by hand: refuse what the sweep and the pages could not read.
+        if self.warn_hours_before is None:  # the field was emptied
+            self.warn_hours_before = []
+        hours = self.warn_hours_before
+        if not isinstance(hours, list):
+            raise ValidationError({"warn_hours_before": _("Enter a list of hours, e.g. [24, 6].")})
+        for entry in hours:
+            if not is_warning_hour(entry):
+                raise ValidationError({"warn_hours_before": _(
+                    "%(entry)s is not a number of hours: each warning must be a number above 0 and at most "
+                    "%(most)d, e.g. [24, 6]."
+                ) % {"entry": json.dumps(entry, ensure_ascii=False), "most": MAX_WARNING_HOURS}})
 
 
 # --- Claims -------------------------------------------------------------------------------

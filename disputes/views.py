@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evidence import selectors as evidence_selectors
 
-from . import alerts, deadlines, selectors, services
+from . import deadlines, selectors, services, sweep
 from .context_processors import unread_alerts
 from .access import (
     get_claim_for_user,
@@ -52,7 +52,6 @@ from .models import (
     SetAside,
 )
 from .preferences import activate_preferences, remember_preferences
-from messaging.sla import describe as reply_alert_text
 from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 
@@ -368,7 +367,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     items = []
     for note in notes:
         late = note.alert.lateness
-        text = alerts.describe(note.alert) if note.alert.claim_id else reply_alert_text(note.alert)
+        text = sweep.describe(note.alert)
         items.append({"note": note, "text": text,
                       "late": span(late) if late > timedelta(minutes=2) else ""})
     return render(request, "disputes/alerts.html", {"items": items})

@@ -346,24 +346,15 @@ def test_no_appeal_deadline_before_the_claim_is_closed(world):
 # --- warnings -----------------------------------------------------------------------------
 
 
-def deadline_with(warn, hours=24) -> deadlines.Deadline:
-    r = rule(DeadlineUnit.CALENDAR_HOURS, hours, warn=warn)
-    return deadlines.Deadline(due=OPENED + timedelta(hours=hours), start=OPENED, rule=r, explanation="")
+def test_warning_hours_keep_each_positive_number_once_largest_first():
+    assert deadlines.warning_hours([6, 48, 12, 6, 1.5, 24.0, 2.345]) == [48, 24, 12, 6, 2.35, 1.5]
 
 
-def test_warning_times_are_sorted_and_inside_the_window():
-    # 48 h before a 24 h deadline would fall before the start, and 24 h exactly on it.
-    times = deadlines.warning_times(deadline_with([6, 48, 12, 24]))
-    assert times == [OPENED + timedelta(hours=12), OPENED + timedelta(hours=18)]
+def test_warning_hours_skip_whatever_is_not_a_positive_number_of_hours():
+    junk = [0, -3, "12", None, True, [2], {"h": 1}, float("nan"), float("inf"), 1e9, 0.001]
+    assert deadlines.warning_hours([6, *junk]) == [6]
 
 
-def test_warning_times_drop_duplicates_and_entries_that_are_not_positive_hours():
-    times = deadlines.warning_times(deadline_with([6, 6, 0, -3, "12", None, True, 1.5]))
-    assert times == [OPENED + timedelta(hours=18), OPENED + timedelta(hours=22, minutes=30)]
-
-
-def test_no_warning_times_without_a_list():
-    assert deadlines.warning_times(deadline_with([])) == []
-    cleared = deadline_with([])
-    cleared.rule.warn_hours_before = None  # an admin emptied the JSON field
-    assert deadlines.warning_times(cleared) == []
+@pytest.mark.parametrize("value", [[], None, True, "24", {"hours": 6}, 24])
+def test_no_warning_hours_without_a_list(value):
+    assert deadlines.warning_hours(value) == []
