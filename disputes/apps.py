@@ -7,4 +7,4 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Disputes")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import rule_tasks, signals  # noqa: F401  (rule_tasks: Celery finds only tasks.py by itself)
