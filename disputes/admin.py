@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +73,8 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         rule_ids = list(queryset.values_list("pk", flat=True))
         count = len({pk for rule in queryset for pk in governed_open_claims(rule).values_list("pk", flat=True)})
         # Queued once the admin's request has committed, so the worker reads the saved rules.
-        transaction.on_commit(lambda: recompute_rule_claims.delay(rule_ids, request.user.pk))
+        transaction.on_commit(lambda: recompute_rule_claims.apply_async(
+            args=[rule_ids, request.user.pk], queue=settings.DEADLINE_TASK_QUEUE))
         self.message_user(request, ngettext(
             "The worker is recomputing %(count)d open claim; each claim's timeline will show it.",
             "The worker is recomputing %(count)d open claims; each claim's timeline will show it.",

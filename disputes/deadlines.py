@@ -28,7 +28,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Claim, ClaimStatus, DeadlineKind, DeadlineRule, DeadlineStart, DeadlineUnit, Store
@@ -48,13 +48,12 @@ class Deadline:
 
 def rule_for(platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND, *,
              store: Store | None = None) -> DeadlineRule | None:
-    """The store's own active rule if it has one, else the platform's."""
-    found = DeadlineRule.objects.filter(claim_kind=claim_kind, deadline=deadline, is_active=True)
+    """The store's own active rule if it has one, else the platform's (one query)."""
+    scope = Q(platform=platform, store__isnull=True)
     if store is not None and store.pk is not None:
-        own = found.filter(store=store).first()
-        if own is not None:
-            return own
-    return found.filter(platform=platform, store__isnull=True).first()
+        scope |= Q(store=store)
+    return (DeadlineRule.objects.filter(scope, claim_kind=claim_kind, deadline=deadline, is_active=True)
+            .order_by(F("store").asc(nulls_last=True)).first())
 
 
 def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:
