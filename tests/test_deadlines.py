@@ -172,6 +172,66 @@ def test_business_days_through_compute_due_use_the_stores_marketplace():
     assert local(deadlines.compute_due(r, start, store=somewhere)) == datetime(2026, 12, 26, 0, 0, tzinfo=LA)
 
 
+NY = ZoneInfo("America/New_York")
+
+
+def ebay_us() -> Store:
+    return store(Platform.EBAY, "US", "America/New_York")
+
+
+def ebay_rule(length: int) -> DeadlineRule:
+    return DeadlineRule(platform=Platform.EBAY, claim_kind=ClaimKind.EBAY_CASE, deadline=DeadlineKind.RESPOND,
+                        length=length, unit=DeadlineUnit.BUSINESS_DAYS)
+
+
+def test_three_business_days_from_the_saturday_before_thanksgiving_end_as_wednesday_ends():
+    start = datetime(2026, 11, 21, 11, 0, tzinfo=NY)  # Saturday
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    # Monday 23, Tuesday 24, Wednesday 25; Thanksgiving does not stretch the window to Friday.
+    assert local(due, NY) == datetime(2026, 11, 26, 0, 0, tzinfo=NY)
+
+
+@pytest.mark.parametrize("start", [datetime(2026, 6, 6, 9, 0, tzinfo=NY), datetime(2026, 6, 7, 22, 0, tzinfo=NY)],
+                         ids=["saturday", "sunday"])
+def test_five_business_days_from_a_weekend_start_end_as_friday_ends(start):
+    due = deadlines.compute_due(ebay_rule(5), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 13, 0, 0, tzinfo=NY)  # Monday 8 to Friday 12, not Monday 15
+
+
+def test_business_days_from_a_start_mid_business_day_count_from_the_next_day():
+    start = datetime(2026, 6, 9, 10, 0, tzinfo=NY)  # Tuesday morning: Tuesday is not a full day
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 13, 0, 0, tzinfo=NY)  # Wednesday to Friday in full
+
+
+def test_business_days_from_midnight_of_a_business_day_count_that_day():
+    start = datetime(2026, 6, 9, 0, 0, tzinfo=NY)  # Tuesday 00:00: the whole of Tuesday is left
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 12, 0, 0, tzinfo=NY)  # Tuesday to Thursday
+
+
+def test_business_days_ending_before_a_holiday_end_as_the_last_day_ends():
+    # England, Easter 2026: Tuesday 31 March to Thursday 2 April; Good Friday follows.
+    start = datetime(2026, 3, 30, 15, 0, tzinfo=ZoneInfo("Europe/London"))
+    uk = Store(name="Amazon UK", platform=Platform.AMAZON, marketplace="GB", holiday_subdivision="ENG",
+               time_zone="Europe/London", currency="GBP")
+    due = deadlines.compute_due(rule(DeadlineUnit.BUSINESS_DAYS, 3), start, store=uk)
+    assert local(due, ZoneInfo("Europe/London")) == datetime(2026, 4, 3, 0, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def test_business_days_over_the_year_end_skip_new_years_day_and_the_weekend():
+    start = datetime(2026, 12, 30, 14, 0, tzinfo=NY)  # Wednesday
+    due = deadlines.compute_due(ebay_rule(2), start, store=ebay_us())
+    # Thursday 31 December, then (1 January, the 2–3 weekend) Monday 4 January 2027.
+    assert local(due, NY) == datetime(2027, 1, 5, 0, 0, tzinfo=NY)
+
+
+def test_one_business_day_ending_on_new_years_eve_ends_as_the_year_ends():
+    start = datetime(2026, 12, 30, 14, 0, tzinfo=NY)
+    due = deadlines.compute_due(ebay_rule(1), start, store=ebay_us())
+    assert local(due, NY) == datetime(2027, 1, 1, 0, 0, tzinfo=NY)  # not Monday 4 January
+
+
 def test_a_lower_case_country_code_still_finds_its_holidays():
     assert not deadlines.is_business_day(date(2026, 11, 26), country="us")
 
