@@ -371,10 +371,13 @@ class DeadlineRule(models.Model):
             models.UniqueConstraint(
                 fields=["platform", "claim_kind", "deadline"], condition=Q(store__isnull=True),
                 name="deadline_rule_unique",
+                violation_error_message=_("The platform already has a rule for this kind of claim and deadline; "
+                                          "edit it, or choose a store for a rule of that store's own."),
             ),
             models.UniqueConstraint(
                 fields=["store", "claim_kind", "deadline"], condition=Q(store__isnull=False),
                 name="deadline_rule_unique_per_store",
+                violation_error_message=_("This store already has a rule for this kind of claim and deadline."),
             ),
             models.CheckConstraint(condition=Q(length__gt=0), name="deadline_rule_length_positive"),
         ]
