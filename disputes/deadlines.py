@@ -102,13 +102,29 @@ def _calendar(country: str, subdivision: str, year: int) -> _Calendar:
     )
 
 
+def _regions(country: str) -> tuple[str, ...] | None:
+    try:
+        return tuple(holidays.country_holidays(country).subdivisions)
+    except NotImplementedError:
+        return None
+
+
+def canonical_subdivision(country: str, subdivision: str) -> str:
+    """The calendar's own spelling of a region typed in any case ("eng" → "ENG", "augsburg" →
+    "Augsburg"); anything it does not know comes back trimmed, for validation to refuse."""
+    subdivision = subdivision.strip()
+    for known in _regions(country) or ():
+        if known.casefold() == subdivision.casefold():
+            return known
+    return subdivision
+
+
 def subdivision_problem(country: str, subdivision: str) -> str | None:
     """Why this holiday region cannot be used with this country, or None."""
     if not subdivision:
         return None
-    try:
-        known = holidays.country_holidays(country).subdivisions
-    except NotImplementedError:
+    known = _regions(country)
+    if known is None:
         return _("The holiday calendar has no regions for country %(country)s.") % {"country": country}
     if subdivision not in known:
         return _("%(region)s is not a holiday region of %(country)s; it has: %(known)s.") % {
@@ -117,7 +133,7 @@ def subdivision_problem(country: str, subdivision: str) -> str | None:
 
 
 def is_business_day(day: date, *, country: str, subdivision: str = "") -> bool:
-    calendar = _calendar(country.upper(), subdivision.upper(), day.year)
+    calendar = _calendar(country.upper(), subdivision, day.year)
     if day in calendar.holidays:
         return False
     return day.weekday() not in calendar.weekend or day in calendar.working_weekend_days

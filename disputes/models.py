@@ -40,7 +40,7 @@ class Store(models.Model):
                     "Its public holidays count as non-business days."),
     )
     holiday_subdivision = models.CharField(
-        _("holiday region"), max_length=10, blank=True,
+        _("holiday region"), max_length=40, blank=True,
         help_text=_("The part of the country whose bank holidays the marketplace keeps, as the "
                     "holidays calendar names it (e.g. ENG for England with GB). Empty: the "
                     "country's nationwide holidays only."),
@@ -72,15 +72,18 @@ class Store(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.marketplace = self.marketplace.upper()
         self.currency = self.currency.upper()
-        self.holiday_subdivision = self.holiday_subdivision.strip().upper()
+        from .deadlines import canonical_subdivision
+
+        self.holiday_subdivision = canonical_subdivision(self.marketplace, self.holiday_subdivision)
         if self._state.adding and not self.holiday_subdivision:
             self.holiday_subdivision = DEFAULT_HOLIDAY_SUBDIVISIONS.get(self.marketplace, "")
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from .deadlines import subdivision_problem
+        from .deadlines import canonical_subdivision, subdivision_problem
 
-        problem = subdivision_problem(self.marketplace.upper(), self.holiday_subdivision.strip().upper())
+        country = self.marketplace.upper()
+        problem = subdivision_problem(country, canonical_subdivision(country, self.holiday_subdivision))
         if problem:
             raise ValidationError({"holiday_subdivision": problem})
 

@@ -121,3 +121,13 @@ def test_admin_shows_and_saves_the_stores_holiday_region(db):
     store.refresh_from_db()
     assert store.holiday_subdivision == "WLS"
     assert "Amazon UK" in client.get("/admin/disputes/store/").content.decode()
+
+
+def test_a_region_typed_in_another_case_takes_the_calendars_spelling(db):
+    augsburg = Store.objects.create(name="Amazon DE", platform=Platform.AMAZON, marketplace="DE",
+                                    holiday_subdivision=" augsburg ", time_zone="Europe/Berlin", currency="EUR")
+    assert augsburg.holiday_subdivision == "Augsburg"
+    augsburg.full_clean()
+    # Augsburg's Peace Festival (8 August) is a day off in that city only; in 2028 a Tuesday.
+    assert not deadlines.is_business_day(date(2028, 8, 8), country="DE", subdivision="Augsburg")
+    assert deadlines.is_business_day(date(2028, 8, 8), country="DE", subdivision="BY")

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='store',
             name='holiday_subdivision',
-            field=models.CharField(blank=True, help_text="The part of the country whose bank holidays the marketplace keeps, as the holidays calendar names it (e.g. ENG for England with GB). Empty: the country's nationwide holidays only.", max_length=10, verbose_name='holiday region'),
+            field=models.CharField(blank=True, help_text="The part of the country whose bank holidays the marketplace keeps, as the holidays calendar names it (e.g. ENG for England with GB). Empty: the country's nationwide holidays only.", max_length=40, verbose_name='holiday region'),
         ),
         migrations.AddConstraint(
             model_name='deadlinerule',
