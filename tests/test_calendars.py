@@ -131,3 +131,9 @@ def test_a_region_typed_in_another_case_takes_the_calendars_spelling(db):
     # Augsburg's Peace Festival (8 August) is a day off in that city only; in 2028 a Tuesday.
     assert not deadlines.is_business_day(date(2028, 8, 8), country="DE", subdivision="Augsburg")
     assert deadlines.is_business_day(date(2028, 8, 8), country="DE", subdivision="BY")
+
+
+def test_a_stored_region_the_calendar_no_longer_knows_falls_back_to_the_countrys_holidays(caplog):
+    assert not deadlines.is_business_day(date(2026, 4, 3), country="GB", subdivision="GONE")  # Good Friday
+    assert deadlines.is_business_day(date(2026, 4, 7), country="GB", subdivision="GONE")
+    assert "Unknown holiday region GB-GONE" in caplog.text
