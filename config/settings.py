@@ -283,6 +283,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Thumbnail tasks go to this Celery queue (tests point it at their own worker).
 EVIDENCE_TASK_QUEUE = env_str("EVIDENCE_TASK_QUEUE", "celery")
+# Recomputing the open claims of an edited deadline rule goes to this queue (tests: their worker's).
+DEADLINE_TASK_QUEUE = env_str("DEADLINE_TASK_QUEUE", "celery")
 
 # Content Security Policy: scripts only from our own origin or with this response's nonce.
 SECURE_CSP = {

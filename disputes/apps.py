@@ -7,7 +7,8 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Disputes")
 
     def ready(self) -> None:
-        from . import alerts, setaside, signals, sweep, tasks  # noqa: F401 (signals connect on import)
+        # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
+        from . import alerts, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
         from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and

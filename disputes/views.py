@@ -199,7 +199,7 @@ def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
         request, claim_id, ClaimCloseForm, "close_form",
         lambda claim, data: services.claim_close(
             claim=claim, outcome=data["outcome"], by=request.user, version=data["version"],
-            post_mortem=ClaimCloseForm.post_mortem(data)),
+            decided_at=data["decided_at"], post_mortem=ClaimCloseForm.post_mortem(data)),
         _("Claim closed, with its post-mortem."),
         needs_claim=True,
     )

@@ -27,7 +27,7 @@ def start_clock(message: Message, now: datetime | None = None) -> None:
     """Set a buyer message's due time and first alert from the platform's rule (caller saves).
     Without an active rule the message owes no timed reply."""
     store = message.store
-    rule = deadlines.rule_for(store.platform, REPLY_RULE_KIND, DeadlineKind.REPLY)
+    rule = deadlines.rule_for(store.platform, REPLY_RULE_KIND, DeadlineKind.REPLY, store=store)
     if rule is None:
         message.reply_state = ReplyState.NONE
         return

@@ -9,13 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disputes import alerts, services
-from disputes.models import Alert, ClaimKind, Notification, Outcome, Reason
+from disputes.models import Alert, ClaimKind, DeadlineRule, Notification, Outcome, Reason
 from disputes.tasks import send_alert_emails
 from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
 # Claims open "now": scheduling looks at the real clock; sweeps are then given later times.
 T0 = timezone.now().replace(second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _a_48_hour_window(rules):
+    # The timings below were worked out on a 48-hour A-to-Z window (the rule is an admin's to set).
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=48)
 
 
 def open_claim(world, *, assignee=None, opened_at=T0):

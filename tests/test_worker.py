@@ -38,7 +38,11 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
     from disputes.models import Alert, ClaimKind, Reason
     from disputes.tasks import sweep_claim_alerts
 
-    # Opened 50 hours ago and scheduled then: every threshold passed while no worker ran.
+    from disputes.models import DeadlineRule
+
+    # On a 48-hour window, opened 50 hours ago and scheduled then: every threshold passed while
+    # no worker ran.
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=48)
     opened = timezone.now() - timedelta(hours=50)
     claims = []
     for _ in range(5):
