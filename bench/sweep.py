@@ -36,7 +36,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/sweep.py needs PostgreSQL: set DATABASE_URL (see the docstring).")
     call_command("migrate", verbosity=0)
-    from disputes import alerts
+    from disputes import alerts, sweep
     from disputes.models import Claim, DeadlineRule, Store
 
     now = datetime.now(UTC)
@@ -72,7 +72,7 @@ def main() -> None:
         cursor.execute("ANALYZE disputes_claim")
     print(f"seeded {args.claims:,} open claims ({args.due:,} due) in {time.perf_counter() - started:.1f} s")
 
-    due = Claim.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "pk")[: alerts.SWEEP_BATCH]
+    due = Claim.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "pk")[: sweep.BATCH]
     sql, params = due.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -89,11 +89,11 @@ def main() -> None:
     record_heartbeat.delay(source="bench")
 
     started = time.perf_counter()
-    raised = alerts.sweep(now=now)
+    raised = alerts.sweep_claims(now=now)
     sweep_ms = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
-    idle = alerts.sweep(now=now)
+    idle = alerts.sweep_claims(now=now)
     idle_ms = (time.perf_counter() - started) * 1000
 
     print(f"\nfind the first batch of due claims ({found} rows): {find_ms:.1f} ms")

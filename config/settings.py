@@ -270,8 +270,21 @@ EVIDENCE_MAX_BYTES = {
     "video": env_int("EVIDENCE_MAX_VIDEO_MB", 500) * MB,
 }
 EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000)
+# The child process that draws one preview: its address-space cap and its time (processor
+# seconds, and the same again as a wall-clock timeout). A file needing more gets no preview.
+EVIDENCE_PREVIEW_MEMORY_MB = env_int("EVIDENCE_PREVIEW_MEMORY_MB", 1024)
+EVIDENCE_PREVIEW_SECONDS = env_int("EVIDENCE_PREVIEW_SECONDS", 60)
+# The evidence upload view stops reading a file whose first bytes the vault would refuse
+# (evidence/uploads.py); the handler leaves every other upload to Django's two defaults.
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.FirstBytesHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Thumbnail tasks go to this Celery queue (tests point it at their own worker).
 EVIDENCE_TASK_QUEUE = env_str("EVIDENCE_TASK_QUEUE", "celery")
+# Recomputing the open claims of an edited deadline rule goes to this queue (tests: their worker's).
+DEADLINE_TASK_QUEUE = env_str("DEADLINE_TASK_QUEUE", "celery")
 
 # Content Security Policy: scripts only from our own origin or with this response's nonce.
 SECURE_CSP = {
@@ -301,6 +314,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"
 
+# Connection timeout (seconds) for every mail server: the desk's SMTP server (alert e-mail), the
+# relay mailboxes and the stores' own SMTP servers. A server that stops answering fails the send.
+DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
 # Mail: the console in development; SMTP (EMAIL_HOST, localhost by default) in production.
 if env_str("EMAIL_HOST") or not DEBUG:
     MAILERS = {
@@ -312,6 +328,7 @@ if env_str("EMAIL_HOST") or not DEBUG:
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
                 "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": DESK_MAIL_TIMEOUT,
             },
         }
     }
@@ -323,6 +340,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dispute Desk <desk@localhost
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Redis hands a task that was not acknowledged within this time to another worker. It is
+    # above every task's hard time limit (30 minutes at most) plus the longest retry countdown
+    # (10 minutes), so only a task whose worker vanished is delivered again.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -333,14 +353,31 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Redelivery, bounded. A task is acknowledged when it ends, so one whose whole worker is stopped
+# mid-way (a deploy, a lost host) runs again; every task is idempotent. It is also acknowledged
+# when it fails, hits its time limit or kills its pool process (no "reject on worker lost"):
+# a task that crashes its worker must not come back to crash the next one, over and over. The
+# sweeps run again each minute anyway and each loop sets its failing items aside.
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Every task ends: SoftTimeLimitExceeded is raised in it after the soft limit, the process is
+# killed at the hard one. The disputes and messaging tasks set limits of their own; this
+# generous default is for the others, the longest being the nightly re-hash of every evidence
+# file.
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = 30 * 60
+# Where tasks go without a queue of their own (the worker tests give each worker its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# The sweeps expire after a minute: a worker back from a pause runs the latest one, not every
+# one beat sent meanwhile (a single sweep catches up on everything missed).
 CELERY_BEAT_SCHEDULE = {
-    "deadline-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0},
+    "claim-alert-sweep": {"task": "disputes.tasks.sweep_claim_alerts", "schedule": 60.0, "options": {"expires": 60}},
+    "reply-alert-sweep": {"task": "messaging.tasks.sweep_reply_alerts", "schedule": 60.0, "options": {"expires": 60}},
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",
@@ -379,6 +416,4 @@ DESK_MESSAGING_UNANSWERED_LIMIT = env_int("DESK_MESSAGING_UNANSWERED_LIMIT", 2)
 DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE")
 # A send still "sending" after this long lost its worker: it may be retried by hand.
 DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
-# Connection timeout (seconds) for the relay mailboxes and the stores' SMTP servers.
-DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
 CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailboxes", "schedule": 120.0}

@@ -1,4 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .deadlines import governed_open_claims
 
 from .models import Appeal, AppealVersion, DeadlineRule, ImprovementAction, Membership, PostMortem, Profile, Store, WorkerHeartbeat
 
@@ -11,7 +17,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["name", "platform", "marketplace", "time_zone", "currency", "is_active"]
+    list_display = ["name", "platform", "marketplace", "holiday_subdivision", "time_zone", "currency", "is_active"]
     list_filter = ["platform", "is_active"]
     search_fields = ["name"]
     inlines = [MembershipInline]
@@ -39,9 +45,41 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ["platform", "claim_kind", "deadline", "length", "unit", "starts_from", "warn_hours_before", "is_active", "updated_at"]
-    list_filter = ["platform", "claim_kind", "deadline", "is_active"]
+    list_display = ["platform", "store", "claim_kind", "deadline", "length", "unit", "starts_from", "warn_hours_before", "is_active", "updated_at"]
+    list_filter = ["platform", "store", "claim_kind", "deadline", "is_active"]
     list_editable = ["length", "unit", "is_active"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store"]
+    readonly_fields = ["open_claims_governed"]
+    actions = ["recompute_open_claims"]
+
+    @admin.display(description=_("open claims it governs"))
+    def open_claims_governed(self, rule: DeadlineRule) -> str:
+        if rule.pk is None:
+            return "—"
+        count = governed_open_claims(rule).count()
+        return ngettext(
+            "%(count)d open claim. Editing the rule leaves its due time as it is until you run "
+            "“Recompute the open claims these rules govern” from the list.",
+            "%(count)d open claims. Editing the rule leaves their due times as they are until you run "
+            "“Recompute the open claims these rules govern” from the list.",
+            count,
+        ) % {"count": count}
+
+    @admin.action(description=_("Recompute the open claims these rules govern"))
+    def recompute_open_claims(self, request, queryset) -> None:
+        from .rule_tasks import recompute_rule_claims
+
+        rule_ids = list(queryset.values_list("pk", flat=True))
+        count = len({pk for rule in queryset for pk in governed_open_claims(rule).values_list("pk", flat=True)})
+        # Queued once the admin's request has committed, so the worker reads the saved rules.
+        transaction.on_commit(lambda: recompute_rule_claims.apply_async(
+            args=[rule_ids, request.user.pk], queue=settings.DEADLINE_TASK_QUEUE))
+        self.message_user(request, ngettext(
+            "The worker is recomputing %(count)d open claim; each claim's timeline will show it.",
+            "The worker is recomputing %(count)d open claims; each claim's timeline will show it.",
+            count,
+        ) % {"count": count})
 
 
 class ImprovementActionInline(admin.TabularInline):

@@ -1,33 +1,48 @@
 """Platform deadlines as plain functions over `DeadlineRule` rows.
 
 Every computation uses the store's `time_zone` (for wall-clock times and dates) and its
-`marketplace` country (for the business-day calendar). Due times come back as aware UTC
-datetimes; a naive start is refused rather than guessed.
+`marketplace` country with its `holiday_subdivision` (for the business-day calendar). Due times
+come back as aware UTC datetimes; a naive start is refused rather than guessed.
 
 Units:
-- calendar hours: elapsed time, counted in UTC. 48 hours are 48 real hours, so across a
+- calendar hours: elapsed time, counted in UTC. 72 hours are 72 real hours, so across a
   daylight-saving change the due time moves by an hour on the store's wall clock.
 - calendar days: the same wall-clock time N days later in the store's time zone. A wall-clock
-  time that does not exist that day (skipped by spring-forward) lands the same distance after
-  the jump (02:30 → 03:30); one that happens twice (fall-back) is the first of the two.
+  time that happens twice (fall-back) is the first of the two.
 - business days: the marketplace's weekend and public holidays (the `holidays` package,
   including the country's own weekend days and any weekend it turns into a working day) do
-  not count. The due time is the same wall-clock time on the Nth business day after the
-  start's local date: Tuesday 10:00 + 3 = Friday 10:00. A start on a non-business day counts
-  from 00:00 of the next business day, so Saturday 15:30 + 3 = Thursday 00:00 (Monday to
-  Wednesday in full). An unknown country code has no holidays and a Saturday–Sunday weekend.
+  not count. A window of N business days ends when the Nth full business day ends, at midnight
+  on the store's clock: a day already begun when the window starts does not count, so Tuesday
+  10:00 + 3 ends as Friday ends, and Saturday 15:30 + 3 ends as Wednesday ends. An unknown
+  country code has no holidays and a Saturday–Sunday weekend.
+
+A due time on a wall clock that skips it (spring-forward: 02:30 on the day 02:00 becomes 03:00)
+is the earliest instant the clock shows after it, the moment of the jump (03:00): never later
+than the rule allows. The explanation says so when it happens.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .models import DeadlineKind, DeadlineRule, DeadlineStart, DeadlineUnit, Store
+from .models import (
+    Claim,
+    ClaimStatus,
+    DeadlineKind,
+    DeadlineRule,
+    DeadlineStart,
+    DeadlineUnit,
+    Store,
+    is_warning_hour,
+)
 
+log = logging.getLogger(__name__)
 UTC = ZoneInfo("UTC")
 SATURDAY_SUNDAY = frozenset({5, 6})
 
@@ -40,10 +55,31 @@ class Deadline:
     explanation: str  # one translated sentence for people, e.g. on the claim page
 
 
-def rule_for(platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND) -> DeadlineRule | None:
-    return DeadlineRule.objects.filter(
-        platform=platform, claim_kind=claim_kind, deadline=deadline, is_active=True
-    ).first()
+def rule_for(platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND, *,
+             store: Store | None = None) -> DeadlineRule | None:
+    """The store's own active rule if it has one, else the platform's (one query)."""
+    scope = Q(platform=platform, store__isnull=True)
+    if store is not None and store.pk is not None:
+        scope |= Q(store=store)
+    return (DeadlineRule.objects.filter(scope, claim_kind=claim_kind, deadline=deadline, is_active=True)
+            .order_by(F("store").asc(nulls_last=True)).first())
+
+
+def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:
+    """The open claims whose response deadline this rule sets: those it set, and those the
+    lookup would give it if recomputed now (a new store rule takes over its store's claims)."""
+    open_claims = Claim.objects.exclude(status=ClaimStatus.CLOSED)
+    set_by_it = Q(respond_rule=rule)
+    if rule.deadline != DeadlineKind.RESPOND or not rule.is_active:
+        return open_claims.filter(set_by_it)
+    if rule.store_id:
+        would_get_it = Q(store_id=rule.store_id, kind=rule.claim_kind)
+    else:
+        stores_with_their_own = DeadlineRule.objects.filter(
+            store__isnull=False, claim_kind=rule.claim_kind, deadline=rule.deadline, is_active=True,
+        ).values("store_id")
+        would_get_it = Q(store__platform=rule.platform, kind=rule.claim_kind) & ~Q(store_id__in=stores_with_their_own)
+    return open_claims.filter(set_by_it | would_get_it)
 
 
 # --- the business-day calendar ------------------------------------------------------------
@@ -57,10 +93,15 @@ class _Calendar:
 
 
 @lru_cache(maxsize=256)
-def _calendar(country: str, year: int) -> _Calendar:
+def _calendar(country: str, subdivision: str, year: int) -> _Calendar:
     try:
-        found = holidays.country_holidays(country, years=year)
+        found = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     except NotImplementedError:
+        if subdivision:
+            # A region the package no longer knows (the form refuses new ones): the country's
+            # own holidays still count.
+            log.warning("Unknown holiday region %s-%s; using the country's holidays", country, subdivision)
+            return _calendar(country, "", year)
         # A marketplace the package does not know: weekends only, rather than a crash.
         return _Calendar(frozenset(), SATURDAY_SUNDAY, frozenset())
     return _Calendar(
@@ -70,8 +111,38 @@ def _calendar(country: str, year: int) -> _Calendar:
     )
 
 
-def is_business_day(day: date, *, country: str) -> bool:
-    calendar = _calendar(country.upper(), day.year)
+def _regions(country: str) -> tuple[str, ...] | None:
+    try:
+        return tuple(holidays.country_holidays(country).subdivisions)
+    except NotImplementedError:
+        return None
+
+
+def canonical_subdivision(country: str, subdivision: str) -> str:
+    """The calendar's own spelling of a region typed in any case ("eng" → "ENG", "augsburg" →
+    "Augsburg"); anything it does not know comes back trimmed, for validation to refuse."""
+    subdivision = subdivision.strip()
+    for known in _regions(country) or ():
+        if known.casefold() == subdivision.casefold():
+            return known
+    return subdivision
+
+
+def subdivision_problem(country: str, subdivision: str) -> str | None:
+    """Why this holiday region cannot be used with this country, or None."""
+    if not subdivision:
+        return None
+    known = _regions(country)
+    if known is None:
+        return _("The holiday calendar has no regions for country %(country)s.") % {"country": country}
+    if subdivision not in known:
+        return _("%(region)s is not a holiday region of %(country)s; it has: %(known)s.") % {
+            "region": subdivision, "country": country, "known": ", ".join(known) or "—"}
+    return None
+
+
+def is_business_day(day: date, *, country: str, subdivision: str = "") -> bool:
+    calendar = _calendar(country.upper(), subdivision, day.year)
     if day in calendar.holidays:
         return False
     return day.weekday() not in calendar.weekend or day in calendar.working_weekend_days
@@ -86,44 +157,75 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-def _at_wall_clock(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """The UTC moment a wall-clock time on `day` names in `zone`.
+def _at_wall_clock(day: date, clock: time, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """The UTC moment a wall-clock time on `day` names in `zone`, and whether the clock skipped
+    that time.
 
-    fold=0 picks the first of two repeated times; for a time skipped by a DST jump, zoneinfo
-    applies the offset in force before the jump, and the round trip through UTC moves it
-    past the gap."""
+    fold=0 picks the first of two repeated times. A skipped time (a spring-forward gap) has no
+    moment of its own: it resolves to the moment of the jump, the earliest one after it."""
     naive = datetime.combine(day, clock.replace(tzinfo=None))
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    moment = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == naive:
+        return moment, False
+    # Read with the offsets from before and after the jump, the time names two moments that
+    # bracket it; halve the interval down to the second at which the new offset starts.
+    before, after = naive.replace(tzinfo=zone, fold=1).astimezone(UTC), moment
+    new_offset = after.astimezone(zone).utcoffset()
+    while after - before > timedelta(seconds=1):
+        middle = before + (after - before) / 2
+        if middle.astimezone(zone).utcoffset() == new_offset:
+            after = middle
+        else:
+            before = middle
+    # Jumps happen on a whole second, which is where the last halving lands once rounded down.
+    return after.replace(microsecond=0), True
 
 
-def add_business_days(start: datetime, days: int, *, country: str, time_zone: str) -> datetime:
-    zone = ZoneInfo(time_zone)
-    local = _aware(start).astimezone(zone)
-    day, clock = local.date(), local.time()
-    if not is_business_day(day, country=country):
-        while not is_business_day(day, country=country):
-            day += timedelta(days=1)
-        clock = time(0, 0)
-    remaining = days
-    while remaining > 0:
+def _last_business_day(start_local: datetime, days: int, *, country: str, subdivision: str) -> date:
+    """The Nth full business day from a local start: its own day counts only from midnight."""
+    if days < 1:
+        raise ValueError("A business-day window needs at least one day.")
+    day = start_local.date()
+    if start_local.time() != time(0, 0):
         day += timedelta(days=1)
-        if is_business_day(day, country=country):
+    remaining = days
+    while True:
+        if is_business_day(day, country=country, subdivision=subdivision):
             remaining -= 1
-    return _at_wall_clock(day, clock, zone)
+            if remaining == 0:
+                return day
+        day += timedelta(days=1)
 
 
-def compute_due(rule: DeadlineRule, start: datetime, *, store: Store) -> datetime:
+def _business_days_end(start: datetime, days: int, *, country: str, subdivision: str,
+                       zone: ZoneInfo) -> tuple[datetime, bool]:
+    last = _last_business_day(_aware(start).astimezone(zone), days, country=country, subdivision=subdivision)
+    return _at_wall_clock(last + timedelta(days=1), time(0, 0), zone)
+
+
+def add_business_days(start: datetime, days: int, *, country: str, time_zone: str, subdivision: str = "") -> datetime:
+    """When a window of `days` business days from `start` ends: midnight after the last one."""
+    return _business_days_end(start, days, country=country, subdivision=subdivision, zone=ZoneInfo(time_zone))[0]
+
+
+def _due(rule: DeadlineRule, start: datetime, *, store: Store) -> tuple[datetime, bool]:
+    """The due time, and whether the rule's wall-clock time was skipped by a clock change."""
     start = _aware(start)
     if rule.unit == DeadlineUnit.CALENDAR_HOURS:
         # In UTC: adding hours to a datetime in a local zone would add wall-clock hours.
-        return start.astimezone(UTC) + timedelta(hours=rule.length)
+        return start.astimezone(UTC) + timedelta(hours=rule.length), False
+    zone = ZoneInfo(store.time_zone)
+    local = start.astimezone(zone)
     if rule.unit == DeadlineUnit.CALENDAR_DAYS:
-        zone = ZoneInfo(store.time_zone)
-        local = start.astimezone(zone)
         return _at_wall_clock(local.date() + timedelta(days=rule.length), local.time(), zone)
     if rule.unit == DeadlineUnit.BUSINESS_DAYS:
-        return add_business_days(start, rule.length, country=store.marketplace, time_zone=store.time_zone)
+        return _business_days_end(start, rule.length, country=store.marketplace,
+                                  subdivision=store.holiday_subdivision, zone=zone)
     raise ValueError(f"Unknown deadline unit {rule.unit!r}")
+
+
+def compute_due(rule: DeadlineRule, start: datetime, *, store: Store) -> datetime:
+    return _due(rule, start, store=store)[0]
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -135,7 +237,8 @@ def start_for(rule: DeadlineRule, claim) -> datetime | None:
         # so the safer, of the two.
         return claim.platform_requested_at or claim.opened_at
     if rule.starts_from == DeadlineStart.CLAIM_CLOSED:
-        return claim.closed_at
+        # The platform's decision; claims closed before it was recorded have only their closing.
+        return claim.decided_at or claim.closed_at
     return claim.opened_at
 
 
@@ -149,22 +252,23 @@ def _origin(rule: DeadlineRule, claim) -> str:
 
 
 def explain(rule: DeadlineRule, start: datetime, *, store: Store, claim=None) -> str:
-    """E.g. "48 calendar hours from the platform's request at 2026-05-03 10:00 PDT", with the
+    """E.g. "72 calendar hours from the platform's request at 2026-05-03 10:00 PDT", with the
     start shown on the store's clock."""
     local = _aware(start).astimezone(ZoneInfo(store.time_zone))
-    unit = rule.get_unit_display()
+    values = {"length": rule.length, "unit": rule.get_unit_display(), "origin": _origin(rule, claim),
+              "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}"}
     if rule.unit == DeadlineUnit.BUSINESS_DAYS:
-        unit = _("%(unit)s (%(country)s calendar)") % {"unit": unit, "country": store.marketplace}
-    return _("%(length)d %(unit)s from %(origin)s at %(when)s") % {
-        "length": rule.length,
-        "unit": unit,
-        "origin": _origin(rule, claim),
-        "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
-    }
+        sentence = _("%(length)d full business days (%(calendar)s calendar) after %(origin)s at %(when)s; "
+                     "the window ends at midnight after the last one") % {**values, "calendar": store.calendar_name}
+    else:
+        sentence = _("%(length)d %(unit)s from %(origin)s at %(when)s") % values
+    if _due(rule, start, store=store)[1]:
+        sentence += _("; that time is skipped when the clocks go forward, so it is due the moment they jump")
+    return sentence
 
 
 def for_claim(claim, deadline: str = DeadlineKind.RESPOND, *, rule: DeadlineRule | None = None) -> Deadline | None:
-    rule = rule or rule_for(claim.store.platform, claim.kind, deadline)
+    rule = rule or rule_for(claim.store.platform, claim.kind, deadline, store=claim.store)
     if rule is None or not rule.is_active:
         return None
     start = start_for(rule, claim)
@@ -178,12 +282,29 @@ def for_claim(claim, deadline: str = DeadlineKind.RESPOND, *, rule: DeadlineRule
     )
 
 
-def warning_times(deadline: Deadline) -> list[datetime]:
-    # The list is admin-edited JSON: skip anything that is not a positive number of hours
-    # instead of failing the sweep.
-    hours = {
-        h for h in deadline.rule.warn_hours_before or []
-        if isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0
-    }
-    times = (deadline.due - timedelta(hours=h) for h in hours)
-    return sorted(t for t in times if t > deadline.start)
+# --- warnings ------------------------------------------------------------------------------
+
+# A claim whose rule names no warning is still warned a day ahead.
+DEFAULT_CLAIM_WARNING_HOURS = [24]
+
+
+def warning_hours(value) -> list[int | float]:
+    """The one reader of a `warn_hours_before` list (a rule's, or the copy a buyer message
+    keeps): its usable entries in hours, rounded to the hundredth, each once, largest first.
+
+    A value stored before it was validated, or written around the admin form (strings, zero,
+    negatives, nested lists, a dict, `true`), is read as far as it makes sense and the rest
+    skipped, so no page and no sweep fails on it."""
+    if not isinstance(value, list):
+        return []
+    found = set()
+    for entry in value:
+        if is_warning_hour(entry):
+            hours = round(entry, 2)
+            if hours > 0:
+                found.add(int(hours) if hours == int(hours) else hours)
+    return sorted(found, reverse=True)
+
+
+def claim_warning_hours(rule: DeadlineRule | None) -> list[int | float]:
+    return warning_hours(rule.warn_hours_before if rule else None) or DEFAULT_CLAIM_WARNING_HOURS

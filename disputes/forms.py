@@ -151,6 +151,9 @@ class ClaimCloseForm(VersionedForm):
     """Closing asks for the post-mortem in the same form: no post-mortem, no close."""
 
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
+    decided_at = PlausibleDateTimeField(
+        label=_("The platform decided at"), required=False, widget=DateTimeLocalInput(),
+        help_text=_("When the platform announced the outcome; the appeal window counts from it. Leave empty for now."))
     root_cause = forms.ChoiceField(label=_("Root cause"), choices=[("", "—"), *RootCause.choices])
     decided_by = forms.CharField(label=_("What decided the outcome"), max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
@@ -161,7 +164,18 @@ class ClaimCloseForm(VersionedForm):
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.claim = claim
         self.fields["owner"].queryset = store_members(claim.store_id)
+
+    def clean_decided_at(self):
+        decided_at = self.cleaned_data["decided_at"]
+        if decided_at is None:
+            return None
+        if decided_at > timezone.now():
+            raise forms.ValidationError(_("The platform's decision cannot be in the future."))
+        if decided_at < self.claim.opened_at:
+            raise forms.ValidationError(_("The platform cannot have decided before the claim was opened."))
+        return decided_at
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]

@@ -1,6 +1,9 @@
+import json
+import math
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +24,12 @@ class Platform(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Where a marketplace's country-level calendar misses bank holidays most of it keeps: the
+# `holidays` package gives GB only the holidays common to all four nations, so without
+# England it lacks Easter Monday and the August bank holiday. Amazon UK works to England's.
+DEFAULT_HOLIDAY_SUBDIVISIONS = {"GB": "ENG"}
+
+
 class Store(models.Model):
     """One seller account on one marketplace (e.g. Amazon US)."""
 
@@ -31,6 +40,12 @@ class Store(models.Model):
         max_length=2,
         help_text=_("ISO 3166 country code of the marketplace, e.g. US, GB, RU. "
                     "Its public holidays count as non-business days."),
+    )
+    holiday_subdivision = models.CharField(
+        _("holiday region"), max_length=40, blank=True,
+        help_text=_("The part of the country whose bank holidays the marketplace keeps, as the "
+                    "holidays calendar names it (e.g. ENG for England with GB). Empty: the "
+                    "country's nationwide holidays only."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, choices=time_zone_choices)
     currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217 code, e.g. USD."))
@@ -59,7 +74,25 @@ class Store(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.marketplace = self.marketplace.upper()
         self.currency = self.currency.upper()
+        from .deadlines import canonical_subdivision
+
+        self.holiday_subdivision = canonical_subdivision(self.marketplace, self.holiday_subdivision)
+        if self._state.adding and not self.holiday_subdivision:
+            self.holiday_subdivision = DEFAULT_HOLIDAY_SUBDIVISIONS.get(self.marketplace, "")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from .deadlines import canonical_subdivision, subdivision_problem
+
+        country = self.marketplace.upper()
+        problem = subdivision_problem(country, canonical_subdivision(country, self.holiday_subdivision))
+        if problem:
+            raise ValidationError({"holiday_subdivision": problem})
+
+    @property
+    def calendar_name(self) -> str:
+        """E.g. "GB-ENG": the calendar its business days follow."""
+        return "-".join(filter(None, [self.marketplace, self.holiday_subdivision]))
 
 
 class Role(models.TextChoices):
@@ -309,13 +342,32 @@ class DeadlineStart(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", _("the buyer's message")
 
 
+# A warning more than a year ahead means nothing; the bound also keeps the arithmetic and the
+# threshold's name ("warn_<hours>h") within range.
+MAX_WARNING_HOURS = 24 * 365
+
+
+def is_warning_hour(value) -> bool:
+    """Whether one entry of a `warn_hours_before` list can be used: a finite number of hours
+    above 0 and at most a year. JSON's `true` arrives as a bool, which Python counts as an int."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value <= MAX_WARNING_HOURS)
+
+
 class DeadlineRule(models.Model):
     """A platform's deadline for one kind of claim, as data admins can edit.
 
-    Editing a rule does not move the due time of claims already open; they are recomputed only
-    when someone asks, and the claim's timeline records it."""
+    A rule with a store applies to that store only, in place of its platform's rule (an Ozon
+    rFBS store has 3 days where FBS stores have 24 hours). Editing a rule does not move the due
+    time of claims already open; they are recomputed when someone asks (one claim from its page,
+    or all a rule governs from admin), and each claim's timeline records it."""
 
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_rules",
+        verbose_name=_("store"),
+        help_text=_("Only this store, in place of the platform's rule. Empty: every store of the platform."),
+    )
     claim_kind = models.CharField(_("claim kind"), max_length=30, choices=ClaimKind.choices)
     deadline = models.CharField(_("deadline"), max_length=20, choices=DeadlineKind.choices)
     length = models.PositiveIntegerField(_("length"))
@@ -340,13 +392,41 @@ class DeadlineRule(models.Model):
         ordering = ["platform", "claim_kind", "deadline"]
         constraints = [
             models.UniqueConstraint(
-                fields=["platform", "claim_kind", "deadline"], name="deadline_rule_unique"
+                fields=["platform", "claim_kind", "deadline"], condition=Q(store__isnull=True),
+                name="deadline_rule_unique",
+                violation_error_message=_("The platform already has a rule for this kind of claim and deadline; "
+                                          "edit it, or choose a store for a rule of that store's own."),
+            ),
+            models.UniqueConstraint(
+                fields=["store", "claim_kind", "deadline"], condition=Q(store__isnull=False),
+                name="deadline_rule_unique_per_store",
+                violation_error_message=_("This store already has a rule for this kind of claim and deadline."),
             ),
             models.CheckConstraint(condition=Q(length__gt=0), name="deadline_rule_length_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_platform_display()} · {self.get_claim_kind_display()} · {self.get_deadline_display()}: {self.length} {self.get_unit_display()}"
+        scope = self.store.name if self.store_id else self.get_platform_display()
+        return f"{scope} · {self.get_claim_kind_display()} · {self.get_deadline_display()}: {self.length} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        if self.store_id and self.platform and self.store.platform != self.platform:
+            raise ValidationError({"store": _("%(store)s sells on %(platform)s, not on this rule's platform.")
+                                   % {"store": self.store, "platform": self.store.get_platform_display()}})
+
+    def clean(self) -> None:
+        # Admins type this JSON by hand: refuse what the sweep and the pages could not read.
+        if self.warn_hours_before is None:  # the field was emptied
+            self.warn_hours_before = []
+        hours = self.warn_hours_before
+        if not isinstance(hours, list):
+            raise ValidationError({"warn_hours_before": _("Enter a list of hours, e.g. [24, 6].")})
+        for entry in hours:
+            if not is_warning_hour(entry):
+                raise ValidationError({"warn_hours_before": _(
+                    "%(entry)s is not a number of hours: each warning must be a number above 0 and at most "
+                    "%(most)d, e.g. [24, 6]."
+                ) % {"entry": json.dumps(entry, ensure_ascii=False), "most": MAX_WARNING_HOURS}})
 
 
 # --- Claims -------------------------------------------------------------------------------
@@ -417,6 +497,9 @@ class Claim(models.Model):
     )
     respond_explained = models.CharField(max_length=300, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the platform decided, as the person closing the claim says; the appeal window counts
+    # from it, not from when the outcome was typed in (closed_at).
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     appeal_by = models.DateTimeField(_("appeal by"), null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

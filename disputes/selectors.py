@@ -12,6 +12,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import deadlines
 from .access import managed_stores_for, stores_for
 from .inputs import date_problem, parse_id
 from .models import (
@@ -152,8 +153,7 @@ def due_state(claim: Claim, now: datetime | None = None) -> DueState:
         return DueState("overdue", remaining)
     if claim.respond_by < end_of_local_day(now):
         return DueState("today", remaining)
-    thresholds = (claim.respond_rule.warn_hours_before if claim.respond_rule else None) or [24]
-    if remaining <= timedelta(hours=max(thresholds)):
+    if remaining <= timedelta(hours=max(deadlines.claim_warning_hours(claim.respond_rule))):
         return DueState("warning", remaining)
     return DueState("fine", remaining)
 

@@ -233,19 +233,28 @@ def _check_post_mortem(claim: Claim, draft: PostMortemDraft | None) -> PostMorte
 
 @transaction.atomic
 def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mortem: PostMortemDraft | None,
-                note: str = "", closed_at=None) -> Claim:
-    """Close with an outcome. The post-mortem is part of closing: no post-mortem, no close."""
+                note: str = "", closed_at: datetime | None = None, decided_at: datetime | None = None) -> Claim:
+    """Close with an outcome. The post-mortem is part of closing: no post-mortem, no close.
+
+    `closed_at` is when the outcome is recorded (now); `decided_at` when the platform decided
+    (default: the same moment). The appeal window counts from the decision."""
     claim = _locked(claim, version)
     if claim.status == ClaimStatus.CLOSED:
         raise ClaimError(_("This claim is already closed."))
     if outcome not in Outcome.values:
         raise ClaimError(_("Choose an outcome."))
+    closed_at = closed_at or timezone.now()
+    decided_at = decided_at or closed_at
+    if decided_at > closed_at:
+        raise ClaimError(_("The platform's decision cannot be in the future."))
+    if decided_at < claim.opened_at:
+        raise ClaimError(_("The platform cannot have decided before the claim was opened."))
     claim_closing.send(sender=Claim, claim=claim)
     draft = _check_post_mortem(claim, post_mortem)
     before_status, before_outcome = claim.get_status_display(), claim.get_outcome_display()
     claim.status = ClaimStatus.CLOSED
     claim.outcome = outcome
-    claim.closed_at = closed_at or timezone.now()
+    claim.closed_at, claim.decided_at = closed_at, decided_at
     claim.counts_toward_odr = counts_toward_odr(outcome)
     # Only a granted, seller-funded claim can be appealed (DOMAIN: 30 days on Amazon).
     appeal = (
@@ -254,10 +263,11 @@ def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mor
     )
     claim.appeal_by = appeal.due if appeal else None
     claim.next_alert_at, claim.next_alert_threshold = None, ""
-    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr", "appeal_by",
+    _save(claim, ["status", "outcome", "closed_at", "decided_at", "counts_toward_odr", "appeal_by",
                   "next_alert_at", "next_alert_threshold"])
     _record(claim, by, "status", before_status, claim.get_status_display(), note)
     _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
+    _record(claim, by, "decided", after=decided_at.isoformat())
     if appeal:
         _record(claim, by, "appeal_deadline_set", after=appeal.due.isoformat(), note=appeal.explanation)
     written = PostMortem.objects.create(
@@ -297,9 +307,9 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
     before = claim.get_status_display()
     claim.status = ClaimStatus.APPEALING
     claim.outcome = ""
-    claim.closed_at = None
+    claim.closed_at = claim.decided_at = None
     claim.counts_toward_odr = True
-    _save(claim, ["status", "outcome", "closed_at", "counts_toward_odr"])
+    _save(claim, ["status", "outcome", "closed_at", "decided_at", "counts_toward_odr"])
     _record(claim, by, "status", before, claim.get_status_display(), note)
     return claim
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evidence import selectors as evidence_selectors
 
-from . import alerts, deadlines, selectors, services
+from . import deadlines, selectors, services, sweep
 from .context_processors import unread_alerts
 from .access import (
     get_claim_for_user,
@@ -52,7 +52,6 @@ from .models import (
     SetAside,
 )
 from .preferences import activate_preferences, remember_preferences
-from messaging.sla import describe as reply_alert_text
 from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 
@@ -213,7 +212,7 @@ def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
         request, claim_id, ClaimCloseForm, "close_form",
         lambda claim, data: services.claim_close(
             claim=claim, outcome=data["outcome"], by=request.user, version=data["version"],
-            post_mortem=ClaimCloseForm.post_mortem(data)),
+            decided_at=data["decided_at"], post_mortem=ClaimCloseForm.post_mortem(data)),
         _("Claim closed, with its post-mortem."),
         needs_claim=True,
     )
@@ -381,7 +380,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     items = []
     for note in notes:
         late = note.alert.lateness
-        text = alerts.describe(note.alert) if note.alert.claim_id else reply_alert_text(note.alert)
+        text = sweep.describe(note.alert)
         items.append({"note": note, "text": text,
                       "late": span(late) if late > timedelta(minutes=2) else ""})
     return render(request, "disputes/alerts.html", {"items": items})

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("Evidence")
+
+    def ready(self) -> None:
+        from disputes import setaside
+        from disputes.models import SetAsideKind
+
+        from . import services
+
+        setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
+        setaside.register(SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry,
+                          url=services.item_url)

@@ -43,6 +43,17 @@ class Previews(models.TextChoices):
     FAILED = "failed", _("Preview failed")
 
 
+class PreviewProblem(models.TextChoices):
+    """Why an item has no preview after all; the card says it, the original stays as it is."""
+
+    MEMORY = "memory", _("Drawing it needed more memory than a preview may use.")
+    TIME = "time", _("Drawing it took longer than a preview may take.")
+    CRASHED = "crashed", _("The preview maker stopped on this file: it needs more memory than a preview may use, or it is malformed.")
+    UNREADABLE = "unreadable", _("Its content could not be drawn.")
+    STORAGE = "storage", _("The original could not be read from storage.")
+    INTERRUPTED = "interrupted", _("The worker stopped while drawing it, more than once.")
+
+
 class EvidenceItemQuerySet(models.QuerySet):
     def present(self) -> "EvidenceItemQuerySet":
         return self.filter(deleted_at__isnull=True)
@@ -74,6 +85,10 @@ class EvidenceItem(models.Model):
     previews = models.CharField(max_length=10, choices=Previews.choices, default=Previews.PENDING)
     thumb_name = models.CharField(max_length=200, blank=True, editable=False)
     preview_name = models.CharField(max_length=200, blank=True, editable=False)
+    preview_problem = models.CharField(max_length=20, choices=PreviewProblem.choices, blank=True)
+    # Deliveries of the preview task that started and never finished (the worker died under
+    # them): counted so a file that kills its worker is given up on instead of redelivered forever.
+    preview_unfinished = models.PositiveSmallIntegerField(default=0)
     # The hook for appeals: a submitted appeal locks the evidence it used (evidence_lock).
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=300, blank=True)

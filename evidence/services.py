@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +22,10 @@ from disputes.models import Order
 
 from .models import EvidenceEvent, EvidenceItem, EvidenceKind, Previews
 from .storage import SpooledFile, evidence_storage, incoming_dir
-from .validation import Refused, check_name, check_size, inspect, sniff
+from .validation import Refused, check_name, check_size, clean_name, inspect, sniff
 
 CHUNK = 1024 * 1024
+UNNAMED = "evidence"
 
 
 class EvidenceError(Exception):
@@ -84,6 +87,8 @@ def evidence_add(
     file without its row, so this function owns its transaction."""
     if kind not in EvidenceKind.values:
         raise EvidenceError(_("Choose what kind of evidence this is."))
+    # Kept as a person reads it; a name of invisible characters only gets a plain one.
+    name = clean_name(name) or UNNAMED
     check_name(name)
     received = _receive(chunks, name)
     stored = ""
@@ -99,6 +104,8 @@ def evidence_add(
                 % {"name": name, "existing": duplicate[0],
                    "date": timezone.localtime(duplicate[1]).strftime("%Y-%m-%d %H:%M")})
         info = inspected.info
+        if name == UNNAMED:
+            name = f"{UNNAMED}.{info.extensions[0]}"
         storage_name = f"originals/{received.sha256[:2]}/{uuid.uuid4().hex}.{info.extensions[0]}"
         with transaction.atomic(durable=True):
             with SpooledFile(received.path) as spooled:
@@ -144,6 +151,8 @@ def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> Evidenc
     item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if item.deleted_at:
         raise EvidenceError(_("This evidence has been deleted."))
+    if item.is_locked():
+        raise EvidenceError(locked_edit_message(item))
     if kind not in EvidenceKind.values:
         raise EvidenceError(_("Choose what kind of evidence this is."))
     caption = caption.strip()
@@ -160,6 +169,12 @@ def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> Evidenc
     if changed:
         item.save(update_fields=changed)
     return item
+
+
+def locked_edit_message(item: EvidenceItem) -> str:
+    # What the appeal was shown is what stays: its caption and kind with it.
+    return _("This evidence was used in a submitted appeal (%(why)s): its caption and kind can no longer "
+             "be changed.") % {"why": item.locked_reason or _("locked")}
 
 
 @transaction.atomic
@@ -194,8 +209,33 @@ def evidence_lock(*, item: EvidenceItem, reason: str, by=None) -> EvidenceItem:
     return item
 
 
-def mark_previews(item_id: int, status: str, thumb: str = "", preview: str = "") -> None:
-    EvidenceItem.objects.filter(pk=item_id).update(previews=status, thumb_name=thumb, preview_name=preview)
+def previews_begin(item_id: int) -> EvidenceItem | None:
+    """A delivery of the preview task starts: count it as unfinished until previews_end. None
+    when the item is gone or its previews are settled already (a repeated delivery)."""
+    with transaction.atomic():
+        started = EvidenceItem.objects.filter(pk=item_id, previews=Previews.PENDING).update(
+            preview_unfinished=F("preview_unfinished") + 1)
+        if not started:
+            return None
+        return EvidenceItem.objects.select_related("order").get(pk=item_id)
+
+
+def previews_end(item_id: int, status: str, thumb: str = "", preview: str = "", problem: str = "") -> None:
+    EvidenceItem.objects.filter(pk=item_id).update(previews=status, thumb_name=thumb, preview_name=preview,
+                                                   preview_problem=problem, preview_unfinished=0)
+
+
+def previews_pause(item_id: int) -> None:
+    """The delivery ends cleanly without an outcome (a retry is queued): it is not unfinished."""
+    EvidenceItem.objects.filter(pk=item_id).update(preview_unfinished=0)
+
+
+def previews_retry(item_id: int) -> None:
+    """A manager puts an item whose preview failed back in the queue."""
+    with transaction.atomic():
+        EvidenceItem.objects.filter(pk=item_id).update(previews=Previews.PENDING, preview_problem="",
+                                                       preview_unfinished=0)
+        transaction.on_commit(lambda: queue_previews(item_id))
 
 
 def verify_item(item: EvidenceItem, now: datetime | None = None) -> str:
@@ -220,3 +260,16 @@ def verify_item(item: EvidenceItem, now: datetime | None = None) -> str:
         if first:
             _record(item, None, "evidence_integrity_failed", item.sha256, actual, note=item.original_name)
     return "mismatch" if first else "known"
+
+
+def fingerprint_retry(item_id: int) -> None:
+    """A manager asks for a set-aside fingerprint check to run again."""
+    from .tasks import verify_fingerprint
+
+    transaction.on_commit(lambda: verify_fingerprint.apply_async(args=[item_id], queue=settings.EVIDENCE_TASK_QUEUE))
+
+
+def item_url(item_id: int) -> str | None:
+    """Where a person sees the item: its card on the order's page."""
+    order_id = EvidenceItem.objects.filter(pk=item_id).values_list("order_id", flat=True).first()
+    return f"{reverse('disputes:order', args=[order_id])}#evidence-{item_id}" if order_id else None

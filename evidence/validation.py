@@ -7,7 +7,9 @@ type must agree with the content. Every refusal says, in words a user understand
 
 import re
 import struct
+import unicodedata
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +115,14 @@ def describe_unknown(head: bytes, name: str) -> Refused:
     return Refused("unsupported", _(
         "The content of “%(name)s” is not a type the vault accepts. Accepted: %(types)s.")
         % {"name": name, "types": accepted_list()})
+
+
+def clean_name(name: str) -> str:
+    """The name as a person will read it: composed (NFC), without invisible format characters
+    (bidi overrides that make “invoice\u202efdp.jpg” read as “invoicegpj.pdf”, zero-width
+    characters) or control characters, trimmed. Empty when nothing visible is left."""
+    name = unicodedata.normalize("NFC", name or "")
+    return "".join(ch for ch in name if unicodedata.category(ch) not in ("Cf", "Cc")).strip()
 
 
 # Control characters, folder separators and “..”: a name must be a plain file name.
@@ -275,6 +285,7 @@ def _check_pdf(path: Path, name: str, size: int) -> None:
         f.seek(max(0, size - 2048))
         if b"%%EOF" not in f.read():
             raise _damaged(name, FileType.PDF)
+    _check_pdf_content(path, name)
     try:
         document = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError:
@@ -284,3 +295,81 @@ def _check_pdf(path: Path, name: str, size: int) -> None:
             raise _damaged(name, FileType.PDF)
     finally:
         document.close()
+
+
+# Keys that make a PDF act on its own or carry other files. A name may be written with
+# #-escapes or sit in a compressed object stream, so they are looked for in the parsed objects.
+SCRIPT_KEYS = {"/JS", "/JavaScript", "/AA", "/XFA"}
+ATTACHMENT_KEYS = {"/EmbeddedFile", "/EmbeddedFiles", "/EF"}
+ATTACHMENT_TYPES = {"/EmbeddedFile", "/FileAttachment"}
+
+
+def _check_pdf_content(path: Path, name: str) -> None:
+    """Refuse encrypted PDFs (their content cannot be checked) and PDFs with scripts, automatic
+    actions, Launch actions or embedded files. Every object of the file is read by a real
+    parser: those in the cross-reference table and those packed in object streams."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise Refused("pdf_encrypted", _(
+                "“%(name)s” is an encrypted (password-protected) PDF. The vault keeps only files it "
+                "can read and check: remove the protection (print it to a new PDF) and upload that.")
+                % {"name": name})
+        for obj in _pdf_objects(reader):
+            _check_pdf_object(obj, name)
+    except Refused:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError, zlib.error):
+        raise Refused("pdf_unreadable", _(
+            "The structure of “%(name)s” cannot be read, so it cannot be checked for scripts and "
+            "attachments. Save or print it to a new PDF and upload that.") % {"name": name}) from None
+
+
+def _pdf_objects(reader):
+    from pypdf.generic import IndirectObject
+
+    yield reader.trailer
+    numbers = {(number, generation) for generation, table in reader.xref.items() for number in table}
+    numbers |= {(number, 0) for number in reader.xref_objStm}
+    for number, generation in sorted(numbers):
+        yield reader.get_object(IndirectObject(number, generation, reader))
+
+
+def _check_pdf_object(top, name: str) -> None:
+    """Look through one object and the dictionaries and arrays written inside it (referenced
+    objects are visited on their own)."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    pending = [top]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, ArrayObject):
+            pending.extend(obj)
+        if not isinstance(obj, DictionaryObject):
+            continue
+        keys = set(obj.keys())
+        action = _pdf_name(obj, "/S")
+        if keys & SCRIPT_KEYS or action == "/JavaScript":
+            raise Refused("pdf_script", _(
+                "“%(name)s” is a PDF that runs a script or an action by itself when it is opened "
+                "(JavaScript or automatic actions), so it is refused. Print it to a new PDF and "
+                "upload that.") % {"name": name})
+        if action == "/Launch" or "/Launch" in keys:
+            raise Refused("pdf_launch", _(
+                "“%(name)s” is a PDF that tries to start another program (a Launch action), so "
+                "it is refused. Print it to a new PDF and upload that.") % {"name": name})
+        if keys & ATTACHMENT_KEYS or {_pdf_name(obj, "/Type"), _pdf_name(obj, "/Subtype")} & ATTACHMENT_TYPES:
+            raise Refused("pdf_attachment", _(
+                "“%(name)s” is a PDF with other files embedded in it. Files inside a PDF cannot be "
+                "checked, so it is refused: upload each file on its own.") % {"name": name})
+        pending.extend(obj.values())
+
+
+def _pdf_name(obj, key: str) -> str:
+    """The name under `key`, following a reference; "" when it is something else."""
+    value = obj.get(key)
+    value = value.get_object() if value is not None else None
+    return value if isinstance(value, str) else ""

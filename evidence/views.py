@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from disputes.access import get_claim_for_user, get_order_for_user, is_manager
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .access import get_item_for_user
 from .forms import DeleteForm, EditForm, UploadForm
 from .models import EvidenceItem, EvidenceKind, Previews
@@ -59,8 +59,12 @@ def upload(request: HttpRequest, order_id: int) -> HttpResponse:
     fragment = request.headers.get("X-Requested-With") == "XMLHttpRequest" or request.htmx
     form = UploadForm(request.POST)
     files = request.FILES.getlist("file")
+    # A file refused from its first bytes: the request was not read beyond it.
+    stopped = uploads.refusal(request)
     error = ""
-    if not form.is_valid():
+    if stopped and (not files or not form.is_valid()):
+        error = stopped.message
+    elif not form.is_valid():
         error = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
     elif not files:
         error = _("Choose at least one file.")
@@ -81,6 +85,10 @@ def upload(request: HttpRequest, order_id: int) -> HttpResponse:
             ))
         except (Refused, services.EvidenceError) as refusal:
             refusals.append(str(refusal))
+    if stopped:
+        refusals.append(stopped.message if fragment else _(
+            "%(refusal)s The upload stopped at this file: add any files chosen after it again.")
+            % {"refusal": stopped.message})
     if fragment:
         if refusals:
             return render(request, "evidence/_refused.html", {"message": refusals[0]}, status=400)
@@ -110,6 +118,8 @@ def card(request: HttpRequest, item_id: int) -> HttpResponse:
 def edit(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     if request.method == "GET":
+        if item.is_locked():
+            return _card(request, item, edit_error=services.locked_edit_message(item))
         return _card(request, item, edit_form=EditForm(instance=item))
     form = EditForm(request.POST, instance=EvidenceItem(kind=item.kind, caption=item.caption))
     if not form.is_valid():

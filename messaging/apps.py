@@ -7,4 +7,11 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from disputes import setaside, sweep
+        from disputes.models import SetAsideKind
+
+        from . import signals, sla, tasks  # noqa: F401 (signals connect on import)
+
+        # A manager's retry: the message is due again at once and a sweep is queued.
+        setaside.register(SetAsideKind.MESSAGE_ALERTS, url=sla.REPLIES.url,
+                          retry=lambda pk: sweep.put_back(sla.REPLIES, pk, tasks.sweep_reply_alerts))

@@ -1,26 +1,25 @@
-"""The 24-hour reply clock of buyer messages, and its part of the deadline sweep.
+"""The 24-hour reply clock of buyer messages, and how the sweep engine raises its alerts.
 
-A buyer message stores its due time (`reply_by`, from the platform's "reply" deadline rule) and
-its next alert (`next_alert_at`). The sweep reads due messages through the partial index
-`message_alert_due`, locks them (skipping rows another sweeper holds), advances each to its
-next threshold and writes one `Alert` per message and threshold (a unique constraint keeps it
-so), exactly like claims."""
+A buyer message stores its due time (`reply_by`, from the platform's "reply" deadline rule),
+its warnings (copied from the rule when the clock starts) and its next alert (`next_alert_at`).
+`REPLIES` tells the engine (`disputes.sweep`) how to read, address and word them; the engine
+reads due messages through the partial index `message_alert_due` and writes one `Alert` per
+message and threshold (a unique constraint keeps it so), exactly as for claims."""
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes import deadlines
-from disputes.alerts import Threshold, _managers_by_store, notify, run_batches, step
-from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind
+from disputes import deadlines, sweep
+from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, SetAsideKind
+from disputes.sweep import Threshold
 
 from .models import Message, ReplyState
 
-SWEEP_BATCH = 1000
 REPLY_RULE_KIND = "buyer_complaint"
 
 
@@ -28,15 +27,14 @@ def start_clock(message: Message, now: datetime | None = None) -> None:
     """Set a buyer message's due time and first alert from the platform's rule (caller saves).
     Without an active rule the message owes no timed reply."""
     store = message.store
-    rule = deadlines.rule_for(store.platform, REPLY_RULE_KIND, DeadlineKind.REPLY)
+    rule = deadlines.rule_for(store.platform, REPLY_RULE_KIND, DeadlineKind.REPLY, store=store)
     if rule is None:
         message.reply_state = ReplyState.NONE
         return
     message.reply_state = ReplyState.AWAITING
     message.reply_by = deadlines.compute_due(rule, message.at, store=store)
     message.reply_explained = deadlines.explain(rule, message.at, store=store)[:300]
-    message.warn_hours_before = [h for h in rule.warn_hours_before or []
-                                 if isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0]
+    message.warn_hours_before = deadlines.warning_hours(rule.warn_hours_before)
     schedule(message, now)
 
 
@@ -51,7 +49,7 @@ def thresholds_for(message: Message) -> list[Threshold]:
         return []
     due = message.reply_by
     found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
-    for hours in message.warn_hours_before or []:
+    for hours in deadlines.warning_hours(message.warn_hours_before):
         at = due - timedelta(hours=hours)
         if at > message.at:
             found[f"warn_{hours}h"] = at
@@ -59,21 +57,7 @@ def thresholds_for(message: Message) -> list[Threshold]:
 
 
 def schedule(message: Message, now: datetime | None = None) -> None:
-    """The next alert: the latest threshold already passed (once), else the next one."""
-    now = now or timezone.now()
-    thresholds = thresholds_for(message)
-    upcoming = [t for t in thresholds if t.at <= now][-1:] + [t for t in thresholds if t.at > now]
-    message.next_alert_at = upcoming[0].at if upcoming else None
-    message.next_alert_threshold = upcoming[0].name if upcoming else ""
-
-
-def _after(message: Message, name: str) -> Threshold | None:
-    thresholds = thresholds_for(message)
-    names = [t.name for t in thresholds]
-    if name not in names:
-        return None
-    index = names.index(name)
-    return thresholds[index + 1] if index + 1 < len(thresholds) else None
+    sweep.schedule(message, thresholds_for(message), now)
 
 
 def _assignees_by_order(order_ids: set[int]) -> dict[int, set[int]]:
@@ -86,50 +70,61 @@ def _assignees_by_order(order_ids: set[int]) -> dict[int, set[int]]:
     return found
 
 
-def _raise_batch(now: datetime) -> list[Alert] | None:
-    from disputes.tasks import send_alert_emails
-
-    with transaction.atomic():
-        messages = list(
-            Message.objects.filter(next_alert_at__lte=now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("thread")
-            .only("store_id", "thread__order_id", "at", "reply_state", "reply_by", "warn_hours_before",
-                  "next_alert_at", "next_alert_threshold")
-            .order_by("next_alert_at", "pk")[:SWEEP_BATCH]
-        )
-        if not messages:
-            return None
-        due = step(messages, _after, Message)
-        already = set(Alert.objects.filter(message__in=messages).values_list("message_id", "threshold"))
-        managers = _managers_by_store({m.store_id for m in messages})
-        assignees = _assignees_by_order({m.thread.order_id for m in messages})
-        fresh, recipients = [], []
-        for message, threshold, scheduled_for in due:
-            if message.reply_state != ReplyState.AWAITING or (message.pk, threshold) in already:
-                continue
-            workers = assignees.get(message.thread.order_id, set())
-            store_managers = managers.get(message.store_id, [])
-            escalated = (threshold == "overdue" or not workers) and bool(store_managers)
-            users = workers | (set(store_managers) if escalated else set())
-            fresh.append(Alert(message=message, threshold=threshold, scheduled_for=scheduled_for,
-                               raised_at=now, due_at=message.reply_by, escalated=escalated))
-            recipients.append(sorted(users))
-        Alert.objects.bulk_create(fresh)
-        notify(fresh, recipients)
-        ids = [alert.pk for alert in fresh]
-        if ids:
-            transaction.on_commit(lambda: send_alert_emails.delay(ids))
-        return fresh
-
-
-def sweep(now: datetime | None = None) -> list[Alert]:
-    """Raise every reply alert that is due, oldest first; returns those this call raised."""
-    return run_batches(_raise_batch, now or timezone.now())
-
-
 def describe(alert: Alert) -> str:
     if alert.threshold.startswith("warn_"):
         return _("%(hours)s hours left to reply to the buyer") % {"hours": alert.threshold[5:-1]}
     return {"due": _("the reply to the buyer is due now"),
             "overdue": _("the reply to the buyer is overdue")}.get(alert.threshold, alert.threshold)
+
+
+def _mail(alert: Alert) -> tuple[str, str]:
+    """The order's page is where the buyer is answered."""
+    message = alert.message
+    order = message.thread.order
+    subject = f"[{message.store.name}] {order.platform_order_id}: {describe(alert)}"
+    body = "\n".join([
+        describe(alert),
+        f"{message.reply_by:%Y-%m-%d %H:%M} UTC",
+        settings.DESK_BASE_URL + reverse("disputes:order", args=[order.pk]),
+    ])
+    return subject, body
+
+
+def _workers(messages: list[Message]) -> dict[int, set[int]]:
+    by_order = _assignees_by_order({message.thread.order_id for message in messages})
+    return {message.pk: by_order.get(message.thread.order_id, set()) for message in messages}
+
+
+def _label(message_id: int) -> str:
+    """The order id and the message's time (UTC): a person finds it in the order's thread."""
+    order, at = Message.objects.values_list("thread__order__platform_order_id", "at").get(pk=message_id)
+    return f"{order} · {at:%Y-%m-%d %H:%M} UTC"
+
+
+def _url(message_id: int) -> str | None:
+    found = Message.objects.filter(pk=message_id).values_list("thread__order_id", flat=True).first()
+    return reverse("disputes:order", args=[found]) if found else None
+
+
+REPLIES = sweep.register(sweep.Subject(
+    model=Message,
+    alert_field="message",
+    set_aside_kind=SetAsideKind.MESSAGE_ALERTS,
+    fields=("store_id", "thread__order_id", "at", "reply_state", "reply_by", "warn_hours_before",
+            "next_alert_at", "next_alert_threshold"),
+    related=("thread",),
+    thresholds=thresholds_for,
+    owes_alerts=lambda message: message.reply_state == ReplyState.AWAITING,
+    due_at=lambda message: message.reply_by,
+    workers=_workers,
+    describe=describe,
+    mail=_mail,
+    mail_related=("thread__order", "store"),
+    label=_label,
+    url=_url,
+))
+
+
+def sweep_replies(now: datetime | None = None) -> list[Alert]:
+    """Raise every reply alert that is due, oldest first; returns those raised."""
+    return sweep.sweep(REPLIES, now or timezone.now())

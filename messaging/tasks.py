@@ -1,3 +1,6 @@
+"""The messaging app's worker tasks. Each has a time limit (soft, then hard) suited to it; the
+defaults and why no task is redelivered forever are in config/settings.py's Celery block."""
+
 import logging
 import smtplib
 
@@ -6,7 +9,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend
 
-from . import services
+from disputes import sweep
+
+from . import services, sla
 from .models import StoreMessaging
 
 log = logging.getLogger(__name__)
@@ -22,8 +27,9 @@ def _connection(account: StoreMessaging | None):
     return mailers.default
 
 
+# One SMTP conversation, its connection bounded by DESK_MAIL_TIMEOUT.
 @shared_task(bind=True, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=30,
-             retry_backoff_max=600, max_retries=5)
+             retry_backoff_max=600, max_retries=5, soft_time_limit=90, time_limit=120)
 def send_reply(self, message_id: int) -> str:
     """Relay one reply to the buyer's relay address from the store's authorised address.
     A failure is recorded on the message (visible, with a retry button) and retried with backoff."""
@@ -46,7 +52,7 @@ def send_reply(self, message_id: int) -> str:
     return "sent"
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=30, time_limit=60)
 def poll_mailboxes() -> int:
     """Beat, every two minutes: each store with polling on gets its own task."""
     accounts = [a.pk for a in StoreMessaging.objects.filter(polling_enabled=True) if a.can_poll]
@@ -55,7 +61,10 @@ def poll_mailboxes() -> int:
     return len(accounts)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=3)
+# A mailbox read in full, message by message; what was filed stays filed if the limit cuts it
+# short, and the next poll (two minutes later) carries on.
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=3,
+             soft_time_limit=240, time_limit=300)
 def poll_mailbox(account_id: int) -> dict:
     from .inbound import poll
 
@@ -67,3 +76,10 @@ def poll_mailbox(account_id: int) -> dict:
     except Exception as error:
         StoreMessaging.objects.filter(pk=account.pk).update(last_poll_error=f"{type(error).__name__}: {error}"[:2000])
         raise
+
+
+# No retries: beat starts a new sweep every minute, and the engine sets a failing message aside.
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def sweep_reply_alerts() -> int:
+    """Raise every reply alert of buyer messages that is due (beat, every minute)."""
+    return sweep.run(sla.REPLIES, heartbeat="reply-sweep")

@@ -36,6 +36,13 @@ class SmtpSink:
     host: str
     port: int
     received: list = field(default_factory=list)  # aiosmtpd envelopes
+    refused: set = field(default_factory=set)  # addresses the server says do not exist
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.received.append(envelope)
@@ -43,10 +50,10 @@ class SmtpSink:
 
 
 @contextmanager
-def smtp_listener() -> Iterator[SmtpSink]:
+def smtp_listener(*, refused: set[str] = frozenset()) -> Iterator[SmtpSink]:
     from aiosmtpd.controller import Controller
 
-    sink = SmtpSink("127.0.0.1", free_port())
+    sink = SmtpSink("127.0.0.1", free_port(), refused=set(refused))
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
     try:

@@ -9,13 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disputes import alerts, services
-from disputes.models import Alert, ClaimKind, Notification, Outcome, Reason
+from disputes.models import Alert, ClaimKind, DeadlineRule, Notification, Outcome, Reason
 from disputes.tasks import send_alert_emails
 from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
 # Claims open "now": scheduling looks at the real clock; sweeps are then given later times.
 T0 = timezone.now().replace(second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _a_48_hour_window(rules):
+    # The timings below were worked out on a 48-hour A-to-Z window (the rule is an admin's to set).
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=48)
 
 
 def open_claim(world, *, assignee=None, opened_at=T0):
@@ -42,8 +48,8 @@ def test_thresholds_are_half_each_warning_due_and_overdue(world):
 def test_each_threshold_alerts_once_as_the_clock_moves(world, settings):
     claim = open_claim(world, assignee=world.agent_a)
     for hours in [1, 23, 24, 25, 30, 42, 43, 47, 48, 48.5, 49, 60, 100]:
-        alerts.sweep(now=T0 + timedelta(hours=hours))
-        alerts.sweep(now=T0 + timedelta(hours=hours))  # a retried sweep changes nothing
+        alerts.sweep_claims(now=T0 + timedelta(hours=hours))
+        alerts.sweep_claims(now=T0 + timedelta(hours=hours))  # a retried sweep changes nothing
     assert raised(claim) == ["warn_24h", "warn_6h", "due", "overdue"]
     claim.refresh_from_db()
     assert claim.next_alert_at is None
@@ -51,16 +57,16 @@ def test_each_threshold_alerts_once_as_the_clock_moves(world, settings):
 
 def test_a_sweep_before_the_first_threshold_raises_nothing(world):
     open_claim(world)
-    assert alerts.sweep(now=T0 + timedelta(hours=23)) == []
+    assert alerts.sweep_claims(now=T0 + timedelta(hours=23)) == []
 
 
 def test_catch_up_after_a_day_down_raises_every_missed_alert_once_oldest_first(world):
     claim = open_claim(world, assignee=world.agent_a)
     late_sweep = T0 + timedelta(hours=50)
-    caught_up = alerts.sweep(now=late_sweep)
+    caught_up = alerts.sweep_claims(now=late_sweep)
     assert [a.threshold for a in caught_up] == ["warn_24h", "warn_6h", "due", "overdue"]
     assert caught_up[0].lateness == timedelta(hours=26)
-    assert alerts.sweep(now=late_sweep + timedelta(minutes=1)) == []
+    assert alerts.sweep_claims(now=late_sweep + timedelta(minutes=1)) == []
     notes = claim.events.filter(action="alert").values_list("note", flat=True)
     assert "raised 1560 minutes late" in list(notes)
 
@@ -70,15 +76,15 @@ def test_a_claim_that_arrives_late_warns_once_not_for_every_passed_threshold(wor
     claim = open_claim(world)
     alerts.schedule(claim, now)
     claim.save()
-    assert [a.threshold for a in alerts.sweep(now=now)] == ["warn_6h"]
+    assert [a.threshold for a in alerts.sweep_claims(now=now)] == ["warn_6h"]
 
 
 def test_the_assignee_is_told_and_overdue_escalates_to_managers(world):
     claim = open_claim(world, assignee=world.agent_a)
-    alerts.sweep(now=T0 + timedelta(hours=43))
+    alerts.sweep_claims(now=T0 + timedelta(hours=43))
     warn = Alert.objects.get(claim=claim, threshold="warn_6h")
     assert set(warn.notifications.values_list("user__username", flat=True)) == {"agent_a"}
-    alerts.sweep(now=T0 + timedelta(hours=49, minutes=1))
+    alerts.sweep_claims(now=T0 + timedelta(hours=49, minutes=1))
     overdue = Alert.objects.get(claim=claim, threshold="overdue")
     assert overdue.escalated
     assert set(overdue.notifications.values_list("user__username", flat=True)) == {"agent_a", "manager_a"}
@@ -86,7 +92,7 @@ def test_the_assignee_is_told_and_overdue_escalates_to_managers(world):
 
 def test_unassigned_claims_alert_the_managers(world):
     claim = open_claim(world)
-    alerts.sweep(now=T0 + timedelta(hours=25))
+    alerts.sweep_claims(now=T0 + timedelta(hours=25))
     users = set(Notification.objects.filter(alert__claim=claim).values_list("user__username", flat=True))
     assert users == {"manager_a"}
 
@@ -94,7 +100,7 @@ def test_unassigned_claims_alert_the_managers(world):
 def test_closing_a_claim_stops_its_alerts(world):
     claim = open_claim(world, assignee=world.agent_a)
     services.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
-    assert alerts.sweep(now=T0 + timedelta(hours=100)) == []
+    assert alerts.sweep_claims(now=T0 + timedelta(hours=100)) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,7 +111,7 @@ def test_two_sweeps_at_once_raise_each_alert_once(world):
 
     def run():
         try:
-            alerts.sweep(now=now)
+            alerts.sweep_claims(now=now)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -127,7 +133,7 @@ def test_alert_emails_go_out_once_in_the_users_language(world):
     world.agent_a.profile.language = "zh-hans"
     world.agent_a.profile.save()
     claim = open_claim(world, assignee=world.agent_a)
-    alert = alerts.sweep(now=T0 + timedelta(hours=43))[-1]
+    alert = alerts.sweep_claims(now=T0 + timedelta(hours=43))[-1]
     mail.outbox.clear()
     assert send_alert_emails([alert.pk]) == 1
     assert send_alert_emails([alert.pk]) == 0
@@ -150,7 +156,7 @@ def test_the_bell_counts_and_acknowledging_clears(agent_client, world):
 
 def test_the_alerts_page_lists_and_says_how_late(agent_client, world):
     claim = open_claim(world, assignee=world.agent_a)
-    alerts.sweep(now=T0 + timedelta(hours=50))
+    alerts.sweep_claims(now=T0 + timedelta(hours=50))
     body = agent_client.get(reverse("disputes:alerts")).content.decode()
     assert "6 hours left to respond" in body and "the response is overdue" in body
     assert "late" in body

@@ -34,7 +34,7 @@ def test_opening_an_a_to_z_claim_sets_its_due_time_from_the_rule(world):
     rule = DeadlineRule.objects.get(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND)
     assert claim.respond_rule == rule
     assert claim.respond_by == datetime(2026, 5, 5, 17, 0, tzinfo=UTC) + timedelta(hours=rule.length)
-    assert "48" in claim.respond_explained
+    assert "72" in claim.respond_explained
     actions = list(claim.events.values_list("action", flat=True))
     assert actions == ["opened", "deadline_set"]
 
@@ -132,21 +132,21 @@ def test_an_edited_rule_does_not_move_open_claims_until_recomputed(world):
     claim = open_a_to_z(world)
     due = claim.respond_by
     DeadlineRule.objects.filter(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z,
-                                deadline=DeadlineKind.RESPOND).update(length=72)
+                                deadline=DeadlineKind.RESPOND).update(length=96)
     claim.refresh_from_db()
     assert claim.respond_by == due
     claim = services.claim_recompute_deadline(claim=claim, by=world.manager_a, version=claim.version)
     assert claim.respond_by == due + timedelta(hours=24)
     event = claim.events.get(action="deadline_recomputed")
     assert event.before == due.isoformat() and event.after == claim.respond_by.isoformat()
-    assert "72" in event.note
+    assert "96" in event.note
 
 
 def test_the_platforms_request_restarts_the_response_window(world):
     claim = open_a_to_z(world)
     asked = claim.opened_at + timedelta(days=2)
     claim = services.claim_platform_request(claim=claim, requested_at=asked, by=world.agent_a, version=claim.version)
-    assert claim.respond_by == asked + timedelta(hours=48)
+    assert claim.respond_by == asked + timedelta(hours=72)
     with pytest.raises(ClaimError):
         services.claim_platform_request(claim=claim, requested_at=claim.opened_at - timedelta(hours=1),
                                         by=world.agent_a, version=claim.version)

@@ -43,7 +43,7 @@ def local(moment: datetime, zone=LA) -> datetime:
 # --- the seeded rules ---------------------------------------------------------------------
 
 EXPECTED_SEEDS = {
-    ("amazon", "a_to_z", "respond"): (48, "calendar_hours", "platform_request"),
+    ("amazon", "a_to_z", "respond"): (72, "calendar_hours", "platform_request"),
     ("amazon", "a_to_z", "appeal"): (30, "calendar_days", "claim_closed"),
     ("amazon", "chargeback", "respond"): (7, "calendar_days", "claim_opened"),
     ("ebay", "ebay_case", "respond"): (3, "business_days", "claim_opened"),
@@ -70,9 +70,9 @@ def test_the_migration_seeds_the_domain_defaults(db):
 
 def test_seeding_again_keeps_an_admins_edit(db):
     seed_migration.seed(apps, None)
-    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=72)
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=96)
     seed_migration.seed(apps, None)
-    assert DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").get().length == 72
+    assert DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").get().length == 96
     assert DeadlineRule.objects.count() == len(SEEDED_KEYS)
 
 
@@ -88,7 +88,8 @@ def test_each_seeded_rule_gives_its_window_from_a_plain_weekday(rules, key):
     expected = {
         DeadlineUnit.CALENDAR_HOURS: timedelta(hours=r.length),
         DeadlineUnit.CALENDAR_DAYS: timedelta(days=r.length),
-        DeadlineUnit.BUSINESS_DAYS: timedelta(days=r.length),  # Tue + 3 = Fri, no weekend between
+        # Tuesday 06:00 in New York + 3: Wednesday to Friday in full, to 00:00 EDT on Saturday.
+        DeadlineUnit.BUSINESS_DAYS: timedelta(days=r.length, hours=18),
     }[r.unit]
     assert due - start == expected
     assert due.tzinfo == UTC
@@ -99,23 +100,23 @@ def test_each_seeded_rule_gives_its_window_from_a_plain_weekday(rules, key):
 # --- business days ------------------------------------------------------------------------
 
 
-def test_business_days_skip_the_weekend():
+def test_three_business_days_from_a_thursday_morning_skip_the_weekend_and_end_as_tuesday_ends():
     start = datetime(2026, 6, 11, 9, 0, tzinfo=LA)  # Thursday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
-    assert local(due) == datetime(2026, 6, 16, 9, 0, tzinfo=LA)  # Fri, Mon, Tue
+    assert local(due) == datetime(2026, 6, 17, 0, 0, tzinfo=LA)  # Fri, Mon, Tue in full
 
 
-def test_business_days_skip_thanksgiving():
+def test_three_business_days_from_the_tuesday_before_thanksgiving_skip_it_and_end_as_monday_ends():
     start = datetime(2026, 11, 24, 10, 0, tzinfo=LA)  # Tuesday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
     # Wed 25, (Thu 26 Thanksgiving), Fri 27, (weekend), Mon 30.
-    assert local(due) == datetime(2026, 11, 30, 10, 0, tzinfo=LA)
+    assert local(due) == datetime(2026, 12, 1, 0, 0, tzinfo=LA)
 
 
-def test_a_start_on_a_holiday_counts_from_midnight_of_the_next_business_day():
+def test_one_business_day_from_thanksgiving_afternoon_ends_as_the_friday_after_ends():
     start = datetime(2026, 11, 26, 14, 0, tzinfo=LA)  # Thanksgiving
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert local(due) == datetime(2026, 11, 30, 0, 0, tzinfo=LA)  # Friday 27 in full
+    assert local(due) == datetime(2026, 11, 28, 0, 0, tzinfo=LA)  # Friday 27 in full, not Monday
 
 
 def test_business_days_skip_the_russian_new_year_holidays():
@@ -125,7 +126,7 @@ def test_business_days_skip_the_russian_new_year_holidays():
     start = datetime(2026, 12, 29, 12, 0, tzinfo=MSK)  # Tuesday
     due = deadlines.add_business_days(start, 2, country="RU", time_zone="Europe/Moscow")
     # Wed 30 December, then 31 December to 8 January off and the 9–10 weekend: Monday 11 January.
-    assert local(due, MSK) == datetime(2027, 1, 11, 12, 0, tzinfo=MSK)
+    assert local(due, MSK) == datetime(2027, 1, 12, 0, 0, tzinfo=MSK)
 
 
 def test_a_start_inside_the_russian_holidays_counts_from_their_end():
@@ -141,17 +142,17 @@ def test_a_saturday_worked_in_russia_is_a_business_day():
     assert not deadlines.is_business_day(date(2027, 2, 20), country="US")
 
 
-def test_a_start_on_saturday_counts_from_monday_midnight():
+def test_three_business_days_from_a_saturday_end_when_wednesday_ends():
     start = datetime(2026, 6, 13, 15, 30, tzinfo=LA)  # Saturday
     due = deadlines.add_business_days(start, 3, country="US", time_zone="America/Los_Angeles")
     assert local(due) == datetime(2026, 6, 18, 0, 0, tzinfo=LA)  # Monday to Wednesday in full
 
 
 def test_the_stores_local_date_decides_the_business_day():
-    # Friday 23:30 in Los Angeles is already Saturday in UTC: it is still a Friday start.
-    start = datetime(2026, 6, 13, 6, 30, tzinfo=UTC)
+    # Thursday 23:30 in Los Angeles is already Friday in UTC: Friday is still a full day.
+    start = datetime(2026, 6, 12, 6, 30, tzinfo=UTC)
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert local(due) == datetime(2026, 6, 15, 23, 30, tzinfo=LA)
+    assert local(due) == datetime(2026, 6, 13, 0, 0, tzinfo=LA)
 
 
 def test_an_unknown_country_keeps_only_weekends():
@@ -159,15 +160,76 @@ def test_an_unknown_country_keeps_only_weekends():
     assert not deadlines.is_business_day(date(2026, 12, 26), country="XX")
     start = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)  # Thursday
     due = deadlines.add_business_days(start, 1, country="XX", time_zone="UTC")
-    assert due == datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # Christmas counts
+    assert due == datetime(2026, 12, 26, 0, 0, tzinfo=UTC)  # Christmas counts
 
 
 def test_business_days_through_compute_due_use_the_stores_marketplace():
     start = datetime(2026, 12, 24, 9, 0, tzinfo=LA)  # Thursday
     r = rule(DeadlineUnit.BUSINESS_DAYS, 1)
-    assert local(deadlines.compute_due(r, start, store=store())) == datetime(2026, 12, 28, 9, 0, tzinfo=LA)
+    # US: Christmas, the weekend, then Monday 28 in full.
+    assert local(deadlines.compute_due(r, start, store=store())) == datetime(2026, 12, 29, 0, 0, tzinfo=LA)
     somewhere = store(marketplace="XX")
-    assert local(deadlines.compute_due(r, start, store=somewhere)) == datetime(2026, 12, 25, 9, 0, tzinfo=LA)
+    assert local(deadlines.compute_due(r, start, store=somewhere)) == datetime(2026, 12, 26, 0, 0, tzinfo=LA)
+
+
+NY = ZoneInfo("America/New_York")
+
+
+def ebay_us() -> Store:
+    return store(Platform.EBAY, "US", "America/New_York")
+
+
+def ebay_rule(length: int) -> DeadlineRule:
+    return DeadlineRule(platform=Platform.EBAY, claim_kind=ClaimKind.EBAY_CASE, deadline=DeadlineKind.RESPOND,
+                        length=length, unit=DeadlineUnit.BUSINESS_DAYS)
+
+
+def test_three_business_days_from_the_saturday_before_thanksgiving_end_as_wednesday_ends():
+    start = datetime(2026, 11, 21, 11, 0, tzinfo=NY)  # Saturday
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    # Monday 23, Tuesday 24, Wednesday 25; Thanksgiving does not stretch the window to Friday.
+    assert local(due, NY) == datetime(2026, 11, 26, 0, 0, tzinfo=NY)
+
+
+@pytest.mark.parametrize("start", [datetime(2026, 6, 6, 9, 0, tzinfo=NY), datetime(2026, 6, 7, 22, 0, tzinfo=NY)],
+                         ids=["saturday", "sunday"])
+def test_five_business_days_from_a_weekend_start_end_as_friday_ends(start):
+    due = deadlines.compute_due(ebay_rule(5), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 13, 0, 0, tzinfo=NY)  # Monday 8 to Friday 12, not Monday 15
+
+
+def test_business_days_from_a_start_mid_business_day_count_from_the_next_day():
+    start = datetime(2026, 6, 9, 10, 0, tzinfo=NY)  # Tuesday morning: Tuesday is not a full day
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 13, 0, 0, tzinfo=NY)  # Wednesday to Friday in full
+
+
+def test_business_days_from_midnight_of_a_business_day_count_that_day():
+    start = datetime(2026, 6, 9, 0, 0, tzinfo=NY)  # Tuesday 00:00: the whole of Tuesday is left
+    due = deadlines.compute_due(ebay_rule(3), start, store=ebay_us())
+    assert local(due, NY) == datetime(2026, 6, 12, 0, 0, tzinfo=NY)  # Tuesday to Thursday
+
+
+def test_business_days_ending_before_a_holiday_end_as_the_last_day_ends():
+    # England, Easter 2026: Tuesday 31 March to Thursday 2 April; Good Friday follows.
+    start = datetime(2026, 3, 30, 15, 0, tzinfo=ZoneInfo("Europe/London"))
+    uk = Store(name="Amazon UK", platform=Platform.AMAZON, marketplace="GB", holiday_subdivision="ENG",
+               time_zone="Europe/London", currency="GBP")
+    due = deadlines.compute_due(rule(DeadlineUnit.BUSINESS_DAYS, 3), start, store=uk)
+    assert local(due, ZoneInfo("Europe/London")) == datetime(2026, 4, 3, 0, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def test_business_days_over_the_year_end_skip_new_years_day_and_the_weekend():
+    start = datetime(2026, 12, 30, 14, 0, tzinfo=NY)  # Wednesday
+    due = deadlines.compute_due(ebay_rule(2), start, store=ebay_us())
+    # Thursday 31 December, then (1 January, the 2–3 weekend) Monday 4 January 2027.
+    assert local(due, NY) == datetime(2027, 1, 5, 0, 0, tzinfo=NY)
+
+
+def test_one_business_day_ending_on_new_years_eve_ends_as_the_year_ends():
+    start = datetime(2026, 12, 30, 14, 0, tzinfo=NY)
+    due = deadlines.compute_due(ebay_rule(1), start, store=ebay_us())
+    assert local(due, NY) == datetime(2027, 1, 1, 0, 0, tzinfo=NY)  # not Monday 4 January
 
 
 def test_a_lower_case_country_code_still_finds_its_holidays():
@@ -205,10 +267,26 @@ def test_calendar_days_keep_the_wall_clock_across_fall_back():
     assert due - start == timedelta(days=5, hours=1)
 
 
-def test_a_wall_clock_time_skipped_by_spring_forward_lands_just_after_the_jump():
-    start = datetime(2026, 3, 7, 2, 30, tzinfo=LA)
-    due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 1), start, store=store())
-    assert local(due) == datetime(2026, 3, 8, 3, 30, tzinfo=LA)
+def test_a_due_time_in_the_us_spring_forward_gap_is_the_moment_the_clocks_jump():
+    start = datetime(2026, 3, 7, 2, 30, tzinfo=LA)  # 02:30 does not exist on 8 March
+    r = rule(DeadlineUnit.CALENDAR_DAYS, 1)
+    due = deadlines.compute_due(r, start, store=store())
+    assert due == datetime(2026, 3, 8, 10, 0, tzinfo=UTC)  # 02:00 PST = 03:00 PDT, not 03:30
+    assert local(due) == datetime(2026, 3, 8, 3, 0, tzinfo=LA)
+    assert "skipped when the clocks go forward" in deadlines.explain(r, start, store=store())
+    assert "skipped" not in deadlines.explain(r, start + timedelta(hours=2), store=store())
+
+
+@pytest.mark.parametrize(("zone", "wall_clock", "jump_utc"), [
+    ("Europe/Berlin", (2, 15), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 02:00 CET → 03:00 CEST
+    ("Europe/London", (1, 30), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 01:00 GMT → 02:00 BST
+])
+def test_a_due_time_in_the_eu_spring_forward_gap_is_the_moment_the_clocks_jump(zone, wall_clock, jump_utc):
+    start = datetime(2026, 3, 28, *wall_clock, tzinfo=ZoneInfo(zone))
+    eu = store(marketplace="DE", tz=zone)
+    due = deadlines.compute_due(rule(DeadlineUnit.CALENDAR_DAYS, 1), start, store=eu)
+    assert due == jump_utc
+    assert due - start < timedelta(days=1)  # never later than one day's wall-clock allows
 
 
 def test_a_wall_clock_time_repeated_by_fall_back_is_its_first_occurrence():
@@ -223,18 +301,18 @@ def test_a_start_in_the_repeated_hour_keeps_its_wall_clock_on_a_plain_day():
     assert local(due) == datetime(2026, 11, 2, 1, 30, tzinfo=LA)
 
 
-def test_business_days_across_fall_back_keep_the_wall_clock():
+def test_business_days_across_fall_back_end_at_local_midnight():
     start = datetime(2026, 10, 30, 16, 0, tzinfo=LA)  # Friday PDT
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert local(due) == datetime(2026, 11, 2, 16, 0, tzinfo=LA)
-    assert due - start == timedelta(days=3, hours=1)
+    assert local(due) == datetime(2026, 11, 3, 0, 0, tzinfo=LA)  # Monday in full, PST
+    assert due - start == timedelta(days=3, hours=9)
 
 
-def test_business_days_across_spring_forward_keep_the_wall_clock():
+def test_business_days_across_spring_forward_end_at_local_midnight():
     start = datetime(2026, 3, 6, 16, 0, tzinfo=LA)  # Friday PST
     due = deadlines.add_business_days(start, 1, country="US", time_zone="America/Los_Angeles")
-    assert local(due) == datetime(2026, 3, 9, 16, 0, tzinfo=LA)
-    assert due - start == timedelta(days=3) - timedelta(hours=1)
+    assert local(due) == datetime(2026, 3, 10, 0, 0, tzinfo=LA)  # Monday in full, PDT
+    assert due - start == timedelta(days=3, hours=7)
 
 
 def test_moscow_has_no_dst_so_days_and_hours_agree():
@@ -274,19 +352,19 @@ def test_start_for_follows_the_rules_starting_point(world):
 def test_a_to_z_counts_from_the_platforms_request_when_recorded(world):
     asked = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
     deadline = deadlines.for_claim(a_to_z(world, platform_requested_at=asked))
-    assert deadline.start == asked and deadline.due == asked + timedelta(hours=48)
-    assert deadline.explanation == "48 calendar hours from the platform's request at 2026-06-10 11:00 PDT"
+    assert deadline.start == asked and deadline.due == asked + timedelta(hours=72)
+    assert deadline.explanation == "72 calendar hours from the platform's request at 2026-06-10 11:00 PDT"
 
 
 def test_a_to_z_without_a_request_counts_from_opening_and_says_so(world):
     deadline = deadlines.for_claim(a_to_z(world))
-    assert deadline.start == OPENED and deadline.due == OPENED + timedelta(hours=48)
+    assert deadline.start == OPENED and deadline.due == OPENED + timedelta(hours=72)
     assert "no request from the platform recorded yet" in deadline.explanation
 
 
 def test_explanation_names_length_unit_and_the_start_on_the_stores_clock(world):
     deadline = deadlines.for_claim(a_to_z(world))
-    assert deadline.explanation.startswith("48 calendar hours from the opening of the claim")
+    assert deadline.explanation.startswith("72 calendar hours from the opening of the claim")
     assert "2026-06-09 03:00 PDT" in deadline.explanation
 
 
@@ -304,7 +382,10 @@ def test_business_day_explanation_names_the_calendar(world):
     claim = Claim(store=ebay, order=world.order_a, kind=ClaimKind.EBAY_CASE, reason=Reason.DAMAGED,
                   opened_at=OPENED)
     deadline = deadlines.for_claim(claim)
-    assert deadline.explanation == "3 business days (US calendar) from the opening of the claim at 2026-06-09 06:00 EDT"
+    assert deadline.explanation == ("3 full business days (US calendar) after the opening of the claim at "
+                                    "2026-06-09 06:00 EDT; the window ends at midnight after the last one")
+    assert local(deadline.due, ZoneInfo("America/New_York")) == datetime(2026, 6, 13, 0, 0,
+                                                                         tzinfo=ZoneInfo("America/New_York"))
 
 
 def test_appeal_explanation_counts_from_the_decision(world):
@@ -315,7 +396,7 @@ def test_appeal_explanation_counts_from_the_decision(world):
 
 
 def test_rule_for_finds_only_active_rules(rules):
-    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z).length == 48
+    assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z).length == 72
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z, DeadlineKind.APPEAL).length == 30
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.NEGATIVE_FEEDBACK) is None
     DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(is_active=False)
@@ -346,24 +427,15 @@ def test_no_appeal_deadline_before_the_claim_is_closed(world):
 # --- warnings -----------------------------------------------------------------------------
 
 
-def deadline_with(warn, hours=24) -> deadlines.Deadline:
-    r = rule(DeadlineUnit.CALENDAR_HOURS, hours, warn=warn)
-    return deadlines.Deadline(due=OPENED + timedelta(hours=hours), start=OPENED, rule=r, explanation="")
+def test_warning_hours_keep_each_positive_number_once_largest_first():
+    assert deadlines.warning_hours([6, 48, 12, 6, 1.5, 24.0, 2.345]) == [48, 24, 12, 6, 2.35, 1.5]
 
 
-def test_warning_times_are_sorted_and_inside_the_window():
-    # 48 h before a 24 h deadline would fall before the start, and 24 h exactly on it.
-    times = deadlines.warning_times(deadline_with([6, 48, 12, 24]))
-    assert times == [OPENED + timedelta(hours=12), OPENED + timedelta(hours=18)]
+def test_warning_hours_skip_whatever_is_not_a_positive_number_of_hours():
+    junk = [0, -3, "12", None, True, [2], {"h": 1}, float("nan"), float("inf"), 1e9, 0.001]
+    assert deadlines.warning_hours([6, *junk]) == [6]
 
 
-def test_warning_times_drop_duplicates_and_entries_that_are_not_positive_hours():
-    times = deadlines.warning_times(deadline_with([6, 6, 0, -3, "12", None, True, 1.5]))
-    assert times == [OPENED + timedelta(hours=18), OPENED + timedelta(hours=22, minutes=30)]
-
-
-def test_no_warning_times_without_a_list():
-    assert deadlines.warning_times(deadline_with([])) == []
-    cleared = deadline_with([])
-    cleared.rule.warn_hours_before = None  # an admin emptied the JSON field
-    assert deadlines.warning_times(cleared) == []
+@pytest.mark.parametrize("value", [[], None, True, "24", {"hours": 6}, 24])
+def test_no_warning_hours_without_a_list(value):
+    assert deadlines.warning_hours(value) == []

@@ -172,3 +172,118 @@ def test_an_unknown_kind_is_refused(agent_client, world):
     response = upload(agent_client, world.order_a, photo(), "a.jpg", kind="selfie")
     assert response.status_code == 400
     assert not EvidenceItem.objects.exists()
+
+
+class CountingPayload:
+    """Counts what the request handler reads of the body the test client sends."""
+
+    def __init__(self, monkeypatch):
+        from django.test import client
+
+        self.read = 0
+        original = client.FakePayload.read
+
+        def read(payload, *args):
+            data = original(payload, *args)
+            self.read += len(data)
+            return data
+
+        monkeypatch.setattr(client.FakePayload, "read", read)
+
+
+def post_large(client, order, head: bytes, size: int, name: str):
+    """A multipart upload of `size` bytes starting with `head`, built as a browser sends it:
+    the form's fields first, then the file."""
+    boundary = "----desk-test-boundary"
+    fields = b"".join(
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary.encode(), key, value)
+        for key, value in ((b"kind", b"buyer_media"), (b"file_name", name.encode()))
+    )
+    body = (fields + b'--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n" % (boundary.encode(), name.encode())
+            + head + b"\x00" * (size - len(head)) + b"\r\n--%s--\r\n" % boundary.encode())
+    return client.post(reverse("evidence:upload", args=[order.pk]), body,
+                       content_type=f"multipart/form-data; boundary={boundary}", **XHR)
+
+
+def test_a_file_of_no_accepted_type_is_refused_from_its_first_bytes_and_the_rest_is_never_read(
+        agent_client, world, settings, tmp_path, monkeypatch, _private_evidence_storage):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    payload = CountingPayload(monkeypatch)
+    size = 40 * 1024 * 1024
+    response = post_large(agent_client, world.order_a, b"PK\x03\x04" + b"\x14" * 60, size, "photos.jpg")
+    assert response.status_code == 400
+    assert "The content of “photos.jpg” is not a type the vault accepts" in response.content.decode()
+    # The decision came from the first chunk: a sliver of the 40 MB was read, none of it kept.
+    assert 0 < payload.read < 1024 * 1024
+    assert list(tmp_path.iterdir()) == []
+    assert not EvidenceItem.objects.exists() and stored_files(_private_evidence_storage) == []
+
+
+def test_a_file_growing_past_its_types_cap_stops_being_read_there(
+        agent_client, world, settings, monkeypatch, _private_evidence_storage):
+    settings.EVIDENCE_MAX_BYTES = {**settings.EVIDENCE_MAX_BYTES, "image": 2 * 1024 * 1024}
+    payload = CountingPayload(monkeypatch)
+    response = post_large(agent_client, world.order_a, photo()[:4096], 30 * 1024 * 1024, "huge.jpg")
+    assert response.status_code == 400
+    assert "“huge.jpg” is larger than 2.0\xa0MB: Photos may be at most 2.0\xa0MB." in response.content.decode()
+    assert 2 * 1024 * 1024 < payload.read < 3 * 1024 * 1024
+    assert not EvidenceItem.objects.exists() and stored_files(_private_evidence_storage) == []
+
+
+def test_a_plain_form_post_keeps_the_files_before_one_stopped_at_its_first_bytes(agent_client, world):
+    response = agent_client.post(reverse("evidence:upload", args=[world.order_a.pk]), {
+        "kind": "pre_shipment_photo", "caption": "",
+        "file": [SimpleUploadedFile("a.jpg", photo(label="a"), "image/jpeg"),
+                 SimpleUploadedFile("b.jpg", b"MZ" + b"\x90" * 70_000, "image/jpeg")],
+    }, follow=True)
+    body = response.content.decode()
+    assert "1 file(s) added to the evidence." in body
+    assert "The content of “b.jpg” is not a type the vault accepts" in body
+    assert "The upload stopped at this file" in body
+    assert list(EvidenceItem.objects.values_list("original_name", flat=True)) == ["a.jpg"]
+
+
+def test_other_uploads_of_the_desk_are_not_judged_as_evidence(rf):
+    from evidence.uploads import FirstBytesHandler
+
+    request = rf.post("/imports/")
+    handler = FirstBytesHandler(request)
+    handler.new_file("file", "orders.csv", "text/csv", None)
+    assert not handler.active
+    assert handler.receive_data_chunk(b"order id,sku\n" * 1000, 0) == b"order id,sku\n" * 1000
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("invoice\u202efdp.jpg", "invoicefdp.jpg"),
+    ("rec\u200beipt\u2060.jpg", "receipt.jpg"),
+    ("cafe\u0301 box.jpg", "caf\u00e9 box.jpg"),
+    ("  box\u0007.jpg ", "box.jpg"),
+    ("\u202e\u200b", "evidence.jpg"),
+], ids=["bidi-override", "zero-width", "decomposed", "control-and-spaces", "nothing-visible"])
+def test_file_names_are_kept_as_a_person_reads_them(agent_client, world, given, kept):
+    # The uploader sends the file's own name beside the file (Django drops a multipart name
+    # with nothing printable in it).
+    response = upload(agent_client, world.order_a, photo(), "upload.jpg", file_name=given, content_type="image/jpeg")
+    assert response.status_code == 201, response.content.decode()
+    assert EvidenceItem.objects.get().original_name == kept
+    assert EvidenceEvent.objects.get().after.endswith(kept)
+
+
+def test_a_name_cleaned_of_invisible_characters_is_still_checked_for_folders(agent_client, world):
+    response = upload(agent_client, world.order_a, photo(), "\u200b../\u202eetc/box.jpg", content_type="image/jpeg")
+    assert response.status_code == 400
+    assert "contains a folder path" in response.content.decode()
+    assert not EvidenceItem.objects.exists()
+
+
+def test_an_ordinary_pdf_with_an_open_destination_and_a_web_link_is_accepted(agent_client, world):
+    from .evidence_corpus import one_page_pdf
+
+    data = one_page_pdf(b"/OpenAction [3 0 R /Fit] ",
+                        page_extra=b"/Annots [5 0 R] ",
+                        more=(b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 20] "
+                              b"/A << /S /URI /URI (https://track.example/123) >> >>",))
+    response = upload(agent_client, world.order_a, data, "tracking.pdf", content_type="application/pdf")
+    assert response.status_code == 201, response.content.decode()
+    assert EvidenceItem.objects.get().file_type == FileType.PDF

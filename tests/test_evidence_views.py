@@ -115,6 +115,23 @@ def test_evidence_locked_by_a_submitted_appeal_cannot_be_deleted(manager_client,
     assert EvidenceItem.objects.present().filter(pk=item.pk).exists()
 
 
+def test_evidence_locked_by_a_submitted_appeal_keeps_its_caption_and_kind(agent_client, world):
+    item = add_evidence(world.order_a, world.agent_a, caption="Lamp intact", kind="pre_shipment_photo")
+    url = reverse("evidence:edit", args=[item.pk])
+    assert 'name="caption"' in agent_client.get(url, **HTMX).content.decode()
+    services.evidence_lock(item=item, reason="Appeal #7 submitted 2026-05-03")
+    message = ("This evidence was used in a submitted appeal (Appeal #7 submitted 2026-05-03): its caption "
+               "and kind can no longer be changed.")
+    # Asking for the form shows why there is none.
+    form = agent_client.get(url, **HTMX).content.decode()
+    assert message in form and 'name="caption"' not in form and "data-edit>" not in form
+    response = agent_client.post(url, {"kind": "buyer_media", "caption": "Cracked"}, **HTMX)
+    assert response.status_code == 400 and message in response.content.decode()
+    item.refresh_from_db()
+    assert (item.caption, item.kind) == ("Lamp intact", "pre_shipment_photo")
+    assert not EvidenceEvent.objects.filter(item=item, action__in=["evidence_caption", "evidence_kind"]).exists()
+
+
 def test_checklist_fills_as_evidence_arrives(agent_client, world):
     claim = world.claim_a  # item not received: tracking, proof of delivery, carrier
     url = reverse("evidence:checklist", args=[claim.pk])

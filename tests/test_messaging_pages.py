@@ -165,7 +165,7 @@ def test_alert_list_shows_message_alerts(world, agent_client):
     from messaging import sla
 
     services.message_receive(order=world.order_a, body="Hi", at=timezone.now() - timedelta(hours=25))
-    for alert in sla.sweep():
+    for alert in sla.sweep_replies():
         Notification.objects.get_or_create(alert=alert, user=world.agent_a)
     page = agent_client.get(reverse("disputes:alerts")).content.decode()
     assert "the reply to the buyer is overdue" in page and f"/orders/{world.order_a.pk}/#thread" in page

@@ -105,8 +105,8 @@ def test_an_unanswered_message_alerts_once_per_threshold_and_escalates_when_over
     t0 = timezone.now().replace(microsecond=0)
     message = buyer_writes(world, at=t0)
     for hours in [1, 18, 18.5, 22, 24, 24.5, 25, 26, 40]:
-        sla.sweep(now=t0 + timedelta(hours=hours))
-        sla.sweep(now=t0 + timedelta(hours=hours))
+        sla.sweep_replies(now=t0 + timedelta(hours=hours))
+        sla.sweep_replies(now=t0 + timedelta(hours=hours))
     alerts = Alert.objects.filter(message=message).order_by("scheduled_for")
     assert [a.threshold for a in alerts] == ["warn_6h", "warn_2h", "due", "overdue"]
     overdue = alerts.get(threshold="overdue")
@@ -115,13 +115,13 @@ def test_an_unanswered_message_alerts_once_per_threshold_and_escalates_when_over
     assert set(alerts.get(threshold="due").notifications.values_list("user__username", flat=True)) == {"agent_a"}
 
 
-def test_the_existing_sweep_task_raises_message_alerts_too(world):
-    from disputes.tasks import sweep_deadlines
+def test_the_reply_sweep_task_raises_message_alerts(world):
+    from messaging.tasks import sweep_reply_alerts
 
     message = buyer_writes(world, at=timezone.now() - timedelta(hours=30))
     sla.schedule(message, now=message.at)
     message.save(update_fields=["next_alert_at", "next_alert_threshold"])
-    sweep_deadlines()
+    sweep_reply_alerts()
     assert set(Alert.objects.filter(message=message).values_list("threshold", flat=True)) == {
         "warn_6h", "warn_2h", "due", "overdue"}
 
@@ -130,7 +130,7 @@ def test_a_reply_before_the_threshold_means_no_alert(world):
     t0 = timezone.now()
     buyer_writes(world, at=t0)
     reply(world)
-    assert sla.sweep(now=t0 + timedelta(hours=30)) == []
+    assert sla.sweep_replies(now=t0 + timedelta(hours=30)) == []
 
 
 def test_message_alert_emails_link_to_the_order(world, mailoutbox):
@@ -139,7 +139,7 @@ def test_message_alert_emails_link_to_the_order(world, mailoutbox):
     world.manager_a.email = "manager@example.com"
     world.manager_a.save()
     message = buyer_writes(world, at=timezone.now() - timedelta(hours=25))
-    raised = sla.sweep(now=timezone.now())
+    raised = sla.sweep_replies(now=timezone.now())
     assert send_alert_emails([a.pk for a in raised]) >= 1
     assert f"/orders/{world.order_a.pk}/" in mailoutbox[-1].body
     assert world.order_a.platform_order_id in mailoutbox[-1].subject

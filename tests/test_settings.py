@@ -71,3 +71,31 @@ def test_production_refuses_a_weak_secret_key_and_says_why(key, why):
 def test_development_still_runs_on_its_built_in_key():
     result = manage("check", env={"DEBUG": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alert_mail_gives_up_on_a_mail_server_that_never_answers():
+    import socket
+
+    # The server takes the connection and never greets: without a timeout the send would hang.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        send = "from django.core.mail import send_mail; send_mail('Alert', 'Due now', None, ['agent@example.com'])"
+        result = manage("shell", "-c", send, env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(silent.getsockname()[1]),
+                                                  "DESK_MAIL_TIMEOUT": "1"})
+    assert result.returncode != 0
+    assert "TimeoutError" in result.stderr
+
+
+def test_redis_hands_a_task_to_another_worker_only_once_it_could_no_longer_be_running():
+    from django.conf import settings
+
+    from config.celery import app
+
+    show = "from django.conf import settings; print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])"
+    result = manage("shell", "-c", show, env={"REDIS_URL": "redis://127.0.0.1:6379/0"})
+    visibility = int(result.stdout.split()[-1])
+    tasks = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    longest_run = max(task.time_limit or settings.CELERY_TASK_TIME_LIMIT for task in tasks)
+    longest_wait = max(getattr(task, "retry_backoff_max", 0) or 0 for task in tasks)
+    assert visibility > longest_run + longest_wait

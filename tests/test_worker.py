@@ -36,9 +36,13 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
 
     from disputes import alerts, services
     from disputes.models import Alert, ClaimKind, Reason
-    from disputes.tasks import sweep_deadlines
+    from disputes.tasks import sweep_claim_alerts
 
-    # Opened 50 hours ago and scheduled then: every threshold passed while no worker ran.
+    from disputes.models import DeadlineRule
+
+    # On a 48-hour window, opened 50 hours ago and scheduled then: every threshold passed while
+    # no worker ran.
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=48)
     opened = timezone.now() - timedelta(hours=50)
     claims = []
     for _ in range(5):
@@ -49,12 +53,12 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
         claims.append(claim)
     log = tmp_path / "worker.log"
     with celery_worker(log, concurrency=2) as queue:
-        sweep_deadlines.apply_async(queue=queue)
-        sweep_deadlines.apply_async(queue=queue)
+        sweep_claim_alerts.apply_async(queue=queue)
+        sweep_claim_alerts.apply_async(queue=queue)
         wait_for(lambda: WorkerHeartbeat.objects.filter(source="sweep").exists()
                  and Alert.objects.filter(claim__in=claims).count() >= 20, log_path=log)
-        sweep_deadlines.apply_async(queue=queue)
-        wait_for(lambda: log.read_text().count("sweep_deadlines") >= 6, log_path=log)
+        sweep_claim_alerts.apply_async(queue=queue)
+        wait_for(lambda: log.read_text().count("sweep_claim_alerts") >= 6, log_path=log)
     for claim in claims:
         assert list(Alert.objects.filter(claim=claim).order_by("scheduled_for", "threshold")
                     .values_list("threshold", flat=True)) == ["warn_24h", "warn_6h", "due", "overdue"]

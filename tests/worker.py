@@ -31,12 +31,17 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(log_path: Path, *, concurrency: int = 1) -> Iterator[str]:
+def celery_worker(log_path: Path, *, concurrency: int = 1, env: dict[str, str] | None = None,
+                  every_task: bool = False) -> Iterator[str]:
     """Run a worker consuming a queue of its own; yields the queue's name. With concurrency
-    above 1 it is a prefork pool, so tasks really run at the same time."""
+    above 1 it is a prefork pool, so tasks really run at the same time. `env` adds to the
+    worker's environment (e.g. EMAIL_HOST). With `every_task`, tasks queued without a queue of
+    their own, by the test or by the worker's tasks, go to this worker too."""
     queue = f"desk-test-{uuid.uuid4().hex[:10]}"
-    env = {**os.environ, "DATABASE_URL": test_database_url()}
-    with open(log_path, "w") as log:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+    if every_task:
+        env["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    with _default_queue(queue if every_task else None), open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker",
              *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
@@ -53,6 +58,19 @@ def celery_worker(log_path: Path, *, concurrency: int = 1) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def _default_queue(queue: str | None) -> Iterator[None]:
+    from config.celery import app
+
+    saved = app.conf.task_default_queue
+    if queue:
+        app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = saved
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 60, log_path: Path | None = None) -> None:

@@ -1,6 +1,8 @@
 from django import template
 from django.conf import settings
 
+from disputes import deadlines
+
 from .. import selectors
 from ..models import Channel, Purpose
 
@@ -36,7 +38,7 @@ def reply_due(message):
     remaining = message.reply_by - timezone.now()
     if remaining <= timedelta(0):
         return DueState("overdue", remaining)
-    warn = max(message.warn_hours_before or [6])
+    warn = max(deadlines.warning_hours(message.warn_hours_before) or [6])
     return DueState("warning" if remaining <= timedelta(hours=warn) else "fine", remaining)
 
 

@@ -42,7 +42,7 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
     page.click("button:text('Open the claim')")
 
     page.wait_for_selector("h2:text('Deadline')")
-    assert "48 calendar hours from the platform's request" in page.inner_text(".explained")
+    assert "72 calendar hours from the platform's request" in page.inner_text(".explained")
     assert page.locator(".deadline .badge").is_visible()
 
     page.select_option("#assign-form select", label="agent_a")

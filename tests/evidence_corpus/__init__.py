@@ -1,5 +1,6 @@
 """Files for the evidence tests: good ones made on the fly, and a committed corpus of bad ones
-(`python -c "from tests.evidence_corpus import build; build()"` rebuilds it; each file's purpose is in BAD_FILES)."""
+(`python -c "from tests.evidence_corpus import build; build()"` rebuilds it; each file's purpose is in BAD_FILES),
+and the hostile files of tests/bad_inputs/files/ (`build_bad_inputs()`; see BAD_INPUTS)."""
 
 import io
 import struct
@@ -9,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 HERE = Path(__file__).resolve().parent
+BAD_INPUTS_DIR = HERE.parent / "bad_inputs" / "files"
 
 
 def photo(width: int = 640, height: int = 480, *, fmt: str = "JPEG", colour=(180, 120, 60), label: str = "") -> bytes:
@@ -60,6 +62,133 @@ BAD_FILES = {
     "empty.jpg": ("empty.jpg", "empty"),
     "traversal.jpg": ("../../../etc/cron.d/evidence.jpg", "bad_name"),
 }
+
+
+def pdf_file(objects: list[bytes], *, trailer: bytes = b"") -> bytes:
+    """A PDF written by hand from its numbered objects (object 1 is the catalog), with a
+    correct cross-reference table."""
+    out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return out
+
+
+def pdf_stream(entries: bytes, data: bytes) -> bytes:
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (entries, len(data), data)
+
+
+def one_page_pdf(catalog_extra: bytes = b"", page_extra: bytes = b"", more: tuple[bytes, ...] = ()) -> bytes:
+    """A plain one-page PDF with something added to its catalog or page, and more objects (from 5)."""
+    return pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s>>" % page_extra,
+        pdf_stream(b"", b"BT /F1 12 Tf 40 800 Td (Invoice) Tj ET"),
+        *more,
+    ])
+
+
+def recursive_pdf() -> bytes:
+    """A page whose drawing is a form that draws itself twice, shrunk: PDFium's depth guard stops
+    each chain, but the calls double at every level and its memory grows without end."""
+    draw_twice = b"q 0.5 0 0 0.5 0 0 cm /X Do Q q 0.5 0 0 0.5 100 100 cm /X Do Q"
+    return pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >>",
+                   draw_twice),
+        pdf_stream(b"", b"/X Do"),
+    ])
+
+
+def compressed_script_pdf() -> bytes:
+    """PDF 1.5 with its catalog and a JavaScript open action inside a compressed object stream,
+    the names written with #-escapes: nothing of it is visible to a search of the raw bytes."""
+    catalog = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R >>"
+    action = b"<< /Type /Action /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>"
+    first = b"1 0 6 %d " % len(catalog)
+    header = first.ljust(20)
+    packed = zlib.compress(header + catalog + b"\n" + action)
+    out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets = {}
+    plain = {
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        4: pdf_stream(b"", b"BT /F1 12 Tf 40 800 Td (Invoice) Tj ET"),
+        5: pdf_stream(b"/Type /ObjStm /N 2 /First %d /Filter /FlateDecode" % len(header), packed),
+    }
+    for number, body in plain.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535), struct.pack(">BIH", 2, 5, 0)]
+    rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (2, 3, 4, 5)]
+    rows += [struct.pack(">BIH", 2, 5, 1), struct.pack(">BIH", 1, xref_at, 0)]
+    out += b"7 0 obj\n%s\nendobj\n" % pdf_stream(b"/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R", b"".join(rows))
+    return out + b"startxref\n%d\n%%%%EOF\n" % xref_at
+
+
+def encrypted_pdf(user_password: str = "secret") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf("Bank statement"))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+JS_ACTION = b"<< /Type /Action /S /JavaScript /JS (app.alert\\(document.title\\)) >>"
+# Hostile files for the bad-input tests (tests/bad_inputs/files/): file → (upload name, what
+# must happen: a refusal code, or "accepted" when the file is kept and handled safely).
+BAD_INPUTS = {
+    "recursive-drawing.pdf": ("statement.pdf", "accepted"),
+    "open-action-script.pdf": ("invoice.pdf", "pdf_script"),
+    "page-open-script.pdf": ("invoice.pdf", "pdf_script"),
+    "document-script.pdf": ("invoice.pdf", "pdf_script"),
+    "compressed-script.pdf": ("invoice.pdf", "pdf_script"),
+    "launch.pdf": ("invoice.pdf", "pdf_launch"),
+    "embedded-file.pdf": ("invoice.pdf", "pdf_attachment"),
+    "encrypted.pdf": ("statement.pdf", "pdf_encrypted"),
+    "encrypted-no-password.pdf": ("statement.pdf", "pdf_encrypted"),
+    "bidi-name.jpg": ("invoice\u202efdp.jpg", "accepted"),
+    "zero-width-name.jpg": ("rec\u200beipt\u2060.jpg", "accepted"),
+    "program-as-photo.jpg": ("photo.jpg", "unsupported"),
+    "zip-as-photo.jpg": ("photo.jpg", "unsupported"),
+}
+
+
+def build_bad_inputs() -> None:
+    files = {
+        "recursive-drawing.pdf": recursive_pdf(),
+        "open-action-script.pdf": one_page_pdf(b"/OpenAction 5 0 R ", more=(JS_ACTION,)),
+        "page-open-script.pdf": one_page_pdf(page_extra=b"/AA << /O 5 0 R >> ", more=(JS_ACTION,)),
+        "document-script.pdf": one_page_pdf(b"/Names << /JavaScript << /Names [(init) 5 0 R] >> >> ",
+                                            more=(JS_ACTION,)),
+        "compressed-script.pdf": compressed_script_pdf(),
+        "launch.pdf": one_page_pdf(b"/OpenAction << /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >> "),
+        "embedded-file.pdf": one_page_pdf(
+            b"/Names << /EmbeddedFiles << /Names [(setup.exe) 5 0 R] >> >> ",
+            more=(b"<< /Type /Filespec /F (setup.exe) /EF << /F 6 0 R >> >>",
+                  pdf_stream(b"/Type /EmbeddedFile", b"MZ\x90\x00 not really a program"))),
+        "encrypted.pdf": encrypted_pdf(),
+        "encrypted-no-password.pdf": encrypted_pdf(""),
+        "bidi-name.jpg": photo(320, 240, label="invoice"),
+        "zero-width-name.jpg": photo(320, 240, label="receipt"),
+        "program-as-photo.jpg": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 54 + b"This program cannot be run in DOS mode.",
+        "zip-as-photo.jpg": b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 200,
+    }
+    BAD_INPUTS_DIR.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (BAD_INPUTS_DIR / name).write_bytes(data)
 
 
 def build() -> None:

@@ -1,0 +1,471 @@
+"""The sweep engine: raises the alerts of everything that runs on a deadline clock.
+
+An app registers a `Subject` for each kind of item with a clock (claims in `disputes.alerts`,
+buyer messages in `messaging.sla`) and runs `run(subject)` from its own beat task. The due
+times live in the database; the sweep only notifies. For one subject it reads the rows whose
+`next_alert_at` has passed (a partial index on that column), locks them (skipping rows another
+sweeper holds), moves each on to its next threshold in one UPDATE and writes the alerts, their
+notifications and any timeline rows in bulk, all in one transaction; once committed the rows no
+longer look due, so a second sweeper or a re-run never alerts twice. After downtime it raises
+every missed threshold once, oldest first.
+
+One bad row never stops the others. Each row's next threshold, recipients and alert are worked
+out on their own; a row that raises is pushed an hour on, logged and set aside (managers see it
+at /set-aside/ and can put it back). Should the batch's bulk writes fail, they are redone one
+row at a time, each in a savepoint, to find the row at fault. The alert e-mails are sent the
+same way: one notification at a time, a failing one set aside, the rest sent.
+
+This module knows no app above `disputes`: apps come to it."""
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, models, transaction
+from django.utils import timezone, translation
+
+from . import setaside
+from .models import Alert, Membership, Notification, Role, SetAside, SetAsideKind, WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+# A row that could not be swept comes back after this long (or when a manager retries it).
+RETRY_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    name: str  # "warn_6h", "half", "due", "overdue"
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the engine needs to know about one kind of item with a deadline clock. Its model
+    has `store_id`, `next_alert_at` (partially indexed) and `next_alert_threshold`."""
+
+    model: type[models.Model]
+    alert_field: str  # the foreign key of Alert that points at it: "claim" or "message"
+    set_aside_kind: str  # SetAsideKind
+    fields: tuple[str, ...]  # what the sweep reads of a row (with `related`, through select_related)
+    related: tuple[str, ...]
+    thresholds: Callable[[Any], list[Threshold]]  # every threshold of the row, in time order
+    owes_alerts: Callable[[Any], bool]  # False once the clock stopped (claim closed, message answered)
+    due_at: Callable[[Any], datetime]
+    # Who works each row of a batch, by primary key: they hear of every alert; the store's
+    # managers too when nobody works it or it is overdue.
+    workers: Callable[[list], dict[int, set[int]]]
+    describe: Callable[[Alert], str]  # one translated phrase, e.g. "6 hours left to respond"
+    mail: Callable[[Alert], tuple[str, str]]  # the alert e-mail's subject and body
+    mail_related: tuple[str, ...]  # what `mail` reads from the row, for select_related
+    label: Callable[[int], str]  # what a person recognises the item by, e.g. its order id
+    url: Callable[[int], str | None]  # the page where it is worked on
+    # The row's timeline entry for a raised alert (unsaved), or None for no timeline.
+    timeline: Callable[[Any, str, datetime, datetime], models.Model | None] = lambda row, threshold, scheduled, now: None
+
+
+_subjects: dict[str, Subject] = {}
+
+
+def register(subject: Subject) -> Subject:
+    _subjects[subject.alert_field] = subject
+    return subject
+
+
+def subject_of(alert: Alert) -> Subject:
+    for name, subject in _subjects.items():
+        if getattr(alert, f"{name}_id"):
+            return subject
+    raise LookupError(f"alert {alert.pk} names no registered subject")
+
+
+def describe(alert: Alert) -> str:
+    return subject_of(alert).describe(alert)
+
+
+# --- thresholds ---------------------------------------------------------------------------
+
+
+def schedule(row, thresholds: list[Threshold], now: datetime | None = None) -> None:
+    """Set the row's next alert after its due time was set or changed (the caller saves).
+
+    Thresholds that passed before the due time was known are skipped, except the latest, so an
+    item that arrives with two hours left warns once, not three times."""
+    now = now or timezone.now()
+    upcoming = [t for t in thresholds if t.at <= now][-1:] + [t for t in thresholds if t.at > now]
+    row.next_alert_at = upcoming[0].at if upcoming else None
+    row.next_alert_threshold = upcoming[0].name if upcoming else ""
+
+
+def following(thresholds: list[Threshold], name: str, now: datetime) -> Threshold | None:
+    """The threshold after `name`; if the row no longer has that one (its rule changed), the
+    next one still ahead."""
+    names = [t.name for t in thresholds]
+    if name not in names:
+        return next((t for t in thresholds if t.at > now), None)
+    index = names.index(name)
+    # A threshold that shares its time with this one still comes after it.
+    return thresholds[index + 1] if index + 1 < len(thresholds) else None
+
+
+def recipients(threshold: str, workers: set[int], managers: list[int]) -> tuple[list[int], bool]:
+    """Whom to tell: whoever works the item; the managers too when nobody does or it is overdue.
+    Returns the users and whether it escalated."""
+    escalate = (threshold == "overdue" or not workers) and bool(managers)
+    users = set(workers) | (set(managers) if escalate else set())
+    return sorted(users), escalate
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    """One locked row: the threshold that fell due, and what to write for it."""
+
+    row: Any
+    threshold: str
+    scheduled_for: datetime
+    raise_alert: bool = False
+    users: list[int] = field(default_factory=list)
+    escalated: bool = False
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    row: Any
+    reason: str
+
+
+def sweep(subject: Subject, now: datetime | None = None) -> list[Alert]:
+    """Raise every alert of this subject that is due, oldest first; returns those raised.
+
+    A row that missed several thresholds while no worker ran comes back in the next batch with
+    its next one, until nothing is due; the bound on batches is only a guard."""
+    now = now or timezone.now()
+    raised: list[Alert] = []
+    swept: list[int] = []
+    try:
+        for _batch in range(1000):
+            batch = _sweep_batch(subject, now)
+            if batch is None:
+                break
+            raised.extend(batch.alerts)
+            swept.extend(batch.swept)
+    finally:
+        # Also when a later batch failed or the time limit cut the sweep short.
+        if swept:
+            _resolve_set_aside(subject, swept)
+    return raised
+
+
+def run(subject: Subject, *, heartbeat: str) -> int:
+    """One beat sweep of a subject: raise what is due, then note that the sweep ran. Returns
+    how many alerts it raised."""
+    raised = sweep(subject)
+    WorkerHeartbeat.objects.update_or_create(source=heartbeat, defaults={"last_seen": timezone.now()})
+    if raised:
+        log.info("%s sweep raised %d alert(s)", subject.alert_field, len(raised))
+    return len(raised)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    alerts: list[Alert]  # raised
+    swept: list[int]  # the rows that went through (the others were set aside)
+
+
+def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
+    """Lock up to a batch of due rows, move each on and raise its alert, in one transaction.
+    None when nothing is due."""
+    failures: list[_Failure] = []
+    with transaction.atomic():
+        # Row locks keep a second sweeper off these rows (it skips them on PostgreSQL; SQLite
+        # runs one writer at a time).
+        rows = list(
+            subject.model.objects.filter(next_alert_at__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related(*subject.related)
+            .only(*subject.fields)
+            .order_by("next_alert_at", "pk")[:BATCH]
+        )
+        if not rows:
+            return None
+        already = set(
+            Alert.objects.filter(**{f"{subject.alert_field}__in": rows})
+            .values_list(f"{subject.alert_field}_id", "threshold")
+        )
+        managers = _managers_by_store({row.store_id for row in rows})
+        workers = subject.workers(rows)
+        steps = []
+        for row in rows:
+            try:
+                steps.append(_step(subject, row, now, already, workers.get(row.pk, set()),
+                                   managers.get(row.store_id, [])))
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as error:
+                failures.append(_set_back(subject, row, row.next_alert_threshold, now, error))
+        fresh = _write_steps(subject, steps, now, failures)
+        _advance(subject.model, [failure.row for failure in failures])
+        ids = [alert.pk for alert in fresh]
+        if ids:
+            from .tasks import send_alert_emails  # the tasks module imports this one
+
+            transaction.on_commit(lambda: send_alert_emails.delay(ids))
+    # Outside the batch's transaction, which has committed by now.
+    for failure in failures:
+        setaside.record(kind=subject.set_aside_kind, subject_id=failure.row.pk, store_id=failure.row.store_id,
+                        label=_label(subject, failure.row.pk), reason=failure.reason)
+    return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
+
+
+def _step(subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]) -> _Step:
+    """Work out everything for one row before touching it, so a failure leaves it as it was."""
+    thresholds = subject.thresholds(row)
+    # The threshold's own time, not the row's: a row set back an hour still says how late it is.
+    scheduled_for = next((t.at for t in thresholds if t.name == row.next_alert_threshold), row.next_alert_at)
+    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=scheduled_for)
+    nxt = following(thresholds, step.threshold, now)
+    if subject.owes_alerts(row) and (row.pk, step.threshold) not in already:
+        step.raise_alert = True
+        step.users, step.escalated = recipients(step.threshold, workers, managers)
+        step.due_at = subject.due_at(row)
+    row.next_alert_at = nxt.at if nxt else None
+    row.next_alert_threshold = nxt.name if nxt else ""
+    return step
+
+
+def _set_back(subject: Subject, row, threshold: str, now: datetime, error: Exception) -> _Failure:
+    """The row could not be swept: the same threshold comes back an hour later."""
+    log.warning("sweep: %s %s failed and is set aside", subject.alert_field, row.pk, exc_info=error)
+    row.next_alert_threshold = threshold
+    row.next_alert_at = now + RETRY_AFTER
+    return _Failure(row=row, reason=setaside.describe_error(error))
+
+
+def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: list) -> list[Alert]:
+    """Write every step in bulk; if that fails, one step at a time, setting the failing ones
+    back. Returns the alerts written."""
+    if not steps:
+        return []
+    try:
+        with transaction.atomic():
+            return _write(subject, steps, now)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        log.warning("sweep: the %s batch's writes failed; writing its %d rows one by one",
+                    subject.alert_field, len(steps), exc_info=True)
+    written = []
+    for step in list(steps):
+        try:
+            with transaction.atomic():
+                written += _write(subject, [step], now)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as error:
+            steps.remove(step)
+            failures.append(_set_back(subject, step.row, step.threshold, now, error))
+    return written
+
+
+def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
+    _advance(subject.model, [step.row for step in steps])
+    raising = [step for step in steps if step.raise_alert]
+    fresh = [Alert(**{subject.alert_field: step.row}, threshold=step.threshold, scheduled_for=step.scheduled_for,
+                   raised_at=now, due_at=step.due_at, escalated=step.escalated)
+             for step in raising]
+    Alert.objects.bulk_create(fresh)
+    _notify(fresh, [step.users for step in raising])
+    entries = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
+    entries = [entry for entry in entries if entry is not None]
+    if entries:
+        type(entries[0]).objects.bulk_create(entries)
+    return fresh
+
+
+def _managers_by_store(store_ids: set[int]) -> dict[int, list[int]]:
+    managers: dict[int, list[int]] = {}
+    rows = Membership.objects.filter(store_id__in=store_ids, role=Role.MANAGER).values_list("store_id", "user_id")
+    for store_id, user_id in rows:
+        managers.setdefault(store_id, []).append(user_id)
+    return managers
+
+
+def _advance(model: type[models.Model], rows: list) -> None:
+    """Write each row's next alert in one statement (bulk_update's CASE is slow at 1,000 rows)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    ids = [row.pk for row in rows]
+    times = [row.next_alert_at for row in rows]
+    thresholds = [row.next_alert_threshold for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Three array parameters rather than thousands of scalars.
+            cursor.execute(
+                f"UPDATE {table} SET next_alert_at = v.at, next_alert_threshold = v.threshold "
+                f"FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, threshold) "
+                f"WHERE {table}.id = v.id",
+                [ids, times, thresholds],
+            )
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        cursor.execute(
+            f"UPDATE {table} SET next_alert_at = v.column2, next_alert_threshold = v.column3 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [value for row in zip(ids, map(adapt, times), thresholds) for value in row],
+        )
+
+
+def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
+    """One bell notification per alert and recipient. On PostgreSQL a single INSERT from two
+    arrays: a catch-up sweep writes thousands, and model instances cost more than the rows."""
+    pairs = [(alert.pk, user) for alert, those in zip(alerts, users) for user in those]
+    if not pairs:
+        return
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create(Notification(alert_id=a, user_id=u) for a, u in pairs)
+        return
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (alert_id, user_id) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [[a for a, _u in pairs], [u for _a, u in pairs]],
+        )
+
+
+def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:
+    """Rows set aside before that went through this time close their entry (once per sweep:
+    one query, which usually finds none)."""
+    for pk in _open_set_aside(subject.set_aside_kind) & set(swept):
+        setaside.resolve(kind=subject.set_aside_kind, subject_id=pk)
+
+
+def _open_set_aside(kind: str) -> set[int]:
+    # All of this kind rather than "those among these ids": open entries are few (people close
+    # them), and a thousand ids in an IN list would cost the sweep more than the whole answer.
+    return set(SetAside.objects.filter(kind=kind, resolved_at__isnull=True).values_list("subject_id", flat=True))
+
+
+def _label(subject: Subject, pk: int) -> str:
+    try:
+        return subject.label(pk)
+    except Exception:
+        # The item's own data may be what broke it; its id still finds it.
+        log.warning("no label for %s %s", subject.alert_field, pk, exc_info=True)
+        return str(pk)
+
+
+def put_back(subject: Subject, pk: int, task) -> None:
+    """A manager's retry of a row that was set aside: its next alert is worked out again from
+    its data as it is now (perhaps fixed), and a sweep is queued."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (subject.model.objects.select_for_update(of=("self",)).select_related(*subject.related)
+               .only(*subject.fields).filter(pk=pk).first())
+        if row is None:
+            return
+        try:
+            schedule(row, subject.thresholds(row), now)
+        except Exception:
+            # Still broken: the sweep looks at it at once and sets it aside again, with the reason.
+            row.next_alert_at = now
+        row.save(update_fields=["next_alert_at", "next_alert_threshold"])
+        transaction.on_commit(task.delay)
+
+
+# --- e-mail -------------------------------------------------------------------------------
+
+# The mail server is away or refuses the desk itself: every e-mail would fail alike, so the
+# task is retried later as a whole rather than each e-mail set aside.
+MAIL_OUTAGES = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, smtplib.SMTPAuthenticationError,
+                smtplib.SMTPHeloError, smtplib.SMTPSenderRefused)
+
+
+def is_mail_outage(error: BaseException) -> bool:
+    # Other SMTP errors concern one e-mail (a refused recipient, rejected content); any other
+    # OSError (connection refused, a timeout, DNS) is the server being out of reach.
+    if isinstance(error, MAIL_OUTAGES):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def alert_emails_send(*, alert_ids: list[int]) -> int:
+    """E-mail each recipient of these alerts once. Each notification is claimed (`emailed_at`)
+    before it is sent, so no re-run sends it twice. One that cannot be built or is refused is
+    set aside and the rest go on; a mail outage is raised for the task to retry. Returns how
+    many were sent."""
+    related = ["user", "user__profile"] + [f"alert__{name}__{r}" for name, subject in _subjects.items()
+                                           for r in subject.mail_related]
+    pending = Notification.objects.filter(alert_id__in=alert_ids, emailed_at__isnull=True).select_related(*related)
+    pending = [note for note in pending if note.user.email]
+    set_aside_before = _open_set_aside(SetAsideKind.ALERT_EMAIL)
+    sent, failures = 0, []
+    try:
+        for note in pending:
+            # Claim this notification's e-mail first, so a retry never sends it twice.
+            if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+                continue
+            try:
+                _send_alert_email(note)
+            except Exception as error:
+                Notification.objects.filter(pk=note.pk).update(emailed_at=None)
+                if isinstance(error, SoftTimeLimitExceeded) or is_mail_outage(error):
+                    raise
+                log.warning("alert e-mail %s to user %s failed and is set aside", note.pk, note.user_id,
+                            exc_info=error)
+                failures.append((note, error))
+                continue
+            sent += 1
+            if note.pk in set_aside_before:
+                setaside.resolve(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk)
+    finally:
+        # Also when an outage ends the run: those that failed on their own are noted already.
+        for note, error in failures:
+            setaside.record(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk, store_id=_store_id(note.alert),
+                            label=_mail_label(note), reason=setaside.describe_error(error))
+    return sent
+
+
+def _send_alert_email(note: Notification) -> None:
+    language = getattr(getattr(note.user, "profile", None), "language", settings.LANGUAGE_CODE)
+    with translation.override(language):
+        subject, body = subject_of(note.alert).mail(note.alert)
+    send_mail(subject, body, None, [note.user.email])
+
+
+def _store_id(alert: Alert) -> int:
+    return getattr(alert, subject_of(alert).alert_field).store_id
+
+
+def _mail_label(note: Notification) -> str:
+    subject = subject_of(note.alert)
+    item = _label(subject, getattr(note.alert, f"{subject.alert_field}_id"))
+    return f"{item} · {note.alert.threshold} → {note.user.email}"
+
+
+def email_again(notification_id: int, task) -> None:
+    """A manager's retry of an alert e-mail that was set aside: queue its alert's e-mails again
+    (those already sent stay sent)."""
+    alert_id = Notification.objects.filter(pk=notification_id).values_list("alert_id", flat=True).first()
+    if alert_id is not None:
+        transaction.on_commit(lambda: task.delay([alert_id]))
+
+
+def notification_url(notification_id: int) -> str | None:
+    note = Notification.objects.select_related("alert").filter(pk=notification_id).first()
+    if note is None:
+        return None
+    subject = subject_of(note.alert)
+    return subject.url(getattr(note.alert, f"{subject.alert_field}_id"))
