@@ -269,6 +269,9 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"
 
 # Mail: the console in development; SMTP (EMAIL_HOST, localhost by default) in production.
+# Every mail connection (this mailer, the relay mailboxes, the stores' SMTP servers) gives up
+# after this many seconds instead of hanging a worker on a silent server.
+DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
 if env_str("EMAIL_HOST") or not DEBUG:
     MAILERS = {
         "default": {
@@ -279,6 +282,7 @@ if env_str("EMAIL_HOST") or not DEBUG:
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
                 "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": DESK_MAIL_TIMEOUT,
             },
         }
     }
@@ -346,6 +350,7 @@ DESK_MESSAGING_UNANSWERED_LIMIT = env_int("DESK_MESSAGING_UNANSWERED_LIMIT", 2)
 DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE")
 # A send still "sending" after this long lost its worker: it may be retried by hand.
 DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
-# Connection timeout (seconds) for the relay mailboxes and the stores' SMTP servers.
-DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
+# Relay mail attachments over this size are not taken: the mail waits in the unmatched list
+# with the reason.
+DESK_MAIL_ATTACHMENT_MAX_BYTES = env_int("DESK_MAIL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailboxes", "schedule": 120.0}

@@ -67,3 +67,11 @@ def poll_mailbox(account_id: int) -> dict:
     except Exception as error:
         StoreMessaging.objects.filter(pk=account.pk).update(last_poll_error=f"{type(error).__name__}: {error}"[:2000])
         raise
+
+
+@shared_task(acks_late=True)
+def refile_mail(unmatched_id: int) -> str:
+    """A manager's retry of relay mail that failed to file: read the kept raw mail again."""
+    from .inbound import mail_refile
+
+    return mail_refile(mail_id=unmatched_id)
