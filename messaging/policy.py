@@ -172,24 +172,65 @@ URL = re.compile(f"{FULL_URL}|{BARE_HOST}", re.IGNORECASE)
 # ".com", the digits of an amount up to its currency. On a long run that costs run² steps
 # (100,000 characters of "a.a.a…" took seconds on every keystroke). When such a pattern fails at
 # the first start of a run, it fails for the same reason at every later start in that run, so
-# the scans below try the first one and then jump to the run's end. They return exactly what
-# `finditer` returns on EMAIL, URL and PROTECTED.
+# the scans below try the first one and then jump to the run's end. Where every match holds a
+# mark (the "@", the ".com"), they also jump from one mark to the next instead of trying every
+# word on the way. They return exactly what `finditer` returns on EMAIL, URL and PROTECTED.
 
-Finder = Callable[[str, int], "re.Match[str] | None"]
+
+class _Text:
+    """The text being scanned, and (made once, when first needed) the text reversed: a regex
+    run on it from a mark reads backwards from the mark."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._reversed: str | None = None
+
+    @property
+    def reversed(self) -> str:
+        if self._reversed is None:
+            self._reversed = self.text[::-1]
+        return self._reversed
 
 
-def _run_skipping(pattern: str, start: str, run: str, flags: int = 0) -> Finder:
+Finder = Callable[[_Text, int], "re.Match[str] | None"]
+
+
+def _searching(pattern: str, flags: int = 0) -> Finder:
+    compiled = re.compile(pattern, flags)
+    return lambda scanned, pos: compiled.search(scanned.text, pos)
+
+
+def _run_skipping(pattern: str, start: str, run: str, flags: int = 0, *, mark: str = "",
+                  before_mark: str = "") -> Finder:
     """The first match of `pattern` at or after a position. `start` finds where it may begin;
-    `run`, read from a failed start, covers the later starts that would fail the same way."""
+    `run`, read from a failed start, covers the later starts that would fail the same way.
+    With `mark`, something every match holds after its start: only starts from which
+    `before_mark` (read backwards from the mark) reaches the next mark are tried."""
     pattern_re, start_re, run_re = (re.compile(p, flags) for p in (pattern, start, run))
+    mark_re = re.compile(mark, flags) if mark else None
+    back_re = re.compile(before_mark, flags) if mark else None
 
-    def find(text: str, pos: int) -> re.Match[str] | None:
-        while (begin := start_re.search(text, pos)) is not None:
+    def find(scanned: _Text, pos: int) -> re.Match[str] | None:
+        text = scanned.text
+        while True:
+            if mark_re is None:
+                begin = start_re.search(text, pos)
+            else:
+                found_mark = mark_re.search(text, pos)
+                if found_mark is None:
+                    return None
+                at = found_mark.start()
+                reach = back_re.match(scanned.reversed, len(text) - at)
+                begin = start_re.search(text, max(pos, at - (reach.end() - reach.start() if reach else 0)))
+                if begin is None or begin.start() >= at:
+                    pos = at + 1
+                    continue
+            if begin is None:
+                return None
             found = pattern_re.match(text, begin.start())
             if found is not None:
                 return found
             pos = max(run_re.match(text, begin.start()).end(), begin.start() + 1)
-        return None
 
     return find
 
@@ -197,6 +238,7 @@ def _run_skipping(pattern: str, start: str, run: str, flags: int = 0) -> Finder:
 def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
     """What `finditer` yields for the pattern `a|b|…` whose alternatives these finders scan: the
     earliest match each time, the first alternative winning a tie, the next one after its end."""
+    scanned = _Text(text)
     pending: list[re.Match[str] | None] = [None] * len(finders)
     exhausted = [False] * len(finders)
     pos = 0
@@ -204,7 +246,7 @@ def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
         best = None
         for n, find in enumerate(finders):
             if not exhausted[n] and (pending[n] is None or pending[n].start() < pos):
-                pending[n] = find(text, pos)
+                pending[n] = find(scanned, pos)
                 exhausted[n] = pending[n] is None
             if pending[n] is not None and (best is None or pending[n].start() < best.start()):
                 best = pending[n]
@@ -214,15 +256,18 @@ def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
         pos = max(best.end(), best.start() + 1)
 
 
-_EMAIL_SCAN = [_run_skipping(EMAIL.pattern, r"[A-Za-z0-9._%+-]", r"[A-Za-z0-9._%+-]+")]
+LOCAL_PART = r"[A-Za-z0-9._%+-]+"
+HOST_RUN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"  # reads the same backwards
+_EMAIL_SCAN = [_run_skipping(EMAIL.pattern, r"[A-Za-z0-9._%+-]", LOCAL_PART, mark="@", before_mark=LOCAL_PART)]
 _URL_SCAN = [
-    re.compile(FULL_URL, re.IGNORECASE).search,
-    _run_skipping(BARE_HOST, r"\b[a-z0-9-]", r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE),
+    _searching(FULL_URL, re.IGNORECASE),
+    _run_skipping(BARE_HOST, r"\b[a-z0-9-]", HOST_RUN, re.IGNORECASE, mark=r"\.(?:com|net|org|shop|store|info|biz|io|co|ru|cn|me|ly|gl|link)",
+                  before_mark=HOST_RUN),
 ]
 _PROTECTED_SCAN = [
-    re.compile("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS + [AMOUNT_WITH_SIGN])).search,
+    _searching("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS + [AMOUNT_WITH_SIGN])),
     _run_skipping(AMOUNT_IN_WORDS, r"\b\d", r"\d[\d,]*"),
-    re.compile(DATE_PATTERN).search,
+    _searching(DATE_PATTERN),
 ]
 
 
@@ -231,11 +276,14 @@ def find_emails(text: str) -> list[re.Match[str]]:
 
 
 def find_links(text: str) -> list[re.Match[str]]:
+    if not Words(text).any_of(("http", "www.")):
+        return list(_leftmost(text, _URL_SCAN[1:]))  # no full URL can start anywhere
     return list(_leftmost(text, _URL_SCAN))
 
 
 def find_protected(text: str) -> list[re.Match[str]]:
-    return list(_leftmost(text, _PROTECTED_SCAN))
+    # Every protected pattern holds a digit.
+    return list(_leftmost(text, _PROTECTED_SCAN)) if DIGIT.search(text) else []
 
 
 MESSENGER = re.compile(
@@ -310,6 +358,37 @@ ATTACK = re.compile(
 )
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
+# Words without which a pattern cannot match, compared as re.IGNORECASE compares letters. A text
+# holding none of a pattern's words skips its scan: on long text the scans are most of the time.
+REVIEW_TRIGGERS = ("review", "feedback", "rating", "star", "testimonial", "rate")
+TRIGGERS: dict[re.Pattern, tuple[str, ...]] = {
+    MESSENGER: ("whats", "wechat", "weixin", "telegram", "viber", "skype", "line", "kakao", "signal", "facebook",
+                "instagram", "wa.me", "t.me", "微信", "@"),
+    PROMOTION: ("coupon", "promo", "discount", "voucher", "off", "sale", "offer", "newsletter", "subscribe", "deal",
+                "buy"),
+    OTHER_PRODUCTS: ("products", "items", "listings", "arrivals", "collection", "store", "shop", "also"),
+    EXCLAMATIONS: ("!",),
+    ACCUSATION: ("you", "scam", "fraud", "liar"),
+    FAULT: ("you", "read"),
+    EMOTION: ("unfair", "outrageous", "ridiculous", "absurd", "disgust", "furious", "angry", "shocked",
+              "unacceptable", "frustrat", "upset", "insulting", "terrible", "horrible", "devastat"),
+    ATTACK: ("buyer", "serial"),
+}
+
+
+class Words:
+    """The text case-folded once, to ask whether it holds a pattern's words. Under IGNORECASE
+    "i" also matches "ı" and "İ" (which folds to "i" and a combining dot): both count as "i"."""
+
+    def __init__(self, text: str) -> None:
+        self.folded = text.casefold().replace("ı", "i").replace("i\u0307", "i")
+
+    def any_of(self, words: Iterable[str]) -> bool:
+        return any(word in self.folded for word in words)
+
+    def scan(self, pattern: re.Pattern, text: str) -> Iterable[re.Match[str]]:
+        return pattern.finditer(text) if self.any_of(TRIGGERS[pattern]) else ()
+
 
 def severity_for(code: str, platform: str) -> str:
     rule = RULES[code]
@@ -374,6 +453,8 @@ def _domain_allowed(url: str) -> bool:
 
 def review_requests(text: str) -> list[tuple[int, int]]:
     """Where the text asks for a review (any wording the rules recognise)."""
+    if not Words(text).any_of(REVIEW_TRIGGERS):
+        return []
     spans = [m.span() for m in REVIEW_REQUEST.finditer(text)]
     requests = Spans(spans)
     spans += [m.span() for m in POSITIVE_REVIEW.finditer(text) if not requests.overlaps(*m.span())]
@@ -384,8 +465,10 @@ def is_review_request(text: str) -> bool:
     return bool(review_requests(text))
 
 
-def _review_findings(text: str, platform: str) -> list[Finding]:
+def _review_findings(text: str, platform: str, words: Words) -> list[Finding]:
     findings = []
+    if not words.any_of(REVIEW_TRIGGERS):
+        return findings
     requests = [m.span() for m in REVIEW_REQUEST.finditer(text)]
     for match in POSITIVE_REVIEW.finditer(text):
         findings.append(_finding("review.positive", platform, text, *match.span()))
@@ -412,23 +495,24 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
     if context not in ("message", "appeal"):
         raise ValueError(f"unknown context {context!r}")
     findings: list[Finding] = []
+    words = Words(text)
     kept = _protected_spans(text)
     addresses = [m.span() for m in find_emails(text)]
     in_address, in_kept = Spans(addresses).overlaps, Spans(kept).overlaps
     findings += [_finding("contact.email", platform, text, *span) for span in addresses]
     findings += [_finding("contact.phone", platform, text, *span)
                  for span in _phones(text, kept + addresses)]
-    for match in MESSENGER.finditer(text):
+    for match in words.scan(MESSENGER, text):
         if not in_address(*match.span()):
             findings.append(_finding("contact.messenger", platform, text, *match.span()))
     for match in find_links(text):
         if in_address(*match.span()) or _domain_allowed(match.group()):
             continue
         findings.append(_finding("link.url", platform, text, *match.span()))
-    findings += _review_findings(text, platform)
-    for match in PROMOTION.finditer(text):
+    findings += _review_findings(text, platform, words)
+    for match in words.scan(PROMOTION, text):
         findings.append(_finding("marketing.promotion", platform, text, *match.span()))
-    for match in OTHER_PRODUCTS.finditer(text):
+    for match in words.scan(OTHER_PRODUCTS, text):
         findings.append(_finding("marketing.other_products", platform, text, *match.span()))
     for match in CAPS_WORD.finditer(text):
         parts = [part for part in match.group().strip("'-").split("-") if part]
@@ -436,18 +520,18 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
         if all(part in ACRONYMS or len(part) < 3 for part in parts) or in_kept(*match.span()):
             continue
         findings.append(_finding("shouting.caps", platform, text, *match.span()))
-    for match in EXCLAMATIONS.finditer(text):
+    for match in words.scan(EXCLAMATIONS, text):
         findings.append(_finding("shouting.exclamations", platform, text, *match.span()))
-    for match in ACCUSATION.finditer(text):
+    for match in words.scan(ACCUSATION, text):
         findings.append(_finding("blame.accusation", platform, text, *match.span()))
-    for match in FAULT.finditer(text):
+    for match in words.scan(FAULT, text):
         findings.append(_finding("blame.fault", platform, text, *match.span()))
     for match in EMOJI.finditer(text):
         findings.append(_finding("emoji.char", platform, text, *match.span()))
     if context == "appeal":
-        for match in EMOTION.finditer(text):
+        for match in words.scan(EMOTION, text):
             findings.append(_finding("appeal.emotion", platform, text, *match.span()))
-        for match in ATTACK.finditer(text):
+        for match in words.scan(ATTACK, text):
             findings.append(_finding("appeal.attack", platform, text, *match.span()))
     return sorted(findings, key=lambda f: (f.start, f.end, f.code))
 

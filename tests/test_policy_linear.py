@@ -35,6 +35,22 @@ def test_the_linear_scans_find_exactly_what_the_patterns_find(seed):
                 == [m.span() for m in policy.PROTECTED.finditer(text)]), text
 
 
+RULE_WORDS = ["review", "Leave a", "5 stars", "rate us", "refund", "free gift", "coupon", "20% off", "YOU ARE", "lying",
+              "ſcam", "fraud", "your fault", "WhatsApp", "İnstagram", "@handle", "visit our store", "check out our new items",
+              "outrageous", "The buyer is lying", "serial scammer", "!!", "Read the description carefully", "wa.me",
+              "ﬁ", "ı", "K", " ", ".", "\n", "you must have", "t.me/x"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_skipping_a_rule_whose_words_are_absent_changes_no_finding(seed, monkeypatch):
+    rng = random.Random(seed)
+    texts = ["".join(rng.choice(RULE_WORDS + PIECES) for _ in range(rng.randint(1, 30))) for _ in range(800)]
+    skipping = [[f.as_dict() for f in policy.check(text, "amazon", "appeal")] for text in texts]
+    monkeypatch.setattr(policy.Words, "any_of", lambda self, words: True)
+    assert skipping == [[f.as_dict() for f in policy.check(text, "amazon", "appeal")] for text in texts]
+    assert any(skipping)
+
+
 def test_findings_inside_long_runs_are_still_found():
     run = "a." * 5000
     found = {(f.code, f.excerpt) for f in policy.check(f"{run} mail sam@lamps.example.com or see {run}x.shop now")}
