@@ -36,7 +36,8 @@ def test_the_linear_scans_find_exactly_what_the_patterns_find(seed):
 
 
 RULE_WORDS = ["review", "Leave a", "5 stars", "rate us", "refund", "free gift", "coupon", "20% off", "YOU ARE", "lying",
-              "ſcam", "fraud", "your fault", "WhatsApp", "İnstagram", "@handle", "visit our store", "check out our new items",
+              "ſcam", "fraud", "your fault", "WhatsApp", "İnstagram", "@handle", "visit our store",
+              "check out our new items",
               "outrageous", "The buyer is lying", "serial scammer", "!!", "Read the description carefully", "wa.me",
               "ﬁ", "ı", "K", " ", ".", "\n", "you must have", "t.me/x"]
 
@@ -118,13 +119,15 @@ def test_hostile_text_at_the_check_endpoint_gets_a_result_or_a_clear_message(wor
 def test_the_check_endpoint_checks_text_up_to_the_cap(world, agent_client):
     text = ("We are sorry. " * 2000)[:policy.MAX_CHARS - 9] + " WhatsApp"
     assert len(text) == policy.MAX_CHARS
-    page = agent_client.post(reverse("messaging:check", args=[world.order_a.pk]), {"body": text}, **HTMX).content.decode()
+    url = reverse("messaging:check", args=[world.order_a.pk])
+    page = agent_client.post(url, {"body": text}, **HTMX).content.decode()
     assert 'title="contact.messenger">WhatsApp</mark>' in page and "reads at most" not in page
 
 
 def test_a_reply_over_the_cap_is_refused_with_the_reason_and_nothing_is_sent(world, agent_client):
     body = "Your parcel is on its way. " * 1000
-    response = agent_client.post(reverse("messaging:send", args=[world.order_a.pk]), {"body": body, "channel": "platform"})
+    url = reverse("messaging:send", args=[world.order_a.pk])
+    response = agent_client.post(url, {"body": body, "channel": "platform"})
     assert response.status_code == 400
     assert "27,000 characters long; the policy check reads at most 20,000" in response.content.decode()
     assert not Message.objects.filter(direction=Direction.TO_BUYER).exists()
