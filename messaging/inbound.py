@@ -104,8 +104,6 @@ def _attachments(mail) -> list[AttachmentData]:
     for part in mail.iter_attachments():
         name = safe_name(part.get_filename() or "")
         content = part.get_payload(decode=True) or b""
-        if not isinstance(content, bytes):  # a nested message: kept as the bytes it came as
-            content = bytes(part)
         if len(content) > limit:
             raise MailRefused(_("The attachment “%(name)s” is %(size)s; the desk keeps attachments up to %(limit)s.")
                               % {"name": name, "size": filesizeformat(len(content)), "limit": filesizeformat(limit)})
@@ -139,9 +137,8 @@ def _as_it_stands(raw: bytes) -> ParsedMail:
     compat32 parser does not interpret them), or nothing."""
     try:
         mail = email.message_from_bytes(raw[:MAX_HEADER_BYTES], policy=email.policy.compat32)
-        header = lambda name: _text(str(mail.get(name, ""))).strip()  # noqa: E731
-        message_id = header("Message-ID")[:500]
-        sender, subject = header("From")[:255], header("Subject")[:500]
+        message_id, sender, subject = (_text(str(mail.get(name, ""))).strip()[:limit]
+                                       for name, limit in (("Message-ID", 500), ("From", 255), ("Subject", 500)))
     except Exception:  # the fallback itself must never fail
         message_id = sender = subject = ""
     return ParsedMail(message_id=message_id or _fingerprint_id(raw), sender=sender.lower(), subject=subject,
@@ -276,6 +273,8 @@ def unmatched_file(*, mail: UnmatchedMail, order: Order, by) -> Message:
         parsed = parse(bytes(mail.raw))
     except MailRefused as refused:
         raise MessagingError(str(refused)) from refused
+    except Exception as error:  # hostile raw mail: the agent is told why, not shown an error page
+        raise MessagingError(f"{_('The mail could not be read.')} {setaside.describe_error(error)}") from error
     message = message_receive(order=order, body=parsed.body or parsed.subject, at=parsed.at, subject=parsed.subject,
                               author_name=parsed.sender, rfc_message_id=mail.rfc_message_id,
                               attachments=parsed.attachments, by=by)

@@ -111,6 +111,16 @@ def test_a_poisoned_mail_is_kept_unmatched_with_its_reason_and_the_rest_is_filed
     assert "0 filed, 0 unmatched, 4 duplicate" in import_eml(world, *files)
 
 
+def test_an_agent_filing_an_unreadable_mail_by_hand_is_told_why(world, message_files, agent_client):
+    import_eml(world, CORPUS / "nested_comments_in_from.eml")
+    mail = UnmatchedMail.objects.get()
+    response = agent_client.post(reverse("messaging:unmatched_file", args=[mail.pk]),
+                                 {"order": world.order_a.platform_order_id}, follow=True)
+    assert response.status_code == 200
+    assert "The mail could not be read. RecursionError" in response.content.decode()
+    assert not Message.objects.exists()
+
+
 def test_only_a_mail_that_failed_with_an_error_is_set_aside(world, message_files, tmp_path):
     huge = tmp_path / "huge_headers.eml"
     huge.write_bytes(with_huge_header(corpus("good_second.eml")))
