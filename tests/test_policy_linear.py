@@ -12,7 +12,7 @@ from disputes import services as dispute_services
 from disputes.models import AppealVersion
 from disputes.services import AppealDraft, ClaimError
 from messaging import policy
-from messaging.models import Direction, Message
+from messaging.models import Direction, Message, ReplyTemplate
 
 from .test_appeals import appeal_with
 
@@ -158,3 +158,18 @@ def test_an_appeal_saved_long_before_the_cap_opens_with_the_reason_instead_of_fi
     short = agent_client.post(reverse("disputes:appeal_preview", args=[appeal.pk]), {
         "fact": ["The buyer is lying."], "conclusion": "We ask that the claim be denied."}, **HTMX)
     assert 'data-code="appeal.attack"' in short.content.decode()
+
+
+def test_a_reply_template_over_the_cap_is_refused_in_admin_and_its_preview_says_why(world):
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(world.superuser)
+    body = "Hi {buyer_name}, " + "thank you. " * 2000
+    preview = admin.post(reverse("admin:messaging_replytemplate_preview"), {"body": body, "platform": "amazon"})
+    assert preview.status_code == 200 and "the policy check reads at most 20,000" in preview.content.decode()
+    response = admin.post(reverse("admin:messaging_replytemplate_add"), {
+        "code": "too-long", "title": "Too long", "stage": "claim", "platform": "", "language": "en", "purpose": "",
+        "note_en": "when", "note_zh": "何时", "is_active": "on", "body": body})
+    assert response.status_code == 200 and "the policy check reads at most 20,000" in response.content.decode()
+    assert not ReplyTemplate.objects.filter(code="too-long").exists()
