@@ -78,7 +78,7 @@ def test_checking_eight_times_the_text_costs_about_eight_times_the_work(unit):
     small = (unit * 3000)[:3000]
     large = (unit * 24000)[:24000]
     # CPU time, best of a few runs: linear work gives a ratio near 8, quadratic near 64.
-    ratio = cpu_seconds(large, 2) / max(cpu_seconds(small, 5), 1e-4)
+    ratio = cpu_seconds(large, 3) / max(cpu_seconds(small, 5), 1e-4)
     assert ratio < 24, ratio
 
 
