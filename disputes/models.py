@@ -407,8 +407,6 @@ class DeadlineRule(models.Model):
         if self.store_id and self.platform and self.store.platform != self.platform:
             raise ValidationError({"store": _("%(store)s sells on %(platform)s, not on this rule's platform.")
                                    % {"store": self.store, "platform": self.store.get_platform_display()}})
-
-    def clean(self) -> None:
         # Admins type this JSON by hand: refuse what the sweep and the pages could not read.
         if self.warn_hours_before is None:  # the field was emptied
             self.warn_hours_before = []
