@@ -877,6 +877,7 @@ class SetAsideKind(models.TextChoices):
     """The worker loops that set an item aside rather than stop on it."""
 
     CLAIM_ALERTS = "claim_alerts", _("claim deadline alerts")
+    CLAIM_DEADLINE = "claim_deadline", _("claim deadline recompute")
     MESSAGE_ALERTS = "message_alerts", _("reply alerts of a buyer message")
     ALERT_EMAIL = "alert_email", _("alert e-mail")
     INBOUND_MAIL = "inbound_mail", _("incoming mail")
