@@ -416,4 +416,7 @@ DESK_MESSAGING_UNANSWERED_LIMIT = env_int("DESK_MESSAGING_UNANSWERED_LIMIT", 2)
 DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE")
 # A send still "sending" after this long lost its worker: it may be retried by hand.
 DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
+# Relay mail attachments over this size are not taken: the mail waits in the unmatched list
+# with the reason.
+DESK_MAIL_ATTACHMENT_MAX_BYTES = env_int("DESK_MAIL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailboxes", "schedule": 120.0}

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evidence import selectors as evidence_selectors
 from evidence.checklist import checklist
-from messaging import policy
+from messaging.selectors import findings_view
 
 from . import appeals, services
 from .access import get_appeal_for_user, get_claim_for_user, may_decide_appeal
@@ -68,11 +68,9 @@ def _live(appeal: Appeal, facts: list[str], exhibits: list[appeals.Exhibit], con
     limit = appeals.form_limit(platform)
     text, truncated = appeals.sized(full, limit)
     checked = appeals.checked_text(facts, [e.caption for e in exhibits], conclusion)
-    findings = policy.check(checked, platform, context="appeal")
     return {
         "text": text, "length": len(full), "limit": limit, "truncated": truncated,
-        "findings": findings, "pieces": policy.highlight(checked, findings),
-        "blocking": bool(policy.blocking(findings)), "checked": bool(checked.strip()),
+        **findings_view(checked, platform, context="appeal"),
         "missing": checklist(claim.reason, [e.item.kind for e in exhibits]).missing,
     }
 

@@ -413,8 +413,6 @@ class DeadlineRule(models.Model):
         if self.store_id and self.platform and self.store.platform != self.platform:
             raise ValidationError({"store": _("%(store)s sells on %(platform)s, not on this rule's platform.")
                                    % {"store": self.store, "platform": self.store.get_platform_display()}})
-
-    def clean(self) -> None:
         # Admins type this JSON by hand: refuse what the sweep and the pages could not read.
         if self.warn_hours_before is None:  # the field was emptied
             self.warn_hours_before = []
@@ -885,6 +883,7 @@ class SetAsideKind(models.TextChoices):
     """The worker loops that set an item aside rather than stop on it."""
 
     CLAIM_ALERTS = "claim_alerts", _("claim deadline alerts")
+    CLAIM_DEADLINE = "claim_deadline", _("claim deadline recompute")
     MESSAGE_ALERTS = "message_alerts", _("reply alerts of a buyer message")
     ALERT_EMAIL = "alert_email", _("alert e-mail")
     INBOUND_MAIL = "inbound_mail", _("incoming mail")

@@ -440,6 +440,9 @@ def _locked_appeal(appeal: Appeal) -> Appeal:
 
 def _clean_draft(appeal: Appeal, draft: AppealDraft) -> AppealDraft:
     from evidence.models import EvidenceItem
+    from messaging import policy
+
+    from .appeals import checked_text
 
     facts = [" ".join(fact.split()) for fact in draft.facts]
     facts = [fact for fact in facts if fact]
@@ -462,6 +465,9 @@ def _clean_draft(appeal: Appeal, draft: AppealDraft) -> AppealDraft:
     if has_nul(conclusion, *facts, *(caption for _item, caption in evidence)):
         # Pasted from another program now and then; PostgreSQL cannot store it.
         problems.append(_("remove the NUL characters from the text"))
+    if policy.length_error(checked_text(facts, [caption for _item, caption in evidence], conclusion)):
+        problems.append(_("shorten the facts, captions and conclusion to %(limit)s characters in all")
+                        % {"limit": f"{policy.MAX_CHARS:,}"})
     if problems:
         raise ClaimError(_("The appeal cannot be saved: %(problems)s.") % {"problems": "; ".join(problems)})
     return AppealDraft(facts=facts, evidence=evidence, conclusion=conclusion)

@@ -61,6 +61,8 @@ class ReplyTemplateForm(forms.ModelForm):
         data = super().clean()
         body = data.get("body")
         if body and not self.errors:
+            if too_long := policy.length_error(fill(body, SAMPLE)):
+                raise forms.ValidationError(too_long)
             platforms = [data["platform"]] if data.get("platform") else ["amazon"]
             found = [f for p in platforms for f in policy.blocking(policy.check(fill(body, SAMPLE), p))]
             if found:
@@ -108,7 +110,8 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
         except TemplateError as error:
             context["error"] = str(error)
         else:
-            findings = policy.check(text, platform)
+            context["error"] = policy.length_error(text)
+            findings = [] if context["error"] else policy.check(text, platform)
             context.update(text=text, findings=findings, pieces=policy.highlight(text, findings))
         return TemplateResponse(request, "messaging/_template_preview.html", context)
 

@@ -7,6 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
+        from django.db import transaction
+        from django.urls import reverse
+
         from disputes import setaside, sweep
         from disputes.models import SetAsideKind
 
@@ -15,3 +18,9 @@ class MessagingConfig(AppConfig):
         # A manager's retry: the message is due again at once and a sweep is queued.
         setaside.register(SetAsideKind.MESSAGE_ALERTS, url=sla.REPLIES.url,
                           retry=lambda pk: sweep.put_back(sla.REPLIES, pk, tasks.sweep_reply_alerts))
+        # A mail set aside is filed again from the raw mail the unmatched list keeps.
+        setaside.register(
+            SetAsideKind.INBOUND_MAIL,
+            retry=lambda pk: transaction.on_commit(lambda: tasks.refile_mail.delay(pk)),
+            url=lambda _pk: reverse("messaging:unmatched"),
+        )

@@ -1,5 +1,10 @@
 """Relay mail in: parse a raw message, find its order, file it once (by Message-ID), or keep it
-in the unmatched list for an agent. Also the IMAP poll of one store's mailbox."""
+in the unmatched list for an agent. Also the IMAP poll of one store's mailbox.
+
+Relay mail is hostile input: any header, part or name may be missing, malformed or huge. A mail
+that cannot be read or filed never stops the others: it is kept whole in the unmatched list with
+its reason, and when the cause was an error (not a mail that simply names no order) it is also
+set aside for a manager, whose retry files it again from the kept raw mail."""
 
 import email
 import email.policy
@@ -12,11 +17,13 @@ from email.utils import parseaddr, parsedate_to_datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from disputes.models import Buyer, Order, Store
+from disputes import setaside
+from disputes.models import Buyer, Order, SetAsideKind, Store
 
 from .models import Message, StoreMessaging, UnmatchedMail
 from .services import AttachmentData, MessagingError, message_receive
@@ -26,6 +33,15 @@ log = logging.getLogger(__name__)
 AMAZON_ORDER_ID = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{4,62}[A-Za-z0-9]")
 MAX_TOKENS = 300
+# Relay headers are a few kilobytes. Python's header parser slows down with the square of some
+# header shapes, so a mail with more than this before its body is not parsed at all.
+MAX_HEADER_BYTES = 64 * 1024
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+NAME_LIMIT = 100
+
+
+class MailRefused(Exception):
+    """The desk does not take this mail as it is; the message says why, for the unmatched list."""
 
 
 @dataclass
@@ -38,32 +54,95 @@ class ParsedMail:
     attachments: list[AttachmentData] = field(default_factory=list)
 
 
-def parse(raw: bytes) -> ParsedMail:
-    mail = email.message_from_bytes(raw, policy=email.policy.default)
-    message_id = (mail.get("Message-ID") or "").strip()
-    if not message_id:
-        # Without one, the content's fingerprint keeps a re-poll from filing it twice.
-        message_id = "<sha256-%s@desk.invalid>" % hashlib.sha256(raw).hexdigest()
+def _text(value: str) -> str:
+    """Text safe to store: raw 8-bit header bytes read as UTF-8, anything undecodable replaced,
+    no NUL (PostgreSQL refuses it in text)."""
     try:
-        at = parsedate_to_datetime(mail["Date"]) if mail["Date"] else timezone.now()
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "")
+
+
+def safe_name(name: str) -> str:
+    """The file name a sender gave, made safe to show and to store: its last path part only,
+    printable characters only, at most NAME_LIMIT characters (keeping the extension), never
+    empty, "." or ".."."""
+    name = re.split(r"[/\\]", _text(name))[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if name in ("", ".", ".."):
+        return "attachment"
+    if len(name) > NAME_LIMIT:
+        stem, dot, extension = name.rpartition(".")
+        extension = extension[:10] if dot else ""
+        name = stem[: NAME_LIMIT - len(extension) - 1].rstrip() + "." + extension if extension else name[:NAME_LIMIT]
+    return name
+
+
+def _fingerprint_id(raw: bytes) -> str:
+    # Without a Message-ID, the content's fingerprint keeps a re-poll from filing it twice.
+    return "<sha256-%s@desk.invalid>" % hashlib.sha256(raw).hexdigest()
+
+
+def _body(mail) -> str:
+    part = mail.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        body = part.get_content()
+    except LookupError:
+        # A charset Python does not know: most relay mail is UTF-8 whatever it claims.
+        body = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    if part.get_content_type() == "text/html":
+        body = strip_tags(body)
+    return _text(body)
+
+
+def _attachments(mail) -> list[AttachmentData]:
+    limit = settings.DESK_MAIL_ATTACHMENT_MAX_BYTES
+    found = []
+    for part in mail.iter_attachments():
+        name = safe_name(part.get_filename() or "")
+        content = part.get_payload(decode=True) or b""
+        if len(content) > limit:
+            raise MailRefused(_("The attachment “%(name)s” is %(size)s; the desk keeps attachments up to %(limit)s.")
+                              % {"name": name, "size": filesizeformat(len(content)), "limit": filesizeformat(limit)})
+        found.append(AttachmentData(name=name, content_type=_text(part.get_content_type())[:100], content=content))
+    return found
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """The parts of a raw mail the desk files. Raises MailRefused for a mail it does not take
+    (headers too large, an attachment over the limit); other errors are left to the caller."""
+    header_end = HEADER_END.search(raw)
+    header_size = header_end.start() if header_end else len(raw)
+    if header_size > MAX_HEADER_BYTES:
+        raise MailRefused(_("The mail's headers take %(size)s; the desk reads at most %(limit)s.")
+                          % {"size": filesizeformat(header_size), "limit": filesizeformat(MAX_HEADER_BYTES)})
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    message_id = _text(str(mail.get("Message-ID") or "")).strip() or _fingerprint_id(raw)
+    try:
+        at = parsedate_to_datetime(str(mail["Date"])) if mail["Date"] else timezone.now()
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         at = timezone.now()
-    part = mail.get_body(preferencelist=("plain", "html"))
-    body = ""
-    if part is not None:
-        body = part.get_content()
-        if part.get_content_type() == "text/html":
-            body = strip_tags(body)
-    attachments = [
-        AttachmentData(name=a.get_filename() or "attachment", content_type=a.get_content_type(),
-                       content=a.get_payload(decode=True) or b"")
-        for a in mail.iter_attachments()
-    ]
-    return ParsedMail(message_id=message_id[:500], sender=parseaddr(mail.get("From", ""))[1].lower(),
-                      subject=str(mail.get("Subject", ""))[:500], body=body.strip(), at=min(at, timezone.now()),
-                      attachments=attachments)
+    return ParsedMail(message_id=message_id[:500], sender=_text(parseaddr(str(mail.get("From", "")))[1]).lower()[:255],
+                      subject=_text(str(mail.get("Subject", "")))[:500], body=_body(mail).strip(),
+                      at=min(at, timezone.now()), attachments=_attachments(mail))
+
+
+def _as_it_stands(raw: bytes) -> ParsedMail:
+    """What can be shown of a mail that could not be parsed: its headers as written (the lenient
+    compat32 parser does not interpret them), or nothing."""
+    try:
+        mail = email.message_from_bytes(raw[:MAX_HEADER_BYTES], policy=email.policy.compat32)
+        message_id, sender, subject = (_text(str(mail.get(name, ""))).strip()[:limit]
+                                       for name, limit in (("Message-ID", 500), ("From", 255), ("Subject", 500)))
+    except Exception:  # the fallback itself must never fail
+        message_id = sender = subject = ""
+    return ParsedMail(message_id=message_id or _fingerprint_id(raw), sender=sender.lower(), subject=subject,
+                      body="", at=timezone.now())
 
 
 def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
@@ -97,24 +176,89 @@ def already_filed(store: Store, message_id: str) -> bool:
 
 def file_mail(store: Store, raw: bytes) -> str:
     """File one raw message; returns "filed", "unmatched" or "duplicate"."""
-    mail = parse(raw)
-    if already_filed(store, mail.message_id):
-        return "duplicate"
-    order, why = find_order(store, mail)
+    return file_mail_explained(store, raw)[0]
+
+
+def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
+    """File one raw message; returns "filed", "unmatched" or "duplicate", and for unmatched mail
+    why. Never raises for the mail's sake: one that cannot be read or filed is kept as unmatched
+    with its reason."""
     try:
+        mail = parse(raw)
+    except MailRefused as refused:
+        return _keep_unmatched(store, raw, _as_it_stands(raw), str(refused))
+    except Exception as error:  # hostile input can break the parser in many ways
+        log.exception("relay mail for store %s could not be read", store.pk)
+        return _keep_unmatched(store, raw, _as_it_stands(raw), _("The mail could not be read."), error=error)
+    if already_filed(store, mail.message_id):
+        return "duplicate", ""
+    try:
+        order, why = find_order(store, mail)
         with transaction.atomic():
             if order is not None:
                 message_receive(order=order, body=mail.body or mail.subject, at=mail.at, subject=mail.subject,
                                 author_name=mail.sender, rfc_message_id=mail.message_id,
                                 attachments=mail.attachments)
-                return "filed"
+                return "filed", ""
             UnmatchedMail.objects.create(store=store, rfc_message_id=mail.message_id, sender=mail.sender,
                                          subject=mail.subject, body=mail.body, received_at=mail.at, raw=raw,
-                                         why=why)
-            return "unmatched"
+                                         why=why[:300])
+            return "unmatched", why
     except IntegrityError:
         # Another poller filed the same Message-ID between our check and our insert.
-        return "duplicate"
+        return "duplicate", ""
+    except Exception as error:
+        log.exception("relay mail %s for store %s could not be filed", mail.message_id, store.pk)
+        return _keep_unmatched(store, raw, mail, _("The mail could not be filed."), error=error)
+
+
+def _keep_unmatched(store: Store, raw: bytes, mail: ParsedMail, why: str, *,
+                    error: Exception | None = None) -> tuple[str, str]:
+    """Keep a mail that did not go through in the unmatched list, whole, with the reason; an
+    error also sets it aside for a manager's retry."""
+    if error is not None:
+        why = f"{why} {setaside.describe_error(error)}"
+    if already_filed(store, mail.message_id):
+        return "duplicate", ""
+    try:
+        with transaction.atomic():
+            kept = UnmatchedMail.objects.create(store=store, rfc_message_id=mail.message_id, sender=mail.sender,
+                                                subject=mail.subject, body=mail.body, received_at=mail.at, raw=raw,
+                                                why=why[:300])
+    except IntegrityError:
+        return "duplicate", ""
+    if error is not None:
+        setaside.record(kind=SetAsideKind.INBOUND_MAIL, subject_id=kept.pk, store_id=store.pk,
+                        label=mail.subject or mail.message_id, reason=why)
+    return "unmatched", why
+
+
+def mail_refile(*, mail_id: int) -> str:
+    """A manager's retry of a mail set aside: read the kept raw mail again and file it if it
+    now goes through. Returns "filed", "unmatched" (still no order, or refused) or "failed"."""
+    mail = UnmatchedMail.objects.select_related("store").filter(pk=mail_id, filed_at__isnull=True).first()
+    if mail is None:
+        return "filed"
+    try:
+        parsed = parse(bytes(mail.raw))
+        order, why = find_order(mail.store, parsed)
+        with transaction.atomic():
+            if order is None:
+                UnmatchedMail.objects.filter(pk=mail.pk).update(why=why[:300])
+                return "unmatched"
+            message = message_receive(order=order, body=parsed.body or parsed.subject, at=parsed.at,
+                                      subject=parsed.subject, author_name=parsed.sender,
+                                      rfc_message_id=mail.rfc_message_id, attachments=parsed.attachments)
+            UnmatchedMail.objects.filter(pk=mail.pk).update(filed_at=timezone.now(), filed_message=message)
+            return "filed"
+    except MailRefused as refused:
+        UnmatchedMail.objects.filter(pk=mail.pk).update(why=str(refused)[:300])
+        return "unmatched"
+    except Exception as error:
+        log.exception("unmatched mail %s could not be filed again", mail.pk)
+        setaside.record(kind=SetAsideKind.INBOUND_MAIL, subject_id=mail.pk, store_id=mail.store_id,
+                        label=mail.subject or mail.rfc_message_id, reason=setaside.describe_error(error))
+        return "failed"
 
 
 @transaction.atomic
@@ -125,7 +269,12 @@ def unmatched_file(*, mail: UnmatchedMail, order: Order, by) -> Message:
         raise MessagingError(_("This mail was filed already."))
     if order.store_id != mail.store_id:
         raise MessagingError(_("Choose an order of the same store."))
-    parsed = parse(bytes(mail.raw))
+    try:
+        parsed = parse(bytes(mail.raw))
+    except MailRefused as refused:
+        raise MessagingError(str(refused)) from refused
+    except Exception as error:  # hostile raw mail: the agent is told why, not shown an error page
+        raise MessagingError(f"{_('The mail could not be read.')} {setaside.describe_error(error)}") from error
     message = message_receive(order=order, body=parsed.body or parsed.subject, at=parsed.at, subject=parsed.subject,
                               author_name=parsed.sender, rfc_message_id=mail.rfc_message_id,
                               attachments=parsed.attachments, by=by)
@@ -148,10 +297,30 @@ def poll(account: StoreMessaging, *, lookback: timedelta = timedelta(days=14)) -
         client.select_folder(account.imap_folder, readonly=True)
         uids = client.search(["SINCE", since.date()])
         for start in range(0, len(uids), 50):
-            fetched = client.fetch(uids[start:start + 50], ["BODY.PEEK[]"])
-            for uid in uids[start:start + 50]:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-                if raw:
+            batch = uids[start:start + 50]
+            for uid, raw in _fetch(client, batch):
+                try:
                     counts[file_mail(account.store, raw)] += 1
+                except Exception:
+                    # file_mail keeps what it cannot file; this is the database itself failing.
+                    log.exception("relay mail uid %s of store %s was not filed", uid, account.store_id)
     StoreMessaging.objects.filter(pk=account.pk).update(last_polled_at=started, last_poll_error="")
     return counts
+
+
+def _fetch(client, uids: list[int]) -> list[tuple[int, bytes]]:
+    """The raw messages of these UIDs, read in one request; if the server refuses that, one by
+    one, skipping (and logging) a message it will not give."""
+    from imapclient.exceptions import IMAPClientError
+
+    try:
+        fetched = client.fetch(uids, ["BODY.PEEK[]"])
+    except IMAPClientError:
+        log.warning("mailbox refused a batch of %s messages; reading them one by one", len(uids))
+        fetched = {}
+        for uid in uids:
+            try:
+                fetched.update(client.fetch([uid], ["BODY.PEEK[]"]))
+            except IMAPClientError as error:
+                log.warning("relay mail uid %s could not be read: %s", uid, error)
+    return [(uid, raw) for uid in uids if (raw := fetched.get(uid, {}).get(b"BODY[]"))]

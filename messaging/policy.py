@@ -11,13 +11,17 @@ are close. Other platforms keep the same findings, some as warnings only.
 """
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import phonenumbers
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 BLOCKING, WARNING = "blocking", "warning"
+# The longest text the checker reads. The checker itself is linear (see bench/policy_check.py),
+# but no buyer message or appeal needs more, and every page that shows the findings repeats them.
+MAX_CHARS = 20_000
 CATEGORIES = ("contact", "link", "review", "marketing", "shouting", "blame", "emoji", "appeal")
 
 
@@ -145,24 +149,149 @@ TRACKING_PATTERNS = [
     r"\b\d{12,22}\b",                            # FedEx, DHL and other long numeric codes
     r"\b[A-Z]{2,5}\d{8,}\b",                     # carrier prefixes: YT…, LP…, TRK…
 ]
-AMOUNT_PATTERN = (r"(?:[$€£¥₽]\s?\d[\d,.\s]*\d?|\b\d[\d,]*(?:\.\d{1,2})?\s?"
-                  r"(?:USD|EUR|GBP|RUB|CNY|CAD|AUD|JPY|dollars?|euros?|pounds?|rubles?|roubles?)\b)")
+AMOUNT_WITH_SIGN = r"[$€£¥₽]\s?\d[\d,.\s]*\d?"
+AMOUNT_IN_WORDS = (r"\b\d[\d,]*(?:\.\d{1,2})?\s?"
+                   r"(?:USD|EUR|GBP|RUB|CNY|CAD|AUD|JPY|dollars?|euros?|pounds?|rubles?|roubles?)\b")
 DATE_PATTERN = r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
-PROTECTED = re.compile("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS + [AMOUNT_PATTERN, DATE_PATTERN]))
+# What the checker must not mistake for a phone number or shouting. The scan below finds exactly
+# the matches of this pattern.
+PROTECTED = re.compile("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS
+                                + [f"(?:{AMOUNT_WITH_SIGN}|{AMOUNT_IN_WORDS})", DATE_PATTERN]))
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"')]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|shop|store|info|biz|io|co|ru|cn|me|ly|gl|link)"
-    r"(?:/[^\s<>\"')]*)?\b",
-    re.IGNORECASE,
-)
+FULL_URL = r"(?:https?://|www\.)[^\s<>\"')]+"
+TOP_LEVEL = r"\.(?:com|net|org|shop|store|info|biz|io|co|ru|cn|me|ly|gl|link)"
+BARE_HOST = r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*" + TOP_LEVEL + r"(?:/[^\s<>\"')]*)?\b"
+URL = re.compile(f"{FULL_URL}|{BARE_HOST}", re.IGNORECASE)
+
+
+# --- The same matches in linear time ------------------------------------------------------
+#
+# `re.finditer` tries every position in turn. Three of the patterns above read a whole run of
+# characters before they can fail: an e-mail's local part up to its "@", a host name up to its
+# ".com", the digits of an amount up to its currency. On a long run that costs run² steps
+# (16,000 characters of "a.a.a…" took 9 s, on every keystroke of the composer). When such a pattern fails at
+# the first start of a run, it fails for the same reason at every later start in that run, so
+# the scans below try the first one and then jump to the run's end. Where every match holds a
+# mark (the "@", the ".com"), they also jump from one mark to the next instead of trying every
+# word on the way. They return exactly what `finditer` returns on EMAIL, URL and PROTECTED.
+
+
+class _Text:
+    """The text being scanned, and (made once, when first needed) the text reversed: a regex
+    run on it from a mark reads backwards from the mark."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._reversed: str | None = None
+
+    @property
+    def reversed(self) -> str:
+        if self._reversed is None:
+            self._reversed = self.text[::-1]
+        return self._reversed
+
+
+Finder = Callable[[_Text, int], "re.Match[str] | None"]
+
+
+def _searching(pattern: str, flags: int = 0) -> Finder:
+    compiled = re.compile(pattern, flags)
+    return lambda scanned, pos: compiled.search(scanned.text, pos)
+
+
+def _run_skipping(pattern: str, start: str, run: str, flags: int = 0, *, mark: str = "",
+                  before_mark: str = "") -> Finder:
+    """The first match of `pattern` at or after a position. `start` finds where it may begin;
+    `run`, read from a failed start, covers the later starts that would fail the same way.
+    With `mark`, something every match holds after its start: only starts from which
+    `before_mark` (read backwards from the mark) reaches the next mark are tried."""
+    pattern_re, start_re, run_re = (re.compile(p, flags) for p in (pattern, start, run))
+    mark_re = re.compile(mark, flags) if mark else None
+    back_re = re.compile(before_mark, flags) if mark else None
+
+    def find(scanned: _Text, pos: int) -> re.Match[str] | None:
+        text = scanned.text
+        while True:
+            if mark_re is None:
+                begin = start_re.search(text, pos)
+            else:
+                found_mark = mark_re.search(text, pos)
+                if found_mark is None:
+                    return None
+                at = found_mark.start()
+                reach = back_re.match(scanned.reversed, len(text) - at)
+                begin = start_re.search(text, max(pos, at - (reach.end() - reach.start() if reach else 0)))
+                if begin is None or begin.start() >= at:
+                    pos = at + 1
+                    continue
+            if begin is None:
+                return None
+            found = pattern_re.match(text, begin.start())
+            if found is not None:
+                return found
+            pos = max(run_re.match(text, begin.start()).end(), begin.start() + 1)
+
+    return find
+
+
+def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
+    """What `finditer` yields for the pattern `a|b|…` whose alternatives these finders scan: the
+    earliest match each time, the first alternative winning a tie, the next one after its end."""
+    scanned = _Text(text)
+    pending: list[re.Match[str] | None] = [None] * len(finders)
+    exhausted = [False] * len(finders)
+    pos = 0
+    while True:
+        best = None
+        for n, find in enumerate(finders):
+            if not exhausted[n] and (pending[n] is None or pending[n].start() < pos):
+                pending[n] = find(scanned, pos)
+                exhausted[n] = pending[n] is None
+            if pending[n] is not None and (best is None or pending[n].start() < best.start()):
+                best = pending[n]
+        if best is None:
+            return
+        yield best
+        pos = max(best.end(), best.start() + 1)
+
+
+LOCAL_PART = r"[A-Za-z0-9._%+-]+"
+HOST_RUN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"  # reads the same backwards
+_EMAIL_SCAN = [_run_skipping(EMAIL.pattern, r"[A-Za-z0-9._%+-]", LOCAL_PART, mark="@", before_mark=LOCAL_PART)]
+_URL_SCAN = [
+    _searching(FULL_URL, re.IGNORECASE),
+    _run_skipping(BARE_HOST, r"\b[a-z0-9-]", HOST_RUN, re.IGNORECASE, mark=TOP_LEVEL, before_mark=HOST_RUN),
+]
+_PROTECTED_SCAN = [
+    _searching("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS + [AMOUNT_WITH_SIGN])),
+    _run_skipping(AMOUNT_IN_WORDS, r"\b\d", r"\d[\d,]*"),
+    _searching(DATE_PATTERN),
+]
+
+
+def find_emails(text: str) -> list[re.Match[str]]:
+    return list(_leftmost(text, _EMAIL_SCAN))
+
+
+def find_links(text: str) -> list[re.Match[str]]:
+    if not Words(text).any_of(("http", "www.")):
+        return list(_leftmost(text, _URL_SCAN[1:]))  # no full URL can start anywhere
+    return list(_leftmost(text, _URL_SCAN))
+
+
+def find_protected(text: str) -> list[re.Match[str]]:
+    # Every protected pattern holds a digit.
+    return list(_leftmost(text, _PROTECTED_SCAN)) if DIGIT.search(text) else []
+
+
 MESSENGER = re.compile(
     r"\b(?:whats\s?app|wechat|weixin|telegram|viber|skype|line\s+id|kakao\s?talk|signal\s+app|"
     r"facebook\s+messenger|instagram|wa\.me|t\.me)\b|微信|@[A-Za-z0-9_]{4,}\b",
     re.IGNORECASE,
 )
 PHONE_REGIONS = ("US", "GB", "DE", "RU", "CN", "FR", "CA", "AU")
+DIGIT = re.compile(r"\d")
 
 REVIEW_WORDS = r"(?:review|feedback|rating|stars?|testimonial)"
 REVIEW_REQUEST = re.compile(
@@ -228,6 +357,37 @@ ATTACK = re.compile(
 )
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
+# Words without which a pattern cannot match, compared as re.IGNORECASE compares letters. A text
+# holding none of a pattern's words skips its scan: on long text the scans are most of the time.
+REVIEW_TRIGGERS = ("review", "feedback", "rating", "star", "testimonial", "rate")
+TRIGGERS: dict[re.Pattern, tuple[str, ...]] = {
+    MESSENGER: ("whats", "wechat", "weixin", "telegram", "viber", "skype", "line", "kakao", "signal", "facebook",
+                "instagram", "wa.me", "t.me", "微信", "@"),
+    PROMOTION: ("coupon", "promo", "discount", "voucher", "off", "sale", "offer", "newsletter", "subscribe", "deal",
+                "buy"),
+    OTHER_PRODUCTS: ("products", "items", "listings", "arrivals", "collection", "store", "shop", "also"),
+    EXCLAMATIONS: ("!",),
+    ACCUSATION: ("you", "scam", "fraud", "liar"),
+    FAULT: ("you", "read"),
+    EMOTION: ("unfair", "outrageous", "ridiculous", "absurd", "disgust", "furious", "angry", "shocked",
+              "unacceptable", "frustrat", "upset", "insulting", "terrible", "horrible", "devastat"),
+    ATTACK: ("buyer", "serial"),
+}
+
+
+class Words:
+    """The text case-folded once, to ask whether it holds a pattern's words. Under IGNORECASE
+    "i" also matches "ı" and "İ" (which folds to "i" and a combining dot): both count as "i"."""
+
+    def __init__(self, text: str) -> None:
+        self.folded = text.casefold().replace("ı", "i").replace("i\u0307", "i")
+
+    def any_of(self, words: Iterable[str]) -> bool:
+        return any(word in self.folded for word in words)
+
+    def scan(self, pattern: re.Pattern, text: str) -> Iterable[re.Match[str]]:
+        return pattern.finditer(text) if self.any_of(TRIGGERS[pattern]) else ()
+
 
 def severity_for(code: str, platform: str) -> str:
     rule = RULES[code]
@@ -242,22 +402,46 @@ def _finding(code: str, platform: str, text: str, start: int, end: int) -> Findi
                    suggestion=str(rule.suggestion))
 
 
-def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(start < s_end and s_start < end for s_start, s_end in spans)
+class Spans:
+    """Spans of the text, asked whether a span overlaps any of them in log time (a text with
+    thousands of matches must not compare each one with all the others)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        # Overlapping spans are merged, so the starts and the ends are both in order.
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _end in merged]
+        self.ends = [end for _start, end in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # The first span ending after `start` is the only one that can begin before `end`.
+        n = bisect_right(self.ends, start)
+        return n < len(self.ends) and self.starts[n] < end
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in PROTECTED.finditer(text)]
+    return [m.span() for m in find_protected(text)]
 
 
 def _phones(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # Every phone number has digits; most texts have none, and the matcher is slow to say so.
+    if not DIGIT.search(text):
+        return []
+    taken = Spans(protected)
     found: list[tuple[int, int]] = []
     for region in PHONE_REGIONS:
+        earlier = Spans(found)
+        region_end = 0  # a region's matches come in order, so the last end is all we need of them
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             span = (match.start, match.end)
-            if _overlaps(*span, protected) or _overlaps(*span, found):
+            if taken.overlaps(*span) or earlier.overlaps(*span) or match.start < region_end:
                 continue
             found.append(span)
+            region_end = match.end
     return sorted(found)
 
 
@@ -268,8 +452,11 @@ def _domain_allowed(url: str) -> bool:
 
 def review_requests(text: str) -> list[tuple[int, int]]:
     """Where the text asks for a review (any wording the rules recognise)."""
+    if not Words(text).any_of(REVIEW_TRIGGERS):
+        return []
     spans = [m.span() for m in REVIEW_REQUEST.finditer(text)]
-    spans += [m.span() for m in POSITIVE_REVIEW.finditer(text) if not _overlaps(*m.span(), spans)]
+    requests = Spans(spans)
+    spans += [m.span() for m in POSITIVE_REVIEW.finditer(text) if not requests.overlaps(*m.span())]
     return sorted(spans)
 
 
@@ -277,8 +464,10 @@ def is_review_request(text: str) -> bool:
     return bool(review_requests(text))
 
 
-def _review_findings(text: str, platform: str) -> list[Finding]:
+def _review_findings(text: str, platform: str, words: Words) -> list[Finding]:
     findings = []
+    if not words.any_of(REVIEW_TRIGGERS):
+        return findings
     requests = [m.span() for m in REVIEW_REQUEST.finditer(text)]
     for match in POSITIVE_REVIEW.finditer(text):
         findings.append(_finding("review.positive", platform, text, *match.span()))
@@ -305,43 +494,53 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
     if context not in ("message", "appeal"):
         raise ValueError(f"unknown context {context!r}")
     findings: list[Finding] = []
-    protected = _protected_spans(text)
-    emails = [m.span() for m in EMAIL.finditer(text)]
-    findings += [_finding("contact.email", platform, text, *span) for span in emails]
+    words = Words(text)
+    kept = _protected_spans(text)
+    addresses = [m.span() for m in find_emails(text)]
+    in_address, in_kept = Spans(addresses).overlaps, Spans(kept).overlaps
+    findings += [_finding("contact.email", platform, text, *span) for span in addresses]
     findings += [_finding("contact.phone", platform, text, *span)
-                 for span in _phones(text, protected + emails)]
-    for match in MESSENGER.finditer(text):
-        if not _overlaps(*match.span(), emails):
+                 for span in _phones(text, kept + addresses)]
+    for match in words.scan(MESSENGER, text):
+        if not in_address(*match.span()):
             findings.append(_finding("contact.messenger", platform, text, *match.span()))
-    for match in URL.finditer(text):
-        if _overlaps(*match.span(), emails) or _domain_allowed(match.group()):
+    for match in find_links(text):
+        if in_address(*match.span()) or _domain_allowed(match.group()):
             continue
         findings.append(_finding("link.url", platform, text, *match.span()))
-    findings += _review_findings(text, platform)
-    for match in PROMOTION.finditer(text):
+    findings += _review_findings(text, platform, words)
+    for match in words.scan(PROMOTION, text):
         findings.append(_finding("marketing.promotion", platform, text, *match.span()))
-    for match in OTHER_PRODUCTS.finditer(text):
+    for match in words.scan(OTHER_PRODUCTS, text):
         findings.append(_finding("marketing.other_products", platform, text, *match.span()))
     for match in CAPS_WORD.finditer(text):
         parts = [part for part in match.group().strip("'-").split("-") if part]
         # USB-C, A-Z: every part a known acronym or too short to shout.
-        if all(part in ACRONYMS or len(part) < 3 for part in parts) or _overlaps(*match.span(), protected):
+        if all(part in ACRONYMS or len(part) < 3 for part in parts) or in_kept(*match.span()):
             continue
         findings.append(_finding("shouting.caps", platform, text, *match.span()))
-    for match in EXCLAMATIONS.finditer(text):
+    for match in words.scan(EXCLAMATIONS, text):
         findings.append(_finding("shouting.exclamations", platform, text, *match.span()))
-    for match in ACCUSATION.finditer(text):
+    for match in words.scan(ACCUSATION, text):
         findings.append(_finding("blame.accusation", platform, text, *match.span()))
-    for match in FAULT.finditer(text):
+    for match in words.scan(FAULT, text):
         findings.append(_finding("blame.fault", platform, text, *match.span()))
     for match in EMOJI.finditer(text):
         findings.append(_finding("emoji.char", platform, text, *match.span()))
     if context == "appeal":
-        for match in EMOTION.finditer(text):
+        for match in words.scan(EMOTION, text):
             findings.append(_finding("appeal.emotion", platform, text, *match.span()))
-        for match in ATTACK.finditer(text):
+        for match in words.scan(ATTACK, text):
             findings.append(_finding("appeal.attack", platform, text, *match.span()))
     return sorted(findings, key=lambda f: (f.start, f.end, f.code))
+
+
+def length_error(text: str) -> str:
+    """Why the checker will not read this text, or "" when it will."""
+    if len(text) <= MAX_CHARS:
+        return ""
+    return gettext("The text is %(length)s characters long; the policy check reads at most %(limit)s. "
+                   "Shorten it.") % {"length": f"{len(text):,}", "limit": f"{MAX_CHARS:,}"}
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:

@@ -107,10 +107,12 @@ def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[Re
     return templates.order_by("stage", "title")[:limit]
 
 
-def findings_view(text: str, platform: str) -> dict:
-    findings = policy.check(text, platform)
-    return {"findings": findings, "pieces": policy.highlight(text, findings),
-            "blocking": bool(policy.blocking(findings)), "checked": bool(text.strip())}
+def findings_view(text: str, platform: str, context: str = "message") -> dict:
+    """The policy check as the findings partial shows it; a text too long to check says so."""
+    too_long = policy.length_error(text)
+    findings = [] if too_long else policy.check(text, platform, context)
+    return {"findings": findings, "pieces": policy.highlight(text, findings), "too_long": too_long,
+            "blocking": bool(too_long or policy.blocking(findings)), "checked": bool(text.strip())}
 
 
 # --- Queue and dashboard ------------------------------------------------------------------

@@ -193,6 +193,8 @@ def reply_send(
     text = body.strip()
     if not text:
         raise MessagingError(_("Write the message first."))
+    if too_long := policy.length_error(text):
+        raise MessagingError(too_long)
     if channel not in Channel.values or purpose not in Purpose.values or purpose == Purpose.OFF_PLATFORM_REASON:
         raise MessagingError(_("Choose a channel and a purpose from the list."))
     thread = _locked_thread(order)

@@ -83,3 +83,11 @@ def poll_mailbox(account_id: int) -> dict:
 def sweep_reply_alerts() -> int:
     """Raise every reply alert of buyer messages that is due (beat, every minute)."""
     return sweep.run(sla.REPLIES, heartbeat="reply-sweep")
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def refile_mail(unmatched_id: int) -> str:
+    """A manager's retry of relay mail that failed to file: read the kept raw mail again."""
+    from .inbound import mail_refile
+
+    return mail_refile(mail_id=unmatched_id)

@@ -39,7 +39,7 @@ def an_order(apps):
 
 
 def test_duplicate_shipments_are_merged_before_they_become_one_per_tracking_number(back_to_latest):
-    old = migrate(("disputes", "0012_a_to_z_72_hours_england_calendar_decision_times"))
+    old = migrate(("disputes", "0013_claim_deadline_set_aside"))
     Shipment, TrackingEvent = old.get_model("disputes", "Shipment"), old.get_model("disputes", "TrackingEvent")
     order = an_order(old)
     kept = Shipment.objects.create(order=order, tracking_number="RA1", carrier="", shipped_at=T)
@@ -51,7 +51,7 @@ def test_duplicate_shipments_are_merged_before_they_become_one_per_tracking_numb
     Shipment.objects.create(order=order, tracking_number="")
     Shipment.objects.create(order=order, tracking_number="")
 
-    new = migrate(("disputes", "0014_shipment_once_per_tracking_number"))
+    new = migrate(("disputes", "0015_shipment_once_per_tracking_number"))
     Shipment, TrackingEvent = new.get_model("disputes", "Shipment"), new.get_model("disputes", "TrackingEvent")
     merged = Shipment.objects.get(order_id=order.pk, tracking_number="RA1")
     assert merged.pk == kept.pk

@@ -39,6 +39,12 @@ OFF_THE_CALENDAR = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
 ALL_FOUR = ["warn_24h", "warn_6h", "due", "overdue"]
 
 
+@pytest.fixture(autouse=True)
+def _a_48_hour_window(rules):
+    # The timings below were worked out on a 48-hour A-to-Z window (the rule is an admin's to set).
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=48)
+
+
 def open_claim(world, order=None, **extra) -> Claim:
     """An Amazon A-to-Z claim, 48 hours from T0, warnings at 24 h and 6 h, assigned to agent_a."""
     return services.claim_open(order=order or world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,

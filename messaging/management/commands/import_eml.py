@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from disputes.models import Store
-from messaging.inbound import file_mail
+from messaging.inbound import file_mail_explained
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            result = file_mail(target, path.read_bytes())
+            result, why = file_mail_explained(target, path.read_bytes())
             counts[result] += 1
-            self.stdout.write(f"{path}: {result}")
+            self.stdout.write(f"{path}: {result}" + (f" ({why})" if why else ""))
         self.stdout.write(", ".join(f"{n} {what}" for what, n in counts.items()))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("disputes", "0013_merge_duplicate_shipments"),
+        ("disputes", "0014_merge_duplicate_shipments"),
     ]
 
     operations = [

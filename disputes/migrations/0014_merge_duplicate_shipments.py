@@ -43,7 +43,7 @@ def merge_duplicate_shipments(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("disputes", "0012_a_to_z_72_hours_england_calendar_decision_times"),
+        ("disputes", "0013_claim_deadline_set_aside"),
     ]
 
     operations = [
