@@ -807,7 +807,7 @@ class Notification(models.Model):
     # only after the mail server accepted the message.
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_due_at = models.DateTimeField(null=True, blank=True, db_default=Now())
-    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_attempts = models.PositiveSmallIntegerField(db_default=0)  # also for the sweep's raw INSERT
 
     class Meta:
         verbose_name = _("notification")
