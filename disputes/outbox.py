@@ -6,8 +6,8 @@ transaction as its alert, so an owed e-mail can never be lost with a task: beat 
 batch is only a fast path to the same function.
 
 One e-mail goes like this:
-1. The sender claims the row with a conditional UPDATE: still unsent and due, it is pushed a
-   lease ahead (and its attempt counted). A second sender finds it not due and skips it.
+1. The sender claims a batch of rows: locked, then a conditional UPDATE (still unsent and due)
+   pushes them a lease ahead and counts the attempt. A second sender skips them.
 2. It builds and sends the message, with a Message-ID made from the notification's id.
 3. Only after the mail server accepted it is the row marked sent (`emailed_at`, no longer due).
    A failure puts it off with a growing wait instead; a refusal for good, or an alert nobody
@@ -46,7 +46,7 @@ from .sweep import _subjects, label_of, open_set_aside, subject_of
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 50
 # Failures in a row after which an e-mail that still retries is shown to the managers.
 SHOW_AFTER_ATTEMPTS = 3
 
@@ -95,39 +95,63 @@ def backoff(attempts: int) -> timedelta:
 def send_due(*, alert_ids: list[int] | None = None, budget: float | None = None) -> int:
     """Send every alert e-mail that is due (of these alerts only, when given), batch after
     batch until none is left or `budget` seconds went by. Stops at a mail outage: the e-mail
-    that met it waits its turn, the others stay due for the next run. Returns how many were
-    sent."""
+    that met it waits its turn, the others are due again at once for the next run. Returns
+    how many were sent."""
     started = time.monotonic()
     sent = 0
     connection = mailers.default
     shown = open_set_aside(SetAsideKind.ALERT_EMAIL)
+    claimed: list[Notification] = []
+
     def in_time() -> bool:
         return budget is None or time.monotonic() - started < budget
 
     try:
         while in_time():
-            due = Notification.objects.filter(emailed_at__isnull=True, email_due_at__lte=timezone.now())
-            if alert_ids is not None:
-                due = due.filter(alert_id__in=alert_ids)
-            ids = list(due.order_by("email_due_at", "pk").values_list("pk", flat=True)[:BATCH])
-            if not ids:
+            claimed = _claim_batch(alert_ids)
+            if not claimed:
                 break
-            for pk in ids:
-                if not in_time():
-                    break
-                sent += _send_one(pk, connection, shown)
+            while claimed and in_time():
+                sent += _send_one(claimed.pop(0), connection, shown)
     except MailOutage:
         pass  # logged with the e-mail that met it; the next run tries again
     finally:
         connection.close()
+        # Claimed but not tried (out of time, an outage): due again now rather than after the
+        # lease. The one in flight when a time limit struck is not among them: its outcome is
+        # unknown, so it waits for its lease.
+        _release(claimed)
     return sent
 
 
-def _send_one(pk: int, connection, shown: set[int]) -> int:
-    """Claim, send and settle one notification's e-mail. Returns 1 when it was sent."""
-    note = _claim(pk)
-    if note is None:
-        return 0  # another sender has it, or it is done
+def _claim_batch(alert_ids: list[int] | None) -> list[Notification]:
+    """Take a batch of due e-mails for this sender: locked (another sender skips them), then
+    pushed a lease ahead by a conditional UPDATE in the same transaction, so once committed
+    they no longer look due to anyone."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Notification.objects.filter(emailed_at__isnull=True, email_due_at__lte=now)
+        if alert_ids is not None:
+            due = due.filter(alert_id__in=alert_ids)
+        ids = list(due.select_for_update(skip_locked=True).order_by("email_due_at", "pk")
+                   .values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True, email_due_at__lte=now).update(
+            email_due_at=now + lease(), email_attempts=F("email_attempts") + 1)
+    related = ["user", "user__profile"] + [f"alert__{name}__{r}" for name, subject in _subjects.items()
+                                           for r in subject.mail_related]
+    return list(Notification.objects.filter(pk__in=ids).select_related(*related).order_by("email_due_at", "pk"))
+
+
+def _release(notes: list[Notification]) -> None:
+    if notes:
+        Notification.objects.filter(pk__in=[note.pk for note in notes], emailed_at__isnull=True).update(
+            email_due_at=timezone.now(), email_attempts=F("email_attempts") - 1)
+
+
+def _send_one(note: Notification, connection, shown: set[int]) -> int:
+    """Send and settle one claimed notification's e-mail. Returns 1 when it was sent."""
     try:
         if not note.user.email or not subject_of(note.alert).owes_alerts(_item(note)):
             # Nobody to write to, or the claim was closed / the message answered meanwhile.
@@ -135,6 +159,8 @@ def _send_one(pk: int, connection, shown: set[int]) -> int:
             return 0
         email = _build(note)
         connection.open()
+        # A header that cannot be written (a line break in an order id) fails before any
+        # command for this message goes to the server.
         connection.send_messages([email])
     except SoftTimeLimitExceeded:
         # The outcome of this one is unknown: its lease brings it back, with the same Message-ID.
@@ -151,17 +177,6 @@ def _send_one(pk: int, connection, shown: set[int]) -> int:
     return 1
 
 
-def _claim(pk: int) -> Notification | None:
-    now = timezone.now()
-    taken = Notification.objects.filter(pk=pk, emailed_at__isnull=True, email_due_at__lte=now).update(
-        email_due_at=now + lease(), email_attempts=F("email_attempts") + 1)
-    if not taken:
-        return None
-    related = ["user", "user__profile"] + [f"alert__{name}__{r}" for name, subject in _subjects.items()
-                                           for r in subject.mail_related]
-    return Notification.objects.select_related(*related).get(pk=pk)
-
-
 def _item(note: Notification):
     return getattr(note.alert, subject_of(note.alert).alert_field)
 
@@ -170,9 +185,7 @@ def _build(note: Notification) -> EmailMessage:
     language = getattr(getattr(note.user, "profile", None), "language", settings.LANGUAGE_CODE)
     with translation.override(language):
         subject, body = subject_of(note.alert).mail(note.alert)
-    email = EmailMessage(subject, body, None, [note.user.email], headers={"Message-ID": message_id(note)})
-    email.message()  # a bad header (a line break in an order id) fails here, not mid-conversation
-    return email
+    return EmailMessage(subject, body, None, [note.user.email], headers={"Message-ID": message_id(note)})
 
 
 def _settle(pk: int, *, sent: bool) -> None:
