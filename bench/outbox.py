@@ -9,8 +9,8 @@ Seeds 200,000 open claims (1,000 due) as bench/sweep.py does, with one store man
 - the time of the sweep raising the 1,000 alerts (their notifications now carry the outbox
   columns, filled by the database's defaults);
 - the time to drain 10,000 owed e-mails (the 1,000 notifications plus 9,000 more for nine more
-  managers) with `outbox.send_due()` into an aiosmtpd listener on this machine, in e-mails per
-  second, and how many Message-IDs arrived more than once (must be 0).
+  managers) with `outbox.alert_emails_send()` into an aiosmtpd listener on this machine, in
+  e-mails per second, and how many Message-IDs arrived more than once (must be 0).
 """
 
 import argparse
@@ -75,7 +75,8 @@ def main() -> None:
     store = seed_claims(args.claims, args.due, now)
     User = get_user_model()
     User.objects.filter(username__startswith="outbox.manager").delete()
-    managers = [User.objects.create_user(f"outbox.manager{n}", f"manager{n}@bench.example") for n in range(args.managers)]
+    managers = [User.objects.create_user(f"outbox.manager{n}", f"manager{n}@bench.example")
+                for n in range(args.managers)]
     Membership.objects.create(user=managers[0], store=store, role=Role.MANAGER)
     print(f"seeded {args.claims:,} open claims ({args.due:,} due) in {time.perf_counter() - started:.1f} s")
 
@@ -90,7 +91,7 @@ def main() -> None:
 
     started = time.perf_counter()
 
-    sent = outbox.send_due()
+    sent = outbox.alert_emails_send()
 
     seconds = time.perf_counter() - started
     controller.stop()

@@ -404,7 +404,8 @@ CELERY_BEAT_SCHEDULE = {
     # Alert e-mails still owed (disputes/outbox.py): correctness rests on this, not on the
     # task each sweep queues.
     "alert-email-outbox": {"task": "disputes.tasks.send_due_alert_emails",
-                           "schedule": float(DESK_OUTBOX_EVERY_SECONDS), "options": {"expires": DESK_OUTBOX_EVERY_SECONDS}},
+                           "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+                           "options": {"expires": DESK_OUTBOX_EVERY_SECONDS}},
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",

@@ -1,9 +1,9 @@
 """Alert e-mails, sent from an outbox: the notification rows themselves.
 
-Every notification is written with `email_due_at` set (the column's default), in the same
-transaction as its alert, so an owed e-mail can never be lost with a task: beat runs
-`send_due()` every half minute and it sends whatever is due. The task the sweep queues after each
-batch is only a fast path to the same function.
+Every notification is written with `email_due_at` set (the column's default) in its alert's
+transaction, so an owed e-mail can never be lost with a task: beat runs `alert_emails_send()`
+every half minute and it sends whatever is due. The task the sweep queues after each batch is
+only a fast path to the same function.
 
 One e-mail goes like this:
 1. The sender claims a batch of rows: locked, then a conditional UPDATE (still unsent and due)
@@ -92,7 +92,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.DESK_MAIL_RETRY_MAX_SECONDS))
 
 
-def send_due(*, alert_ids: list[int] | None = None, budget: float | None = None) -> int:
+def alert_emails_send(*, alert_ids: list[int] | None = None, budget: float | None = None) -> int:
     """Send every alert e-mail that is due (of these alerts only, when given), batch after
     batch until none is left or `budget` seconds went by. Stops at a mail outage: the e-mail
     that met it waits its turn, the others are due again at once for the next run. Returns

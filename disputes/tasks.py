@@ -34,13 +34,13 @@ _OUTBOX_LIMITS = {"soft_time_limit": settings.DESK_OUTBOX_SECONDS - 5, "time_lim
 @shared_task(acks_late=True, **_OUTBOX_LIMITS)
 def send_alert_emails(alert_ids: list[int]) -> int:
     """The fast path after a sweep batch: send the e-mails of these alerts now."""
-    return outbox.send_due(alert_ids=alert_ids, budget=_budget())
+    return outbox.alert_emails_send(alert_ids=alert_ids, budget=_budget())
 
 
 @shared_task(acks_late=True, **_OUTBOX_LIMITS)
 def send_due_alert_emails() -> int:
     """Beat, every half minute: send every alert e-mail that is due."""
-    return outbox.send_due(budget=_budget())
+    return outbox.alert_emails_send(budget=_budget())
 
 
 def _budget() -> float:
