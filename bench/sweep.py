@@ -21,6 +21,46 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
+def seed_claims(claims: int, due: int, now: datetime):
+    """Empty the claim, order and store tables and COPY `claims` open A-to-Z claims of one
+    Amazon US store, the first `due` of them owing their "half" alert at `now`. Returns the
+    store."""
+    from django.db import connection
+
+    from disputes.models import DeadlineRule, Store
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE disputes_claim, disputes_order, disputes_store RESTART IDENTITY CASCADE")
+    store = Store.objects.create(name="Sweep bench", platform="amazon", marketplace="US",
+                                 time_zone="America/Los_Angeles", currency="USD")
+    rule = DeadlineRule.objects.get(platform="amazon", claim_kind="a_to_z", deadline="respond")
+
+    raw = connection.cursor().connection
+    with raw.cursor() as cursor:
+        with cursor.copy("COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
+                         "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN") as copy:
+            for n in range(1, claims + 1):
+                copy.write_row((n, store.pk, f"S-{n:09d}", "Shipped", now - timedelta(days=5), "USD", 10,
+                                "seller", "US", now, now))
+        with cursor.copy("COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
+                         "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
+                         "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at) "
+                         "FROM STDIN") as copy:
+            for n in range(1, claims + 1):
+                if n <= due:  # these owe their "half" alert already
+                    opened = now - timedelta(hours=30)
+                else:  # the rest owe theirs later
+                    opened = now - timedelta(hours=(n % 20))
+                respond_by = opened + timedelta(hours=48)
+                copy.write_row((n, store.pk, n, "a_to_z", "not_received", "", "new", "", True, opened,
+                                respond_by, rule.pk, "", opened + timedelta(hours=24), "half", 2, 1, now, now))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('disputes_order_id_seq', %s)", [claims])
+        cursor.execute("SELECT setval('disputes_claim_id_seq', %s)", [claims])
+        cursor.execute("ANALYZE disputes_claim")
+    return store
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=200_000)
@@ -37,39 +77,11 @@ def main() -> None:
         sys.exit("bench/sweep.py needs PostgreSQL: set DATABASE_URL (see the docstring).")
     call_command("migrate", verbosity=0)
     from disputes import alerts, sweep
-    from disputes.models import Claim, DeadlineRule, Store
+    from disputes.models import Claim
 
     now = datetime.now(UTC)
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE disputes_claim, disputes_order, disputes_store RESTART IDENTITY CASCADE")
-    store = Store.objects.create(name="Sweep bench", platform="amazon", marketplace="US",
-                                 time_zone="America/Los_Angeles", currency="USD")
-    rule = DeadlineRule.objects.get(platform="amazon", claim_kind="a_to_z", deadline="respond")
-
     started = time.perf_counter()
-    raw = connection.cursor().connection
-    with raw.cursor() as cursor:
-        with cursor.copy("COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
-                         "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN") as copy:
-            for n in range(1, args.claims + 1):
-                copy.write_row((n, store.pk, f"S-{n:09d}", "Shipped", now - timedelta(days=5), "USD", 10,
-                                "seller", "US", now, now))
-        with cursor.copy("COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
-                         "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
-                         "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at) "
-                         "FROM STDIN") as copy:
-            for n in range(1, args.claims + 1):
-                if n <= args.due:   # these owe their "half" alert already
-                    opened = now - timedelta(hours=30)
-                else:               # the rest owe theirs later
-                    opened = now - timedelta(hours=(n % 20))
-                respond_by = opened + timedelta(hours=48)
-                copy.write_row((n, store.pk, n, "a_to_z", "not_received", "", "new", "", True, opened,
-                                respond_by, rule.pk, "", opened + timedelta(hours=24), "half", 2, 1, now, now))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setval('disputes_order_id_seq', %s)", [args.claims])
-        cursor.execute("SELECT setval('disputes_claim_id_seq', %s)", [args.claims])
-        cursor.execute("ANALYZE disputes_claim")
+    seed_claims(args.claims, args.due, now)
     print(f"seeded {args.claims:,} open claims ({args.due:,} due) in {time.perf_counter() - started:.1f} s")
 
     due = Claim.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "pk")[: sweep.BATCH]

@@ -25,3 +25,23 @@ def _make_broker_folders(sender: Celery, **kwargs) -> None:
 def _announce_beat(sender, **kwargs) -> None:
     # Beat's first interval ends a minute after it starts; say it is alive straight away.
     sender.app.send_task("disputes.tasks.record_heartbeat", kwargs={"source": "beat"})
+
+
+# Tasks that talk to mail servers. They go to the mail queue, so the deadline sweeps never
+# wait behind a mail server that is slow or silent.
+MAIL_TASKS = {
+    "disputes.tasks.send_alert_emails",
+    "disputes.tasks.send_due_alert_emails",
+    "messaging.tasks.send_reply",
+    "messaging.tasks.poll_mailbox",
+}
+
+
+def route_mail(name, args, kwargs, options, task=None, **kw):
+    """Celery router (settings.CELERY_TASK_ROUTES). Reads the queue's name when a task is sent,
+    so the worker tests can give each worker a mail queue of its own."""
+    from django.conf import settings
+
+    if name in MAIL_TASKS:
+        return {"queue": settings.DESK_MAIL_QUEUE}
+    return None

@@ -314,9 +314,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"
 
-# Connection timeout (seconds) for every mail server: the desk's SMTP server (alert e-mail), the
-# relay mailboxes and the stores' own SMTP servers. A server that stops answering fails the send.
+# Connection timeout (seconds) for every mail server: the desk's SMTP server (alert e-mail,
+# password resets, fingerprint alarms), the relay mailboxes and the stores' own SMTP servers.
+# A server that stops answering fails the send.
 DESK_MAIL_TIMEOUT = env_int("DESK_MAIL_TIMEOUT", 30)
+# The alert e-mail outbox (disputes/outbox.py): one run's hard time limit (a claimed e-mail comes
+# back after twice this, when its sender surely stopped), the wait after a failed attempt
+# (doubling up to the cap), and how long an alert's e-mail is tried before it is given up.
+DESK_OUTBOX_SECONDS = env_int("DESK_OUTBOX_SECONDS", 60)
+DESK_MAIL_RETRY_SECONDS = env_int("DESK_MAIL_RETRY_SECONDS", 60)
+DESK_MAIL_RETRY_MAX_SECONDS = env_int("DESK_MAIL_RETRY_MAX_SECONDS", 15 * 60)
+DESK_ALERT_EMAIL_GIVE_UP_AFTER = timedelta(hours=env_int("DESK_ALERT_EMAIL_GIVE_UP_HOURS", 72))
+if DESK_OUTBOX_SECONDS <= DESK_MAIL_TIMEOUT + 5:
+    raise ImproperlyConfigured("DESK_OUTBOX_SECONDS must exceed DESK_MAIL_TIMEOUT by more than 5 seconds, "
+                               f"not {DESK_OUTBOX_SECONDS} against {DESK_MAIL_TIMEOUT}")
 # Mail: the console in development; SMTP (EMAIL_HOST, localhost by default) in production.
 if env_str("EMAIL_HOST") or not DEBUG:
     MAILERS = {
@@ -340,10 +351,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dispute Desk <desk@localhost
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Redis hands a task that was not acknowledged within this time to another worker. It is
-    # above every task's hard time limit (30 minutes at most) plus the longest retry countdown
-    # (10 minutes), so only a task whose worker vanished is delivered again.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # Redis hands a task that was not acknowledged within this time to another worker: work
+    # held by a worker that died (SIGKILL, a lost host) resumes after it. Short is good for
+    # that, but it must stay above every task's hard time limit plus its longest retry
+    # countdown (a retry waits, unacknowledged, in the worker that will run it), or a task
+    # still running, or waiting to, would be handed out twice. The longest now: the mailbox poll
+    # (5 minutes, retried after up to 5 more) and the default limit (5 minutes, which is why the
+    # nightly re-hash runs in chunks). Mail cannot be lost to a short timeout nor sent twice
+    # by it: alert e-mails are an outbox the beat drains, replies are claimed by their row.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 60}
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -363,21 +379,35 @@ CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # Every task ends: SoftTimeLimitExceeded is raised in it after the soft limit, the process is
 # killed at the hard one. The disputes and messaging tasks set limits of their own; this
-# generous default is for the others, the longest being the nightly re-hash of every evidence
-# file.
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_TASK_TIME_LIMIT = 30 * 60
+# default is for the others. It is kept under the visibility timeout above, so long work
+# (the nightly re-hash of every evidence file) runs as a chain of short chunks.
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_TASK_TIME_LIMIT = 5 * 60
 # Where tasks go without a queue of their own (the worker tests give each worker its own).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+# Mail goes through a queue of its own (config/celery.py routes it), consumed by a worker of its
+# own: a mail server that accepts and never answers holds up mail, never the deadline sweeps.
+DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE") or "mail"
+CELERY_TASK_ROUTES = ["config.celery.route_mail"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # The sweeps expire after a minute: a worker back from a pause runs the latest one, not every
 # one beat sent meanwhile (a single sweep catches up on everything missed).
+# How often beat sweeps and drains the e-mail outbox (the fault tests shorten both).
+DESK_SWEEP_EVERY_SECONDS = env_int("DESK_SWEEP_EVERY_SECONDS", 60)
+DESK_OUTBOX_EVERY_SECONDS = env_int("DESK_OUTBOX_EVERY_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
-    "claim-alert-sweep": {"task": "disputes.tasks.sweep_claim_alerts", "schedule": 60.0, "options": {"expires": 60}},
-    "reply-alert-sweep": {"task": "messaging.tasks.sweep_reply_alerts", "schedule": 60.0, "options": {"expires": 60}},
+    "claim-alert-sweep": {"task": "disputes.tasks.sweep_claim_alerts", "schedule": float(DESK_SWEEP_EVERY_SECONDS),
+                          "options": {"expires": DESK_SWEEP_EVERY_SECONDS}},
+    "reply-alert-sweep": {"task": "messaging.tasks.sweep_reply_alerts", "schedule": float(DESK_SWEEP_EVERY_SECONDS),
+                          "options": {"expires": DESK_SWEEP_EVERY_SECONDS}},
+    # Alert e-mails still owed (disputes/outbox.py): correctness rests on this, not on the
+    # task each sweep queues.
+    "alert-email-outbox": {"task": "disputes.tasks.send_due_alert_emails",
+                           "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+                           "options": {"expires": DESK_OUTBOX_EVERY_SECONDS}},
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",
@@ -411,10 +441,10 @@ DESK_ESCALATE_AFTER = timedelta(minutes=env_int("DESK_ESCALATE_AFTER_MINUTES", 6
 DESK_BASE_URL = env_str("DESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Messaging. A buyer who has not answered this many of our messages in a row is not chased
-# again without a warning; outgoing buyer mail may use its own Celery queue (empty: default).
+# again without a warning (outgoing buyer mail goes through DESK_MAIL_QUEUE, above).
 DESK_MESSAGING_UNANSWERED_LIMIT = env_int("DESK_MESSAGING_UNANSWERED_LIMIT", 2)
-DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE")
-# A send still "sending" after this long lost its worker: it may be retried by hand.
+# A send still "sending" this long after it began lost its worker (far above send_reply's
+# hard time limit, so the sender surely stopped): it may be retried by hand.
 DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
 # Relay mail attachments over this size are not taken: the mail waits in the unmatched list
 # with the reason.

@@ -7,19 +7,20 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Disputes")
 
     def ready(self) -> None:
-        # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
-        from . import alerts, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
         from django.conf import settings
         from django.db import transaction
 
+        # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
+        from . import alerts, outbox, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
         from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and
-        # a sweep is queued; the e-mail's alert is queued for sending (what was sent stays sent).
+        # a sweep is queued; the e-mail is due again at once and a send queued (what was sent
+        # stays sent).
         setaside.register(SetAsideKind.CLAIM_ALERTS, url=alerts.CLAIMS.url,
                           retry=lambda pk: sweep.put_back(alerts.CLAIMS, pk, tasks.sweep_claim_alerts))
         setaside.register(SetAsideKind.CLAIM_DEADLINE, url=alerts.CLAIMS.url,
                           retry=lambda pk: transaction.on_commit(lambda: rule_tasks.recompute_claim.apply_async(
                               args=[pk], queue=settings.DEADLINE_TASK_QUEUE)))
-        setaside.register(SetAsideKind.ALERT_EMAIL, url=sweep.notification_url,
-                          retry=lambda pk: sweep.email_again(pk, tasks.send_alert_emails))
+        setaside.register(SetAsideKind.ALERT_EMAIL, url=outbox.notification_url,
+                          retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails))

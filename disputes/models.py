@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -858,7 +859,13 @@ class Notification(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail is an outbox entry (disputes/outbox.py): `email_due_at` is when the next
+    # attempt may start, NULL once nothing more is owed (sent, no address, no longer relevant,
+    # refused for good). A sender claims a row by pushing it a lease ahead; `emailed_at` is set
+    # only after the mail server accepted the message.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_due_at = models.DateTimeField(null=True, blank=True, db_default=Now())
+    email_attempts = models.PositiveSmallIntegerField(db_default=0)  # also for the sweep's raw INSERT
 
     class Meta:
         verbose_name = _("notification")
@@ -870,6 +877,9 @@ class Notification(models.Model):
             # The bell: a user's unacknowledged notifications.
             models.Index(fields=["user", "alert"], name="notification_unread",
                          condition=Q(acknowledged_at__isnull=True)),
+            # The outbox: e-mails still owed, by when they are next due.
+            models.Index(fields=["email_due_at"], name="notification_email_due",
+                         condition=Q(email_due_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -13,12 +13,12 @@ One bad row never stops the others. Each row's next threshold, recipients and al
 out on their own; a row that raises is pushed an hour on, logged and set aside (managers see it
 at /set-aside/ and can put it back). Should the batch's bulk writes fail, they are redone one
 row at a time, each in a savepoint, to find the row at fault. The alert e-mails are sent the
-same way: one notification at a time, a failing one set aside, the rest sent.
+same way, from an outbox (`outbox.py`): one notification at a time, a failing one set aside,
+the rest sent.
 
 This module knows no app above `disputes`: apps come to it."""
 
 import logging
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,9 +26,8 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, models, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from . import setaside
 from .models import Alert, Membership, Notification, Role, SetAside, SetAsideKind, WorkerHeartbeat
@@ -220,11 +219,13 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
         if ids:
             from .tasks import send_alert_emails  # the tasks module imports this one
 
+            # Only a fast path: the notifications are the outbox, and beat sends what is due
+            # even when this task is lost (disputes/outbox.py).
             transaction.on_commit(lambda: send_alert_emails.delay(ids))
     # Outside the batch's transaction, which has committed by now.
     for failure in failures:
         setaside.record(kind=subject.set_aside_kind, subject_id=failure.row.pk, store_id=failure.row.store_id,
-                        label=_label(subject, failure.row.pk), reason=failure.reason)
+                        label=label_of(subject, failure.row.pk), reason=failure.reason)
     return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
 
 
@@ -348,17 +349,17 @@ def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
 def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:
     """Rows set aside before that went through this time close their entry (once per sweep:
     one query, which usually finds none)."""
-    for pk in _open_set_aside(subject.set_aside_kind) & set(swept):
+    for pk in open_set_aside(subject.set_aside_kind) & set(swept):
         setaside.resolve(kind=subject.set_aside_kind, subject_id=pk)
 
 
-def _open_set_aside(kind: str) -> set[int]:
+def open_set_aside(kind: str) -> set[int]:
     # All of this kind rather than "those among these ids": open entries are few (people close
     # them), and a thousand ids in an IN list would cost the sweep more than the whole answer.
     return set(SetAside.objects.filter(kind=kind, resolved_at__isnull=True).values_list("subject_id", flat=True))
 
 
-def _label(subject: Subject, pk: int) -> str:
+def label_of(subject: Subject, pk: int) -> str:
     try:
         return subject.label(pk)
     except Exception:
@@ -383,89 +384,3 @@ def put_back(subject: Subject, pk: int, task) -> None:
             row.next_alert_at = now
         row.save(update_fields=["next_alert_at", "next_alert_threshold"])
         transaction.on_commit(task.delay)
-
-
-# --- e-mail -------------------------------------------------------------------------------
-
-# The mail server is away or refuses the desk itself: every e-mail would fail alike, so the
-# task is retried later as a whole rather than each e-mail set aside.
-MAIL_OUTAGES = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, smtplib.SMTPAuthenticationError,
-                smtplib.SMTPHeloError, smtplib.SMTPSenderRefused)
-
-
-def is_mail_outage(error: BaseException) -> bool:
-    # Other SMTP errors concern one e-mail (a refused recipient, rejected content); any other
-    # OSError (connection refused, a timeout, DNS) is the server being out of reach.
-    if isinstance(error, MAIL_OUTAGES):
-        return True
-    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
-
-
-def alert_emails_send(*, alert_ids: list[int]) -> int:
-    """E-mail each recipient of these alerts once. Each notification is claimed (`emailed_at`)
-    before it is sent, so no re-run sends it twice. One that cannot be built or is refused is
-    set aside and the rest go on; a mail outage is raised for the task to retry. Returns how
-    many were sent."""
-    related = ["user", "user__profile"] + [f"alert__{name}__{r}" for name, subject in _subjects.items()
-                                           for r in subject.mail_related]
-    pending = Notification.objects.filter(alert_id__in=alert_ids, emailed_at__isnull=True).select_related(*related)
-    pending = [note for note in pending if note.user.email]
-    set_aside_before = _open_set_aside(SetAsideKind.ALERT_EMAIL)
-    sent, failures = 0, []
-    try:
-        for note in pending:
-            # Claim this notification's e-mail first, so a retry never sends it twice.
-            if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
-                continue
-            try:
-                _send_alert_email(note)
-            except Exception as error:
-                Notification.objects.filter(pk=note.pk).update(emailed_at=None)
-                if isinstance(error, SoftTimeLimitExceeded) or is_mail_outage(error):
-                    raise
-                log.warning("alert e-mail %s to user %s failed and is set aside", note.pk, note.user_id,
-                            exc_info=error)
-                failures.append((note, error))
-                continue
-            sent += 1
-            if note.pk in set_aside_before:
-                setaside.resolve(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk)
-    finally:
-        # Also when an outage ends the run: those that failed on their own are noted already.
-        for note, error in failures:
-            setaside.record(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk, store_id=_store_id(note.alert),
-                            label=_mail_label(note), reason=setaside.describe_error(error))
-    return sent
-
-
-def _send_alert_email(note: Notification) -> None:
-    language = getattr(getattr(note.user, "profile", None), "language", settings.LANGUAGE_CODE)
-    with translation.override(language):
-        subject, body = subject_of(note.alert).mail(note.alert)
-    send_mail(subject, body, None, [note.user.email])
-
-
-def _store_id(alert: Alert) -> int:
-    return getattr(alert, subject_of(alert).alert_field).store_id
-
-
-def _mail_label(note: Notification) -> str:
-    subject = subject_of(note.alert)
-    item = _label(subject, getattr(note.alert, f"{subject.alert_field}_id"))
-    return f"{item} · {note.alert.threshold} → {note.user.email}"
-
-
-def email_again(notification_id: int, task) -> None:
-    """A manager's retry of an alert e-mail that was set aside: queue its alert's e-mails again
-    (those already sent stay sent)."""
-    alert_id = Notification.objects.filter(pk=notification_id).values_list("alert_id", flat=True).first()
-    if alert_id is not None:
-        transaction.on_commit(lambda: task.delay([alert_id]))
-
-
-def notification_url(notification_id: int) -> str | None:
-    note = Notification.objects.select_related("alert").filter(pk=notification_id).first()
-    if note is None:
-        return None
-    subject = subject_of(note.alert)
-    return subject.url(getattr(note.alert, f"{subject.alert_field}_id"))

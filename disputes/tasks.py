@@ -2,9 +2,10 @@
 defaults and why no task is redelivered forever are in config/settings.py's Celery block."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from . import alerts, sweep
+from . import alerts, outbox, sweep
 from .models import WorkerHeartbeat
 
 
@@ -23,10 +24,25 @@ def sweep_claim_alerts() -> int:
     return sweep.run(alerts.CLAIMS, heartbeat="sweep")
 
 
-# A mail outage retries the task with backoff (what was sent stays sent); an e-mail that fails
-# on its own is set aside by the engine. The soft limit also ends in a retry that carries on.
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
-             max_retries=8, soft_time_limit=240, time_limit=300)
+# The alert e-mails. Both run on the mail queue (config/celery.py) with a short limit; neither
+# retries itself: what was not sent stays due in the outbox, and beat's next run sends it.
+# A row claimed by a run that was cut short comes back once its lease (twice the hard limit)
+# has passed (disputes/outbox.py).
+_OUTBOX_LIMITS = {"soft_time_limit": settings.DESK_OUTBOX_SECONDS - 5, "time_limit": settings.DESK_OUTBOX_SECONDS}
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
 def send_alert_emails(alert_ids: list[int]) -> int:
-    """E-mail each recipient of these alerts once."""
-    return sweep.alert_emails_send(alert_ids=alert_ids)
+    """The fast path after a sweep batch: send the e-mails of these alerts now."""
+    return outbox.alert_emails_send(alert_ids=alert_ids, budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_due_alert_emails() -> int:
+    """Beat, every half minute: send every alert e-mail that is due."""
+    return outbox.alert_emails_send(budget=_budget())
+
+
+def _budget() -> float:
+    # Start no new batch past half the limit, so a run ends well before its soft limit.
+    return settings.DESK_OUTBOX_SECONDS / 2

@@ -1,9 +1,12 @@
 import logging
+import time
+from functools import partial
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 
 from disputes import setaside
@@ -62,19 +65,33 @@ def make_previews(self, item_id: int) -> str:
     return outcome.status
 
 
+# How long one chunk of the nightly re-hash goes on before it hands over to the next: well
+# under the default time limit, itself under Redis's visibility timeout (config/settings.py),
+# so a chunk held by a worker that died is soon run by another.
+FINGERPRINT_CHUNK_SECONDS = 120
+
+
 @shared_task(acks_late=True)
-def verify_fingerprints() -> dict:
+def verify_fingerprints(after: int = 0) -> dict:
     """Nightly: re-hash every present original; alert the store's managers on a mismatch. An
-    item that cannot be checked (the storage fails on it) is set aside and the walk goes on."""
+    item that cannot be checked (the storage fails on it) is set aside and the walk goes on.
+    The walk goes by id in chunks: after a couple of minutes this task queues the next chunk
+    (from the last id it checked) and ends. Returns this chunk's counts."""
+    started = time.monotonic()
     counts = {"ok": 0, "mismatch": 0, "known": 0, "set_aside": 0}
     set_aside = set(SetAside.objects.filter(kind=SetAsideKind.EVIDENCE_FINGERPRINT, resolved_at__isnull=True)
                     .values_list("subject_id", flat=True))
-    items = EvidenceItem.objects.present().select_related("order", "store").order_by("verified_at", "pk")
-    for item in items.iterator(chunk_size=500):
+    items = EvidenceItem.objects.present().filter(pk__gt=after).select_related("order", "store").order_by("pk")
+    for item in items.iterator(chunk_size=100):
+        # At least one item a chunk, so the walk always moves on.
+        if any(counts.values()) and time.monotonic() - started > FINGERPRINT_CHUNK_SECONDS:
+            transaction.on_commit(partial(verify_fingerprints.delay, after))
+            break
         outcome = _verify_one(item)
         counts[outcome] += 1
         if outcome != "set_aside" and item.pk in set_aside:
             setaside.resolve(kind=SetAsideKind.EVIDENCE_FINGERPRINT, subject_id=item.pk)
+        after = item.pk
     return counts
 
 

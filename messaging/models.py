@@ -187,6 +187,8 @@ class Message(models.Model):
     delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, blank=True, default="")
     delivery_error = models.TextField(_("delivery error"), blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the current attempt began: a send is only taken for stuck a while after this.
+    sending_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     recipient = models.CharField(_("to"), max_length=255, blank=True)
     # The policy check as the sender saw it, and a manager's override of a blocking finding.

@@ -250,10 +250,17 @@ def _enqueue_send(message_id: int) -> None:
 
 @transaction.atomic
 def reply_retry(*, message: Message, by) -> Message:
-    """Queue a failed (or stuck) send again; nothing is ever dropped silently."""
+    """Queue a failed (or stuck) send again; nothing is ever dropped silently.
+
+    A send is stuck only long after its attempt began (not after the message was written: a
+    reply queued behind a slow mail server would look stuck at once), by which time its task
+    surely ended. A sender that died after the mail server accepted the reply but before it
+    was marked sent leaves it "sending": the retry sends it again, with the same Message-ID,
+    so the buyer's mail service can recognise the copy. That window is what "once" costs."""
     message = Message.objects.select_for_update().get(pk=message.pk)
+    began = message.sending_at or message.at
     stuck = (message.delivery == Delivery.SENDING
-             and timezone.now() - message.at > settings.DESK_MESSAGING_SENDING_STUCK_AFTER)
+             and timezone.now() - began > settings.DESK_MESSAGING_SENDING_STUCK_AFTER)
     if message.delivery != Delivery.FAILED and not stuck:
         raise MessagingError(_("Only a failed send can be retried."))
     message.delivery = Delivery.QUEUED
@@ -266,7 +273,7 @@ def reply_retry(*, message: Message, by) -> Message:
 def claim_send(message_id: int) -> Message | None:
     """Take the send for this worker (a conditional UPDATE), so a retried task never sends twice."""
     taken = Message.objects.filter(pk=message_id, delivery__in=[Delivery.QUEUED, Delivery.FAILED]).update(
-        delivery=Delivery.SENDING, delivery_attempts=F("delivery_attempts") + 1)
+        delivery=Delivery.SENDING, delivery_attempts=F("delivery_attempts") + 1, sending_at=timezone.now())
     if not taken:
         return None
     return Message.objects.select_related("thread", "thread__order", "store").get(pk=message_id)

@@ -27,9 +27,11 @@ def _connection(account: StoreMessaging | None):
     return mailers.default
 
 
-# One SMTP conversation, its connection bounded by DESK_MAIL_TIMEOUT.
+# One SMTP conversation, its connection bounded by DESK_MAIL_TIMEOUT, on the mail queue. The
+# retries wait at most 5 minutes: a retry waits unacknowledged in its worker, and the limit plus
+# that wait must stay under Redis's visibility timeout (config/settings.py).
 @shared_task(bind=True, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=30,
-             retry_backoff_max=600, max_retries=5, soft_time_limit=90, time_limit=120)
+             retry_backoff_max=300, max_retries=6, soft_time_limit=90, time_limit=120)
 def send_reply(self, message_id: int) -> str:
     """Relay one reply to the buyer's relay address from the store's authorised address.
     A failure is recorded on the message (visible, with a retry button) and retried with backoff."""

@@ -249,6 +249,28 @@ def test_the_nightly_rehash_closes_an_entry_once_the_item_checks_out(world, _pri
     assert SetAside.objects.get().resolved_at is not None
 
 
+def test_the_nightly_rehash_runs_in_short_chunks_each_queueing_the_next(world, _private_evidence_storage, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    from evidence import tasks
+
+    first, second, third = (add_evidence(world.order_a, world.agent_a, photo(colour=(n * 60, 90, 40)),
+                                         name=f"box-{n}.jpg", previews=False) for n in range(3))
+    # A chunk's time is up after its first item: it hands the rest to the next chunk.
+    monkeypatch.setattr(tasks, "FINGERPRINT_CHUNK_SECONDS", -1)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert verify_fingerprints() == {"ok": 1, "mismatch": 0, "known": 0, "set_aside": 0}
+    [follow_up] = queued
+    assert follow_up.args == (first.pk,)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert verify_fingerprints(*follow_up.args)["ok"] == 1
+    assert queued[0].args == (second.pk,)
+    # The last item ends the walk: nothing more is queued.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert verify_fingerprints(second.pk)["ok"] == 1
+    assert queued == []
+    assert EvidenceItem.objects.filter(pk=third.pk, verified_at__isnull=False).exists()
+
+
 def worker_pid(queue: str) -> int:
     """The worker process started for this queue (its command line names the queue)."""
     for entry in Path("/proc").iterdir():

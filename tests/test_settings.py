@@ -99,3 +99,11 @@ def test_redis_hands_a_task_to_another_worker_only_once_it_could_no_longer_be_ru
     longest_run = max(task.time_limit or settings.CELERY_TASK_TIME_LIMIT for task in tasks)
     longest_wait = max(getattr(task, "retry_backoff_max", 0) or 0 for task in tasks)
     assert visibility > longest_run + longest_wait
+
+
+def test_a_mail_timeout_the_outbox_run_could_not_outlast_is_refused():
+    # A run must outlive one silent server's timeout, or no alert e-mail would ever get a try.
+    result = manage("check", env={"DESK_MAIL_TIMEOUT": "60"})
+    assert result.returncode != 0
+    assert "DESK_OUTBOX_SECONDS must exceed DESK_MAIL_TIMEOUT" in result.stderr
+    assert manage("check", env={"DESK_MAIL_TIMEOUT": "60", "DESK_OUTBOX_SECONDS": "90"}).returncode == 0

@@ -30,47 +30,68 @@ def test_database_url() -> str:
     raise NotImplementedError(connection.vendor)
 
 
+def worker_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker (or beat) process: this one's, on the test database."""
+    return {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+
+
+def start_worker(log, queues: list[str], *, env: dict[str, str], concurrency: int = 1,
+                 name: str = "") -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker",
+         *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
+         f"--queues={','.join(queues)}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
+         f"--hostname={name or queues[0]}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def celery_worker(log_path: Path, *, concurrency: int = 1, env: dict[str, str] | None = None,
                   every_task: bool = False) -> Iterator[str]:
     """Run a worker consuming a queue of its own; yields the queue's name. With concurrency
     above 1 it is a prefork pool, so tasks really run at the same time. `env` adds to the
     worker's environment (e.g. EMAIL_HOST). With `every_task`, tasks queued without a queue of
-    their own, by the test or by the worker's tasks, go to this worker too."""
+    their own, by the test or by the worker's tasks, go to this worker too, and so do the mail
+    tasks (through a mail queue of its own, `<queue>-mail`)."""
     queue = f"desk-test-{uuid.uuid4().hex[:10]}"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+    env = worker_env(env)
+    queues = [queue]
     if every_task:
         env["CELERY_TASK_DEFAULT_QUEUE"] = queue
+        env["DESK_MAIL_QUEUE"] = f"{queue}-mail"
+        queues.append(env["DESK_MAIL_QUEUE"])
     with _default_queue(queue if every_task else None), open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker",
-             *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
-             f"--queues={queue}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
-             f"--hostname={queue}@%h"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        process = start_worker(log, queues, env=env, concurrency=concurrency)
         try:
             yield queue
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @contextmanager
 def _default_queue(queue: str | None) -> Iterator[None]:
     from config.celery import app
 
-    saved = app.conf.task_default_queue
+    from django.conf import settings
+
+    saved = app.conf.task_default_queue, settings.DESK_MAIL_QUEUE
     if queue:
         app.conf.task_default_queue = queue
+        settings.DESK_MAIL_QUEUE = f"{queue}-mail"
     try:
         yield
     finally:
-        app.conf.task_default_queue = saved
+        app.conf.task_default_queue, settings.DESK_MAIL_QUEUE = saved
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 60, log_path: Path | None = None) -> None:
