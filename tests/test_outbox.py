@@ -17,7 +17,7 @@ from messaging import services as messaging
 from messaging.models import Delivery, Message, StoreMessaging
 
 from .mailservers import SmtpSink, free_port, smtp_listener
-from .test_sweep import T0, open_claim, with_emails
+from .test_sweep import T0, _a_48_hour_window, open_claim, with_emails  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture
