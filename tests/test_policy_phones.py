@@ -1,0 +1,98 @@
+"""Phone numbers in the policy checker: the same findings as phonenumbers' matcher run over the
+whole text, on text built to confuse it, for far less of the library's work."""
+
+import random
+
+import phonenumbers
+import pytest
+from phonenumbers import PhoneNumberFormat
+
+from messaging import policy
+
+
+def phones_over_the_whole_text(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """How the checker found phone numbers before: the matcher over the whole text, per region."""
+    if not policy.DIGIT.search(text):
+        return []
+    taken = policy.Spans(protected)
+    found: list[tuple[int, int]] = []
+    for region in policy.PHONE_REGIONS:
+        earlier = policy.Spans(found)
+        region_end = 0
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            span = (match.start, match.end)
+            if taken.overlaps(*span) or earlier.overlaps(*span) or match.start < region_end:
+                continue
+            found.append(span)
+            region_end = match.end
+    return sorted(found)
+
+
+def protected_in(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in policy.find_protected(text)] + [m.span() for m in policy.find_emails(text)]
+
+
+STYLES = [PhoneNumberFormat.E164, PhoneNumberFormat.INTERNATIONAL, PhoneNumberFormat.NATIONAL,
+          PhoneNumberFormat.RFC3966]
+KINDS = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+         phonenumbers.PhoneNumberType.TOLL_FREE]
+
+
+def real_looking_phone(rng: random.Random) -> str:
+    """A number of one of the desk's markets, its last digits changed, written in one of the
+    usual styles (library formats, then dots, bare digits, brackets, an extension…)."""
+    region = rng.choice(["US", "GB", "DE", "CN", "RU", "JP"])
+    example = phonenumbers.example_number_for_type(region, rng.choice(KINDS))
+    national = str(example.national_number)
+    cut = rng.randint(2, 4)
+    example.national_number = int(national[:-cut] + "".join(rng.choice("0123456789") for _ in range(cut)))
+    written = phonenumbers.format_number(example, rng.choice(STYLES))
+    style = rng.randrange(8)
+    if style == 0:
+        written = written.replace(" ", ".").replace("-", ".")
+    elif style == 1:
+        written = "".join(ch for ch in written if ch.isdigit() or ch == "+")
+    elif style == 2:
+        written = written.replace(" ", "-", 1)
+    elif style == 3:
+        written += rng.choice([" ext. 12", ", ext 345", " x7", " #22", " доб. 5", " ext 4155552671"])
+    elif style == 4:
+        written = f"({written})"
+    elif style == 5:
+        written = written.replace("+", "00", 1) if written.startswith("+") else "8 " + written
+    return written
+
+
+PIECES = [" ", " ", "  ", ", ", ". ", "-", "/", ".", "(", ")", "+", "x", ":", ":30", "#", "\n", "\t", "$", "%", "€",
+          "call", "Call us on", "ext", "or", "tel.", "номер", "电话", "and", "order", "on", "a", "mail me",
+          "113-4567890-1234567", "12-34567-89012", "12345678-0001-1", "2026-05-03", "05/08/2026", "3/10/11",
+          "2012-01-02 08", "$1,234.56", "24.99 USD", "1Z999AA10123456784", "9400111899223344556677",
+          "RR123456789CN", "123456789012", "sam@lamps.example.com", "211-227 (2003)"]
+
+
+def random_text(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 14)):
+        roll = rng.random()
+        if roll < 0.3:
+            parts.append(real_looking_phone(rng))
+        elif roll < 0.5:
+            parts.append("".join(rng.choice("0123456789 -.()/+,") for _ in range(rng.randint(1, 24))))
+        elif roll < 0.6:
+            parts.append("".join(rng.choice("0123456789") for _ in range(rng.randint(1, 16))))
+        else:
+            parts.append(rng.choice(PIECES))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_checker_finds_the_phone_numbers_the_whole_text_matcher_finds(seed):
+    rng = random.Random(seed)
+    found_some = 0
+    for _ in range(400):
+        text = random_text(rng)
+        protected = protected_in(text)
+        expected = phones_over_the_whole_text(text, protected)
+        assert policy._phones(text, protected) == expected, text
+        found_some += bool(expected)
+    assert found_some > 100  # the texts hold numbers the matcher finds, not only near misses
