@@ -440,13 +440,13 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 # What phonenumbers lets a number hold: digits, a leading plus or bracket, and its separators
 # (dashes, spaces, dots, slashes, brackets, tildes and "x", in their ASCII and wide forms).
-_PHONE_SEPARATORS = (r"+\uff0b(\[\uff08\uff3b\-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b"
+_PHONE_SEPARATORS = (r"+\uff0b(\[\uff08\uff3b\-xX\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b"
                      r"\u2060\u3000)\uff09\uff3d.\]/~\u2053\u223c\uff5e")
-PHONE_RUN = re.compile(rf"[\d{_PHONE_SEPARATORS}]*", re.IGNORECASE)
+PHONE_RUN = re.compile(rf"[\d{_PHONE_SEPARATORS}]*")
 # The fewest digits of any number the library calls valid, in any region (Germany has 4-digit
 # numbers); a run with fewer free digits cannot hold one.
 PHONE_MIN_DIGITS = 4
-FREE_DIGITS = re.compile(rf"\d(?:[{_PHONE_SEPARATORS}]*\d){{{PHONE_MIN_DIGITS - 1}}}", re.IGNORECASE)
+FREE_DIGITS = re.compile(rf"\d(?:[{_PHONE_SEPARATORS}]*\d){{{PHONE_MIN_DIGITS - 1}}}")
 # How far past a run the matcher may read: an extension's label, separators and up to 20 digits.
 PHONE_TAIL = 48
 # An extension's label after a number's last digit, up to where its digits start: a number

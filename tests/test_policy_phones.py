@@ -2,6 +2,7 @@
 whole text, on text built to confuse it, for far less of the library's work."""
 
 import random
+import re
 
 import phonenumbers
 import pytest
@@ -96,3 +97,66 @@ def test_the_checker_finds_the_phone_numbers_the_whole_text_matcher_finds(seed):
         assert policy._phones(text, protected) == expected, text
         found_some += bool(expected)
     assert found_some > 100  # the texts hold numbers the matcher finds, not only near misses
+
+
+def test_a_number_glued_to_an_extension_label_keeps_its_extension_and_the_next_run_reads_on():
+    text = "Call 415-555-2671, ext. 12 or 12 ext 4155552671 and 020 7946 0958."
+    found = [text[start:end] for start, end in policy._phones(text, protected_in(text))]
+    assert found == phones_over_the_whole_text_excerpts(text)
+    assert found[0] == "415-555-2671, ext. 12" and "020 7946 0958" in found
+
+
+def phones_over_the_whole_text_excerpts(text: str) -> list[str]:
+    return [text[start:end] for start, end in phones_over_the_whole_text(text, protected_in(text))]
+
+
+def test_the_runs_hold_every_character_the_library_lets_a_number_hold():
+    from phonenumbers import phonemetadata, phonenumbermatcher, phonenumberutil
+
+    library = re.compile(f"[{phonenumberutil._VALID_PUNCTUATION}{phonenumberutil._PLUS_CHARS}"
+                         f"{phonenumbermatcher._OPENING_PARENS}\\d]", phonenumberutil._REGEX_FLAGS)
+    held = [chr(code) for code in range(0x10000) if library.fullmatch(chr(code))]
+    assert len(held) > 400 and "x" in held and "X" in held and "(" in held  # digits of every script, the separators
+    assert [ch for ch in held if not policy.PHONE_RUN.fullmatch(ch)] == []
+    shortest = min(min(phonemetadata.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
+                   for region in phonenumbers.SUPPORTED_REGIONS)
+    assert policy.PHONE_MIN_DIGITS == shortest
+
+
+# --- The library's work --------------------------------------------------------------------
+
+
+def characters_the_library_reads(text: str, monkeypatch) -> int:
+    """How many characters the checker hands phonenumbers' matcher, over all regions."""
+    read = []
+    real = phonenumbers.PhoneNumberMatcher
+
+    def counting(window, region, **options):
+        read.append(len(window))
+        return real(window, region, **options)
+
+    monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", counting)
+    policy._phones(text, protected_in(text))
+    return sum(read)
+
+
+@pytest.mark.parametrize("unit", ["1,", "Order 113-4567890-1234567 shipped on 2026-05-03 for $24.99. ",
+                                  "Tracking 1Z999AA10123456784 and 9400111899223344556677, posted 05/08/2026. "])
+def test_digits_that_cannot_be_a_phone_number_are_not_handed_to_the_library(unit, monkeypatch):
+    text = unit * 400
+    assert policy.DIGIT.search(text) and not phones_over_the_whole_text(text, protected_in(text))
+    assert characters_the_library_reads(text, monkeypatch) == 0
+    # Before, the matcher read the whole text once per region; now a number reads its own run.
+    with_a_number = text + "Call 415-555-2671."
+    assert phones_over_the_whole_text_excerpts(with_a_number) == ["415-555-2671"]
+    assert characters_the_library_reads(with_a_number, monkeypatch) < 30
+
+
+@pytest.mark.parametrize("unit", ["Call 415-555-2671 or +44 20 7946 0958, order 113-4567890-1234567. ",
+                                  "4155552671 ", "1 ", "+7 495 123-45-67, ext. 5; "])
+def test_eight_times_the_text_hands_the_library_about_eight_times_the_characters(unit, monkeypatch):
+    small = (unit * 1000)[:1000]
+    large = (unit * 8000)[:8000]
+    small_read = characters_the_library_reads(small, monkeypatch)
+    assert small_read > 0
+    assert characters_the_library_reads(large, monkeypatch) / small_read < 8.5
