@@ -475,11 +475,12 @@ def _run_start(scanned: _Text, position: int) -> int:
     return position - (back.end() - back.start())
 
 
-def _lead_in(scanned: _Text, start: int) -> int:
+def _lead_in(scanned: _Text, start: int, floor: int) -> int:
     """Where the matcher's reading of the run at `start` begins: earlier, when the number before it
-    ends in an extension label that reaches into the run (its digits would be the extension)."""
+    ends in an extension label that reaches into the run (its digits would be the extension).
+    Reading back stops at `floor`, the end of the run read before (each stretch is read once)."""
     text = scanned.text
-    while start > 0:
+    while start > floor:
         digit = DIGIT.search(scanned.reversed, len(text) - start)
         if digit is None:
             break
@@ -499,9 +500,9 @@ def _phone_windows(text: str, masked: str) -> list[tuple[int, int, int, int]]:
     for seed in FREE_DIGITS.finditer(masked):
         if runs and seed.start() < runs[-1][1]:
             continue
-        start = _lead_in(scanned, _run_start(scanned, seed.start()))
+        start = _lead_in(scanned, _run_start(scanned, seed.start()), runs[-1][1] if runs else 0)
         end = PHONE_RUN.match(text, seed.end()).end()
-        if runs and start < runs[-1][1]:
+        if runs and start <= runs[-1][1]:
             runs[-1][1] = end
         else:
             runs.append([start, end])
