@@ -33,6 +33,10 @@ def protected_in(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in policy.find_protected(text)] + [m.span() for m in policy.find_emails(text)]
 
 
+def phones_over_the_whole_text_excerpts(text: str) -> list[str]:
+    return [text[start:end] for start, end in phones_over_the_whole_text(text, protected_in(text))]
+
+
 STYLES = [PhoneNumberFormat.E164, PhoneNumberFormat.INTERNATIONAL, PhoneNumberFormat.NATIONAL,
           PhoneNumberFormat.RFC3966]
 KINDS = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
@@ -104,10 +108,6 @@ def test_a_number_glued_to_an_extension_label_keeps_its_extension_and_the_next_r
     found = [text[start:end] for start, end in policy._phones(text, protected_in(text))]
     assert found == phones_over_the_whole_text_excerpts(text)
     assert found[0] == "415-555-2671, ext. 12" and "020 7946 0958" in found
-
-
-def phones_over_the_whole_text_excerpts(text: str) -> list[str]:
-    return [text[start:end] for start, end in phones_over_the_whole_text(text, protected_in(text))]
 
 
 def test_the_runs_hold_every_character_the_library_lets_a_number_hold():
