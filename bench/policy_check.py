@@ -11,6 +11,7 @@ policy.MAX_CHARS (20,000) before checking them; this measures the checker beyond
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -22,6 +23,36 @@ sys.path.insert(0, str(ROOT))
 REPLY = ("Hello Alex, thank you for your message. We are sorry the lamp arrived late; according to "
          "the carrier it was delivered on 3 May. Could you check with your neighbours and let us "
          "know? We will help either way. ")
+
+
+def varied(chars: int, piece) -> str:
+    """Pieces made one after another (each different, as in a real text) up to `chars`."""
+    rng = random.Random(1)
+    parts, length = [], 0
+    while length < chars:
+        parts.append(piece(rng))
+        length += len(parts[-1])
+    return "".join(parts)[:chars]
+
+
+def digits(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(count))
+
+
+def order_reply(rng: random.Random) -> str:
+    return (f"Order {digits(rng, 3)}-{digits(rng, 7)}-{digits(rng, 7)} shipped on 2026-{rng.randint(1, 12):02}-"
+            f"{rng.randint(1, 28):02} for ${rng.randint(5, 900)}.{digits(rng, 2)}, tracking 1Z{digits(rng, 16)}. ")
+
+
+def phone_line(rng: random.Random) -> str:
+    import phonenumbers
+
+    region = rng.choice(["US", "GB", "DE", "CN", "RU", "JP"])
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    national = str(number.national_number)
+    number.national_number = int(national[:-4] + digits(rng, 4))
+    style = rng.choice([phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL])
+    return f"{rng.choice(['Call', 'Tel.', 'Mobile:', 'or'])} {phonenumbers.format_number(number, style)}\n"
 
 
 def shapes(chars: int) -> dict[str, str]:
@@ -37,6 +68,9 @@ def shapes(chars: int) -> dict[str, str]:
         "digits and commas": repeat("1,"),
         "CJK text": repeat("您好，我们已经为您发货了，请注意查收。如有问题请随时联系我们。"),
         "a reply with order ids and dates": repeat("Order 113-4567890-1234567 shipped on 2026-05-03. "),
+        "order ids, dates, prices, tracking (all different)": varied(chars, order_reply),
+        "digits and spaces (1 1 1…)": repeat("1 "),
+        "a page of phone numbers (all different)": varied(chars, phone_line),
     }
 
 
