@@ -17,7 +17,7 @@ from messaging import services as messaging
 from messaging.models import Delivery, Message, StoreMessaging
 
 from .mailservers import SmtpSink, free_port, smtp_listener
-from .test_sweep import T0, open_claim, with_emails
+from .test_sweep import T0, _a_48_hour_window, open_claim, with_emails  # noqa: F401 (autouse: the timings assume it)
 
 
 @pytest.fixture
@@ -124,6 +124,16 @@ def test_an_email_whose_claim_was_closed_during_an_outage_is_not_sent(world, set
     fresh = raise_alerts(world, hours=25)
     [note] = Notification.objects.filter(alert__in=fresh)
     Claim.objects.filter(pk=note.alert.claim_id).update(status=ClaimStatus.CLOSED, closed_at=timezone.now())
+    assert send_due_alert_emails() == 0
+    assert smtp_mailer.received == []
+    note.refresh_from_db()
+    assert note.email_due_at is None and note.emailed_at is None
+
+
+def test_an_email_of_a_window_the_platform_started_again_is_not_sent(world, smtp_mailer):
+    fresh = raise_alerts(world, hours=25)
+    [note] = Notification.objects.filter(alert__in=fresh)
+    Claim.objects.filter(pk=note.alert.claim_id).update(platform_requested_at=T0 + timedelta(hours=26))
     assert send_due_alert_emails() == 0
     assert smtp_mailer.received == []
     note.refresh_from_db()

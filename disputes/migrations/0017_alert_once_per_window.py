@@ -19,8 +19,8 @@ def fill_window_start(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        # The messages' `at` is as old as the messaging app, which 0005 already depends on.
         ("disputes", "0016_alert_email_outbox"),
-        ("messaging", "0007_reply_sending_at"),
     ]
 
     operations = [
