@@ -29,6 +29,7 @@ from disputes.models import Alert, Claim, ClaimKind, Notification, Order, Reason
 
 from .mailservers import SmtpSink, free_port, wait_for_port
 from .test_outbox import Busy
+from .test_sweep import _a_48_hour_window  # noqa: F401 (autouse: the alert counts assume it)
 from .worker import ROOT, start_worker, stop, wait_for, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
