@@ -104,7 +104,7 @@ def test_stored_alerts_get_the_window_they_were_raised_in(back_to_latest):
                                      at=T.replace(hour=9), body="Where is it?")
     reply = Alert.objects.create(message=message, threshold="due", scheduled_for=T, raised_at=T, due_at=T)
 
-    new = migrate(("disputes", "0017_alert_once_per_window"))
+    new = migrate(("disputes", "0018_alert_once_per_window"))
     Alert = new.get_model("disputes", "Alert")
     assert Alert.objects.get(pk=before.pk).window_start == T
     assert Alert.objects.get(pk=after.pk).window_start == asked

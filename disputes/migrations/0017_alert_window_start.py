@@ -30,21 +30,4 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(null=True, verbose_name="window began"),
         ),
         migrations.RunPython(fill_window_start, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="alert",
-            name="window_start",
-            field=models.DateTimeField(verbose_name="window began"),
-        ),
-        migrations.RemoveConstraint(model_name="alert", name="alert_once_per_threshold"),
-        migrations.RemoveConstraint(model_name="alert", name="alert_message_once_per_threshold"),
-        migrations.AddConstraint(
-            model_name="alert",
-            constraint=models.UniqueConstraint(fields=("claim", "window_start", "threshold"),
-                                               name="alert_once_per_threshold"),
-        ),
-        migrations.AddConstraint(
-            model_name="alert",
-            constraint=models.UniqueConstraint(fields=("message", "window_start", "threshold"),
-                                               name="alert_message_once_per_threshold"),
-        ),
     ]
