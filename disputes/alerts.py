@@ -18,7 +18,7 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
     if claim.respond_by is None or claim.status == ClaimStatus.CLOSED:
         return []
     due = claim.respond_by
-    start = claim.platform_requested_at or claim.opened_at
+    start = window_start(claim)
     found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
     if due - start > timedelta(hours=2):
         found["half"] = start + (due - start) / 2
@@ -31,6 +31,11 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
                                for name, at in found.items()):
         del found["half"]
     return sorted((Threshold(name, at) for name, at in found.items()), key=lambda t: (t.at, t.name))
+
+
+def window_start(claim: Claim) -> datetime:
+    """The platform's request for information starts the response window again."""
+    return claim.platform_requested_at or claim.opened_at
 
 
 def schedule(claim: Claim, now: datetime | None = None) -> None:
@@ -80,6 +85,7 @@ CLAIMS = sweep.register(sweep.Subject(
     thresholds=thresholds_for,
     owes_alerts=lambda claim: claim.status != ClaimStatus.CLOSED and claim.respond_by is not None,
     due_at=lambda claim: claim.respond_by,
+    window_start=window_start,
     workers=lambda claims: {claim.pk: {claim.assignee_id} if claim.assignee_id else set() for claim in claims},
     describe=describe,
     mail=_mail,

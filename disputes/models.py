@@ -817,9 +817,10 @@ class AppealEvidence(models.Model):
 
 class Alert(models.Model):
     """One threshold of one claim's deadline, or of one buyer message's reply clock, raised
-    once by the sweep."""
+    once per window by the sweep."""
 
-    # The unique constraints (subject, threshold) serve every lookup by subject; no second index.
+    # The unique constraints (subject, window, threshold) serve every lookup by subject; no
+    # second index.
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="alerts", null=True, blank=True,
                               db_index=False)
     message = models.ForeignKey(
@@ -827,6 +828,9 @@ class Alert(models.Model):
         db_index=False,
     )
     threshold = models.CharField(_("threshold"), max_length=20)
+    # When the window this threshold belongs to began: a claim's response window starts again
+    # when the platform asks for information, and owes every threshold again.
+    window_start = models.DateTimeField(_("window began"))
     scheduled_for = models.DateTimeField(_("due to be raised"))
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)
     due_at = models.DateTimeField(_("deadline"))
@@ -837,8 +841,9 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         ordering = ["-raised_at"]
         constraints = [
-            models.UniqueConstraint(fields=["claim", "threshold"], name="alert_once_per_threshold"),
-            models.UniqueConstraint(fields=["message", "threshold"], name="alert_message_once_per_threshold"),
+            models.UniqueConstraint(fields=["claim", "window_start", "threshold"], name="alert_once_per_threshold"),
+            models.UniqueConstraint(fields=["message", "window_start", "threshold"],
+                                    name="alert_message_once_per_threshold"),
             models.CheckConstraint(
                 condition=Q(claim__isnull=False, message__isnull=True) | Q(claim__isnull=True, message__isnull=False),
                 name="alert_one_subject",

@@ -153,8 +153,11 @@ def _release(notes: list[Notification]) -> None:
 def _send_one(note: Notification, connection, shown: set[int]) -> int:
     """Send and settle one claimed notification's e-mail. Returns 1 when it was sent."""
     try:
-        if not note.user.email or not subject_of(note.alert).owes_alerts(_item(note)):
-            # Nobody to write to, or the claim was closed / the message answered meanwhile.
+        subject, item = subject_of(note.alert), _item(note)
+        if (not note.user.email or not subject.owes_alerts(item)
+                or note.alert.window_start != subject.window_start(item)):
+            # Nobody to write to, or the claim was closed / the message answered meanwhile, or
+            # the platform's request started the window again (the new one has its own alerts).
             _settle(note.pk, sent=False)
             return 0
         email = _build(note)

@@ -58,6 +58,8 @@ class Subject:
     thresholds: Callable[[Any], list[Threshold]]  # every threshold of the row, in time order
     owes_alerts: Callable[[Any], bool]  # False once the clock stopped (claim closed, message answered)
     due_at: Callable[[Any], datetime]
+    # When the row's current window began: each threshold is raised once per window.
+    window_start: Callable[[Any], datetime]
     # Who works each row of a batch, by primary key: they hear of every alert; the store's
     # managers too when nobody works it or it is overdue.
     workers: Callable[[list], dict[int, set[int]]]
@@ -132,6 +134,7 @@ class _Step:
     row: Any
     threshold: str
     scheduled_for: datetime
+    window_start: datetime
     raise_alert: bool = False
     users: list[int] = field(default_factory=list)
     escalated: bool = False
@@ -200,7 +203,7 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
             return None
         already = set(
             Alert.objects.filter(**{f"{subject.alert_field}__in": rows})
-            .values_list(f"{subject.alert_field}_id", "threshold")
+            .values_list(f"{subject.alert_field}_id", "window_start", "threshold")
         )
         managers = _managers_by_store({row.store_id for row in rows})
         workers = subject.workers(rows)
@@ -234,9 +237,10 @@ def _step(subject: Subject, row, now: datetime, already: set, workers: set[int],
     thresholds = subject.thresholds(row)
     # The threshold's own time, not the row's: a row set back an hour still says how late it is.
     scheduled_for = next((t.at for t in thresholds if t.name == row.next_alert_threshold), row.next_alert_at)
-    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=scheduled_for)
+    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=scheduled_for,
+                 window_start=subject.window_start(row))
     nxt = following(thresholds, step.threshold, now)
-    if subject.owes_alerts(row) and (row.pk, step.threshold) not in already:
+    if subject.owes_alerts(row) and (row.pk, step.window_start, step.threshold) not in already:
         step.raise_alert = True
         step.users, step.escalated = recipients(step.threshold, workers, managers)
         step.due_at = subject.due_at(row)
@@ -282,8 +286,8 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
 def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
     _advance(subject.model, [step.row for step in steps])
     raising = [step for step in steps if step.raise_alert]
-    fresh = [Alert(**{subject.alert_field: step.row}, threshold=step.threshold, scheduled_for=step.scheduled_for,
-                   raised_at=now, due_at=step.due_at, escalated=step.escalated)
+    fresh = [Alert(**{subject.alert_field: step.row}, threshold=step.threshold, window_start=step.window_start,
+                   scheduled_for=step.scheduled_for, raised_at=now, due_at=step.due_at, escalated=step.escalated)
              for step in raising]
     Alert.objects.bulk_create(fresh)
     _notify(fresh, [step.users for step in raising])

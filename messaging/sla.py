@@ -116,6 +116,7 @@ REPLIES = sweep.register(sweep.Subject(
     thresholds=thresholds_for,
     owes_alerts=lambda message: message.reply_state == ReplyState.AWAITING,
     due_at=lambda message: message.reply_by,
+    window_start=lambda message: message.at,
     workers=_workers,
     describe=describe,
     mail=_mail,

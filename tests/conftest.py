@@ -78,7 +78,8 @@ def world(db, rules) -> World:
         store=store_a, order=order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
         opened_at=now - timedelta(hours=2), respond_by=now + timedelta(hours=46),
     )
-    alert = Alert.objects.create(claim=claim_a, threshold="half", scheduled_for=now, due_at=claim_a.respond_by)
+    alert = Alert.objects.create(claim=claim_a, threshold="half", window_start=claim_a.opened_at, scheduled_for=now,
+                                 due_at=claim_a.respond_by)
     notification_a = Notification.objects.create(alert=alert, user=agent_a)
     return World(store_a, store_b, agent_a, manager_a, agent_b, superuser, order_a, claim_a, notification_a)
 

@@ -168,3 +168,66 @@ def test_half_the_window_alerts_when_no_warning_falls_near_it(world):
     DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(warn_hours_before=[6])
     claim = open_claim(world)
     assert [t.name for t in alerts.thresholds_for(claim)] == ["half", "warn_6h", "due", "overdue"]
+
+
+# --- a response window started again by the platform's request for information ---------------
+
+
+def windows(claim) -> dict:
+    """The claim's raised thresholds, by the hours from T0 at which their window began."""
+    found: dict = {}
+    for start, threshold in Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list(
+            "window_start", "threshold"):
+        found.setdefault((start - T0) / timedelta(hours=1), []).append(threshold)
+    return found
+
+
+def platform_asks(world, claim, hours: float):
+    return services.claim_platform_request(claim=claim, requested_at=T0 + timedelta(hours=hours),
+                                           by=world.agent_a, version=None)
+
+
+def test_a_platform_request_during_the_window_raises_every_threshold_of_the_new_window_once(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    alerts.sweep_claims(now=T0 + timedelta(hours=30))
+    first = list(Alert.objects.filter(claim=claim).values())
+    assert [a["threshold"] for a in first] == ["warn_24h"]
+    # The new window runs 48 hours from hour 30: warnings at 54 and 72, due at 78, overdue at 79.
+    claim = platform_asks(world, claim, 30)
+    for hours in [31, 54, 60, 72, 78, 79, 90]:
+        alerts.sweep_claims(now=T0 + timedelta(hours=hours))
+        alerts.sweep_claims(now=T0 + timedelta(hours=hours))
+    assert windows(claim) == {0: ["warn_24h"], 30: ["warn_24h", "warn_6h", "due", "overdue"]}
+    assert list(Alert.objects.filter(claim=claim, window_start=T0).values()) == first
+    overdue = Alert.objects.get(claim=claim, window_start=T0 + timedelta(hours=30), threshold="overdue")
+    assert overdue.escalated and overdue.due_at == T0 + timedelta(hours=78)
+
+
+def test_a_platform_request_after_the_claim_went_overdue_warns_and_escalates_again(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    alerts.sweep_claims(now=T0 + timedelta(hours=50))
+    assert windows(claim) == {0: ["warn_24h", "warn_6h", "due", "overdue"]}
+    claim = platform_asks(world, claim, 50)
+    assert alerts.sweep_claims(now=T0 + timedelta(hours=73)) == []
+    assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=74))] == ["warn_24h"]
+    assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=100))] == ["warn_6h", "due", "overdue"]
+    overdue = Alert.objects.get(claim=claim, window_start=T0 + timedelta(hours=50), threshold="overdue")
+    assert overdue.escalated
+    assert set(overdue.notifications.values_list("user__username", flat=True)) == {"agent_a", "manager_a"}
+
+
+def test_sweeps_and_a_recomputed_deadline_in_the_new_window_never_raise_a_threshold_twice(world):
+    claim = open_claim(world, assignee=world.agent_a)
+    alerts.sweep_claims(now=T0 + timedelta(hours=25))
+    # The new window runs 48 hours from hour 25: warnings at 49 and 67, due at 73, overdue at 74.
+    claim = platform_asks(world, claim, 25)
+    alerts.sweep_claims(now=T0 + timedelta(hours=73))
+    alerts.sweep_claims(now=T0 + timedelta(hours=73))
+    assert windows(claim) == {0: ["warn_24h"], 25: ["warn_24h", "warn_6h", "due"]}
+    # Recomputing schedules the window's thresholds from its first again: the sweep owes only
+    # what it has not raised yet.
+    claim = services.claim_recompute_deadline(claim=claim, by=world.agent_a, version=None)
+    assert claim.next_alert_threshold == "warn_24h"
+    assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=74))] == ["overdue"]
+    assert alerts.sweep_claims(now=T0 + timedelta(hours=74)) == []
+    assert windows(claim) == {0: ["warn_24h"], 25: ["warn_24h", "warn_6h", "due", "overdue"]}

@@ -151,10 +151,11 @@ def test_an_alert_has_exactly_one_subject(world):
 
     message = buyer_writes(world)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alert.objects.create(claim=world.claim_a, message=message, threshold="due", scheduled_for=timezone.now(),
-                             due_at=timezone.now())
+        Alert.objects.create(claim=world.claim_a, message=message, threshold="due", window_start=message.at,
+                             scheduled_for=timezone.now(), due_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alert.objects.create(threshold="due", scheduled_for=timezone.now(), due_at=timezone.now())
+        Alert.objects.create(threshold="due", window_start=message.at, scheduled_for=timezone.now(),
+                             due_at=timezone.now())
 
 
 # --- policy on sending ---------------------------------------------------------------------

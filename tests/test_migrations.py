@@ -85,3 +85,27 @@ def test_the_database_keeps_one_shipment_per_order_and_tracking_number(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Shipment.objects.create(order=world.order_a, tracking_number="RA1")
     assert Shipment.objects.filter(order=world.order_a).count() == 3
+
+
+def test_stored_alerts_get_the_window_they_were_raised_in(back_to_latest):
+    old = migrate(("disputes", "0016_alert_email_outbox"))
+    Claim, Alert = old.get_model("disputes", "Claim"), old.get_model("disputes", "Alert")
+    Thread, Message = old.get_model("messaging", "Thread"), old.get_model("messaging", "Message")
+    order = an_order(old)
+    asked = T.replace(hour=20)
+    claim = Claim.objects.create(store_id=order.store_id, order=order, kind="a_to_z", reason="not_received",
+                                 opened_at=T, platform_requested_at=asked)
+    before, after = (
+        Alert.objects.create(claim=claim, threshold=threshold, scheduled_for=at, raised_at=at, due_at=T)
+        for threshold, at in (("warn_24h", T.replace(hour=18)), ("due", T.replace(hour=22)))
+    )
+    thread = Thread.objects.create(store_id=order.store_id, order=order)
+    message = Message.objects.create(store_id=order.store_id, thread=thread, direction="from_buyer",
+                                     at=T.replace(hour=9), body="Where is it?")
+    reply = Alert.objects.create(message=message, threshold="due", scheduled_for=T, raised_at=T, due_at=T)
+
+    new = migrate(("disputes", "0018_alert_once_per_window"))
+    Alert = new.get_model("disputes", "Alert")
+    assert Alert.objects.get(pk=before.pk).window_start == T
+    assert Alert.objects.get(pk=after.pk).window_start == asked
+    assert Alert.objects.get(pk=reply.pk).window_start == T.replace(hour=9)

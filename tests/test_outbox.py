@@ -130,6 +130,16 @@ def test_an_email_whose_claim_was_closed_during_an_outage_is_not_sent(world, set
     assert note.email_due_at is None and note.emailed_at is None
 
 
+def test_an_email_of_a_window_the_platform_started_again_is_not_sent(world, smtp_mailer):
+    fresh = raise_alerts(world, hours=25)
+    [note] = Notification.objects.filter(alert__in=fresh)
+    Claim.objects.filter(pk=note.alert.claim_id).update(platform_requested_at=T0 + timedelta(hours=26))
+    assert send_due_alert_emails() == 0
+    assert smtp_mailer.received == []
+    note.refresh_from_db()
+    assert note.email_due_at is None and note.emailed_at is None
+
+
 def test_an_email_that_keeps_failing_past_the_cap_is_given_up_and_shown(world, settings):
     fresh = raise_alerts(world, hours=25)
     [note] = Notification.objects.filter(alert__in=fresh)
