@@ -27,10 +27,13 @@ def seed_claims(claims: int, due: int, now: datetime):
     store."""
     from django.db import connection
 
+    from disputes.default_rules import install_default_rules
     from disputes.models import DeadlineRule, Store
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE disputes_claim, disputes_order, disputes_store RESTART IDENTITY CASCADE")
+    # Rules may name a store, so the cascade empties their table too: put the defaults back.
+    install_default_rules(DeadlineRule)
     store = Store.objects.create(name="Sweep bench", platform="amazon", marketplace="US",
                                  time_zone="America/Los_Angeles", currency="USD")
     rule = DeadlineRule.objects.get(platform="amazon", claim_kind="a_to_z", deadline="respond")
