@@ -42,12 +42,20 @@ def store_agent_order(store_name: str, username: str):
 
     from disputes.models import Membership, Order, Role, Store
 
-    store, _ = Store.objects.get_or_create(name=store_name, defaults={
-        "platform": "amazon", "marketplace": "US", "time_zone": "America/New_York", "currency": "USD"})
+    store, _ = Store.objects.get_or_create(
+        name=store_name,
+        defaults={
+            "platform": "amazon",
+            "marketplace": "US",
+            "time_zone": "America/New_York",
+            "currency": "USD",
+        },
+    )
     user, _ = get_user_model().objects.get_or_create(username=username)
     Membership.objects.get_or_create(user=user, store=store, defaults={"role": Role.AGENT})
-    order = Order.objects.create(store=store, platform_order_id=f"BENCH-{time.time_ns()}",
-                                 purchased_at=timezone.now(), currency="USD")
+    order = Order.objects.create(
+        store=store, platform_order_id=f"BENCH-{time.time_ns()}", purchased_at=timezone.now(), currency="USD"
+    )
     return user, order
 
 

@@ -54,13 +54,22 @@ def main() -> None:
     from disputes import importing
     from disputes.models import Store
 
-    store, _ = Store.objects.get_or_create(name="Bench header US", defaults={
-        "platform": "amazon", "marketplace": "US", "time_zone": "America/New_York", "currency": "USD"})
+    store, _ = Store.objects.get_or_create(
+        name="Bench header US",
+        defaults={
+            "platform": "amazon",
+            "marketplace": "US",
+            "time_zone": "America/New_York",
+            "currency": "USD",
+        },
+    )
     try:
         data = header(options.columns)
         seconds, message = best_of(options.runs, store, data)
-        print(f"refusing a {options.columns:,}-column header ({len(data) / 1e6:.1f} MB): "
-              f"{seconds * 1000:.2f} ms (best of {options.runs})")
+        print(
+            f"refusing a {options.columns:,}-column header ({len(data) / 1e6:.1f} MB): "
+            f"{seconds * 1000:.2f} ms (best of {options.runs})"
+        )
         print(f"  message: {message}")
 
         importing.MAX_COLUMNS = importing.MAX_HEADER_CHARS = 10**12
@@ -68,8 +77,10 @@ def main() -> None:
         for columns in (options.columns // 10, options.columns, options.columns * 10):
             data = header(columns)
             times = [best_of(1, store, data)[0] for _ in range(max(1, options.runs // 2))]
-            print(f"  {columns:>10,} columns: {statistics.median(times) * 1000:9.1f} ms"
-                  f"  ({statistics.median(times) / columns * 1e9:.0f} ns per column)")
+            print(
+                f"  {columns:>10,} columns: {statistics.median(times) * 1000:9.1f} ms"
+                f"  ({statistics.median(times) / columns * 1e9:.0f} ns per column)"
+            )
     finally:
         workdir.cleanup()
 

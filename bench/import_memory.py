@@ -26,23 +26,52 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 COLUMNS = [
-    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
-    "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
-    "product-name", "sku", "asin", "item-status", "quantity", "currency", "item-price",
-    "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax",
-    "item-promotion-discount", "ship-promotion-discount", "ship-city", "ship-state",
-    "ship-postal-code", "ship-country", "promotion-ids", "is-business-order",
+    "amazon-order-id",
+    "merchant-order-id",
+    "purchase-date",
+    "last-updated-date",
+    "order-status",
+    "fulfillment-channel",
+    "sales-channel",
+    "order-channel",
+    "url",
+    "ship-service-level",
+    "product-name",
+    "sku",
+    "asin",
+    "item-status",
+    "quantity",
+    "currency",
+    "item-price",
+    "item-tax",
+    "shipping-price",
+    "shipping-tax",
+    "gift-wrap-price",
+    "gift-wrap-tax",
+    "item-promotion-discount",
+    "ship-promotion-discount",
+    "ship-city",
+    "ship-state",
+    "ship-postal-code",
+    "ship-country",
+    "promotion-ids",
+    "is-business-order",
 ]
 PRODUCTS = [
     ("WB-24-BLK", "B0C7QH2Z1K", "Stainless Steel Water Bottle, 24 oz, Matte Black", "19.99"),
     ("WB-LID-BLK", "B0C7QJ9M4T", "Silicone Bottle Lid, Black", "7.49"),
-    ("RUL-12-FLX", "B09XK1LLQ2", 'Kids\' Ruler 12" Flexible', "3.99"),
+    ("RUL-12-FLX", "B09XK1LLQ2", "Kids' Ruler 12\" Flexible", "3.99"),
     ("MUG-350-W", "B08L4TQW1C", "Ceramic Mug 350 ml, White", "12.50"),
     ("KTL-1L-SS", "B07ZPKB8H6", "Electric Kettle 1 l, Brushed Steel", "34.90"),
     ("CBL-USBC-2M", "B0B1F9N6QX", "USB-C Cable, Braided, 2 m", "9.99"),
 ]
-CITIES = [("PORTLAND", "OR", "97205"), ("AUSTIN", "TX", "78701"), ("BROOKLYN", "NY", "11201"),
-          ("DENVER", "CO", "80202"), ("SEATTLE", "WA", "98101")]
+CITIES = [
+    ("PORTLAND", "OR", "97205"),
+    ("AUSTIN", "TX", "78701"),
+    ("BROOKLYN", "NY", "11201"),
+    ("DENVER", "CO", "80202"),
+    ("SEATTLE", "WA", "98101"),
+]
 
 
 def write_report(path: Path, rows: int) -> None:
@@ -57,25 +86,36 @@ def write_report(path: Path, rows: int) -> None:
             number += 1
             order_id = f"11{number % 4}-{number:07d}-{rng.randrange(10**7):07d}"
             purchased = start + timedelta(seconds=number * 37 + rng.randrange(30))
-            status = rng.choices(["Shipped", "Pending", "Cancelled", "Shipped - Delivered to Buyer"],
-                                 weights=[80, 6, 4, 10])[0]
+            status = rng.choices(
+                ["Shipped", "Pending", "Cancelled", "Shipped - Delivered to Buyer"], weights=[80, 6, 4, 10]
+            )[0]
             channel = "Amazon" if rng.random() < 0.4 else "Merchant"
             city, state, postcode = rng.choice(CITIES)
-            for sku, asin, title, price in rng.sample(PRODUCTS, k=min(rng.choice([1, 1, 1, 2, 2, 3]), rows - written)):
+            for sku, asin, title, price in rng.sample(
+                PRODUCTS, k=min(rng.choice([1, 1, 1, 2, 2, 3]), rows - written)
+            ):
                 quantity = rng.choice([1, 1, 1, 2, 3])
                 unpriced = status in ("Pending", "Cancelled")
                 values = {
-                    "amazon-order-id": order_id, "purchase-date": purchased.isoformat(),
+                    "amazon-order-id": order_id,
+                    "purchase-date": purchased.isoformat(),
                     "last-updated-date": (purchased + timedelta(days=1)).isoformat(),
-                    "order-status": status, "fulfillment-channel": channel,
-                    "sales-channel": "Amazon.com", "ship-service-level": "Standard",
-                    "product-name": title, "sku": sku, "asin": asin,
+                    "order-status": status,
+                    "fulfillment-channel": channel,
+                    "sales-channel": "Amazon.com",
+                    "ship-service-level": "Standard",
+                    "product-name": title,
+                    "sku": sku,
+                    "asin": asin,
                     "item-status": "Cancelled" if status == "Cancelled" else "Shipped",
                     "quantity": "0" if status == "Cancelled" else str(quantity),
                     "currency": "" if unpriced else "USD",
                     "item-price": "" if unpriced else f"{float(price) * quantity:.2f}",
-                    "ship-city": city, "ship-state": state, "ship-postal-code": postcode,
-                    "ship-country": "US", "is-business-order": "false",
+                    "ship-city": city,
+                    "ship-state": state,
+                    "ship-postal-code": postcode,
+                    "ship-country": "US",
+                    "is-business-order": "false",
                 }
                 out.write("\t".join(values.get(column, "") for column in COLUMNS) + "\n")
                 written += 1
@@ -117,13 +157,18 @@ def main() -> None:
     report = tmp / "all-orders.txt"
     write_report(report, args.rows)
     store = Store.objects.create(
-        name=f"Bench Amazon US {datetime.now(UTC):%Y%m%d-%H%M%S-%f}", platform=Platform.AMAZON,
-        marketplace="US", time_zone="America/Los_Angeles", currency="USD",
+        name=f"Bench Amazon US {datetime.now(UTC):%Y%m%d-%H%M%S-%f}",
+        platform=Platform.AMAZON,
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
     )
     before_import = peak_rss_mb()
 
-    print(f"database: {connection.vendor}   DEBUG: {settings.DEBUG}   "
-          f"file: {report.stat().st_size / 2**20:.1f} MB")
+    print(
+        f"database: {connection.vendor}   DEBUG: {settings.DEBUG}   "
+        f"file: {report.stat().st_size / 2**20:.1f} MB"
+    )
     for attempt in ("first import", "re-import"):
         started = time.perf_counter()
         with report.open("rb") as handle:
@@ -131,11 +176,15 @@ def main() -> None:
         seconds = time.perf_counter() - started
         if not result.ok:
             sys.exit(f"refused: {result.errors[:5]}")
-        print(f"{attempt:>12}: rows {result.rows:,}  orders +{result.orders_created:,} "
-              f"~{result.orders_updated:,}  lines +{result.lines_created:,} ~{result.lines_updated:,}  "
-              f"{seconds:.1f} s  peak RSS so far {peak_rss_mb():.0f} MB")
-    print(f"stored: {Order.objects.filter(store=store).count():,} orders, "
-          f"{OrderLine.objects.filter(order__store=store).count():,} lines")
+        print(
+            f"{attempt:>12}: rows {result.rows:,}  orders +{result.orders_created:,} "
+            f"~{result.orders_updated:,}  lines +{result.lines_created:,} ~{result.lines_updated:,}  "
+            f"{seconds:.1f} s  peak RSS so far {peak_rss_mb():.0f} MB"
+        )
+    print(
+        f"stored: {Order.objects.filter(store=store).count():,} orders, "
+        f"{OrderLine.objects.filter(order__store=store).count():,} lines"
+    )
     print(f"peak RSS before importing (Django, migrate, file written): {before_import:.0f} MB")
     print(f"peak RSS overall: {peak_rss_mb():.0f} MB (bar: 300 MB)")
     workdir.cleanup()

@@ -54,8 +54,10 @@ def main() -> None:
             except RolledBack:
                 pass
         verdict = "pass" if max(times) <= 200 else "FAIL"
-        print(f"now + {hours:g} h: {due:,} messages due, {raised:,} alerts per sweep, "
-              f"{', '.join(f'{t:.0f}' for t in times)} ms (bar 200 ms: {verdict})")
+        print(
+            f"now + {hours:g} h: {due:,} messages due, {raised:,} alerts per sweep, "
+            f"{', '.join(f'{t:.0f}' for t in times)} ms (bar 200 ms: {verdict})"
+        )
 
 
 if __name__ == "__main__":

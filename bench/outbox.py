@@ -75,8 +75,10 @@ def main() -> None:
     store = seed_claims(args.claims, args.due, now)
     User = get_user_model()
     User.objects.filter(username__startswith="outbox.manager").delete()
-    managers = [User.objects.create_user(f"outbox.manager{n}", f"manager{n}@bench.example")
-                for n in range(args.managers)]
+    managers = [
+        User.objects.create_user(f"outbox.manager{n}", f"manager{n}@bench.example")
+        for n in range(args.managers)
+    ]
     Membership.objects.create(user=managers[0], store=store, role=Role.MANAGER)
     print(f"seeded {args.claims:,} open claims ({args.due:,} due) in {time.perf_counter() - started:.1f} s")
 
@@ -85,8 +87,9 @@ def main() -> None:
     sweep_ms = (time.perf_counter() - started) * 1000
     print(f"sweep raising {len(raised):,} alerts: {sweep_ms:.0f} ms")
 
-    Notification.objects.bulk_create(Notification(alert=alert, user=manager)
-                                     for alert in raised for manager in managers[1:])
+    Notification.objects.bulk_create(
+        Notification(alert=alert, user=manager) for alert in raised for manager in managers[1:]
+    )
     owed = Notification.objects.filter(emailed_at__isnull=True, email_due_at__isnull=False).count()
 
     started = time.perf_counter()
@@ -96,8 +99,10 @@ def main() -> None:
     seconds = time.perf_counter() - started
     controller.stop()
     copies = sum(count - 1 for count in Counter(sink.ids).values())
-    print(f"outbox drained {sent:,} of {owed:,} owed e-mails in {seconds:.1f} s: {sent / seconds:.0f} e-mails/s; "
-          f"{len(sink.ids):,} received, {copies} Message-IDs more than once")
+    print(
+        f"outbox drained {sent:,} of {owed:,} owed e-mails in {seconds:.1f} s: {sent / seconds:.0f} e-mails/s; "
+        f"{len(sink.ids):,} received, {copies} Message-IDs more than once"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ BAR_MS = 100.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
     parser.add_argument("--claims", type=int, default=20, help="open claims the claim page cycles through")
@@ -54,11 +56,15 @@ def setup_django(debug: bool) -> None:
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit("pages: this benchmark runs on the PostgreSQL database seeded by bench/seed_scale.py.\n"
-                 "Set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench")
+        sys.exit(
+            "pages: this benchmark runs on the PostgreSQL database seeded by bench/seed_scale.py.\n"
+            "Set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench"
+        )
     # The manifest storage needs collectstatic; the plain one costs the same per {% static %}.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 class Result:
@@ -66,7 +72,7 @@ class Result:
         self.page, self.note = page, note
         self.queries: list[int] = []
         self.times: list[float] = []
-        self.slow: dict[str, tuple[float, str]] = {}   # query shape -> (ms, SQL) of its slowest run
+        self.slow: dict[str, tuple[float, str]] = {}  # query shape -> (ms, SQL) of its slowest run
 
     @property
     def measured(self) -> bool:
@@ -98,7 +104,7 @@ def capture(client, url: str):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
 
-    setup_test_environment()   # makes the test client record response.context
+    setup_test_environment()  # makes the test client record response.context
     try:
         with CaptureQueriesContext(connection) as captured:
             response = get(client, url)
@@ -189,9 +195,12 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM disputes_order")
         orders = cursor.fetchone()[0]
     claims = Claim.objects.count()
-    print(f"database {connection.settings_dict['NAME']}: {orders:,} orders, {claims:,} claims; "
-          f"DEBUG {'on' if args.debug else 'off'}; {args.requests} timed requests per page "
-          f"after {args.warmup} warm-ups", flush=True)
+    print(
+        f"database {connection.settings_dict['NAME']}: {orders:,} orders, {claims:,} claims; "
+        f"DEBUG {'on' if args.debug else 'off'}; {args.requests} timed requests per page "
+        f"after {args.warmup} warm-ups",
+        flush=True,
+    )
 
     agent_client, manager_client = Client(), Client()
     agent_client.force_login(agent)
@@ -213,12 +222,15 @@ def main() -> None:
             return None
         try:
             result = measure(client, label, urls, args)
-        except Exception as error:   # a page that crashes is a finding, not the end of the run
+        except Exception as error:  # a page that crashes is a finding, not the end of the run
             result = Result(label, f"error: {type(error).__name__}: {error}"[:120])
         results.append(result)
         if result.measured:
-            print(f"  {label}: {result.queries_text()} queries, p50 {result.p(50):.1f} ms, "
-                  f"p95 {result.p(95):.1f} ms", flush=True)
+            print(
+                f"  {label}: {result.queries_text()} queries, p50 {result.p(50):.1f} ms, "
+                f"p95 {result.p(95):.1f} ms",
+                flush=True,
+            )
         else:
             print(f"  {label}: {result.note}", flush=True)
         return result
@@ -245,22 +257,30 @@ def main() -> None:
         run("queue page 2 (cursor)", agent_client, second)
     run("queue (manager, 4 stores)", manager_client, [queue] if queue else None)
 
-    open_ids = list(Claim.objects.filter(store=store).exclude(status=ClaimStatus.CLOSED)
-                    .order_by("pk").values_list("pk", flat=True))
+    open_ids = list(
+        Claim.objects.filter(store=store)
+        .exclude(status=ClaimStatus.CLOSED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     sample = random.Random(args.seed).sample(open_ids, min(args.claims, len(open_ids)))
     claim_urls = [u for u in (url_or_none("disputes:claim", claim_id=pk) for pk in sample) if u]
     run(f"claim ({len(sample)} open claims)", agent_client, claim_urls or None)
-    run("store (Amazon US)", agent_client,
-        [u] if (u := url_or_none("disputes:store", store_id=store.pk)) else None)
-    run("dashboard (manager)", manager_client,
-        [u] if (u := url_or_none("disputes:dashboard")) else None)
+    run(
+        "store (Amazon US)",
+        agent_client,
+        [u] if (u := url_or_none("disputes:store", store_id=store.pk)) else None,
+    )
+    run("dashboard (manager)", manager_client, [u] if (u := url_or_none("disputes:dashboard")) else None)
 
     print()
     print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}  bar ({BAR_MS:.0f} ms)")
     for r in results:
         if r.measured:
-            print(f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}  "
-                  f"{'pass' if r.passed else 'FAIL'}")
+            print(
+                f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}  "
+                f"{'pass' if r.passed else 'FAIL'}"
+            )
         else:
             print(f"{r.page:<28} {'-':>8} {'-':>8} {'-':>8}  {r.note}")
 
@@ -282,8 +302,10 @@ def main() -> None:
             if (n and ms < 20) or sql[:80] in explained:
                 continue
             explained.add(sql[:80])
-            print(f"\n{r.page} is over the bar; one of its queries took {ms:.1f} ms. "
-                  "EXPLAIN (ANALYZE, BUFFERS):\n")
+            print(
+                f"\n{r.page} is over the bar; one of its queries took {ms:.1f} ms. "
+                "EXPLAIN (ANALYZE, BUFFERS):\n"
+            )
             print(sql, "\n")
             print(explain(sql))
 

@@ -20,9 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REPLY = ("Hello Alex, thank you for your message. We are sorry the lamp arrived late; according to "
-         "the carrier it was delivered on 3 May. Could you check with your neighbours and let us "
-         "know? We will help either way. ")
+REPLY = (
+    "Hello Alex, thank you for your message. We are sorry the lamp arrived late; according to "
+    "the carrier it was delivered on 3 May. Could you check with your neighbours and let us "
+    "know? We will help either way. "
+)
 
 
 def varied(chars: int, piece) -> str:
@@ -40,8 +42,10 @@ def digits(rng: random.Random, count: int) -> str:
 
 
 def order_reply(rng: random.Random) -> str:
-    return (f"Order {digits(rng, 3)}-{digits(rng, 7)}-{digits(rng, 7)} shipped on 2026-{rng.randint(1, 12):02}-"
-            f"{rng.randint(1, 28):02} for ${rng.randint(5, 900)}.{digits(rng, 2)}, tracking 1Z{digits(rng, 16)}. ")
+    return (
+        f"Order {digits(rng, 3)}-{digits(rng, 7)}-{digits(rng, 7)} shipped on 2026-{rng.randint(1, 12):02}-"
+        f"{rng.randint(1, 28):02} for ${rng.randint(5, 900)}.{digits(rng, 2)}, tracking 1Z{digits(rng, 16)}. "
+    )
 
 
 def phone_line(rng: random.Random) -> str:
@@ -51,7 +55,9 @@ def phone_line(rng: random.Random) -> str:
     number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     national = str(number.national_number)
     number.national_number = int(national[:-4] + digits(rng, 4))
-    style = rng.choice([phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL])
+    style = rng.choice(
+        [phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL]
+    )
     return f"{rng.choice(['Call', 'Tel.', 'Mobile:', 'or'])} {phonenumbers.format_number(number, style)}\n"
 
 
@@ -92,8 +98,10 @@ def main() -> None:
             started = time.perf_counter()
             findings = policy.check(text, "amazon", "appeal")
             times.append(time.perf_counter() - started)
-        print(f"  {name:34} {min(times) * 1000:8.1f} ms {statistics.median(times) * 1000:8.1f} ms"
-              f"   {len(findings):>6} findings")
+        print(
+            f"  {name:34} {min(times) * 1000:8.1f} ms {statistics.median(times) * 1000:8.1f} ms"
+            f"   {len(findings):>6} findings"
+        )
 
 
 if __name__ == "__main__":

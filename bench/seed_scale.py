@@ -39,20 +39,27 @@ DAY = 86400
 HOUR = 3600
 PASSWORD = "bench-2026"
 CHUNK_ROWS = 20_000
-NULL = r"\N"   # COPY text format
+NULL = r"\N"  # COPY text format
 
 STORES = [
     # name, platform, marketplace, time zone, currency, share of orders, price factor, carriers
-    ("Amazon US", "amazon", "US", "America/Los_Angeles", "USD", 0.45, 1.0,
-     ["UPS", "USPS", "FedEx", "Amazon Logistics"]),
+    (
+        "Amazon US",
+        "amazon",
+        "US",
+        "America/Los_Angeles",
+        "USD",
+        0.45,
+        1.0,
+        ["UPS", "USPS", "FedEx", "Amazon Logistics"],
+    ),
     ("Amazon UK", "amazon", "GB", "Europe/London", "GBP", 0.20, 0.8, ["Royal Mail", "DPD", "Evri"]),
     ("eBay US", "ebay", "US", "America/New_York", "USD", 0.25, 1.0, ["USPS", "UPS", "FedEx"]),
-    ("Ozon RU", "ozon", "RU", "Europe/Moscow", "RUB", 0.10, 90.0,
-     ["Ozon Delivery", "Russian Post", "CDEK"]),
+    ("Ozon RU", "ozon", "RU", "Europe/Moscow", "RUB", 0.10, 90.0, ["Ozon Delivery", "Russian Post", "CDEK"]),
 ]
 # Agents 0..19 (agent 0 is bench.agent) by store index; some agents work for two stores.
 AGENTS_BY_STORE = [[0, 1, 2, 3, 4, 5], [5, 6, 7, 8, 9], [4, 10, 11, 12, 13, 14], [15, 16, 17, 18, 19]]
-MANAGERS_BY_STORE = [[0, 1], [0, 1], [0], [0]]   # manager 0 is bench.manager
+MANAGERS_BY_STORE = [[0, 1], [0, 1], [0], [0]]  # manager 0 is bench.manager
 
 PRODUCTS = [
     ("WB-24-BLK", "Stainless steel water bottle, 24 oz, matte black", "19.99"),
@@ -81,18 +88,90 @@ PRODUCTS = [
     ("TOY-BLOCK-100", "Wooden building blocks, 100 pcs", "32.00"),
 ]
 FIRST = {
-    "en": ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-           "Elizabeth", "William", "Susan", "Olivia", "Noah", "Emma", "Liam", "Ava", "Lucas",
-           "Sophie", "Harry", "Amelia", "Jack", "Isla", "Oliver", "Grace", "Mia"],
-    "ru": ["Алексей", "Мария", "Дмитрий", "Анна", "Сергей", "Елена", "Иван", "Ольга", "Никита",
-           "Татьяна", "Павел", "Наталья", "Андрей", "Ксения"],
+    "en": [
+        "James",
+        "Mary",
+        "Robert",
+        "Patricia",
+        "John",
+        "Jennifer",
+        "Michael",
+        "Linda",
+        "David",
+        "Elizabeth",
+        "William",
+        "Susan",
+        "Olivia",
+        "Noah",
+        "Emma",
+        "Liam",
+        "Ava",
+        "Lucas",
+        "Sophie",
+        "Harry",
+        "Amelia",
+        "Jack",
+        "Isla",
+        "Oliver",
+        "Grace",
+        "Mia",
+    ],
+    "ru": [
+        "Алексей",
+        "Мария",
+        "Дмитрий",
+        "Анна",
+        "Сергей",
+        "Елена",
+        "Иван",
+        "Ольга",
+        "Никита",
+        "Татьяна",
+        "Павел",
+        "Наталья",
+        "Андрей",
+        "Ксения",
+    ],
 }
 LAST = {
-    "en": ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Wilson",
-           "Taylor", "Clark", "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Evans",
-           "Hughes", "Edwards", "Turner", "Patel"],
-    "ru": ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
-           "Новиков", "Фёдоров", "Морозов", "Волков"],
+    "en": [
+        "Smith",
+        "Johnson",
+        "Williams",
+        "Brown",
+        "Jones",
+        "Garcia",
+        "Miller",
+        "Davis",
+        "Wilson",
+        "Taylor",
+        "Clark",
+        "Lewis",
+        "Walker",
+        "Hall",
+        "Young",
+        "King",
+        "Wright",
+        "Evans",
+        "Hughes",
+        "Edwards",
+        "Turner",
+        "Patel",
+    ],
+    "ru": [
+        "Иванов",
+        "Смирнов",
+        "Кузнецов",
+        "Попов",
+        "Васильев",
+        "Петров",
+        "Соколов",
+        "Михайлов",
+        "Новиков",
+        "Фёдоров",
+        "Морозов",
+        "Волков",
+    ],
 }
 
 # Claim mix per platform: kind, weight.
@@ -101,30 +180,52 @@ KINDS = {
     "ebay": [("ebay_case", 60), ("chargeback", 8), ("negative_feedback", 17), ("buyer_complaint", 15)],
     "ozon": [("ozon_dispute", 65), ("negative_feedback", 15), ("buyer_complaint", 20)],
 }
-REASONS = [("not_received", 34), ("damaged", 16), ("not_as_described", 22), ("missing_parts", 7),
-           ("price", 6), ("refund_not_processed", 9), ("other", 6)]
+REASONS = [
+    ("not_received", 34),
+    ("damaged", 16),
+    ("not_as_described", 22),
+    ("missing_parts", 7),
+    ("price", 6),
+    ("refund_not_processed", 9),
+    ("other", 6),
+]
 OPEN_STATUSES = [("new", 35), ("in_progress", 30), ("responded", 28), ("appealing", 7)]
-OUTCOMES = [("granted_seller", 25), ("granted_platform", 8), ("refunded", 20), ("denied", 30),
-            ("withdrawn", 12), ("cancelled", 5)]
+OUTCOMES = [
+    ("granted_seller", 25),
+    ("granted_platform", 8),
+    ("refunded", 20),
+    ("denied", 30),
+    ("withdrawn", 12),
+    ("cancelled", 5),
+]
 NOT_IN_ODR = {"denied", "withdrawn", "cancelled"}
 PRIORITIES = [(2, 62), (3, 18), (1, 12), (4, 8)]
 APPEALABLE = {"a_to_z", "ebay_case"}
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--claims", type=int, default=200_000)
-    parser.add_argument("--buyers", type=int, default=None,
-                        help="default: 30 %% of --orders (300,000 for a million orders)")
-    parser.add_argument("--messages", type=int, default=0,
-                        help="buyer-thread messages to add, about three per thread (2,000,000 for the design bar)")
+    parser.add_argument(
+        "--buyers", type=int, default=None, help="default: 30 %% of --orders (300,000 for a million orders)"
+    )
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=0,
+        help="buyer-thread messages to add, about three per thread (2,000,000 for the design bar)",
+    )
     parser.add_argument("--open-share", type=float, default=0.15, help="share of claims still open")
-    parser.add_argument("--reset", action="store_true",
-                        help="empty the desk's tables (and delete the bench.* users) first")
+    parser.add_argument(
+        "--reset", action="store_true", help="empty the desk's tables (and delete the bench.* users) first"
+    )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--any-database", action="store_true",
-                        help="allow a database whose name does not contain 'bench'")
+    parser.add_argument(
+        "--any-database", action="store_true", help="allow a database whose name does not contain 'bench'"
+    )
     return parser.parse_args()
 
 
@@ -151,8 +252,10 @@ def check_database(args) -> None:
         )
     name = connection.settings_dict["NAME"]
     if "bench" not in name and not args.any_database:
-        sys.exit(f"seed_scale: refusing to fill database {name!r}: its name does not contain 'bench'. "
-                 "Use a dedicated database (or pass --any-database).")
+        sys.exit(
+            f"seed_scale: refusing to fill database {name!r}: its name does not contain 'bench'. "
+            "Use a dedicated database (or pass --any-database)."
+        )
 
 
 class Timer:
@@ -204,8 +307,10 @@ class Copier:
             elif f.blank and f.get_internal_type() in ("CharField", "TextField"):
                 extra = ""
             else:
-                raise SystemExit(f"seed_scale: {model.__name__}.{f.name} is NOT NULL without a default; "
-                                 "update this script.")
+                raise SystemExit(
+                    f"seed_scale: {model.__name__}.{f.name} is NOT NULL without a default; "
+                    "update this script."
+                )
             self.columns.append(column)
             suffix.append(extra)
         self.suffix = "".join("\t" + s for s in suffix) + "\n"
@@ -250,8 +355,12 @@ def reset(timer: Timer) -> None:
 
     started = time.perf_counter()
     keep = {"DeadlineRule", "Profile", "WorkerHeartbeat"}
-    tables = [m._meta.db_table for app in ("disputes", "evidence", "messaging")
-              for m in apps.get_app_config(app).get_models() if m.__name__ not in keep]
+    tables = [
+        m._meta.db_table
+        for app in ("disputes", "evidence", "messaging")
+        for m in apps.get_app_config(app).get_models()
+        if m.__name__ not in keep
+    ]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     get_user_model().objects.filter(username__startswith="bench.").delete()
@@ -267,17 +376,22 @@ def create_people(timer: Timer):
 
     started = time.perf_counter()
     stores = [
-        Store.objects.create(name=name, platform=platform, marketplace=market, time_zone=zone, currency=currency)
+        Store.objects.create(
+            name=name, platform=platform, marketplace=market, time_zone=zone, currency=currency
+        )
         for name, platform, market, zone, currency, *_ in STORES
     ]
     User = get_user_model()
-    password = make_password(PASSWORD)   # hashed once: the same for every seeded user
+    password = make_password(PASSWORD)  # hashed once: the same for every seeded user
     agents = []
     for n in range(20):
         username = "bench.agent" if n == 0 else f"bench.agent{n + 1:02d}"
         first = FIRST["ru" if n >= 15 else "en"][n % 14]
-        agents.append(User.objects.create(username=username, password=password, first_name=first,
-                                          email=f"{username}@example.com"))
+        agents.append(
+            User.objects.create(
+                username=username, password=password, first_name=first, email=f"{username}@example.com"
+            )
+        )
     managers = [
         User.objects.create(username=name, password=password, email=f"{name}@example.com")
         for name in ("bench.manager", "bench.manager2")
@@ -285,10 +399,15 @@ def create_people(timer: Timer):
     memberships = []
     for s, store in enumerate(stores):
         memberships += [Membership(user=agents[a], store=store, role=Role.AGENT) for a in AGENTS_BY_STORE[s]]
-        memberships += [Membership(user=managers[m], store=store, role=Role.MANAGER) for m in MANAGERS_BY_STORE[s]]
+        memberships += [
+            Membership(user=managers[m], store=store, role=Role.MANAGER) for m in MANAGERS_BY_STORE[s]
+        ]
     Membership.objects.bulk_create(memberships)
-    timer.add("stores, users, members", len(stores) + len(agents) + len(managers) + len(memberships),
-              time.perf_counter() - started)
+    timer.add(
+        "stores, users, members",
+        len(stores) + len(agents) + len(managers) + len(memberships),
+        time.perf_counter() - started,
+    )
     return stores, agents, managers
 
 
@@ -296,7 +415,9 @@ def store_weights() -> list[float]:
     return [share for _, _, _, _, _, share, *_ in STORES]
 
 
-def copy_buyers(raw, rng: random.Random, stores, count: int, now: float, timer: Timer) -> list[tuple[int, int]]:
+def copy_buyers(
+    raw, rng: random.Random, stores, count: int, now: float, timer: Timer
+) -> list[tuple[int, int]]:
     """Buyers in one id range per store; returns the ranges [first, last] by store index."""
     from disputes.models import Buyer
 
@@ -342,7 +463,7 @@ class OrderData:
     """What the later steps need to know about each order, kept compact."""
 
     def __init__(self, count: int) -> None:
-        self.store = array("b", bytes(count + 1))        # by order id (index 0 unused)
+        self.store = array("b", bytes(count + 1))  # by order id (index 0 unused)
         self.purchased = array("d", bytes(8 * (count + 1)))
         self.total = array("d", bytes(8 * (count + 1)))
         self.cancelled = bytearray(count + 1)
@@ -362,26 +483,50 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
     weights = store_weights()
     start, span = now - 400 * DAY, 400 * DAY
     line_buffer: list[str] = []
-    line_copier = Copier(raw, OrderLine, ["id", "order_id", "line_key", "sku", "title", "quantity", "item_price"])
+    line_copier = Copier(
+        raw, OrderLine, ["id", "order_id", "line_key", "sku", "title", "quantity", "item_price"]
+    )
     line_suffix = line_copier.suffix
     line_id = 0
     prices = [[Decimal(p) * Decimal(str(STORES[s][6])) for _, _, p in PRODUCTS] for s in range(len(STORES))]
-    prices = [[p.quantize(Decimal("1")) if STORES[s][4] == "RUB" else p for p in row] for s, row in enumerate(prices)]
+    prices = [
+        [p.quantize(Decimal("1")) if STORES[s][4] == "RUB" else p for p in row]
+        for s, row in enumerate(prices)
+    ]
     n_products = len(PRODUCTS)
     store_ids = [str(st.pk) for st in stores]
     choices = rng.choices(range(len(STORES)), weights=weights, k=count)
 
     started = time.perf_counter()
-    with Copier(raw, Order, ["id", "store_id", "buyer_id", "platform_order_id", "status", "purchased_at",
-                             "currency", "total", "fulfilment_channel", "ship_by", "latest_delivery",
-                             "ship_country", "created_at", "updated_at"]) as copy:
+    with Copier(
+        raw,
+        Order,
+        [
+            "id",
+            "store_id",
+            "buyer_id",
+            "platform_order_id",
+            "status",
+            "purchased_at",
+            "currency",
+            "total",
+            "fulfilment_channel",
+            "ship_by",
+            "latest_delivery",
+            "ship_country",
+            "created_at",
+            "updated_at",
+        ],
+    ) as copy:
         for oid in range(1, count + 1):
             s = choices[oid - 1]
             platform, market, currency = STORES[s][1], STORES[s][2], STORES[s][4]
             purchased = start + (oid - 1 + rng.random()) * span / count
             age = now - purchased
             first, last = buyer_ranges[s]
-            buyer = r"\N" if rng.random() < 0.01 else str(first + int((last - first + 1) * rng.random() ** 1.4))
+            buyer = (
+                r"\N" if rng.random() < 0.01 else str(first + int((last - first + 1) * rng.random() ** 1.4))
+            )
             roll = rng.random()
             if roll < 0.03:
                 status, cancelled = "Cancelled", True
@@ -401,12 +546,26 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
                 total += price * quantity
                 line_id += 1
                 key = f"{oid * 4 + k:014d}" if platform == "amazon" else sku
-                line_buffer.append(f"{line_id}\t{oid}\t{key}\t{sku}\t{title}\t{quantity}\t{price}{line_suffix}")
+                line_buffer.append(
+                    f"{line_id}\t{oid}\t{key}\t{sku}\t{title}\t{quantity}\t{price}{line_suffix}"
+                )
             purchased_text = ts(purchased)
-            copy.row(str(oid), store_ids[s], buyer, order_id_text(platform, s, oid), status, purchased_text,
-                     currency, str(total), channel, ts(purchased + 2 * DAY),
-                     ts(purchased + (7 + rng.randrange(8)) * DAY), market, ts(purchased + HOUR),
-                     ts(purchased + HOUR))
+            copy.row(
+                str(oid),
+                store_ids[s],
+                buyer,
+                order_id_text(platform, s, oid),
+                status,
+                purchased_text,
+                currency,
+                str(total),
+                channel,
+                ts(purchased + 2 * DAY),
+                ts(purchased + (7 + rng.randrange(8)) * DAY),
+                market,
+                ts(purchased + HOUR),
+                ts(purchased + HOUR),
+            )
             data.store[oid] = s
             data.purchased[oid] = purchased
             data.total[oid] = float(total)
@@ -418,7 +577,7 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
     started = time.perf_counter()
     with line_copier as copy:
         for i in range(0, len(line_buffer), CHUNK_ROWS):
-            copy.copy.write("".join(line_buffer[i:i + CHUNK_ROWS]))
+            copy.copy.write("".join(line_buffer[i : i + CHUNK_ROWS]))
         copy.count = len(line_buffer)
     del line_buffer
     timer.add("order line", copy.count, time.perf_counter() - started)
@@ -427,9 +586,9 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
 
 def tracking_number(rng: random.Random, carrier: str, sid: int) -> str:
     if carrier == "UPS":
-        return f"1Z{rng.randrange(16 ** 6):06X}{sid:010d}"
+        return f"1Z{rng.randrange(16**6):06X}{sid:010d}"
     if carrier in ("USPS", "Russian Post"):
-        return f"94{sid:012d}{rng.randrange(10 ** 8):08d}"
+        return f"94{sid:012d}{rng.randrange(10**8):08d}"
     if carrier == "FedEx":
         return f"{sid:012d}"
     if carrier == "Royal Mail":
@@ -442,14 +601,17 @@ def copy_shipments(raw, rng, data: OrderData, count: int, now: float, timer: Tim
 
     started = time.perf_counter()
     sid = 0
-    with Copier(raw, Shipment, ["id", "order_id", "carrier", "tracking_number", "shipped_at", "delivered_at",
-                                "proof_of_delivery"]) as copy:
+    with Copier(
+        raw,
+        Shipment,
+        ["id", "order_id", "carrier", "tracking_number", "shipped_at", "delivered_at", "proof_of_delivery"],
+    ) as copy:
         for oid in range(1, count + 1):
             if data.cancelled[oid]:
                 continue
             purchased = data.purchased[oid]
             if now - purchased < 2 * DAY or rng.random() < 0.06:
-                continue   # not shipped yet, or shipped without a record in the desk
+                continue  # not shipped yet, or shipped without a record in the desk
             sid += 1
             s = data.store[oid]
             carrier = rng.choice(STORES[s][7])
@@ -458,10 +620,23 @@ def copy_shipments(raw, rng, data: OrderData, count: int, now: float, timer: Tim
             delivered = arrives if arrives < now and rng.random() < 0.93 else 0.0
             proof = ""
             if delivered and rng.random() < 0.3:
-                proof = rng.choice(["Left at front door; photo on file", "Signed for by resident",
-                                    "Handed to neighbour at no. 12", "Delivered to parcel locker"])
-            copy.row(str(sid), str(oid), carrier, tracking_number(rng, carrier, sid), ts(shipped),
-                     ts(delivered) if delivered else r"\N", proof)
+                proof = rng.choice(
+                    [
+                        "Left at front door; photo on file",
+                        "Signed for by resident",
+                        "Handed to neighbour at no. 12",
+                        "Delivered to parcel locker",
+                    ]
+                )
+            copy.row(
+                str(sid),
+                str(oid),
+                carrier,
+                tracking_number(rng, carrier, sid),
+                ts(shipped),
+                ts(delivered) if delivered else r"\N",
+                proof,
+            )
             data.shipment[oid] = sid
             data.shipped[oid] = shipped
             data.delivered[oid] = delivered
@@ -470,7 +645,7 @@ def copy_shipments(raw, rng, data: OrderData, count: int, now: float, timer: Tim
 
 
 def pick(rng: random.Random, table: list[tuple[str, int]]):
-    values, weights = zip(*table)
+    values, weights = zip(*table, strict=False)
     return rng.choices(values, weights=weights)[0]
 
 
@@ -493,17 +668,29 @@ def nominal_length(rule) -> float:
     return rule.length * 1.4 * DAY
 
 
-def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int, open_share: float,
-                now: float, timer: Timer) -> set[int]:
+def copy_claims(
+    raw,
+    rng,
+    stores,
+    agents,
+    managers,
+    data: OrderData,
+    count: int,
+    open_share: float,
+    now: float,
+    timer: Timer,
+) -> set[int]:
     """Claims and their timelines; returns the ids of the disputed orders."""
     from disputes import deadlines
     from disputes.models import Claim, ClaimEvent, ClaimKind, ClaimStatus, Outcome, Priority, Reason
 
     try:
         from disputes import alerts
-    except ImportError:   # the alert sweep is optional to this script
+    except ImportError:  # the alert sweep is optional to this script
         alerts = None
-    has_alert_columns = {"next_alert_at", "next_alert_threshold"} <= {f.column for f in Claim._meta.concrete_fields}
+    has_alert_columns = {"next_alert_at", "next_alert_threshold"} <= {
+        f.column for f in Claim._meta.concrete_fields
+    }
     respond_rules, appeal_rules = load_rules()
     kind_label = {k: str(ClaimKind(k).label) for k in ClaimKind.values}
     reason_label = {k: str(Reason(k).label) for k in Reason.values}
@@ -553,13 +740,37 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
     started = time.perf_counter()
     claimed_orders: set[int] = set()
     event_rows: list[str] = []
-    event_copier = Copier(raw, ClaimEvent, ["id", "claim_id", "at", "actor_id", "action", "before", "after", "note"])
+    event_copier = Copier(
+        raw, ClaimEvent, ["id", "claim_id", "at", "actor_id", "action", "before", "after", "note"]
+    )
     event_suffix = event_copier.suffix
     event_id = 0
-    claim_columns = ["id", "store_id", "order_id", "kind", "reason", "platform_claim_id", "amount", "status",
-                     "outcome", "counts_toward_odr", "opened_at", "platform_requested_at", "respond_by",
-                     "respond_rule_id", "respond_explained", "closed_at", "appeal_by", "assignee_id", "priority",
-                     "version", "created_by_id", "created_at", "updated_at", "order_purchased_at"]
+    claim_columns = [
+        "id",
+        "store_id",
+        "order_id",
+        "kind",
+        "reason",
+        "platform_claim_id",
+        "amount",
+        "status",
+        "outcome",
+        "counts_toward_odr",
+        "opened_at",
+        "platform_requested_at",
+        "respond_by",
+        "respond_rule_id",
+        "respond_explained",
+        "closed_at",
+        "appeal_by",
+        "assignee_id",
+        "priority",
+        "version",
+        "created_by_id",
+        "created_at",
+        "updated_at",
+        "order_purchased_at",
+    ]
     if has_alert_columns:
         claim_columns += ["next_alert_at", "next_alert_threshold"]
     with Copier(raw, Claim, claim_columns) as copy:
@@ -579,8 +790,12 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
             if kind == "chargeback" and reason in ("missing_parts", "not_as_described"):
                 reason = "price"
             amount = r"\N" if kind == "negative_feedback" else f"{data.total[oid]:.2f}"
-            claim_ref = {"a_to_z": f"AZ-{cid:09d}", "ebay_case": f"5{cid:09d}", "ozon_dispute": f"D-{cid:08d}",
-                         "chargeback": f"CB{cid:08d}"}.get(kind, "")
+            claim_ref = {
+                "a_to_z": f"AZ-{cid:09d}",
+                "ebay_case": f"5{cid:09d}",
+                "ozon_dispute": f"D-{cid:08d}",
+                "chargeback": f"CB{cid:08d}",
+            }.get(kind, "")
             respond_by = None
             explained = ""
             if extended is not None:
@@ -590,7 +805,7 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
                 respond_by = deadlines.compute_due(rule, start_dt, store=store).timestamp()
                 explained = deadlines.explain(rule, start_dt, store=store)[:300]
             elif status != "closed":
-                respond_by = start + 2 * DAY   # no platform rule: the desk's own two days
+                respond_by = start + 2 * DAY  # no platform rule: the desk's own two days
             assigned = rng.random() < (0.8 if status != "closed" else 0.95)
             assignee = rng.choice(agent_ids[s]) if assigned else None
             creator = None if rng.random() < 0.5 else (assignee or rng.choice(manager_ids[s]))
@@ -612,13 +827,15 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
             t = opened
             step = max(end - opened, 60) / 6
 
-            def later():
+            def later(step=step, end=end):
                 nonlocal t
                 t = min(t + rng.random() * step, end)
                 return t
 
             if respond_by is not None:
-                events.append((later(), creator, "deadline_set", "", ts(respond_by).replace(" ", "T"), explained))
+                events.append(
+                    (later(), creator, "deadline_set", "", ts(respond_by).replace(" ", "T"), explained)
+                )
             if assignee:
                 events.append((later(), creator or assignee, "assigned", "", username[assignee], ""))
             actor = assignee or creator
@@ -627,37 +844,72 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
                 events.append((closed_at, actor, "status", status_label[before], status_label["closed"], ""))
                 events.append((closed_at, actor, "outcome", "", outcome_label[outcome], ""))
             elif status == "in_progress":
-                events.append((later(), actor, "status", status_label["new"], status_label["in_progress"], ""))
+                events.append(
+                    (later(), actor, "status", status_label["new"], status_label["in_progress"], "")
+                )
             elif status == "responded":
-                events.append((later(), actor, "status", status_label["new"], status_label["in_progress"], ""))
-                events.append((later(), actor, "status", status_label["in_progress"], status_label["responded"], ""))
+                events.append(
+                    (later(), actor, "status", status_label["new"], status_label["in_progress"], "")
+                )
+                events.append(
+                    (later(), actor, "status", status_label["in_progress"], status_label["responded"], "")
+                )
             elif status == "appealing":
-                events.append((later(), actor, "status", status_label["responded"], status_label["closed"], ""))
+                events.append(
+                    (later(), actor, "status", status_label["responded"], status_label["closed"], "")
+                )
                 events.append((t, actor, "outcome", "", outcome_label["granted_seller"], ""))
-                events.append((later(), actor, "status", status_label["closed"], status_label["appealing"], ""))
+                events.append(
+                    (later(), actor, "status", status_label["closed"], status_label["appealing"], "")
+                )
             if len(events) < 3:
                 events.append((later(), actor, "priority", priority_label[2], priority_label[priority], ""))
-            while len(events) > 5:   # keep the story's start and end
+            while len(events) > 5:  # keep the story's start and end
                 events.pop(1)
             for at, who, action, before_text, after_text, note in events:
                 event_id += 1
-                event_rows.append(f"{event_id}\t{cid}\t{ts(at)}\t{who or NULL}\t{action}\t"
-                                  f"{copy_text(before_text)}\t{copy_text(after_text)}\t{copy_text(note)}{event_suffix}")
+                event_rows.append(
+                    f"{event_id}\t{cid}\t{ts(at)}\t{who or NULL}\t{action}\t"
+                    f"{copy_text(before_text)}\t{copy_text(after_text)}\t{copy_text(note)}{event_suffix}"
+                )
             updated = events[-1][0]
 
-            row = [str(cid), str(store.pk), str(oid), kind, reason, claim_ref, amount, status, outcome,
-                   "t" if counts else "f", ts(opened), ts(requested) if requested else r"\N",
-                   ts(respond_by) if respond_by is not None else r"\N", str(rule.pk) if rule else r"\N",
-                   copy_text(explained), ts(closed_at) if closed_at else r"\N",
-                   ts(appeal_by) if appeal_by else r"\N", str(assignee) if assignee else r"\N", str(priority),
-                   str(len(events) - 1), str(creator) if creator else r"\N", ts(opened), ts(updated),
-                   ts(data.purchased[oid])]
+            row = [
+                str(cid),
+                str(store.pk),
+                str(oid),
+                kind,
+                reason,
+                claim_ref,
+                amount,
+                status,
+                outcome,
+                "t" if counts else "f",
+                ts(opened),
+                ts(requested) if requested else r"\N",
+                ts(respond_by) if respond_by is not None else r"\N",
+                str(rule.pk) if rule else r"\N",
+                copy_text(explained),
+                ts(closed_at) if closed_at else r"\N",
+                ts(appeal_by) if appeal_by else r"\N",
+                str(assignee) if assignee else r"\N",
+                str(priority),
+                str(len(events) - 1),
+                str(creator) if creator else r"\N",
+                ts(opened),
+                ts(updated),
+                ts(data.purchased[oid]),
+            ]
             if has_alert_columns:
                 next_at, threshold = None, ""
                 if alerts is not None and status != "closed" and respond_by is not None:
-                    view = SimpleNamespace(respond_by=as_dt(respond_by), status=status, opened_at=as_dt(opened),
-                                           platform_requested_at=as_dt(requested) if requested else None,
-                                           respond_rule=rule)
+                    view = SimpleNamespace(
+                        respond_by=as_dt(respond_by),
+                        status=status,
+                        opened_at=as_dt(opened),
+                        platform_requested_at=as_dt(requested) if requested else None,
+                        respond_rule=rule,
+                    )
                     alerts.schedule(view, as_dt(now))
                     next_at, threshold = view.next_alert_at, view.next_alert_threshold
                 row += [ts(next_at.timestamp()) if next_at else r"\N", threshold]
@@ -667,7 +919,7 @@ def copy_claims(raw, rng, stores, agents, managers, data: OrderData, count: int,
     started = time.perf_counter()
     with event_copier as copy:
         for i in range(0, len(event_rows), CHUNK_ROWS):
-            copy.copy.write("".join(event_rows[i:i + CHUNK_ROWS]))
+            copy.copy.write("".join(event_rows[i : i + CHUNK_ROWS]))
         copy.count = len(event_rows)
     timer.add("claim event", copy.count, time.perf_counter() - started)
     return claimed_orders
@@ -685,10 +937,23 @@ def copy_tracking(raw, rng, data: OrderData, claimed_orders: set[int], now: floa
             if not sid:
                 continue
             shipped, delivered = data.shipped[oid], data.delivered[oid]
-            city = rng.choice(["Louisville, KY", "Memphis, TN", "Ontario, CA", "Coventry", "Moscow",
-                               "Newark, NJ", "Reno, NV", "Kazan"])
-            scans = [(shipped - 6 * HOUR, "Label created", ""), (shipped, "Picked up", city),
-                     (shipped + DAY * (0.5 + rng.random()), "In transit", city)]
+            city = rng.choice(
+                [
+                    "Louisville, KY",
+                    "Memphis, TN",
+                    "Ontario, CA",
+                    "Coventry",
+                    "Moscow",
+                    "Newark, NJ",
+                    "Reno, NV",
+                    "Kazan",
+                ]
+            )
+            scans = [
+                (shipped - 6 * HOUR, "Label created", ""),
+                (shipped, "Picked up", city),
+                (shipped + DAY * (0.5 + rng.random()), "In transit", city),
+            ]
             if delivered:
                 scans.append((delivered, "Delivered", ""))
             for at, status, location in scans:
@@ -699,16 +964,25 @@ def copy_tracking(raw, rng, data: OrderData, claimed_orders: set[int], now: floa
     timer.add("tracking event", copy.count, time.perf_counter() - started)
 
 
-BUYER_TEXTS = ["Hello, where is my parcel? The tracking has not moved.", "The item arrived damaged, what can I do?",
-               "Can I still change the delivery address?", "Thank you, it arrived today.",
-               "The size is wrong, how do I return it?", "A part is missing from the box."]
-SELLER_TEXTS = ["Thank you for your message. We are looking into it now.",
-                "According to the carrier the parcel is on its way; it should arrive within three days.",
-                "We are sorry about that. Could you send a few photos from several angles?",
-                "We have sent a replacement today; the tracking number is on the order page."]
+BUYER_TEXTS = [
+    "Hello, where is my parcel? The tracking has not moved.",
+    "The item arrived damaged, what can I do?",
+    "Can I still change the delivery address?",
+    "Thank you, it arrived today.",
+    "The size is wrong, how do I return it?",
+    "A part is missing from the box.",
+]
+SELLER_TEXTS = [
+    "Thank you for your message. We are looking into it now.",
+    "According to the carrier the parcel is on its way; it should arrive within three days.",
+    "We are sorry about that. Could you send a few photos from several angles?",
+    "We have sent a replacement today; the tracking number is on the order page.",
+]
 
 
-def seed_messages(raw, rng: random.Random, stores, data: OrderData, count: int, now: float, timer: Timer) -> None:
+def seed_messages(
+    raw, rng: random.Random, stores, data: OrderData, count: int, now: float, timer: Timer
+) -> None:
     """Buyer threads with about three messages each, alternating buyer and seller. The last
     buyer message of a thread is still owed a reply when it is under three days old (its reply
     clock and next alert set as the desk would); older threads are answered."""
@@ -733,34 +1007,95 @@ def seed_messages(raw, rng: random.Random, stores, data: OrderData, count: int, 
             threads_copy.row(str(tid), store_ids[data.store[oid]], str(oid), ts(at))
     timer.add("thread", threads, time.perf_counter() - started)
     started = time.perf_counter()
-    with Copier(raw, Message, ["id", "store_id", "thread_id", "direction", "channel", "author_name", "at", "body",
-                               "reply_state", "reply_by", "answered_at", "next_alert_at",
-                               "next_alert_threshold", "warn_hours_before"]) as copy:
-        for tid, (oid, size, at) in enumerate(zip(chosen, per_thread, starts), start=1):
+    with Copier(
+        raw,
+        Message,
+        [
+            "id",
+            "store_id",
+            "thread_id",
+            "direction",
+            "channel",
+            "author_name",
+            "at",
+            "body",
+            "reply_state",
+            "reply_by",
+            "answered_at",
+            "next_alert_at",
+            "next_alert_threshold",
+            "warn_hours_before",
+        ],
+    ) as copy:
+        for tid, (oid, size, at) in enumerate(zip(chosen, per_thread, starts, strict=False), start=1):
             store = store_ids[data.store[oid]]
             for n in range(size):
                 at = min(at + HOUR * (1 + rng.randrange(30)), now - 60)
                 mid += 1
                 from_buyer = n % 2 == 0
                 if not from_buyer:
-                    copy.row(str(mid), store, str(tid), "to_buyer", "platform", "", ts(at), rng.choice(SELLER_TEXTS),
-                             "", NULL, NULL, NULL, "", "[]")
+                    copy.row(
+                        str(mid),
+                        store,
+                        str(tid),
+                        "to_buyer",
+                        "platform",
+                        "",
+                        ts(at),
+                        rng.choice(SELLER_TEXTS),
+                        "",
+                        NULL,
+                        NULL,
+                        NULL,
+                        "",
+                        "[]",
+                    )
                     continue
                 due = at + 24 * HOUR
                 last = n == size - 1
                 if last and now - at < 3 * DAY:
                     awaiting += 1
-                    upcoming = [(due - 6 * HOUR, "warn_6h"), (due - 2 * HOUR, "warn_2h"), (due, "due"),
-                                (due + HOUR, "overdue")]
+                    upcoming = [
+                        (due - 6 * HOUR, "warn_6h"),
+                        (due - 2 * HOUR, "warn_2h"),
+                        (due, "due"),
+                        (due + HOUR, "overdue"),
+                    ]
                     nxt = next(((t, name) for t, name in upcoming if t > now), None)
-                    copy.row(str(mid), store, str(tid), "from_buyer", "platform", "buyer", ts(at),
-                             rng.choice(BUYER_TEXTS), "awaiting", ts(due), NULL,
-                             ts(nxt[0]) if nxt else NULL, nxt[1] if nxt else "", "[6, 2]")
+                    copy.row(
+                        str(mid),
+                        store,
+                        str(tid),
+                        "from_buyer",
+                        "platform",
+                        "buyer",
+                        ts(at),
+                        rng.choice(BUYER_TEXTS),
+                        "awaiting",
+                        ts(due),
+                        NULL,
+                        ts(nxt[0]) if nxt else NULL,
+                        nxt[1] if nxt else "",
+                        "[6, 2]",
+                    )
                 else:
                     answered = min(at + HOUR * (1 + rng.randrange(20)), now - 30)
-                    copy.row(str(mid), store, str(tid), "from_buyer", "platform", "buyer", ts(at),
-                             rng.choice(BUYER_TEXTS), "replied" if not last else "not_needed", ts(due),
-                             ts(answered), NULL, "", "[6, 2]")
+                    copy.row(
+                        str(mid),
+                        store,
+                        str(tid),
+                        "from_buyer",
+                        "platform",
+                        "buyer",
+                        ts(at),
+                        rng.choice(BUYER_TEXTS),
+                        "replied" if not last else "not_needed",
+                        ts(due),
+                        ts(answered),
+                        NULL,
+                        "",
+                        "[6, 2]",
+                    )
     timer.add(f"message ({awaiting:,} awaiting a reply)", mid, time.perf_counter() - started)
 
 
@@ -771,8 +1106,11 @@ def finish(timer: Timer) -> None:
     from django.db import connection
 
     started = time.perf_counter()
-    models = [*apps.get_app_config("disputes").get_models(), *apps.get_app_config("messaging").get_models(),
-              get_user_model()]
+    models = [
+        *apps.get_app_config("disputes").get_models(),
+        *apps.get_app_config("messaging").get_models(),
+        get_user_model(),
+    ]
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
@@ -811,8 +1149,11 @@ def main() -> None:
         raw = cursor.connection
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-    print(f"seeding {connection.settings_dict['NAME']}: {args.orders:,} orders, {buyers:,} buyers, "
-          f"{args.claims:,} claims ({args.open_share:.0%} open)", flush=True)
+    print(
+        f"seeding {connection.settings_dict['NAME']}: {args.orders:,} orders, {buyers:,} buyers, "
+        f"{args.claims:,} claims ({args.open_share:.0%} open)",
+        flush=True,
+    )
 
     with transaction.atomic():
         stores, agents, managers = create_people(timer)
@@ -823,14 +1164,18 @@ def main() -> None:
     with transaction.atomic():
         copy_shipments(raw, rng, data, args.orders, now, timer)
     with transaction.atomic():
-        claimed = copy_claims(raw, rng, stores, agents, managers, data, args.claims, args.open_share, now, timer)
+        claimed = copy_claims(
+            raw, rng, stores, agents, managers, data, args.claims, args.open_share, now, timer
+        )
     with transaction.atomic():
         copy_tracking(raw, rng, data, claimed, now, timer)
     with transaction.atomic():
         seed_messages(raw, rng, stores, data, args.messages, now, timer)
     finish(timer)
-    print(f"done in {time.perf_counter() - overall:.1f} s. Log in as bench.agent or bench.manager "
-          f"(password {PASSWORD}).")
+    print(
+        f"done in {time.perf_counter() - overall:.1f} s. Log in as bench.agent or bench.manager "
+        f"(password {PASSWORD})."
+    )
 
 
 if __name__ == "__main__":

@@ -34,29 +34,72 @@ def seed_claims(claims: int, due: int, now: datetime):
         cursor.execute("TRUNCATE disputes_claim, disputes_order, disputes_store RESTART IDENTITY CASCADE")
     # Rules may name a store, so the cascade empties their table too: put the defaults back.
     install_default_rules(DeadlineRule)
-    store = Store.objects.create(name="Sweep bench", platform="amazon", marketplace="US",
-                                 time_zone="America/Los_Angeles", currency="USD")
+    store = Store.objects.create(
+        name="Sweep bench",
+        platform="amazon",
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
+    )
     rule = DeadlineRule.objects.get(platform="amazon", claim_kind="a_to_z", deadline="respond")
 
     raw = connection.cursor().connection
     with raw.cursor() as cursor:
-        with cursor.copy("COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
-                         "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN") as copy:
+        with cursor.copy(
+            "COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
+            "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN"
+        ) as copy:
             for n in range(1, claims + 1):
-                copy.write_row((n, store.pk, f"S-{n:09d}", "Shipped", now - timedelta(days=5), "USD", 10,
-                                "seller", "US", now, now))
-        with cursor.copy("COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
-                         "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
-                         "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at) "
-                         "FROM STDIN") as copy:
+                copy.write_row(
+                    (
+                        n,
+                        store.pk,
+                        f"S-{n:09d}",
+                        "Shipped",
+                        now - timedelta(days=5),
+                        "USD",
+                        10,
+                        "seller",
+                        "US",
+                        now,
+                        now,
+                    )
+                )
+        with cursor.copy(
+            "COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
+            "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
+            "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at) "
+            "FROM STDIN"
+        ) as copy:
             for n in range(1, claims + 1):
                 if n <= due:  # these owe their "half" alert already
                     opened = now - timedelta(hours=30)
                 else:  # the rest owe theirs later
                     opened = now - timedelta(hours=(n % 20))
                 respond_by = opened + timedelta(hours=48)
-                copy.write_row((n, store.pk, n, "a_to_z", "not_received", "", "new", "", True, opened,
-                                respond_by, rule.pk, "", opened + timedelta(hours=24), "half", 2, 1, now, now))
+                copy.write_row(
+                    (
+                        n,
+                        store.pk,
+                        n,
+                        "a_to_z",
+                        "not_received",
+                        "",
+                        "new",
+                        "",
+                        True,
+                        opened,
+                        respond_by,
+                        rule.pk,
+                        "",
+                        opened + timedelta(hours=24),
+                        "half",
+                        2,
+                        1,
+                        now,
+                        now,
+                    )
+                )
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval('disputes_order_id_seq', %s)", [claims])
         cursor.execute("SELECT setval('disputes_claim_id_seq', %s)", [claims])
@@ -112,8 +155,10 @@ def main() -> None:
     idle_ms = (time.perf_counter() - started) * 1000
 
     print(f"\nfind the first batch of due claims ({found} rows): {find_ms:.1f} ms")
-    print(f"sweep raising {len(raised):,} alerts for {args.due:,} due claims: {sweep_ms:.0f} ms "
-          f"({sweep_ms / max(len(raised), 1):.2f} ms per alert)")
+    print(
+        f"sweep raising {len(raised):,} alerts for {args.due:,} due claims: {sweep_ms:.0f} ms "
+        f"({sweep_ms / max(len(raised), 1):.2f} ms per alert)"
+    )
     print(f"sweep with nothing due: {idle_ms:.1f} ms ({len(idle)} alerts)")
     bar = "PASS" if sweep_ms <= 200 else "FAIL"
     print(f"bar: sweep <= 200 ms at {args.claims:,} open / {args.due:,} due: {bar}")

@@ -76,11 +76,24 @@ def main() -> None:
 
     upload_ms = []
     for data in files:
-        body = encode_multipart(BOUNDARY, {"kind": "pre_shipment_photo", "caption": "bench",
-                                           "file_name": "IMG_0001.jpg", "file": Upload(data)})
+        body = encode_multipart(
+            BOUNDARY,
+            {
+                "kind": "pre_shipment_photo",
+                "caption": "bench",
+                "file_name": "IMG_0001.jpg",
+                "file": Upload(data),
+            },
+        )
         started = time.perf_counter()
-        response = client.generic("POST", url, body, content_type=MULTIPART_CONTENT, secure=True,
-                                  HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+        response = client.generic(
+            "POST",
+            url,
+            body,
+            content_type=MULTIPART_CONTENT,
+            secure=True,
+            HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+        )
         upload_ms.append((time.perf_counter() - started) * 1000)
         if response.status_code != 201:
             raise SystemExit(f"upload failed: {response.status_code} {response.content[:300]!r}")
@@ -94,8 +107,10 @@ def main() -> None:
             raise SystemExit(f"previews failed for item {item.pk}: {status}")
 
     def line(label: str, values: list[float]) -> str:
-        return (f"{label:<34} median {statistics.median(values):6.0f} ms   p95 {percentile(values, 95):6.0f} ms"
-                f"   max {max(values):6.0f} ms")
+        return (
+            f"{label:<34} median {statistics.median(values):6.0f} ms   p95 {percentile(values, 95):6.0f} ms"
+            f"   max {max(values):6.0f} ms"
+        )
 
     print(line(f"upload request ({args.runs} runs)", upload_ms))
     print(line("worker: thumbnail + preview", preview_ms))

@@ -5,9 +5,9 @@ the embedded defaults: SQLite and a file-system Celery broker under ``var/``, DE
 With ``DEBUG=0`` it is production: a real ``SECRET_KEY`` is required and HTTPS is assumed.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
-import os
 
 import dj_database_url
 from celery.schedules import crontab
@@ -194,7 +194,9 @@ AXES_VERBOSE = False
 DESK_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if DESK_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {DESK_TRUSTED_PROXY_COUNT}")
-DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str("TRUSTED_PROXY_HEADER", "X-Forwarded-For").strip().upper().replace("-", "_")
+DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str(
+    "TRUSTED_PROXY_HEADER", "X-Forwarded-For"
+).strip().upper().replace("-", "_")
 AXES_CLIENT_IP_CALLABLE = "disputes.network.client_address"
 # Password reset e-mails asked for, per client address and per e-mail address, each hour.
 DESK_PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 5)
@@ -326,8 +328,10 @@ DESK_MAIL_RETRY_SECONDS = env_int("DESK_MAIL_RETRY_SECONDS", 60)
 DESK_MAIL_RETRY_MAX_SECONDS = env_int("DESK_MAIL_RETRY_MAX_SECONDS", 15 * 60)
 DESK_ALERT_EMAIL_GIVE_UP_AFTER = timedelta(hours=env_int("DESK_ALERT_EMAIL_GIVE_UP_HOURS", 72))
 if DESK_OUTBOX_SECONDS <= DESK_MAIL_TIMEOUT + 5:
-    raise ImproperlyConfigured("DESK_OUTBOX_SECONDS must exceed DESK_MAIL_TIMEOUT by more than 5 seconds, "
-                               f"not {DESK_OUTBOX_SECONDS} against {DESK_MAIL_TIMEOUT}")
+    raise ImproperlyConfigured(
+        "DESK_OUTBOX_SECONDS must exceed DESK_MAIL_TIMEOUT by more than 5 seconds, "
+        f"not {DESK_OUTBOX_SECONDS} against {DESK_MAIL_TIMEOUT}"
+    )
 # Mail: the console in development; SMTP (EMAIL_HOST, localhost by default) in production.
 if env_str("EMAIL_HOST") or not DEBUG:
     MAILERS = {
@@ -399,15 +403,23 @@ CELERY_TIMEZONE = "UTC"
 DESK_SWEEP_EVERY_SECONDS = env_int("DESK_SWEEP_EVERY_SECONDS", 60)
 DESK_OUTBOX_EVERY_SECONDS = env_int("DESK_OUTBOX_EVERY_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
-    "claim-alert-sweep": {"task": "disputes.tasks.sweep_claim_alerts", "schedule": float(DESK_SWEEP_EVERY_SECONDS),
-                          "options": {"expires": DESK_SWEEP_EVERY_SECONDS}},
-    "reply-alert-sweep": {"task": "messaging.tasks.sweep_reply_alerts", "schedule": float(DESK_SWEEP_EVERY_SECONDS),
-                          "options": {"expires": DESK_SWEEP_EVERY_SECONDS}},
+    "claim-alert-sweep": {
+        "task": "disputes.tasks.sweep_claim_alerts",
+        "schedule": float(DESK_SWEEP_EVERY_SECONDS),
+        "options": {"expires": DESK_SWEEP_EVERY_SECONDS},
+    },
+    "reply-alert-sweep": {
+        "task": "messaging.tasks.sweep_reply_alerts",
+        "schedule": float(DESK_SWEEP_EVERY_SECONDS),
+        "options": {"expires": DESK_SWEEP_EVERY_SECONDS},
+    },
     # Alert e-mails still owed (disputes/outbox.py): correctness rests on this, not on the
     # task each sweep queues.
-    "alert-email-outbox": {"task": "disputes.tasks.send_due_alert_emails",
-                           "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
-                           "options": {"expires": DESK_OUTBOX_EVERY_SECONDS}},
+    "alert-email-outbox": {
+        "task": "disputes.tasks.send_due_alert_emails",
+        "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+        "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+    },
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",

@@ -20,7 +20,9 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
         return {"base_url": settings.DESK_BASE_URL}
 
     def form_valid(self, form) -> HttpResponse:
-        refusal = password_reset_refusal(address=client_address(self.request), email=form.cleaned_data["email"])
+        refusal = password_reset_refusal(
+            address=client_address(self.request), email=form.cleaned_data["email"]
+        )
         if refusal:
             form.add_error(None, refusal)
             return self.render_to_response(self.get_context_data(form=form), status=429)

@@ -5,8 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .deadlines import governed_open_claims
-
-from .models import Appeal, AppealVersion, DeadlineRule, ImprovementAction, Membership, PostMortem, Profile, Store, WorkerHeartbeat
+from .models import (
+    Appeal,
+    AppealVersion,
+    DeadlineRule,
+    ImprovementAction,
+    Membership,
+    PostMortem,
+    Profile,
+    Store,
+    WorkerHeartbeat,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,7 +26,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["name", "platform", "marketplace", "holiday_subdivision", "time_zone", "currency", "is_active"]
+    list_display = [
+        "name",
+        "platform",
+        "marketplace",
+        "holiday_subdivision",
+        "time_zone",
+        "currency",
+        "is_active",
+    ]
     list_filter = ["platform", "is_active"]
     search_fields = ["name"]
     inlines = [MembershipInline]
@@ -45,7 +62,18 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ["platform", "store", "claim_kind", "deadline", "length", "unit", "starts_from", "warn_hours_before", "is_active", "updated_at"]
+    list_display = [
+        "platform",
+        "store",
+        "claim_kind",
+        "deadline",
+        "length",
+        "unit",
+        "starts_from",
+        "warn_hours_before",
+        "is_active",
+        "updated_at",
+    ]
     list_filter = ["platform", "store", "claim_kind", "deadline", "is_active"]
     list_editable = ["length", "unit", "is_active"]
     list_select_related = ["store"]
@@ -71,15 +99,24 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         from .rule_tasks import recompute_rule_claims
 
         rule_ids = list(queryset.values_list("pk", flat=True))
-        count = len({pk for rule in queryset for pk in governed_open_claims(rule).values_list("pk", flat=True)})
+        count = len(
+            {pk for rule in queryset for pk in governed_open_claims(rule).values_list("pk", flat=True)}
+        )
         # Queued once the admin's request has committed, so the worker reads the saved rules.
-        transaction.on_commit(lambda: recompute_rule_claims.apply_async(
-            args=[rule_ids, request.user.pk], queue=settings.DEADLINE_TASK_QUEUE))
-        self.message_user(request, ngettext(
-            "The worker is recomputing %(count)d open claim; each claim's timeline will show it.",
-            "The worker is recomputing %(count)d open claims; each claim's timeline will show it.",
-            count,
-        ) % {"count": count})
+        transaction.on_commit(
+            lambda: recompute_rule_claims.apply_async(
+                args=[rule_ids, request.user.pk], queue=settings.DEADLINE_TASK_QUEUE
+            )
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "The worker is recomputing %(count)d open claim; each claim's timeline will show it.",
+                "The worker is recomputing %(count)d open claims; each claim's timeline will show it.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 class ImprovementActionInline(admin.TabularInline):
@@ -119,8 +156,21 @@ class AppealAdmin(admin.ModelAdmin):
 
     list_display = ["claim", "store", "kind", "created_at", "submitted_at", "decision", "funding"]
     list_filter = ["store", "kind", "decision"]
-    readonly_fields = ["claim", "store", "kind", "created_by", "created_at", "submitted_version", "submitted_at",
-                       "submitted_where", "submitted_by", "decision", "funding", "decided_at", "decided_by"]
+    readonly_fields = [
+        "claim",
+        "store",
+        "kind",
+        "created_by",
+        "created_at",
+        "submitted_version",
+        "submitted_at",
+        "submitted_where",
+        "submitted_by",
+        "decision",
+        "funding",
+        "decided_at",
+        "decided_by",
+    ]
     inlines = [AppealVersionInline]
 
     def has_add_permission(self, request) -> bool:

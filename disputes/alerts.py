@@ -27,8 +27,10 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
         if at > start:
             found[f"warn_{hours}h"] = at
     # "Half the window left" says nothing new when a warning falls at the same time.
-    if "half" in found and any(name.startswith("warn_") and abs(at - found["half"]) < timedelta(hours=1)
-                               for name, at in found.items()):
+    if "half" in found and any(
+        name.startswith("warn_") and abs(at - found["half"]) < timedelta(hours=1)
+        for name, at in found.items()
+    ):
         del found["half"]
     return sorted((Threshold(name, at) for name, at in found.items()), key=lambda t: (t.at, t.name))
 
@@ -44,8 +46,11 @@ def schedule(claim: Claim, now: datetime | None = None) -> None:
 
 
 def describe(alert: Alert) -> str:
-    names = {"half": _("half the response window is gone"), "due": _("the response is due now"),
-             "overdue": _("the response is overdue")}
+    names = {
+        "half": _("half the response window is gone"),
+        "due": _("the response is due now"),
+        "overdue": _("the response is overdue"),
+    }
     if alert.threshold.startswith("warn_"):
         return _("%(hours)s hours left to respond") % {"hours": alert.threshold[5:-1]}
     return names.get(alert.threshold, alert.threshold)
@@ -54,19 +59,24 @@ def describe(alert: Alert) -> str:
 def _mail(alert: Alert) -> tuple[str, str]:
     claim = alert.claim
     subject = f"[{claim.store.name}] {claim.order.platform_order_id}: {describe(alert)}"
-    body = "\n".join([
-        describe(alert),
-        f"{claim.get_kind_display()} · {claim.get_reason_display()}",
-        f"{claim.respond_by:%Y-%m-%d %H:%M} UTC",
-        settings.DESK_BASE_URL + reverse("disputes:claim", args=[claim.pk]),
-    ])
+    body = "\n".join(
+        [
+            describe(alert),
+            f"{claim.get_kind_display()} · {claim.get_reason_display()}",
+            f"{claim.respond_by:%Y-%m-%d %H:%M} UTC",
+            settings.DESK_BASE_URL + reverse("disputes:claim", args=[claim.pk]),
+        ]
+    )
     return subject, body
 
 
 def _timeline(claim: Claim, threshold: str, scheduled_for: datetime, now: datetime) -> ClaimEvent:
     late = now - scheduled_for
-    note = (_("raised %(minutes)d minutes late") % {"minutes": late.total_seconds() // 60}
-            if late > timedelta(minutes=2) else "")
+    note = (
+        _("raised %(minutes)d minutes late") % {"minutes": late.total_seconds() // 60}
+        if late > timedelta(minutes=2)
+        else ""
+    )
     return ClaimEvent(claim=claim, action="alert", after=threshold, note=note, at=now)
 
 
@@ -74,26 +84,39 @@ def _label(claim_id: int) -> str:
     return Claim.objects.values_list("order__platform_order_id", flat=True).get(pk=claim_id)
 
 
-CLAIMS = sweep.register(sweep.Subject(
-    model=Claim,
-    alert_field="claim",
-    set_aside_kind=SetAsideKind.CLAIM_ALERTS,
-    # Enough to find a claim's thresholds and its recipients.
-    fields=("store_id", "assignee_id", "status", "opened_at", "platform_requested_at", "respond_by",
-            "next_alert_at", "next_alert_threshold", "respond_rule__warn_hours_before"),
-    related=("respond_rule",),
-    thresholds=thresholds_for,
-    owes_alerts=lambda claim: claim.status != ClaimStatus.CLOSED and claim.respond_by is not None,
-    due_at=lambda claim: claim.respond_by,
-    window_start=window_start,
-    workers=lambda claims: {claim.pk: {claim.assignee_id} if claim.assignee_id else set() for claim in claims},
-    describe=describe,
-    mail=_mail,
-    mail_related=("order", "store"),
-    label=_label,
-    url=lambda claim_id: reverse("disputes:claim", args=[claim_id]),
-    timeline=_timeline,
-))
+CLAIMS = sweep.register(
+    sweep.Subject(
+        model=Claim,
+        alert_field="claim",
+        set_aside_kind=SetAsideKind.CLAIM_ALERTS,
+        # Enough to find a claim's thresholds and its recipients.
+        fields=(
+            "store_id",
+            "assignee_id",
+            "status",
+            "opened_at",
+            "platform_requested_at",
+            "respond_by",
+            "next_alert_at",
+            "next_alert_threshold",
+            "respond_rule__warn_hours_before",
+        ),
+        related=("respond_rule",),
+        thresholds=thresholds_for,
+        owes_alerts=lambda claim: claim.status != ClaimStatus.CLOSED and claim.respond_by is not None,
+        due_at=lambda claim: claim.respond_by,
+        window_start=window_start,
+        workers=lambda claims: {
+            claim.pk: {claim.assignee_id} if claim.assignee_id else set() for claim in claims
+        },
+        describe=describe,
+        mail=_mail,
+        mail_related=("order", "store"),
+        label=_label,
+        url=lambda claim_id: reverse("disputes:claim", args=[claim_id]),
+        timeline=_timeline,
+    )
+)
 
 
 def sweep_claims(now: datetime | None = None) -> list[Alert]:

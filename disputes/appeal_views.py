@@ -50,13 +50,20 @@ def _document(request: HttpRequest, appeal: Appeal, vault: list | None = None):
     if version is not None:
         # An item deleted from the vault after a draft was saved drops out of that draft (items of
         # a submitted version are locked and cannot be deleted).
-        rows = version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
+        rows = (
+            version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
+        )
         exhibits = [appeals.Exhibit(row.item, row.caption) for row in rows]
         return versions, version, list(version.facts), exhibits, version.conclusion
     claim = appeal.claim
     vault = list(evidence_selectors.order_items(claim.order)) if vault is None else vault
-    return (versions, None, appeals.draft_facts(claim), [],
-            appeals.draft_conclusion(claim, appeal.kind, {item.kind for item in vault}))
+    return (
+        versions,
+        None,
+        appeals.draft_facts(claim),
+        [],
+        appeals.draft_conclusion(claim, appeal.kind, {item.kind for item in vault}),
+    )
 
 
 def _live(appeal: Appeal, facts: list[str], exhibits: list[appeals.Exhibit], conclusion: str) -> dict:
@@ -69,7 +76,10 @@ def _live(appeal: Appeal, facts: list[str], exhibits: list[appeals.Exhibit], con
     text, truncated = appeals.sized(full, limit)
     checked = appeals.checked_text(facts, [e.caption for e in exhibits], conclusion)
     return {
-        "text": text, "length": len(full), "limit": limit, "truncated": truncated,
+        "text": text,
+        "length": len(full),
+        "limit": limit,
+        "truncated": truncated,
         **findings_view(checked, platform, context="appeal"),
         "missing": checklist(claim.reason, [e.item.kind for e in exhibits]).missing,
     }
@@ -86,7 +96,9 @@ def _posted(request: HttpRequest) -> AppealDraft:
 
 def _exhibits_for(draft: AppealDraft, vault: list) -> list[appeals.Exhibit]:
     by_id = {item.pk: item for item in vault}
-    return [appeals.Exhibit(by_id[item_id], caption) for item_id, caption in draft.evidence if item_id in by_id]
+    return [
+        appeals.Exhibit(by_id[item_id], caption) for item_id, caption in draft.evidence if item_id in by_id
+    ]
 
 
 def odr_effect(appeal: Appeal) -> str:
@@ -97,8 +109,15 @@ def odr_effect(appeal: Appeal) -> str:
     return _("This outcome does not count toward the store's Order Defect Rate.")
 
 
-def _context(request: HttpRequest, appeal: Appeal, *, draft: AppealDraft | None = None, based_on=None,
-             submit_form=None, decision_form=None) -> dict:
+def _context(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    draft: AppealDraft | None = None,
+    based_on=None,
+    submit_form=None,
+    decision_form=None,
+) -> dict:
     claim = appeal.claim
     vault = list(evidence_selectors.order_items(claim.order))
     versions, version, facts, exhibits, conclusion = _document(request, appeal, vault)
@@ -110,16 +129,26 @@ def _context(request: HttpRequest, appeal: Appeal, *, draft: AppealDraft | None 
     picker += [(item, item.caption, False) for item in vault if item.pk not in picked]
     latest = versions[-1].number if versions else 0
     return {
-        "appeal": appeal, "claim": claim, "order": claim.order, "versions": versions, "version": version,
-        "latest": latest, "based_on": latest if based_on is None else based_on,
+        "appeal": appeal,
+        "claim": claim,
+        "order": claim.order,
+        "versions": versions,
+        "version": version,
+        "latest": latest,
+        "based_on": latest if based_on is None else based_on,
         "viewing_old": version is not None and version.number != latest and draft is None,
-        "facts": facts, "exhibits": exhibits, "conclusion": conclusion, "picker": picker,
+        "facts": facts,
+        "exhibits": exhibits,
+        "conclusion": conclusion,
+        "picker": picker,
         "vault_missing": checklist(claim.reason, [item.kind for item in vault]).missing,
         "now": timezone.now(),
         "submit_form": submit_form or AppealSubmitForm(appeal=appeal, initial={"version": latest}),
         "decision_form": decision_form or AppealDecisionForm(),
         # Asked only while a decision is awaited, so other pages pay no query for it.
-        "may_decide": appeal.is_submitted and not appeal.is_decided and may_decide_appeal(request.user, appeal),
+        "may_decide": appeal.is_submitted
+        and not appeal.is_decided
+        and may_decide_appeal(request.user, appeal),
         "odr_effect": odr_effect(appeal),
         "close_hint": _close_hint(appeal),
         **_live(appeal, facts, exhibits, conclusion),
@@ -128,10 +157,16 @@ def _context(request: HttpRequest, appeal: Appeal, *, draft: AppealDraft | None 
 
 def _close_hint(appeal: Appeal) -> str:
     claim = appeal.claim
-    if not appeal.is_decided or claim.status == ClaimStatus.CLOSED and claim.outcome == appeal.matching_outcome:
+    if (
+        not appeal.is_decided
+        or claim.status == ClaimStatus.CLOSED
+        and claim.outcome == appeal.matching_outcome
+    ):
         return ""
-    return _("The claim's outcome is set on the claim page: close it as “%(outcome)s” there "
-             "(closing asks for the post-mortem).") % {"outcome": Outcome(appeal.matching_outcome).label}
+    return _(
+        "The claim's outcome is set on the claim page: close it as “%(outcome)s” there "
+        "(closing asks for the post-mortem)."
+    ) % {"outcome": Outcome(appeal.matching_outcome).label}
 
 
 @login_required
@@ -159,8 +194,11 @@ def appeal_preview(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     draft = _posted(request)
     vault = list(evidence_selectors.order_items(appeal.claim.order))
-    return render(request, "disputes/appeal.html#live",
-                  {"appeal": appeal, **_live(appeal, draft.facts, _exhibits_for(draft, vault), draft.conclusion)})
+    return render(
+        request,
+        "disputes/appeal.html#live",
+        {"appeal": appeal, **_live(appeal, draft.facts, _exhibits_for(draft, vault), draft.conclusion)},
+    )
 
 
 @login_required
@@ -173,7 +211,9 @@ def appeal_save(request: HttpRequest, appeal_id: int) -> HttpResponse:
         version = services.appeal_save(appeal=appeal, draft=draft, by=request.user, based_on=based_on)
     except ClaimError as error:
         status = 409 if isinstance(error, ClaimConflict) else 400
-        context = _context(request, get_appeal_for_user(request.user, appeal_id), draft=draft, based_on=based_on)
+        context = _context(
+            request, get_appeal_for_user(request.user, appeal_id), draft=draft, based_on=based_on
+        )
         return render(request, "disputes/appeal.html", {**context, "error": str(error)}, status=status)
     messages.success(request, _("Saved as version %(number)s.") % {"number": version.number})
     return redirect("disputes:appeal", appeal_id=appeal.pk)
@@ -200,16 +240,24 @@ def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
-    text, _cut = appeals.sized(appeals.plain_text(appeal.claim, facts, exhibits, conclusion),
-                               appeals.form_limit(appeal.store.platform))
+    text, _cut = appeals.sized(
+        appeals.plain_text(appeal.claim, facts, exhibits, conclusion),
+        appeals.form_limit(appeal.store.platform),
+    )
     services.appeal_exported(appeal=appeal, version=version, fmt="text", by=request.user)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "txt"))
     return response
 
 
-def _form_action(request: HttpRequest, appeal_id: int, make_form: Callable[[Appeal], Form],
-                 act: Callable[[Appeal, Form], object], success: str, form_name: str) -> HttpResponse:
+def _form_action(
+    request: HttpRequest,
+    appeal_id: int,
+    make_form: Callable[[Appeal], Form],
+    act: Callable[[Appeal, Form], object],
+    success: str,
+    form_name: str,
+) -> HttpResponse:
     """Run the service on a valid form and come back to the builder; otherwise show the form's
     errors (or the service's refusal) in place, with status 400."""
     appeal = get_appeal_for_user(request.user, appeal_id)
@@ -229,11 +277,18 @@ def _form_action(request: HttpRequest, appeal_id: int, make_form: Callable[[Appe
 @require_POST
 def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
     return _form_action(
-        request, appeal_id, lambda appeal: AppealSubmitForm(request.POST, appeal=appeal),
+        request,
+        appeal_id,
+        lambda appeal: AppealSubmitForm(request.POST, appeal=appeal),
         lambda appeal, form: services.appeal_submit(
-            appeal=appeal, version=form.versions[form.cleaned_data["version"]], where=form.cleaned_data["where"],
-            by=request.user, at=form.cleaned_data["submitted_at"]),
-        _("Marked submitted; this version and its evidence are now frozen."), "submit_form",
+            appeal=appeal,
+            version=form.versions[form.cleaned_data["version"]],
+            where=form.cleaned_data["where"],
+            by=request.user,
+            at=form.cleaned_data["submitted_at"],
+        ),
+        _("Marked submitted; this version and its evidence are now frozen."),
+        "submit_form",
     )
 
 
@@ -243,9 +298,17 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if not may_decide_appeal(request.user, get_appeal_for_user(request.user, appeal_id)):
         raise PermissionDenied(_("Only a manager of the store can record the platform's decision."))
     return _form_action(
-        request, appeal_id, lambda appeal: AppealDecisionForm(request.POST),
+        request,
+        appeal_id,
+        lambda appeal: AppealDecisionForm(request.POST),
         lambda appeal, form: services.appeal_decide(
-            appeal=appeal, decision=form.cleaned_data["decision"], funding=form.cleaned_data["funding"],
-            by=request.user, decided_at=form.cleaned_data["decided_at"], note=form.cleaned_data["note"]),
-        _("The platform's decision is recorded."), "decision_form",
+            appeal=appeal,
+            decision=form.cleaned_data["decision"],
+            funding=form.cleaned_data["funding"],
+            by=request.user,
+            decided_at=form.cleaned_data["decided_at"],
+            note=form.cleaned_data["note"],
+        ),
+        _("The platform's decision is recorded."),
+        "decision_form",
     )

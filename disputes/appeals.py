@@ -7,8 +7,8 @@ The drafted wording goes to the platform, not to the agent, so it is written in 
 import io
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -44,7 +44,12 @@ OFFER = re.compile(r"\b(?:refund\w*|replace\w*|resend\w*|re-?ship\w*|return labe
 
 def _offer(word: str) -> str:
     word = word.lower().replace("-", "")
-    for stem, name in (("refund", "refund"), ("replace", "replacement"), ("resend", "resend"), ("reship", "resend")):
+    for stem, name in (
+        ("refund", "refund"),
+        ("replace", "replacement"),
+        ("resend", "resend"),
+        ("reship", "resend"),
+    ):
         if word.startswith(stem):
             return name
     return word
@@ -74,35 +79,59 @@ def draft_facts(claim: Claim) -> list[str]:
         if at is not None:
             dated.append((at, len(dated), text))
 
-    add(order.purchased_at, f"{_day(order.purchased_at, zone)}: the buyer placed order {order.platform_order_id}.")
+    add(
+        order.purchased_at,
+        f"{_day(order.purchased_at, zone)}: the buyer placed order {order.platform_order_id}.",
+    )
     for shipment in order.shipments.prefetch_related("events"):
         carrier = shipment.carrier or "the carrier"
         tracking = f" with tracking number {shipment.tracking_number}" if shipment.tracking_number else ""
-        add(shipment.shipped_at, f"{_day(shipment.shipped_at, zone) if shipment.shipped_at else ''}: "
-                                 f"we shipped the order with {carrier}{tracking}.")
+        add(
+            shipment.shipped_at,
+            f"{_day(shipment.shipped_at, zone) if shipment.shipped_at else ''}: "
+            f"we shipped the order with {carrier}{tracking}.",
+        )
         for event in shipment.events.all():
             where = f" ({event.location})" if event.location else ""
-            add(event.occurred_at, f"{_stamp(event.occurred_at, zone)}: tracking shows “{event.status}”{where}.")
+            add(
+                event.occurred_at,
+                f"{_stamp(event.occurred_at, zone)}: tracking shows “{event.status}”{where}.",
+            )
         if shipment.delivered_at:
-            proof = f" Proof of delivery: {shipment.proof_of_delivery.strip()}." if shipment.proof_of_delivery.strip() else ""
-            add(shipment.delivered_at,
-                f"{_day(shipment.delivered_at, zone)}: {carrier} recorded the parcel as delivered.{proof}")
-    messages = (Message.objects.filter(thread__order=order, channel=Channel.PLATFORM)
-                .exclude(direction=Direction.NOTE).only("direction", "at", "body").order_by("at", "pk"))
+            proof = (
+                f" Proof of delivery: {shipment.proof_of_delivery.strip()}."
+                if shipment.proof_of_delivery.strip()
+                else ""
+            )
+            add(
+                shipment.delivered_at,
+                f"{_day(shipment.delivered_at, zone)}: {carrier} recorded the parcel as delivered.{proof}",
+            )
+    messages = (
+        Message.objects.filter(thread__order=order, channel=Channel.PLATFORM)
+        .exclude(direction=Direction.NOTE)
+        .only("direction", "at", "body")
+        .order_by("at", "pk")
+    )
     for message in messages:
         when = _stamp(message.at, zone)
         if message.direction == Direction.FROM_BUYER:
             add(message.at, f"{when}: the buyer contacted us through the platform's messages.")
         elif OFFER.search(message.body):
             offered = sorted({_offer(word) for word in OFFER.findall(message.body)})
-            add(message.at, f"{when}: we replied in the platform thread and offered a solution "
-                            f"({', '.join(offered)}).")
+            add(
+                message.at,
+                f"{when}: we replied in the platform thread and offered a solution ({', '.join(offered)}).",
+            )
         else:
             add(message.at, f"{when}: we replied to the buyer in the platform thread.")
     for event in claim.events.filter(action__in=["opened", "platform_request"]).only("action", "at"):
         if event.action == "opened":
-            add(event.at, f"{_day(event.at, zone)}: the buyer opened a claim "
-                          f"({claim.get_kind_display()}, “{Reason(claim.reason).label}”).")
+            add(
+                event.at,
+                f"{_day(event.at, zone)}: the buyer opened a claim "
+                f"({claim.get_kind_display()}, “{Reason(claim.reason).label}”).",
+            )
         else:
             add(event.at, f"{_stamp(event.at, zone)}: the platform asked us for information.")
     return [text for _at, _n, text in sorted(dated)]
@@ -130,14 +159,20 @@ def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[st
     if claim.reason == Reason.NOT_RECEIVED:
         if shipment and kinds & {K.TRACKING_HISTORY, K.PROOF_OF_DELIVERY}:
             number = f" {shipment.tracking_number}" if shipment.tracking_number else ""
-            return (f"Tracking{number} confirms delivery on {_day(shipment.delivered_at, zone)} "
-                    f"to the buyer's address; {ask}")
+            return (
+                f"Tracking{number} confirms delivery on {_day(shipment.delivered_at, zone)} "
+                f"to the buyer's address; {ask}"
+            )
         if kinds & {K.TRACKING_HISTORY, K.CARRIER_CORRESPONDENCE}:
             return f"The order was shipped on time with tracking, as the carrier's records show; {ask}"
     elif claim.reason == Reason.DAMAGED and kinds & {K.PRE_SHIPMENT_PHOTO, K.PACKING_VIDEO}:
         return f"Our pre-shipment photos show the item intact and securely packed when it left us; {ask}"
     elif claim.reason in (Reason.NOT_AS_DESCRIBED, Reason.MISSING_PARTS) and kinds & {
-            K.LISTING_SCREENSHOT, K.PACKING_LIST, K.PRE_SHIPMENT_PHOTO, K.QC_REPORT}:
+        K.LISTING_SCREENSHOT,
+        K.PACKING_LIST,
+        K.PRE_SHIPMENT_PHOTO,
+        K.QC_REPORT,
+    }:
         return f"The listing, our packing list and our photos show the item was sent as described and complete; {ask}"
     elif claim.reason == Reason.REFUND_NOT_PROCESSED and K.REFUND_RECORD in kinds:
         return f"Our refund record shows the refund was issued as agreed; {ask}"
@@ -162,12 +197,18 @@ def checked_text(facts: list[str], captions: Iterable[str], conclusion: str) -> 
 
 @translation.override("en")  # written for the platform, whatever the desk's language
 def plain_text(claim: Claim, facts: list[str], shown: list[Exhibit], conclusion: str) -> str:
-    lines = [f"Order {claim.order.platform_order_id}"
-             + (f" · claim {claim.platform_claim_id}" if claim.platform_claim_id else ""), "", "FACTS"]
+    lines = [
+        f"Order {claim.order.platform_order_id}"
+        + (f" · claim {claim.platform_claim_id}" if claim.platform_claim_id else ""),
+        "",
+        "FACTS",
+    ]
     lines += [f"- {fact}" for fact in facts]
     if shown:
         lines += ["", "EVIDENCE (attached)"]
-        lines += [f"{n}. {exhibit.caption} [{exhibit.item.original_name}]" for n, exhibit in enumerate(shown, 1)]
+        lines += [
+            f"{n}. {exhibit.caption} [{exhibit.item.original_name}]" for n, exhibit in enumerate(shown, 1)
+        ]
     lines += ["", "CONCLUSION", conclusion.strip()]
     return "\n".join(lines)
 
@@ -211,8 +252,9 @@ def _jpeg_for_pdf(item) -> io.BytesIO | None:
 
 
 @translation.override("en")  # written for the platform, whatever the desk's language
-def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], shown: list[Exhibit],
-               conclusion: str) -> bytes:
+def export_pdf(
+    appeal: Appeal, version: AppealVersion | None, facts: list[str], shown: list[Exhibit], conclusion: str
+) -> bytes:
     """Title, claim and order header, the facts as bullets, each exhibit with its caption under
     it (pictures embedded, other files named), and the conclusion."""
     from reportlab import rl_config
@@ -221,6 +263,8 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         Image as PdfImage,
+    )
+    from reportlab.platypus import (
         KeepTogether,
         ListFlowable,
         ListItem,
@@ -235,9 +279,16 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
     claim, order = appeal.claim, appeal.claim.order
     styles = getSampleStyleSheet()
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=f"{appeal.get_kind_display()} {order.platform_order_id}",
-                            author=claim.store.name)
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"{appeal.get_kind_display()} {order.platform_order_id}",
+        author=claim.store.name,
+    )
     zone = ZoneInfo(claim.store.time_zone)
     header = [
         f"Store: {claim.store.name}",
@@ -249,8 +300,14 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
     story = [Paragraph(escape(str(appeal.get_kind_display())), styles["Title"])]
     story += [Paragraph(escape(line), styles["Normal"]) for line in header]
     story += [Spacer(1, 6 * mm), Paragraph("Facts", styles["Heading2"])]
-    story.append(ListFlowable([ListItem(Paragraph(escape(fact), styles["BodyText"])) for fact in facts],
-                              bulletType="bullet", start="•", leftIndent=12))
+    story.append(
+        ListFlowable(
+            [ListItem(Paragraph(escape(fact), styles["BodyText"])) for fact in facts],
+            bulletType="bullet",
+            start="•",
+            leftIndent=12,
+        )
+    )
     if shown:
         story.append(Paragraph("Evidence", styles["Heading2"]))
     width = doc.width
@@ -262,9 +319,14 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
         item = exhibit.item
         caption = Paragraph(f"<b>{n}.</b> {escape(exhibit.caption)}", styles["BodyText"])
         if data is None:
-            story.append(Paragraph(f"<b>{n}.</b> {escape(item.original_name)} "
-                                   f"({escape(str(item.get_file_type_display()))}, attached separately): "
-                                   f"{escape(exhibit.caption)}", styles["BodyText"]))
+            story.append(
+                Paragraph(
+                    f"<b>{n}.</b> {escape(item.original_name)} "
+                    f"({escape(str(item.get_file_type_display()))}, attached separately): "
+                    f"{escape(exhibit.caption)}",
+                    styles["BodyText"],
+                )
+            )
             continue
         with Image.open(data) as probe:
             w, h = probe.size
@@ -272,7 +334,9 @@ def export_pdf(appeal: Appeal, version: AppealVersion | None, facts: list[str], 
         scale = min(width / w, (doc.height * 0.6) / h)
         picture = PdfImage(data, width=w * scale, height=h * scale)
         story.append(KeepTogether([picture, Spacer(1, 2 * mm), caption, Spacer(1, 5 * mm)]))
-    story += [Paragraph("Conclusion", styles["Heading2"]),
-              Paragraph(escape(conclusion).replace("\n", "<br/>"), styles["BodyText"])]
+    story += [
+        Paragraph("Conclusion", styles["Heading2"]),
+        Paragraph(escape(conclusion).replace("\n", "<br/>"), styles["BodyText"]),
+    ]
     doc.build(story)
     return out.getvalue()

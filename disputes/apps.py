@@ -17,10 +17,20 @@ class DisputesConfig(AppConfig):
         # A manager's retry puts the item back in its loop: the claim is due again at once and
         # a sweep is queued; the e-mail is due again at once and a send queued (what was sent
         # stays sent).
-        setaside.register(SetAsideKind.CLAIM_ALERTS, url=alerts.CLAIMS.url,
-                          retry=lambda pk: sweep.put_back(alerts.CLAIMS, pk, tasks.sweep_claim_alerts))
-        setaside.register(SetAsideKind.CLAIM_DEADLINE, url=alerts.CLAIMS.url,
-                          retry=lambda pk: transaction.on_commit(lambda: rule_tasks.recompute_claim.apply_async(
-                              args=[pk], queue=settings.DEADLINE_TASK_QUEUE)))
-        setaside.register(SetAsideKind.ALERT_EMAIL, url=outbox.notification_url,
-                          retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails))
+        setaside.register(
+            SetAsideKind.CLAIM_ALERTS,
+            url=alerts.CLAIMS.url,
+            retry=lambda pk: sweep.put_back(alerts.CLAIMS, pk, tasks.sweep_claim_alerts),
+        )
+        setaside.register(
+            SetAsideKind.CLAIM_DEADLINE,
+            url=alerts.CLAIMS.url,
+            retry=lambda pk: transaction.on_commit(
+                lambda: rule_tasks.recompute_claim.apply_async(args=[pk], queue=settings.DEADLINE_TASK_QUEUE)
+            ),
+        )
+        setaside.register(
+            SetAsideKind.ALERT_EMAIL,
+            url=outbox.notification_url,
+            retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails),
+        )

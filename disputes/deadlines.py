@@ -55,14 +55,18 @@ class Deadline:
     explanation: str  # one translated sentence for people, e.g. on the claim page
 
 
-def rule_for(platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND, *,
-             store: Store | None = None) -> DeadlineRule | None:
+def rule_for(
+    platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND, *, store: Store | None = None
+) -> DeadlineRule | None:
     """The store's own active rule if it has one, else the platform's (one query)."""
     scope = Q(platform=platform, store__isnull=True)
     if store is not None and store.pk is not None:
         scope |= Q(store=store)
-    return (DeadlineRule.objects.filter(scope, claim_kind=claim_kind, deadline=deadline, is_active=True)
-            .order_by(F("store").asc(nulls_last=True)).first())
+    return (
+        DeadlineRule.objects.filter(scope, claim_kind=claim_kind, deadline=deadline, is_active=True)
+        .order_by(F("store").asc(nulls_last=True))
+        .first()
+    )
 
 
 def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:
@@ -76,9 +80,14 @@ def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:
         would_get_it = Q(store_id=rule.store_id, kind=rule.claim_kind)
     else:
         stores_with_their_own = DeadlineRule.objects.filter(
-            store__isnull=False, claim_kind=rule.claim_kind, deadline=rule.deadline, is_active=True,
+            store__isnull=False,
+            claim_kind=rule.claim_kind,
+            deadline=rule.deadline,
+            is_active=True,
         ).values("store_id")
-        would_get_it = Q(store__platform=rule.platform, kind=rule.claim_kind) & ~Q(store_id__in=stores_with_their_own)
+        would_get_it = Q(store__platform=rule.platform, kind=rule.claim_kind) & ~Q(
+            store_id__in=stores_with_their_own
+        )
     return open_claims.filter(set_by_it | would_get_it)
 
 
@@ -137,7 +146,10 @@ def subdivision_problem(country: str, subdivision: str) -> str | None:
         return _("The holiday calendar has no regions for country %(country)s.") % {"country": country}
     if subdivision not in known:
         return _("%(region)s is not a holiday region of %(country)s; it has: %(known)s.") % {
-            "region": subdivision, "country": country, "known": ", ".join(known) or "—"}
+            "region": subdivision,
+            "country": country,
+            "known": ", ".join(known) or "—",
+        }
     return None
 
 
@@ -197,15 +209,20 @@ def _last_business_day(start_local: datetime, days: int, *, country: str, subdiv
         day += timedelta(days=1)
 
 
-def _business_days_end(start: datetime, days: int, *, country: str, subdivision: str,
-                       zone: ZoneInfo) -> tuple[datetime, bool]:
+def _business_days_end(
+    start: datetime, days: int, *, country: str, subdivision: str, zone: ZoneInfo
+) -> tuple[datetime, bool]:
     last = _last_business_day(_aware(start).astimezone(zone), days, country=country, subdivision=subdivision)
     return _at_wall_clock(last + timedelta(days=1), time(0, 0), zone)
 
 
-def add_business_days(start: datetime, days: int, *, country: str, time_zone: str, subdivision: str = "") -> datetime:
+def add_business_days(
+    start: datetime, days: int, *, country: str, time_zone: str, subdivision: str = ""
+) -> datetime:
     """When a window of `days` business days from `start` ends: midnight after the last one."""
-    return _business_days_end(start, days, country=country, subdivision=subdivision, zone=ZoneInfo(time_zone))[0]
+    return _business_days_end(
+        start, days, country=country, subdivision=subdivision, zone=ZoneInfo(time_zone)
+    )[0]
 
 
 def _due(rule: DeadlineRule, start: datetime, *, store: Store) -> tuple[datetime, bool]:
@@ -219,8 +236,9 @@ def _due(rule: DeadlineRule, start: datetime, *, store: Store) -> tuple[datetime
     if rule.unit == DeadlineUnit.CALENDAR_DAYS:
         return _at_wall_clock(local.date() + timedelta(days=rule.length), local.time(), zone)
     if rule.unit == DeadlineUnit.BUSINESS_DAYS:
-        return _business_days_end(start, rule.length, country=store.marketplace,
-                                  subdivision=store.holiday_subdivision, zone=zone)
+        return _business_days_end(
+            start, rule.length, country=store.marketplace, subdivision=store.holiday_subdivision, zone=zone
+        )
     raise ValueError(f"Unknown deadline unit {rule.unit!r}")
 
 
@@ -243,7 +261,11 @@ def start_for(rule: DeadlineRule, claim) -> datetime | None:
 
 
 def _origin(rule: DeadlineRule, claim) -> str:
-    if rule.starts_from == DeadlineStart.PLATFORM_REQUEST and claim is not None and not claim.platform_requested_at:
+    if (
+        rule.starts_from == DeadlineStart.PLATFORM_REQUEST
+        and claim is not None
+        and not claim.platform_requested_at
+    ):
         return _("the opening of the claim (no request from the platform recorded yet)")
     if rule.starts_from == DeadlineStart.CLAIM_OPENED:
         # The choice label ("the claim was opened") does not read well after "from".
@@ -255,11 +277,17 @@ def explain(rule: DeadlineRule, start: datetime, *, store: Store, claim=None) ->
     """E.g. "72 calendar hours from the platform's request at 2026-05-03 10:00 PDT", with the
     start shown on the store's clock."""
     local = _aware(start).astimezone(ZoneInfo(store.time_zone))
-    values = {"length": rule.length, "unit": rule.get_unit_display(), "origin": _origin(rule, claim),
-              "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}"}
+    values = {
+        "length": rule.length,
+        "unit": rule.get_unit_display(),
+        "origin": _origin(rule, claim),
+        "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+    }
     if rule.unit == DeadlineUnit.BUSINESS_DAYS:
-        sentence = _("%(length)d full business days (%(calendar)s calendar) after %(origin)s at %(when)s; "
-                     "the window ends at midnight after the last one") % {**values, "calendar": store.calendar_name}
+        sentence = _(
+            "%(length)d full business days (%(calendar)s calendar) after %(origin)s at %(when)s; "
+            "the window ends at midnight after the last one"
+        ) % {**values, "calendar": store.calendar_name}
     else:
         sentence = _("%(length)d %(unit)s from %(origin)s at %(when)s") % values
     if _due(rule, start, store=store)[1]:
@@ -267,7 +295,9 @@ def explain(rule: DeadlineRule, start: datetime, *, store: Store, claim=None) ->
     return sentence
 
 
-def for_claim(claim, deadline: str = DeadlineKind.RESPOND, *, rule: DeadlineRule | None = None) -> Deadline | None:
+def for_claim(
+    claim, deadline: str = DeadlineKind.RESPOND, *, rule: DeadlineRule | None = None
+) -> Deadline | None:
     rule = rule or rule_for(claim.store.platform, claim.kind, deadline, store=claim.store)
     if rule is None or not rule.is_active:
         return None

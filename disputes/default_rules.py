@@ -9,46 +9,123 @@ OPENED, REQUEST, CLOSED = "claim_opened", "platform_request", "claim_closed"
 A_TO_Z_RESPOND_SOURCE = (
     "Amazon gives the seller 3 days (72 hours, weekends included) to answer an A-to-Z claim or "
     "its request for information; some older help pages say 48 hours. Unanswered claims are "
-    "granted and charged to the seller.")
+    "granted and charged to the seller."
+)
 # What the desk seeded before it followed Amazon's 3 days: a row still equal to this was never
 # edited by an admin, so a migration may move it to the new default.
 A_TO_Z_RESPOND_SEEDED_48H = {
-    "length": 48, "unit": H, "starts_from": REQUEST, "warn_hours_before": [24, 6], "is_active": True,
+    "length": 48,
+    "unit": H,
+    "starts_from": REQUEST,
+    "warn_hours_before": [24, 6],
+    "is_active": True,
     "source": "Amazon gives the seller 48 hours (some of its help pages say 72) to answer its request for "
-              "information on an A-to-Z claim; unanswered claims are granted and charged to the seller.",
+    "information on an A-to-Z claim; unanswered claims are granted and charged to the seller.",
 }
 
 RULES = [
     # platform, kind, deadline, length, unit, counted from, warn hours before, source
     ("amazon", "a_to_z", "respond", 72, H, REQUEST, [24, 6], A_TO_Z_RESPOND_SOURCE),
-    ("amazon", "a_to_z", "appeal", 30, D, CLOSED, [168, 48],
-     "A granted, seller-funded A-to-Z claim can be appealed within 30 days of the decision."),
-    ("amazon", "chargeback", "respond", 7, D, OPENED, [72, 24],
-     "Chargeback information requests must be answered within 7 days."),
-    ("ebay", "ebay_case", "respond", 3, B, OPENED, [24, 6],
-     "The seller has 3 business days to resolve a request before the buyer may ask eBay to step in."),
-    ("ebay", "ebay_case", "appeal", 30, D, CLOSED, [168, 48],
-     "eBay case decisions can be appealed within 30 days of closing."),
-    ("ozon", "ozon_dispute", "respond", 24, H, OPENED, [12, 3],
-     "Ozon expects a return decision within 24 hours for FBS/FBO (3 days for rFBS: edit for rFBS "
-     "stores); buyers may dispute within 5 days of a refusal."),
-    ("dhgate", "dhgate_dispute", "respond", 5, D, OPENED, [48, 12],
-     "DHgate refunds the buyer when the seller does not respond to a dispute within 5 days."),
-    ("walmart", "walmart_dispute", "respond", 48, H, OPENED, [24, 6],
-     "Walmart allows 48 hours, weekends included."),
+    (
+        "amazon",
+        "a_to_z",
+        "appeal",
+        30,
+        D,
+        CLOSED,
+        [168, 48],
+        "A granted, seller-funded A-to-Z claim can be appealed within 30 days of the decision.",
+    ),
+    (
+        "amazon",
+        "chargeback",
+        "respond",
+        7,
+        D,
+        OPENED,
+        [72, 24],
+        "Chargeback information requests must be answered within 7 days.",
+    ),
+    (
+        "ebay",
+        "ebay_case",
+        "respond",
+        3,
+        B,
+        OPENED,
+        [24, 6],
+        "The seller has 3 business days to resolve a request before the buyer may ask eBay to step in.",
+    ),
+    (
+        "ebay",
+        "ebay_case",
+        "appeal",
+        30,
+        D,
+        CLOSED,
+        [168, 48],
+        "eBay case decisions can be appealed within 30 days of closing.",
+    ),
+    (
+        "ozon",
+        "ozon_dispute",
+        "respond",
+        24,
+        H,
+        OPENED,
+        [12, 3],
+        "Ozon expects a return decision within 24 hours for FBS/FBO (3 days for rFBS: edit for rFBS "
+        "stores); buyers may dispute within 5 days of a refusal.",
+    ),
+    (
+        "dhgate",
+        "dhgate_dispute",
+        "respond",
+        5,
+        D,
+        OPENED,
+        [48, 12],
+        "DHgate refunds the buyer when the seller does not respond to a dispute within 5 days.",
+    ),
+    (
+        "walmart",
+        "walmart_dispute",
+        "respond",
+        48,
+        H,
+        OPENED,
+        [24, 6],
+        "Walmart allows 48 hours, weekends included.",
+    ),
 ]
 # The 24-hour rule for buyer messages applies to a plain complaint on every platform.
 RULES += [
-    (platform, "buyer_complaint", "respond", 24, H, OPENED, [12, 3],
-     "Buyers expect an answer within 24 hours, weekends and holidays included.")
+    (
+        platform,
+        "buyer_complaint",
+        "respond",
+        24,
+        H,
+        OPENED,
+        [12, 3],
+        "Buyers expect an answer within 24 hours, weekends and holidays included.",
+    )
     for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
 ]
 # Each buyer message starts its own reply clock (weekends and holidays count on every platform;
 # an admin can make one platform's clock longer or count business days instead).
 MESSAGE_RULES = [
-    (platform, "buyer_complaint", "reply", 24, H, "message_received", [6, 2],
-     "A buyer message expects a reply within 24 hours, weekends and holidays included; "
-     "\"no response needed\" or a reply in the platform thread stops the clock.")
+    (
+        platform,
+        "buyer_complaint",
+        "reply",
+        24,
+        H,
+        "message_received",
+        [6, 2],
+        "A buyer message expects a reply within 24 hours, weekends and holidays included; "
+        '"no response needed" or a reply in the platform thread stops the clock.',
+    )
     for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
 ]
 RULES += MESSAGE_RULES
@@ -60,9 +137,17 @@ def install_default_rules(DeadlineRule) -> None:
     platform_wide = {"store": None} if any(f.name == "store" for f in DeadlineRule._meta.fields) else {}
     for platform, kind, deadline, length, unit, starts_from, warn, source in RULES:
         DeadlineRule.objects.get_or_create(
-            platform=platform, claim_kind=kind, deadline=deadline, **platform_wide,
-            defaults={"length": length, "unit": unit, "starts_from": starts_from,
-                      "warn_hours_before": warn, "source": source},
+            platform=platform,
+            claim_kind=kind,
+            deadline=deadline,
+            **platform_wide,
+            defaults={
+                "length": length,
+                "unit": unit,
+                "starts_from": starts_from,
+                "warn_hours_before": warn,
+                "source": source,
+            },
         )
 
 
@@ -70,7 +155,10 @@ def move_a_to_z_response_to_72_hours(DeadlineRule) -> int:
     """Give Amazon's A-to-Z response rule its 72 hours where it is still exactly as seeded;
     returns how many rows changed (0 when an admin has edited it)."""
     untouched = DeadlineRule.objects.filter(
-        platform="amazon", store=None, claim_kind="a_to_z", deadline="respond",
+        platform="amazon",
+        store=None,
+        claim_kind="a_to_z",
+        deadline="respond",
         **{key: value for key, value in A_TO_Z_RESPOND_SEEDED_48H.items() if key != "warn_hours_before"},
     )
     changed = 0

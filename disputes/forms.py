@@ -6,7 +6,20 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import managed_stores_for, stores_for
 from .inputs import validate_identifier, validate_plausible_date
-from .models import Appeal, AppealDecision, AppealKind, Claim, ClaimKind, Funding, ClaimStatus, Outcome, Priority, Profile, Reason, RootCause
+from .models import (
+    Appeal,
+    AppealDecision,
+    AppealKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Funding,
+    Outcome,
+    Priority,
+    Profile,
+    Reason,
+    RootCause,
+)
 from .selectors import QueueFilters
 from .services import PostMortemDraft
 
@@ -20,8 +33,10 @@ class PreferencesForm(forms.ModelForm):
 def team_members(user) -> QuerySet:
     """The people this user may assign work to: members of the user's stores."""
     return (
-        get_user_model().objects.filter(memberships__store__in=stores_for(user), is_active=True)
-        .distinct().order_by("username")
+        get_user_model()
+        .objects.filter(memberships__store__in=stores_for(user), is_active=True)
+        .distinct()
+        .order_by("username")
     )
 
 
@@ -56,19 +71,29 @@ class IdentifierField(forms.CharField):
 
 class QueueFilterForm(forms.Form):
     store = forms.ChoiceField(label=_("Store"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ClaimKind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any kind")), *ClaimKind.choices]
+    )
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=[("open", _("Open")), *ClaimStatus.choices, ("any", _("Any status"))],
     )
     assignee = forms.ChoiceField(
-        label=_("Assignee"), required=False,
+        label=_("Assignee"),
+        required=False,
         choices=[("anyone", _("Anyone")), ("me", _("Me")), ("unassigned", _("Unassigned"))],
     )
     due = forms.ChoiceField(
-        label=_("Due"), required=False,
-        choices=[("any", _("Any time")), ("overdue", _("Overdue")), ("today", _("Due today")),
-                 ("24h", _("Next 24 hours")), ("7d", _("Next 7 days"))],
+        label=_("Due"),
+        required=False,
+        choices=[
+            ("any", _("Any time")),
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("24h", _("Next 24 hours")),
+            ("7d", _("Next 7 days")),
+        ],
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -96,11 +121,18 @@ class BulkAssignForm(forms.Form):
     """The queue's bulk assignment. Each row of the queue also sends `loaded_assignee_<id>`, the
     assignee it showed, so a claim someone else reassigned meanwhile is not silently taken over."""
 
-    claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none(), error_messages={
-        "required": _("Tick at least one claim."),
-    })
-    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
-                             empty_label=_("Nobody (unassign)"), label=_("Assign to"))
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.none(),
+        error_messages={
+            "required": _("Tick at least one claim."),
+        },
+    )
+    assignee = AssigneeField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassign)"),
+        label=_("Assign to"),
+    )
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -110,8 +142,10 @@ class BulkAssignForm(forms.Form):
     def loaded(self) -> dict[int, int | None]:
         """The assignee id each ticked claim showed; a missing or unreadable one counts as
         nobody, so the change goes through only if the claim is still unassigned."""
-        return {claim.pk: _user_id(self.data.get(f"loaded_assignee_{claim.pk}", ""))
-                for claim in self.cleaned_data["claims"]}
+        return {
+            claim.pk: _user_id(self.data.get(f"loaded_assignee_{claim.pk}", ""))
+            for claim in self.cleaned_data["claims"]
+        }
 
 
 def _user_id(value: str) -> int | None:
@@ -152,13 +186,22 @@ class ClaimCloseForm(VersionedForm):
 
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
     decided_at = PlausibleDateTimeField(
-        label=_("The platform decided at"), required=False, widget=DateTimeLocalInput(),
-        help_text=_("When the platform announced the outcome; the appeal window counts from it. Leave empty for now."))
+        label=_("The platform decided at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_(
+            "When the platform announced the outcome; the appeal window counts from it. Leave empty for now."
+        ),
+    )
     root_cause = forms.ChoiceField(label=_("Root cause"), choices=[("", "—"), *RootCause.choices])
-    decided_by = forms.CharField(label=_("What decided the outcome"), max_length=2000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
-    action = forms.CharField(label=_("Improvement action"), max_length=500,
-                             help_text=_("One change so the next claim like this goes better."))
+    decided_by = forms.CharField(
+        label=_("What decided the outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    action = forms.CharField(
+        label=_("Improvement action"),
+        max_length=500,
+        help_text=_("One change so the next claim like this goes better."),
+    )
     owner = AssigneeField(queryset=get_user_model().objects.none(), label=_("Action owner"))
     due_on = PlausibleDateField(label=_("Action due on"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -185,21 +228,28 @@ class ClaimCloseForm(VersionedForm):
 
     @staticmethod
     def post_mortem(data: dict) -> PostMortemDraft:
-        return PostMortemDraft(root_cause=data["root_cause"], decided_by=data["decided_by"],
-                               action=data["action"], owner=data["owner"], due_on=data["due_on"])
+        return PostMortemDraft(
+            root_cause=data["root_cause"],
+            decided_by=data["decided_by"],
+            action=data["action"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+        )
 
 
 class ClaimAppealForm(VersionedForm):
-    note = forms.CharField(label=_("Why appeal"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Why appeal"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ClaimAssignForm(forms.Form):
     """Assignment conflicts are per field: the form carries the assignee the user saw (empty:
     nobody), not the claim's version, so a priority saved in another tab does not block it."""
 
-    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
-                             empty_label=_("Nobody"), label=_("Assignee"))
+    assignee = AssigneeField(
+        queryset=get_user_model().objects.none(), required=False, empty_label=_("Nobody"), label=_("Assignee")
+    )
     loaded_assignee = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
@@ -231,22 +281,38 @@ class RecomputeForm(VersionedForm):
 
 
 class ClaimOpenForm(forms.ModelForm):
-    assignee = AssigneeField(queryset=get_user_model().objects.none(), required=False,
-                             empty_label=_("Nobody yet"), label=_("Assignee"))
+    assignee = AssigneeField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody yet"),
+        label=_("Assignee"),
+    )
 
     class Meta:
         model = Claim
-        fields = ["kind", "reason", "opened_at", "platform_requested_at", "amount",
-                  "platform_claim_id", "assignee", "priority"]
+        fields = [
+            "kind",
+            "reason",
+            "opened_at",
+            "platform_requested_at",
+            "amount",
+            "platform_claim_id",
+            "assignee",
+            "priority",
+        ]
         widgets = {"opened_at": DateTimeLocalInput(), "platform_requested_at": DateTimeLocalInput()}
-        field_classes = {"opened_at": PlausibleDateTimeField, "platform_requested_at": PlausibleDateTimeField,
-                         "platform_claim_id": IdentifierField}
+        field_classes = {
+            "opened_at": PlausibleDateTimeField,
+            "platform_requested_at": PlausibleDateTimeField,
+            "platform_claim_id": IdentifierField,
+        }
 
     def __init__(self, *args, order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
         self.fields["assignee"].queryset = (
-            get_user_model().objects.filter(memberships__store=order.store_id, is_active=True)
+            get_user_model()
+            .objects.filter(memberships__store=order.store_id, is_active=True)
             .order_by("username")
         )
         self.fields["reason"].choices = Reason.choices
@@ -268,11 +334,20 @@ class OrderSearchForm(forms.Form):
 
 class PostMortemReportForm(forms.Form):
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
-    group = forms.ChoiceField(label=_("Group by"), required=False, initial="store",
-                              choices=[("store", _("Store")), ("sku", _("Product (SKU)")), ("reason", _("Reason"))])
-    weeks = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int, empty_value=12, initial=12,
-                                   choices=[(4, _("4 weeks")), (12, _("12 weeks")), (26, _("26 weeks")),
-                                            (52, _("52 weeks"))])
+    group = forms.ChoiceField(
+        label=_("Group by"),
+        required=False,
+        initial="store",
+        choices=[("store", _("Store")), ("sku", _("Product (SKU)")), ("reason", _("Reason"))],
+    )
+    weeks = forms.TypedChoiceField(
+        label=_("Period"),
+        required=False,
+        coerce=int,
+        empty_value=12,
+        initial=12,
+        choices=[(4, _("4 weeks")), (12, _("12 weeks")), (26, _("26 weeks")), (52, _("52 weeks"))],
+    )
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -283,7 +358,11 @@ class PostMortemReportForm(forms.Form):
     def options(self) -> dict:
         """The report's options; a field that is not valid falls back to its default."""
         data = self.cleaned_data  # only the valid fields
-        return {"store": data.get("store"), "group": data.get("group") or "store", "weeks": data.get("weeks") or 12}
+        return {
+            "store": data.get("store"),
+            "group": data.get("group") or "store",
+            "weeks": data.get("weeks") or 12,
+        }
 
 
 # --- Appeals ------------------------------------------------------------------------------
@@ -295,22 +374,32 @@ class AppealNewForm(forms.Form):
 
 class AppealSubmitForm(forms.Form):
     version = forms.TypedChoiceField(label=_("Version submitted"), coerce=int)
-    where = forms.CharField(label=_("Where"), max_length=200,
-                            help_text=_("e.g. Seller Central A-to-Z form, eBay Resolution Centre"))
-    submitted_at = PlausibleDateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput(),
-                                          help_text=_("Leave empty for now."))
+    where = forms.CharField(
+        label=_("Where"),
+        max_length=200,
+        help_text=_("e.g. Seller Central A-to-Z form, eBay Resolution Centre"),
+    )
+    submitted_at = PlausibleDateTimeField(
+        label=_("When"), required=False, widget=DateTimeLocalInput(), help_text=_("Leave empty for now.")
+    )
 
     def __init__(self, *args, appeal: Appeal, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.versions = {v.number: v for v in appeal.versions.all()}
-        self.fields["version"].choices = [(n, _("Version %(number)s") % {"number": n})
-                                          for n in sorted(self.versions, reverse=True)]
+        self.fields["version"].choices = [
+            (n, _("Version %(number)s") % {"number": n}) for n in sorted(self.versions, reverse=True)
+        ]
 
 
 class AppealDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Platform's decision"), choices=AppealDecision.choices)
-    funding = forms.ChoiceField(label=_("Refund funded by"), required=False,
-                                choices=[("", _("Nobody (won)")), *Funding.choices])
-    decided_at = forms.DateTimeField(label=_("Decided at"), required=False, widget=DateTimeLocalInput(),
-                                     help_text=_("Leave empty for now."))
+    funding = forms.ChoiceField(
+        label=_("Refund funded by"), required=False, choices=[("", _("Nobody (won)")), *Funding.choices]
+    )
+    decided_at = forms.DateTimeField(
+        label=_("Decided at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("Leave empty for now."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

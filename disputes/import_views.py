@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import importing
@@ -26,7 +27,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Order report"),
         help_text=gettext_lazy("Amazon's All Orders report (.txt), or the desk's CSV."),
-        widget=forms.FileInput(attrs={"accept": ".txt,.tsv,.csv,text/plain,text/csv,text/tab-separated-values"}),
+        widget=forms.FileInput(
+            attrs={"accept": ".txt,.tsv,.csv,text/plain,text/csv,text/tab-separated-values"}
+        ),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -52,7 +55,8 @@ class ImportForm(forms.Form):
 def recent_imports(user) -> QuerySet[OrderImport]:
     return (
         OrderImport.objects.filter(store__in=stores_for(user))
-        .select_related("store", "imported_by").order_by("-imported_at", "-pk")[:RECENT_IMPORTS]
+        .select_related("store", "imported_by")
+        .order_by("-imported_at", "-pk")[:RECENT_IMPORTS]
     )
 
 
@@ -70,12 +74,18 @@ def import_orders(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             result = importing.import_orders(
-                store=form.cleaned_data["store"], file=upload, file_name=upload.name,
+                store=form.cleaned_data["store"],
+                file=upload,
+                file_name=upload.name,
                 user=request.user,
             )
     else:
         form = ImportForm(user=request.user)
-    context = {"form": form, "result": result, "recent": recent_imports(request.user),
-               "max_upload": MAX_UPLOAD_BYTES}
+    context = {
+        "form": form,
+        "result": result,
+        "recent": recent_imports(request.user),
+        "max_upload": MAX_UPLOAD_BYTES,
+    }
     template = "disputes/import.html#result" if request.htmx else "disputes/import.html"
     return render(request, template, context)

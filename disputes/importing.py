@@ -60,38 +60,218 @@ AMAZON_FORMAT = "amazon_all_orders"
 DESK_CSV_FORMAT = "desk_csv"
 
 # Active ISO 4217 codes (2025), to catch typos such as "USS" or "EUR0".
-CURRENCIES = frozenset("""
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
-    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
-    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
-    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
-    ZMW ZWG
-""".split())
+CURRENCIES = frozenset(
+    [
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CRC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "UYU",
+        "UZS",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XCD",
+        "XCG",
+        "XOF",
+        "XPF",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWG",
+    ]
+)
 
 # Amazon's sales-channel column names the marketplace's site; the store is one marketplace.
 AMAZON_SALES_CHANNELS = {
-    "amazon.com": "US", "amazon.ca": "CA", "amazon.com.mx": "MX", "amazon.com.br": "BR",
-    "amazon.co.uk": "GB", "amazon.de": "DE", "amazon.fr": "FR", "amazon.it": "IT",
-    "amazon.es": "ES", "amazon.nl": "NL", "amazon.se": "SE", "amazon.pl": "PL",
-    "amazon.com.be": "BE", "amazon.ie": "IE", "amazon.com.tr": "TR", "amazon.eg": "EG",
-    "amazon.ae": "AE", "amazon.sa": "SA", "amazon.in": "IN", "amazon.co.jp": "JP",
-    "amazon.com.au": "AU", "amazon.sg": "SG", "amazon.co.za": "ZA",
+    "amazon.com": "US",
+    "amazon.ca": "CA",
+    "amazon.com.mx": "MX",
+    "amazon.com.br": "BR",
+    "amazon.co.uk": "GB",
+    "amazon.de": "DE",
+    "amazon.fr": "FR",
+    "amazon.it": "IT",
+    "amazon.es": "ES",
+    "amazon.nl": "NL",
+    "amazon.se": "SE",
+    "amazon.pl": "PL",
+    "amazon.com.be": "BE",
+    "amazon.ie": "IE",
+    "amazon.com.tr": "TR",
+    "amazon.eg": "EG",
+    "amazon.ae": "AE",
+    "amazon.sa": "SA",
+    "amazon.in": "IN",
+    "amazon.co.jp": "JP",
+    "amazon.com.au": "AU",
+    "amazon.sg": "SG",
+    "amazon.co.za": "ZA",
 }
 
 # Order statuses the All Orders report uses (the Orders API spells some without spaces).
 # "Shipped - Delivered to Buyer" and the like are accepted by their prefix.
-AMAZON_STATUSES = frozenset({
-    "pending", "pendingavailability", "unshipped", "partiallyshipped", "partially shipped",
-    "shipping", "shipped", "complete", "cancelled", "canceled", "unfulfillable",
-    "invoiceunconfirmed",
-})
+AMAZON_STATUSES = frozenset(
+    {
+        "pending",
+        "pendingavailability",
+        "unshipped",
+        "partiallyshipped",
+        "partially shipped",
+        "shipping",
+        "shipped",
+        "complete",
+        "cancelled",
+        "canceled",
+        "unfulfillable",
+        "invoiceunconfirmed",
+    }
+)
 AMAZON_STATUS_PREFIXES = ("shipped - ", "pending - ")
 AMAZON_FULFILMENT = {
-    "amazon": FulfilmentChannel.PLATFORM, "afn": FulfilmentChannel.PLATFORM,
-    "merchant": FulfilmentChannel.SELLER, "mfn": FulfilmentChannel.SELLER,
+    "amazon": FulfilmentChannel.PLATFORM,
+    "afn": FulfilmentChannel.PLATFORM,
+    "merchant": FulfilmentChannel.SELLER,
+    "mfn": FulfilmentChannel.SELLER,
 }
 CANCELLED = frozenset({"cancelled", "canceled"})
 
@@ -137,10 +317,17 @@ class ImportResult:
 
     @property
     def changed_anything(self) -> bool:
-        return any((
-            self.orders_created, self.orders_updated, self.lines_created, self.lines_updated,
-            self.buyers_created, self.shipments_created, self.shipments_updated,
-        ))
+        return any(
+            (
+                self.orders_created,
+                self.orders_updated,
+                self.lines_created,
+                self.lines_updated,
+                self.buyers_created,
+                self.shipments_created,
+                self.shipments_updated,
+            )
+        )
 
     @property
     def repeat_without_change(self) -> bool:
@@ -229,15 +416,17 @@ class _Cells:
         if not value:
             self.problem(_("%(column)s is empty.") % {"column": column})
         elif len(value) > max_length:
-            self.problem(_("%(column)s is longer than %(max)d characters.")
-                         % {"column": column, "max": max_length})
+            self.problem(
+                _("%(column)s is longer than %(max)d characters.") % {"column": column, "max": max_length}
+            )
         return value
 
     def optional(self, column: str, *, max_length: int) -> str | None:
         value = self.text(column)
         if len(value) > max_length:
-            self.problem(_("%(column)s is longer than %(max)d characters.")
-                         % {"column": column, "max": max_length})
+            self.problem(
+                _("%(column)s is longer than %(max)d characters.") % {"column": column, "max": max_length}
+            )
         return value or None
 
     def identifier(self, column: str, *, max_length: int, required: bool = True) -> str:
@@ -262,9 +451,13 @@ class _Cells:
             else:
                 value = datetime.fromisoformat(raw)
         except ValueError:
-            self.problem(_("%(column)s: “%(value)s” is not a date (expected ISO 8601, "
-                           "e.g. 2026-05-01 or 2026-05-01T10:15:32+00:00).")
-                         % {"column": column, "value": _shown(raw)})
+            self.problem(
+                _(
+                    "%(column)s: “%(value)s” is not a date (expected ISO 8601, "
+                    "e.g. 2026-05-01 or 2026-05-01T10:15:32+00:00)."
+                )
+                % {"column": column, "value": _shown(raw)}
+            )
             return None
         if problem := date_problem(value):
             self.problem(f"{column}: {problem}")
@@ -280,11 +473,14 @@ class _Cells:
             return None
         if not WHOLE.match(raw):
             if NUMBER.match(raw):
-                self.problem(_("%(column)s “%(value)s” is not a whole number.")
-                             % {"column": column, "value": _shown(raw)})
+                self.problem(
+                    _("%(column)s “%(value)s” is not a whole number.")
+                    % {"column": column, "value": _shown(raw)}
+                )
             else:
-                self.problem(_("%(column)s “%(value)s” is not a number.")
-                             % {"column": column, "value": _shown(raw)})
+                self.problem(
+                    _("%(column)s “%(value)s” is not a number.") % {"column": column, "value": _shown(raw)}
+                )
             return None
         if len(raw.lstrip("+-").lstrip("0")) > len(str(MAX_QUANTITY)):
             # Too long to be a quantity, and too long to quote or even convert safely.
@@ -309,14 +505,20 @@ class _Cells:
             self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         if not MONEY.match(raw):
-            self.problem(_("%(column)s “%(value)s” is not a price (expected e.g. 19.99: digits, "
-                           "a dot, at most two decimals, not negative).")
-                         % {"column": column, "value": _shown(raw)})
+            self.problem(
+                _(
+                    "%(column)s “%(value)s” is not a price (expected e.g. 19.99: digits, "
+                    "a dot, at most two decimals, not negative)."
+                )
+                % {"column": column, "value": _shown(raw)}
+            )
             return None
         try:
             return Decimal(raw).quantize(Decimal("0.01"))
         except InvalidOperation:  # pragma: no cover - the pattern already rules this out
-            self.problem(_("%(column)s “%(value)s” is not a price.") % {"column": column, "value": _shown(raw)})
+            self.problem(
+                _("%(column)s “%(value)s” is not a price.") % {"column": column, "value": _shown(raw)}
+            )
             return None
 
     def currency(self, column: str, *, default: str | None = None) -> str | None:
@@ -327,8 +529,10 @@ class _Cells:
             self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         if raw not in CURRENCIES:
-            self.problem(_("%(column)s “%(value)s” is not a known currency code (ISO 4217, "
-                           "e.g. USD).") % {"column": column, "value": _shown(raw)})
+            self.problem(
+                _("%(column)s “%(value)s” is not a known currency code (ISO 4217, e.g. USD).")
+                % {"column": column, "value": _shown(raw)}
+            )
             return None
         return raw
 
@@ -337,8 +541,10 @@ class _Cells:
         if not raw:
             return None
         if not COUNTRY.match(raw):
-            self.problem(_("%(column)s “%(value)s” is not a two-letter country code.")
-                         % {"column": column, "value": _shown(raw)})
+            self.problem(
+                _("%(column)s “%(value)s” is not a two-letter country code.")
+                % {"column": column, "value": _shown(raw)}
+            )
             return None
         return raw
 
@@ -365,8 +571,16 @@ class AmazonAllOrders:
     name = AMAZON_FORMAT
     delimiter = "\t"
     quoting = csv.QUOTE_NONE
-    required = ("amazon-order-id", "purchase-date", "order-status", "fulfillment-channel",
-                "sku", "quantity", "currency", "item-price")
+    required = (
+        "amazon-order-id",
+        "purchase-date",
+        "order-status",
+        "fulfillment-channel",
+        "sku",
+        "quantity",
+        "currency",
+        "item-price",
+    )
     # Some marketplaces' versions of the report call the quantity column this.
     aliases = {"quantity-purchased": "quantity"}
 
@@ -376,7 +590,8 @@ class AmazonAllOrders:
     def check_store(self) -> str | None:
         if self.store.platform != Platform.AMAZON:
             return _("%(store)s is not an Amazon store: an Amazon report cannot be imported into it.") % {
-                "store": self.store.name}
+                "store": self.store.name
+            }
         return None
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
@@ -390,8 +605,10 @@ class AmazonAllOrders:
         unpriced = cancelled or folded.startswith("pending")
         fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
         if fulfilment is None:
-            cells.problem(_("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
-                          % {"value": _shown(cells.text("fulfillment-channel"))})
+            cells.problem(
+                _("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
+                % {"value": _shown(cells.text("fulfillment-channel"))}
+            )
         self._check_sales_channel(cells)
         purchased_at = cells.when("purchase-date", required=True)
         sku = cells.identifier("sku", max_length=64)
@@ -399,8 +616,10 @@ class AmazonAllOrders:
         amount = cells.money("item-price", blank_is_zero=unpriced)
         currency = cells.currency("currency", default=store.currency if unpriced else None)
         if currency and currency != store.currency:
-            cells.problem(_("currency %(currency)s is not the currency of store %(store)s (%(expected)s).")
-                          % {"currency": currency, "store": store.name, "expected": store.currency})
+            cells.problem(
+                _("currency %(currency)s is not the currency of store %(store)s (%(expected)s).")
+                % {"currency": currency, "store": store.name, "expected": store.currency}
+            )
         ship_country = cells.country("ship-country")
         title = cells.text("product-name")[:500] or None
         if cells.problems:
@@ -408,10 +627,18 @@ class AmazonAllOrders:
         return ParsedRow(
             line=0,
             order=OrderFacts(
-                platform_order_id=order_id, purchased_at=purchased_at, status=status,
-                fulfilment_channel=fulfilment, currency=currency, ship_country=ship_country,
+                platform_order_id=order_id,
+                purchased_at=purchased_at,
+                status=status,
+                fulfilment_channel=fulfilment,
+                currency=currency,
+                ship_country=ship_country,
             ),
-            line_key=sku, sku=sku, title=title, quantity=quantity, amount=amount,
+            line_key=sku,
+            sku=sku,
+            title=title,
+            quantity=quantity,
+            amount=amount,
         )
 
     def _status(self, cells: _Cells) -> str:
@@ -429,12 +656,22 @@ class AmazonAllOrders:
             return
         country = AMAZON_SALES_CHANNELS.get(folded)
         if country is None:
-            cells.problem(_("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
-                          % {"value": _shown(channel)})
+            cells.problem(
+                _("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
+                % {"value": _shown(channel)}
+            )
         elif country != self.store.marketplace:
-            cells.problem(_("this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s).")
-                          % {"channel": channel, "country": country, "store": self.store.name,
-                             "marketplace": self.store.marketplace})
+            cells.problem(
+                _(
+                    "this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s)."
+                )
+                % {
+                    "channel": channel,
+                    "country": country,
+                    "store": self.store.name,
+                    "marketplace": self.store.marketplace,
+                }
+            )
 
 
 class DeskCsv:
@@ -443,8 +680,16 @@ class DeskCsv:
     name = DESK_CSV_FORMAT
     delimiter = ","
     quoting = csv.QUOTE_MINIMAL
-    required = ("order_id", "purchase_date", "status", "fulfilment", "sku", "quantity",
-                "item_price", "currency")
+    required = (
+        "order_id",
+        "purchase_date",
+        "status",
+        "fulfilment",
+        "sku",
+        "quantity",
+        "item_price",
+        "currency",
+    )
     aliases: dict[str, str] = {}
 
     def __init__(self, store: Store) -> None:
@@ -456,28 +701,34 @@ class DeskCsv:
     def parse(self, cells: _Cells) -> ParsedRow | None:
         store_name = cells.text("store")
         if store_name and store_name.casefold() != self.store.name.casefold():
-            cells.problem(_("unknown store “%(value)s”: this file is being imported into %(store)s.")
-                          % {"value": _shown(store_name), "store": self.store.name})
+            cells.problem(
+                _("unknown store “%(value)s”: this file is being imported into %(store)s.")
+                % {"value": _shown(store_name), "store": self.store.name}
+            )
         order_id = cells.identifier("order_id", max_length=64)
         status = cells.text("status").casefold()
         if status not in DESK_STATUSES:
-            cells.problem(_("status “%(value)s” is unknown (expected one of: %(choices)s).")
-                          % {"value": _shown(cells.text("status")), "choices": ", ".join(DESK_STATUSES)})
+            cells.problem(
+                _("status “%(value)s” is unknown (expected one of: %(choices)s).")
+                % {"value": _shown(cells.text("status")), "choices": ", ".join(DESK_STATUSES)}
+            )
         fulfilment = DESK_FULFILMENT.get(cells.text("fulfilment").casefold())
         if fulfilment is None:
-            cells.problem(_("fulfilment “%(value)s” is unknown (expected seller or platform).")
-                          % {"value": _shown(cells.text("fulfilment"))})
+            cells.problem(
+                _("fulfilment “%(value)s” is unknown (expected seller or platform).")
+                % {"value": _shown(cells.text("fulfilment"))}
+            )
         purchased_at = cells.when("purchase_date", required=True)
         sku = cells.identifier("sku", max_length=64)
         quantity = cells.quantity("quantity", allow_zero=status == "cancelled")
         unit_price = cells.money("item_price")
         currency = cells.currency("currency")
-        order = dict(
-            ship_country=cells.country("ship_country"),
-            ship_by=cells.when("ship_by", end_of_day=True),
-            latest_delivery=cells.when("latest_delivery", end_of_day=True),
-            buyer_alias=cells.identifier("buyer_alias", max_length=255, required=False) or None,
-        )
+        order = {
+            "ship_country": cells.country("ship_country"),
+            "ship_by": cells.when("ship_by", end_of_day=True),
+            "latest_delivery": cells.when("latest_delivery", end_of_day=True),
+            "buyer_alias": cells.identifier("buyer_alias", max_length=255, required=False) or None,
+        }
         shipment = self._shipment(cells)
         title = cells.text("title")[:500] or None
         if cells.problems:
@@ -485,11 +736,19 @@ class DeskCsv:
         return ParsedRow(
             line=0,
             order=OrderFacts(
-                platform_order_id=order_id, purchased_at=purchased_at, status=status,
-                fulfilment_channel=fulfilment, currency=currency, **order,
+                platform_order_id=order_id,
+                purchased_at=purchased_at,
+                status=status,
+                fulfilment_channel=fulfilment,
+                currency=currency,
+                **order,
             ),
-            line_key=sku, sku=sku, title=title, quantity=quantity,
-            amount=(unit_price * quantity).quantize(Decimal("0.01")), shipment=shipment,
+            line_key=sku,
+            sku=sku,
+            title=title,
+            quantity=quantity,
+            amount=(unit_price * quantity).quantize(Decimal("0.01")),
+            shipment=shipment,
         )
 
     def _shipment(self, cells: _Cells) -> ShipmentFacts | None:
@@ -557,12 +816,15 @@ def _take_store_lock(store: Store) -> bool:
     if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s::integer, %s::integer)", [IMPORT_LOCK_SPACE, store.pk])
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s::integer, %s::integer)", [IMPORT_LOCK_SPACE, store.pk]
+        )
         return cursor.fetchone()[0]
 
 
-def import_orders(*, store: Store, file: BinaryIO, file_name: str,
-                  user: AbstractBaseUser | None = None) -> ImportResult:
+def import_orders(
+    *, store: Store, file: BinaryIO, file_name: str, user: AbstractBaseUser | None = None
+) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
     `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
@@ -574,23 +836,29 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str,
     for encoding in encodings:
         _rewind(file)
         try:
-            return _Import(store=store, file=file, file_name=file_name, user=user,
-                           encoding=encoding).run()
+            return _Import(store=store, file=file, file_name=file_name, user=user, encoding=encoding).run()
         except UnicodeDecodeError:
             continue
-    return ImportResult(ok=False, errors=[RowError(None, _(
-        "The file is not text in a known encoding. Save it as “CSV UTF-8” and import it again."))])
+    return ImportResult(
+        ok=False,
+        errors=[
+            RowError(
+                None,
+                _("The file is not text in a known encoding. Save it as “CSV UTF-8” and import it again."),
+            )
+        ],
+    )
 
 
 class _Import:
-    def __init__(self, *, store: Store, file: BinaryIO, file_name: str,
-                 user: AbstractBaseUser | None, encoding: str) -> None:
+    def __init__(
+        self, *, store: Store, file: BinaryIO, file_name: str, user: AbstractBaseUser | None, encoding: str
+    ) -> None:
         self.store = store
         self.file_name = file_name
         self.user = user
         self.reader = _HashingReader(file)
-        self.text = io.TextIOWrapper(io.BufferedReader(self.reader, 1 << 16),
-                                     encoding=encoding, newline="")
+        self.text = io.TextIOWrapper(io.BufferedReader(self.reader, 1 << 16), encoding=encoding, newline="")
         self.errors = _ErrorList()
         self.rows = 0
         self.format: ReportFormat | None = None
@@ -610,12 +878,23 @@ class _Import:
             self.errors.add(None, _("The file is empty."))
             return self._result(ok=False)
         if len(header_text.rstrip("\r\n")) > MAX_HEADER_CHARS:
-            self.errors.add(1, _("The header line is longer than %(max)s characters: this is not an "
-                                 "order report the desk knows.") % {"max": f"{MAX_HEADER_CHARS:,}"})
+            self.errors.add(
+                1,
+                _(
+                    "The header line is longer than %(max)s characters: this is not an "
+                    "order report the desk knows."
+                )
+                % {"max": f"{MAX_HEADER_CHARS:,}"},
+            )
             return self._result(ok=False)
         if "\x00" in header_text:
-            self.errors.add(1, _("The header holds NUL characters: the file is not plain text (perhaps "
-                                 "UTF-16). Save it as “CSV UTF-8” and import it again."))
+            self.errors.add(
+                1,
+                _(
+                    "The header holds NUL characters: the file is not plain text (perhaps "
+                    "UTF-16). Save it as “CSV UTF-8” and import it again."
+                ),
+            )
             return self._result(ok=False)
         self.format = self._detect(header_text)
         columns = self._columns(header_text)
@@ -624,7 +903,9 @@ class _Import:
         try:
             with transaction.atomic():
                 if not _take_store_lock(self.store):
-                    self.errors.add(None, _("An import is running for this store; try again when it has finished."))
+                    self.errors.add(
+                        None, _("An import is running for this store; try again when it has finished.")
+                    )
                     result = self._result(ok=False)
                     result.busy = True
                     return result
@@ -646,9 +927,14 @@ class _Import:
         fmt = self.format
         header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
         if len(header) > MAX_COLUMNS:
-            self.errors.add(1, _("The header has %(found)s columns; the desk's formats have fewer than "
-                                 "%(max)d: this is not an order report the desk knows.")
-                            % {"found": f"{len(header):,}", "max": MAX_COLUMNS})
+            self.errors.add(
+                1,
+                _(
+                    "The header has %(found)s columns; the desk's formats have fewer than "
+                    "%(max)d: this is not an order report the desk knows."
+                )
+                % {"found": f"{len(header):,}", "max": MAX_COLUMNS},
+            )
             return []
         columns = []
         for name in header:
@@ -656,12 +942,22 @@ class _Import:
             columns.append(fmt.aliases.get(name, name))
         known = set(columns)
         if fmt.name == DESK_CSV_FORMAT and "amazon-order-id" in known:
-            self.errors.add(1, _("This is Amazon's report saved as comma-separated: import the "
-                                 "original tab-separated file as Amazon delivers it."))
+            self.errors.add(
+                1,
+                _(
+                    "This is Amazon's report saved as comma-separated: import the "
+                    "original tab-separated file as Amazon delivers it."
+                ),
+            )
             return columns
         if fmt.name == DESK_CSV_FORMAT and "order_id" not in known:
-            self.errors.add(1, _("The header is not one the desk knows: expected Amazon's All Orders "
-                                 "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."))
+            self.errors.add(
+                1,
+                _(
+                    "The header is not one the desk knows: expected Amazon's All Orders "
+                    "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."
+                ),
+            )
             return columns
         for name in fmt.required:
             if name not in known:
@@ -693,14 +989,19 @@ class _Import:
                 continue
             self.rows += 1
             if len(values) > len(columns):
-                self.errors.add(line, _("The row has %(found)d fields but the header has %(expected)d.")
-                                % {"found": len(values), "expected": len(columns)})
+                self.errors.add(
+                    line,
+                    _("The row has %(found)d fields but the header has %(expected)d.")
+                    % {"found": len(values), "expected": len(columns)},
+                )
                 continue
-            if nul_in := next((column for column, value in zip(columns, values) if "\x00" in value), None):
+            if nul_in := next(
+                (column for column, value in zip(columns, values, strict=False) if "\x00" in value), None
+            ):
                 # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
                 self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                 continue
-            cells = _Cells(dict(zip(columns, values)), tz)
+            cells = _Cells(dict(zip(columns, values, strict=False)), tz)
             parsed = fmt.parse(cells)
             for problem in cells.problems:
                 self.errors.add(line, problem)
@@ -721,8 +1022,11 @@ class _Import:
             if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
                 while (rest := self.text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
                     pass
-                self.errors.add(number, _("The line is longer than %(max)s characters: no order row is.")
-                                % {"max": f"{MAX_LINE_CHARS:,}"})
+                self.errors.add(
+                    number,
+                    _("The line is longer than %(max)s characters: no order row is.")
+                    % {"max": f"{MAX_LINE_CHARS:,}"},
+                )
                 line = "\n"  # keeps csv's count of lines in step with the file
             yield line
 
@@ -731,42 +1035,59 @@ class _Import:
         line_key = f"{order_id}\x1f{row.line_key}"
         first = self.lines_seen.setdefault(line_key, row.line)
         if first != row.line:
-            self.errors.add(row.line, _("order %(order)s lists SKU %(sku)s again (first on line %(first)d).")
-                            % {"order": order_id, "sku": row.sku, "first": first})
+            self.errors.add(
+                row.line,
+                _("order %(order)s lists SKU %(sku)s again (first on line %(first)d).")
+                % {"order": order_id, "sku": row.sku, "first": first},
+            )
         fingerprint = hash(row.order)
         seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, row.line))
         if seen_fingerprint != fingerprint:
-            self.errors.add(row.line, _(
-                "order %(order)s: its order details (date, status, fulfilment, currency, "
-                "country, dates, buyer) differ from line %(first)d, where the order first appears.")
-                % {"order": order_id, "first": first})
+            self.errors.add(
+                row.line,
+                _(
+                    "order %(order)s: its order details (date, status, fulfilment, currency, "
+                    "country, dates, buyer) differ from line %(first)d, where the order first appears."
+                )
+                % {"order": order_id, "first": first},
+            )
         if row.shipment:
             key = f"{order_id}\x1f{row.shipment.tracking_number}"
             fingerprint = hash(row.shipment)
             seen_fingerprint, first = self.shipments_seen.setdefault(key, (fingerprint, row.line))
             if seen_fingerprint != fingerprint:
-                self.errors.add(row.line, _(
-                    "order %(order)s: the shipment %(tracking)s differs from line %(first)d.")
-                    % {"order": order_id, "tracking": row.shipment.tracking_number or "—",
-                       "first": first})
+                self.errors.add(
+                    row.line,
+                    _("order %(order)s: the shipment %(tracking)s differs from line %(first)d.")
+                    % {"order": order_id, "tracking": row.shipment.tracking_number or "—", "first": first},
+                )
 
     def _record(self) -> None:
         self.sha256 = self.reader.hexdigest()
         self.previously_imported_at = (
             OrderImport.objects.filter(store=self.store, sha256=self.sha256)
-            .order_by("-imported_at").values_list("imported_at", flat=True).first()
+            .order_by("-imported_at")
+            .values_list("imported_at", flat=True)
+            .first()
         )
         counts = self.writer.counts()
         OrderImport.objects.create(
-            store=self.store, file_name=self.file_name[:255], sha256=self.sha256,
-            file_format=self.format.name, imported_by=self.user, rows=self.rows,
-            orders_created=counts["orders_created"], orders_updated=counts["orders_updated"],
+            store=self.store,
+            file_name=self.file_name[:255],
+            sha256=self.sha256,
+            file_format=self.format.name,
+            imported_by=self.user,
+            rows=self.rows,
+            orders_created=counts["orders_created"],
+            orders_updated=counts["orders_updated"],
         )
 
     def _result(self, *, ok: bool) -> ImportResult:
         result = ImportResult(
-            ok=ok, errors=self.errors.shown,
-            errors_not_shown=self.errors.total - len(self.errors.shown), rows=self.rows,
+            ok=ok,
+            errors=self.errors.shown,
+            errors_not_shown=self.errors.total - len(self.errors.shown),
+            rows=self.rows,
             file_format=self.format.name if self.format else "",
         )
         if ok:
@@ -819,7 +1140,8 @@ class _Writer:
         return {
             "orders_created": len(self.created),
             "orders_updated": len(self.updated - self.created),
-            "lines_created": self.lines_created, "lines_updated": self.lines_updated,
+            "lines_created": self.lines_created,
+            "lines_updated": self.lines_updated,
             "buyers_created": self.buyers_created,
             "shipments_created": self.shipments_created,
             "shipments_updated": self.shipments_updated,
@@ -852,8 +1174,10 @@ class _Writer:
 
     def _order_values(self, facts: OrderFacts, buyers: dict[str, int]) -> dict[str, object]:
         values: dict[str, object] = {
-            "purchased_at": facts.purchased_at, "status": facts.status,
-            "fulfilment_channel": facts.fulfilment_channel, "currency": facts.currency,
+            "purchased_at": facts.purchased_at,
+            "status": facts.status,
+            "fulfilment_channel": facts.fulfilment_channel,
+            "currency": facts.currency,
         }
         for name in ("ship_country", "ship_by", "latest_delivery"):
             if (value := getattr(facts, name)) is not None:
@@ -936,8 +1260,11 @@ class _Writer:
         new: list[Shipment] = []
         changed: list[Shipment] = []
         for (order_id, tracking), facts in wanted.items():
-            values = {name: getattr(facts, name) for name in ("carrier", "shipped_at", "delivered_at")
-                      if getattr(facts, name) is not None}
+            values = {
+                name: getattr(facts, name)
+                for name in ("carrier", "shipped_at", "delivered_at")
+                if getattr(facts, name) is not None
+            }
             shipment = existing.get((order_id, tracking))
             if shipment is None:
                 new.append(Shipment(order_id=order_id, tracking_number=tracking, **values))
@@ -959,7 +1286,8 @@ class _Writer:
         batches (or be stored already), so totals are settled once every line is written."""
         for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
             rows = (
-                Order.objects.filter(pk__in=chunk).annotate(line_sum=Sum("lines__item_price"))
+                Order.objects.filter(pk__in=chunk)
+                .annotate(line_sum=Sum("lines__item_price"))
                 .values_list("pk", "total", "line_sum")
             )
             changed = [

@@ -40,8 +40,10 @@ def hidden_character(value: str) -> str | None:
 
 def identifier_problem(value: str) -> str | None:
     if code := hidden_character(value):
-        return _("It contains a control or invisible character (%(code)s): an identifier must be "
-                 "plain text on one line.") % {"code": code}
+        return _(
+            "It contains a control or invisible character (%(code)s): an identifier must be "
+            "plain text on one line."
+        ) % {"code": code}
     return None
 
 
@@ -62,7 +64,10 @@ def nul_message() -> str:
 def date_problem(value: date | datetime) -> str | None:
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         return _("%(year)d is not a plausible year: use a date between %(first)d and %(last)d.") % {
-            "year": value.year, "first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            "year": value.year,
+            "first": EARLIEST_YEAR,
+            "last": LATEST_YEAR,
+        }
     return None
 
 

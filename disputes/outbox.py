@@ -56,8 +56,13 @@ class MailOutage(Exception):
 
 
 # The server is away, or refuses the desk as a whole (not one message).
-_OUTAGES = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, smtplib.SMTPAuthenticationError,
-            smtplib.SMTPHeloError, smtplib.SMTPSenderRefused)
+_OUTAGES = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPSenderRefused,
+)
 
 
 def is_mail_outage(error: BaseException) -> bool:
@@ -133,29 +138,40 @@ def _claim_batch(alert_ids: list[int] | None) -> list[Notification]:
         due = Notification.objects.filter(emailed_at__isnull=True, email_due_at__lte=now)
         if alert_ids is not None:
             due = due.filter(alert_id__in=alert_ids)
-        ids = list(due.select_for_update(skip_locked=True).order_by("email_due_at", "pk")
-                   .values_list("pk", flat=True)[:BATCH])
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("email_due_at", "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
         if not ids:
             return []
         Notification.objects.filter(pk__in=ids, emailed_at__isnull=True, email_due_at__lte=now).update(
-            email_due_at=now + lease(), email_attempts=F("email_attempts") + 1)
-    related = ["user", "user__profile"] + [f"alert__{name}__{r}" for name, subject in _subjects.items()
-                                           for r in subject.mail_related]
-    return list(Notification.objects.filter(pk__in=ids).select_related(*related).order_by("email_due_at", "pk"))
+            email_due_at=now + lease(), email_attempts=F("email_attempts") + 1
+        )
+    related = ["user", "user__profile"] + [
+        f"alert__{name}__{r}" for name, subject in _subjects.items() for r in subject.mail_related
+    ]
+    return list(
+        Notification.objects.filter(pk__in=ids).select_related(*related).order_by("email_due_at", "pk")
+    )
 
 
 def _release(notes: list[Notification]) -> None:
     if notes:
         Notification.objects.filter(pk__in=[note.pk for note in notes], emailed_at__isnull=True).update(
-            email_due_at=timezone.now(), email_attempts=F("email_attempts") - 1)
+            email_due_at=timezone.now(), email_attempts=F("email_attempts") - 1
+        )
 
 
 def _send_one(note: Notification, connection, shown: set[int]) -> int:
     """Send and settle one claimed notification's e-mail. Returns 1 when it was sent."""
     try:
         subject, item = subject_of(note.alert), _item(note)
-        if (not note.user.email or not subject.owes_alerts(item)
-                or note.alert.window_start != subject.window_start(item)):
+        if (
+            not note.user.email
+            or not subject.owes_alerts(item)
+            or note.alert.window_start != subject.window_start(item)
+        ):
             # Nobody to write to, or the claim was closed / the message answered meanwhile, or
             # the platform's request started the window again (the new one has its own alerts).
             _settle(note.pk, sent=False)
@@ -192,7 +208,9 @@ def _build(note: Notification) -> EmailMessage:
 
 
 def _settle(pk: int, *, sent: bool) -> None:
-    Notification.objects.filter(pk=pk).update(email_due_at=None, **({"emailed_at": timezone.now()} if sent else {}))
+    Notification.objects.filter(pk=pk).update(
+        email_due_at=None, **({"emailed_at": timezone.now()} if sent else {})
+    )
 
 
 def _failed(note: Notification, error: Exception, shown: set[int]) -> None:
@@ -207,11 +225,21 @@ def _failed(note: Notification, error: Exception, shown: set[int]) -> None:
         _settle(note.pk, sent=False)
         if retry:
             reason = f"gave up after {note.email_attempts} attempts: {reason}"
-    log.warning("alert e-mail %s to user %s failed (attempt %d): %s", note.pk, note.user_id, note.email_attempts,
-                reason)
+    log.warning(
+        "alert e-mail %s to user %s failed (attempt %d): %s",
+        note.pk,
+        note.user_id,
+        note.email_attempts,
+        reason,
+    )
     if not retry or too_old or note.email_attempts >= SHOW_AFTER_ATTEMPTS:
-        setaside.record(kind=SetAsideKind.ALERT_EMAIL, subject_id=note.pk, store_id=_item(note).store_id,
-                        label=_mail_label(note), reason=reason)
+        setaside.record(
+            kind=SetAsideKind.ALERT_EMAIL,
+            subject_id=note.pk,
+            store_id=_item(note).store_id,
+            label=_mail_label(note),
+            reason=reason,
+        )
         shown.add(note.pk)
 
 
@@ -225,7 +253,8 @@ def email_again(notification_id: int, task) -> None:
     """A manager's retry of an alert e-mail that was set aside: due now (if still unsent), and
     a send queued."""
     updated = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        email_due_at=timezone.now())
+        email_due_at=timezone.now()
+    )
     alert_id = Notification.objects.filter(pk=notification_id).values_list("alert_id", flat=True).first()
     if updated and alert_id is not None:
         transaction.on_commit(lambda: task.delay([alert_id]))

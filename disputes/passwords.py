@@ -14,14 +14,27 @@ RESET_WINDOW_SECONDS = 60 * 60
 
 
 class DeskPasswordResetForm(PasswordResetForm):
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         # The request comes from someone not logged in; the mail goes to the account's owner,
         # so it is written in the language they chose in the desk.
         profile = getattr(context["user"], "profile", None)
         with translation.override(getattr(profile, "language", settings.LANGUAGE_CODE)):
-            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
-                              html_email_template_name)
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
 
 
 def _spend(key: str, limit: int) -> bool:
@@ -43,6 +56,8 @@ def password_reset_refusal(*, address: str, email: str) -> str:
         return _("Too many password reset requests from your network. Try again in an hour.")
     digest = sha256(email.strip().lower().encode()).hexdigest()
     if not _spend(f"password-reset:email:{digest}", settings.DESK_PASSWORD_RESETS_PER_EMAIL):
-        return _("A reset link was already sent to this address several times. Check your inbox and spam "
-                 "folder, or try again in an hour.")
+        return _(
+            "A reset link was already sent to this address several times. Check your inbox and spam "
+            "folder, or try again in an hour."
+        )
     return ""

@@ -51,10 +51,17 @@ def _report_form(request: HttpRequest) -> PostMortemReportForm:
 def post_mortem_report(request: HttpRequest) -> HttpResponse:
     form = _report_form(request)
     report = selectors.post_mortem_report(request.user, **form.options())
-    return render(request, "disputes/post_mortems.html", {
-        "form": form, "report": report, "causes": RootCause.choices,
-        "chart": win_rate_chart(report.weeks), "csv_query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "disputes/post_mortems.html",
+        {
+            "form": form,
+            "report": report,
+            "causes": RootCause.choices,
+            "chart": win_rate_chart(report.weeks),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
 
 
 def win_rate_chart(weeks, *, height: int = 100) -> dict:
@@ -70,8 +77,15 @@ def win_rate_chart(weeks, *, height: int = 100) -> dict:
             y -= h
             parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": h})
         rate = row.win_rate
-        bars.append({"start": start, "row": row, "x": n * 36 + 4, "parts": parts,
-                     "rate_y": None if rate is None else round(height - float(rate) * height / 100)})
+        bars.append(
+            {
+                "start": start,
+                "row": row,
+                "x": n * 36 + 4,
+                "parts": parts,
+                "rate_y": None if rate is None else round(height - float(rate) * height / 100),
+            }
+        )
     return {"bars": bars, "width": len(weeks) * 36 + 4, "height": height + 14, "base": height}
 
 
@@ -98,19 +112,45 @@ def post_mortem_csv(request: HttpRequest) -> HttpResponse:
         return writer.writerow([spreadsheet_cell(cell) for cell in cells])
 
     def lines():
-        yield row(["written_at", "store", "order", "skus", "claim_kind", "reason", "outcome", "won",
-                   "root_cause", "decided_by", "action", "action_owner", "action_due_on", "action_done_at"])
+        yield row(
+            [
+                "written_at",
+                "store",
+                "order",
+                "skus",
+                "claim_kind",
+                "reason",
+                "outcome",
+                "won",
+                "root_cause",
+                "decided_by",
+                "action",
+                "action_owner",
+                "action_due_on",
+                "action_done_at",
+            ]
+        )
         for pm in rows.iterator(chunk_size=500):
             claim = pm.claim
             for action in pm.actions.all() or [None]:
-                yield row([
-                    timezone.localtime(pm.written_at).isoformat(), pm.store.name, claim.order.platform_order_id,
-                    " ".join(sorted({line.sku for line in claim.order.lines.all()})), claim.kind, claim.reason,
-                    pm.outcome, "yes" if pm.won else "no", pm.root_cause, pm.decided_by,
-                    action.description if action else "", action.owner.get_username() if action else "",
-                    action.due_on.isoformat() if action else "",
-                    timezone.localtime(action.done_at).isoformat() if action and action.done_at else "",
-                ])
+                yield row(
+                    [
+                        timezone.localtime(pm.written_at).isoformat(),
+                        pm.store.name,
+                        claim.order.platform_order_id,
+                        " ".join(sorted({line.sku for line in claim.order.lines.all()})),
+                        claim.kind,
+                        claim.reason,
+                        pm.outcome,
+                        "yes" if pm.won else "no",
+                        pm.root_cause,
+                        pm.decided_by,
+                        action.description if action else "",
+                        action.owner.get_username() if action else "",
+                        action.due_on.isoformat() if action else "",
+                        timezone.localtime(action.done_at).isoformat() if action and action.done_at else "",
+                    ]
+                )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()

@@ -30,8 +30,9 @@ def recompute_rule_claims(rule_ids: list[int], by_id: int | None = None, after_i
     for claim_id in ordered[:CHUNK]:
         counts[recompute_one(claim_id, by)] += 1
     if len(ordered) > CHUNK:
-        recompute_rule_claims.apply_async(args=[rule_ids, by_id, ordered[CHUNK - 1]],
-                                          queue=settings.DEADLINE_TASK_QUEUE)
+        recompute_rule_claims.apply_async(
+            args=[rule_ids, by_id, ordered[CHUNK - 1]], queue=settings.DEADLINE_TASK_QUEUE
+        )
     log.info("Deadline rules %s after claim %s: %s", rule_ids, after_id, counts)
     return counts
 
@@ -51,10 +52,20 @@ def recompute_one(claim_id: int, by) -> str:
         return "skipped"
     except Exception as error:
         log.exception("Could not recompute the deadline of claim %s", claim_id)
-        claim = Claim.objects.filter(pk=claim_id).select_related("order").only("store_id", "order__platform_order_id").first()
+        claim = (
+            Claim.objects.filter(pk=claim_id)
+            .select_related("order")
+            .only("store_id", "order__platform_order_id")
+            .first()
+        )
         if claim is not None:
-            setaside.record(kind=SetAsideKind.CLAIM_DEADLINE, subject_id=claim_id, store_id=claim.store_id,
-                            label=claim.order.platform_order_id, reason=setaside.describe_error(error))
+            setaside.record(
+                kind=SetAsideKind.CLAIM_DEADLINE,
+                subject_id=claim_id,
+                store_id=claim.store_id,
+                label=claim.order.platform_order_id,
+                reason=setaside.describe_error(error),
+            )
         return "failed"
     setaside.resolve(kind=SetAsideKind.CLAIM_DEADLINE, subject_id=claim_id)
     return "recomputed"

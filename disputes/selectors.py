@@ -39,11 +39,11 @@ MAX_CURSOR_CHARS = 200
 @dataclass
 class QueueFilters:
     store: int | None = None
-    scope: str = "all"          # "all" of the user's stores, or only those they "managed"
+    scope: str = "all"  # "all" of the user's stores, or only those they "managed"
     kind: str = ""
-    status: str = "open"        # "open", "any", or one ClaimStatus value
-    assignee: str = "anyone"    # "me", "unassigned", "anyone", or a user id
-    due: str = "any"            # "overdue", "today", "24h", "7d", "any"
+    status: str = "open"  # "open", "any", or one ClaimStatus value
+    assignee: str = "anyone"  # "me", "unassigned", "anyone", or a user id
+    due: str = "any"  # "overdue", "today", "24h", "7d", "any"
 
 
 @dataclass
@@ -85,7 +85,7 @@ def _after_cursor(due: datetime | None, pk: int) -> Q:
 
 def end_of_local_day(now: datetime) -> datetime:
     local = timezone.localtime(now)
-    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
 def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
@@ -138,7 +138,7 @@ def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime |
 
 @dataclass(frozen=True)
 class DueState:
-    state: str          # "none", "fine", "warning", "today", "overdue"
+    state: str  # "none", "fine", "warning", "today", "overdue"
     remaining: timedelta | None
 
 
@@ -218,21 +218,28 @@ def defect_rates(stores: list[Store], now: datetime | None = None) -> dict[int, 
     store_ids = [store.pk for store in stores]
     orders = dict(
         Order.objects.filter(store_id__in=store_ids, purchased_at__gte=since)
-        .values("store_id").order_by().annotate(n=Count("*")).values_list("store_id", "n")
+        .values("store_id")
+        .order_by()
+        .annotate(n=Count("*"))
+        .values_list("store_id", "n")
     )
     defects = {
         row.pop("store_id"): row
         for row in Claim.objects.filter(
             store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=since
-        ).values("store_id").annotate(
+        )
+        .values("store_id")
+        .annotate(
             defective_orders=Count("order", distinct=True),
             negative_feedback=Count("order", distinct=True, filter=Q(kind=ClaimKind.NEGATIVE_FEEDBACK)),
             chargebacks=Count("order", distinct=True, filter=Q(kind=ClaimKind.CHARGEBACK)),
             claims=Count(
-                "order", distinct=True,
+                "order",
+                distinct=True,
                 filter=~Q(kind__in=[ClaimKind.NEGATIVE_FEEDBACK, ClaimKind.CHARGEBACK]),
             ),
-        ).order_by()
+        )
+        .order_by()
     }
     none = {"defective_orders": 0, "negative_feedback": 0, "chargebacks": 0, "claims": 0}
     return {
@@ -252,6 +259,7 @@ def week_starts(now: datetime, weeks: int) -> list:
     first = (timezone.localtime(now) - timedelta(weeks=weeks - 1)).date()
     first -= timedelta(days=first.weekday())
     return [first + timedelta(weeks=n) for n in range(weeks)]
+
 
 WON = [Outcome.DENIED, Outcome.WITHDRAWN]
 LOST = [Outcome.GRANTED_SELLER_FUNDED, Outcome.GRANTED_PLATFORM_FUNDED, Outcome.REFUNDED_BY_SELLER]
@@ -293,8 +301,10 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
     # One pass over the open claims (claim_open_load), by assignee. Counting "store" (never
     # null) rather than "pk" keeps every column inside the index: an index-only scan.
     load = list(
-        Claim.objects.filter(store_id__in=store_ids).filter(~Q(status=ClaimStatus.CLOSED))
-        .values("assignee_id", "assignee__username").order_by()
+        Claim.objects.filter(store_id__in=store_ids)
+        .filter(~Q(status=ClaimStatus.CLOSED))
+        .values("assignee_id", "assignee__username")
+        .order_by()
         .annotate(
             open=Count("*"),
             overdue=Count("store", filter=Q(respond_by__lt=now)),
@@ -303,8 +313,13 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
         )
     )
     agents = sorted(
-        (AgentLoad(row["assignee_id"], row["assignee__username"], row["open"], row["due_today"],
-                   row["overdue"]) for row in load if row["assignee_id"]),
+        (
+            AgentLoad(
+                row["assignee_id"], row["assignee__username"], row["open"], row["due_today"], row["overdue"]
+            )
+            for row in load
+            if row["assignee_id"]
+        ),
         key=lambda agent: (-agent.overdue, -agent.open, agent.username),
     )
     totals = {
@@ -312,21 +327,35 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
         "due_24h": sum(row["due_24h"] for row in load),
         "unassigned": sum(row["open"] for row in load if not row["assignee_id"]),
     }
-    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=weeks)
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+        weeks=weeks
+    )
     by_week: dict = {}
     opened = (
         Claim.objects.filter(store_id__in=store_ids, opened_at__gte=since)
-        .annotate(week=TruncWeek("opened_at")).values("week").order_by()
-        .annotate(n=Count("*"), won=Count("store", filter=Q(outcome__in=WON)),
-                  lost=Count("store", filter=Q(outcome__in=LOST)))
+        .annotate(week=TruncWeek("opened_at"))
+        .values("week")
+        .order_by()
+        .annotate(
+            n=Count("*"),
+            won=Count("store", filter=Q(outcome__in=WON)),
+            lost=Count("store", filter=Q(outcome__in=LOST)),
+        )
     )
     for row in opened:
         by_week[row["week"].date()] = Week(row["week"], row["n"], row["won"], row["lost"])
-    series = [by_week.get(day) or Week(datetime.combine(day, datetime.min.time())) for day in week_starts(now, weeks)]
+    series = [
+        by_week.get(day) or Week(datetime.combine(day, datetime.min.time()))
+        for day in week_starts(now, weeks)
+    ]
     rates = defect_rates(stores, now)
     return Dashboard(
-        overdue=totals["overdue"], due_24h=totals["due_24h"], unassigned=totals["unassigned"],
-        agents=agents, stores=[(store, rates[store.pk]) for store in stores], weeks=series,
+        overdue=totals["overdue"],
+        due_24h=totals["due_24h"],
+        unassigned=totals["unassigned"],
+        agents=agents,
+        stores=[(store, rates[store.pk]) for store in stores],
+        weeks=series,
     )
 
 
@@ -377,15 +406,18 @@ class PostMortemReport:
 def post_mortems_for(user, *, store: int | None = None, weeks: int = 12, now: datetime | None = None):
     """Post-mortems of the stores this user manages, written in the last `weeks` weeks."""
     now = now or timezone.now()
-    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=weeks)
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+        weeks=weeks
+    )
     store_ids = list(managed_stores_for(user).values_list("pk", flat=True))
     if store is not None:
         store_ids = [pk for pk in store_ids if pk == store]
     return PostMortem.objects.filter(store_id__in=store_ids, written_at__gte=since)
 
 
-def post_mortem_report(user, *, group: str = "store", store: int | None = None, weeks: int = 12,
-                       now: datetime | None = None) -> PostMortemReport:
+def post_mortem_report(
+    user, *, group: str = "store", store: int | None = None, weeks: int = 12, now: datetime | None = None
+) -> PostMortemReport:
     """Win rate and root causes over time, and by store, product or reason: three grouped
     queries, whatever the number of post-mortems."""
     now = now or timezone.now()
@@ -401,18 +433,27 @@ def post_mortem_report(user, *, group: str = "store", store: int | None = None, 
 
     by_week: dict = {}
     total = CauseRow(str(_("All")))
-    for item in (chosen.annotate(week=TruncWeek("written_at")).values("week", "root_cause").order_by()
-                 .annotate(n=Count("*"), won=won)):
+    for item in (
+        chosen.annotate(week=TruncWeek("written_at"))
+        .values("week", "root_cause")
+        .order_by()
+        .annotate(n=Count("*"), won=won)
+    ):
         fill(by_week.setdefault(item["week"].date(), CauseRow(item["week"].date().isoformat())), item)
         fill(total, item)
-    series = [(datetime.combine(day, datetime.min.time()), by_week.get(day) or CauseRow(day.isoformat()))
-              for day in week_starts(now, weeks)]
+    series = [
+        (datetime.combine(day, datetime.min.time()), by_week.get(day) or CauseRow(day.isoformat()))
+        for day in week_starts(now, weeks)
+    ]
 
     labels = dict(Reason.choices) if group == "reason" else {}
     groups: dict[str, CauseRow] = {}
     # Distinct counts: an order with two lines of one SKU is one claim for that SKU.
-    for item in chosen.values(field_name, "root_cause").order_by().annotate(
-            n=Count("pk", distinct=True), won=Count("pk", distinct=True, filter=Q(outcome__in=WON))):
+    for item in (
+        chosen.values(field_name, "root_cause")
+        .order_by()
+        .annotate(n=Count("pk", distinct=True), won=Count("pk", distinct=True, filter=Q(outcome__in=WON)))
+    ):
         key = item[field_name] or "—"
         fill(groups.setdefault(key, CauseRow(str(labels.get(key, key)))), item)
     rows = sorted(groups.values(), key=lambda row: (-row.closed, row.label))

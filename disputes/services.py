@@ -25,6 +25,7 @@ from .models import (
     ClaimKind,
     ClaimStatus,
     DeadlineKind,
+    Funding,
     ImprovementAction,
     Membership,
     Order,
@@ -32,7 +33,6 @@ from .models import (
     Platform,
     PostMortem,
     Priority,
-    Funding,
     Reason,
     RootCause,
 )
@@ -46,8 +46,13 @@ class ClaimConflict(ClaimError):
     """Someone else saved the claim since this user loaded it."""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or _("Someone else changed this claim while you were working on it. "
-                                      "Reload the page to see their change, then try again."))
+        super().__init__(
+            message
+            or _(
+                "Someone else changed this claim while you were working on it. "
+                "Reload the page to see their change, then try again."
+            )
+        )
 
 
 # Sent inside claim_close before anything changes: a receiver refuses by raising ClaimError
@@ -74,10 +79,17 @@ def counts_toward_odr(outcome: str) -> bool:
     return outcome not in OUTCOMES_OUTSIDE_ODR
 
 
-def _record(claim: Claim, by, action: str, before: str = "", after: str = "", note: str = "", at=None) -> ClaimEvent:
+def _record(
+    claim: Claim, by, action: str, before: str = "", after: str = "", note: str = "", at=None
+) -> ClaimEvent:
     return ClaimEvent.objects.create(
-        claim=claim, actor=by, action=action, before=str(before)[:300], after=str(after)[:300],
-        note=note, at=at or timezone.now(),
+        claim=claim,
+        actor=by,
+        action=action,
+        before=str(before)[:300],
+        after=str(after)[:300],
+        note=note,
+        at=at or timezone.now(),
     )
 
 
@@ -105,16 +117,29 @@ FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority", "status": "stat
 def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -> ClaimConflict:
     """The conflict message: who changed the field, to what, and when, from the timeline."""
     labels = {"assignee": _("assignee"), "priority": _("priority"), "status": _("status")}
-    event = claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
+    event = (
+        claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
+    )
     values = {"field": labels[name], "now": now_shown, "yours": yours_shown}
     if event is None or event.actor is None:
-        return ClaimConflict(_("Someone else changed the %(field)s to %(now)s after you opened this page. "
-                               "Your choice, %(yours)s, was not saved: check it and save again.") % values)
-    return ClaimConflict(_("%(who)s changed the %(field)s to %(now)s at %(when)s, after you opened this "
-                           "page. Your choice, %(yours)s, was not saved: check it and save again.") % {
-        **values, "who": event.actor.get_username(),
-        "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
-    })
+        return ClaimConflict(
+            _(
+                "Someone else changed the %(field)s to %(now)s after you opened this page. "
+                "Your choice, %(yours)s, was not saved: check it and save again."
+            )
+            % values
+        )
+    return ClaimConflict(
+        _(
+            "%(who)s changed the %(field)s to %(now)s at %(when)s, after you opened this "
+            "page. Your choice, %(yours)s, was not saved: check it and save again."
+        )
+        % {
+            **values,
+            "who": event.actor.get_username(),
+            "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+        }
+    )
 
 
 def _username(user: AbstractBaseUser | None) -> str:
@@ -157,15 +182,29 @@ def claim_open(
     priority: int = Priority.NORMAL,
 ) -> Claim:
     claim = Claim(
-        store=order.store, order=order, kind=kind, reason=reason, amount=amount,
-        platform_claim_id=platform_claim_id, opened_at=opened_at or timezone.now(),
-        platform_requested_at=platform_requested_at, assignee=assignee, priority=priority,
+        store=order.store,
+        order=order,
+        kind=kind,
+        reason=reason,
+        amount=amount,
+        platform_claim_id=platform_claim_id,
+        opened_at=opened_at or timezone.now(),
+        platform_requested_at=platform_requested_at,
+        assignee=assignee,
+        priority=priority,
         created_by=by,
     )
     _check_assignee(claim, assignee)
     deadline = _apply_respond_deadline(claim)
     claim.save()
-    _record(claim, by, "opened", after=claim.get_kind_display(), note=claim.get_reason_display(), at=claim.opened_at)
+    _record(
+        claim,
+        by,
+        "opened",
+        after=claim.get_kind_display(),
+        note=claim.get_reason_display(),
+        at=claim.opened_at,
+    )
     if deadline:
         _record(claim, by, "deadline_set", after=deadline.due.isoformat(), note=deadline.explanation)
     if assignee:
@@ -222,9 +261,13 @@ def _check_post_mortem(claim: Claim, draft: PostMortemDraft | None) -> PostMorte
     elif draft.due_on < timezone.localdate():
         problems.append(_("the action's due date is in the past"))
     if problems:
-        raise ClaimError(_("The post-mortem is incomplete: %(problems)s.") % {"problems": "; ".join(problems)})
-    if not draft.owner.is_superuser and not Membership.objects.filter(
-            user=draft.owner, store_id=claim.store_id).exists():
+        raise ClaimError(
+            _("The post-mortem is incomplete: %(problems)s.") % {"problems": "; ".join(problems)}
+        )
+    if (
+        not draft.owner.is_superuser
+        and not Membership.objects.filter(user=draft.owner, store_id=claim.store_id).exists()
+    ):
         raise ClaimError(
             _("%(user)s is not a member of %(store)s.") % {"user": draft.owner, "store": claim.store}
         )
@@ -232,8 +275,17 @@ def _check_post_mortem(claim: Claim, draft: PostMortemDraft | None) -> PostMorte
 
 
 @transaction.atomic
-def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mortem: PostMortemDraft | None,
-                note: str = "", closed_at: datetime | None = None, decided_at: datetime | None = None) -> Claim:
+def claim_close(
+    *,
+    claim: Claim,
+    outcome: str,
+    by,
+    version: int | None,
+    post_mortem: PostMortemDraft | None,
+    note: str = "",
+    closed_at: datetime | None = None,
+    decided_at: datetime | None = None,
+) -> Claim:
     """Close with an outcome. The post-mortem is part of closing: no post-mortem, no close.
 
     `closed_at` is when the outcome is recorded (now); `decided_at` when the platform decided
@@ -258,25 +310,43 @@ def claim_close(*, claim: Claim, outcome: str, by, version: int | None, post_mor
     claim.counts_toward_odr = counts_toward_odr(outcome)
     # Only a granted, seller-funded claim can be appealed (DOMAIN: 30 days on Amazon).
     appeal = (
-        deadlines.for_claim(claim, DeadlineKind.APPEAL)
-        if outcome == Outcome.GRANTED_SELLER_FUNDED else None
+        deadlines.for_claim(claim, DeadlineKind.APPEAL) if outcome == Outcome.GRANTED_SELLER_FUNDED else None
     )
     claim.appeal_by = appeal.due if appeal else None
     claim.next_alert_at, claim.next_alert_threshold = None, ""
-    _save(claim, ["status", "outcome", "closed_at", "decided_at", "counts_toward_odr", "appeal_by",
-                  "next_alert_at", "next_alert_threshold"])
+    _save(
+        claim,
+        [
+            "status",
+            "outcome",
+            "closed_at",
+            "decided_at",
+            "counts_toward_odr",
+            "appeal_by",
+            "next_alert_at",
+            "next_alert_threshold",
+        ],
+    )
     _record(claim, by, "status", before_status, claim.get_status_display(), note)
     _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
     _record(claim, by, "decided", after=decided_at.isoformat())
     if appeal:
         _record(claim, by, "appeal_deadline_set", after=appeal.due.isoformat(), note=appeal.explanation)
     written = PostMortem.objects.create(
-        claim=claim, store_id=claim.store_id, outcome=outcome, root_cause=draft.root_cause,
-        decided_by=draft.decided_by.strip(), written_by=by, written_at=claim.closed_at,
+        claim=claim,
+        store_id=claim.store_id,
+        outcome=outcome,
+        root_cause=draft.root_cause,
+        decided_by=draft.decided_by.strip(),
+        written_by=by,
+        written_at=claim.closed_at,
     )
     action = ImprovementAction.objects.create(
-        post_mortem=written, store_id=claim.store_id, description=draft.action.strip(),
-        owner=draft.owner, due_on=draft.due_on,
+        post_mortem=written,
+        store_id=claim.store_id,
+        description=draft.action.strip(),
+        owner=draft.owner,
+        due_on=draft.due_on,
     )
     _record(claim, by, "post_mortem", after=written.get_root_cause_display(), note=written.decided_by)
     _record(claim, by, "action_set", after=str(draft.owner), note=f"{action.description} ({action.due_on})")
@@ -324,8 +394,9 @@ class Assigned:
 
 
 @transaction.atomic
-def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by,
-                 loaded: Mapping[int, int | None]) -> Assigned:
+def claim_assign(
+    *, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by, loaded: Mapping[int, int | None]
+) -> Assigned:
     """Assign (or unassign, with None) several claims. `loaded` maps each claim's id to the
     assignee id the user saw (None: nobody). A claim whose assignee someone else changed since
     is left as it is and reported; the others go through."""
@@ -334,15 +405,20 @@ def claim_assign(*, claims: Iterable[Claim], assignee: AbstractBaseUser | None, 
     # Locked in id order, so that two bulk assignments over the same claims cannot deadlock.
     # The assignee is not joined here: a row read after waiting for its lock is fresh, but a
     # joined row is the one from before the wait.
-    locked = (Claim.objects.select_for_update(of=("self",)).select_related("store", "order")
-              .filter(pk__in=[claim.pk for claim in claims]).order_by("pk"))
+    locked = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("store", "order")
+        .filter(pk__in=[claim.pk for claim in claims])
+        .order_by("pk")
+    )
     for claim in locked:
         _check_assignee(claim, assignee)
         if claim.assignee_id == wanted:
             continue
         if claim.assignee_id != loaded.get(claim.pk):
-            result.conflicts.append((claim, _field_conflict(
-                claim, "assignee", _username(claim.assignee), _username(assignee))))
+            result.conflicts.append(
+                (claim, _field_conflict(claim, "assignee", _username(claim.assignee), _username(assignee)))
+            )
             continue
         before = claim.assignee.get_username() if claim.assignee else ""
         claim.assignee = assignee
@@ -382,8 +458,14 @@ def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version:
     deadline = _apply_respond_deadline(claim)
     _save(claim, ["platform_requested_at", *DEADLINE_FIELDS])
     _record(claim, by, "platform_request", after=requested_at.isoformat())
-    _record(claim, by, "deadline_set", before, claim.respond_by.isoformat() if claim.respond_by else "",
-            deadline.explanation if deadline else "")
+    _record(
+        claim,
+        by,
+        "deadline_set",
+        before,
+        claim.respond_by.isoformat() if claim.respond_by else "",
+        deadline.explanation if deadline else "",
+    )
     return claim
 
 
@@ -396,8 +478,14 @@ def claim_recompute_deadline(*, claim: Claim, by, version: int | None) -> Claim:
     before = claim.respond_by.isoformat() if claim.respond_by else ""
     deadline = _apply_respond_deadline(claim)
     _save(claim, DEADLINE_FIELDS)
-    _record(claim, by, "deadline_recomputed", before, claim.respond_by.isoformat() if claim.respond_by else "",
-            deadline.explanation if deadline else _("No deadline rule applies any more."))
+    _record(
+        claim,
+        by,
+        "deadline_recomputed",
+        before,
+        claim.respond_by.isoformat() if claim.respond_by else "",
+        deadline.explanation if deadline else _("No deadline rule applies any more."),
+    )
     return claim
 
 
@@ -428,13 +516,20 @@ def appeal_create(*, claim: Claim, kind: str, by) -> Appeal:
 
 
 def _locked_appeal(appeal: Appeal) -> Appeal:
-    current = Appeal.objects.select_for_update().select_related("claim__order", "claim__store").get(pk=appeal.pk)
+    current = (
+        Appeal.objects.select_for_update().select_related("claim__order", "claim__store").get(pk=appeal.pk)
+    )
     if current.is_submitted:
-        raise AppealFrozen(_(
-            "This appeal was submitted on %(when)s (version %(number)s) and is frozen: it can no longer "
-            "be changed. Start a new appeal if the platform asks for more."
-        ) % {"when": timezone.localtime(current.submitted_at).strftime("%Y-%m-%d %H:%M"),
-             "number": current.submitted_version.number})
+        raise AppealFrozen(
+            _(
+                "This appeal was submitted on %(when)s (version %(number)s) and is frozen: it can no longer "
+                "be changed. Start a new appeal if the platform asks for more."
+            )
+            % {
+                "when": timezone.localtime(current.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                "number": current.submitted_version.number,
+            }
+        )
     return current
 
 
@@ -455,8 +550,11 @@ def _clean_draft(appeal: Appeal, draft: AppealDraft) -> AppealDraft:
     ids = [item_id for item_id, _caption in draft.evidence]
     if len(set(ids)) != len(ids):
         problems.append(_("each evidence item can be used once"))
-    found = set(EvidenceItem.objects.present().filter(order_id=appeal.claim.order_id, pk__in=ids)
-                .values_list("pk", flat=True))
+    found = set(
+        EvidenceItem.objects.present()
+        .filter(order_id=appeal.claim.order_id, pk__in=ids)
+        .values_list("pk", flat=True)
+    )
     if found != set(ids):
         problems.append(_("pick evidence only from this order's vault"))
     evidence = [(item_id, " ".join(caption.split())) for item_id, caption in draft.evidence]
@@ -466,8 +564,10 @@ def _clean_draft(appeal: Appeal, draft: AppealDraft) -> AppealDraft:
         # Pasted from another program now and then; PostgreSQL cannot store it.
         problems.append(_("remove the NUL characters from the text"))
     if policy.length_error(checked_text(facts, [caption for _item, caption in evidence], conclusion)):
-        problems.append(_("shorten the facts, captions and conclusion to %(limit)s characters in all")
-                        % {"limit": f"{policy.MAX_CHARS:,}"})
+        problems.append(
+            _("shorten the facts, captions and conclusion to %(limit)s characters in all")
+            % {"limit": f"{policy.MAX_CHARS:,}"}
+        )
     if problems:
         raise ClaimError(_("The appeal cannot be saved: %(problems)s.") % {"problems": "; ".join(problems)})
     return AppealDraft(facts=facts, evidence=evidence, conclusion=conclusion)
@@ -480,27 +580,47 @@ def appeal_save(*, appeal: Appeal, draft: AppealDraft, by, based_on: int | None)
     appeal = _locked_appeal(appeal)
     latest = appeal.versions.order_by("-number").values_list("number", flat=True).first() or 0
     if based_on is not None and based_on != latest:
-        raise ClaimConflict(_("Someone else saved version %(number)s of this appeal while you were editing. "
-                              "Reload it to see their change, then try again.") % {"number": latest})
+        raise ClaimConflict(
+            _(
+                "Someone else saved version %(number)s of this appeal while you were editing. "
+                "Reload it to see their change, then try again."
+            )
+            % {"number": latest}
+        )
     draft = _clean_draft(appeal, draft)
-    version = AppealVersion.objects.create(appeal=appeal, number=latest + 1, facts=draft.facts,
-                                           conclusion=draft.conclusion, saved_by=by)
-    AppealEvidence.objects.bulk_create([
-        AppealEvidence(version=version, item_id=item_id, position=n, caption=caption[:500])
-        for n, (item_id, caption) in enumerate(draft.evidence, 1)
-    ])
-    _record(appeal.claim, by, "appeal_saved", after=f"{appeal.get_kind_display()} v{version.number}",
-            note=_("%(facts)d facts, %(items)d evidence items") % {"facts": len(draft.facts), "items": len(draft.evidence)})
+    version = AppealVersion.objects.create(
+        appeal=appeal, number=latest + 1, facts=draft.facts, conclusion=draft.conclusion, saved_by=by
+    )
+    AppealEvidence.objects.bulk_create(
+        [
+            AppealEvidence(version=version, item_id=item_id, position=n, caption=caption[:500])
+            for n, (item_id, caption) in enumerate(draft.evidence, 1)
+        ]
+    )
+    _record(
+        appeal.claim,
+        by,
+        "appeal_saved",
+        after=f"{appeal.get_kind_display()} v{version.number}",
+        note=_("%(facts)d facts, %(items)d evidence items")
+        % {"facts": len(draft.facts), "items": len(draft.evidence)},
+    )
     return version
 
 
 def appeal_exported(*, appeal: Appeal, version: AppealVersion | None, fmt: str, by) -> None:
-    _record(appeal.claim, by, "appeal_exported",
-            after=f"{appeal.get_kind_display()} v{version.number if version else 0} ({fmt})")
+    _record(
+        appeal.claim,
+        by,
+        "appeal_exported",
+        after=f"{appeal.get_kind_display()} v{version.number if version else 0} ({fmt})",
+    )
 
 
 @transaction.atomic
-def appeal_submit(*, appeal: Appeal, version: AppealVersion, where: str, by, at: datetime | None = None) -> Appeal:
+def appeal_submit(
+    *, appeal: Appeal, version: AppealVersion, where: str, by, at: datetime | None = None
+) -> Appeal:
     """Record that this version went to the platform: the appeal freezes, and every evidence
     item it shows is locked in the vault (it can no longer be deleted)."""
     from evidence.services import evidence_lock
@@ -520,22 +640,37 @@ def appeal_submit(*, appeal: Appeal, version: AppealVersion, where: str, by, at:
     rows = list(version.evidence.select_related("item"))
     text = checked_text(version.facts, [row.caption for row in rows], version.conclusion)
     if policy.blocking(policy.check(text, appeal.store.platform, context="appeal")):
-        raise ClaimError(_("Version %(number)s breaks the appeal policy (see the findings): fix it in a new "
-                           "version before submitting.") % {"number": version.number})
+        raise ClaimError(
+            _(
+                "Version %(number)s breaks the appeal policy (see the findings): fix it in a new "
+                "version before submitting."
+            )
+            % {"number": version.number}
+        )
     appeal.submitted_version, appeal.submitted_at = version, at
     appeal.submitted_where, appeal.submitted_by = where[:200], by
     appeal.save(update_fields=["submitted_version", "submitted_at", "submitted_where", "submitted_by"])
-    reason = _("Submitted with appeal #%(appeal)s, version %(number)s") % {"appeal": appeal.pk, "number": version.number}
+    reason = _("Submitted with appeal #%(appeal)s, version %(number)s") % {
+        "appeal": appeal.pk,
+        "number": version.number,
+    }
     for row in rows:
         evidence_lock(item=row.item, reason=reason, by=by)
-    _record(appeal.claim, by, "appeal_submitted", after=f"{appeal.get_kind_display()} v{version.number}",
-            note=where, at=at)
+    _record(
+        appeal.claim,
+        by,
+        "appeal_submitted",
+        after=f"{appeal.get_kind_display()} v{version.number}",
+        note=where,
+        at=at,
+    )
     return appeal
 
 
 @transaction.atomic
-def appeal_decide(*, appeal: Appeal, decision: str, funding: str, by, decided_at: datetime | None = None,
-                  note: str = "") -> Appeal:
+def appeal_decide(
+    *, appeal: Appeal, decision: str, funding: str, by, decided_at: datetime | None = None, note: str = ""
+) -> Appeal:
     """The platform's answer. The claim's own outcome is still set by closing it (with its
     post-mortem) on the claim page; this records what the platform said about the appeal."""
     appeal = Appeal.objects.select_for_update().select_related("claim").get(pk=appeal.pk)
@@ -556,8 +691,15 @@ def appeal_decide(*, appeal: Appeal, decision: str, funding: str, by, decided_at
     appeal.funding = funding if decision == AppealDecision.LOST else ""
     appeal.decided_at, appeal.decided_by, appeal.decision_note = decided_at, by, note.strip()
     appeal.save(update_fields=["decision", "funding", "decided_at", "decided_by", "decision_note"])
-    _record(appeal.claim, by, "appeal_decided", after=appeal.get_decision_display()
-            + (f" · {appeal.get_funding_display()}" if appeal.funding else ""), note=appeal.decision_note, at=decided_at)
+    _record(
+        appeal.claim,
+        by,
+        "appeal_decided",
+        after=appeal.get_decision_display()
+        + (f" · {appeal.get_funding_display()}" if appeal.funding else ""),
+        note=appeal.decision_note,
+        at=decided_at,
+    )
     return appeal
 
 
@@ -579,15 +721,21 @@ def eligibility_hints(claim: Claim) -> list[str]:
         and order.latest_delivery
     ):
         if claim.opened_at < order.latest_delivery + NOT_RECEIVED_EARLIEST:
-            hints.append(_(
-                "Filed before the buyer could: an “item not received” claim opens only 3 days "
-                "after the latest delivery date (%(date)s). Point this out in the response."
-            ) % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")})
+            hints.append(
+                _(
+                    "Filed before the buyer could: an “item not received” claim opens only 3 days "
+                    "after the latest delivery date (%(date)s). Point this out in the response."
+                )
+                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+            )
         elif claim.opened_at > order.latest_delivery + NOT_RECEIVED_LATEST:
-            hints.append(_(
-                "Filed more than 90 days after the latest delivery date (%(date)s): "
-                "it is outside the window."
-            ) % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")})
+            hints.append(
+                _(
+                    "Filed more than 90 days after the latest delivery date (%(date)s): "
+                    "it is outside the window."
+                )
+                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+            )
     if claim.opened_at < order.purchased_at:
         hints.append(_("The claim is dated before the order was placed: check the dates."))
     return hints

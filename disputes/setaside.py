@@ -31,7 +31,9 @@ class Handler:
 _handlers: dict[str, Handler] = {}
 
 
-def register(kind: str, *, retry: Callable[[int], None], url: Callable[[int], str | None] = lambda _pk: None) -> None:
+def register(
+    kind: str, *, retry: Callable[[int], None], url: Callable[[int], str | None] = lambda _pk: None
+) -> None:
     """An app says how to put one of its items back in its loop (called from AppConfig.ready)."""
     _handlers[kind] = Handler(retry=retry, url=url)
 
@@ -56,12 +58,19 @@ def record(*, kind: str, subject_id: int, store_id: int, label: str, reason: str
         for _attempt in range(2):
             try:
                 with transaction.atomic():
-                    updated = SetAside.objects.filter(kind=kind, subject_id=subject_id, resolved_at__isnull=True).update(
-                        attempts=F("attempts") + 1, last_at=now, reason=reason, label=label
-                    )
+                    updated = SetAside.objects.filter(
+                        kind=kind, subject_id=subject_id, resolved_at__isnull=True
+                    ).update(attempts=F("attempts") + 1, last_at=now, reason=reason, label=label)
                     if not updated:
-                        SetAside.objects.create(kind=kind, subject_id=subject_id, store_id=store_id, label=label,
-                                                reason=reason, first_at=now, last_at=now)
+                        SetAside.objects.create(
+                            kind=kind,
+                            subject_id=subject_id,
+                            store_id=store_id,
+                            label=label,
+                            reason=reason,
+                            first_at=now,
+                            last_at=now,
+                        )
                 return
             except IntegrityError:
                 # Another worker recorded the same item at the same moment: update theirs.

@@ -23,13 +23,19 @@ def set_aside_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Work set aside is shown to managers."))
     entries = list(
         SetAside.objects.filter(store__in=stores, resolved_at__isnull=True)
-        .select_related("store").order_by("-last_at", "-pk")[:PAGE_SIZE]
+        .select_related("store")
+        .order_by("-last_at", "-pk")[:PAGE_SIZE]
     )
     rows = []
     for entry in entries:
         found = setaside.handler(entry.kind)
-        rows.append({"entry": entry, "url": found.url(entry.subject_id) if found else None,
-                     "can_retry": found is not None})
+        rows.append(
+            {
+                "entry": entry,
+                "url": found.url(entry.subject_id) if found else None,
+                "can_retry": found is not None,
+            }
+        )
     return render(request, "disputes/set_aside.html", {"rows": rows, "limit": PAGE_SIZE})
 
 
@@ -38,7 +44,8 @@ def set_aside_list(request: HttpRequest) -> HttpResponse:
 def set_aside_retry(request: HttpRequest, entry_id: int) -> HttpResponse:
     # Only managers of the item's store reach it; anyone else gets 404.
     entry = get_object_or_404(
-        SetAside.objects.filter(store__in=managed_stores_for(request.user), resolved_at__isnull=True), pk=entry_id
+        SetAside.objects.filter(store__in=managed_stores_for(request.user), resolved_at__isnull=True),
+        pk=entry_id,
     )
     if setaside.retry(entry, by=request.user):
         messages.success(request, _("Put back: “%(item)s” will be tried again.") % {"item": entry.label})

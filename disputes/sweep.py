@@ -25,12 +25,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import setaside
-from .models import Alert, Membership, Notification, Role, SetAside, SetAsideKind, WorkerHeartbeat
+from .models import Alert, Membership, Notification, Role, SetAside, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,9 @@ class Subject:
     label: Callable[[int], str]  # what a person recognises the item by, e.g. its order id
     url: Callable[[int], str | None]  # the page where it is worked on
     # The row's timeline entry for a raised alert (unsaved), or None for no timeline.
-    timeline: Callable[[Any, str, datetime, datetime], models.Model | None] = lambda row, threshold, scheduled, now: None
+    timeline: Callable[[Any, str, datetime, datetime], models.Model | None] = (
+        lambda row, threshold, scheduled, now: None
+    )
 
 
 _subjects: dict[str, Subject] = {}
@@ -202,16 +203,20 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
         if not rows:
             return None
         already = set(
-            Alert.objects.filter(**{f"{subject.alert_field}__in": rows})
-            .values_list(f"{subject.alert_field}_id", "window_start", "threshold")
+            Alert.objects.filter(**{f"{subject.alert_field}__in": rows}).values_list(
+                f"{subject.alert_field}_id", "window_start", "threshold"
+            )
         )
         managers = _managers_by_store({row.store_id for row in rows})
         workers = subject.workers(rows)
         steps = []
         for row in rows:
             try:
-                steps.append(_step(subject, row, now, already, workers.get(row.pk, set()),
-                                   managers.get(row.store_id, [])))
+                steps.append(
+                    _step(
+                        subject, row, now, already, workers.get(row.pk, set()), managers.get(row.store_id, [])
+                    )
+                )
             except SoftTimeLimitExceeded:
                 raise
             except Exception as error:
@@ -227,18 +232,29 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
             transaction.on_commit(lambda: send_alert_emails.delay(ids))
     # Outside the batch's transaction, which has committed by now.
     for failure in failures:
-        setaside.record(kind=subject.set_aside_kind, subject_id=failure.row.pk, store_id=failure.row.store_id,
-                        label=label_of(subject, failure.row.pk), reason=failure.reason)
+        setaside.record(
+            kind=subject.set_aside_kind,
+            subject_id=failure.row.pk,
+            store_id=failure.row.store_id,
+            label=label_of(subject, failure.row.pk),
+            reason=failure.reason,
+        )
     return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
 
 
-def _step(subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]) -> _Step:
+def _step(
+    subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]
+) -> _Step:
     """Work out everything for one row before touching it, so a failure leaves it as it was."""
     thresholds = subject.thresholds(row)
     # The threshold's own time, not the row's: a row set back an hour still says how late it is.
     scheduled_for = next((t.at for t in thresholds if t.name == row.next_alert_threshold), row.next_alert_at)
-    step = _Step(row=row, threshold=row.next_alert_threshold, scheduled_for=scheduled_for,
-                 window_start=subject.window_start(row))
+    step = _Step(
+        row=row,
+        threshold=row.next_alert_threshold,
+        scheduled_for=scheduled_for,
+        window_start=subject.window_start(row),
+    )
     nxt = following(thresholds, step.threshold, now)
     if subject.owes_alerts(row) and (row.pk, step.window_start, step.threshold) not in already:
         step.raise_alert = True
@@ -268,8 +284,12 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
     except SoftTimeLimitExceeded:
         raise
     except Exception:
-        log.warning("sweep: the %s batch's writes failed; writing its %d rows one by one",
-                    subject.alert_field, len(steps), exc_info=True)
+        log.warning(
+            "sweep: the %s batch's writes failed; writing its %d rows one by one",
+            subject.alert_field,
+            len(steps),
+            exc_info=True,
+        )
     written = []
     for step in list(steps):
         try:
@@ -286,9 +306,18 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
 def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
     _advance(subject.model, [step.row for step in steps])
     raising = [step for step in steps if step.raise_alert]
-    fresh = [Alert(**{subject.alert_field: step.row}, threshold=step.threshold, window_start=step.window_start,
-                   scheduled_for=step.scheduled_for, raised_at=now, due_at=step.due_at, escalated=step.escalated)
-             for step in raising]
+    fresh = [
+        Alert(
+            **{subject.alert_field: step.row},
+            threshold=step.threshold,
+            window_start=step.window_start,
+            scheduled_for=step.scheduled_for,
+            raised_at=now,
+            due_at=step.due_at,
+            escalated=step.escalated,
+        )
+        for step in raising
+    ]
     Alert.objects.bulk_create(fresh)
     _notify(fresh, [step.users for step in raising])
     entries = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
@@ -300,7 +329,9 @@ def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
 
 def _managers_by_store(store_ids: set[int]) -> dict[int, list[int]]:
     managers: dict[int, list[int]] = {}
-    rows = Membership.objects.filter(store_id__in=store_ids, role=Role.MANAGER).values_list("store_id", "user_id")
+    rows = Membership.objects.filter(store_id__in=store_ids, role=Role.MANAGER).values_list(
+        "store_id", "user_id"
+    )
     for store_id, user_id in rows:
         managers.setdefault(store_id, []).append(user_id)
     return managers
@@ -329,14 +360,14 @@ def _advance(model: type[models.Model], rows: list) -> None:
         cursor.execute(
             f"UPDATE {table} SET next_alert_at = v.column2, next_alert_threshold = v.column3 "
             f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-            [value for row in zip(ids, map(adapt, times), thresholds) for value in row],
+            [value for row in zip(ids, map(adapt, times), thresholds, strict=False) for value in row],
         )
 
 
 def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
     """One bell notification per alert and recipient. On PostgreSQL a single INSERT from two
     arrays: a catch-up sweep writes thousands, and model instances cost more than the rows."""
-    pairs = [(alert.pk, user) for alert, those in zip(alerts, users) for user in those]
+    pairs = [(alert.pk, user) for alert, those in zip(alerts, users, strict=False) for user in those]
     if not pairs:
         return
     if connection.vendor != "postgresql":
@@ -360,7 +391,9 @@ def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:
 def open_set_aside(kind: str) -> set[int]:
     # All of this kind rather than "those among these ids": open entries are few (people close
     # them), and a thousand ids in an IN list would cost the sweep more than the whole answer.
-    return set(SetAside.objects.filter(kind=kind, resolved_at__isnull=True).values_list("subject_id", flat=True))
+    return set(
+        SetAside.objects.filter(kind=kind, resolved_at__isnull=True).values_list("subject_id", flat=True)
+    )
 
 
 def label_of(subject: Subject, pk: int) -> str:
@@ -377,8 +410,13 @@ def put_back(subject: Subject, pk: int, task) -> None:
     its data as it is now (perhaps fixed), and a sweep is queued."""
     now = timezone.now()
     with transaction.atomic():
-        row = (subject.model.objects.select_for_update(of=("self",)).select_related(*subject.related)
-               .only(*subject.fields).filter(pk=pk).first())
+        row = (
+            subject.model.objects.select_for_update(of=("self",))
+            .select_related(*subject.related)
+            .only(*subject.fields)
+            .filter(pk=pk)
+            .first()
+        )
         if row is None:
             return
         try:

@@ -28,7 +28,10 @@ def sweep_claim_alerts() -> int:
 # retries itself: what was not sent stays due in the outbox, and beat's next run sends it.
 # A row claimed by a run that was cut short comes back once its lease (twice the hard limit)
 # has passed (disputes/outbox.py).
-_OUTBOX_LIMITS = {"soft_time_limit": settings.DESK_OUTBOX_SECONDS - 5, "time_limit": settings.DESK_OUTBOX_SECONDS}
+_OUTBOX_LIMITS = {
+    "soft_time_limit": settings.DESK_OUTBOX_SECONDS - 5,
+    "time_limit": settings.DESK_OUTBOX_SECONDS,
+}
 
 
 @shared_task(acks_late=True, **_OUTBOX_LIMITS)

@@ -13,7 +13,9 @@ urlpatterns = [
     path("claims/<int:claim_id>/appeal/", views.claim_appeal, name="claim_appeal"),
     path("claims/<int:claim_id>/assign/", views.claim_assign, name="claim_assign"),
     path("claims/<int:claim_id>/priority/", views.claim_priority, name="claim_priority"),
-    path("claims/<int:claim_id>/platform-request/", views.claim_platform_request, name="claim_platform_request"),
+    path(
+        "claims/<int:claim_id>/platform-request/", views.claim_platform_request, name="claim_platform_request"
+    ),
     path("claims/<int:claim_id>/recompute/", views.claim_recompute, name="claim_recompute"),
     path("claims/<int:claim_id>/appeals/new/", appeal_views.appeal_new, name="appeal_new"),
     path("appeals/<int:appeal_id>/", appeal_views.appeal_builder, name="appeal"),

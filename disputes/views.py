@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence import selectors as evidence_selectors
 
 from . import deadlines, selectors, services, sweep
-from .context_processors import unread_alerts
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -24,6 +23,7 @@ from .access import (
     managed_stores_for,
     stores_for,
 )
+from .context_processors import unread_alerts
 from .forms import (
     AppealNewForm,
     BulkAssignForm,
@@ -52,8 +52,8 @@ from .models import (
     SetAside,
 )
 from .preferences import activate_preferences, remember_preferences
-from .templatetags.desk import span
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
+from .templatetags.desk import span
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -76,7 +76,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "form": form, "page": page, "rows": rows, "filter_query": query.urlencode(),
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "filter_query": query.urlencode(),
         "assign_form": BulkAssignForm(user=request.user),
     }
     if request.htmx:
@@ -92,16 +95,21 @@ def claims_assign(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             result = services.claim_assign(
-                claims=form.cleaned_data["claims"], assignee=form.cleaned_data["assignee"],
-                by=request.user, loaded=form.loaded(),
+                claims=form.cleaned_data["claims"],
+                assignee=form.cleaned_data["assignee"],
+                by=request.user,
+                loaded=form.loaded(),
             )
         except ClaimError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("%(count)d claim(s) reassigned.") % {"count": result.changed})
             for claim, conflict in result.conflicts:
-                messages.error(request, _("Order %(order)s: %(problem)s")
-                               % {"order": claim.order.platform_order_id, "problem": conflict})
+                messages.error(
+                    request,
+                    _("Order %(order)s: %(problem)s")
+                    % {"order": claim.order.platform_order_id, "problem": conflict},
+                )
     else:
         for errors in form.errors.values():
             messages.error(request, errors.as_text())
@@ -128,19 +136,22 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),
         "post_mortems": claim.post_mortems.prefetch_related(
-            Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))),
+            Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))
+        ),
         "history": selectors.buyer_history(order),
         "due": selectors.due_state(claim),
         "hints": services.eligibility_hints(claim),
         "rule_changed": bool(claim.is_open and current and current.due != claim.respond_by),
         "current_deadline": current,
         "moves": [ClaimStatus(s) for s in sorted(ALLOWED_MOVES[claim.status])],
-        "close_form": forms.get("close_form") or ClaimCloseForm(
-            initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
-        "assign_form": forms.get("assign_form") or ClaimAssignForm(
-            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id}, claim=claim),
-        "priority_form": forms.get("priority_form") or ClaimPriorityForm(
-            initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
+        "close_form": forms.get("close_form")
+        or ClaimCloseForm(initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
+        "assign_form": forms.get("assign_form")
+        or ClaimAssignForm(
+            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id}, claim=claim
+        ),
+        "priority_form": forms.get("priority_form")
+        or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
         "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
@@ -159,8 +170,13 @@ def _default_appeal_kind(claim: Claim) -> str:
 
 
 def _claim_action(
-    request: HttpRequest, claim_id: int, form_class, form_name: str,
-    act: Callable[[Claim, dict], object], success: str, **form_kwargs,
+    request: HttpRequest,
+    claim_id: int,
+    form_class,
+    form_name: str,
+    act: Callable[[Claim, dict], object],
+    success: str,
+    **form_kwargs,
 ) -> HttpResponse:
     """Validate the form, run the service, and come back to the claim page: errors in place
     (status 400), a conflict as a clear message (status 409)."""
@@ -182,7 +198,9 @@ def _claim_action(
     return render(request, "disputes/claim.html", context, status=400)
 
 
-def _conflict_page(request: HttpRequest, claim_id: int, form_class, form_name: str, **form_kwargs) -> HttpResponse:
+def _conflict_page(
+    request: HttpRequest, claim_id: int, form_class, form_name: str, **form_kwargs
+) -> HttpResponse:
     """The claim as it is now, with the refused form still holding what the user chose (and
     the values it would carry if loaded now, so saving again knowingly goes through)."""
     current = get_claim_for_user(request.user, claim_id)
@@ -190,17 +208,26 @@ def _conflict_page(request: HttpRequest, claim_id: int, form_class, form_name: s
     for name, value in form_class.seen_now(current).items():
         data[name] = value
     kept = form_class(data, **({"claim": current} if form_kwargs.get("needs_claim") else {}))
-    return render(request, "disputes/claim.html", _claim_context(request, current, **{form_name: kept}), status=409)
+    return render(
+        request, "disputes/claim.html", _claim_context(request, current, **{form_name: kept}), status=409
+    )
 
 
 @login_required
 @require_POST
 def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, ClaimMoveForm, "move_form",
+        request,
+        claim_id,
+        ClaimMoveForm,
+        "move_form",
         lambda claim, data: services.claim_move(
-            claim=claim, to_status=data["to_status"], by=request.user,
-            loaded=data["loaded_status"], note=data["note"]),
+            claim=claim,
+            to_status=data["to_status"],
+            by=request.user,
+            loaded=data["loaded_status"],
+            note=data["note"],
+        ),
         _("Status changed."),
     )
 
@@ -209,10 +236,18 @@ def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, ClaimCloseForm, "close_form",
+        request,
+        claim_id,
+        ClaimCloseForm,
+        "close_form",
         lambda claim, data: services.claim_close(
-            claim=claim, outcome=data["outcome"], by=request.user, version=data["version"],
-            decided_at=data["decided_at"], post_mortem=ClaimCloseForm.post_mortem(data)),
+            claim=claim,
+            outcome=data["outcome"],
+            by=request.user,
+            version=data["version"],
+            decided_at=data["decided_at"],
+            post_mortem=ClaimCloseForm.post_mortem(data),
+        ),
         _("Claim closed, with its post-mortem."),
         needs_claim=True,
     )
@@ -222,9 +257,13 @@ def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, ClaimAppealForm, "appeal_form",
+        request,
+        claim_id,
+        ClaimAppealForm,
+        "appeal_form",
         lambda claim, data: services.claim_appeal(
-            claim=claim, by=request.user, version=data["version"], note=data["note"]),
+            claim=claim, by=request.user, version=data["version"], note=data["note"]
+        ),
         _("Claim reopened for the appeal."),
     )
 
@@ -233,15 +272,20 @@ def claim_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, ClaimAssignForm, "assign_form",
+        request,
+        claim_id,
+        ClaimAssignForm,
+        "assign_form",
         lambda claim, data: _assign_one(request, claim, data),
-        _("Assignee saved."), needs_claim=True,
+        _("Assignee saved."),
+        needs_claim=True,
     )
 
 
 def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
-    result = services.claim_assign(claims=[claim], assignee=data["assignee"], by=request.user,
-                                   loaded={claim.pk: data["loaded_assignee"]})
+    result = services.claim_assign(
+        claims=[claim], assignee=data["assignee"], by=request.user, loaded={claim.pk: data["loaded_assignee"]}
+    )
     if result.conflicts:
         raise result.conflicts[0][1]
 
@@ -250,9 +294,13 @@ def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
 @require_POST
 def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, ClaimPriorityForm, "priority_form",
+        request,
+        claim_id,
+        ClaimPriorityForm,
+        "priority_form",
         lambda claim, data: services.claim_set_priority(
-            claim=claim, priority=data["priority"], by=request.user, loaded=data["loaded_priority"]),
+            claim=claim, priority=data["priority"], by=request.user, loaded=data["loaded_priority"]
+        ),
         _("Priority saved."),
     )
 
@@ -261,9 +309,13 @@ def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_platform_request(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, PlatformRequestForm, "request_form",
+        request,
+        claim_id,
+        PlatformRequestForm,
+        "request_form",
         lambda claim, data: services.claim_platform_request(
-            claim=claim, requested_at=data["requested_at"], by=request.user, version=data["version"]),
+            claim=claim, requested_at=data["requested_at"], by=request.user, version=data["version"]
+        ),
         _("The response deadline now counts from the platform's request."),
     )
 
@@ -272,9 +324,13 @@ def claim_platform_request(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_recompute(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
-        request, claim_id, RecomputeForm, "recompute_form",
+        request,
+        claim_id,
+        RecomputeForm,
+        "recompute_form",
         lambda claim, data: services.claim_recompute_deadline(
-            claim=claim, by=request.user, version=data["version"]),
+            claim=claim, by=request.user, version=data["version"]
+        ),
         _("Deadline recomputed with the current rule."),
     )
 
@@ -300,8 +356,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return render(request, "disputes/order.html", _order_context(request, order, ClaimOpenForm(
-        order=order, initial={"opened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})))
+    return render(
+        request,
+        "disputes/order.html",
+        _order_context(
+            request,
+            order,
+            ClaimOpenForm(
+                order=order, initial={"opened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+            ),
+        ),
+    )
 
 
 def _order_context(request: HttpRequest, order: Order, form: ClaimOpenForm) -> dict:
@@ -326,10 +391,16 @@ def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         claim = services.claim_open(
-            order=order, kind=data["kind"], reason=data["reason"], by=request.user,
-            opened_at=data["opened_at"], platform_requested_at=data["platform_requested_at"],
-            amount=data["amount"], platform_claim_id=data["platform_claim_id"],
-            assignee=data["assignee"], priority=data["priority"],
+            order=order,
+            kind=data["kind"],
+            reason=data["reason"],
+            by=request.user,
+            opened_at=data["opened_at"],
+            platform_requested_at=data["platform_requested_at"],
+            amount=data["amount"],
+            platform_claim_id=data["platform_claim_id"],
+            assignee=data["assignee"],
+            priority=data["priority"],
         )
     except ClaimError as error:
         form.add_error(None, str(error))
@@ -347,9 +418,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The dashboard is for managers."))
     board = selectors.dashboard(request.user)
-    set_aside = SetAside.objects.filter(store__in=managed_stores_for(request.user), resolved_at__isnull=True).count()
-    return render(request, "disputes/dashboard.html", {"board": board, "chart": weekly_chart(board.weeks),
-                                                       "set_aside": set_aside})
+    set_aside = SetAside.objects.filter(
+        store__in=managed_stores_for(request.user), resolved_at__isnull=True
+    ).count()
+    return render(
+        request,
+        "disputes/dashboard.html",
+        {"board": board, "chart": weekly_chart(board.weeks), "set_aside": set_aside},
+    )
 
 
 def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
@@ -373,16 +449,21 @@ def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
 def alert_list(request: HttpRequest) -> HttpResponse:
     notes = (
         Notification.objects.filter(user=request.user)
-        .select_related("alert", "alert__claim", "alert__claim__order", "alert__claim__store",
-                        "alert__message__thread__order", "alert__message__store")
+        .select_related(
+            "alert",
+            "alert__claim",
+            "alert__claim__order",
+            "alert__claim__store",
+            "alert__message__thread__order",
+            "alert__message__store",
+        )
         .order_by("acknowledged_at", "-alert__raised_at")[:100]
     )
     items = []
     for note in notes:
         late = note.alert.lateness
         text = sweep.describe(note.alert)
-        items.append({"note": note, "text": text,
-                      "late": span(late) if late > timedelta(minutes=2) else ""})
+        items.append({"note": note, "text": text, "late": span(late) if late > timedelta(minutes=2) else ""})
     return render(request, "disputes/alerts.html", {"items": items})
 
 
@@ -396,7 +477,9 @@ def alerts_bell(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=notification_id, user=request.user)
-    Notification.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    Notification.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now()
+    )
     return redirect("disputes:alerts")
 
 
@@ -405,9 +488,15 @@ def alert_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
 def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
     store = get_store_for_user(request.user, store_id)
     memberships = store.memberships.select_related("user").order_by("role", "user__username")
-    return render(request, "disputes/store.html", {
-        "store": store, "memberships": memberships, "odr": selectors.order_defect_rate(store),
-    })
+    return render(
+        request,
+        "disputes/store.html",
+        {
+            "store": store,
+            "memberships": memberships,
+            "odr": selectors.order_defect_rate(store),
+        },
+    )
 
 
 @login_required

@@ -13,5 +13,6 @@ class EvidenceConfig(AppConfig):
         from . import services
 
         setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
-        setaside.register(SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry,
-                          url=services.item_url)
+        setaside.register(
+            SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry, url=services.item_url
+        )

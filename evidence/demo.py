@@ -40,21 +40,42 @@ def seed_demo_evidence() -> int:
     damaged = Claim.objects.filter(reason=Reason.DAMAGED).select_related("order").order_by("pk").first()
     if damaged:
         files = [
-            ("packed-lamp.jpg", _picture("Packed 2 days after purchase", (40, 90, 140)),
-             EvidenceKind.PRE_SHIPMENT_PHOTO, "The lamp left intact, wrapped in foam, box sealed."),
-            ("buyer-photo.jpg", _picture("Buyer's photo", (110, 110, 110), crack=True),
-             EvidenceKind.BUYER_MEDIA, "The buyer's photo of the box as delivered."),
+            (
+                "packed-lamp.jpg",
+                _picture("Packed 2 days after purchase", (40, 90, 140)),
+                EvidenceKind.PRE_SHIPMENT_PHOTO,
+                "The lamp left intact, wrapped in foam, box sealed.",
+            ),
+            (
+                "buyer-photo.jpg",
+                _picture("Buyer's photo", (110, 110, 110), crack=True),
+                EvidenceKind.BUYER_MEDIA,
+                "The buyer's photo of the box as delivered.",
+            ),
         ]
         for name, data, kind, caption in files:
-            services.evidence_add(order=damaged.order, chunks=[data], name=name, declared_type="image/jpeg",
-                                  kind=kind, caption=caption, captured_at=damaged.order.purchased_at, by=None)
+            services.evidence_add(
+                order=damaged.order,
+                chunks=[data],
+                name=name,
+                declared_type="image/jpeg",
+                kind=kind,
+                caption=caption,
+                captured_at=damaged.order.purchased_at,
+                by=None,
+            )
             added += 1
     lost = Claim.objects.filter(reason=Reason.NOT_RECEIVED).select_related("order").order_by("pk").first()
     if lost:
         services.evidence_add(
-            order=lost.order, chunks=[_pdf("Tracking history\n\nAccepted by carrier\nIn transit\nDelivered, front door")],
-            name="tracking.pdf", declared_type="application/pdf", kind=EvidenceKind.TRACKING_HISTORY,
-            caption="The carrier's scans up to delivery.", captured_at=lost.order.purchased_at, by=None,
+            order=lost.order,
+            chunks=[_pdf("Tracking history\n\nAccepted by carrier\nIn transit\nDelivered, front door")],
+            name="tracking.pdf",
+            declared_type="application/pdf",
+            kind=EvidenceKind.TRACKING_HISTORY,
+            caption="The carrier's scans up to delivery.",
+            captured_at=lost.order.purchased_at,
+            by=None,
         )
         added += 1
     return added

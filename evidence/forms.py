@@ -10,7 +10,8 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EvidenceKind.choices)
     caption = forms.CharField(label=_("What it proves"), max_length=500, required=False)
     captured_at = forms.DateTimeField(
-        label=_("Captured"), required=False,
+        label=_("Captured"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("When the photo was taken or the document issued; now if left empty."),
     )

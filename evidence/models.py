@@ -48,7 +48,12 @@ class PreviewProblem(models.TextChoices):
 
     MEMORY = "memory", _("Drawing it needed more memory than a preview may use.")
     TIME = "time", _("Drawing it took longer than a preview may take.")
-    CRASHED = "crashed", _("The preview maker stopped on this file: it needs more memory than a preview may use, or it is malformed.")
+    CRASHED = (
+        "crashed",
+        _(
+            "The preview maker stopped on this file: it needs more memory than a preview may use, or it is malformed."
+        ),
+    )
     UNREADABLE = "unreadable", _("Its content could not be drawn.")
     STORAGE = "storage", _("The original could not be read from storage.")
     INTERRUPTED = "interrupted", _("The worker stopped while drawing it, more than once.")
@@ -69,7 +74,11 @@ class EvidenceItem(models.Model):
     caption = models.CharField(_("what it proves"), max_length=500, blank=True)
     captured_at = models.DateTimeField(_("captured"))
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(_("added"), default=timezone.now)
@@ -109,19 +118,27 @@ class EvidenceItem(models.Model):
         ordering = ["captured_at", "pk"]
         indexes = [
             # The gallery, the checklist and the claim timeline: an order's present evidence.
-            models.Index(fields=["order", "captured_at"], name="evidence_order_present",
-                         condition=Q(deleted_at__isnull=True)),
+            models.Index(
+                fields=["order", "captured_at"],
+                name="evidence_order_present",
+                condition=Q(deleted_at__isnull=True),
+            ),
             # The nightly re-hash walks every present item, least recently verified first.
-            models.Index(fields=["verified_at"], name="evidence_verify_due",
-                         condition=Q(deleted_at__isnull=True)),
+            models.Index(
+                fields=["verified_at"], name="evidence_verify_due", condition=Q(deleted_at__isnull=True)
+            ),
         ]
         constraints = [
             # The same file twice on one order says nothing new (a deleted copy may come back).
-            models.UniqueConstraint(fields=["order", "sha256"], name="evidence_once_per_order",
-                                    condition=Q(deleted_at__isnull=True)),
+            models.UniqueConstraint(
+                fields=["order", "sha256"],
+                name="evidence_once_per_order",
+                condition=Q(deleted_at__isnull=True),
+            ),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"),
             models.CheckConstraint(
-                condition=Q(deleted_at__isnull=True) | ~Q(delete_reason=""), name="evidence_delete_has_reason",
+                condition=Q(deleted_at__isnull=True) | ~Q(delete_reason=""),
+                name="evidence_delete_has_reason",
             ),
         ]
 

@@ -6,6 +6,7 @@ The drawing itself happens in a child process (evidence/render.py) with a cap on
 processor time and a wall-clock timeout: a file that makes a decoder run away costs that child,
 never the worker, and ends as "no preview" with its reason."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -72,16 +73,35 @@ def draw(file_type: str, local: Path, out: Path) -> Outcome | None:
     # -I: isolated, so neither PYTHON* variables nor the script's own folder are on the path
     # (evidence/selectors.py would stand in for the standard library's selectors module).
     command = [
-        sys.executable, "-I", str(RENDERER), "--family", info.family, "--format", info.pillow,
-        "--memory-mb", str(memory_mb), "--cpu-seconds", str(seconds),
-        "--max-pixels", str(settings.EVIDENCE_MAX_PIXELS), str(local), str(out),
+        sys.executable,
+        "-I",
+        str(RENDERER),
+        "--family",
+        info.family,
+        "--format",
+        info.pillow,
+        "--memory-mb",
+        str(memory_mb),
+        "--cpu-seconds",
+        str(seconds),
+        "--max-pixels",
+        str(settings.EVIDENCE_MAX_PIXELS),
+        str(local),
+        str(out),
     ]
     log_path = out.parent / "render.log"
     with open(log_path, "wb") as log:
         # A session of its own, so a timeout also ends the ffmpeg it may have started. Few
         # malloc arenas: each thread's arena reserves address space that counts against the cap.
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=out.parent,
-                                 env={**os.environ, "MALLOC_ARENA_MAX": "2"}, start_new_session=True)
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=out.parent,
+            env={**os.environ, "MALLOC_ARENA_MAX": "2"},
+            start_new_session=True,
+        )
         try:
             code = child.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -100,15 +120,15 @@ def draw(file_type: str, local: Path, out: Path) -> Outcome | None:
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return failed(PreviewProblem.TIME, f"used more than {seconds} s of processor time")
     name = signal.Signals(-code).name if code < 0 and -code in signal.valid_signals() else f"exit {code}"
-    return failed(PreviewProblem.CRASHED, f"the renderer stopped ({name}) within its {memory_mb} MB of memory")
+    return failed(
+        PreviewProblem.CRASHED, f"the renderer stopped ({name}) within its {memory_mb} MB of memory"
+    )
 
 
 def _end_group(pid: int) -> None:
     # Whatever the renderer left behind (an ffmpeg still running) goes with it.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _tail(path: Path) -> str:

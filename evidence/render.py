@@ -28,6 +28,7 @@ OUTPUT_LIMIT = 256 * 1024 * 1024
 
 def set_limits(memory_bytes: int, cpu_seconds: int) -> None:
     """Before any untrusted byte is parsed. Limits pass on to ffmpeg, started from here."""
+
     def cap(which: int, soft: int, hard: int) -> None:
         _old_soft, old_hard = resource.getrlimit(which)
         if old_hard != resource.RLIM_INFINITY:
@@ -85,9 +86,23 @@ def poster_frame(path: Path):
     with tempfile.TemporaryDirectory(dir=path.parent) as folder:
         frame = Path(folder) / "frame.png"
         result = subprocess.run(
-            [ffmpeg, "-nostdin", "-loglevel", "error", "-threads", "1", "-i", str(path), "-frames:v", "1",
-             "-vf", f"scale='min({PREVIEW_SIZE[0]},iw)':-2", str(frame)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                ffmpeg,
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-threads",
+                "1",
+                "-i",
+                str(path),
+                "-frames:v",
+                "1",
+                "-vf",
+                f"scale='min({PREVIEW_SIZE[0]},iw)':-2",
+                str(frame),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         if result.returncode != 0 or not frame.exists():
             return None

@@ -15,7 +15,12 @@ from .models import EvidenceEvent, EvidenceItem, EvidenceKind
 
 
 def order_items(order: Order) -> QuerySet[EvidenceItem]:
-    return EvidenceItem.objects.present().filter(order=order).select_related("added_by").order_by("captured_at", "pk")
+    return (
+        EvidenceItem.objects.present()
+        .filter(order=order)
+        .select_related("added_by")
+        .order_by("captured_at", "pk")
+    )
 
 
 @dataclass
@@ -33,7 +38,9 @@ class Panel:
         return {EvidenceKind.BUYER_MEDIA, EvidenceKind.PRE_SHIPMENT_PHOTO} <= kinds
 
 
-def panel(user: AbstractBaseUser, order: Order, claim: Claim | None = None, items: list | None = None) -> Panel:
+def panel(
+    user: AbstractBaseUser, order: Order, claim: Claim | None = None, items: list | None = None
+) -> Panel:
     items = list(order_items(order)) if items is None else items
     found = Panel(order=order, items=items, can_delete=is_manager(user, order.store), claim=claim)
     if claim is not None:

@@ -32,10 +32,17 @@ class EvidenceError(Exception):
     """A change the rules do not allow; the message says why."""
 
 
-def _record(item: EvidenceItem, by, action: str, before: str = "", after: str = "", note: str = "") -> EvidenceEvent:
+def _record(
+    item: EvidenceItem, by, action: str, before: str = "", after: str = "", note: str = ""
+) -> EvidenceEvent:
     return EvidenceEvent.objects.create(
-        item=item, order_id=item.order_id, actor=by, action=action,
-        before=str(before)[:500], after=str(after)[:500], note=note,
+        item=item,
+        order_id=item.order_id,
+        actor=by,
+        action=action,
+        before=str(before)[:500],
+        after=str(after)[:500],
+        note=note,
     )
 
 
@@ -94,15 +101,25 @@ def evidence_add(
     stored = ""
     try:
         check_size(name, received.size, sniff(received.head))
-        inspected = inspect(received.path, name=name, declared=declared_type, size=received.size,
-                            head=received.head)
-        duplicate = (EvidenceItem.objects.present().filter(order=order, sha256=received.sha256)
-                     .values_list("original_name", "added_at").first())
+        inspected = inspect(
+            received.path, name=name, declared=declared_type, size=received.size, head=received.head
+        )
+        duplicate = (
+            EvidenceItem.objects.present()
+            .filter(order=order, sha256=received.sha256)
+            .values_list("original_name", "added_at")
+            .first()
+        )
         if duplicate:
-            raise Refused("duplicate", _(
-                "“%(name)s” is already in this order's evidence, as “%(existing)s” (added %(date)s).")
-                % {"name": name, "existing": duplicate[0],
-                   "date": timezone.localtime(duplicate[1]).strftime("%Y-%m-%d %H:%M")})
+            raise Refused(
+                "duplicate",
+                _("“%(name)s” is already in this order's evidence, as “%(existing)s” (added %(date)s).")
+                % {
+                    "name": name,
+                    "existing": duplicate[0],
+                    "date": timezone.localtime(duplicate[1]).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
         info = inspected.info
         if name == UNNAMED:
             name = f"{UNNAMED}.{info.extensions[0]}"
@@ -112,14 +129,29 @@ def evidence_add(
                 stored = evidence_storage().save(storage_name, spooled)
             item = _create_once(
                 name,
-                store_id=order.store_id, order=order, kind=kind, caption=caption.strip(),
-                captured_at=captured_at or timezone.now(), added_by=by, original_name=name,
-                size=received.size, file_type=inspected.file_type, content_type=info.content_type,
-                sha256=received.sha256, storage_name=stored, width=inspected.width,
-                height=inspected.height, verified_at=timezone.now(),
+                store_id=order.store_id,
+                order=order,
+                kind=kind,
+                caption=caption.strip(),
+                captured_at=captured_at or timezone.now(),
+                added_by=by,
+                original_name=name,
+                size=received.size,
+                file_type=inspected.file_type,
+                content_type=info.content_type,
+                sha256=received.sha256,
+                storage_name=stored,
+                width=inspected.width,
+                height=inspected.height,
+                verified_at=timezone.now(),
             )
-            _record(item, by, "evidence_added", after=f"{item.get_kind_display()}: {name}",
-                    note=f"SHA-256 {received.sha256}")
+            _record(
+                item,
+                by,
+                "evidence_added",
+                after=f"{item.get_kind_display()}: {name}",
+                note=f"SHA-256 {received.sha256}",
+            )
             transaction.on_commit(lambda: queue_previews(item.pk))
         return item
     except BaseException:
@@ -136,8 +168,10 @@ def _create_once(name: str, **fields) -> EvidenceItem:
         with transaction.atomic():
             return EvidenceItem.objects.create(**fields)
     except IntegrityError:
-        raise Refused("duplicate", _("“%(name)s” was just added to this order's evidence by someone else.")
-                      % {"name": name}) from None
+        raise Refused(
+            "duplicate",
+            _("“%(name)s” was just added to this order's evidence by someone else.") % {"name": name},
+        ) from None
 
 
 def queue_previews(item_id: int) -> None:
@@ -173,8 +207,10 @@ def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> Evidenc
 
 def locked_edit_message(item: EvidenceItem) -> str:
     # What the appeal was shown is what stays: its caption and kind with it.
-    return _("This evidence was used in a submitted appeal (%(why)s): its caption and kind can no longer "
-             "be changed.") % {"why": item.locked_reason or _("locked")}
+    return _(
+        "This evidence was used in a submitted appeal (%(why)s): its caption and kind can no longer "
+        "be changed."
+    ) % {"why": item.locked_reason or _("locked")}
 
 
 @transaction.atomic
@@ -191,7 +227,8 @@ def evidence_delete(*, item: EvidenceItem, by, reason: str) -> EvidenceItem:
     if item.is_locked():
         raise EvidenceError(
             _("This evidence was used in a submitted appeal (%(why)s) and cannot be deleted.")
-            % {"why": item.locked_reason or _("locked")})
+            % {"why": item.locked_reason or _("locked")}
+        )
     item.deleted_at, item.deleted_by, item.delete_reason = timezone.now(), by, reason
     item.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
     _record(item, by, "evidence_deleted", f"{item.get_kind_display()}: {item.original_name}", "", reason)
@@ -214,15 +251,17 @@ def previews_begin(item_id: int) -> EvidenceItem | None:
     when the item is gone or its previews are settled already (a repeated delivery)."""
     with transaction.atomic():
         started = EvidenceItem.objects.filter(pk=item_id, previews=Previews.PENDING).update(
-            preview_unfinished=F("preview_unfinished") + 1)
+            preview_unfinished=F("preview_unfinished") + 1
+        )
         if not started:
             return None
         return EvidenceItem.objects.select_related("order").get(pk=item_id)
 
 
 def previews_end(item_id: int, status: str, thumb: str = "", preview: str = "", problem: str = "") -> None:
-    EvidenceItem.objects.filter(pk=item_id).update(previews=status, thumb_name=thumb, preview_name=preview,
-                                                   preview_problem=problem, preview_unfinished=0)
+    EvidenceItem.objects.filter(pk=item_id).update(
+        previews=status, thumb_name=thumb, preview_name=preview, preview_problem=problem, preview_unfinished=0
+    )
 
 
 def previews_pause(item_id: int) -> None:
@@ -233,8 +272,9 @@ def previews_pause(item_id: int) -> None:
 def previews_retry(item_id: int) -> None:
     """A manager puts an item whose preview failed back in the queue."""
     with transaction.atomic():
-        EvidenceItem.objects.filter(pk=item_id).update(previews=Previews.PENDING, preview_problem="",
-                                                       preview_unfinished=0)
+        EvidenceItem.objects.filter(pk=item_id).update(
+            previews=Previews.PENDING, preview_problem="", preview_unfinished=0
+        )
         transaction.on_commit(lambda: queue_previews(item_id))
 
 
@@ -256,7 +296,8 @@ def verify_item(item: EvidenceItem, now: datetime | None = None) -> str:
     with transaction.atomic():
         # Claim the failure with a conditional UPDATE: a second run does not alert again.
         first = EvidenceItem.objects.filter(pk=item.pk, integrity_failed_at__isnull=True).update(
-            integrity_failed_at=now, verified_at=now)
+            integrity_failed_at=now, verified_at=now
+        )
         if first:
             _record(item, None, "evidence_integrity_failed", item.sha256, actual, note=item.original_name)
     return "mismatch" if first else "known"
@@ -266,7 +307,9 @@ def fingerprint_retry(item_id: int) -> None:
     """A manager asks for a set-aside fingerprint check to run again."""
     from .tasks import verify_fingerprint
 
-    transaction.on_commit(lambda: verify_fingerprint.apply_async(args=[item_id], queue=settings.EVIDENCE_TASK_QUEUE))
+    transaction.on_commit(
+        lambda: verify_fingerprint.apply_async(args=[item_id], queue=settings.EVIDENCE_TASK_QUEUE)
+    )
 
 
 def item_url(item_id: int) -> str | None:

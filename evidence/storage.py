@@ -48,7 +48,7 @@ class SpooledFile(File):
     """A checked temporary file; FileSystemStorage moves it into place by its path."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(open(path, "rb"), name=path.name)
+        super().__init__(open(path, "rb"), name=path.name)  # noqa: SIM115 -- closed by File.close()
         self._path = path
 
     def temporary_file_path(self) -> str:

@@ -28,9 +28,14 @@ STORAGE_RETRIES = 5
 # acks_late with reject_on_worker_lost: a delivery lost with its worker comes back, and
 # preview_unfinished stops that from going on forever. The time limits only back up the
 # renderer's own timeout (twice over, plus copying the original and storing the results).
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=STORAGE_RETRIES,
-             soft_time_limit=settings.EVIDENCE_PREVIEW_SECONDS * 2 + 60,
-             time_limit=settings.EVIDENCE_PREVIEW_SECONDS * 2 + 90)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=STORAGE_RETRIES,
+    soft_time_limit=settings.EVIDENCE_PREVIEW_SECONDS * 2 + 60,
+    time_limit=settings.EVIDENCE_PREVIEW_SECONDS * 2 + 90,
+)
 def make_previews(self, item_id: int) -> str:
     """Thumbnail and preview of one evidence item, after its upload committed. Idempotent:
     an item whose previews are settled is left alone. Ends READY, NONE or FAILED with its
@@ -39,8 +44,10 @@ def make_previews(self, item_id: int) -> str:
     if item is None:
         return "skipped"
     if item.preview_unfinished > PREVIEW_STARTS:
-        outcome = previews.failed(PreviewProblem.INTERRUPTED,
-                                  f"the worker stopped {item.preview_unfinished - 1} times while drawing it")
+        outcome = previews.failed(
+            PreviewProblem.INTERRUPTED,
+            f"the worker stopped {item.preview_unfinished - 1} times while drawing it",
+        )
     else:
         try:
             outcome = previews.make(item)
@@ -48,7 +55,7 @@ def make_previews(self, item_id: int) -> str:
             # The storage did not answer: worth trying again later, with the same file.
             services.previews_pause(item_id)
             if self.request.retries < self.max_retries and not self.request.called_directly:
-                raise self.retry(exc=error, countdown=min(300, 10 * 2 ** self.request.retries)) from None
+                raise self.retry(exc=error, countdown=min(300, 10 * 2**self.request.retries)) from None
             outcome = previews.failed(PreviewProblem.STORAGE, setaside.describe_error(error))
         except SoftTimeLimitExceeded:
             outcome = previews.failed(PreviewProblem.TIME, "the task ran out of time")
@@ -58,8 +65,13 @@ def make_previews(self, item_id: int) -> str:
     services.previews_end(item_id, outcome.status, outcome.thumb, outcome.preview, outcome.problem)
     if outcome.status == Previews.FAILED:
         log.warning("no preview for evidence %s: %s", item_id, outcome.detail)
-        setaside.record(kind=SetAsideKind.EVIDENCE_PREVIEW, subject_id=item_id, store_id=item.store_id,
-                        label=_label(item), reason=f"No preview: {outcome.detail}")
+        setaside.record(
+            kind=SetAsideKind.EVIDENCE_PREVIEW,
+            subject_id=item_id,
+            store_id=item.store_id,
+            label=_label(item),
+            reason=f"No preview: {outcome.detail}",
+        )
     else:
         setaside.resolve(kind=SetAsideKind.EVIDENCE_PREVIEW, subject_id=item_id)
     return outcome.status
@@ -79,9 +91,14 @@ def verify_fingerprints(after: int = 0) -> dict:
     (from the last id it checked) and ends. Returns this chunk's counts."""
     started = time.monotonic()
     counts = {"ok": 0, "mismatch": 0, "known": 0, "set_aside": 0}
-    set_aside = set(SetAside.objects.filter(kind=SetAsideKind.EVIDENCE_FINGERPRINT, resolved_at__isnull=True)
-                    .values_list("subject_id", flat=True))
-    items = EvidenceItem.objects.present().filter(pk__gt=after).select_related("order", "store").order_by("pk")
+    set_aside = set(
+        SetAside.objects.filter(kind=SetAsideKind.EVIDENCE_FINGERPRINT, resolved_at__isnull=True).values_list(
+            "subject_id", flat=True
+        )
+    )
+    items = (
+        EvidenceItem.objects.present().filter(pk__gt=after).select_related("order", "store").order_by("pk")
+    )
     for item in items.iterator(chunk_size=100):
         # At least one item a chunk, so the walk always moves on.
         if any(counts.values()) and time.monotonic() - started > FINGERPRINT_CHUNK_SECONDS:
@@ -116,8 +133,13 @@ def _verify_one(item: EvidenceItem) -> str:
         return outcome
     except Exception as error:
         log.exception("fingerprint check failed for evidence %s", item.pk)
-        setaside.record(kind=SetAsideKind.EVIDENCE_FINGERPRINT, subject_id=item.pk, store_id=item.store_id,
-                        label=_label(item), reason=setaside.describe_error(error))
+        setaside.record(
+            kind=SetAsideKind.EVIDENCE_FINGERPRINT,
+            subject_id=item.pk,
+            store_id=item.store_id,
+            label=_label(item),
+            reason=setaside.describe_error(error),
+        )
         return "set_aside"
 
 
@@ -128,19 +150,23 @@ def _label(item: EvidenceItem) -> str:
 def _alert_managers(item: EvidenceItem) -> None:
     emails = list(
         Membership.objects.filter(store_id=item.store_id, role=Role.MANAGER)
-        .exclude(user__email="").values_list("user__email", flat=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
     )
     if not emails:
         return
     url = settings.DESK_BASE_URL + reverse("disputes:order", args=[item.order_id])
     send_mail(
         f"[{item.store.name}] Evidence fingerprint mismatch: {item.order.platform_order_id}",
-        "\n".join([
-            f"The stored original of “{item.original_name}” ({item.get_kind_display()}) no longer "
-            f"matches the SHA-256 recorded when it was added.",
-            f"Recorded: {item.sha256}",
-            "Check the storage and restore the file from a backup.",
-            url,
-        ]),
-        None, emails,
+        "\n".join(
+            [
+                f"The stored original of “{item.original_name}” ({item.get_kind_display()}) no longer "
+                f"matches the SHA-256 recorded when it was added.",
+                f"Recorded: {item.sha256}",
+                "Check the storage and restore the file from a backup.",
+                url,
+            ]
+        ),
+        None,
+        emails,
     )

@@ -43,14 +43,26 @@ class TypeInfo:
 
 
 TYPES: dict[str, TypeInfo] = {
-    FileType.JPEG: TypeInfo("image", "image/jpeg", ("jpg", "jpeg", "jpe", "jfif"),
-                            ("image/jpeg", "image/jpg", "image/pjpeg"), "JPEG"),
+    FileType.JPEG: TypeInfo(
+        "image",
+        "image/jpeg",
+        ("jpg", "jpeg", "jpe", "jfif"),
+        ("image/jpeg", "image/jpg", "image/pjpeg"),
+        "JPEG",
+    ),
     FileType.PNG: TypeInfo("image", "image/png", ("png",), ("image/png", "image/x-png"), "PNG"),
     FileType.WEBP: TypeInfo("image", "image/webp", ("webp",), ("image/webp",), "WEBP"),
-    FileType.HEIC: TypeInfo("image", "image/heic", ("heic", "heif", "hif"),
-                            ("image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"), "HEIF"),
+    FileType.HEIC: TypeInfo(
+        "image",
+        "image/heic",
+        ("heic", "heif", "hif"),
+        ("image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"),
+        "HEIF",
+    ),
     FileType.PDF: TypeInfo("pdf", "application/pdf", ("pdf",), ("application/pdf", "application/x-pdf")),
-    FileType.MP4: TypeInfo("video", "video/mp4", ("mp4", "m4v"), ("video/mp4", "application/mp4", "video/x-m4v")),
+    FileType.MP4: TypeInfo(
+        "video", "video/mp4", ("mp4", "m4v"), ("video/mp4", "application/mp4", "video/x-m4v")
+    ),
     FileType.MOV: TypeInfo("video", "video/quicktime", ("mov", "qt"), ("video/quicktime",)),
     FileType.WEBM: TypeInfo("video", "video/webm", ("webm",), ("video/webm", "audio/webm")),
 }
@@ -58,8 +70,24 @@ TYPES: dict[str, TypeInfo] = {
 NEUTRAL_DECLARED = {"", "application/octet-stream", "binary/octet-stream"}
 
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-              b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"MSNV", b"f4v "}
+MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso3",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"M4VH",
+    b"M4VP",
+    b"dash",
+    b"mmp4",
+    b"MSNV",
+    b"f4v ",
+}
 QUICKTIME_TOP_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
 HEAD_BYTES = 4096
@@ -84,7 +112,7 @@ def sniff(head: bytes) -> str | None:
         return FileType.WEBM if b"webm" in head[:64] else None
     if head[4:8] == b"ftyp":
         box_size = struct.unpack(">I", head[:4])[0]
-        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, min(box_size, len(head)), 4)}
+        brands = {head[8:12]} | {head[i : i + 4] for i in range(16, min(box_size, len(head)), 4)}
         if b"avif" in brands or b"avis" in brands:
             return None
         if head[8:12] in HEIC_BRANDS or (brands & HEIC_BRANDS and not brands & MP4_BRANDS):
@@ -105,16 +133,25 @@ MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|script|iframe|meta|a\
 def describe_unknown(head: bytes, name: str) -> Refused:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"<svg" in text or (text.startswith(b"<?xml") and b"svg" in text):
-        return Refused("svg", _(
-            "“%(name)s” is an SVG drawing. SVG files can carry scripts, so the vault never accepts "
-            "them: export the drawing as PNG or PDF.") % {"name": name})
+        return Refused(
+            "svg",
+            _(
+                "“%(name)s” is an SVG drawing. SVG files can carry scripts, so the vault never accepts "
+                "them: export the drawing as PNG or PDF."
+            )
+            % {"name": name},
+        )
     if MARKUP.search(text[:2048]):
-        return Refused("html", _(
-            "“%(name)s” is a web page (HTML), not a photo, video or PDF, whatever its name says.")
-            % {"name": name})
-    return Refused("unsupported", _(
-        "The content of “%(name)s” is not a type the vault accepts. Accepted: %(types)s.")
-        % {"name": name, "types": accepted_list()})
+        return Refused(
+            "html",
+            _("“%(name)s” is a web page (HTML), not a photo, video or PDF, whatever its name says.")
+            % {"name": name},
+        )
+    return Refused(
+        "unsupported",
+        _("The content of “%(name)s” is not a type the vault accepts. Accepted: %(types)s.")
+        % {"name": name, "types": accepted_list()},
+    )
 
 
 def clean_name(name: str) -> str:
@@ -131,9 +168,14 @@ UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.|^\s*$")
 
 def check_name(name: str) -> None:
     if UNSAFE_NAME.search(name) or ".." in name.split("/") or len(name) > 255:
-        raise Refused("bad_name", _(
-            "“%(name)s” is not an acceptable file name: it contains a folder path, “..”, control "
-            "characters or a leading dot. Rename the file and upload it again.") % {"name": name[:120]})
+        raise Refused(
+            "bad_name",
+            _(
+                "“%(name)s” is not an acceptable file name: it contains a folder path, “..”, control "
+                "characters or a leading dot. Rename the file and upload it again."
+            )
+            % {"name": name[:120]},
+        )
 
 
 def extension(name: str) -> str:
@@ -148,24 +190,32 @@ def check_size(name: str, size: int, file_type: str | None) -> None:
     limit = caps[family] if family else max(caps.values())
     if size > limit:
         labels = {"image": _("Photos"), "pdf": _("PDF documents"), "video": _("Videos"), None: _("Files")}
-        raise Refused("too_large", _(
-            "“%(name)s” is larger than %(limit)s: %(family)s may be at most %(limit)s.")
-            % {"name": name, "limit": filesizeformat(limit), "family": labels[family]})
+        raise Refused(
+            "too_large",
+            _("“%(name)s” is larger than %(limit)s: %(family)s may be at most %(limit)s.")
+            % {"name": name, "limit": filesizeformat(limit), "family": labels[family]},
+        )
 
 
 def check_agreement(name: str, declared: str, file_type: str) -> None:
     info = TYPES[file_type]
     ext = extension(name)
     if ext and ext not in info.extensions:
-        raise Refused("name_mismatch", _(
-            "“%(name)s” is named as a .%(ext)s file but its content is %(actual)s. Give it its "
-            "proper extension and upload it again.")
-            % {"name": name, "ext": ext, "actual": FileType(file_type).label})
+        raise Refused(
+            "name_mismatch",
+            _(
+                "“%(name)s” is named as a .%(ext)s file but its content is %(actual)s. Give it its "
+                "proper extension and upload it again."
+            )
+            % {"name": name, "ext": ext, "actual": FileType(file_type).label},
+        )
     declared = (declared or "").split(";")[0].strip().lower()
     if declared not in NEUTRAL_DECLARED and declared not in info.declared:
-        raise Refused("declared_mismatch", _(
-            "“%(name)s” was sent as %(declared)s, but its content is %(actual)s.")
-            % {"name": name, "declared": declared, "actual": FileType(file_type).label})
+        raise Refused(
+            "declared_mismatch",
+            _("“%(name)s” was sent as %(declared)s, but its content is %(actual)s.")
+            % {"name": name, "declared": declared, "actual": FileType(file_type).label},
+        )
 
 
 @dataclass
@@ -199,18 +249,25 @@ def inspect(path: Path, *, name: str, declared: str, size: int, head: bytes) -> 
 
 
 def _damaged(name: str, file_type: str) -> Refused:
-    return Refused("damaged", _(
-        "“%(name)s” is a damaged or incomplete %(type)s file: it cannot be read to the end.")
-        % {"name": name, "type": FileType(file_type).label})
+    return Refused(
+        "damaged",
+        _("“%(name)s” is a damaged or incomplete %(type)s file: it cannot be read to the end.")
+        % {"name": name, "type": FileType(file_type).label},
+    )
 
 
 def _check_image(path: Path, name: str, file_type: str) -> tuple[int, int]:
     formats = [TYPES[file_type].pillow]
     limit = settings.EVIDENCE_MAX_PIXELS
-    bomb = Refused("bomb", _(
-        "“%(name)s” declares an image of more than %(limit)s megapixels. A file that small cannot "
-        "honestly hold that many pixels (a decompression bomb) or the picture is far too large; "
-        "it is refused.") % {"name": name, "limit": f"{limit / 1_000_000:g}"})
+    bomb = Refused(
+        "bomb",
+        _(
+            "“%(name)s” declares an image of more than %(limit)s megapixels. A file that small cannot "
+            "honestly hold that many pixels (a decompression bomb) or the picture is far too large; "
+            "it is refused."
+        )
+        % {"name": name, "limit": f"{limit / 1_000_000:g}"},
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -249,9 +306,14 @@ def _check_png_structure(path: Path, name: str, size: int) -> None:
         if f.tell() > size:
             raise _damaged(name, FileType.PNG)
         if f.tell() < size:
-            raise Refused("trailing_data", _(
-                "“%(name)s” has data hidden after the end of the picture. Files with appended "
-                "content are refused: save the picture again and upload the new file.") % {"name": name})
+            raise Refused(
+                "trailing_data",
+                _(
+                    "“%(name)s” has data hidden after the end of the picture. Files with appended "
+                    "content are refused: save the picture again and upload the new file."
+                )
+                % {"name": name},
+            )
 
 
 def _check_boxes(path: Path, name: str, size: int, file_type: str) -> None:
@@ -314,18 +376,27 @@ def _check_pdf_content(path: Path, name: str) -> None:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
-            raise Refused("pdf_encrypted", _(
-                "“%(name)s” is an encrypted (password-protected) PDF. The vault keeps only files it "
-                "can read and check: remove the protection (print it to a new PDF) and upload that.")
-                % {"name": name})
+            raise Refused(
+                "pdf_encrypted",
+                _(
+                    "“%(name)s” is an encrypted (password-protected) PDF. The vault keeps only files it "
+                    "can read and check: remove the protection (print it to a new PDF) and upload that."
+                )
+                % {"name": name},
+            )
         for obj in _pdf_objects(reader):
             _check_pdf_object(obj, name)
     except Refused:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError, zlib.error):
-        raise Refused("pdf_unreadable", _(
-            "The structure of “%(name)s” cannot be read, so it cannot be checked for scripts and "
-            "attachments. Save or print it to a new PDF and upload that.") % {"name": name}) from None
+        raise Refused(
+            "pdf_unreadable",
+            _(
+                "The structure of “%(name)s” cannot be read, so it cannot be checked for scripts and "
+                "attachments. Save or print it to a new PDF and upload that."
+            )
+            % {"name": name},
+        ) from None
 
 
 def _pdf_objects(reader):
@@ -353,18 +424,33 @@ def _check_pdf_object(top, name: str) -> None:
         keys = set(obj.keys())
         action = _pdf_name(obj, "/S")
         if keys & SCRIPT_KEYS or action == "/JavaScript":
-            raise Refused("pdf_script", _(
-                "“%(name)s” is a PDF that runs a script or an action by itself when it is opened "
-                "(JavaScript or automatic actions), so it is refused. Print it to a new PDF and "
-                "upload that.") % {"name": name})
+            raise Refused(
+                "pdf_script",
+                _(
+                    "“%(name)s” is a PDF that runs a script or an action by itself when it is opened "
+                    "(JavaScript or automatic actions), so it is refused. Print it to a new PDF and "
+                    "upload that."
+                )
+                % {"name": name},
+            )
         if action == "/Launch" or "/Launch" in keys:
-            raise Refused("pdf_launch", _(
-                "“%(name)s” is a PDF that tries to start another program (a Launch action), so "
-                "it is refused. Print it to a new PDF and upload that.") % {"name": name})
+            raise Refused(
+                "pdf_launch",
+                _(
+                    "“%(name)s” is a PDF that tries to start another program (a Launch action), so "
+                    "it is refused. Print it to a new PDF and upload that."
+                )
+                % {"name": name},
+            )
         if keys & ATTACHMENT_KEYS or {_pdf_name(obj, "/Type"), _pdf_name(obj, "/Subtype")} & ATTACHMENT_TYPES:
-            raise Refused("pdf_attachment", _(
-                "“%(name)s” is a PDF with other files embedded in it. Files inside a PDF cannot be "
-                "checked, so it is refused: upload each file on its own.") % {"name": name})
+            raise Refused(
+                "pdf_attachment",
+                _(
+                    "“%(name)s” is a PDF with other files embedded in it. Files inside a PDF cannot be "
+                    "checked, so it is refused: upload each file on its own."
+                )
+                % {"name": name},
+            )
         pending.extend(obj.values())
 
 

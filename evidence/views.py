@@ -26,8 +26,12 @@ FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame
 
 
 def _card(request: HttpRequest, item: EvidenceItem, status: int = 200, **extra) -> HttpResponse:
-    can_delete = is_manager(request.user, item.order.store) if "can_delete" not in extra else extra.pop("can_delete")
-    return render(request, "evidence/_card.html", {"item": item, "can_delete": can_delete, **extra}, status=status)
+    can_delete = (
+        is_manager(request.user, item.order.store) if "can_delete" not in extra else extra.pop("can_delete")
+    )
+    return render(
+        request, "evidence/_card.html", {"item": item, "can_delete": can_delete, **extra}, status=status
+    )
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
@@ -47,7 +51,11 @@ def order_panel(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_GET
 def claim_checklist(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
-    return render(request, "evidence/_checklist.html#body", {"checklist": selectors.claim_checklist(claim), "claim": claim})
+    return render(
+        request,
+        "evidence/_checklist.html#body",
+        {"checklist": selectors.claim_checklist(claim), "claim": claim},
+    )
 
 
 @login_required
@@ -78,17 +86,27 @@ def upload(request: HttpRequest, order_id: int) -> HttpResponse:
     for upload_file in files:
         name = data["file_name"] if (data["file_name"] and len(files) == 1) else upload_file.name
         try:
-            added.append(services.evidence_add(
-                order=order, chunks=upload_file.chunks(), name=name,
-                declared_type=upload_file.content_type or "", kind=data["kind"], caption=data["caption"],
-                captured_at=data["captured_at"], by=request.user,
-            ))
+            added.append(
+                services.evidence_add(
+                    order=order,
+                    chunks=upload_file.chunks(),
+                    name=name,
+                    declared_type=upload_file.content_type or "",
+                    kind=data["kind"],
+                    caption=data["caption"],
+                    captured_at=data["captured_at"],
+                    by=request.user,
+                )
+            )
         except (Refused, services.EvidenceError) as refusal:
             refusals.append(str(refusal))
     if stopped:
-        refusals.append(stopped.message if fragment else _(
-            "%(refusal)s The upload stopped at this file: add any files chosen after it again.")
-            % {"refusal": stopped.message})
+        refusals.append(
+            stopped.message
+            if fragment
+            else _("%(refusal)s The upload stopped at this file: add any files chosen after it again.")
+            % {"refusal": stopped.message}
+        )
     if fragment:
         if refusals:
             return render(request, "evidence/_refused.html", {"message": refusals[0]}, status=400)
@@ -125,8 +143,9 @@ def edit(request: HttpRequest, item_id: int) -> HttpResponse:
     if not form.is_valid():
         return _card(request, item, status=400, edit_form=form)
     try:
-        item = services.evidence_edit(item=item, caption=form.cleaned_data["caption"],
-                                      kind=form.cleaned_data["kind"], by=request.user)
+        item = services.evidence_edit(
+            item=item, caption=form.cleaned_data["caption"], kind=form.cleaned_data["kind"], by=request.user
+        )
     except services.EvidenceError as error:
         form.add_error(None, str(error))
         return _card(request, item, status=400, edit_form=form)
@@ -163,7 +182,9 @@ def delete(request: HttpRequest, item_id: int) -> HttpResponse:
     return redirect("disputes:order", order_id=item.order_id)
 
 
-def _serve(item: EvidenceItem, name: str, content_type: str, filename: str, *, attachment: bool) -> HttpResponse:
+def _serve(
+    item: EvidenceItem, name: str, content_type: str, filename: str, *, attachment: bool
+) -> HttpResponse:
     storage = evidence_storage()
     prefix = settings.EVIDENCE_X_ACCEL_REDIRECT
     if prefix and isinstance(storage, FileSystemStorage):
@@ -214,7 +235,14 @@ def compare(request: HttpRequest, order_id: int) -> HttpResponse:
         wanted = request.GET.get(key, "")
         return next((item for item in items if str(item.pk) == wanted), items[0] if items else None)
 
-    return render(request, "evidence/compare.html", {
-        "order": order, "buyer_photos": buyer, "seller_photos": seller,
-        "buyer": chosen(buyer, "buyer"), "seller": chosen(seller, "seller"),
-    })
+    return render(
+        request,
+        "evidence/compare.html",
+        {
+            "order": order,
+            "buyer_photos": buyer,
+            "seller_photos": seller,
+            "buyer": chosen(buyer, "buyer"),
+            "seller": chosen(seller, "seller"),
+        },
+    )

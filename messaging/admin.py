@@ -26,8 +26,10 @@ class StoreMessagingForm(forms.ModelForm):
         model = StoreMessaging
         fields = "__all__"
         widgets = {"imap_password": SecretInput(), "smtp_password": SecretInput()}
-        help_texts = {"imap_password": _("Leave empty to keep the stored password."),
-                      "smtp_password": _("Leave empty to keep the stored password.")}
+        help_texts = {
+            "imap_password": _("Leave empty to keep the stored password."),
+            "smtp_password": _("Leave empty to keep the stored password."),
+        }
 
     def clean(self):
         data = super().clean()
@@ -40,7 +42,14 @@ class StoreMessagingForm(forms.ModelForm):
 @admin.register(StoreMessaging)
 class StoreMessagingAdmin(admin.ModelAdmin):
     form = StoreMessagingForm
-    list_display = ["store", "from_address", "imap_host", "polling_enabled", "last_polled_at", "last_poll_error"]
+    list_display = [
+        "store",
+        "from_address",
+        "imap_host",
+        "polling_enabled",
+        "last_polled_at",
+        "last_poll_error",
+    ]
     readonly_fields = ["last_polled_at", "last_poll_error"]
 
 
@@ -66,10 +75,13 @@ class ReplyTemplateForm(forms.ModelForm):
             platforms = [data["platform"]] if data.get("platform") else ["amazon"]
             found = [f for p in platforms for f in policy.blocking(policy.check(fill(body, SAMPLE), p))]
             if found:
-                raise forms.ValidationError([
-                    _("Policy: %(code)s “%(excerpt)s” — %(explanation)s")
-                    % {"code": f.code, "excerpt": f.excerpt, "explanation": f.explanation} for f in found
-                ])
+                raise forms.ValidationError(
+                    [
+                        _("Policy: %(code)s “%(excerpt)s” — %(explanation)s")
+                        % {"code": f.code, "excerpt": f.excerpt, "explanation": f.explanation}
+                        for f in found
+                    ]
+                )
         return data
 
 
@@ -80,8 +92,19 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
     list_filter = ["stage", "platform", "language", "purpose", "is_active"]
     search_fields = ["title", "code", "body", "note_en", "note_zh"]
     readonly_fields = ["preview"]
-    fields = ["code", "title", "stage", "platform", "language", "purpose", "note_en", "note_zh", "body",
-              "preview", "is_active"]
+    fields = [
+        "code",
+        "title",
+        "stage",
+        "platform",
+        "language",
+        "purpose",
+        "note_en",
+        "note_zh",
+        "body",
+        "preview",
+        "is_active",
+    ]
 
     class Media:
         js = ["js/template_preview.js"]
@@ -89,15 +112,22 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Preview and policy check"))
     def preview(self, obj) -> str:
-        known = ", ".join("{%s}" % name for name in PLACEHOLDERS)
+        known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
         return format_html(
             '<div id="template-preview" data-url="{}" aria-live="polite"></div><p class="help">{}</p>',
-            reverse("admin:messaging_replytemplate_preview"), _("Placeholders: ") + known,
+            reverse("admin:messaging_replytemplate_preview"),
+            _("Placeholders: ") + known,
         )
 
     def get_urls(self):
-        return [path("preview/", self.admin_site.admin_view(self.preview_view),
-                     name="messaging_replytemplate_preview"), *super().get_urls()]
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="messaging_replytemplate_preview",
+            ),
+            *super().get_urls(),
+        ]
 
     @staticmethod
     @require_POST

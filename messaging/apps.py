@@ -16,8 +16,11 @@ class MessagingConfig(AppConfig):
         from . import signals, sla, tasks  # noqa: F401 (signals connect on import)
 
         # A manager's retry: the message is due again at once and a sweep is queued.
-        setaside.register(SetAsideKind.MESSAGE_ALERTS, url=sla.REPLIES.url,
-                          retry=lambda pk: sweep.put_back(sla.REPLIES, pk, tasks.sweep_reply_alerts))
+        setaside.register(
+            SetAsideKind.MESSAGE_ALERTS,
+            url=sla.REPLIES.url,
+            retry=lambda pk: sweep.put_back(sla.REPLIES, pk, tasks.sweep_reply_alerts),
+        )
         # A mail set aside is filed again from the raw mail the unmatched list keeps.
         setaside.register(
             SetAsideKind.INBOUND_MAIL,

@@ -23,10 +23,16 @@ PLACEHOLDERS = {
 # What the library lint fills the templates with: realistic values of every kind the checker
 # must not mistake for contact details.
 SAMPLE = {
-    "buyer_name": "Alex", "order_id": "113-4567890-1234567", "item": "LED desk lamp, dimmable",
-    "tracking_number": "9400111899223344556677", "carrier": "USPS", "amount": "24.99 USD",
-    "ship_date": "2026-05-03", "delivery_date": "2026-05-08",
-    "return_address": "Returns dept., 1200 Harbor Way, Unit 5, Oakland, CA 94607", "store_name": "Desk Demo Store",
+    "buyer_name": "Alex",
+    "order_id": "113-4567890-1234567",
+    "item": "LED desk lamp, dimmable",
+    "tracking_number": "9400111899223344556677",
+    "carrier": "USPS",
+    "amount": "24.99 USD",
+    "ship_date": "2026-05-03",
+    "delivery_date": "2026-05-08",
+    "return_address": "Returns dept., 1200 Harbor Way, Unit 5, Oakland, CA 94607",
+    "store_name": "Desk Demo Store",
 }
 
 
@@ -38,8 +44,10 @@ def placeholders_in(body: str) -> list[str]:
     try:
         return [name for _text, name, _spec, _conv in Formatter().parse(body) if name is not None]
     except ValueError as error:
-        raise TemplateError(_("The text has an unbalanced brace: %(error)s. Write {{ or }} for a literal brace.")
-                            % {"error": error}) from None
+        raise TemplateError(
+            _("The text has an unbalanced brace: %(error)s. Write {{ or }} for a literal brace.")
+            % {"error": error}
+        ) from None
 
 
 def validate(body: str) -> None:
@@ -47,8 +55,10 @@ def validate(body: str) -> None:
     if unknown:
         raise TemplateError(
             _("Unknown placeholder(s): %(unknown)s. Known: %(known)s.")
-            % {"unknown": ", ".join("{%s}" % name for name in unknown),
-               "known": ", ".join("{%s}" % name for name in PLACEHOLDERS)}
+            % {
+                "unknown": ", ".join(f"{{{name}}}" for name in unknown),
+                "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+            }
         )
 
 
@@ -86,7 +96,9 @@ def values_for(order, claim=None) -> dict[str, str]:
         "carrier": shipment.carrier if shipment else "",
         "amount": f"{amount} {order.currency}",
         "ship_date": _date(shipment.shipped_at if shipment and shipment.shipped_at else order.ship_by),
-        "delivery_date": _date(shipment.delivered_at if shipment and shipment.delivered_at else order.latest_delivery),
+        "delivery_date": _date(
+            shipment.delivered_at if shipment and shipment.delivered_at else order.latest_delivery
+        ),
         "return_address": return_address,
         "store_name": order.store.name,
     }

@@ -75,13 +75,17 @@ def safe_name(name: str) -> str:
     if len(name) > NAME_LIMIT:
         stem, dot, extension = name.rpartition(".")
         extension = extension[:10] if dot else ""
-        name = stem[: NAME_LIMIT - len(extension) - 1].rstrip() + "." + extension if extension else name[:NAME_LIMIT]
+        name = (
+            stem[: NAME_LIMIT - len(extension) - 1].rstrip() + "." + extension
+            if extension
+            else name[:NAME_LIMIT]
+        )
     return name
 
 
 def _fingerprint_id(raw: bytes) -> str:
     # Without a Message-ID, the content's fingerprint keeps a re-poll from filing it twice.
-    return "<sha256-%s@desk.invalid>" % hashlib.sha256(raw).hexdigest()
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@desk.invalid>"
 
 
 def _body(mail) -> str:
@@ -105,9 +109,13 @@ def _attachments(mail) -> list[AttachmentData]:
         name = safe_name(part.get_filename() or "")
         content = part.get_payload(decode=True) or b""
         if len(content) > limit:
-            raise MailRefused(_("The attachment “%(name)s” is %(size)s; the desk keeps attachments up to %(limit)s.")
-                              % {"name": name, "size": filesizeformat(len(content)), "limit": filesizeformat(limit)})
-        found.append(AttachmentData(name=name, content_type=_text(part.get_content_type())[:100], content=content))
+            raise MailRefused(
+                _("The attachment “%(name)s” is %(size)s; the desk keeps attachments up to %(limit)s.")
+                % {"name": name, "size": filesizeformat(len(content)), "limit": filesizeformat(limit)}
+            )
+        found.append(
+            AttachmentData(name=name, content_type=_text(part.get_content_type())[:100], content=content)
+        )
     return found
 
 
@@ -117,8 +125,10 @@ def parse(raw: bytes) -> ParsedMail:
     header_end = HEADER_END.search(raw)
     header_size = header_end.start() if header_end else len(raw)
     if header_size > MAX_HEADER_BYTES:
-        raise MailRefused(_("The mail's headers take %(size)s; the desk reads at most %(limit)s.")
-                          % {"size": filesizeformat(header_size), "limit": filesizeformat(MAX_HEADER_BYTES)})
+        raise MailRefused(
+            _("The mail's headers take %(size)s; the desk reads at most %(limit)s.")
+            % {"size": filesizeformat(header_size), "limit": filesizeformat(MAX_HEADER_BYTES)}
+        )
     mail = email.message_from_bytes(raw, policy=email.policy.default)
     message_id = _text(str(mail.get("Message-ID") or "")).strip() or _fingerprint_id(raw)
     try:
@@ -127,9 +137,14 @@ def parse(raw: bytes) -> ParsedMail:
             at = at.replace(tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         at = timezone.now()
-    return ParsedMail(message_id=message_id[:500], sender=_text(parseaddr(str(mail.get("From", "")))[1]).lower()[:255],
-                      subject=_text(str(mail.get("Subject", "")))[:500], body=_body(mail).strip(),
-                      at=min(at, timezone.now()), attachments=_attachments(mail))
+    return ParsedMail(
+        message_id=message_id[:500],
+        sender=_text(parseaddr(str(mail.get("From", "")))[1]).lower()[:255],
+        subject=_text(str(mail.get("Subject", "")))[:500],
+        body=_body(mail).strip(),
+        at=min(at, timezone.now()),
+        attachments=_attachments(mail),
+    )
 
 
 def _as_it_stands(raw: bytes) -> ParsedMail:
@@ -137,12 +152,19 @@ def _as_it_stands(raw: bytes) -> ParsedMail:
     compat32 parser does not interpret them), or nothing."""
     try:
         mail = email.message_from_bytes(raw[:MAX_HEADER_BYTES], policy=email.policy.compat32)
-        message_id, sender, subject = (_text(str(mail.get(name, ""))).strip()[:limit]
-                                       for name, limit in (("Message-ID", 500), ("From", 255), ("Subject", 500)))
+        message_id, sender, subject = (
+            _text(str(mail.get(name, ""))).strip()[:limit]
+            for name, limit in (("Message-ID", 500), ("From", 255), ("Subject", 500))
+        )
     except Exception:  # the fallback itself must never fail
         message_id = sender = subject = ""
-    return ParsedMail(message_id=message_id or _fingerprint_id(raw), sender=sender.lower(), subject=subject,
-                      body="", at=timezone.now())
+    return ParsedMail(
+        message_id=message_id or _fingerprint_id(raw),
+        sender=sender.lower(),
+        subject=subject,
+        body="",
+        at=timezone.now(),
+    )
 
 
 def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
@@ -170,8 +192,10 @@ def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
 
 
 def already_filed(store: Store, message_id: str) -> bool:
-    return (Message.objects.filter(store=store, rfc_message_id=message_id).exists()
-            or UnmatchedMail.objects.filter(store=store, rfc_message_id=message_id).exists())
+    return (
+        Message.objects.filter(store=store, rfc_message_id=message_id).exists()
+        or UnmatchedMail.objects.filter(store=store, rfc_message_id=message_id).exists()
+    )
 
 
 def file_mail(store: Store, raw: bytes) -> str:
@@ -196,13 +220,26 @@ def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
         order, why = find_order(store, mail)
         with transaction.atomic():
             if order is not None:
-                message_receive(order=order, body=mail.body or mail.subject, at=mail.at, subject=mail.subject,
-                                author_name=mail.sender, rfc_message_id=mail.message_id,
-                                attachments=mail.attachments)
+                message_receive(
+                    order=order,
+                    body=mail.body or mail.subject,
+                    at=mail.at,
+                    subject=mail.subject,
+                    author_name=mail.sender,
+                    rfc_message_id=mail.message_id,
+                    attachments=mail.attachments,
+                )
                 return "filed", ""
-            UnmatchedMail.objects.create(store=store, rfc_message_id=mail.message_id, sender=mail.sender,
-                                         subject=mail.subject, body=mail.body, received_at=mail.at, raw=raw,
-                                         why=why[:300])
+            UnmatchedMail.objects.create(
+                store=store,
+                rfc_message_id=mail.message_id,
+                sender=mail.sender,
+                subject=mail.subject,
+                body=mail.body,
+                received_at=mail.at,
+                raw=raw,
+                why=why[:300],
+            )
             return "unmatched", why
     except IntegrityError:
         # Another poller filed the same Message-ID between our check and our insert.
@@ -212,8 +249,9 @@ def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
         return _keep_unmatched(store, raw, mail, _("The mail could not be filed."), error=error)
 
 
-def _keep_unmatched(store: Store, raw: bytes, mail: ParsedMail, why: str, *,
-                    error: Exception | None = None) -> tuple[str, str]:
+def _keep_unmatched(
+    store: Store, raw: bytes, mail: ParsedMail, why: str, *, error: Exception | None = None
+) -> tuple[str, str]:
     """Keep a mail that did not go through in the unmatched list, whole, with the reason; an
     error also sets it aside for a manager's retry."""
     if error is not None:
@@ -222,14 +260,26 @@ def _keep_unmatched(store: Store, raw: bytes, mail: ParsedMail, why: str, *,
         return "duplicate", ""
     try:
         with transaction.atomic():
-            kept = UnmatchedMail.objects.create(store=store, rfc_message_id=mail.message_id, sender=mail.sender,
-                                                subject=mail.subject, body=mail.body, received_at=mail.at, raw=raw,
-                                                why=why[:300])
+            kept = UnmatchedMail.objects.create(
+                store=store,
+                rfc_message_id=mail.message_id,
+                sender=mail.sender,
+                subject=mail.subject,
+                body=mail.body,
+                received_at=mail.at,
+                raw=raw,
+                why=why[:300],
+            )
     except IntegrityError:
         return "duplicate", ""
     if error is not None:
-        setaside.record(kind=SetAsideKind.INBOUND_MAIL, subject_id=kept.pk, store_id=store.pk,
-                        label=mail.subject or mail.message_id, reason=why)
+        setaside.record(
+            kind=SetAsideKind.INBOUND_MAIL,
+            subject_id=kept.pk,
+            store_id=store.pk,
+            label=mail.subject or mail.message_id,
+            reason=why,
+        )
     return "unmatched", why
 
 
@@ -246,9 +296,15 @@ def mail_refile(*, mail_id: int) -> str:
             if order is None:
                 UnmatchedMail.objects.filter(pk=mail.pk).update(why=why[:300])
                 return "unmatched"
-            message = message_receive(order=order, body=parsed.body or parsed.subject, at=parsed.at,
-                                      subject=parsed.subject, author_name=parsed.sender,
-                                      rfc_message_id=mail.rfc_message_id, attachments=parsed.attachments)
+            message = message_receive(
+                order=order,
+                body=parsed.body or parsed.subject,
+                at=parsed.at,
+                subject=parsed.subject,
+                author_name=parsed.sender,
+                rfc_message_id=mail.rfc_message_id,
+                attachments=parsed.attachments,
+            )
             UnmatchedMail.objects.filter(pk=mail.pk).update(filed_at=timezone.now(), filed_message=message)
             return "filed"
     except MailRefused as refused:
@@ -256,8 +312,13 @@ def mail_refile(*, mail_id: int) -> str:
         return "unmatched"
     except Exception as error:
         log.exception("unmatched mail %s could not be filed again", mail.pk)
-        setaside.record(kind=SetAsideKind.INBOUND_MAIL, subject_id=mail.pk, store_id=mail.store_id,
-                        label=mail.subject or mail.rfc_message_id, reason=setaside.describe_error(error))
+        setaside.record(
+            kind=SetAsideKind.INBOUND_MAIL,
+            subject_id=mail.pk,
+            store_id=mail.store_id,
+            label=mail.subject or mail.rfc_message_id,
+            reason=setaside.describe_error(error),
+        )
         return "failed"
 
 
@@ -274,10 +335,19 @@ def unmatched_file(*, mail: UnmatchedMail, order: Order, by) -> Message:
     except MailRefused as refused:
         raise MessagingError(str(refused)) from refused
     except Exception as error:  # hostile raw mail: the agent is told why, not shown an error page
-        raise MessagingError(f"{_('The mail could not be read.')} {setaside.describe_error(error)}") from error
-    message = message_receive(order=order, body=parsed.body or parsed.subject, at=parsed.at, subject=parsed.subject,
-                              author_name=parsed.sender, rfc_message_id=mail.rfc_message_id,
-                              attachments=parsed.attachments, by=by)
+        raise MessagingError(
+            f"{_('The mail could not be read.')} {setaside.describe_error(error)}"
+        ) from error
+    message = message_receive(
+        order=order,
+        body=parsed.body or parsed.subject,
+        at=parsed.at,
+        subject=parsed.subject,
+        author_name=parsed.sender,
+        rfc_message_id=mail.rfc_message_id,
+        attachments=parsed.attachments,
+        by=by,
+    )
     mail.filed_at, mail.filed_by, mail.filed_message = timezone.now(), by, message
     mail.save(update_fields=["filed_at", "filed_by", "filed_message"])
     return message
@@ -291,13 +361,14 @@ def poll(account: StoreMessaging, *, lookback: timedelta = timedelta(days=14)) -
     counts = {"filed": 0, "unmatched": 0, "duplicate": 0}
     since = (account.last_polled_at or timezone.now()) - lookback
     started = timezone.now()
-    with IMAPClient(account.imap_host, port=account.imap_port, ssl=account.imap_ssl,
-                    timeout=settings.DESK_MAIL_TIMEOUT) as client:
+    with IMAPClient(
+        account.imap_host, port=account.imap_port, ssl=account.imap_ssl, timeout=settings.DESK_MAIL_TIMEOUT
+    ) as client:
         client.login(account.imap_user, account.imap_password)
         client.select_folder(account.imap_folder, readonly=True)
         uids = client.search(["SINCE", since.date()])
         for start in range(0, len(uids), 50):
-            batch = uids[start:start + 50]
+            batch = uids[start : start + 50]
             for uid, raw in _fetch(client, batch):
                 try:
                     counts[file_mail(account.store, raw)] += 1

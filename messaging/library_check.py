@@ -17,8 +17,10 @@ def problems_in(template: ReplyTemplate) -> list[str]:
     found = []
     for platform in platforms:
         for finding in policy.check(text, platform):
-            found.append(f"[{platform}] {finding.code} ({finding.severity}) at {finding.start}-{finding.end}: "
-                         f"{finding.excerpt!r}")
+            found.append(
+                f"[{platform}] {finding.code} ({finding.severity}) at {finding.start}-{finding.end}: "
+                f"{finding.excerpt!r}"
+            )
     return found
 
 

@@ -69,7 +69,8 @@ class StoreMessaging(models.Model):
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="messaging")
     from_address = models.EmailField(
-        _("authorised sender address"), blank=True,
+        _("authorised sender address"),
+        blank=True,
         help_text=_("The address the platform accepts replies from (Amazon: an approved sender)."),
     )
     return_address = models.TextField(_("return address"), blank=True)
@@ -80,7 +81,9 @@ class StoreMessaging(models.Model):
     imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
     smtp_host = models.CharField(
-        _("SMTP host"), max_length=255, blank=True,
+        _("SMTP host"),
+        max_length=255,
+        blank=True,
         help_text=_("Leave empty to send through the desk's own mail settings."),
     )
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
@@ -115,10 +118,17 @@ class Thread(models.Model):
     is_closed = models.BooleanField(_("closed"), default=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     off_platform = models.CharField(
-        _("off-platform"), max_length=20, choices=OffPlatformState.choices, blank=True, default="",
+        _("off-platform"),
+        max_length=20,
+        choices=OffPlatformState.choices,
+        blank=True,
+        default="",
     )
     off_platform_reason = models.CharField(
-        _("off-platform reason"), max_length=20, choices=OffPlatformReason.choices, blank=True,
+        _("off-platform reason"),
+        max_length=20,
+        choices=OffPlatformReason.choices,
+        blank=True,
     )
     off_platform_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -128,8 +138,11 @@ class Thread(models.Model):
         verbose_name_plural = _("threads")
         indexes = [
             # The managers' dashboard: threads that went off the platform and still owe a summary.
-            models.Index(fields=["store", "off_platform_started_at"], name="thread_off_platform_open",
-                         condition=Q(off_platform__in=["started", "notice_sent"])),
+            models.Index(
+                fields=["store", "off_platform_started_at"],
+                name="thread_off_platform_open",
+                condition=Q(off_platform__in=["started", "notice_sent"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,14 +159,20 @@ class Message(models.Model):
     # and the deadline sweep rewrites due messages every minute.
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="messages")
     thread = models.ForeignKey(
-        Thread, on_delete=models.CASCADE, related_name="messages",
+        Thread,
+        on_delete=models.CASCADE,
+        related_name="messages",
         db_index=False,  # message_thread_time leads with the thread
     )
     direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PLATFORM)
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices, blank=True, default="")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("author"),
         db_index=False,
     )
@@ -162,7 +181,11 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("body"))
     template = models.ForeignKey(
-        "ReplyTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "ReplyTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     # The RFC 5322 Message-ID: inbound mail is filed once per store however often it is polled.
@@ -170,21 +193,31 @@ class Message(models.Model):
     # A buyer message's 24-hour clock: due time from the deadline rules, stopped by a reply in
     # the platform thread or by "no response needed".
     reply_state = models.CharField(
-        _("reply"), max_length=20, choices=ReplyState.choices, blank=True, default="",
+        _("reply"),
+        max_length=20,
+        choices=ReplyState.choices,
+        blank=True,
+        default="",
     )
     reply_by = models.DateTimeField(_("reply by"), null=True, blank=True)
     reply_explained = models.CharField(max_length=300, blank=True)
     warn_hours_before = models.JSONField(default=list, blank=True, editable=False)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     no_response_reason = models.CharField(_("why no response is needed"), max_length=300, blank=True)
     next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
     # Outgoing mail through the relay.
-    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, blank=True, default="")
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, blank=True, default=""
+    )
     delivery_error = models.TextField(_("delivery error"), blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     # When the current attempt began: a send is only taken for stuck a while after this.
@@ -195,7 +228,11 @@ class Message(models.Model):
     policy_findings = models.JSONField(default=list, blank=True)
     override_reason = models.TextField(_("override reason"), blank=True)
     override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
 
@@ -207,27 +244,42 @@ class Message(models.Model):
             # A thread, oldest first (the order and claim pages).
             models.Index(fields=["thread", "at"], name="message_thread_time"),
             # The deadline sweep: only buyer messages that still owe an alert.
-            models.Index(fields=["next_alert_at"], name="message_alert_due",
-                         condition=Q(next_alert_at__isnull=False)),
+            models.Index(
+                fields=["next_alert_at"], name="message_alert_due", condition=Q(next_alert_at__isnull=False)
+            ),
             # The queue and the dashboard: buyer messages still waiting for a reply, soonest due
             # first. Few rows (only unanswered ones), so it is read in order and filtered by store.
-            models.Index(fields=["reply_by", "id"], name="message_awaiting_reply_by",
-                         condition=Q(reply_state="awaiting")),
+            models.Index(
+                fields=["reply_by", "id"],
+                name="message_awaiting_reply_by",
+                condition=Q(reply_state="awaiting"),
+            ),
             # ...and counted per store (overdue replies on the queue and the dashboard).
-            models.Index(fields=["store", "reply_by"], name="message_awaiting_store",
-                         condition=Q(reply_state="awaiting")),
+            models.Index(
+                fields=["store", "reply_by"],
+                name="message_awaiting_store",
+                condition=Q(reply_state="awaiting"),
+            ),
             # Failed sends, so none is forgotten.
-            models.Index(fields=["store", "at"], name="message_delivery_failed",
-                         condition=Q(delivery="failed")),
+            models.Index(
+                fields=["store", "at"], name="message_delivery_failed", condition=Q(delivery="failed")
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["store", "rfc_message_id"], name="message_once_per_message_id",
-                                    condition=~Q(rfc_message_id="")),
+            models.UniqueConstraint(
+                fields=["store", "rfc_message_id"],
+                name="message_once_per_message_id",
+                condition=~Q(rfc_message_id=""),
+            ),
             # Platform policy: at most one review request per order (reply_send checks it first).
-            models.UniqueConstraint(fields=["thread"], condition=Q(purpose="review_request"),
-                                    name="message_one_review_request_per_thread"),
+            models.UniqueConstraint(
+                fields=["thread"],
+                condition=Q(purpose="review_request"),
+                name="message_one_review_request_per_thread",
+            ),
             models.CheckConstraint(
-                condition=Q(reply_state="") | Q(direction="from_buyer"), name="message_clock_on_buyer_messages",
+                condition=Q(reply_state="") | Q(direction="from_buyer"),
+                name="message_clock_on_buyer_messages",
             ),
             models.CheckConstraint(
                 condition=~Q(reply_state="awaiting") | Q(reply_by__isnull=False),
@@ -275,9 +327,15 @@ class UnmatchedMail(models.Model):
     why = models.CharField(_("why it was not filed"), max_length=300, blank=True)
     filed_at = models.DateTimeField(null=True, blank=True)
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    filed_message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    filed_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("unmatched mail")
@@ -288,8 +346,9 @@ class UnmatchedMail(models.Model):
         ]
         indexes = [
             # The unmatched list: what is still waiting to be filed.
-            models.Index(fields=["store", "received_at"], name="unmatched_waiting",
-                         condition=Q(filed_at__isnull=True)),
+            models.Index(
+                fields=["store", "received_at"], name="unmatched_waiting", condition=Q(filed_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -314,7 +373,10 @@ class ReplyTemplate(models.Model):
     title = models.CharField(_("title"), max_length=200)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     platform = models.CharField(
-        _("platform"), max_length=20, choices=Platform.choices, blank=True,
+        _("platform"),
+        max_length=20,
+        choices=Platform.choices,
+        blank=True,
         help_text=_("Empty: usable on every platform."),
     )
     language = models.CharField(_("language"), max_length=10, default="en")

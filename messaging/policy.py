@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import phonenumbers
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 BLOCKING, WARNING = "blocking", "warning"
 # The longest text the checker reads. The checker itself is linear (see bench/policy_check.py),
@@ -41,8 +42,10 @@ class Finding:
         return self.severity == BLOCKING
 
     def as_dict(self) -> dict:
-        return {key: str(value) if key in ("explanation", "suggestion") else value
-                for key, value in asdict(self).items()}
+        return {
+            key: str(value) if key in ("explanation", "suggestion") else value
+            for key, value in asdict(self).items()
+        }
 
 
 @dataclass(frozen=True)
@@ -54,67 +57,149 @@ class Rule:
     suggestion: str
 
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in [
-    Rule("contact.email", "contact", BLOCKING,
-         _("An e-mail address lets the conversation leave the platform thread."),
-         _("Remove the address; keep the conversation in this thread.")),
-    Rule("contact.phone", "contact", BLOCKING,
-         _("A phone number lets the conversation leave the platform thread."),
-         _("Remove the number; ask the buyer to reply here instead.")),
-    Rule("contact.messenger", "contact", BLOCKING,
-         _("Messenger handles (WhatsApp, WeChat, Telegram…) move the buyer off the platform."),
-         _("Remove the messenger; the platform thread is the only channel.")),
-    Rule("link.url", "link", BLOCKING,
-         _("Links are allowed only when the order needs them (the carrier's tracking page, the platform itself)."),
-         _("Remove the link, or give the tracking number in plain text.")),
-    Rule("review.positive", "review", BLOCKING,
-         _("Asking for positive feedback or a particular rating is not allowed; a neutral request is."),
-         _("Ask, once, for honest feedback about the order, without naming a rating.")),
-    Rule("review.incentive", "review", BLOCKING,
-         _("Nothing may be offered or implied in exchange for posting, changing or removing a review."),
-         _("Offer the solution unconditionally and leave the review out of it.")),
-    Rule("review.refund_coupled", "review", BLOCKING,
-         _("A refund must never be coupled with a review."),
-         _("Issue or offer the refund on its own; do not mention the review in the same message.")),
-    Rule("review.change_request", "review", BLOCKING,
-         _("Asking the buyer to change or remove a review is not allowed on this platform."),
-         _("Solve the problem; the buyer may update the review on their own.")),
-    Rule("review.repeated", "review", BLOCKING,
-         _("Only one review request is allowed."),
-         _("Keep a single, neutral request.")),
-    Rule("marketing.promotion", "marketing", BLOCKING,
-         _("Discounts, coupons and promotions are marketing, which buyer messages may not contain."),
-         _("Remove the promotion; answer only what the order needs.")),
-    Rule("marketing.other_products", "marketing", BLOCKING,
-         _("Pointing the buyer to other products or the store is marketing."),
-         _("Remove the product recommendation.")),
-    Rule("shouting.caps", "shouting", WARNING,
-         _("Words in capitals read as shouting."),
-         _("Write the word in normal case.")),
-    Rule("shouting.exclamations", "shouting", WARNING,
-         _("Strings of exclamation marks read as shouting."),
-         _("Use a single full stop or exclamation mark.")),
-    Rule("blame.accusation", "blame", BLOCKING,
-         _("Accusing the buyer of lying, fraud or abuse is never acceptable in a message."),
-         _("State the facts neutrally: “according to our records…”.")),
-    Rule("blame.fault", "blame", WARNING,
-         _("The sentence blames the buyer before the facts are known."),
-         _("Describe what happened without saying whose fault it is, e.g. “according to the tracking…”.")),
-    Rule("emoji.char", "emoji", BLOCKING,
-         _("Emojis are not allowed in buyer messages on this platform."),
-         _("Remove the emoji.")),
-    Rule("appeal.emotion", "appeal", WARNING,
-         _("Emotional words weaken an appeal: it is read as facts, evidence, conclusion."),
-         _("Replace the feeling with the fact behind it.")),
-    Rule("appeal.attack", "appeal", BLOCKING,
-         _("An appeal must not attack the buyer."),
-         _("Say what the evidence shows, not what you think of the buyer.")),
-]}
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in [
+        Rule(
+            "contact.email",
+            "contact",
+            BLOCKING,
+            _("An e-mail address lets the conversation leave the platform thread."),
+            _("Remove the address; keep the conversation in this thread."),
+        ),
+        Rule(
+            "contact.phone",
+            "contact",
+            BLOCKING,
+            _("A phone number lets the conversation leave the platform thread."),
+            _("Remove the number; ask the buyer to reply here instead."),
+        ),
+        Rule(
+            "contact.messenger",
+            "contact",
+            BLOCKING,
+            _("Messenger handles (WhatsApp, WeChat, Telegram…) move the buyer off the platform."),
+            _("Remove the messenger; the platform thread is the only channel."),
+        ),
+        Rule(
+            "link.url",
+            "link",
+            BLOCKING,
+            _(
+                "Links are allowed only when the order needs them (the carrier's tracking page, the platform itself)."
+            ),
+            _("Remove the link, or give the tracking number in plain text."),
+        ),
+        Rule(
+            "review.positive",
+            "review",
+            BLOCKING,
+            _("Asking for positive feedback or a particular rating is not allowed; a neutral request is."),
+            _("Ask, once, for honest feedback about the order, without naming a rating."),
+        ),
+        Rule(
+            "review.incentive",
+            "review",
+            BLOCKING,
+            _("Nothing may be offered or implied in exchange for posting, changing or removing a review."),
+            _("Offer the solution unconditionally and leave the review out of it."),
+        ),
+        Rule(
+            "review.refund_coupled",
+            "review",
+            BLOCKING,
+            _("A refund must never be coupled with a review."),
+            _("Issue or offer the refund on its own; do not mention the review in the same message."),
+        ),
+        Rule(
+            "review.change_request",
+            "review",
+            BLOCKING,
+            _("Asking the buyer to change or remove a review is not allowed on this platform."),
+            _("Solve the problem; the buyer may update the review on their own."),
+        ),
+        Rule(
+            "review.repeated",
+            "review",
+            BLOCKING,
+            _("Only one review request is allowed."),
+            _("Keep a single, neutral request."),
+        ),
+        Rule(
+            "marketing.promotion",
+            "marketing",
+            BLOCKING,
+            _("Discounts, coupons and promotions are marketing, which buyer messages may not contain."),
+            _("Remove the promotion; answer only what the order needs."),
+        ),
+        Rule(
+            "marketing.other_products",
+            "marketing",
+            BLOCKING,
+            _("Pointing the buyer to other products or the store is marketing."),
+            _("Remove the product recommendation."),
+        ),
+        Rule(
+            "shouting.caps",
+            "shouting",
+            WARNING,
+            _("Words in capitals read as shouting."),
+            _("Write the word in normal case."),
+        ),
+        Rule(
+            "shouting.exclamations",
+            "shouting",
+            WARNING,
+            _("Strings of exclamation marks read as shouting."),
+            _("Use a single full stop or exclamation mark."),
+        ),
+        Rule(
+            "blame.accusation",
+            "blame",
+            BLOCKING,
+            _("Accusing the buyer of lying, fraud or abuse is never acceptable in a message."),
+            _("State the facts neutrally: “according to our records…”."),
+        ),
+        Rule(
+            "blame.fault",
+            "blame",
+            WARNING,
+            _("The sentence blames the buyer before the facts are known."),
+            _("Describe what happened without saying whose fault it is, e.g. “according to the tracking…”."),
+        ),
+        Rule(
+            "emoji.char",
+            "emoji",
+            BLOCKING,
+            _("Emojis are not allowed in buyer messages on this platform."),
+            _("Remove the emoji."),
+        ),
+        Rule(
+            "appeal.emotion",
+            "appeal",
+            WARNING,
+            _("Emotional words weaken an appeal: it is read as facts, evidence, conclusion."),
+            _("Replace the feeling with the fact behind it."),
+        ),
+        Rule(
+            "appeal.attack",
+            "appeal",
+            BLOCKING,
+            _("An appeal must not attack the buyer."),
+            _("Say what the evidence shows, not what you think of the buyer."),
+        ),
+    ]
+}
 
 # Amazon keeps every default. eBay lets a seller ask for a feedback revision through its own
 # process. Other platforms get the softer set: the finding shows, the agent decides.
-SOFTER = {"link.url": WARNING, "marketing.other_products": WARNING, "marketing.promotion": WARNING,
-          "emoji.char": WARNING, "review.change_request": WARNING}
+SOFTER = {
+    "link.url": WARNING,
+    "marketing.other_products": WARNING,
+    "marketing.promotion": WARNING,
+    "emoji.char": WARNING,
+    "review.change_request": WARNING,
+}
 PLATFORM_SEVERITY: dict[str, dict[str, str]] = {
     "amazon": {},
     "ebay": {"emoji.char": WARNING, "review.change_request": WARNING},
@@ -123,40 +208,144 @@ PLATFORM_SEVERITY: dict[str, dict[str, str]] = {
 
 # Links the order needs: the platforms themselves and carriers' tracking pages.
 ALLOWED_LINK_DOMAINS = (
-    "amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.ca",
-    "ebay.com", "ebay.co.uk", "ozon.ru", "dhgate.com", "walmart.com",
-    "usps.com", "ups.com", "fedex.com", "dhl.com", "royalmail.com", "pochta.ru", "17track.net",
+    "amazon.com",
+    "amazon.co.uk",
+    "amazon.de",
+    "amazon.fr",
+    "amazon.it",
+    "amazon.es",
+    "amazon.ca",
+    "ebay.com",
+    "ebay.co.uk",
+    "ozon.ru",
+    "dhgate.com",
+    "walmart.com",
+    "usps.com",
+    "ups.com",
+    "fedex.com",
+    "dhl.com",
+    "royalmail.com",
+    "pochta.ru",
+    "17track.net",
 )
 
 # Upper-case words that are ordinary in customer service, not shouting.
-ACRONYMS = frozenset("""
-A I OK ID US USA UK EU UAE RU CN DE FR IT ES CA AU JP USD GBP EUR RUB CNY UTC PST PDT EST EDT GMT
-MSK CST AM PM USPS UPS DHL EMS TNT FBA FBM MFN AFN SKU ASIN UPC EAN ISBN LED USB HDMI AC DC TV PC
-FAQ PDF JPG PNG GPS QR SMS VAT GST PO BOX NO ETA ATM XL XXL XS RMA SN ODR A-Z AZ PIN IMEI CE FCC
-UL RAM SSD HD UV
-""".split())
+ACRONYMS = frozenset(
+    [
+        "A",
+        "I",
+        "OK",
+        "ID",
+        "US",
+        "USA",
+        "UK",
+        "EU",
+        "UAE",
+        "RU",
+        "CN",
+        "DE",
+        "FR",
+        "IT",
+        "ES",
+        "CA",
+        "AU",
+        "JP",
+        "USD",
+        "GBP",
+        "EUR",
+        "RUB",
+        "CNY",
+        "UTC",
+        "PST",
+        "PDT",
+        "EST",
+        "EDT",
+        "GMT",
+        "MSK",
+        "CST",
+        "AM",
+        "PM",
+        "USPS",
+        "UPS",
+        "DHL",
+        "EMS",
+        "TNT",
+        "FBA",
+        "FBM",
+        "MFN",
+        "AFN",
+        "SKU",
+        "ASIN",
+        "UPC",
+        "EAN",
+        "ISBN",
+        "LED",
+        "USB",
+        "HDMI",
+        "AC",
+        "DC",
+        "TV",
+        "PC",
+        "FAQ",
+        "PDF",
+        "JPG",
+        "PNG",
+        "GPS",
+        "QR",
+        "SMS",
+        "VAT",
+        "GST",
+        "PO",
+        "BOX",
+        "NO",
+        "ETA",
+        "ATM",
+        "XL",
+        "XXL",
+        "XS",
+        "RMA",
+        "SN",
+        "ODR",
+        "A-Z",
+        "AZ",
+        "PIN",
+        "IMEI",
+        "CE",
+        "FCC",
+        "UL",
+        "RAM",
+        "SSD",
+        "HD",
+        "UV",
+    ]
+)
 
 # Patterns for things that look like numbers but are order facts, not phone numbers.
 ORDER_ID_PATTERNS = [
-    r"\b\d{3}-\d{7}-\d{7}\b",            # Amazon: 113-4567890-1234567
+    r"\b\d{3}-\d{7}-\d{7}\b",  # Amazon: 113-4567890-1234567
     r"\b\d{8,10}-\d{4}(?:-\d{1,3})?\b",  # Ozon posting numbers: 12345678-0001-1
-    r"\b\d{2}-\d{5}-\d{5}\b",            # eBay: 12-34567-89012
+    r"\b\d{2}-\d{5}-\d{5}\b",  # eBay: 12-34567-89012
 ]
 TRACKING_PATTERNS = [
-    r"\b1Z[0-9A-Z]{16}\b",                       # UPS
-    r"\b9[1-5]\d{18,24}\b",                      # USPS
-    r"\b[A-Z]{2}\d{9}[A-Z]{2}\b",                # UPU (China Post, Royal Mail…)
-    r"\b\d{12,22}\b",                            # FedEx, DHL and other long numeric codes
-    r"\b[A-Z]{2,5}\d{8,}\b",                     # carrier prefixes: YT…, LP…, TRK…
+    r"\b1Z[0-9A-Z]{16}\b",  # UPS
+    r"\b9[1-5]\d{18,24}\b",  # USPS
+    r"\b[A-Z]{2}\d{9}[A-Z]{2}\b",  # UPU (China Post, Royal Mail…)
+    r"\b\d{12,22}\b",  # FedEx, DHL and other long numeric codes
+    r"\b[A-Z]{2,5}\d{8,}\b",  # carrier prefixes: YT…, LP…, TRK…
 ]
 AMOUNT_WITH_SIGN = r"[$€£¥₽]\s?\d[\d,.\s]*\d?"
-AMOUNT_IN_WORDS = (r"\b\d[\d,]*(?:\.\d{1,2})?\s?"
-                   r"(?:USD|EUR|GBP|RUB|CNY|CAD|AUD|JPY|dollars?|euros?|pounds?|rubles?|roubles?)\b")
+AMOUNT_IN_WORDS = (
+    r"\b\d[\d,]*(?:\.\d{1,2})?\s?"
+    r"(?:USD|EUR|GBP|RUB|CNY|CAD|AUD|JPY|dollars?|euros?|pounds?|rubles?|roubles?)\b"
+)
 DATE_PATTERN = r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
 # What the checker must not mistake for a phone number or shouting. The scan below finds exactly
 # the matches of this pattern.
-PROTECTED = re.compile("|".join(ORDER_ID_PATTERNS + TRACKING_PATTERNS
-                                + [f"(?:{AMOUNT_WITH_SIGN}|{AMOUNT_IN_WORDS})", DATE_PATTERN]))
+PROTECTED = re.compile(
+    "|".join(
+        ORDER_ID_PATTERNS + TRACKING_PATTERNS + [f"(?:{AMOUNT_WITH_SIGN}|{AMOUNT_IN_WORDS})", DATE_PATTERN]
+    )
+)
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 FULL_URL = r"(?:https?://|www\.)[^\s<>\"')]+"
@@ -200,8 +389,9 @@ def _searching(pattern: str, flags: int = 0) -> Finder:
     return lambda scanned, pos: compiled.search(scanned.text, pos)
 
 
-def _run_skipping(pattern: str, start: str, run: str, flags: int = 0, *, mark: str = "",
-                  before_mark: str = "") -> Finder:
+def _run_skipping(
+    pattern: str, start: str, run: str, flags: int = 0, *, mark: str = "", before_mark: str = ""
+) -> Finder:
     """The first match of `pattern` at or after a position. `start` finds where it may begin;
     `run`, read from a failed start, covers the later starts that would fail the same way.
     With `mark`, something every match holds after its start: only starts from which
@@ -258,7 +448,9 @@ def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
 
 LOCAL_PART = r"[A-Za-z0-9._%+-]+"
 HOST_RUN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"  # reads the same backwards
-_EMAIL_SCAN = [_run_skipping(EMAIL.pattern, r"[A-Za-z0-9._%+-]", LOCAL_PART, mark="@", before_mark=LOCAL_PART)]
+_EMAIL_SCAN = [
+    _run_skipping(EMAIL.pattern, r"[A-Za-z0-9._%+-]", LOCAL_PART, mark="@", before_mark=LOCAL_PART)
+]
 _URL_SCAN = [
     _searching(FULL_URL, re.IGNORECASE),
     _run_skipping(BARE_HOST, r"\b[a-z0-9-]", HOST_RUN, re.IGNORECASE, mark=TOP_LEVEL, before_mark=HOST_RUN),
@@ -342,7 +534,7 @@ FAULT = re.compile(
     re.IGNORECASE,
 )
 EMOJI = re.compile(
-    "[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]"
+    "[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b00-\u2bff\ufe0f]"
     r"|(?<![\w:])(?::-?\)|;-?\)|:-?D\b|:-?\(|<3)",
 )
 EMOTION = re.compile(
@@ -361,16 +553,57 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # holding none of a pattern's words skips its scan: on long text the scans are most of the time.
 REVIEW_TRIGGERS = ("review", "feedback", "rating", "star", "testimonial", "rate")
 TRIGGERS: dict[re.Pattern, tuple[str, ...]] = {
-    MESSENGER: ("whats", "wechat", "weixin", "telegram", "viber", "skype", "line", "kakao", "signal", "facebook",
-                "instagram", "wa.me", "t.me", "微信", "@"),
-    PROMOTION: ("coupon", "promo", "discount", "voucher", "off", "sale", "offer", "newsletter", "subscribe", "deal",
-                "buy"),
+    MESSENGER: (
+        "whats",
+        "wechat",
+        "weixin",
+        "telegram",
+        "viber",
+        "skype",
+        "line",
+        "kakao",
+        "signal",
+        "facebook",
+        "instagram",
+        "wa.me",
+        "t.me",
+        "微信",
+        "@",
+    ),
+    PROMOTION: (
+        "coupon",
+        "promo",
+        "discount",
+        "voucher",
+        "off",
+        "sale",
+        "offer",
+        "newsletter",
+        "subscribe",
+        "deal",
+        "buy",
+    ),
     OTHER_PRODUCTS: ("products", "items", "listings", "arrivals", "collection", "store", "shop", "also"),
     EXCLAMATIONS: ("!",),
     ACCUSATION: ("you", "scam", "fraud", "liar"),
     FAULT: ("you", "read"),
-    EMOTION: ("unfair", "outrageous", "ridiculous", "absurd", "disgust", "furious", "angry", "shocked",
-              "unacceptable", "frustrat", "upset", "insulting", "terrible", "horrible", "devastat"),
+    EMOTION: (
+        "unfair",
+        "outrageous",
+        "ridiculous",
+        "absurd",
+        "disgust",
+        "furious",
+        "angry",
+        "shocked",
+        "unacceptable",
+        "frustrat",
+        "upset",
+        "insulting",
+        "terrible",
+        "horrible",
+        "devastat",
+    ),
     ATTACK: ("buyer", "serial"),
 }
 
@@ -397,9 +630,16 @@ def severity_for(code: str, platform: str) -> str:
 
 def _finding(code: str, platform: str, text: str, start: int, end: int) -> Finding:
     rule = RULES[code]
-    return Finding(code=code, category=rule.category, severity=severity_for(code, platform), start=start,
-                   end=end, excerpt=text[start:end], explanation=str(rule.explanation),
-                   suggestion=str(rule.suggestion))
+    return Finding(
+        code=code,
+        category=rule.category,
+        severity=severity_for(code, platform),
+        start=start,
+        end=end,
+        excerpt=text[start:end],
+        explanation=str(rule.explanation),
+        suggestion=str(rule.suggestion),
+    )
 
 
 class Spans:
@@ -440,8 +680,10 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 # What phonenumbers lets a number hold: digits, a leading plus or bracket, and its separators
 # (dashes, spaces, dots, slashes, brackets, tildes and "x", in their ASCII and wide forms).
-_PHONE_SEPARATORS = (r"+\uff0b(\[\uff08\uff3b\-xX\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b"
-                     r"\u2060\u3000)\uff09\uff3d.\]/~\u2053\u223c\uff5e")
+_PHONE_SEPARATORS = (
+    r"+\uff0b(\[\uff08\uff3b\-xX\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b"
+    r"\u2060\u3000)\uff09\uff3d.\]/~\u2053\u223c\uff5e"
+)
 PHONE_RUN = re.compile(rf"[\d{_PHONE_SEPARATORS}]*")
 # The fewest digits of any number the library calls valid, in any region (Germany has 4-digit
 # numbers); a run with fewer free digits cannot hold one.
@@ -451,8 +693,11 @@ FREE_DIGITS = re.compile(rf"\d(?:[{_PHONE_SEPARATORS}]*\d){{{PHONE_MIN_DIGITS - 
 PHONE_TAIL = 48
 # An extension's label after a number's last digit, up to where its digits start: a number
 # followed by one reads on into the next run.
-EXTENSION_LEAD = re.compile(r";ext=|[ \u00a0\t,]*(?:e?xt|\uff45?\uff58\uff54|доб|anexo|[x\uff58#\uff03~\uff5e]|int|"
-                            r"\uff49\uff4e\uff54)\w*[:.\uff0e]?[ \u00a0\t,\-]*", re.IGNORECASE)
+EXTENSION_LEAD = re.compile(
+    r";ext=|[ \u00a0\t,]*(?:e?xt|\uff45?\uff58\uff54|доб|anexo|[x\uff58#\uff03~\uff5e]|int|"
+    r"\uff49\uff4e\uff54)\w*[:.\uff0e]?[ \u00a0\t,\-]*",
+    re.IGNORECASE,
+)
 _MASK = "\n"  # not a character a number can hold
 
 
@@ -530,7 +775,9 @@ def _phones(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]
             if not FREE_DIGITS.search(masked, start, end):
                 continue
             window = text[window_start:window_end]
-            for match in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+            for match in phonenumbers.PhoneNumberMatcher(
+                window, region, leniency=phonenumbers.Leniency.VALID
+            ):
                 span = (window_start + match.start, window_start + match.end)
                 # A match starting in the tail belongs to the next run's window.
                 if not start <= span[0] < end or span[0] < region_end:
@@ -577,7 +824,9 @@ def _review_findings(text: str, platform: str, words: Words) -> list[Finding]:
         if not re.search(r"\b" + REVIEW_WORDS + r"\b", words, re.IGNORECASE):
             continue
         if REFUND.search(words):
-            findings.append(_finding("review.refund_coupled", platform, text, sentence.start(), sentence.end()))
+            findings.append(
+                _finding("review.refund_coupled", platform, text, sentence.start(), sentence.end())
+            )
         elif INCENTIVE.search(words):
             findings.append(_finding("review.incentive", platform, text, sentence.start(), sentence.end()))
     if len(requests) > 1:
@@ -596,8 +845,7 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
     addresses = [m.span() for m in find_emails(text)]
     in_address, in_kept = Spans(addresses).overlaps, Spans(kept).overlaps
     findings += [_finding("contact.email", platform, text, *span) for span in addresses]
-    findings += [_finding("contact.phone", platform, text, *span)
-                 for span in _phones(text, kept + addresses)]
+    findings += [_finding("contact.phone", platform, text, *span) for span in _phones(text, kept + addresses)]
     for match in words.scan(MESSENGER, text):
         if not in_address(*match.span()):
             findings.append(_finding("contact.messenger", platform, text, *match.span()))
@@ -636,8 +884,9 @@ def length_error(text: str) -> str:
     """Why the checker will not read this text, or "" when it will."""
     if len(text) <= MAX_CHARS:
         return ""
-    return gettext("The text is %(length)s characters long; the policy check reads at most %(limit)s. "
-                   "Shorten it.") % {"length": f"{len(text):,}", "limit": f"{MAX_CHARS:,}"}
+    return gettext(
+        "The text is %(length)s characters long; the policy check reads at most %(limit)s. Shorten it."
+    ) % {"length": f"{len(text):,}", "limit": f"{MAX_CHARS:,}"}
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
@@ -653,8 +902,8 @@ def highlight(text: str, findings: list[Finding]) -> list[tuple[str, Finding | N
         if finding.start < position:
             continue
         if finding.start > position:
-            pieces.append((text[position:finding.start], None))
-        pieces.append((text[finding.start:finding.end], finding))
+            pieces.append((text[position : finding.start], None))
+        pieces.append((text[finding.start : finding.end], finding))
         position = finding.end
     if position < len(text):
         pieces.append((text[position:], None))

@@ -5,19 +5,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
-
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order
 
-from . import policy, services
+from . import policy
 from .models import (
+    OFF_PLATFORM_OPEN,
     Attachment,
     Direction,
     Message,
-    OFF_PLATFORM_OPEN,
     OffPlatformReason,
     OffPlatformState,
     Purpose,
@@ -29,8 +28,9 @@ from .models import (
 
 
 def get_message_for_user(user, message_id: int) -> Message:
-    return get_object_or_404(Message.objects.filter(store__in=stores_for(user)).select_related("thread", "store"),
-                             pk=message_id)
+    return get_object_or_404(
+        Message.objects.filter(store__in=stores_for(user)).select_related("thread", "store"), pk=message_id
+    )
 
 
 def get_attachment_for_user(user, attachment_id: int) -> Attachment:
@@ -65,21 +65,31 @@ def panel(user, order: Order) -> Panel:
     """Everything the thread panel of the order and claim pages shows (a fixed number of queries)."""
     # A page view never writes: an order without messages shows an empty, unsaved thread.
     thread = Thread.objects.filter(order=order).first() or Thread(order=order, store=order.store)
-    messages = list(
-        Message.objects.filter(thread=thread).select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
-        .order_by("at", "pk")
-    ) if thread.pk else []
+    messages = (
+        list(
+            Message.objects.filter(thread=thread)
+            .select_related("author")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+            .order_by("at", "pk")
+        )
+        if thread.pk
+        else []
+    )
     # Counted from the loaded list: no extra query per message.
     last_buyer = max((m.at for m in messages if m.direction == Direction.FROM_BUYER), default=None)
-    unanswered = sum(1 for m in messages if m.direction == Direction.TO_BUYER
-                     and (last_buyer is None or m.at > last_buyer))
+    unanswered = sum(
+        1 for m in messages if m.direction == Direction.TO_BUYER and (last_buyer is None or m.at > last_buyer)
+    )
     return Panel(
-        protocol_template=_protocol_template(thread), thread=thread, messages=messages,
+        protocol_template=_protocol_template(thread),
+        thread=thread,
+        messages=messages,
         awaiting=[m for m in messages if m.reply_state == ReplyState.AWAITING],
-        unanswered=unanswered, chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
+        unanswered=unanswered,
+        chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
         review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
-        manager=is_manager(user, order.store), reasons=OffPlatformReason.choices,
+        manager=is_manager(user, order.store),
+        reasons=OffPlatformReason.choices,
     )
 
 
@@ -99,11 +109,16 @@ def _protocol_template(thread: Thread) -> ReplyTemplate | None:
 
 def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[ReplyTemplate]:
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
-        Q(platform="") | Q(platform=order.store.platform))
+        Q(platform="") | Q(platform=order.store.platform)
+    )
     for word in query.split()[:5]:
         # Titles, notes and codes, not bodies: every body names its placeholders ("tracking").
-        templates = templates.filter(Q(title__icontains=word) | Q(note_en__icontains=word)
-                                     | Q(note_zh__icontains=word) | Q(code__icontains=word))
+        templates = templates.filter(
+            Q(title__icontains=word)
+            | Q(note_en__icontains=word)
+            | Q(note_zh__icontains=word)
+            | Q(code__icontains=word)
+        )
     return templates.order_by("stage", "title")[:limit]
 
 
@@ -111,8 +126,13 @@ def findings_view(text: str, platform: str, context: str = "message") -> dict:
     """The policy check as the findings partial shows it; a text too long to check says so."""
     too_long = policy.length_error(text)
     findings = [] if too_long else policy.check(text, platform, context)
-    return {"findings": findings, "pieces": policy.highlight(text, findings), "too_long": too_long,
-            "blocking": bool(too_long or policy.blocking(findings)), "checked": bool(text.strip())}
+    return {
+        "findings": findings,
+        "pieces": policy.highlight(text, findings),
+        "too_long": too_long,
+        "blocking": bool(too_long or policy.blocking(findings)),
+        "checked": bool(text.strip()),
+    }
 
 
 # --- Queue and dashboard ------------------------------------------------------------------
@@ -140,8 +160,14 @@ def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
     """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
     now = now or timezone.now()
     stores = managed_stores_for(user)
-    overdue = Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING,
-                                     reply_by__lt=now).order_by()[:COUNT_CAP].count()
-    waiting = list(Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
-                   .select_related("order", "store").order_by("off_platform_started_at", "pk")[:50])
+    overdue = (
+        Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now)
+        .order_by()[:COUNT_CAP]
+        .count()
+    )
+    waiting = list(
+        Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
+        .select_related("order", "store")
+        .order_by("off_platform_started_at", "pk")[:50]
+    )
     return MessagingBoard(overdue_replies=overdue, awaiting_summary=waiting)

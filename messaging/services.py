@@ -43,8 +43,12 @@ class PolicyBlocked(MessagingError):
 
     def __init__(self, findings: list[policy.Finding]) -> None:
         self.findings = findings
-        super().__init__(_("The message breaks the platform's messaging policy; fix the highlighted "
-                           "findings (or a manager may override them with a reason)."))
+        super().__init__(
+            _(
+                "The message breaks the platform's messaging policy; fix the highlighted "
+                "findings (or a manager may override them with a reason)."
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,20 @@ def thread_for(order: Order) -> Thread:
 
 def _locked_thread(order: Order) -> Thread:
     thread_for(order)
-    return Thread.objects.select_for_update(of=("self",)).select_related("store", "order", "order__buyer").get(order=order)
+    return (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("store", "order", "order__buyer")
+        .get(order=order)
+    )
 
 
 def _log(order_id: int, by, action: str, after: str = "", note: str = "") -> None:
     """The claim timeline is the audit trail: write the step on each open claim of the order."""
-    claims = Claim.objects.filter(order_id=order_id).filter(~Q(status=ClaimStatus.CLOSED)).values_list("pk", flat=True)
+    claims = (
+        Claim.objects.filter(order_id=order_id)
+        .filter(~Q(status=ClaimStatus.CLOSED))
+        .values_list("pk", flat=True)
+    )
     ClaimEvent.objects.bulk_create(
         ClaimEvent(claim_id=pk, actor=by, action=action, after=after[:300], note=note) for pk in claims
     )
@@ -74,17 +86,30 @@ def _log(order_id: int, by, action: str, after: str = "", note: str = "") -> Non
 
 def _save_attachments(message: Message, attachments: list[AttachmentData]) -> None:
     for item in attachments:
-        record = Attachment(message=message, name=item.name[:255], content_type=item.content_type[:100],
-                            size=len(item.content), sha256=hashlib.sha256(item.content).hexdigest())
+        record = Attachment(
+            message=message,
+            name=item.name[:255],
+            content_type=item.content_type[:100],
+            size=len(item.content),
+            sha256=hashlib.sha256(item.content).hexdigest(),
+        )
         record.file.save(item.name[-100:] or "attachment", ContentFile(item.content), save=False)
         record.save()
 
 
 @transaction.atomic
 def message_receive(
-    *, order: Order, body: str, at: datetime | None = None, channel: str = Channel.PLATFORM,
-    subject: str = "", author_name: str = "", rfc_message_id: str = "",
-    attachments: list[AttachmentData] | None = None, by=None, now: datetime | None = None,
+    *,
+    order: Order,
+    body: str,
+    at: datetime | None = None,
+    channel: str = Channel.PLATFORM,
+    subject: str = "",
+    author_name: str = "",
+    rfc_message_id: str = "",
+    attachments: list[AttachmentData] | None = None,
+    by=None,
+    now: datetime | None = None,
 ) -> Message:
     """A buyer's message: filed in the order's thread, its reply clock started."""
     thread = _locked_thread(order)
@@ -93,9 +118,16 @@ def message_receive(
         thread.is_closed, thread.closed_at = False, None
         thread.save(update_fields=["is_closed", "closed_at"])
     message = Message(
-        store=order.store, thread=thread, direction=Direction.FROM_BUYER, channel=channel, body=body,
-        at=at or timezone.now(), subject=subject[:500], rfc_message_id=rfc_message_id[:500],
-        author=by, author_name=author_name or (order.buyer.alias if order.buyer else ""),
+        store=order.store,
+        thread=thread,
+        direction=Direction.FROM_BUYER,
+        channel=channel,
+        body=body,
+        at=at or timezone.now(),
+        subject=subject[:500],
+        rfc_message_id=rfc_message_id[:500],
+        author=by,
+        author_name=author_name or (order.buyer.alias if order.buyer else ""),
     )
     sla.start_clock(message, now)
     message.save()
@@ -106,7 +138,7 @@ def message_receive(
 
 @transaction.atomic
 def message_no_response(*, message: Message, reason: str, by) -> Message:
-    """"No response needed" stops a buyer message's clock; the reason is kept."""
+    """ "No response needed" stops a buyer message's clock; the reason is kept."""
     message = Message.objects.select_for_update().select_related("thread").get(pk=message.pk)
     if not reason.strip():
         raise MessagingError(_("Say why no response is needed."))
@@ -114,8 +146,15 @@ def message_no_response(*, message: Message, reason: str, by) -> Message:
         raise MessagingError(_("This message is not waiting for a reply."))
     sla.stop_clock(message, ReplyState.NOT_NEEDED, timezone.now())
     message.no_response_reason = reason.strip()[:300]
-    message.save(update_fields=["reply_state", "answered_at", "next_alert_at", "next_alert_threshold",
-                                "no_response_reason"])
+    message.save(
+        update_fields=[
+            "reply_state",
+            "answered_at",
+            "next_alert_at",
+            "next_alert_threshold",
+            "no_response_reason",
+        ]
+    )
     _log(message.thread.order_id, by, "no_response_needed", note=message.no_response_reason)
     return message
 
@@ -123,15 +162,27 @@ def message_no_response(*, message: Message, reason: str, by) -> Message:
 def _stop_clocks(thread: Thread, reply: Message) -> int:
     """A reply in the platform thread answers every buyer message before it."""
     return Message.objects.filter(
-        thread=thread, direction=Direction.FROM_BUYER, reply_state=ReplyState.AWAITING, at__lte=reply.at,
-    ).update(reply_state=ReplyState.REPLIED, answered_at=reply.sent_at or reply.at, answered_by=reply,
-             next_alert_at=None, next_alert_threshold="")
+        thread=thread,
+        direction=Direction.FROM_BUYER,
+        reply_state=ReplyState.AWAITING,
+        at__lte=reply.at,
+    ).update(
+        reply_state=ReplyState.REPLIED,
+        answered_at=reply.sent_at or reply.at,
+        answered_by=reply,
+        next_alert_at=None,
+        next_alert_threshold="",
+    )
 
 
 def unanswered_in_a_row(thread: Thread) -> int:
     """How many of our messages the buyer has left unanswered since they last wrote."""
-    last_buyer = (Message.objects.filter(thread=thread, direction=Direction.FROM_BUYER)
-                  .order_by("-at", "-pk").values_list("at", flat=True).first())
+    last_buyer = (
+        Message.objects.filter(thread=thread, direction=Direction.FROM_BUYER)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
     ours = Message.objects.filter(thread=thread, direction=Direction.TO_BUYER)
     if last_buyer is not None:
         ours = ours.filter(at__gt=last_buyer)
@@ -139,7 +190,9 @@ def unanswered_in_a_row(thread: Thread) -> int:
 
 
 def has_review_request(thread: Thread) -> bool:
-    return Message.objects.filter(thread=thread, direction=Direction.TO_BUYER, purpose=Purpose.REVIEW_REQUEST).exists()
+    return Message.objects.filter(
+        thread=thread, direction=Direction.TO_BUYER, purpose=Purpose.REVIEW_REQUEST
+    ).exists()
 
 
 def relay_address(order: Order) -> str:
@@ -165,25 +218,44 @@ def _purpose_for(text: str, purpose: str, template: ReplyTemplate | None) -> str
 def _check_off_platform_step(thread: Thread, channel: str, purpose: str) -> None:
     if purpose == Purpose.OFF_PLATFORM_NOTICE:
         if thread.off_platform != OffPlatformState.STARTED:
-            raise MessagingError(_("Record why the conversation leaves the platform (an internal note with "
-                                   "one of the two allowed reasons) before sending the notice."))
+            raise MessagingError(
+                _(
+                    "Record why the conversation leaves the platform (an internal note with "
+                    "one of the two allowed reasons) before sending the notice."
+                )
+            )
         if channel != Channel.PLATFORM:
             raise MessagingError(_("The off-platform notice must be sent in the platform thread."))
     elif purpose == Purpose.CLOSING_SUMMARY:
         if thread.off_platform != OffPlatformState.NOTICE_SENT:
-            raise MessagingError(_("A closing summary follows an off-platform contact that the buyer was told "
-                                   "about; this thread has none open."))
+            raise MessagingError(
+                _(
+                    "A closing summary follows an off-platform contact that the buyer was told "
+                    "about; this thread has none open."
+                )
+            )
         if channel != Channel.PLATFORM:
             raise MessagingError(_("The closing summary must be sent in the platform thread."))
     if channel != Channel.PLATFORM and thread.off_platform != OffPlatformState.NOTICE_SENT:
-        raise MessagingError(_("Contact outside the platform thread needs the off-platform protocol: an "
-                               "internal note with the reason, then the notice in the platform thread."))
+        raise MessagingError(
+            _(
+                "Contact outside the platform thread needs the off-platform protocol: an "
+                "internal note with the reason, then the notice in the platform thread."
+            )
+        )
 
 
 @transaction.atomic
 def reply_send(
-    *, order: Order, body: str, by, channel: str = Channel.PLATFORM, purpose: str = "",
-    template: ReplyTemplate | None = None, override_reason: str = "", now: datetime | None = None,
+    *,
+    order: Order,
+    body: str,
+    by,
+    channel: str = Channel.PLATFORM,
+    purpose: str = "",
+    template: ReplyTemplate | None = None,
+    override_reason: str = "",
+    now: datetime | None = None,
 ) -> Message:
     """Our message to the buyer. In the platform thread it is relayed by e-mail when the store has
     an authorised sender and the buyer a relay address (its clock stops once it is sent), else
@@ -195,7 +267,11 @@ def reply_send(
         raise MessagingError(_("Write the message first."))
     if too_long := policy.length_error(text):
         raise MessagingError(too_long)
-    if channel not in Channel.values or purpose not in Purpose.values or purpose == Purpose.OFF_PLATFORM_REASON:
+    if (
+        channel not in Channel.values
+        or purpose not in Purpose.values
+        or purpose == Purpose.OFF_PLATFORM_REASON
+    ):
         raise MessagingError(_("Choose a channel and a purpose from the list."))
     thread = _locked_thread(order)
     if thread.is_closed:
@@ -209,18 +285,28 @@ def reply_send(
             raise MessagingError(_("Only a manager of this store can override a blocking finding."))
     purpose = _purpose_for(text, purpose, template)
     if purpose == Purpose.REVIEW_REQUEST and has_review_request(thread):
-        raise MessagingError(_("The buyer was already asked for a review on this order; a second request "
-                               "is not allowed."))
+        raise MessagingError(
+            _("The buyer was already asked for a review on this order; a second request is not allowed.")
+        )
     _check_off_platform_step(thread, channel, purpose)
 
     mail = sender_settings(order.store)
     to = relay_address(order)
     relayed = channel == Channel.PLATFORM and mail is not None and mail.can_send and bool(to)
     message = Message.objects.create(
-        store=order.store, thread=thread, direction=Direction.TO_BUYER, channel=channel, purpose=purpose,
-        author=by, author_name=by.get_username() if by else "", at=now, body=text, template=template,
+        store=order.store,
+        thread=thread,
+        direction=Direction.TO_BUYER,
+        channel=channel,
+        purpose=purpose,
+        author=by,
+        author_name=by.get_username() if by else "",
+        at=now,
+        body=text,
+        template=template,
         subject=_("Re: order %(order)s") % {"order": order.platform_order_id},
-        delivery=Delivery.QUEUED if relayed else Delivery.NONE, recipient=to if relayed else "",
+        delivery=Delivery.QUEUED if relayed else Delivery.NONE,
+        recipient=to if relayed else "",
         policy_findings=[f.as_dict() for f in findings],
         override_reason=override_reason if policy.blocking(findings) else "",
         override_by=by if override_reason and policy.blocking(findings) else None,
@@ -233,8 +319,13 @@ def reply_send(
     elif purpose == Purpose.CLOSING_SUMMARY:
         thread.off_platform = OffPlatformState.SUMMARISED
         thread.save(update_fields=["off_platform"])
-    _log(order.pk, by, "message_sent" if channel == Channel.PLATFORM else "off_platform_contact",
-         after=Purpose(purpose).label if purpose else "", note=text[:200])
+    _log(
+        order.pk,
+        by,
+        "message_sent" if channel == Channel.PLATFORM else "off_platform_contact",
+        after=Purpose(purpose).label if purpose else "",
+        note=text[:200],
+    )
     if message.override_reason:
         _log(order.pk, by, "policy_override", note=override_reason)
     if relayed:
@@ -245,7 +336,9 @@ def reply_send(
 def _enqueue_send(message_id: int) -> None:
     from .tasks import send_reply
 
-    transaction.on_commit(lambda: send_reply.apply_async((message_id,), queue=settings.DESK_MAIL_QUEUE or None))
+    transaction.on_commit(
+        lambda: send_reply.apply_async((message_id,), queue=settings.DESK_MAIL_QUEUE or None)
+    )
 
 
 @transaction.atomic
@@ -259,8 +352,10 @@ def reply_retry(*, message: Message, by) -> Message:
     so the buyer's mail service can recognise the copy. That window is what "once" costs."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     began = message.sending_at or message.at
-    stuck = (message.delivery == Delivery.SENDING
-             and timezone.now() - began > settings.DESK_MESSAGING_SENDING_STUCK_AFTER)
+    stuck = (
+        message.delivery == Delivery.SENDING
+        and timezone.now() - began > settings.DESK_MESSAGING_SENDING_STUCK_AFTER
+    )
     if message.delivery != Delivery.FAILED and not stuck:
         raise MessagingError(_("Only a failed send can be retried."))
     message.delivery = Delivery.QUEUED
@@ -273,7 +368,8 @@ def reply_retry(*, message: Message, by) -> Message:
 def claim_send(message_id: int) -> Message | None:
     """Take the send for this worker (a conditional UPDATE), so a retried task never sends twice."""
     taken = Message.objects.filter(pk=message_id, delivery__in=[Delivery.QUEUED, Delivery.FAILED]).update(
-        delivery=Delivery.SENDING, delivery_attempts=F("delivery_attempts") + 1, sending_at=timezone.now())
+        delivery=Delivery.SENDING, delivery_attempts=F("delivery_attempts") + 1, sending_at=timezone.now()
+    )
     if not taken:
         return None
     return Message.objects.select_related("thread", "thread__order", "store").get(pk=message_id)
@@ -296,22 +392,33 @@ def reply_failed(*, message_id: int, error: str) -> None:
 def off_platform_start(*, order: Order, reason: str, detail: str, by) -> Message:
     """Step 1 of the protocol: an internal note with one of the two allowed reasons."""
     if reason not in OffPlatformReason.values:
-        raise MessagingError(_("Only a file the platform cannot carry or an urgent safety matter justifies "
-                               "leaving the platform; tracking, returns and refunds never do."))
+        raise MessagingError(
+            _(
+                "Only a file the platform cannot carry or an urgent safety matter justifies "
+                "leaving the platform; tracking, returns and refunds never do."
+            )
+        )
     if not detail.strip():
         raise MessagingError(_("Describe the file or the safety matter in the note."))
     thread = _locked_thread(order)
     if thread.owes_summary:
         raise MessagingError(_("This thread is already off the platform; send the closing summary first."))
     note = Message.objects.create(
-        store=order.store, thread=thread, direction=Direction.NOTE, channel=Channel.OTHER,
-        purpose=Purpose.OFF_PLATFORM_REASON, author=by, author_name=by.get_username() if by else "",
+        store=order.store,
+        thread=thread,
+        direction=Direction.NOTE,
+        channel=Channel.OTHER,
+        purpose=Purpose.OFF_PLATFORM_REASON,
+        author=by,
+        author_name=by.get_username() if by else "",
         body=f"{OffPlatformReason(reason).label}: {detail.strip()}",
     )
     thread.off_platform, thread.off_platform_reason = OffPlatformState.STARTED, reason
     thread.off_platform_started_at = note.at
     thread.save(update_fields=["off_platform", "off_platform_reason", "off_platform_started_at"])
-    _log(order.pk, by, "off_platform_started", after=OffPlatformReason(reason).label, note=detail.strip()[:300])
+    _log(
+        order.pk, by, "off_platform_started", after=OffPlatformReason(reason).label, note=detail.strip()[:300]
+    )
     return note
 
 
@@ -320,16 +427,26 @@ def note_add(*, order: Order, body: str, by) -> Message:
     if not body.strip():
         raise MessagingError(_("Write the note first."))
     thread = _locked_thread(order)
-    return Message.objects.create(store=order.store, thread=thread, direction=Direction.NOTE,
-                                  channel=Channel.OTHER, author=by, author_name=by.get_username(),
-                                  body=body.strip())
+    return Message.objects.create(
+        store=order.store,
+        thread=thread,
+        direction=Direction.NOTE,
+        channel=Channel.OTHER,
+        author=by,
+        author_name=by.get_username(),
+        body=body.strip(),
+    )
 
 
 def refuse_close_while_off_platform(order_id: int) -> None:
     thread = Thread.objects.filter(order_id=order_id).only("off_platform").first()
     if thread is not None and thread.owes_summary:
-        raise MessagingError(_("The conversation went off the platform: send the closing summary in the "
-                               "platform thread before closing."))
+        raise MessagingError(
+            _(
+                "The conversation went off the platform: send the closing summary in the "
+                "platform thread before closing."
+            )
+        )
 
 
 @transaction.atomic

@@ -63,8 +63,11 @@ def schedule(message: Message, now: datetime | None = None) -> None:
 def _assignees_by_order(order_ids: set[int]) -> dict[int, set[int]]:
     """Who works each order: the assignees of its open claims."""
     found: dict[int, set[int]] = {}
-    rows = (Claim.objects.filter(order_id__in=order_ids, assignee__isnull=False)
-            .filter(~Q(status=ClaimStatus.CLOSED)).values_list("order_id", "assignee_id"))
+    rows = (
+        Claim.objects.filter(order_id__in=order_ids, assignee__isnull=False)
+        .filter(~Q(status=ClaimStatus.CLOSED))
+        .values_list("order_id", "assignee_id")
+    )
     for order_id, user_id in rows:
         found.setdefault(order_id, set()).add(user_id)
     return found
@@ -73,8 +76,10 @@ def _assignees_by_order(order_ids: set[int]) -> dict[int, set[int]]:
 def describe(alert: Alert) -> str:
     if alert.threshold.startswith("warn_"):
         return _("%(hours)s hours left to reply to the buyer") % {"hours": alert.threshold[5:-1]}
-    return {"due": _("the reply to the buyer is due now"),
-            "overdue": _("the reply to the buyer is overdue")}.get(alert.threshold, alert.threshold)
+    return {
+        "due": _("the reply to the buyer is due now"),
+        "overdue": _("the reply to the buyer is overdue"),
+    }.get(alert.threshold, alert.threshold)
 
 
 def _mail(alert: Alert) -> tuple[str, str]:
@@ -82,11 +87,13 @@ def _mail(alert: Alert) -> tuple[str, str]:
     message = alert.message
     order = message.thread.order
     subject = f"[{message.store.name}] {order.platform_order_id}: {describe(alert)}"
-    body = "\n".join([
-        describe(alert),
-        f"{message.reply_by:%Y-%m-%d %H:%M} UTC",
-        settings.DESK_BASE_URL + reverse("disputes:order", args=[order.pk]),
-    ])
+    body = "\n".join(
+        [
+            describe(alert),
+            f"{message.reply_by:%Y-%m-%d %H:%M} UTC",
+            settings.DESK_BASE_URL + reverse("disputes:order", args=[order.pk]),
+        ]
+    )
     return subject, body
 
 
@@ -106,24 +113,34 @@ def _url(message_id: int) -> str | None:
     return reverse("disputes:order", args=[found]) if found else None
 
 
-REPLIES = sweep.register(sweep.Subject(
-    model=Message,
-    alert_field="message",
-    set_aside_kind=SetAsideKind.MESSAGE_ALERTS,
-    fields=("store_id", "thread__order_id", "at", "reply_state", "reply_by", "warn_hours_before",
-            "next_alert_at", "next_alert_threshold"),
-    related=("thread",),
-    thresholds=thresholds_for,
-    owes_alerts=lambda message: message.reply_state == ReplyState.AWAITING,
-    due_at=lambda message: message.reply_by,
-    window_start=lambda message: message.at,
-    workers=_workers,
-    describe=describe,
-    mail=_mail,
-    mail_related=("thread__order", "store"),
-    label=_label,
-    url=_url,
-))
+REPLIES = sweep.register(
+    sweep.Subject(
+        model=Message,
+        alert_field="message",
+        set_aside_kind=SetAsideKind.MESSAGE_ALERTS,
+        fields=(
+            "store_id",
+            "thread__order_id",
+            "at",
+            "reply_state",
+            "reply_by",
+            "warn_hours_before",
+            "next_alert_at",
+            "next_alert_threshold",
+        ),
+        related=("thread",),
+        thresholds=thresholds_for,
+        owes_alerts=lambda message: message.reply_state == ReplyState.AWAITING,
+        due_at=lambda message: message.reply_by,
+        window_start=lambda message: message.at,
+        workers=_workers,
+        describe=describe,
+        mail=_mail,
+        mail_related=("thread__order", "store"),
+        label=_label,
+        url=_url,
+    )
+)
 
 
 def sweep_replies(now: datetime | None = None) -> list[Alert]:

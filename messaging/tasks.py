@@ -21,17 +21,31 @@ def _connection(account: StoreMessaging | None):
     """The store's own SMTP server when it has one, else the desk's default mailer."""
     if account is not None and account.smtp_host:
         # A named per-store mailer, configured from the store's row rather than settings.MAILERS.
-        return EmailBackend(alias=f"store-{account.store_id}", host=account.smtp_host, port=account.smtp_port, username=account.smtp_user or None,
-                            password=account.smtp_password or None, use_tls=account.smtp_starttls,
-                            timeout=settings.DESK_MAIL_TIMEOUT)
+        return EmailBackend(
+            alias=f"store-{account.store_id}",
+            host=account.smtp_host,
+            port=account.smtp_port,
+            username=account.smtp_user or None,
+            password=account.smtp_password or None,
+            use_tls=account.smtp_starttls,
+            timeout=settings.DESK_MAIL_TIMEOUT,
+        )
     return mailers.default
 
 
 # One SMTP conversation, its connection bounded by DESK_MAIL_TIMEOUT, on the mail queue. The
 # retries wait at most 5 minutes: a retry waits unacknowledged in its worker, and the limit plus
 # that wait must stay under Redis's visibility timeout (config/settings.py).
-@shared_task(bind=True, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=30,
-             retry_backoff_max=300, max_retries=6, soft_time_limit=90, time_limit=120)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=300,
+    max_retries=6,
+    soft_time_limit=90,
+    time_limit=120,
+)
 def send_reply(self, message_id: int) -> str:
     """Relay one reply to the buyer's relay address from the store's authorised address.
     A failure is recorded on the message (visible, with a retry button) and retried with backoff."""
@@ -40,9 +54,13 @@ def send_reply(self, message_id: int) -> str:
         return "not queued"
     account = services.sender_settings(message.store)
     email = EmailMessage(
-        subject=message.subject, body=message.body,
-        from_email=account.from_address if account else None, to=[message.recipient],
-        headers={"Message-ID": f"<desk-{message.pk}@{(account.from_address if account else 'desk@localhost').split('@')[-1]}>"},
+        subject=message.subject,
+        body=message.body,
+        from_email=account.from_address if account else None,
+        to=[message.recipient],
+        headers={
+            "Message-ID": f"<desk-{message.pk}@{(account.from_address if account else 'desk@localhost').split('@')[-1]}>"
+        },
     )
     try:
         _connection(account).send_messages([email])
@@ -65,8 +83,15 @@ def poll_mailboxes() -> int:
 
 # A mailbox read in full, message by message; what was filed stays filed if the limit cuts it
 # short, and the next poll (two minutes later) carries on.
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300, max_retries=3,
-             soft_time_limit=240, time_limit=300)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=300,
+    max_retries=3,
+    soft_time_limit=240,
+    time_limit=300,
+)
 def poll_mailbox(account_id: int) -> dict:
     from .inbound import poll
 
@@ -76,7 +101,9 @@ def poll_mailbox(account_id: int) -> dict:
     try:
         return poll(account)
     except Exception as error:
-        StoreMessaging.objects.filter(pk=account.pk).update(last_poll_error=f"{type(error).__name__}: {error}"[:2000])
+        StoreMessaging.objects.filter(pk=account.pk).update(
+            last_poll_error=f"{type(error).__name__}: {error}"[:2000]
+        )
         raise
 
 

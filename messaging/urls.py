@@ -6,7 +6,9 @@ app_name = "messaging"
 
 urlpatterns = [
     path("orders/<int:order_id>/thread/templates/", views.template_search, name="template_search"),
-    path("orders/<int:order_id>/thread/templates/<int:template_id>/", views.template_fill, name="template_fill"),
+    path(
+        "orders/<int:order_id>/thread/templates/<int:template_id>/", views.template_fill, name="template_fill"
+    ),
     path("orders/<int:order_id>/thread/check/", views.policy_check, name="check"),
     path("orders/<int:order_id>/thread/send/", views.reply_send, name="send"),
     path("orders/<int:order_id>/thread/note/", views.note_add, name="note"),

@@ -27,16 +27,32 @@ def _back(request: HttpRequest, order: Order) -> str:
     return reverse("disputes:order", args=[order.pk]) + "#thread"
 
 
-def _compose_context(request: HttpRequest, order: Order, *, body: str = "", template_id: str = "",
-                     purpose: str = "", channel: str = Channel.PLATFORM, error: str = "",
-                     override_reason: str = "") -> dict:
+def _compose_context(
+    request: HttpRequest,
+    order: Order,
+    *,
+    body: str = "",
+    template_id: str = "",
+    purpose: str = "",
+    channel: str = Channel.PLATFORM,
+    error: str = "",
+    override_reason: str = "",
+) -> dict:
     claim = selectors.claim_of(order, parse_id(request.POST.get("claim") or request.GET.get("claim")))
     return {
-        "order": order, "claim": claim, "panel": selectors.panel(request.user, order),
-        "body": body, "template_id": template_id, "purpose": purpose, "channel": channel, "error": error,
-        "override_reason": override_reason, "channels": Channel.choices,
+        "order": order,
+        "claim": claim,
+        "panel": selectors.panel(request.user, order),
+        "body": body,
+        "template_id": template_id,
+        "purpose": purpose,
+        "channel": channel,
+        "error": error,
+        "override_reason": override_reason,
+        "channels": Channel.choices,
         "purposes": [p for p in Purpose.choices if p[0] != Purpose.OFF_PLATFORM_REASON],
-        "next": _back(request, order), **selectors.findings_view(body, order.store.platform),
+        "next": _back(request, order),
+        **selectors.findings_view(body, order.store.platform),
     }
 
 
@@ -50,37 +66,62 @@ def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
     if len(query) > MAX_SEARCH_CHARS:
         error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
     templates = [] if error else selectors.templates_for(order, query)
-    return render(request, "messaging/_template_results.html", {
-        "order": order, "templates": templates, "claim_id": parse_id(request.GET.get("claim")) or "",
-        "error": error,
-    })
+    return render(
+        request,
+        "messaging/_template_results.html",
+        {
+            "order": order,
+            "templates": templates,
+            "claim_id": parse_id(request.GET.get("claim")) or "",
+            "error": error,
+        },
+    )
 
 
 @login_required
 @require_GET
 def template_fill(request: HttpRequest, order_id: int, template_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    template = selectors.templates_for(order, limit=None).filter(pk=template_id).first() if template_id else None
+    template = (
+        selectors.templates_for(order, limit=None).filter(pk=template_id).first() if template_id else None
+    )
     if template is None:
-        return render(request, "messaging/_compose_body.html", {
-            **_compose_context(request, order), "fill_error": _("That template is not available for this store.")})
+        return render(
+            request,
+            "messaging/_compose_body.html",
+            {
+                **_compose_context(request, order),
+                "fill_error": _("That template is not available for this store."),
+            },
+        )
     claim = selectors.claim_of(order, parse_id(request.GET.get("claim")))
     try:
         body = fill(template.body, values_for(order, claim))
         error = ""
     except TemplateError as problem:
         body, error = template.body, str(problem)
-    return render(request, "messaging/_compose_body.html", {**_compose_context(
-        request, order, body=body, template_id=str(template.pk), purpose=template.purpose), "fill_error": error,
-        "picked": True})
+    return render(
+        request,
+        "messaging/_compose_body.html",
+        {
+            **_compose_context(
+                request, order, body=body, template_id=str(template.pk), purpose=template.purpose
+            ),
+            "fill_error": error,
+            "picked": True,
+        },
+    )
 
 
 @login_required
 @require_POST
 def policy_check(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return render(request, "messaging/_findings.html",
-                  selectors.findings_view(request.POST.get("body", ""), order.store.platform))
+    return render(
+        request,
+        "messaging/_findings.html",
+        selectors.findings_view(request.POST.get("body", ""), order.store.platform),
+    )
 
 
 @login_required
@@ -90,18 +131,32 @@ def reply_send(request: HttpRequest, order_id: int) -> HttpResponse:
     data = request.POST
     template_id = parse_id(data.get("template"))
     template = ReplyTemplate.objects.filter(pk=template_id).first() if template_id else None
-    kept = {"body": data.get("body", ""), "template_id": str(template_id or ""), "purpose": data.get("purpose", ""),
-            "channel": data.get("channel", Channel.PLATFORM), "override_reason": data.get("override_reason", "")}
+    kept = {
+        "body": data.get("body", ""),
+        "template_id": str(template_id or ""),
+        "purpose": data.get("purpose", ""),
+        "channel": data.get("channel", Channel.PLATFORM),
+        "override_reason": data.get("override_reason", ""),
+    }
     if has_nul(*kept.values()):
         return _compose_error(request, order, nul_message(), kept)
     try:
-        services.reply_send(order=order, body=kept["body"], by=request.user, channel=kept["channel"],
-                            purpose=kept["purpose"], template=template, override_reason=kept["override_reason"])
+        services.reply_send(
+            order=order,
+            body=kept["body"],
+            by=request.user,
+            channel=kept["channel"],
+            purpose=kept["purpose"],
+            template=template,
+            override_reason=kept["override_reason"],
+        )
     except PolicyBlocked as blocked:
         return _compose_error(request, order, str(blocked), kept)
     except MessagingError as error:
         return _compose_error(request, order, str(error), kept)
-    messages.success(request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded."))
+    messages.success(
+        request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
+    )
     target = _back(request, order)
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Redirect": target})
@@ -135,8 +190,13 @@ def _act(request: HttpRequest, order: Order, act, success: str, texts: tuple[str
 def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     body = request.POST.get("body", "")
-    return _act(request, order, lambda: services.note_add(order=order, body=body, by=request.user),
-                _("Note added."), (body,))
+    return _act(
+        request,
+        order,
+        lambda: services.note_add(order=order, body=body, by=request.user),
+        _("Note added."),
+        (body,),
+    )
 
 
 @login_required
@@ -144,16 +204,22 @@ def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
 def off_platform_start(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     reason, detail = request.POST.get("reason", ""), request.POST.get("detail", "")
-    return _act(request, order, lambda: services.off_platform_start(
-        order=order, reason=reason, detail=detail, by=request.user),
-        _("Reason recorded. Send the off-platform notice in the platform thread next."), (reason, detail))
+    return _act(
+        request,
+        order,
+        lambda: services.off_platform_start(order=order, reason=reason, detail=detail, by=request.user),
+        _("Reason recorded. Send the off-platform notice in the platform thread next."),
+        (reason, detail),
+    )
 
 
 @login_required
 @require_POST
 def thread_close(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return _act(request, order, lambda: services.thread_close(order=order, by=request.user), _("Thread closed."))
+    return _act(
+        request, order, lambda: services.thread_close(order=order, by=request.user), _("Thread closed.")
+    )
 
 
 @login_required
@@ -162,24 +228,37 @@ def no_response(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
     order = message.thread.order
     reason = request.POST.get("reason", "")
-    return _act(request, order, lambda: services.message_no_response(
-        message=message, reason=reason, by=request.user), _("Marked “no response needed”."), (reason,))
+    return _act(
+        request,
+        order,
+        lambda: services.message_no_response(message=message, reason=reason, by=request.user),
+        _("Marked “no response needed”."),
+        (reason,),
+    )
 
 
 @login_required
 @require_POST
 def reply_retry(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
-    return _act(request, message.thread.order, lambda: services.reply_retry(message=message, by=request.user),
-                _("The message is queued again."))
+    return _act(
+        request,
+        message.thread.order,
+        lambda: services.reply_retry(message=message, by=request.user),
+        _("The message is queued again."),
+    )
 
 
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     attachment = selectors.get_attachment_for_user(request.user, attachment_id)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                            content_type="application/octet-stream")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type="application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -187,8 +266,11 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 @login_required
 @require_GET
 def unmatched_list(request: HttpRequest) -> HttpResponse:
-    mails = list(UnmatchedMail.objects.filter(store__in=stores_for(request.user), filed_at__isnull=True)
-                 .select_related("store").order_by("-received_at", "-pk")[:100])
+    mails = list(
+        UnmatchedMail.objects.filter(store__in=stores_for(request.user), filed_at__isnull=True)
+        .select_related("store")
+        .order_by("-received_at", "-pk")[:100]
+    )
     return render(request, "messaging/unmatched.html", {"mails": mails})
 
 
@@ -202,12 +284,16 @@ def unmatched_file(request: HttpRequest, mail_id: int) -> HttpResponse:
         return redirect("messaging:unmatched")
     order = Order.objects.filter(store=mail.store, platform_order_id=order_id).first() if order_id else None
     if order is None:
-        messages.error(request, _("No order %(order)s in %(store)s.") % {"order": order_id or "—", "store": mail.store})
+        messages.error(
+            request, _("No order %(order)s in %(store)s.") % {"order": order_id or "—", "store": mail.store}
+        )
         return redirect("messaging:unmatched")
     try:
         inbound.unmatched_file(mail=mail, order=order, by=request.user)
     except MessagingError as error:
         messages.error(request, str(error))
         return redirect("messaging:unmatched")
-    messages.success(request, _("Filed in the thread of order %(order)s.") % {"order": order.platform_order_id})
+    messages.success(
+        request, _("Filed in the thread of order %(order)s.") % {"order": order.platform_order_id}
+    )
     return redirect(reverse("disputes:order", args=[order.pk]) + "#thread")

@@ -11,7 +11,7 @@ from django.db import connection
 needs_row_locks = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL's row locks; SQLite takes one lock for the whole database at BEGIN "
-           "IMMEDIATE, so two writers there never interleave (CI's PostgreSQL run covers this)",
+    "IMMEDIATE, so two writers there never interleave (CI's PostgreSQL run covers this)",
 )
 
 # How long a step may take on a loaded machine before the test reports that it never happened.

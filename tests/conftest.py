@@ -54,12 +54,18 @@ def rules(db) -> None:
 @pytest.fixture
 def world(db, rules) -> World:
     store_a = Store.objects.create(
-        name="Alpha Amazon US", platform=Platform.AMAZON, marketplace="US",
-        time_zone="America/Los_Angeles", currency="USD",
+        name="Alpha Amazon US",
+        platform=Platform.AMAZON,
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
     )
     store_b = Store.objects.create(
-        name="Bravo Ozon RU", platform=Platform.OZON, marketplace="RU",
-        time_zone="Europe/Moscow", currency="RUB",
+        name="Bravo Ozon RU",
+        platform=Platform.OZON,
+        marketplace="RU",
+        time_zone="Europe/Moscow",
+        currency="RUB",
     )
     agent_a = make_user("agent_a")
     manager_a = make_user("manager_a")
@@ -71,15 +77,28 @@ def world(db, rules) -> World:
     buyer = Buyer.objects.create(store=store_a, alias="q7x2buyer@marketplace.example")
     now = timezone.now()
     order_a = Order.objects.create(
-        store=store_a, buyer=buyer, platform_order_id="111-0000001-0000001",
-        purchased_at=now - timedelta(days=10), currency="USD", total="25.00",
+        store=store_a,
+        buyer=buyer,
+        platform_order_id="111-0000001-0000001",
+        purchased_at=now - timedelta(days=10),
+        currency="USD",
+        total="25.00",
     )
     claim_a = Claim.objects.create(
-        store=store_a, order=order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-        opened_at=now - timedelta(hours=2), respond_by=now + timedelta(hours=46),
+        store=store_a,
+        order=order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        opened_at=now - timedelta(hours=2),
+        respond_by=now + timedelta(hours=46),
     )
-    alert = Alert.objects.create(claim=claim_a, threshold="half", window_start=claim_a.opened_at, scheduled_for=now,
-                                 due_at=claim_a.respond_by)
+    alert = Alert.objects.create(
+        claim=claim_a,
+        threshold="half",
+        window_start=claim_a.opened_at,
+        scheduled_for=now,
+        due_at=claim_a.respond_by,
+    )
     notification_a = Notification.objects.create(alert=alert, user=agent_a)
     return World(store_a, store_b, agent_a, manager_a, agent_b, superuser, order_a, claim_a, notification_a)
 
@@ -119,7 +138,10 @@ def _private_evidence_storage(settings, tmp_path, monkeypatch):
     settings.PRIVATE_MEDIA_ROOT = private
     settings.STORAGES = {
         **settings.STORAGES,
-        "evidence": {"BACKEND": "evidence.storage.PrivateStorage", "OPTIONS": {"location": str(private / "evidence")}},
+        "evidence": {
+            "BACKEND": "evidence.storage.PrivateStorage",
+            "OPTIONS": {"location": str(private / "evidence")},
+        },
     }
     monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(private))
     return private

@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from django.utils import timezone
 from disputes import alerts, services
 from disputes.models import Alert, ClaimKind, DeadlineRule, Notification, Outcome, Reason
 from disputes.tasks import send_alert_emails
+
 from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
@@ -26,13 +27,21 @@ def _a_48_hour_window(rules):
 
 def open_claim(world, *, assignee=None, opened_at=T0):
     """An Amazon A-to-Z claim: 48 h from opening (no platform request), warnings at 24 h and 6 h."""
-    claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                by=world.agent_a, opened_at=opened_at, assignee=assignee)
+    claim = services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=opened_at,
+        assignee=assignee,
+    )
     return claim
 
 
 def raised(claim) -> list[str]:
-    return list(Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list("threshold", flat=True))
+    return list(
+        Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list("threshold", flat=True)
+    )
 
 
 def test_thresholds_are_half_each_warning_due_and_overdue(world):
@@ -40,8 +49,10 @@ def test_thresholds_are_half_each_warning_due_and_overdue(world):
     names = [(t.name, t.at - T0) for t in alerts.thresholds_for(claim)]
     # "half" would fall with the 24-hour warning, so it is left out.
     assert names == [
-        ("warn_24h", timedelta(hours=24)), ("warn_6h", timedelta(hours=42)),
-        ("due", timedelta(hours=48)), ("overdue", timedelta(hours=49)),
+        ("warn_24h", timedelta(hours=24)),
+        ("warn_6h", timedelta(hours=42)),
+        ("due", timedelta(hours=48)),
+        ("overdue", timedelta(hours=49)),
     ]
 
 
@@ -99,7 +110,13 @@ def test_unassigned_claims_alert_the_managers(world):
 
 def test_closing_a_claim_stops_its_alerts(world):
     claim = open_claim(world, assignee=world.agent_a)
-    services.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
+    services.claim_close(
+        claim=claim,
+        outcome=Outcome.REFUNDED_BY_SELLER,
+        by=world.agent_a,
+        post_mortem=post_mortem(world.agent_a),
+        version=claim.version,
+    )
     assert alerts.sweep_claims(now=T0 + timedelta(hours=100)) == []
 
 
@@ -155,7 +172,7 @@ def test_the_bell_counts_and_acknowledging_clears(agent_client, world):
 
 
 def test_the_alerts_page_lists_and_says_how_late(agent_client, world):
-    claim = open_claim(world, assignee=world.agent_a)
+    open_claim(world, assignee=world.agent_a)
     alerts.sweep_claims(now=T0 + timedelta(hours=50))
     body = agent_client.get(reverse("disputes:alerts")).content.decode()
     assert "6 hours left to respond" in body and "the response is overdue" in body
@@ -165,7 +182,9 @@ def test_the_alerts_page_lists_and_says_how_late(agent_client, world):
 def test_half_the_window_alerts_when_no_warning_falls_near_it(world):
     from disputes.models import DeadlineRule
 
-    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(warn_hours_before=[6])
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(
+        warn_hours_before=[6]
+    )
     claim = open_claim(world)
     assert [t.name for t in alerts.thresholds_for(claim)] == ["half", "warn_6h", "due", "overdue"]
 
@@ -176,15 +195,17 @@ def test_half_the_window_alerts_when_no_warning_falls_near_it(world):
 def windows(claim) -> dict:
     """The claim's raised thresholds, by the hours from T0 at which their window began."""
     found: dict = {}
-    for start, threshold in Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list(
-            "window_start", "threshold"):
+    for start, threshold in (
+        Alert.objects.filter(claim=claim).order_by("scheduled_for").values_list("window_start", "threshold")
+    ):
         found.setdefault((start - T0) / timedelta(hours=1), []).append(threshold)
     return found
 
 
 def platform_asks(world, claim, hours: float):
-    return services.claim_platform_request(claim=claim, requested_at=T0 + timedelta(hours=hours),
-                                           by=world.agent_a, version=None)
+    return services.claim_platform_request(
+        claim=claim, requested_at=T0 + timedelta(hours=hours), by=world.agent_a, version=None
+    )
 
 
 def test_a_platform_request_during_the_window_raises_every_threshold_of_the_new_window_once(world):
@@ -210,7 +231,11 @@ def test_a_platform_request_after_the_claim_went_overdue_warns_and_escalates_aga
     claim = platform_asks(world, claim, 50)
     assert alerts.sweep_claims(now=T0 + timedelta(hours=73)) == []
     assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=74))] == ["warn_24h"]
-    assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=100))] == ["warn_6h", "due", "overdue"]
+    assert [a.threshold for a in alerts.sweep_claims(now=T0 + timedelta(hours=100))] == [
+        "warn_6h",
+        "due",
+        "overdue",
+    ]
     overdue = Alert.objects.get(claim=claim, window_start=T0 + timedelta(hours=50), threshold="overdue")
     assert overdue.escalated
     assert set(overdue.notifications.values_list("user__username", flat=True)) == {"agent_a", "manager_a"}

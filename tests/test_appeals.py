@@ -30,7 +30,7 @@ from messaging import services as messaging_services
 
 from .conftest import client_for
 from .drafts import post_mortem
-from .evidence_corpus import add_evidence, photo, pdf
+from .evidence_corpus import add_evidence, pdf, photo
 from .queries import assert_queries_pinned
 
 pytestmark = pytest.mark.django_db
@@ -39,26 +39,41 @@ pytestmark = pytest.mark.django_db
 def shipped(order, *, delivered=True) -> Shipment:
     now = timezone.now()
     shipment = Shipment.objects.create(
-        order=order, carrier="UPS", tracking_number="1Z999AA10123456784", shipped_at=now - timedelta(days=9),
+        order=order,
+        carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+        shipped_at=now - timedelta(days=9),
         delivered_at=now - timedelta(days=5) if delivered else None,
         proof_of_delivery="Left at front door, 12 Elm Street" if delivered else "",
     )
-    TrackingEvent.objects.create(shipment=shipment, occurred_at=now - timedelta(days=7), status="In transit",
-                                 location="Louisville, KY")
+    TrackingEvent.objects.create(
+        shipment=shipment, occurred_at=now - timedelta(days=7), status="In transit", location="Louisville, KY"
+    )
     return shipment
 
 
 def new_claim(world, reason=Reason.NOT_RECEIVED, kind=ClaimKind.A_TO_Z):
-    return services.claim_open(order=world.order_a, kind=kind, reason=reason, by=world.agent_a,
-                               opened_at=timezone.now() - timedelta(days=2))
+    return services.claim_open(
+        order=world.order_a,
+        kind=kind,
+        reason=reason,
+        by=world.agent_a,
+        opened_at=timezone.now() - timedelta(days=2),
+    )
 
 
 def appeal_with(world, claim, items, *, kind=AppealKind.CLAIM_RESPONSE, facts=None, conclusion=None):
     appeal = services.appeal_create(claim=claim, kind=kind, by=world.agent_a)
-    version = services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=AppealDraft(
-        facts=facts or ["The buyer placed the order.", "We shipped it with tracking."],
-        evidence=[(item.pk, f"Caption for {item.original_name}") for item in items],
-        conclusion=conclusion or "Tracking confirms delivery; we ask that the claim be denied."))
+    version = services.appeal_save(
+        appeal=appeal,
+        by=world.agent_a,
+        based_on=0,
+        draft=AppealDraft(
+            facts=facts or ["The buyer placed the order.", "We shipped it with tracking."],
+            evidence=[(item.pk, f"Caption for {item.original_name}") for item in items],
+            conclusion=conclusion or "Tracking confirms delivery; we ask that the claim be denied.",
+        ),
+    )
     return appeal, version
 
 
@@ -74,7 +89,9 @@ def pdf_images(data: bytes) -> int:
 
 
 def pdf_text(data: bytes) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages
+    )
 
 
 # --- Drafting -----------------------------------------------------------------------------
@@ -82,14 +99,20 @@ def pdf_text(data: bytes) -> str:
 
 def test_facts_are_drafted_from_order_shipment_messages_and_claim_events(world):
     shipped(world.order_a)
-    messaging_services.message_receive(order=world.order_a, body="Where is my parcel?",
-                                       at=timezone.now() - timedelta(days=4))
-    messaging_services.reply_send(order=world.order_a, body="We are sorry. We can offer a refund or a replacement.",
-                                  by=world.agent_a, now=timezone.now() - timedelta(days=3, hours=20))
+    messaging_services.message_receive(
+        order=world.order_a, body="Where is my parcel?", at=timezone.now() - timedelta(days=4)
+    )
+    messaging_services.reply_send(
+        order=world.order_a,
+        body="We are sorry. We can offer a refund or a replacement.",
+        by=world.agent_a,
+        now=timezone.now() - timedelta(days=3, hours=20),
+    )
     messaging_services.note_add(order=world.order_a, body="Internal: buyer seems confused.", by=world.agent_a)
     claim = new_claim(world)
-    services.claim_platform_request(claim=claim, requested_at=timezone.now() - timedelta(days=1),
-                                    by=world.agent_a, version=claim.version)
+    services.claim_platform_request(
+        claim=claim, requested_at=timezone.now() - timedelta(days=1), by=world.agent_a, version=claim.version
+    )
 
     facts = appeals.draft_facts(claim)
 
@@ -121,28 +144,39 @@ def test_conclusion_names_the_delivery_date_when_tracking_is_at_hand(world):
     shipment = shipped(world.order_a)
     claim = new_claim(world)
     text = appeals.draft_conclusion(claim, AppealKind.CLAIM_RESPONSE, [EvidenceKind.TRACKING_HISTORY])
-    day = timezone.localtime(shipment.delivered_at, timezone=__import__("zoneinfo").ZoneInfo("America/Los_Angeles"))
-    assert text == (f"Tracking 1Z999AA10123456784 confirms delivery on {day.day} {day:%B %Y} to the buyer's "
-                    "address; we ask that the claim be denied.")
+    day = timezone.localtime(
+        shipment.delivered_at, timezone=__import__("zoneinfo").ZoneInfo("America/Los_Angeles")
+    )
+    assert text == (
+        f"Tracking 1Z999AA10123456784 confirms delivery on {day.day} {day:%B %Y} to the buyer's "
+        "address; we ask that the claim be denied."
+    )
 
 
 def test_conclusion_follows_the_reason_the_evidence_and_the_kind_of_appeal(world):
     damaged = new_claim(world, Reason.DAMAGED)
     assert appeals.draft_conclusion(damaged, AppealKind.APPEAL, [EvidenceKind.PRE_SHIPMENT_PHOTO]).startswith(
-        "Our pre-shipment photos show the item intact")
+        "Our pre-shipment photos show the item intact"
+    )
     assert appeals.draft_conclusion(damaged, AppealKind.APPEAL, []).endswith(
-        "we ask that the decision be reviewed and reversed.")
+        "we ask that the decision be reviewed and reversed."
+    )
     chargeback = new_claim(world, Reason.PRICE, ClaimKind.CHARGEBACK)
     assert appeals.draft_conclusion(chargeback, AppealKind.CLAIM_RESPONSE, []).endswith(
-        "we ask that the chargeback be reversed in our favour.")
+        "we ask that the chargeback be reversed in our favour."
+    )
 
 
 def test_builder_starts_from_the_drafted_facts_and_conclusion(world, agent_client):
     shipped(world.order_a)
     claim = new_claim(world)
-    response = agent_client.post(reverse("disputes:appeal_new", args=[claim.pk]), {"kind": AppealKind.CLAIM_RESPONSE})
+    response = agent_client.post(
+        reverse("disputes:appeal_new", args=[claim.pk]), {"kind": AppealKind.CLAIM_RESPONSE}
+    )
     appeal = Appeal.objects.get(claim=claim)
-    assert response.status_code == 302 and response["Location"] == reverse("disputes:appeal", args=[appeal.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "disputes:appeal", args=[appeal.pk]
+    )
     page = agent_client.get(response["Location"]).content.decode()
     assert "we shipped the order with UPS with tracking number 1Z999AA10123456784." in page
     assert "we ask that the claim be denied." in page
@@ -159,16 +193,24 @@ def test_each_save_is_a_new_numbered_version_in_the_chosen_order(world, agent_cl
     second = add_evidence(world.order_a, world.agent_a, photo(label="two"), name="two.jpg")
     appeal, v1 = appeal_with(world, world.claim_a, [first])
     url = reverse("disputes:appeal_save", args=[appeal.pk])
-    response = agent_client.post(url, {
-        "based_on": "1", "fact": ["Second fact", "  First   fact ", ""], "item": [str(second.pk), str(first.pk)],
-        f"caption-{second.pk}": "Two proves packing", f"caption-{first.pk}": "One proves the label",
-        "conclusion": "We ask that the claim be denied.",
-    })
+    response = agent_client.post(
+        url,
+        {
+            "based_on": "1",
+            "fact": ["Second fact", "  First   fact ", ""],
+            "item": [str(second.pk), str(first.pk)],
+            f"caption-{second.pk}": "Two proves packing",
+            f"caption-{first.pk}": "One proves the label",
+            "conclusion": "We ask that the claim be denied.",
+        },
+    )
     assert response.status_code == 302
     v2 = appeal.versions.get(number=2)
     assert v2.facts == ["Second fact", "First fact"]
     assert [(row.item_id, row.position, row.caption) for row in v2.evidence.all()] == [
-        (second.pk, 1, "Two proves packing"), (first.pk, 2, "One proves the label")]
+        (second.pk, 1, "Two proves packing"),
+        (first.pk, 2, "One proves the label"),
+    ]
     assert [row.item_id for row in v1.evidence.all()] == [first.pk]
     old = agent_client.get(reverse("disputes:appeal", args=[appeal.pk]) + "?version=1").content.decode()
     assert "Caption for one.jpg" in old and "Back to the latest version" in old
@@ -177,30 +219,43 @@ def test_each_save_is_a_new_numbered_version_in_the_chosen_order(world, agent_cl
 
 def test_a_stale_save_is_refused_as_a_conflict(world, agent_client):
     appeal, _v1 = appeal_with(world, world.claim_a, [])
-    response = agent_client.post(reverse("disputes:appeal_save", args=[appeal.pk]), {
-        "based_on": "0", "fact": ["Mine"], "conclusion": "We ask that the claim be denied."})
+    response = agent_client.post(
+        reverse("disputes:appeal_save", args=[appeal.pk]),
+        {"based_on": "0", "fact": ["Mine"], "conclusion": "We ask that the claim be denied."},
+    )
     assert response.status_code == 409
     assert "Someone else saved version 1" in response.content.decode()
     assert appeal.versions.count() == 1
     with pytest.raises(ClaimConflict):
-        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0,
-                             draft=AppealDraft(["x"], [], "y"))
+        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=AppealDraft(["x"], [], "y"))
 
 
 def test_save_refuses_foreign_evidence_missing_captions_and_empty_parts(world):
     from .conftest import make_user  # noqa: F401  (the world has everything needed)
 
     other_order = world.order_a.__class__.objects.create(
-        store=world.store_a, platform_order_id="111-0000002-0000002", purchased_at=timezone.now(), currency="USD")
+        store=world.store_a,
+        platform_order_id="111-0000002-0000002",
+        purchased_at=timezone.now(),
+        currency="USD",
+    )
     foreign = add_evidence(other_order, world.agent_a, photo(label="other"), name="other.jpg")
     mine = add_evidence(world.order_a, world.agent_a, photo(label="mine"), name="mine.jpg")
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
     with pytest.raises(ClaimError, match="only from this order's vault"):
-        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0,
-                             draft=AppealDraft(["fact"], [(foreign.pk, "caption")], "conclusion"))
+        services.appeal_save(
+            appeal=appeal,
+            by=world.agent_a,
+            based_on=0,
+            draft=AppealDraft(["fact"], [(foreign.pk, "caption")], "conclusion"),
+        )
     with pytest.raises(ClaimError, match="give every picked item a caption"):
-        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0,
-                             draft=AppealDraft(["fact"], [(mine.pk, "  ")], "conclusion"))
+        services.appeal_save(
+            appeal=appeal,
+            by=world.agent_a,
+            based_on=0,
+            draft=AppealDraft(["fact"], [(mine.pk, "  ")], "conclusion"),
+        )
     with pytest.raises(ClaimError, match="keep at least one fact; write the conclusion"):
         services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=AppealDraft([" "], [], ""))
     assert appeal.versions.count() == 0
@@ -212,21 +267,29 @@ def test_save_refuses_foreign_evidence_missing_captions_and_empty_parts(world):
 def test_submitting_freezes_the_text_and_locks_the_evidence(world, agent_client, manager_client):
     item = add_evidence(world.order_a, world.agent_a, photo(label="packed"), name="packed.jpg")
     appeal, version = appeal_with(world, world.claim_a, [item])
-    response = agent_client.post(reverse("disputes:appeal_submit", args=[appeal.pk]), {
-        "version": "1", "where": "Seller Central A-to-Z form"})
+    response = agent_client.post(
+        reverse("disputes:appeal_submit", args=[appeal.pk]),
+        {"version": "1", "where": "Seller Central A-to-Z form"},
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert (appeal.submitted_version, appeal.submitted_where, appeal.submitted_by) == (
-        version, "Seller Central A-to-Z form", world.agent_a)
+        version,
+        "Seller Central A-to-Z form",
+        world.agent_a,
+    )
     item.refresh_from_db()
     assert item.is_locked() and f"appeal #{appeal.pk}, version 1" in item.locked_reason
 
     # The text cannot change: the service and the page refuse a new version.
     with pytest.raises(AppealFrozen, match="frozen"):
-        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=1,
-                             draft=AppealDraft(["changed"], [], "changed"))
-    response = agent_client.post(reverse("disputes:appeal_save", args=[appeal.pk]), {
-        "based_on": "1", "fact": ["changed"], "conclusion": "changed"})
+        services.appeal_save(
+            appeal=appeal, by=world.agent_a, based_on=1, draft=AppealDraft(["changed"], [], "changed")
+        )
+    response = agent_client.post(
+        reverse("disputes:appeal_save", args=[appeal.pk]),
+        {"based_on": "1", "fact": ["changed"], "conclusion": "changed"},
+    )
     assert response.status_code == 400 and "frozen" in response.content.decode()
     assert appeal.versions.count() == 1
     page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
@@ -245,10 +308,13 @@ def test_submitting_freezes_the_text_and_locks_the_evidence(world, agent_client,
 
 def test_submission_needs_where_and_no_blocking_policy_finding(world, agent_client):
     appeal, _version = appeal_with(world, world.claim_a, [], conclusion="The buyer is lying; deny the claim.")
-    response = agent_client.post(reverse("disputes:appeal_submit", args=[appeal.pk]), {"version": "1", "where": " "})
+    response = agent_client.post(
+        reverse("disputes:appeal_submit", args=[appeal.pk]), {"version": "1", "where": " "}
+    )
     assert response.status_code == 400
-    response = agent_client.post(reverse("disputes:appeal_submit", args=[appeal.pk]),
-                                 {"version": "1", "where": "Seller Central"})
+    response = agent_client.post(
+        reverse("disputes:appeal_submit", args=[appeal.pk]), {"version": "1", "where": "Seller Central"}
+    )
     assert response.status_code == 400
     assert "breaks the appeal policy" in response.content.decode()
     appeal.refresh_from_db()
@@ -269,25 +335,38 @@ def test_evidence_deleted_before_submission_drops_out_of_the_draft(world, agent_
 
 def submitted(world, claim=None):
     appeal, version = appeal_with(world, claim or world.claim_a, [])
-    services.appeal_submit(appeal=appeal, version=version, where="Seller Central", by=world.agent_a,
-                           at=timezone.now() - timedelta(days=1))
+    services.appeal_submit(
+        appeal=appeal,
+        version=version,
+        where="Seller Central",
+        by=world.agent_a,
+        at=timezone.now() - timedelta(days=1),
+    )
     return appeal
 
 
-def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_the_claim(world, manager_client):
+def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_the_claim(
+    world, manager_client
+):
     appeal = submitted(world)
-    response = manager_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
-        "decision": AppealDecision.LOST, "funding": Funding.PLATFORM, "note": "Amazon funded it."})
+    response = manager_client.post(
+        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        {"decision": AppealDecision.LOST, "funding": Funding.PLATFORM, "note": "Amazon funded it."},
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert (appeal.decision, appeal.funding, appeal.matching_outcome) == (
-        AppealDecision.LOST, Funding.PLATFORM, Outcome.GRANTED_PLATFORM_FUNDED)
+        AppealDecision.LOST,
+        Funding.PLATFORM,
+        Outcome.GRANTED_PLATFORM_FUNDED,
+    )
     page = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     # DOMAIN.md: granted claims count toward ODR even when the platform funds them.
     assert "This outcome counts toward the store&#x27;s Order Defect Rate." in page
     assert "close it as “Granted — platform-funded” there" in page
     assert ClaimEvent.objects.get(claim=world.claim_a, action="appeal_decided").after == (
-        "Lost: granted to the buyer · Platform-funded")
+        "Lost: granted to the buyer · Platform-funded"
+    )
 
 
 def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_so(world, agent_client):
@@ -295,8 +374,13 @@ def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_
     services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
     page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     assert "does not count toward the store&#x27;s Order Defect Rate" in page and 'id="close-hint"' in page
-    services.claim_close(claim=world.claim_a, outcome=Outcome.DENIED, by=world.agent_a, version=None,
-                         post_mortem=post_mortem(world.agent_a))
+    services.claim_close(
+        claim=world.claim_a,
+        outcome=Outcome.DENIED,
+        by=world.agent_a,
+        version=None,
+        post_mortem=post_mortem(world.agent_a),
+    )
     page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     assert 'id="close-hint"' not in page
 
@@ -308,7 +392,9 @@ def test_a_decision_needs_a_submission_and_funding_when_lost(world):
     appeal = submitted(world)
     with pytest.raises(ClaimError, match="who funds"):
         services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding="", by=world.manager_a)
-    services.appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding=Funding.SELLER, by=world.manager_a)
+    services.appeal_decide(
+        appeal=appeal, decision=AppealDecision.LOST, funding=Funding.SELLER, by=world.manager_a
+    )
     with pytest.raises(ClaimError, match="already recorded"):
         services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
 
@@ -318,8 +404,10 @@ def test_an_agent_is_refused_the_decision_with_a_message_and_nothing_is_recorded
     builder = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     assert "A manager of the store records the platform's decision" in builder
     assert 'id="decision-form"' not in builder
-    response = agent_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
-        "decision": AppealDecision.WON, "funding": "", "note": "We won."})
+    response = agent_client.post(
+        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        {"decision": AppealDecision.WON, "funding": "", "note": "We won."},
+    )
     assert response.status_code == 403
     assert "Only a manager of the store can record the platform&#x27;s decision." in response.content.decode()
     appeal.refresh_from_db()
@@ -331,8 +419,10 @@ def test_a_manager_is_offered_the_decision_form_and_records_it(world, manager_cl
     appeal = submitted(world)
     builder = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
     assert 'id="decision-form"' in builder and 'id="decision-by-managers"' not in builder
-    response = manager_client.post(reverse("disputes:appeal_decide", args=[appeal.pk]), {
-        "decision": AppealDecision.WON, "funding": "", "note": "We won."})
+    response = manager_client.post(
+        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        {"decision": AppealDecision.WON, "funding": "", "note": "We won."},
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert (appeal.decision, appeal.decided_by) == (AppealDecision.WON, world.manager_a)
@@ -347,8 +437,13 @@ def test_the_decision_service_refuses_an_agent_of_the_store(world):
 
 
 def test_the_builder_shows_the_appeal_deadline(world, agent_client):
-    services.claim_close(claim=world.claim_a, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a,
-                         version=None, post_mortem=post_mortem(world.agent_a))
+    services.claim_close(
+        claim=world.claim_a,
+        outcome=Outcome.GRANTED_SELLER_FUNDED,
+        by=world.agent_a,
+        version=None,
+        post_mortem=post_mortem(world.agent_a),
+    )
     world.claim_a.refresh_from_db()
     assert world.claim_a.appeal_by is not None
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.APPEAL, by=world.agent_a)
@@ -364,23 +459,30 @@ def test_the_builder_shows_the_appeal_deadline(world, agent_client):
 
 def test_preview_runs_the_policy_check_in_appeal_context(world, agent_client):
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
-    response = agent_client.post(reverse("disputes:appeal_preview", args=[appeal.pk]), {
-        "fact": ["The parcel was delivered."],
-        "conclusion": "This claim is outrageous and the buyer is lying.",
-    }, HTTP_HX_REQUEST="true")
+    response = agent_client.post(
+        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        {
+            "fact": ["The parcel was delivered."],
+            "conclusion": "This claim is outrageous and the buyer is lying.",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     body = response.content.decode()
     assert response.status_code == 200 and body.lstrip().startswith('<section class="card" id="appeal-live"')
     assert 'data-code="appeal.emotion"' in body and 'data-code="appeal.attack"' in body
     assert 'data-blocking="true"' in body
     # The same words in a buyer message are not appeal findings.
-    assert "appeal.emotion" not in {f.code for f in __import__("messaging.policy").policy.check(
-        "This claim is outrageous.", "amazon")}
+    assert "appeal.emotion" not in {
+        f.code for f in __import__("messaging.policy").policy.check("This claim is outrageous.", "amazon")
+    }
 
 
 def test_preview_warns_about_evidence_the_reason_needs_and_about_the_form_limit(world, agent_client):
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
-    response = agent_client.post(reverse("disputes:appeal_preview", args=[appeal.pk]), {
-        "fact": ["word " * 900], "conclusion": "We ask that the claim be denied."})
+    response = agent_client.post(
+        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        {"fact": ["word " * 900], "conclusion": "We ask that the claim be denied."},
+    )
     body = response.content.decode()
     assert "The reason needs “Tracking history”; this appeal shows none." in body
     assert 'id="appeal-truncated"' in body and "of 4000 characters" in body
@@ -403,20 +505,43 @@ def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
 
 
 def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client):
-    photos = [add_evidence(world.order_a, world.agent_a, photo(2400, 1600, label=f"p{n}"), name=f"photo-{n}.jpg",
-                           previews=False) for n in range(3)]
-    letter = add_evidence(world.order_a, world.agent_a, pdf("Carrier letter"), name="carrier.pdf",
-                          kind=EvidenceKind.CARRIER_CORRESPONDENCE, previews=False)
-    appeal, _version = appeal_with(world, world.claim_a, [*photos, letter],
-                                   facts=["The buyer placed order 111-0000001-0000001.",
-                                          "UPS recorded the parcel as delivered."])
+    photos = [
+        add_evidence(
+            world.order_a,
+            world.agent_a,
+            photo(2400, 1600, label=f"p{n}"),
+            name=f"photo-{n}.jpg",
+            previews=False,
+        )
+        for n in range(3)
+    ]
+    letter = add_evidence(
+        world.order_a,
+        world.agent_a,
+        pdf("Carrier letter"),
+        name="carrier.pdf",
+        kind=EvidenceKind.CARRIER_CORRESPONDENCE,
+        previews=False,
+    )
+    appeal, _version = appeal_with(
+        world,
+        world.claim_a,
+        [*photos, letter],
+        facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
+    )
     response = agent_client.get(reverse("disputes:appeal_pdf", args=[appeal.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="appeal-111-0000001-0000001-v1.pdf"'
     text = pdf_text(response.content)
-    for expected in ["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered.",
-                     "Caption for photo-0.jpg", "Caption for photo-2.jpg", "carrier.pdf",
-                     "Caption for carrier.pdf", "we ask that the claim be denied."]:
+    for expected in [
+        "The buyer placed order 111-0000001-0000001.",
+        "UPS recorded the parcel as delivered.",
+        "Caption for photo-0.jpg",
+        "Caption for photo-2.jpg",
+        "carrier.pdf",
+        "Caption for carrier.pdf",
+        "we ask that the claim be denied.",
+    ]:
         assert expected in text, expected
     assert pdf_images(response.content) == 3
     reader = PdfReader(io.BytesIO(response.content))
@@ -436,14 +561,20 @@ def test_outsider_gets_404_on_every_appeal_url(world):
         assert outsider.get(reverse(f"disputes:{name}", args=[appeal.pk])).status_code == 404, name
     for name in ["appeal_preview", "appeal_save", "appeal_submit", "appeal_decide"]:
         assert outsider.post(reverse(f"disputes:{name}", args=[appeal.pk])).status_code == 404, name
-    assert outsider.post(reverse("disputes:appeal_new", args=[world.claim_a.pk]),
-                         {"kind": AppealKind.APPEAL}).status_code == 404
+    assert (
+        outsider.post(
+            reverse("disputes:appeal_new", args=[world.claim_a.pk]), {"kind": AppealKind.APPEAL}
+        ).status_code
+        == 404
+    )
     assert Appeal.objects.count() == 1 and appeal.versions.count() == 1
 
 
 def test_builder_page_costs_a_fixed_number_of_queries(world, agent_client):
     shipped(world.order_a)
-    items = [add_evidence(world.order_a, world.agent_a, photo(label=f"q{n}"), name=f"q{n}.jpg") for n in range(2)]
+    items = [
+        add_evidence(world.order_a, world.agent_a, photo(label=f"q{n}"), name=f"q{n}.jpg") for n in range(2)
+    ]
     appeal, _version = appeal_with(world, world.claim_a, items[:1])
     counter = iter(range(10, 100))
 
@@ -451,11 +582,20 @@ def test_builder_page_costs_a_fixed_number_of_queries(world, agent_client):
         n = next(counter)
         extra = add_evidence(world.order_a, world.agent_a, photo(label=f"more{n}"), name=f"more{n}.jpg")
         latest = appeal.versions.order_by("-number").first()
-        services.appeal_save(appeal=appeal, by=world.agent_a, based_on=latest.number, draft=AppealDraft(
-            facts=[*latest.facts, "Another fact.", "And one more."],
-            evidence=[(i.pk, "Caption") for i in [*items, extra]], conclusion="We ask that the claim be denied."))
+        services.appeal_save(
+            appeal=appeal,
+            by=world.agent_a,
+            based_on=latest.number,
+            draft=AppealDraft(
+                facts=[*latest.facts, "Another fact.", "And one more."],
+                evidence=[(i.pk, "Caption") for i in [*items, extra]],
+                conclusion="We ask that the claim be denied.",
+            ),
+        )
 
-    assert_queries_pinned(agent_client, reverse("disputes:appeal", args=[appeal.pk]), expected=8, add_rows=more_rows)
+    assert_queries_pinned(
+        agent_client, reverse("disputes:appeal", args=[appeal.pk]), expected=8, add_rows=more_rows
+    )
 
 
 def test_builder_speaks_chinese_and_admin_shows_appeals_read_only(world, agent_client):

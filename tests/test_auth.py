@@ -133,8 +133,12 @@ PROXY = "10.0.0.2"
 
 def login_from(forwarded: str, username: str, password: str):
     """A login arriving through the reverse proxy, which appends the client it saw."""
-    return Client().post(reverse("login"), {"username": username, "password": password},
-                         REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    return Client().post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
 
 
 def test_behind_the_proxy_a_lockout_of_one_client_leaves_another_client_alone(world, settings):

@@ -26,8 +26,14 @@ URL = reverse("disputes:import_orders")
 REFUSED = {
     "desk-order-id-crlf.csv": (3, "order_id: It contains a control or invisible character (U+000D)"),
     "desk-sku-bell.csv": (3, "sku: It contains a control or invisible character (U+0007)"),
-    "desk-buyer-alias-bidi-override.csv": (3, "buyer_alias: It contains a control or invisible character (U+202E)"),
-    "desk-tracking-zero-width-space.csv": (3, "tracking_number: It contains a control or invisible character (U+200B)"),
+    "desk-buyer-alias-bidi-override.csv": (
+        3,
+        "buyer_alias: It contains a control or invisible character (U+202E)",
+    ),
+    "desk-tracking-zero-width-space.csv": (
+        3,
+        "tracking_number: It contains a control or invisible character (U+200B)",
+    ),
     "desk-carrier-escape.csv": (3, "carrier: It contains a control or invisible character (U+001B)"),
     "desk-title-nul.csv": (3, "title holds a NUL character."),
     "desk-purchase-date-year-1.csv": (3, "purchase_date: 1 is not a plausible year"),
@@ -41,7 +47,10 @@ REFUSED = {
     "desk-header-only-commas.csv": (1, "The header is not one the desk knows"),
     "desk-utf16-without-bom.csv": (1, "The header holds NUL characters"),
     "desk-utf16-with-bom.csv": (None, "The file is not text in a known encoding."),
-    "amazon-order-id-escape.txt": (3, "amazon-order-id: It contains a control or invisible character (U+001B)"),
+    "amazon-order-id-escape.txt": (
+        3,
+        "amazon-order-id: It contains a control or invisible character (U+001B)",
+    ),
     "amazon-sku-bidi-override.txt": (3, "sku: It contains a control or invisible character (U+202E)"),
     "amazon-purchase-date-year-1.txt": (3, "purchase-date: 1 is not a plausible year"),
     "amazon-product-name-nul.txt": (3, "product-name holds a NUL character."),
@@ -86,8 +95,11 @@ def test_a_hostile_report_is_refused_by_the_command_with_its_line_and_nothing_wr
 
 
 def test_an_upload_named_with_control_characters_is_recorded_under_a_clean_name(world, agent_client):
-    upload = SimpleUploadedFile("All\x00Orders\u202e\x1b.csv", desk_csv(
-        "A-1,2026-05-03,delivered,seller,,S-1,,1,10.00,USD,,,,,,,,"), content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "All\x00Orders\u202e\x1b.csv",
+        desk_csv("A-1,2026-05-03,delivered,seller,,S-1,,1,10.00,USD,,,,,,,,"),
+        content_type="text/csv",
+    )
     response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload})
     assert response.status_code == 200 and "Imported" in response.content.decode()
     name = OrderImport.objects.get().file_name
@@ -96,8 +108,9 @@ def test_an_upload_named_with_control_characters_is_recorded_under_a_clean_name(
 
 def test_a_refused_row_keeps_the_good_rows_before_it_out_too(world):
     # Each corpus file starts with a good row: all or nothing holds for hostile rows as well.
-    result = import_orders(store=world.store_a, file=(REPORTS / "desk-sku-bell.csv").open("rb"),
-                           file_name="desk-sku-bell.csv")
+    result = import_orders(
+        store=world.store_a, file=(REPORTS / "desk-sku-bell.csv").open("rb"), file_name="desk-sku-bell.csv"
+    )
     assert not result.ok and result.rows == 2
     assert not Order.objects.filter(platform_order_id="A-1001").exists()
 
@@ -115,10 +128,18 @@ def test_a_quote_in_an_order_id_imports_and_its_appeal_downloads_under_one_safe_
     result = import_orders(store=world.store_a, file=(REPORTS / name).open("rb"), file_name=name)
     assert result.ok and result.orders_created == 2
     order = Order.objects.get(platform_order_id__startswith='x"')
-    claim = services.claim_open(order=order, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED, by=world.agent_a)
+    claim = services.claim_open(
+        order=order, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED, by=world.agent_a
+    )
     appeal = services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
-    services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=AppealDraft(
-        facts=["The parcel was delivered."], evidence=[], conclusion="We ask that the claim be denied."))
+    services.appeal_save(
+        appeal=appeal,
+        by=world.agent_a,
+        based_on=0,
+        draft=AppealDraft(
+            facts=["The parcel was delivered."], evidence=[], conclusion="We ask that the claim be denied."
+        ),
+    )
     for view, ext in (("disputes:appeal_pdf", "pdf"), ("disputes:appeal_text", "txt")):
         response = agent_client.get(reverse(view, args=[appeal.pk]))
         assert response.status_code == 200
@@ -137,18 +158,24 @@ def test_a_header_longer_than_the_cap_is_refused_before_its_columns_are_read(wor
     # Before the cap, the duplicate check compared every column with every other one: a header
     # of a million columns held a worker for hours.
     header = "\t".join(f"column-{n}" for n in range(3000))
-    result = import_orders(store=world.store_a, file=io.BytesIO((header + "\r\n").encode()), file_name="wide.txt")
+    result = import_orders(
+        store=world.store_a, file=io.BytesIO((header + "\r\n").encode()), file_name="wide.txt"
+    )
     assert not result.ok
     assert [(e.line, e.message.split(":")[0]) for e in result.errors] == [
-        (1, "The header line is longer than 20,000 characters")]
+        (1, "The header line is longer than 20,000 characters")
+    ]
     assert OrderImport.objects.count() == 0
 
 
 def test_a_header_of_many_short_columns_under_the_length_cap_is_refused_by_its_width(world):
     header = ",".join(["order_id"] + ["a"] * 5000)
-    result = import_orders(store=world.store_a, file=io.BytesIO((header + "\n").encode()), file_name="wide.csv")
+    result = import_orders(
+        store=world.store_a, file=io.BytesIO((header + "\n").encode()), file_name="wide.csv"
+    )
     assert [e.message for e in result.errors] == [
-        "The header has 5,001 columns; the desk's formats have fewer than 300: this is not an order report the desk knows."]
+        "The header has 5,001 columns; the desk's formats have fewer than 300: this is not an order report the desk knows."
+    ]
 
 
 def test_a_row_line_of_millions_of_fields_is_refused_without_splitting_it(world):
@@ -157,14 +184,19 @@ def test_a_row_line_of_millions_of_fields_is_refused_without_splitting_it(world)
     result = import_orders(store=world.store_a, file=io.BytesIO(data), file_name="long.csv")
     assert [(e.line, e.message) for e in result.errors] == [
         (3, "The line is longer than 1,000,000 characters: no order row is."),
-        (5, "The row has 19 fields but the header has 18.")]
+        (5, "The row has 19 fields but the header has 18."),
+    ]
     assert counts() == (1, 0, 0, 1, 0)
 
 
 def test_duplicate_columns_are_each_named_once(world):
     columns = AMAZON_COLUMNS + ["sku", "sku", "currency"]
-    result = import_orders(store=world.store_a, file=io.BytesIO(amazon_report(amazon_row(), columns=columns)),
-                           file_name="dup.txt")
+    result = import_orders(
+        store=world.store_a,
+        file=io.BytesIO(amazon_report(amazon_row(), columns=columns)),
+        file_name="dup.txt",
+    )
     assert [e.message for e in result.errors] == [
-        "Column currency appears more than once.", "Column sku appears more than once."]
-
+        "Column currency appears more than once.",
+        "Column sku appears more than once.",
+    ]

@@ -14,13 +14,24 @@ from .drafts import closing_post, post_mortem
 
 
 def open_a_to_z(world, *, days_ago: int = 10):
-    return services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                               by=world.agent_a, opened_at=timezone.now() - timedelta(days=days_ago))
+    return services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=timezone.now() - timedelta(days=days_ago),
+    )
 
 
 def close(world, claim, **extra):
-    return services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a,
-                                version=claim.version, post_mortem=post_mortem(world.agent_a), **extra)
+    return services.claim_close(
+        claim=claim,
+        outcome=Outcome.GRANTED_SELLER_FUNDED,
+        by=world.agent_a,
+        version=claim.version,
+        post_mortem=post_mortem(world.agent_a),
+        **extra,
+    )
 
 
 def test_the_appeal_window_counts_from_the_platforms_decision_not_from_data_entry(world):
@@ -66,9 +77,15 @@ def test_reopening_to_appeal_clears_the_decision(world):
 def test_the_close_form_records_when_the_platform_decided(agent_client, world):
     claim = open_a_to_z(world)
     decided = (timezone.now() - timedelta(days=3)).replace(second=0, microsecond=0)
-    response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]), {
-        "outcome": "granted_seller", "version": claim.version,
-        "decided_at": decided.strftime("%Y-%m-%dT%H:%M"), **closing_post(world.agent_a)})
+    response = agent_client.post(
+        reverse("disputes:claim_close", args=[claim.pk]),
+        {
+            "outcome": "granted_seller",
+            "version": claim.version,
+            "decided_at": decided.strftime("%Y-%m-%dT%H:%M"),
+            **closing_post(world.agent_a),
+        },
+    )
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.decided_at == decided
@@ -83,15 +100,25 @@ def test_the_close_form_asks_when_the_platform_decided(agent_client, world):
     assert 'name="decided_at"' in page and "The platform decided at" in page
 
 
-@pytest.mark.parametrize(("when", "message"), [
-    (timedelta(days=1), "The platform&#x27;s decision cannot be in the future."),
-    (-timedelta(days=30), "The platform cannot have decided before the claim was opened."),
-], ids=["future", "before-opening"])
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (timedelta(days=1), "The platform&#x27;s decision cannot be in the future."),
+        (-timedelta(days=30), "The platform cannot have decided before the claim was opened."),
+    ],
+    ids=["future", "before-opening"],
+)
 def test_an_impossible_decision_time_gets_a_form_error(agent_client, world, when, message):
     claim = open_a_to_z(world)
-    response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]), {
-        "outcome": "denied", "version": claim.version,
-        "decided_at": (timezone.now() + when).strftime("%Y-%m-%dT%H:%M"), **closing_post(world.agent_a)})
+    response = agent_client.post(
+        reverse("disputes:claim_close", args=[claim.pk]),
+        {
+            "outcome": "denied",
+            "version": claim.version,
+            "decided_at": (timezone.now() + when).strftime("%Y-%m-%dT%H:%M"),
+            **closing_post(world.agent_a),
+        },
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     claim.refresh_from_db()

@@ -1,10 +1,8 @@
-from datetime import timedelta
-
 from django.urls import reverse
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
+from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
 
 from .conftest import client_for
 from .drafts import closing_post
@@ -13,10 +11,15 @@ from .queries import assert_queries_pinned
 
 
 def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
-    claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                by=world.agent_a)
-    shipment = Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677")
-    TrackingEvent.objects.create(shipment=shipment, occurred_at=timezone.now(), status="Delivered, in mailbox")
+    claim = services.claim_open(
+        order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED, by=world.agent_a
+    )
+    shipment = Shipment.objects.create(
+        order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677"
+    )
+    TrackingEvent.objects.create(
+        shipment=shipment, occurred_at=timezone.now(), status="Delivered, in mailbox"
+    )
     body = agent_client.get(reverse("disputes:claim", args=[claim.pk])).content.decode()
     assert world.order_a.platform_order_id in body
     assert "9400111899223344556677" in body and "Delivered, in mailbox" in body
@@ -33,39 +36,64 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
         shipment = Shipment.objects.create(order=world.order_a, carrier="UPS", tracking_number="1Z999")
         for i in range(5):
             TrackingEvent.objects.create(shipment=shipment, occurred_at=timezone.now(), status=f"Scan {i}")
-            other = Order.objects.create(store=world.store_a, buyer=world.order_a.buyer,
-                                         platform_order_id=f"H-{i}", purchased_at=timezone.now(), currency="USD")
-            Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
-                                 reason=Reason.DAMAGED, opened_at=timezone.now())
+            other = Order.objects.create(
+                store=world.store_a,
+                buyer=world.order_a.buyer,
+                platform_order_id=f"H-{i}",
+                purchased_at=timezone.now(),
+                currency="USD",
+            )
+            Claim.objects.create(
+                store=world.store_a,
+                order=other,
+                kind=ClaimKind.A_TO_Z,
+                reason=Reason.DAMAGED,
+                opened_at=timezone.now(),
+            )
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, loaded=claim.priority)
         services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
     # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),
     # 1 for the appeals card.
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[claim.pk]), expected=21,
-                          add_rows=more_history)
+    assert_queries_pinned(
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=21, add_rows=more_history
+    )
 
 
 def test_repeat_complainer_is_flagged(agent_client, world, settings):
     settings.DESK_REPEAT_COMPLAINER_CLAIMS = 2
     url = reverse("disputes:claim", args=[world.claim_a.pk])
     assert "Repeat complainer" not in agent_client.get(url).content.decode()
-    other = Order.objects.create(store=world.store_a, buyer=world.order_a.buyer, platform_order_id="R-2",
-                                 purchased_at=timezone.now(), currency="USD")
-    Claim.objects.create(store=world.store_a, order=other, kind=ClaimKind.A_TO_Z,
-                         reason=Reason.NOT_RECEIVED, opened_at=timezone.now())
+    other = Order.objects.create(
+        store=world.store_a,
+        buyer=world.order_a.buyer,
+        platform_order_id="R-2",
+        purchased_at=timezone.now(),
+        currency="USD",
+    )
+    Claim.objects.create(
+        store=world.store_a,
+        order=other,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        opened_at=timezone.now(),
+    )
     assert "Repeat complainer" in agent_client.get(url).content.decode()
 
 
 def test_moving_and_closing_through_the_page(agent_client, world):
     claim = world.claim_a
-    agent_client.post(reverse("disputes:claim_move", args=[claim.pk]),
-                      {"to_status": "in_progress", "loaded_status": claim.status})
+    agent_client.post(
+        reverse("disputes:claim_move", args=[claim.pk]),
+        {"to_status": "in_progress", "loaded_status": claim.status},
+    )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_PROGRESS
-    agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
-                      {"outcome": "denied", "version": claim.version, **closing_post(world.agent_a)})
+    agent_client.post(
+        reverse("disputes:claim_close", args=[claim.pk]),
+        {"outcome": "denied", "version": claim.version, **closing_post(world.agent_a)},
+    )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.CLOSED and claim.counts_toward_odr is False
 
@@ -74,8 +102,10 @@ def test_a_stale_form_gets_a_conflict_message(agent_client, world):
     claim = world.claim_a
     stale = claim.version
     services.claim_set_priority(claim=claim, priority=4, by=world.manager_a, loaded=claim.priority)
-    response = agent_client.post(reverse("disputes:claim_close", args=[claim.pk]),
-                                 {"outcome": "refunded", "version": stale, **closing_post(world.agent_a)})
+    response = agent_client.post(
+        reverse("disputes:claim_close", args=[claim.pk]),
+        {"outcome": "refunded", "version": stale, **closing_post(world.agent_a)},
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "Someone else changed this claim" in body
@@ -86,15 +116,19 @@ def test_a_stale_form_gets_a_conflict_message(agent_client, world):
 
 
 def test_closing_without_an_outcome_shows_the_error_in_place(agent_client, world):
-    response = agent_client.post(reverse("disputes:claim_close", args=[world.claim_a.pk]),
-                                 {"outcome": "", "version": world.claim_a.version})
+    response = agent_client.post(
+        reverse("disputes:claim_close", args=[world.claim_a.pk]),
+        {"outcome": "", "version": world.claim_a.version},
+    )
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
 
 
 def test_assigning_an_outsider_by_id_is_refused(manager_client, world):
-    response = manager_client.post(reverse("disputes:claim_assign", args=[world.claim_a.pk]),
-                                   {"assignee": world.agent_b.pk, "loaded_assignee": ""})
+    response = manager_client.post(
+        reverse("disputes:claim_assign", args=[world.claim_a.pk]),
+        {"assignee": world.agent_b.pk, "loaded_assignee": ""},
+    )
     assert response.status_code == 400
     world.claim_a.refresh_from_db()
     assert world.claim_a.assignee is None
@@ -118,7 +152,9 @@ def test_a_priority_saved_in_another_tab_does_not_block_saving_the_assignee(agen
     assert claim.priority == 4 and claim.assignee == world.agent_a
 
 
-def test_an_assignee_someone_else_saved_meanwhile_is_not_overwritten_and_the_choice_is_kept(manager_client, world):
+def test_an_assignee_someone_else_saved_meanwhile_is_not_overwritten_and_the_choice_is_kept(
+    manager_client, world
+):
     claim = world.claim_a
     managers_page = claim_page(manager_client, claim)
     agent = client_for(world.agent_a)
@@ -142,7 +178,9 @@ def test_an_assignee_someone_else_saved_meanwhile_is_not_overwritten_and_the_cho
     assert claim.assignee == world.manager_a
 
 
-def test_a_priority_someone_else_saved_meanwhile_is_refused_with_the_choice_kept(agent_client, manager_client, world):
+def test_a_priority_someone_else_saved_meanwhile_is_refused_with_the_choice_kept(
+    agent_client, manager_client, world
+):
     claim = world.claim_a
     page = claim_page(agent_client, claim)
     urgent = {**form_data(claim_page(manager_client, claim), "priority-form"), "priority": "4"}
@@ -159,10 +197,16 @@ def test_a_priority_someone_else_saved_meanwhile_is_refused_with_the_choice_kept
 
 def test_opening_a_claim_from_the_order_page(agent_client, world):
     url = reverse("disputes:claim_open", args=[world.order_a.pk])
-    response = agent_client.post(url, {
-        "kind": "a_to_z", "reason": "damaged", "opened_at": "2026-05-04T09:00",
-        "priority": 2, "amount": "19.99",
-    })
+    response = agent_client.post(
+        url,
+        {
+            "kind": "a_to_z",
+            "reason": "damaged",
+            "opened_at": "2026-05-04T09:00",
+            "priority": 2,
+            "amount": "19.99",
+        },
+    )
     claim = Claim.objects.exclude(pk=world.claim_a.pk).get()
     assert response["Location"] == reverse("disputes:claim", args=[claim.pk])
     assert claim.created_by == world.agent_a and claim.respond_by is not None
@@ -170,10 +214,17 @@ def test_opening_a_claim_from_the_order_page(agent_client, world):
 
 def test_opening_a_claim_with_bad_input_writes_nothing(agent_client, world):
     url = reverse("disputes:claim_open", args=[world.order_a.pk])
-    response = agent_client.post(url, {
-        "kind": "a_to_z", "reason": "damaged", "opened_at": "2026-05-04T09:00",
-        "platform_requested_at": "2026-05-01T09:00", "priority": 2, "amount": "-3",
-    })
+    response = agent_client.post(
+        url,
+        {
+            "kind": "a_to_z",
+            "reason": "damaged",
+            "opened_at": "2026-05-04T09:00",
+            "platform_requested_at": "2026-05-01T09:00",
+            "priority": 2,
+            "amount": "-3",
+        },
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "cannot ask before the claim was opened" in body and "cannot be negative" in body

@@ -16,6 +16,7 @@ from disputes.models import (
     Reason,
 )
 from disputes.services import ClaimConflict, ClaimError
+
 from .drafts import post_mortem
 
 UTC = ZoneInfo("UTC")
@@ -23,15 +24,20 @@ UTC = ZoneInfo("UTC")
 
 def open_a_to_z(world, **extra):
     defaults = {
-        "order": world.order_a, "kind": ClaimKind.A_TO_Z, "reason": Reason.NOT_RECEIVED,
-        "by": world.agent_a, "opened_at": datetime(2026, 5, 4, 16, 0, tzinfo=UTC),
+        "order": world.order_a,
+        "kind": ClaimKind.A_TO_Z,
+        "reason": Reason.NOT_RECEIVED,
+        "by": world.agent_a,
+        "opened_at": datetime(2026, 5, 4, 16, 0, tzinfo=UTC),
     }
     return services.claim_open(**{**defaults, **extra})
 
 
 def test_opening_an_a_to_z_claim_sets_its_due_time_from_the_rule(world):
     claim = open_a_to_z(world, platform_requested_at=datetime(2026, 5, 5, 17, 0, tzinfo=UTC))
-    rule = DeadlineRule.objects.get(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND)
+    rule = DeadlineRule.objects.get(
+        platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND
+    )
     assert claim.respond_rule == rule
     assert claim.respond_by == datetime(2026, 5, 5, 17, 0, tzinfo=UTC) + timedelta(hours=rule.length)
     assert "72" in claim.respond_explained
@@ -41,7 +47,9 @@ def test_opening_an_a_to_z_claim_sets_its_due_time_from_the_rule(world):
 
 def test_allowed_moves_only(world):
     claim = open_a_to_z(world)
-    claim = services.claim_move(claim=claim, to_status=ClaimStatus.IN_PROGRESS, by=world.agent_a, loaded=claim.status)
+    claim = services.claim_move(
+        claim=claim, to_status=ClaimStatus.IN_PROGRESS, by=world.agent_a, loaded=claim.status
+    )
     with pytest.raises(ClaimError, match="cannot move"):
         services.claim_move(claim=claim, to_status=ClaimStatus.NEW, by=world.agent_a, loaded=claim.status)
     assert claim.status == ClaimStatus.IN_PROGRESS
@@ -71,8 +79,9 @@ def test_a_stale_version_is_refused_not_overwritten(world):
     seen = claim.version
     services.claim_set_priority(claim=claim, priority=4, by=world.agent_a, loaded=claim.priority)
     with pytest.raises(ClaimConflict):
-        services.claim_platform_request(claim=claim, requested_at=claim.opened_at + timedelta(hours=1),
-                                        by=world.manager_a, version=seen)
+        services.claim_platform_request(
+            claim=claim, requested_at=claim.opened_at + timedelta(hours=1), by=world.manager_a, version=seen
+        )
     claim.refresh_from_db()
     assert claim.platform_requested_at is None and claim.priority == 4
 
@@ -90,7 +99,13 @@ def test_a_stale_version_is_refused_not_overwritten(world):
 )
 def test_closing_derives_the_odr_flag_from_the_outcome(world, outcome, counts):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=outcome, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
+    claim = services.claim_close(
+        claim=claim,
+        outcome=outcome,
+        by=world.agent_a,
+        post_mortem=post_mortem(world.agent_a),
+        version=claim.version,
+    )
     assert claim.status == ClaimStatus.CLOSED and claim.closed_at is not None
     assert claim.counts_toward_odr is counts
 
@@ -102,27 +117,47 @@ def test_an_open_claim_counts_toward_odr(world):
 def test_granted_seller_funded_opens_a_30_day_appeal_window(world):
     claim = open_a_to_z(world)
     closed_at = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
-    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a, post_mortem=post_mortem(world.agent_a),
-                                 version=claim.version, closed_at=closed_at)
+    claim = services.claim_close(
+        claim=claim,
+        outcome=Outcome.GRANTED_SELLER_FUNDED,
+        by=world.agent_a,
+        post_mortem=post_mortem(world.agent_a),
+        version=claim.version,
+        closed_at=closed_at,
+    )
     assert claim.appeal_by is not None
     assert timedelta(days=29) < claim.appeal_by - closed_at <= timedelta(days=30, hours=1)
-    appealed = services.claim_appeal(claim=claim, by=world.agent_a, version=claim.version,
-                                     now=closed_at + timedelta(days=3))
+    appealed = services.claim_appeal(
+        claim=claim, by=world.agent_a, version=claim.version, now=closed_at + timedelta(days=3)
+    )
     assert appealed.status == ClaimStatus.APPEALING and appealed.outcome == ""
 
 
 def test_an_appeal_after_the_window_is_refused(world):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=Outcome.GRANTED_SELLER_FUNDED, by=world.agent_a, post_mortem=post_mortem(world.agent_a),
-                                 version=claim.version, closed_at=datetime(2026, 5, 10, tzinfo=UTC))
+    claim = services.claim_close(
+        claim=claim,
+        outcome=Outcome.GRANTED_SELLER_FUNDED,
+        by=world.agent_a,
+        post_mortem=post_mortem(world.agent_a),
+        version=claim.version,
+        closed_at=datetime(2026, 5, 10, tzinfo=UTC),
+    )
     with pytest.raises(ClaimError, match="passed"):
-        services.claim_appeal(claim=claim, by=world.agent_a, version=claim.version,
-                              now=datetime(2026, 7, 1, tzinfo=UTC))
+        services.claim_appeal(
+            claim=claim, by=world.agent_a, version=claim.version, now=datetime(2026, 7, 1, tzinfo=UTC)
+        )
 
 
 def test_a_denied_claim_cannot_be_appealed(world):
     claim = open_a_to_z(world)
-    claim = services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, post_mortem=post_mortem(world.agent_a), version=claim.version)
+    claim = services.claim_close(
+        claim=claim,
+        outcome=Outcome.DENIED,
+        by=world.agent_a,
+        post_mortem=post_mortem(world.agent_a),
+        version=claim.version,
+    )
     assert claim.appeal_by is None
     with pytest.raises(ClaimError):
         services.claim_appeal(claim=claim, by=world.agent_a, version=claim.version)
@@ -131,8 +166,9 @@ def test_a_denied_claim_cannot_be_appealed(world):
 def test_an_edited_rule_does_not_move_open_claims_until_recomputed(world):
     claim = open_a_to_z(world)
     due = claim.respond_by
-    DeadlineRule.objects.filter(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z,
-                                deadline=DeadlineKind.RESPOND).update(length=96)
+    DeadlineRule.objects.filter(
+        platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND
+    ).update(length=96)
     claim.refresh_from_db()
     assert claim.respond_by == due
     claim = services.claim_recompute_deadline(claim=claim, by=world.manager_a, version=claim.version)
@@ -145,17 +181,25 @@ def test_an_edited_rule_does_not_move_open_claims_until_recomputed(world):
 def test_the_platforms_request_restarts_the_response_window(world):
     claim = open_a_to_z(world)
     asked = claim.opened_at + timedelta(days=2)
-    claim = services.claim_platform_request(claim=claim, requested_at=asked, by=world.agent_a, version=claim.version)
+    claim = services.claim_platform_request(
+        claim=claim, requested_at=asked, by=world.agent_a, version=claim.version
+    )
     assert claim.respond_by == asked + timedelta(hours=72)
     with pytest.raises(ClaimError):
-        services.claim_platform_request(claim=claim, requested_at=claim.opened_at - timedelta(hours=1),
-                                        by=world.agent_a, version=claim.version)
+        services.claim_platform_request(
+            claim=claim,
+            requested_at=claim.opened_at - timedelta(hours=1),
+            by=world.agent_a,
+            version=claim.version,
+        )
 
 
 def test_assigning_someone_outside_the_store_is_refused(world):
     claim = open_a_to_z(world)
     with pytest.raises(ClaimError, match="not a member"):
-        services.claim_assign(claims=[claim], assignee=world.agent_b, by=world.manager_a, loaded={claim.pk: None})
+        services.claim_assign(
+            claims=[claim], assignee=world.agent_b, by=world.manager_a, loaded={claim.pk: None}
+        )
     claim.refresh_from_db()
     assert claim.assignee is None
 
@@ -163,11 +207,19 @@ def test_assigning_someone_outside_the_store_is_refused(world):
 def test_bulk_assign_records_each_change_and_skips_no_ops(world):
     first, second = open_a_to_z(world), open_a_to_z(world)
     unassigned = {first.pk: None, second.pk: None}
-    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a,
-                                 loaded=unassigned).changed == 2
+    assert (
+        services.claim_assign(
+            claims=[first, second], assignee=world.agent_a, by=world.manager_a, loaded=unassigned
+        ).changed
+        == 2
+    )
     seen = {first.pk: world.agent_a.pk, second.pk: world.agent_a.pk}
-    assert services.claim_assign(claims=[first, second], assignee=world.agent_a, by=world.manager_a,
-                                 loaded=seen).changed == 0
+    assert (
+        services.claim_assign(
+            claims=[first, second], assignee=world.agent_a, by=world.manager_a, loaded=seen
+        ).changed
+        == 0
+    )
     assert ClaimEvent.objects.filter(action="assigned", after="agent_a").count() == 2
 
 
@@ -175,8 +227,9 @@ def test_assigning_a_claim_someone_else_assigned_since_it_was_loaded_is_refused_
     claim = open_a_to_z(world)
     services.claim_assign(claims=[claim], assignee=world.agent_a, by=world.agent_a, loaded={claim.pk: None})
     # The manager's page still showed nobody.
-    result = services.claim_assign(claims=[claim], assignee=world.manager_a, by=world.manager_a,
-                                   loaded={claim.pk: None})
+    result = services.claim_assign(
+        claims=[claim], assignee=world.manager_a, by=world.manager_a, loaded={claim.pk: None}
+    )
     assert result.changed == 0
     [(refused, conflict)] = result.conflicts
     assert refused.pk == claim.pk
@@ -189,8 +242,12 @@ def test_assigning_a_claim_someone_else_assigned_since_it_was_loaded_is_refused_
 def test_bulk_assign_goes_through_for_the_claims_nobody_else_reassigned(world):
     taken, free = open_a_to_z(world), open_a_to_z(world)
     services.claim_assign(claims=[taken], assignee=world.agent_a, by=world.agent_a, loaded={taken.pk: None})
-    result = services.claim_assign(claims=[taken, free], assignee=world.manager_a, by=world.manager_a,
-                                   loaded={taken.pk: None, free.pk: None})
+    result = services.claim_assign(
+        claims=[taken, free],
+        assignee=world.manager_a,
+        by=world.manager_a,
+        loaded={taken.pk: None, free.pk: None},
+    )
     assert result.changed == 1 and [claim.pk for claim, _conflict in result.conflicts] == [taken.pk]
     taken.refresh_from_db()
     free.refresh_from_db()
@@ -228,6 +285,11 @@ def test_not_received_claim_filed_too_early_gets_a_hint(world):
 
 
 def test_kind_without_rule_has_no_due_time(world):
-    claim = services.claim_open(order=world.order_a, kind=ClaimKind.NEGATIVE_FEEDBACK,
-                                reason=Reason.OTHER, by=world.agent_a, opened_at=timezone.now())
+    claim = services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.NEGATIVE_FEEDBACK,
+        reason=Reason.OTHER,
+        by=world.agent_a,
+        opened_at=timezone.now(),
+    )
     assert claim.respond_by is None and claim.respond_explained == ""

@@ -11,11 +11,11 @@ from .test_queue import add_claims
 
 
 def populate(world):
-    add_claims(world, 3, start_hours=-30)                          # overdue, unassigned
-    add_claims(world, 2, start_hours=-5, assignee=world.agent_a)   # overdue, agent_a
-    add_claims(world, 4, start_hours=2, assignee=world.agent_a)    # due within 24 h
+    add_claims(world, 3, start_hours=-30)  # overdue, unassigned
+    add_claims(world, 2, start_hours=-5, assignee=world.agent_a)  # overdue, agent_a
+    add_claims(world, 4, start_hours=2, assignee=world.agent_a)  # due within 24 h
     add_claims(world, 2, start_hours=200, assignee=world.manager_a)
-    add_claims(world, 5, start_hours=-10, store=world.store_b)     # another team's
+    add_claims(world, 5, start_hours=-10, store=world.store_b)  # another team's
 
 
 def queue_count(client, url) -> int:
@@ -31,9 +31,11 @@ def test_dashboard_numbers_match_the_queue_they_link_to(manager_client, world):
     assert board.unassigned == 4  # three overdue and the fixture's claim
     page = manager_client.get(reverse("disputes:dashboard")).content.decode()
     queue = reverse("disputes:queue")
-    for number, link in [(board.overdue, "store=managed&amp;due=overdue"),
-                         (board.due_24h, "store=managed&amp;due=24h"),
-                         (board.unassigned, "store=managed&amp;assignee=unassigned")]:
+    for number, link in [
+        (board.overdue, "store=managed&amp;due=overdue"),
+        (board.due_24h, "store=managed&amp;due=24h"),
+        (board.unassigned, "store=managed&amp;assignee=unassigned"),
+    ]:
         assert f'href="{queue}?{link}"' in page
         assert queue_count(manager_client, f"{queue}?{link.replace('&amp;', '&')}") == number
     for agent in board.agents:
@@ -51,9 +53,12 @@ def test_per_agent_load(world):
 def test_weekly_series_counts_opened_won_and_lost(world):
     now = timezone.now()
     claims = add_claims(world, 3)
-    Claim.objects.filter(pk=claims[0].pk).update(status=ClaimStatus.CLOSED, closed_at=now, outcome=Outcome.DENIED)
-    Claim.objects.filter(pk=claims[1].pk).update(status=ClaimStatus.CLOSED, closed_at=now,
-                                                 outcome=Outcome.GRANTED_SELLER_FUNDED)
+    Claim.objects.filter(pk=claims[0].pk).update(
+        status=ClaimStatus.CLOSED, closed_at=now, outcome=Outcome.DENIED
+    )
+    Claim.objects.filter(pk=claims[1].pk).update(
+        status=ClaimStatus.CLOSED, closed_at=now, outcome=Outcome.GRANTED_SELLER_FUNDED
+    )
     this_week = dashboard(world.manager_a).weeks[-1]
     assert (this_week.opened, this_week.won, this_week.lost) == (4, 1, 1)
     assert len(dashboard(world.manager_a).weeks) == 12
@@ -67,14 +72,20 @@ def test_dashboard_is_right_without_any_worker(manager_client, world):
 
 def test_dashboard_query_count_is_pinned(manager_client, world):
     # 9 for the claims, 2 for messaging (replies overdue, threads owing their summary).
-    assert_queries_pinned(manager_client, reverse("disputes:dashboard"), expected=12,
-                          add_rows=lambda: populate(world))
+    assert_queries_pinned(
+        manager_client, reverse("disputes:dashboard"), expected=12, add_rows=lambda: populate(world)
+    )
 
 
 def test_dashboard_query_count_does_not_grow_with_the_stores_a_manager_runs(manager_client, world):
     def another_store():
-        store = Store.objects.create(name="Amazon UK", platform=Platform.AMAZON, marketplace="GB",
-                                     time_zone="Europe/London", currency="GBP")
+        store = Store.objects.create(
+            name="Amazon UK",
+            platform=Platform.AMAZON,
+            marketplace="GB",
+            time_zone="Europe/London",
+            currency="GBP",
+        )
         Membership.objects.create(user=world.manager_a, store=store, role=Role.MANAGER)
         add_claims(world, 3, store=store, start_hours=-2)
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 from disputes.default_rules import A_TO_Z_RESPOND_SEEDED_48H, A_TO_Z_RESPOND_SOURCE
 from disputes.models import Claim, ClaimKind, ClaimStatus, DeadlineRule, Outcome, Platform, Reason, Store
 
-migration = importlib.import_module("disputes.migrations.0012_a_to_z_72_hours_england_calendar_decision_times")
+migration = importlib.import_module(
+    "disputes.migrations.0012_a_to_z_72_hours_england_calendar_decision_times"
+)
 
 
 def a_to_z_respond() -> DeadlineRule:
@@ -30,13 +32,17 @@ def test_an_a_to_z_rule_still_as_seeded_moves_to_72_hours(rules):
     assert (rule.length, rule.unit, rule.source) == (72, "calendar_hours", A_TO_Z_RESPOND_SOURCE)
 
 
-@pytest.mark.parametrize("edits", [
-    {"length": 60},
-    {"source": "Checked with our account manager: 48 hours for us."},
-    {"warn_hours_before": [12]},
-    {"starts_from": "claim_opened"},
-    {"is_active": False},
-], ids=["length", "source", "warnings", "start", "inactive"])
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {"length": 60},
+        {"source": "Checked with our account manager: 48 hours for us."},
+        {"warn_hours_before": [12]},
+        {"starts_from": "claim_opened"},
+        {"is_active": False},
+    ],
+    ids=["length", "source", "warnings", "start", "inactive"],
+)
 def test_an_a_to_z_rule_an_admin_edited_is_left_alone(rules, edits):
     as_seeded_before(**edits)
     before = DeadlineRule.objects.values().get(pk=a_to_z_respond().pk)
@@ -52,10 +58,21 @@ def test_a_new_install_seeds_72_hours_and_the_migration_changes_nothing(rules):
 
 
 def test_existing_uk_stores_move_to_englands_calendar_and_others_keep_theirs(db):
-    uk = Store.objects.create(name="Amazon UK", platform=Platform.AMAZON, marketplace="GB",
-                              time_zone="Europe/London", currency="GBP")
-    scotland = Store.objects.create(name="Scottish shop", platform=Platform.SHOPIFY, marketplace="GB",
-                                    holiday_subdivision="SCT", time_zone="Europe/London", currency="GBP")
+    uk = Store.objects.create(
+        name="Amazon UK",
+        platform=Platform.AMAZON,
+        marketplace="GB",
+        time_zone="Europe/London",
+        currency="GBP",
+    )
+    scotland = Store.objects.create(
+        name="Scottish shop",
+        platform=Platform.SHOPIFY,
+        marketplace="GB",
+        holiday_subdivision="SCT",
+        time_zone="Europe/London",
+        currency="GBP",
+    )
     Store.objects.filter(pk=uk.pk).update(holiday_subdivision="")  # as stores were before regions
     migration.forward(apps, None)
     uk.refresh_from_db()
@@ -65,10 +82,16 @@ def test_existing_uk_stores_move_to_englands_calendar_and_others_keep_theirs(db)
 
 def test_claims_closed_before_decision_times_were_decided_when_closed(world):
     closed_at = timezone.now() - timedelta(days=2)
-    Claim.objects.filter(pk=world.claim_a.pk).update(status=ClaimStatus.CLOSED, outcome=Outcome.DENIED,
-                                                     closed_at=closed_at)
-    still_open = Claim.objects.create(store=world.store_a, order=world.order_a, kind=ClaimKind.A_TO_Z,
-                                      reason=Reason.DAMAGED, opened_at=timezone.now())
+    Claim.objects.filter(pk=world.claim_a.pk).update(
+        status=ClaimStatus.CLOSED, outcome=Outcome.DENIED, closed_at=closed_at
+    )
+    still_open = Claim.objects.create(
+        store=world.store_a,
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.DAMAGED,
+        opened_at=timezone.now(),
+    )
     migration.forward(apps, None)
     world.claim_a.refresh_from_db()
     still_open.refresh_from_db()

@@ -27,13 +27,26 @@ seed_migration = importlib.import_module("disputes.migrations.0003_seed_deadline
 
 
 def store(platform=Platform.AMAZON, marketplace="US", tz="America/Los_Angeles") -> Store:
-    return Store(name=f"{platform}-{marketplace}", platform=platform, marketplace=marketplace,
-                 time_zone=tz, currency="USD")
+    return Store(
+        name=f"{platform}-{marketplace}",
+        platform=platform,
+        marketplace=marketplace,
+        time_zone=tz,
+        currency="USD",
+    )
 
 
 def rule(unit, length, starts_from=DeadlineStart.CLAIM_OPENED, warn=None, **extra) -> DeadlineRule:
-    return DeadlineRule(platform=Platform.AMAZON, claim_kind=ClaimKind.A_TO_Z, deadline=DeadlineKind.RESPOND,
-                        length=length, unit=unit, starts_from=starts_from, warn_hours_before=warn or [], **extra)
+    return DeadlineRule(
+        platform=Platform.AMAZON,
+        claim_kind=ClaimKind.A_TO_Z,
+        deadline=DeadlineKind.RESPOND,
+        length=length,
+        unit=unit,
+        starts_from=starts_from,
+        warn_hours_before=warn or [],
+        **extra,
+    )
 
 
 def local(moment: datetime, zone=LA) -> datetime:
@@ -51,8 +64,10 @@ EXPECTED_SEEDS = {
     ("ozon", "ozon_dispute", "respond"): (24, "calendar_hours", "claim_opened"),
     ("dhgate", "dhgate_dispute", "respond"): (5, "calendar_days", "claim_opened"),
     ("walmart", "walmart_dispute", "respond"): (48, "calendar_hours", "claim_opened"),
-    **{(p, "buyer_complaint", "respond"): (24, "calendar_hours", "claim_opened")
-       for p in ("amazon", "ebay", "ozon", "dhgate", "walmart")},
+    **{
+        (p, "buyer_complaint", "respond"): (24, "calendar_hours", "claim_opened")
+        for p in ("amazon", "ebay", "ozon", "dhgate", "walmart")
+    },
 }
 SEEDED_KEYS = [(platform, kind, deadline) for platform, kind, deadline, *_ in RULES]
 
@@ -60,8 +75,10 @@ SEEDED_KEYS = [(platform, kind, deadline) for platform, kind, deadline, *_ in RU
 def test_the_migration_seeds_the_domain_defaults(db):
     DeadlineRule.objects.all().delete()
     seed_migration.seed(apps, None)
-    seeded = {(r.platform, r.claim_kind, r.deadline): (r.length, r.unit, r.starts_from)
-              for r in DeadlineRule.objects.all()}
+    seeded = {
+        (r.platform, r.claim_kind, r.deadline): (r.length, r.unit, r.starts_from)
+        for r in DeadlineRule.objects.all()
+    }
     assert set(seeded) == set(SEEDED_KEYS)
     for key, expected in EXPECTED_SEEDS.items():
         assert seeded[key] == expected, key
@@ -72,7 +89,10 @@ def test_seeding_again_keeps_an_admins_edit(db):
     seed_migration.seed(apps, None)
     DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(length=96)
     seed_migration.seed(apps, None)
-    assert DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").get().length == 96
+    assert (
+        DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").get().length
+        == 96
+    )
     assert DeadlineRule.objects.count() == len(SEEDED_KEYS)
 
 
@@ -83,7 +103,11 @@ def test_each_seeded_rule_gives_its_window_from_a_plain_weekday(rules, key):
     # Tuesday 2026-06-09 10:00 UTC: no US or Russian holiday within the longest window's
     # business days, and no DST change within 30 days.
     start = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)
-    s = store(platform, "RU", "Europe/Moscow") if platform == "ozon" else store(platform, "US", "America/New_York")
+    s = (
+        store(platform, "RU", "Europe/Moscow")
+        if platform == "ozon"
+        else store(platform, "US", "America/New_York")
+    )
     due = deadlines.compute_due(r, start, store=s)
     expected = {
         DeadlineUnit.CALENDAR_HOURS: timedelta(hours=r.length),
@@ -180,8 +204,13 @@ def ebay_us() -> Store:
 
 
 def ebay_rule(length: int) -> DeadlineRule:
-    return DeadlineRule(platform=Platform.EBAY, claim_kind=ClaimKind.EBAY_CASE, deadline=DeadlineKind.RESPOND,
-                        length=length, unit=DeadlineUnit.BUSINESS_DAYS)
+    return DeadlineRule(
+        platform=Platform.EBAY,
+        claim_kind=ClaimKind.EBAY_CASE,
+        deadline=DeadlineKind.RESPOND,
+        length=length,
+        unit=DeadlineUnit.BUSINESS_DAYS,
+    )
 
 
 def test_three_business_days_from_the_saturday_before_thanksgiving_end_as_wednesday_ends():
@@ -191,8 +220,11 @@ def test_three_business_days_from_the_saturday_before_thanksgiving_end_as_wednes
     assert local(due, NY) == datetime(2026, 11, 26, 0, 0, tzinfo=NY)
 
 
-@pytest.mark.parametrize("start", [datetime(2026, 6, 6, 9, 0, tzinfo=NY), datetime(2026, 6, 7, 22, 0, tzinfo=NY)],
-                         ids=["saturday", "sunday"])
+@pytest.mark.parametrize(
+    "start",
+    [datetime(2026, 6, 6, 9, 0, tzinfo=NY), datetime(2026, 6, 7, 22, 0, tzinfo=NY)],
+    ids=["saturday", "sunday"],
+)
 def test_five_business_days_from_a_weekend_start_end_as_friday_ends(start):
     due = deadlines.compute_due(ebay_rule(5), start, store=ebay_us())
     assert local(due, NY) == datetime(2026, 6, 13, 0, 0, tzinfo=NY)  # Monday 8 to Friday 12, not Monday 15
@@ -213,10 +245,18 @@ def test_business_days_from_midnight_of_a_business_day_count_that_day():
 def test_business_days_ending_before_a_holiday_end_as_the_last_day_ends():
     # England, Easter 2026: Tuesday 31 March to Thursday 2 April; Good Friday follows.
     start = datetime(2026, 3, 30, 15, 0, tzinfo=ZoneInfo("Europe/London"))
-    uk = Store(name="Amazon UK", platform=Platform.AMAZON, marketplace="GB", holiday_subdivision="ENG",
-               time_zone="Europe/London", currency="GBP")
+    uk = Store(
+        name="Amazon UK",
+        platform=Platform.AMAZON,
+        marketplace="GB",
+        holiday_subdivision="ENG",
+        time_zone="Europe/London",
+        currency="GBP",
+    )
     due = deadlines.compute_due(rule(DeadlineUnit.BUSINESS_DAYS, 3), start, store=uk)
-    assert local(due, ZoneInfo("Europe/London")) == datetime(2026, 4, 3, 0, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert local(due, ZoneInfo("Europe/London")) == datetime(
+        2026, 4, 3, 0, 0, tzinfo=ZoneInfo("Europe/London")
+    )
 
 
 def test_business_days_over_the_year_end_skip_new_years_day_and_the_weekend():
@@ -277,10 +317,13 @@ def test_a_due_time_in_the_us_spring_forward_gap_is_the_moment_the_clocks_jump()
     assert "skipped" not in deadlines.explain(r, start + timedelta(hours=2), store=store())
 
 
-@pytest.mark.parametrize(("zone", "wall_clock", "jump_utc"), [
-    ("Europe/Berlin", (2, 15), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 02:00 CET → 03:00 CEST
-    ("Europe/London", (1, 30), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 01:00 GMT → 02:00 BST
-])
+@pytest.mark.parametrize(
+    ("zone", "wall_clock", "jump_utc"),
+    [
+        ("Europe/Berlin", (2, 15), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 02:00 CET → 03:00 CEST
+        ("Europe/London", (1, 30), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # 01:00 GMT → 02:00 BST
+    ],
+)
 def test_a_due_time_in_the_eu_spring_forward_gap_is_the_moment_the_clocks_jump(zone, wall_clock, jump_utc):
     start = datetime(2026, 3, 28, *wall_clock, tzinfo=ZoneInfo(zone))
     eu = store(marketplace="DE", tz=zone)
@@ -325,7 +368,9 @@ def test_moscow_has_no_dst_so_days_and_hours_agree():
 
 def test_a_naive_start_is_refused():
     with pytest.raises(ValueError):
-        deadlines.compute_due(rule(DeadlineUnit.CALENDAR_HOURS, 24), datetime(2026, 6, 9, 10, 0), store=store())
+        deadlines.compute_due(
+            rule(DeadlineUnit.CALENDAR_HOURS, 24), datetime(2026, 6, 9, 10, 0), store=store()
+        )
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -334,19 +379,38 @@ OPENED = datetime(2026, 6, 9, 10, 0, tzinfo=UTC)  # Tuesday, 03:00 PDT, 13:00 MS
 
 
 def a_to_z(world, **extra) -> Claim:
-    return Claim(store=world.store_a, order=world.order_a, kind=ClaimKind.A_TO_Z,
-                 reason=Reason.NOT_RECEIVED, opened_at=OPENED, **extra)
+    return Claim(
+        store=world.store_a,
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        opened_at=OPENED,
+        **extra,
+    )
 
 
 def test_start_for_follows_the_rules_starting_point(world):
     asked, closed = OPENED + timedelta(hours=5), OPENED + timedelta(days=9)
     claim = a_to_z(world, platform_requested_at=asked, closed_at=closed)
-    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_OPENED), claim) == OPENED
-    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), claim) == asked
-    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), claim) == closed
+    assert (
+        deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_OPENED), claim) == OPENED
+    )
+    assert (
+        deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), claim)
+        == asked
+    )
+    assert (
+        deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), claim) == closed
+    )
     still_open = a_to_z(world)
-    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), still_open) == OPENED
-    assert deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), still_open) is None
+    assert (
+        deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.PLATFORM_REQUEST), still_open)
+        == OPENED
+    )
+    assert (
+        deadlines.start_for(rule(DeadlineUnit.CALENDAR_HOURS, 1, DeadlineStart.CLAIM_CLOSED), still_open)
+        is None
+    )
 
 
 def test_a_to_z_counts_from_the_platforms_request_when_recorded(world):
@@ -369,23 +433,33 @@ def test_explanation_names_length_unit_and_the_start_on_the_stores_clock(world):
 
 
 def test_explanation_uses_moscow_time_for_an_ozon_store(world):
-    claim = Claim(store=world.store_b, order=world.order_a, kind=ClaimKind.OZON_DISPUTE,
-                  reason=Reason.DAMAGED, opened_at=OPENED)
+    claim = Claim(
+        store=world.store_b,
+        order=world.order_a,
+        kind=ClaimKind.OZON_DISPUTE,
+        reason=Reason.DAMAGED,
+        opened_at=OPENED,
+    )
     deadline = deadlines.for_claim(claim)
     assert deadline.due == OPENED + timedelta(hours=24)
     assert deadline.explanation == "24 calendar hours from the opening of the claim at 2026-06-09 13:00 MSK"
 
 
 def test_business_day_explanation_names_the_calendar(world):
-    ebay = Store.objects.create(name="eBay US", platform=Platform.EBAY, marketplace="US",
-                                time_zone="America/New_York", currency="USD")
-    claim = Claim(store=ebay, order=world.order_a, kind=ClaimKind.EBAY_CASE, reason=Reason.DAMAGED,
-                  opened_at=OPENED)
+    ebay = Store.objects.create(
+        name="eBay US", platform=Platform.EBAY, marketplace="US", time_zone="America/New_York", currency="USD"
+    )
+    claim = Claim(
+        store=ebay, order=world.order_a, kind=ClaimKind.EBAY_CASE, reason=Reason.DAMAGED, opened_at=OPENED
+    )
     deadline = deadlines.for_claim(claim)
-    assert deadline.explanation == ("3 full business days (US calendar) after the opening of the claim at "
-                                    "2026-06-09 06:00 EDT; the window ends at midnight after the last one")
-    assert local(deadline.due, ZoneInfo("America/New_York")) == datetime(2026, 6, 13, 0, 0,
-                                                                         tzinfo=ZoneInfo("America/New_York"))
+    assert deadline.explanation == (
+        "3 full business days (US calendar) after the opening of the claim at "
+        "2026-06-09 06:00 EDT; the window ends at midnight after the last one"
+    )
+    assert local(deadline.due, ZoneInfo("America/New_York")) == datetime(
+        2026, 6, 13, 0, 0, tzinfo=ZoneInfo("America/New_York")
+    )
 
 
 def test_appeal_explanation_counts_from_the_decision(world):
@@ -399,20 +473,32 @@ def test_rule_for_finds_only_active_rules(rules):
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z).length == 72
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z, DeadlineKind.APPEAL).length == 30
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.NEGATIVE_FEEDBACK) is None
-    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(is_active=False)
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(
+        is_active=False
+    )
     assert deadlines.rule_for(Platform.AMAZON, ClaimKind.A_TO_Z) is None
 
 
 def test_no_deadline_without_a_rule(world):
-    feedback = Claim(store=world.store_a, order=world.order_a, kind=ClaimKind.NEGATIVE_FEEDBACK,
-                     reason=Reason.OTHER, opened_at=OPENED)
+    feedback = Claim(
+        store=world.store_a,
+        order=world.order_a,
+        kind=ClaimKind.NEGATIVE_FEEDBACK,
+        reason=Reason.OTHER,
+        opened_at=OPENED,
+    )
     assert deadlines.for_claim(feedback) is None
 
 
 def test_no_deadline_when_the_rule_is_inactive(world):
-    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(is_active=False)
+    DeadlineRule.objects.filter(platform="amazon", claim_kind="a_to_z", deadline="respond").update(
+        is_active=False
+    )
     assert deadlines.for_claim(a_to_z(world)) is None
-    assert deadlines.for_claim(a_to_z(world), rule=rule(DeadlineUnit.CALENDAR_HOURS, 10, is_active=False)) is None
+    assert (
+        deadlines.for_claim(a_to_z(world), rule=rule(DeadlineUnit.CALENDAR_HOURS, 10, is_active=False))
+        is None
+    )
 
 
 def test_a_rule_passed_in_is_used_instead_of_the_lookup(world):

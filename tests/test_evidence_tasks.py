@@ -8,9 +8,8 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
-from PIL import Image
-
 from django.urls import reverse
+from PIL import Image
 
 from disputes.models import SetAside, SetAsideKind
 from evidence.models import EvidenceEvent, EvidenceItem, PreviewProblem, Previews
@@ -39,8 +38,9 @@ def test_photo_previews_are_small_upright_webp_files(world, _private_evidence_st
 
 
 def test_a_pdf_preview_is_its_first_page(world, _private_evidence_storage):
-    item = add_evidence(world.order_a, world.agent_a, pdf("Delivered 3 May"), name="pod.pdf",
-                        kind="proof_of_delivery")
+    item = add_evidence(
+        world.order_a, world.agent_a, pdf("Delivered 3 May"), name="pod.pdf", kind="proof_of_delivery"
+    )
     assert item.previews == Previews.READY
     preview = stored_image(_private_evidence_storage, item.preview_name)
     assert preview.height > preview.width  # an A4 page, portrait
@@ -90,19 +90,38 @@ def test_the_rehash_runs_nightly_from_beat():
 def test_add_evidence_command_uses_the_same_checks(world, tmp_path, capsys):
     good = tmp_path / "invoice.pdf"
     good.write_bytes(pdf("Refund issued"))
-    call_command("add_evidence", world.order_a.platform_order_id, str(good), "--kind", "refund_record",
-                 "--caption", "Refund of $25 on 4 May", "--captured-at", "2026-05-04T10:00", "--by", "agent_a")
+    call_command(
+        "add_evidence",
+        world.order_a.platform_order_id,
+        str(good),
+        "--kind",
+        "refund_record",
+        "--caption",
+        "Refund of $25 on 4 May",
+        "--captured-at",
+        "2026-05-04T10:00",
+        "--by",
+        "agent_a",
+    )
     item = EvidenceItem.objects.get()
     assert (item.kind, item.caption, item.added_by, item.original_name) == (
-        "refund_record", "Refund of $25 on 4 May", world.agent_a, "invoice.pdf")
+        "refund_record",
+        "Refund of $25 on 4 May",
+        world.agent_a,
+        "invoice.pdf",
+    )
     assert item.captured_at.isoformat().startswith("2026-05-04T10:00")
     assert f"SHA-256 {item.sha256}" in capsys.readouterr().out
 
 
-def test_add_evidence_command_refuses_a_bad_file_and_stores_nothing(world, tmp_path, _private_evidence_storage):
+def test_add_evidence_command_refuses_a_bad_file_and_stores_nothing(
+    world, tmp_path, _private_evidence_storage
+):
     before = stored_files(_private_evidence_storage)
     with pytest.raises(CommandError, match="is a web page"):
-        call_command("add_evidence", world.order_a.platform_order_id, str(HERE / "page.jpg"), "--kind", "other")
+        call_command(
+            "add_evidence", world.order_a.platform_order_id, str(HERE / "page.jpg"), "--kind", "other"
+        )
     with pytest.raises(CommandError, match="No order"):
         call_command("add_evidence", "999-nope", str(HERE / "page.jpg"), "--kind", "other")
     assert not EvidenceItem.objects.exists()
@@ -130,16 +149,23 @@ def test_a_real_worker_makes_previews_after_the_upload_commits(world, settings, 
 
 def recursive_pdf_item(world):
     data = (BAD_INPUTS_DIR / "recursive-drawing.pdf").read_bytes()
-    return add_evidence(world.order_a, world.agent_a, data, name="statement.pdf", kind="other", previews=False)
+    return add_evidence(
+        world.order_a, world.agent_a, data, name="statement.pdf", kind="other", previews=False
+    )
 
 
 def test_a_pdf_that_draws_itself_without_end_gets_no_preview_once_with_its_reason(
-        world, settings, manager_client):
+    world, settings, manager_client
+):
     settings.EVIDENCE_PREVIEW_MEMORY_MB = 400
     item = recursive_pdf_item(world)
     assert make_previews(item.pk) == Previews.FAILED
     item.refresh_from_db()
-    assert (item.previews, item.preview_problem, item.thumb_name) == (Previews.FAILED, PreviewProblem.CRASHED, "")
+    assert (item.previews, item.preview_problem, item.thumb_name) == (
+        Previews.FAILED,
+        PreviewProblem.CRASHED,
+        "",
+    )
     assert item.preview_unfinished == 0
     # The card says why, and keeps the original to download.
     card = manager_client.get(reverse("evidence:card", args=[item.pk])).content.decode()
@@ -148,7 +174,11 @@ def test_a_pdf_that_draws_itself_without_end_gets_no_preview_once_with_its_reaso
     assert 'hx-trigger="load delay:1s"' not in card
     # Set aside for the managers, once; a repeated delivery does not draw it again.
     entry = SetAside.objects.get(kind=SetAsideKind.EVIDENCE_PREVIEW, subject_id=item.pk)
-    assert (entry.store, entry.label, entry.attempts) == (world.store_a, "111-0000001-0000001 · statement.pdf", 1)
+    assert (entry.store, entry.label, entry.attempts) == (
+        world.store_a,
+        "111-0000001-0000001 · statement.pdf",
+        1,
+    )
     assert "within its 400 MB of memory" in entry.reason
     assert make_previews(item.pk) == "skipped"
     assert SetAside.objects.get(pk=entry.pk).attempts == 1
@@ -173,8 +203,9 @@ def test_an_item_whose_worker_died_under_it_twice_is_given_up_on(world):
     assert "stopped 2 times" in SetAside.objects.get(subject_id=item.pk).reason
 
 
-def test_a_manager_puts_a_failed_preview_back_and_it_is_drawn(world, manager_client, _private_evidence_storage,
-                                                             django_capture_on_commit_callbacks):
+def test_a_manager_puts_a_failed_preview_back_and_it_is_drawn(
+    world, manager_client, _private_evidence_storage, django_capture_on_commit_callbacks
+):
     item = add_evidence(world.order_a, world.agent_a, previews=False)
     path = _private_evidence_storage / "evidence" / item.storage_name
     original = path.read_bytes()
@@ -200,7 +231,8 @@ def test_a_manager_puts_a_failed_preview_back_and_it_is_drawn(world, manager_cli
 
 
 def test_the_nightly_rehash_sets_aside_an_item_it_cannot_read_and_checks_the_rest(
-        world, _private_evidence_storage, django_capture_on_commit_callbacks, manager_client):
+    world, _private_evidence_storage, django_capture_on_commit_callbacks, manager_client
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -249,12 +281,17 @@ def test_the_nightly_rehash_closes_an_entry_once_the_item_checks_out(world, _pri
     assert SetAside.objects.get().resolved_at is not None
 
 
-def test_the_nightly_rehash_runs_in_short_chunks_each_queueing_the_next(world, _private_evidence_storage, monkeypatch,
-                                                                        django_capture_on_commit_callbacks):
+def test_the_nightly_rehash_runs_in_short_chunks_each_queueing_the_next(
+    world, _private_evidence_storage, monkeypatch, django_capture_on_commit_callbacks
+):
     from evidence import tasks
 
-    first, second, third = (add_evidence(world.order_a, world.agent_a, photo(colour=(n * 60, 90, 40)),
-                                         name=f"box-{n}.jpg", previews=False) for n in range(3))
+    first, second, third = (
+        add_evidence(
+            world.order_a, world.agent_a, photo(colour=(n * 60, 90, 40)), name=f"box-{n}.jpg", previews=False
+        )
+        for n in range(3)
+    )
     # A chunk's time is up after its first item: it hands the rest to the next chunk.
     monkeypatch.setattr(tasks, "FINGERPRINT_CHUNK_SECONDS", -1)
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -295,27 +332,47 @@ def peak_rss_mb(pid: int) -> float:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_draws_every_good_preview_around_a_render_bomb_and_stays_small(
-        world, settings, tmp_path, monkeypatch):
+    world, settings, tmp_path, monkeypatch
+):
     monkeypatch.setenv("EVIDENCE_PREVIEW_MEMORY_MB", "512")
     log = tmp_path / "worker.log"
     with celery_worker(log) as queue:
         settings.EVIDENCE_TASK_QUEUE = queue
-        first = add_evidence(world.order_a, world.agent_a, photo(1600, 1200, label="one"), name="one.jpg",
-                             previews=False)
+        first = add_evidence(
+            world.order_a, world.agent_a, photo(1600, 1200, label="one"), name="one.jpg", previews=False
+        )
         bomb = recursive_pdf_item(world)
-        document = add_evidence(world.order_a, world.agent_a, pdf("Delivered"), name="pod.pdf",
-                                kind="proof_of_delivery", previews=False)
-        last = add_evidence(world.order_a, world.agent_a, photo(1200, 900, label="two"), name="two.jpg",
-                            previews=False)
+        document = add_evidence(
+            world.order_a,
+            world.agent_a,
+            pdf("Delivered"),
+            name="pod.pdf",
+            kind="proof_of_delivery",
+            previews=False,
+        )
+        last = add_evidence(
+            world.order_a, world.agent_a, photo(1200, 900, label="two"), name="two.jpg", previews=False
+        )
         items = [first, bomb, document, last]
-        wait_for(lambda: not EvidenceItem.objects.filter(previews=Previews.PENDING).exists()
-                 and SetAside.objects.filter(subject_id=bomb.pk).exists(), timeout=120, log_path=log)
+        wait_for(
+            lambda: (
+                not EvidenceItem.objects.filter(previews=Previews.PENDING).exists()
+                and SetAside.objects.filter(subject_id=bomb.pk).exists()
+            ),
+            timeout=120,
+            log_path=log,
+        )
         # Time for a redelivery to show up in the log, had the bomb's task been handed out again.
         time.sleep(2)
         peak = peak_rss_mb(worker_pid(queue))
     for item in items:
         item.refresh_from_db()
-    assert [item.previews for item in items] == [Previews.READY, Previews.FAILED, Previews.READY, Previews.READY]
+    assert [item.previews for item in items] == [
+        Previews.READY,
+        Previews.FAILED,
+        Previews.READY,
+        Previews.READY,
+    ]
     assert all(item.thumb_name and item.preview_name for item in items if item != bomb)
     assert (bomb.preview_problem, bomb.preview_unfinished) == (PreviewProblem.CRASHED, 0)
     assert SetAside.objects.get(kind=SetAsideKind.EVIDENCE_PREVIEW).attempts == 1

@@ -4,8 +4,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from disputes import services as claim_services
 from disputes.models import ClaimKind, Reason
@@ -93,11 +92,17 @@ def test_a_manager_deletes_softly_with_a_reason(manager_client, world, _private_
     item = add_evidence(world.order_a, world.agent_a)
     url = reverse("evidence:delete", args=[item.pk])
     refused = manager_client.post(url, {"reason": ""}, **HTMX)
-    assert refused.status_code == 400 and "Say why this evidence is being deleted." in refused.content.decode()
+    assert (
+        refused.status_code == 400 and "Say why this evidence is being deleted." in refused.content.decode()
+    )
     response = manager_client.post(url, {"reason": "Photo of another order"}, **HTMX)
     assert response.status_code == 200 and response.content == b""
     item.refresh_from_db()
-    assert item.deleted_at and item.deleted_by == world.manager_a and item.delete_reason == "Photo of another order"
+    assert (
+        item.deleted_at
+        and item.deleted_by == world.manager_a
+        and item.delete_reason == "Photo of another order"
+    )
     # The original stays in storage; the desk no longer shows or serves it.
     assert (_private_evidence_storage / "evidence" / item.storage_name).exists()
     assert manager_client.get(reverse("evidence:download", args=[item.pk])).status_code == 404
@@ -120,8 +125,10 @@ def test_evidence_locked_by_a_submitted_appeal_keeps_its_caption_and_kind(agent_
     url = reverse("evidence:edit", args=[item.pk])
     assert 'name="caption"' in agent_client.get(url, **HTMX).content.decode()
     services.evidence_lock(item=item, reason="Appeal #7 submitted 2026-05-03")
-    message = ("This evidence was used in a submitted appeal (Appeal #7 submitted 2026-05-03): its caption "
-               "and kind can no longer be changed.")
+    message = (
+        "This evidence was used in a submitted appeal (Appeal #7 submitted 2026-05-03): its caption "
+        "and kind can no longer be changed."
+    )
     # Asking for the form shows why there is none.
     form = agent_client.get(url, **HTMX).content.decode()
     assert message in form and 'name="caption"' not in form and "data-edit>" not in form
@@ -129,14 +136,18 @@ def test_evidence_locked_by_a_submitted_appeal_keeps_its_caption_and_kind(agent_
     assert response.status_code == 400 and message in response.content.decode()
     item.refresh_from_db()
     assert (item.caption, item.kind) == ("Lamp intact", "pre_shipment_photo")
-    assert not EvidenceEvent.objects.filter(item=item, action__in=["evidence_caption", "evidence_kind"]).exists()
+    assert not EvidenceEvent.objects.filter(
+        item=item, action__in=["evidence_caption", "evidence_kind"]
+    ).exists()
 
 
 def test_checklist_fills_as_evidence_arrives(agent_client, world):
     claim = world.claim_a  # item not received: tracking, proof of delivery, carrier
     url = reverse("evidence:checklist", args=[claim.pk])
     assert "0 of 3 present" in agent_client.get(url).content.decode()
-    add_evidence(world.order_a, world.agent_a, pdf("USPS tracking"), name="tracking.pdf", kind="tracking_history")
+    add_evidence(
+        world.order_a, world.agent_a, pdf("USPS tracking"), name="tracking.pdf", kind="tracking_history"
+    )
     add_evidence(world.order_a, world.agent_a, kind="proof_of_delivery")
     body = agent_client.get(url).content.decode()
     assert "2 of 3 present" in body and 'value="2"' in body
@@ -148,17 +159,21 @@ def test_damaged_claim_needs_photos_packaging_buyer_media_and_carrier(world):
 
     found = checklist(Reason.DAMAGED, ["pre_shipment_photo", "buyer_media", "buyer_media"])
     assert (found.done, found.total, found.percent) == (2, 4, 50)
-    assert [str(need.label) for need in found.missing] == ["Packaging (packing video)", "Carrier correspondence"]
+    assert [str(need.label) for need in found.missing] == [
+        "Packaging (packing video)",
+        "Carrier correspondence",
+    ]
 
 
 def test_claim_page_shows_panel_checklist_and_evidence_in_the_timeline_at_capture_time(agent_client, world):
-    claim = claim_services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED,
-                                      by=world.agent_a)
+    claim = claim_services.claim_open(
+        order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED, by=world.agent_a
+    )
     captured = claim.opened_at - timedelta(days=5)
     add_evidence(world.order_a, world.agent_a, caption="Packed in foam, no damage", captured_at=captured)
     body = agent_client.get(reverse("disputes:claim", args=[claim.pk])).content.decode()
     assert 'id="evidence-panel"' in body and "1 of 4 present" in body
-    timeline = body[body.index('class="timeline"'):]
+    timeline = body[body.index('class="timeline"') :]
     # Captured five days before the claim: first in the timeline, before "opened".
     assert timeline.index("evidence_captured") < timeline.index("opened")
     assert "Packed in foam, no damage" in timeline and "evidence_added" in timeline
@@ -174,8 +189,9 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
 
     # The claim page's own queries (its appeals card included) plus 3 for the vault, however many
     # items and events.
-    assert_queries_pinned(agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=20,
-                          add_rows=more_evidence)
+    assert_queries_pinned(
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=20, add_rows=more_evidence
+    )
 
 
 def test_order_page_shows_the_gallery_and_the_uploader(agent_client, world):
@@ -195,8 +211,13 @@ def test_only_managers_see_the_delete_form(agent_client, manager_client, world):
 
 def test_compare_puts_the_buyer_photo_beside_the_pre_shipment_photo(agent_client, world):
     seller = add_evidence(world.order_a, world.agent_a, photo(label="seller"), kind="pre_shipment_photo")
-    buyer = add_evidence(world.order_a, world.agent_a, photo(label="buyer", colour=(10, 90, 200)), name="b.jpg",
-                         kind="buyer_media")
+    buyer = add_evidence(
+        world.order_a,
+        world.agent_a,
+        photo(label="buyer", colour=(10, 90, 200)),
+        name="b.jpg",
+        kind="buyer_media",
+    )
     response = agent_client.get(reverse("evidence:compare", args=[world.order_a.pk]))
     body = response.content.decode()
     assert reverse("evidence:preview", args=[buyer.pk]) in body
@@ -221,7 +242,7 @@ def test_deleted_evidence_leaves_the_timeline_entry_of_its_deletion(manager_clie
     item = add_evidence(world.order_a, world.agent_a, caption="wrong order")
     services.evidence_delete(item=item, by=world.manager_a, reason="Belongs to another order")
     body = manager_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
-    timeline = body[body.index('class="timeline"'):]
+    timeline = body[body.index('class="timeline"') :]
     assert "evidence_deleted" in timeline and "Belongs to another order" in timeline
     assert "evidence_captured" not in timeline
 

@@ -18,27 +18,70 @@ from disputes.models import Buyer, FulfilmentChannel, Order, OrderImport, OrderL
 from .queries import assert_queries_pinned
 
 AMAZON_COLUMNS = [
-    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
-    "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
-    "product-name", "sku", "asin", "item-status", "quantity", "currency", "item-price",
-    "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax",
-    "item-promotion-discount", "ship-promotion-discount", "ship-city", "ship-state",
-    "ship-postal-code", "ship-country", "promotion-ids", "is-business-order",
+    "amazon-order-id",
+    "merchant-order-id",
+    "purchase-date",
+    "last-updated-date",
+    "order-status",
+    "fulfillment-channel",
+    "sales-channel",
+    "order-channel",
+    "url",
+    "ship-service-level",
+    "product-name",
+    "sku",
+    "asin",
+    "item-status",
+    "quantity",
+    "currency",
+    "item-price",
+    "item-tax",
+    "shipping-price",
+    "shipping-tax",
+    "gift-wrap-price",
+    "gift-wrap-tax",
+    "item-promotion-discount",
+    "ship-promotion-discount",
+    "ship-city",
+    "ship-state",
+    "ship-postal-code",
+    "ship-country",
+    "promotion-ids",
+    "is-business-order",
 ]
 
 
 def amazon_row(**values: str) -> dict[str, str]:
     row = {
-        "amazon-order-id": "113-4471002-9012345", "merchant-order-id": "",
-        "purchase-date": "2026-05-01T10:15:32+00:00", "last-updated-date": "2026-05-02T08:01:10+00:00",
-        "order-status": "Shipped", "fulfillment-channel": "Merchant", "sales-channel": "Amazon.com",
-        "order-channel": "", "url": "", "ship-service-level": "Standard",
-        "product-name": 'Stainless Steel Water Bottle, 24 oz, Matte Black', "sku": "WB-24-BLK",
-        "asin": "B0C7QH2Z1K", "item-status": "Shipped", "quantity": "2", "currency": "USD",
-        "item-price": "39.98", "item-tax": "3.20", "shipping-price": "0.00", "shipping-tax": "0.00",
-        "gift-wrap-price": "", "gift-wrap-tax": "", "item-promotion-discount": "0.00",
-        "ship-promotion-discount": "0.00", "ship-city": "PORTLAND", "ship-state": "OR",
-        "ship-postal-code": "97205-1234", "ship-country": "US", "promotion-ids": "",
+        "amazon-order-id": "113-4471002-9012345",
+        "merchant-order-id": "",
+        "purchase-date": "2026-05-01T10:15:32+00:00",
+        "last-updated-date": "2026-05-02T08:01:10+00:00",
+        "order-status": "Shipped",
+        "fulfillment-channel": "Merchant",
+        "sales-channel": "Amazon.com",
+        "order-channel": "",
+        "url": "",
+        "ship-service-level": "Standard",
+        "product-name": "Stainless Steel Water Bottle, 24 oz, Matte Black",
+        "sku": "WB-24-BLK",
+        "asin": "B0C7QH2Z1K",
+        "item-status": "Shipped",
+        "quantity": "2",
+        "currency": "USD",
+        "item-price": "39.98",
+        "item-tax": "3.20",
+        "shipping-price": "0.00",
+        "shipping-tax": "0.00",
+        "gift-wrap-price": "",
+        "gift-wrap-tax": "",
+        "item-promotion-discount": "0.00",
+        "ship-promotion-discount": "0.00",
+        "ship-city": "PORTLAND",
+        "ship-state": "OR",
+        "ship-postal-code": "97205-1234",
+        "ship-country": "US",
+        "promotion-ids": "",
         "is-business-order": "false",
     }
     row.update(values)
@@ -54,19 +97,40 @@ def good_amazon_report() -> bytes:
     """Two orders; the first order's two lines are not next to each other."""
     return amazon_report(
         amazon_row(),
-        amazon_row(**{"amazon-order-id": "114-0098231-5550011", "purchase-date": "2026-05-02T23:40:05-07:00",
-                      "fulfillment-channel": "Amazon", "order-status": "Pending", "item-status": "Unshipped",
-                      "product-name": 'Kids\' Ruler 12" Flexible', "sku": "RUL-12-FLX",
-                      "asin": "B09XK1LLQ2", "quantity": "1", "currency": "", "item-price": "",
-                      "item-tax": "", "ship-country": "US"}),
-        amazon_row(**{"product-name": "Silicone Bottle Lid, Black", "sku": "WB-LID-BLK",
-                      "asin": "B0C7QJ9M4T", "quantity": "1", "item-price": "7.49"}),
+        amazon_row(
+            **{
+                "amazon-order-id": "114-0098231-5550011",
+                "purchase-date": "2026-05-02T23:40:05-07:00",
+                "fulfillment-channel": "Amazon",
+                "order-status": "Pending",
+                "item-status": "Unshipped",
+                "product-name": "Kids' Ruler 12\" Flexible",
+                "sku": "RUL-12-FLX",
+                "asin": "B09XK1LLQ2",
+                "quantity": "1",
+                "currency": "",
+                "item-price": "",
+                "item-tax": "",
+                "ship-country": "US",
+            }
+        ),
+        amazon_row(
+            **{
+                "product-name": "Silicone Bottle Lid, Black",
+                "sku": "WB-LID-BLK",
+                "asin": "B0C7QJ9M4T",
+                "quantity": "1",
+                "item-price": "7.49",
+            }
+        ),
     )
 
 
-CSV_HEADER = ("order_id,purchase_date,status,fulfilment,buyer_alias,sku,title,quantity,item_price,"
-              "currency,ship_by,latest_delivery,ship_country,carrier,tracking_number,shipped_at,"
-              "delivered_at,store")
+CSV_HEADER = (
+    "order_id,purchase_date,status,fulfilment,buyer_alias,sku,title,quantity,item_price,"
+    "currency,ship_by,latest_delivery,ship_country,carrier,tracking_number,shipped_at,"
+    "delivered_at,store"
+)
 
 
 def desk_csv(*rows: str, header: str = CSV_HEADER, bom: bool = True) -> bytes:
@@ -77,12 +141,12 @@ def desk_csv(*rows: str, header: str = CSV_HEADER, bom: bool = True) -> bytes:
 def good_desk_csv() -> bytes:
     return desk_csv(
         '58213377-0012-1,2026-05-03 09:30,delivered,seller,ivan.p,MUG-350-W,"Mug, white, 350 ml",3,'
-        '450.00,RUB,2026-05-05,2026-05-12,RU,Почта России,RA123456789RU,2026-05-04T15:00:00+03:00,'
-        '2026-05-10T11:20:00+03:00,Bravo Ozon RU',
-        '58213377-0012-1,2026-05-03 09:30,delivered,seller,ivan.p,SPN-TEA-6,Tea spoons (6),1,'
-        '199.90,RUB,2026-05-05,2026-05-12,RU,Почта России,RA123456789RU,2026-05-04T15:00:00+03:00,'
-        '2026-05-10T11:20:00+03:00,',
-        '58213391-0007-2,2026-05-06,pending,platform,,KTL-1L,Kettle 1 l,1,2490,RUB,,,RU,,,,,',
+        "450.00,RUB,2026-05-05,2026-05-12,RU,Почта России,RA123456789RU,2026-05-04T15:00:00+03:00,"
+        "2026-05-10T11:20:00+03:00,Bravo Ozon RU",
+        "58213377-0012-1,2026-05-03 09:30,delivered,seller,ivan.p,SPN-TEA-6,Tea spoons (6),1,"
+        "199.90,RUB,2026-05-05,2026-05-12,RU,Почта России,RA123456789RU,2026-05-04T15:00:00+03:00,"
+        "2026-05-10T11:20:00+03:00,",
+        "58213391-0007-2,2026-05-06,pending,platform,,KTL-1L,Kettle 1 l,1,2490,RUB,,,RU,,,,,",
     )
 
 
@@ -96,7 +160,11 @@ def lines_of(result: importing.ImportResult) -> list[int | None]:
 
 def snapshot(store) -> dict:
     return {
-        "orders": list(Order.objects.filter(store=store).order_by("pk").values_list("pk", "updated_at", "total", "status")),
+        "orders": list(
+            Order.objects.filter(store=store)
+            .order_by("pk")
+            .values_list("pk", "updated_at", "total", "status")
+        ),
         "lines": list(OrderLine.objects.filter(order__store=store).order_by("pk").values_list()),
         "shipments": list(Shipment.objects.filter(order__store=store).order_by("pk").values_list()),
         "buyers": list(Buyer.objects.filter(store=store).order_by("pk").values_list("pk", "alias")),
@@ -118,7 +186,9 @@ def test_amazon_report_creates_orders_and_lines(world):
     assert shipped.status == "Shipped"
     assert shipped.fulfilment_channel == FulfilmentChannel.SELLER
     assert (shipped.currency, shipped.total, shipped.ship_country) == ("USD", Decimal("47.47"), "US")
-    assert list(shipped.lines.order_by("line_key").values_list("line_key", "sku", "quantity", "item_price")) == [
+    assert list(
+        shipped.lines.order_by("line_key").values_list("line_key", "sku", "quantity", "item_price")
+    ) == [
         ("WB-24-BLK", "WB-24-BLK", 2, Decimal("39.98")),
         ("WB-LID-BLK", "WB-LID-BLK", 1, Decimal("7.49")),
     ]
@@ -128,12 +198,15 @@ def test_amazon_report_creates_orders_and_lines(world):
     assert pending.fulfilment_channel == FulfilmentChannel.PLATFORM
     # Amazon leaves an unpaid order's price and currency empty.
     assert (pending.currency, pending.total) == ("USD", Decimal("0.00"))
-    assert pending.lines.get().title == 'Kids\' Ruler 12" Flexible'
+    assert pending.lines.get().title == "Kids' Ruler 12\" Flexible"
 
     record = OrderImport.objects.get(store=world.store_a)
     assert record.sha256 == hashlib.sha256(data).hexdigest()
     assert (record.file_name, record.file_format, record.imported_by) == (
-        "All Orders 2026-05.txt", importing.AMAZON_FORMAT, world.agent_a)
+        "All Orders 2026-05.txt",
+        importing.AMAZON_FORMAT,
+        world.agent_a,
+    )
     assert (record.rows, record.orders_created, record.orders_updated) == (3, 2, 0)
 
 
@@ -145,7 +218,12 @@ def test_reimporting_the_same_report_changes_nothing(world):
     again = run(world.store_a, data)
 
     assert again.ok
-    assert (again.orders_created, again.orders_updated, again.lines_created, again.lines_updated) == (0, 0, 0, 0)
+    assert (again.orders_created, again.orders_updated, again.lines_created, again.lines_updated) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert snapshot(world.store_a) == before
     assert again.repeat_without_change
     assert again.previously_imported_at == OrderImport.objects.order_by("imported_at").first().imported_at
@@ -187,9 +265,20 @@ def test_lines_of_one_order_in_different_batches_add_up(world, monkeypatch):
 
 
 def test_a_cancelled_line_may_have_no_quantity_and_no_price(world):
-    result = run(world.store_a, amazon_report(amazon_row(**{
-        "order-status": "Cancelled", "item-status": "Cancelled", "quantity": "0", "item-price": "",
-        "currency": ""})))
+    result = run(
+        world.store_a,
+        amazon_report(
+            amazon_row(
+                **{
+                    "order-status": "Cancelled",
+                    "item-status": "Cancelled",
+                    "quantity": "0",
+                    "item-price": "",
+                    "currency": "",
+                }
+            )
+        ),
+    )
     assert result.ok, result.errors
     line = OrderLine.objects.get(order__platform_order_id="113-4471002-9012345")
     assert (line.quantity, line.item_price, line.order.status) == (0, Decimal("0.00"), "Cancelled")
@@ -199,7 +288,9 @@ def test_report_in_windows_code_page_is_read(world):
     data = amazon_report(amazon_row(**{"product-name": "Café Press – 350 ml"})).decode().encode("cp1252")
     result = run(world.store_a, data)
     assert result.ok, result.errors
-    assert OrderLine.objects.get(order__platform_order_id="113-4471002-9012345").title == "Café Press – 350 ml"
+    assert (
+        OrderLine.objects.get(order__platform_order_id="113-4471002-9012345").title == "Café Press – 350 ml"
+    )
     assert OrderImport.objects.get().sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -228,9 +319,15 @@ def test_bad_date_is_refused(world):
     assert_nothing_written(world, 1)
 
 
-@pytest.mark.parametrize("quantity, words", [
-    ("-1", "negative"), ("0", "is 0"), ("1.5", "whole number"), ("two", "not a number"),
-])
+@pytest.mark.parametrize(
+    "quantity, words",
+    [
+        ("-1", "negative"),
+        ("0", "is 0"),
+        ("1.5", "whole number"),
+        ("two", "not a number"),
+    ],
+)
 def test_bad_quantity_is_refused(world, quantity, words):
     result = run(world.store_a, amazon_report(amazon_row(quantity=quantity)))
     assert not result.ok
@@ -239,14 +336,17 @@ def test_bad_quantity_is_refused(world, quantity, words):
     assert_nothing_written(world, 1)
 
 
-@pytest.mark.parametrize("values, words", [
-    ({"item-price": "-3.00"}, "not a price"),
-    ({"item-price": "19,99"}, "not a price"),
-    ({"currency": "USS"}, "not a known currency"),
-    ({"order-status": "Lost"}, "order-status “Lost” is unknown"),
-    ({"fulfillment-channel": "Drone"}, "fulfillment-channel “Drone” is unknown"),
-    ({"amazon-order-id": ""}, "amazon-order-id is empty"),
-])
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        ({"item-price": "-3.00"}, "not a price"),
+        ({"item-price": "19,99"}, "not a price"),
+        ({"currency": "USS"}, "not a known currency"),
+        ({"order-status": "Lost"}, "order-status “Lost” is unknown"),
+        ({"fulfillment-channel": "Drone"}, "fulfillment-channel “Drone” is unknown"),
+        ({"amazon-order-id": ""}, "amazon-order-id is empty"),
+    ],
+)
 def test_bad_values_are_refused(world, values, words):
     result = run(world.store_a, amazon_report(amazon_row(**values)))
     assert not result.ok
@@ -255,7 +355,9 @@ def test_bad_values_are_refused(world, values, words):
 
 
 def test_order_of_another_marketplace_is_refused(world):
-    result = run(world.store_a, amazon_report(amazon_row(**{"sales-channel": "Amazon.co.uk", "currency": "USD"})))
+    result = run(
+        world.store_a, amazon_report(amazon_row(**{"sales-channel": "Amazon.co.uk", "currency": "USD"}))
+    )
     assert not result.ok
     assert [(e.line, e.message) for e in result.errors] == [
         (2, "this order belongs to Amazon.co.uk (GB), not to store Alpha Amazon US (US)."),
@@ -284,7 +386,9 @@ def test_the_same_line_twice_is_refused(world):
 
 
 def test_lines_of_one_order_must_agree_on_the_order(world):
-    result = run(world.store_a, amazon_report(amazon_row(), amazon_row(sku="LID", **{"order-status": "Pending"})))
+    result = run(
+        world.store_a, amazon_report(amazon_row(), amazon_row(sku="LID", **{"order-status": "Pending"}))
+    )
     assert not result.ok
     assert lines_of(result) == [3]
     assert "differ from line 2" in result.errors[0].message
@@ -297,7 +401,9 @@ def test_three_bad_rows_are_all_reported_and_nothing_is_written(world):
         amazon_row(**{"amazon-order-id": "111-0000000-0000002", "purchase-date": "yesterday"}),
         amazon_row(**{"amazon-order-id": "111-0000000-0000003"}),
         amazon_row(**{"amazon-order-id": "111-0000000-0000004", "quantity": "-2"}),
-        amazon_row(**{"amazon-order-id": "111-0000000-0000005", "sales-channel": "Amazon.de", "currency": "EUR"}),
+        amazon_row(
+            **{"amazon-order-id": "111-0000000-0000005", "sales-channel": "Amazon.de", "currency": "EUR"}
+        ),
     )
     result = run(world.store_a, data)
 
@@ -340,7 +446,12 @@ def test_desk_csv_creates_orders_buyers_and_shipments_in_the_store_time_zone(wor
 
     assert result.ok, result.errors
     assert result.file_format == importing.DESK_CSV_FORMAT
-    assert (result.orders_created, result.lines_created, result.buyers_created, result.shipments_created) == (2, 3, 1, 1)
+    assert (result.orders_created, result.lines_created, result.buyers_created, result.shipments_created) == (
+        2,
+        3,
+        1,
+        1,
+    )
     order = Order.objects.get(store=world.store_b, platform_order_id="58213377-0012-1")
     # No offset: Moscow time (UTC+3). A bare "ship by" date lasts until the end of that day.
     assert order.purchased_at == datetime(2026, 5, 3, 6, 30, tzinfo=UTC)
@@ -373,18 +484,24 @@ def test_desk_csv_reimport_changes_nothing(world):
 
 def test_desk_csv_blank_cells_keep_what_the_desk_knows(world):
     run(world.store_b, good_desk_csv())
-    result = run(world.store_b, desk_csv(
-        "58213391-0007-2,2026-05-06,shipped,platform,,KTL-1L,,1,2490,RUB,,,,CDEK,1088299,2026-05-07,,",
-    ))
+    result = run(
+        world.store_b,
+        desk_csv(
+            "58213391-0007-2,2026-05-06,shipped,platform,,KTL-1L,,1,2490,RUB,,,,CDEK,1088299,2026-05-07,,",
+        ),
+    )
     assert (result.orders_updated, result.lines_updated, result.shipments_created) == (1, 0, 1)
     kettle = Order.objects.get(platform_order_id="58213391-0007-2")
     assert (kettle.status, kettle.ship_country, kettle.lines.get().title) == ("shipped", "RU", "Kettle 1 l")
 
 
 def test_desk_csv_row_of_another_store_is_an_unknown_store(world):
-    result = run(world.store_b, desk_csv(
-        "58213391-0007-2,2026-05-06,pending,platform,,KTL-1L,Kettle,1,2490,RUB,,,RU,,,,,Alpha Amazon US",
-    ))
+    result = run(
+        world.store_b,
+        desk_csv(
+            "58213391-0007-2,2026-05-06,pending,platform,,KTL-1L,Kettle,1,2490,RUB,,,RU,,,,,Alpha Amazon US",
+        ),
+    )
     assert not result.ok
     assert [(e.line, e.message) for e in result.errors] == [
         (2, "unknown store “Alpha Amazon US”: this file is being imported into Bravo Ozon RU."),
@@ -393,15 +510,22 @@ def test_desk_csv_row_of_another_store_is_an_unknown_store(world):
 
 
 def test_desk_csv_errors_name_their_lines_and_columns(world):
-    result = run(world.store_b, desk_csv(
-        "A-1,2026-05-06,pending,platform,,S1,T,1,10.00,RUB,,,RU,,,,,",
-        "A-2,2026-13-40,pending,platform,,S1,T,1,10.00,RUB,,,RU,,,,,",
-        "A-3,2026-05-06,lost,drone,,S1,T,1,10.00,XXX,,,RUS,,,,,",
-        '"A-4","2026-05-06","pending","seller","","S1","T","1","10.00","RUB","","","RU","","","2026-05-09","2026-05-08",""',
-    ))
+    result = run(
+        world.store_b,
+        desk_csv(
+            "A-1,2026-05-06,pending,platform,,S1,T,1,10.00,RUB,,,RU,,,,,",
+            "A-2,2026-13-40,pending,platform,,S1,T,1,10.00,RUB,,,RU,,,,,",
+            "A-3,2026-05-06,lost,drone,,S1,T,1,10.00,XXX,,,RUS,,,,,",
+            '"A-4","2026-05-06","pending","seller","","S1","T","1","10.00","RUB","","","RU","","","2026-05-09","2026-05-08",""',
+        ),
+    )
     assert not result.ok
     assert [(e.line, e.message.split(" ")[0]) for e in result.errors] == [
-        (3, "purchase_date:"), (4, "status"), (4, "fulfilment"), (4, "currency"), (4, "ship_country"),
+        (3, "purchase_date:"),
+        (4, "status"),
+        (4, "fulfilment"),
+        (4, "currency"),
+        (4, "ship_country"),
         (5, "delivered_at"),
     ]
 
@@ -409,13 +533,19 @@ def test_desk_csv_errors_name_their_lines_and_columns(world):
 def test_desk_csv_missing_columns_are_listed(world):
     result = run(world.store_b, desk_csv("A-1,2026-05-06,S1,1", header="order_id,purchase_date,sku,quantity"))
     assert [e.message for e in result.errors] == [
-        "Missing required column: status.", "Missing required column: fulfilment.",
-        "Missing required column: item_price.", "Missing required column: currency.",
+        "Missing required column: status.",
+        "Missing required column: fulfilment.",
+        "Missing required column: item_price.",
+        "Missing required column: currency.",
     ]
 
 
 def test_desk_csv_saved_in_a_chinese_code_page_is_refused(world):
-    data = desk_csv("A-1,2026-05-06,pending,seller,,S1,水杯,1,10.00,RUB,,,RU,,,,,", bom=False).decode().encode("gbk")
+    data = (
+        desk_csv("A-1,2026-05-06,pending,seller,,S1,水杯,1,10.00,RUB,,,RU,,,,,", bom=False)
+        .decode()
+        .encode("gbk")
+    )
     result = run(world.store_b, data)
     assert not result.ok
     assert "UTF-8" in result.errors[0].message
@@ -481,8 +611,9 @@ def test_agent_imports_a_report_through_the_page(world, agent_client):
 
 
 def test_htmx_upload_gets_only_the_result(world, agent_client):
-    response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload(good_amazon_report())},
-                                 headers={"HX-Request": "true"})
+    response = agent_client.post(
+        URL, {"store": world.store_a.pk, "file": upload(good_amazon_report())}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="import-result"')
     assert "<html" not in body and "All Orders.txt" in body
@@ -531,8 +662,14 @@ def test_recent_imports_show_only_the_users_stores(world, agent_client, outsider
 def test_page_queries_do_not_grow_with_past_imports(world, agent_client):
     def add_imports():
         OrderImport.objects.bulk_create(
-            OrderImport(store=world.store_a, file_name=f"r{n}.txt", sha256="0" * 64, file_format="amazon_all_orders",
-                        imported_by=world.agent_a if n % 2 else world.manager_a, imported_at=timezone.now())
+            OrderImport(
+                store=world.store_a,
+                file_name=f"r{n}.txt",
+                sha256="0" * 64,
+                file_format="amazon_all_orders",
+                imported_by=world.agent_a if n % 2 else world.manager_a,
+                imported_at=timezone.now(),
+            )
             for n in range(30)
         )
 

@@ -17,8 +17,14 @@ from messaging.tasks import send_reply
 from .mailservers import free_port, smtp_listener
 
 
-def relay_mail(*, sender="q7x2buyer@marketplace.example", subject="Question about order 111-0000001-0000001",
-               body="Hello, when will my lamp arrive?", message_id="<m1@marketplace.example>", attachment=None) -> bytes:
+def relay_mail(
+    *,
+    sender="q7x2buyer@marketplace.example",
+    subject="Question about order 111-0000001-0000001",
+    body="Hello, when will my lamp arrive?",
+    message_id="<m1@marketplace.example>",
+    attachment=None,
+) -> bytes:
     mail = EmailMessage()
     mail["From"] = f"Sam - Marketplace <{sender}>"
     mail["To"] = "support@alpha.example"
@@ -33,8 +39,13 @@ def relay_mail(*, sender="q7x2buyer@marketplace.example", subject="Question abou
 
 @pytest.fixture
 def relay(world):
-    return StoreMessaging.objects.create(store=world.store_a, from_address="support@alpha.example",
-                                         smtp_host="127.0.0.1", smtp_port=free_port(), smtp_starttls=False)
+    return StoreMessaging.objects.create(
+        store=world.store_a,
+        from_address="support@alpha.example",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_starttls=False,
+    )
 
 
 # --- outbound ------------------------------------------------------------------------------
@@ -44,7 +55,9 @@ def test_a_reply_is_relayed_by_smtp_from_the_store_to_the_buyer_relay_address(wo
     with smtp_listener() as smtp:
         StoreMessaging.objects.filter(pk=relay.pk).update(smtp_port=smtp.port)
         waiting = services.message_receive(order=world.order_a, body="Where is it?")
-        message = services.reply_send(order=world.order_a, body="Your parcel is on its way.", by=world.agent_a)
+        message = services.reply_send(
+            order=world.order_a, body="Your parcel is on its way.", by=world.agent_a
+        )
         assert send_reply(message.pk) == "sent"
     assert len(smtp.received) == 1
     envelope = smtp.received[0]
@@ -106,7 +119,10 @@ def test_relay_mail_is_filed_into_the_order_thread_once(world):
     assert inbound.file_mail(world.store_a, relay_mail()) == "duplicate"
     message = Message.objects.get()
     assert (message.thread.order, message.direction, message.author_name) == (
-        world.order_a, Direction.FROM_BUYER, "q7x2buyer@marketplace.example")
+        world.order_a,
+        Direction.FROM_BUYER,
+        "q7x2buyer@marketplace.example",
+    )
     assert message.body == "Hello, when will my lamp arrive?"
     assert message.reply_state == ReplyState.AWAITING
 
@@ -118,8 +134,13 @@ def test_the_buyer_alias_places_mail_without_an_order_id(world):
 
 def test_unplaceable_mail_goes_to_the_unmatched_list(world):
     other = Buyer.objects.create(store=world.store_a, alias="zz9@marketplace.example")
-    Order.objects.create(store=world.store_a, buyer=other, platform_order_id="111-0000009-0000009",
-                         purchased_at=timezone.now(), currency="USD")
+    Order.objects.create(
+        store=world.store_a,
+        buyer=other,
+        platform_order_id="111-0000009-0000009",
+        purchased_at=timezone.now(),
+        currency="USD",
+    )
     cases = [
         relay_mail(sender="stranger@example.com", subject="Hello", message_id="<u1@x>"),
         relay_mail(subject="About 111-0000009-0000009", message_id="<u2@x>"),  # someone else's order
@@ -132,14 +153,20 @@ def test_unplaceable_mail_goes_to_the_unmatched_list(world):
 
 
 def test_an_agent_files_unmatched_mail_by_hand(world, agent_client, outsider_client):
-    inbound.file_mail(world.store_a, relay_mail(sender="stranger@example.com", subject="Lamp?", message_id="<u3@x>"))
+    inbound.file_mail(
+        world.store_a, relay_mail(sender="stranger@example.com", subject="Lamp?", message_id="<u3@x>")
+    )
     mail = UnmatchedMail.objects.get()
     page = agent_client.get(reverse("messaging:unmatched")).content.decode()
     assert "stranger@example.com" in page
     assert "stranger@example.com" not in outsider_client.get(reverse("messaging:unmatched")).content.decode()
-    bad = agent_client.post(reverse("messaging:unmatched_file", args=[mail.pk]), {"order": "no-such-order"}, follow=True)
+    bad = agent_client.post(
+        reverse("messaging:unmatched_file", args=[mail.pk]), {"order": "no-such-order"}, follow=True
+    )
     assert "No order no-such-order" in bad.content.decode()
-    agent_client.post(reverse("messaging:unmatched_file", args=[mail.pk]), {"order": world.order_a.platform_order_id})
+    agent_client.post(
+        reverse("messaging:unmatched_file", args=[mail.pk]), {"order": world.order_a.platform_order_id}
+    )
     message = Message.objects.get()
     assert (message.thread.order, message.rfc_message_id) == (world.order_a, "<u3@x>")
     mail.refresh_from_db()
@@ -149,7 +176,9 @@ def test_an_agent_files_unmatched_mail_by_hand(world, agent_client, outsider_cli
     assert "stranger@example.com" not in agent_client.get(reverse("messaging:unmatched")).content.decode()
 
 
-def test_attachments_are_kept_privately_and_served_to_members_only(world, agent_client, outsider_client, settings, tmp_path):
+def test_attachments_are_kept_privately_and_served_to_members_only(
+    world, agent_client, outsider_client, settings, tmp_path
+):
     from django.utils.functional import empty
 
     from messaging.storage import _storage

@@ -16,7 +16,9 @@ from .test_mail import relay_mail
 def imap():
     if not dovecot_available():
         if os.environ.get("CI"):
-            pytest.fail("CI must run the IMAP test: dovecot-imapd is missing or we are not root (see .ci/run)")
+            pytest.fail(
+                "CI must run the IMAP test: dovecot-imapd is missing or we are not root (see .ci/run)"
+            )
         pytest.skip("needs Debian's dovecot-imapd and root (apt-get install dovecot-imapd)")
     with dovecot_server() as server:
         yield server
@@ -24,8 +26,14 @@ def imap():
 
 def test_relay_mail_in_the_mailbox_is_filed_once_even_when_polled_twice(world, imap):
     account = StoreMessaging.objects.create(
-        store=world.store_a, imap_host=imap.host, imap_port=imap.port, imap_ssl=False, imap_user=imap.user,
-        imap_password=imap.password, polling_enabled=True)
+        store=world.store_a,
+        imap_host=imap.host,
+        imap_port=imap.port,
+        imap_ssl=False,
+        imap_user=imap.user,
+        imap_password=imap.password,
+        polling_enabled=True,
+    )
     with IMAPClient(imap.host, port=imap.port, ssl=False) as client:
         client.login(imap.user, imap.password)
         client.append("INBOX", relay_mail())
@@ -51,8 +59,14 @@ def test_a_wrong_password_is_recorded_on_the_mailbox_settings(world, imap):
     from imapclient.exceptions import LoginError
 
     account = StoreMessaging.objects.create(
-        store=world.store_a, imap_host=imap.host, imap_port=imap.port, imap_ssl=False, imap_user=imap.user,
-        imap_password="wrong", polling_enabled=True)
+        store=world.store_a,
+        imap_host=imap.host,
+        imap_port=imap.port,
+        imap_ssl=False,
+        imap_user=imap.user,
+        imap_password="wrong",
+        polling_enabled=True,
+    )
     with pytest.raises(LoginError):
         poll_mailbox(account.pk)
     account.refresh_from_db()

@@ -7,7 +7,15 @@ from django.utils import timezone
 from disputes.models import Order
 from messaging import services
 from messaging.library import install_reply_library
-from messaging.models import Direction, Message, OffPlatformState, ReplyState, ReplyTemplate, StoreMessaging, Thread
+from messaging.models import (
+    Direction,
+    Message,
+    OffPlatformState,
+    ReplyState,
+    ReplyTemplate,
+    StoreMessaging,
+    Thread,
+)
 
 from .conftest import client_for
 from .drafts import closing_post
@@ -54,8 +62,9 @@ def test_a_picked_template_comes_back_filled_with_the_policy_check(world, agent_
 
 
 def test_a_template_with_an_unknown_placeholder_shows_the_error(world, agent_client, library):
-    template = ReplyTemplate.objects.create(code="broken", title="Broken", stage="claim", body="Hi {nickname}",
-                                            note_en="x", note_zh="x")
+    template = ReplyTemplate.objects.create(
+        code="broken", title="Broken", stage="claim", body="Hi {nickname}", note_en="x", note_zh="x"
+    )
     body = agent_client.get(reverse("messaging:template_fill", args=[world.order_a.pk, template.pk]), **HTMX)
     assert "Unknown placeholder(s): {nickname}" in body.content.decode()
 
@@ -71,8 +80,11 @@ def test_the_check_endpoint_marks_findings_and_blocking(world, agent_client):
 
 def test_sending_through_htmx_redirects_and_records_the_reply(world, agent_client):
     waiting = services.message_receive(order=world.order_a, body="Where is it?")
-    response = agent_client.post(reverse("messaging:send", args=[world.order_a.pk]),
-                                 {"body": "It is on its way.", "channel": "platform", "next": order_url(world)}, **HTMX)
+    response = agent_client.post(
+        reverse("messaging:send", args=[world.order_a.pk]),
+        {"body": "It is on its way.", "channel": "platform", "next": order_url(world)},
+        **HTMX,
+    )
     assert response.status_code == 204 and response["HX-Redirect"] == order_url(world)
     waiting.refresh_from_db()
     assert waiting.reply_state == ReplyState.REPLIED
@@ -97,8 +109,15 @@ def test_a_blocked_send_comes_back_with_the_text_and_the_reason(world, agent_cli
 
 def test_a_manager_overrides_with_a_reason(world, manager_client):
     url = reverse("messaging:send", args=[world.order_a.pk])
-    response = manager_client.post(url, {"body": "The recall line is +1 415 555 2671.", "channel": "platform",
-                                         "override_reason": "Manufacturer's recall line"}, **HTMX)
+    response = manager_client.post(
+        url,
+        {
+            "body": "The recall line is +1 415 555 2671.",
+            "channel": "platform",
+            "override_reason": "Manufacturer's recall line",
+        },
+        **HTMX,
+    )
     assert response.status_code == 204
     assert Message.objects.get(direction=Direction.TO_BUYER).override_reason == "Manufacturer's recall line"
 
@@ -121,9 +140,11 @@ def test_the_protocol_through_the_pages(world, agent_client):
     assert 'id="off-platform-state"' in page
     closing = agent_client.post(reverse("messaging:close", args=[world.order_a.pk]), follow=True)
     assert "closing summary" in closing.content.decode()
-    close_claim = agent_client.post(reverse("disputes:claim_close", args=[world.claim_a.pk]),
-                                    {"outcome": "refunded", "version": world.claim_a.version,
-                                     **closing_post(world.agent_a)}, follow=True)
+    close_claim = agent_client.post(
+        reverse("disputes:claim_close", args=[world.claim_a.pk]),
+        {"outcome": "refunded", "version": world.claim_a.version, **closing_post(world.agent_a)},
+        follow=True,
+    )
     assert "closing summary" in close_claim.content.decode()
     world.claim_a.refresh_from_db()
     assert world.claim_a.is_open
@@ -137,7 +158,9 @@ def test_no_response_needed_through_the_page(world, agent_client):
 
 
 def test_overdue_replies_show_in_the_queue_and_on_the_dashboard(world, agent_client, manager_client):
-    services.message_receive(order=world.order_a, body="Hello? Anyone?", at=timezone.now() - timedelta(hours=30))
+    services.message_receive(
+        order=world.order_a, body="Hello? Anyone?", at=timezone.now() - timedelta(hours=30)
+    )
     services.message_receive(order=world.order_a, body="Second try", at=timezone.now() - timedelta(hours=1))
     queue = agent_client.get(reverse("disputes:queue")).content.decode()
     assert 'id="awaiting-replies"' in queue and "1 overdue" in queue and "Hello? Anyone?" in queue
@@ -181,7 +204,9 @@ def admin_client(world):
 
 def test_admin_preview_fills_and_checks_the_template(admin_client):
     url = reverse("admin:messaging_replytemplate_preview")
-    ok = admin_client.post(url, {"body": "Hello {buyer_name}, order {order_id} shipped.", "platform": "amazon"})
+    ok = admin_client.post(
+        url, {"body": "Hello {buyer_name}, order {order_id} shipped.", "platform": "amazon"}
+    )
     assert "Hello Alex, order 113-4567890-1234567 shipped." in ok.content.decode()
     assert "no findings" in ok.content.decode()
     bad = admin_client.post(url, {"body": "Hello {buyer}, call +1 415 555 2671"}).content.decode()
@@ -192,26 +217,55 @@ def test_admin_preview_fills_and_checks_the_template(admin_client):
 
 def test_admin_refuses_an_unknown_placeholder_or_a_blocking_finding(admin_client, library):
     url = reverse("admin:messaging_replytemplate_add")
-    data = {"code": "new-one", "title": "New", "stage": "claim", "platform": "", "language": "en", "purpose": "",
-            "note_en": "when", "note_zh": "何时", "is_active": "on"}
+    data = {
+        "code": "new-one",
+        "title": "New",
+        "stage": "claim",
+        "platform": "",
+        "language": "en",
+        "purpose": "",
+        "note_en": "when",
+        "note_zh": "何时",
+        "is_active": "on",
+    }
     unknown = admin_client.post(url, {**data, "body": "Hi {nickname}"})
     assert "Unknown placeholder(s): {nickname}" in unknown.content.decode()
     blocked = admin_client.post(url, {**data, "body": "Hi {buyer_name}, WhatsApp us."})
     assert "contact.messenger" in blocked.content.decode()
     assert admin_client.post(url, {**data, "body": "Hi {buyer_name}, thank you."}).status_code == 302
     assert ReplyTemplate.objects.filter(code="new-one").exists()
-    page = admin_client.get(reverse("admin:messaging_replytemplate_change", args=[ReplyTemplate.objects.get(code="new-one").pk]))
+    page = admin_client.get(
+        reverse("admin:messaging_replytemplate_change", args=[ReplyTemplate.objects.get(code="new-one").pk])
+    )
     assert 'id="template-preview"' in page.content.decode() and "template_preview.js" in page.content.decode()
 
 
 def test_admin_never_shows_the_mailbox_password_and_keeps_it_when_left_empty(admin_client, world):
-    account = StoreMessaging.objects.create(store=world.store_a, imap_host="imap.example", imap_user="u",
-                                            imap_password="s3cret-pass", from_address="a@example.com")
+    account = StoreMessaging.objects.create(
+        store=world.store_a,
+        imap_host="imap.example",
+        imap_user="u",
+        imap_password="s3cret-pass",
+        from_address="a@example.com",
+    )
     url = reverse("admin:messaging_storemessaging_change", args=[account.pk])
     assert "s3cret-pass" not in admin_client.get(url).content.decode()
-    data = {"store": world.store_a.pk, "from_address": "b@example.com", "return_address": "", "imap_host": "imap.example",
-            "imap_port": 993, "imap_ssl": "on", "imap_user": "u", "imap_password": "", "imap_folder": "INBOX",
-            "smtp_host": "", "smtp_port": 587, "smtp_user": "", "smtp_password": "", "smtp_starttls": "on"}
+    data = {
+        "store": world.store_a.pk,
+        "from_address": "b@example.com",
+        "return_address": "",
+        "imap_host": "imap.example",
+        "imap_port": 993,
+        "imap_ssl": "on",
+        "imap_user": "u",
+        "imap_password": "",
+        "imap_folder": "INBOX",
+        "smtp_host": "",
+        "smtp_port": 587,
+        "smtp_user": "",
+        "smtp_password": "",
+        "smtp_starttls": "on",
+    }
     assert admin_client.post(url, data).status_code == 302
     account.refresh_from_db()
     assert (account.from_address, account.imap_password) == ("b@example.com", "s3cret-pass")
@@ -229,25 +283,35 @@ def test_the_unmatched_list_query_count_is_pinned(world, agent_client):
 
     def add_mail(start=0, count=1):
         for n in range(start, start + count):
-            UnmatchedMail.objects.create(store=world.store_a, rfc_message_id=f"<{n}@x>", sender=f"s{n}@x",
-                                         subject="?", received_at=timezone.now(), raw=b"x")
+            UnmatchedMail.objects.create(
+                store=world.store_a,
+                rfc_message_id=f"<{n}@x>",
+                sender=f"s{n}@x",
+                subject="?",
+                received_at=timezone.now(),
+                raw=b"x",
+            )
 
     add_mail()
-    assert_queries_pinned(agent_client, reverse("messaging:unmatched"), expected=4,
-                          add_rows=lambda: add_mail(1, 5))
+    assert_queries_pinned(
+        agent_client, reverse("messaging:unmatched"), expected=4, add_rows=lambda: add_mail(1, 5)
+    )
     assert 'id="unmatched-link"' in agent_client.get(reverse("disputes:queue")).content.decode()
 
 
 def test_the_composer_offers_the_template_for_the_next_protocol_step(world, agent_client, library):
     assert 'id="protocol-template"' not in agent_client.get(order_url(world)).content.decode()
-    services.off_platform_start(order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a)
+    services.off_platform_start(
+        order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a
+    )
     page = agent_client.get(order_url(world)).content.decode()
     assert 'data-template="off-platform-notice-safety"' in page
     notice = ReplyTemplate.objects.get(code="off-platform-notice-safety")
     filled = agent_client.get(reverse("messaging:template_fill", args=[world.order_a.pk, notice.pk]), **HTMX)
     assert '<option value="off_platform_notice" selected>' in filled.content.decode()
-    services.reply_send(order=world.order_a, body=fill_notice(world, notice), by=world.agent_a,
-                        purpose="off_platform_notice")
+    services.reply_send(
+        order=world.order_a, body=fill_notice(world, notice), by=world.agent_a, purpose="off_platform_notice"
+    )
     assert 'data-template="off-platform-summary"' in agent_client.get(order_url(world)).content.decode()
 
 

@@ -6,7 +6,16 @@ import pytest
 from django.utils import timezone
 
 from disputes import services as claims
-from disputes.models import Alert, ClaimEvent, ClaimStatus, DeadlineRule, Notification, OrderLine, Outcome, Shipment
+from disputes.models import (
+    Alert,
+    ClaimEvent,
+    ClaimStatus,
+    DeadlineRule,
+    Notification,
+    OrderLine,
+    Outcome,
+    Shipment,
+)
 from disputes.services import ClaimError
 from messaging import services, sla
 from messaging.filling import TemplateError, fill, values_for
@@ -58,12 +67,18 @@ def test_a_reply_in_the_platform_thread_stops_the_clock(world):
     answer = reply(world)
     for message in (first, second):
         message.refresh_from_db()
-        assert (message.reply_state, message.answered_by, message.next_alert_at) == (ReplyState.REPLIED, answer, None)
+        assert (message.reply_state, message.answered_by, message.next_alert_at) == (
+            ReplyState.REPLIED,
+            answer,
+            None,
+        )
 
 
 def test_contact_outside_the_platform_does_not_stop_the_clock(world):
     message = buyer_writes(world)
-    services.off_platform_start(order=world.order_a, reason="large_file", detail="A 2 GB defect video", by=world.agent_a)
+    services.off_platform_start(
+        order=world.order_a, reason="large_file", detail="A 2 GB defect video", by=world.agent_a
+    )
     reply(world, body="We are sending you an upload link for the video.", purpose=Purpose.OFF_PLATFORM_NOTICE)
     message.refresh_from_db()
     assert message.reply_state == ReplyState.REPLIED  # the notice went in the platform thread
@@ -79,7 +94,10 @@ def test_no_response_needed_stops_the_clock_and_needs_a_reason(world):
         services.message_no_response(message=message, reason="  ", by=world.agent_a)
     services.message_no_response(message=message, reason="The buyer only said thanks.", by=world.agent_a)
     message.refresh_from_db()
-    assert (message.reply_state, message.no_response_reason) == (ReplyState.NOT_NEEDED, "The buyer only said thanks.")
+    assert (message.reply_state, message.no_response_reason) == (
+        ReplyState.NOT_NEEDED,
+        "The buyer only said thanks.",
+    )
     with pytest.raises(MessagingError):
         services.message_no_response(message=message, reason="again", by=world.agent_a)
 
@@ -100,8 +118,9 @@ def test_a_relayed_reply_stops_the_clock_only_once_it_is_sent(world):
 
 
 def test_an_unanswered_message_alerts_once_per_threshold_and_escalates_when_overdue(world):
-    claims.claim_assign(claims=[world.claim_a], assignee=world.agent_a, by=world.manager_a,
-                        loaded={world.claim_a.pk: None})
+    claims.claim_assign(
+        claims=[world.claim_a], assignee=world.agent_a, by=world.manager_a, loaded={world.claim_a.pk: None}
+    )
     t0 = timezone.now().replace(microsecond=0)
     message = buyer_writes(world, at=t0)
     for hours in [1, 18, 18.5, 22, 24, 24.5, 25, 26, 40]:
@@ -112,7 +131,9 @@ def test_an_unanswered_message_alerts_once_per_threshold_and_escalates_when_over
     overdue = alerts.get(threshold="overdue")
     assert overdue.escalated
     assert set(overdue.notifications.values_list("user__username", flat=True)) == {"agent_a", "manager_a"}
-    assert set(alerts.get(threshold="due").notifications.values_list("user__username", flat=True)) == {"agent_a"}
+    assert set(alerts.get(threshold="due").notifications.values_list("user__username", flat=True)) == {
+        "agent_a"
+    }
 
 
 def test_the_reply_sweep_task_raises_message_alerts(world):
@@ -123,7 +144,11 @@ def test_the_reply_sweep_task_raises_message_alerts(world):
     message.save(update_fields=["next_alert_at", "next_alert_threshold"])
     sweep_reply_alerts()
     assert set(Alert.objects.filter(message=message).values_list("threshold", flat=True)) == {
-        "warn_6h", "warn_2h", "due", "overdue"}
+        "warn_6h",
+        "warn_2h",
+        "due",
+        "overdue",
+    }
 
 
 def test_a_reply_before_the_threshold_means_no_alert(world):
@@ -151,11 +176,18 @@ def test_an_alert_has_exactly_one_subject(world):
 
     message = buyer_writes(world)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alert.objects.create(claim=world.claim_a, message=message, threshold="due", window_start=message.at,
-                             scheduled_for=timezone.now(), due_at=timezone.now())
+        Alert.objects.create(
+            claim=world.claim_a,
+            message=message,
+            threshold="due",
+            window_start=message.at,
+            scheduled_for=timezone.now(),
+            due_at=timezone.now(),
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alert.objects.create(threshold="due", window_start=message.at, scheduled_for=timezone.now(),
-                             due_at=timezone.now())
+        Alert.objects.create(
+            threshold="due", window_start=message.at, scheduled_for=timezone.now(), due_at=timezone.now()
+        )
 
 
 # --- policy on sending ---------------------------------------------------------------------
@@ -191,7 +223,13 @@ def test_a_second_review_request_on_the_same_order_is_refused(world):
     with pytest.raises(MessagingError, match="already asked for a review"):
         reply(world, body="A quick reminder: please share your experience and leave feedback.")
     with pytest.raises(MessagingError, match="already asked for a review"):
-        reply(world, body="Hello again.", purpose=Purpose.REVIEW_REQUEST, by=world.manager_a, override_reason="x")
+        reply(
+            world,
+            body="Hello again.",
+            purpose=Purpose.REVIEW_REQUEST,
+            by=world.manager_a,
+            override_reason="x",
+        )
 
 
 def test_unanswered_messages_in_a_row_are_counted_for_the_warning(world):
@@ -213,7 +251,9 @@ def test_leaving_the_platform_needs_one_of_the_two_reasons(world):
             services.off_platform_start(order=world.order_a, reason=reason, detail="x", by=world.agent_a)
     with pytest.raises(MessagingError):
         services.off_platform_start(order=world.order_a, reason="safety", detail=" ", by=world.agent_a)
-    note = services.off_platform_start(order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a)
+    note = services.off_platform_start(
+        order=world.order_a, reason="safety", detail="Charger recall", by=world.agent_a
+    )
     assert (note.direction, note.purpose) == (Direction.NOTE, Purpose.OFF_PLATFORM_REASON)
     assert Thread.objects.get(order=world.order_a).off_platform == OffPlatformState.STARTED
 
@@ -232,8 +272,12 @@ def test_the_notice_needs_the_note_and_goes_in_the_platform_thread(world):
         reply(world, body="We will e-mail you an upload link.", purpose=Purpose.OFF_PLATFORM_NOTICE)
     services.off_platform_start(order=world.order_a, reason="large_file", detail="Video", by=world.agent_a)
     with pytest.raises(MessagingError, match="platform thread"):
-        reply(world, body="We will e-mail you an upload link.", purpose=Purpose.OFF_PLATFORM_NOTICE,
-              channel=Channel.EMAIL)
+        reply(
+            world,
+            body="We will e-mail you an upload link.",
+            purpose=Purpose.OFF_PLATFORM_NOTICE,
+            channel=Channel.EMAIL,
+        )
     reply(world, body="We will e-mail you an upload link.", purpose=Purpose.OFF_PLATFORM_NOTICE)
     assert Thread.objects.get(order=world.order_a).off_platform == OffPlatformState.NOTICE_SENT
     assert reply(world, body="Sent the upload link.", channel=Channel.EMAIL).channel == Channel.EMAIL
@@ -246,8 +290,13 @@ def test_the_claim_and_thread_cannot_close_until_the_summary_is_sent(world):
     services.off_platform_start(order=world.order_a, reason="large_file", detail="Video", by=world.agent_a)
     for step in ("note", "notice"):
         with pytest.raises(ClaimError, match="closing summary"):
-            claims.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, version=claim.version,
-                           post_mortem=post_mortem(world.agent_a))
+            claims.claim_close(
+                claim=claim,
+                outcome=Outcome.REFUNDED_BY_SELLER,
+                by=world.agent_a,
+                version=claim.version,
+                post_mortem=post_mortem(world.agent_a),
+            )
         with pytest.raises(MessagingError, match="closing summary"):
             services.thread_close(order=world.order_a, by=world.agent_a)
         if step == "note":
@@ -256,8 +305,13 @@ def test_the_claim_and_thread_cannot_close_until_the_summary_is_sent(world):
         reply(world, body="Refunded $25.00 today.", purpose=Purpose.CLOSING_SUMMARY, channel=Channel.EMAIL)
     reply(world, body="To close the loop: we refunded $25.00 today.", purpose=Purpose.CLOSING_SUMMARY)
     assert Thread.objects.get(order=world.order_a).off_platform == OffPlatformState.SUMMARISED
-    claims.claim_close(claim=claim, outcome=Outcome.REFUNDED_BY_SELLER, by=world.agent_a, version=claim.version,
-                           post_mortem=post_mortem(world.agent_a))
+    claims.claim_close(
+        claim=claim,
+        outcome=Outcome.REFUNDED_BY_SELLER,
+        by=world.agent_a,
+        version=claim.version,
+        post_mortem=post_mortem(world.agent_a),
+    )
     services.thread_close(order=world.order_a, by=world.agent_a)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.CLOSED
@@ -277,16 +331,32 @@ def test_a_second_protocol_cannot_start_while_one_is_open(world):
 
 
 def test_placeholders_are_filled_from_the_order(world):
-    OrderLine.objects.create(order=world.order_a, line_key="L1", sku="LAMP-1", title="Desk lamp", quantity=1,
-                             item_price=Decimal("25.00"))
-    Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677",
-                            shipped_at=datetime(2026, 5, 3, 12, tzinfo=UTC), delivered_at=datetime(2026, 5, 8, 12, tzinfo=UTC))
+    OrderLine.objects.create(
+        order=world.order_a,
+        line_key="L1",
+        sku="LAMP-1",
+        title="Desk lamp",
+        quantity=1,
+        item_price=Decimal("25.00"),
+    )
+    Shipment.objects.create(
+        order=world.order_a,
+        carrier="USPS",
+        tracking_number="9400111899223344556677",
+        shipped_at=datetime(2026, 5, 3, 12, tzinfo=UTC),
+        delivered_at=datetime(2026, 5, 8, 12, tzinfo=UTC),
+    )
     StoreMessaging.objects.create(store=world.store_a, return_address="1 Dock St, Oakland")
     values = values_for(world.order_a, world.claim_a)
-    text = fill("{buyer_name}|{order_id}|{item}|{tracking_number}|{carrier}|{amount}|{ship_date}|{delivery_date}|"
-                "{return_address}|{store_name}", values)
-    assert text == ("there|111-0000001-0000001|Desk lamp|9400111899223344556677|USPS|25.00 USD|2026-05-03|2026-05-08|"
-                    "1 Dock St, Oakland|Alpha Amazon US")
+    text = fill(
+        "{buyer_name}|{order_id}|{item}|{tracking_number}|{carrier}|{amount}|{ship_date}|{delivery_date}|"
+        "{return_address}|{store_name}",
+        values,
+    )
+    assert text == (
+        "there|111-0000001-0000001|Desk lamp|9400111899223344556677|USPS|25.00 USD|2026-05-03|2026-05-08|"
+        "1 Dock St, Oakland|Alpha Amazon US"
+    )
 
 
 def test_an_unknown_placeholder_is_a_clear_error():

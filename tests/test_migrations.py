@@ -33,14 +33,18 @@ def back_to_latest():
 def an_order(apps):
     Store = apps.get_model("disputes", "Store")
     Order = apps.get_model("disputes", "Order")
-    store = Store.objects.create(name="Migration store", platform="ozon", marketplace="RU",
-                                 time_zone="Europe/Moscow", currency="RUB")
+    store = Store.objects.create(
+        name="Migration store", platform="ozon", marketplace="RU", time_zone="Europe/Moscow", currency="RUB"
+    )
     return Order.objects.create(store=store, platform_order_id="M-1", purchased_at=T, currency="RUB", total=0)
 
 
 def test_duplicate_shipments_are_merged_before_they_become_one_per_tracking_number(back_to_latest):
     old = migrate(("disputes", "0013_claim_deadline_set_aside"))
-    Shipment, TrackingEvent = old.get_model("disputes", "Shipment"), old.get_model("disputes", "TrackingEvent")
+    Shipment, TrackingEvent = (
+        old.get_model("disputes", "Shipment"),
+        old.get_model("disputes", "TrackingEvent"),
+    )
     order = an_order(old)
     kept = Shipment.objects.create(order=order, tracking_number="RA1", carrier="", shipped_at=T)
     copy = Shipment.objects.create(order=order, tracking_number="RA1", carrier="Pochta", delivered_at=T)
@@ -52,12 +56,17 @@ def test_duplicate_shipments_are_merged_before_they_become_one_per_tracking_numb
     Shipment.objects.create(order=order, tracking_number="")
 
     new = migrate(("disputes", "0015_shipment_once_per_tracking_number"))
-    Shipment, TrackingEvent = new.get_model("disputes", "Shipment"), new.get_model("disputes", "TrackingEvent")
+    Shipment, TrackingEvent = (
+        new.get_model("disputes", "Shipment"),
+        new.get_model("disputes", "TrackingEvent"),
+    )
     merged = Shipment.objects.get(order_id=order.pk, tracking_number="RA1")
     assert merged.pk == kept.pk
     assert (merged.carrier, merged.shipped_at, merged.delivered_at) == ("Pochta", T, T)
     assert sorted(TrackingEvent.objects.filter(shipment=merged).values_list("status", flat=True)) == [
-        "Accepted", "Delivered"]
+        "Accepted",
+        "Delivered",
+    ]
     assert Shipment.objects.filter(order_id=order.pk, tracking_number="").count() == 2
 
 
@@ -67,15 +76,24 @@ def test_later_review_requests_of_one_thread_become_plain_replies_before_the_con
     order = an_order(old)
     thread = Thread.objects.create(store_id=order.store_id, order=order)
     first, second = (
-        Message.objects.create(store_id=order.store_id, thread=thread, direction="to_buyer", purpose="review_request",
-                               at=T.replace(hour=hour), body=f"Request {hour}")
+        Message.objects.create(
+            store_id=order.store_id,
+            thread=thread,
+            direction="to_buyer",
+            purpose="review_request",
+            at=T.replace(hour=hour),
+            body=f"Request {hour}",
+        )
         for hour in (9, 15)
     )
 
     new = migrate(("messaging", "0006_message_one_review_request_per_thread"))
     Message = new.get_model("messaging", "Message")
     assert Message.objects.get(pk=first.pk).purpose == "review_request"
-    assert (Message.objects.get(pk=second.pk).purpose, Message.objects.get(pk=second.pk).body) == ("", "Request 15")
+    assert (Message.objects.get(pk=second.pk).purpose, Message.objects.get(pk=second.pk).body) == (
+        "",
+        "Request 15",
+    )
 
 
 def test_the_database_keeps_one_shipment_per_order_and_tracking_number(world):
@@ -93,15 +111,26 @@ def test_stored_alerts_get_the_window_they_were_raised_in(back_to_latest):
     Thread, Message = old.get_model("messaging", "Thread"), old.get_model("messaging", "Message")
     order = an_order(old)
     asked = T.replace(hour=20)
-    claim = Claim.objects.create(store_id=order.store_id, order=order, kind="a_to_z", reason="not_received",
-                                 opened_at=T, platform_requested_at=asked)
+    claim = Claim.objects.create(
+        store_id=order.store_id,
+        order=order,
+        kind="a_to_z",
+        reason="not_received",
+        opened_at=T,
+        platform_requested_at=asked,
+    )
     before, after = (
         Alert.objects.create(claim=claim, threshold=threshold, scheduled_for=at, raised_at=at, due_at=T)
         for threshold, at in (("warn_24h", T.replace(hour=18)), ("due", T.replace(hour=22)))
     )
     thread = Thread.objects.create(store_id=order.store_id, order=order)
-    message = Message.objects.create(store_id=order.store_id, thread=thread, direction="from_buyer",
-                                     at=T.replace(hour=9), body="Where is it?")
+    message = Message.objects.create(
+        store_id=order.store_id,
+        thread=thread,
+        direction="from_buyer",
+        at=T.replace(hour=9),
+        body="Where is it?",
+    )
     reply = Alert.objects.create(message=message, threshold="due", scheduled_for=T, raised_at=T, due_at=T)
 
     new = migrate(("disputes", "0018_alert_once_per_window"))

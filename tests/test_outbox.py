@@ -24,8 +24,12 @@ from .test_sweep import T0, _a_48_hour_window, open_claim, with_emails  # noqa: 
 def smtp_mailer(settings):
     """The desk's mailer pointed at a real SMTP listener; yields the listener."""
     with smtp_listener() as smtp:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": smtp.host, "port": smtp.port, "timeout": 10}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": smtp.host, "port": smtp.port, "timeout": 10},
+            }
+        }
         yield smtp
 
 
@@ -87,7 +91,8 @@ class Busy(SmtpSink):
 
 
 def test_an_email_the_server_puts_off_is_retried_with_a_growing_wait_and_shown_when_it_keeps_failing(
-        world, settings, manager_client):
+    world, settings, manager_client
+):
     from aiosmtpd.controller import Controller
 
     fresh = raise_alerts(world, hours=25)
@@ -96,8 +101,12 @@ def test_an_email_the_server_puts_off_is_retried_with_a_growing_wait_and_shown_w
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
     try:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 10}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 10},
+            }
+        }
         waits = []
         for _attempt in range(3):
             before = timezone.now()
@@ -144,9 +153,15 @@ def test_an_email_that_keeps_failing_past_the_cap_is_given_up_and_shown(world, s
     fresh = raise_alerts(world, hours=25)
     [note] = Notification.objects.filter(alert__in=fresh)
     settings.DESK_ALERT_EMAIL_GIVE_UP_AFTER = timedelta(hours=1)
-    note.alert.__class__.objects.filter(pk=note.alert_id).update(raised_at=timezone.now() - timedelta(hours=2))
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 10}}}
+    note.alert.__class__.objects.filter(pk=note.alert_id).update(
+        raised_at=timezone.now() - timedelta(hours=2)
+    )
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 10},
+        }
+    }
     assert send_due_alert_emails() == 0
     note.refresh_from_db()
     assert note.email_due_at is None and note.emailed_at is None
@@ -154,8 +169,9 @@ def test_an_email_that_keeps_failing_past_the_cap_is_given_up_and_shown(world, s
     assert entry.reason.startswith("gave up after 1 attempts: ConnectionRefusedError")
 
 
-def test_a_managers_retry_makes_a_refused_email_due_now(world, manager_client, smtp_mailer,
-                                                        django_capture_on_commit_callbacks):
+def test_a_managers_retry_makes_a_refused_email_due_now(
+    world, manager_client, smtp_mailer, django_capture_on_commit_callbacks
+):
     fresh = raise_alerts(world, hours=50)
     smtp_mailer.refused.add("manager.a@example.com")
     assert send_due_alert_emails() == 4
@@ -176,9 +192,16 @@ def test_a_managers_retry_makes_a_refused_email_due_now(world, manager_client, s
 # --- replies --------------------------------------------------------------------------------
 
 
-def test_a_reply_counts_as_stuck_from_when_its_sending_began_not_when_it_was_written(world, agent_client, settings):
-    StoreMessaging.objects.create(store=world.store_a, from_address="support@alpha.example",
-                                  smtp_host="127.0.0.1", smtp_port=free_port(), smtp_starttls=False)
+def test_a_reply_counts_as_stuck_from_when_its_sending_began_not_when_it_was_written(
+    world, agent_client, settings
+):
+    StoreMessaging.objects.create(
+        store=world.store_a,
+        from_address="support@alpha.example",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_starttls=False,
+    )
     messaging.message_receive(order=world.order_a, body="Where is it?")
     written = timezone.now() - timedelta(hours=1)
     message = messaging.reply_send(order=world.order_a, body="It ships today.", by=world.agent_a, now=written)
@@ -193,7 +216,8 @@ def test_a_reply_counts_as_stuck_from_when_its_sending_began_not_when_it_was_wri
 
     # Long after its sending began, the worker is surely gone: a retry queues it again.
     Message.objects.filter(pk=message.pk).update(
-        sending_at=timezone.now() - settings.DESK_MESSAGING_SENDING_STUCK_AFTER - timedelta(minutes=1))
+        sending_at=timezone.now() - settings.DESK_MESSAGING_SENDING_STUCK_AFTER - timedelta(minutes=1)
+    )
     agent_client.post(reverse("messaging:retry", args=[message.pk]))
     assert Message.objects.get(pk=message.pk).delivery == Delivery.QUEUED
 
@@ -205,8 +229,12 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_sweeps_do_not(settings):
     from config.celery import app
 
     router = app.amqp.router
-    for name in ["disputes.tasks.send_alert_emails", "disputes.tasks.send_due_alert_emails",
-                 "messaging.tasks.send_reply", "messaging.tasks.poll_mailbox"]:
+    for name in [
+        "disputes.tasks.send_alert_emails",
+        "disputes.tasks.send_due_alert_emails",
+        "messaging.tasks.send_reply",
+        "messaging.tasks.poll_mailbox",
+    ]:
         assert router.route({}, name)["queue"].name == settings.DESK_MAIL_QUEUE == "mail", name
     for name in ["disputes.tasks.sweep_claim_alerts", "messaging.tasks.sweep_reply_alerts"]:
         assert router.route({}, name)["queue"].name == settings.CELERY_TASK_DEFAULT_QUEUE != "mail", name
@@ -220,4 +248,3 @@ def test_the_embedded_desk_and_compose_run_a_worker_for_the_mail_queue():
     compose = (root / "docker-compose.yml").read_text()
     assert "-Q mail" in procfile and "-Q celery " in procfile
     assert "-Q mail" in compose and "-Q celery " in compose
-

@@ -31,7 +31,9 @@ def agent(world):
 
 
 def ask_reset(email: str, *, address: str = "203.0.113.5", client: Client | None = None, **extra):
-    return (client or Client()).post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address, **extra)
+    return (client or Client()).post(
+        reverse("password_reset"), {"email": email}, REMOTE_ADDR=address, **extra
+    )
 
 
 def emailed_link(message) -> str:
@@ -51,7 +53,9 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(world, agent, se
 
     response = ask_reset("agent.a@example.com")
     assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
-    assert "a link to choose a new password is on its way" in Client().get(response["Location"]).content.decode()
+    assert (
+        "a link to choose a new password is on its way" in Client().get(response["Location"]).content.decode()
+    )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["agent.a@example.com"]
@@ -80,8 +84,9 @@ def test_a_mismatched_new_password_is_refused_on_the_form(world, agent, settings
     ask_reset("agent.a@example.com")
     browser = Client()
     form_page = browser.get(emailed_link(mail.outbox[0]).removeprefix(settings.DESK_BASE_URL), follow=True)
-    response = browser.post(form_page.redirect_chain[-1][0],
-                            {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
+    response = browser.post(
+        form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"}
+    )
     assert response.status_code == 200
     assert "The two password fields didn’t match." in response.content.decode()
     assert logs_in("agent_a", PASSWORD)
@@ -130,9 +135,13 @@ def test_behind_the_trusted_proxy_reset_limits_count_per_forwarded_client(world,
     settings.DESK_TRUSTED_PROXY_COUNT = 1
     for n in range(5):
         ask_reset(f"someone{n}@example.com", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5")
-    assert ask_reset("x@example.com", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
-    assert ask_reset("agent.a@example.com", address="10.0.0.2",
-                     HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 302
+    assert (
+        ask_reset("x@example.com", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    )
+    assert (
+        ask_reset("agent.a@example.com", address="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code
+        == 302
+    )
 
 
 def test_a_user_changes_the_password_from_the_user_menu(world, agent):
@@ -141,13 +150,17 @@ def test_a_user_changes_the_password_from_the_user_menu(world, agent):
     queue = client.get(reverse("disputes:queue")).content.decode()
     assert f'href="{reverse("password_change")}"' in queue
 
-    wrong = client.post(reverse("password_change"), {
-        "old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    wrong = client.post(
+        reverse("password_change"),
+        {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert wrong.status_code == 200
     assert "Your old password was entered incorrectly" in wrong.content.decode()
 
-    done = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    done = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert done.status_code == 302 and done["Location"] == reverse("password_change_done")
     assert "Your new password is in use" in client.get(done["Location"]).content.decode()
     # This session stays logged in; the old password no longer opens the account.
@@ -156,8 +169,10 @@ def test_a_user_changes_the_password_from_the_user_menu(world, agent):
 
 
 def test_a_weak_new_password_is_refused_with_the_reason(agent_client):
-    response = agent_client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"})
+    response = agent_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
     assert response.status_code == 200
     assert "This password is too common." in response.content.decode()
 

@@ -37,10 +37,17 @@ def phones_over_the_whole_text_excerpts(text: str) -> list[str]:
     return [text[start:end] for start, end in phones_over_the_whole_text(text, protected_in(text))]
 
 
-STYLES = [PhoneNumberFormat.E164, PhoneNumberFormat.INTERNATIONAL, PhoneNumberFormat.NATIONAL,
-          PhoneNumberFormat.RFC3966]
-KINDS = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
-         phonenumbers.PhoneNumberType.TOLL_FREE]
+STYLES = [
+    PhoneNumberFormat.E164,
+    PhoneNumberFormat.INTERNATIONAL,
+    PhoneNumberFormat.NATIONAL,
+    PhoneNumberFormat.RFC3966,
+]
+KINDS = [
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+]
 
 
 def real_looking_phone(rng: random.Random) -> str:
@@ -68,11 +75,55 @@ def real_looking_phone(rng: random.Random) -> str:
     return written
 
 
-PIECES = [" ", " ", "  ", ", ", ". ", "-", "/", ".", "(", ")", "+", "x", ":", ":30", "#", "\n", "\t", "$", "%", "€",
-          "call", "Call us on", "ext", "or", "tel.", "номер", "电话", "and", "order", "on", "a", "mail me",
-          "113-4567890-1234567", "12-34567-89012", "12345678-0001-1", "2026-05-03", "05/08/2026", "3/10/11",
-          "2012-01-02 08", "$1,234.56", "24.99 USD", "1Z999AA10123456784", "9400111899223344556677",
-          "RR123456789CN", "123456789012", "sam@lamps.example.com", "211-227 (2003)"]
+PIECES = [
+    " ",
+    " ",
+    "  ",
+    ", ",
+    ". ",
+    "-",
+    "/",
+    ".",
+    "(",
+    ")",
+    "+",
+    "x",
+    ":",
+    ":30",
+    "#",
+    "\n",
+    "\t",
+    "$",
+    "%",
+    "€",
+    "call",
+    "Call us on",
+    "ext",
+    "or",
+    "tel.",
+    "номер",
+    "电话",
+    "and",
+    "order",
+    "on",
+    "a",
+    "mail me",
+    "113-4567890-1234567",
+    "12-34567-89012",
+    "12345678-0001-1",
+    "2026-05-03",
+    "05/08/2026",
+    "3/10/11",
+    "2012-01-02 08",
+    "$1,234.56",
+    "24.99 USD",
+    "1Z999AA10123456784",
+    "9400111899223344556677",
+    "RR123456789CN",
+    "123456789012",
+    "sam@lamps.example.com",
+    "211-227 (2003)",
+]
 
 
 def random_text(rng: random.Random) -> str:
@@ -113,14 +164,21 @@ def test_a_number_glued_to_an_extension_label_keeps_its_extension_and_the_next_r
 def test_the_runs_hold_every_character_the_library_lets_a_number_hold():
     from phonenumbers import phonemetadata, phonenumbermatcher, phonenumberutil
 
-    library = re.compile(f"[{phonenumberutil._VALID_PUNCTUATION}{phonenumberutil._PLUS_CHARS}"
-                         f"{phonenumbermatcher._OPENING_PARENS}\\d]", phonenumberutil._REGEX_FLAGS)
+    library = re.compile(
+        f"[{phonenumberutil._VALID_PUNCTUATION}{phonenumberutil._PLUS_CHARS}"
+        f"{phonenumbermatcher._OPENING_PARENS}\\d]",
+        phonenumberutil._REGEX_FLAGS,
+    )
     held = [chr(code) for code in range(0x10000) if library.fullmatch(chr(code))]
-    assert len(held) > 400 and "x" in held and "X" in held and "(" in held  # digits of every script, the separators
+    assert (
+        len(held) > 400 and "x" in held and "X" in held and "(" in held
+    )  # digits of every script, the separators
     assert [ch for ch in held if not policy.PHONE_RUN.fullmatch(ch)] == []
-    shortest = min(min(phonemetadata.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
-                   for region in phonenumbers.SUPPORTED_REGIONS)
-    assert policy.PHONE_MIN_DIGITS == shortest
+    shortest = min(
+        min(phonemetadata.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
+        for region in phonenumbers.SUPPORTED_REGIONS
+    )
+    assert shortest == policy.PHONE_MIN_DIGITS
 
 
 # --- The library's work --------------------------------------------------------------------
@@ -140,8 +198,14 @@ def characters_the_library_reads(text: str, monkeypatch) -> int:
     return sum(read)
 
 
-@pytest.mark.parametrize("unit", ["1,", "Order 113-4567890-1234567 shipped on 2026-05-03 for $24.99. ",
-                                  "Tracking 1Z999AA10123456784 and 9400111899223344556677, posted 05/08/2026. "])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "1,",
+        "Order 113-4567890-1234567 shipped on 2026-05-03 for $24.99. ",
+        "Tracking 1Z999AA10123456784 and 9400111899223344556677, posted 05/08/2026. ",
+    ],
+)
 def test_digits_that_cannot_be_a_phone_number_are_not_handed_to_the_library(unit, monkeypatch):
     text = unit * 400
     assert policy.DIGIT.search(text) and not phones_over_the_whole_text(text, protected_in(text))
@@ -152,8 +216,15 @@ def test_digits_that_cannot_be_a_phone_number_are_not_handed_to_the_library(unit
     assert characters_the_library_reads(with_a_number, monkeypatch) < 30
 
 
-@pytest.mark.parametrize("unit", ["Call 415-555-2671 or +44 20 7946 0958, order 113-4567890-1234567. ",
-                                  "4155552671 ", "1 ", "+7 495 123-45-67, ext. 5; "])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Call 415-555-2671 or +44 20 7946 0958, order 113-4567890-1234567. ",
+        "4155552671 ",
+        "1 ",
+        "+7 495 123-45-67, ext. 5; ",
+    ],
+)
 def test_eight_times_the_text_hands_the_library_about_eight_times_the_characters(unit, monkeypatch):
     small = (unit * 1000)[:1000]
     large = (unit * 8000)[:8000]

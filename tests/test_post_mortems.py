@@ -28,17 +28,30 @@ from .queries import assert_queries_pinned
 
 
 def close(world, claim, outcome=Outcome.DENIED, **draft):
-    return services.claim_close(claim=claim, outcome=outcome, by=world.agent_a, version=claim.version,
-                                post_mortem=post_mortem(world.agent_a, **draft))
+    return services.claim_close(
+        claim=claim,
+        outcome=outcome,
+        by=world.agent_a,
+        version=claim.version,
+        post_mortem=post_mortem(world.agent_a, **draft),
+    )
 
 
 def new_claim(world, sku="KETTLE-1L", reason=Reason.NOT_RECEIVED, store=None):
     store = store or world.store_a
-    order = Order.objects.create(store=store, platform_order_id=f"PM-{Order.objects.count()}",
-                                 purchased_at=timezone.now() - timedelta(days=5), currency=store.currency)
+    order = Order.objects.create(
+        store=store,
+        platform_order_id=f"PM-{Order.objects.count()}",
+        purchased_at=timezone.now() - timedelta(days=5),
+        currency=store.currency,
+    )
     OrderLine.objects.create(order=order, line_key=sku, sku=sku, title=sku, quantity=1, item_price=10)
-    return services.claim_open(order=order, kind=ClaimKind.A_TO_Z if store == world.store_a else ClaimKind.OZON_DISPUTE,
-                               reason=reason, by=world.agent_a)
+    return services.claim_open(
+        order=order,
+        kind=ClaimKind.A_TO_Z if store == world.store_a else ClaimKind.OZON_DISPUTE,
+        reason=reason,
+        by=world.agent_a,
+    )
 
 
 # --- Closing needs the post-mortem ---------------------------------------------------------
@@ -47,34 +60,48 @@ def new_claim(world, sku="KETTLE-1L", reason=Reason.NOT_RECEIVED, store=None):
 def test_a_claim_cannot_be_closed_without_a_post_mortem(world):
     claim = world.claim_a
     with pytest.raises(ClaimError, match="post-mortem"):
-        services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version,
-                             post_mortem=None)
+        services.claim_close(
+            claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version, post_mortem=None
+        )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.NEW and not PostMortem.objects.exists()
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"root_cause": "weather"}, "root cause"),
-    ({"decided_by": "  "}, "what decided"),
-    ({"action": ""}, "improvement action"),
-    ({"owner": None}, "owner"),
-    ({"due_on": None}, "due date"),
-    ({"due_on": timezone.localdate() - timedelta(days=1)}, "past"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"root_cause": "weather"}, "root cause"),
+        ({"decided_by": "  "}, "what decided"),
+        ({"action": ""}, "improvement action"),
+        ({"owner": None}, "owner"),
+        ({"due_on": None}, "due date"),
+        ({"due_on": timezone.localdate() - timedelta(days=1)}, "past"),
+    ],
+)
 def test_an_incomplete_post_mortem_is_refused_and_nothing_is_written(world, change, message):
     draft = post_mortem(world.agent_a)
     fields = {**draft.__dict__, **change}
     with pytest.raises(ClaimError, match=message):
-        services.claim_close(claim=world.claim_a, outcome=Outcome.DENIED, by=world.agent_a,
-                             version=world.claim_a.version, post_mortem=PostMortemDraft(**fields))
+        services.claim_close(
+            claim=world.claim_a,
+            outcome=Outcome.DENIED,
+            by=world.agent_a,
+            version=world.claim_a.version,
+            post_mortem=PostMortemDraft(**fields),
+        )
     assert Claim.objects.get(pk=world.claim_a.pk).status == ClaimStatus.NEW
     assert not PostMortem.objects.exists() and not ImprovementAction.objects.exists()
 
 
 def test_the_action_owner_must_belong_to_the_store(world):
     with pytest.raises(ClaimError, match="not a member"):
-        services.claim_close(claim=world.claim_a, outcome=Outcome.DENIED, by=world.agent_a,
-                             version=world.claim_a.version, post_mortem=post_mortem(world.agent_b))
+        services.claim_close(
+            claim=world.claim_a,
+            outcome=Outcome.DENIED,
+            by=world.agent_a,
+            version=world.claim_a.version,
+            post_mortem=post_mortem(world.agent_b),
+        )
     assert not PostMortem.objects.exists()
 
 
@@ -89,8 +116,14 @@ def test_closing_writes_the_post_mortem_its_action_and_the_timeline(world):
 
 def test_the_close_form_shows_post_mortem_errors_in_place(agent_client, world):
     url = reverse("disputes:claim_close", args=[world.claim_a.pk])
-    response = agent_client.post(url, {"outcome": "denied", "version": world.claim_a.version,
-                                       **closing_post(world.agent_a, root_cause="", action="")})
+    response = agent_client.post(
+        url,
+        {
+            "outcome": "denied",
+            "version": world.claim_a.version,
+            **closing_post(world.agent_a, root_cause="", action=""),
+        },
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert body.count("This field is required.") == 2
@@ -101,8 +134,9 @@ def test_the_close_form_shows_post_mortem_errors_in_place(agent_client, world):
 
 def test_an_outsider_cannot_be_named_owner_from_the_form(agent_client, world):
     url = reverse("disputes:claim_close", args=[world.claim_a.pk])
-    response = agent_client.post(url, {"outcome": "denied", "version": world.claim_a.version,
-                                       **closing_post(world.agent_b)})
+    response = agent_client.post(
+        url, {"outcome": "denied", "version": world.claim_a.version, **closing_post(world.agent_b)}
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert Claim.objects.get(pk=world.claim_a.pk).status == ClaimStatus.NEW
@@ -116,18 +150,24 @@ def test_open_actions_appear_on_the_owners_queue_until_done(world):
     owner = client_for(world.agent_a)
     assert "Photograph every kettle before packing" in owner.get(reverse("disputes:queue")).content.decode()
     manager = client_for(world.manager_a)
-    assert "Photograph every kettle before packing" not in manager.get(reverse("disputes:queue")).content.decode()
+    assert (
+        "Photograph every kettle before packing"
+        not in manager.get(reverse("disputes:queue")).content.decode()
+    )
     action = ImprovementAction.objects.get()
     owner.post(reverse("disputes:action_done", args=[action.pk]))
     action.refresh_from_db()
     assert action.is_done and action.done_by == world.agent_a
-    assert "Photograph every kettle before packing" not in owner.get(reverse("disputes:queue")).content.decode()
+    assert (
+        "Photograph every kettle before packing" not in owner.get(reverse("disputes:queue")).content.decode()
+    )
     assert world.claim_a.events.filter(action="action_done").exists()
 
 
 def test_only_the_owner_or_a_manager_can_mark_an_action_done(world):
-    from .conftest import make_user
     from disputes.models import Membership, Role
+
+    from .conftest import make_user
 
     colleague = make_user("colleague")
     Membership.objects.create(user=colleague, store=world.store_a, role=Role.AGENT)
@@ -154,12 +194,24 @@ def test_queue_query_count_does_not_grow_with_actions(agent_client, world):
 
 def test_report_counts_win_rate_and_causes_by_store_sku_and_reason(world):
     close(world, new_claim(world, "KETTLE-1L", Reason.DAMAGED), Outcome.DENIED, root_cause=RootCause.CARRIER)
-    close(world, new_claim(world, "KETTLE-1L", Reason.DAMAGED), Outcome.REFUNDED_BY_SELLER,
-          root_cause=RootCause.PACKAGING)
-    close(world, new_claim(world, "CABLE-2M", Reason.NOT_RECEIVED), Outcome.WITHDRAWN,
-          root_cause=RootCause.CARRIER)
-    close(world, new_claim(world, "CABLE-2M", Reason.NOT_RECEIVED), Outcome.GRANTED_PLATFORM_FUNDED,
-          root_cause=RootCause.CARRIER)
+    close(
+        world,
+        new_claim(world, "KETTLE-1L", Reason.DAMAGED),
+        Outcome.REFUNDED_BY_SELLER,
+        root_cause=RootCause.PACKAGING,
+    )
+    close(
+        world,
+        new_claim(world, "CABLE-2M", Reason.NOT_RECEIVED),
+        Outcome.WITHDRAWN,
+        root_cause=RootCause.CARRIER,
+    )
+    close(
+        world,
+        new_claim(world, "CABLE-2M", Reason.NOT_RECEIVED),
+        Outcome.GRANTED_PLATFORM_FUNDED,
+        root_cause=RootCause.CARRIER,
+    )
 
     by_store = post_mortem_report(world.manager_a, group="store")
     assert (by_store.total.closed, by_store.total.won, by_store.total.win_rate) == (4, 2, 50)
@@ -178,8 +230,13 @@ def test_report_leaves_out_stores_the_manager_does_not_run(world):
 
     Membership.objects.filter(user=world.agent_b, store=world.store_b).update(role=Role.MANAGER)
     claim = new_claim(world, store=world.store_b)
-    services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_b, version=claim.version,
-                         post_mortem=post_mortem(world.agent_b))
+    services.claim_close(
+        claim=claim,
+        outcome=Outcome.DENIED,
+        by=world.agent_b,
+        version=claim.version,
+        post_mortem=post_mortem(world.agent_b),
+    )
     assert post_mortem_report(world.manager_a).total.closed == 0
     assert post_mortem_report(world.agent_b).total.closed == 1
 
@@ -205,8 +262,9 @@ def test_report_form_shows_the_options_applied(manager_client, world):
 
 
 def test_report_ignores_bad_filters(manager_client, world):
-    response = manager_client.get(reverse("disputes:post_mortems"),
-                                  {"store": "nope", "weeks": "-3", "group": "'; drop"})
+    response = manager_client.get(
+        reverse("disputes:post_mortems"), {"store": "nope", "weeks": "-3", "group": "'; drop"}
+    )
     assert response.status_code == 200
 
 
@@ -215,5 +273,6 @@ def test_report_query_count_is_pinned(manager_client, world):
         for n in range(4):
             close(world, new_claim(world, f"SKU-{n}"))
 
-    assert_queries_pinned(manager_client, reverse("disputes:post_mortems") + "?group=sku", expected=8,
-                          add_rows=more)
+    assert_queries_pinned(
+        manager_client, reverse("disputes:post_mortems") + "?group=sku", expected=8, add_rows=more
+    )

@@ -7,7 +7,6 @@ from disputes import services
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason
 from disputes.selectors import PAGE_SIZE
 
-from .conftest import client_for
 from .page_forms import form_data
 from .queries import assert_queries_pinned
 
@@ -16,15 +15,26 @@ def add_claims(world, count: int, *, store=None, start_hours: int = 1, **extra) 
     store = store or world.store_a
     now = timezone.now()
     orders = Order.objects.bulk_create(
-        Order(store=store, platform_order_id=f"Q-{store.pk}-{Order.objects.count()}-{i}",
-              purchased_at=now - timedelta(days=5), currency=store.currency)
+        Order(
+            store=store,
+            platform_order_id=f"Q-{store.pk}-{Order.objects.count()}-{i}",
+            purchased_at=now - timedelta(days=5),
+            currency=store.currency,
+        )
         for i in range(count)
     )
     return Claim.objects.bulk_create(
-        Claim(store=store, order=order, kind=extra.get("kind", ClaimKind.A_TO_Z),
-              reason=Reason.NOT_RECEIVED, opened_at=now, order_purchased_at=order.purchased_at,
-              respond_by=now + timedelta(hours=start_hours + i),
-              status=extra.get("status", ClaimStatus.NEW), assignee=extra.get("assignee"))
+        Claim(
+            store=store,
+            order=order,
+            kind=extra.get("kind", ClaimKind.A_TO_Z),
+            reason=Reason.NOT_RECEIVED,
+            opened_at=now,
+            order_purchased_at=order.purchased_at,
+            respond_by=now + timedelta(hours=start_hours + i),
+            status=extra.get("status", ClaimStatus.NEW),
+            assignee=extra.get("assignee"),
+        )
         for i, order in enumerate(orders)
     )
 
@@ -102,15 +112,23 @@ def test_countdown_badge_colours(agent_client, world):
 def test_queue_query_count_is_pinned(agent_client, world):
     # 9 for the claims and the user's improvement actions, 2 for the buyer messages waiting for a
     # reply (list, overdue count).
-    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=11,
-                          add_rows=lambda: add_claims(world, 30, assignee=world.agent_a))
+    assert_queries_pinned(
+        agent_client,
+        reverse("disputes:queue"),
+        expected=11,
+        add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
+    )
 
 
 def test_bulk_assign_from_the_queue(manager_client, world):
     claims = add_claims(world, 3)
-    response = manager_client.post(reverse("disputes:claims_assign"), {
-        "claims": [c.pk for c in claims], "assignee": world.agent_a.pk,
-    })
+    response = manager_client.post(
+        reverse("disputes:claims_assign"),
+        {
+            "claims": [c.pk for c in claims],
+            "assignee": world.agent_a.pk,
+        },
+    )
     assert response.status_code == 302
     assert Claim.objects.filter(assignee=world.agent_a).count() == 3
 
@@ -119,9 +137,15 @@ def test_bulk_assign_leaves_a_claim_someone_reassigned_since_the_queue_was_loade
     taken, free = add_claims(world, 2)
     queue = manager_client.get(reverse("disputes:queue")).content.decode()
     services.claim_assign(claims=[taken], assignee=world.agent_a, by=world.agent_a, loaded={taken.pk: None})
-    response = manager_client.post(reverse("disputes:claims_assign"), {
-        **form_data(queue, "bulk-assign"), "claims": [taken.pk, free.pk], "assignee": world.manager_a.pk,
-    }, follow=True)
+    response = manager_client.post(
+        reverse("disputes:claims_assign"),
+        {
+            **form_data(queue, "bulk-assign"),
+            "claims": [taken.pk, free.pk],
+            "assignee": world.manager_a.pk,
+        },
+        follow=True,
+    )
     body = response.content.decode()
     assert "1 claim(s) reassigned." in body
     assert f"Order {taken.order.platform_order_id}: agent_a changed the assignee to agent_a" in body
@@ -131,15 +155,21 @@ def test_bulk_assign_leaves_a_claim_someone_reassigned_since_the_queue_was_loade
 
 
 def test_outsider_cannot_bulk_assign_store_a_claims(outsider_client, world):
-    outsider_client.post(reverse("disputes:claims_assign"), {
-        "claims": [world.claim_a.pk], "assignee": world.agent_b.pk,
-    })
+    outsider_client.post(
+        reverse("disputes:claims_assign"),
+        {
+            "claims": [world.claim_a.pk],
+            "assignee": world.agent_b.pk,
+        },
+    )
     world.claim_a.refresh_from_db()
     assert world.claim_a.assignee is None
 
 
 def test_bulk_assign_without_a_tick_says_so(manager_client, world):
-    response = manager_client.post(reverse("disputes:claims_assign"), {"assignee": world.agent_a.pk}, follow=True)
+    response = manager_client.post(
+        reverse("disputes:claims_assign"), {"assignee": world.agent_a.pk}, follow=True
+    )
     assert "Tick at least one claim." in response.content.decode()
 
 

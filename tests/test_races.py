@@ -41,10 +41,15 @@ def test_two_people_assigning_one_claim_at_once_the_second_is_told_not_overwritt
 
     responses = [racer.outcome() for racer in racers]
     assert sorted(response.status_code for response in responses) == [302, 409]
-    winner = next(user for user, response in zip((world.agent_a, world.manager_a), responses)
-                  if response.status_code == 302)
+    winner = next(
+        user
+        for user, response in zip((world.agent_a, world.manager_a), responses, strict=False)
+        if response.status_code == 302
+    )
     refused = next(response for response in responses if response.status_code == 409)
-    assert f"{winner.get_username()} changed the assignee to {winner.get_username()}" in refused.content.decode()
+    assert (
+        f"{winner.get_username()} changed the assignee to {winner.get_username()}" in refused.content.decode()
+    )
     claim.refresh_from_db()
     assert claim.assignee == winner
     assert ClaimEvent.objects.filter(claim=claim, action="assigned").count() == 1
@@ -87,8 +92,10 @@ def import_held_mid_way(world, second: Racer) -> Racer:
         first.start()
         wait_until(lambda: lock_waiters() == 1, "the first import waits on the kettle order")
         second.start()
-        wait_until(lambda: not second.is_alive() or lock_waiters() > 1,
-                   "the second import either answers or waits too")
+        wait_until(
+            lambda: not second.is_alive() or lock_waiters() > 1,
+            "the second import either answers or waits too",
+        )
     return first
 
 
@@ -97,7 +104,10 @@ def assert_the_first_import_alone_was_saved(world, first: Racer) -> None:
     assert result.ok, result.errors
     shipments = Shipment.objects.filter(order__store=world.store_b)
     assert sorted(shipments.values_list("tracking_number", flat=True)) == [
-        "CD000111222RU", "RA123456789RU", "RA999000111RU"]
+        "CD000111222RU",
+        "RA123456789RU",
+        "RA999000111RU",
+    ]
 
 
 @needs_row_locks
@@ -105,8 +115,9 @@ def test_an_import_into_a_store_while_another_runs_is_refused_on_the_page(world)
     assert run(world.store_b, good_desk_csv()).ok
     client = client_for(world.agent_b)
     upload = SimpleUploadedFile("again.csv", shipped_kettle_and_a_new_order(), content_type="text/csv")
-    second = Racer(lambda: client.post(reverse("disputes:import_orders"),
-                                       {"store": world.store_b.pk, "file": upload}))
+    second = Racer(
+        lambda: client.post(reverse("disputes:import_orders"), {"store": world.store_b.pk, "file": upload})
+    )
     first = import_held_mid_way(world, second)
 
     response = second.outcome()
@@ -121,8 +132,9 @@ def test_an_import_into_a_store_while_another_runs_is_refused_by_the_command(wor
     assert run(world.store_b, good_desk_csv()).ok
     path = tmp_path / "again.csv"
     path.write_bytes(shipped_kettle_and_a_new_order())
-    second = Racer(lambda: call_command("import_orders", str(path), "--store", world.store_b.name,
-                                        stdout=io.StringIO()))
+    second = Racer(
+        lambda: call_command("import_orders", str(path), "--store", world.store_b.name, stdout=io.StringIO())
+    )
     first = import_held_mid_way(world, second)
 
     with pytest.raises(CommandError, match="An import is running for store Bravo Ozon RU; try again"):
@@ -152,8 +164,10 @@ def test_an_import_whose_process_dies_leaves_no_lock_behind(world):
         with connection.cursor() as cursor:
             # As if its worker were killed mid-import.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
     with pytest.raises(OperationalError):
         dying.outcome()
 

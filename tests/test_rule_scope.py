@@ -32,26 +32,43 @@ from .worker import celery_worker, wait_for
 
 
 def ozon_store(name: str) -> Store:
-    return Store.objects.create(name=name, platform=Platform.OZON, marketplace="RU", time_zone="Europe/Moscow",
-                                currency="RUB")
+    return Store.objects.create(
+        name=name, platform=Platform.OZON, marketplace="RU", time_zone="Europe/Moscow", currency="RUB"
+    )
 
 
 def ozon_claim(store: Store, number: int, *, by=None) -> Claim:
-    order = Order.objects.create(store=store, platform_order_id=f"{store.pk}-{number}",
-                                 purchased_at=timezone.now() - timedelta(days=5), currency="RUB")
-    return services.claim_open(order=order, kind=ClaimKind.OZON_DISPUTE, reason=Reason.DAMAGED, by=by,
-                               opened_at=timezone.now() - timedelta(hours=1))
+    order = Order.objects.create(
+        store=store,
+        platform_order_id=f"{store.pk}-{number}",
+        purchased_at=timezone.now() - timedelta(days=5),
+        currency="RUB",
+    )
+    return services.claim_open(
+        order=order,
+        kind=ClaimKind.OZON_DISPUTE,
+        reason=Reason.DAMAGED,
+        by=by,
+        opened_at=timezone.now() - timedelta(hours=1),
+    )
 
 
 def rfbs_rule(store: Store, **extra) -> DeadlineRule:
     return DeadlineRule.objects.create(
-        platform=Platform.OZON, store=store, claim_kind=ClaimKind.OZON_DISPUTE, deadline=DeadlineKind.RESPOND,
-        length=3, unit=DeadlineUnit.CALENDAR_DAYS, **extra)
+        platform=Platform.OZON,
+        store=store,
+        claim_kind=ClaimKind.OZON_DISPUTE,
+        deadline=DeadlineKind.RESPOND,
+        length=3,
+        unit=DeadlineUnit.CALENDAR_DAYS,
+        **extra,
+    )
 
 
 def platform_rule() -> DeadlineRule:
-    return DeadlineRule.objects.get(platform=Platform.OZON, store=None, claim_kind=ClaimKind.OZON_DISPUTE,
-                                    deadline=DeadlineKind.RESPOND)
+    return DeadlineRule.objects.get(
+        platform=Platform.OZON, store=None, claim_kind=ClaimKind.OZON_DISPUTE, deadline=DeadlineKind.RESPOND
+    )
 
 
 # --- rules per store ----------------------------------------------------------------------
@@ -82,14 +99,25 @@ def test_one_rule_per_store_kind_and_deadline(rules):
 
 def test_one_platform_wide_rule_per_platform_kind_and_deadline(rules):
     with pytest.raises(IntegrityError), transaction.atomic():
-        DeadlineRule.objects.create(platform=Platform.OZON, claim_kind=ClaimKind.OZON_DISPUTE,
-                                    deadline=DeadlineKind.RESPOND, length=48, unit=DeadlineUnit.CALENDAR_HOURS)
+        DeadlineRule.objects.create(
+            platform=Platform.OZON,
+            claim_kind=ClaimKind.OZON_DISPUTE,
+            deadline=DeadlineKind.RESPOND,
+            length=48,
+            unit=DeadlineUnit.CALENDAR_HOURS,
+        )
 
 
 def test_a_store_rule_must_be_for_the_stores_platform(rules):
     rfbs = ozon_store("Ozon rFBS")
-    wrong = DeadlineRule(platform=Platform.AMAZON, store=rfbs, claim_kind=ClaimKind.A_TO_Z,
-                         deadline=DeadlineKind.RESPOND, length=3, unit=DeadlineUnit.CALENDAR_DAYS)
+    wrong = DeadlineRule(
+        platform=Platform.AMAZON,
+        store=rfbs,
+        claim_kind=ClaimKind.A_TO_Z,
+        deadline=DeadlineKind.RESPOND,
+        length=3,
+        unit=DeadlineUnit.CALENDAR_DAYS,
+    )
     with pytest.raises(ValidationError) as error:
         wrong.full_clean()
     assert "sells on Ozon" in error.value.message_dict["store"][0]
@@ -98,10 +126,20 @@ def test_a_store_rule_must_be_for_the_stores_platform(rules):
 def test_admin_refuses_a_second_rule_for_the_same_store(world):
     rfbs = ozon_store("Ozon rFBS")
     rfbs_rule(rfbs)
-    response = client_for(world.superuser).post("/admin/disputes/deadlinerule/add/", {
-        "platform": "ozon", "store": rfbs.pk, "claim_kind": "ozon_dispute", "deadline": "respond",
-        "length": 5, "unit": "calendar_days", "starts_from": "claim_opened", "warn_hours_before": "[]",
-        "is_active": "on"})
+    response = client_for(world.superuser).post(
+        "/admin/disputes/deadlinerule/add/",
+        {
+            "platform": "ozon",
+            "store": rfbs.pk,
+            "claim_kind": "ozon_dispute",
+            "deadline": "respond",
+            "length": 5,
+            "unit": "calendar_days",
+            "starts_from": "claim_opened",
+            "warn_hours_before": "[]",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "This store already has a rule for this kind of claim and deadline." in response.content.decode()
     assert DeadlineRule.objects.filter(store=rfbs).count() == 1
@@ -117,8 +155,13 @@ def test_the_rules_change_page_shows_how_many_open_claims_it_governs(world):
         ozon_claim(fbs, number)
     ozon_claim(rfbs, 9)
     done = ozon_claim(fbs, 8)
-    services.claim_close(claim=done, outcome=Outcome.DENIED, by=None, version=done.version,
-                         post_mortem=post_mortem(world.superuser))
+    services.claim_close(
+        claim=done,
+        outcome=Outcome.DENIED,
+        by=None,
+        version=done.version,
+        post_mortem=post_mortem(world.superuser),
+    )
     admin = client_for(world.superuser)
     # The platform's rule: the FBS store's three open claims (not the closed one, not the rFBS
     # store's, which its own rule governs).
@@ -216,11 +259,20 @@ def test_the_admin_action_recomputes_the_rules_open_claims_in_a_real_worker(worl
     log = tmp_path / "worker.log"
     with celery_worker(log) as queue:
         settings.DEADLINE_TASK_QUEUE = queue
-        response = client_for(world.superuser).post("/admin/disputes/deadlinerule/", {
-            "action": "recompute_open_claims", "_selected_action": [rule.pk]})
+        response = client_for(world.superuser).post(
+            "/admin/disputes/deadlinerule/",
+            {"action": "recompute_open_claims", "_selected_action": [rule.pk]},
+        )
         assert response.status_code == 302
-        wait_for(lambda: Claim.objects.filter(pk__in=[c.pk for c in claims],
-                                              events__action="deadline_recomputed").count() == 2, log_path=log)
+        wait_for(
+            lambda: (
+                Claim.objects.filter(
+                    pk__in=[c.pk for c in claims], events__action="deadline_recomputed"
+                ).count()
+                == 2
+            ),
+            log_path=log,
+        )
     for claim in claims:
         claim.refresh_from_db()
         assert claim.respond_by == claim.opened_at + timedelta(hours=30)

@@ -11,8 +11,13 @@ from .conftest import client_for
 
 
 def record_claim(world, reason="ValueError: warning hours must be numbers"):
-    setaside.record(kind=SetAsideKind.CLAIM_ALERTS, subject_id=world.claim_a.pk, store_id=world.store_a.pk,
-                    label=world.order_a.platform_order_id, reason=reason)
+    setaside.record(
+        kind=SetAsideKind.CLAIM_ALERTS,
+        subject_id=world.claim_a.pk,
+        store_id=world.store_a.pk,
+        label=world.order_a.platform_order_id,
+        reason=reason,
+    )
 
 
 @pytest.fixture
@@ -64,7 +69,9 @@ def test_a_manager_of_another_store_sees_nothing_of_it(world, manager_client):
     other = make_user("manager_b")
     Membership.objects.create(user=other, store=world.store_b, role=Role.MANAGER)
     record_claim(world)
-    assert world.order_a.platform_order_id in manager_client.get(reverse("disputes:set_aside")).content.decode()
+    assert (
+        world.order_a.platform_order_id in manager_client.get(reverse("disputes:set_aside")).content.decode()
+    )
     page = client_for(other).get(reverse("disputes:set_aside")).content.decode()
     assert "Nothing is set aside" in page
     assert world.order_a.platform_order_id not in page

@@ -11,10 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -53,14 +61,20 @@ def test_check_deploy_refuses_the_secret_key_of_env_example():
     assert example["SECRET_KEY"]
     result = manage("check", "--deploy", env={**example, "DEBUG": "0"})
     assert result.returncode != 0
-    assert "SECRET_KEY is not fit for production (DEBUG=0): it is the placeholder from .env.example" in result.stderr
+    assert (
+        "SECRET_KEY is not fit for production (DEBUG=0): it is the placeholder from .env.example"
+        in result.stderr
+    )
 
 
-@pytest.mark.parametrize(("key", "why"), [
-    ("django-insecure-" + "p4Xw9Lq2Zr7Mv3Nb8Kc1Hy6Td5Gf0Js" * 2, "starts with 'django-insecure-'"),
-    ("short-but-random-9Lq2Zr7Mv3Nb", "shorter than 50 characters"),
-    ("ab" * 40, "fewer than 5 different ones"),
-])
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("django-insecure-" + "p4Xw9Lq2Zr7Mv3Nb8Kc1Hy6Td5Gf0Js" * 2, "starts with 'django-insecure-'"),
+        ("short-but-random-9Lq2Zr7Mv3Nb", "shorter than 50 characters"),
+        ("ab" * 40, "fewer than 5 different ones"),
+    ],
+)
 def test_production_refuses_a_weak_secret_key_and_says_why(key, why):
     result = manage("check", "--deploy", env={**PRODUCTION, "SECRET_KEY": key})
     assert result.returncode != 0
@@ -81,8 +95,16 @@ def test_alert_mail_gives_up_on_a_mail_server_that_never_answers():
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         send = "from django.core.mail import send_mail; send_mail('Alert', 'Due now', None, ['agent@example.com'])"
-        result = manage("shell", "-c", send, env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(silent.getsockname()[1]),
-                                                  "DESK_MAIL_TIMEOUT": "1"})
+        result = manage(
+            "shell",
+            "-c",
+            send,
+            env={
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(silent.getsockname()[1]),
+                "DESK_MAIL_TIMEOUT": "1",
+            },
+        )
     assert result.returncode != 0
     assert "TimeoutError" in result.stderr
 

@@ -47,13 +47,23 @@ def _a_48_hour_window(rules):
 
 def open_claim(world, order=None, **extra) -> Claim:
     """An Amazon A-to-Z claim, 48 hours from T0, warnings at 24 h and 6 h, assigned to agent_a."""
-    return services.claim_open(order=order or world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                               by=world.agent_a, opened_at=T0, assignee=world.agent_a, **extra)
+    return services.claim_open(
+        order=order or world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=T0,
+        assignee=world.agent_a,
+        **extra,
+    )
 
 
 def raised(claim) -> list[str]:
-    return list(Alert.objects.filter(claim=claim).order_by("scheduled_for", "threshold")
-                .values_list("threshold", flat=True))
+    return list(
+        Alert.objects.filter(claim=claim)
+        .order_by("scheduled_for", "threshold")
+        .values_list("threshold", flat=True)
+    )
 
 
 def open_entries(kind) -> list[SetAside]:
@@ -106,8 +116,9 @@ def test_a_claim_failing_again_bumps_its_entry_and_once_fixed_alerts_and_closes_
     assert entry.resolved_at is not None
 
 
-def test_a_managers_retry_reschedules_the_fixed_claim_and_queues_a_sweep(world, manager_client,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_managers_retry_reschedules_the_fixed_claim_and_queues_a_sweep(
+    world, manager_client, django_capture_on_commit_callbacks
+):
     bad = open_claim(world)
     Claim.objects.filter(pk=bad.pk).update(respond_by=OFF_THE_CALENDAR)
     alerts.sweep_claims(now=T0 + timedelta(hours=50))
@@ -128,7 +139,8 @@ def test_a_managers_retry_reschedules_the_fixed_claim_and_queues_a_sweep(world, 
 
 
 def test_a_buyer_message_whose_thresholds_cannot_be_computed_is_set_aside_and_the_others_alert(
-        world, manager_client, django_capture_on_commit_callbacks):
+    world, manager_client, django_capture_on_commit_callbacks
+):
     t0 = timezone.now()
     good = messaging.message_receive(order=world.order_a, body="Where is it?", at=t0)
     bad = messaging.message_receive(order=world.order_a, body="Hello?", at=t0)
@@ -137,7 +149,11 @@ def test_a_buyer_message_whose_thresholds_cannot_be_computed_is_set_aside_and_th
     sla.sweep_replies(now=t0 + timedelta(hours=30))
 
     assert set(Alert.objects.filter(message=good).values_list("threshold", flat=True)) == {
-        "warn_6h", "warn_2h", "due", "overdue"}
+        "warn_6h",
+        "warn_2h",
+        "due",
+        "overdue",
+    }
     assert not Alert.objects.filter(message=bad).exists()
     [entry] = open_entries(SetAsideKind.MESSAGE_ALERTS)
     assert entry.subject_id == bad.pk and entry.reason.startswith("OverflowError")
@@ -186,18 +202,43 @@ def respond_rule() -> DeadlineRule:
 
 
 def rule_form(rule: DeadlineRule, warnings: str) -> dict:
-    return {"platform": rule.platform, "claim_kind": rule.claim_kind, "deadline": rule.deadline,
-            "length": rule.length, "unit": rule.unit, "starts_from": rule.starts_from,
-            "warn_hours_before": warnings, "source": rule.source, "is_active": "on", "_save": "Save"}
+    return {
+        "platform": rule.platform,
+        "claim_kind": rule.claim_kind,
+        "deadline": rule.deadline,
+        "length": rule.length,
+        "unit": rule.unit,
+        "starts_from": rule.starts_from,
+        "warn_hours_before": warnings,
+        "source": rule.source,
+        "is_active": "on",
+        "_save": "Save",
+    }
 
 
-@pytest.mark.parametrize("warnings", ['["24"]', "[-6]", "[0]", "[[6]]", '{"hours": 6}', "true", "[true]",
-                                      "[24, null]", "[1e9]", "[NaN]", '"24"'])
+@pytest.mark.parametrize(
+    "warnings",
+    [
+        '["24"]',
+        "[-6]",
+        "[0]",
+        "[[6]]",
+        '{"hours": 6}',
+        "true",
+        "[true]",
+        "[24, null]",
+        "[1e9]",
+        "[NaN]",
+        '"24"',
+    ],
+)
 def test_the_admin_refuses_warning_hours_that_are_not_positive_numbers(world, warnings):
     rule = respond_rule()
     before = rule.warn_hours_before
     admin = client_for(world.superuser)
-    response = admin.post(reverse("admin:disputes_deadlinerule_change", args=[rule.pk]), rule_form(rule, warnings))
+    response = admin.post(
+        reverse("admin:disputes_deadlinerule_change", args=[rule.pk]), rule_form(rule, warnings)
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "errorlist" in page
@@ -210,14 +251,18 @@ def test_the_admin_refuses_warning_hours_that_are_not_positive_numbers(world, wa
 def test_the_admin_saves_a_list_of_positive_hours_or_none(world, warnings, stored):
     rule = respond_rule()
     admin = client_for(world.superuser)
-    response = admin.post(reverse("admin:disputes_deadlinerule_change", args=[rule.pk]), rule_form(rule, warnings))
+    response = admin.post(
+        reverse("admin:disputes_deadlinerule_change", args=[rule.pk]), rule_form(rule, warnings)
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.warn_hours_before == stored
 
 
 @pytest.mark.parametrize("warnings", BAD_WARNINGS)
-def test_queue_and_claim_page_show_a_claim_whose_rule_has_bad_warning_hours_stored(world, agent_client, warnings):
+def test_queue_and_claim_page_show_a_claim_whose_rule_has_bad_warning_hours_stored(
+    world, agent_client, warnings
+):
     claim = open_claim(world)
     DeadlineRule.objects.filter(pk=respond_rule().pk).update(warn_hours_before=warnings)
     for url in [reverse("disputes:queue"), reverse("disputes:claim", args=[claim.pk])]:
@@ -254,7 +299,9 @@ def test_claims_whose_rule_has_bad_warning_hours_stored_still_alert_and_so_do_th
 
 
 def test_a_buyer_messages_clock_keeps_only_the_usable_warnings_of_its_rule(world):
-    DeadlineRule.objects.filter(platform="amazon", deadline="reply").update(warn_hours_before=[6, "2", 0, 6, 1.5])
+    DeadlineRule.objects.filter(platform="amazon", deadline="reply").update(
+        warn_hours_before=[6, "2", 0, 6, 1.5]
+    )
     message = messaging.message_receive(order=world.order_a, body="Hello?")
     assert message.warn_hours_before == [6, 1.5]
     assert [t.name for t in sla.thresholds_for(message)] == ["warn_6h", "warn_1.5h", "due", "overdue"]
@@ -263,20 +310,27 @@ def test_a_buyer_messages_clock_keeps_only_the_usable_warnings_of_its_rule(world
 # --- alert e-mails ------------------------------------------------------------------------
 
 
-def test_one_alert_email_that_cannot_be_built_is_set_aside_and_the_others_are_sent(world, manager_client,
-                                                                                  django_capture_on_commit_callbacks):
+def test_one_alert_email_that_cannot_be_built_is_set_aside_and_the_others_are_sent(
+    world, manager_client, django_capture_on_commit_callbacks
+):
     with_emails(world)
     good = open_claim(world)
     # An order id with a line break (a bad import) cannot go in an e-mail's subject.
-    broken = Order.objects.create(store=world.store_a, platform_order_id="111-BROKEN\nBcc: x@example.com",
-                                  purchased_at=T0 - timedelta(days=3), currency="USD", total="9.00")
+    broken = Order.objects.create(
+        store=world.store_a,
+        platform_order_id="111-BROKEN\nBcc: x@example.com",
+        purchased_at=T0 - timedelta(days=3),
+        currency="USD",
+        total="9.00",
+    )
     bad = open_claim(world, order=broken)
     fresh = alerts.sweep_claims(now=T0 + timedelta(hours=25))
     mail.outbox.clear()
 
     assert send_alert_emails([alert.pk for alert in fresh]) == 1
     assert [m.subject for m in mail.outbox] == [
-        f"[{world.store_a.name}] {world.order_a.platform_order_id}: 24 hours left to respond"]
+        f"[{world.store_a.name}] {world.order_a.platform_order_id}: 24 hours left to respond"
+    ]
     note = Notification.objects.get(alert__claim=bad)
     assert note.emailed_at is None
     [entry] = open_entries(SetAsideKind.ALERT_EMAIL)
@@ -307,8 +361,12 @@ def test_an_address_the_mail_server_refuses_is_set_aside_and_the_others_are_sent
     claim = open_claim(world)
     fresh = alerts.sweep_claims(now=T0 + timedelta(hours=50))  # the overdue one goes to the manager too
     with smtp_listener(refused={"manager.a@example.com"}) as smtp:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": smtp.host, "port": smtp.port, "timeout": 10}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": smtp.host, "port": smtp.port, "timeout": 10},
+            }
+        }
         assert send_alert_emails([alert.pk for alert in fresh]) == 4
         assert send_alert_emails([alert.pk for alert in fresh]) == 0
     assert [envelope.rcpt_tos for envelope in smtp.received] == [["agent.a@example.com"]] * 4
@@ -322,8 +380,12 @@ def test_a_mail_outage_puts_the_email_off_and_sends_everything_once_the_server_i
     open_claim(world)
     fresh = alerts.sweep_claims(now=T0 + timedelta(hours=50))
     nobody_listens = free_port()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": nobody_listens, "timeout": 10}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": nobody_listens, "timeout": 10},
+        }
+    }
     assert send_alert_emails([alert.pk for alert in fresh]) == 0
     # The first e-mail met the outage and waits its turn; the run stopped there, nothing is
     # marked sent and nothing is set aside (one failure of a whole server is not news).
@@ -348,7 +410,9 @@ def test_a_mail_outage_puts_the_email_off_and_sends_everything_once_the_server_i
 def test_beat_runs_one_sweep_for_claims_and_one_for_buyer_messages(settings):
     from config.celery import app
 
-    sweeps = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if "sweep" in entry["task"]}
+    sweeps = {
+        entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if "sweep" in entry["task"]
+    }
     assert set(sweeps) == {"disputes.tasks.sweep_claim_alerts", "messaging.tasks.sweep_reply_alerts"}
     for name, entry in sweeps.items():
         assert name in app.tasks
@@ -358,8 +422,14 @@ def test_beat_runs_one_sweep_for_claims_and_one_for_buyer_messages(settings):
 def test_every_task_has_a_time_limit_and_the_sweeps_never_retry_themselves(settings):
     from config.celery import app
 
-    tasks = {name: task for name, task in app.tasks.items() if name.split(".")[0] in {"disputes", "messaging"}}
-    assert {"disputes.tasks.send_alert_emails", "messaging.tasks.send_reply", "messaging.tasks.poll_mailbox"} <= set(tasks)
+    tasks = {
+        name: task for name, task in app.tasks.items() if name.split(".")[0] in {"disputes", "messaging"}
+    }
+    assert {
+        "disputes.tasks.send_alert_emails",
+        "messaging.tasks.send_reply",
+        "messaging.tasks.poll_mailbox",
+    } <= set(tasks)
     for name, task in tasks.items():
         assert 0 < task.soft_time_limit < task.time_limit, name
     for name in ["disputes.tasks.sweep_claim_alerts", "messaging.tasks.sweep_reply_alerts"]:
@@ -374,7 +444,9 @@ def test_every_task_has_a_time_limit_and_the_sweeps_never_retry_themselves(setti
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_retry_raises_them(world, tmp_path):
+def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_retry_raises_them(
+    world, tmp_path
+):
     from collections import Counter
     from email import message_from_bytes
 
@@ -386,41 +458,67 @@ def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_re
     now = timezone.now()
 
     def claim_opened(hours_ago, order=None) -> Claim:
-        claim = services.claim_open(order=order or world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                    by=world.agent_a, opened_at=now - timedelta(hours=hours_ago),
-                                    assignee=world.agent_a)
+        claim = services.claim_open(
+            order=order or world.order_a,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            by=world.agent_a,
+            opened_at=now - timedelta(hours=hours_ago),
+            assignee=world.agent_a,
+        )
         alerts.schedule(claim, now=claim.opened_at)  # every threshold since then passed unseen
         claim.save(update_fields=["next_alert_at", "next_alert_threshold"])
         return claim
 
     def order(number: str) -> Order:
-        return Order.objects.create(store=world.store_a, platform_order_id=number,
-                                    purchased_at=now - timedelta(days=3), currency="USD", total="9.00")
+        return Order.objects.create(
+            store=world.store_a,
+            platform_order_id=number,
+            purchased_at=now - timedelta(days=3),
+            currency="USD",
+            total="9.00",
+        )
 
     # Four good claims, each on its own order (four alerts each, the overdue one to the manager
     # too: 20 e-mails), and a good buyer message on three of those orders (overdue: the claim's
     # assignee and the manager, 6 e-mails). Every e-mail has its own recipient and subject.
     orders = [order(f"111-000000{n}-0000000") for n in range(1, 5)]
     good = [claim_opened(50, order=each) for each in orders]
-    messages = [messaging.message_receive(order=each, body="Hello?", at=now - timedelta(hours=30))
-                for each in orders[:3]]
+    messages = [
+        messaging.message_receive(order=each, body="Hello?", at=now - timedelta(hours=30))
+        for each in orders[:3]
+    ]
     # A claim whose thresholds cannot be computed, and a buyer message the same.
     bad_claim = claim_opened(50)
     Claim.objects.filter(pk=bad_claim.pk).update(respond_by=OFF_THE_CALENDAR)
-    bad_message = messaging.message_receive(order=world.order_a, body="And this?", at=now - timedelta(hours=30))
+    bad_message = messaging.message_receive(
+        order=world.order_a, body="And this?", at=now - timedelta(hours=30)
+    )
     Message.objects.filter(pk=bad_message.pk).update(reply_by=OFF_THE_CALENDAR)
     # A claim whose order id breaks its e-mail's subject: one alert (its 24-hour warning).
     broken = order("111-BROKEN\nBcc: x@example.com")
-    mail_poison = services.claim_open(order=broken, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                      by=world.agent_a, opened_at=now - timedelta(hours=25), assignee=world.agent_a)
+    mail_poison = services.claim_open(
+        order=broken,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=now - timedelta(hours=25),
+        assignee=world.agent_a,
+    )
     manager = client_for(world.manager_a)
 
     def set_aside() -> list[SetAside]:
         return list(SetAside.objects.filter(resolved_at__isnull=True).order_by("kind"))
 
     log = tmp_path / "worker.log"
-    with smtp_listener() as smtp, celery_worker(log, every_task=True, env={
-            "EMAIL_HOST": smtp.host, "EMAIL_PORT": str(smtp.port), "DESK_MAIL_TIMEOUT": "10"}) as queue:
+    with (
+        smtp_listener() as smtp,
+        celery_worker(
+            log,
+            every_task=True,
+            env={"EMAIL_HOST": smtp.host, "EMAIL_PORT": str(smtp.port), "DESK_MAIL_TIMEOUT": "10"},
+        ) as queue,
+    ):
         sweep_claim_alerts.apply_async(queue=queue)
         sweep_reply_alerts.apply_async(queue=queue)
         wait_for(lambda: len(smtp.received) >= 26 and len(set_aside()) == 3, log_path=log)
@@ -431,7 +529,10 @@ def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_re
         entries = {entry.kind: entry for entry in set_aside()}
         assert entries[SetAsideKind.CLAIM_ALERTS].subject_id == bad_claim.pk
         assert entries[SetAsideKind.MESSAGE_ALERTS].subject_id == bad_message.pk
-        assert entries[SetAsideKind.ALERT_EMAIL].subject_id == Notification.objects.get(alert__claim=mail_poison).pk
+        assert (
+            entries[SetAsideKind.ALERT_EMAIL].subject_id
+            == Notification.objects.get(alert__claim=mail_poison).pk
+        )
         page = manager.get(reverse("disputes:set_aside")).content.decode()
         assert page.count("OverflowError: date value out of range") == 2
         assert "ValueError: Header values may not contain linefeed" in page
@@ -451,4 +552,6 @@ def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_re
     sent = Counter((tuple(e.rcpt_tos), message_from_bytes(e.content)["Subject"]) for e in smtp.received)
     assert len(smtp.received) == 29 and set(sent.values()) == {1}
     assert Notification.objects.filter(emailed_at__isnull=False).count() == 29
-    assert not Notification.objects.filter(emailed_at__isnull=True).exclude(pk=world.notification_a.pk).exists()
+    assert (
+        not Notification.objects.filter(emailed_at__isnull=True).exclude(pk=world.notification_a.pk).exists()
+    )

@@ -20,8 +20,7 @@ def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> 
 
 def desk_url_names() -> list[str]:
     return sorted(
-        name for name in named_patterns()
-        if name not in EXEMPT_NAMES and not name.startswith(EXEMPT_PREFIXES)
+        name for name in named_patterns() if name not in EXEMPT_NAMES and not name.startswith(EXEMPT_PREFIXES)
     )
 
 

@@ -35,10 +35,8 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
     from django.utils import timezone
 
     from disputes import alerts, services
-    from disputes.models import Alert, ClaimKind, Reason
+    from disputes.models import Alert, ClaimKind, DeadlineRule, Reason
     from disputes.tasks import sweep_claim_alerts
-
-    from disputes.models import DeadlineRule
 
     # On a 48-hour window, opened 50 hours ago and scheduled then: every threshold passed while
     # no worker ran.
@@ -46,8 +44,14 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
     opened = timezone.now() - timedelta(hours=50)
     claims = []
     for _ in range(5):
-        claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                    by=world.agent_a, opened_at=opened, assignee=world.agent_a)
+        claim = services.claim_open(
+            order=world.order_a,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            by=world.agent_a,
+            opened_at=opened,
+            assignee=world.agent_a,
+        )
         alerts.schedule(claim, now=opened)
         claim.save(update_fields=["next_alert_at", "next_alert_threshold"])
         claims.append(claim)
@@ -55,10 +59,18 @@ def test_a_real_worker_catches_up_missed_alerts_once_even_with_two_sweeps_at_onc
     with celery_worker(log, concurrency=2) as queue:
         sweep_claim_alerts.apply_async(queue=queue)
         sweep_claim_alerts.apply_async(queue=queue)
-        wait_for(lambda: WorkerHeartbeat.objects.filter(source="sweep").exists()
-                 and Alert.objects.filter(claim__in=claims).count() >= 20, log_path=log)
+        wait_for(
+            lambda: (
+                WorkerHeartbeat.objects.filter(source="sweep").exists()
+                and Alert.objects.filter(claim__in=claims).count() >= 20
+            ),
+            log_path=log,
+        )
         sweep_claim_alerts.apply_async(queue=queue)
         wait_for(lambda: log.read_text().count("sweep_claim_alerts") >= 6, log_path=log)
     for claim in claims:
-        assert list(Alert.objects.filter(claim=claim).order_by("scheduled_for", "threshold")
-                    .values_list("threshold", flat=True)) == ["warn_24h", "warn_6h", "due", "overdue"]
+        assert list(
+            Alert.objects.filter(claim=claim)
+            .order_by("scheduled_for", "threshold")
+            .values_list("threshold", flat=True)
+        ) == ["warn_24h", "warn_6h", "due", "overdue"]

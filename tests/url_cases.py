@@ -35,10 +35,20 @@ def ACTION(world) -> dict:
 
     from disputes.models import ImprovementAction, Outcome, PostMortem, RootCause
 
-    pm = PostMortem.objects.create(claim=world.claim_a, store=world.store_a, outcome=Outcome.DENIED,
-                                   root_cause=RootCause.CARRIER, decided_by="Tracking showed delivery.")
-    action = ImprovementAction.objects.create(post_mortem=pm, store=world.store_a, owner=world.agent_a,
-                                              description="Ask for signatures", due_on=date(2030, 1, 1))
+    pm = PostMortem.objects.create(
+        claim=world.claim_a,
+        store=world.store_a,
+        outcome=Outcome.DENIED,
+        root_cause=RootCause.CARRIER,
+        decided_by="Tracking showed delivery.",
+    )
+    action = ImprovementAction.objects.create(
+        post_mortem=pm,
+        store=world.store_a,
+        owner=world.agent_a,
+        description="Ask for signatures",
+        due_on=date(2030, 1, 1),
+    )
     return {"action_id": action.pk}
 
 
@@ -46,8 +56,13 @@ def SET_ASIDE(world) -> dict:
     """A claim of store A whose alerts the sweep set aside."""
     from disputes.models import SetAside, SetAsideKind
 
-    entry = SetAside.objects.create(store=world.store_a, kind=SetAsideKind.CLAIM_ALERTS,
-                                    subject_id=world.claim_a.pk, label="claim", reason="ValueError: bad rule")
+    entry = SetAside.objects.create(
+        store=world.store_a,
+        kind=SetAsideKind.CLAIM_ALERTS,
+        subject_id=world.claim_a.pk,
+        label="claim",
+        reason="ValueError: bad rule",
+    )
     return {"entry_id": entry.pk}
 
 
@@ -73,7 +88,9 @@ CASES: dict[str, Case] = {
     "disputes:orders": Case("list"),
     "disputes:alerts": Case("list"),
     "disputes:alerts_bell": Case("list"),
-    "disputes:alert_ack": Case("object", lambda w: {"notification_id": w.notification_a.pk}, methods=("post",)),
+    "disputes:alert_ack": Case(
+        "object", lambda w: {"notification_id": w.notification_a.pk}, methods=("post",)
+    ),
     "disputes:order": Case("object", ORDER),
     "disputes:claim_open": Case("object", ORDER, methods=("post",)),
     "preferences": Case("self", methods=("post",)),
@@ -100,8 +117,14 @@ CASES: dict[str, Case] = {
 # Served by Django itself, with their own protection (admin: staff only; login/logout and the
 # password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them).
 EXEMPT_PREFIXES = ("admin:",)
-EXEMPT_NAMES = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-                "password_reset_complete"}
+EXEMPT_NAMES = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 # --- messaging ----------------------------------------------------------------------------
@@ -120,8 +143,11 @@ def MESSAGE(world) -> dict:
 def ATTACHMENT(world) -> dict:
     from messaging.services import AttachmentData, message_receive
 
-    message = message_receive(order=world.order_a, body="Photo attached.",
-                              attachments=[AttachmentData("box.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 photo")])
+    message = message_receive(
+        order=world.order_a,
+        body="Photo attached.",
+        attachments=[AttachmentData("box.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 photo")],
+    )
     return {"attachment_id": message.attachments.get().pk}
 
 
@@ -130,25 +156,33 @@ def UNMATCHED(world) -> dict:
 
     from messaging.models import UnmatchedMail
 
-    mail = UnmatchedMail.objects.create(store=world.store_a, rfc_message_id="<x@example.com>", sender="x@example.com",
-                                        subject="Alpha Amazon US?", received_at=timezone.now(), raw=b"Subject: hi\n\nhi")
+    mail = UnmatchedMail.objects.create(
+        store=world.store_a,
+        rfc_message_id="<x@example.com>",
+        sender="x@example.com",
+        subject="Alpha Amazon US?",
+        received_at=timezone.now(),
+        raw=b"Subject: hi\n\nhi",
+    )
     return {"mail_id": mail.pk}
 
 
-CASES.update({
-    "messaging:template_search": Case("object", ORDER),
-    "messaging:template_fill": Case("object", lambda w: {**ORDER(w), "template_id": 1}),
-    "messaging:check": Case("object", ORDER, methods=("post",)),
-    "messaging:send": Case("object", ORDER, methods=("post",)),
-    "messaging:note": Case("object", ORDER, methods=("post",)),
-    "messaging:off_platform": Case("object", ORDER, methods=("post",)),
-    "messaging:close": Case("object", ORDER, methods=("post",)),
-    "messaging:no_response": Case("object", MESSAGE, methods=("post",)),
-    "messaging:retry": Case("object", MESSAGE, methods=("post",)),
-    "messaging:attachment": Case("object", ATTACHMENT),
-    "messaging:unmatched": Case("list"),
-    "messaging:unmatched_file": Case("object", UNMATCHED, methods=("post",)),
-})
+CASES.update(
+    {
+        "messaging:template_search": Case("object", ORDER),
+        "messaging:template_fill": Case("object", lambda w: {**ORDER(w), "template_id": 1}),
+        "messaging:check": Case("object", ORDER, methods=("post",)),
+        "messaging:send": Case("object", ORDER, methods=("post",)),
+        "messaging:note": Case("object", ORDER, methods=("post",)),
+        "messaging:off_platform": Case("object", ORDER, methods=("post",)),
+        "messaging:close": Case("object", ORDER, methods=("post",)),
+        "messaging:no_response": Case("object", MESSAGE, methods=("post",)),
+        "messaging:retry": Case("object", MESSAGE, methods=("post",)),
+        "messaging:attachment": Case("object", ATTACHMENT),
+        "messaging:unmatched": Case("list"),
+        "messaging:unmatched_file": Case("object", UNMATCHED, methods=("post",)),
+    }
+)
 
 
 # --- appeals ------------------------------------------------------------------------------
@@ -163,19 +197,28 @@ def APPEAL(world) -> dict:
 
     item = world_item(world)
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
-    services.appeal_save(appeal=appeal, by=world.agent_a, based_on=0, draft=services.AppealDraft(
-        facts=["The buyer placed the order."], evidence=[(item.pk, "The lamp was intact when packed.")],
-        conclusion="We ask that the claim be denied."))
+    services.appeal_save(
+        appeal=appeal,
+        by=world.agent_a,
+        based_on=0,
+        draft=services.AppealDraft(
+            facts=["The buyer placed the order."],
+            evidence=[(item.pk, "The lamp was intact when packed.")],
+            conclusion="We ask that the claim be denied.",
+        ),
+    )
     return {"appeal_id": appeal.pk}
 
 
-CASES.update({
-    "disputes:appeal_new": Case("object", CLAIM, methods=("post",)),
-    "disputes:appeal": Case("object", APPEAL),
-    "disputes:appeal_preview": Case("object", APPEAL, methods=("post",)),
-    "disputes:appeal_save": Case("object", APPEAL, methods=("post",)),
-    "disputes:appeal_pdf": Case("object", APPEAL),
-    "disputes:appeal_text": Case("object", APPEAL),
-    "disputes:appeal_submit": Case("object", APPEAL, methods=("post",)),
-    "disputes:appeal_decide": Case("object", APPEAL, methods=("post",)),
-})
+CASES.update(
+    {
+        "disputes:appeal_new": Case("object", CLAIM, methods=("post",)),
+        "disputes:appeal": Case("object", APPEAL),
+        "disputes:appeal_preview": Case("object", APPEAL, methods=("post",)),
+        "disputes:appeal_save": Case("object", APPEAL, methods=("post",)),
+        "disputes:appeal_pdf": Case("object", APPEAL),
+        "disputes:appeal_text": Case("object", APPEAL),
+        "disputes:appeal_submit": Case("object", APPEAL, methods=("post",)),
+        "disputes:appeal_decide": Case("object", APPEAL, methods=("post",)),
+    }
+)

@@ -35,14 +35,28 @@ def worker_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
 
 
-def start_worker(log, queues: list[str], *, env: dict[str, str], concurrency: int = 1,
-                 name: str = "") -> subprocess.Popen:
+def start_worker(
+    log, queues: list[str], *, env: dict[str, str], concurrency: int = 1, name: str = ""
+) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker",
-         *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
-         f"--queues={','.join(queues)}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
-         f"--hostname={name or queues[0]}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            *(["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]),
+            f"--queues={','.join(queues)}",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+            f"--hostname={name or queues[0]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -56,8 +70,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def celery_worker(log_path: Path, *, concurrency: int = 1, env: dict[str, str] | None = None,
-                  every_task: bool = False) -> Iterator[str]:
+def celery_worker(
+    log_path: Path, *, concurrency: int = 1, env: dict[str, str] | None = None, every_task: bool = False
+) -> Iterator[str]:
     """Run a worker consuming a queue of its own; yields the queue's name. With concurrency
     above 1 it is a prefork pool, so tasks really run at the same time. `env` adds to the
     worker's environment (e.g. EMAIL_HOST). With `every_task`, tasks queued without a queue of
@@ -80,9 +95,9 @@ def celery_worker(log_path: Path, *, concurrency: int = 1, env: dict[str, str] |
 
 @contextmanager
 def _default_queue(queue: str | None) -> Iterator[None]:
-    from config.celery import app
-
     from django.conf import settings
+
+    from config.celery import app
 
     saved = app.conf.task_default_queue, settings.DESK_MAIL_QUEUE
     if queue:

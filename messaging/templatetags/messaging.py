@@ -14,13 +14,26 @@ def messaging_panel(context, order, claim=None) -> dict:
     """The order's buyer thread with the composer, for the order and claim pages."""
     request = context["request"]
     return {
-        "request": request, "csrf_token": context.get("csrf_token"),
-        "csp_nonce": context.get("csp_nonce"), "order": order, "claim": claim,
-        "panel": selectors.panel(request.user, order), "body": "", "template_id": "", "purpose": "",
-        "channel": Channel.PLATFORM, "channels": Channel.choices, "error": "", "override_reason": "",
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "csp_nonce": context.get("csp_nonce"),
+        "order": order,
+        "claim": claim,
+        "panel": selectors.panel(request.user, order),
+        "body": "",
+        "template_id": "",
+        "purpose": "",
+        "channel": Channel.PLATFORM,
+        "channels": Channel.choices,
+        "error": "",
+        "override_reason": "",
         "purposes": [p for p in Purpose.choices if p[0] != Purpose.OFF_PLATFORM_REASON],
-        "next": request.get_full_path(), "checked": False, "findings": [], "pieces": [],
-        "blocking": False, "chase_limit": settings.DESK_MESSAGING_UNANSWERED_LIMIT,
+        "next": request.get_full_path(),
+        "checked": False,
+        "findings": [],
+        "pieces": [],
+        "blocking": False,
+        "chase_limit": settings.DESK_MESSAGING_UNANSWERED_LIMIT,
     }
 
 

@@ -19,8 +19,14 @@ LONG_TOKEN = "x" * 100_000
 
 # Every identifier input must refuse these (a NUL is refused by every text input).
 HOSTILE_IDENTIFIERS = {
-    "nul": NUL, "crlf": CRLF, "lf": LF, "bell-and-escape": BELL_AND_ESCAPE, "delete": DELETE,
-    "bidi-override": BIDI_OVERRIDE, "zero-width-space": ZERO_WIDTH, "line-separator": LINE_SEPARATOR,
+    "nul": NUL,
+    "crlf": CRLF,
+    "lf": LF,
+    "bell-and-escape": BELL_AND_ESCAPE,
+    "delete": DELETE,
+    "bidi-override": BIDI_OVERRIDE,
+    "zero-width-space": ZERO_WIDTH,
+    "line-separator": LINE_SEPARATOR,
 }
 
 # As a datetime-local input sends them, and as a date input does.

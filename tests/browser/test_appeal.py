@@ -22,15 +22,36 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_agent_builds_an_item_not_received_appeal_and_exports_its_pdf(page, world):
     now = timezone.now()
-    Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677",
-                            shipped_at=now - timedelta(days=9), delivered_at=now - timedelta(days=5),
-                            proof_of_delivery="Delivered to mailbox at the buyer's address")
-    claim = claim_services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                      by=world.agent_a, opened_at=now - timedelta(days=2))
-    label = add_evidence(world.order_a, world.agent_a, photo(1800, 1200, label="label", colour=(40, 90, 160)),
-                         name="label.jpg", kind=EvidenceKind.TRACKING_HISTORY, caption="Shipping label")
-    porch = add_evidence(world.order_a, world.agent_a, photo(1600, 1200, label="porch", colour=(60, 140, 60)),
-                         name="porch.jpg", kind=EvidenceKind.PROOF_OF_DELIVERY)
+    Shipment.objects.create(
+        order=world.order_a,
+        carrier="USPS",
+        tracking_number="9400111899223344556677",
+        shipped_at=now - timedelta(days=9),
+        delivered_at=now - timedelta(days=5),
+        proof_of_delivery="Delivered to mailbox at the buyer's address",
+    )
+    claim = claim_services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=now - timedelta(days=2),
+    )
+    label = add_evidence(
+        world.order_a,
+        world.agent_a,
+        photo(1800, 1200, label="label", colour=(40, 90, 160)),
+        name="label.jpg",
+        kind=EvidenceKind.TRACKING_HISTORY,
+        caption="Shipping label",
+    )
+    porch = add_evidence(
+        world.order_a,
+        world.agent_a,
+        photo(1600, 1200, label="porch", colour=(60, 140, 60)),
+        name="porch.jpg",
+        kind=EvidenceKind.PROOF_OF_DELIVERY,
+    )
     add_evidence(world.order_a, world.agent_a, photo(800, 600, label="unused"), name="unused.jpg")
 
     log_in(page, "agent_a", PASSWORD)
@@ -42,7 +63,9 @@ def test_agent_builds_an_item_not_received_appeal_and_exports_its_pdf(page, worl
 
     facts = page.locator("#facts-list input[name=fact]")
     drafted = facts.evaluate_all("inputs => inputs.map(i => i.value)")
-    assert any("we shipped the order with USPS with tracking number 9400111899223344556677." in f for f in drafted)
+    assert any(
+        "we shipped the order with USPS with tracking number 9400111899223344556677." in f for f in drafted
+    )
     assert any("the buyer opened a claim" in f for f in drafted)
     removed = next(f for f in drafted if "recorded the parcel as delivered" in f)
     # Edit the first fact, remove the delivery line, and move the claim line up with the button.
@@ -52,17 +75,24 @@ def test_agent_builds_an_item_not_received_appeal_and_exports_its_pdf(page, worl
     last.locator("[data-move=up]").click()
 
     # Pick two photos from the vault, caption them, and put the porch photo first by dragging it.
-    for item, caption in [(label, "Label shows the tracking number and the buyer's address"),
-                          (porch, "Carrier's photo of the parcel at the buyer's door")]:
+    for item, caption in [
+        (label, "Label shows the tracking number and the buyer's address"),
+        (porch, "Carrier's photo of the parcel at the buyer's door"),
+    ]:
         page.check(f"#evidence-list input[name=item][value='{item.pk}']")
         page.fill(f"#caption-{item.pk}", caption)
-    page.locator(f"[data-item='{porch.pk}'] .drag-handle").drag_to(page.locator(f"[data-item='{label.pk}']"),
-                                                                    target_position={"x": 5, "y": 2})
-    order_now = page.locator("#evidence-list [data-item]").evaluate_all("rows => rows.map(r => r.dataset.item)")
+    page.locator(f"[data-item='{porch.pk}'] .drag-handle").drag_to(
+        page.locator(f"[data-item='{label.pk}']"), target_position={"x": 5, "y": 2}
+    )
+    order_now = page.locator("#evidence-list [data-item]").evaluate_all(
+        "rows => rows.map(r => r.dataset.item)"
+    )
     assert order_now[:2] == [str(porch.pk), str(label.pk)]
 
     # The live preview follows the edits, with no policy findings for this neutral text.
-    expect(page.locator("#appeal-text")).to_have_value(re.compile("Carrier's photo of the parcel at the buyer's door"))
+    expect(page.locator("#appeal-text")).to_have_value(
+        re.compile("Carrier's photo of the parcel at the buyer's door")
+    )
     preview = page.input_value("#appeal-text")
     assert "The buyer ordered one desk lamp" in preview and removed not in preview
     assert "Policy check: no findings." in page.inner_text("#appeal-live")

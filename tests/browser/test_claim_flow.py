@@ -16,10 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, world, tmp_path):
     bought = (timezone.now() - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     report = tmp_path / "All Orders.txt"
-    report.write_bytes(amazon_report(
-        amazon_row(**{"amazon-order-id": "112-5550001-0000001", "purchase-date": bought}),
-        amazon_row(**{"amazon-order-id": "112-5550002-0000002", "purchase-date": bought, "sku": "LID-1"}),
-    ))
+    report.write_bytes(
+        amazon_report(
+            amazon_row(**{"amazon-order-id": "112-5550001-0000001", "purchase-date": bought}),
+            amazon_row(**{"amazon-order-id": "112-5550002-0000002", "purchase-date": bought, "sku": "LID-1"}),
+        )
+    )
     log_in(page, "agent_a", PASSWORD)
     page.wait_for_selector("h1:text('Queue')")
 
@@ -59,7 +61,7 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
     page.select_option("#id_outcome", Outcome.DENIED)
     # Closing without the post-mortem is refused in place.
     page.click("#close-form button")
-    assert page.locator("#close-form :invalid").count() >= 1   # the browser's own required check
+    assert page.locator("#close-form :invalid").count() >= 1  # the browser's own required check
     page.select_option("#id_root_cause", "buyer_abuse")
     page.fill("#id_decided_by", "Tracking shows delivery to the buyer's address.")
     page.fill("#id_action", "Ask for a signature on orders over 30 USD")
@@ -80,7 +82,11 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
     page.goto(f"/stores/{world.store_a.pk}/")
     assert page.inner_text("#odr-percent") == "33.33%"
     claim.refresh_from_db()
-    assert (claim.status, claim.assignee, claim.counts_toward_odr) == (ClaimStatus.CLOSED, world.agent_a, False)
+    assert (claim.status, claim.assignee, claim.counts_toward_odr) == (
+        ClaimStatus.CLOSED,
+        world.agent_a,
+        False,
+    )
     assert page.csp_violations == []
 
 

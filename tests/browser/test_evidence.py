@@ -37,8 +37,9 @@ DROP = """([name, type, b64]) => {
 
 
 def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, settings, tmp_path):
-    claim = claim_services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED,
-                                      by=world.agent_a)
+    claim = claim_services.claim_open(
+        order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.DAMAGED, by=world.agent_a
+    )
     files = {
         "packed-1.jpg": photo(3000, 2000, label="packed 1"),
         "packed-2.jpg": photo(2400, 1800, label="packed 2", colour=(60, 140, 60)),
@@ -59,7 +60,9 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
 
         # Two pre-shipment photos from the file picker, at once.
         page.select_option("#evidence-kind", "pre_shipment_photo")
-        page.set_input_files("#evidence-files", [str(tmp_path / "packed-1.jpg"), str(tmp_path / "packed-2.jpg")])
+        page.set_input_files(
+            "#evidence-files", [str(tmp_path / "packed-1.jpg"), str(tmp_path / "packed-2.jpg")]
+        )
         page.wait_for_selector(".upload-row.upload-done >> nth=1")
         # The buyer's photo by drag and drop.
         page.select_option("#evidence-kind", "buyer_media")
@@ -102,7 +105,9 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
         for item in items.values():
             page.wait_for_selector(f"#evidence-{item.pk} img[data-thumb]", timeout=60_000)
         assert all(i.previews == Previews.READY for i in EvidenceItem.objects.all())
-        natural = page.evaluate(f"document.querySelector('#evidence-{items['packed-1.jpg'].pk} img').naturalWidth")
+        natural = page.evaluate(
+            f"document.querySelector('#evidence-{items['packed-1.jpg'].pk} img').naturalWidth"
+        )
         assert natural == 400
 
     # Side by side, zoomable.
@@ -110,10 +115,15 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
     page.wait_for_selector("h1:text('Buyer')")
     # A function, not an expression: Playwright re-checks an expression with eval(), which the
     # page's CSP refuses whenever the first check comes too early (a loaded machine).
-    page.wait_for_function("() => [...document.querySelectorAll('[data-zoom-image]')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-zoom-image]')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     assert page.locator("[data-zoom-image]").count() == 2
     page.click("button[data-zoom=in]")
-    assert page.locator("[data-zoom-frame]").evaluate_all("frames => frames.map(f => f.dataset.scale)") == ["1.50", "1.50"]
+    assert page.locator("[data-zoom-frame]").evaluate_all("frames => frames.map(f => f.dataset.scale)") == [
+        "1.50",
+        "1.50",
+    ]
 
     # The original, byte for byte.
     page.goto(f"/claims/{claim.pk}/")

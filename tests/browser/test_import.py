@@ -42,11 +42,13 @@ def test_agent_uploads_a_report_and_sees_what_it_created(page, world, tmp_path):
 
 def test_agent_uploads_a_malformed_report_and_sees_each_bad_row(page, world, tmp_path):
     report = tmp_path / "broken.txt"
-    report.write_bytes(amazon_report(
-        amazon_row(quantity="-1"),
-        amazon_row(sku="LID"),
-        amazon_row(sku="CAP", **{"purchase-date": "2026-13-01"}),
-    ))
+    report.write_bytes(
+        amazon_report(
+            amazon_row(quantity="-1"),
+            amazon_row(sku="LID"),
+            amazon_row(sku="CAP", **{"purchase-date": "2026-13-01"}),
+        )
+    )
     log_in(page, "agent_a", PASSWORD)
     page.wait_for_selector("h1:text('Queue')")
 

@@ -15,14 +15,21 @@ from .conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_picks_a_template_fixes_a_policy_finding_and_the_reply_reaches_the_relay(page, world, tmp_path, settings):
+def test_agent_picks_a_template_fixes_a_policy_finding_and_the_reply_reaches_the_relay(
+    page, world, tmp_path, settings
+):
     install_reply_library(ReplyTemplate)
     waiting = services.message_receive(order=world.order_a, body="My lamp never arrived. What now?")
     log = tmp_path / "worker.log"
     with smtp_listener() as smtp, celery_worker(log) as queue:
         settings.DESK_MAIL_QUEUE = queue
-        StoreMessaging.objects.create(store=world.store_a, from_address="support@alpha.example",
-                                      smtp_host=smtp.host, smtp_port=smtp.port, smtp_starttls=False)
+        StoreMessaging.objects.create(
+            store=world.store_a,
+            from_address="support@alpha.example",
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_starttls=False,
+        )
         log_in(page, "agent_a", PASSWORD)
         page.wait_for_selector("h1:text('Queue')")
         page.goto(f"/claims/{world.claim_a.pk}/")
@@ -51,7 +58,9 @@ def test_agent_picks_a_template_fixes_a_policy_finding_and_the_reply_reaches_the
         page.wait_for_selector("text=Message sent.")
 
         wait_for(lambda: len(smtp.received) == 1, log_path=log)
-        wait_for(lambda: Message.objects.get(direction=Direction.TO_BUYER).delivery == Delivery.SENT, log_path=log)
+        wait_for(
+            lambda: Message.objects.get(direction=Direction.TO_BUYER).delivery == Delivery.SENT, log_path=log
+        )
 
     envelope = smtp.received[0]
     assert envelope.rcpt_tos == ["q7x2buyer@marketplace.example"]

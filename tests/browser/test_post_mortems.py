@@ -1,10 +1,11 @@
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
 from disputes import services
-from disputes.models import Outcome, OrderLine, RootCause
+from disputes.models import OrderLine, Outcome, RootCause
 
 from ..conftest import PASSWORD
 from ..drafts import post_mortem
@@ -14,11 +15,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_reads_win_rates_by_sku_and_exports_them(page, world):
-    OrderLine.objects.create(order=world.order_a, line_key="KETTLE-1L", sku="KETTLE-1L", title="Kettle",
-                             quantity=1, item_price=25)
+    OrderLine.objects.create(
+        order=world.order_a, line_key="KETTLE-1L", sku="KETTLE-1L", title="Kettle", quantity=1, item_price=25
+    )
     claim = world.claim_a
-    services.claim_close(claim=claim, outcome=Outcome.DENIED, by=world.agent_a, version=claim.version,
-                         post_mortem=post_mortem(world.agent_a, root_cause=RootCause.BUYER_ABUSE))
+    services.claim_close(
+        claim=claim,
+        outcome=Outcome.DENIED,
+        by=world.agent_a,
+        version=claim.version,
+        post_mortem=post_mortem(world.agent_a, root_cause=RootCause.BUYER_ABUSE),
+    )
     log_in(page, "manager_a", PASSWORD)
     page.click("nav >> text=Post-mortems")
     page.wait_for_selector("h1:text('Post-mortems')")
@@ -29,6 +36,8 @@ def test_manager_reads_win_rates_by_sku_and_exports_them(page, world):
     assert "group=sku" in page.url
     with page.expect_download() as download:
         page.click("#csv-export")
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
-    assert [(row["skus"], row["root_cause"], row["won"]) for row in rows] == [("KETTLE-1L", "buyer_abuse", "yes")]
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert [(row["skus"], row["root_cause"], row["won"]) for row in rows] == [
+        ("KETTLE-1L", "buyer_abuse", "yes")
+    ]
     assert page.csp_violations == []

@@ -14,8 +14,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_manager_finds_a_claim_the_sweep_set_aside_and_puts_it_back(page, world):
     now = timezone.now()
-    claim = services.claim_open(order=world.order_a, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED,
-                                by=world.agent_a, opened_at=now, assignee=world.agent_a)
+    claim = services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=now,
+        assignee=world.agent_a,
+    )
     # A due time whose overdue threshold falls off the calendar: the sweep cannot work it out.
     Claim.objects.filter(pk=claim.pk).update(respond_by=datetime(9999, 12, 31, 23, 30, tzinfo=UTC))
     alerts.sweep_claims(now=now + timedelta(days=3))

@@ -13,13 +13,19 @@ HERE = Path(__file__).resolve().parent
 BAD_INPUTS_DIR = HERE.parent / "bad_inputs" / "files"
 
 
-def photo(width: int = 640, height: int = 480, *, fmt: str = "JPEG", colour=(180, 120, 60), label: str = "") -> bytes:
+def photo(
+    width: int = 640, height: int = 480, *, fmt: str = "JPEG", colour=(180, 120, 60), label: str = ""
+) -> bytes:
     """A small real picture: a gradient, a box and some noise, so it compresses like a photo."""
     image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     overlay = Image.new("RGB", (width, height), colour)
     image = Image.blend(image, overlay, 0.5)
     draw = ImageDraw.Draw(image)
-    draw.rectangle([width // 4, height // 4, width * 3 // 4, height * 3 // 4], outline=(20, 20, 20), width=max(2, width // 100))
+    draw.rectangle(
+        [width // 4, height // 4, width * 3 // 4, height * 3 // 4],
+        outline=(20, 20, 20),
+        width=max(2, width // 100),
+    )
     if label:
         draw.text((10, 10), label, fill=(255, 255, 255))
     out = io.BytesIO()
@@ -36,7 +42,9 @@ def pdf(text: str = "Tracking history") -> bytes:
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def decompression_bomb(side: int = 20_000) -> bytes:
@@ -45,12 +53,19 @@ def decompression_bomb(side: int = 20_000) -> bytes:
     compressor = zlib.compressobj(9)
     idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 HTML = b"<!DOCTYPE html>\n<html><head><title>Win</title></head><body><script>alert(document.cookie)</script></body></html>\n"
-SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
-       b'<script>alert(document.domain)</script><rect width="100" height="100" fill="red"/></svg>\n')
+SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    b'<script>alert(document.domain)</script><rect width="100" height="100" fill="red"/></svg>\n'
+)
 
 # file name → (what the upload is called, why it must be refused: the refusal code)
 BAD_FILES = {
@@ -75,7 +90,11 @@ def pdf_file(objects: list[bytes], *, trailer: bytes = b"") -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer,
+        xref,
+    )
     return out
 
 
@@ -85,28 +104,34 @@ def pdf_stream(entries: bytes, data: bytes) -> bytes:
 
 def one_page_pdf(catalog_extra: bytes = b"", page_extra: bytes = b"", more: tuple[bytes, ...] = ()) -> bytes:
     """A plain one-page PDF with something added to its catalog or page, and more objects (from 5)."""
-    return pdf_file([
-        b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra,
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s>>" % page_extra,
-        pdf_stream(b"", b"BT /F1 12 Tf 40 800 Td (Invoice) Tj ET"),
-        *more,
-    ])
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra,
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s>>" % page_extra,
+            pdf_stream(b"", b"BT /F1 12 Tf 40 800 Td (Invoice) Tj ET"),
+            *more,
+        ]
+    )
 
 
 def recursive_pdf() -> bytes:
     """A page whose drawing is a form that draws itself twice, shrunk: PDFium's depth guard stops
     each chain, but the calls double at every level and its memory grows without end."""
     draw_twice = b"q 0.5 0 0 0.5 0 0 cm /X Do Q q 0.5 0 0 0.5 100 100 cm /X Do Q"
-    return pdf_file([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >> "
-        b"/Contents 5 0 R >>",
-        pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >>",
-                   draw_twice),
-        pdf_stream(b"", b"/X Do"),
-    ])
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >> "
+            b"/Contents 5 0 R >>",
+            pdf_stream(
+                b"/Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /XObject << /X 4 0 R >> >>",
+                draw_twice,
+            ),
+            pdf_stream(b"", b"/X Do"),
+        ]
+    )
 
 
 def compressed_script_pdf() -> bytes:
@@ -132,7 +157,9 @@ def compressed_script_pdf() -> bytes:
     rows = [struct.pack(">BIH", 0, 0, 65535), struct.pack(">BIH", 2, 5, 0)]
     rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (2, 3, 4, 5)]
     rows += [struct.pack(">BIH", 2, 5, 1), struct.pack(">BIH", 1, xref_at, 0)]
-    out += b"7 0 obj\n%s\nendobj\n" % pdf_stream(b"/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R", b"".join(rows))
+    out += b"7 0 obj\n%s\nendobj\n" % pdf_stream(
+        b"/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R", b"".join(rows)
+    )
     return out + b"startxref\n%d\n%%%%EOF\n" % xref_at
 
 
@@ -171,19 +198,25 @@ def build_bad_inputs() -> None:
         "recursive-drawing.pdf": recursive_pdf(),
         "open-action-script.pdf": one_page_pdf(b"/OpenAction 5 0 R ", more=(JS_ACTION,)),
         "page-open-script.pdf": one_page_pdf(page_extra=b"/AA << /O 5 0 R >> ", more=(JS_ACTION,)),
-        "document-script.pdf": one_page_pdf(b"/Names << /JavaScript << /Names [(init) 5 0 R] >> >> ",
-                                            more=(JS_ACTION,)),
+        "document-script.pdf": one_page_pdf(
+            b"/Names << /JavaScript << /Names [(init) 5 0 R] >> >> ", more=(JS_ACTION,)
+        ),
         "compressed-script.pdf": compressed_script_pdf(),
         "launch.pdf": one_page_pdf(b"/OpenAction << /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >> "),
         "embedded-file.pdf": one_page_pdf(
             b"/Names << /EmbeddedFiles << /Names [(setup.exe) 5 0 R] >> >> ",
-            more=(b"<< /Type /Filespec /F (setup.exe) /EF << /F 6 0 R >> >>",
-                  pdf_stream(b"/Type /EmbeddedFile", b"MZ\x90\x00 not really a program"))),
+            more=(
+                b"<< /Type /Filespec /F (setup.exe) /EF << /F 6 0 R >> >>",
+                pdf_stream(b"/Type /EmbeddedFile", b"MZ\x90\x00 not really a program"),
+            ),
+        ),
         "encrypted.pdf": encrypted_pdf(),
         "encrypted-no-password.pdf": encrypted_pdf(""),
         "bidi-name.jpg": photo(320, 240, label="invoice"),
         "zero-width-name.jpg": photo(320, 240, label="receipt"),
-        "program-as-photo.jpg": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 54 + b"This program cannot be run in DOS mode.",
+        "program-as-photo.jpg": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"
+        + b"\x00" * 54
+        + b"This program cannot be run in DOS mode.",
         "zip-as-photo.jpg": b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 200,
     }
     BAD_INPUTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -206,17 +239,31 @@ def build() -> None:
         (HERE / name).write_bytes(data)
 
 
-
-
-def add_evidence(order, by, data: bytes | None = None, *, name: str = "box.jpg", kind: str = "pre_shipment_photo",
-                 caption: str = "", previews: bool = True, **extra):
+def add_evidence(
+    order,
+    by,
+    data: bytes | None = None,
+    *,
+    name: str = "box.jpg",
+    kind: str = "pre_shipment_photo",
+    caption: str = "",
+    previews: bool = True,
+    **extra,
+):
     """Add a file through the real service and, unless told not to, make its previews as the
     worker would."""
     from evidence import services
     from evidence.tasks import make_previews
 
-    item = services.evidence_add(order=order, chunks=[photo() if data is None else data], name=name,
-                                 kind=kind, caption=caption, by=by, **extra)
+    item = services.evidence_add(
+        order=order,
+        chunks=[photo() if data is None else data],
+        name=name,
+        kind=kind,
+        caption=caption,
+        by=by,
+        **extra,
+    )
     if previews:
         make_previews(item.pk)
         item.refresh_from_db()
@@ -226,5 +273,7 @@ def add_evidence(order, by, data: bytes | None = None, *, name: str = "box.jpg",
 def world_item(world):
     """The evidence item of store A that the URL access tests reach for (made once per world)."""
     if not hasattr(world, "evidence_item"):
-        world.evidence_item = add_evidence(world.order_a, world.agent_a, caption="Lamp intact before shipping")
+        world.evidence_item = add_evidence(
+            world.order_a, world.agent_a, caption="Lamp intact before shipping"
+        )
     return world.evidence_item

@@ -7,8 +7,10 @@ from disputes.models import Store
 
 
 class Command(BaseCommand):
-    help = ("Import an order report (Amazon's All Orders flat file, or the desk's CSV) into one "
-            "store. The file is imported whole or not at all.")
+    help = (
+        "Import an order report (Amazon's All Orders flat file, or the desk's CSV) into one "
+        "store. The file is imported whole or not at all."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The report: .txt/.tsv from Amazon, or .csv.")
@@ -23,7 +25,9 @@ class Command(BaseCommand):
         with handle:
             result = import_orders(store=target, file=handle, file_name=file.name)
         if result.busy:
-            raise CommandError(f"An import is running for store {target.name}; try again when it has finished.")
+            raise CommandError(
+                f"An import is running for store {target.name}; try again when it has finished."
+            )
         if not result.ok:
             for error in result.errors:
                 where = f"line {error.line}" if error.line else "file"
@@ -51,6 +55,8 @@ class Command(BaseCommand):
             f"lines {result.lines_created} created, {result.lines_updated} updated."
         )
         if result.repeat_without_change:
-            summary += (f" This file was imported before on "
-                        f"{result.previously_imported_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
+            summary += (
+                f" This file was imported before on "
+                f"{result.previously_imported_at:%Y-%m-%d %H:%M} UTC; nothing changed."
+            )
         return summary

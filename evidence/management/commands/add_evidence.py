@@ -12,11 +12,15 @@ from evidence.validation import Refused
 
 
 class Command(BaseCommand):
-    help = ("Add a file to an order's evidence, checked exactly as an upload in the browser is: "
-            "by content, with the same caps; a refused file stores nothing.")
+    help = (
+        "Add a file to an order's evidence, checked exactly as an upload in the browser is: "
+        "by content, with the same caps; a refused file stores nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("order", help="The platform order id (e.g. 111-0000001-0000001) or the desk's id.")
+        parser.add_argument(
+            "order", help="The platform order id (e.g. 111-0000001-0000001) or the desk's id."
+        )
         parser.add_argument("file", type=Path)
         parser.add_argument("--kind", required=True, choices=EvidenceKind.values)
         parser.add_argument("--caption", default="", help="What the file proves.")
@@ -24,8 +28,18 @@ class Command(BaseCommand):
         parser.add_argument("--store", help="The store's name, when the order id exists in several stores.")
         parser.add_argument("--by", help="The user name to record as the one who added it.")
 
-    def handle(self, *args, order: str, file: Path, kind: str, caption: str, captured_at: str | None,
-               store: str | None, by: str | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        order: str,
+        file: Path,
+        kind: str,
+        caption: str,
+        captured_at: str | None,
+        store: str | None,
+        by: str | None,
+        **options,
+    ) -> None:
         target = self._order(order, store)
         user = None
         if by:
@@ -47,14 +61,22 @@ class Command(BaseCommand):
         with handle:
             try:
                 item = services.evidence_add(
-                    order=target, chunks=iter(lambda: handle.read(services.CHUNK), b""), name=file.name,
-                    kind=kind, caption=caption, captured_at=when, by=user,
+                    order=target,
+                    chunks=iter(lambda: handle.read(services.CHUNK), b""),
+                    name=file.name,
+                    kind=kind,
+                    caption=caption,
+                    captured_at=when,
+                    by=user,
                 )
             except (Refused, services.EvidenceError) as refusal:
                 raise CommandError(f"Refused: {refusal}") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Added {file.name} to order {target.platform_order_id} ({target.store.name}) as "
-            f"{item.get_kind_display()}: evidence #{item.pk}, SHA-256 {item.sha256}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {file.name} to order {target.platform_order_id} ({target.store.name}) as "
+                f"{item.get_kind_display()}: evidence #{item.pk}, SHA-256 {item.sha256}."
+            )
+        )
 
     def _order(self, value: str, store: str | None) -> Order:
         orders = Order.objects.filter(platform_order_id=value).select_related("store")

@@ -8,8 +8,10 @@ from messaging import policy
 
 
 class Command(BaseCommand):
-    help = ("Check a message read from standard input against a platform's messaging policy; print the "
-            "findings as JSON. Exits 1 when any finding is blocking.")
+    help = (
+        "Check a message read from standard input against a platform's messaging policy; print the "
+        "findings as JSON. Exits 1 when any finding is blocking."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--platform", default="amazon", choices=Platform.values)

@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .orders import Order
+from .rules import ClaimKind, DeadlineRule
+from .stores import Store
+
+# --- Claims -------------------------------------------------------------------------------
+
+
+class Reason(models.TextChoices):
+    NOT_RECEIVED = "not_received", _("Item not received")
+    DAMAGED = "damaged", _("Arrived damaged")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    MISSING_PARTS = "missing_parts", _("Missing parts or accessories")
+    PRICE = "price", _("Price or charge disagreement")
+    REFUND_NOT_PROCESSED = "refund_not_processed", _("Return or refund not processed")
+    OTHER = "other", _("Other")
+
+
+class ClaimStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESPONDED = "responded", _("Responded, under review")
+    APPEALING = "appealing", _("Appealing")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [ClaimStatus.NEW, ClaimStatus.IN_PROGRESS, ClaimStatus.RESPONDED, ClaimStatus.APPEALING]
+
+
+class Outcome(models.TextChoices):
+    GRANTED_SELLER_FUNDED = "granted_seller", _("Granted — seller-funded")
+    GRANTED_PLATFORM_FUNDED = "granted_platform", _("Granted — platform-funded")
+    REFUNDED_BY_SELLER = "refunded", _("Refunded by seller")
+    DENIED = "denied", _("Denied / closed in the seller's favour")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
+    CANCELLED = "cancelled", _("Order cancelled")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Claim(models.Model):
+    # Lookups by store go through the named indexes below (claim_store_opened leads with it);
+    # the rule and creator links are only read from the claim. Fewer indexes keep the sweep's
+    # per-minute UPDATE of due claims cheap.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="claims", db_index=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=30, choices=ClaimKind.choices)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    platform_claim_id = models.CharField(_("platform claim id"), max_length=64, blank=True)
+    amount = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.NEW
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    counts_toward_odr = models.BooleanField(_("counts toward ODR"), default=True)
+    opened_at = models.DateTimeField(_("opened"))
+    # A copy of the order's purchase time (it never changes), so the Order Defect Rate can count
+    # a store's defects of the last 60 days from one index without reading the order table.
+    order_purchased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    platform_requested_at = models.DateTimeField(_("platform asked for information"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    respond_rule = models.ForeignKey(
+        DeadlineRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    respond_explained = models.CharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the platform decided, as the person closing the claim says; the appeal window counts
+    # from it, not from when the outcome was typed in (closed_at).
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    appeal_by = models.DateTimeField(_("appeal by"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+        verbose_name=_("assignee"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    # The next alert the sweep owes this claim: when, and which threshold it is.
+    next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        indexes = [
+            # The queue: open claims of a store, due soonest first (keyset paging on respond_by, id).
+            models.Index(
+                fields=["store", "respond_by", "id"],
+                name="claim_open_due",
+                condition=~Q(status="closed"),
+            ),
+            # Managers' queue over several stores: open claims due soonest first, any store.
+            models.Index(
+                fields=["respond_by", "id"],
+                name="claim_open_due_any_store",
+                condition=~Q(status="closed"),
+            ),
+            # The dashboard's counts of open claims: overdue, due soon, per assignee.
+            models.Index(
+                fields=["store", "assignee"],
+                include=["respond_by"],
+                name="claim_open_load",
+                condition=~Q(status="closed"),
+            ),
+            # The store page's and dashboard's ODR: a store's defects by purchase time of the order.
+            models.Index(
+                fields=["store", "order_purchased_at"],
+                include=["order", "kind"],
+                name="claim_odr_window",
+                condition=Q(counts_toward_odr=True),
+            ),
+            # The dashboard's weekly chart: claims opened per week, won and lost.
+            models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),
+            # The deadline sweep: only claims that still owe an alert.
+            models.Index(
+                fields=["next_alert_at"],
+                name="claim_alert_due",
+                condition=Q(next_alert_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False) | ~Q(status="closed"),
+                name="claim_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.order.platform_order_id}"
+
+    def save(self, *args, **kwargs):
+        if (
+            self.order_id is not None
+            and "order_purchased_at" not in self.get_deferred_fields()
+            and self.order_purchased_at is None
+        ):
+            self.order_purchased_at = self.order.purchased_at
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ClaimStatus.CLOSED
+
+
+class ClaimEvent(models.Model):
+    """The claim's timeline, and its audit trail: who did what, when, before → after."""
+
+    # claim_event_timeline (claim, at) serves every lookup by claim; no second index.
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events", db_index=False)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    before = models.CharField(max_length=300, blank=True)
+    after = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["claim", "at"], name="claim_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

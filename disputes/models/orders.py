@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .stores import Store
+
+# --- Orders -------------------------------------------------------------------------------
+
+
+class Buyer(models.Model):
+    """A buyer as one store knows them (Amazon gives an anonymised relay alias)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="buyers")
+    alias = models.CharField(_("buyer alias"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "alias"], name="buyer_alias_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.alias
+
+
+class FulfilmentChannel(models.TextChoices):
+    SELLER = "seller", _("Seller-fulfilled")
+    PLATFORM = "platform", _("Platform-fulfilled")
+
+
+class Order(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    buyer = models.ForeignKey(Buyer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
+    platform_order_id = models.CharField(_("order id"), max_length=64)
+    status = models.CharField(_("order status"), max_length=40, blank=True)
+    purchased_at = models.DateTimeField(_("purchased"))
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+    fulfilment_channel = models.CharField(
+        _("fulfilment"),
+        max_length=10,
+        choices=FulfilmentChannel.choices,
+        default=FulfilmentChannel.SELLER,
+    )
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
+    latest_delivery = models.DateTimeField(_("latest delivery date"), null=True, blank=True)
+    ship_country = models.CharField(_("ship-to country"), max_length=2, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "platform_order_id"], name="order_id_per_store"),
+        ]
+        indexes = [
+            # The store page's Order Defect Rate: orders of the last 60 days.
+            models.Index(fields=["store", "purchased_at"], name="order_store_purchased"),
+        ]
+
+    def __str__(self) -> str:
+        return self.platform_order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_key = models.CharField(
+        _("line id"), max_length=64, help_text=_("The platform's order-item id, or the SKU.")
+    )
+    sku = models.CharField(_("SKU"), max_length=100)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    item_price = models.DecimalField(_("item price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_key"], name="order_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    proof_of_delivery = models.TextField(
+        _("proof of delivery"),
+        blank=True,
+        help_text=_("Signature, photo reference, delivery address as the carrier recorded them."),
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["shipped_at", "pk"]
+        constraints = [
+            # One shipment per order and tracking number: the import's key, kept even when two
+            # imports race. A shipment entered before it has a number is not covered.
+            models.UniqueConstraint(
+                fields=["order", "tracking_number"],
+                condition=~Q(tracking_number=""),
+                name="shipment_once_per_tracking_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip()
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("time"))
+    status = models.CharField(_("status"), max_length=100)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class OrderImport(models.Model):
+    """One imported order report: who, when, which file (by fingerprint), what it changed."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=20)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_updated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.store}"
