@@ -1,14 +1,14 @@
 """Who may see what. Every view reaches objects through these helpers, so another team's
 store, order or claim is simply not found (404)."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Appeal, Claim, ImprovementAction, Membership, Order, Role, Store
 
 
-def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
+def stores_for(user: User) -> QuerySet[Store]:
     """The stores this user may see: all of them for a superuser, else their memberships."""
     if not user.is_authenticated:
         return Store.objects.none()
@@ -17,7 +17,7 @@ def stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
     return Store.objects.filter(memberships__user=user)
 
 
-def managed_stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
+def managed_stores_for(user: User) -> QuerySet[Store]:
     """The stores in which this user decides as a manager."""
     if not user.is_authenticated:
         return Store.objects.none()
@@ -26,24 +26,24 @@ def managed_stores_for(user: AbstractBaseUser) -> QuerySet[Store]:
     return Store.objects.filter(memberships__user=user, memberships__role=Role.MANAGER)
 
 
-def is_manager(user: AbstractBaseUser, store: Store) -> bool:
+def is_manager(user: User, store: Store) -> bool:
     if user.is_superuser:
         return True
     return Membership.objects.filter(user=user, store=store, role=Role.MANAGER).exists()
 
 
-def may_decide_appeal(user: AbstractBaseUser, appeal: Appeal) -> bool:
+def may_decide_appeal(user: User, appeal: Appeal) -> bool:
     """Only a manager of the store records the platform's decision: it closes the appeal for good
     and says whether the claim counts toward the store's Order Defect Rate, which managers answer
     for. Agents draft, export and submit appeals."""
     return is_manager(user, appeal.store)
 
 
-def get_store_for_user(user: AbstractBaseUser, pk: int) -> Store:
+def get_store_for_user(user: User, pk: int) -> Store:
     return get_object_or_404(stores_for(user), pk=pk)
 
 
-def get_claim_for_user(user: AbstractBaseUser, claim_id: int) -> Claim:
+def get_claim_for_user(user: User, claim_id: int) -> Claim:
     return get_object_or_404(
         Claim.objects.filter(store__in=stores_for(user)).select_related(
             "store", "order", "order__buyer", "assignee", "respond_rule", "created_by"
@@ -52,21 +52,21 @@ def get_claim_for_user(user: AbstractBaseUser, claim_id: int) -> Claim:
     )
 
 
-def get_order_for_user(user: AbstractBaseUser, order_id: int) -> Order:
+def get_order_for_user(user: User, order_id: int) -> Order:
     return get_object_or_404(
         Order.objects.filter(store__in=stores_for(user)).select_related("store", "buyer"),
         pk=order_id,
     )
 
 
-def get_action_for_user(user: AbstractBaseUser, action_id: int) -> ImprovementAction:
+def get_action_for_user(user: User, action_id: int) -> ImprovementAction:
     return get_object_or_404(
         ImprovementAction.objects.filter(store__in=stores_for(user)).select_related("post_mortem", "store"),
         pk=action_id,
     )
 
 
-def get_appeal_for_user(user: AbstractBaseUser, appeal_id: int) -> Appeal:
+def get_appeal_for_user(user: User, appeal_id: int) -> Appeal:
     return get_object_or_404(
         Appeal.objects.filter(store__in=stores_for(user)).select_related(
             "claim__store", "claim__order", "submitted_version", "submitted_by", "decided_by", "created_by"

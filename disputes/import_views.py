@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from . import importing
 from .access import stores_for
 from .models import OrderImport, Store
+from .requests import AuthenticatedRequest
 
 # The largest report the page accepts. Amazon's All Orders report for a busy month of a large
 # store stays well below this; bigger files belong to `manage.py import_orders`.
@@ -62,7 +63,7 @@ def recent_imports(user) -> QuerySet[OrderImport]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_orders(request: HttpRequest) -> HttpResponse:
+def import_orders(request: AuthenticatedRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
         if not request.FILES and not request.htmx:

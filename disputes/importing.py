@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -552,10 +552,14 @@ class _Cells:
 # --- Formats ------------------------------------------------------------------------------
 
 
+# One of csv.QUOTE_* (csv's own name for this type is private).
+Quoting = Literal[0, 1, 2, 3, 4, 5]
+
+
 class ReportFormat(Protocol):
     name: str
     delimiter: str
-    quoting: int
+    quoting: Quoting
     required: tuple[str, ...]
     aliases: dict[str, str]
 
@@ -570,8 +574,8 @@ class AmazonAllOrders:
 
     name = AMAZON_FORMAT
     delimiter = "\t"
-    quoting = csv.QUOTE_NONE
-    required = (
+    quoting: Quoting = csv.QUOTE_NONE
+    required: tuple[str, ...] = (
         "amazon-order-id",
         "purchase-date",
         "order-status",
@@ -624,6 +628,14 @@ class AmazonAllOrders:
         title = cells.text("product-name")[:500] or None
         if cells.problems:
             return None
+        # Each of these reported a problem when it had no value.
+        assert (
+            purchased_at is not None
+            and fulfilment is not None
+            and currency is not None
+            and quantity is not None
+            and amount is not None
+        )
         return ParsedRow(
             line=0,
             order=OrderFacts(
@@ -679,8 +691,8 @@ class DeskCsv:
 
     name = DESK_CSV_FORMAT
     delimiter = ","
-    quoting = csv.QUOTE_MINIMAL
-    required = (
+    quoting: Quoting = csv.QUOTE_MINIMAL
+    required: tuple[str, ...] = (
         "order_id",
         "purchase_date",
         "status",
@@ -723,16 +735,22 @@ class DeskCsv:
         quantity = cells.quantity("quantity", allow_zero=status == "cancelled")
         unit_price = cells.money("item_price")
         currency = cells.currency("currency")
-        order = {
-            "ship_country": cells.country("ship_country"),
-            "ship_by": cells.when("ship_by", end_of_day=True),
-            "latest_delivery": cells.when("latest_delivery", end_of_day=True),
-            "buyer_alias": cells.identifier("buyer_alias", max_length=255, required=False) or None,
-        }
+        ship_country = cells.country("ship_country")
+        ship_by = cells.when("ship_by", end_of_day=True)
+        latest_delivery = cells.when("latest_delivery", end_of_day=True)
+        buyer_alias = cells.identifier("buyer_alias", max_length=255, required=False) or None
         shipment = self._shipment(cells)
         title = cells.text("title")[:500] or None
         if cells.problems:
             return None
+        # Each of these reported a problem when it had no value.
+        assert (
+            purchased_at is not None
+            and fulfilment is not None
+            and currency is not None
+            and quantity is not None
+            and unit_price is not None
+        )
         return ParsedRow(
             line=0,
             order=OrderFacts(
@@ -741,7 +759,10 @@ class DeskCsv:
                 status=status,
                 fulfilment_channel=fulfilment,
                 currency=currency,
-                **order,
+                ship_country=ship_country,
+                ship_by=ship_by,
+                latest_delivery=latest_delivery,
+                buyer_alias=buyer_alias,
             ),
             line_key=sku,
             sku=sku,
@@ -822,9 +843,7 @@ def _take_store_lock(store: Store) -> bool:
         return cursor.fetchone()[0]
 
 
-def import_orders(
-    *, store: Store, file: BinaryIO, file_name: str, user: AbstractBaseUser | None = None
-) -> ImportResult:
+def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | None = None) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
     `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
@@ -852,7 +871,7 @@ def import_orders(
 
 class _Import:
     def __init__(
-        self, *, store: Store, file: BinaryIO, file_name: str, user: AbstractBaseUser | None, encoding: str
+        self, *, store: Store, file: BinaryIO, file_name: str, user: User | None, encoding: str
     ) -> None:
         self.store = store
         self.file_name = file_name
@@ -925,6 +944,7 @@ class _Import:
 
     def _columns(self, header_text: str) -> list[str]:
         fmt = self.format
+        assert fmt is not None  # run() detects the format first
         header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
         if len(header) > MAX_COLUMNS:
             self.errors.add(
@@ -971,6 +991,7 @@ class _Import:
 
     def _read(self, columns: list[str]) -> None:
         fmt = self.format
+        assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = 1  # the header is line 1; csv's line_num counts lines after it
@@ -1075,7 +1096,7 @@ class _Import:
             store=self.store,
             file_name=self.file_name[:255],
             sha256=self.sha256,
-            file_format=self.format.name,
+            file_format=self.format.name if self.format else "",
             imported_by=self.user,
             rows=self.rows,
             orders_created=counts["orders_created"],
@@ -1255,8 +1276,8 @@ class _Writer:
         if not wanted:
             return
         existing: dict[tuple[int, str], Shipment] = {}
-        for shipment in Shipment.objects.filter(order_id__in={key[0] for key in wanted}).order_by("pk"):
-            existing.setdefault((shipment.order_id, shipment.tracking_number), shipment)
+        for stored in Shipment.objects.filter(order_id__in={key[0] for key in wanted}).order_by("pk"):
+            existing.setdefault((stored.order_id, stored.tracking_number), stored)
         new: list[Shipment] = []
         changed: list[Shipment] = []
         for (order_id, tracking), facts in wanted.items():

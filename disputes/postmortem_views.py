@@ -6,7 +6,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +18,14 @@ from .access import get_action_for_user, is_manager, managed_stores_for
 from .downloads import attachment_header, spreadsheet_cell
 from .forms import PostMortemReportForm
 from .models import RootCause
+from .requests import AuthenticatedRequest
 from .services import ClaimError
 from .views import _safe_next
 
 
 @login_required
 @require_POST
-def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_done(request: AuthenticatedRequest, action_id: int) -> HttpResponse:
     action = get_action_for_user(request.user, action_id)
     if action.owner_id != request.user.pk and not is_manager(request.user, action.store):
         messages.error(request, _("Only the action's owner or a manager of the store can mark it done."))
@@ -37,7 +38,7 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
     return redirect(_safe_next(request, reverse("disputes:queue")))
 
 
-def _report_form(request: HttpRequest) -> PostMortemReportForm:
+def _report_form(request: AuthenticatedRequest) -> PostMortemReportForm:
     if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The post-mortem report is for managers."))
     # Bound with the defaults under what the URL says, so the selects show what is applied.
@@ -48,7 +49,7 @@ def _report_form(request: HttpRequest) -> PostMortemReportForm:
 
 @login_required
 @require_GET
-def post_mortem_report(request: HttpRequest) -> HttpResponse:
+def post_mortem_report(request: AuthenticatedRequest) -> HttpResponse:
     form = _report_form(request)
     report = selectors.post_mortem_report(request.user, **form.options())
     return render(
@@ -96,7 +97,7 @@ class _Echo:
 
 @login_required
 @require_GET
-def post_mortem_csv(request: HttpRequest) -> HttpResponse:
+def post_mortem_csv(request: AuthenticatedRequest) -> HttpResponse:
     form = _report_form(request)
     options = form.options()
     options.pop("group")

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -142,7 +142,7 @@ def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -
     )
 
 
-def _username(user: AbstractBaseUser | None) -> str:
+def _username(user: User | None) -> str:
     return user.get_username() if user else _("nobody")
 
 
@@ -158,7 +158,7 @@ def _apply_respond_deadline(claim: Claim) -> deadlines.Deadline | None:
 DEADLINE_FIELDS = ["respond_by", "respond_rule", "respond_explained", "next_alert_at", "next_alert_threshold"]
 
 
-def _check_assignee(claim: Claim, assignee: AbstractBaseUser | None) -> None:
+def _check_assignee(claim: Claim, assignee: User | None) -> None:
     if assignee is None or assignee.is_superuser:
         return
     if not Membership.objects.filter(user=assignee, store_id=claim.store_id).exists():
@@ -173,12 +173,12 @@ def claim_open(
     order: Order,
     kind: str,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     opened_at: datetime | None = None,
     platform_requested_at: datetime | None = None,
     amount: Decimal | None = None,
     platform_claim_id: str = "",
-    assignee: AbstractBaseUser | None = None,
+    assignee: User | None = None,
     priority: int = Priority.NORMAL,
 ) -> Claim:
     claim = Claim(
@@ -240,7 +240,7 @@ class PostMortemDraft:
     root_cause: str
     decided_by: str
     action: str
-    owner: AbstractBaseUser | None
+    owner: User | None
     due_on: date | None
 
 
@@ -395,7 +395,7 @@ class Assigned:
 
 @transaction.atomic
 def claim_assign(
-    *, claims: Iterable[Claim], assignee: AbstractBaseUser | None, by, loaded: Mapping[int, int | None]
+    *, claims: Iterable[Claim], assignee: User | None, by, loaded: Mapping[int, int | None]
 ) -> Assigned:
     """Assign (or unassign, with None) several claims. `loaded` maps each claim's id to the
     assignee id the user saw (None: nobody). A claim whose assignee someone else changed since

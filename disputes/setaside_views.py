@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -11,13 +11,14 @@ from django.views.decorators.http import require_GET, require_POST
 from . import setaside
 from .access import managed_stores_for
 from .models import SetAside
+from .requests import AuthenticatedRequest
 
 PAGE_SIZE = 200
 
 
 @login_required
 @require_GET
-def set_aside_list(request: HttpRequest) -> HttpResponse:
+def set_aside_list(request: AuthenticatedRequest) -> HttpResponse:
     stores = managed_stores_for(request.user)
     if not stores.exists():
         raise PermissionDenied(_("Work set aside is shown to managers."))
@@ -41,7 +42,7 @@ def set_aside_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_aside_retry(request: HttpRequest, entry_id: int) -> HttpResponse:
+def set_aside_retry(request: AuthenticatedRequest, entry_id: int) -> HttpResponse:
     # Only managers of the item's store reach it; anyone else gets 404.
     entry = get_object_or_404(
         SetAside.objects.filter(store__in=managed_stores_for(request.user), resolved_at__isnull=True),

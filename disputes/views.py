@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,11 +52,12 @@ from .models import (
     SetAside,
 )
 from .preferences import activate_preferences, remember_preferences
+from .requests import AuthenticatedRequest
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 from .templatetags.desk import span
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return next_url
@@ -68,7 +69,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
     page = selectors.queue_page(request.user, form.filters(), request.GET.get("cursor", ""))
     now = timezone.now()
@@ -90,7 +91,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def claims_assign(request: HttpRequest) -> HttpResponse:
+def claims_assign(request: AuthenticatedRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -121,12 +122,12 @@ def claims_assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
     return render(request, "disputes/claim.html", _claim_context(request, claim))
 
 
-def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
+def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict:
     order = claim.order
     initial = {"version": claim.version}
     current = deadlines.for_claim(claim) if claim.is_open else None
@@ -170,7 +171,7 @@ def _default_appeal_kind(claim: Claim) -> str:
 
 
 def _claim_action(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     claim_id: int,
     form_class,
     form_name: str,
@@ -199,7 +200,7 @@ def _claim_action(
 
 
 def _conflict_page(
-    request: HttpRequest, claim_id: int, form_class, form_name: str, **form_kwargs
+    request: AuthenticatedRequest, claim_id: int, form_class, form_name: str, **form_kwargs
 ) -> HttpResponse:
     """The claim as it is now, with the refused form still holding what the user chose (and
     the values it would carry if loaded now, so saving again knowingly goes through)."""
@@ -215,7 +216,7 @@ def _conflict_page(
 
 @login_required
 @require_POST
-def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_move(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -234,7 +235,7 @@ def claim_move(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_close(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -255,7 +256,7 @@ def claim_close(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_appeal(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -270,7 +271,7 @@ def claim_appeal(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_assign(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -282,7 +283,7 @@ def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
+def _assign_one(request: AuthenticatedRequest, claim: Claim, data: dict) -> None:
     result = services.claim_assign(
         claims=[claim], assignee=data["assignee"], by=request.user, loaded={claim.pk: data["loaded_assignee"]}
     )
@@ -292,7 +293,7 @@ def _assign_one(request: HttpRequest, claim: Claim, data: dict) -> None:
 
 @login_required
 @require_POST
-def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_priority(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -307,7 +308,7 @@ def claim_priority(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_platform_request(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_platform_request(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -322,7 +323,7 @@ def claim_platform_request(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_recompute(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_recompute(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     return _claim_action(
         request,
         claim_id,
@@ -340,7 +341,7 @@ def claim_recompute(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthenticatedRequest) -> HttpResponse:
     form = OrderSearchForm(request.GET)
     orders = Order.objects.filter(store__in=stores_for(request.user)).select_related("store", "buyer")
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -354,7 +355,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     return render(
         request,
@@ -369,7 +370,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
-def _order_context(request: HttpRequest, order: Order, form: ClaimOpenForm) -> dict:
+def _order_context(request: AuthenticatedRequest, order: Order, form: ClaimOpenForm) -> dict:
     return {
         "evidence": evidence_selectors.panel(request.user, order),
         "order": order,
@@ -383,7 +384,7 @@ def _order_context(request: HttpRequest, order: Order, form: ClaimOpenForm) -> d
 
 @login_required
 @require_POST
-def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
+def claim_open(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     form = ClaimOpenForm(request.POST, order=order)
     if not form.is_valid():
@@ -414,7 +415,7 @@ def claim_open(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if not managed_stores_for(request.user).exists():
         raise PermissionDenied(_("The dashboard is for managers."))
     board = selectors.dashboard(request.user)
@@ -446,7 +447,7 @@ def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
 
 @login_required
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     notes = (
         Notification.objects.filter(user=request.user)
         .select_related(
@@ -469,13 +470,13 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def alerts_bell(request: HttpRequest) -> HttpResponse:
+def alerts_bell(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "disputes/_bell.html", {"unread_alerts": unread_alerts(request.user)})
 
 
 @login_required
 @require_POST
-def alert_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
+def alert_ack(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=notification_id, user=request.user)
     Notification.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now()
@@ -485,7 +486,7 @@ def alert_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
+def store_detail(request: AuthenticatedRequest, store_id: int) -> HttpResponse:
     store = get_store_for_user(request.user, store_id)
     memberships = store.memberships.select_related("user").order_by("role", "user__username")
     return render(
@@ -501,7 +502,7 @@ def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     profile, _created = Profile.objects.get_or_create(user=request.user)
     # The header's language switch posts only the language; keep the stored time zone then.
     data = {"language": profile.language, "time_zone": profile.time_zone, **request.POST.dict()}

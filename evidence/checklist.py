@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,10 +10,13 @@ from disputes.models import Reason
 
 from .models import EvidenceKind as K
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Need:
-    label: str
+    label: "StrOrPromise"  # translated when shown
     kinds: tuple[str, ...]  # any one of these kinds satisfies the need
 
 

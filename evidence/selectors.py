@@ -4,7 +4,7 @@ number of queries whatever the number of items."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from disputes.access import is_manager
@@ -38,9 +38,7 @@ class Panel:
         return {EvidenceKind.BUYER_MEDIA, EvidenceKind.PRE_SHIPMENT_PHOTO} <= kinds
 
 
-def panel(
-    user: AbstractBaseUser, order: Order, claim: Claim | None = None, items: list | None = None
-) -> Panel:
+def panel(user: User, order: Order, claim: Claim | None = None, items: list | None = None) -> Panel:
     items = list(order_items(order)) if items is None else items
     found = Panel(order=order, items=items, can_delete=is_manager(user, order.store), claim=claim)
     if claim is not None:
@@ -83,7 +81,7 @@ def claim_timeline(claim_events, items: list[EvidenceItem], order: Order) -> lis
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def claim_context(user: AbstractBaseUser, claim: Claim, claim_events) -> dict:
+def claim_context(user: User, claim: Claim, claim_events) -> dict:
     """What the claim page needs from the vault: the panel (with the checklist) and the
     timeline with evidence merged in."""
     found = panel(user, claim.order, claim)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -85,7 +85,7 @@ def evidence_add(
     kind: str,
     caption: str = "",
     captured_at: datetime | None = None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> EvidenceItem:
     """Check an upload by its content and keep it: spooled and hashed, inspected, moved into
     private storage under a generated name, recorded. A refused file leaves nothing behind.

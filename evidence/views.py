@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disputes.access import get_claim_for_user, get_order_for_user, is_manager
+from disputes.requests import AuthenticatedRequest
 
 from . import selectors, services, uploads
 from .access import get_item_for_user
@@ -25,7 +26,7 @@ from .validation import Refused
 FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 
 
-def _card(request: HttpRequest, item: EvidenceItem, status: int = 200, **extra) -> HttpResponse:
+def _card(request: AuthenticatedRequest, item: EvidenceItem, status: int = 200, **extra) -> HttpResponse:
     can_delete = (
         is_manager(request.user, item.order.store) if "can_delete" not in extra else extra.pop("can_delete")
     )
@@ -42,14 +43,14 @@ def _changed(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
-def order_panel(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_panel(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     return render(request, "evidence/_panel.html", {"evidence": selectors.panel(request.user, order)})
 
 
 @login_required
 @require_GET
-def claim_checklist(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_checklist(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
     return render(
         request,
@@ -60,7 +61,7 @@ def claim_checklist(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, order_id: int) -> HttpResponse:
+def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     """One file per request from the uploader (so each has its own progress bar), or several
     from the plain form when scripts are off."""
     order = get_order_for_user(request.user, order_id)
@@ -118,7 +119,7 @@ def upload(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect(_back(request, order))
 
 
-def _back(request: HttpRequest, order) -> str:
+def _back(request: AuthenticatedRequest, order) -> str:
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return next_url
@@ -127,13 +128,13 @@ def _back(request: HttpRequest, order) -> str:
 
 @login_required
 @require_GET
-def card(request: HttpRequest, item_id: int) -> HttpResponse:
+def card(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     return _card(request, get_item_for_user(request.user, item_id))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, item_id: int) -> HttpResponse:
+def edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     if request.method == "GET":
         if item.is_locked():
@@ -158,7 +159,7 @@ def edit(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, item_id: int) -> HttpResponse:
+def delete(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     if not is_manager(request.user, item.order.store):
         raise PermissionDenied(_("Only a manager of the store can delete evidence."))
@@ -206,14 +207,14 @@ def _serve(
 
 @login_required
 @require_GET
-def download(request: HttpRequest, item_id: int) -> HttpResponse:
+def download(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     return _serve(item, item.storage_name, item.content_type, item.original_name, attachment=True)
 
 
 @login_required
 @require_GET
-def image(request: HttpRequest, item_id: int, size: str) -> HttpResponse:
+def image(request: AuthenticatedRequest, item_id: int, size: str) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     name = {"thumb": item.thumb_name, "preview": item.preview_name}.get(size)
     if item.previews != Previews.READY or not name:
@@ -224,7 +225,7 @@ def image(request: HttpRequest, item_id: int, size: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def compare(request: HttpRequest, order_id: int) -> HttpResponse:
+def compare(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     """The buyer's photo beside the seller's pre-shipment photo of the same order."""
     order = get_order_for_user(request.user, order_id)
     photos = [item for item in selectors.order_items(order) if item.is_image]

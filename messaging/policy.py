@@ -14,10 +14,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 BLOCKING, WARNING = "blocking", "warning"
 # The longest text the checker reads. The checker itself is linear (see bench/policy_check.py),
@@ -53,8 +57,8 @@ class Rule:
     code: str
     category: str
     severity: str
-    explanation: str
-    suggestion: str
+    explanation: "StrOrPromise"  # translated when shown
+    suggestion: "StrOrPromise"
 
 
 RULES: dict[str, Rule] = {
@@ -398,7 +402,7 @@ def _run_skipping(
     `before_mark` (read backwards from the mark) reaches the next mark are tried."""
     pattern_re, start_re, run_re = (re.compile(p, flags) for p in (pattern, start, run))
     mark_re = re.compile(mark, flags) if mark else None
-    back_re = re.compile(before_mark, flags) if mark else None
+    back_re = re.compile(before_mark, flags)  # read only when there is a mark
 
     def find(scanned: _Text, pos: int) -> re.Match[str] | None:
         text = scanned.text
@@ -420,7 +424,8 @@ def _run_skipping(
             found = pattern_re.match(text, begin.start())
             if found is not None:
                 return found
-            pos = max(run_re.match(text, begin.start()).end(), begin.start() + 1)
+            covered = run_re.match(text, begin.start())
+            pos = max(covered.end() if covered else 0, begin.start() + 1)
 
     return find
 
@@ -435,11 +440,12 @@ def _leftmost(text: str, finders: list[Finder]) -> Iterator[re.Match[str]]:
     while True:
         best = None
         for n, find in enumerate(finders):
-            if not exhausted[n] and (pending[n] is None or pending[n].start() < pos):
-                pending[n] = find(scanned, pos)
-                exhausted[n] = pending[n] is None
-            if pending[n] is not None and (best is None or pending[n].start() < best.start()):
-                best = pending[n]
+            found = pending[n]
+            if not exhausted[n] and (found is None or found.start() < pos):
+                found = pending[n] = find(scanned, pos)
+                exhausted[n] = found is None
+            if found is not None and (best is None or found.start() < best.start()):
+                best = found
         if best is None:
             return
         yield best
@@ -717,6 +723,7 @@ def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
 def _run_start(scanned: _Text, position: int) -> int:
     """Where the run of phone characters ending at this position starts."""
     back = PHONE_RUN.match(scanned.reversed, len(scanned.text) - position)
+    assert back is not None  # a run of none or more characters always matches
     return position - (back.end() - back.start())
 
 
@@ -746,7 +753,9 @@ def _phone_windows(text: str, masked: str) -> list[tuple[int, int, int, int]]:
         if runs and seed.start() < runs[-1][1]:
             continue
         start = _lead_in(scanned, _run_start(scanned, seed.start()), runs[-1][1] if runs else 0)
-        end = PHONE_RUN.match(text, seed.end()).end()
+        run = PHONE_RUN.match(text, seed.end())
+        assert run is not None  # a run of none or more characters always matches
+        end = run.end()
         if runs and start <= runs[-1][1]:
             runs[-1][1] = end
         else:
@@ -809,7 +818,7 @@ def is_review_request(text: str) -> bool:
 
 
 def _review_findings(text: str, platform: str, words: Words) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     if not words.any_of(REVIEW_TRIGGERS):
         return findings
     requests = [m.span() for m in REVIEW_REQUEST.finditer(text)]
@@ -820,14 +829,14 @@ def _review_findings(text: str, platform: str, words: Words) -> list[Finding]:
         findings.append(_finding("review.change_request", platform, text, *match.span()))
     # Offers and refunds count when they share a sentence with a review.
     for sentence in SENTENCE.finditer(text):
-        words = sentence.group()
-        if not re.search(r"\b" + REVIEW_WORDS + r"\b", words, re.IGNORECASE):
+        said = sentence.group()
+        if not re.search(r"\b" + REVIEW_WORDS + r"\b", said, re.IGNORECASE):
             continue
-        if REFUND.search(words):
+        if REFUND.search(said):
             findings.append(
                 _finding("review.refund_coupled", platform, text, sentence.start(), sentence.end())
             )
-        elif INCENTIVE.search(words):
+        elif INCENTIVE.search(said):
             findings.append(_finding("review.incentive", platform, text, sentence.start(), sentence.end()))
     if len(requests) > 1:
         for span in requests[1:]:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from disputes.access import get_order_for_user, stores_for
 from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
 from disputes.models import Order
+from disputes.requests import AuthenticatedRequest
 
 from . import inbound, selectors, services
 from .filling import TemplateError, fill, values_for
@@ -20,7 +21,7 @@ from .services import MessagingError, PolicyBlocked
 MAX_SEARCH_CHARS = 200
 
 
-def _back(request: HttpRequest, order: Order) -> str:
+def _back(request: AuthenticatedRequest, order: Order) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return next_url
@@ -28,7 +29,7 @@ def _back(request: HttpRequest, order: Order) -> str:
 
 
 def _compose_context(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     order: Order,
     *,
     body: str = "",
@@ -58,7 +59,7 @@ def _compose_context(
 
 @login_required
 @require_GET
-def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
+def template_search(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     query = request.GET.get("q", "")
     # PostgreSQL refuses NUL even in a search term; SQLite refuses very long LIKE patterns.
@@ -80,7 +81,7 @@ def template_search(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_fill(request: HttpRequest, order_id: int, template_id: int) -> HttpResponse:
+def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     template = (
         selectors.templates_for(order, limit=None).filter(pk=template_id).first() if template_id else None
@@ -115,7 +116,7 @@ def template_fill(request: HttpRequest, order_id: int, template_id: int) -> Http
 
 @login_required
 @require_POST
-def policy_check(request: HttpRequest, order_id: int) -> HttpResponse:
+def policy_check(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     return render(
         request,
@@ -126,7 +127,7 @@ def policy_check(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reply_send(request: HttpRequest, order_id: int) -> HttpResponse:
+def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     data = request.POST
     template_id = parse_id(data.get("template"))
@@ -163,7 +164,7 @@ def reply_send(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect(target)
 
 
-def _compose_error(request: HttpRequest, order: Order, error: str, kept: dict) -> HttpResponse:
+def _compose_error(request: AuthenticatedRequest, order: Order, error: str, kept: dict) -> HttpResponse:
     """Refused: the form comes back with the text as typed and the reason, never half-sent."""
     context = _compose_context(request, order, error=error, **kept)
     if request.htmx:
@@ -171,7 +172,9 @@ def _compose_error(request: HttpRequest, order: Order, error: str, kept: dict) -
     return render(request, "messaging/compose_page.html", context, status=400)
 
 
-def _act(request: HttpRequest, order: Order, act, success: str, texts: tuple[str, ...] = ()) -> HttpResponse:
+def _act(
+    request: AuthenticatedRequest, order: Order, act, success: str, texts: tuple[str, ...] = ()
+) -> HttpResponse:
     """Run the service and come back with its outcome; `texts` are the posted texts it saves."""
     if has_nul(*texts):
         messages.error(request, nul_message())
@@ -187,7 +190,7 @@ def _act(request: HttpRequest, order: Order, act, success: str, texts: tuple[str
 
 @login_required
 @require_POST
-def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
+def note_add(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     body = request.POST.get("body", "")
     return _act(
@@ -201,7 +204,7 @@ def note_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def off_platform_start(request: HttpRequest, order_id: int) -> HttpResponse:
+def off_platform_start(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     reason, detail = request.POST.get("reason", ""), request.POST.get("detail", "")
     return _act(
@@ -215,7 +218,7 @@ def off_platform_start(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def thread_close(request: HttpRequest, order_id: int) -> HttpResponse:
+def thread_close(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
     return _act(
         request, order, lambda: services.thread_close(order=order, by=request.user), _("Thread closed.")
@@ -224,7 +227,7 @@ def thread_close(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def no_response(request: HttpRequest, message_id: int) -> HttpResponse:
+def no_response(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
     order = message.thread.order
     reason = request.POST.get("reason", "")
@@ -239,7 +242,7 @@ def no_response(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reply_retry(request: HttpRequest, message_id: int) -> HttpResponse:
+def reply_retry(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
     return _act(
         request,
@@ -251,7 +254,7 @@ def reply_retry(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthenticatedRequest, attachment_id: int) -> FileResponse:
     attachment = selectors.get_attachment_for_user(request.user, attachment_id)
     response = FileResponse(
         attachment.file.open("rb"),
@@ -265,7 +268,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 
 @login_required
 @require_GET
-def unmatched_list(request: HttpRequest) -> HttpResponse:
+def unmatched_list(request: AuthenticatedRequest) -> HttpResponse:
     mails = list(
         UnmatchedMail.objects.filter(store__in=stores_for(request.user), filed_at__isnull=True)
         .select_related("store")
@@ -276,7 +279,7 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def unmatched_file(request: HttpRequest, mail_id: int) -> HttpResponse:
+def unmatched_file(request: AuthenticatedRequest, mail_id: int) -> HttpResponse:
     mail = selectors.get_unmatched_for_user(request.user, mail_id)
     order_id = request.POST.get("order", "").strip()
     if problem := identifier_problem(order_id):
