@@ -8,6 +8,7 @@ With ``DEBUG=0`` it is production: a real ``SECRET_KEY`` is required and HTTPS i
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -225,7 +226,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -363,7 +364,7 @@ if REDIS_URL:
     # (5 minutes, retried after up to 5 more) and the default limit (5 minutes, which is why the
     # nightly re-hash runs in chunks). Mail cannot be lost to a short timeout nor sent twice
     # by it: alert e-mails are an outbox the beat drains, replies are claimed by their row.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 12 * 60}
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -14,12 +14,9 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
-    @property
-    def extra_email_context(self) -> dict:
-        # Links are built on the desk's configured address, never on the request's Host header.
-        return {"base_url": settings.DESK_BASE_URL}
-
     def form_valid(self, form) -> HttpResponse:
+        # Links are built on the desk's configured address, never on the request's Host header.
+        self.extra_email_context = {"base_url": settings.DESK_BASE_URL}
         refusal = password_reset_refusal(
             address=client_address(self.request), email=form.cleaned_data["email"]
         )

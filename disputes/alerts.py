@@ -58,6 +58,7 @@ def describe(alert: Alert) -> str:
 
 def _mail(alert: Alert) -> tuple[str, str]:
     claim = alert.claim
+    assert claim is not None  # this subject's alerts are claims'
     subject = f"[{claim.store.name}] {claim.order.platform_order_id}: {describe(alert)}"
     body = "\n".join(
         [

@@ -315,7 +315,7 @@ def for_claim(
 # --- warnings ------------------------------------------------------------------------------
 
 # A claim whose rule names no warning is still warned a day ahead.
-DEFAULT_CLAIM_WARNING_HOURS = [24]
+DEFAULT_CLAIM_WARNING_HOURS: list[int | float] = [24]
 
 
 def warning_hours(value) -> list[int | float]:

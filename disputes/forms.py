@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -98,12 +100,13 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["store"].choices = [("", _("All my stores")), ("managed", _("Stores I manage"))] + [
-            (str(store.pk), store.name) for store in stores_for(user).order_by("name")
-        ]
-        self.fields["assignee"].choices += [
-            (str(member.pk), member.get_username()) for member in team_members(user)
-        ]
+        cast(forms.ChoiceField, self.fields["store"]).choices = [
+            ("", _("All my stores")),
+            ("managed", _("Stores I manage")),
+        ] + [(str(store.pk), store.name) for store in stores_for(user).order_by("name")]
+        assignee = cast(forms.ChoiceField, self.fields["assignee"])
+        team = [(str(member.pk), member.get_username()) for member in team_members(user)]
+        assignee.choices = [*cast(list, assignee.choices), *team]  # a ChoiceField keeps a list
 
     def filters(self) -> QueueFilters:
         """The filters to apply; a value that is not valid falls back to its default."""
@@ -136,8 +139,10 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["claims"].queryset = Claim.objects.filter(store__in=stores_for(user))
-        self.fields["assignee"].queryset = team_members(user)
+        cast(forms.ModelChoiceField, self.fields["claims"]).queryset = Claim.objects.filter(
+            store__in=stores_for(user)
+        )
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = team_members(user)
 
     def loaded(self) -> dict[int, int | None]:
         """The assignee id each ticked claim showed; a missing or unreadable one counts as
@@ -208,7 +213,7 @@ class ClaimCloseForm(VersionedForm):
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.claim = claim
-        self.fields["owner"].queryset = store_members(claim.store_id)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = store_members(claim.store_id)
 
     def clean_decided_at(self):
         decided_at = self.cleaned_data["decided_at"]
@@ -254,7 +259,7 @@ class ClaimAssignForm(forms.Form):
 
     def __init__(self, *args, claim: Claim, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = store_members(claim.store_id)
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = store_members(claim.store_id)
 
     @staticmethod
     def seen_now(claim: Claim) -> dict[str, object]:
@@ -310,15 +315,16 @@ class ClaimOpenForm(forms.ModelForm):
     def __init__(self, *args, order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
-        self.fields["assignee"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = (
             get_user_model()
             .objects.filter(memberships__store=order.store_id, is_active=True)
             .order_by("username")
         )
-        self.fields["reason"].choices = Reason.choices
+        cast(forms.ChoiceField, self.fields["reason"]).choices = Reason.choices
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         opened, requested = cleaned.get("opened_at"), cleaned.get("platform_requested_at")
         if opened and requested and requested < opened:
             self.add_error("platform_requested_at", _("The platform cannot ask before the claim was opened."))
@@ -344,14 +350,14 @@ class PostMortemReportForm(forms.Form):
         label=_("Period"),
         required=False,
         coerce=int,
-        empty_value=12,
+        empty_value=12,  # type: ignore[arg-type]  # django-stubs says str | None; any value works
         initial=12,
         choices=[(4, _("4 weeks")), (12, _("12 weeks")), (26, _("26 weeks")), (52, _("52 weeks"))],
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["store"].choices = [("", _("All stores I manage"))] + [
+        cast(forms.ChoiceField, self.fields["store"]).choices = [("", _("All stores I manage"))] + [
             (store.pk, store.name) for store in managed_stores_for(user).order_by("name")
         ]
 

@@ -1,5 +1,7 @@
 """The order import page: pick a store, upload a report, see what changed or what is wrong."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,7 +40,9 @@ class ImportForm(forms.Form):
         # Only the user's own stores are choices: another team's store id is simply invalid.
         self.stores = {store.pk: store for store in stores_for(user).order_by("name")}
         choices = [(pk, store.name) for pk, store in self.stores.items()]
-        self.fields["store"].choices = choices if len(choices) == 1 else [("", "---------"), *choices]
+        cast(forms.ChoiceField, self.fields["store"]).choices = (
+            choices if len(choices) == 1 else [("", "---------"), *choices]
+        )
 
     def clean_store(self) -> Store:
         return self.stores[self.cleaned_data["store"]]

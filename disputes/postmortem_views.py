@@ -97,7 +97,7 @@ class _Echo:
 
 @login_required
 @require_GET
-def post_mortem_csv(request: AuthenticatedRequest) -> HttpResponse:
+def post_mortem_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     form = _report_form(request)
     options = form.options()
     options.pop("group")

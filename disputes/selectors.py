@@ -224,7 +224,7 @@ def defect_rates(stores: list[Store], now: datetime | None = None) -> dict[int, 
         .values_list("store_id", "n")
     )
     defects = {
-        row.pop("store_id"): row
+        row["store_id"]: {name: count for name, count in row.items() if name != "store_id"}
         for row in Claim.objects.filter(
             store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=since
         )

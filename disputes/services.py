@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -36,6 +37,9 @@ from .models import (
     Reason,
     RootCause,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ClaimError(Exception):
@@ -114,7 +118,9 @@ def _save(claim: Claim, fields: list[str]) -> None:
 FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority", "status": "status"}
 
 
-def _field_conflict(claim: Claim, name: str, now_shown: str, yours_shown: str) -> ClaimConflict:
+def _field_conflict(
+    claim: Claim, name: str, now_shown: "StrOrPromise", yours_shown: "StrOrPromise"
+) -> ClaimConflict:
     """The conflict message: who changed the field, to what, and when, from the timeline."""
     labels = {"assignee": _("assignee"), "priority": _("priority"), "status": _("status")}
     event = (
@@ -264,6 +270,7 @@ def _check_post_mortem(claim: Claim, draft: PostMortemDraft | None) -> PostMorte
         raise ClaimError(
             _("The post-mortem is incomplete: %(problems)s.") % {"problems": "; ".join(problems)}
         )
+    assert draft.owner is not None  # else a problem was raised above
     if (
         not draft.owner.is_superuser
         and not Membership.objects.filter(user=draft.owner, store_id=claim.store_id).exists()
@@ -341,6 +348,7 @@ def claim_close(
         written_by=by,
         written_at=claim.closed_at,
     )
+    assert draft.owner is not None and draft.due_on is not None  # _check_post_mortem required them
     action = ImprovementAction.objects.create(
         post_mortem=written,
         store_id=claim.store_id,

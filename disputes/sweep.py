@@ -49,7 +49,7 @@ class Subject:
     """What the engine needs to know about one kind of item with a deadline clock. Its model
     has `store_id`, `next_alert_at` (partially indexed) and `next_alert_threshold`."""
 
-    model: type[models.Model]
+    model: Any  # Claim or Message (rows are read through its fields named below)
     alert_field: str  # the foreign key of Alert that points at it: "claim" or "message"
     set_aside_kind: str  # SetAsideKind
     fields: tuple[str, ...]  # what the sweep reads of a row (with `related`, through select_related)
@@ -306,24 +306,26 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
 def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
     _advance(subject.model, [step.row for step in steps])
     raising = [step for step in steps if step.raise_alert]
-    fresh = [
-        Alert(
-            **{subject.alert_field: step.row},
-            threshold=step.threshold,
-            window_start=step.window_start,
-            scheduled_for=step.scheduled_for,
-            raised_at=now,
-            due_at=step.due_at,
-            escalated=step.escalated,
+    fresh: list[Alert] = []
+    for step in raising:
+        assert step.due_at is not None  # _step sets it with raise_alert
+        fresh.append(
+            Alert(
+                **{subject.alert_field: step.row},
+                threshold=step.threshold,
+                window_start=step.window_start,
+                scheduled_for=step.scheduled_for,
+                raised_at=now,
+                due_at=step.due_at,
+                escalated=step.escalated,
+            )
         )
-        for step in raising
-    ]
     Alert.objects.bulk_create(fresh)
     _notify(fresh, [step.users for step in raising])
-    entries = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
-    entries = [entry for entry in entries if entry is not None]
+    written = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
+    entries = [entry for entry in written if entry is not None]
     if entries:
-        type(entries[0]).objects.bulk_create(entries)
+        type(entries[0])._default_manager.bulk_create(entries)
     return fresh
 
 

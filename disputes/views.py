@@ -347,10 +347,10 @@ def order_list(request: AuthenticatedRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     if query:
         orders = orders.filter(platform_order_id__startswith=query)
-    orders = list(orders.order_by("-purchased_at", "-pk")[:50])
-    if query and len(orders) == 1:
-        return redirect("disputes:order", order_id=orders[0].pk)
-    return render(request, "disputes/orders.html", {"form": form, "orders": orders, "query": query})
+    shown = list(orders.order_by("-purchased_at", "-pk")[:50])
+    if query and len(shown) == 1:
+        return redirect("disputes:order", order_id=shown[0].pk)
+    return render(request, "disputes/orders.html", {"form": form, "orders": shown, "query": query})
 
 
 @login_required

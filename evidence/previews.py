@@ -46,8 +46,8 @@ def make(item: EvidenceItem) -> Outcome:
     """Draw and store the thumbnail and preview. Raises OSError when the original cannot be
     read from storage (worth retrying); every problem with the file itself is an Outcome."""
     storage = evidence_storage()
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
         local = folder / f"original.{TYPES[item.file_type].extensions[0]}"
         with storage.open(item.storage_name, "rb") as src, open(local, "wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)

@@ -18,7 +18,7 @@ class PrivateStorage(FileSystemStorage):
         kwargs["base_url"] = None
         super().__init__(**kwargs)
 
-    def url(self, name: str) -> str:
+    def url(self, name: str | None) -> str:
         raise NotImplementedError("Evidence files have no public URL; use the download view.")
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:

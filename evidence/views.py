@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -74,7 +74,9 @@ def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     if stopped and (not files or not form.is_valid()):
         error = stopped.message
     elif not form.is_valid():
-        error = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        error = "; ".join(
+            f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items()
+        )
     elif not files:
         error = _("Choose at least one file.")
     if error:
@@ -85,7 +87,7 @@ def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     data = form.cleaned_data
     added, refusals = [], []
     for upload_file in files:
-        name = data["file_name"] if (data["file_name"] and len(files) == 1) else upload_file.name
+        name = data["file_name"] if (data["file_name"] and len(files) == 1) else (upload_file.name or "")
         try:
             added.append(
                 services.evidence_add(
@@ -112,8 +114,8 @@ def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
         if refusals:
             return render(request, "evidence/_refused.html", {"message": refusals[0]}, status=400)
         return _changed(_card(request, added[0], status=201))
-    for refusal in refusals:
-        messages.error(request, refusal)
+    for problem in refusals:
+        messages.error(request, problem)
     if added:
         messages.success(request, _("%(count)d file(s) added to the evidence.") % {"count": len(added)})
     return redirect(_back(request, order))
@@ -185,19 +187,19 @@ def delete(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
 
 def _serve(
     item: EvidenceItem, name: str, content_type: str, filename: str, *, attachment: bool
-) -> HttpResponse:
+) -> HttpResponseBase:
     storage = evidence_storage()
     prefix = settings.EVIDENCE_X_ACCEL_REDIRECT
     if prefix and isinstance(storage, FileSystemStorage):
         # nginx sends the bytes from its internal location; Django only decided who may.
-        response = HttpResponse(content_type=content_type)
+        response: HttpResponseBase = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{PurePosixPath(name)}"
     else:
         try:
             response = FileResponse(storage.open(name, "rb"), content_type=content_type)
         except FileNotFoundError:
             raise Http404(_("The file is missing from storage.")) from None
-    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Disposition"] = content_disposition_header(attachment, filename) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, max-age=3600" if not attachment else "private, no-store"
@@ -207,14 +209,14 @@ def _serve(
 
 @login_required
 @require_GET
-def download(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
+def download(request: AuthenticatedRequest, item_id: int) -> HttpResponseBase:
     item = get_item_for_user(request.user, item_id)
     return _serve(item, item.storage_name, item.content_type, item.original_name, attachment=True)
 
 
 @login_required
 @require_GET
-def image(request: AuthenticatedRequest, item_id: int, size: str) -> HttpResponse:
+def image(request: AuthenticatedRequest, item_id: int, size: str) -> HttpResponseBase:
     item = get_item_for_user(request.user, item_id)
     name = {"thumb": item.thumb_name, "preview": item.preview_name}.get(size)
     if item.previews != Previews.READY or not name:

@@ -32,7 +32,8 @@ class StoreMessagingForm(forms.ModelForm):
         }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("imap_password", "smtp_password"):
             if not data.get(name) and self.instance.pk:
                 data[name] = getattr(self.instance, name)
@@ -67,7 +68,8 @@ class ReplyTemplateForm(forms.ModelForm):
         return body
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         body = data.get("body")
         if body and not self.errors:
             if too_long := policy.length_error(fill(body, SAMPLE)):
@@ -134,7 +136,7 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
     def preview_view(request: HttpRequest) -> HttpResponse:
         body = request.POST.get("body", "")
         platform = request.POST.get("platform") or Platform.AMAZON
-        context = {"error": "", "text": "", "pieces": [], "findings": []}
+        context: dict[str, object] = {"error": "", "text": "", "pieces": [], "findings": []}
         try:
             text = fill(body, SAMPLE)
         except TemplateError as error:

@@ -93,7 +93,7 @@ def panel(user, order: Order) -> Panel:
     )
 
 
-PROTOCOL_TEMPLATES = {
+PROTOCOL_TEMPLATES: dict[tuple[str, str], str] = {
     (OffPlatformState.STARTED, OffPlatformReason.LARGE_FILE): "off-platform-notice-file",
     (OffPlatformState.STARTED, OffPlatformReason.SAFETY): "off-platform-notice-safety",
     (OffPlatformState.NOTICE_SENT, OffPlatformReason.LARGE_FILE): "off-platform-summary",
@@ -107,7 +107,7 @@ def _protocol_template(thread: Thread) -> ReplyTemplate | None:
     return ReplyTemplate.objects.filter(code=code, is_active=True).first() if code else None
 
 
-def templates_for(order: Order, query: str = "", limit: int = 20) -> QuerySet[ReplyTemplate]:
+def templates_for(order: Order, query: str = "", limit: int | None = 20) -> QuerySet[ReplyTemplate]:
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(platform="") | Q(platform=order.store.platform)
     )

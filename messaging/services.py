@@ -5,6 +5,7 @@ off-platform protocol."""
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -32,6 +33,9 @@ from .models import (
     StoreMessaging,
     Thread,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class MessagingError(Exception):
@@ -72,7 +76,7 @@ def _locked_thread(order: Order) -> Thread:
     )
 
 
-def _log(order_id: int, by, action: str, after: str = "", note: str = "") -> None:
+def _log(order_id: int, by, action: str, after: "StrOrPromise" = "", note: str = "") -> None:
     """The claim timeline is the audit trail: write the step on each open claim of the order."""
     claims = (
         Claim.objects.filter(order_id=order_id)

@@ -85,6 +85,7 @@ def describe(alert: Alert) -> str:
 def _mail(alert: Alert) -> tuple[str, str]:
     """The order's page is where the buyer is answered."""
     message = alert.message
+    assert message is not None  # this subject's alerts are messages'
     order = message.thread.order
     subject = f"[{message.store.name}] {order.platform_order_id}: {describe(alert)}"
     body = "\n".join(

@@ -1,5 +1,7 @@
 """Message attachments live in private storage, served only through an access-checked view."""
 
+from typing import cast
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.functional import LazyObject
@@ -12,7 +14,7 @@ class _MessageFiles(LazyObject):
 
 def message_files() -> FileSystemStorage:
     """A callable, so migrations do not record the machine's path."""
-    return _storage
+    return cast(FileSystemStorage, _storage)  # the lazy object stands in for one
 
 
 _storage = _MessageFiles()

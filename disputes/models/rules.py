@@ -123,11 +123,11 @@ class DeadlineRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.store.name if self.store_id else self.get_platform_display()
+        scope = self.store.name if self.store is not None else self.get_platform_display()
         return f"{scope} · {self.get_claim_kind_display()} · {self.get_deadline_display()}: {self.length} {self.get_unit_display()}"
 
     def clean(self) -> None:
-        if self.store_id and self.platform and self.store.platform != self.platform:
+        if self.store is not None and self.platform and self.store.platform != self.platform:
             raise ValidationError(
                 {
                     "store": _("%(store)s sells on %(platform)s, not on this rule's platform.")

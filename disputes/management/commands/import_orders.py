@@ -29,9 +29,9 @@ class Command(BaseCommand):
                 f"An import is running for store {target.name}; try again when it has finished."
             )
         if not result.ok:
-            for error in result.errors:
-                where = f"line {error.line}" if error.line else "file"
-                self.stderr.write(f"{where}: {error.message}")
+            for problem in result.errors:
+                where = f"line {problem.line}" if problem.line else "file"
+                self.stderr.write(f"{where}: {problem.message}")
             if result.errors_not_shown:
                 self.stderr.write(f"… and {result.errors_not_shown} more problems.")
             raise CommandError(
