@@ -222,6 +222,7 @@ def test_a_mail_set_aside_by_an_error_is_filed_again_by_the_managers_retry(
 # --- the IMAP poll --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_poll_files_the_good_mail_around_a_poisoned_one_and_nothing_twice(world, imap, message_files):  # noqa: F811
     account = StoreMessaging.objects.create(
         store=world.store_a,
@@ -269,6 +270,7 @@ def test_the_poll_files_the_good_mail_around_a_poisoned_one_and_nothing_twice(wo
 # --- timeouts -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_silent_imap_server_times_out_and_the_error_is_recorded(world, settings):
     settings.DESK_MAIL_TIMEOUT = 1
     with silent_server() as port:
@@ -287,6 +289,7 @@ def test_a_silent_imap_server_times_out_and_the_error_is_recorded(world, setting
     assert "timed out" in account.last_poll_error or "Timeout" in account.last_poll_error
 
 
+@pytest.mark.slow
 def test_a_silent_store_smtp_server_times_out_and_the_send_is_marked_failed(world, settings):
     from messaging import services
     from messaging.models import Delivery
@@ -310,6 +313,7 @@ def test_a_silent_store_smtp_server_times_out_and_the_send_is_marked_failed(worl
     assert message.delivery == Delivery.FAILED and "timed out" in message.delivery_error
 
 
+@pytest.mark.slow
 def test_the_desks_own_mailer_gives_up_on_a_silent_smtp_server():
     send = (
         "from django.core.mail import send_mail\n"

@@ -24,6 +24,7 @@ def imap():
         yield server
 
 
+@pytest.mark.slow
 def test_relay_mail_in_the_mailbox_is_filed_once_even_when_polled_twice(world, imap):
     account = StoreMessaging.objects.create(
         store=world.store_a,
@@ -55,6 +56,7 @@ def test_relay_mail_in_the_mailbox_is_filed_once_even_when_polled_twice(world, i
         assert len(client.search(["UNSEEN"])) == 2
 
 
+@pytest.mark.slow
 def test_a_wrong_password_is_recorded_on_the_mailbox_settings(world, imap):
     from imapclient.exceptions import LoginError
 

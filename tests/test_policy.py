@@ -162,6 +162,7 @@ def run_manage(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_lint_message_prints_json_findings_and_exits_1_when_blocking():
     result = run_manage("lint_message", "--platform", "amazon", stdin="Text me on WhatsApp!!")
     assert result.returncode == 1
@@ -173,6 +174,7 @@ def test_lint_message_prints_json_findings_and_exits_1_when_blocking():
     assert found[0]["start"] == 11 and found[0]["end"] == 19
 
 
+@pytest.mark.slow
 def test_lint_message_exits_0_on_warnings_only_and_on_clean_text():
     warned = run_manage("lint_message", stdin="We are so sorry!!")
     assert warned.returncode == 0 and json.loads(warned.stdout)[0]["code"] == "shouting.exclamations"
@@ -180,6 +182,7 @@ def test_lint_message_exits_0_on_warnings_only_and_on_clean_text():
     assert clean.returncode == 0 and json.loads(clean.stdout) == []
 
 
+@pytest.mark.slow
 def test_lint_message_reads_the_appeal_context():
     result = run_manage("lint_message", "--context", "appeal", stdin="The buyer is lying.")
     assert result.returncode == 1 and json.loads(result.stdout)[0]["code"] == "appeal.attack"

@@ -112,6 +112,7 @@ RULE_WORDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_skipping_a_rule_whose_words_are_absent_changes_no_finding(seed, monkeypatch):
     rng = random.Random(seed)

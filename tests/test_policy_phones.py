@@ -141,6 +141,7 @@ def random_text(rng: random.Random) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_the_checker_finds_the_phone_numbers_the_whole_text_matcher_finds(seed):
     rng = random.Random(seed)

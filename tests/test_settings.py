@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Each test runs manage.py in a process of its own.
+pytestmark = pytest.mark.slow
+
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
