@@ -62,6 +62,7 @@ def test_the_add_evidence_command_refuses_the_same_files(
     assert stored_files(_private_evidence_storage) == []
 
 
+@pytest.mark.slow
 def test_a_pdf_that_draws_itself_without_end_is_kept_and_ends_without_a_preview(
     agent_client, world, settings, _private_evidence_storage
 ):

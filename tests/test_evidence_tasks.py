@@ -154,6 +154,7 @@ def recursive_pdf_item(world):
     )
 
 
+@pytest.mark.slow
 def test_a_pdf_that_draws_itself_without_end_gets_no_preview_once_with_its_reason(
     world, settings, manager_client
 ):
@@ -184,6 +185,7 @@ def test_a_pdf_that_draws_itself_without_end_gets_no_preview_once_with_its_reaso
     assert SetAside.objects.get(pk=entry.pk).attempts == 1
 
 
+@pytest.mark.slow
 def test_a_preview_that_takes_too_long_is_stopped_at_its_time_limit(world, settings):
     settings.EVIDENCE_PREVIEW_SECONDS = 1
     item = recursive_pdf_item(world)
