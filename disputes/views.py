@@ -13,9 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from evidence import selectors as evidence_selectors
-
-from . import deadlines, selectors, services, sweep
+from . import claim_page, deadlines, selectors, services, sweep
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -156,8 +154,9 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "appeal_form": ClaimAppealForm(initial=initial),
         "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
         "appeal_new_form": AppealNewForm(initial={"kind": _default_appeal_kind(claim)}),
-        # The evidence panel, and the timeline with evidence merged in at its captured-at time.
-        **evidence_selectors.claim_context(request.user, claim, claim.events.select_related("actor")),
+        # The panels of the apps above disputes come from their template tags; their entries in
+        # the timeline from the sources they registered.
+        "events": claim_page.timeline(claim),
     }
 
 
@@ -371,7 +370,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 def _order_context(request: HttpRequest, order: Order, form: ClaimOpenForm) -> dict:
     return {
-        "evidence": evidence_selectors.panel(request.user, order),
         "order": order,
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),

@@ -7,10 +7,12 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from disputes import setaside
+        from disputes import claim_page, setaside
         from disputes.models import SetAsideKind
 
-        from . import services
+        from . import selectors, services
+
+        claim_page.add_timeline_source(selectors.claim_timeline)
 
         setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
         setaside.register(
