@@ -21,6 +21,11 @@ from .claims import (  # noqa: F401
     Priority,
     Reason,
 )
+from .due import (  # noqa: F401
+    DueState,
+    Urgency,
+    end_of_local_day,
+)
 from .orders import (  # noqa: F401
     Buyer,
     FulfilmentChannel,
@@ -36,6 +41,7 @@ from .postmortems import (  # noqa: F401
     RootCause,
 )
 from .rules import (  # noqa: F401
+    DEFAULT_WARNING_HOURS,
     MAX_WARNING_HOURS,
     ClaimKind,
     DeadlineKind,
@@ -43,6 +49,8 @@ from .rules import (  # noqa: F401
     DeadlineStart,
     DeadlineUnit,
     is_warning_hour,
+    warning_hours,
+    warnings_or_default,
 )
 from .setaside import (  # noqa: F401
     SetAside,
