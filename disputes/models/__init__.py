@@ -13,7 +13,6 @@ from .appeals import (  # noqa: F401
     Funding,
 )
 from .claims import (  # noqa: F401
-    OPEN_STATUSES,
     Claim,
     ClaimEvent,
     ClaimStatus,

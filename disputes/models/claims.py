@@ -32,9 +32,6 @@ class ClaimStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-OPEN_STATUSES = [ClaimStatus.NEW, ClaimStatus.IN_PROGRESS, ClaimStatus.RESPONDED, ClaimStatus.APPEALING]
-
-
 class Outcome(models.TextChoices):
     GRANTED_SELLER_FUNDED = "granted_seller", _("Granted — seller-funded")
     GRANTED_PLATFORM_FUNDED = "granted_platform", _("Granted — platform-funded")
