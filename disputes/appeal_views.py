@@ -23,7 +23,7 @@ from .downloads import attachment_header
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
 from .inputs import parse_id
 from .models import Appeal, AppealVersion, ClaimStatus, Outcome
-from .services import AppealDraft, ClaimConflict, ClaimError, counts_toward_odr
+from .services import AppealDraft, ClaimConflict, ClaimError
 
 
 def _versions(appeal: Appeal) -> list[AppealVersion]:
@@ -104,7 +104,7 @@ def _exhibits_for(draft: AppealDraft, vault: list) -> list[appeals.Exhibit]:
 def odr_effect(appeal: Appeal) -> str:
     if not appeal.is_decided:
         return ""
-    if counts_toward_odr(appeal.matching_outcome):
+    if Outcome(appeal.matching_outcome).counts_toward_odr:
         return _("This outcome counts toward the store's Order Defect Rate.")
     return _("This outcome does not count toward the store's Order Defect Rate.")
 

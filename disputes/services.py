@@ -69,15 +69,6 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     ClaimStatus.CLOSED: set(),
 }
 
-# Denied claims and claims withdrawn before a decision do not count toward the Order Defect
-# Rate; granted (even platform-funded), refunded and pending ones do. A cancelled order has
-# no decision against the seller either.
-OUTCOMES_OUTSIDE_ODR = {Outcome.DENIED, Outcome.WITHDRAWN, Outcome.CANCELLED}
-
-
-def counts_toward_odr(outcome: str) -> bool:
-    return outcome not in OUTCOMES_OUTSIDE_ODR
-
 
 def _record(
     claim: Claim, by, action: str, before: str = "", after: str = "", note: str = "", at=None
@@ -307,7 +298,7 @@ def claim_close(
     claim.status = ClaimStatus.CLOSED
     claim.outcome = outcome
     claim.closed_at, claim.decided_at = closed_at, decided_at
-    claim.counts_toward_odr = counts_toward_odr(outcome)
+    claim.counts_toward_odr = Outcome(outcome).counts_toward_odr
     # Only a granted, seller-funded claim can be appealed (DOMAIN: 30 days on Amazon).
     appeal = (
         deadlines.for_claim(claim, DeadlineKind.APPEAL) if outcome == Outcome.GRANTED_SELLER_FUNDED else None

@@ -70,7 +70,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
     page = selectors.queue_page(request.user, form.filters(), request.GET.get("cursor", ""))
     now = timezone.now()
-    rows = [(claim, selectors.due_state(claim, now)) for claim in page.claims]
+    rows = [(claim, claim.due_state(now)) for claim in page.claims]
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -137,7 +137,7 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
             Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))
         ),
         "history": selectors.buyer_history(order),
-        "due": selectors.due_state(claim),
+        "due": claim.due_state(),
         "hints": services.eligibility_hints(claim),
         "rule_changed": bool(claim.is_open and current and current.due != claim.respond_by),
         "current_deadline": current,

@@ -32,11 +32,6 @@ class Panel:
     checklist: Checklist | None = None
     kinds: list = field(default_factory=lambda: EvidenceKind.choices)
 
-    @property
-    def comparable(self) -> bool:
-        kinds = {item.kind for item in self.items if item.is_image}
-        return {EvidenceKind.BUYER_MEDIA, EvidenceKind.PRE_SHIPMENT_PHOTO} <= kinds
-
 
 def panel(
     user: AbstractBaseUser, order: Order, claim: Claim | None = None, items: list | None = None

@@ -13,13 +13,17 @@ from .appeals import (  # noqa: F401
     Funding,
 )
 from .claims import (  # noqa: F401
-    OPEN_STATUSES,
     Claim,
     ClaimEvent,
     ClaimStatus,
     Outcome,
     Priority,
     Reason,
+)
+from .due import (  # noqa: F401
+    DueState,
+    Urgency,
+    end_of_local_day,
 )
 from .orders import (  # noqa: F401
     Buyer,
@@ -36,6 +40,7 @@ from .postmortems import (  # noqa: F401
     RootCause,
 )
 from .rules import (  # noqa: F401
+    DEFAULT_WARNING_HOURS,
     MAX_WARNING_HOURS,
     ClaimKind,
     DeadlineKind,
@@ -43,6 +48,8 @@ from .rules import (  # noqa: F401
     DeadlineStart,
     DeadlineUnit,
     is_warning_hour,
+    warning_hours,
+    warnings_or_default,
 )
 from .setaside import (  # noqa: F401
     SetAside,

@@ -21,7 +21,7 @@ function refreshCountdowns() {
   document.querySelectorAll("[data-due]").forEach((badge) => {
     const left = Date.parse(badge.dataset.due) - now;
     if (Number.isNaN(left)) return;
-    if (left <= 0) {
+    if (left < 0) {
       badge.textContent = zh ? `已逾期 ${span(left)}` : `overdue by ${span(left)}`;
       badge.className = "badge badge-overdue";
     } else {
