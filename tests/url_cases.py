@@ -115,9 +115,12 @@ CASES: dict[str, Case] = {
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout and the
-# password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them).
+# password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them;
+# the JavaScript catalogue: public, only the scripts' translations, which the login page loads too;
+# tests/test_javascript_catalog.py covers it).
 EXEMPT_PREFIXES = ("admin:",)
 EXEMPT_NAMES = {
+    "javascript_catalog",
     "login",
     "logout",
     "password_reset",

@@ -35,8 +35,8 @@
       const source = document.querySelector(button.dataset.copy);
       const status = button.parentNode.querySelector("[data-copy-status]");
       navigator.clipboard.writeText(source.value || source.textContent).then(
-        () => { if (status) status.textContent = "✓"; },
-        () => { source.select(); if (status) status.textContent = "Ctrl+C"; },
+        () => { if (status) status.textContent = gettext("Copied"); },
+        () => { source.select(); if (status) status.textContent = gettext("Press Ctrl+C to copy"); },
       );
     }
   });
