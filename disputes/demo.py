@@ -5,7 +5,7 @@ each app above it registered from its AppConfig.ready(). Django calls ready() in
 order, so the seeders run in that order too: appeals, registered last, find the evidence and
 messages seeded before them. This module never imports from those apps."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,8 +17,8 @@ from .models import Store
 class DemoData:
     """What the command seeded, by name, for the seeders that build on it."""
 
-    stores: dict[str, Store]
-    users: dict[str, AbstractBaseUser]
+    stores: Mapping[str, Store]
+    users: Mapping[str, AbstractBaseUser]
 
 
 Seeder = Callable[[DemoData], object]
