@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from disputes.inputs import has_nul
 from disputes.models import Claim
-from disputes.services import ClaimConflict, ClaimError, _record
+from disputes.services import ClaimConflict, ClaimError, _record  # until disputes.timeline.record
 from evidence.models import EvidenceItem
 from evidence.services import evidence_lock
 from messaging import policy
