@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "disputes",
     "evidence",
     "messaging",
+    "appeals",
 ]
 
 MIDDLEWARE = [

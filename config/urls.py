@@ -29,5 +29,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("evidence.urls")),
     path("", include("messaging.urls")),
+    path("", include("appeals.urls")),
     path("", include("disputes.urls")),
 ]

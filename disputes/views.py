@@ -23,7 +23,6 @@ from .access import (
 )
 from .context_processors import unread_alerts
 from .forms import (
-    AppealNewForm,
     BulkAssignForm,
     ClaimAppealForm,
     ClaimAssignForm,
@@ -38,14 +37,11 @@ from .forms import (
     RecomputeForm,
 )
 from .models import (
-    AppealKind,
     Claim,
-    ClaimKind,
     ClaimStatus,
     ImprovementAction,
     Notification,
     Order,
-    Outcome,
     Profile,
     SetAside,
 )
@@ -152,20 +148,10 @@ def _claim_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
-        "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
-        "appeal_new_form": AppealNewForm(initial={"kind": _default_appeal_kind(claim)}),
         # The panels of the apps above disputes come from their template tags; their entries in
         # the timeline from the sources they registered.
         "events": claim_page.timeline(claim),
     }
-
-
-def _default_appeal_kind(claim: Claim) -> str:
-    if claim.kind == ClaimKind.CHARGEBACK:
-        return AppealKind.CHARGEBACK_RESPONSE
-    if claim.outcome == Outcome.GRANTED_SELLER_FUNDED or claim.status == ClaimStatus.APPEALING:
-        return AppealKind.APPEAL
-    return AppealKind.CLAIM_RESPONSE
 
 
 def _claim_action(

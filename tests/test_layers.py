@@ -24,24 +24,6 @@ MAY_IMPORT: dict[str, set[str]] = {
     "config": {"disputes", "evidence", "messaging", "appeals"},
 }
 
-# Removed when appeals/ lands: the appeal code still in disputes (the document builder, the
-# views, the appeal services at the end of services.py) and the demo seeder import evidence and
-# messaging. Each entry is one import statement in one file, so nothing else slips through.
-ALLOWED_UNTIL_APPEALS_APP: set[tuple[str, str]] = {
-    ("disputes/appeals.py", "from messaging.models import Channel, Direction, Message"),
-    ("disputes/appeals.py", "from evidence.models import EvidenceKind as K"),
-    ("disputes/appeals.py", "from evidence.storage import evidence_storage"),
-    ("disputes/appeals.py", "from evidence.validation import TYPES"),
-    ("disputes/appeal_views.py", "from evidence import selectors as evidence_selectors"),
-    ("disputes/appeal_views.py", "from evidence.checklist import checklist"),
-    ("disputes/appeal_views.py", "from messaging.selectors import findings_view"),
-    ("disputes/services.py", "from evidence.models import EvidenceItem"),
-    ("disputes/services.py", "from messaging import policy"),
-    ("disputes/services.py", "from evidence.services import evidence_lock"),
-    ("disputes/management/commands/seed_demo.py", "from evidence.demo import seed_demo_evidence"),
-    ("disputes/management/commands/seed_demo.py", "from messaging.demo import seed_messaging"),
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -90,12 +72,7 @@ def project_imports(root: Path = ROOT) -> list[Import]:
 
 
 def against_the_direction(imports: list[Import]) -> list[Import]:
-    return [
-        found
-        for found in imports
-        if found.imported not in MAY_IMPORT[found.importer]
-        and (found.path, found.statement) not in ALLOWED_UNTIL_APPEALS_APP
-    ]
+    return [found for found in imports if found.imported not in MAY_IMPORT[found.importer]]
 
 
 def find_cycle(graph: Mapping[str, set[str]]) -> list[str]:
@@ -120,11 +97,10 @@ def find_cycle(graph: Mapping[str, set[str]]) -> list[str]:
 
 
 def app_graph(imports: list[Import]) -> dict[str, set[str]]:
-    """Which app imports which, leaving out the allowed-for-now imports."""
+    """Which app imports which."""
     graph: dict[str, set[str]] = {app: set() for app in MAY_IMPORT}
     for found in imports:
-        if (found.path, found.statement) not in ALLOWED_UNTIL_APPEALS_APP:
-            graph[found.importer].add(found.imported)
+        graph[found.importer].add(found.imported)
     return graph
 
 
@@ -147,12 +123,6 @@ def test_no_import_cycle_between_apps():
 def test_every_app_is_checked():
     apps = {file.parent.name for file in ROOT.glob("*/apps.py")}
     assert apps <= set(MAY_IMPORT), f"add {sorted(apps - set(MAY_IMPORT))} to MAY_IMPORT"
-
-
-def test_the_temporary_allowances_are_still_needed():
-    present = {(found.path, found.statement) for found in project_imports()}
-    stale = ALLOWED_UNTIL_APPEALS_APP - present
-    assert not stale, f"no longer imported, delete from ALLOWED_UNTIL_APPEALS_APP: {sorted(stale)}"
 
 
 # --- The checker finds what it should ------------------------------------------------------

@@ -14,13 +14,25 @@ T = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
 def migrate(*targets: tuple[str, str]):
-    """Migrate the apps named to these migrations (every other app stays at its latest) and
-    return the historical models as they stand there."""
+    """Migrate the apps named to these migrations (every other app stays at its latest, or goes
+    back as far as it must: appeals need disputes' latest) and return the historical models as
+    they stand there."""
     executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
     apps = {app for app, _name in targets}
-    plan = [*targets, *(leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in apps)]
-    executor.migrate(plan)
-    return MigrationExecutor(connection).loader.project_state(plan).apps
+    wanted = {node for target in targets for node in graph.forwards_plan(target)}
+
+    def fits(node) -> bool:
+        return all(n[0] not in apps or n in wanted for n in graph.forwards_plan(node))
+
+    others = []
+    for leaf in graph.leaf_nodes():
+        if leaf[0] not in apps:
+            own = [node for node in graph.forwards_plan(leaf) if node[0] == leaf[0]]
+            others.append(next((node for node in reversed(own) if fits(node)), (leaf[0], None)))
+    executor.migrate([*targets, *others])
+    applied = [node for node in [*targets, *others] if node[1] is not None]
+    return MigrationExecutor(connection).loader.project_state(applied).apps
 
 
 @pytest.fixture

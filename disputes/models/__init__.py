@@ -4,14 +4,6 @@ from .alerts import (  # noqa: F401
     Alert,
     Notification,
 )
-from .appeals import (  # noqa: F401
-    Appeal,
-    AppealDecision,
-    AppealEvidence,
-    AppealKind,
-    AppealVersion,
-    Funding,
-)
 from .claims import (  # noqa: F401
     Claim,
     ClaimEvent,

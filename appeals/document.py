@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone, translation
 from PIL import Image, ImageOps
 
-from .models import (
-    Appeal,
-    AppealKind,
-    AppealVersion,
-    Claim,
-    ClaimKind,
-    Reason,
-)
+from disputes.models import Claim, ClaimKind, Reason
+from evidence.models import EvidenceKind
+from evidence.storage import evidence_storage
+from evidence.validation import TYPES
+from messaging.models import Channel, Direction, Message
+
+from .models import Appeal, AppealKind, AppealVersion
 
 # How much the platform's free-text form accepts. Amazon's A-to-Z and chargeback response box
 # takes 4,000 characters; the other platforms have not been measured, so they get the same.
@@ -69,8 +68,6 @@ def _stamp(moment: datetime, zone: ZoneInfo) -> str:
 def draft_facts(claim: Claim) -> list[str]:
     """The timeline in neutral bullet lines: ordered, shipped, tracked, delivered, contacted,
     offered, claimed — each dated in the store's time zone, oldest first."""
-    from messaging.models import Channel, Direction, Message
-
     order = claim.order
     zone = ZoneInfo(claim.store.time_zone)
     dated: list[tuple[datetime, int, str]] = []
@@ -148,8 +145,7 @@ ASKS = {
 @translation.override("en")  # written for the platform, whatever the desk's language
 def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[str]) -> str:
     """The position in one or two sentences, from the claim's reason and the evidence at hand."""
-    from evidence.models import EvidenceKind as K
-
+    K = EvidenceKind
     kinds = set(evidence_kinds)
     ask = ASKS.get(appeal_kind, ASKS[AppealKind.CLAIM_RESPONSE])
     if claim.kind == ClaimKind.CHARGEBACK and appeal_kind == AppealKind.CLAIM_RESPONSE:
@@ -231,9 +227,6 @@ def sized(text: str, limit: int) -> tuple[str, bool]:
 def _jpeg_for_pdf(item) -> io.BytesIO | None:
     """The evidence image downscaled to PDF_IMAGE_MAX and re-encoded as JPEG; None for files
     that are not pictures."""
-    from evidence.storage import evidence_storage
-    from evidence.validation import TYPES
-
     if not item.is_image:
         return None
     with evidence_storage().open(item.storage_name, "rb") as original:

@@ -1,13 +1,15 @@
+"""Appeals: written cases to the platform, kept as numbered versions.
+
+The models moved here from `disputes` without touching the database: their tables keep the
+names they had there (`db_table`), and so do their indexes and constraints."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .claims import Claim, Outcome
-from .stores import Store
-
-# --- Appeals ------------------------------------------------------------------------------
+from disputes.models import Claim, Outcome, Store
 
 
 class AppealKind(models.TextChoices):
@@ -66,6 +68,7 @@ class Appeal(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
+        db_table = "disputes_appeal"
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         ordering = ["-created_at", "-pk"]
@@ -126,6 +129,7 @@ class AppealVersion(models.Model):
     saved_at = models.DateTimeField(_("saved"), default=timezone.now)
 
     class Meta:
+        db_table = "disputes_appealversion"
         verbose_name = _("appeal version")
         verbose_name_plural = _("appeal versions")
         ordering = ["appeal", "number"]
@@ -147,6 +151,7 @@ class AppealEvidence(models.Model):
     caption = models.CharField(_("what it proves"), max_length=500)
 
     class Meta:
+        db_table = "disputes_appealevidence"
         verbose_name = _("appeal evidence")
         verbose_name_plural = _("appeal evidence")
         ordering = ["version", "position"]

@@ -13,17 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from disputes.access import get_claim_for_user
+from disputes.downloads import attachment_header
+from disputes.inputs import parse_id
+from disputes.models import ClaimStatus, Outcome
+from disputes.services import ClaimConflict, ClaimError
 from evidence import selectors as evidence_selectors
 from evidence.checklist import checklist
 from messaging.selectors import findings_view
 
-from . import appeals, services
-from .access import get_appeal_for_user, get_claim_for_user, may_decide_appeal
-from .downloads import attachment_header
+from . import document, services
+from .access import get_appeal_for_user, may_decide_appeal
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
-from .inputs import parse_id
-from .models import Appeal, AppealVersion, ClaimStatus, Outcome
-from .services import AppealDraft, ClaimConflict, ClaimError
+from .models import Appeal, AppealVersion
+from .services import AppealDraft
 
 
 def _versions(appeal: Appeal) -> list[AppealVersion]:
@@ -53,28 +56,28 @@ def _document(request: HttpRequest, appeal: Appeal, vault: list | None = None):
         rows = (
             version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
         )
-        exhibits = [appeals.Exhibit(row.item, row.caption) for row in rows]
+        exhibits = [document.Exhibit(row.item, row.caption) for row in rows]
         return versions, version, list(version.facts), exhibits, version.conclusion
     claim = appeal.claim
     vault = list(evidence_selectors.order_items(claim.order)) if vault is None else vault
     return (
         versions,
         None,
-        appeals.draft_facts(claim),
+        document.draft_facts(claim),
         [],
-        appeals.draft_conclusion(claim, appeal.kind, {item.kind for item in vault}),
+        document.draft_conclusion(claim, appeal.kind, {item.kind for item in vault}),
     )
 
 
-def _live(appeal: Appeal, facts: list[str], exhibits: list[appeals.Exhibit], conclusion: str) -> dict:
+def _live(appeal: Appeal, facts: list[str], exhibits: list[document.Exhibit], conclusion: str) -> dict:
     """The preview as the platform's form will take it, the appeal policy findings, and the
     evidence the claim's reason needs that this appeal does not show."""
     claim = appeal.claim
     platform = claim.store.platform
-    full = appeals.plain_text(claim, facts, exhibits, conclusion)
-    limit = appeals.form_limit(platform)
-    text, truncated = appeals.sized(full, limit)
-    checked = appeals.checked_text(facts, [e.caption for e in exhibits], conclusion)
+    full = document.plain_text(claim, facts, exhibits, conclusion)
+    limit = document.form_limit(platform)
+    text, truncated = document.sized(full, limit)
+    checked = document.checked_text(facts, [e.caption for e in exhibits], conclusion)
     return {
         "text": text,
         "length": len(full),
@@ -94,10 +97,10 @@ def _posted(request: HttpRequest) -> AppealDraft:
     )
 
 
-def _exhibits_for(draft: AppealDraft, vault: list) -> list[appeals.Exhibit]:
+def _exhibits_for(draft: AppealDraft, vault: list) -> list[document.Exhibit]:
     by_id = {item.pk: item for item in vault}
     return [
-        appeals.Exhibit(by_id[item_id], caption) for item_id, caption in draft.evidence if item_id in by_id
+        document.Exhibit(by_id[item_id], caption) for item_id, caption in draft.evidence if item_id in by_id
     ]
 
 
@@ -178,14 +181,14 @@ def appeal_new(request: HttpRequest, claim_id: int) -> HttpResponse:
         messages.error(request, _("Choose what kind of appeal this is."))
         return redirect("disputes:claim", claim_id=claim.pk)
     appeal = services.appeal_create(claim=claim, kind=form.cleaned_data["kind"], by=request.user)
-    return redirect("disputes:appeal", appeal_id=appeal.pk)
+    return redirect("appeals:appeal", appeal_id=appeal.pk)
 
 
 @login_required
 @require_GET
 def appeal_builder(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
-    return render(request, "disputes/appeal.html", _context(request, appeal))
+    return render(request, "appeals/appeal.html", _context(request, appeal))
 
 
 @login_required
@@ -196,7 +199,7 @@ def appeal_preview(request: HttpRequest, appeal_id: int) -> HttpResponse:
     vault = list(evidence_selectors.order_items(appeal.claim.order))
     return render(
         request,
-        "disputes/appeal.html#live",
+        "appeals/appeal.html#live",
         {"appeal": appeal, **_live(appeal, draft.facts, _exhibits_for(draft, vault), draft.conclusion)},
     )
 
@@ -214,9 +217,9 @@ def appeal_save(request: HttpRequest, appeal_id: int) -> HttpResponse:
         context = _context(
             request, get_appeal_for_user(request.user, appeal_id), draft=draft, based_on=based_on
         )
-        return render(request, "disputes/appeal.html", {**context, "error": str(error)}, status=status)
+        return render(request, "appeals/appeal.html", {**context, "error": str(error)}, status=status)
     messages.success(request, _("Saved as version %(number)s.") % {"number": version.number})
-    return redirect("disputes:appeal", appeal_id=appeal.pk)
+    return redirect("appeals:appeal", appeal_id=appeal.pk)
 
 
 def _export_name(appeal: Appeal, version: AppealVersion | None, ext: str) -> str:
@@ -228,7 +231,7 @@ def _export_name(appeal: Appeal, version: AppealVersion | None, ext: str) -> str
 def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
-    data = appeals.export_pdf(appeal, version, facts, exhibits, conclusion)
+    data = document.export_pdf(appeal, version, facts, exhibits, conclusion)
     services.appeal_exported(appeal=appeal, version=version, fmt="PDF", by=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "pdf"))
@@ -240,9 +243,9 @@ def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
-    text, _cut = appeals.sized(
-        appeals.plain_text(appeal.claim, facts, exhibits, conclusion),
-        appeals.form_limit(appeal.store.platform),
+    text, _cut = document.sized(
+        document.plain_text(appeal.claim, facts, exhibits, conclusion),
+        document.form_limit(appeal.store.platform),
     )
     services.appeal_exported(appeal=appeal, version=version, fmt="text", by=request.user)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
@@ -269,8 +272,8 @@ def _form_action(
             form.add_error(None, str(error))
         else:
             messages.success(request, success)
-            return redirect("disputes:appeal", appeal_id=appeal.pk)
-    return render(request, "disputes/appeal.html", _context(request, appeal, **{form_name: form}), status=400)
+            return redirect("appeals:appeal", appeal_id=appeal.pk)
+    return render(request, "appeals/appeal.html", _context(request, appeal, **{form_name: form}), status=400)
 
 
 @login_required
