@@ -55,20 +55,22 @@ RULES = [
 
 
 def seed(apps, schema_editor):
+    # Only rows that are missing: an admin's edit is never overwritten.
     DeadlineRule = apps.get_model("disputes", "DeadlineRule")
-    DeadlineRule.objects.bulk_create(
-        DeadlineRule(
+    for platform, kind, deadline, length, unit, starts_from, warn, source in RULES:
+        DeadlineRule.objects.get_or_create(
             platform=platform,
             claim_kind=kind,
             deadline=deadline,
-            length=length,
-            unit=unit,
-            starts_from=starts_from,
-            warn_hours_before=warn,
-            source=source,
+            store=None,
+            defaults={
+                "length": length,
+                "unit": unit,
+                "starts_from": starts_from,
+                "warn_hours_before": warn,
+                "source": source,
+            },
         )
-        for platform, kind, deadline, length, unit, starts_from, warn, source in RULES
-    )
 
 
 class Migration(migrations.Migration):

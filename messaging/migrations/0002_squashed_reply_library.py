@@ -395,21 +395,22 @@ TEMPLATES = [
 
 
 def seed(apps, schema_editor):
+    # Only templates that are missing: an admin's edit is never overwritten.
     ReplyTemplate = apps.get_model("messaging", "ReplyTemplate")
-    ReplyTemplate.objects.bulk_create(
-        ReplyTemplate(
+    for code, stage, platform, language, purpose, title, note_en, note_zh, body in TEMPLATES:
+        ReplyTemplate.objects.get_or_create(
             code=code,
-            stage=stage,
-            platform=platform,
-            language=language,
-            purpose=purpose,
-            title=title,
-            note_en=note_en,
-            note_zh=note_zh,
-            body=body,
+            defaults={
+                "stage": stage,
+                "platform": platform,
+                "language": language,
+                "purpose": purpose,
+                "title": title,
+                "note_en": note_en,
+                "note_zh": note_zh,
+                "body": body,
+            },
         )
-        for code, stage, platform, language, purpose, title, note_en, note_zh, body in TEMPLATES
-    )
 
 
 class Migration(migrations.Migration):
