@@ -14,7 +14,7 @@ from appeals.models import Appeal
 pytestmark = pytest.mark.django_db(transaction=True)
 
 T = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
-BEFORE_THE_MOVE = ("disputes", "0018_alert_once_per_window")
+BEFORE_THE_MOVE = ("disputes", "0003_squashed_alerts_and_appeals")
 MOVED = ["appeal", "appealversion", "appealevidence"]
 
 

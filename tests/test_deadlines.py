@@ -24,7 +24,7 @@ UTC = ZoneInfo("UTC")
 LA = ZoneInfo("America/Los_Angeles")
 MSK = ZoneInfo("Europe/Moscow")
 
-seed_migration = importlib.import_module("disputes.migrations.0003_seed_deadline_rules")
+seed_migration = importlib.import_module("disputes.migrations.0002_squashed_default_deadline_rules")
 
 
 def store(platform=Platform.AMAZON, marketplace="US", tz="America/Los_Angeles") -> Store:

@@ -31,9 +31,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('disputes', '0019_appeals_move_to_their_own_app'),
+        ('disputes', '0004_appeals_move_to_their_own_app'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('evidence', '0001_initial'),
+        ('evidence', '0001_squashed_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

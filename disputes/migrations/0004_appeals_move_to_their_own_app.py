@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     # 0001_initial takes them over under the same names.
 
     dependencies = [
-        ("disputes", "0018_alert_once_per_window"),
+        ("disputes", "0003_squashed_alerts_and_appeals"),
     ]
 
     operations = [
