@@ -8,6 +8,7 @@ COPY config ./config
 COPY disputes ./disputes
 COPY evidence ./evidence
 COPY messaging ./messaging
+COPY appeals ./appeals
 RUN pip install --no-cache-dir .
 
 COPY . .

@@ -62,8 +62,10 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from appeals import services as appeal_services
+    from appeals.models import AppealKind
     from disputes import services
-    from disputes.models import AppealKind, ClaimKind, Reason
+    from disputes.models import ClaimKind, Reason
     from evidence.services import evidence_add
 
     user, order = store_agent_order("Bench Appeal US", "bench.appeals")
@@ -76,12 +78,12 @@ def main() -> None:
         evidence_add(order=order, chunks=[data], name=f"IMG_{n:04d}.jpg", kind="pre_shipment_photo", by=user)
         for n, data in enumerate(files, 1)
     ]
-    appeal = services.appeal_create(claim=claim, kind=AppealKind.CLAIM_RESPONSE, by=user)
-    services.appeal_save(
+    appeal = appeal_services.appeal_create(claim=claim, kind=AppealKind.CLAIM_RESPONSE, by=user)
+    appeal_services.appeal_save(
         appeal=appeal,
         by=user,
         based_on=0,
-        draft=services.AppealDraft(
+        draft=appeal_services.AppealDraft(
             facts=["The buyer placed the order.", "We packed and photographed the item before shipping."],
             evidence=[
                 (item.pk, f"Photo {n}: the item intact and wrapped before it left us")
@@ -93,7 +95,7 @@ def main() -> None:
 
     client = Client()
     client.force_login(user)
-    url = reverse("disputes:appeal_pdf", args=[appeal.pk])
+    url = reverse("appeals:pdf", args=[appeal.pk])
     seconds, size = [], 0
     for _run in range(args.runs):
         started = time.perf_counter()

@@ -62,7 +62,8 @@ def store_agent_order(store_name: str, username: str):
 def remove_order(order) -> None:
     """Evidence rows are protected from deletion in the desk; a benchmark removes its own order,
     with its appeals and evidence, when it is done."""
-    from disputes.models import Appeal, Order
+    from appeals.models import Appeal
+    from disputes.models import Order
     from evidence.models import EvidenceEvent, EvidenceItem
 
     Appeal.objects.filter(claim__order=order).delete()

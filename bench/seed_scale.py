@@ -198,7 +198,6 @@ OUTCOMES = [
     ("withdrawn", 12),
     ("cancelled", 5),
 ]
-NOT_IN_ODR = {"denied", "withdrawn", "cancelled"}
 PRIORITIES = [(2, 62), (3, 18), (1, 12), (4, 8)]
 APPEALABLE = {"a_to_z", "ebay_case"}
 
@@ -820,7 +819,7 @@ def copy_claims(
                 appeal_rule = appeal_rules.get((platform, kind))
                 if outcome == "granted_seller" and appeal_rule is not None:
                     appeal_by = deadlines.compute_due(appeal_rule, as_dt(closed_at), store=store).timestamp()
-            counts = outcome not in NOT_IN_ODR
+            counts = not outcome or Outcome(outcome).counts_toward_odr
 
             # The timeline: 3-5 events in time order.
             events = [(opened, creator, "opened", "", kind_label[kind], reason_label[reason])]

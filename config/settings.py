@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "disputes",
     "evidence",
     "messaging",
+    "appeals",
 ]
 
 MIDDLEWARE = [

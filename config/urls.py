@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from disputes import account_views
+from disputes import account_views, catalog_views
 from disputes import views as desk_views
 
 urlpatterns = [
@@ -25,8 +25,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("preferences/", desk_views.preferences, name="preferences"),
+    path("jsi18n/<str:language>/", catalog_views.javascript_catalog, name="javascript_catalog"),
     path("admin/", admin.site.urls),
     path("", include("evidence.urls")),
     path("", include("messaging.urls")),
+    path("", include("appeals.urls")),
     path("", include("disputes.urls")),
 ]

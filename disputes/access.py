@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Appeal, Claim, ImprovementAction, Membership, Order, Role, Store
+from .models import Claim, ImprovementAction, Membership, Order, Role, Store
 
 
 def stores_for(user: User) -> QuerySet[Store]:
@@ -32,13 +32,6 @@ def is_manager(user: User, store: Store) -> bool:
     return Membership.objects.filter(user=user, store=store, role=Role.MANAGER).exists()
 
 
-def may_decide_appeal(user: User, appeal: Appeal) -> bool:
-    """Only a manager of the store records the platform's decision: it closes the appeal for good
-    and says whether the claim counts toward the store's Order Defect Rate, which managers answer
-    for. Agents draft, export and submit appeals."""
-    return is_manager(user, appeal.store)
-
-
 def get_store_for_user(user: User, pk: int) -> Store:
     return get_object_or_404(stores_for(user), pk=pk)
 
@@ -63,13 +56,4 @@ def get_action_for_user(user: User, action_id: int) -> ImprovementAction:
     return get_object_or_404(
         ImprovementAction.objects.filter(store__in=stores_for(user)).select_related("post_mortem", "store"),
         pk=action_id,
-    )
-
-
-def get_appeal_for_user(user: User, appeal_id: int) -> Appeal:
-    return get_object_or_404(
-        Appeal.objects.filter(store__in=stores_for(user)).select_related(
-            "claim__store", "claim__order", "submitted_version", "submitted_by", "decided_by", "created_by"
-        ),
-        pk=appeal_id,
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines, sweep
+from . import sweep
 from .models import Alert, Claim, ClaimEvent, ClaimStatus, SetAsideKind
 from .sweep import Threshold
 
@@ -22,7 +22,7 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
     found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
     if due - start > timedelta(hours=2):
         found["half"] = start + (due - start) / 2
-    for hours in deadlines.claim_warning_hours(claim.respond_rule):
+    for hours in claim.warnings:
         at = due - timedelta(hours=hours)
         if at > start:
             found[f"warn_{hours}h"] = at

@@ -39,7 +39,6 @@ from .models import (
     DeadlineStart,
     DeadlineUnit,
     Store,
-    is_warning_hour,
 )
 
 log = logging.getLogger(__name__)
@@ -310,31 +309,3 @@ def for_claim(
         rule=rule,
         explanation=explain(rule, start, store=claim.store, claim=claim),
     )
-
-
-# --- warnings ------------------------------------------------------------------------------
-
-# A claim whose rule names no warning is still warned a day ahead.
-DEFAULT_CLAIM_WARNING_HOURS: list[int | float] = [24]
-
-
-def warning_hours(value) -> list[int | float]:
-    """The one reader of a `warn_hours_before` list (a rule's, or the copy a buyer message
-    keeps): its usable entries in hours, rounded to the hundredth, each once, largest first.
-
-    A value stored before it was validated, or written around the admin form (strings, zero,
-    negatives, nested lists, a dict, `true`), is read as far as it makes sense and the rest
-    skipped, so no page and no sweep fails on it."""
-    if not isinstance(value, list):
-        return []
-    found = set()
-    for entry in value:
-        if is_warning_hour(entry):
-            hours = round(entry, 2)
-            if hours > 0:
-                found.add(int(hours) if hours == int(hours) else hours)
-    return sorted(found, reverse=True)
-
-
-def claim_warning_hours(rule: DeadlineRule | None) -> list[int | float]:
-    return warning_hours(rule.warn_hours_before if rule else None) or DEFAULT_CLAIM_WARNING_HOURS

@@ -1,7 +1,9 @@
 """The default deadline rules, from the platforms' published terms (checked 2026).
 
-Admins edit the rows in Django admin; these are only starting values, installed by a migration
-(and by the tests, whose database flushes remove migration data)."""
+Admins edit the rows in Django admin; these are only starting values. A new database gets them
+from the migration disputes/migrations/0002_squashed_default_deadline_rules.py, which holds its
+own copy (tests/test_migrations.py checks the two agree); the tests, whose database flushes remove
+migration data, and the benchmarks install them from here."""
 
 H, D, B = "calendar_hours", "calendar_days", "business_days"
 OPENED, REQUEST, CLOSED = "claim_opened", "platform_request", "claim_closed"
@@ -11,18 +13,6 @@ A_TO_Z_RESPOND_SOURCE = (
     "its request for information; some older help pages say 48 hours. Unanswered claims are "
     "granted and charged to the seller."
 )
-# What the desk seeded before it followed Amazon's 3 days: a row still equal to this was never
-# edited by an admin, so a migration may move it to the new default.
-A_TO_Z_RESPOND_SEEDED_48H = {
-    "length": 48,
-    "unit": H,
-    "starts_from": REQUEST,
-    "warn_hours_before": [24, 6],
-    "is_active": True,
-    "source": "Amazon gives the seller 48 hours (some of its help pages say 72) to answer its request for "
-    "information on an A-to-Z claim; unanswered claims are granted and charged to the seller.",
-}
-
 RULES = [
     # platform, kind, deadline, length, unit, counted from, warn hours before, source
     ("amazon", "a_to_z", "respond", 72, H, REQUEST, [24, 6], A_TO_Z_RESPOND_SOURCE),
@@ -133,14 +123,12 @@ RULES += MESSAGE_RULES
 
 def install_default_rules(DeadlineRule) -> None:
     """Create the default rows that are missing; never overwrite an admin's edit."""
-    # The defaults are platform-wide; the seeding migration runs before rules had a store.
-    platform_wide = {"store": None} if any(f.name == "store" for f in DeadlineRule._meta.fields) else {}
     for platform, kind, deadline, length, unit, starts_from, warn, source in RULES:
         DeadlineRule.objects.get_or_create(
             platform=platform,
             claim_kind=kind,
             deadline=deadline,
-            **platform_wide,
+            store=None,
             defaults={
                 "length": length,
                 "unit": unit,
@@ -149,23 +137,3 @@ def install_default_rules(DeadlineRule) -> None:
                 "source": source,
             },
         )
-
-
-def move_a_to_z_response_to_72_hours(DeadlineRule) -> int:
-    """Give Amazon's A-to-Z response rule its 72 hours where it is still exactly as seeded;
-    returns how many rows changed (0 when an admin has edited it)."""
-    untouched = DeadlineRule.objects.filter(
-        platform="amazon",
-        store=None,
-        claim_kind="a_to_z",
-        deadline="respond",
-        **{key: value for key, value in A_TO_Z_RESPOND_SEEDED_48H.items() if key != "warn_hours_before"},
-    )
-    changed = 0
-    # JSON equality differs between databases; compare the warning hours in Python.
-    for rule in untouched:
-        if rule.warn_hours_before == A_TO_Z_RESPOND_SEEDED_48H["warn_hours_before"]:
-            rule.length, rule.source = 72, A_TO_Z_RESPOND_SOURCE
-            rule.save(update_fields=["length", "source", "updated_at"])
-            changed += 1
-    return changed

@@ -12,7 +12,6 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import deadlines
 from .access import managed_stores_for, stores_for
 from .inputs import date_problem, parse_id
 from .models import (
@@ -26,6 +25,7 @@ from .models import (
     Reason,
     RootCause,
     Store,
+    end_of_local_day,
 )
 
 PAGE_SIZE = 50
@@ -83,11 +83,6 @@ def _after_cursor(due: datetime | None, pk: int) -> Q:
     return Q(respond_by__gt=due) | Q(respond_by=due, pk__gt=pk) | Q(respond_by__isnull=True)
 
 
-def end_of_local_day(now: datetime) -> datetime:
-    local = timezone.localtime(now)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
 def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
     """The claims the queue shows for these filters, due soonest first (unsliced)."""
     now = now or timezone.now()
@@ -131,31 +126,6 @@ def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime |
     rows = list(claims[: PAGE_SIZE + 1])
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)
-
-
-# --- Deadlines as the user sees them ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueState:
-    state: str  # "none", "fine", "warning", "today", "overdue"
-    remaining: timedelta | None
-
-
-def due_state(claim: Claim, now: datetime | None = None) -> DueState:
-    """How urgent the claim's response deadline is, by the rule's warning thresholds and the
-    user's local day."""
-    now = now or timezone.now()
-    if claim.respond_by is None or claim.status == ClaimStatus.CLOSED:
-        return DueState("none", None)
-    remaining = claim.respond_by - now
-    if remaining <= timedelta(0):
-        return DueState("overdue", remaining)
-    if claim.respond_by < end_of_local_day(now):
-        return DueState("today", remaining)
-    if remaining <= timedelta(hours=max(deadlines.claim_warning_hours(claim.respond_rule))):
-        return DueState("warning", remaining)
-    return DueState("fine", remaining)
 
 
 # --- The claim page -----------------------------------------------------------------------
@@ -261,10 +231,6 @@ def week_starts(now: datetime, weeks: int) -> list:
     return [first + timedelta(weeks=n) for n in range(weeks)]
 
 
-WON = [Outcome.DENIED, Outcome.WITHDRAWN]
-LOST = [Outcome.GRANTED_SELLER_FUNDED, Outcome.GRANTED_PLATFORM_FUNDED, Outcome.REFUNDED_BY_SELLER]
-
-
 @dataclass
 class AgentLoad:
     user_id: int | None
@@ -338,8 +304,8 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
         .order_by()
         .annotate(
             n=Count("*"),
-            won=Count("store", filter=Q(outcome__in=WON)),
-            lost=Count("store", filter=Q(outcome__in=LOST)),
+            won=Count("store", filter=Q(outcome__in=Outcome.wins())),
+            lost=Count("store", filter=Q(outcome__in=Outcome.losses())),
         )
     )
     for row in opened:
@@ -424,7 +390,7 @@ def post_mortem_report(
     group = group if group in REPORT_GROUPS else "store"
     field_name = REPORT_GROUPS[group][0]
     chosen = post_mortems_for(user, store=store, weeks=weeks, now=now)
-    won = Count("store", filter=Q(outcome__in=WON))
+    won = Count("store", filter=Q(outcome__in=Outcome.wins()))
 
     def fill(row: CauseRow, item: dict) -> None:
         row.closed += item["n"]
@@ -452,7 +418,9 @@ def post_mortem_report(
     for item in (
         chosen.values(field_name, "root_cause")
         .order_by()
-        .annotate(n=Count("pk", distinct=True), won=Count("pk", distinct=True, filter=Q(outcome__in=WON)))
+        .annotate(
+            n=Count("pk", distinct=True), won=Count("pk", distinct=True, filter=Q(outcome__in=Outcome.wins()))
+        )
     ):
         key = item[field_name] or "—"
         fill(groups.setdefault(key, CauseRow(str(labels.get(key, key)))), item)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appeal_views, import_views, postmortem_views, setaside_views, views
+from . import import_views, postmortem_views, setaside_views, views
 
 app_name = "disputes"
 
@@ -17,14 +17,6 @@ urlpatterns = [
         "claims/<int:claim_id>/platform-request/", views.claim_platform_request, name="claim_platform_request"
     ),
     path("claims/<int:claim_id>/recompute/", views.claim_recompute, name="claim_recompute"),
-    path("claims/<int:claim_id>/appeals/new/", appeal_views.appeal_new, name="appeal_new"),
-    path("appeals/<int:appeal_id>/", appeal_views.appeal_builder, name="appeal"),
-    path("appeals/<int:appeal_id>/preview/", appeal_views.appeal_preview, name="appeal_preview"),
-    path("appeals/<int:appeal_id>/save/", appeal_views.appeal_save, name="appeal_save"),
-    path("appeals/<int:appeal_id>/appeal.pdf", appeal_views.appeal_pdf, name="appeal_pdf"),
-    path("appeals/<int:appeal_id>/appeal.txt", appeal_views.appeal_text, name="appeal_text"),
-    path("appeals/<int:appeal_id>/submit/", appeal_views.appeal_submit, name="appeal_submit"),
-    path("appeals/<int:appeal_id>/decision/", appeal_views.appeal_decide, name="appeal_decide"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),

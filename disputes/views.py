@@ -13,9 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from evidence import selectors as evidence_selectors
-
-from . import deadlines, selectors, services, sweep
+from . import claim_page, deadlines, selectors, services, sweep
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -25,7 +23,6 @@ from .access import (
 )
 from .context_processors import unread_alerts
 from .forms import (
-    AppealNewForm,
     BulkAssignForm,
     ClaimAppealForm,
     ClaimAssignForm,
@@ -40,14 +37,11 @@ from .forms import (
     RecomputeForm,
 )
 from .models import (
-    AppealKind,
     Claim,
-    ClaimKind,
     ClaimStatus,
     ImprovementAction,
     Notification,
     Order,
-    Outcome,
     Profile,
     SetAside,
 )
@@ -73,7 +67,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
     page = selectors.queue_page(request.user, form.filters(), request.GET.get("cursor", ""))
     now = timezone.now()
-    rows = [(claim, selectors.due_state(claim, now)) for claim in page.claims]
+    rows = [(claim, claim.due_state(now)) for claim in page.claims]
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -140,7 +134,7 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
             Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))
         ),
         "history": selectors.buyer_history(order),
-        "due": selectors.due_state(claim),
+        "due": claim.due_state(),
         "hints": services.eligibility_hints(claim),
         "rule_changed": bool(claim.is_open and current and current.due != claim.respond_by),
         "current_deadline": current,
@@ -155,19 +149,10 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
-        "appeals": claim.appeals.select_related("submitted_version").order_by("-created_at", "-pk"),
-        "appeal_new_form": AppealNewForm(initial={"kind": _default_appeal_kind(claim)}),
-        # The evidence panel, and the timeline with evidence merged in at its captured-at time.
-        **evidence_selectors.claim_context(request.user, claim, claim.events.select_related("actor")),
+        # The panels of the apps above disputes come from their template tags; their entries in
+        # the timeline from the sources they registered.
+        "events": claim_page.timeline(claim),
     }
-
-
-def _default_appeal_kind(claim: Claim) -> str:
-    if claim.kind == ClaimKind.CHARGEBACK:
-        return AppealKind.CHARGEBACK_RESPONSE
-    if claim.outcome == Outcome.GRANTED_SELLER_FUNDED or claim.status == ClaimStatus.APPEALING:
-        return AppealKind.APPEAL
-    return AppealKind.CLAIM_RESPONSE
 
 
 def _claim_action(
@@ -372,7 +357,6 @@ def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
 
 def _order_context(request: AuthenticatedRequest, order: Order, form: ClaimOpenForm) -> dict:
     return {
-        "evidence": evidence_selectors.panel(request.user, order),
         "order": order,
         "lines": order.lines.all(),
         "shipments": order.shipments.prefetch_related("events"),

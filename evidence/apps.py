@@ -7,11 +7,15 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from disputes import setaside
+        from disputes import claim_page, demo, setaside
         from disputes.models import SetAsideKind
 
-        from . import services
+        from . import selectors, services
+        from .demo import seed_demo_evidence
 
+        claim_page.add_timeline_source(selectors.claim_timeline)
+
+        demo.register(seed_demo_evidence)
         setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
         setaside.register(
             SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry, url=services.item_url

@@ -5,6 +5,7 @@ import io
 
 from PIL import Image, ImageDraw
 
+from disputes.demo import DemoData
 from disputes.models import Claim, Reason
 
 from . import services
@@ -32,8 +33,9 @@ def _pdf(text: str) -> bytes:
     return out.getvalue()
 
 
-def seed_demo_evidence() -> int:
-    """Attach demo files to the first damaged and the first "not received" claim; once."""
+def seed_demo_evidence(_data: DemoData | None = None) -> int:
+    """Attach demo files to the first damaged and the first "not received" claim; once. Each
+    file is added in its own transaction (the files are stored outside the database)."""
     if EvidenceItem.objects.exists():
         return 0
     added = 0

@@ -153,10 +153,6 @@ class EvidenceItem(models.Model):
     def is_image(self) -> bool:
         return self.file_type in {FileType.JPEG, FileType.PNG, FileType.WEBP, FileType.HEIC}
 
-    @property
-    def is_video(self) -> bool:
-        return self.file_type in {FileType.MP4, FileType.MOV, FileType.WEBM}
-
 
 class EvidenceEvent(models.Model):
     """The evidence audit trail: added, caption or kind edited, deleted, locked, integrity."""

@@ -32,11 +32,6 @@ class Panel:
     checklist: Checklist | None = None
     kinds: list = field(default_factory=lambda: EvidenceKind.choices)
 
-    @property
-    def comparable(self) -> bool:
-        kinds = {item.kind for item in self.items if item.is_image}
-        return {EvidenceKind.BUYER_MEDIA, EvidenceKind.PRE_SHIPMENT_PHOTO} <= kinds
-
 
 def panel(user: User, order: Order, claim: Claim | None = None, items: list | None = None) -> Panel:
     items = list(order_items(order)) if items is None else items
@@ -73,16 +68,16 @@ class Captured:
         return self.item.added_by
 
 
-def claim_timeline(claim_events, items: list[EvidenceItem], order: Order) -> list:
-    """The claim's own events, the order's evidence audit events, and each present evidence
-    item at its captured-at time, in one list by time."""
-    evidence_events = EvidenceEvent.objects.filter(order=order).select_related("actor")
-    entries = [*claim_events, *evidence_events, *(Captured(item.captured_at, item) for item in items)]
-    return sorted(entries, key=lambda entry: entry.at)
+def present_items(order: Order) -> list[EvidenceItem]:
+    """The order's present items, read once per order object: on the claim page the panel and
+    the timeline both show them, and the page's query count stays fixed."""
+    if "_present_evidence" not in order.__dict__:
+        order.__dict__["_present_evidence"] = list(order_items(order))
+    return order.__dict__["_present_evidence"]
 
 
-def claim_context(user: User, claim: Claim, claim_events) -> dict:
-    """What the claim page needs from the vault: the panel (with the checklist) and the
-    timeline with evidence merged in."""
-    found = panel(user, claim.order, claim)
-    return {"evidence": found, "events": claim_timeline(claim_events, found.items, claim.order)}
+def claim_timeline(claim: Claim) -> list[EvidenceEvent | Captured]:
+    """The vault's entries in the claim's timeline: the order's evidence audit events, and each
+    present item at its captured-at time (disputes merges them with the claim's own events)."""
+    events = EvidenceEvent.objects.filter(order_id=claim.order_id).select_related("actor")
+    return [*events, *(Captured(item.captured_at, item) for item in present_items(claim.order))]

@@ -10,10 +10,13 @@ class MessagingConfig(AppConfig):
         from django.db import transaction
         from django.urls import reverse
 
-        from disputes import setaside, sweep
+        from disputes import demo, setaside, sweep
         from disputes.models import SetAsideKind
 
         from . import signals, sla, tasks  # noqa: F401 (signals connect on import)
+        from .demo import seed_demo_messaging
+
+        demo.register(seed_demo_messaging)
 
         # A manager's retry: the message is due again at once and a sweep is queued.
         setaside.register(

@@ -3,8 +3,10 @@ relay send, an unmatched relay mail and a conversation that went off the platfor
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from disputes.demo import DemoData
 from disputes.models import Order, Store
 
 from . import services
@@ -80,3 +82,12 @@ def seed_messaging(store: Store, agent) -> None:
             b"Hi, I bought a lamp last month and it stopped working. Can you help?\r\n",
         },
     )
+
+
+def seed_demo_messaging(data: DemoData) -> None:
+    """The `seed_demo` seeder: the threads go to the Amazon store, answered by lin.agent."""
+    store, agent = data.stores.get("Amazon US"), data.users.get("lin.agent")
+    if store is None or agent is None:
+        return
+    with transaction.atomic():
+        seed_messaging(store, agent)

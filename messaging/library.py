@@ -1,8 +1,10 @@
 """The reply library the desk ships with: one template per situation a customer-service team
 meets, each with a note (English and Chinese) saying when to use it.
 
-Admins edit the rows in Django admin; these are starting values, installed by a migration (and
-by the tests, whose database flushes remove migration data). Every text passes the policy
+Admins edit the rows in Django admin; these are starting values. A new database gets them from
+the migration messaging/migrations/0002_squashed_reply_library.py, which holds its own copy
+(tests/test_migrations.py checks the two agree); the tests, whose database flushes remove
+migration data, and the demo install them from here. Every text passes the policy
 checker (`manage.py lint_templates`)."""
 
 # code, stage, platform ("" = all), language, purpose, title, note_en, note_zh, body

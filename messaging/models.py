@@ -1,13 +1,15 @@
 """Buyer threads: one per order, its messages with their 24-hour reply clock, the mail relay
 settings of each store, mail that could not be placed, and the reply library."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Order, Platform, Store
+from disputes.models import DueState, Order, Platform, Store, warnings_or_default
 
 from .storage import message_files
 
@@ -294,8 +296,15 @@ class Message(models.Model):
     def is_awaiting(self) -> bool:
         return self.reply_state == ReplyState.AWAITING
 
-    def is_overdue(self, now=None) -> bool:
-        return self.is_awaiting and self.reply_by is not None and self.reply_by <= (now or timezone.now())
+    @property
+    def warnings(self) -> list[int | float]:
+        """Hours before the reply is due at which the desk warns, largest first."""
+        return warnings_or_default(self.warn_hours_before)
+
+    def due_state(self, now: datetime | None = None) -> DueState:
+        """How urgent the reply is, by the same rule as a claim's response."""
+        due = self.reply_by if self.is_awaiting else None
+        return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
 
 
 class Attachment(models.Model):

@@ -179,20 +179,6 @@ def _stop_clocks(thread: Thread, reply: Message) -> int:
     )
 
 
-def unanswered_in_a_row(thread: Thread) -> int:
-    """How many of our messages the buyer has left unanswered since they last wrote."""
-    last_buyer = (
-        Message.objects.filter(thread=thread, direction=Direction.FROM_BUYER)
-        .order_by("-at", "-pk")
-        .values_list("at", flat=True)
-        .first()
-    )
-    ours = Message.objects.filter(thread=thread, direction=Direction.TO_BUYER)
-    if last_buyer is not None:
-        ours = ours.filter(at__gt=last_buyer)
-    return ours.count()
-
-
 def has_review_request(thread: Thread) -> bool:
     return Message.objects.filter(
         thread=thread, direction=Direction.TO_BUYER, purpose=Purpose.REVIEW_REQUEST

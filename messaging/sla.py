@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import deadlines, sweep
-from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, SetAsideKind
+from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, SetAsideKind, warning_hours
 from disputes.sweep import Threshold
 
 from .models import Message, ReplyState
@@ -34,7 +34,7 @@ def start_clock(message: Message, now: datetime | None = None) -> None:
     message.reply_state = ReplyState.AWAITING
     message.reply_by = deadlines.compute_due(rule, message.at, store=store)
     message.reply_explained = deadlines.explain(rule, message.at, store=store)[:300]
-    message.warn_hours_before = deadlines.warning_hours(rule.warn_hours_before)
+    message.warn_hours_before = warning_hours(rule.warn_hours_before)
     schedule(message, now)
 
 
@@ -49,7 +49,7 @@ def thresholds_for(message: Message) -> list[Threshold]:
         return []
     due = message.reply_by
     found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
-    for hours in deadlines.warning_hours(message.warn_hours_before):
+    for hours in message.warnings:
         at = due - timedelta(hours=hours)
         if at > message.at:
             found[f"warn_{hours}h"] = at

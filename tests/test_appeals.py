@@ -9,20 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from disputes import appeals, services
+from appeals import document, services
+from appeals.models import Appeal, AppealDecision, AppealKind, Funding
+from appeals.services import AppealDraft, AppealFrozen
+from disputes import services as claim_services
 from disputes.models import (
-    Appeal,
-    AppealDecision,
-    AppealKind,
     ClaimEvent,
     ClaimKind,
-    Funding,
     Outcome,
     Reason,
     Shipment,
     TrackingEvent,
 )
-from disputes.services import AppealDraft, AppealFrozen, ClaimConflict, ClaimError
+from disputes.services import ClaimConflict, ClaimError
 from evidence import services as evidence_services
 from evidence.models import EvidenceKind
 from evidence.services import EvidenceError
@@ -53,7 +52,7 @@ def shipped(order, *, delivered=True) -> Shipment:
 
 
 def new_claim(world, reason=Reason.NOT_RECEIVED, kind=ClaimKind.A_TO_Z):
-    return services.claim_open(
+    return claim_services.claim_open(
         order=world.order_a,
         kind=kind,
         reason=reason,
@@ -110,11 +109,11 @@ def test_facts_are_drafted_from_order_shipment_messages_and_claim_events(world):
     )
     messaging_services.note_add(order=world.order_a, body="Internal: buyer seems confused.", by=world.agent_a)
     claim = new_claim(world)
-    services.claim_platform_request(
+    claim_services.claim_platform_request(
         claim=claim, requested_at=timezone.now() - timedelta(days=1), by=world.agent_a, version=claim.version
     )
 
-    facts = appeals.draft_facts(claim)
+    facts = document.draft_facts(claim)
 
     assert [fact.split(": ", 1)[1] for fact in facts] == [
         "the buyer placed order 111-0000001-0000001.",
@@ -134,8 +133,8 @@ def test_the_appeal_is_drafted_in_english_whatever_the_desk_speaks(world):
 
     claim = new_claim(world)
     with translation.override("zh-hans"):
-        facts = appeals.draft_facts(claim)
-        text = appeals.plain_text(claim, facts, [], "We ask that the claim be denied.")
+        facts = document.draft_facts(claim)
+        text = document.plain_text(claim, facts, [], "We ask that the claim be denied.")
     assert "A-to-Z Guarantee claim, “Item not received”" in facts[-1]
     assert "FACTS" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -143,7 +142,7 @@ def test_the_appeal_is_drafted_in_english_whatever_the_desk_speaks(world):
 def test_conclusion_names_the_delivery_date_when_tracking_is_at_hand(world):
     shipment = shipped(world.order_a)
     claim = new_claim(world)
-    text = appeals.draft_conclusion(claim, AppealKind.CLAIM_RESPONSE, [EvidenceKind.TRACKING_HISTORY])
+    text = document.draft_conclusion(claim, AppealKind.CLAIM_RESPONSE, [EvidenceKind.TRACKING_HISTORY])
     day = timezone.localtime(
         shipment.delivered_at, timezone=__import__("zoneinfo").ZoneInfo("America/Los_Angeles")
     )
@@ -155,14 +154,14 @@ def test_conclusion_names_the_delivery_date_when_tracking_is_at_hand(world):
 
 def test_conclusion_follows_the_reason_the_evidence_and_the_kind_of_appeal(world):
     damaged = new_claim(world, Reason.DAMAGED)
-    assert appeals.draft_conclusion(damaged, AppealKind.APPEAL, [EvidenceKind.PRE_SHIPMENT_PHOTO]).startswith(
-        "Our pre-shipment photos show the item intact"
-    )
-    assert appeals.draft_conclusion(damaged, AppealKind.APPEAL, []).endswith(
+    assert document.draft_conclusion(
+        damaged, AppealKind.APPEAL, [EvidenceKind.PRE_SHIPMENT_PHOTO]
+    ).startswith("Our pre-shipment photos show the item intact")
+    assert document.draft_conclusion(damaged, AppealKind.APPEAL, []).endswith(
         "we ask that the decision be reviewed and reversed."
     )
     chargeback = new_claim(world, Reason.PRICE, ClaimKind.CHARGEBACK)
-    assert appeals.draft_conclusion(chargeback, AppealKind.CLAIM_RESPONSE, []).endswith(
+    assert document.draft_conclusion(chargeback, AppealKind.CLAIM_RESPONSE, []).endswith(
         "we ask that the chargeback be reversed in our favour."
     )
 
@@ -170,19 +169,15 @@ def test_conclusion_follows_the_reason_the_evidence_and_the_kind_of_appeal(world
 def test_builder_starts_from_the_drafted_facts_and_conclusion(world, agent_client):
     shipped(world.order_a)
     claim = new_claim(world)
-    response = agent_client.post(
-        reverse("disputes:appeal_new", args=[claim.pk]), {"kind": AppealKind.CLAIM_RESPONSE}
-    )
+    response = agent_client.post(reverse("appeals:new", args=[claim.pk]), {"kind": AppealKind.CLAIM_RESPONSE})
     appeal = Appeal.objects.get(claim=claim)
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "disputes:appeal", args=[appeal.pk]
-    )
+    assert response.status_code == 302 and response["Location"] == reverse("appeals:appeal", args=[appeal.pk])
     page = agent_client.get(response["Location"]).content.decode()
     assert "we shipped the order with UPS with tracking number 1Z999AA10123456784." in page
     assert "we ask that the claim be denied." in page
     assert "No version saved yet." in page
     claim_page = agent_client.get(reverse("disputes:claim", args=[claim.pk])).content.decode()
-    assert reverse("disputes:appeal", args=[appeal.pk]) in claim_page
+    assert reverse("appeals:appeal", args=[appeal.pk]) in claim_page
 
 
 # --- Versions -----------------------------------------------------------------------------
@@ -192,7 +187,7 @@ def test_each_save_is_a_new_numbered_version_in_the_chosen_order(world, agent_cl
     first = add_evidence(world.order_a, world.agent_a, photo(label="one"), name="one.jpg")
     second = add_evidence(world.order_a, world.agent_a, photo(label="two"), name="two.jpg")
     appeal, v1 = appeal_with(world, world.claim_a, [first])
-    url = reverse("disputes:appeal_save", args=[appeal.pk])
+    url = reverse("appeals:save", args=[appeal.pk])
     response = agent_client.post(
         url,
         {
@@ -212,7 +207,7 @@ def test_each_save_is_a_new_numbered_version_in_the_chosen_order(world, agent_cl
         (first.pk, 2, "One proves the label"),
     ]
     assert [row.item_id for row in v1.evidence.all()] == [first.pk]
-    old = agent_client.get(reverse("disputes:appeal", args=[appeal.pk]) + "?version=1").content.decode()
+    old = agent_client.get(reverse("appeals:appeal", args=[appeal.pk]) + "?version=1").content.decode()
     assert "Caption for one.jpg" in old and "Back to the latest version" in old
     assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_saved").count() == 2
 
@@ -220,7 +215,7 @@ def test_each_save_is_a_new_numbered_version_in_the_chosen_order(world, agent_cl
 def test_a_stale_save_is_refused_as_a_conflict(world, agent_client):
     appeal, _v1 = appeal_with(world, world.claim_a, [])
     response = agent_client.post(
-        reverse("disputes:appeal_save", args=[appeal.pk]),
+        reverse("appeals:save", args=[appeal.pk]),
         {"based_on": "0", "fact": ["Mine"], "conclusion": "We ask that the claim be denied."},
     )
     assert response.status_code == 409
@@ -268,7 +263,7 @@ def test_submitting_freezes_the_text_and_locks_the_evidence(world, agent_client,
     item = add_evidence(world.order_a, world.agent_a, photo(label="packed"), name="packed.jpg")
     appeal, version = appeal_with(world, world.claim_a, [item])
     response = agent_client.post(
-        reverse("disputes:appeal_submit", args=[appeal.pk]),
+        reverse("appeals:submit", args=[appeal.pk]),
         {"version": "1", "where": "Seller Central A-to-Z form"},
     )
     assert response.status_code == 302
@@ -287,12 +282,12 @@ def test_submitting_freezes_the_text_and_locks_the_evidence(world, agent_client,
             appeal=appeal, by=world.agent_a, based_on=1, draft=AppealDraft(["changed"], [], "changed")
         )
     response = agent_client.post(
-        reverse("disputes:appeal_save", args=[appeal.pk]),
+        reverse("appeals:save", args=[appeal.pk]),
         {"based_on": "1", "fact": ["changed"], "conclusion": "changed"},
     )
     assert response.status_code == 400 and "frozen" in response.content.decode()
     assert appeal.versions.count() == 1
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert 'id="appeal-form"' not in page and "Submitted — frozen" in page
 
     # Its evidence cannot be deleted, even by a manager, through the service or the page.
@@ -308,12 +303,10 @@ def test_submitting_freezes_the_text_and_locks_the_evidence(world, agent_client,
 
 def test_submission_needs_where_and_no_blocking_policy_finding(world, agent_client):
     appeal, _version = appeal_with(world, world.claim_a, [], conclusion="The buyer is lying; deny the claim.")
-    response = agent_client.post(
-        reverse("disputes:appeal_submit", args=[appeal.pk]), {"version": "1", "where": " "}
-    )
+    response = agent_client.post(reverse("appeals:submit", args=[appeal.pk]), {"version": "1", "where": " "})
     assert response.status_code == 400
     response = agent_client.post(
-        reverse("disputes:appeal_submit", args=[appeal.pk]), {"version": "1", "where": "Seller Central"}
+        reverse("appeals:submit", args=[appeal.pk]), {"version": "1", "where": "Seller Central"}
     )
     assert response.status_code == 400
     assert "breaks the appeal policy" in response.content.decode()
@@ -326,7 +319,7 @@ def test_evidence_deleted_before_submission_drops_out_of_the_draft(world, agent_
     gone = add_evidence(world.order_a, world.agent_a, photo(label="gone"), name="gone.jpg")
     appeal, _version = appeal_with(world, world.claim_a, [kept, gone])
     evidence_services.evidence_delete(item=gone, by=world.manager_a, reason="Wrong order")
-    text = agent_client.get(reverse("disputes:appeal_text", args=[appeal.pk])).content.decode()
+    text = agent_client.get(reverse("appeals:text", args=[appeal.pk])).content.decode()
     assert "kept.jpg" in text and "gone.jpg" not in text
 
 
@@ -350,7 +343,7 @@ def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_
 ):
     appeal = submitted(world)
     response = manager_client.post(
-        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        reverse("appeals:decide", args=[appeal.pk]),
         {"decision": AppealDecision.LOST, "funding": Funding.PLATFORM, "note": "Amazon funded it."},
     )
     assert response.status_code == 302
@@ -360,7 +353,7 @@ def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_
         Funding.PLATFORM,
         Outcome.GRANTED_PLATFORM_FUNDED,
     )
-    page = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = manager_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     # DOMAIN.md: granted claims count toward ODR even when the platform funds them.
     assert "This outcome counts toward the store&#x27;s Order Defect Rate." in page
     assert "close it as “Granted — platform-funded” there" in page
@@ -372,16 +365,16 @@ def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_
 def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_so(world, agent_client):
     appeal = submitted(world)
     services.appeal_decide(appeal=appeal, decision=AppealDecision.WON, funding="", by=world.manager_a)
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert "does not count toward the store&#x27;s Order Defect Rate" in page and 'id="close-hint"' in page
-    services.claim_close(
+    claim_services.claim_close(
         claim=world.claim_a,
         outcome=Outcome.DENIED,
         by=world.agent_a,
         version=None,
         post_mortem=post_mortem(world.agent_a),
     )
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert 'id="close-hint"' not in page
 
 
@@ -401,11 +394,11 @@ def test_a_decision_needs_a_submission_and_funding_when_lost(world):
 
 def test_an_agent_is_refused_the_decision_with_a_message_and_nothing_is_recorded(world, agent_client):
     appeal = submitted(world)
-    builder = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    builder = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert "A manager of the store records the platform's decision" in builder
     assert 'id="decision-form"' not in builder
     response = agent_client.post(
-        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        reverse("appeals:decide", args=[appeal.pk]),
         {"decision": AppealDecision.WON, "funding": "", "note": "We won."},
     )
     assert response.status_code == 403
@@ -417,10 +410,10 @@ def test_an_agent_is_refused_the_decision_with_a_message_and_nothing_is_recorded
 
 def test_a_manager_is_offered_the_decision_form_and_records_it(world, manager_client):
     appeal = submitted(world)
-    builder = manager_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    builder = manager_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert 'id="decision-form"' in builder and 'id="decision-by-managers"' not in builder
     response = manager_client.post(
-        reverse("disputes:appeal_decide", args=[appeal.pk]),
+        reverse("appeals:decide", args=[appeal.pk]),
         {"decision": AppealDecision.WON, "funding": "", "note": "We won."},
     )
     assert response.status_code == 302
@@ -437,7 +430,7 @@ def test_the_decision_service_refuses_an_agent_of_the_store(world):
 
 
 def test_the_builder_shows_the_appeal_deadline(world, agent_client):
-    services.claim_close(
+    claim_services.claim_close(
         claim=world.claim_a,
         outcome=Outcome.GRANTED_SELLER_FUNDED,
         by=world.agent_a,
@@ -447,7 +440,7 @@ def test_the_builder_shows_the_appeal_deadline(world, agent_client):
     world.claim_a.refresh_from_db()
     assert world.claim_a.appeal_by is not None
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.APPEAL, by=world.agent_a)
-    response = agent_client.get(reverse("disputes:appeal", args=[appeal.pk]))
+    response = agent_client.get(reverse("appeals:appeal", args=[appeal.pk]))
     deadline = response.context["claim"].appeal_by
     assert deadline == world.claim_a.appeal_by
     assert (deadline - world.claim_a.closed_at).days in (29, 30)
@@ -460,7 +453,7 @@ def test_the_builder_shows_the_appeal_deadline(world, agent_client):
 def test_preview_runs_the_policy_check_in_appeal_context(world, agent_client):
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
     response = agent_client.post(
-        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        reverse("appeals:preview", args=[appeal.pk]),
         {
             "fact": ["The parcel was delivered."],
             "conclusion": "This claim is outrageous and the buyer is lying.",
@@ -480,7 +473,7 @@ def test_preview_runs_the_policy_check_in_appeal_context(world, agent_client):
 def test_preview_warns_about_evidence_the_reason_needs_and_about_the_form_limit(world, agent_client):
     appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
     response = agent_client.post(
-        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        reverse("appeals:preview", args=[appeal.pk]),
         {"fact": ["word " * 900], "conclusion": "We ask that the claim be denied."},
     )
     body = response.content.decode()
@@ -493,7 +486,7 @@ def test_preview_warns_about_evidence_the_reason_needs_and_about_the_form_limit(
 def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
     item = add_evidence(world.order_a, world.agent_a, photo(label="label"), name="label.jpg")
     appeal, _version = appeal_with(world, world.claim_a, [item])
-    response = agent_client.get(reverse("disputes:appeal_text", args=[appeal.pk]))
+    response = agent_client.get(reverse("appeals:text", args=[appeal.pk]))
     text = response.content.decode()
     assert response["Content-Type"].startswith("text/plain")
     assert "attachment" in response["Content-Disposition"]
@@ -529,7 +522,7 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
         [*photos, letter],
         facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
     )
-    response = agent_client.get(reverse("disputes:appeal_pdf", args=[appeal.pk]))
+    response = agent_client.get(reverse("appeals:pdf", args=[appeal.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="appeal-111-0000001-0000001-v1.pdf"'
     text = pdf_text(response.content)
@@ -546,7 +539,7 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     assert pdf_images(response.content) == 3
     reader = PdfReader(io.BytesIO(response.content))
     sizes = [max(img.image.size) for page in reader.pages for img in page.images]
-    assert sizes and max(sizes) <= appeals.PDF_IMAGE_MAX
+    assert sizes and max(sizes) <= document.PDF_IMAGE_MAX
     assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").count() == 1
 
 
@@ -557,13 +550,13 @@ def test_outsider_gets_404_on_every_appeal_url(world):
     item = add_evidence(world.order_a, world.agent_a, photo(label="x"), name="x.jpg")
     appeal, _version = appeal_with(world, world.claim_a, [item])
     outsider = client_for(world.agent_b)
-    for name in ["appeal", "appeal_pdf", "appeal_text"]:
-        assert outsider.get(reverse(f"disputes:{name}", args=[appeal.pk])).status_code == 404, name
-    for name in ["appeal_preview", "appeal_save", "appeal_submit", "appeal_decide"]:
-        assert outsider.post(reverse(f"disputes:{name}", args=[appeal.pk])).status_code == 404, name
+    for name in ["appeal", "pdf", "text"]:
+        assert outsider.get(reverse(f"appeals:{name}", args=[appeal.pk])).status_code == 404, name
+    for name in ["preview", "save", "submit", "decide"]:
+        assert outsider.post(reverse(f"appeals:{name}", args=[appeal.pk])).status_code == 404, name
     assert (
         outsider.post(
-            reverse("disputes:appeal_new", args=[world.claim_a.pk]), {"kind": AppealKind.APPEAL}
+            reverse("appeals:new", args=[world.claim_a.pk]), {"kind": AppealKind.APPEAL}
         ).status_code
         == 404
     )
@@ -594,16 +587,16 @@ def test_builder_page_costs_a_fixed_number_of_queries(world, agent_client):
         )
 
     assert_queries_pinned(
-        agent_client, reverse("disputes:appeal", args=[appeal.pk]), expected=8, add_rows=more_rows
+        agent_client, reverse("appeals:appeal", args=[appeal.pk]), expected=8, add_rows=more_rows
     )
 
 
 def test_builder_speaks_chinese_and_admin_shows_appeals_read_only(world, agent_client):
     appeal, _version = appeal_with(world, world.claim_a, [])
     agent_client.post(reverse("preferences"), {"language": "zh-hans"})
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert "保存为新版本" in page and "政策检查" in page
     admin = client_for(world.superuser)
-    change = admin.get(reverse("admin:disputes_appeal_change", args=[appeal.pk]))
+    change = admin.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
     assert change.status_code == 200 and "We shipped it with tracking." in change.content.decode()
-    assert admin.get(reverse("admin:disputes_appeal_add")).status_code == 403
+    assert admin.get(reverse("admin:appeals_appeal_add")).status_code == 403

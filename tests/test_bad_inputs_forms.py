@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from appeals import services as appeal_services
+from appeals.models import Appeal, AppealEvidence, AppealKind, AppealVersion
+from appeals.services import AppealDraft
 from disputes import services
 from disputes.downloads import attachment_header, spreadsheet_cell
 from disputes.models import (
-    Appeal,
-    AppealEvidence,
-    AppealKind,
-    AppealVersion,
     Claim,
     ClaimKind,
     ClaimStatus,
@@ -28,7 +27,7 @@ from disputes.models import (
     Outcome,
     Reason,
 )
-from disputes.services import AppealDraft, PostMortemDraft
+from disputes.services import PostMortemDraft
 from messaging import inbound
 from messaging.models import Direction, Message, UnmatchedMail
 
@@ -139,8 +138,10 @@ def test_an_improvement_action_due_in_year_1_or_9999_gets_a_form_error(world, ag
 
 @pytest.fixture
 def appeal(world) -> Appeal:
-    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
-    services.appeal_save(
+    appeal = appeal_services.appeal_create(
+        claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a
+    )
+    appeal_services.appeal_save(
         appeal=appeal,
         by=world.agent_a,
         based_on=0,
@@ -155,7 +156,7 @@ def appeal(world) -> Appeal:
 def test_an_appeal_save_with_a_nul_gets_a_clear_refusal_and_no_version(world, agent_client, appeal, part):
     data = {"based_on": "1", "fact": ["The parcel was delivered."], "conclusion": "We ask for a denial."}
     data[part] = NUL
-    response = agent_client.post(reverse("disputes:appeal_save", args=[appeal.pk]), data)
+    response = agent_client.post(reverse("appeals:save", args=[appeal.pk]), data)
     assert response.status_code == 400
     assert "remove the NUL characters from the text" in page(response)
     assert AppealVersion.objects.filter(appeal=appeal).count() == 1
@@ -164,12 +165,12 @@ def test_an_appeal_save_with_a_nul_gets_a_clear_refusal_and_no_version(world, ag
 @pytest.mark.parametrize("bad_id", ["\u00b2", "9" * 5000, "99999999999999999999999", "-1", NUL])
 def test_appeal_ids_that_are_not_plain_numbers_are_ignored(world, agent_client, appeal, bad_id):
     preview = agent_client.post(
-        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        reverse("appeals:preview", args=[appeal.pk]),
         {"fact": ["A fact."], "item": [bad_id], "conclusion": "Deny it."},
     )
     assert preview.status_code == 200
     response = agent_client.post(
-        reverse("disputes:appeal_save", args=[appeal.pk]),
+        reverse("appeals:save", args=[appeal.pk]),
         {"based_on": bad_id, "fact": ["A fact."], "item": [bad_id], "conclusion": "Deny it."},
     )
     assert response.status_code == 302
@@ -180,7 +181,7 @@ def test_appeal_ids_that_are_not_plain_numbers_are_ignored(world, agent_client, 
 @pytest.mark.parametrize("name", sorted(IMPLAUSIBLE_DATETIMES))
 def test_an_appeal_submitted_in_year_1_or_9999_gets_a_form_error(world, agent_client, appeal, name):
     response = agent_client.post(
-        reverse("disputes:appeal_submit", args=[appeal.pk]),
+        reverse("appeals:submit", args=[appeal.pk]),
         {"version": "1", "where": "Seller Central A-to-Z form", "submitted_at": IMPLAUSIBLE_DATETIMES[name]},
     )
     assert response.status_code == 400 and IMPLAUSIBLE in page(response)
@@ -344,7 +345,7 @@ def test_an_appeal_of_an_order_with_a_hostile_id_downloads_under_a_safe_name(
 ):
     # Orders imported before identifiers were checked may still hold such ids.
     Order.objects.filter(pk=world.order_a.pk).update(platform_order_id=order_id)
-    for view, ext in (("disputes:appeal_pdf", "pdf"), ("disputes:appeal_text", "txt")):
+    for view, ext in (("appeals:pdf", "pdf"), ("appeals:text", "txt")):
         response = agent_client.get(reverse(view, args=[appeal.pk]))
         assert response.status_code == 200
         parsed = parsed_disposition(response["Content-Disposition"])

@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.html import escape
 
+from appeals import services as appeal_services
+from appeals.services import AppealDraft
 from disputes import services
 from disputes.importing import import_orders
 from disputes.models import Buyer, ClaimKind, Order, OrderImport, OrderLine, Reason, Shipment
-from disputes.services import AppealDraft
 
 from .test_import import AMAZON_COLUMNS, amazon_report, amazon_row, desk_csv
 
@@ -131,8 +132,8 @@ def test_a_quote_in_an_order_id_imports_and_its_appeal_downloads_under_one_safe_
     claim = services.claim_open(
         order=order, kind=ClaimKind.A_TO_Z, reason=Reason.NOT_RECEIVED, by=world.agent_a
     )
-    appeal = services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
-    services.appeal_save(
+    appeal = appeal_services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
+    appeal_services.appeal_save(
         appeal=appeal,
         by=world.agent_a,
         based_on=0,
@@ -140,7 +141,7 @@ def test_a_quote_in_an_order_id_imports_and_its_appeal_downloads_under_one_safe_
             facts=["The parcel was delivered."], evidence=[], conclusion="We ask that the claim be denied."
         ),
     )
-    for view, ext in (("disputes:appeal_pdf", "pdf"), ("disputes:appeal_text", "txt")):
+    for view, ext in (("appeals:pdf", "pdf"), ("appeals:text", "txt")):
         response = agent_client.get(reverse(view, args=[appeal.pk]))
         assert response.status_code == 200
         header = email.message.Message()

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from appeals import services as appeal_services
 from disputes import services
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
 
@@ -51,7 +52,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
                 opened_at=timezone.now(),
             )
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, loaded=claim.priority)
-        services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
+        appeal_services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
     # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),

@@ -17,13 +17,14 @@ from disputes.models import (
     Platform,
     Reason,
     Store,
+    warning_hours,
 )
 
 UTC = ZoneInfo("UTC")
 LA = ZoneInfo("America/Los_Angeles")
 MSK = ZoneInfo("Europe/Moscow")
 
-seed_migration = importlib.import_module("disputes.migrations.0003_seed_deadline_rules")
+seed_migration = importlib.import_module("disputes.migrations.0002_squashed_default_deadline_rules")
 
 
 def store(platform=Platform.AMAZON, marketplace="US", tz="America/Los_Angeles") -> Store:
@@ -514,14 +515,14 @@ def test_no_appeal_deadline_before_the_claim_is_closed(world):
 
 
 def test_warning_hours_keep_each_positive_number_once_largest_first():
-    assert deadlines.warning_hours([6, 48, 12, 6, 1.5, 24.0, 2.345]) == [48, 24, 12, 6, 2.35, 1.5]
+    assert warning_hours([6, 48, 12, 6, 1.5, 24.0, 2.345]) == [48, 24, 12, 6, 2.35, 1.5]
 
 
 def test_warning_hours_skip_whatever_is_not_a_positive_number_of_hours():
     junk = [0, -3, "12", None, True, [2], {"h": 1}, float("nan"), float("inf"), 1e9, 0.001]
-    assert deadlines.warning_hours([6, *junk]) == [6]
+    assert warning_hours([6, *junk]) == [6]
 
 
 @pytest.mark.parametrize("value", [[], None, True, "24", {"hours": 6}, 24])
 def test_no_warning_hours_without_a_list(value):
-    assert deadlines.warning_hours(value) == []
+    assert warning_hours(value) == []

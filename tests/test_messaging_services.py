@@ -17,7 +17,7 @@ from disputes.models import (
     Shipment,
 )
 from disputes.services import ClaimError
-from messaging import services, sla
+from messaging import selectors, services, sla
 from messaging.filling import TemplateError, fill, values_for
 from messaging.models import (
     Channel,
@@ -233,13 +233,12 @@ def test_a_second_review_request_on_the_same_order_is_refused(world):
 
 
 def test_unanswered_messages_in_a_row_are_counted_for_the_warning(world):
-    thread = services.thread_for(world.order_a)
     buyer_writes(world)
     reply(world)
     reply(world, body="Just checking whether the parcel arrived.")
-    assert services.unanswered_in_a_row(thread) == 2
+    assert selectors.panel(world.agent_a, world.order_a).unanswered == 2
     buyer_writes(world, body="Yes it did.")
-    assert services.unanswered_in_a_row(thread) == 0
+    assert selectors.panel(world.agent_a, world.order_a).unanswered == 0
 
 
 # --- the off-platform protocol --------------------------------------------------------------

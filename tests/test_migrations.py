@@ -1,99 +1,302 @@
-"""Migrations that add a "one per" constraint first clean up the duplicates already stored."""
+"""The squashed migrations: they build a new database, and a database migrated before the squash
+(the demo, dumped in tests/fixtures/ by make_demo_dumps.sh) counts as up to date, data intact.
+Each test migrates a throw-away database of its own in a `manage.py` process: SQLite always,
+PostgreSQL too when the suite runs on it."""
 
-from datetime import UTC, datetime
+import gzip
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
+from disputes.default_rules import RULES
 from disputes.models import Shipment
+from messaging.library import TEMPLATES
 
-pytestmark = pytest.mark.django_db(transaction=True)
+FIXTURES = Path(__file__).parent / "fixtures"
+APPS = ("disputes", "evidence", "messaging")
+SQUASHED = {
+    ("disputes", "0001_squashed_initial"),
+    ("disputes", "0002_squashed_default_deadline_rules"),
+    ("disputes", "0003_squashed_alerts_and_appeals"),
+    ("evidence", "0001_squashed_initial"),
+    ("messaging", "0001_squashed_initial"),
+    ("messaging", "0002_squashed_reply_library"),
+}
+# What `seed_demo` made before the squash (tests/fixtures/make_demo_dumps.sh).
+DEMO_COUNTS = {
+    "auth_user": 5,
+    "disputes_store": 2,
+    "disputes_order": 600,
+    "disputes_claim": 30,
+    "disputes_claimevent": 152,
+    "disputes_deadlinerule": 22,
+    "messaging_message": 8,
+    "messaging_replytemplate": 35,
+    "evidence_evidenceitem": 3,
+}
 
-T = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+
+def sqlite_regexp(pattern, value):
+    return value is not None and re.search(pattern, value) is not None
 
 
-def migrate(*targets: tuple[str, str]):
-    """Migrate the apps named to these migrations (every other app stays at its latest) and
-    return the historical models as they stand there."""
-    executor = MigrationExecutor(connection)
-    apps = {app for app, _name in targets}
-    plan = [*targets, *(leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in apps)]
-    executor.migrate(plan)
-    return MigrationExecutor(connection).loader.project_state(plan).apps
+class SQLiteFile:
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+
+    def load(self, dump: Path) -> None:
+        with self.connect() as db:
+            db.executescript(gzip.decompress(dump.read_bytes()).decode())
+
+    def connect(self):
+        db = sqlite3.connect(self.path)
+        db.create_function("REGEXP", 2, sqlite_regexp)  # the stores' check constraints use it
+        return db
+
+    def rows(self, sql: str) -> list[tuple]:
+        db = self.connect()
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+
+    def schema(self) -> set:
+        """Tables with their columns, indexes and constraints; column order aside (SQLite's table
+        rebuilds move an altered column to the end, so the order depends on a table's past)."""
+        entries = set()
+        for kind, name, sql in self.rows("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"):
+            if kind == "table":
+                head, body = sql.split("(", 1)
+                entries.add((kind, name, tuple(sorted(split_top_level(body.rsplit(")", 1)[0])))))
+            else:
+                entries.add((kind, name, sql))
+        return entries
+
+
+def split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*parts, current.strip()]
+
+
+class PostgresDatabase:
+    def __init__(self, name: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        server = settings.DATABASES["default"]
+        self.params = {
+            "host": server["HOST"] or "127.0.0.1",
+            "port": server["PORT"] or 5432,
+            "user": server["USER"],
+            "password": server["PASSWORD"],
+        }
+        self.name = name
+        login = self.params["user"] + (f":{self.params['password']}" if self.params["password"] else "")
+        self.url = f"postgres://{login}@{self.params['host']}:{self.params['port']}/{name}"
+        self.admin("CREATE DATABASE {}")
+
+    def admin(self, statement: str) -> None:
+        with self.psycopg.connect(dbname="postgres", autocommit=True, **self.params) as server:
+            server.execute(statement.format(f'"{self.name}"'))
+
+    def drop(self) -> None:
+        self.admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+    def load(self, dump: Path) -> None:
+        # pg_dump's own lines for psql (\restrict …) are not SQL; the rest is plain INSERTs.
+        sql = "\n".join(
+            line
+            for line in gzip.decompress(dump.read_bytes()).decode().split("\n")
+            if not re.match(r"\\(un)?restrict ", line)
+        )
+        with self.psycopg.connect(dbname=self.name, **self.params) as db:
+            db.execute(sql)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self.psycopg.connect(dbname=self.name, **self.params) as db:
+            return db.execute(sql).fetchall()
+
+    def schema(self) -> set:
+        """Tables with their columns in order, indexes and constraints. A restored dump renumbers
+        the columns (no gaps where columns were dropped) and re-reads index conditions, which
+        changes how their casts are written but not what they mean: both are evened out."""
+        columns = self.rows(
+            "SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, "
+            "column_default, is_identity FROM information_schema.columns WHERE table_schema = 'public' "
+            "ORDER BY table_name, ordinal_position"
+        )
+        order: dict[str, list[str]] = {}
+        for table, column, *_ in columns:
+            order.setdefault(table, []).append(column)
+        indexes = self.rows(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        )
+        constraints = self.rows(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace"
+        )
+        return (
+            {("column", *c) for c in columns}
+            | {("column order", table, tuple(names)) for table, names in order.items()}
+            | {("index", table, name, without_casts(sql)) for table, name, sql in indexes}
+            | {("constraint", *c) for c in constraints}
+        )
+
+
+def without_casts(sql: str) -> str:
+    return re.sub(r"::(character varying|text)(\[\])?|[()]", "", sql)
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            connection.vendor != "postgresql", reason="only when the suite runs on PostgreSQL"
+        ),
+    ),
+]
+
+
+def make_database(backend: str, folder: Path, label: str):
+    if backend == "sqlite":
+        return SQLiteFile(folder / f"{label}.sqlite3")
+    return PostgresDatabase(f"squash_{label}_{os.getpid()}")
+
+
+def drop(database) -> None:
+    if isinstance(database, PostgresDatabase):
+        database.drop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def fresh(backend, tmp_path_factory):
+    """A new database the squashed migrations built (shared by this module's tests)."""
+    database = make_database(backend, tmp_path_factory.mktemp("fresh"), "fresh")
+    try:
+        migrate(database, checked=True)
+        yield database
+    finally:
+        drop(database)
 
 
 @pytest.fixture
-def back_to_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+def demo(backend, tmp_path):
+    """The demo database as the migrations before the squash left it, not migrated since."""
+    database = make_database(backend, tmp_path, "demo")
+    try:
+        database.load(FIXTURES / f"demo-{backend}.sql.gz")
+        yield database
+    finally:
+        drop(database)
 
 
-def an_order(apps):
-    Store = apps.get_model("disputes", "Store")
-    Order = apps.get_model("disputes", "Order")
-    store = Store.objects.create(
-        name="Migration store", platform="ozon", marketplace="RU", time_zone="Europe/Moscow", currency="RUB"
+# One process for all three commands: starting Django is most of the time they take.
+MIGRATE = """
+import django
+from django.core.management import call_command
+django.setup()
+call_command("migrate", interactive=False, verbosity=0)
+if checked:
+    call_command("migrate", check_unapplied=True, verbosity=0)  # nothing left to apply
+    call_command("makemigrations", check_changes=True, dry_run=True, verbosity=0)
+"""
+
+
+def migrate(database, checked: bool = False) -> None:
+    """`manage.py migrate`; `checked` then makes sure nothing is left to apply and that the
+    history agrees with the models (`makemigrations --check` reads the database's history)."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"checked = {checked}\n{MIGRATE}"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database.url},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    return Order.objects.create(store=store, platform_order_id="M-1", purchased_at=T, currency="RUB", total=0)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_duplicate_shipments_are_merged_before_they_become_one_per_tracking_number(back_to_latest):
-    old = migrate(("disputes", "0013_claim_deadline_set_aside"))
-    Shipment, TrackingEvent = (
-        old.get_model("disputes", "Shipment"),
-        old.get_model("disputes", "TrackingEvent"),
-    )
-    order = an_order(old)
-    kept = Shipment.objects.create(order=order, tracking_number="RA1", carrier="", shipped_at=T)
-    copy = Shipment.objects.create(order=order, tracking_number="RA1", carrier="Pochta", delivered_at=T)
-    TrackingEvent.objects.create(shipment=kept, occurred_at=T, status="Accepted")
-    TrackingEvent.objects.create(shipment=copy, occurred_at=T, status="Accepted")
-    TrackingEvent.objects.create(shipment=copy, occurred_at=T, status="Delivered")
-    # Shipments without a number yet are not duplicates of each other.
-    Shipment.objects.create(order=order, tracking_number="")
-    Shipment.objects.create(order=order, tracking_number="")
+def squashed_migrations() -> list:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return [migration for (app, _name), migration in loader.disk_migrations.items() if app in APPS]
 
-    new = migrate(("disputes", "0015_shipment_once_per_tracking_number"))
-    Shipment, TrackingEvent = (
-        new.get_model("disputes", "Shipment"),
-        new.get_model("disputes", "TrackingEvent"),
-    )
-    merged = Shipment.objects.get(order_id=order.pk, tracking_number="RA1")
-    assert merged.pk == kept.pk
-    assert (merged.carrier, merged.shipped_at, merged.delivered_at) == ("Pochta", T, T)
-    assert sorted(TrackingEvent.objects.filter(shipment=merged).values_list("status", flat=True)) == [
-        "Accepted",
-        "Delivered",
+
+def applied(database) -> set:
+    return set(database.rows("SELECT app, name FROM django_migrations"))
+
+
+def test_a_demo_database_migrated_before_the_squash_is_up_to_date_with_its_data(demo, fresh):
+    before = {(app, name) for app, name in applied(demo) if app in APPS}
+    assert not before & SQUASHED and ("disputes", "0018_alert_once_per_window") in before
+    # The squashed migrations replace exactly the migrations this database went through.
+    replaced = [key for migration in squashed_migrations() for key in migration.replaces]
+    assert sorted(replaced) == sorted(before)
+
+    migrate(demo, checked=True)
+
+    assert applied(demo) >= SQUASHED
+    for table, count in DEMO_COUNTS.items():
+        assert demo.rows(f"SELECT COUNT(*) FROM {table}") == [(count,)], table
+    assert demo.rows("SELECT name FROM disputes_store ORDER BY name") == [("Amazon US",), ("Ozon RU",)]
+    assert demo.rows("SELECT platform_order_id FROM disputes_order WHERE id = 1") == [
+        ("111-4000000-0000000",)
     ]
-    assert Shipment.objects.filter(order_id=order.pk, tracking_number="").count() == 2
+    assert demo.rows("SELECT original_name FROM evidence_evidenceitem ORDER BY id") == [
+        ("packed-lamp.jpg",),
+        ("buyer-photo.jpg",),
+        ("tracking.pdf",),
+    ]
+    assert demo.rows(
+        "SELECT length FROM disputes_deadlinerule WHERE platform = 'amazon' AND claim_kind = 'a_to_z' "
+        "AND deadline = 'respond' AND store_id IS NULL"
+    ) == [(72,)]
+    # The same tables, columns, indexes and constraints as a database the squash built.
+    assert demo.schema() == fresh.schema()
 
 
-def test_later_review_requests_of_one_thread_become_plain_replies_before_the_constraint(back_to_latest):
-    old = migrate(("messaging", "0004_fewer_message_indexes"))
-    Thread, Message = old.get_model("messaging", "Thread"), old.get_model("messaging", "Message")
-    order = an_order(old)
-    thread = Thread.objects.create(store_id=order.store_id, order=order)
-    first, second = (
-        Message.objects.create(
-            store_id=order.store_id,
-            thread=thread,
-            direction="to_buyer",
-            purpose="review_request",
-            at=T.replace(hour=hour),
-            body=f"Request {hour}",
+def test_a_new_database_starts_with_the_default_rules_and_reply_library(fresh):
+    assert applied(fresh) >= SQUASHED
+    rules = [
+        (*row[:6], json.loads(row[6]) if isinstance(row[6], str) else row[6], row[7])
+        for row in fresh.rows(
+            "SELECT platform, claim_kind, deadline, length, unit, starts_from, warn_hours_before, source "
+            "FROM disputes_deadlinerule WHERE store_id IS NULL AND is_active ORDER BY id"
         )
-        for hour in (9, 15)
+    ]
+    # What the migrations before the squash left (Amazon's A-to-Z response at 72 hours), which
+    # is still what disputes/default_rules.py installs.
+    assert rules == [tuple(rule) for rule in RULES]
+    assert rules[0][:6] == ("amazon", "a_to_z", "respond", 72, "calendar_hours", "platform_request")
+    templates = fresh.rows(
+        "SELECT code, stage, platform, language, purpose, title, body FROM messaging_replytemplate ORDER BY id"
     )
-
-    new = migrate(("messaging", "0006_message_one_review_request_per_thread"))
-    Message = new.get_model("messaging", "Message")
-    assert Message.objects.get(pk=first.pk).purpose == "review_request"
-    assert (Message.objects.get(pk=second.pk).purpose, Message.objects.get(pk=second.pk).body) == (
-        "",
-        "Request 15",
-    )
+    assert templates == [
+        (c, s, p, lang, pur, title, body) for c, s, p, lang, pur, title, _en, _zh, body in TEMPLATES
+    ]
+    assert fresh.rows("SELECT COUNT(*) FROM disputes_store") == [(0,)]
 
 
 def test_the_database_keeps_one_shipment_per_order_and_tracking_number(world):
@@ -103,38 +306,3 @@ def test_the_database_keeps_one_shipment_per_order_and_tracking_number(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Shipment.objects.create(order=world.order_a, tracking_number="RA1")
     assert Shipment.objects.filter(order=world.order_a).count() == 3
-
-
-def test_stored_alerts_get_the_window_they_were_raised_in(back_to_latest):
-    old = migrate(("disputes", "0016_alert_email_outbox"))
-    Claim, Alert = old.get_model("disputes", "Claim"), old.get_model("disputes", "Alert")
-    Thread, Message = old.get_model("messaging", "Thread"), old.get_model("messaging", "Message")
-    order = an_order(old)
-    asked = T.replace(hour=20)
-    claim = Claim.objects.create(
-        store_id=order.store_id,
-        order=order,
-        kind="a_to_z",
-        reason="not_received",
-        opened_at=T,
-        platform_requested_at=asked,
-    )
-    before, after = (
-        Alert.objects.create(claim=claim, threshold=threshold, scheduled_for=at, raised_at=at, due_at=T)
-        for threshold, at in (("warn_24h", T.replace(hour=18)), ("due", T.replace(hour=22)))
-    )
-    thread = Thread.objects.create(store_id=order.store_id, order=order)
-    message = Message.objects.create(
-        store_id=order.store_id,
-        thread=thread,
-        direction="from_buyer",
-        at=T.replace(hour=9),
-        body="Where is it?",
-    )
-    reply = Alert.objects.create(message=message, threshold="due", scheduled_for=T, raised_at=T, due_at=T)
-
-    new = migrate(("disputes", "0018_alert_once_per_window"))
-    Alert = new.get_model("disputes", "Alert")
-    assert Alert.objects.get(pk=before.pk).window_start == T
-    assert Alert.objects.get(pk=after.pk).window_start == asked
-    assert Alert.objects.get(pk=reply.pk).window_start == T.replace(hour=9)

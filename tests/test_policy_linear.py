@@ -8,9 +8,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from disputes import services as dispute_services
-from disputes.models import AppealVersion
-from disputes.services import AppealDraft, ClaimError
+from appeals import services as appeal_services
+from appeals.models import AppealVersion
+from appeals.services import AppealDraft
+from disputes.services import ClaimError
 from messaging import policy
 from messaging.models import Direction, Message, ReplyTemplate
 
@@ -215,14 +216,14 @@ def test_an_appeal_over_the_cap_is_not_saved_and_says_why(world, agent_client):
     appeal, _v1 = appeal_with(world, world.claim_a, [])
     long_fact = "The parcel was delivered to the front door. " * 500
     with pytest.raises(ClaimError, match="shorten the facts, captions and conclusion to 20,000 characters"):
-        dispute_services.appeal_save(
+        appeal_services.appeal_save(
             appeal=appeal,
             by=world.agent_a,
             based_on=1,
             draft=AppealDraft([long_fact], [], "We ask that the claim be denied."),
         )
     response = agent_client.post(
-        reverse("disputes:appeal_save", args=[appeal.pk]),
+        reverse("appeals:save", args=[appeal.pk]),
         {"based_on": "1", "fact": [long_fact], "conclusion": "We ask that the claim be denied."},
     )
     assert response.status_code == 400
@@ -239,16 +240,16 @@ def test_an_appeal_saved_long_before_the_cap_opens_with_the_reason_instead_of_fi
         conclusion="We ask that the claim be denied.",
         saved_by=world.agent_a,
     )
-    page = agent_client.get(reverse("disputes:appeal", args=[appeal.pk])).content.decode()
+    page = agent_client.get(reverse("appeals:appeal", args=[appeal.pk])).content.decode()
     assert "the policy check reads at most 20,000" in page
     preview = agent_client.post(
-        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        reverse("appeals:preview", args=[appeal.pk]),
         {"fact": ["The buyer is lying. " * 2000], "conclusion": "We ask that the claim be denied."},
         **HTMX,
     )
     assert preview.status_code == 200 and "the policy check reads at most 20,000" in preview.content.decode()
     short = agent_client.post(
-        reverse("disputes:appeal_preview", args=[appeal.pk]),
+        reverse("appeals:preview", args=[appeal.pk]),
         {"fact": ["The buyer is lying."], "conclusion": "We ask that the claim be denied."},
         **HTMX,
     )

@@ -42,3 +42,25 @@ def test_seed_demo_adds_buyer_threads_with_overdue_replies(db):
     assert UnmatchedMail.objects.count() == 1
     call_command("seed_demo")
     assert Message.objects.filter(reply_state=ReplyState.AWAITING).count() == awaiting.count()
+
+
+def test_seed_demo_drafts_one_appeal_showing_the_claims_evidence(db):
+    from appeals.models import Appeal
+
+    call_command("seed_demo")
+    appeal = Appeal.objects.get()
+    version = appeal.versions.get()
+    assert version.facts and version.conclusion
+    assert [row.item.order_id for row in version.evidence.all()] == [appeal.claim.order_id]
+    call_command("seed_demo")
+    assert Appeal.objects.count() == 1
+
+
+def test_every_app_registers_its_demo_seeder_in_app_order():
+    from disputes import demo
+
+    assert [seeder.__module__ for seeder in demo.seeders()] == [
+        "evidence.demo",
+        "messaging.demo",
+        "appeals.demo",
+    ]

@@ -115,9 +115,12 @@ CASES: dict[str, Case] = {
 }
 
 # Served by Django itself, with their own protection (admin: staff only; login/logout and the
-# password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them).
+# password reset pages: public, for people who cannot log in; tests/test_passwords.py covers them;
+# the JavaScript catalogue: public, only the scripts' translations, which the login page loads too;
+# tests/test_javascript_catalog.py covers it).
 EXEMPT_PREFIXES = ("admin:",)
 EXEMPT_NAMES = {
+    "javascript_catalog",
     "login",
     "logout",
     "password_reset",
@@ -190,8 +193,8 @@ CASES.update(
 
 def APPEAL(world) -> dict:
     """An appeal of store A's claim with one saved version showing one photo."""
-    from disputes import services
-    from disputes.models import AppealKind
+    from appeals import services
+    from appeals.models import AppealKind
 
     from .evidence_corpus import world_item
 
@@ -212,13 +215,13 @@ def APPEAL(world) -> dict:
 
 CASES.update(
     {
-        "disputes:appeal_new": Case("object", CLAIM, methods=("post",)),
-        "disputes:appeal": Case("object", APPEAL),
-        "disputes:appeal_preview": Case("object", APPEAL, methods=("post",)),
-        "disputes:appeal_save": Case("object", APPEAL, methods=("post",)),
-        "disputes:appeal_pdf": Case("object", APPEAL),
-        "disputes:appeal_text": Case("object", APPEAL),
-        "disputes:appeal_submit": Case("object", APPEAL, methods=("post",)),
-        "disputes:appeal_decide": Case("object", APPEAL, methods=("post",)),
+        "appeals:new": Case("object", CLAIM, methods=("post",)),
+        "appeals:appeal": Case("object", APPEAL),
+        "appeals:preview": Case("object", APPEAL, methods=("post",)),
+        "appeals:save": Case("object", APPEAL, methods=("post",)),
+        "appeals:pdf": Case("object", APPEAL),
+        "appeals:text": Case("object", APPEAL),
+        "appeals:submit": Case("object", APPEAL, methods=("post",)),
+        "appeals:decide": Case("object", APPEAL, methods=("post",)),
     }
 )

@@ -4,22 +4,18 @@ from .alerts import (  # noqa: F401
     Alert,
     Notification,
 )
-from .appeals import (  # noqa: F401
-    Appeal,
-    AppealDecision,
-    AppealEvidence,
-    AppealKind,
-    AppealVersion,
-    Funding,
-)
 from .claims import (  # noqa: F401
-    OPEN_STATUSES,
     Claim,
     ClaimEvent,
     ClaimStatus,
     Outcome,
     Priority,
     Reason,
+)
+from .due import (  # noqa: F401
+    DueState,
+    Urgency,
+    end_of_local_day,
 )
 from .orders import (  # noqa: F401
     Buyer,
@@ -36,6 +32,7 @@ from .postmortems import (  # noqa: F401
     RootCause,
 )
 from .rules import (  # noqa: F401
+    DEFAULT_WARNING_HOURS,
     MAX_WARNING_HOURS,
     ClaimKind,
     DeadlineKind,
@@ -43,6 +40,8 @@ from .rules import (  # noqa: F401
     DeadlineStart,
     DeadlineUnit,
     is_warning_hour,
+    warning_hours,
+    warnings_or_default,
 )
 from .setaside import (  # noqa: F401
     SetAside,

@@ -1,11 +1,14 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .due import DueState
 from .orders import Order
-from .rules import ClaimKind, DeadlineRule
+from .rules import ClaimKind, DeadlineRule, warnings_or_default
 from .stores import Store
 
 # --- Claims -------------------------------------------------------------------------------
@@ -29,9 +32,6 @@ class ClaimStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-OPEN_STATUSES = [ClaimStatus.NEW, ClaimStatus.IN_PROGRESS, ClaimStatus.RESPONDED, ClaimStatus.APPEALING]
-
-
 class Outcome(models.TextChoices):
     GRANTED_SELLER_FUNDED = "granted_seller", _("Granted — seller-funded")
     GRANTED_PLATFORM_FUNDED = "granted_platform", _("Granted — platform-funded")
@@ -39,6 +39,37 @@ class Outcome(models.TextChoices):
     DENIED = "denied", _("Denied / closed in the seller's favour")
     WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
     CANCELLED = "cancelled", _("Order cancelled")
+
+    # What each outcome means, once: the properties for one claim, the tuples for queries.
+
+    @classmethod
+    def wins(cls) -> tuple["Outcome", ...]:
+        """Decided in the seller's favour: denied, or withdrawn by the buyer."""
+        return (cls.DENIED, cls.WITHDRAWN)
+
+    @classmethod
+    def losses(cls) -> tuple["Outcome", ...]:
+        """Granted to the buyer (whoever funds it) or refunded. A cancelled order is neither."""
+        return (cls.GRANTED_SELLER_FUNDED, cls.GRANTED_PLATFORM_FUNDED, cls.REFUNDED_BY_SELLER)
+
+    @classmethod
+    def outside_odr(cls) -> tuple["Outcome", ...]:
+        """Denied claims and claims withdrawn before a decision do not count toward the Order
+        Defect Rate, nor does a cancelled order (no decision against the seller); granted (even
+        platform-funded) and refunded claims do, and so does a claim still pending."""
+        return (cls.DENIED, cls.WITHDRAWN, cls.CANCELLED)
+
+    @property
+    def is_win(self) -> bool:
+        return self in Outcome.wins()
+
+    @property
+    def is_loss(self) -> bool:
+        return self in Outcome.losses()
+
+    @property
+    def counts_toward_odr(self) -> bool:
+        return self not in Outcome.outside_odr()
 
 
 class Priority(models.IntegerChoices):
@@ -170,6 +201,17 @@ class Claim(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != ClaimStatus.CLOSED
+
+    @property
+    def warnings(self) -> list[int | float]:
+        """Hours before the response is due at which the desk warns, largest first."""
+        rule = self.respond_rule
+        return warnings_or_default(rule.warn_hours_before if rule else None)
+
+    def due_state(self, now: datetime | None = None) -> DueState:
+        """How urgent the response is, by the rule's first warning and the user's local day."""
+        due = self.respond_by if self.is_open else None
+        return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
 
 
 class ClaimEvent(models.Model):

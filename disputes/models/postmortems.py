@@ -48,7 +48,7 @@ class PostMortem(models.Model):
 
     @property
     def won(self) -> bool:
-        return self.outcome in (Outcome.DENIED, Outcome.WITHDRAWN)
+        return Outcome(self.outcome).is_win
 
 
 class ImprovementAction(models.Model):

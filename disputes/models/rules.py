@@ -57,6 +57,34 @@ def is_warning_hour(value) -> bool:
     )
 
 
+def warning_hours(value) -> list[int | float]:
+    """The one reader of a `warn_hours_before` list (a rule's, or the copy a buyer message
+    keeps): its usable entries in hours, rounded to the hundredth, each once, largest first.
+
+    A value stored before it was validated, or written around the admin form (strings, zero,
+    negatives, nested lists, a dict, `true`), is read as far as it makes sense and the rest
+    skipped, so no page and no sweep fails on it."""
+    if not isinstance(value, list):
+        return []
+    found = set()
+    for entry in value:
+        if is_warning_hour(entry):
+            hours = round(entry, 2)
+            if hours > 0:
+                found.add(int(hours) if hours == int(hours) else hours)
+    return sorted(found, reverse=True)
+
+
+# A deadline whose rule names no usable warning is still warned a day ahead, claim or buyer
+# message alike: the first warning alert fires then, and from then on its badge says "due soon".
+DEFAULT_WARNING_HOURS = 24
+
+
+def warnings_or_default(value) -> list[int | float]:
+    """The warnings of a `warn_hours_before` list, or the desk's default one."""
+    return warning_hours(value) or [DEFAULT_WARNING_HOURS]
+
+
 class DeadlineRule(models.Model):
     """A platform's deadline for one kind of claim, as data admins can edit.
 

@@ -22,6 +22,6 @@ def countdown(remaining: timedelta | None) -> str:
     """'5 h 10 min left' or 'overdue by 2 d 3 h'."""
     if remaining is None:
         return _("no deadline")
-    if remaining.total_seconds() <= 0:
+    if remaining < timedelta(0):
         return _("overdue by %(span)s") % {"span": span(remaining)}
     return _("%(span)s left") % {"span": span(remaining)}

@@ -1,7 +1,4 @@
 from django import template
-from django.conf import settings
-
-from disputes import deadlines
 
 from .. import selectors
 from ..models import Channel, Purpose
@@ -33,26 +30,7 @@ def messaging_panel(context, order, claim=None) -> dict:
         "findings": [],
         "pieces": [],
         "blocking": False,
-        "chase_limit": settings.DESK_MESSAGING_UNANSWERED_LIMIT,
     }
-
-
-@register.filter
-def reply_due(message):
-    """How urgent a buyer message's reply is, in the shape the countdown badge reads."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from disputes.selectors import DueState
-
-    if not message.is_awaiting or message.reply_by is None:
-        return DueState("none", None)
-    remaining = message.reply_by - timezone.now()
-    if remaining <= timedelta(0):
-        return DueState("overdue", remaining)
-    warn = max(deadlines.warning_hours(message.warn_hours_before) or [6])
-    return DueState("warning" if remaining <= timedelta(hours=warn) else "fine", remaining)
 
 
 @register.inclusion_tag("messaging/_queue_replies.html", takes_context=True)

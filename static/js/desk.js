@@ -7,25 +7,29 @@ document.addEventListener("change", (event) => {
 });
 
 // Countdown badges: the server renders the text; keep it current while the page stays open.
-const lang = document.documentElement.lang || "en";
-const zh = lang.startsWith("zh");
+// Worded as the server words it (disputes/templatetags/desk.py), in the page's language through
+// Django's JavaScript catalogue (gettext, ngettext and interpolate come from /jsi18n/).
 function span(ms) {
   let minutes = Math.floor(Math.abs(ms) / 60000);
   const days = Math.floor(minutes / 1440); minutes -= days * 1440;
   const hours = Math.floor(minutes / 60); minutes -= hours * 60;
-  if (zh) return days ? `${days} 天 ${hours} 小时` : hours ? `${hours} 小时 ${minutes} 分钟` : `${minutes} 分钟`;
-  return days ? `${days} d ${hours} h` : hours ? `${hours} h ${minutes} min` : `${minutes} min`;
+  const d = interpolate(ngettext("%s d", "%s d", days), [days]);
+  const h = interpolate(ngettext("%s h", "%s h", hours), [hours]);
+  const m = interpolate(ngettext("%s min", "%s min", minutes), [minutes]);
+  // Translators: a time span in two units, the larger first, as in "2 d 5 h" or "3 h 10 min".
+  const pair = (larger, smaller) => interpolate(gettext("%(larger)s %(smaller)s"), { larger, smaller }, true);
+  return days ? pair(d, h) : hours ? pair(h, m) : m;
 }
 function refreshCountdowns() {
   const now = Date.now();
   document.querySelectorAll("[data-due]").forEach((badge) => {
     const left = Date.parse(badge.dataset.due) - now;
     if (Number.isNaN(left)) return;
-    if (left <= 0) {
-      badge.textContent = zh ? `已逾期 ${span(left)}` : `overdue by ${span(left)}`;
+    if (left < 0) {
+      badge.textContent = interpolate(gettext("overdue by %(span)s"), { span: span(left) }, true);
       badge.className = "badge badge-overdue";
     } else {
-      badge.textContent = zh ? `剩余 ${span(left)}` : `${span(left)} left`;
+      badge.textContent = interpolate(gettext("%(span)s left"), { span: span(left) }, true);
     }
   });
 }

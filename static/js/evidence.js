@@ -28,7 +28,7 @@
     const bar = row.querySelector("progress");
     const state = row.querySelector(".upload-state");
     row.querySelector(".upload-name").textContent = file.name;
-    state.textContent = state.dataset.sending;
+    state.textContent = gettext("Uploading…");
     list.appendChild(row);
 
     const data = new FormData();
@@ -48,13 +48,13 @@
       const percent = Math.round((event.loaded / event.total) * 100);
       if (percent > bar.value) bar.value = percent;
       row.dataset.progress = String(bar.value);
-      if (percent >= 100) state.textContent = state.dataset.checking;
+      if (percent >= 100) state.textContent = gettext("Checking…");
     });
     xhr.addEventListener("load", () => {
       if (xhr.status === 201) {
         bar.value = 100;
         row.classList.add("upload-done");
-        state.textContent = state.dataset.done;
+        state.textContent = gettext("Added");
         const gallery = document.querySelector("[data-evidence-gallery]");
         const empty = gallery.querySelector("[data-gallery-empty]");
         if (empty) empty.remove();
@@ -65,14 +65,14 @@
       } else {
         row.classList.add("upload-failed");
         const message = xhr.status === 400 ? fragment(xhr.responseText) : null;
-        state.textContent = message ? message.textContent : state.dataset.failed;
+        state.textContent = message ? message.textContent : gettext("Upload failed; try again.");
         state.setAttribute("role", "alert");
         bar.remove();
       }
     });
     xhr.addEventListener("error", () => {
       row.classList.add("upload-failed");
-      state.textContent = state.dataset.failed;
+      state.textContent = gettext("Upload failed; try again.");
       bar.remove();
     });
     xhr.send(data);

@@ -15,7 +15,7 @@
     if (!p) return;
     p.bar.value = 0;
     p.bar.removeAttribute("data-done");
-    p.label.textContent = p.label.dataset.uploading;
+    p.label.textContent = gettext("Uploading…");
     p.box.hidden = false;
   });
 
@@ -30,7 +30,7 @@
       // Upload finished: the rest of the wait is the server reading and writing rows.
       p.bar.setAttribute("data-done", "");
       p.bar.removeAttribute("value");
-      p.label.textContent = p.label.dataset.checking;
+      p.label.textContent = gettext("Uploaded. Checking and importing rows…");
     }
   });
 

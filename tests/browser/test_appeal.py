@@ -8,8 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from appeals.models import Appeal
 from disputes import services as claim_services
-from disputes.models import Appeal, ClaimKind, Reason, Shipment
+from disputes.models import ClaimKind, Reason, Shipment
 from evidence.models import EvidenceKind
 
 from ..conftest import PASSWORD

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from disputes import services
+from disputes import demo, services
 from disputes.models import (
     Buyer,
     Claim,
@@ -27,7 +27,6 @@ from disputes.models import (
     Store,
     TrackingEvent,
 )
-from evidence.demo import seed_demo_evidence
 
 DEMO_PASSWORD = "desk-demo-2026"
 
@@ -73,15 +72,17 @@ class Command(BaseCommand):
             self.print_logins()
             return
         with transaction.atomic():
-            self.seed()
-        # Evidence files are stored outside the database, so each is added in its own transaction.
-        seed_demo_evidence()
+            data = self.seed()
+        # Then each app's own demo data (evidence, messages, appeals), in INSTALLED_APPS order.
+        for seeder in demo.seeders():
+            seeder(data)
         self.stdout.write(self.style.SUCCESS("Demo data seeded."))
         self.print_logins()
 
-    def seed(self) -> None:
+    def seed(self) -> demo.DemoData:
         User = get_user_model()
         stores = {}
+        users = {}
         for spec in STORES:
             store, _ = Store.objects.update_or_create(name=spec["name"], defaults=spec)
             stores[store.name] = store
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            users[username] = user
             Profile.objects.update_or_create(user=user, defaults={"language": language, "time_zone": tz})
             for store_name, role in roles.items():
                 Membership.objects.update_or_create(
@@ -99,6 +101,7 @@ class Command(BaseCommand):
             User.objects.create_superuser("admin", "admin@localhost", DEMO_PASSWORD)
         if not Claim.objects.exists():
             self.seed_orders_and_claims(stores, User)
+        return demo.DemoData(stores=stores, users=users)
 
     def seed_orders_and_claims(self, stores, User) -> None:
         """A few weeks of orders per store and a queue with claims in every state of urgency."""
@@ -237,9 +240,6 @@ class Command(BaseCommand):
             services.claim_move(
                 claim=feedback, to_status=ClaimStatus.IN_PROGRESS, by=None, loaded=feedback.status
             )
-        from messaging.demo import seed_messaging
-
-        seed_messaging(stores["Amazon US"], agents["lin.agent"])
 
     def print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

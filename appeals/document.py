@@ -1,0 +1,335 @@
+"""Appeals as documents: the facts and conclusion drafted from what the desk knows, the plain
+text sized for the platform's form, and the PDF with the captioned evidence embedded.
+
+The drafted wording goes to the platform, not to the agent, so it is written in English
+(the language the marketplaces read appeals in) and not passed through gettext."""
+
+import io
+import os
+import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone, translation
+from PIL import Image, ImageOps
+
+from disputes.models import Claim, ClaimKind, Reason
+from evidence.models import EvidenceKind
+from evidence.storage import evidence_storage
+from evidence.validation import TYPES
+from messaging.models import Channel, Direction, Message
+
+from .models import Appeal, AppealKind, AppealVersion
+
+# How much the platform's free-text form accepts. Amazon's A-to-Z and chargeback response box
+# takes 4,000 characters; the other platforms have not been measured, so they get the same.
+FORM_LIMITS = {"amazon": 4000}
+DEFAULT_FORM_LIMIT = 4000
+
+# Evidence images are embedded at most this big: sharp when printed, small enough to upload.
+PDF_IMAGE_MAX = 1600
+PDF_JPEG_QUALITY = 82
+PDF_IMAGE_THREADS = min(4, os.cpu_count() or 1)
+
+OFFER = re.compile(r"\b(?:refund\w*|replace\w*|resend\w*|re-?ship\w*|return label)\b", re.IGNORECASE)
+
+
+# --- Drafting -----------------------------------------------------------------------------
+
+
+def _offer(word: str) -> str:
+    word = word.lower().replace("-", "")
+    for stem, name in (
+        ("refund", "refund"),
+        ("replace", "replacement"),
+        ("resend", "resend"),
+        ("reship", "resend"),
+    ):
+        if word.startswith(stem):
+            return name
+    return word
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%B %Y}"
+
+
+def _stamp(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%B %Y}, {local:%H:%M}"
+
+
+@translation.override("en")  # written for the platform, whatever the desk's language
+def draft_facts(claim: Claim) -> list[str]:
+    """The timeline in neutral bullet lines: ordered, shipped, tracked, delivered, contacted,
+    offered, claimed — each dated in the store's time zone, oldest first."""
+    order = claim.order
+    zone = ZoneInfo(claim.store.time_zone)
+    dated: list[tuple[datetime, int, str]] = []
+
+    def add(at: datetime | None, text: str) -> None:
+        if at is not None:
+            dated.append((at, len(dated), text))
+
+    add(
+        order.purchased_at,
+        f"{_day(order.purchased_at, zone)}: the buyer placed order {order.platform_order_id}.",
+    )
+    for shipment in order.shipments.prefetch_related("events"):
+        carrier = shipment.carrier or "the carrier"
+        tracking = f" with tracking number {shipment.tracking_number}" if shipment.tracking_number else ""
+        add(
+            shipment.shipped_at,
+            f"{_day(shipment.shipped_at, zone) if shipment.shipped_at else ''}: "
+            f"we shipped the order with {carrier}{tracking}.",
+        )
+        for event in shipment.events.all():
+            where = f" ({event.location})" if event.location else ""
+            add(
+                event.occurred_at,
+                f"{_stamp(event.occurred_at, zone)}: tracking shows “{event.status}”{where}.",
+            )
+        if shipment.delivered_at:
+            proof = (
+                f" Proof of delivery: {shipment.proof_of_delivery.strip()}."
+                if shipment.proof_of_delivery.strip()
+                else ""
+            )
+            add(
+                shipment.delivered_at,
+                f"{_day(shipment.delivered_at, zone)}: {carrier} recorded the parcel as delivered.{proof}",
+            )
+    messages = (
+        Message.objects.filter(thread__order=order, channel=Channel.PLATFORM)
+        .exclude(direction=Direction.NOTE)
+        .only("direction", "at", "body")
+        .order_by("at", "pk")
+    )
+    for message in messages:
+        when = _stamp(message.at, zone)
+        if message.direction == Direction.FROM_BUYER:
+            add(message.at, f"{when}: the buyer contacted us through the platform's messages.")
+        elif OFFER.search(message.body):
+            offered = sorted({_offer(word) for word in OFFER.findall(message.body)})
+            add(
+                message.at,
+                f"{when}: we replied in the platform thread and offered a solution ({', '.join(offered)}).",
+            )
+        else:
+            add(message.at, f"{when}: we replied to the buyer in the platform thread.")
+    for event in claim.events.filter(action__in=["opened", "platform_request"]).only("action", "at"):
+        if event.action == "opened":
+            add(
+                event.at,
+                f"{_day(event.at, zone)}: the buyer opened a claim "
+                f"({claim.get_kind_display()}, “{Reason(claim.reason).label}”).",
+            )
+        else:
+            add(event.at, f"{_stamp(event.at, zone)}: the platform asked us for information.")
+    return [text for _at, _n, text in sorted(dated)]
+
+
+ASKS = {
+    AppealKind.CLAIM_RESPONSE: "we ask that the claim be denied.",
+    AppealKind.APPEAL: "we ask that the decision be reviewed and reversed.",
+    AppealKind.CHARGEBACK_RESPONSE: "we ask that the chargeback be reversed in our favour.",
+    AppealKind.DISPUTE_STATEMENT: "we ask that the dispute be closed in our favour.",
+}
+
+
+@translation.override("en")  # written for the platform, whatever the desk's language
+def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[str]) -> str:
+    """The position in one or two sentences, from the claim's reason and the evidence at hand."""
+    K = EvidenceKind
+    kinds = set(evidence_kinds)
+    ask = ASKS.get(appeal_kind, ASKS[AppealKind.CLAIM_RESPONSE])
+    if claim.kind == ClaimKind.CHARGEBACK and appeal_kind == AppealKind.CLAIM_RESPONSE:
+        ask = ASKS[AppealKind.CHARGEBACK_RESPONSE]
+    zone = ZoneInfo(claim.store.time_zone)
+    shipment = next((s for s in claim.order.shipments.all() if s.delivered_at), None)
+    if claim.reason == Reason.NOT_RECEIVED:
+        if shipment and kinds & {K.TRACKING_HISTORY, K.PROOF_OF_DELIVERY}:
+            number = f" {shipment.tracking_number}" if shipment.tracking_number else ""
+            return (
+                f"Tracking{number} confirms delivery on {_day(shipment.delivered_at, zone)} "
+                f"to the buyer's address; {ask}"
+            )
+        if kinds & {K.TRACKING_HISTORY, K.CARRIER_CORRESPONDENCE}:
+            return f"The order was shipped on time with tracking, as the carrier's records show; {ask}"
+    elif claim.reason == Reason.DAMAGED and kinds & {K.PRE_SHIPMENT_PHOTO, K.PACKING_VIDEO}:
+        return f"Our pre-shipment photos show the item intact and securely packed when it left us; {ask}"
+    elif claim.reason in (Reason.NOT_AS_DESCRIBED, Reason.MISSING_PARTS) and kinds & {
+        K.LISTING_SCREENSHOT,
+        K.PACKING_LIST,
+        K.PRE_SHIPMENT_PHOTO,
+        K.QC_REPORT,
+    }:
+        return f"The listing, our packing list and our photos show the item was sent as described and complete; {ask}"
+    elif claim.reason == Reason.REFUND_NOT_PROCESSED and K.REFUND_RECORD in kinds:
+        return f"Our refund record shows the refund was issued as agreed; {ask}"
+    return f"The facts and the evidence above show that the order was fulfilled as agreed; {ask}"
+
+
+# --- The document -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One evidence item as the document shows it."""
+
+    item: object  # evidence.models.EvidenceItem
+    caption: str
+
+
+def checked_text(facts: list[str], captions: Iterable[str], conclusion: str) -> str:
+    """Everything the platform will read, in one string, for the policy checker."""
+    return "\n".join([*facts, *captions, conclusion])
+
+
+@translation.override("en")  # written for the platform, whatever the desk's language
+def plain_text(claim: Claim, facts: list[str], shown: list[Exhibit], conclusion: str) -> str:
+    lines = [
+        f"Order {claim.order.platform_order_id}"
+        + (f" · claim {claim.platform_claim_id}" if claim.platform_claim_id else ""),
+        "",
+        "FACTS",
+    ]
+    lines += [f"- {fact}" for fact in facts]
+    if shown:
+        lines += ["", "EVIDENCE (attached)"]
+        lines += [
+            f"{n}. {exhibit.caption} [{exhibit.item.original_name}]" for n, exhibit in enumerate(shown, 1)
+        ]
+    lines += ["", "CONCLUSION", conclusion.strip()]
+    return "\n".join(lines)
+
+
+def form_limit(platform: str) -> int:
+    return FORM_LIMITS.get(platform, DEFAULT_FORM_LIMIT)
+
+
+def sized(text: str, limit: int) -> tuple[str, bool]:
+    """The text cut to the form's limit at a line or word boundary; True when it had to be cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    boundary = max(cut.rfind("\n"), cut.rfind(" "))
+    if boundary > limit // 2:
+        cut = cut[:boundary]
+    return cut.rstrip() + "…", True
+
+
+def _jpeg_for_pdf(item) -> io.BytesIO | None:
+    """The evidence image downscaled to PDF_IMAGE_MAX and re-encoded as JPEG; None for files
+    that are not pictures."""
+    if not item.is_image:
+        return None
+    with evidence_storage().open(item.storage_name, "rb") as original:
+        image = Image.open(original, formats=[TYPES[item.file_type].pillow])
+        # JPEG decodes straight at a reduced scale (1/2, 1/4…) no smaller than the target, so a
+        # 12 MP photo costs a fraction of a full decode. The target keeps the aspect ratio, or
+        # the draft would refuse to scale a landscape photo at all.
+        scale = min(1.0, PDF_IMAGE_MAX / max(image.size))
+        image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.thumbnail((PDF_IMAGE_MAX, PDF_IMAGE_MAX), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=PDF_JPEG_QUALITY, optimize=False)
+    out.seek(0)
+    return out
+
+
+@translation.override("en")  # written for the platform, whatever the desk's language
+def export_pdf(
+    appeal: Appeal, version: AppealVersion | None, facts: list[str], shown: list[Exhibit], conclusion: str
+) -> bytes:
+    """Title, claim and order header, the facts as bullets, each exhibit with its caption under
+    it (pictures embedded, other files named), and the conclusion."""
+    from reportlab import rl_config
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image as PdfImage,
+    )
+    from reportlab.platypus import (
+        KeepTogether,
+        ListFlowable,
+        ListItem,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+    )
+
+    # Streams are written binary: ASCII85 only makes the PDF larger, and reportlab encodes it in
+    # pure Python (about 0.1 s per photo), which alone would break the export bar.
+    rl_config.useA85 = 0
+    claim, order = appeal.claim, appeal.claim.order
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"{appeal.get_kind_display()} {order.platform_order_id}",
+        author=claim.store.name,
+    )
+    zone = ZoneInfo(claim.store.time_zone)
+    header = [
+        f"Store: {claim.store.name}",
+        f"Order: {order.platform_order_id} (placed {_day(order.purchased_at, zone)})",
+        f"Claim: {claim.get_kind_display()} · {Reason(claim.reason).label}"
+        + (f" · {claim.platform_claim_id}" if claim.platform_claim_id else ""),
+        f"Version: {version.number if version else 'draft'} · {_day(timezone.now(), zone)}",
+    ]
+    story = [Paragraph(escape(str(appeal.get_kind_display())), styles["Title"])]
+    story += [Paragraph(escape(line), styles["Normal"]) for line in header]
+    story += [Spacer(1, 6 * mm), Paragraph("Facts", styles["Heading2"])]
+    story.append(
+        ListFlowable(
+            [ListItem(Paragraph(escape(fact), styles["BodyText"])) for fact in facts],
+            bulletType="bullet",
+            start="•",
+            leftIndent=12,
+        )
+    )
+    if shown:
+        story.append(Paragraph("Evidence", styles["Heading2"]))
+    width = doc.width
+    # Decoding and re-encoding the photos is most of the work; Pillow releases the GIL while it
+    # does it, so a few threads share the cores.
+    with ThreadPoolExecutor(max_workers=PDF_IMAGE_THREADS) as pool:
+        prepared = list(pool.map(_jpeg_for_pdf, [exhibit.item for exhibit in shown]))
+    for n, (exhibit, data) in enumerate(zip(shown, prepared, strict=True), 1):
+        item = exhibit.item
+        caption = Paragraph(f"<b>{n}.</b> {escape(exhibit.caption)}", styles["BodyText"])
+        if data is None:
+            story.append(
+                Paragraph(
+                    f"<b>{n}.</b> {escape(item.original_name)} "
+                    f"({escape(str(item.get_file_type_display()))}, attached separately): "
+                    f"{escape(exhibit.caption)}",
+                    styles["BodyText"],
+                )
+            )
+            continue
+        with Image.open(data) as probe:
+            w, h = probe.size
+        data.seek(0)
+        scale = min(width / w, (doc.height * 0.6) / h)
+        picture = PdfImage(data, width=w * scale, height=h * scale)
+        story.append(KeepTogether([picture, Spacer(1, 2 * mm), caption, Spacer(1, 5 * mm)]))
+    story += [
+        Paragraph("Conclusion", styles["Heading2"]),
+        Paragraph(escape(conclusion).replace("\n", "<br/>"), styles["BodyText"]),
+    ]
+    doc.build(story)
+    return out.getvalue()
