@@ -6,7 +6,7 @@ from .models import Appeal, AppealVersion
 class AppealVersionInline(admin.TabularInline):
     model = AppealVersion
     fields = ["number", "saved_at", "saved_by", "facts", "conclusion"]
-    readonly_fields = fields
+    readonly_fields = ["number", "saved_at", "saved_by", "facts", "conclusion"]
     extra = 0
     can_delete = False
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from PIL import Image, ImageOps
 
 from disputes.models import Claim, ClaimKind, Reason
-from evidence.models import EvidenceKind
+from evidence.models import EvidenceItem, EvidenceKind
 from evidence.storage import evidence_storage
 from evidence.validation import TYPES
 from messaging.models import Channel, Direction, Message
@@ -122,19 +122,19 @@ def draft_facts(claim: Claim) -> list[str]:
             )
         else:
             add(message.at, f"{when}: we replied to the buyer in the platform thread.")
-    for event in claim.events.filter(action__in=["opened", "platform_request"]).only("action", "at"):
-        if event.action == "opened":
+    for step in claim.events.filter(action__in=["opened", "platform_request"]).only("action", "at"):
+        if step.action == "opened":
             add(
-                event.at,
-                f"{_day(event.at, zone)}: the buyer opened a claim "
+                step.at,
+                f"{_day(step.at, zone)}: the buyer opened a claim "
                 f"({claim.get_kind_display()}, “{Reason(claim.reason).label}”).",
             )
         else:
-            add(event.at, f"{_stamp(event.at, zone)}: the platform asked us for information.")
+            add(step.at, f"{_stamp(step.at, zone)}: the platform asked us for information.")
     return [text for _at, _n, text in sorted(dated)]
 
 
-ASKS = {
+ASKS: dict[str, str] = {
     AppealKind.CLAIM_RESPONSE: "we ask that the claim be denied.",
     AppealKind.APPEAL: "we ask that the decision be reviewed and reversed.",
     AppealKind.CHARGEBACK_RESPONSE: "we ask that the chargeback be reversed in our favour.",
@@ -153,7 +153,7 @@ def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[st
     zone = ZoneInfo(claim.store.time_zone)
     shipment = next((s for s in claim.order.shipments.all() if s.delivered_at), None)
     if claim.reason == Reason.NOT_RECEIVED:
-        if shipment and kinds & {K.TRACKING_HISTORY, K.PROOF_OF_DELIVERY}:
+        if shipment and shipment.delivered_at and kinds & {K.TRACKING_HISTORY, K.PROOF_OF_DELIVERY}:
             number = f" {shipment.tracking_number}" if shipment.tracking_number else ""
             return (
                 f"Tracking{number} confirms delivery on {_day(shipment.delivered_at, zone)} "
@@ -182,7 +182,7 @@ def draft_conclusion(claim: Claim, appeal_kind: str, evidence_kinds: Iterable[st
 class Exhibit:
     """One evidence item as the document shows it."""
 
-    item: object  # evidence.models.EvidenceItem
+    item: EvidenceItem
     caption: str
 
 
@@ -230,7 +230,7 @@ def _jpeg_for_pdf(item) -> io.BytesIO | None:
     if not item.is_image:
         return None
     with evidence_storage().open(item.storage_name, "rb") as original:
-        image = Image.open(original, formats=[TYPES[item.file_type].pillow])
+        image: Image.Image = Image.open(original, formats=[TYPES[item.file_type].pillow])
         # JPEG decodes straight at a reduced scale (1/2, 1/4…) no smaller than the target, so a
         # 12 MP photo costs a fraction of a full decode. The target keeps the aspect ratio, or
         # the draft would refuse to scale a landscape photo at all.

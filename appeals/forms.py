@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ class AppealSubmitForm(forms.Form):
     def __init__(self, *args, appeal: Appeal, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.versions = {v.number: v for v in appeal.versions.all()}
-        self.fields["version"].choices = [
+        cast(forms.ChoiceField, self.fields["version"]).choices = [
             (n, _("Version %(number)s") % {"number": n}) for n in sorted(self.versions, reverse=True)
         ]
 

@@ -48,6 +48,8 @@ def _locked_appeal(appeal: Appeal) -> Appeal:
         Appeal.objects.select_for_update().select_related("claim__order", "claim__store").get(pk=appeal.pk)
     )
     if current.is_submitted:
+        submitted = current.submitted_version
+        assert submitted is not None  # saved with submitted_at
         raise AppealFrozen(
             _(
                 "This appeal was submitted on %(when)s (version %(number)s) and is frozen: it can no longer "
@@ -55,7 +57,7 @@ def _locked_appeal(appeal: Appeal) -> Appeal:
             )
             % {
                 "when": timezone.localtime(current.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                "number": current.submitted_version.number,
+                "number": submitted.number,
             }
         )
     return current
@@ -203,6 +205,7 @@ def appeal_decide(
     if decision == AppealDecision.LOST and funding not in Funding.values:
         raise ClaimError(_("Say who funds the refund: the seller or the platform."))
     decided_at = decided_at or timezone.now()
+    assert appeal.submitted_at is not None  # is_submitted above
     if decided_at < appeal.submitted_at:
         raise ClaimError(_("The decision cannot come before the submission."))
     appeal.decision = decision

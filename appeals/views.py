@@ -2,12 +2,13 @@
 policy check (HTMX), saved as versions, exported as PDF and plain text, submitted and decided."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from disputes.access import get_claim_for_user
 from disputes.downloads import attachment_header
 from disputes.inputs import parse_id
 from disputes.models import ClaimStatus, Outcome
+from disputes.requests import AuthenticatedRequest
 from disputes.services import ClaimConflict, ClaimError
 from evidence import selectors as evidence_selectors
 from evidence.checklist import checklist
@@ -33,7 +35,9 @@ def _versions(appeal: Appeal) -> list[AppealVersion]:
     return list(appeal.versions.select_related("saved_by").order_by("number"))
 
 
-def _chosen(request: HttpRequest, appeal: Appeal, versions: list[AppealVersion]) -> AppealVersion | None:
+def _chosen(
+    request: AuthenticatedRequest, appeal: Appeal, versions: list[AppealVersion]
+) -> AppealVersion | None:
     """?version=N, else the submitted version, else the latest; None before the first save."""
     wanted = request.GET.get("version", "")
     if wanted:
@@ -46,7 +50,7 @@ def _chosen(request: HttpRequest, appeal: Appeal, versions: list[AppealVersion])
     return versions[-1] if versions else None
 
 
-def _document(request: HttpRequest, appeal: Appeal, vault: list | None = None):
+def _document(request: AuthenticatedRequest, appeal: Appeal, vault: list | None = None):
     """The chosen version's facts, exhibits and conclusion, or the fresh draft before any save."""
     versions = _versions(appeal)
     version = _chosen(request, appeal, versions)
@@ -88,7 +92,7 @@ def _live(appeal: Appeal, facts: list[str], exhibits: list[document.Exhibit], co
     }
 
 
-def _posted(request: HttpRequest) -> AppealDraft:
+def _posted(request: AuthenticatedRequest) -> AppealDraft:
     ids = [item_id for i in request.POST.getlist("item") if (item_id := parse_id(i)) is not None]
     return AppealDraft(
         facts=request.POST.getlist("fact"),
@@ -113,7 +117,7 @@ def odr_effect(appeal: Appeal) -> str:
 
 
 def _context(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     appeal: Appeal,
     *,
     draft: AppealDraft | None = None,
@@ -174,7 +178,7 @@ def _close_hint(appeal: Appeal) -> str:
 
 @login_required
 @require_POST
-def appeal_new(request: HttpRequest, claim_id: int) -> HttpResponse:
+def appeal_new(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
     form = AppealNewForm(request.POST)
     if not form.is_valid():
@@ -186,14 +190,14 @@ def appeal_new(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def appeal_builder(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_builder(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     return render(request, "appeals/appeal.html", _context(request, appeal))
 
 
 @login_required
 @require_POST
-def appeal_preview(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_preview(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     draft = _posted(request)
     vault = list(evidence_selectors.order_items(appeal.claim.order))
@@ -206,7 +210,7 @@ def appeal_preview(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appeal_save(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_save(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     draft = _posted(request)
     based_on = parse_id(request.POST.get("based_on"))
@@ -228,7 +232,7 @@ def _export_name(appeal: Appeal, version: AppealVersion | None, ext: str) -> str
 
 @login_required
 @require_GET
-def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_pdf(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
     data = document.export_pdf(appeal, version, facts, exhibits, conclusion)
@@ -240,7 +244,7 @@ def appeal_pdf(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_text(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
     text, _cut = document.sized(
@@ -253,11 +257,11 @@ def appeal_text(request: HttpRequest, appeal_id: int) -> HttpResponse:
     return response
 
 
-def _form_action(
-    request: HttpRequest,
+def _form_action[F: Form](
+    request: AuthenticatedRequest,
     appeal_id: int,
-    make_form: Callable[[Appeal], Form],
-    act: Callable[[Appeal, Form], object],
+    make_form: Callable[[Appeal], F],
+    act: Callable[[Appeal, F], object],
     success: str,
     form_name: str,
 ) -> HttpResponse:
@@ -273,12 +277,13 @@ def _form_action(
         else:
             messages.success(request, success)
             return redirect("appeals:appeal", appeal_id=appeal.pk)
-    return render(request, "appeals/appeal.html", _context(request, appeal, **{form_name: form}), status=400)
+    forms: dict[str, Any] = {form_name: form}
+    return render(request, "appeals/appeal.html", _context(request, appeal, **forms), status=400)
 
 
 @login_required
 @require_POST
-def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_submit(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     return _form_action(
         request,
         appeal_id,
@@ -297,7 +302,7 @@ def appeal_submit(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_decide(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     if not may_decide_appeal(request.user, get_appeal_for_user(request.user, appeal_id)):
         raise PermissionDenied(_("Only a manager of the store can record the platform's decision."))
     return _form_action(
