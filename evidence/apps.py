@@ -7,11 +7,13 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from disputes import setaside
+        from disputes import setaside, timeline
         from disputes.models import SetAsideKind
 
         from . import services
+        from .models import EvidenceKind
 
+        timeline.register_choices(evidence_kind=EvidenceKind, was_evidence_kind=EvidenceKind)
         setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
         setaside.register(
             SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry, url=services.item_url

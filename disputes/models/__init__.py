@@ -2,7 +2,11 @@
 
 from .alerts import (  # noqa: F401
     Alert,
+    AlertThreshold,
     Notification,
+    threshold_label,
+    warn_threshold,
+    warning_hours,
 )
 from .appeals import (  # noqa: F401
     Appeal,
@@ -20,6 +24,7 @@ from .claims import (  # noqa: F401
     Outcome,
     Priority,
     Reason,
+    TimelineEntry,
 )
 from .orders import (  # noqa: F401
     Buyer,
