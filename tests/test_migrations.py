@@ -6,7 +6,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from disputes import timeline
+from disputes.models import ClaimEvent as Event
 from disputes.models import Shipment
+from evidence.models import EvidenceEvent as Audit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,3 +141,75 @@ def test_stored_alerts_get_the_window_they_were_raised_in(back_to_latest):
     assert Alert.objects.get(pk=before.pk).window_start == T
     assert Alert.objects.get(pk=after.pk).window_start == asked
     assert Alert.objects.get(pk=reply.pk).window_start == T.replace(hour=9)
+
+
+def test_old_timeline_rows_become_codes_and_parameters_that_read_as_sentences(back_to_latest):
+    old = migrate(("disputes", "0018_alert_once_per_window"), ("evidence", "0002_preview_problem"))
+    Claim, ClaimEvent = old.get_model("disputes", "Claim"), old.get_model("disputes", "ClaimEvent")
+    EvidenceItem, EvidenceEvent = (
+        old.get_model("evidence", "EvidenceItem"),
+        old.get_model("evidence", "EvidenceEvent"),
+    )
+    order = an_order(old)
+    claim = Claim.objects.create(
+        store_id=order.store_id, order=order, kind="ozon_dispute", reason="damaged", opened_at=T
+    )
+    rows = {
+        action: ClaimEvent.objects.create(
+            claim=claim, at=T, action=action, before=before, after=after, note=note
+        )
+        for action, before, after, note in [
+            ("opened", "", "Ozon dispute", "商品损坏"),
+            ("deadline_set", "", "2026-12-01T12:28:09.875278+00:00", "24 calendar hours from the opening"),
+            ("status", "新建", "In progress", "Called the buyer"),
+            ("priority", "Normal", "Urgent", ""),
+            ("alert", "", "warn_6h", "raised 75 minutes late"),
+            ("action_set", "", "agent_a", "Photograph every kettle (2026-12-03)"),
+            ("appeal_saved", "", "Appeal of a granted claim v2", "3 facts, 2 evidence items"),
+            ("appeal_decided", "", "Lost: granted to the buyer · Platform-funded", ""),
+            ("status_legacy", "x", "y", ""),
+        ]
+    }
+    item = EvidenceItem.objects.create(
+        store_id=order.store_id,
+        order=order,
+        kind="buyer_media",
+        original_name="crack.jpg",
+        size=1,
+        sha256="ab" * 32,
+        storage_name="x",
+        captured_at=T,
+    )
+    added = EvidenceEvent.objects.create(
+        item=item,
+        order=order,
+        action="evidence_added",
+        after="Buyer's photo or video: crack.jpg",
+        note="SHA-256 abc",
+    )
+
+    migrate(*MigrationExecutor(connection).loader.graph.leaf_nodes())
+    params = {action: Event.objects.get(pk=row.pk).params for action, row in rows.items()}
+    assert params["opened"] == {"kind": "ozon_dispute", "reason": "damaged"}
+    assert params["status"] == {"was_status": "new", "status": "in_progress", "note": "Called the buyer"}
+    assert params["priority"] == {"was_priority": 2, "priority": 4}
+    assert params["alert"] == {"threshold": "warn_6h", "late_minutes": 75}
+    assert params["action_set"] == {
+        "owner": "agent_a",
+        "description": "Photograph every kettle",
+        "due_on": "2026-12-03",
+    }
+    assert params["appeal_saved"] == {"appeal_kind": "appeal", "version": 2, "facts": 3, "items": 2}
+    assert params["appeal_decided"] == {"decision": "lost", "funding": "platform"}
+    assert Audit.objects.get(pk=added.pk).params == {
+        "evidence_kind": "buyer_media",
+        "name": "crack.jpg",
+        "sha256": "abc",
+    }
+
+    def sentence(pk):
+        return timeline.worded(Event.objects.get(pk=pk)).sentence
+
+    assert sentence(rows["deadline_set"].pk) == "Deadline set: respond by Dec. 1, 2026, 12:28 p.m."
+    assert sentence(rows["status"].pk) == "Status changed from New to In progress"
+    assert sentence(rows["status_legacy"].pk) == "Status legacy: x, y"
