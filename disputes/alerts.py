@@ -30,7 +30,10 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
         return []
     due = claim.respond_by
     start = window_start(claim)
-    found = {AlertThreshold.DUE: due, AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER}
+    found: dict[str, datetime] = {
+        AlertThreshold.DUE: due,
+        AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER,
+    }
     if due - start > timedelta(hours=2):
         found[AlertThreshold.HALF] = start + (due - start) / 2
     for hours in deadlines.claim_warning_hours(claim.respond_rule):
@@ -57,7 +60,7 @@ def schedule(claim: Claim, now: datetime | None = None) -> None:
 
 
 def describe(alert: Alert) -> str:
-    names = {
+    names: dict[str, str] = {
         AlertThreshold.HALF: _("half the response window is gone"),
         AlertThreshold.DUE: _("the response is due now"),
         AlertThreshold.OVERDUE: _("the response is overdue"),

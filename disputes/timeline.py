@@ -13,7 +13,7 @@ claims of an order, say). Apps above `disputes` name the choices their parameter
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -176,7 +176,7 @@ def _shown(name: str, value: Any) -> str:
         except (TypeError, ValueError):
             return str(value)
         if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, timezone.UTC)
+            moment = moment.replace(tzinfo=UTC)
         return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     if name in _DAYS:
         try:

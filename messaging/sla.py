@@ -58,7 +58,10 @@ def thresholds_for(message: Message) -> list[Threshold]:
     if message.reply_state != ReplyState.AWAITING or message.reply_by is None:
         return []
     due = message.reply_by
-    found = {AlertThreshold.DUE: due, AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER}
+    found: dict[str, datetime] = {
+        AlertThreshold.DUE: due,
+        AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER,
+    }
     for hours in deadlines.warning_hours(message.warn_hours_before):
         at = due - timedelta(hours=hours)
         if at > message.at:
@@ -87,10 +90,11 @@ def describe(alert: Alert) -> str:
     hours = warning_hours(alert.threshold)
     if hours is not None:
         return _("%(hours)s hours left to reply to the buyer") % {"hours": hours}
-    return {
+    replies: dict[str, str] = {
         AlertThreshold.DUE: _("the reply to the buyer is due now"),
         AlertThreshold.OVERDUE: _("the reply to the buyer is overdue"),
-    }.get(alert.threshold, threshold_label(alert.threshold))
+    }
+    return replies.get(alert.threshold, threshold_label(alert.threshold))
 
 
 def _mail(alert: Alert) -> tuple[str, str]:
