@@ -93,8 +93,8 @@ def _json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, models.Model) and hasattr(value, "get_username"):
-        return value.get_username()
+    if isinstance(value, models.Model):
+        return value.get_username() if hasattr(value, "get_username") else value.pk
     if isinstance(value, dict):
         return {key: _json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -241,6 +241,14 @@ def _integrity(p: dict) -> str:
     return _("Integrity check failed: the stored file of “%(name)s” no longer matches its fingerprint") % p
 
 
+def _evidence_caption(p: dict) -> str:
+    if p["was_caption"] == "—":
+        return _("Caption of “%(name)s” set to “%(caption)s”") % p
+    if p["caption"] == "—":
+        return _("Caption of “%(name)s” removed (it was “%(was_caption)s”)") % p
+    return _("Caption of “%(name)s” changed from “%(was_caption)s” to “%(caption)s”") % p
+
+
 def _evidence_locked(p: dict) -> str:
     if p["appeal"] != "—":
         return (
@@ -294,9 +302,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.APPEAL_DECIDED: _appeal_decided,
     Action.EVIDENCE_ADDED: lambda p: _("Evidence added: %(evidence_kind)s “%(name)s”") % p,
     Action.EVIDENCE_CAPTURED: lambda p: _("Evidence captured: %(evidence_kind)s") % p,
-    Action.EVIDENCE_CAPTION: lambda p: (
-        _("Caption of “%(name)s” changed from “%(was_caption)s” to “%(caption)s”") % p
-    ),
+    Action.EVIDENCE_CAPTION: _evidence_caption,
     Action.EVIDENCE_KIND: lambda p: (
         _("Kind of “%(name)s” changed from %(was_evidence_kind)s to %(evidence_kind)s") % p
     ),
