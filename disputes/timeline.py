@@ -348,8 +348,10 @@ def worded(event) -> Worded:
     shown = _Shown({name: _shown(name, value) for name, value in params.items()})
     sentence = SENTENCES.get(event.action)
     if sentence is None:
-        # A code this version does not know: its name, and its values as they are.
+        # A code this version does not know: its name, and its values as they are, an old
+        # row's "was" before its "now", the rest by name (PostgreSQL keeps no key order).
         label = event.action.replace("_", " ").capitalize()
-        values = [f"{value}" for name, value in shown.items() if name not in ("note", "explanation", "rule")]
+        names = sorted(shown, key=lambda name: (name != "was", name != "now", name))
+        values = [shown[name] for name in names if name not in ("note", "explanation", "rule")]
         return Worded(f"{label}: {', '.join(values)}" if values else label, _details(params))
     return Worded(sentence(shown), _details(params))
