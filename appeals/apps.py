@@ -7,8 +7,10 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
-        from disputes import demo
+        from disputes import demo, timeline
 
         from .demo import seed_demo_appeals
+        from .models import AppealDecision, AppealKind, Funding
 
         demo.register(seed_demo_appeals)
+        timeline.register_choices(appeal_kind=AppealKind, decision=AppealDecision, funding=Funding)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from disputes.inputs import has_nul
 from disputes.models import Claim
-from disputes.services import ClaimConflict, ClaimError, _record  # until disputes.timeline.record
+from disputes.services import ClaimConflict, ClaimError
+from disputes.timeline import Action, record
 from evidence.models import EvidenceItem
 from evidence.services import evidence_lock
 from messaging import policy
@@ -39,7 +40,7 @@ def appeal_create(*, claim: Claim, kind: str, by) -> Appeal:
     if kind not in AppealKind.values:
         raise ClaimError(_("Choose what kind of appeal this is."))
     appeal = Appeal.objects.create(claim=claim, store_id=claim.store_id, kind=kind, created_by=by)
-    _record(claim, by, "appeal_created", after=appeal.get_kind_display())
+    record(claim, Action.APPEAL_CREATED, by=by, appeal_kind=appeal.kind, appeal=appeal.pk)
     return appeal
 
 
@@ -122,23 +123,28 @@ def appeal_save(*, appeal: Appeal, draft: AppealDraft, by, based_on: int | None)
             for n, (item_id, caption) in enumerate(draft.evidence, 1)
         ]
     )
-    _record(
+    record(
         appeal.claim,
-        by,
-        "appeal_saved",
-        after=f"{appeal.get_kind_display()} v{version.number}",
-        note=_("%(facts)d facts, %(items)d evidence items")
-        % {"facts": len(draft.facts), "items": len(draft.evidence)},
+        Action.APPEAL_SAVED,
+        by=by,
+        appeal_kind=appeal.kind,
+        appeal=appeal.pk,
+        version=version.number,
+        facts=len(draft.facts),
+        items=len(draft.evidence),
     )
     return version
 
 
 def appeal_exported(*, appeal: Appeal, version: AppealVersion | None, fmt: str, by) -> None:
-    _record(
+    record(
         appeal.claim,
-        by,
-        "appeal_exported",
-        after=f"{appeal.get_kind_display()} v{version.number if version else 0} ({fmt})",
+        Action.APPEAL_EXPORTED,
+        by=by,
+        appeal_kind=appeal.kind,
+        appeal=appeal.pk,
+        version=version.number if version else 0,
+        format=fmt,
     )
 
 
@@ -175,14 +181,16 @@ def appeal_submit(
         "number": version.number,
     }
     for row in rows:
-        evidence_lock(item=row.item, reason=reason, by=by)
-    _record(
+        evidence_lock(item=row.item, reason=reason, by=by, appeal=appeal.pk, version=version.number)
+    record(
         appeal.claim,
-        by,
-        "appeal_submitted",
-        after=f"{appeal.get_kind_display()} v{version.number}",
-        note=where,
+        Action.APPEAL_SUBMITTED,
+        by=by,
         at=at,
+        appeal_kind=appeal.kind,
+        appeal=appeal.pk,
+        version=version.number,
+        where=appeal.submitted_where,
     )
     return appeal
 
@@ -212,13 +220,14 @@ def appeal_decide(
     appeal.funding = funding if decision == AppealDecision.LOST else ""
     appeal.decided_at, appeal.decided_by, appeal.decision_note = decided_at, by, note.strip()
     appeal.save(update_fields=["decision", "funding", "decided_at", "decided_by", "decision_note"])
-    _record(
+    record(
         appeal.claim,
-        by,
-        "appeal_decided",
-        after=appeal.get_decision_display()
-        + (f" · {appeal.get_funding_display()}" if appeal.funding else ""),
-        note=appeal.decision_note,
+        Action.APPEAL_DECIDED,
+        by=by,
         at=decided_at,
+        appeal=appeal.pk,
+        decision=appeal.decision,
+        funding=appeal.funding or None,
+        note=appeal.decision_note,
     )
     return appeal

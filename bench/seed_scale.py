@@ -23,6 +23,7 @@ The same --seed gives the same data, apart from the times (relative to now).
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -681,7 +682,7 @@ def copy_claims(
 ) -> set[int]:
     """Claims and their timelines; returns the ids of the disputed orders."""
     from disputes import deadlines
-    from disputes.models import Claim, ClaimEvent, ClaimKind, ClaimStatus, Outcome, Priority, Reason
+    from disputes.models import Claim, ClaimEvent, Outcome
 
     try:
         from disputes import alerts
@@ -691,11 +692,6 @@ def copy_claims(
         f.column for f in Claim._meta.concrete_fields
     }
     respond_rules, appeal_rules = load_rules()
-    kind_label = {k: str(ClaimKind(k).label) for k in ClaimKind.values}
-    reason_label = {k: str(Reason(k).label) for k in Reason.values}
-    status_label = {k: str(ClaimStatus(k).label) for k in ClaimStatus.values}
-    outcome_label = {k: str(Outcome(k).label) for k in Outcome.values}
-    priority_label = {k: str(Priority(k).label) for k in Priority.values}
     agent_ids = [[agents[a].pk for a in AGENTS_BY_STORE[s]] for s in range(len(STORES))]
     manager_ids = [[managers[m].pk for m in MANAGERS_BY_STORE[s]] for s in range(len(STORES))]
     username = {u.pk: u.username for u in [*agents, *managers]}
@@ -739,9 +735,7 @@ def copy_claims(
     started = time.perf_counter()
     claimed_orders: set[int] = set()
     event_rows: list[str] = []
-    event_copier = Copier(
-        raw, ClaimEvent, ["id", "claim_id", "at", "actor_id", "action", "before", "after", "note"]
-    )
+    event_copier = Copier(raw, ClaimEvent, ["id", "claim_id", "at", "actor_id", "action", "params"])
     event_suffix = event_copier.suffix
     event_id = 0
     claim_columns = [
@@ -796,13 +790,15 @@ def copy_claims(
                 "chargeback": f"CB{cid:08d}",
             }.get(kind, "")
             respond_by = None
-            explained = ""
+            explained, why = "", {}
             if extended is not None:
                 respond_by, explained = extended, "Extended by the platform (benchmark data)."
+                why = {"explanation": explained}
             elif rule is not None:
                 start_dt = as_dt(start)
                 respond_by = deadlines.compute_due(rule, start_dt, store=store).timestamp()
-                explained = deadlines.explain(rule, start_dt, store=store)[:300]
+                why = {"rule": deadlines.explain_params(rule, start_dt, store=store)}
+                explained = deadlines.explanation(why["rule"])[:300]
             elif status != "closed":
                 respond_by = start + 2 * DAY  # no platform rule: the desk's own two days
             assigned = rng.random() < (0.8 if status != "closed" else 0.95)
@@ -821,8 +817,8 @@ def copy_claims(
                     appeal_by = deadlines.compute_due(appeal_rule, as_dt(closed_at), store=store).timestamp()
             counts = not outcome or Outcome(outcome).counts_toward_odr
 
-            # The timeline: 3-5 events in time order.
-            events = [(opened, creator, "opened", "", kind_label[kind], reason_label[reason])]
+            # The timeline: 3-5 events in time order, each (at, actor, action, params).
+            events = [(opened, creator, "opened", {"kind": kind, "reason": reason})]
             t = opened
             step = max(end - opened, 60) / 6
 
@@ -832,44 +828,36 @@ def copy_claims(
                 return t
 
             if respond_by is not None:
-                events.append(
-                    (later(), creator, "deadline_set", "", ts(respond_by).replace(" ", "T"), explained)
-                )
+                due_iso = datetime.fromtimestamp(respond_by, UTC).isoformat()
+                events.append((later(), creator, "deadline_set", {"respond_by": due_iso, **why}))
             if assignee:
-                events.append((later(), creator or assignee, "assigned", "", username[assignee], ""))
+                events.append((later(), creator or assignee, "assigned", {"assignee": username[assignee]}))
             actor = assignee or creator
+
+            def moved(at, was, to, actor=actor):
+                return (at, actor, "status", {"was_status": was, "status": to})
+
             if status == "closed":
-                before = rng.choice(["new", "in_progress", "responded"])
-                events.append((closed_at, actor, "status", status_label[before], status_label["closed"], ""))
-                events.append((closed_at, actor, "outcome", "", outcome_label[outcome], ""))
+                events.append(moved(closed_at, rng.choice(["new", "in_progress", "responded"]), "closed"))
+                events.append((closed_at, actor, "outcome", {"outcome": outcome}))
             elif status == "in_progress":
-                events.append(
-                    (later(), actor, "status", status_label["new"], status_label["in_progress"], "")
-                )
+                events.append(moved(later(), "new", "in_progress"))
             elif status == "responded":
-                events.append(
-                    (later(), actor, "status", status_label["new"], status_label["in_progress"], "")
-                )
-                events.append(
-                    (later(), actor, "status", status_label["in_progress"], status_label["responded"], "")
-                )
+                events.append(moved(later(), "new", "in_progress"))
+                events.append(moved(later(), "in_progress", "responded"))
             elif status == "appealing":
-                events.append(
-                    (later(), actor, "status", status_label["responded"], status_label["closed"], "")
-                )
-                events.append((t, actor, "outcome", "", outcome_label["granted_seller"], ""))
-                events.append(
-                    (later(), actor, "status", status_label["closed"], status_label["appealing"], "")
-                )
+                events.append(moved(later(), "responded", "closed"))
+                events.append((t, actor, "outcome", {"outcome": "granted_seller"}))
+                events.append(moved(later(), "closed", "appealing"))
             if len(events) < 3:
-                events.append((later(), actor, "priority", priority_label[2], priority_label[priority], ""))
+                events.append((later(), actor, "priority", {"was_priority": 2, "priority": priority}))
             while len(events) > 5:  # keep the story's start and end
                 events.pop(1)
-            for at, who, action, before_text, after_text, note in events:
+            for at, who, action, params in events:
                 event_id += 1
                 event_rows.append(
                     f"{event_id}\t{cid}\t{ts(at)}\t{who or NULL}\t{action}\t"
-                    f"{copy_text(before_text)}\t{copy_text(after_text)}\t{copy_text(note)}{event_suffix}"
+                    f"{copy_text(json.dumps(params, ensure_ascii=False))}{event_suffix}"
                 )
             updated = events[-1][0]
 

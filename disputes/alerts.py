@@ -8,9 +8,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import sweep
-from .models import Alert, Claim, ClaimEvent, ClaimStatus, SetAsideKind
+from . import sweep, timeline
+from .models import (
+    Alert,
+    AlertThreshold,
+    Claim,
+    ClaimEvent,
+    ClaimStatus,
+    SetAsideKind,
+    threshold_hours,
+    threshold_label,
+    warn_threshold,
+)
 from .sweep import Threshold
+from .timeline import Action
 
 
 def thresholds_for(claim: Claim) -> list[Threshold]:
@@ -19,19 +30,23 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
         return []
     due = claim.respond_by
     start = window_start(claim)
-    found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
+    found: dict[str, datetime] = {
+        AlertThreshold.DUE: due,
+        AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER,
+    }
     if due - start > timedelta(hours=2):
-        found["half"] = start + (due - start) / 2
+        found[AlertThreshold.HALF] = start + (due - start) / 2
     for hours in claim.warnings:
         at = due - timedelta(hours=hours)
         if at > start:
-            found[f"warn_{hours}h"] = at
+            found[warn_threshold(hours)] = at
     # "Half the window left" says nothing new when a warning falls at the same time.
-    if "half" in found and any(
-        name.startswith("warn_") and abs(at - found["half"]) < timedelta(hours=1)
+    half = found.get(AlertThreshold.HALF)
+    if half and any(
+        threshold_hours(name) is not None and abs(at - half) < timedelta(hours=1)
         for name, at in found.items()
     ):
-        del found["half"]
+        del found[AlertThreshold.HALF]
     return sorted((Threshold(name, at) for name, at in found.items()), key=lambda t: (t.at, t.name))
 
 
@@ -46,14 +61,15 @@ def schedule(claim: Claim, now: datetime | None = None) -> None:
 
 
 def describe(alert: Alert) -> str:
-    names = {
-        "half": _("half the response window is gone"),
-        "due": _("the response is due now"),
-        "overdue": _("the response is overdue"),
+    names: dict[str, str] = {
+        AlertThreshold.HALF: _("half the response window is gone"),
+        AlertThreshold.DUE: _("the response is due now"),
+        AlertThreshold.OVERDUE: _("the response is overdue"),
     }
-    if alert.threshold.startswith("warn_"):
-        return _("%(hours)s hours left to respond") % {"hours": alert.threshold[5:-1]}
-    return names.get(alert.threshold, alert.threshold)
+    hours = threshold_hours(alert.threshold)
+    if hours is not None:
+        return _("%(hours)s hours left to respond") % {"hours": hours}
+    return names.get(alert.threshold, threshold_label(alert.threshold))
 
 
 def _mail(alert: Alert) -> tuple[str, str]:
@@ -72,13 +88,10 @@ def _mail(alert: Alert) -> tuple[str, str]:
 
 
 def _timeline(claim: Claim, threshold: str, scheduled_for: datetime, now: datetime) -> ClaimEvent:
+    """The alert's timeline entry, unsaved: the sweep writes a batch's entries in one go."""
     late = now - scheduled_for
-    note = (
-        _("raised %(minutes)d minutes late") % {"minutes": late.total_seconds() // 60}
-        if late > timedelta(minutes=2)
-        else ""
-    )
-    return ClaimEvent(claim=claim, action="alert", after=threshold, note=note, at=now)
+    lateness = {"late_minutes": int(late.total_seconds() // 60)} if late > timedelta(minutes=2) else {}
+    return timeline.entry(ClaimEvent(claim=claim), Action.ALERT, at=now, threshold=threshold, **lateness)
 
 
 def _label(claim_id: int) -> str:

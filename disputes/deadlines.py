@@ -52,6 +52,7 @@ class Deadline:
     start: datetime  # the moment the window counts from
     rule: DeadlineRule
     explanation: str  # one translated sentence for people, e.g. on the claim page
+    explained: dict  # the same as JSON-safe values (`explain_params`), for the timeline
 
 
 def rule_for(
@@ -259,39 +260,69 @@ def start_for(rule: DeadlineRule, claim) -> datetime | None:
     return claim.opened_at
 
 
-def _origin(rule: DeadlineRule, claim) -> str:
-    if (
-        rule.starts_from == DeadlineStart.PLATFORM_REQUEST
-        and claim is not None
-        and not claim.platform_requested_at
-    ):
+# The rule's starting point when it counts from the platform's request and none is recorded.
+NO_REQUEST_YET = "no_request_yet"
+
+
+def explain_params(rule: DeadlineRule, start: datetime, *, store: Store, claim=None) -> dict:
+    """What `explain` says, as JSON-safe values a timeline entry can keep and word later in
+    the reader's language."""
+    origin = rule.starts_from
+    if origin == DeadlineStart.PLATFORM_REQUEST and claim is not None and not claim.platform_requested_at:
+        origin = NO_REQUEST_YET
+    return {
+        "length": rule.length,
+        "unit": rule.unit,
+        "origin": origin,
+        "start": _aware(start).isoformat(),
+        "zone": store.time_zone,
+        "calendar": store.calendar_name,
+        "skipped": _due(rule, start, store=store)[1],
+    }
+
+
+def _origin(origin: str) -> str:
+    if origin == NO_REQUEST_YET:
         return _("the opening of the claim (no request from the platform recorded yet)")
-    if rule.starts_from == DeadlineStart.CLAIM_OPENED:
+    if origin == DeadlineStart.CLAIM_OPENED:
         # The choice label ("the claim was opened") does not read well after "from".
         return _("the opening of the claim")
-    return rule.get_starts_from_display()
+    try:
+        return str(DeadlineStart(origin).label)
+    except ValueError:
+        return origin
+
+
+def explanation(params: dict) -> str:
+    """`explain_params` worded in the active language. The start is shown on the store's clock
+    with its zone's name: the rule counts on that clock and calendar."""
+    local = datetime.fromisoformat(params["start"]).astimezone(ZoneInfo(params["zone"]))
+    try:
+        unit = str(DeadlineUnit(params["unit"]).label)
+    except ValueError:
+        unit = params["unit"]
+    values = {
+        "length": params["length"],
+        "unit": unit,
+        "origin": _origin(params["origin"]),
+        "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+    }
+    if params["unit"] == DeadlineUnit.BUSINESS_DAYS:
+        sentence = _(
+            "%(length)d full business days (%(calendar)s calendar) after %(origin)s at %(when)s; "
+            "the window ends at midnight after the last one"
+        ) % {**values, "calendar": params["calendar"]}
+    else:
+        sentence = _("%(length)d %(unit)s from %(origin)s at %(when)s") % values
+    if params.get("skipped"):
+        sentence += _("; that time is skipped when the clocks go forward, so it is due the moment they jump")
+    return sentence
 
 
 def explain(rule: DeadlineRule, start: datetime, *, store: Store, claim=None) -> str:
     """E.g. "72 calendar hours from the platform's request at 2026-05-03 10:00 PDT", with the
     start shown on the store's clock."""
-    local = _aware(start).astimezone(ZoneInfo(store.time_zone))
-    values = {
-        "length": rule.length,
-        "unit": rule.get_unit_display(),
-        "origin": _origin(rule, claim),
-        "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
-    }
-    if rule.unit == DeadlineUnit.BUSINESS_DAYS:
-        sentence = _(
-            "%(length)d full business days (%(calendar)s calendar) after %(origin)s at %(when)s; "
-            "the window ends at midnight after the last one"
-        ) % {**values, "calendar": store.calendar_name}
-    else:
-        sentence = _("%(length)d %(unit)s from %(origin)s at %(when)s") % values
-    if _due(rule, start, store=store)[1]:
-        sentence += _("; that time is skipped when the clocks go forward, so it is due the moment they jump")
-    return sentence
+    return explanation(explain_params(rule, start, store=store, claim=claim))
 
 
 def for_claim(
@@ -303,9 +334,11 @@ def for_claim(
     start = start_for(rule, claim)
     if start is None:
         return None
+    explained = explain_params(rule, start, store=claim.store, claim=claim)
     return Deadline(
         due=compute_due(rule, start, store=claim.store),
         start=start,
         rule=rule,
-        explanation=explain(rule, start, store=claim.store, claim=claim),
+        explanation=explanation(explained),
+        explained=explained,
     )

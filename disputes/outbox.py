@@ -246,7 +246,7 @@ def _failed(note: Notification, error: Exception, shown: set[int]) -> None:
 def _mail_label(note: Notification) -> str:
     subject = subject_of(note.alert)
     item = label_of(subject, getattr(note.alert, f"{subject.alert_field}_id"))
-    return f"{item} · {note.alert.threshold} → {note.user.email}"
+    return f"{item} · {note.alert.threshold_label} → {note.user.email}"
 
 
 def email_again(notification_id: int, task) -> None:

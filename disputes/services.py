@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from . import alerts, deadlines
 from .models import (
     Claim,
-    ClaimEvent,
     ClaimKind,
     ClaimStatus,
     DeadlineKind,
@@ -29,6 +28,7 @@ from .models import (
     Reason,
     RootCause,
 )
+from .timeline import Action, record
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -66,20 +66,6 @@ ALLOWED_MOVES: dict[str, set[str]] = {
 }
 
 
-def _record(
-    claim: Claim, by, action: str, before: str = "", after: str = "", note: str = "", at=None
-) -> ClaimEvent:
-    return ClaimEvent.objects.create(
-        claim=claim,
-        actor=by,
-        action=action,
-        before=str(before)[:300],
-        after=str(after)[:300],
-        note=note,
-        at=at or timezone.now(),
-    )
-
-
 def _locked(claim: Claim, version: int | None) -> Claim:
     """Lock the row and refuse a stale edit, so a second save never silently overwrites."""
     # Only the claim's row: locking the store's row too would hold up anyone adding to the store.
@@ -98,7 +84,7 @@ def _save(claim: Claim, fields: list[str]) -> None:
 # change to it. Two people may change different fields of one claim at once: each form carries
 # the value its field had when the page was loaded, and only a change to that very field since
 # then is a conflict (the claim's version moving because of another field is not).
-FIELD_ACTIONS = {"assignee": "assigned", "priority": "priority", "status": "status"}
+FIELD_ACTIONS = {"assignee": Action.ASSIGNED, "priority": Action.PRIORITY, "status": Action.STATUS}
 
 
 def _field_conflict(
@@ -186,18 +172,11 @@ def claim_open(
     _check_assignee(claim, assignee)
     deadline = _apply_respond_deadline(claim)
     claim.save()
-    _record(
-        claim,
-        by,
-        "opened",
-        after=claim.get_kind_display(),
-        note=claim.get_reason_display(),
-        at=claim.opened_at,
-    )
+    record(claim, Action.OPENED, by=by, at=claim.opened_at, kind=claim.kind, reason=claim.reason)
     if deadline:
-        _record(claim, by, "deadline_set", after=deadline.due.isoformat(), note=deadline.explanation)
+        record(claim, Action.DEADLINE_SET, by=by, respond_by=deadline.due, rule=deadline.explained)
     if assignee:
-        _record(claim, by, "assigned", after=assignee.get_username())
+        record(claim, Action.ASSIGNED, by=by, assignee=assignee)
     return claim
 
 
@@ -215,10 +194,10 @@ def claim_move(*, claim: Claim, to_status: str, by, loaded: str | None, note: st
             _("A claim that is %(from)s cannot move to %(to)s.")
             % {"from": claim.get_status_display(), "to": ClaimStatus(to_status).label}
         )
-    before = claim.get_status_display()
+    before = claim.status
     claim.status = to_status
     _save(claim, ["status"])
-    _record(claim, by, "status", before, claim.get_status_display(), note)
+    record(claim, Action.STATUS, by=by, was_status=before, status=to_status, note=note)
     return claim
 
 
@@ -293,7 +272,7 @@ def claim_close(
         raise ClaimError(_("The platform cannot have decided before the claim was opened."))
     claim_closing.send(sender=Claim, claim=claim)
     draft = _check_post_mortem(claim, post_mortem)
-    before_status, before_outcome = claim.get_status_display(), claim.get_outcome_display()
+    before_status, before_outcome = claim.status, claim.outcome
     claim.status = ClaimStatus.CLOSED
     claim.outcome = outcome
     claim.closed_at, claim.decided_at = closed_at, decided_at
@@ -317,11 +296,11 @@ def claim_close(
             "next_alert_threshold",
         ],
     )
-    _record(claim, by, "status", before_status, claim.get_status_display(), note)
-    _record(claim, by, "outcome", before_outcome, claim.get_outcome_display())
-    _record(claim, by, "decided", after=decided_at.isoformat())
+    record(claim, Action.STATUS, by=by, was_status=before_status, status=claim.status, note=note)
+    record(claim, Action.OUTCOME, by=by, was_outcome=before_outcome, outcome=outcome)
+    record(claim, Action.DECIDED, by=by, decided_at=decided_at)
     if appeal:
-        _record(claim, by, "appeal_deadline_set", after=appeal.due.isoformat(), note=appeal.explanation)
+        record(claim, Action.APPEAL_DEADLINE_SET, by=by, appeal_by=appeal.due, rule=appeal.explained)
     written = PostMortem.objects.create(
         claim=claim,
         store_id=claim.store_id,
@@ -339,8 +318,15 @@ def claim_close(
         owner=draft.owner,
         due_on=draft.due_on,
     )
-    _record(claim, by, "post_mortem", after=written.get_root_cause_display(), note=written.decided_by)
-    _record(claim, by, "action_set", after=str(draft.owner), note=f"{action.description} ({action.due_on})")
+    record(claim, Action.POST_MORTEM, by=by, root_cause=written.root_cause, note=written.decided_by)
+    record(
+        claim,
+        Action.ACTION_SET,
+        by=by,
+        owner=draft.owner,
+        description=action.description,
+        due_on=action.due_on,
+    )
     return claim
 
 
@@ -352,7 +338,7 @@ def action_done(*, action: ImprovementAction, by) -> ImprovementAction:
     action.done_at, action.done_by = timezone.now(), by
     action.save(update_fields=["done_at", "done_by"])
     claim = Claim(pk=action.post_mortem.claim_id)
-    _record(claim, by, "action_done", after=action.description[:300])
+    record(claim, Action.ACTION_DONE, by=by, description=action.description)
     return action
 
 
@@ -365,13 +351,13 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
         raise ClaimError(_("Only a claim granted at the seller's expense can be appealed."))
     if claim.appeal_by is None or claim.appeal_by < now:
         raise ClaimError(_("The appeal window for this claim has passed."))
-    before = claim.get_status_display()
+    before = claim.status
     claim.status = ClaimStatus.APPEALING
     claim.outcome = ""
     claim.closed_at = claim.decided_at = None
     claim.counts_toward_odr = True
     _save(claim, ["status", "outcome", "closed_at", "decided_at", "counts_toward_odr"])
-    _record(claim, by, "status", before, claim.get_status_display(), note)
+    record(claim, Action.STATUS, by=by, was_status=before, status=claim.status, note=note)
     return claim
 
 
@@ -411,10 +397,10 @@ def claim_assign(
                 (claim, _field_conflict(claim, "assignee", _username(claim.assignee), _username(assignee)))
             )
             continue
-        before = claim.assignee.get_username() if claim.assignee else ""
+        before = claim.assignee
         claim.assignee = assignee
         _save(claim, ["assignee"])
-        _record(claim, by, "assigned", before, assignee.get_username() if assignee else "")
+        record(claim, Action.ASSIGNED, by=by, was_assignee=before, assignee=assignee)
         result.changed += 1
     return result
 
@@ -429,10 +415,10 @@ def claim_set_priority(*, claim: Claim, priority: int, by, loaded: int | None) -
         return claim
     if claim.priority != loaded:
         raise _field_conflict(claim, "priority", claim.get_priority_display(), Priority(priority).label)
-    before = claim.get_priority_display()
+    before = claim.priority
     claim.priority = priority
     _save(claim, ["priority"])
-    _record(claim, by, "priority", before, claim.get_priority_display())
+    record(claim, Action.PRIORITY, by=by, was_priority=before, priority=priority)
     return claim
 
 
@@ -444,18 +430,18 @@ def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version:
         raise ClaimError(_("This claim is closed."))
     if requested_at < claim.opened_at:
         raise ClaimError(_("The platform cannot have asked before the claim was opened."))
-    before = claim.respond_by.isoformat() if claim.respond_by else ""
+    before = claim.respond_by
     claim.platform_requested_at = requested_at
     deadline = _apply_respond_deadline(claim)
     _save(claim, ["platform_requested_at", *DEADLINE_FIELDS])
-    _record(claim, by, "platform_request", after=requested_at.isoformat())
-    _record(
+    record(claim, Action.PLATFORM_REQUEST, by=by, requested_at=requested_at)
+    record(
         claim,
-        by,
-        "deadline_set",
-        before,
-        claim.respond_by.isoformat() if claim.respond_by else "",
-        deadline.explanation if deadline else "",
+        Action.DEADLINE_SET,
+        by=by,
+        was_respond_by=before,
+        respond_by=claim.respond_by,
+        rule=deadline.explained if deadline else None,
     )
     return claim
 
@@ -466,16 +452,16 @@ def claim_recompute_deadline(*, claim: Claim, by, version: int | None) -> Claim:
     claim = _locked(claim, version)
     if not claim.is_open:
         raise ClaimError(_("This claim is closed."))
-    before = claim.respond_by.isoformat() if claim.respond_by else ""
+    before = claim.respond_by
     deadline = _apply_respond_deadline(claim)
     _save(claim, DEADLINE_FIELDS)
-    _record(
+    record(
         claim,
-        by,
-        "deadline_recomputed",
-        before,
-        claim.respond_by.isoformat() if claim.respond_by else "",
-        deadline.explanation if deadline else _("No deadline rule applies any more."),
+        Action.DEADLINE_RECOMPUTED,
+        by=by,
+        was_respond_by=before,
+        respond_by=claim.respond_by,
+        rule=deadline.explained if deadline else None,
     )
     return claim
 

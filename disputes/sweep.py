@@ -29,7 +29,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import setaside
-from .models import Alert, Membership, Notification, Role, SetAside, WorkerHeartbeat
+from .models import Alert, AlertThreshold, Membership, Notification, Role, SetAside, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ RETRY_AFTER = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Threshold:
-    name: str  # "warn_6h", "half", "due", "overdue"
+    name: str  # an AlertThreshold, or a warning's "warn_6h" (`warn_threshold`)
     at: datetime
 
 
@@ -120,7 +120,7 @@ def following(thresholds: list[Threshold], name: str, now: datetime) -> Threshol
 def recipients(threshold: str, workers: set[int], managers: list[int]) -> tuple[list[int], bool]:
     """Whom to tell: whoever works the item; the managers too when nobody does or it is overdue.
     Returns the users and whether it escalated."""
-    escalate = (threshold == "overdue" or not workers) and bool(managers)
+    escalate = (threshold == AlertThreshold.OVERDUE or not workers) and bool(managers)
     users = set(workers) | (set(managers) if escalate else set())
     return sorted(users), escalate
 

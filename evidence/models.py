@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Order, Store
+from disputes.models import Order, Store, TimelineEntry
 
 
 class EvidenceKind(models.TextChoices):
@@ -154,26 +154,15 @@ class EvidenceItem(models.Model):
         return self.file_type in {FileType.JPEG, FileType.PNG, FileType.WEBP, FileType.HEIC}
 
 
-class EvidenceEvent(models.Model):
-    """The evidence audit trail: added, caption or kind edited, deleted, locked, integrity."""
+class EvidenceEvent(TimelineEntry):
+    """The evidence audit trail: added, caption or kind edited, deleted, locked, integrity.
+    Kept per item (an order's evidence may predate its claims); the claim timeline reads it."""
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="events")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=40)
-    before = models.CharField(max_length=500, blank=True)
-    after = models.CharField(max_length=500, blank=True)
-    note = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(TimelineEntry.Meta):
         verbose_name = _("evidence event")
         verbose_name_plural = _("evidence events")
-        ordering = ["at", "pk"]
         # The claim timeline reads an order's evidence events.
         indexes = [models.Index(fields=["order", "at"], name="evidence_event_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

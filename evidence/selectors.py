@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from disputes.access import is_manager
 from disputes.models import Claim, Order
+from disputes.timeline import Action
 
 from .checklist import Checklist, checklist
 from .models import EvidenceEvent, EvidenceItem, EvidenceKind
@@ -52,16 +53,11 @@ class Captured:
 
     at: datetime
     item: EvidenceItem
-    action: str = "evidence_captured"
-    before: str = ""
+    action: str = Action.EVIDENCE_CAPTURED
 
     @property
-    def after(self) -> str:
-        return self.item.get_kind_display()
-
-    @property
-    def note(self) -> str:
-        return self.item.caption or self.item.original_name
+    def params(self) -> dict:
+        return {"evidence_kind": self.item.kind, "note": self.item.caption or self.item.original_name}
 
     @property
     def actor(self):

@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes import timeline
 from disputes.access import is_manager
 from disputes.models import Order
+from disputes.timeline import Action
 
 from .models import EvidenceEvent, EvidenceItem, EvidenceKind, Previews
 from .storage import SpooledFile, evidence_storage, incoming_dir
@@ -32,18 +34,11 @@ class EvidenceError(Exception):
     """A change the rules do not allow; the message says why."""
 
 
-def _record(
-    item: EvidenceItem, by, action: str, before: str = "", after: str = "", note: str = ""
-) -> EvidenceEvent:
-    return EvidenceEvent.objects.create(
-        item=item,
-        order_id=item.order_id,
-        actor=by,
-        action=action,
-        before=str(before)[:500],
-        after=str(after)[:500],
-        note=note,
-    )
+def _audit(item: EvidenceItem, action: Action, *, by, **params) -> EvidenceEvent:
+    """The vault's audit row: the claim timeline's vocabulary, kept per item and order."""
+    event = timeline.entry(EvidenceEvent(item=item, order_id=item.order_id), action, by=by, **params)
+    event.save()
+    return event
 
 
 @dataclass
@@ -145,12 +140,13 @@ def evidence_add(
                 height=inspected.height,
                 verified_at=timezone.now(),
             )
-            _record(
+            _audit(
                 item,
-                by,
-                "evidence_added",
-                after=f"{item.get_kind_display()}: {name}",
-                note=f"SHA-256 {received.sha256}",
+                Action.EVIDENCE_ADDED,
+                by=by,
+                evidence_kind=item.kind,
+                name=name,
+                sha256=received.sha256,
             )
             transaction.on_commit(lambda: queue_previews(item.pk))
         return item
@@ -192,13 +188,26 @@ def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> Evidenc
     caption = caption.strip()
     changed = []
     if caption != item.caption:
-        _record(item, by, "evidence_caption", item.caption, caption, note=item.original_name)
+        _audit(
+            item,
+            Action.EVIDENCE_CAPTION,
+            by=by,
+            name=item.original_name,
+            was_caption=item.caption,
+            caption=caption,
+        )
         item.caption = caption
         changed.append("caption")
     if kind != item.kind:
-        before = item.get_kind_display()
+        _audit(
+            item,
+            Action.EVIDENCE_KIND,
+            by=by,
+            name=item.original_name,
+            was_evidence_kind=item.kind,
+            evidence_kind=kind,
+        )
         item.kind = kind
-        _record(item, by, "evidence_kind", before, item.get_kind_display(), note=item.original_name)
         changed.append("kind")
     if changed:
         item.save(update_fields=changed)
@@ -231,18 +240,24 @@ def evidence_delete(*, item: EvidenceItem, by, reason: str) -> EvidenceItem:
         )
     item.deleted_at, item.deleted_by, item.delete_reason = timezone.now(), by, reason
     item.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
-    _record(item, by, "evidence_deleted", f"{item.get_kind_display()}: {item.original_name}", "", reason)
+    _audit(
+        item, Action.EVIDENCE_DELETED, by=by, evidence_kind=item.kind, name=item.original_name, note=reason
+    )
     return item
 
 
 @transaction.atomic
-def evidence_lock(*, item: EvidenceItem, reason: str, by=None) -> EvidenceItem:
-    """Called when an appeal that uses this evidence is submitted: from then on it stays."""
+def evidence_lock(
+    *, item: EvidenceItem, reason: str, by=None, appeal: int | None = None, version: int | None = None
+) -> EvidenceItem:
+    """Called when an appeal that uses this evidence is submitted: from then on it stays. The
+    audit row names the appeal and its version when given, else keeps the reason as text."""
     item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if item.locked_at is None:
         item.locked_at, item.locked_reason = timezone.now(), reason[:300]
         item.save(update_fields=["locked_at", "locked_reason"])
-        _record(item, by, "evidence_locked", after=reason)
+        why = {"appeal": appeal, "version": version} if appeal else {"note": reason}
+        _audit(item, Action.EVIDENCE_LOCKED, by=by, name=item.original_name, **why)
     return item
 
 
@@ -299,7 +314,14 @@ def verify_item(item: EvidenceItem, now: datetime | None = None) -> str:
             integrity_failed_at=now, verified_at=now
         )
         if first:
-            _record(item, None, "evidence_integrity_failed", item.sha256, actual, note=item.original_name)
+            _audit(
+                item,
+                Action.EVIDENCE_INTEGRITY_FAILED,
+                by=None,
+                name=item.original_name,
+                expected=item.sha256,
+                actual=actual,
+            )
     return "mismatch" if first else "known"
 
 

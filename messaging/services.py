@@ -5,7 +5,6 @@ off-platform protocol."""
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -16,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.access import is_manager
-from disputes.models import Claim, ClaimEvent, ClaimStatus, Order
+from disputes.models import Claim, ClaimStatus, Order
+from disputes.timeline import Action, record_for_claims
 
 from . import policy, sla
 from .models import (
@@ -33,9 +33,6 @@ from .models import (
     StoreMessaging,
     Thread,
 )
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 class MessagingError(Exception):
@@ -76,15 +73,13 @@ def _locked_thread(order: Order) -> Thread:
     )
 
 
-def _log(order_id: int, by, action: str, after: "StrOrPromise" = "", note: str = "") -> None:
-    """The claim timeline is the audit trail: write the step on each open claim of the order."""
-    claims = (
+def _open_claims(order_id: int) -> list[int]:
+    """The claim timeline is the audit trail: a step in the thread goes on each open claim of
+    the order."""
+    return list(
         Claim.objects.filter(order_id=order_id)
         .filter(~Q(status=ClaimStatus.CLOSED))
         .values_list("pk", flat=True)
-    )
-    ClaimEvent.objects.bulk_create(
-        ClaimEvent(claim_id=pk, actor=by, action=action, after=after[:300], note=note) for pk in claims
     )
 
 
@@ -136,7 +131,7 @@ def message_receive(
     sla.start_clock(message, now)
     message.save()
     _save_attachments(message, attachments or [])
-    _log(order.pk, by, "buyer_message", note=body[:200])
+    record_for_claims(_open_claims(order.pk), Action.BUYER_MESSAGE, by=by, note=body[:200])
     return message
 
 
@@ -159,7 +154,12 @@ def message_no_response(*, message: Message, reason: str, by) -> Message:
             "no_response_reason",
         ]
     )
-    _log(message.thread.order_id, by, "no_response_needed", note=message.no_response_reason)
+    record_for_claims(
+        _open_claims(message.thread.order_id),
+        Action.NO_RESPONSE_NEEDED,
+        by=by,
+        note=message.no_response_reason,
+    )
     return message
 
 
@@ -309,15 +309,16 @@ def reply_send(
     elif purpose == Purpose.CLOSING_SUMMARY:
         thread.off_platform = OffPlatformState.SUMMARISED
         thread.save(update_fields=["off_platform"])
-    _log(
-        order.pk,
-        by,
-        "message_sent" if channel == Channel.PLATFORM else "off_platform_contact",
-        after=Purpose(purpose).label if purpose else "",
+    claims = _open_claims(order.pk)
+    record_for_claims(
+        claims,
+        Action.MESSAGE_SENT if channel == Channel.PLATFORM else Action.OFF_PLATFORM_CONTACT,
+        by=by,
+        purpose=purpose,
         note=text[:200],
     )
     if message.override_reason:
-        _log(order.pk, by, "policy_override", note=override_reason)
+        record_for_claims(claims, Action.POLICY_OVERRIDE, by=by, note=override_reason)
     if relayed:
         _enqueue_send(message.pk)
     return message
@@ -350,7 +351,7 @@ def reply_retry(*, message: Message, by) -> Message:
         raise MessagingError(_("Only a failed send can be retried."))
     message.delivery = Delivery.QUEUED
     message.save(update_fields=["delivery"])
-    _log(message.thread.order_id, by, "message_retry")
+    record_for_claims(_open_claims(message.thread.order_id), Action.MESSAGE_RETRY, by=by)
     _enqueue_send(message.pk)
     return message
 
@@ -406,8 +407,12 @@ def off_platform_start(*, order: Order, reason: str, detail: str, by) -> Message
     thread.off_platform, thread.off_platform_reason = OffPlatformState.STARTED, reason
     thread.off_platform_started_at = note.at
     thread.save(update_fields=["off_platform", "off_platform_reason", "off_platform_started_at"])
-    _log(
-        order.pk, by, "off_platform_started", after=OffPlatformReason(reason).label, note=detail.strip()[:300]
+    record_for_claims(
+        _open_claims(order.pk),
+        Action.OFF_PLATFORM_STARTED,
+        by=by,
+        off_platform_reason=reason,
+        note=detail.strip()[:300],
     )
     return note
 
@@ -447,5 +452,5 @@ def thread_close(*, order: Order, by) -> Thread:
         raise MessagingError(_("This thread is already closed."))
     thread.is_closed, thread.closed_at = True, timezone.now()
     thread.save(update_fields=["is_closed", "closed_at"])
-    _log(order.pk, by, "thread_closed")
+    record_for_claims(_open_claims(order.pk), Action.THREAD_CLOSED, by=by)
     return thread

@@ -15,7 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import deadlines, sweep
-from disputes.models import Alert, Claim, ClaimStatus, DeadlineKind, SetAsideKind, warning_hours
+from disputes.models import (
+    Alert,
+    AlertThreshold,
+    Claim,
+    ClaimStatus,
+    DeadlineKind,
+    SetAsideKind,
+    threshold_hours,
+    threshold_label,
+    warn_threshold,
+    warning_hours,
+)
 from disputes.sweep import Threshold
 
 from .models import Message, ReplyState
@@ -48,11 +59,14 @@ def thresholds_for(message: Message) -> list[Threshold]:
     if message.reply_state != ReplyState.AWAITING or message.reply_by is None:
         return []
     due = message.reply_by
-    found = {"due": due, "overdue": due + settings.DESK_ESCALATE_AFTER}
+    found: dict[str, datetime] = {
+        AlertThreshold.DUE: due,
+        AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER,
+    }
     for hours in message.warnings:
         at = due - timedelta(hours=hours)
         if at > message.at:
-            found[f"warn_{hours}h"] = at
+            found[warn_threshold(hours)] = at
     return sorted((Threshold(name, at) for name, at in found.items()), key=lambda t: (t.at, t.name))
 
 
@@ -74,12 +88,14 @@ def _assignees_by_order(order_ids: set[int]) -> dict[int, set[int]]:
 
 
 def describe(alert: Alert) -> str:
-    if alert.threshold.startswith("warn_"):
-        return _("%(hours)s hours left to reply to the buyer") % {"hours": alert.threshold[5:-1]}
-    return {
-        "due": _("the reply to the buyer is due now"),
-        "overdue": _("the reply to the buyer is overdue"),
-    }.get(alert.threshold, alert.threshold)
+    hours = threshold_hours(alert.threshold)
+    if hours is not None:
+        return _("%(hours)s hours left to reply to the buyer") % {"hours": hours}
+    replies: dict[str, str] = {
+        AlertThreshold.DUE: _("the reply to the buyer is due now"),
+        AlertThreshold.OVERDUE: _("the reply to the buyer is overdue"),
+    }
+    return replies.get(alert.threshold, threshold_label(alert.threshold))
 
 
 def _mail(alert: Alert) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import alerts, services
+from disputes import alerts, services, timeline
 from disputes.models import Alert, ClaimKind, DeadlineRule, Notification, Outcome, Reason
 from disputes.tasks import send_alert_emails
 
@@ -78,8 +78,8 @@ def test_catch_up_after_a_day_down_raises_every_missed_alert_once_oldest_first(w
     assert [a.threshold for a in caught_up] == ["warn_24h", "warn_6h", "due", "overdue"]
     assert caught_up[0].lateness == timedelta(hours=26)
     assert alerts.sweep_claims(now=late_sweep + timedelta(minutes=1)) == []
-    notes = claim.events.filter(action="alert").values_list("note", flat=True)
-    assert "raised 1560 minutes late" in list(notes)
+    sentences = [timeline.worded(event).sentence for event in claim.events.filter(action="alert")]
+    assert "Deadline alert: 24 hours left (raised 1560 minutes late)" in sentences
 
 
 def test_a_claim_that_arrives_late_warns_once_not_for_every_passed_threshold(world):

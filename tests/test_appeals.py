@@ -13,6 +13,7 @@ from appeals import document, services
 from appeals.models import Appeal, AppealDecision, AppealKind, Funding
 from appeals.services import AppealDraft, AppealFrozen
 from disputes import services as claim_services
+from disputes import timeline
 from disputes.models import (
     ClaimEvent,
     ClaimKind,
@@ -357,9 +358,8 @@ def test_a_lost_platform_funded_decision_shows_its_odr_effect_and_asks_to_close_
     # DOMAIN.md: granted claims count toward ODR even when the platform funds them.
     assert "This outcome counts toward the store&#x27;s Order Defect Rate." in page
     assert "close it as “Granted — platform-funded” there" in page
-    assert ClaimEvent.objects.get(claim=world.claim_a, action="appeal_decided").after == (
-        "Lost: granted to the buyer · Platform-funded"
-    )
+    decided = ClaimEvent.objects.get(claim=world.claim_a, action="appeal_decided")
+    assert timeline.worded(decided).sentence == "Appeal decided: Lost: granted to the buyer · Platform-funded"
 
 
 def test_a_won_appeal_does_not_count_and_needs_no_hint_once_the_claim_is_closed_so(world, agent_client):

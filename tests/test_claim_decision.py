@@ -43,7 +43,7 @@ def test_the_appeal_window_counts_from_the_platforms_decision_not_from_data_entr
     rule = deadlines.rule_for("amazon", ClaimKind.A_TO_Z, DeadlineKind.APPEAL)
     assert claim.appeal_by == deadlines.compute_due(rule, decided, store=world.store_a)
     assert claim.appeal_by - timezone.now() < timedelta(days=27, hours=1)  # three days already gone
-    assert claim.events.get(action="decided").after == decided.isoformat()
+    assert claim.events.get(action="decided").params["decided_at"] == decided.isoformat()
 
 
 def test_closing_without_a_decision_time_takes_the_closing_moment(world):

@@ -25,7 +25,7 @@ def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
     assert world.order_a.platform_order_id in body
     assert "9400111899223344556677" in body and "Delivered, in mailbox" in body
     assert claim.respond_explained in body
-    assert "deadline_set" in body
+    assert "Deadline set: respond by" in body
 
 
 def test_claim_page_query_count_is_pinned(agent_client, world):

@@ -78,7 +78,7 @@ def test_a_missing_original_is_a_mismatch(world, _private_evidence_storage):
     item = add_evidence(world.order_a, world.agent_a)
     (_private_evidence_storage / "evidence" / item.storage_name).unlink()
     assert verify_fingerprints()["mismatch"] == 1
-    assert EvidenceEvent.objects.get(action="evidence_integrity_failed").after == "missing"
+    assert EvidenceEvent.objects.get(action="evidence_integrity_failed").params["actual"] == "missing"
 
 
 def test_the_rehash_runs_nightly_from_beat():

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from disputes import services as claim_services
+from disputes import timeline
 from disputes.models import ClaimKind, Reason
 from evidence import services
 from evidence.models import EvidenceEvent, EvidenceItem, Previews
@@ -76,9 +77,15 @@ def test_caption_is_edited_in_place_and_audited(agent_client, world):
     assert response["HX-Trigger"] == "evidence-changed"
     item.refresh_from_db()
     assert (item.caption, item.kind) == ("Crack on the left corner", "buyer_media")
-    events = list(EvidenceEvent.objects.filter(item=item).values_list("action", "before", "after"))
-    assert ("evidence_caption", "", "Crack on the left corner") in events
-    assert ("evidence_kind", "Pre-shipment photo", "Buyer's photo or video") in events
+    events = {event.action: event for event in EvidenceEvent.objects.filter(item=item)}
+    caption = events["evidence_caption"].params
+    assert "was_caption" not in caption and caption["caption"] == "Crack on the left corner"
+    kind = events["evidence_kind"].params
+    assert (kind["was_evidence_kind"], kind["evidence_kind"]) == ("pre_shipment_photo", "buyer_media")
+    assert (
+        "from Pre-shipment photo to Buyer's photo or video"
+        in timeline.worded(events["evidence_kind"]).sentence
+    )
 
 
 def test_an_agent_cannot_delete_evidence(agent_client, world):
@@ -107,7 +114,7 @@ def test_a_manager_deletes_softly_with_a_reason(manager_client, world, _private_
     assert (_private_evidence_storage / "evidence" / item.storage_name).exists()
     assert manager_client.get(reverse("evidence:download", args=[item.pk])).status_code == 404
     event = EvidenceEvent.objects.get(item=item, action="evidence_deleted")
-    assert event.note == "Photo of another order" and event.actor == world.manager_a
+    assert event.params["note"] == "Photo of another order" and event.actor == world.manager_a
 
 
 def test_evidence_locked_by_a_submitted_appeal_cannot_be_deleted(manager_client, world):

@@ -184,7 +184,7 @@ def test_recomputing_a_rule_moves_every_open_claim_it_governs_and_records_it(wor
         claim.refresh_from_db()
         assert claim.respond_by == claim.opened_at + timedelta(hours=36)
         event = claim.events.get(action="deadline_recomputed")
-        assert event.before == before.isoformat() and event.actor == world.superuser
+        assert event.params["was_respond_by"] == before.isoformat() and event.actor == world.superuser
 
 
 def test_a_new_store_rule_takes_over_its_stores_open_claims_when_recomputed(world):

@@ -175,7 +175,8 @@ def test_a_claim_whose_timeline_cannot_be_written_is_set_aside_and_the_batch_is_
 
     def timeline(claim, threshold, scheduled_for, now):
         if claim.pk == bad.pk:
-            return ClaimEvent(claim_id=None, action="alert", after=threshold, at=now)  # NOT NULL refuses it
+            # NOT NULL refuses it
+            return ClaimEvent(claim_id=None, action="alert", params={"threshold": threshold}, at=now)
         return alerts.CLAIMS.timeline(claim, threshold, scheduled_for, now)
 
     now = T0 + timedelta(hours=25)

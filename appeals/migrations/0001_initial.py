@@ -24,7 +24,7 @@ def move_content_types_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # The appeal models, moved here from `disputes` (see disputes' 0019): Django's record of them
+    # The appeal models, moved here from `disputes` (see disputes' 0004): Django's record of them
     # only. The tables were created by disputes' 0008_appeals and keep their names (db_table),
     # indexes and constraints, so no row moves and no table is touched.
 

@@ -2,7 +2,11 @@
 
 from .alerts import (  # noqa: F401
     Alert,
+    AlertThreshold,
     Notification,
+    threshold_hours,
+    threshold_label,
+    warn_threshold,
 )
 from .claims import (  # noqa: F401
     Claim,
@@ -11,6 +15,7 @@ from .claims import (  # noqa: F401
     Outcome,
     Priority,
     Reason,
+    TimelineEntry,
 )
 from .due import (  # noqa: F401
     DueState,

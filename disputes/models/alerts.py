@@ -10,6 +10,42 @@ from .claims import Claim
 # --- Alerts -------------------------------------------------------------------------------
 
 
+class AlertThreshold(models.TextChoices):
+    """The points of a deadline clock at which the sweep alerts. Besides these, a rule's
+    warnings are "warn_<hours>h" (`warn_threshold`), as many as the rule names."""
+
+    HALF = "half", _("Half the window gone")
+    DUE = "due", _("Due now")
+    # Escalated to the store's managers (see `sweep.recipients`).
+    OVERDUE = "overdue", _("Overdue")
+
+
+WARN_PREFIX = "warn_"
+
+
+def warn_threshold(hours) -> str:
+    """The threshold of a warning `hours` before the deadline, e.g. "warn_6h"."""
+    return f"{WARN_PREFIX}{hours}h"
+
+
+def threshold_hours(threshold: str) -> str | None:
+    """The hours of a warning threshold ("6" for "warn_6h"); None for any other threshold."""
+    if threshold.startswith(WARN_PREFIX) and threshold.endswith("h"):
+        return threshold[len(WARN_PREFIX) : -1]
+    return None
+
+
+def threshold_label(threshold: str) -> str:
+    """A threshold as people read it, in the active language; an unknown one as it is."""
+    hours = threshold_hours(threshold)
+    if hours is not None:
+        return _("%(hours)s hours left") % {"hours": hours}
+    try:
+        return str(AlertThreshold(threshold).label)
+    except ValueError:
+        return threshold
+
+
 class Alert(models.Model):
     """One threshold of one claim's deadline, or of one buyer message's reply clock, raised
     once per window by the sweep."""
@@ -56,6 +92,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id or 'message ' + str(self.message_id)}: {self.threshold}"
+
+    @property
+    def threshold_label(self) -> str:
+        return threshold_label(self.threshold)
 
     @property
     def lateness(self):

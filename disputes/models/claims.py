@@ -214,25 +214,34 @@ class Claim(models.Model):
         return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
 
 
-class ClaimEvent(models.Model):
-    """The claim's timeline, and its audit trail: who did what, when, before → after."""
+class TimelineEntry(models.Model):
+    """One step of an audit trail: who did what, when. `action` is a `disputes.timeline.Action`
+    code and `params` its JSON-safe details (codes, ISO times, text people typed); the entry is
+    worded when it is shown, in the reader's language (`disputes.timeline.worded`)."""
 
-    # claim_event_timeline (claim, at) serves every lookup by claim; no second index.
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # No choices on the column: a new action needs no migration, and old codes still load.
     action = models.CharField(max_length=40)
-    before = models.CharField(max_length=300, blank=True)
-    after = models.CharField(max_length=300, blank=True)
-    note = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = _("claim event")
-        verbose_name_plural = _("claim events")
+        abstract = True
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["claim", "at"], name="claim_event_timeline")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ClaimEvent(TimelineEntry):
+    """The claim's timeline, and its audit trail."""
+
+    # claim_event_timeline (claim, at) serves every lookup by claim; no second index.
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events", db_index=False)
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        indexes = [models.Index(fields=["claim", "at"], name="claim_event_timeline")]

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django import template
 from django.utils.translation import gettext as _
 
+from disputes import timeline
+
 register = template.Library()
 
 
@@ -25,3 +27,9 @@ def countdown(remaining: timedelta | None) -> str:
     if remaining < timedelta(0):
         return _("overdue by %(span)s") % {"span": span(remaining)}
     return _("%(span)s left") % {"span": span(remaining)}
+
+
+@register.filter
+def worded(entry) -> timeline.Worded:
+    """A timeline entry as a sentence in the reader's language, with any typed text under it."""
+    return timeline.worded(entry)

@@ -137,5 +137,6 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
 
     # The timeline shows the evidence at its capture time and the caption edits.
     timeline = page.inner_text(".timeline")
-    assert "evidence_captured" in timeline and "evidence_caption" in timeline
+    assert "Evidence captured: Pre-shipment photo" in timeline
+    assert "Caption of “carrier-letter.pdf” set to “Carrier confirms fragile handling”" in timeline
     assert page.csp_violations == []
