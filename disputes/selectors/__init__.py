@@ -1,0 +1,37 @@
+"""Reads the pages share, already scoped to the user's stores and shaped for a fixed number
+of queries; one module per topic, all importable from `disputes.selectors`."""
+
+from .claims import (  # noqa: F401
+    BuyerHistory,
+    buyer_history,
+)
+from .dashboard import (  # noqa: F401
+    AgentLoad,
+    Dashboard,
+    Week,
+    dashboard,
+    week_starts,
+)
+from .odr import (  # noqa: F401
+    DefectRate,
+    defect_rates,
+    order_defect_rate,
+)
+from .postmortems import (  # noqa: F401
+    REPORT_GROUPS,
+    CauseRow,
+    PostMortemReport,
+    open_actions,
+    post_mortem_report,
+    post_mortems_for,
+)
+from .queue import (  # noqa: F401
+    MAX_CURSOR_CHARS,
+    PAGE_SIZE,
+    QueueFilters,
+    QueuePage,
+    decode_cursor,
+    encode_cursor,
+    queue_claims,
+    queue_page,
+)

@@ -1,0 +1,77 @@
+"""Order Defect Rate: the share of a store's orders of the last 60 days with a defect."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ..models import (
+    Claim,
+    ClaimKind,
+    Order,
+    Store,
+)
+
+
+@dataclass(frozen=True)
+class DefectRate:
+    orders: int
+    defective_orders: int
+    negative_feedback: int
+    claims: int
+    chargebacks: int
+    since: datetime
+
+    @property
+    def percent(self) -> Decimal:
+        if not self.orders:
+            return Decimal("0.00")
+        return (Decimal(self.defective_orders) * 100 / self.orders).quantize(Decimal("0.01"))
+
+    @property
+    def at_risk(self) -> bool:
+        return self.percent > settings.DESK_ODR_LIMIT_PERCENT
+
+
+def defect_rates(stores: list[Store], now: datetime | None = None) -> dict[int, DefectRate]:
+    """Each store's Order Defect Rate: orders with at least one defect ÷ all orders, over the
+    last 60 days of orders. Two grouped queries, whatever the number of stores."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
+    store_ids = [store.pk for store in stores]
+    orders = dict(
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=since)
+        .values("store_id")
+        .order_by()
+        .annotate(n=Count("*"))
+        .values_list("store_id", "n")
+    )
+    defects = {
+        row["store_id"]: {name: count for name, count in row.items() if name != "store_id"}
+        for row in Claim.objects.filter(
+            store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=since
+        )
+        .values("store_id")
+        .annotate(
+            defective_orders=Count("order", distinct=True),
+            negative_feedback=Count("order", distinct=True, filter=Q(kind=ClaimKind.NEGATIVE_FEEDBACK)),
+            chargebacks=Count("order", distinct=True, filter=Q(kind=ClaimKind.CHARGEBACK)),
+            claims=Count(
+                "order",
+                distinct=True,
+                filter=~Q(kind__in=[ClaimKind.NEGATIVE_FEEDBACK, ClaimKind.CHARGEBACK]),
+            ),
+        )
+        .order_by()
+    }
+    none = {"defective_orders": 0, "negative_feedback": 0, "chargebacks": 0, "claims": 0}
+    return {
+        pk: DefectRate(orders=orders.get(pk, 0), since=since, **defects.get(pk, none)) for pk in store_ids
+    }
+
+
+def order_defect_rate(store: Store, now: datetime | None = None) -> DefectRate:
+    return defect_rates([store], now)[store.pk]
