@@ -820,6 +820,14 @@ def _legacy_encoding(store: Store) -> str:
     return "cp932" if store.marketplace == "JP" else "cp1252"
 
 
+# eBay's report starts with one blank (or comma-only) line; a few are tolerated, not more.
+MAX_BLANK_LINES_ABOVE_HEADER = 5
+
+
+def _blank_line(text: str) -> bool:
+    return not text.strip().strip(",;").strip()
+
+
 class _Refused(Exception):
     """Raised inside the transaction so that everything written so far is rolled back."""
 
@@ -852,6 +860,9 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
     encodings = ["utf-8-sig"]
     if b"amazon-order-id" in first_line.lower():
         encodings.append(_legacy_encoding(store))
+    elif b";" in first_line:
+        # Ozon's exports come in UTF-8 or, saved again by Excel, in Windows-1251.
+        encodings.append("cp1251")
     for encoding in encodings:
         _rewind(file)
         try:
@@ -889,10 +900,15 @@ class _Import:
         self.shipments_seen: dict[str, tuple[int, int]] = {}
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
+        # The header's line in the file: eBay's report puts a blank line above it.
+        self.header_line = 1
 
     def run(self) -> ImportResult:
         # Read one character past the cap, so that a header of exactly the cap still passes.
         header_text = self.text.readline(MAX_HEADER_CHARS + 1)
+        while _blank_line(header_text) and header_text and self.header_line < MAX_BLANK_LINES_ABOVE_HEADER:
+            header_text = self.text.readline(MAX_HEADER_CHARS + 1)
+            self.header_line += 1
         if not header_text.strip():
             self.errors.add(None, _("The file is empty."))
             return self._result(ok=False)
@@ -938,6 +954,10 @@ class _Import:
         return self._result(ok=True)
 
     def _detect(self, header_text: str) -> ReportFormat:
+        from .importers import detect  # the platforms' own exports; they use this module's helpers
+
+        if found := detect(header_text, self.store):
+            return found
         if "\t" in header_text:
             return AmazonAllOrders(self.store)
         return DeskCsv(self.store)
@@ -948,7 +968,7 @@ class _Import:
         header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
         if len(header) > MAX_COLUMNS:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "The header has %(found)s columns; the desk's formats have fewer than "
                     "%(max)d: this is not an order report the desk knows."
@@ -963,7 +983,7 @@ class _Import:
         known = set(columns)
         if fmt.name == DESK_CSV_FORMAT and "amazon-order-id" in known:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "This is Amazon's report saved as comma-separated: import the "
                     "original tab-separated file as Amazon delivers it."
@@ -972,7 +992,7 @@ class _Import:
             return columns
         if fmt.name == DESK_CSV_FORMAT and "order_id" not in known:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "The header is not one the desk knows: expected Amazon's All Orders "
                     "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."
@@ -981,10 +1001,14 @@ class _Import:
             return columns
         for name in fmt.required:
             if name not in known:
-                self.errors.add(1, _("Missing required column: %(column)s.") % {"column": name})
+                self.errors.add(
+                    self.header_line, _("Missing required column: %(column)s.") % {"column": name}
+                )
         counts = Counter(columns)
         for name in sorted(name for name, count in counts.items() if name and count > 1):
-            self.errors.add(1, _("Column %(column)s appears more than once.") % {"column": _shown(name)})
+            self.errors.add(
+                self.header_line, _("Column %(column)s appears more than once.") % {"column": _shown(name)}
+            )
         if problem := fmt.check_store():
             self.errors.add(None, problem)
         return columns
@@ -994,7 +1018,7 @@ class _Import:
         assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
-        ended = 1  # the header is line 1; csv's line_num counts lines after it
+        ended = self.header_line  # csv's line_num counts lines after the header
         while True:
             line = ended + 1
             try:
@@ -1002,10 +1026,10 @@ class _Import:
             except StopIteration:
                 break
             except csv.Error as error:
-                ended = reader.line_num + 1
+                ended = reader.line_num + self.header_line
                 self.errors.add(line, _("The row cannot be read: %(error)s.") % {"error": error})
                 continue
-            ended = reader.line_num + 1
+            ended = reader.line_num + self.header_line
             if not any(value.strip() for value in values):
                 continue
             self.rows += 1
@@ -1027,6 +1051,8 @@ class _Import:
             for problem in cells.problems:
                 self.errors.add(line, problem)
             if parsed is None:
+                if not cells.problems:
+                    self.rows -= 1  # not an order line: a summary or footer row the format passes over
                 continue
             parsed.line = line
             self._check_against_earlier_rows(parsed)
@@ -1037,7 +1063,7 @@ class _Import:
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
         would be split into millions of fields in memory, so it is reported and skipped."""
-        number = 1
+        number = self.header_line
         while line := self.text.readline(MAX_LINE_CHARS + 1):
             number += 1
             if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
