@@ -828,6 +828,12 @@ def _blank_line(text: str) -> bool:
     return not text.strip().strip(",;").strip()
 
 
+def _platform_export(header_text: str, store: Store) -> ReportFormat | None:
+    from .importers import detect  # the platforms' exports use this module's helpers
+
+    return detect(header_text, store)
+
+
 class _Refused(Exception):
     """Raised inside the transaction so that everything written so far is rolled back."""
 
@@ -905,10 +911,14 @@ class _Import:
 
     def run(self) -> ImportResult:
         # Read one character past the cap, so that a header of exactly the cap still passes.
-        header_text = self.text.readline(MAX_HEADER_CHARS + 1)
+        header_text = first_line = self.text.readline(MAX_HEADER_CHARS + 1)
         while _blank_line(header_text) and header_text and self.header_line < MAX_BLANK_LINES_ABOVE_HEADER:
             header_text = self.text.readline(MAX_HEADER_CHARS + 1)
             self.header_line += 1
+        if first_line.strip() and header_text.strip() and not _platform_export(header_text, self.store):
+            # Only eBay's report has a comma-only line above its header; in another file
+            # such a line is the header, and is refused as one.
+            header_text, self.header_line = first_line, 1
         if not header_text.strip():
             self.errors.add(None, _("The file is empty."))
             return self._result(ok=False)
@@ -954,9 +964,7 @@ class _Import:
         return self._result(ok=True)
 
     def _detect(self, header_text: str) -> ReportFormat:
-        from .importers import detect  # the platforms' own exports; they use this module's helpers
-
-        if found := detect(header_text, self.store):
+        if found := _platform_export(header_text, self.store):
             return found
         if "\t" in header_text:
             return AmazonAllOrders(self.store)
