@@ -862,13 +862,17 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
 
     `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
     _rewind(file)
-    first_line = file.read(1 << 16).split(b"\n", 1)[0]
+    head = file.read(1 << 16)
+    first_line = head.split(b"\n", 1)[0]
     encodings = ["utf-8-sig"]
     if b"amazon-order-id" in first_line.lower():
         encodings.append(_legacy_encoding(store))
     elif b";" in first_line:
         # Ozon's exports come in UTF-8 or, saved again by Excel, in Windows-1251.
         encodings.append("cp1251")
+    elif b"sales record number" in head.lower():
+        # eBay's report, saved again by Excel in a Western code page (below a blank first line).
+        encodings.append("cp1252")
     for encoding in encodings:
         _rewind(file)
         try:

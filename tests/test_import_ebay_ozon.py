@@ -197,6 +197,14 @@ def test_ebay_report_imports_through_the_page(world, ebay_store, agent_client, o
     assert Buyer.objects.filter(store=ebay_store).count() == 2
 
 
+def test_ebay_report_saved_again_by_excel_in_windows_1252_is_read(world, ebay_store, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ebay_report({**SINGLE, "Item Title": "Crème brûlée torch – butane"}, encoding="cp1252"))
+    call_command("import_orders", str(path), "--store", "Charlie eBay US", stdout=io.StringIO())
+    line = OrderLine.objects.get(order__store=ebay_store)
+    assert line.title == "Crème brûlée torch – butane" and line.item_price == Decimal("49.99")
+
+
 def test_ebay_report_through_the_command_and_again_changes_nothing(world, ebay_store, tmp_path):
     path = tmp_path / "eBay-all-orders-report-May-31-2026.csv"
     path.write_bytes(good_ebay_report())
