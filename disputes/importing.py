@@ -7,7 +7,8 @@ small: the keys already seen (to catch duplicate and disagreeing lines) and the 
 orders touched. Re-importing a file writes nothing, because a row is saved only when one of
 its values differs from what is stored.
 
-The desk's CSV is described in docs/import-format.md.
+The desk's CSV is described in docs/import-format.md. eBay's and Ozon's exports are read by
+disputes.importers, with this module's reading and writing.
 """
 
 from __future__ import annotations

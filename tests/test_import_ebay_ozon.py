@@ -411,3 +411,17 @@ def test_ozon_export_cannot_go_into_an_ebay_store(world, ebay_store):
     assert [e.message for e in result.errors] == [
         "Charlie eBay US is not an Ozon store: an Ozon export cannot be imported into it."
     ]
+
+
+def test_a_blank_line_above_the_desks_csv_header_is_skipped_and_counted(world):
+    data = (
+        b"\r\norder_id,purchase_date,status,fulfilment,sku,quantity,item_price,currency\r\n"
+        b"A-1,2026-05-03 09:30,shipped,seller,MUG-1,2,10.00,USD\r\n"
+        b"A-2,2026-05-03 09:30,shipped,seller,MUG-1,-1,10.00,USD\r\n"
+    )
+    result = import_orders(store=world.store_a, file=io.BytesIO(data), file_name="orders.csv")
+    assert [(e.line, e.message) for e in result.errors] == [(4, "quantity -1 is negative.")]
+    ok = import_orders(
+        store=world.store_a, file=io.BytesIO(data.rsplit(b"A-2", 1)[0]), file_name="orders.csv"
+    )
+    assert ok.ok and Order.objects.get(platform_order_id="A-1").total == Decimal("20.00")
