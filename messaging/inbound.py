@@ -209,7 +209,9 @@ def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
         if len(orders) == 1 and mail.is_sent_copy:
             return orders[0], ""
         if not mail.is_sent_copy:
-            return None, _("A mail from the platform (%(sender)s), not from a buyer.") % {"sender": mail.sender}
+            return None, _("A mail from the platform (%(sender)s), not from a buyer.") % {
+                "sender": mail.sender
+            }
         if orders:
             return None, _("The mail names several orders.")
         return None, _not_here(store, order_ids)
