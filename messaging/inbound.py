@@ -44,6 +44,9 @@ PLATFORM_SENDER = re.compile(
     r"^(?:donotreply|do-not-reply|noreply|no-reply)@(?:[a-z0-9-]+\.)*amazon\."
     r"(?:com|ca|com\.mx|com\.br|co\.uk|de|fr|it|es|nl|se|pl|com\.be|com\.tr|ae|sa|eg|in|sg|com\.au|co\.jp)$"
 )
+# The receiving server's verdict on the sender's domain (RFC 8601), in the topmost
+# Authentication-Results header: the ones below it may have been written by anyone.
+DMARC_PASS = re.compile(r"\bdmarc=pass\b[^;]*\bheader\.from=([a-z0-9.-]+)", re.IGNORECASE)
 SENT_COPY = re.compile(
     r"your (?:e-?mail|message) to|copy of (?:your|the) (?:e-?mail|message)|message you sent|sent message",
     re.IGNORECASE,
@@ -63,15 +66,24 @@ class ParsedMail:
     at: datetime
     attachments: list[AttachmentData] = field(default_factory=list)
     folded: str = ""  # the platform's template and the quoted history around the body
+    dmarc_domain: str = ""  # the From domain the receiving server verified (DMARC pass), if any
 
     @property
     def from_platform(self) -> bool:
+        """Sent from the platform's own address (verified or not)."""
         return bool(PLATFORM_SENDER.match(self.sender))
 
     @property
+    def platform_verified(self) -> bool:
+        return self.from_platform and self.sender.partition("@")[2] == self.dmarc_domain
+
+    @property
     def is_sent_copy(self) -> bool:
-        """The platform's copy of a message the seller sent (not the buyer's words)."""
-        return self.from_platform and bool(SENT_COPY.search(f"{self.subject}\n{self.folded}\n{self.body}"))
+        """The platform's copy of a message the seller sent (not the buyer's words), verified as
+        the platform's by the receiving server."""
+        return self.platform_verified and bool(
+            SENT_COPY.search(f"{self.subject}\n{self.folded}\n{self.body}")
+        )
 
 
 def _text(value: str) -> str:
@@ -159,6 +171,7 @@ def parse(raw: bytes) -> ParsedMail:
     except (TypeError, ValueError, OverflowError):
         at = timezone.now()
     body, folded = _body(mail)
+    verdict = DMARC_PASS.search(_text(str(mail.get("Authentication-Results", ""))))
     return ParsedMail(
         message_id=message_id[:500],
         sender=_text(parseaddr(str(mail.get("From", "")))[1]).lower()[:255],
@@ -166,6 +179,7 @@ def parse(raw: bytes) -> ParsedMail:
         subject=" ".join(_text(str(mail.get("Subject", ""))).split())[:500],
         body=body,
         folded=folded,
+        dmarc_domain=verdict.group(1).lower() if verdict else "",
         at=min(at, timezone.now()),
         attachments=_attachments(mail),
     )
@@ -206,6 +220,11 @@ def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
     tokens = order_ids | set(TOKEN.findall(text)[:MAX_TOKENS])
     orders = list(Order.objects.filter(store=store, platform_order_id__in=tokens).select_related("buyer"))
     if mail.from_platform:
+        if not mail.platform_verified:
+            return None, _(
+                "The mail says it comes from the platform (%(sender)s), but the receiving server did not "
+                "verify that (no DMARC pass)."
+            ) % {"sender": mail.sender}
         if len(orders) == 1 and mail.is_sent_copy:
             return orders[0], ""
         if not mail.is_sent_copy:

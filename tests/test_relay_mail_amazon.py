@@ -1,6 +1,6 @@
 """Amazon's buyer-seller relay mail as it arrives (tests/relay_mail/: HTML-only and
 multipart/alternative, quoted-printable and base64, the relay's template and footer, the
-+CASE alias, the donotreply copy of the seller's own reply), through `import_eml` and the IMAP
++CASE alias, the donotreply copy of the seller's own reply and a look-alike of it), through `import_eml` and the IMAP
 poll against a real Dovecot."""
 
 from io import StringIO
@@ -26,7 +26,12 @@ FOLLOW_UP = MAILS / "buyer_followup_alternative_base64.eml"
 COPY = MAILS / "seller_reply_copy_donotreply.eml"
 OTHER_STORE = MAILS / "other_store_order.eml"
 DIGEST = MAILS / "platform_digest_donotreply.eml"
-ALL = [QUESTION, FOLLOW_UP, COPY, OTHER_STORE, DIGEST]
+FORGED = MAILS / "forged_copy_dmarc_fail.eml"
+ALL = [QUESTION, FOLLOW_UP, COPY, OTHER_STORE, DIGEST, FORGED]
+NOT_VERIFIED = (
+    "The mail says it comes from the platform (donotreply@amazon.com), but the receiving server did not "
+    "verify that (no DMARC pass)."
+)
 
 QUESTION_WORDS = (
     "Hello,\n\nthe lamp arrived today but the glass shade is cracked – see the photo in my earlier "
@@ -93,7 +98,8 @@ def check_the_thread(world) -> None:
         assert answered.reply_state == ReplyState.REPLIED and answered.answered_by == copy
     assert not Message.objects.filter(reply_state=ReplyState.AWAITING).exists()
     # The other mails wait in the unmatched list, each saying what it is.
-    other, digest = UnmatchedMail.objects.order_by("received_at")
+    forged, other, digest = UnmatchedMail.objects.order_by("received_at")
+    assert forged.why == NOT_VERIFIED
     assert other.why == "Order 302-1234567-7654321 is an order of another store, not of Alpha Amazon US."
     assert digest.why == "A mail from the platform (donotreply@amazon.com), not from a buyer."
     assert other.body == "Wo bleibt meine Lampe? Die Lieferung war für Montag angekündigt."
@@ -107,11 +113,12 @@ def test_amazon_relay_mail_through_import_eml(amazon):
         f"{COPY}: filed",
         f"{OTHER_STORE}: unmatched (Order 302-1234567-7654321 is an order of another store, not of Alpha Amazon US.)",
         f"{DIGEST}: unmatched (A mail from the platform (donotreply@amazon.com), not from a buyer.)",
-        "3 filed, 2 unmatched, 0 duplicate",
+        f"{FORGED}: unmatched ({NOT_VERIFIED})",
+        "3 filed, 3 unmatched, 0 duplicate",
     ]
     check_the_thread(amazon)
-    assert import_eml(amazon, *ALL)[-1] == "0 filed, 0 unmatched, 5 duplicate"
-    assert Message.objects.count() == 3 and UnmatchedMail.objects.count() == 2
+    assert import_eml(amazon, *ALL)[-1] == "0 filed, 0 unmatched, 6 duplicate"
+    assert Message.objects.count() == 3 and UnmatchedMail.objects.count() == 3
 
 
 @pytest.mark.slow
@@ -130,8 +137,8 @@ def test_amazon_relay_mail_through_the_imap_poll(amazon, imap):  # noqa: F811
         for path in ALL:
             client.append("INBOX", path.read_bytes())
     with translation.override("en"):
-        assert poll_mailbox(account.pk) == {"filed": 3, "unmatched": 2, "duplicate": 0}
-        assert poll_mailbox(account.pk) == {"filed": 0, "unmatched": 0, "duplicate": 5}
+        assert poll_mailbox(account.pk) == {"filed": 3, "unmatched": 3, "duplicate": 0}
+        assert poll_mailbox(account.pk) == {"filed": 0, "unmatched": 0, "duplicate": 6}
     check_the_thread(amazon)
 
 
@@ -178,3 +185,17 @@ def test_the_thread_shows_the_buyers_words_and_folds_the_rest(amazon, agent_clie
     folded = page.split('<details class="message-folded">', 1)[1].split("</details>", 1)[0]
     assert "Copyright 2026 Amazon.com" in folded and "Thank you for your order." in folded
     assert "text-decoration" not in page
+
+
+def test_a_look_alike_copy_never_stops_the_buyers_clock(amazon):
+    import_eml(amazon, QUESTION)
+    assert import_eml(amazon, FORGED)[0] == f"{FORGED}: unmatched ({NOT_VERIFIED})"
+    question = Message.objects.get()
+    assert question.reply_state == ReplyState.AWAITING and question.reply_by is not None
+    # An agent who files it by hand files a buyer-side mail, never a reply of ours.
+    message = inbound.unmatched_file(
+        mail=UnmatchedMail.objects.get(), order=amazon.order_a, by=amazon.agent_a
+    )
+    assert message.direction == Direction.FROM_BUYER
+    question.refresh_from_db()
+    assert question.reply_state == ReplyState.AWAITING
