@@ -19,14 +19,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from disputes import setaside
 from disputes.models import Buyer, Order, SetAsideKind, Store
 
+from .mailtext import html_to_text, split_words
 from .models import Message, StoreMessaging, UnmatchedMail
-from .services import AttachmentData, MessagingError, message_receive
+from .services import AttachmentData, MessagingError, message_receive, sent_copy_record
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,19 @@ MAX_TOKENS = 300
 MAX_HEADER_BYTES = 64 * 1024
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 NAME_LIMIT = 100
+# The platform's own sending addresses. From one of them, a mail that reads as a copy of a
+# message the seller sent is filed as sent; any other is not a buyer's and stays unmatched.
+PLATFORM_SENDER = re.compile(
+    r"^(?:donotreply|do-not-reply|noreply|no-reply)@(?:[a-z0-9-]+\.)*amazon\."
+    r"(?:com|ca|com\.mx|com\.br|co\.uk|de|fr|it|es|nl|se|pl|com\.be|com\.tr|ae|sa|eg|in|sg|com\.au|co\.jp)$"
+)
+# The receiving server's verdict on the sender's domain (RFC 8601), in the topmost
+# Authentication-Results header: the ones below it may have been written by anyone.
+DMARC_PASS = re.compile(r"\bdmarc=pass\b[^;]*\bheader\.from=([a-z0-9.-]+)", re.IGNORECASE)
+SENT_COPY = re.compile(
+    r"your (?:e-?mail|message) to|copy of (?:your|the) (?:e-?mail|message)|message you sent|sent message",
+    re.IGNORECASE,
+)
 
 
 class MailRefused(Exception):
@@ -52,6 +65,25 @@ class ParsedMail:
     body: str
     at: datetime
     attachments: list[AttachmentData] = field(default_factory=list)
+    folded: str = ""  # the platform's template and the quoted history around the body
+    dmarc_domain: str = ""  # the From domain the receiving server verified (DMARC pass), if any
+
+    @property
+    def from_platform(self) -> bool:
+        """Sent from the platform's own address (verified or not)."""
+        return bool(PLATFORM_SENDER.match(self.sender))
+
+    @property
+    def platform_verified(self) -> bool:
+        return self.from_platform and self.sender.partition("@")[2] == self.dmarc_domain
+
+    @property
+    def is_sent_copy(self) -> bool:
+        """The platform's copy of a message the seller sent (not the buyer's words), verified as
+        the platform's by the receiving server."""
+        return self.platform_verified and bool(
+            SENT_COPY.search(f"{self.subject}\n{self.folded}\n{self.body}")
+        )
 
 
 def _text(value: str) -> str:
@@ -88,18 +120,19 @@ def _fingerprint_id(raw: bytes) -> str:
     return f"<sha256-{hashlib.sha256(raw).hexdigest()}@desk.invalid>"
 
 
-def _body(mail) -> str:
+def _body(mail) -> tuple[str, str]:
+    """The writer's words and the rest (template, quoted history) of the mail's text."""
     part = mail.get_body(preferencelist=("plain", "html"))
     if part is None:
-        return ""
+        return "", ""
     try:
         body = part.get_content()
     except LookupError:
         # A charset Python does not know: most relay mail is UTF-8 whatever it claims.
         body = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
     if part.get_content_type() == "text/html":
-        body = strip_tags(body)
-    return _text(body)
+        body = html_to_text(body)
+    return split_words(_text(body))
 
 
 def _attachments(mail) -> list[AttachmentData]:
@@ -137,11 +170,16 @@ def parse(raw: bytes) -> ParsedMail:
             at = at.replace(tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         at = timezone.now()
+    body, folded = _body(mail)
+    verdict = DMARC_PASS.search(_text(str(mail.get("Authentication-Results", ""))))
     return ParsedMail(
         message_id=message_id[:500],
         sender=_text(parseaddr(str(mail.get("From", "")))[1]).lower()[:255],
-        subject=_text(str(mail.get("Subject", "")))[:500],
-        body=_body(mail).strip(),
+        # A folded header keeps its line break and indent: one line, no leading space.
+        subject=" ".join(_text(str(mail.get("Subject", ""))).split())[:500],
+        body=body,
+        folded=folded,
+        dmarc_domain=verdict.group(1).lower() if verdict else "",
         at=min(at, timezone.now()),
         attachments=_attachments(mail),
     )
@@ -167,12 +205,37 @@ def _as_it_stands(raw: bytes) -> ParsedMail:
     )
 
 
+def base_address(address: str) -> str:
+    """A relay address without its "+..." part: Amazon writes alias+CASE@marketplace.amazon.com
+    for the same buyer alias@marketplace.amazon.com."""
+    local, at, domain = address.lower().partition("@")
+    return local.split("+", 1)[0] + at + domain
+
+
 def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
-    """The order this mail belongs to, or why it cannot be told."""
-    text = f"{mail.subject}\n{mail.body}"
-    tokens = set(AMAZON_ORDER_ID.findall(text)) | set(TOKEN.findall(text)[:MAX_TOKENS])
+    """The order this mail belongs to, or why it cannot be told. The platform's copy of the
+    seller's own message is placed by its order id alone (its sender is the platform)."""
+    text = f"{mail.subject}\n{mail.body}\n{mail.folded}"
+    order_ids = set(AMAZON_ORDER_ID.findall(text))
+    tokens = order_ids | set(TOKEN.findall(text)[:MAX_TOKENS])
     orders = list(Order.objects.filter(store=store, platform_order_id__in=tokens).select_related("buyer"))
-    buyer = Buyer.objects.filter(store=store, alias__iexact=mail.sender).first() if mail.sender else None
+    if mail.from_platform:
+        if not mail.platform_verified:
+            return None, _(
+                "The mail says it comes from the platform (%(sender)s), but the receiving server did not "
+                "verify that (no DMARC pass)."
+            ) % {"sender": mail.sender}
+        if len(orders) == 1 and mail.is_sent_copy:
+            return orders[0], ""
+        if not mail.is_sent_copy:
+            return None, _("A mail from the platform (%(sender)s), not from a buyer.") % {
+                "sender": mail.sender
+            }
+        if orders:
+            return None, _("The mail names several orders.")
+        return None, _not_here(store, order_ids)
+    sender = base_address(mail.sender) if mail.sender else ""
+    buyer = _buyer(store, sender)
     if len(orders) > 1:
         mine = [order for order in orders if buyer and order.buyer_id == buyer.pk]
         if len(mine) == 1:
@@ -180,15 +243,71 @@ def find_order(store: Store, mail: ParsedMail) -> tuple[Order | None, str]:
         return None, _("The mail names several orders.")
     if len(orders) == 1:
         order = orders[0]
-        if order.buyer and mail.sender and order.buyer.alias.lower() != mail.sender:
+        if order.buyer and sender and base_address(order.buyer.alias) != sender:
             return None, _("Order %(order)s belongs to another buyer.") % {"order": order.platform_order_id}
         return order, ""
+    if buyer is not None:
+        buyer_orders = list(Order.objects.filter(buyer=buyer).order_by("-purchased_at")[:2])
+        if len(buyer_orders) == 1:
+            return buyer_orders[0], ""
+    if order_ids:
+        return None, _not_here(store, order_ids)
     if buyer is None:
         return None, _("No order id in the mail, and the sender is not a known buyer.")
-    buyer_orders = list(Order.objects.filter(buyer=buyer).order_by("-purchased_at")[:2])
-    if len(buyer_orders) == 1:
-        return buyer_orders[0], ""
     return None, _("No order id in the mail, and the buyer has several orders.")
+
+
+def _buyer(store: Store, sender: str) -> Buyer | None:
+    """The store's buyer with this relay address, with or without a "+..." part."""
+    if not sender:
+        return None
+    local, _at, domain = sender.partition("@")
+    for buyer in Buyer.objects.filter(store=store, alias__istartswith=local, alias__iendswith=domain):
+        if base_address(buyer.alias) == sender:
+            return buyer
+    return None
+
+
+def _not_here(store: Store, order_ids: set[str]) -> str:
+    """Why order ids named in a mail place it nowhere in this store: what they are."""
+    named = ", ".join(sorted(order_ids)[:3])
+    if Order.objects.filter(platform_order_id__in=order_ids).exclude(store=store).exists():
+        return _("Order %(order)s is an order of another store, not of %(store)s.") % {
+            "order": named,
+            "store": store.name,
+        }
+    return _("Order %(order)s is not among the orders of %(store)s (not imported yet?).") % {
+        "order": named,
+        "store": store.name,
+    }
+
+
+def _file_into(order: Order, mail: ParsedMail, rfc_message_id: str, by=None) -> Message | None:
+    """File a parsed mail in the order's thread: a buyer's message, or the platform's copy of
+    the seller's own message (None when the thread holds it already)."""
+    if mail.is_sent_copy:
+        return sent_copy_record(
+            order=order,
+            body=mail.body or mail.subject,
+            at=mail.at,
+            subject=mail.subject,
+            author_name=mail.sender,
+            rfc_message_id=rfc_message_id,
+            folded=mail.folded,
+            attachments=mail.attachments,
+            by=by,
+        )
+    return message_receive(
+        order=order,
+        body=mail.body or mail.subject,
+        at=mail.at,
+        subject=mail.subject,
+        author_name=mail.sender,
+        rfc_message_id=rfc_message_id,
+        attachments=mail.attachments,
+        folded=mail.folded,
+        by=by,
+    )
 
 
 def already_filed(store: Store, message_id: str) -> bool:
@@ -220,15 +339,8 @@ def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
         order, why = find_order(store, mail)
         with transaction.atomic():
             if order is not None:
-                message_receive(
-                    order=order,
-                    body=mail.body or mail.subject,
-                    at=mail.at,
-                    subject=mail.subject,
-                    author_name=mail.sender,
-                    rfc_message_id=mail.message_id,
-                    attachments=mail.attachments,
-                )
+                if _file_into(order, mail, mail.message_id) is None:
+                    return "duplicate", ""
                 return "filed", ""
             UnmatchedMail.objects.create(
                 store=store,
@@ -296,15 +408,7 @@ def mail_refile(*, mail_id: int) -> str:
             if order is None:
                 UnmatchedMail.objects.filter(pk=mail.pk).update(why=why[:300])
                 return "unmatched"
-            message = message_receive(
-                order=order,
-                body=parsed.body or parsed.subject,
-                at=parsed.at,
-                subject=parsed.subject,
-                author_name=parsed.sender,
-                rfc_message_id=mail.rfc_message_id,
-                attachments=parsed.attachments,
-            )
+            message = _file_into(order, parsed, mail.rfc_message_id)
             UnmatchedMail.objects.filter(pk=mail.pk).update(filed_at=timezone.now(), filed_message=message)
             return "filed"
     except MailRefused as refused:
@@ -338,16 +442,9 @@ def unmatched_file(*, mail: UnmatchedMail, order: Order, by) -> Message:
         raise MessagingError(
             f"{_('The mail could not be read.')} {setaside.describe_error(error)}"
         ) from error
-    message = message_receive(
-        order=order,
-        body=parsed.body or parsed.subject,
-        at=parsed.at,
-        subject=parsed.subject,
-        author_name=parsed.sender,
-        rfc_message_id=mail.rfc_message_id,
-        attachments=parsed.attachments,
-        by=by,
-    )
+    message = _file_into(order, parsed, mail.rfc_message_id, by=by)
+    if message is None:
+        raise MessagingError(_("This order's thread holds this message already."))
     mail.filed_at, mail.filed_by, mail.filed_message = timezone.now(), by, message
     mail.save(update_fields=["filed_at", "filed_by", "filed_message"])
     return message

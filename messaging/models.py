@@ -182,6 +182,9 @@ class Message(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body = models.TextField(_("body"))
+    # Of a relayed mail, what is not the writer's own words: the platform's template around them
+    # and the quoted history. Kept, and shown folded under the body.
+    folded = models.TextField(_("template and quoted history"), blank=True)
     template = models.ForeignKey(
         "ReplyTemplate",
         on_delete=models.SET_NULL,

@@ -107,6 +107,7 @@ def message_receive(
     author_name: str = "",
     rfc_message_id: str = "",
     attachments: list[AttachmentData] | None = None,
+    folded: str = "",
     by=None,
     now: datetime | None = None,
 ) -> Message:
@@ -122,6 +123,7 @@ def message_receive(
         direction=Direction.FROM_BUYER,
         channel=channel,
         body=body,
+        folded=folded,
         at=at or timezone.now(),
         subject=subject[:500],
         rfc_message_id=rfc_message_id[:500],
@@ -132,6 +134,49 @@ def message_receive(
     message.save()
     _save_attachments(message, attachments or [])
     record_for_claims(_open_claims(order.pk), Action.BUYER_MESSAGE, by=by, note=body[:200])
+    return message
+
+
+@transaction.atomic
+def sent_copy_record(
+    *,
+    order: Order,
+    body: str,
+    at: datetime,
+    subject: str = "",
+    author_name: str = "",
+    rfc_message_id: str = "",
+    folded: str = "",
+    attachments: list[AttachmentData] | None = None,
+    by=None,
+) -> Message | None:
+    """The platform's copy of a reply the seller sent on the platform itself (Seller Central):
+    filed as our message to the buyer, so it starts no clock and answers the buyer messages
+    before it. None when the thread already holds that reply (sent from the desk)."""
+    thread = _locked_thread(order)
+    same = " ".join(body.split())
+    for earlier in Message.objects.filter(thread=thread, direction=Direction.TO_BUYER).values_list(
+        "body", flat=True
+    ):
+        if " ".join(earlier.split()) == same:
+            return None
+    message = Message.objects.create(
+        store=order.store,
+        thread=thread,
+        direction=Direction.TO_BUYER,
+        channel=Channel.PLATFORM,
+        body=body,
+        folded=folded,
+        at=at,
+        subject=subject[:500],
+        rfc_message_id=rfc_message_id[:500],
+        author=by,
+        author_name=author_name,
+        sent_at=at,
+    )
+    _save_attachments(message, attachments or [])
+    _stop_clocks(thread, message)
+    record_for_claims(_open_claims(order.pk), Action.MESSAGE_SENT, by=by, note=body[:200])
     return message
 
 
