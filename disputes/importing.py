@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .inputs import date_problem, hidden_character, identifier_problem
 from .models import (
+    CANCELLED_ITEM_STATUSES,
     Buyer,
     FulfilmentChannel,
     Order,
@@ -284,6 +285,20 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
+CENT = Decimal("0.01")
+
+# Amazon's money columns beside item-price, each stored on the line under its own name.
+AMAZON_CHARGES = {
+    "item-tax": "item_tax",
+    "shipping-price": "shipping_price",
+    "shipping-tax": "shipping_tax",
+    "gift-wrap-price": "gift_wrap_price",
+    "gift-wrap-tax": "gift_wrap_tax",
+    "item-promotion-discount": "item_promotion_discount",
+    "ship-promotion-discount": "ship_promotion_discount",
+}
+DISCOUNTS = ("item_promotion_discount", "ship_promotion_discount")
+ADDED_CHARGES = tuple(name for name in AMAZON_CHARGES.values() if name not in DISCOUNTS)
 
 
 # --- Result -------------------------------------------------------------------------------
@@ -386,6 +401,23 @@ class ParsedRow:
     quantity: int
     amount: Decimal  # the line's amount: quantity × unit price, as Amazon's item-price
     shipment: ShipmentFacts | None = None
+    item_status: str | None = None  # None: the format does not say
+    # Tax, shipping, gift wrap and discounts of the line (OrderLine's field names); None: the
+    # format has no such columns, and what the desk holds is kept.
+    charges: dict[str, Decimal] | None = None
+    # The format has no line id, so a SKU repeated in one order is a further line of it
+    # (keyed "SKU #2", "SKU #3"…) rather than an error.
+    repeats_allowed: bool = False
+
+    @property
+    def charged(self) -> Decimal:
+        """What the row adds to its order's total (as OrderLine.charged)."""
+        if (self.item_status or "").casefold() in CANCELLED_ITEM_STATUSES:
+            return Decimal("0.00")
+        charges = self.charges or {}
+        added = sum((charges.get(name, Decimal("0.00")) for name in ADDED_CHARGES), Decimal("0.00"))
+        taken = sum((charges.get(name, Decimal("0.00")) for name in DISCOUNTS), Decimal("0.00"))
+        return self.amount + added - taken
 
 
 def _shown(value: str) -> str:
@@ -497,8 +529,12 @@ class _Cells:
             return value
         return None
 
-    def money(self, column: str, *, blank_is_zero: bool = False) -> Decimal | None:
+    def money(self, column: str, *, blank_is_zero: bool = False, signed: bool = False) -> Decimal | None:
+        """A non-negative amount; with `signed`, a leading minus is allowed and dropped (Amazon
+        writes discounts either way, and the desk stores them as positive amounts)."""
         raw = self.text(column)
+        if signed and raw.startswith("-"):
+            raw = raw[1:]
         if not raw:
             if blank_is_zero:
                 return Decimal("0.00")
@@ -603,10 +639,14 @@ class AmazonAllOrders:
         order_id = cells.identifier("amazon-order-id", max_length=64)
         status = self._status(cells)
         folded = status.casefold()
-        cancelled = folded in CANCELLED or cells.text("item-status").casefold() in CANCELLED
-        # Amazon leaves prices and currency empty until an order is paid, and reports a
-        # cancelled line with quantity 0.
-        unpriced = cancelled or folded.startswith("pending")
+        item_status = cells.optional("item-status", max_length=40) or ""
+        if not item_status and folded in CANCELLED:
+            item_status = status  # a cancelled order's lines are cancelled too
+        cancelled = item_status.casefold() in CANCELLED
+        multi_channel = cells.text("sales-channel").casefold().startswith("non-amazon")
+        # Amazon leaves prices and currency empty until an order is paid, reports a cancelled
+        # line with quantity 0, and may leave both empty on multi-channel (Non-Amazon) orders.
+        unpriced = cancelled or folded.startswith("pending") or multi_channel
         fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
         if fulfilment is None:
             cells.problem(
@@ -626,6 +666,10 @@ class AmazonAllOrders:
             )
         ship_country = cells.country("ship-country")
         title = cells.text("product-name")[:500] or None
+        charges = {
+            name: cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
+            for column, name in AMAZON_CHARGES.items()
+        }
         if cells.problems:
             return None
         # Each of these reported a problem when it had no value.
@@ -651,6 +695,9 @@ class AmazonAllOrders:
             title=title,
             quantity=quantity,
             amount=amount,
+            item_status=item_status,
+            charges={name: value for name, value in charges.items() if value is not None},
+            repeats_allowed=True,
         )
 
     def _status(self, cells: _Cells) -> str:
@@ -886,6 +933,8 @@ class _Import:
         self.orders_seen: dict[str, tuple[int, int]] = {}
         # "order id<US>line key" → line where that line first appears
         self.lines_seen: dict[str, int] = {}
+        # "order id<US>SKU" → rows of it so far, for formats that number a SKU's repeats
+        self.repeats_seen: dict[str, int] = {}
         self.shipments_seen: dict[str, tuple[int, int]] = {}
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
@@ -1053,6 +1102,14 @@ class _Import:
 
     def _check_against_earlier_rows(self, row: ParsedRow) -> None:
         order_id = row.order.platform_order_id
+        if row.repeats_allowed:
+            # The second row of a SKU in one order is line "SKU #2", and so on: the same file
+            # always gives the same keys, so importing it again changes nothing.
+            repeat = self.repeats_seen[f"{order_id}\x1f{row.line_key}"] = (
+                self.repeats_seen.get(f"{order_id}\x1f{row.line_key}", 0) + 1
+            )
+            if repeat > 1:
+                row.line_key = f"{row.line_key} #{repeat}"
         line_key = f"{order_id}\x1f{row.line_key}"
         first = self.lines_seen.setdefault(line_key, row.line)
         if first != row.line:
@@ -1133,6 +1190,9 @@ def _chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
+LINE_FIELDS = ["sku", "title", "quantity", "item_price", "item_status", *AMAZON_CHARGES.values()]
+
+
 class _Writer:
     """Upserts rows in batches keyed on (store, order id), (order, line key) and
     (order, tracking number); a row is saved only when a value differs."""
@@ -1177,7 +1237,7 @@ class _Writer:
         for row in rows:
             key = row.order.platform_order_id
             facts.setdefault(key, row.order)
-            totals[key] = totals.get(key, Decimal("0.00")) + row.amount
+            totals[key] = totals.get(key, Decimal("0.00")) + row.charged
         orders = self._upsert_orders(facts, totals)
         self._upsert_lines(rows, orders)
         self._upsert_shipments(rows, orders)
@@ -1248,9 +1308,13 @@ class _Writer:
         changed: list[OrderLine] = []
         for row in rows:
             order = orders[row.order.platform_order_id]
-            values = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
+            values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
             if row.title is not None:
                 values["title"] = row.title
+            if row.item_status is not None:
+                values["item_status"] = row.item_status
+            if row.charges is not None:
+                values.update(row.charges)
             line = existing.get((order.pk, row.line_key))
             if line is None:
                 new.append(OrderLine(order=order, line_key=row.line_key, **values))
@@ -1264,7 +1328,7 @@ class _Writer:
             OrderLine.objects.bulk_create(new)
             self.lines_created += len(new)
         if changed:
-            OrderLine.objects.bulk_update(changed, ["sku", "title", "quantity", "item_price"])
+            OrderLine.objects.bulk_update(changed, LINE_FIELDS)
             self.lines_updated += len(changed)
 
     def _upsert_shipments(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
@@ -1305,16 +1369,26 @@ class _Writer:
     def _settle_totals(self) -> None:
         """An order's total is the sum of its lines. Lines of one order can sit in different
         batches (or be stored already), so totals are settled once every line is written."""
+        counted = Q()
+        for status in CANCELLED_ITEM_STATUSES:
+            counted &= ~Q(lines__item_status__iexact=status)
+        charged = (
+            F("lines__item_price") - F("lines__item_promotion_discount") - F("lines__ship_promotion_discount")
+        )
+        for name in ADDED_CHARGES:
+            charged += F(f"lines__{name}")
         for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
             rows = (
                 Order.objects.filter(pk__in=chunk)
-                .annotate(line_sum=Sum("lines__item_price"))
+                .annotate(line_sum=Sum(charged, filter=counted))
                 .values_list("pk", "total", "line_sum")
             )
+            # SQLite may hand the sum back as a float-made Decimal: round it to the cent.
+            sums = [(pk, total, Decimal(line_sum or 0).quantize(CENT)) for pk, total, line_sum in rows]
             changed = [
-                Order(pk=pk, total=line_sum or Decimal("0.00"), updated_at=self.now)
-                for pk, total, line_sum in rows
-                if total != (line_sum or Decimal("0.00"))
+                Order(pk=pk, total=line_sum, updated_at=self.now)
+                for pk, total, line_sum in sums
+                if total != line_sum
             ]
             if changed:
                 Order.objects.bulk_update(changed, ["total", "updated_at"])

@@ -185,7 +185,8 @@ def test_amazon_report_creates_orders_and_lines(world):
     assert shipped.purchased_at == datetime(2026, 5, 1, 10, 15, 32, tzinfo=UTC)
     assert shipped.status == "Shipped"
     assert shipped.fulfilment_channel == FulfilmentChannel.SELLER
-    assert (shipped.currency, shipped.total, shipped.ship_country) == ("USD", Decimal("47.47"), "US")
+    # The total is what the buyer paid: item prices 39.98 + 7.49 and item tax 3.20 on each line.
+    assert (shipped.currency, shipped.total, shipped.ship_country) == ("USD", Decimal("53.87"), "US")
     assert list(
         shipped.lines.order_by("line_key").values_list("line_key", "sku", "quantity", "item_price")
     ) == [
@@ -241,7 +242,7 @@ def test_a_changed_row_updates_only_its_order(world):
     order = Order.objects.get(platform_order_id="113-4471002-9012345")
     assert order.status == "Shipped - Delivered to Buyer"
     # The line missing from this report stays, and so does the total it contributes to.
-    assert order.total == Decimal("47.47")
+    assert order.total == Decimal("53.87")
     assert Order.objects.get(pk=other.pk).updated_at == other.updated_at
     assert not result.repeat_without_change
 
@@ -257,7 +258,8 @@ def test_lines_of_one_order_in_different_batches_add_up(world, monkeypatch):
     result = run(world.store_a, data)
 
     assert (result.orders_created, result.orders_updated, result.lines_created) == (3, 0, 4)
-    assert Order.objects.get(platform_order_id="113-4471002-9012345").total == Decimal("12.50")
+    # 10.00 + 2.50, and item tax 3.20 on each of the two lines.
+    assert Order.objects.get(platform_order_id="113-4471002-9012345").total == Decimal("18.90")
     before = snapshot(world.store_a)
     again = run(world.store_a, data)
     assert (again.orders_created, again.orders_updated, again.lines_updated) == (0, 0, 0)
@@ -377,11 +379,14 @@ def test_amazon_report_cannot_go_into_a_store_of_another_platform(world):
     assert not Order.objects.filter(store=world.store_b).exists()
 
 
-def test_the_same_line_twice_is_refused(world):
-    result = run(world.store_a, amazon_report(amazon_row(), amazon_row(sku="OTHER"), amazon_row()))
+def test_the_same_line_twice_is_refused_in_the_desks_csv(world):
+    # The desk's CSV keys a line by its SKU (Amazon's report numbers the repeats instead).
+    row = "58213391-0007-2,2026-05-06,pending,platform,,KTL-1L,Kettle 1 l,1,2490,RUB,,,RU,,,,,"
+    other = row.replace("KTL-1L", "OTHER")
+    result = run(world.store_b, desk_csv(row, other, row))
     assert not result.ok
     assert [(e.line, e.message) for e in result.errors] == [
-        (4, "order 113-4471002-9012345 lists SKU WB-24-BLK again (first on line 2)."),
+        (4, "order 58213391-0007-2 lists SKU KTL-1L again (first on line 2)."),
     ]
 
 
