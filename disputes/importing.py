@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .inputs import date_problem, hidden_character, identifier_problem
 from .models import (
@@ -329,6 +330,22 @@ class ImportResult:
     previously_imported_at: datetime | None = None
     # Refused untouched because another import into the store was running.
     busy: bool = False
+    # Amazon's regional reports: rows of a marketplace with no store here, by sales channel.
+    skipped: dict[str, int] = field(default_factory=dict)
+    # The stores that received rows besides the one imported into (other marketplaces).
+    other_stores: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_notes(self) -> list[str]:
+        return [
+            ngettext(
+                "%(count)d row of %(channel)s skipped: no store.",
+                "%(count)d rows of %(channel)s skipped: no store.",
+                count,
+            )
+            % {"count": count, "channel": channel}
+            for channel, count in sorted(self.skipped.items())
+        ]
 
     @property
     def changed_anything(self) -> bool:
@@ -401,6 +418,8 @@ class ParsedRow:
     quantity: int
     amount: Decimal  # the line's amount: quantity × unit price, as Amazon's item-price
     shipment: ShipmentFacts | None = None
+    # The store the row goes to; None: the store being imported into.
+    store: Store | None = None
     item_status: str | None = None  # None: the format does not say
     # Tax, shipping, gift wrap and discounts of the line (OrderLine's field names); None: the
     # format has no such columns, and what the desk holds is kept.
@@ -599,7 +618,12 @@ class ReportFormat(Protocol):
     required: tuple[str, ...]
     aliases: dict[str, str]
 
+    # Rows left out because their marketplace has no store here, by sales channel.
+    skipped: Counter[str]
+
     def check_store(self) -> str | None: ...
+
+    def stores(self) -> list[Store]: ...
 
     def parse(self, cells: _Cells) -> ParsedRow | None: ...
 
@@ -624,8 +648,21 @@ class AmazonAllOrders:
     # Some marketplaces' versions of the report call the quantity column this.
     aliases = {"quantity-purchased": "quantity"}
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, others: Iterable[Store] = ()) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()
+        # A regional report (North America, Europe) lists every marketplace of the region: each
+        # row goes to the Amazon store of its marketplace among `others`, the store imported
+        # into first. A marketplace served by two of those stores is left to neither.
+        self.by_country: dict[str, Store | None] = {}
+        for other in others:
+            if other.platform == Platform.AMAZON and other.is_active and other.pk != store.pk:
+                known = other.marketplace in self.by_country
+                self.by_country[other.marketplace] = None if known else other
+        self.by_country[store.marketplace] = store
+
+    def stores(self) -> list[Store]:
+        return [store for store in self.by_country.values() if store is not None]
 
     def check_store(self) -> str | None:
         if self.store.platform != Platform.AMAZON:
@@ -635,7 +672,9 @@ class AmazonAllOrders:
         return None
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
-        store = self.store
+        store = self._route(cells)
+        if store is None:
+            return None
         order_id = cells.identifier("amazon-order-id", max_length=64)
         status = self._status(cells)
         folded = status.casefold()
@@ -653,7 +692,6 @@ class AmazonAllOrders:
                 _("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
                 % {"value": _shown(cells.text("fulfillment-channel"))}
             )
-        self._check_sales_channel(cells)
         purchased_at = cells.when("purchase-date", required=True)
         sku = cells.identifier("sku", max_length=64)
         quantity = cells.quantity("quantity", allow_zero=cancelled)
@@ -698,6 +736,7 @@ class AmazonAllOrders:
             item_status=item_status,
             charges={name: value for name, value in charges.items() if value is not None},
             repeats_allowed=True,
+            store=store if store.pk != self.store.pk else None,
         )
 
     def _status(self, cells: _Cells) -> str:
@@ -707,30 +746,25 @@ class AmazonAllOrders:
             cells.problem(_("order-status “%(value)s” is unknown.") % {"value": _shown(status)})
         return status
 
-    def _check_sales_channel(self, cells: _Cells) -> None:
+    def _route(self, cells: _Cells) -> Store | None:
+        """The store the row goes to, by its sales channel. None: the row is skipped (and
+        counted), or its channel is unknown (a problem is noted)."""
         channel = cells.text("sales-channel")
         folded = channel.casefold()
         # Blank, or an order from another sales channel that Amazon fulfilled (MCF).
         if not channel or folded.startswith("non-amazon"):
-            return
+            return self.store
         country = AMAZON_SALES_CHANNELS.get(folded)
         if country is None:
             cells.problem(
                 _("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
                 % {"value": _shown(channel)}
             )
-        elif country != self.store.marketplace:
-            cells.problem(
-                _(
-                    "this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s)."
-                )
-                % {
-                    "channel": channel,
-                    "country": country,
-                    "store": self.store.name,
-                    "marketplace": self.store.marketplace,
-                }
-            )
+            return self.store  # the row's other cells are still checked
+        store = self.by_country.get(country)
+        if store is None:
+            self.skipped[channel] += 1
+        return store
 
 
 class DeskCsv:
@@ -753,9 +787,13 @@ class DeskCsv:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()
 
     def check_store(self) -> str | None:
         return None
+
+    def stores(self) -> list[Store]:
+        return [self.store]
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
         store_name = cells.text("store")
@@ -890,10 +928,20 @@ def _take_store_lock(store: Store) -> bool:
         return cursor.fetchone()[0]
 
 
-def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | None = None) -> ImportResult:
+def import_orders(
+    *,
+    store: Store,
+    file: BinaryIO,
+    file_name: str,
+    user: User | None = None,
+    others: Iterable[Store] = (),
+) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
-    `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
+    `file` is a binary file that can be rewound (an upload, or a file opened with "rb").
+    `others`: stores that rows of Amazon's regional reports may go to, by marketplace (the
+    user's stores); rows of a marketplace without a store are skipped and counted."""
+    others = list(others)
     _rewind(file)
     first_line = file.read(1 << 16).split(b"\n", 1)[0]
     encodings = ["utf-8-sig"]
@@ -902,7 +950,9 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
     for encoding in encodings:
         _rewind(file)
         try:
-            return _Import(store=store, file=file, file_name=file_name, user=user, encoding=encoding).run()
+            return _Import(
+                store=store, file=file, file_name=file_name, user=user, encoding=encoding, others=others
+            ).run()
         except UnicodeDecodeError:
             continue
     return ImportResult(
@@ -918,9 +968,17 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
 
 class _Import:
     def __init__(
-        self, *, store: Store, file: BinaryIO, file_name: str, user: User | None, encoding: str
+        self,
+        *,
+        store: Store,
+        file: BinaryIO,
+        file_name: str,
+        user: User | None,
+        encoding: str,
+        others: list[Store],
     ) -> None:
         self.store = store
+        self.others = others
         self.file_name = file_name
         self.user = user
         self.reader = _HashingReader(file)
@@ -929,6 +987,8 @@ class _Import:
         self.rows = 0
         self.format: ReportFormat | None = None
         self.writer = _Writer(store)
+        # store id → its writer; the import's own store always has one
+        self.writers: dict[int, _Writer] = {store.pk: self.writer}
         # order id → (fingerprint of its order fields, line where the order first appears)
         self.orders_seen: dict[str, tuple[int, int]] = {}
         # "order id<US>line key" → line where that line first appears
@@ -970,7 +1030,7 @@ class _Import:
             return self._result(ok=False)
         try:
             with transaction.atomic():
-                if not _take_store_lock(self.store):
+                if not all(_take_store_lock(store) for store in self._stores()):
                     self.errors.add(
                         None, _("An import is running for this store; try again when it has finished.")
                     )
@@ -980,15 +1040,21 @@ class _Import:
                 self._read(columns)
                 if self.errors:
                     raise _Refused
-                self.writer.finish()
+                for writer in self.writers.values():
+                    writer.finish()
                 self._record()
         except _Refused:
             return self._result(ok=False)
         return self._result(ok=True)
 
+    def _stores(self) -> list[Store]:
+        """Every store this file may write to, in a fixed order (the order locks are taken in)."""
+        stores = self.format.stores() if self.format else [self.store]
+        return sorted(stores, key=lambda store: store.pk)
+
     def _detect(self, header_text: str) -> ReportFormat:
         if "\t" in header_text:
-            return AmazonAllOrders(self.store)
+            return AmazonAllOrders(self.store, self.others)
         return DeskCsv(self.store)
 
     def _columns(self, header_text: str) -> list[str]:
@@ -1081,7 +1147,11 @@ class _Import:
             self._check_against_earlier_rows(parsed)
             if not self.errors:
                 # Once a row has failed nothing will be kept: only keep checking.
-                self.writer.add(parsed)
+                store = parsed.store or self.store
+                writer = self.writers.get(store.pk)
+                if writer is None:
+                    writer = self.writers[store.pk] = _Writer(store)
+                writer.add(parsed)
 
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
@@ -1148,17 +1218,25 @@ class _Import:
             .values_list("imported_at", flat=True)
             .first()
         )
-        counts = self.writer.counts()
-        OrderImport.objects.create(
-            store=self.store,
-            file_name=self.file_name[:255],
-            sha256=self.sha256,
-            file_format=self.format.name if self.format else "",
-            imported_by=self.user,
-            rows=self.rows,
-            orders_created=counts["orders_created"],
-            orders_updated=counts["orders_updated"],
-        )
+        # One record per store the file wrote to, each with its own counts.
+        for writer in self.writers.values():
+            counts = writer.counts()
+            OrderImport.objects.create(
+                store=writer.store,
+                file_name=self.file_name[:255],
+                sha256=self.sha256,
+                file_format=self.format.name if self.format else "",
+                imported_by=self.user,
+                rows=self.rows if writer is self.writer else writer.rows,
+                orders_created=counts["orders_created"],
+                orders_updated=counts["orders_updated"],
+            )
+
+    def _counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for writer in self.writers.values():
+            total.update(writer.counts())
+        return total
 
     def _result(self, *, ok: bool) -> ImportResult:
         result = ImportResult(
@@ -1168,9 +1246,12 @@ class _Import:
             rows=self.rows,
             file_format=self.format.name if self.format else "",
         )
+        if self.format:
+            result.skipped = dict(self.format.skipped)
         if ok:
-            for name, value in self.writer.counts().items():
+            for name, value in self._counts().items():
                 setattr(result, name, value)
+            result.other_stores = sorted(w.store.name for w in self.writers.values() if w is not self.writer)
             result.sha256 = self.sha256
             result.previously_imported_at = self.previously_imported_at
         return result
@@ -1207,8 +1288,10 @@ class _Writer:
         self.lines_created = self.lines_updated = 0
         self.buyers_created = 0
         self.shipments_created = self.shipments_updated = 0
+        self.rows = 0
 
     def add(self, row: ParsedRow) -> None:
+        self.rows += 1
         self.pending.append(row)
         if len(self.pending) >= BATCH_ROWS:
             self.flush()

@@ -356,14 +356,19 @@ def test_bad_values_are_refused(world, values, words):
     assert words in result.errors[0].message
 
 
-def test_order_of_another_marketplace_is_refused(world):
+def test_order_of_a_marketplace_without_a_store_is_skipped_and_counted(world):
     result = run(
-        world.store_a, amazon_report(amazon_row(**{"sales-channel": "Amazon.co.uk", "currency": "USD"}))
+        world.store_a,
+        amazon_report(
+            amazon_row(),
+            amazon_row(**{"amazon-order-id": "203-1111111-2222222", "sales-channel": "Amazon.co.uk"}),
+        ),
     )
-    assert not result.ok
-    assert [(e.line, e.message) for e in result.errors] == [
-        (2, "this order belongs to Amazon.co.uk (GB), not to store Alpha Amazon US (US)."),
-    ]
+    assert result.ok, result.errors
+    assert result.skipped == {"Amazon.co.uk": 1}
+    assert result.skipped_notes == ["1 row of Amazon.co.uk skipped: no store."]
+    assert Order.objects.filter(store=world.store_a, platform_order_id="113-4471002-9012345").exists()
+    assert not Order.objects.filter(platform_order_id="203-1111111-2222222").exists()
 
 
 def test_currency_other_than_the_stores_is_refused(world):
@@ -407,7 +412,8 @@ def test_three_bad_rows_are_all_reported_and_nothing_is_written(world):
         amazon_row(**{"amazon-order-id": "111-0000000-0000003"}),
         amazon_row(**{"amazon-order-id": "111-0000000-0000004", "quantity": "-2"}),
         amazon_row(
-            **{"amazon-order-id": "111-0000000-0000005", "sales-channel": "Amazon.de", "currency": "EUR"}
+            # (A row of another marketplace would be skipped, not refused: see below.)
+            **{"amazon-order-id": "111-0000000-0000005", "currency": "EUR"}
         ),
     )
     result = run(world.store_a, data)

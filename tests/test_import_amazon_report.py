@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from disputes.models import Order, OrderLine
+from disputes.models import Membership, Order, OrderImport, OrderLine, Platform, Role, Store
 
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 URL = reverse("disputes:import_orders")
@@ -119,3 +119,74 @@ def test_the_order_page_shows_the_totals_parts_and_the_cancelled_line(world, age
     assert "8.61 USD" in body
     assert 'data-charge="shipping">5.99 USD<' in body and 'data-charge="discount">−5.99 USD<' in body
     assert "Cancelled" in body and "89.95 USD" in body
+
+
+# --- A regional report: every marketplace of North America in one file ----------------------
+
+MIXED = Path(__file__).parent / "reports" / "amazon-na-mixed-marketplaces.txt"
+
+
+def make_canada_store(world, *, member: bool = True) -> Store:
+    canada = Store.objects.create(
+        name="Alpha Amazon CA",
+        platform=Platform.AMAZON,
+        marketplace="CA",
+        time_zone="America/Toronto",
+        currency="CAD",
+    )
+    if member:
+        Membership.objects.create(user=world.agent_a, store=canada, role=Role.AGENT)
+    return canada
+
+
+def test_a_regional_report_goes_to_each_marketplaces_store_through_the_page(world, agent_client):
+    canada = make_canada_store(world)
+    data = MIXED.read_bytes()
+
+    response = agent_client.post(
+        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")}
+    )
+
+    body = response.content.decode()
+    assert "2 rows of Amazon.com.mx skipped: no store." in body
+    assert 'data-count="other-stores">Alpha Amazon CA<' in body
+    assert sorted(Order.objects.filter(store=world.store_a).values_list("platform_order_id", "total")) == [
+        ("111-0000001-0000001", Decimal("25.00")),  # already there
+        ("111-5550123-0001001", Decimal("53.10")),
+        ("S01-7720114-3390021", Decimal("0.00")),
+    ]
+    ca = Order.objects.get(store=canada)
+    assert (ca.platform_order_id, ca.currency, ca.total, ca.ship_country) == (
+        "702-1234567-8901234",
+        "CAD",
+        Decimal("37.28"),
+        "CA",
+    )
+    assert ca.lines.get().title == "Bouteille isotherme 750 ml, acier brossé"
+    assert not Order.objects.filter(platform_order_id__startswith="701-").exists()
+    assert sorted(OrderImport.objects.values_list("store__name", "rows", "orders_created")) == [
+        ("Alpha Amazon CA", 1, 1),
+        ("Alpha Amazon US", 6, 2),
+    ]
+    before = snapshot(world.store_a), snapshot(canada)
+
+    again = io.StringIO()
+    call_command("import_orders", str(MIXED), "--store", world.store_a.name, stdout=again)
+
+    assert "orders 0 created, 0 updated; lines 0 created, 0 updated." in again.getvalue()
+    assert "2 rows of Amazon.com.mx skipped: no store." in again.getvalue()
+    assert (snapshot(world.store_a), snapshot(canada)) == before
+
+
+def test_a_store_the_user_cannot_see_gets_no_rows_from_the_page(world, agent_client):
+    hidden = make_canada_store(world, member=False)
+    data = MIXED.read_bytes()
+
+    response = agent_client.post(
+        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")}
+    )
+
+    body = response.content.decode()
+    assert "1 row of Amazon.ca skipped: no store." in body
+    assert "2 rows of Amazon.com.mx skipped: no store." in body
+    assert not Order.objects.filter(store=hidden).exists()
