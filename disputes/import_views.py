@@ -29,7 +29,10 @@ class ImportForm(forms.Form):
     store = forms.TypedChoiceField(label=gettext_lazy("Store"), coerce=int)
     file = forms.FileField(
         label=gettext_lazy("Order report"),
-        help_text=gettext_lazy("Amazon's All Orders report (.txt), or the desk's CSV."),
+        help_text=gettext_lazy(
+            "Amazon's All Orders report (.txt), eBay's Orders report or Ozon's postings export "
+            "(.csv), or the desk's CSV."
+        ),
         widget=forms.FileInput(
             attrs={"accept": ".txt,.tsv,.csv,text/plain,text/csv,text/tab-separated-values"}
         ),

@@ -7,7 +7,8 @@ small: the keys already seen (to catch duplicate and disagreeing lines) and the 
 orders touched. Re-importing a file writes nothing, because a row is saved only when one of
 its values differs from what is stored.
 
-The desk's CSV is described in docs/import-format.md.
+The desk's CSV is described in docs/import-format.md. eBay's and Ozon's exports are read by
+disputes.importers, with this module's reading and writing.
 """
 
 from __future__ import annotations
@@ -905,6 +906,20 @@ def _legacy_encoding(store: Store) -> str:
     return "cp932" if store.marketplace == "JP" else "cp1252"
 
 
+# eBay's report starts with one blank (or comma-only) line; a few are tolerated, not more.
+MAX_BLANK_LINES_ABOVE_HEADER = 5
+
+
+def _blank_line(text: str) -> bool:
+    return not text.strip().strip(",;").strip()
+
+
+def _platform_export(header_text: str, store: Store) -> ReportFormat | None:
+    from .importers import detect  # the platforms' exports use this module's helpers
+
+    return detect(header_text, store)
+
+
 class _Refused(Exception):
     """Raised inside the transaction so that everything written so far is rolled back."""
 
@@ -943,10 +958,17 @@ def import_orders(
     user's stores); rows of a marketplace without a store are skipped and counted."""
     others = list(others)
     _rewind(file)
-    first_line = file.read(1 << 16).split(b"\n", 1)[0]
+    head = file.read(1 << 16)
+    first_line = head.split(b"\n", 1)[0]
     encodings = ["utf-8-sig"]
     if b"amazon-order-id" in first_line.lower():
         encodings.append(_legacy_encoding(store))
+    elif b";" in first_line:
+        # Ozon's exports come in UTF-8 or, saved again by Excel, in Windows-1251.
+        encodings.append("cp1251")
+    elif b"sales record number" in head.lower():
+        # eBay's report, saved again by Excel in a Western code page (below a blank first line).
+        encodings.append("cp1252")
     for encoding in encodings:
         _rewind(file)
         try:
@@ -998,10 +1020,19 @@ class _Import:
         self.shipments_seen: dict[str, tuple[int, int]] = {}
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
+        # The header's line in the file: eBay's report puts a blank line above it.
+        self.header_line = 1
 
     def run(self) -> ImportResult:
         # Read one character past the cap, so that a header of exactly the cap still passes.
-        header_text = self.text.readline(MAX_HEADER_CHARS + 1)
+        header_text = first_line = self.text.readline(MAX_HEADER_CHARS + 1)
+        while _blank_line(header_text) and header_text and self.header_line < MAX_BLANK_LINES_ABOVE_HEADER:
+            header_text = self.text.readline(MAX_HEADER_CHARS + 1)
+            self.header_line += 1
+        if first_line.strip() and header_text.strip() and not _platform_export(header_text, self.store):
+            # Only eBay's report has a comma-only line above its header; in another file
+            # such a line is the header, and is refused as one.
+            header_text, self.header_line = first_line, 1
         if not header_text.strip():
             self.errors.add(None, _("The file is empty."))
             return self._result(ok=False)
@@ -1053,6 +1084,8 @@ class _Import:
         return sorted(stores, key=lambda store: store.pk)
 
     def _detect(self, header_text: str) -> ReportFormat:
+        if found := _platform_export(header_text, self.store):
+            return found
         if "\t" in header_text:
             return AmazonAllOrders(self.store, self.others)
         return DeskCsv(self.store)
@@ -1063,7 +1096,7 @@ class _Import:
         header = next(csv.reader([header_text], delimiter=fmt.delimiter, quoting=fmt.quoting))
         if len(header) > MAX_COLUMNS:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "The header has %(found)s columns; the desk's formats have fewer than "
                     "%(max)d: this is not an order report the desk knows."
@@ -1078,7 +1111,7 @@ class _Import:
         known = set(columns)
         if fmt.name == DESK_CSV_FORMAT and "amazon-order-id" in known:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "This is Amazon's report saved as comma-separated: import the "
                     "original tab-separated file as Amazon delivers it."
@@ -1087,7 +1120,7 @@ class _Import:
             return columns
         if fmt.name == DESK_CSV_FORMAT and "order_id" not in known:
             self.errors.add(
-                1,
+                self.header_line,
                 _(
                     "The header is not one the desk knows: expected Amazon's All Orders "
                     "report (tab-separated) or the desk's CSV (order_id, purchase_date, …)."
@@ -1096,10 +1129,14 @@ class _Import:
             return columns
         for name in fmt.required:
             if name not in known:
-                self.errors.add(1, _("Missing required column: %(column)s.") % {"column": name})
+                self.errors.add(
+                    self.header_line, _("Missing required column: %(column)s.") % {"column": name}
+                )
         counts = Counter(columns)
         for name in sorted(name for name, count in counts.items() if name and count > 1):
-            self.errors.add(1, _("Column %(column)s appears more than once.") % {"column": _shown(name)})
+            self.errors.add(
+                self.header_line, _("Column %(column)s appears more than once.") % {"column": _shown(name)}
+            )
         if problem := fmt.check_store():
             self.errors.add(None, problem)
         return columns
@@ -1109,7 +1146,7 @@ class _Import:
         assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
-        ended = 1  # the header is line 1; csv's line_num counts lines after it
+        ended = self.header_line  # csv's line_num counts lines after the header
         while True:
             line = ended + 1
             try:
@@ -1117,10 +1154,10 @@ class _Import:
             except StopIteration:
                 break
             except csv.Error as error:
-                ended = reader.line_num + 1
+                ended = reader.line_num + self.header_line
                 self.errors.add(line, _("The row cannot be read: %(error)s.") % {"error": error})
                 continue
-            ended = reader.line_num + 1
+            ended = reader.line_num + self.header_line
             if not any(value.strip() for value in values):
                 continue
             self.rows += 1
@@ -1138,10 +1175,15 @@ class _Import:
                 self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                 continue
             cells = _Cells(dict(zip(columns, values, strict=False)), tz)
+            skipped_before = fmt.skipped.total()
             parsed = fmt.parse(cells)
             for problem in cells.problems:
                 self.errors.add(line, problem)
             if parsed is None:
+                if not cells.problems and fmt.skipped.total() == skipped_before:
+                    # Not an order line: a summary or footer row the format passes over. (A row
+                    # skipped for its marketplace was read, and stays counted.)
+                    self.rows -= 1
                 continue
             parsed.line = line
             self._check_against_earlier_rows(parsed)
@@ -1156,7 +1198,7 @@ class _Import:
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
         would be split into millions of fields in memory, so it is reported and skipped."""
-        number = 1
+        number = self.header_line
         while line := self.text.readline(MAX_LINE_CHARS + 1):
             number += 1
             if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":

@@ -8,7 +8,8 @@ from disputes.models import Store
 
 class Command(BaseCommand):
     help = (
-        "Import an order report (Amazon's All Orders flat file, or the desk's CSV) into one "
+        "Import an order report (Amazon's All Orders flat file, eBay's Orders report, Ozon's "
+        "postings export, or the desk's CSV) into one "
         "store. The file is imported whole or not at all."
     )
 
