@@ -86,6 +86,8 @@ def import_orders(request: AuthenticatedRequest) -> HttpResponse:
                 file=upload,
                 file_name=upload.name,
                 user=request.user,
+                # Rows of Amazon's regional reports go to the user's store of their marketplace.
+                others=form.stores.values(),
             )
     else:
         form = ImportForm(user=request.user)

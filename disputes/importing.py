@@ -27,12 +27,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .inputs import date_problem, hidden_character, identifier_problem
 from .models import (
+    CANCELLED_ITEM_STATUSES,
     Buyer,
     FulfilmentChannel,
     Order,
@@ -285,6 +287,20 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
+CENT = Decimal("0.01")
+
+# Amazon's money columns beside item-price, each stored on the line under its own name.
+AMAZON_CHARGES = {
+    "item-tax": "item_tax",
+    "shipping-price": "shipping_price",
+    "shipping-tax": "shipping_tax",
+    "gift-wrap-price": "gift_wrap_price",
+    "gift-wrap-tax": "gift_wrap_tax",
+    "item-promotion-discount": "item_promotion_discount",
+    "ship-promotion-discount": "ship_promotion_discount",
+}
+DISCOUNTS = ("item_promotion_discount", "ship_promotion_discount")
+ADDED_CHARGES = tuple(name for name in AMAZON_CHARGES.values() if name not in DISCOUNTS)
 
 
 # --- Result -------------------------------------------------------------------------------
@@ -315,6 +331,22 @@ class ImportResult:
     previously_imported_at: datetime | None = None
     # Refused untouched because another import into the store was running.
     busy: bool = False
+    # Amazon's regional reports: rows of a marketplace with no store here, by sales channel.
+    skipped: dict[str, int] = field(default_factory=dict)
+    # The stores that received rows besides the one imported into (other marketplaces).
+    other_stores: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_notes(self) -> list[str]:
+        return [
+            ngettext(
+                "%(count)d row of %(channel)s skipped: no store.",
+                "%(count)d rows of %(channel)s skipped: no store.",
+                count,
+            )
+            % {"count": count, "channel": channel}
+            for channel, count in sorted(self.skipped.items())
+        ]
 
     @property
     def changed_anything(self) -> bool:
@@ -387,6 +419,25 @@ class ParsedRow:
     quantity: int
     amount: Decimal  # the line's amount: quantity × unit price, as Amazon's item-price
     shipment: ShipmentFacts | None = None
+    # The store the row goes to; None: the store being imported into.
+    store: Store | None = None
+    item_status: str | None = None  # None: the format does not say
+    # Tax, shipping, gift wrap and discounts of the line (OrderLine's field names); None: the
+    # format has no such columns, and what the desk holds is kept.
+    charges: dict[str, Decimal] | None = None
+    # The format has no line id, so a SKU repeated in one order is a further line of it
+    # (keyed "SKU #2", "SKU #3"…) rather than an error.
+    repeats_allowed: bool = False
+
+    @property
+    def charged(self) -> Decimal:
+        """What the row adds to its order's total (as OrderLine.charged)."""
+        if (self.item_status or "").casefold() in CANCELLED_ITEM_STATUSES:
+            return Decimal("0.00")
+        charges = self.charges or {}
+        added = sum((charges.get(name, Decimal("0.00")) for name in ADDED_CHARGES), Decimal("0.00"))
+        taken = sum((charges.get(name, Decimal("0.00")) for name in DISCOUNTS), Decimal("0.00"))
+        return self.amount + added - taken
 
 
 def _shown(value: str) -> str:
@@ -498,8 +549,12 @@ class _Cells:
             return value
         return None
 
-    def money(self, column: str, *, blank_is_zero: bool = False) -> Decimal | None:
+    def money(self, column: str, *, blank_is_zero: bool = False, signed: bool = False) -> Decimal | None:
+        """A non-negative amount; with `signed`, a leading minus is allowed and dropped (Amazon
+        writes discounts either way, and the desk stores them as positive amounts)."""
         raw = self.text(column)
+        if signed and raw.startswith("-"):
+            raw = raw[1:]
         if not raw:
             if blank_is_zero:
                 return Decimal("0.00")
@@ -564,7 +619,12 @@ class ReportFormat(Protocol):
     required: tuple[str, ...]
     aliases: dict[str, str]
 
+    # Rows left out because their marketplace has no store here, by sales channel.
+    skipped: Counter[str]
+
     def check_store(self) -> str | None: ...
+
+    def stores(self) -> list[Store]: ...
 
     def parse(self, cells: _Cells) -> ParsedRow | None: ...
 
@@ -589,8 +649,21 @@ class AmazonAllOrders:
     # Some marketplaces' versions of the report call the quantity column this.
     aliases = {"quantity-purchased": "quantity"}
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, others: Iterable[Store] = ()) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()
+        # A regional report (North America, Europe) lists every marketplace of the region: each
+        # row goes to the Amazon store of its marketplace among `others`, the store imported
+        # into first. A marketplace served by two of those stores is left to neither.
+        self.by_country: dict[str, Store | None] = {}
+        for other in others:
+            if other.platform == Platform.AMAZON and other.is_active and other.pk != store.pk:
+                known = other.marketplace in self.by_country
+                self.by_country[other.marketplace] = None if known else other
+        self.by_country[store.marketplace] = store
+
+    def stores(self) -> list[Store]:
+        return [store for store in self.by_country.values() if store is not None]
 
     def check_store(self) -> str | None:
         if self.store.platform != Platform.AMAZON:
@@ -600,21 +673,26 @@ class AmazonAllOrders:
         return None
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
-        store = self.store
+        store = self._route(cells)
+        if store is None:
+            return None
         order_id = cells.identifier("amazon-order-id", max_length=64)
         status = self._status(cells)
         folded = status.casefold()
-        cancelled = folded in CANCELLED or cells.text("item-status").casefold() in CANCELLED
-        # Amazon leaves prices and currency empty until an order is paid, and reports a
-        # cancelled line with quantity 0.
-        unpriced = cancelled or folded.startswith("pending")
+        item_status = cells.optional("item-status", max_length=40) or ""
+        if not item_status and folded in CANCELLED:
+            item_status = status  # a cancelled order's lines are cancelled too
+        cancelled = item_status.casefold() in CANCELLED
+        multi_channel = cells.text("sales-channel").casefold().startswith("non-amazon")
+        # Amazon leaves prices and currency empty until an order is paid, reports a cancelled
+        # line with quantity 0, and may leave both empty on multi-channel (Non-Amazon) orders.
+        unpriced = cancelled or folded.startswith("pending") or multi_channel
         fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
         if fulfilment is None:
             cells.problem(
                 _("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
                 % {"value": _shown(cells.text("fulfillment-channel"))}
             )
-        self._check_sales_channel(cells)
         purchased_at = cells.when("purchase-date", required=True)
         sku = cells.identifier("sku", max_length=64)
         quantity = cells.quantity("quantity", allow_zero=cancelled)
@@ -627,6 +705,10 @@ class AmazonAllOrders:
             )
         ship_country = cells.country("ship-country")
         title = cells.text("product-name")[:500] or None
+        charges = {
+            name: cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
+            for column, name in AMAZON_CHARGES.items()
+        }
         if cells.problems:
             return None
         # Each of these reported a problem when it had no value.
@@ -652,6 +734,10 @@ class AmazonAllOrders:
             title=title,
             quantity=quantity,
             amount=amount,
+            item_status=item_status,
+            charges={name: value for name, value in charges.items() if value is not None},
+            repeats_allowed=True,
+            store=store if store.pk != self.store.pk else None,
         )
 
     def _status(self, cells: _Cells) -> str:
@@ -661,30 +747,25 @@ class AmazonAllOrders:
             cells.problem(_("order-status “%(value)s” is unknown.") % {"value": _shown(status)})
         return status
 
-    def _check_sales_channel(self, cells: _Cells) -> None:
+    def _route(self, cells: _Cells) -> Store | None:
+        """The store the row goes to, by its sales channel. None: the row is skipped (and
+        counted), or its channel is unknown (a problem is noted)."""
         channel = cells.text("sales-channel")
         folded = channel.casefold()
         # Blank, or an order from another sales channel that Amazon fulfilled (MCF).
         if not channel or folded.startswith("non-amazon"):
-            return
+            return self.store
         country = AMAZON_SALES_CHANNELS.get(folded)
         if country is None:
             cells.problem(
                 _("sales-channel “%(value)s” is not an Amazon marketplace the desk knows.")
                 % {"value": _shown(channel)}
             )
-        elif country != self.store.marketplace:
-            cells.problem(
-                _(
-                    "this order belongs to %(channel)s (%(country)s), not to store %(store)s (%(marketplace)s)."
-                )
-                % {
-                    "channel": channel,
-                    "country": country,
-                    "store": self.store.name,
-                    "marketplace": self.store.marketplace,
-                }
-            )
+            return self.store  # the row's other cells are still checked
+        store = self.by_country.get(country)
+        if store is None:
+            self.skipped[channel] += 1
+        return store
 
 
 class DeskCsv:
@@ -707,9 +788,13 @@ class DeskCsv:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()
 
     def check_store(self) -> str | None:
         return None
+
+    def stores(self) -> list[Store]:
+        return [self.store]
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
         store_name = cells.text("store")
@@ -858,10 +943,20 @@ def _take_store_lock(store: Store) -> bool:
         return cursor.fetchone()[0]
 
 
-def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | None = None) -> ImportResult:
+def import_orders(
+    *,
+    store: Store,
+    file: BinaryIO,
+    file_name: str,
+    user: User | None = None,
+    others: Iterable[Store] = (),
+) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
-    `file` is a binary file that can be rewound (an upload, or a file opened with "rb")."""
+    `file` is a binary file that can be rewound (an upload, or a file opened with "rb").
+    `others`: stores that rows of Amazon's regional reports may go to, by marketplace (the
+    user's stores); rows of a marketplace without a store are skipped and counted."""
+    others = list(others)
     _rewind(file)
     head = file.read(1 << 16)
     first_line = head.split(b"\n", 1)[0]
@@ -877,7 +972,9 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
     for encoding in encodings:
         _rewind(file)
         try:
-            return _Import(store=store, file=file, file_name=file_name, user=user, encoding=encoding).run()
+            return _Import(
+                store=store, file=file, file_name=file_name, user=user, encoding=encoding, others=others
+            ).run()
         except UnicodeDecodeError:
             continue
     return ImportResult(
@@ -893,9 +990,17 @@ def import_orders(*, store: Store, file: BinaryIO, file_name: str, user: User | 
 
 class _Import:
     def __init__(
-        self, *, store: Store, file: BinaryIO, file_name: str, user: User | None, encoding: str
+        self,
+        *,
+        store: Store,
+        file: BinaryIO,
+        file_name: str,
+        user: User | None,
+        encoding: str,
+        others: list[Store],
     ) -> None:
         self.store = store
+        self.others = others
         self.file_name = file_name
         self.user = user
         self.reader = _HashingReader(file)
@@ -904,10 +1009,14 @@ class _Import:
         self.rows = 0
         self.format: ReportFormat | None = None
         self.writer = _Writer(store)
+        # store id → its writer; the import's own store always has one
+        self.writers: dict[int, _Writer] = {store.pk: self.writer}
         # order id → (fingerprint of its order fields, line where the order first appears)
         self.orders_seen: dict[str, tuple[int, int]] = {}
         # "order id<US>line key" → line where that line first appears
         self.lines_seen: dict[str, int] = {}
+        # "order id<US>SKU" → rows of it so far, for formats that number a SKU's repeats
+        self.repeats_seen: dict[str, int] = {}
         self.shipments_seen: dict[str, tuple[int, int]] = {}
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
@@ -952,7 +1061,7 @@ class _Import:
             return self._result(ok=False)
         try:
             with transaction.atomic():
-                if not _take_store_lock(self.store):
+                if not all(_take_store_lock(store) for store in self._stores()):
                     self.errors.add(
                         None, _("An import is running for this store; try again when it has finished.")
                     )
@@ -962,17 +1071,23 @@ class _Import:
                 self._read(columns)
                 if self.errors:
                     raise _Refused
-                self.writer.finish()
+                for writer in self.writers.values():
+                    writer.finish()
                 self._record()
         except _Refused:
             return self._result(ok=False)
         return self._result(ok=True)
 
+    def _stores(self) -> list[Store]:
+        """Every store this file may write to, in a fixed order (the order locks are taken in)."""
+        stores = self.format.stores() if self.format else [self.store]
+        return sorted(stores, key=lambda store: store.pk)
+
     def _detect(self, header_text: str) -> ReportFormat:
         if found := _platform_export(header_text, self.store):
             return found
         if "\t" in header_text:
-            return AmazonAllOrders(self.store)
+            return AmazonAllOrders(self.store, self.others)
         return DeskCsv(self.store)
 
     def _columns(self, header_text: str) -> list[str]:
@@ -1060,18 +1175,25 @@ class _Import:
                 self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                 continue
             cells = _Cells(dict(zip(columns, values, strict=False)), tz)
+            skipped_before = fmt.skipped.total()
             parsed = fmt.parse(cells)
             for problem in cells.problems:
                 self.errors.add(line, problem)
             if parsed is None:
-                if not cells.problems:
-                    self.rows -= 1  # not an order line: a summary or footer row the format passes over
+                if not cells.problems and fmt.skipped.total() == skipped_before:
+                    # Not an order line: a summary or footer row the format passes over. (A row
+                    # skipped for its marketplace was read, and stays counted.)
+                    self.rows -= 1
                 continue
             parsed.line = line
             self._check_against_earlier_rows(parsed)
             if not self.errors:
                 # Once a row has failed nothing will be kept: only keep checking.
-                self.writer.add(parsed)
+                store = parsed.store or self.store
+                writer = self.writers.get(store.pk)
+                if writer is None:
+                    writer = self.writers[store.pk] = _Writer(store)
+                writer.add(parsed)
 
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
@@ -1092,6 +1214,14 @@ class _Import:
 
     def _check_against_earlier_rows(self, row: ParsedRow) -> None:
         order_id = row.order.platform_order_id
+        if row.repeats_allowed:
+            # The second row of a SKU in one order is line "SKU #2", and so on: the same file
+            # always gives the same keys, so importing it again changes nothing.
+            repeat = self.repeats_seen[f"{order_id}\x1f{row.line_key}"] = (
+                self.repeats_seen.get(f"{order_id}\x1f{row.line_key}", 0) + 1
+            )
+            if repeat > 1:
+                row.line_key = f"{row.line_key} #{repeat}"
         line_key = f"{order_id}\x1f{row.line_key}"
         first = self.lines_seen.setdefault(line_key, row.line)
         if first != row.line:
@@ -1130,17 +1260,25 @@ class _Import:
             .values_list("imported_at", flat=True)
             .first()
         )
-        counts = self.writer.counts()
-        OrderImport.objects.create(
-            store=self.store,
-            file_name=self.file_name[:255],
-            sha256=self.sha256,
-            file_format=self.format.name if self.format else "",
-            imported_by=self.user,
-            rows=self.rows,
-            orders_created=counts["orders_created"],
-            orders_updated=counts["orders_updated"],
-        )
+        # One record per store the file wrote to, each with its own counts.
+        for writer in self.writers.values():
+            counts = writer.counts()
+            OrderImport.objects.create(
+                store=writer.store,
+                file_name=self.file_name[:255],
+                sha256=self.sha256,
+                file_format=self.format.name if self.format else "",
+                imported_by=self.user,
+                rows=self.rows if writer is self.writer else writer.rows,
+                orders_created=counts["orders_created"],
+                orders_updated=counts["orders_updated"],
+            )
+
+    def _counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for writer in self.writers.values():
+            total.update(writer.counts())
+        return total
 
     def _result(self, *, ok: bool) -> ImportResult:
         result = ImportResult(
@@ -1150,9 +1288,12 @@ class _Import:
             rows=self.rows,
             file_format=self.format.name if self.format else "",
         )
+        if self.format:
+            result.skipped = dict(self.format.skipped)
         if ok:
-            for name, value in self.writer.counts().items():
+            for name, value in self._counts().items():
                 setattr(result, name, value)
+            result.other_stores = sorted(w.store.name for w in self.writers.values() if w is not self.writer)
             result.sha256 = self.sha256
             result.previously_imported_at = self.previously_imported_at
         return result
@@ -1172,6 +1313,9 @@ def _chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
+LINE_FIELDS = ["sku", "title", "quantity", "item_price", "item_status", *AMAZON_CHARGES.values()]
+
+
 class _Writer:
     """Upserts rows in batches keyed on (store, order id), (order, line key) and
     (order, tracking number); a row is saved only when a value differs."""
@@ -1186,8 +1330,10 @@ class _Writer:
         self.lines_created = self.lines_updated = 0
         self.buyers_created = 0
         self.shipments_created = self.shipments_updated = 0
+        self.rows = 0
 
     def add(self, row: ParsedRow) -> None:
+        self.rows += 1
         self.pending.append(row)
         if len(self.pending) >= BATCH_ROWS:
             self.flush()
@@ -1216,7 +1362,7 @@ class _Writer:
         for row in rows:
             key = row.order.platform_order_id
             facts.setdefault(key, row.order)
-            totals[key] = totals.get(key, Decimal("0.00")) + row.amount
+            totals[key] = totals.get(key, Decimal("0.00")) + row.charged
         orders = self._upsert_orders(facts, totals)
         self._upsert_lines(rows, orders)
         self._upsert_shipments(rows, orders)
@@ -1287,9 +1433,13 @@ class _Writer:
         changed: list[OrderLine] = []
         for row in rows:
             order = orders[row.order.platform_order_id]
-            values = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
+            values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
             if row.title is not None:
                 values["title"] = row.title
+            if row.item_status is not None:
+                values["item_status"] = row.item_status
+            if row.charges is not None:
+                values.update(row.charges)
             line = existing.get((order.pk, row.line_key))
             if line is None:
                 new.append(OrderLine(order=order, line_key=row.line_key, **values))
@@ -1303,7 +1453,7 @@ class _Writer:
             OrderLine.objects.bulk_create(new)
             self.lines_created += len(new)
         if changed:
-            OrderLine.objects.bulk_update(changed, ["sku", "title", "quantity", "item_price"])
+            OrderLine.objects.bulk_update(changed, LINE_FIELDS)
             self.lines_updated += len(changed)
 
     def _upsert_shipments(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
@@ -1344,16 +1494,26 @@ class _Writer:
     def _settle_totals(self) -> None:
         """An order's total is the sum of its lines. Lines of one order can sit in different
         batches (or be stored already), so totals are settled once every line is written."""
+        counted = Q()
+        for status in CANCELLED_ITEM_STATUSES:
+            counted &= ~Q(lines__item_status__iexact=status)
+        charged = (
+            F("lines__item_price") - F("lines__item_promotion_discount") - F("lines__ship_promotion_discount")
+        )
+        for name in ADDED_CHARGES:
+            charged += F(f"lines__{name}")
         for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
             rows = (
                 Order.objects.filter(pk__in=chunk)
-                .annotate(line_sum=Sum("lines__item_price"))
+                .annotate(line_sum=Sum(charged, filter=counted))
                 .values_list("pk", "total", "line_sum")
             )
+            # SQLite may hand the sum back as a float-made Decimal: round it to the cent.
+            sums = [(pk, total, Decimal(line_sum or 0).quantize(CENT)) for pk, total, line_sum in rows]
             changed = [
-                Order(pk=pk, total=line_sum or Decimal("0.00"), updated_at=self.now)
-                for pk, total, line_sum in rows
-                if total != (line_sum or Decimal("0.00"))
+                Order(pk=pk, total=line_sum, updated_at=self.now)
+                for pk, total, line_sum in sums
+                if total != line_sum
             ]
             if changed:
                 Order.objects.bulk_update(changed, ["total", "updated_at"])

@@ -44,6 +44,7 @@ from .models import (
     Order,
     Profile,
     SetAside,
+    charges_of,
 )
 from .preferences import activate_preferences, remember_preferences
 from .requests import AuthenticatedRequest
@@ -125,10 +126,12 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
     order = claim.order
     initial = {"version": claim.version}
     current = deadlines.for_claim(claim) if claim.is_open else None
+    lines = list(order.lines.all())
     return {
         "claim": claim,
         "order": order,
-        "lines": order.lines.all(),
+        "lines": lines,
+        "charges": charges_of(lines),
         "shipments": order.shipments.prefetch_related("events"),
         "post_mortems": claim.post_mortems.prefetch_related(
             Prefetch("actions", queryset=ImprovementAction.objects.select_related("owner"))
@@ -356,9 +359,11 @@ def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
 
 
 def _order_context(request: AuthenticatedRequest, order: Order, form: ClaimOpenForm) -> dict:
+    lines = list(order.lines.all())
     return {
         "order": order,
-        "lines": order.lines.all(),
+        "lines": lines,
+        "charges": charges_of(lines),
         "shipments": order.shipments.prefetch_related("events"),
         "claims": order.claims.select_related("assignee").order_by("-opened_at"),
         "history": selectors.buyer_history(order),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,7 @@ class EbayOrders:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()  # nothing is routed elsewhere
         self.tz = ZoneInfo(store.time_zone)
         dollar = store.currency if store.currency in {"USD", "CAD", "AUD"} else "USD"
         self.symbols = {
@@ -94,6 +96,9 @@ class EbayOrders:
         }
         # The latest summary row: (order number, its cells).
         self.summary: tuple[str, dict[str, str]] | None = None
+
+    def stores(self) -> list[Store]:
+        return [self.store]
 
     def check_store(self) -> str | None:
         if self.store.platform != Platform.EBAY:

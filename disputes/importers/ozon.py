@@ -8,6 +8,7 @@ the order number (12345678-0001) is the posting number without its last part."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -60,7 +61,11 @@ class OzonPostings:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.skipped: Counter[str] = Counter()  # nothing is routed elsewhere
         self.symbols = {"₽": "RUB", "РУБ": "RUB", "RUB": "RUB"}
+
+    def stores(self) -> list[Store]:
+        return [self.store]
 
     def check_store(self) -> str | None:
         if self.store.platform != Platform.OZON:

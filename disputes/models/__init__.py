@@ -23,6 +23,7 @@ from .due import (  # noqa: F401
     end_of_local_day,
 )
 from .orders import (  # noqa: F401
+    CANCELLED_ITEM_STATUSES,
     Buyer,
     FulfilmentChannel,
     Order,
@@ -30,6 +31,7 @@ from .orders import (  # noqa: F401
     OrderLine,
     Shipment,
     TrackingEvent,
+    charges_of,
 )
 from .postmortems import (  # noqa: F401
     ImprovementAction,

@@ -1,3 +1,7 @@
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .stores import Store
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- Orders -------------------------------------------------------------------------------
 
@@ -67,16 +74,53 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.platform_order_id
 
+    def charges(self) -> dict[str, Decimal]:
+        return charges_of(self.lines.all())
+
+
+# Item statuses that take a line out of its order's total (Amazon spells it both ways).
+CANCELLED_ITEM_STATUSES = ("cancelled", "canceled")
+
+
+def _money(verbose_name: "StrOrPromise") -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, default=0)
+
+
+def charges_of(lines: Iterable["OrderLine"]) -> dict[str, Decimal]:
+    """The parts of an order's total, over its lines that are not cancelled (as the import sums
+    them): items, shipping (with gift wrap), tax and discounts (positive, to subtract)."""
+    counted = [line for line in lines if not line.cancelled]
+    zero = Decimal("0.00")
+    return {
+        "items": sum((line.item_price for line in counted), zero),
+        "shipping": sum((line.shipping_price + line.gift_wrap_price for line in counted), zero),
+        "tax": sum((line.tax for line in counted), zero),
+        "discount": sum((line.discount for line in counted), zero),
+    }
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     line_key = models.CharField(
-        _("line id"), max_length=64, help_text=_("The platform's order-item id, or the SKU.")
+        _("line id"),
+        max_length=80,
+        help_text=_("The platform's order-item id, or the SKU (with “#2”, “#3”… for its repeats)."),
     )
     sku = models.CharField(_("SKU"), max_length=100)
     title = models.CharField(_("title"), max_length=500, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     item_price = models.DecimalField(_("item price"), max_digits=12, decimal_places=2)
+    # As the platform reports it ("Shipped", "Unshipped", "Cancelled"…); blank when it does not.
+    item_status = models.CharField(_("item status"), max_length=40, blank=True)
+    # The rest of what the buyer paid for this line, as Amazon's report gives it. Discounts are
+    # stored as positive amounts and subtracted.
+    item_tax = _money(_("item tax"))
+    shipping_price = _money(_("shipping"))
+    shipping_tax = _money(_("shipping tax"))
+    gift_wrap_price = _money(_("gift wrap"))
+    gift_wrap_tax = _money(_("gift wrap tax"))
+    item_promotion_discount = _money(_("item promotion discount"))
+    ship_promotion_discount = _money(_("shipping promotion discount"))
 
     class Meta:
         verbose_name = _("order line")
@@ -87,6 +131,25 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.item_status.casefold() in CANCELLED_ITEM_STATUSES
+
+    @property
+    def tax(self) -> Decimal:
+        return self.item_tax + self.shipping_tax + self.gift_wrap_tax
+
+    @property
+    def discount(self) -> Decimal:
+        return self.item_promotion_discount + self.ship_promotion_discount
+
+    @property
+    def charged(self) -> Decimal:
+        """What the buyer paid for this line: 0 for a cancelled line, whatever price it keeps."""
+        if self.cancelled:
+            return Decimal("0.00")
+        return self.item_price + self.shipping_price + self.gift_wrap_price + self.tax - self.discount
 
 
 class Shipment(models.Model):

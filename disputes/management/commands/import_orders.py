@@ -24,7 +24,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot open {file}: {error.strerror}") from None
         with handle:
-            result = import_orders(store=target, file=handle, file_name=file.name)
+            # Rows of Amazon's regional reports (North America, Europe) go to the store of their
+            # marketplace; the command line may write to every store.
+            result = import_orders(store=target, file=handle, file_name=file.name, others=Store.objects.all())
         if result.busy:
             raise CommandError(
                 f"An import is running for store {target.name}; try again when it has finished."
@@ -55,6 +57,10 @@ class Command(BaseCommand):
             f"orders {result.orders_created} created, {result.orders_updated} updated; "
             f"lines {result.lines_created} created, {result.lines_updated} updated."
         )
+        if result.other_stores:
+            summary += f" Rows of other marketplaces went to: {', '.join(result.other_stores)}."
+        for note in result.skipped_notes:
+            summary += f" {note}"
         if result.repeat_without_change:
             summary += (
                 f" This file was imported before on "
