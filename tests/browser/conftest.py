@@ -49,4 +49,7 @@ def log_in(page, username: str, password: str) -> None:
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Until the next page's load event: its scripts are deferred, so a control they drive (the
+    # language select, say) only works once they ran, which a visible heading does not prove.
+    with page.expect_navigation(wait_until="load"):
+        page.click("button[type=submit]")
