@@ -278,9 +278,7 @@ def claim_close(
     claim.closed_at, claim.decided_at = closed_at, decided_at
     claim.counts_toward_odr = Outcome(outcome).counts_toward_odr
     # Only a granted, seller-funded claim can be appealed (DOMAIN: 30 days on Amazon).
-    appeal = (
-        deadlines.for_claim(claim, DeadlineKind.APPEAL) if outcome == Outcome.GRANTED_SELLER_FUNDED else None
-    )
+    appeal = deadlines.for_claim(claim, DeadlineKind.APPEAL) if Outcome(outcome).is_appealable else None
     claim.appeal_by = appeal.due if appeal else None
     claim.next_alert_at, claim.next_alert_threshold = None, ""
     _save(
@@ -347,7 +345,7 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
     """Reopen a granted, seller-funded claim to appeal it, within the appeal window."""
     now = now or timezone.now()
     claim = _locked(claim, version)
-    if claim.status != ClaimStatus.CLOSED or claim.outcome != Outcome.GRANTED_SELLER_FUNDED:
+    if claim.status != ClaimStatus.CLOSED or not (claim.outcome and Outcome(claim.outcome).is_appealable):
         raise ClaimError(_("Only a claim granted at the seller's expense can be appealed."))
     if claim.appeal_by is None or claim.appeal_by < now:
         raise ClaimError(_("The appeal window for this claim has passed."))

@@ -57,6 +57,10 @@ def test_each_outcome_is_a_win_a_loss_or_neither_and_counts_toward_the_odr_or_no
     assert Outcome(outcome.value).is_win is outcome.is_win
 
 
+def test_only_a_claim_granted_at_the_sellers_cost_can_be_appealed():
+    assert {o for o in Outcome if o.is_appealable} == {Outcome.GRANTED_SELLER_FUNDED}
+
+
 def test_the_value_sets_for_queries_say_what_the_properties_say():
     assert set(Outcome.wins()) == {o for o in Outcome if o.is_win}
     assert set(Outcome.losses()) == {o for o in Outcome if o.is_loss}

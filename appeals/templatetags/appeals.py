@@ -23,6 +23,6 @@ def appeals_card(context, claim: Claim) -> dict:
 def default_kind(claim: Claim) -> str:
     if claim.kind == ClaimKind.CHARGEBACK:
         return AppealKind.CHARGEBACK_RESPONSE
-    if claim.outcome == Outcome.GRANTED_SELLER_FUNDED or claim.status == ClaimStatus.APPEALING:
+    if (claim.outcome and Outcome(claim.outcome).is_appealable) or claim.status == ClaimStatus.APPEALING:
         return AppealKind.APPEAL
     return AppealKind.CLAIM_RESPONSE

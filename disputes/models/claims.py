@@ -71,6 +71,12 @@ class Outcome(models.TextChoices):
     def counts_toward_odr(self) -> bool:
         return self not in Outcome.outside_odr()
 
+    @property
+    def is_appealable(self) -> bool:
+        """Only a claim granted at the seller's cost is worth an appeal: it has an appeal window,
+        and winning it takes the refund back (a platform-funded grant costs the seller nothing)."""
+        return self == Outcome.GRANTED_SELLER_FUNDED
+
 
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
