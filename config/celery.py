@@ -3,8 +3,13 @@ from pathlib import Path
 
 from celery import Celery
 from celery.signals import beat_init
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# "filesystem://" means the desk's own crash-safe version of kombu's file-system transport
+# (config/broker.py says why), for every process that sends or takes a task.
+TRANSPORT_ALIASES["filesystem"] = "config.broker:Transport"
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
