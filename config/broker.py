@@ -39,7 +39,7 @@ def is_message_of(filename: str, queue: str) -> bool:
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue, message, **kwargs):
+    def _put(self, queue, payload, **kwargs):  # type: ignore[override]  # kombu's two bases disagree
         folder = self.data_folder_out
         try:
             handle, partial = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX)
@@ -47,7 +47,7 @@ class Channel(filesystem.Channel):
             raise ChannelError(f"Cannot add a message to {folder!r}") from exc
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(dumps(message).encode())
+                file.write(dumps(payload).encode())
             os.replace(partial, os.path.join(folder, message_name(queue)))
         except OSError as exc:
             Path(partial).unlink(missing_ok=True)

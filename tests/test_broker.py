@@ -7,7 +7,7 @@ import uuid
 import pytest
 from kombu import Connection
 
-from config.broker import PARTIAL_PREFIX, message_name
+from config.broker import PARTIAL_PREFIX
 
 
 @pytest.fixture
@@ -54,8 +54,9 @@ def test_an_empty_or_broken_message_file_is_set_aside_and_the_next_one_is_read(b
     name = unique("mail")
     queue = connection.SimpleQueue(name)
     # What a sender killed between creating its file and writing it leaves, and a torn write.
-    (folder / message_name(name)).write_bytes(b"")
-    (folder / message_name(name)).write_bytes(b'{"body": "eyJ')
+    # Named as older than anything sent now, so they are read first.
+    (folder / f"0_1_{uuid.uuid4()}.{name}.msg").write_bytes(b"")
+    (folder / f"0_2_{uuid.uuid4()}.{name}.msg").write_bytes(b'{"body": "eyJ')
     queue.put({"send": "alert-7"})
 
     with caplog.at_level(logging.ERROR, logger="config.broker"):
