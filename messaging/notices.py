@@ -311,7 +311,7 @@ class Verdict:
 
 
 def _labelled(text: str, labels: str) -> str:
-    found = re.search(rf"(?:^|\n)\s*(?:{labels})\s*[:：#]?\s*(.+)", text, re.IGNORECASE)
+    found = re.search(rf"(?:^|\n)\s*(?:{labels})\s*[:：]\s*(.+)", text, re.IGNORECASE)
     return found.group(1).strip() if found else ""
 
 
@@ -420,7 +420,7 @@ def classify(store: Store, mail: "ParsedMail", raw: bytes) -> Verdict | None:
     if platform != notice.wording.platform:
         return Verdict(
             refused=_(
-                "The mail reads like a %(platform)s claim notice, but %(sender)s is not one of "
+                "The mail reads like a claim notice from %(platform)s, but %(sender)s is not one of "
                 "%(platform)s's own addresses: nothing was changed."
             )
             % names
@@ -429,17 +429,17 @@ def classify(store: Store, mail: "ParsedMail", raw: bytes) -> Verdict | None:
     if problem:
         return Verdict(
             refused=_(
-                "A %(platform)s claim notice that cannot be trusted (%(problem)s): nothing was changed."
+                "A claim notice from %(platform)s that cannot be trusted (%(problem)s): nothing was changed."
             )
             % {**names, "problem": problem}
         )
     if store.platform != notice.wording.platform:
         return Verdict(
-            refused=_("A %(platform)s claim notice, but %(store)s is not a %(platform)s store.")
+            refused=_("A claim notice from %(platform)s, but %(store)s is not a store on %(platform)s.")
             % {**names, "store": store.name}
         )
     if notice.wording.event == DECIDED and not notice.outcome:
-        return Verdict(refused=_("A %(platform)s decision whose outcome the desk cannot read.") % names)
+        return Verdict(refused=_("A decision from %(platform)s whose outcome the desk cannot read.") % names)
     return Verdict(notice=notice)
 
 
@@ -487,7 +487,7 @@ def act(store: Store, verdict: Verdict, mail: "ParsedMail", raw: bytes) -> tuple
     if order is None:
         named = notice.order_id or _("(none)")
         return "unmatched", _(
-            "A %(platform)s claim notice about order %(order)s, which is not among the orders of %(store)s."
+            "A claim notice from %(platform)s about order %(order)s, which is not among the orders of %(store)s."
         ) % {"platform": PLATFORM_NAMES[notice.wording.platform], "order": named, "store": store.name}
     event = notice.wording.event
     try:
