@@ -128,8 +128,8 @@ AMOUNT_LABELS = {
     "ru": r"сумма возврата|сумма",
 }
 REASON_LABELS = {
-    "en": r"claim reason|return reason|reason",
-    "de": r"antragsgrund|rücksendegrund|grund",
+    "en": r"claim reason|return reason|reason|comments",
+    "de": r"antragsgrund|rücksendegrund|grund|kommentar",
     "ja": r"申請理由|返品理由|理由",
     "ru": r"причина возврата|причина спора|причина",
 }
