@@ -508,3 +508,6 @@ def test_the_claim_page_shows_the_decision_and_the_notices(shops, agent_client):
     assert "Decided, post-mortem pending" in page
     assert "The platform wrote (atoz-guarantee-no-reply@amazon.com)" in page
     assert GRANTED_SUBJECT in page
+    # The closing form offers the platform's outcome to confirm.
+    outcome_select = page.split('name="outcome"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="granted_seller" selected>' in outcome_select
