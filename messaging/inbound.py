@@ -412,6 +412,19 @@ def mail_refile(*, mail_id: int) -> str:
         return "filed"
     try:
         parsed = parse(bytes(mail.raw))
+        verdict = notices.classify(mail.store, parsed, bytes(mail.raw))
+        if verdict is not None:
+            # A platform's notice acts on its claim, or stays unmatched with the reason.
+            result, why = (
+                notices.act(mail.store, verdict, parsed, bytes(mail.raw), message_id=mail.rfc_message_id)
+                if verdict.notice
+                else ("unmatched", verdict.refused)
+            )
+            if result == "unmatched":
+                UnmatchedMail.objects.filter(pk=mail.pk).update(why=why[:300])
+                return "unmatched"
+            UnmatchedMail.objects.filter(pk=mail.pk).update(filed_at=timezone.now())
+            return "filed"
         order, why = find_order(mail.store, parsed)
         with transaction.atomic():
             if order is None:

@@ -475,13 +475,17 @@ def _claim(order: Order, notice: Notice) -> Claim | None:
     )
 
 
-def act(store: Store, verdict: Verdict, mail: "ParsedMail", raw: bytes) -> tuple[str, str]:
+def act(
+    store: Store, verdict: Verdict, mail: "ParsedMail", raw: bytes, *, message_id: str = ""
+) -> tuple[str, str]:
     """Open, update or decide the notice's claim and keep the mail on its timeline. Returns
     ("claim opened" | "claim updated" | "claim closed", "") or ("unmatched", why) when its order
-    is not the store's; "duplicate" when this mail was read before."""
+    is not the store's; "duplicate" when this mail was read before. `message_id`: the one the
+    mail was kept under (a retry of a mail set aside), else its own."""
     notice = verdict.notice
     assert notice is not None
-    if PlatformNotice.objects.filter(store=store, rfc_message_id=mail.message_id).exists():
+    message_id = message_id or mail.message_id
+    if PlatformNotice.objects.filter(store=store, rfc_message_id=message_id).exists():
         return "duplicate", ""
     order = _order(store, notice)
     if order is None:
@@ -527,7 +531,7 @@ def act(store: Store, verdict: Verdict, mail: "ParsedMail", raw: bytes) -> tuple
             PlatformNotice.objects.create(
                 store=store,
                 claim=claim,
-                rfc_message_id=mail.message_id,
+                rfc_message_id=message_id,
                 event=event,
                 language=notice.wording.language,
                 sender=mail.sender,

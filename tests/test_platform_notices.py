@@ -32,7 +32,7 @@ from disputes.models import (
 from disputes.services import PostMortemDraft, claim_close
 from disputes.timeline import Action
 from messaging import notices
-from messaging.inbound import file_mail_explained
+from messaging.inbound import file_mail_explained, mail_refile
 from messaging.models import Direction, Message, PlatformNotice, ReplyState, StoreMessaging, UnmatchedMail
 from messaging.tasks import poll_mailbox
 
@@ -511,3 +511,37 @@ def test_the_claim_page_shows_the_decision_and_the_notices(shops, agent_client):
     # The closing form offers the platform's outcome to confirm.
     outcome_select = page.split('name="outcome"', 1)[1].split("</select>", 1)[0]
     assert '<option value="granted_seller" selected>' in outcome_select
+
+
+def test_a_decision_for_a_claim_the_desk_never_saw_opens_and_decides_it(shops):
+    assert import_eml(shops.store_a.name, GRANTED)[0] == f"{GRANTED}: claim closed"
+    claim = claim_of("112-3456789-0123456", ClaimKind.A_TO_Z)
+    assert (claim.status, claim.outcome, claim.platform_claim_id, claim.amount) == (
+        ClaimStatus.DECIDED,
+        Outcome.GRANTED_SELLER_FUNDED,
+        "4F7K2M9QX1",
+        Decimal("48.97"),
+    )
+    assert claim.opened_at == claim.decided_at == at("2026-12-04T16:30:11")
+    assert actions(claim)[0] == Action.OPENED and claim.respond_by is None
+
+
+def test_a_managers_retry_of_a_notice_set_aside_acts_on_it_once(shops):
+    """A notice kept unmatched after an error (set aside) is read again on the manager's retry:
+    it opens its claim, and a second retry changes nothing."""
+    kept = UnmatchedMail.objects.create(
+        store=shops.store_a,
+        rfc_message_id="<0100018c2c9a11d0-atoz-filed-112@email.amazonses.com>",
+        sender="atoz-guarantee-no-reply@amazon.com",
+        subject="A-to-z Guarantee claim filed: Order 112-3456789-0123456",
+        received_at=at("2026-12-01T17:15:02"),
+        raw=FILED.read_bytes(),
+        why="The mail could not be filed. OperationalError: database is locked",
+    )
+    assert mail_refile(mail_id=kept.pk) == "filed"
+    claim = claim_of("112-3456789-0123456", ClaimKind.A_TO_Z)
+    assert claim.platform_notices.get().rfc_message_id == kept.rfc_message_id
+    kept.refresh_from_db()
+    assert kept.filed_at is not None
+    assert mail_refile(mail_id=kept.pk) == "filed"  # already filed: nothing more
+    assert Claim.objects.filter(order=claim.order).count() == 1 and PlatformNotice.objects.count() == 1
