@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0008_claim_status_decided'),
+        ('disputes', '0001_squashed_initial'),
         ('messaging', '0003_message_folded_template_and_history'),
     ]
 
