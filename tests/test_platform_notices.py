@@ -36,6 +36,7 @@ from messaging.inbound import file_mail_explained, mail_refile
 from messaging.models import Direction, Message, PlatformNotice, ReplyState, StoreMessaging, UnmatchedMail
 from messaging.tasks import poll_mailbox
 
+from .conftest import client_for
 from .test_mail_imap import imap  # noqa: F401  (the Dovecot fixture)
 
 MAILS = Path(__file__).parent / "notices"
@@ -545,3 +546,14 @@ def test_a_managers_retry_of_a_notice_set_aside_acts_on_it_once(shops):
     assert kept.filed_at is not None
     assert mail_refile(mail_id=kept.pk) == "filed"  # already filed: nothing more
     assert Claim.objects.filter(order=claim.order).count() == 1 and PlatformNotice.objects.count() == 1
+
+
+def test_admins_see_the_notices_as_they_came(shops):
+    import_eml(shops.store_a.name, FILED)
+    notice = PlatformNotice.objects.get()
+    admin = client_for(shops.superuser)
+    listing = admin.get(reverse("admin:messaging_platformnotice_changelist")).content.decode()
+    assert "A-to-z Guarantee claim filed: Order 112-3456789-0123456" in listing
+    page = admin.get(reverse("admin:messaging_platformnotice_change", args=[notice.pk]))
+    assert page.status_code == 200 and "4F7K2M9QX1" in page.content.decode()
+    assert admin.get(reverse("admin:messaging_platformnotice_add")).status_code == 403
