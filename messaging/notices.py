@@ -400,6 +400,18 @@ def recognise(subject: str, body: str, store: Store, platform: str | None = None
     return notice
 
 
+# What a mail posing as a platform's names: its brand in the sender's domain or the subject.
+BRANDS: dict[str, re.Pattern[str]] = {
+    Platform.AMAZON: re.compile(r"amazon|amzn|a-to-z|a-bis-z|マーケットプレイス保証", re.IGNORECASE),
+    Platform.EBAY: re.compile(r"ebay", re.IGNORECASE),
+    Platform.OZON: re.compile(r"ozon|озон", re.IGNORECASE),
+}
+
+
+def _poses_as(platform: str, mail: "ParsedMail") -> bool:
+    return bool(BRANDS[platform].search(f"{mail.sender.rpartition('@')[2]}\n{mail.subject}"))
+
+
 def classify(store: Store, mail: "ParsedMail", raw: bytes) -> Verdict | None:
     """Whether this mail is a platform's notice about a claim, to act on or to refuse; None
     when it is neither (a buyer's message, the platform's copy of the seller's reply…), which
@@ -417,6 +429,9 @@ def classify(store: Store, mail: "ParsedMail", raw: bytes) -> Verdict | None:
             )
         return None
     names = {"platform": PLATFORM_NAMES.get(notice.wording.platform, ""), "sender": mail.sender}
+    if platform is None and not _poses_as(notice.wording.platform, mail):
+        # Words like "return request" from anyone else are a buyer's or a stranger's own.
+        return None
     if platform != notice.wording.platform:
         return Verdict(
             refused=_(

@@ -557,3 +557,19 @@ def test_admins_see_the_notices_as_they_came(shops):
     page = admin.get(reverse("admin:messaging_platformnotice_change", args=[notice.pk]))
     assert page.status_code == 200 and "4F7K2M9QX1" in page.content.decode()
     assert admin.get(reverse("admin:messaging_platformnotice_add")).status_code == 403
+
+
+def test_notice_like_words_from_anyone_else_are_their_own_mail(shops):
+    """A customer's "return request" from an ordinary address is not taken for a look-alike eBay
+    notice: it goes the way of any mail (here: the order has another buyer)."""
+    raw = (
+        b"From: Sam Porter <sam.porter@example.net>\r\nTo: support@alpha.example\r\n"
+        b"Subject: Return request for order 111-0000001-0000001\r\nMessage-ID: <return-sam@example.net>\r\n"
+        b"Date: Sat, 05 Dec 2026 09:00:00 +0000\r\n\r\nHello, I opened a return request, the lamp is cracked.\r\n"
+    )
+    with translation.override("en"):
+        assert file_mail_explained(shops.store_a, raw) == (
+            "unmatched",
+            "Order 111-0000001-0000001 belongs to another buyer.",
+        )
+    assert not PlatformNotice.objects.exists()
