@@ -26,7 +26,7 @@ from .timeline import Action
 
 def thresholds_for(claim: Claim) -> list[Threshold]:
     """Half the window left, each of the rule's warnings, due, and overdue (escalation)."""
-    if claim.respond_by is None or claim.status == ClaimStatus.CLOSED:
+    if claim.respond_by is None or claim.status in ClaimStatus.settled():
         return []
     due = claim.respond_by
     start = window_start(claim)
@@ -117,7 +117,7 @@ CLAIMS = sweep.register(
         ),
         related=("respond_rule",),
         thresholds=thresholds_for,
-        owes_alerts=lambda claim: claim.status != ClaimStatus.CLOSED and claim.respond_by is not None,
+        owes_alerts=lambda claim: claim.status not in ClaimStatus.settled() and claim.respond_by is not None,
         due_at=lambda claim: claim.respond_by,
         window_start=window_start,
         workers=lambda claims: {

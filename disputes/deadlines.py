@@ -72,7 +72,7 @@ def rule_for(
 def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:
     """The open claims whose response deadline this rule sets: those it set, and those the
     lookup would give it if recomputed now (a new store rule takes over its store's claims)."""
-    open_claims = Claim.objects.exclude(status=ClaimStatus.CLOSED)
+    open_claims = Claim.objects.exclude(status__in=ClaimStatus.settled())
     set_by_it = Q(respond_rule=rule)
     if rule.deadline != DeadlineKind.RESPOND or not rule.is_active:
         return open_claims.filter(set_by_it)

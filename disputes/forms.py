@@ -210,6 +210,10 @@ class ClaimCloseForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.claim = claim
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = store_members(claim.store_id)
+        if claim.status == ClaimStatus.DECIDED and claim.outcome:
+            # The platform's notice decided it: its outcome is the one to confirm, and an empty
+            # decision time keeps the notice's.
+            self.initial.setdefault("outcome", claim.outcome)
 
     def clean_decided_at(self):
         decided_at = self.cleaned_data["decided_at"]

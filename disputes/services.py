@@ -62,6 +62,7 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     ClaimStatus.IN_PROGRESS: {ClaimStatus.RESPONDED},
     ClaimStatus.RESPONDED: {ClaimStatus.IN_PROGRESS},
     ClaimStatus.APPEALING: {ClaimStatus.RESPONDED},
+    ClaimStatus.DECIDED: set(),  # only closing (with its post-mortem) follows a decision
     ClaimStatus.CLOSED: set(),
 }
 
@@ -130,6 +131,14 @@ def _apply_respond_deadline(claim: Claim) -> deadlines.Deadline | None:
     return deadline
 
 
+def _apply_stated_deadline(claim: Claim, stated: datetime) -> None:
+    """The response is due when the platform's own notice says, not when the rule would put it
+    (the rule still gives the warnings before it)."""
+    claim.respond_by = stated
+    claim.respond_explained = _("Due when the platform's notice says the response is due.")
+    alerts.schedule(claim)
+
+
 DEADLINE_FIELDS = ["respond_by", "respond_rule", "respond_explained", "next_alert_at", "next_alert_threshold"]
 
 
@@ -155,7 +164,10 @@ def claim_open(
     platform_claim_id: str = "",
     assignee: User | None = None,
     priority: int = Priority.NORMAL,
+    stated_respond_by: datetime | None = None,
 ) -> Claim:
+    """`stated_respond_by`: the response deadline the platform stated (its notice), which
+    replaces the rule's."""
     claim = Claim(
         store=order.store,
         order=order,
@@ -171,9 +183,13 @@ def claim_open(
     )
     _check_assignee(claim, assignee)
     deadline = _apply_respond_deadline(claim)
+    if stated_respond_by is not None:
+        _apply_stated_deadline(claim, stated_respond_by)
     claim.save()
     record(claim, Action.OPENED, by=by, at=claim.opened_at, kind=claim.kind, reason=claim.reason)
-    if deadline:
+    if stated_respond_by is not None:
+        record(claim, Action.DEADLINE_SET, by=by, respond_by=claim.respond_by, note=claim.respond_explained)
+    elif deadline:
         record(claim, Action.DEADLINE_SET, by=by, respond_by=deadline.due, rule=deadline.explained)
     if assignee:
         record(claim, Action.ASSIGNED, by=by, assignee=assignee)
@@ -265,7 +281,8 @@ def claim_close(
     if outcome not in Outcome.values:
         raise ClaimError(_("Choose an outcome."))
     closed_at = closed_at or timezone.now()
-    decided_at = decided_at or closed_at
+    # A claim the platform's notice decided keeps that moment unless the user gives another.
+    decided_at = decided_at or claim.decided_at or closed_at
     if decided_at > closed_at:
         raise ClaimError(_("The platform's decision cannot be in the future."))
     if decided_at < claim.opened_at:
@@ -421,16 +438,26 @@ def claim_set_priority(*, claim: Claim, priority: int, by, loaded: int | None) -
 
 
 @transaction.atomic
-def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version: int | None) -> Claim:
-    """The platform asked the seller for information: the response window counts from now."""
+def claim_platform_request(
+    *,
+    claim: Claim,
+    requested_at: datetime,
+    by,
+    version: int | None,
+    stated_respond_by: datetime | None = None,
+) -> Claim:
+    """The platform asked the seller for information: the response window counts from now (or
+    ends when the platform's notice says, `stated_respond_by`)."""
     claim = _locked(claim, version)
-    if not claim.is_open:
+    if claim.status in ClaimStatus.settled():
         raise ClaimError(_("This claim is closed."))
     if requested_at < claim.opened_at:
         raise ClaimError(_("The platform cannot have asked before the claim was opened."))
     before = claim.respond_by
     claim.platform_requested_at = requested_at
     deadline = _apply_respond_deadline(claim)
+    if stated_respond_by is not None:
+        _apply_stated_deadline(claim, stated_respond_by)
     _save(claim, ["platform_requested_at", *DEADLINE_FIELDS])
     record(claim, Action.PLATFORM_REQUEST, by=by, requested_at=requested_at)
     record(
@@ -439,8 +466,37 @@ def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version:
         by=by,
         was_respond_by=before,
         respond_by=claim.respond_by,
-        rule=deadline.explained if deadline else None,
+        rule=deadline.explained if deadline and stated_respond_by is None else None,
+        note=claim.respond_explained if stated_respond_by is not None else "",
     )
+    return claim
+
+
+@transaction.atomic
+def claim_platform_decided(
+    *, claim: Claim, outcome: str, decided_at: datetime, by, version: int | None, note: str = ""
+) -> Claim:
+    """The platform decided the claim (its notice says how): the outcome and the moment are
+    recorded and no response is owed any more, but the claim closes only with its post-mortem,
+    so it waits as "decided" until someone writes it (`claim_close`)."""
+    claim = _locked(claim, version)
+    if claim.status in ClaimStatus.settled():
+        raise ClaimError(_("This claim is already decided."))
+    if outcome not in Outcome.values:
+        raise ClaimError(_("Choose an outcome."))
+    if decided_at < claim.opened_at:
+        raise ClaimError(_("The platform cannot have decided before the claim was opened."))
+    before_status, before_outcome = claim.status, claim.outcome
+    claim.status = ClaimStatus.DECIDED
+    claim.outcome = outcome
+    claim.decided_at = decided_at
+    claim.counts_toward_odr = Outcome(outcome).counts_toward_odr
+    claim.respond_by, claim.respond_rule, claim.respond_explained = None, None, ""
+    claim.next_alert_at, claim.next_alert_threshold = None, ""
+    _save(claim, ["status", "outcome", "decided_at", "counts_toward_odr", *DEADLINE_FIELDS])
+    record(claim, Action.STATUS, by=by, was_status=before_status, status=claim.status, note=note)
+    record(claim, Action.OUTCOME, by=by, was_outcome=before_outcome, outcome=outcome)
+    record(claim, Action.DECIDED, by=by, decided_at=decided_at)
     return claim
 
 
@@ -448,7 +504,7 @@ def claim_platform_request(*, claim: Claim, requested_at: datetime, by, version:
 def claim_recompute_deadline(*, claim: Claim, by, version: int | None) -> Claim:
     """Apply the current deadline rule to an open claim (rule edits never move due times alone)."""
     claim = _locked(claim, version)
-    if not claim.is_open:
+    if claim.status in ClaimStatus.settled():
         raise ClaimError(_("This claim is closed."))
     before = claim.respond_by
     deadline = _apply_respond_deadline(claim)

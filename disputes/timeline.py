@@ -76,6 +76,7 @@ class Action(models.TextChoices):
     MESSAGE_RETRY = "message_retry", gettext_lazy("Reply sent again")
     OFF_PLATFORM_STARTED = "off_platform_started", gettext_lazy("Conversation left the platform")
     THREAD_CLOSED = "thread_closed", gettext_lazy("Buyer thread closed")
+    PLATFORM_NOTICE = "platform_notice", gettext_lazy("Platform notice")
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -312,6 +313,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
         _("The conversation left the platform: %(off_platform_reason)s") % p
     ),
     Action.THREAD_CLOSED: lambda p: _("The buyer thread was closed"),
+    Action.PLATFORM_NOTICE: lambda p: _("The platform wrote (%(sender)s): %(subject)s") % p,
 }
 
 

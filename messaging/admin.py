@@ -11,7 +11,7 @@ from disputes.models import Platform
 
 from . import policy
 from .filling import PLACEHOLDERS, SAMPLE, TemplateError, fill, validate
-from .models import Message, ReplyTemplate, StoreMessaging, Thread, UnmatchedMail
+from .models import Message, PlatformNotice, ReplyTemplate, StoreMessaging, Thread, UnmatchedMail
 
 
 class SecretInput(forms.PasswordInput):
@@ -153,6 +153,18 @@ class UnmatchedMailAdmin(admin.ModelAdmin):
     list_display = ["received_at", "store", "sender", "subject", "why", "filed_at"]
     list_filter = ["store"]
     readonly_fields = [f.name for f in UnmatchedMail._meta.fields]
+
+
+@admin.register(PlatformNotice)
+class PlatformNoticeAdmin(admin.ModelAdmin):
+    """The platforms' claim notices the desk acted on, as they came (read only)."""
+
+    list_display = ["received_at", "store", "claim", "event", "language", "sender", "subject"]
+    list_filter = ["store", "event", "language"]
+    readonly_fields = [f.name for f in PlatformNotice._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Thread)

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from disputes import setaside
 from disputes.models import Buyer, Order, SetAsideKind, Store
 
+from . import notices
 from .mailtext import html_to_text, split_words
-from .models import Message, StoreMessaging, UnmatchedMail
+from .models import Message, PlatformNotice, StoreMessaging, UnmatchedMail
 from .services import AttachmentData, MessagingError, message_receive, sent_copy_record
 
 log = logging.getLogger(__name__)
@@ -314,18 +315,20 @@ def already_filed(store: Store, message_id: str) -> bool:
     return (
         Message.objects.filter(store=store, rfc_message_id=message_id).exists()
         or UnmatchedMail.objects.filter(store=store, rfc_message_id=message_id).exists()
+        or PlatformNotice.objects.filter(store=store, rfc_message_id=message_id).exists()
     )
 
 
 def file_mail(store: Store, raw: bytes) -> str:
-    """File one raw message; returns "filed", "unmatched" or "duplicate"."""
+    """File one raw message; returns what `file_mail_explained` does, without the reason."""
     return file_mail_explained(store, raw)[0]
 
 
 def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
-    """File one raw message; returns "filed", "unmatched" or "duplicate", and for unmatched mail
-    why. Never raises for the mail's sake: one that cannot be read or filed is kept as unmatched
-    with its reason."""
+    """File one raw message; returns "filed", "unmatched" or "duplicate", or for a platform's
+    claim notice "claim opened", "claim updated" or "claim closed" (`notices`), and for
+    unmatched mail why. Never raises for the mail's sake: one that cannot be read or filed is
+    kept as unmatched with its reason."""
     try:
         mail = parse(raw)
     except MailRefused as refused:
@@ -336,6 +339,12 @@ def file_mail_explained(store: Store, raw: bytes) -> tuple[str, str]:
     if already_filed(store, mail.message_id):
         return "duplicate", ""
     try:
+        verdict = notices.classify(store, mail, raw)
+        if verdict is not None:
+            result, why = (
+                notices.act(store, verdict, mail, raw) if verdict.notice else ("unmatched", verdict.refused)
+            )
+            return _keep_unmatched(store, raw, mail, why) if result == "unmatched" else (result, why)
         order, why = find_order(store, mail)
         with transaction.atomic():
             if order is not None:
@@ -403,6 +412,19 @@ def mail_refile(*, mail_id: int) -> str:
         return "filed"
     try:
         parsed = parse(bytes(mail.raw))
+        verdict = notices.classify(mail.store, parsed, bytes(mail.raw))
+        if verdict is not None:
+            # A platform's notice acts on its claim, or stays unmatched with the reason.
+            result, why = (
+                notices.act(mail.store, verdict, parsed, bytes(mail.raw), message_id=mail.rfc_message_id)
+                if verdict.notice
+                else ("unmatched", verdict.refused)
+            )
+            if result == "unmatched":
+                UnmatchedMail.objects.filter(pk=mail.pk).update(why=why[:300])
+                return "unmatched"
+            UnmatchedMail.objects.filter(pk=mail.pk).update(filed_at=timezone.now())
+            return "filed"
         order, why = find_order(mail.store, parsed)
         with transaction.atomic():
             if order is None:
@@ -455,7 +477,7 @@ def poll(account: StoreMessaging, *, lookback: timedelta = timedelta(days=14)) -
     their flags stay as they were; the Message-ID keeps a re-read from filing twice."""
     from imapclient import IMAPClient
 
-    counts = {"filed": 0, "unmatched": 0, "duplicate": 0}
+    counts = {"filed": 0, "unmatched": 0, "duplicate": 0}  # and claim notices' results, once any
     since = (account.last_polled_at or timezone.now()) - lookback
     started = timezone.now()
     with IMAPClient(
@@ -468,7 +490,8 @@ def poll(account: StoreMessaging, *, lookback: timedelta = timedelta(days=14)) -
             batch = uids[start : start + 50]
             for uid, raw in _fetch(client, batch):
                 try:
-                    counts[file_mail(account.store, raw)] += 1
+                    result = file_mail(account.store, raw)
+                    counts[result] = counts.get(result, 0) + 1
                 except Exception:
                     # file_mail keeps what it cannot file; this is the database itself failing.
                     log.exception("relay mail uid %s of store %s was not filed", uid, account.store_id)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import DueState, Order, Platform, Store, warnings_or_default
+from disputes.models import Claim, DueState, Order, Platform, Store, warnings_or_default
 
 from .storage import message_files
 
@@ -361,6 +361,39 @@ class UnmatchedMail(models.Model):
             models.Index(
                 fields=["store", "received_at"], name="unmatched_waiting", condition=Q(filed_at__isnull=True)
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"
+
+
+class NoticeEvent(models.TextChoices):
+    OPENED = "opened", _("claim filed")
+    REQUEST = "request", _("information requested")
+    DECIDED = "decided", _("decided")
+
+
+class PlatformNotice(models.Model):
+    """A platform's notification mail (a claim filed, information asked for, a decision) that
+    opened or changed a claim: kept whole, once per Message-ID, and linked to its claim."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="platform_notices")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="platform_notices")
+    rfc_message_id = models.CharField(max_length=500)
+    event = models.CharField(_("what the notice says"), max_length=20, choices=NoticeEvent.choices)
+    language = models.CharField(_("language"), max_length=10)
+    sender = models.CharField(_("from"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    raw = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("platform notice")
+        verbose_name_plural = _("platform notices")
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "rfc_message_id"], name="notice_once_per_message_id"),
         ]
 
     def __str__(self) -> str:

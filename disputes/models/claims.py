@@ -29,7 +29,14 @@ class ClaimStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     RESPONDED = "responded", _("Responded, under review")
     APPEALING = "appealing", _("Appealing")
+    # The platform decided (its notice said so); the claim closes once its post-mortem is written.
+    DECIDED = "decided", _("Decided, post-mortem pending")
     CLOSED = "closed", _("Closed")
+
+    @classmethod
+    def settled(cls) -> tuple["ClaimStatus", ...]:
+        """Statuses that owe the platform no response: decided or closed."""
+        return (cls.DECIDED, cls.CLOSED)
 
 
 class Outcome(models.TextChoices):
@@ -216,7 +223,7 @@ class Claim(models.Model):
 
     def due_state(self, now: datetime | None = None) -> DueState:
         """How urgent the response is, by the rule's first warning and the user's local day."""
-        due = self.respond_by if self.is_open else None
+        due = self.respond_by if self.status not in ClaimStatus.settled() else None
         return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
 
 
