@@ -63,6 +63,7 @@ class Action(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", gettext_lazy("Evidence added")
     EVIDENCE_CAPTURED = "evidence_captured", gettext_lazy("Evidence captured")
     EVIDENCE_CAPTION = "evidence_caption", gettext_lazy("Evidence caption changed")
+    EVIDENCE_CAPTURE_TIME = "evidence_capture_time", gettext_lazy("Evidence capture time corrected")
     EVIDENCE_KIND = "evidence_kind", gettext_lazy("Evidence kind changed")
     EVIDENCE_DELETED = "evidence_deleted", gettext_lazy("Evidence deleted")
     EVIDENCE_LOCKED = "evidence_locked", gettext_lazy("Evidence locked")
@@ -155,7 +156,15 @@ register_choices(
 )
 
 # Parameters holding a moment (shown in the reader's time zone) or a day.
-_MOMENTS = {"respond_by", "was_respond_by", "appeal_by", "decided_at", "requested_at"}
+_MOMENTS = {
+    "respond_by",
+    "was_respond_by",
+    "appeal_by",
+    "decided_at",
+    "requested_at",
+    "captured_at",
+    "was_captured_at",
+}
 _DAYS = {"due_on"}
 
 
@@ -296,6 +305,9 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.EVIDENCE_ADDED: lambda p: _("Evidence added: %(evidence_kind)s “%(name)s”") % p,
     Action.EVIDENCE_CAPTURED: lambda p: _("Evidence captured: %(evidence_kind)s") % p,
     Action.EVIDENCE_CAPTION: _evidence_caption,
+    Action.EVIDENCE_CAPTURE_TIME: lambda p: (
+        _("Capture time of “%(name)s” corrected from %(was_captured_at)s to %(captured_at)s") % p
+    ),
     Action.EVIDENCE_KIND: lambda p: (
         _("Kind of “%(name)s” changed from %(was_evidence_kind)s to %(evidence_kind)s") % p
     ),

@@ -142,12 +142,19 @@ def edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
         if item.is_locked():
             return _card(request, item, edit_error=services.locked_edit_message(item))
         return _card(request, item, edit_form=EditForm(instance=item))
-    form = EditForm(request.POST, instance=EvidenceItem(kind=item.kind, caption=item.caption))
+    form = EditForm(
+        request.POST,
+        instance=EvidenceItem(kind=item.kind, caption=item.caption, captured_at=item.captured_at),
+    )
     if not form.is_valid():
         return _card(request, item, status=400, edit_form=form)
     try:
         item = services.evidence_edit(
-            item=item, caption=form.cleaned_data["caption"], kind=form.cleaned_data["kind"], by=request.user
+            item=item,
+            caption=form.cleaned_data["caption"],
+            kind=form.cleaned_data["kind"],
+            captured_at=form.corrected_capture_time(item),
+            by=request.user,
         )
     except services.EvidenceError as error:
         form.add_error(None, str(error))
