@@ -264,8 +264,12 @@ def _evidence_locked(p: dict) -> str:
 
 def _message_sent(p: dict) -> str:
     if p["purpose"] != "—":
-        return _("Reply sent to the buyer (%(purpose)s)") % p
-    return _("Reply sent to the buyer") % p
+        sentence = _("Reply sent to the buyer (%(purpose)s)") % p
+    else:
+        sentence = _("Reply sent to the buyer") % p
+    if p["attachments"] != "—":
+        sentence = _("%(sentence)s, with %(attachments)s attached") % {**p, "sentence": sentence}
+    return sentence
 
 
 def _off_platform_contact(p: dict) -> str:
