@@ -62,7 +62,7 @@ def read_capture_time(path: Path, file_type: str, *, local_zone: tzinfo, now: da
     now = now or django_timezone.now()
     if not (EARLIEST <= moment <= now + timedelta(days=1)):
         return None
-    return FileTime(moment, zone_known)
+    return FileTime(moment.astimezone(UTC), zone_known)
 
 
 # --- photos -------------------------------------------------------------------------------

@@ -45,7 +45,11 @@ def _changed(response: HttpResponse) -> HttpResponse:
 @require_GET
 def order_panel(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return render(request, "evidence/_panel.html", {"evidence": selectors.panel(request.user, order)})
+    return render(
+        request,
+        "evidence/_panel.html",
+        {"evidence": selectors.panel(request.user, order, kind=request.session.get(selectors.LAST_KIND, ""))},
+    )
 
 
 @login_required
@@ -79,6 +83,8 @@ def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
         )
     elif not files:
         error = _("Choose at least one file.")
+    if form.is_valid():
+        request.session[selectors.LAST_KIND] = form.cleaned_data["kind"]
     if error:
         if fragment:
             return render(request, "evidence/_refused.html", {"message": error}, status=400)
