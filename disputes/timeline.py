@@ -251,6 +251,12 @@ def _evidence_caption(p: dict) -> str:
     return _("Caption of “%(name)s” changed from “%(was_caption)s” to “%(caption)s”") % p
 
 
+def _evidence_captured(p: dict) -> str:
+    if p["captured_from"] != "—":
+        return _("Evidence captured: %(evidence_kind)s (%(captured_from)s)") % p
+    return _("Evidence captured: %(evidence_kind)s") % p
+
+
 def _evidence_locked(p: dict) -> str:
     if p["appeal"] != "—":
         return (
@@ -307,7 +313,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     ),
     Action.APPEAL_DECIDED: _appeal_decided,
     Action.EVIDENCE_ADDED: lambda p: _("Evidence added: %(evidence_kind)s “%(name)s”") % p,
-    Action.EVIDENCE_CAPTURED: lambda p: _("Evidence captured: %(evidence_kind)s") % p,
+    Action.EVIDENCE_CAPTURED: _evidence_captured,
     Action.EVIDENCE_CAPTION: _evidence_caption,
     Action.EVIDENCE_CAPTURE_TIME: lambda p: (
         _("Capture time of “%(name)s” corrected from %(was_captured_at)s to %(captured_at)s") % p

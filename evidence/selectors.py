@@ -69,7 +69,11 @@ class Captured:
 
     @property
     def params(self) -> dict:
-        return {"evidence_kind": self.item.kind, "note": self.item.caption or self.item.original_name}
+        return {
+            "evidence_kind": self.item.kind,
+            "captured_from": self.item.captured_from,
+            "note": self.item.caption or self.item.original_name,
+        }
 
     @property
     def actor(self):

@@ -199,6 +199,8 @@ def test_the_capture_time_is_corrected_audited_and_moves_on_the_timeline(agent_c
     entries = claim_page.timeline(world.claim_a)
     assert isinstance(entries[0], Captured) and entries[0].item == item
     assert entries[0].at == at("2026-10-27T06:02:00+00:00") < world.claim_a.opened_at
+    with translation.override("en"):
+        assert timeline.worded(entries[0]).sentence == "Evidence captured: Pre-shipment photo (entered)"
     assert entries[1].action == "opened"
     assert entries[-1].action == "evidence_capture_time"
 

@@ -141,6 +141,7 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
 
     # The timeline shows the evidence at its capture time and the caption edits.
     timeline = page.inner_text(".timeline")
-    assert "Evidence captured: Pre-shipment photo" in timeline
+    # Photos made by Pillow carry no capture time: dated at upload, and the timeline says so.
+    assert "Evidence captured: Pre-shipment photo (time of upload)" in timeline
     assert "Caption of “carrier-letter.pdf” set to “Carrier confirms fragile handling”" in timeline
     assert page.csp_violations == []
