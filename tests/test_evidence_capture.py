@@ -220,3 +220,59 @@ def test_a_capture_time_cannot_be_corrected_on_locked_evidence(agent_client, wor
         )
     item.refresh_from_db()
     assert item.captured_at == at("2026-10-28T06:02:11+00:00")
+
+
+def _read(tmp_path, data: bytes, file_type: str):
+    from evidence.capture import read_capture_time
+
+    path = tmp_path / "file"
+    path.write_bytes(data)
+    return read_capture_time(path, file_type, local_zone=zoneinfo.ZoneInfo("UTC"))
+
+
+def test_broken_video_metadata_gives_no_time_and_never_an_error(tmp_path):
+    from evidence.models import FileType
+
+    from .capture_files import apple_meta, box, full_box, mvhd, trak
+
+    ftyp = box(b"ftyp", b"qt  \x00\x00\x00\x00qt  ")
+    cases = [
+        # mvhd cut short inside its times.
+        ftyp + box(b"moov", full_box(b"mvhd", 0, b"\x00\x00")),
+        # A box claiming more bytes than the file has.
+        ftyp + b"\xff\xff\xff\xf0moov" + b"\x00" * 40,
+        # A 64-bit size smaller than its own header.
+        ftyp + b"\x00\x00\x00\x01moov" + (4).to_bytes(8, "big"),
+        # keys announcing four billion entries, and an ilst item pointing past them.
+        ftyp
+        + box(
+            b"moov",
+            mvhd(None)
+            + trak()
+            + box(
+                b"meta",
+                full_box(b"keys", 0, b"\xff\xff\xff\xff") + box(b"ilst", b"\x00\x00\x00\x08\x00\x00\x00\x09"),
+            ),
+        ),
+        # Apple's creation date that is not a date.
+        ftyp + box(b"moov", mvhd(None) + apple_meta("yesterday afternoon")),
+    ]
+    for data in cases:
+        assert _read(tmp_path, data, FileType.MOV) is None
+
+
+def test_apple_date_without_offset_is_local_and_mvhd_version_one_is_read(tmp_path):
+    from evidence.models import FileType
+
+    from .capture_files import box, iphone_mov, mvhd, trak
+
+    found = _read(tmp_path, iphone_mov("2026-10-31T08:20:05", at("2026-10-31T00:20:06+00:00")), FileType.MOV)
+    assert found is not None and (found.at, found.zone_known) == (at("2026-10-31T08:20:05+00:00"), False)
+    # mvhd version 1 (64-bit times) in a file whose moov comes before the media data.
+    moov_first = (
+        box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
+        + box(b"moov", mvhd(at("2026-10-30T11:00:00+00:00"), version=1) + trak())
+        + box(b"mdat", b"\x00" * 64)
+    )
+    found = _read(tmp_path, moov_first, FileType.MP4)
+    assert found is not None and (found.at, found.zone_known) == (at("2026-10-30T11:00:00+00:00"), True)
