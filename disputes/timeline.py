@@ -63,6 +63,7 @@ class Action(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", gettext_lazy("Evidence added")
     EVIDENCE_CAPTURED = "evidence_captured", gettext_lazy("Evidence captured")
     EVIDENCE_CAPTION = "evidence_caption", gettext_lazy("Evidence caption changed")
+    EVIDENCE_CAPTURE_TIME = "evidence_capture_time", gettext_lazy("Evidence capture time corrected")
     EVIDENCE_KIND = "evidence_kind", gettext_lazy("Evidence kind changed")
     EVIDENCE_DELETED = "evidence_deleted", gettext_lazy("Evidence deleted")
     EVIDENCE_LOCKED = "evidence_locked", gettext_lazy("Evidence locked")
@@ -156,7 +157,15 @@ register_choices(
 )
 
 # Parameters holding a moment (shown in the reader's time zone) or a day.
-_MOMENTS = {"respond_by", "was_respond_by", "appeal_by", "decided_at", "requested_at"}
+_MOMENTS = {
+    "respond_by",
+    "was_respond_by",
+    "appeal_by",
+    "decided_at",
+    "requested_at",
+    "captured_at",
+    "was_captured_at",
+}
 _DAYS = {"due_on"}
 
 
@@ -243,6 +252,12 @@ def _evidence_caption(p: dict) -> str:
     return _("Caption of “%(name)s” changed from “%(was_caption)s” to “%(caption)s”") % p
 
 
+def _evidence_captured(p: dict) -> str:
+    if p["captured_from"] != "—":
+        return _("Evidence captured: %(evidence_kind)s (%(captured_from)s)") % p
+    return _("Evidence captured: %(evidence_kind)s") % p
+
+
 def _evidence_locked(p: dict) -> str:
     if p["appeal"] != "—":
         return (
@@ -256,8 +271,12 @@ def _evidence_locked(p: dict) -> str:
 
 def _message_sent(p: dict) -> str:
     if p["purpose"] != "—":
-        return _("Reply sent to the buyer (%(purpose)s)") % p
-    return _("Reply sent to the buyer") % p
+        sentence = _("Reply sent to the buyer (%(purpose)s)") % p
+    else:
+        sentence = _("Reply sent to the buyer") % p
+    if p["attachments"] != "—":
+        sentence = _("%(sentence)s, with %(attachments)s attached") % {**p, "sentence": sentence}
+    return sentence
 
 
 def _off_platform_contact(p: dict) -> str:
@@ -295,8 +314,11 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     ),
     Action.APPEAL_DECIDED: _appeal_decided,
     Action.EVIDENCE_ADDED: lambda p: _("Evidence added: %(evidence_kind)s “%(name)s”") % p,
-    Action.EVIDENCE_CAPTURED: lambda p: _("Evidence captured: %(evidence_kind)s") % p,
+    Action.EVIDENCE_CAPTURED: _evidence_captured,
     Action.EVIDENCE_CAPTION: _evidence_caption,
+    Action.EVIDENCE_CAPTURE_TIME: lambda p: (
+        _("Capture time of “%(name)s” corrected from %(was_captured_at)s to %(captured_at)s") % p
+    ),
     Action.EVIDENCE_KIND: lambda p: (
         _("Kind of “%(name)s” changed from %(was_evidence_kind)s to %(evidence_kind)s") % p
     ),

@@ -12,11 +12,13 @@ class EvidenceConfig(AppConfig):
 
         from . import selectors, services
         from .demo import seed_demo_evidence
-        from .models import EvidenceKind
+        from .models import CapturedFrom, EvidenceKind
 
         claim_page.add_timeline_source(selectors.claim_timeline)
         demo.register(seed_demo_evidence)
-        timeline.register_choices(evidence_kind=EvidenceKind, was_evidence_kind=EvidenceKind)
+        timeline.register_choices(
+            evidence_kind=EvidenceKind, was_evidence_kind=EvidenceKind, captured_from=CapturedFrom
+        )
         setaside.register(SetAsideKind.EVIDENCE_PREVIEW, retry=services.previews_retry, url=services.item_url)
         setaside.register(
             SetAsideKind.EVIDENCE_FINGERPRINT, retry=services.fingerprint_retry, url=services.item_url

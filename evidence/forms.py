@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import EvidenceItem, EvidenceKind
@@ -21,10 +22,31 @@ class UploadForm(forms.Form):
 
 
 class EditForm(forms.ModelForm):
+    # The capture time, to the minute as the browser's picker gives it: left as shown, it is
+    # not a correction.
+    captured_at = forms.DateTimeField(
+        label=_("Captured"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
     class Meta:
         model = EvidenceItem
         fields = ["kind", "caption"]
         widgets = {"caption": forms.TextInput(attrs={"autofocus": True})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.captured_at:
+            self.fields["captured_at"].initial = timezone.localtime(self.instance.captured_at)
+
+    def corrected_capture_time(self, item: EvidenceItem):
+        """The capture time the user set, or None when it is the one shown (or left empty)."""
+        value = self.cleaned_data.get("captured_at")
+        if value is None:
+            return None
+        shown = timezone.localtime(item.captured_at).replace(second=0, microsecond=0)
+        return None if value == shown else value
 
 
 class DeleteForm(forms.Form):

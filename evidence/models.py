@@ -36,6 +36,15 @@ class FileType(models.TextChoices):
     WEBM = "webm", "WebM"
 
 
+class CapturedFrom(models.TextChoices):
+    """Where an item's capture time came from: the card says it beside the time."""
+
+    FILE = "file", _("from the file")
+    FILE_LOCAL = "file_local", _("from the file, read in the store's time zone")
+    ENTERED = "entered", _("entered")
+    UPLOAD = "upload", _("time of upload")
+
+
 class Previews(models.TextChoices):
     PENDING = "pending", _("Being made")
     READY = "ready", _("Ready")
@@ -73,6 +82,12 @@ class EvidenceItem(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=EvidenceKind.choices)
     caption = models.CharField(_("what it proves"), max_length=500, blank=True)
     captured_at = models.DateTimeField(_("captured"))
+    # Blank on items older than this record: their time was entered or the upload's.
+    captured_from = models.CharField(
+        _("capture time from"), max_length=12, choices=CapturedFrom.choices, blank=True
+    )
+    # What the file itself says, kept when the capture time was entered or corrected.
+    file_captured_at = models.DateTimeField(_("capture time in the file"), null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -14,6 +14,9 @@ from disputes.timeline import Action
 from .checklist import Checklist, checklist
 from .models import EvidenceEvent, EvidenceItem, EvidenceKind
 
+# The session remembers the kind chosen last for an upload, so the panel's select keeps it.
+LAST_KIND = "evidence_kind"
+
 
 def order_items(order: Order) -> QuerySet[EvidenceItem]:
     return (
@@ -32,11 +35,20 @@ class Panel:
     claim: Claim | None = None
     checklist: Checklist | None = None
     kinds: list = field(default_factory=lambda: EvidenceKind.choices)
+    kind: str = ""  # the kind chosen last for an upload: the select keeps it
 
 
-def panel(user: User, order: Order, claim: Claim | None = None, items: list | None = None) -> Panel:
+def panel(
+    user: User, order: Order, claim: Claim | None = None, items: list | None = None, kind: str = ""
+) -> Panel:
     items = list(order_items(order)) if items is None else items
-    found = Panel(order=order, items=items, can_delete=is_manager(user, order.store), claim=claim)
+    found = Panel(
+        order=order,
+        items=items,
+        can_delete=is_manager(user, order.store),
+        claim=claim,
+        kind=kind if kind in EvidenceKind.values else "",
+    )
     if claim is not None:
         found.checklist = checklist(claim.reason, [item.kind for item in items])
     return found
@@ -57,7 +69,11 @@ class Captured:
 
     @property
     def params(self) -> dict:
-        return {"evidence_kind": self.item.kind, "note": self.item.caption or self.item.original_name}
+        return {
+            "evidence_kind": self.item.kind,
+            "captured_from": self.item.captured_from,
+            "note": self.item.caption or self.item.original_name,
+        }
 
     @property
     def actor(self):

@@ -4,6 +4,7 @@ import hashlib
 import os
 import tempfile
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,8 @@ from disputes.access import is_manager
 from disputes.models import Order
 from disputes.timeline import Action
 
-from .models import EvidenceEvent, EvidenceItem, EvidenceKind, Previews
+from .capture import FileTime, read_capture_time
+from .models import CapturedFrom, EvidenceEvent, EvidenceItem, EvidenceKind, Previews
 from .storage import SpooledFile, evidence_storage, incoming_dir
 from .validation import Refused, check_name, check_size, clean_name, inspect, sniff
 
@@ -116,6 +118,10 @@ def evidence_add(
                 },
             )
         info = inspected.info
+        in_file = read_capture_time(
+            received.path, inspected.file_type, local_zone=_store_zone(order.store.time_zone)
+        )
+        when, source = _capture_time(captured_at, in_file)
         if name == UNNAMED:
             name = f"{UNNAMED}.{info.extensions[0]}"
         storage_name = f"originals/{received.sha256[:2]}/{uuid.uuid4().hex}.{info.extensions[0]}"
@@ -128,7 +134,9 @@ def evidence_add(
                 order=order,
                 kind=kind,
                 caption=caption.strip(),
-                captured_at=captured_at or timezone.now(),
+                captured_at=when,
+                captured_from=source,
+                file_captured_at=in_file.at if in_file else None,
                 added_by=by,
                 original_name=name,
                 size=received.size,
@@ -158,6 +166,22 @@ def evidence_add(
         received.path.unlink(missing_ok=True)
 
 
+def _store_zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _capture_time(entered: datetime | None, in_file: FileTime | None) -> tuple[datetime, str]:
+    """A time the user entered wins; else the file's own; else the moment of upload."""
+    if entered is not None:
+        return entered, CapturedFrom.ENTERED
+    if in_file is not None:
+        return in_file.at, CapturedFrom.FILE if in_file.zone_known else CapturedFrom.FILE_LOCAL
+    return timezone.now(), CapturedFrom.UPLOAD
+
+
 def _create_once(name: str, **fields) -> EvidenceItem:
     """The row; the same file added twice at the same moment loses to the constraint."""
     try:
@@ -177,7 +201,10 @@ def queue_previews(item_id: int) -> None:
 
 
 @transaction.atomic
-def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> EvidenceItem:
+def evidence_edit(
+    *, item: EvidenceItem, caption: str, kind: str, by, captured_at: datetime | None = None
+) -> EvidenceItem:
+    """Caption, kind and (when given and different) the capture time, each change audited."""
     item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if item.deleted_at:
         raise EvidenceError(_("This evidence has been deleted."))
@@ -209,6 +236,17 @@ def evidence_edit(*, item: EvidenceItem, caption: str, kind: str, by) -> Evidenc
         )
         item.kind = kind
         changed.append("kind")
+    if captured_at is not None and captured_at != item.captured_at:
+        _audit(
+            item,
+            Action.EVIDENCE_CAPTURE_TIME,
+            by=by,
+            name=item.original_name,
+            was_captured_at=item.captured_at,
+            captured_at=captured_at,
+        )
+        item.captured_at, item.captured_from = captured_at, CapturedFrom.ENTERED
+        changed += ["captured_at", "captured_from"]
     if changed:
         item.save(update_fields=changed)
     return item

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from PIL import Image
 from pillow_heif import register_heif_opener
 
+from disputes import pdfcheck
+
 from .models import FileType
 
 register_heif_opener()
@@ -359,13 +361,6 @@ def _check_pdf(path: Path, name: str, size: int) -> None:
         document.close()
 
 
-# Keys that make a PDF act on its own or carry other files. A name may be written with
-# #-escapes or sit in a compressed object stream, so they are looked for in the parsed objects.
-SCRIPT_KEYS = {"/JS", "/JavaScript", "/AA", "/XFA"}
-ATTACHMENT_KEYS = {"/EmbeddedFile", "/EmbeddedFiles", "/EF"}
-ATTACHMENT_TYPES = {"/EmbeddedFile", "/FileAttachment"}
-
-
 def _check_pdf_content(path: Path, name: str) -> None:
     """Refuse encrypted PDFs (their content cannot be checked) and PDFs with scripts, automatic
     actions, Launch actions or embedded files. Every object of the file is read by a real
@@ -384,8 +379,7 @@ def _check_pdf_content(path: Path, name: str) -> None:
                 )
                 % {"name": name},
             )
-        for obj in _pdf_objects(reader):
-            _check_pdf_object(obj, name)
+        _refuse_hazard(pdfcheck.hazard(reader), name)
     except Refused:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError, zlib.error):
@@ -399,63 +393,32 @@ def _check_pdf_content(path: Path, name: str) -> None:
         ) from None
 
 
-def _pdf_objects(reader):
-    from pypdf.generic import IndirectObject
-
-    yield reader.trailer
-    numbers = {(number, generation) for generation, table in reader.xref.items() for number in table}
-    numbers |= {(number, 0) for number in reader.xref_objStm}
-    for number, generation in sorted(numbers):
-        yield reader.get_object(IndirectObject(number, generation, reader))
-
-
-def _check_pdf_object(top, name: str) -> None:
-    """Look through one object and the dictionaries and arrays written inside it (referenced
-    objects are visited on their own)."""
-    from pypdf.generic import ArrayObject, DictionaryObject
-
-    pending = [top]
-    while pending:
-        obj = pending.pop()
-        if isinstance(obj, ArrayObject):
-            pending.extend(obj)
-        if not isinstance(obj, DictionaryObject):
-            continue
-        keys = set(obj.keys())
-        action = _pdf_name(obj, "/S")
-        if keys & SCRIPT_KEYS or action == "/JavaScript":
-            raise Refused(
-                "pdf_script",
-                _(
-                    "“%(name)s” is a PDF that runs a script or an action by itself when it is opened "
-                    "(JavaScript or automatic actions), so it is refused. Print it to a new PDF and "
-                    "upload that."
-                )
-                % {"name": name},
+def _refuse_hazard(found: pdfcheck.Hazard | None, name: str) -> None:
+    if found == pdfcheck.Hazard.SCRIPT:
+        raise Refused(
+            "pdf_script",
+            _(
+                "“%(name)s” is a PDF that runs a script or an action by itself when it is opened "
+                "(JavaScript or automatic actions), so it is refused. Print it to a new PDF and "
+                "upload that."
             )
-        if action == "/Launch" or "/Launch" in keys:
-            raise Refused(
-                "pdf_launch",
-                _(
-                    "“%(name)s” is a PDF that tries to start another program (a Launch action), so "
-                    "it is refused. Print it to a new PDF and upload that."
-                )
-                % {"name": name},
+            % {"name": name},
+        )
+    if found == pdfcheck.Hazard.LAUNCH:
+        raise Refused(
+            "pdf_launch",
+            _(
+                "“%(name)s” is a PDF that tries to start another program (a Launch action), so "
+                "it is refused. Print it to a new PDF and upload that."
             )
-        if keys & ATTACHMENT_KEYS or {_pdf_name(obj, "/Type"), _pdf_name(obj, "/Subtype")} & ATTACHMENT_TYPES:
-            raise Refused(
-                "pdf_attachment",
-                _(
-                    "“%(name)s” is a PDF with other files embedded in it. Files inside a PDF cannot be "
-                    "checked, so it is refused: upload each file on its own."
-                )
-                % {"name": name},
+            % {"name": name},
+        )
+    if found == pdfcheck.Hazard.ATTACHMENT:
+        raise Refused(
+            "pdf_attachment",
+            _(
+                "“%(name)s” is a PDF with other files embedded in it. Files inside a PDF cannot be "
+                "checked, so it is refused: upload each file on its own."
             )
-        pending.extend(obj.values())
-
-
-def _pdf_name(obj, key: str) -> str:
-    """The name under `key`, following a reference; "" when it is something else."""
-    value = obj.get(key)
-    value = value.get_object() if value is not None else None
-    return value if isinstance(value, str) else ""
+            % {"name": name},
+        )

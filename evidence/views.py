@@ -45,7 +45,11 @@ def _changed(response: HttpResponse) -> HttpResponse:
 @require_GET
 def order_panel(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = get_order_for_user(request.user, order_id)
-    return render(request, "evidence/_panel.html", {"evidence": selectors.panel(request.user, order)})
+    return render(
+        request,
+        "evidence/_panel.html",
+        {"evidence": selectors.panel(request.user, order, kind=request.session.get(selectors.LAST_KIND, ""))},
+    )
 
 
 @login_required
@@ -79,6 +83,8 @@ def upload(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
         )
     elif not files:
         error = _("Choose at least one file.")
+    if form.is_valid():
+        request.session[selectors.LAST_KIND] = form.cleaned_data["kind"]
     if error:
         if fragment:
             return render(request, "evidence/_refused.html", {"message": error}, status=400)
@@ -142,12 +148,19 @@ def edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
         if item.is_locked():
             return _card(request, item, edit_error=services.locked_edit_message(item))
         return _card(request, item, edit_form=EditForm(instance=item))
-    form = EditForm(request.POST, instance=EvidenceItem(kind=item.kind, caption=item.caption))
+    form = EditForm(
+        request.POST,
+        instance=EvidenceItem(kind=item.kind, caption=item.caption, captured_at=item.captured_at),
+    )
     if not form.is_valid():
         return _card(request, item, status=400, edit_form=form)
     try:
         item = services.evidence_edit(
-            item=item, caption=form.cleaned_data["caption"], kind=form.cleaned_data["kind"], by=request.user
+            item=item,
+            caption=form.cleaned_data["caption"],
+            kind=form.cleaned_data["kind"],
+            captured_at=form.corrected_capture_time(item),
+            by=request.user,
         )
     except services.EvidenceError as error:
         form.add_error(None, str(error))

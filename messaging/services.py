@@ -18,7 +18,7 @@ from disputes.access import is_manager
 from disputes.models import Claim, ClaimStatus, Order
 from disputes.timeline import Action, record_for_claims
 
-from . import policy, sla
+from . import outgoing, policy, sla
 from .models import (
     Attachment,
     Channel,
@@ -290,9 +290,11 @@ def reply_send(
     purpose: str = "",
     template: ReplyTemplate | None = None,
     override_reason: str = "",
+    attachments: list[AttachmentData] | None = None,
     now: datetime | None = None,
 ) -> Message:
-    """Our message to the buyer. In the platform thread it is relayed by e-mail when the store has
+    """Our message to the buyer, with the files attached to it (photos and PDFs within what the
+    platform carries, checked by their content: messaging.outgoing). In the platform thread it is relayed by e-mail when the store has
     an authorised sender and the buyer a relay address (its clock stops once it is sent), else
     recorded as sent on the platform (the clock stops now). Outside the platform it is only
     recorded, and only within the off-platform protocol."""
@@ -324,6 +326,10 @@ def reply_send(
             _("The buyer was already asked for a review on this order; a second request is not allowed.")
         )
     _check_off_platform_step(thread, channel, purpose)
+    try:
+        files = outgoing.check(order.store.platform, [(a.name, a.content) for a in attachments or []])
+    except outgoing.AttachmentRefused as refused:
+        raise MessagingError(str(refused)) from None
 
     mail = sender_settings(order.store)
     to = relay_address(order)
@@ -346,6 +352,7 @@ def reply_send(
         override_reason=override_reason if policy.blocking(findings) else "",
         override_by=by if override_reason and policy.blocking(findings) else None,
     )
+    _save_attachments(message, [AttachmentData(f.name, f.content_type, f.content) for f in files])
     if channel == Channel.PLATFORM and not relayed:
         _stop_clocks(thread, message)
     if purpose == Purpose.OFF_PLATFORM_NOTICE:
@@ -360,6 +367,7 @@ def reply_send(
         Action.MESSAGE_SENT if channel == Channel.PLATFORM else Action.OFF_PLATFORM_CONTACT,
         by=by,
         purpose=purpose,
+        attachments=", ".join(f.name for f in files),
         note=text[:200],
     )
     if message.override_reason:

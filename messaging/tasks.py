@@ -1,6 +1,7 @@
 """The messaging app's worker tasks. Each has a time limit (soft, then hard) suited to it; the
 defaults and why no task is redelivered forever are in config/settings.py's Celery block."""
 
+import hashlib
 import logging
 import smtplib
 
@@ -63,6 +64,7 @@ def send_reply(self, message_id: int) -> str:
         },
     )
     try:
+        _attach(email, message)
         _connection(account).send_messages([email])
     except Exception as error:
         services.reply_failed(message_id=message.pk, error=f"{type(error).__name__}: {error}")
@@ -70,6 +72,23 @@ def send_reply(self, message_id: int) -> str:
         raise
     services.reply_sent(message=message)
     return "sent"
+
+
+class AttachmentChanged(Exception):
+    """A stored attachment no longer matches the fingerprint taken when it was attached."""
+
+
+def _attach(email: EmailMessage, message) -> None:
+    """The reply's files, each read back from private storage and checked against its
+    fingerprint: the buyer gets exactly what the agent attached, or nothing is sent."""
+    for attachment in message.attachments.order_by("pk"):
+        with attachment.file.open("rb") as f:
+            content = f.read()
+        if hashlib.sha256(content).hexdigest() != attachment.sha256:
+            raise AttachmentChanged(
+                f"the stored file of {attachment.name!r} no longer matches its fingerprint"
+            )
+        email.attach(attachment.name, content, attachment.content_type)
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=60)

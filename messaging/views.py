@@ -12,7 +12,7 @@ from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
 from disputes.models import Order
 from disputes.requests import AuthenticatedRequest
 
-from . import inbound, selectors, services
+from . import inbound, outgoing, selectors, services
 from .filling import TemplateError, fill, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
@@ -53,6 +53,7 @@ def _compose_context(
         "channels": Channel.choices,
         "purposes": [p for p in Purpose.choices if p[0] != Purpose.OFF_PLATFORM_REASON],
         "next": _back(request, order),
+        **outgoing.composer_context(order.store.platform),
         **selectors.findings_view(body, order.store.platform),
     }
 
@@ -141,6 +142,15 @@ def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     }
     if has_nul(*kept.values()):
         return _compose_error(request, order, nul_message(), kept)
+    uploads = request.FILES.getlist("attachments")
+    try:
+        # Count and sizes first, from the request's own figures: an oversized file is never read.
+        outgoing.check_sizes(order.store.platform, [(f.name or "?", f.size or 0) for f in uploads])
+    except outgoing.AttachmentRefused as refused:
+        return _compose_error(request, order, _attach_again(str(refused)), kept)
+    attached = [
+        services.AttachmentData(f.name or "", f.content_type or "", b"".join(f.chunks())) for f in uploads
+    ]
     try:
         services.reply_send(
             order=order,
@@ -150,11 +160,12 @@ def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
             purpose=kept["purpose"],
             template=template,
             override_reason=kept["override_reason"],
+            attachments=attached,
         )
     except PolicyBlocked as blocked:
-        return _compose_error(request, order, str(blocked), kept)
+        return _compose_error(request, order, _attach_again(str(blocked), attached), kept)
     except MessagingError as error:
-        return _compose_error(request, order, str(error), kept)
+        return _compose_error(request, order, _attach_again(str(error), attached), kept)
     messages.success(
         request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
     )
@@ -162,6 +173,13 @@ def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Redirect": target})
     return redirect(target)
+
+
+def _attach_again(error: str, attached: list | None = None) -> str:
+    """A refused reply keeps its text, but a browser cannot be handed files back."""
+    if attached == []:
+        return error
+    return _("%(error)s Attach the files again before sending.") % {"error": error}
 
 
 def _compose_error(request: AuthenticatedRequest, order: Order, error: str, kept: dict) -> HttpResponse:

@@ -15,5 +15,11 @@ def evidence_panel(context, claim=None, order=None) -> dict:
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "csp_nonce": context.get("csp_nonce"),
-        "evidence": selectors.panel(request.user, order, claim, items=selectors.present_items(order)),
+        "evidence": selectors.panel(
+            request.user,
+            order,
+            claim,
+            items=selectors.present_items(order),
+            kind=request.session.get(selectors.LAST_KIND, ""),
+        ),
     }

@@ -1,6 +1,6 @@
 from django import template
 
-from .. import selectors
+from .. import outgoing, selectors
 from ..models import Channel, Purpose
 
 register = template.Library()
@@ -30,6 +30,7 @@ def messaging_panel(context, order, claim=None) -> dict:
         "findings": [],
         "pieces": [],
         "blocking": False,
+        **outgoing.composer_context(order.store.platform),
     }
 
 

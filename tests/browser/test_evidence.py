@@ -63,16 +63,20 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
         page.set_input_files(
             "#evidence-files", [str(tmp_path / "packed-1.jpg"), str(tmp_path / "packed-2.jpg")]
         )
+        page.click("[data-upload-submit]")
         page.wait_for_selector(".upload-row.upload-done >> nth=1")
         # The buyer's photo by drag and drop.
         page.select_option("#evidence-kind", "buyer_media")
         page.evaluate(DROP, ["buyer.jpg", "image/jpeg", base64.b64encode(buyer_photo).decode()])
+        page.click("[data-upload-submit]")
         page.wait_for_selector(".upload-row.upload-done >> nth=2")
         # The carrier's letter as a PDF, and a disguised web page that must be refused.
         page.select_option("#evidence-kind", "carrier_correspondence")
         page.set_input_files("#evidence-files", str(tmp_path / "carrier-letter.pdf"))
+        page.click("[data-upload-submit]")
         page.wait_for_selector(".upload-row.upload-done >> nth=3")
         page.evaluate(DROP, ["innocent.jpg", "image/jpeg", base64.b64encode(HTML).decode()])
+        page.click("[data-upload-submit]")
         page.wait_for_selector(".upload-row.upload-failed")
         assert "is a web page (HTML)" in page.inner_text(".upload-row.upload-failed")
 
@@ -137,6 +141,7 @@ def test_agent_uploads_captions_compares_and_downloads_evidence(page, world, set
 
     # The timeline shows the evidence at its capture time and the caption edits.
     timeline = page.inner_text(".timeline")
-    assert "Evidence captured: Pre-shipment photo" in timeline
+    # Photos made by Pillow carry no capture time: dated at upload, and the timeline says so.
+    assert "Evidence captured: Pre-shipment photo (time of upload)" in timeline
     assert "Caption of “carrier-letter.pdf” set to “Carrier confirms fragile handling”" in timeline
     assert page.csp_violations == []

@@ -47,6 +47,7 @@ def test_countdown_and_upload_state_speak_the_users_language(page, world, tmp_pa
 
     # The uploader's row states come from the same catalogue.
     page.set_input_files("#evidence-files", str(tmp_path / "packed.jpg"))
+    page.click("[data-upload-submit]")
     page.wait_for_selector(".upload-row.upload-done")
     assert page.inner_text(".upload-row.upload-done .upload-state") == WORDS[language]["added"]
     assert page.csp_violations == []
