@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -330,7 +331,8 @@ def claim_presence(request: AuthenticatedRequest, claim_id: int) -> HttpResponse
     others = presence.poll(request.user, claim_id, typing=request.POST.get("typing") == "1")
     if others is None:
         raise Http404
-    return render(request, "disputes/_presence.html#people", {"others": others})
+    # Without the request: the layout's context processors (the bell's count) would cost a query.
+    return HttpResponse(render_to_string("disputes/_presence.html#people", {"others": others}))
 
 
 @login_required
