@@ -217,3 +217,34 @@ def test_the_timeline_speaks_chinese_too(world):
         sentences = [timeline.worded(event).sentence for event in snoozed.claim.events.all()]
     assert any(sentence.startswith("已暂缓至") for sentence in sentences), sentences
     assert any(sentence.startswith("已取消暂缓") for sentence in sentences), sentences
+
+
+def test_beat_runs_the_snooze_sweep_every_minute(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "disputes.tasks.sweep_snoozes"
+    )
+    assert entry["schedule"] == float(settings.DESK_SWEEP_EVERY_SECONDS)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_reminds_the_owner_and_prunes_presence(world, tmp_path):
+    from disputes import presence
+    from disputes.models import ClaimPresence
+    from disputes.tasks import sweep_snoozes
+
+    from .worker import celery_worker, wait_for
+
+    now = timezone.now()
+    Claim.objects.filter(pk=world.claim_a.pk).update(
+        snoozed_until=now - timedelta(minutes=1),
+        snooze_alert_at=now - timedelta(minutes=1),
+        snoozed_by=world.agent_a,
+    )
+    presence.poll(world.manager_a, world.claim_a.pk, typing=False, now=now - timedelta(hours=2))
+    log = tmp_path / "worker.log"
+    with celery_worker(log) as queue:
+        sweep_snoozes.apply_async(queue=queue)
+        wait_for(lambda: Notification.objects.filter(alert__threshold="snooze_end").exists(), log_path=log)
+    assert Notification.objects.get(alert__threshold="snooze_end").user == world.agent_a
+    assert not ClaimPresence.objects.exists()
