@@ -82,26 +82,34 @@ def test_an_outsider_neither_sees_nor_leaves_a_trace(world):
     assert list(ClaimPresence.objects.values_list("user__username", flat=True)) == ["agent_a"]
 
 
-def test_a_poll_costs_one_read_and_one_upsert(world):
+def test_a_poll_costs_one_read_and_a_write_only_when_needed(world, settings):
     from .test_queue import add_claims
 
     agent, manager = client_for(world.agent_a), client_for(world.manager_a)
     poll(manager, world.claim_a)
     url = reverse("disputes:claim_presence", args=[world.claim_a.pk])
 
-    def count() -> list[str]:
+    def statements(**data) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
-            assert agent.post(url, {"typing": "1"}).status_code == 200
-        return [query["sql"] for query in captured]
+            assert agent.post(url, data).status_code == 200
+        # The session and the user come first, as on every request.
+        return [query["sql"].lower() for query in captured][2:]
 
-    before = count()
+    first = statements(typing="0")
+    assert len(first) == 2 and "presence" in first[0] and first[1].startswith("insert")
     add_claims(world, 20)
     for claim in add_claims(world, 5):
         poll(manager, claim)
-    after = count()
-    # The session and the user (every request), then the poll's own two.
-    assert len(before) == len(after) == 4, before
-    assert "presence" in before[2].lower() and before[3].lower().startswith("insert")
+    # Polled again at once: the row is fresh, the draft unchanged; the read alone.
+    again = statements(typing="0")
+    assert len(again) == 1 and again[0].startswith("select")
+    # The draft started: written at once, so the other page learns it at its next poll.
+    assert len(statements(typing="1")) == 2
+    # Half the freshness gone: written again.
+    ClaimPresence.objects.filter(user=world.agent_a).update(
+        seen_at=timezone.now() - timedelta(seconds=settings.DESK_PRESENCE_FRESH_SECONDS / 2 + 1)
+    )
+    assert len(statements(typing="1")) == 2
 
 
 def test_old_rows_are_pruned(world):

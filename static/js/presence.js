@@ -18,6 +18,10 @@
       htmx.trigger(form, "presence-changed");
     }
   };
+  // A refused poll (the session or its CSRF token gone) must not leave stale names on the page.
+  const forget = () => document.getElementById("presence-people").replaceChildren();
+  form.addEventListener("htmx:responseError", forget);
+  form.addEventListener("htmx:sendError", forget);
   document.addEventListener("input", update);
   document.body.addEventListener("htmx:afterSwap", update); // a template picked into the box
   const token = () => {

@@ -47,6 +47,14 @@ def test_two_agents_see_each_other_and_who_is_replying(browser, live_server, wor
         mei.goto("/")
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people")).to_be_attached()
+
+        # The manager's session ends while the page stays open: the poll's login page is not
+        # swapped into the claim page; the list just empties.
+        mei.goto(claim_url)
+        expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
+        contexts[1].clear_cookies()
+        expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
+        expect(manager.locator("#presence-people input")).to_have_count(0)
     finally:
         for context in contexts:
             context.close()
