@@ -124,4 +124,5 @@ def test_the_claim_page_polls_for_presence(world):
     body = client_for(world.agent_a).get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
     assert 'id="presence"' in body
     assert f'hx-post="{reverse("disputes:claim_presence", args=[world.claim_a.pk])}"' in body
-    assert "js/presence.js" in body
+    head = body[: body.index("</head>")]
+    assert "js/presence.js" in head
