@@ -428,8 +428,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Snoozed claims whose time has come: the owner hears of it (disputes/snooze.py); the
     # presence rows of pages that went away without saying so are pruned with it.
-    "snooze-sweep": {
-        "task": "disputes.tasks.sweep_snoozes",
+    "snooze-reminders": {
+        "task": "disputes.tasks.remind_snoozed_claims",
         "schedule": float(DESK_SWEEP_EVERY_SECONDS),
         "options": {"expires": DESK_SWEEP_EVERY_SECONDS},
     },

@@ -25,7 +25,7 @@ def sweep_claim_alerts() -> int:
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
-def sweep_snoozes() -> int:
+def remind_snoozed_claims() -> int:
     """Remind the owners of snoozed claims whose time has come, and forget presence rows of
     pages long gone (beat, every minute)."""
     presence.prune()

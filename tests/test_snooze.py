@@ -221,7 +221,9 @@ def test_the_timeline_speaks_chinese_too(world):
 
 def test_beat_runs_the_snooze_sweep_every_minute(settings):
     entry = next(
-        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "disputes.tasks.sweep_snoozes"
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "disputes.tasks.remind_snoozed_claims"
     )
     assert entry["schedule"] == float(settings.DESK_SWEEP_EVERY_SECONDS)
 
@@ -231,7 +233,7 @@ def test_beat_runs_the_snooze_sweep_every_minute(settings):
 def test_a_real_worker_reminds_the_owner_and_prunes_presence(world, tmp_path):
     from disputes import presence
     from disputes.models import ClaimPresence
-    from disputes.tasks import sweep_snoozes
+    from disputes.tasks import remind_snoozed_claims
 
     from .worker import celery_worker, wait_for
 
@@ -244,7 +246,7 @@ def test_a_real_worker_reminds_the_owner_and_prunes_presence(world, tmp_path):
     presence.poll(world.manager_a, world.claim_a.pk, typing=False, now=now - timedelta(hours=2))
     log = tmp_path / "worker.log"
     with celery_worker(log) as queue:
-        sweep_snoozes.apply_async(queue=queue)
+        remind_snoozed_claims.apply_async(queue=queue)
         wait_for(lambda: Notification.objects.filter(alert__threshold="snooze_end").exists(), log_path=log)
     assert Notification.objects.get(alert__threshold="snooze_end").user == world.agent_a
     assert not ClaimPresence.objects.exists()
