@@ -250,3 +250,16 @@ def test_a_real_worker_reminds_the_owner_and_prunes_presence(world, tmp_path):
         wait_for(lambda: Notification.objects.filter(alert__threshold="snooze_end").exists(), log_path=log)
     assert Notification.objects.get(alert__threshold="snooze_end").user == world.agent_a
     assert not ClaimPresence.objects.exists()
+
+
+def test_the_snooze_and_presence_speak_chinese(world, agent_client):
+    agent_client.post(reverse("preferences"), {"language": "zh-hans"})
+    body = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+    card = body[body.index('id="snooze"') :]
+    card = card[: card.index("</section>")]
+    assert "暂缓至" in card and "最晚至" in card and "Snooze" not in card
+    client_for(world.manager_a).post(
+        reverse("disputes:claim_presence", args=[world.claim_a.pk]), {"typing": "1"}
+    )
+    shown = agent_client.post(reverse("disputes:claim_presence", args=[world.claim_a.pk])).content.decode()
+    assert "manager_a 正在回复" in shown
