@@ -404,6 +404,10 @@ CELERY_TIMEZONE = "UTC"
 # How often beat sweeps and drains the e-mail outbox (the fault tests shorten both).
 DESK_SWEEP_EVERY_SECONDS = env_int("DESK_SWEEP_EVERY_SECONDS", 60)
 DESK_OUTBOX_EVERY_SECONDS = env_int("DESK_OUTBOX_EVERY_SECONDS", 30)
+# Presence on the claim page (disputes/presence.py): how often each open page says it is still
+# there, and how long a silent page still counts as open (three missed polls).
+DESK_PRESENCE_POLL_SECONDS = env_int("DESK_PRESENCE_POLL_SECONDS", 5)
+DESK_PRESENCE_FRESH_SECONDS = env_int("DESK_PRESENCE_FRESH_SECONDS", 15)
 CELERY_BEAT_SCHEDULE = {
     "claim-alert-sweep": {
         "task": "disputes.tasks.sweep_claim_alerts",
@@ -421,6 +425,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disputes.tasks.send_due_alert_emails",
         "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
         "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+    },
+    # Snoozed claims whose time has come: the owner hears of it (disputes/snooze.py); the
+    # presence rows of pages that went away without saying so are pruned with it.
+    "snooze-reminders": {
+        "task": "disputes.tasks.remind_snoozed_claims",
+        "schedule": float(DESK_SWEEP_EVERY_SECONDS),
+        "options": {"expires": DESK_SWEEP_EVERY_SECONDS},
     },
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {

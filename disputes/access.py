@@ -39,7 +39,7 @@ def get_store_for_user(user: User, pk: int) -> Store:
 def get_claim_for_user(user: User, claim_id: int) -> Claim:
     return get_object_or_404(
         Claim.objects.filter(store__in=stores_for(user)).select_related(
-            "store", "order", "order__buyer", "assignee", "respond_rule", "created_by"
+            "store", "order", "order__buyer", "assignee", "respond_rule", "created_by", "snoozed_by"
         ),
         pk=claim_id,
     )

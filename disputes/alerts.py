@@ -65,6 +65,7 @@ def describe(alert: Alert) -> str:
         AlertThreshold.HALF: _("half the response window is gone"),
         AlertThreshold.DUE: _("the response is due now"),
         AlertThreshold.OVERDUE: _("the response is overdue"),
+        AlertThreshold.SNOOZE_END: _("the snooze has ended: the claim is back in your queue"),
     }
     hours = threshold_hours(alert.threshold)
     if hours is not None:

@@ -82,6 +82,15 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("anyone", _("Anyone")), ("me", _("Me")), ("unassigned", _("Unassigned"))],
     )
+    snoozed = forms.ChoiceField(
+        label=_("Snoozed"),
+        required=False,
+        choices=[
+            ("awake", _("Not snoozed")),
+            ("snoozed", _("Snoozed")),
+            ("all", _("Snoozed or not")),
+        ],
+    )
     due = forms.ChoiceField(
         label=_("Due"),
         required=False,
@@ -245,6 +254,29 @@ class ClaimCloseForm(VersionedForm):
 class ClaimAppealForm(VersionedForm):
     note = forms.CharField(
         label=_("Why appeal"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClaimReopenForm(VersionedForm):
+    prefix = "reopen"  # the page holds other forms with a note; ids stay unique
+
+    reason = forms.CharField(
+        label=_("Why reopen"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What happened: the buyer reopened the case, the platform reversed its decision…"),
+    )
+
+
+class ClaimSnoozeForm(VersionedForm):
+    prefix = "snooze"
+
+    until = PlausibleDateTimeField(label=_("Snooze until"), widget=DateTimeLocalInput())
+    note = forms.CharField(
+        label=_("Reminder"),
+        required=False,
+        max_length=500,
+        help_text=_("What to do when it comes back, e.g. check the tracking again."),
     )
 
 

@@ -298,9 +298,12 @@ def claim_close(
     appeal = deadlines.for_claim(claim, DeadlineKind.APPEAL) if Outcome(outcome).is_appealable else None
     claim.appeal_by = appeal.due if appeal else None
     claim.next_alert_at, claim.next_alert_threshold = None, ""
+    snoozed_until = claim.snoozed_until
+    _clear_snooze(claim)
     _save(
         claim,
         [
+            *SNOOZE_FIELDS,
             "status",
             "outcome",
             "closed_at",
@@ -311,6 +314,8 @@ def claim_close(
             "next_alert_threshold",
         ],
     )
+    if snoozed_until is not None:
+        record(claim, Action.UNSNOOZED, by=by, snoozed_until=snoozed_until)
     record(claim, Action.STATUS, by=by, was_status=before_status, status=claim.status, note=note)
     record(claim, Action.OUTCOME, by=by, was_outcome=before_outcome, outcome=outcome)
     record(claim, Action.DECIDED, by=by, decided_at=decided_at)
@@ -373,6 +378,122 @@ def claim_appeal(*, claim: Claim, by, version: int | None, note: str = "", now=N
     claim.counts_toward_odr = True
     _save(claim, ["status", "outcome", "closed_at", "decided_at", "counts_toward_odr"])
     record(claim, Action.STATUS, by=by, was_status=before, status=claim.status, note=note)
+    return claim
+
+
+@transaction.atomic
+def claim_reopen(*, claim: Claim, by, version: int | None, reason: str, now: datetime | None = None) -> Claim:
+    """Reopen a closed claim (the buyer or the platform took it up again), saying why.
+
+    The outcome is withdrawn: a pending claim counts toward the ODR again (DOMAIN: pending ones
+    do) and has no appeal window. The post-mortem of the closing stays as it was written, with
+    that outcome and its improvement action; closing again asks for a new one. The response
+    deadline stays what it was; only its thresholds still ahead are alerted (record the
+    platform's new request to start a new window)."""
+    now = now or timezone.now()
+    claim = _locked(claim, version)
+    if claim.status != ClaimStatus.CLOSED:
+        raise ClaimError(_("Only a closed claim can be reopened."))
+    reason = reason.strip()
+    if not reason:
+        raise ClaimError(_("Say why the claim is reopened."))
+    before_outcome = claim.outcome
+    claim.status = ClaimStatus.IN_PROGRESS
+    claim.outcome = ""
+    claim.closed_at = claim.decided_at = claim.appeal_by = None
+    claim.counts_toward_odr = True
+    ahead = [threshold for threshold in alerts.thresholds_for(claim) if threshold.at > now]
+    claim.next_alert_at = ahead[0].at if ahead else None
+    claim.next_alert_threshold = ahead[0].name if ahead else ""
+    _save(
+        claim,
+        [
+            "status",
+            "outcome",
+            "closed_at",
+            "decided_at",
+            "appeal_by",
+            "counts_toward_odr",
+            "next_alert_at",
+            "next_alert_threshold",
+        ],
+    )
+    record(claim, Action.REOPENED, by=by, status=claim.status, was_outcome=before_outcome, note=reason)
+    return claim
+
+
+# --- Snooze -------------------------------------------------------------------------------
+
+SNOOZE_FIELDS = ["snoozed_until", "snooze_note", "snoozed_by", "snooze_alert_at"]
+
+
+def _clear_snooze(claim: Claim) -> None:
+    claim.snoozed_until = claim.snooze_alert_at = claim.snoozed_by = None
+    claim.snooze_note = ""
+
+
+def snooze_latest(claim: Claim) -> datetime | None:
+    """The latest a snooze of this claim may end: the response deadline's first warning (the
+    moment it turns "due soon"), so a snooze never sleeps through a platform deadline."""
+    if claim.respond_by is None:
+        return None
+    return claim.respond_by - timedelta(hours=claim.warnings[0])
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    claim: Claim
+    until: datetime
+    asked: datetime | None  # what the user asked for, when the deadline cut the snooze short
+
+
+@transaction.atomic
+def claim_snooze(
+    *, claim: Claim, until: datetime, note: str, by, version: int | None, now: datetime | None = None
+) -> Snoozed:
+    """Put an open claim aside until `until` ("check tracking tomorrow"). It leaves the queue
+    and comes back at the top of its owner's; the worker reminds the owner when it is time.
+
+    A snooze never hides a platform deadline: one asked past the response deadline's first
+    warning is cut short to it (the timeline says so), and a claim already that close to its
+    deadline cannot be snoozed."""
+    now = now or timezone.now()
+    claim = _locked(claim, version)
+    if not claim.is_open:
+        raise ClaimError(_("A closed claim cannot be snoozed."))
+    if until <= now:
+        raise ClaimError(_("Choose a time in the future."))
+    latest = snooze_latest(claim)
+    asked = None
+    if latest is not None and until > latest:
+        if latest <= now + timedelta(minutes=1):
+            raise ClaimError(
+                _(
+                    "The response to the platform is due %(due)s and its first warning has passed: "
+                    "answer first, a snooze cannot put this claim aside."
+                )
+                % {"due": timezone.localtime(claim.respond_by).strftime("%Y-%m-%d %H:%M")}
+            )
+        asked, until = until, latest
+    claim.snoozed_until = claim.snooze_alert_at = until
+    claim.snooze_note = note.strip()[:500]
+    claim.snoozed_by = by
+    _save(claim, SNOOZE_FIELDS)
+    record(claim, Action.SNOOZED, by=by, snoozed_until=until, asked_until=asked, note=claim.snooze_note)
+    return Snoozed(claim=claim, until=until, asked=asked)
+
+
+@transaction.atomic
+def claim_unsnooze(*, claim: Claim, by) -> Claim:
+    """Take the snooze off: early (the tracking moved after all) or once it has ended and the
+    owner has dealt with it, which takes the claim off the top of the queue."""
+    claim = _locked(claim, None)
+    if claim.snoozed_until is None:
+        raise ClaimError(_("This claim is not snoozed."))
+    was = claim.snoozed_until
+    _clear_snooze(claim)
+    _save(claim, SNOOZE_FIELDS)
+    record(claim, Action.UNSNOOZED, by=by, snoozed_until=was)
     return claim
 
 

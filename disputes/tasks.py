@@ -5,7 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import alerts, outbox, sweep
+from . import alerts, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -22,6 +22,14 @@ def record_heartbeat(source: str) -> None:
 def sweep_claim_alerts() -> int:
     """Raise every claim deadline alert that is due (beat, every minute)."""
     return sweep.run(alerts.CLAIMS, heartbeat="sweep")
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def remind_snoozed_claims() -> int:
+    """Remind the owners of snoozed claims whose time has come, and forget presence rows of
+    pages long gone (beat, every minute)."""
+    presence.prune()
+    return snooze.remind_due()
 
 
 # The alert e-mails. Both run on the mail queue (config/celery.py) with a short limit; neither

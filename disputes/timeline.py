@@ -53,6 +53,10 @@ class Action(models.TextChoices):
     ACTION_SET = "action_set", gettext_lazy("Improvement action set")
     ACTION_DONE = "action_done", gettext_lazy("Improvement action done")
     ALERT = "alert", gettext_lazy("Deadline alert")
+    SNOOZED = "snoozed", gettext_lazy("Claim snoozed")
+    UNSNOOZED = "unsnoozed", gettext_lazy("Snooze removed")
+    SNOOZE_ENDED = "snooze_ended", gettext_lazy("Snooze ended")
+    REOPENED = "reopened", gettext_lazy("Claim reopened")
     # Appeals
     APPEAL_CREATED = "appeal_created", gettext_lazy("Appeal started")
     APPEAL_SAVED = "appeal_saved", gettext_lazy("Appeal saved")
@@ -165,6 +169,8 @@ _MOMENTS = {
     "requested_at",
     "captured_at",
     "was_captured_at",
+    "snoozed_until",
+    "asked_until",
 }
 _DAYS = {"due_on"}
 
@@ -230,6 +236,24 @@ def _alert(p: dict) -> str:
     if p["late_minutes"] != "—":
         return _("Deadline alert: %(threshold)s (raised %(late_minutes)s minutes late)") % p
     return _("Deadline alert: %(threshold)s") % p
+
+
+def _snoozed(p: dict) -> str:
+    if p["asked_until"] != "—":
+        return (
+            _(
+                "Snoozed until %(snoozed_until)s (asked for %(asked_until)s: a snooze ends before "
+                "the response deadline's first warning)"
+            )
+            % p
+        )
+    return _("Snoozed until %(snoozed_until)s") % p
+
+
+def _snooze_ended(p: dict) -> str:
+    if p["owner"] != "—":
+        return _("Snooze ended: the claim is back at the top of %(owner)s's queue") % p
+    return _("Snooze ended: the claim is back in the queue") % p
 
 
 def _appeal_decided(p: dict) -> str:
@@ -302,6 +326,10 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.ACTION_SET: lambda p: _("Improvement action for %(owner)s, due %(due_on)s: %(description)s") % p,
     Action.ACTION_DONE: lambda p: _("Improvement action done: %(description)s") % p,
     Action.ALERT: _alert,
+    Action.SNOOZED: _snoozed,
+    Action.UNSNOOZED: lambda p: _("Snooze removed (it was until %(snoozed_until)s)") % p,
+    Action.SNOOZE_ENDED: _snooze_ended,
+    Action.REOPENED: lambda p: _("Claim reopened as %(status)s (it was closed: %(was_outcome)s)") % p,
     Action.APPEAL_CREATED: lambda p: _("Appeal started: %(appeal_kind)s") % p,
     Action.APPEAL_SAVED: lambda p: (
         _("Appeal (%(appeal_kind)s) version %(version)s saved: %(facts)s facts, %(items)s evidence items") % p

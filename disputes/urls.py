@@ -17,6 +17,10 @@ urlpatterns = [
         "claims/<int:claim_id>/platform-request/", views.claim_platform_request, name="claim_platform_request"
     ),
     path("claims/<int:claim_id>/recompute/", views.claim_recompute, name="claim_recompute"),
+    path("claims/<int:claim_id>/reopen/", views.claim_reopen, name="claim_reopen"),
+    path("claims/<int:claim_id>/snooze/", views.claim_snooze, name="claim_snooze"),
+    path("claims/<int:claim_id>/unsnooze/", views.claim_unsnooze, name="claim_unsnooze"),
+    path("claims/<int:claim_id>/presence/", views.claim_presence, name="claim_presence"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),

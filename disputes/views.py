@@ -1,19 +1,22 @@
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import claim_page, deadlines, selectors, services, sweep
+from . import claim_page, deadlines, presence, selectors, services, sweep
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -30,6 +33,8 @@ from .forms import (
     ClaimMoveForm,
     ClaimOpenForm,
     ClaimPriorityForm,
+    ClaimReopenForm,
+    ClaimSnoozeForm,
     OrderSearchForm,
     PlatformRequestForm,
     PreferencesForm,
@@ -81,6 +86,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)
     context["actions"] = selectors.open_actions(request.user)
+    context["back_from_snooze"] = selectors.back_from_snooze(request.user, now=now)
     return render(request, "disputes/queue.html", context)
 
 
@@ -152,6 +158,10 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
         "request_form": forms.get("request_form") or PlatformRequestForm(initial=initial),
         "appeal_form": ClaimAppealForm(initial=initial),
+        "snooze_form": forms.get("snooze_form") or ClaimSnoozeForm(initial=initial),
+        "snooze_latest": services.snooze_latest(claim) if claim.is_open else None,
+        "reopen_form": forms.get("reopen_form") or ClaimReopenForm(initial=initial),
+        "presence_poll": settings.DESK_PRESENCE_POLL_SECONDS,
         # The panels of the apps above disputes come from their template tags; their entries in
         # the timeline from the sources they registered.
         "events": claim_page.timeline(claim),
@@ -163,8 +173,8 @@ def _claim_action(
     claim_id: int,
     form_class,
     form_name: str,
-    act: Callable[[Claim, dict], object],
-    success: str,
+    act: Callable[[Claim, dict], Any],
+    success: str | Callable[[Any], str],
     **form_kwargs,
 ) -> HttpResponse:
     """Validate the form, run the service, and come back to the claim page: errors in place
@@ -174,14 +184,14 @@ def _claim_action(
     form = form_class(request.POST, **kwargs)
     if form.is_valid():
         try:
-            act(claim, form.cleaned_data)
+            result = act(claim, form.cleaned_data)
         except ClaimConflict as conflict:
             messages.error(request, str(conflict))
             return _conflict_page(request, claim_id, form_class, form_name, **form_kwargs)
         except ClaimError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
         return redirect("disputes:claim", claim_id=claim.pk)
     context = _claim_context(request, claim, **{form_name: form})
     return render(request, "disputes/claim.html", context, status=400)
@@ -255,6 +265,74 @@ def claim_appeal(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
         ),
         _("Claim reopened for the appeal."),
     )
+
+
+@login_required
+@require_POST
+def claim_reopen(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request,
+        claim_id,
+        ClaimReopenForm,
+        "reopen_form",
+        lambda claim, data: services.claim_reopen(
+            claim=claim, by=request.user, version=data["version"], reason=data["reason"]
+        ),
+        _("Claim reopened."),
+    )
+
+
+@login_required
+@require_POST
+def claim_snooze(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(
+        request,
+        claim_id,
+        ClaimSnoozeForm,
+        "snooze_form",
+        lambda claim, data: services.claim_snooze(
+            claim=claim, until=data["until"], note=data["note"], by=request.user, version=data["version"]
+        ),
+        _snoozed_message,
+    )
+
+
+def _snoozed_message(snoozed: services.Snoozed) -> str:
+    until = timezone.localtime(snoozed.until).strftime("%Y-%m-%d %H:%M")
+    if snoozed.asked is not None:
+        return _(
+            "Snoozed until %(until)s, not later: the response deadline's first warning comes "
+            "then, and a snooze never hides a deadline."
+        ) % {"until": until}
+    return _("Snoozed until %(until)s.") % {"until": until}
+
+
+@login_required
+@require_POST
+def claim_unsnooze(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    claim = get_claim_for_user(request.user, claim_id)
+    try:
+        services.claim_unsnooze(claim=claim, by=request.user)
+    except ClaimError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The snooze is off: the claim is back in its place in the queue."))
+    return redirect(_safe_next(request, reverse("disputes:claim", args=[claim.pk])))
+
+
+@login_required
+@require_POST
+def claim_presence(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    """The claim page's poll (htmx): who else is here; `left` when the page goes away."""
+    if request.POST.get("left"):
+        if not presence.leave(request.user, claim_id):
+            raise Http404
+        return HttpResponse(status=204)
+    others = presence.poll(request.user, claim_id, typing=request.POST.get("typing") == "1")
+    if others is None:
+        raise Http404
+    # Without the request: the layout's context processors (the bell's count) would cost a query.
+    return HttpResponse(render_to_string("disputes/_presence.html#people", {"others": others}))
 
 
 @login_required

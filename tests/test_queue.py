@@ -110,12 +110,12 @@ def test_countdown_badge_colours(agent_client, world):
 
 
 def test_queue_query_count_is_pinned(agent_client, world):
-    # 9 for the claims and the user's improvement actions, 2 for the buyer messages waiting for a
-    # reply (list, overdue count).
+    # 9 for the claims and the user's improvement actions, 1 for the user's claims back from a
+    # snooze, 2 for the buyer messages waiting for a reply (list, overdue count).
     assert_queries_pinned(
         agent_client,
         reverse("disputes:queue"),
-        expected=11,
+        expected=12,
         add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
     )
 

@@ -38,6 +38,7 @@ from .postmortems import (  # noqa: F401
     PostMortem,
     RootCause,
 )
+from .presence import ClaimPresence  # noqa: F401
 from .rules import (  # noqa: F401
     DEFAULT_WARNING_HOURS,
     MAX_WARNING_HOURS,

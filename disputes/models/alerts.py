@@ -18,6 +18,8 @@ class AlertThreshold(models.TextChoices):
     DUE = "due", _("Due now")
     # Escalated to the store's managers (see `sweep.recipients`).
     OVERDUE = "overdue", _("Overdue")
+    # Not a deadline: the reminder of a snoozed claim, raised by `disputes/snooze.py`.
+    SNOOZE_END = "snooze_end", _("Snooze ended")
 
 
 WARN_PREFIX = "warn_"

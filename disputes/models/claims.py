@@ -141,6 +141,21 @@ class Claim(models.Model):
     # The next alert the sweep owes this claim: when, and which threshold it is.
     next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
+    # A reminder someone set ("check tracking tomorrow"): until then the claim stays out of the
+    # queue, then it comes back at the top of its owner's (the assignee's, else the person who
+    # snoozed it). `snooze_alert_at` is the reminder the worker still owes (NULL once sent).
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True, editable=False)
+    snooze_note = models.CharField(_("snooze note"), max_length=500, blank=True, editable=False)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
+    snooze_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -185,6 +200,18 @@ class Claim(models.Model):
             ),
             # The dashboard's weekly chart: claims opened per week, won and lost.
             models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),
+            # The queue's "back from snooze" strip: the few claims with a snooze set.
+            models.Index(
+                fields=["snoozed_until"],
+                name="claim_snoozed",
+                condition=Q(snoozed_until__isnull=False),
+            ),
+            # The snooze sweep: only claims whose reminder the worker still owes.
+            models.Index(
+                fields=["snooze_alert_at"],
+                name="claim_snooze_alert_due",
+                condition=Q(snooze_alert_at__isnull=False),
+            ),
             # The deadline sweep: only claims that still owe an alert.
             models.Index(
                 fields=["next_alert_at"],
@@ -220,6 +247,30 @@ class Claim(models.Model):
         """Hours before the response is due at which the desk warns, largest first."""
         rule = self.respond_rule
         return warnings_or_default(rule.warn_hours_before if rule else None)
+
+    def is_snoozed(self, now: datetime | None = None) -> bool:
+        """Still asleep: the snooze has not ended and no deadline falls inside it."""
+        now = now or timezone.now()
+        return (
+            self.snoozed_until is not None
+            and self.snoozed_until > now
+            and (self.respond_by is None or self.respond_by > self.snoozed_until)
+        )
+
+    def snooze_ended(self, now: datetime | None = None) -> bool:
+        """A snooze is still set but its time has come: the claim is back at the top."""
+        return self.snoozed_until is not None and self.snoozed_until <= (now or timezone.now())
+
+    def snooze_hides_deadline(self, now: datetime | None = None) -> bool:
+        """The response deadline moved inside the snooze (a recomputed rule, a platform request):
+        the claim is shown again, with a warning, rather than sleeping past its deadline."""
+        return (
+            self.snoozed_until is not None
+            and self.snoozed_until > (now or timezone.now())
+            and self.respond_by is not None
+            and self.respond_by <= self.snoozed_until
+            and self.is_open
+        )
 
     def due_state(self, now: datetime | None = None) -> DueState:
         """How urgent the response is, by the rule's first warning and the user's local day."""

@@ -21,8 +21,9 @@ class RootCause(models.TextChoices):
 
 
 class PostMortem(models.Model):
-    """What the team learnt when a claim closed, win or lose. A claim reopened for an appeal
-    and closed again gets a second one."""
+    """What the team learnt when a claim closed, win or lose. A claim reopened (for an appeal,
+    or because the case came back: `services.claim_reopen`) keeps this one and gets a second
+    when it closes again."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="post_mortems")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")

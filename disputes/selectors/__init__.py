@@ -30,6 +30,7 @@ from .queue import (  # noqa: F401
     PAGE_SIZE,
     QueueFilters,
     QueuePage,
+    back_from_snooze,
     decode_cursor,
     encode_cursor,
     queue_claims,

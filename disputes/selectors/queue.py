@@ -29,6 +29,7 @@ class QueueFilters:
     status: str = "open"  # "open", "any", or one ClaimStatus value
     assignee: str = "anyone"  # "me", "unassigned", "anyone", or a user id
     due: str = "any"  # "overdue", "today", "24h", "7d", "any"
+    snoozed: str = "awake"  # "awake" (not asleep), "snoozed" (asleep), "all"
 
 
 @dataclass
@@ -88,6 +89,14 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
         claims = claims.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
         claims = claims.filter(assignee_id=int(filters.assignee))
+    # A snoozed claim sleeps until its time, unless its response deadline falls inside the
+    # snooze (Claim.is_snoozed): a snooze never hides a platform deadline.
+    asleep = Q(snoozed_until__gt=now) & (Q(respond_by__isnull=True) | Q(respond_by__gt=F("snoozed_until")))
+    awake = Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now) | Q(respond_by__lte=F("snoozed_until"))
+    if filters.snoozed == "awake":
+        claims = claims.filter(awake)
+    elif filters.snoozed == "snoozed":
+        claims = claims.filter(asleep)
     # Windows ahead do not include what is already overdue.
     if filters.due == "overdue":
         claims = claims.filter(respond_by__lt=now)
@@ -99,6 +108,20 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
         claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(days=7))
     # Claims without a deadline last, on every database (SQLite would put NULLs first).
     return claims.order_by(F("respond_by").asc(nulls_last=True), "pk")
+
+
+def back_from_snooze(user, *, now: datetime | None = None, limit: int = 20) -> list[Claim]:
+    """The user's snoozed claims whose time has come, oldest reminder first: the top of their
+    queue until they take the snooze off. Theirs: assigned to them, or snoozed by them and
+    assigned to nobody."""
+    now = now or timezone.now()
+    return list(
+        Claim.objects.filter(store__in=stores_for(user), snoozed_until__lte=now)
+        .filter(~Q(status=ClaimStatus.CLOSED))
+        .filter(Q(assignee=user) | Q(assignee__isnull=True, snoozed_by=user))
+        .select_related("store", "order")
+        .order_by("snoozed_until", "pk")[:limit]
+    )
 
 
 def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:

@@ -61,7 +61,13 @@ def test_every_script_and_stylesheet_of_the_claim_page_loads_from_the_head(page,
 
     scripts = page.eval_on_selector_all("head script", "all => all.map((s) => [s.src, s.defer])")
     paths = {urlparse(src).path for src, _defer in scripts}
-    assert {"/jsi18n/en/", "/static/js/desk.js", "/static/js/evidence.js", "/static/js/messaging.js"} <= paths
+    assert {
+        "/jsi18n/en/",
+        "/static/js/desk.js",
+        "/static/js/evidence.js",
+        "/static/js/messaging.js",
+        "/static/js/presence.js",
+    } <= paths
     assert "/static/django_htmx/htmx-2.min.js" in paths
     assert all(src and defer for src, defer in scripts)  # same-origin files, none inline or blocking
     sheets = page.eval_on_selector_all("head link[rel=stylesheet]", "all => all.map((l) => l.href)")
