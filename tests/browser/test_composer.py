@@ -1,10 +1,13 @@
 """The composer's reply library, its placeholders and the countdown badges, in Chromium."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from disputes.models import Claim
 from messaging.library import install_reply_library
 from messaging.models import ReplyTemplate
 
@@ -52,3 +55,28 @@ def test_typing_narrows_the_library_a_second_pick_replaces_the_text_and_the_list
     assert "disputed with your bank" not in page.input_value("#compose-text")
     expect(results).to_have_count(0)
     assert page.csp_violations == []
+
+
+def test_a_countdown_badge_changes_colour_as_its_deadline_comes_closer(page, world):
+    warn = timedelta(hours=world.claim_a.warnings[0])
+    now = timezone.now()
+    due = now + warn + timedelta(seconds=90)
+    Claim.objects.filter(pk=world.claim_a.pk).update(respond_by=due)
+    # The page's clock starts at the server's now and only moves when the test moves it.
+    page.clock.install(time=now)
+    _open_claim(page, world)
+    badge = page.locator(".badge[data-due]").first
+    expect(badge).to_have_class(re.compile(r"\bbadge-fine\b"))
+
+    page.clock.fast_forward("02:00")  # within the rule's first warning now
+    expect(badge).to_have_class(re.compile(r"\bbadge-warning\b"))
+    expect(badge).not_to_have_class(re.compile(r"\bbadge-fine\b"))
+
+    page.clock.fast_forward(int((warn - timedelta(minutes=1)).total_seconds() * 1000))  # on its day
+    expect(badge).to_have_class(re.compile(r"\bbadge-today\b"))
+    expect(badge).to_have_text(re.compile(r"left$"))
+
+    page.clock.fast_forward("03:00")  # past the due time
+    expect(badge).to_have_class(re.compile(r"\bbadge-overdue\b"))
+    expect(badge).to_have_text(re.compile(r"^overdue by"))
+    assert badge.get_attribute("class").split() == ["badge", "badge-overdue"]
