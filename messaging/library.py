@@ -75,7 +75,7 @@ TEMPLATES = [
         "买家选择的物流服务不可用、改用较慢的物流时使用。",
         "Hello {buyer_name},\n\nWe want to let you know about a change to order {order_id}: the shipping "
         "service you chose was not available from our warehouse this week, so {item} is travelling with "
-        "{carrier} instead, tracking number {tracking_number}. The expected delivery date is {delivery_date}. "
+        "{carrier} instead, tracking number {tracking_number}. The expected delivery date is {expected_delivery}. "
         "We are sorry for the slower service; if the new date is a problem, please tell us here.\n\n"
         "Kind regards,\n{store_name}",
     ),
@@ -89,7 +89,7 @@ TEMPLATES = [
         "Public holidays slow down dispatch or the carrier; set expectations early.",
         "节假日导致发货或物流变慢时，提前告知买家。",
         "Hello {buyer_name},\n\nThank you for order {order_id}. Because of the public holidays, carriers are "
-        "collecting less often this week. We expect {item} to leave our warehouse by {ship_date} and we will "
+        "collecting less often this week. We expect {item} to leave our warehouse by {ship_by} and we will "
         "send you the tracking number as soon as it has one.\n\nThank you for your patience.\n\n"
         "Kind regards,\n{store_name}",
     ),
@@ -103,7 +103,7 @@ TEMPLATES = [
         "The buyer asks when the order will ship and it is still within the handling time.",
         "买家询问何时发货、订单仍在处理时间内时使用。",
         "Hello {buyer_name},\n\nThank you for your message about order {order_id}. {item} is being prepared "
-        "and will ship by {ship_date}. You will see the tracking number on the order page once the carrier "
+        "and will ship by {ship_by}. You will see the tracking number on the order page once the carrier "
         "has scanned the parcel.\n\nKind regards,\n{store_name}",
     ),
     (
@@ -116,7 +116,7 @@ TEMPLATES = [
         "The order has shipped; give the carrier and tracking number in plain text.",
         "订单已发货，以纯文本告知承运商和运单号。",
         "Hello {buyer_name},\n\nGood news: order {order_id} shipped on {ship_date} with {carrier}. The "
-        "tracking number is {tracking_number}, and the expected delivery date is {delivery_date}.\n\n"
+        "tracking number is {tracking_number}, and the expected delivery date is {expected_delivery}.\n\n"
         "If anything is not right when {item} arrives, reply in this thread and we will help.\n\n"
         "Kind regards,\n{store_name}",
     ),
@@ -145,7 +145,7 @@ TEMPLATES = [
         "The parcel is moving and still within the delivery estimate.",
         "包裹正常运输中、仍在预计送达时间内时使用。",
         "Hello {buyer_name},\n\nThank you for checking on order {order_id}. According to {carrier}, the "
-        "parcel ({tracking_number}) is on its way and is expected by {delivery_date}. We are watching the "
+        "parcel ({tracking_number}) is on its way and is expected by {expected_delivery}. We are watching the "
         "tracking too; if it has not arrived by then, tell us here and we will put it right.\n\n"
         "Kind regards,\n{store_name}",
     ),

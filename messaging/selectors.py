@@ -11,7 +11,7 @@ from django.utils import timezone
 from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order
 
-from . import policy
+from . import filling, policy
 from .models import (
     OFF_PLATFORM_OPEN,
     Attachment,
@@ -126,7 +126,14 @@ def findings_view(text: str, platform: str, context: str = "message") -> dict:
     """The policy check as the findings partial shows it; a text too long to check says so."""
     too_long = policy.length_error(text)
     findings = [] if too_long else policy.check(text, platform, context)
+    # A reply's placeholders left unfilled: facts the order lacks, which the agent writes in.
+    unfilled = (
+        [(name, filling.FACTS.get(name, filling.PLACEHOLDERS[name])) for name in filling.unfilled(text)]
+        if context == "message" and not too_long
+        else []
+    )
     return {
+        "unfilled": unfilled,
         "findings": findings,
         "pieces": policy.highlight(text, findings),
         "too_long": too_long,

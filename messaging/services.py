@@ -18,7 +18,7 @@ from disputes.access import is_manager
 from disputes.models import Claim, ClaimStatus, Order
 from disputes.timeline import Action, record_for_claims
 
-from . import policy, sla
+from . import filling, policy, sla
 from .models import (
     Attachment,
     Channel,
@@ -302,6 +302,14 @@ def reply_send(
         raise MessagingError(_("Write the message first."))
     if too_long := policy.length_error(text):
         raise MessagingError(too_long)
+    if left := filling.unfilled(text):
+        raise MessagingError(
+            _(
+                "The text still holds %(placeholders)s: a fact this order lacks. Write it in yourself "
+                "or take the sentence out; the desk never guesses it."
+            )
+            % {"placeholders": ", ".join(f"{{{name}}}" for name in left)}
+        )
     if (
         channel not in Channel.values
         or purpose not in Purpose.values

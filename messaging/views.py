@@ -13,7 +13,7 @@ from disputes.models import Order
 from disputes.requests import AuthenticatedRequest
 
 from . import inbound, selectors, services
-from .filling import TemplateError, fill, values_for
+from .filling import TemplateError, fill, missing_facts, pieces, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
 
@@ -66,13 +66,18 @@ def template_search(request: AuthenticatedRequest, order_id: int) -> HttpRespons
     error = nul_message() if has_nul(query) else ""
     if len(query) > MAX_SEARCH_CHARS:
         error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
-    templates = [] if error else selectors.templates_for(order, query)
+    templates = [] if error else list(selectors.templates_for(order, query))
+    # Each template with the facts it needs that the order lacks, flagged before the agent picks it.
+    values = (
+        values_for(order, selectors.claim_of(order, parse_id(request.GET.get("claim")))) if templates else {}
+    )
+    rows = [(template, missing_facts(template.body, values)) for template in templates]
     return render(
         request,
         "messaging/_template_results.html",
         {
             "order": order,
-            "templates": templates,
+            "rows": rows,
             "claim_id": parse_id(request.GET.get("claim")) or "",
             "error": error,
         },
@@ -96,11 +101,12 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
             },
         )
     claim = selectors.claim_of(order, parse_id(request.GET.get("claim")))
+    values = values_for(order, claim)
     try:
-        body = fill(template.body, values_for(order, claim))
+        body, shown = fill(template.body, values), pieces(template.body, values)
         error = ""
     except TemplateError as problem:
-        body, error = template.body, str(problem)
+        body, shown, error = template.body, [], str(problem)
     return render(
         request,
         "messaging/_compose_body.html",
@@ -109,6 +115,7 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
                 request, order, body=body, template_id=str(template.pk), purpose=template.purpose
             ),
             "fill_error": error,
+            "fill_pieces": shown,
             "picked": True,
         },
     )

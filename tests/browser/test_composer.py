@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from disputes.models import Claim
+from disputes.models import Claim, Order, Shipment, TrackingEvent
 from messaging.library import install_reply_library
-from messaging.models import ReplyTemplate
+from messaging.models import Message, ReplyTemplate
 
 from ..conftest import PASSWORD
 from .conftest import log_in
@@ -80,3 +80,49 @@ def test_a_countdown_badge_changes_colour_as_its_deadline_comes_closer(page, wor
     expect(badge).to_have_class(re.compile(r"\bbadge-overdue\b"))
     expect(badge).to_have_text(re.compile(r"^overdue by"))
     assert badge.get_attribute("class").split() == ["badge", "badge-overdue"]
+
+
+def test_a_missing_fact_is_marked_and_send_waits_until_the_agent_writes_it_in(page, world):
+    install_reply_library(ReplyTemplate)
+    shipped = timezone.now() - timedelta(days=6)
+    Order.objects.filter(pk=world.order_a.pk).update(latest_delivery=shipped + timedelta(days=4))
+    shipment = Shipment.objects.create(
+        order=world.order_a, carrier="USPS", tracking_number="9400111899223344556677", shipped_at=shipped
+    )
+    TrackingEvent.objects.create(shipment=shipment, occurred_at=shipped, status="Accepted by carrier")
+    _open_claim(page, world)
+
+    page.locator("#template-search").press_sequentially("tracking facts")
+    flag = page.locator(".template-needs[data-template='claim-not-received-facts']")
+    expect(flag).to_contain_text("a delivery scan")
+    page.click("button.template-pick[data-template='claim-not-received-facts']")
+
+    text = page.locator("#compose-text")
+    expect(text).to_have_value(re.compile(r"was delivered on \{delivery_date\}\."))
+    promised = (shipped + timedelta(days=4)).strftime("%Y-%m-%d")
+    assert promised not in page.input_value("#compose-text")
+    # The preview highlights what came from the order and marks the missing fact.
+    expect(page.locator("#fill-preview mark.filled[data-placeholder='tracking_number']")).to_have_text(
+        "9400111899223344556677"
+    )
+    expect(page.locator("#fill-preview mark.missing[data-placeholder='delivery_date']")).to_have_text(
+        "{delivery_date}"
+    )
+    expect(page.locator("#unfilled-facts li[data-placeholder='delivery_date']")).to_be_visible()
+    expect(page.locator("#send-button")).to_be_disabled()
+
+    # The agent writes the truth in; the live check clears and Send opens.
+    page.fill(
+        "#compose-text",
+        page.input_value("#compose-text").replace(
+            "was delivered on {delivery_date}.", "was accepted by the carrier and has not been scanned since."
+        ),
+    )
+    text.press("End")
+    expect(page.locator("#unfilled-facts")).to_have_count(0)
+    page.wait_for_selector("#policy-findings .finding-ok")
+    expect(page.locator("#send-button")).to_be_enabled()
+    page.click("#send-button")
+    page.wait_for_selector("text=Message sent.")
+    assert "has not been scanned since" in Message.objects.get(direction="to_buyer").body
+    assert page.csp_violations == []
