@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from .models import (
     Purpose,
     ReplyState,
     ReplyTemplate,
+    TemplateUse,
     Thread,
     UnmatchedMail,
 )
@@ -107,7 +109,11 @@ def _protocol_template(thread: Thread) -> ReplyTemplate | None:
     return ReplyTemplate.objects.filter(code=code, is_active=True).first() if code else None
 
 
-def templates_for(order: Order, query: str = "", limit: int | None = 20) -> QuerySet[ReplyTemplate]:
+def templates_for(
+    order: Order, query: str = "", limit: int | None = 20, user=None
+) -> QuerySet[ReplyTemplate]:
+    """The library for this order's platform, matching every word of the query. For a user: their
+    favourites first, then what they used most recently, then by stage and title (one query)."""
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(platform="") | Q(platform=order.store.platform)
     )
@@ -119,7 +125,14 @@ def templates_for(order: Order, query: str = "", limit: int | None = 20) -> Quer
             | Q(note_zh__icontains=word)
             | Q(code__icontains=word)
         )
-    return templates.order_by("stage", "title")[:limit]
+    if user is None or not user.pk:
+        return templates.order_by("stage", "title")[:limit]
+    mine = TemplateUse.objects.filter(user=user, template=OuterRef("pk"))
+    templates = templates.annotate(
+        favourite=Coalesce(Subquery(mine.values("is_favourite")[:1]), Value(False)),
+        used_at=Subquery(mine.values("last_used_at")[:1]),
+    )
+    return templates.order_by("-favourite", F("used_at").desc(nulls_last=True), "stage", "title")[:limit]
 
 
 def findings_view(text: str, platform: str, context: str = "message") -> dict:

@@ -31,6 +31,7 @@ from .models import (
     ReplyState,
     ReplyTemplate,
     StoreMessaging,
+    TemplateUse,
     Thread,
 )
 
@@ -372,9 +373,27 @@ def reply_send(
     )
     if message.override_reason:
         record_for_claims(claims, Action.POLICY_OVERRIDE, by=by, note=override_reason)
+    if template is not None and by is not None and by.pk:
+        _template_use(by, template, last_used_at=now)
     if relayed:
         _enqueue_send(message.pk)
     return message
+
+
+def _template_use(user, template: ReplyTemplate, **fields) -> None:
+    """Write the user's row for this template (created on first use), in one statement: two
+    agents' sends never race into a duplicate."""
+    TemplateUse.objects.bulk_create(
+        [TemplateUse(user=user, template=template, **fields)],
+        update_conflicts=True,
+        unique_fields=["user", "template"],
+        update_fields=list(fields),
+    )
+
+
+def template_favourite(*, user, template: ReplyTemplate, favourite: bool) -> None:
+    """Star or unstar a library template for this user: their favourites list first."""
+    _template_use(user, template, is_favourite=favourite)
 
 
 def _enqueue_send(message_id: int) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def template_search(request: AuthenticatedRequest, order_id: int) -> HttpRespons
     error = nul_message() if has_nul(query) else ""
     if len(query) > MAX_SEARCH_CHARS:
         error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
-    templates = [] if error else list(selectors.templates_for(order, query))
+    templates = [] if error else list(selectors.templates_for(order, query, user=request.user))
     # Each template with the facts it needs that the order lacks, flagged before the agent picks it.
     values = (
         values_for(order, selectors.claim_of(order, parse_id(request.GET.get("claim")))) if templates else {}
@@ -118,6 +118,21 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
             "fill_pieces": shown,
             "picked": True,
         },
+    )
+
+
+@login_required
+@require_POST
+def template_favourite(request: AuthenticatedRequest, order_id: int, template_id: int) -> HttpResponse:
+    """Star or unstar a template (for the user only); answers with the star as it is now."""
+    order = get_order_for_user(request.user, order_id)
+    template = get_object_or_404(selectors.templates_for(order, limit=None), pk=template_id)
+    favourite = request.POST.get("favourite") == "1"
+    services.template_favourite(user=request.user, template=template, favourite=favourite)
+    return render(
+        request,
+        "messaging/_template_star.html",
+        {"order": order, "template": template, "favourite": favourite},
     )
 
 

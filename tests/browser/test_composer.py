@@ -126,3 +126,20 @@ def test_a_missing_fact_is_marked_and_send_waits_until_the_agent_writes_it_in(pa
     page.wait_for_selector("text=Message sent.")
     assert "has not been scanned since" in Message.objects.get(direction="to_buyer").body
     assert page.csp_violations == []
+
+
+def test_a_star_puts_the_template_first_in_the_agents_library(page, world):
+    install_reply_library(ReplyTemplate)
+    _open_claim(page, world)
+    page.locator("#template-search").press_sequentially("chargeback")
+    star = page.locator("button.template-star[data-template='chargeback-reply']")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+
+    page.reload()
+    page.click("#template-search")
+    first = page.locator("#template-results li").first
+    expect(first.locator("button.template-pick")).to_have_attribute("data-template", "chargeback-reply")
+    expect(first.locator("button.template-star")).to_have_attribute("aria-pressed", "true")
+    assert page.csp_violations == []
