@@ -132,18 +132,33 @@ def _date(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else ""
 
 
-def values_for(order, claim=None) -> dict[str, str]:
+# The generic words the buyer reads where the order has no name or single item, in the template's
+# language (the buyer's), never the agent's: a Chinese-speaking agent's English reply still says
+# "Hello there". Generic words, not facts: no placeholder ever falls back to another fact.
+GENERIC_WORDS = {
+    "en": {"buyer_name": "there", "item": "your item", "items": "{count} items"},
+    "ru": {"buyer_name": "уважаемый покупатель", "item": "ваш товар", "items": "{count} шт."},
+    "zh": {"buyer_name": "亲爱的买家", "item": "您的商品", "items": "{count} 件商品"},
+}
+
+
+def generic_words(language: str) -> dict[str, str]:
+    return GENERIC_WORDS.get(language.lower().split("-")[0], GENERIC_WORDS["en"])
+
+
+def values_for(order, claim=None, language: str = "en") -> dict[str, str]:
     """Every placeholder's value for this order: an empty string when the order lacks the fact
-    (no fallback to a neighbouring fact)."""
+    (no fallback to a neighbouring fact). `language` is the template's, for the generic words."""
+    words = generic_words(language)
     lines = list(order.lines.all())
     shipments = list(order.shipments.all())
     shipment = shipments[-1] if shipments else None
     if len(lines) == 1:
         item = lines[0].title or lines[0].sku
     elif lines:
-        item = _("%(count)d items") % {"count": sum(line.quantity for line in lines)}
+        item = words["items"].format(count=sum(line.quantity for line in lines))
     else:
-        item = _("your item")
+        item = words["item"]
     amount = claim.amount if claim is not None and claim.amount is not None else order.total
     try:
         return_address = order.store.messaging.return_address
@@ -151,7 +166,7 @@ def values_for(order, claim=None) -> dict[str, str]:
         return_address = ""
     buyer = order.buyer
     return {
-        "buyer_name": (buyer.name if buyer and buyer.name else _("there")),
+        "buyer_name": (buyer.name if buyer and buyer.name else words["buyer_name"]),
         "order_id": order.platform_order_id,
         "item": item,
         "tracking_number": shipment.tracking_number if shipment else "",

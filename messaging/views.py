@@ -101,7 +101,7 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
             },
         )
     claim = selectors.claim_of(order, parse_id(request.GET.get("claim")))
-    values = values_for(order, claim)
+    values = values_for(order, claim, template.language)
     try:
         body, shown = fill(template.body, values), pieces(template.body, values)
         error = ""

@@ -130,3 +130,25 @@ def test_the_send_view_returns_the_form_with_the_reason_and_sends_nothing(world,
     assert not Message.objects.exists()
     sent = agent_client.post(url, {"body": "Delivered on 14 November.", "channel": "platform"}, **HTMX)
     assert sent.status_code == 204 and Message.objects.count() == 1
+
+
+def test_the_generic_words_follow_the_templates_language_not_the_agents(world, library, client):
+    """A Chinese-speaking agent's English reply says "Hello there"; a Russian reply greets in
+    Russian when the platform gives no buyer name."""
+    from disputes.models import Profile
+
+    Profile.objects.update_or_create(user=world.agent_a, defaults={"language": "zh-hans"})
+    client.force_login(world.agent_a)
+    english = ReplyTemplate.objects.get(code="upset-buyer-first")
+    page = client.get(
+        reverse("messaging:template_fill", args=[world.order_a.pk, english.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **HTMX,
+    ).content.decode()
+    assert "回复" in page or "买家" in page  # the page itself is in Chinese
+    assert "Hello there," in page and "您好" not in page
+
+    russian = ReplyTemplate.objects.get(code="ozon-claim-first-reply-ru")
+    values = filling.values_for(world.order_a, language=russian.language)
+    assert filling.fill(russian.body, values).startswith("Здравствуйте, уважаемый покупатель!")
+    assert "ваш товар" in filling.fill(russian.body, values)
