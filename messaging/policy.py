@@ -547,13 +547,13 @@ FAULT = re.compile(
     re.IGNORECASE,
 )
 # Name-calling and swearing, in the languages the stores write (English, Russian) and the agents'
-# own (Chinese): whole words (and their endings), so "foolproof" or "stupidly easy" stay apart
-# from "fool" only where a word ends.
+# own (Chinese): whole words (and their endings), so "foolproof" is not "fool". Words that also
+# describe goods stay out ("тупой нож" is a blunt knife, "козёл" only as a whole word).
 INSULT = re.compile(
     r"\b(?:idiot\w*|morons?|moronic|stupid(?:ity)?|dumb(?:ass)?|imbeciles?|fools?|foolish|cretins?|losers?|"
     r"pathetic|retard\w*|shut\s+up|get\s+lost|bullshit|crap|f+u+c+k\w*|shit\w*|"
-    r"идиот\w*|дебил\w*|кретин\w*|придур\w*|болван\w*|тупиц\w*|туп(?:ой|ая|ые|ого|ых|ым|ому)|"
-    r"дурак\w*|дура|дуры|урод\w*|заткни\w*|козл\w*|коз[её]л|сволоч\w*)\b"
+    r"идиот\w*|дебил\w*|кретин\w*|придур\w*|болван\w*|тупиц\w*|"
+    r"дурак\w*|дура|дуры|урод|уроды|уродина|заткни\w*|козлы|коз[её]л|сволоч\w*)\b"
     r"|白痴|傻瓜|傻逼|笨蛋|蠢货|混蛋|神经病",
     re.IGNORECASE,
 )
@@ -651,11 +651,13 @@ TRIGGERS: dict[re.Pattern, tuple[str, ...]] = {
         "кретин",
         "придур",
         "болван",
-        "туп",
+        "тупиц",
         "дур",
         "урод",
         "заткни",
-        "коз",
+        "козл",
+        "козёл",
+        "козел",
         "сволоч",
         "白痴",
         "傻",
