@@ -119,12 +119,17 @@ def templates_for(
     )
     for word in query.split()[:5]:
         # Titles, notes and codes, not bodies: every body names its placeholders ("tracking").
-        templates = templates.filter(
-            Q(title__icontains=word)
-            | Q(note_en__icontains=word)
-            | Q(note_zh__icontains=word)
-            | Q(code__icontains=word)
-        )
+        # SQLite's LIKE folds only ASCII letters, so the word is also tried in lower, upper and
+        # title case: "возврат" finds "Возврат…" there too (PostgreSQL folds every letter).
+        found = Q()
+        for variant in sorted({word, word.lower(), word.upper(), word.capitalize()}):
+            found |= (
+                Q(title__icontains=variant)
+                | Q(note_en__icontains=variant)
+                | Q(note_zh__icontains=variant)
+                | Q(code__icontains=variant)
+            )
+        templates = templates.filter(found)
     if user is None or not user.pk:
         return templates.order_by("stage", "title")[:limit]
     mine = TemplateUse.objects.filter(user=user, template=OuterRef("pk"))
