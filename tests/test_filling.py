@@ -152,3 +152,18 @@ def test_the_generic_words_follow_the_templates_language_not_the_agents(world, l
     values = filling.values_for(world.order_a, language=russian.language)
     assert filling.fill(russian.body, values).startswith("Здравствуйте, уважаемый покупатель!")
     assert "ваш товар" in filling.fill(russian.body, values)
+
+
+def test_the_migration_updates_the_shipped_texts_and_leaves_an_admins_edit_alone(library):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("messaging.migrations.0004_reply_library_one_fact_per_placeholder")
+    (code, before, after), (edited_code, edited_before, _after) = migration.CHANGES[:2]
+    ReplyTemplate.objects.filter(code=code).update(body=before)  # as a database had it
+    ReplyTemplate.objects.filter(code=edited_code).update(body=edited_before + "\nP.S. Edited.")
+    migration.forwards(apps, None)
+    assert ReplyTemplate.objects.get(code=code).body == after
+    assert "{expected_delivery}" in after or "{ship_by}" in after
+    assert ReplyTemplate.objects.get(code=edited_code).body == edited_before + "\nP.S. Edited."
