@@ -119,13 +119,19 @@ def unfilled(text: str) -> list[str]:
     return list(dict.fromkeys(match.group(1) for match in UNFILLED.finditer(text)))
 
 
-def missing_facts(body: str, values: dict[str, str]) -> list[str]:
-    """The facts this template needs (its placeholders) that the order lacks, each once."""
+def facts_needed(body: str) -> list[str]:
+    """The placeholders of a template whose fact an order can lack: what the template declares it
+    needs (a "was delivered on {delivery_date}" text needs a delivery scan), each once."""
     try:
         names = placeholders_in(body)
     except TemplateError:
         return []
-    return list(dict.fromkeys(str(FACTS[name]) for name in names if name in FACTS and not values.get(name)))
+    return list(dict.fromkeys(name for name in names if name in FACTS))
+
+
+def missing_facts(body: str, values: dict[str, str]) -> list[str]:
+    """The facts this template needs that the order lacks, named for people, each once."""
+    return [str(FACTS[name]) for name in facts_needed(body) if not values.get(name)]
 
 
 def _date(moment) -> str:

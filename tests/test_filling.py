@@ -167,3 +167,12 @@ def test_the_migration_updates_the_shipped_texts_and_leaves_an_admins_edit_alone
     assert ReplyTemplate.objects.get(code=code).body == after
     assert "{expected_delivery}" in after or "{ship_by}" in after
     assert ReplyTemplate.objects.get(code=edited_code).body == edited_before + "\nP.S. Edited."
+
+
+def test_admin_lists_the_facts_each_template_needs(world, library, client):
+    client.force_login(world.superuser)
+    page = client.get(reverse("admin:messaging_replytemplate_changelist"), {"q": "tracking facts"})
+    text = page.content.decode()
+    assert "Claim, not received: the tracking facts" in text
+    assert "a carrier, a tracking number, a delivery scan" in text
+    assert filling.facts_needed(ReplyTemplate.objects.get(code="upset-buyer-first").body) == []
