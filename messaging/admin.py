@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from disputes.models import Platform
 
 from . import policy
-from .filling import PLACEHOLDERS, SAMPLE, TemplateError, fill, validate
+from .filling import FACTS, PLACEHOLDERS, SAMPLE, TemplateError, facts_needed, fill, validate
 from .models import Message, PlatformNotice, ReplyTemplate, StoreMessaging, Thread, UnmatchedMail
 
 
@@ -90,7 +90,7 @@ class ReplyTemplateForm(forms.ModelForm):
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
     form = ReplyTemplateForm
-    list_display = ["title", "stage", "platform", "language", "purpose", "is_active", "updated_at"]
+    list_display = ["title", "stage", "platform", "language", "purpose", "needs", "is_active", "updated_at"]
     list_filter = ["stage", "platform", "language", "purpose", "is_active"]
     search_fields = ["title", "code", "body", "note_en", "note_zh"]
     readonly_fields = ["preview"]
@@ -111,6 +111,11 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
     class Media:
         js = ["js/template_preview.js"]
         css = {"all": ["css/messaging.css"]}
+
+    @admin.display(description=_("Facts it needs"))
+    def needs(self, obj) -> str:
+        """What the composer flags when a claim lacks it (the template's placeholders)."""
+        return ", ".join(str(FACTS[name]) for name in facts_needed(obj.body)) or "—"
 
     @admin.display(description=_("Preview and policy check"))
     def preview(self, obj) -> str:

@@ -439,3 +439,27 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TemplateUse(models.Model):
+    """One agent's own relation to a library template: starred as a favourite, and when they last
+    sent a reply made from it. The library lists favourites first, then recently used."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    template = models.ForeignKey(
+        ReplyTemplate, on_delete=models.CASCADE, related_name="uses", verbose_name=_("reply template")
+    )
+    is_favourite = models.BooleanField(_("favourite"), default=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("template use")
+        verbose_name_plural = _("template uses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "template"], name="template_use_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.template}"

@@ -172,6 +172,13 @@ RULES: dict[str, Rule] = {
             _("Describe what happened without saying whose fault it is, e.g. “according to the tracking…”."),
         ),
         Rule(
+            "blame.insult",
+            "blame",
+            BLOCKING,
+            _("Insults and swearing at the buyer break every platform's rules and lose the case."),
+            _("Take the word out; say calmly what happened and what you will do."),
+        ),
+        Rule(
             "emoji.char",
             "emoji",
             BLOCKING,
@@ -539,6 +546,17 @@ FAULT = re.compile(
     r"never\s+read)\b|\b(?:as\s+you\s+should\s+know|read\s+the\s+description\s+(?:properly|carefully))\b",
     re.IGNORECASE,
 )
+# Name-calling and swearing, in the languages the stores write (English, Russian) and the agents'
+# own (Chinese): whole words (and their endings), so "foolproof" is not "fool". Words that also
+# describe goods stay out ("тупой нож" is a blunt knife, "козёл" only as a whole word).
+INSULT = re.compile(
+    r"\b(?:idiot\w*|morons?|moronic|stupid(?:ity)?|dumb(?:ass)?|imbeciles?|fools?|foolish|cretins?|losers?|"
+    r"pathetic|retard\w*|shut\s+up|get\s+lost|bullshit|crap|f+u+c+k\w*|shit\w*|"
+    r"идиот\w*|дебил\w*|кретин\w*|придур\w*|болван\w*|тупиц\w*|"
+    r"дурак\w*|дура|дуры|урод|уроды|уродина|заткни\w*|козлы|коз[её]л|сволоч\w*)\b"
+    r"|白痴|傻瓜|傻逼|笨蛋|蠢货|混蛋|神经病",
+    re.IGNORECASE,
+)
 EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b00-\u2bff\ufe0f]"
     r"|(?<![\w:])(?::-?\)|;-?\)|:-?D\b|:-?\(|<3)",
@@ -611,6 +629,43 @@ TRIGGERS: dict[re.Pattern, tuple[str, ...]] = {
         "devastat",
     ),
     ATTACK: ("buyer", "serial"),
+    INSULT: (
+        "idiot",
+        "moron",
+        "stupid",
+        "dumb",
+        "imbecil",
+        "fool",
+        "cretin",
+        "loser",
+        "pathetic",
+        "retard",
+        "shut",
+        "lost",
+        "bullshit",
+        "crap",
+        "uck",
+        "shit",
+        "идиот",
+        "дебил",
+        "кретин",
+        "придур",
+        "болван",
+        "тупиц",
+        "дур",
+        "урод",
+        "заткни",
+        "козл",
+        "козёл",
+        "козел",
+        "сволоч",
+        "白痴",
+        "傻",
+        "笨蛋",
+        "蠢货",
+        "混蛋",
+        "神经病",
+    ),
 }
 
 
@@ -767,6 +822,22 @@ def _phone_windows(text: str, masked: str) -> list[tuple[int, int, int, int]]:
     return windows
 
 
+# Kinds of number nobody reaches a person at: phonenumbers calls many short digit runs valid
+# German pager numbers (16450, 16.45, 1645.50), which in a reply are parcels, amounts and refs.
+UNREACHABLE = frozenset(
+    {
+        phonenumbers.PhoneNumberType.PAGER,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+        phonenumbers.PhoneNumberType.UNKNOWN,
+    }
+)
+
+
+def reachable(number: phonenumbers.PhoneNumber) -> bool:
+    """A number a person can be called or texted at: what the contact rule is about."""
+    return phonenumbers.number_type(number) not in UNREACHABLE
+
+
 def _phones(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
     # Every phone number has digits; most texts have none.
     if not DIGIT.search(text):
@@ -791,7 +862,7 @@ def _phones(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]
                 # A match starting in the tail belongs to the next run's window.
                 if not start <= span[0] < end or span[0] < region_end:
                     continue
-                if taken.overlaps(*span) or earlier.overlaps(*span):
+                if taken.overlaps(*span) or earlier.overlaps(*span) or not reachable(match.number):
                     continue
                 found.append(span)
                 region_end = span[1]
@@ -879,6 +950,8 @@ def check(text: str, platform: str = "amazon", context: str = "message") -> list
         findings.append(_finding("blame.accusation", platform, text, *match.span()))
     for match in words.scan(FAULT, text):
         findings.append(_finding("blame.fault", platform, text, *match.span()))
+    for match in words.scan(INSULT, text):
+        findings.append(_finding("blame.insult", platform, text, *match.span()))
     for match in EMOJI.finditer(text):
         findings.append(_finding("emoji.char", platform, text, *match.span()))
     if context == "appeal":

@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order
 
-from . import policy
+from . import filling, policy
 from .models import (
     OFF_PLATFORM_OPEN,
     Attachment,
@@ -22,6 +23,7 @@ from .models import (
     Purpose,
     ReplyState,
     ReplyTemplate,
+    TemplateUse,
     Thread,
     UnmatchedMail,
 )
@@ -107,26 +109,49 @@ def _protocol_template(thread: Thread) -> ReplyTemplate | None:
     return ReplyTemplate.objects.filter(code=code, is_active=True).first() if code else None
 
 
-def templates_for(order: Order, query: str = "", limit: int | None = 20) -> QuerySet[ReplyTemplate]:
+def templates_for(
+    order: Order, query: str = "", limit: int | None = 20, user=None
+) -> QuerySet[ReplyTemplate]:
+    """The library for this order's platform, matching every word of the query. For a user: their
+    favourites first, then what they used most recently, then by stage and title (one query)."""
     templates = ReplyTemplate.objects.filter(is_active=True).filter(
         Q(platform="") | Q(platform=order.store.platform)
     )
     for word in query.split()[:5]:
         # Titles, notes and codes, not bodies: every body names its placeholders ("tracking").
-        templates = templates.filter(
-            Q(title__icontains=word)
-            | Q(note_en__icontains=word)
-            | Q(note_zh__icontains=word)
-            | Q(code__icontains=word)
-        )
-    return templates.order_by("stage", "title")[:limit]
+        # SQLite's LIKE folds only ASCII letters, so the word is also tried in lower, upper and
+        # title case: "возврат" finds "Возврат…" there too (PostgreSQL folds every letter).
+        found = Q()
+        for variant in sorted({word, word.lower(), word.upper(), word.capitalize()}):
+            found |= (
+                Q(title__icontains=variant)
+                | Q(note_en__icontains=variant)
+                | Q(note_zh__icontains=variant)
+                | Q(code__icontains=variant)
+            )
+        templates = templates.filter(found)
+    if user is None or not user.pk:
+        return templates.order_by("stage", "title")[:limit]
+    mine = TemplateUse.objects.filter(user=user, template=OuterRef("pk"))
+    templates = templates.annotate(
+        favourite=Coalesce(Subquery(mine.values("is_favourite")[:1]), Value(False)),
+        used_at=Subquery(mine.values("last_used_at")[:1]),
+    )
+    return templates.order_by("-favourite", F("used_at").desc(nulls_last=True), "stage", "title")[:limit]
 
 
 def findings_view(text: str, platform: str, context: str = "message") -> dict:
     """The policy check as the findings partial shows it; a text too long to check says so."""
     too_long = policy.length_error(text)
     findings = [] if too_long else policy.check(text, platform, context)
+    # A reply's placeholders left unfilled: facts the order lacks, which the agent writes in.
+    unfilled = (
+        [(name, filling.FACTS.get(name, filling.PLACEHOLDERS[name])) for name in filling.unfilled(text)]
+        if context == "message" and not too_long
+        else []
+    )
     return {
+        "unfilled": unfilled,
         "findings": findings,
         "pieces": policy.highlight(text, findings),
         "too_long": too_long,

@@ -18,7 +18,7 @@ from disputes.access import is_manager
 from disputes.models import Claim, ClaimStatus, Order
 from disputes.timeline import Action, record_for_claims
 
-from . import outgoing, policy, sla
+from . import filling, outgoing, policy, sla
 from .models import (
     Attachment,
     Channel,
@@ -31,6 +31,7 @@ from .models import (
     ReplyState,
     ReplyTemplate,
     StoreMessaging,
+    TemplateUse,
     Thread,
 )
 
@@ -304,6 +305,14 @@ def reply_send(
         raise MessagingError(_("Write the message first."))
     if too_long := policy.length_error(text):
         raise MessagingError(too_long)
+    if left := filling.unfilled(text):
+        raise MessagingError(
+            _(
+                "The text still holds %(placeholders)s: a fact this order lacks. Write it in yourself "
+                "or take the sentence out; the desk never guesses it."
+            )
+            % {"placeholders": ", ".join(f"{{{name}}}" for name in left)}
+        )
     if (
         channel not in Channel.values
         or purpose not in Purpose.values
@@ -372,9 +381,27 @@ def reply_send(
     )
     if message.override_reason:
         record_for_claims(claims, Action.POLICY_OVERRIDE, by=by, note=override_reason)
+    if template is not None and by is not None and by.pk:
+        _template_use(by, template, last_used_at=now)
     if relayed:
         _enqueue_send(message.pk)
     return message
+
+
+def _template_use(user, template: ReplyTemplate, **fields) -> None:
+    """Write the user's row for this template (created on first use), in one statement: two
+    agents' sends never race into a duplicate."""
+    TemplateUse.objects.bulk_create(
+        [TemplateUse(user=user, template=template, **fields)],
+        update_conflicts=True,
+        unique_fields=["user", "template"],
+        update_fields=list(fields),
+    )
+
+
+def template_favourite(*, user, template: ReplyTemplate, favourite: bool) -> None:
+    """Star or unstar a library template for this user: their favourites list first."""
+    _template_use(user, template, is_favourite=favourite)
 
 
 def _enqueue_send(message_id: int) -> None:

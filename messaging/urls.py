@@ -9,6 +9,11 @@ urlpatterns = [
     path(
         "orders/<int:order_id>/thread/templates/<int:template_id>/", views.template_fill, name="template_fill"
     ),
+    path(
+        "orders/<int:order_id>/thread/templates/<int:template_id>/favourite/",
+        views.template_favourite,
+        name="template_favourite",
+    ),
     path("orders/<int:order_id>/thread/check/", views.policy_check, name="check"),
     path("orders/<int:order_id>/thread/send/", views.reply_send, name="send"),
     path("orders/<int:order_id>/thread/note/", views.note_add, name="note"),

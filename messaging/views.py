@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from disputes.models import Order
 from disputes.requests import AuthenticatedRequest
 
 from . import inbound, outgoing, selectors, services
-from .filling import TemplateError, fill, values_for
+from .filling import TemplateError, fill, missing_facts, pieces, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
 
@@ -67,13 +67,18 @@ def template_search(request: AuthenticatedRequest, order_id: int) -> HttpRespons
     error = nul_message() if has_nul(query) else ""
     if len(query) > MAX_SEARCH_CHARS:
         error = _("Search with at most %(max)d characters.") % {"max": MAX_SEARCH_CHARS}
-    templates = [] if error else selectors.templates_for(order, query)
+    templates = [] if error else list(selectors.templates_for(order, query, user=request.user))
+    # Each template with the facts it needs that the order lacks, flagged before the agent picks it.
+    values = (
+        values_for(order, selectors.claim_of(order, parse_id(request.GET.get("claim")))) if templates else {}
+    )
+    rows = [(template, missing_facts(template.body, values)) for template in templates]
     return render(
         request,
         "messaging/_template_results.html",
         {
             "order": order,
-            "templates": templates,
+            "rows": rows,
             "claim_id": parse_id(request.GET.get("claim")) or "",
             "error": error,
         },
@@ -97,11 +102,12 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
             },
         )
     claim = selectors.claim_of(order, parse_id(request.GET.get("claim")))
+    values = values_for(order, claim, template.language)
     try:
-        body = fill(template.body, values_for(order, claim))
+        body, shown = fill(template.body, values), pieces(template.body, values)
         error = ""
     except TemplateError as problem:
-        body, error = template.body, str(problem)
+        body, shown, error = template.body, [], str(problem)
     return render(
         request,
         "messaging/_compose_body.html",
@@ -110,8 +116,24 @@ def template_fill(request: AuthenticatedRequest, order_id: int, template_id: int
                 request, order, body=body, template_id=str(template.pk), purpose=template.purpose
             ),
             "fill_error": error,
+            "fill_pieces": shown,
             "picked": True,
         },
+    )
+
+
+@login_required
+@require_POST
+def template_favourite(request: AuthenticatedRequest, order_id: int, template_id: int) -> HttpResponse:
+    """Star or unstar a template (for the user only); answers with the star as it is now."""
+    order = get_order_for_user(request.user, order_id)
+    template = get_object_or_404(selectors.templates_for(order, limit=None), pk=template_id)
+    favourite = request.POST.get("favourite") == "1"
+    services.template_favourite(user=request.user, template=template, favourite=favourite)
+    return render(
+        request,
+        "messaging/_template_star.html",
+        {"order": order, "template": template, "favourite": favourite},
     )
 
 

@@ -78,6 +78,13 @@ def test_the_linear_scans_find_exactly_what_the_patterns_find(seed):
 
 
 RULE_WORDS = [
+    "You idiot",
+    "ſhut up",
+    "FOOL",
+    "fooliſh",
+    "Вы ИДИОТ",
+    "дураком",
+    "白痴",
     "review",
     "Leave a",
     "5 stars",

@@ -24,6 +24,8 @@ def phones_over_the_whole_text(text: str, protected: list[tuple[int, int]]) -> l
             span = (match.start, match.end)
             if taken.overlaps(*span) or earlier.overlaps(*span) or match.start < region_end:
                 continue
+            if not policy.reachable(match.number):
+                continue
             found.append(span)
             region_end = match.end
     return sorted(found)

@@ -178,6 +178,9 @@ CASES.update(
     {
         "messaging:template_search": Case("object", ORDER),
         "messaging:template_fill": Case("object", lambda w: {**ORDER(w), "template_id": 1}),
+        "messaging:template_favourite": Case(
+            "object", lambda w: {**ORDER(w), "template_id": 1}, methods=("post",)
+        ),
         "messaging:check": Case("object", ORDER, methods=("post",)),
         "messaging:send": Case("object", ORDER, methods=("post",)),
         "messaging:note": Case("object", ORDER, methods=("post",)),

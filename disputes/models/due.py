@@ -2,7 +2,7 @@
 and a buyer message's reply (`Claim.due_state(now)`, `Message.due_state(now)`)."""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -28,6 +28,12 @@ def end_of_local_day(now: datetime) -> datetime:
 class DueState:
     state: Urgency
     remaining: timedelta | None  # negative once overdue; None without a clock
+    # How long before the due time "due soon" starts: the badge's script recolours by it.
+    soon: timedelta | None = field(default=None, compare=False)
+
+    @property
+    def soon_seconds(self) -> int:
+        return int(self.soon.total_seconds()) if self.soon is not None else 0
 
     @classmethod
     def of(cls, due: datetime | None, now: datetime, *, due_soon: timedelta) -> "DueState":
@@ -37,9 +43,9 @@ class DueState:
             return cls(Urgency.NONE, None)
         remaining = due - now
         if remaining < timedelta(0):
-            return cls(Urgency.OVERDUE, remaining)
+            return cls(Urgency.OVERDUE, remaining, due_soon)
         if due < end_of_local_day(now):
-            return cls(Urgency.DUE_TODAY, remaining)
+            return cls(Urgency.DUE_TODAY, remaining, due_soon)
         if remaining <= due_soon:
-            return cls(Urgency.DUE_SOON, remaining)
-        return cls(Urgency.ON_TIME, remaining)
+            return cls(Urgency.DUE_SOON, remaining, due_soon)
+        return cls(Urgency.ON_TIME, remaining, due_soon)

@@ -20,16 +20,42 @@ function span(ms) {
   const pair = (larger, smaller) => interpolate(gettext("%(larger)s %(smaller)s"), { larger, smaller }, true);
   return days ? pair(d, h) : hours ? pair(h, m) : m;
 }
+// The day a moment falls on in the user's time zone (the server's "due today" is "before the
+// user's local midnight"); the browser's own zone if the page names none it knows.
+function localDay(ms, zone) {
+  const parts = { year: "numeric", month: "2-digit", day: "2-digit" };
+  try {
+    return new Intl.DateTimeFormat("en-CA", { ...parts, timeZone: zone || undefined }).format(ms);
+  } catch (error) {
+    return new Intl.DateTimeFormat("en-CA", parts).format(ms);
+  }
+}
+// The badge's state by the server's rule (disputes/models/due.py): overdue, then due today,
+// then due soon (within the rule's first warning), else fine. Each state is a CSS class.
+const DUE_STATES = ["fine", "warning", "today", "overdue"];
+function dueState(due, now, soonSeconds, zone) {
+  const left = due - now;
+  if (left < 0) return "overdue";
+  if (localDay(due, zone) === localDay(now, zone)) return "today";
+  if (left <= soonSeconds * 1000) return "warning";
+  return "fine";
+}
 function refreshCountdowns() {
   const now = Date.now();
   document.querySelectorAll("[data-due]").forEach((badge) => {
-    const left = Date.parse(badge.dataset.due) - now;
+    const due = Date.parse(badge.dataset.due);
+    const left = due - now;
     if (Number.isNaN(left)) return;
     if (left < 0) {
       badge.textContent = interpolate(gettext("overdue by %(span)s"), { span: span(left) }, true);
-      badge.className = "badge badge-overdue";
     } else {
       badge.textContent = interpolate(gettext("%(span)s left"), { span: span(left) }, true);
+    }
+    const state = dueState(due, now, Number(badge.dataset.soon) || 0, badge.dataset.tz);
+    if (!badge.classList.contains(`badge-${state}`)) {
+      DUE_STATES.forEach((name) => badge.classList.remove(`badge-${name}`));
+      badge.classList.add(`badge-${state}`);
+      badge.dataset.state = state;
     }
   });
 }

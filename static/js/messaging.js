@@ -1,5 +1,6 @@
 // The composer: Send stays disabled while the policy check shows a blocking finding, unless a
-// manager has written an override reason. The server refuses such a send anyway.
+// manager has written an override reason, and while a placeholder is left unfilled (nobody
+// overrides a missing fact). The server refuses such a send anyway.
 (() => {
   function update() {
     const button = document.getElementById("send-button");
@@ -7,7 +8,8 @@
     const findings = document.getElementById("policy-findings");
     const override = document.getElementById("override-reason");
     const blocked = findings && findings.dataset.blocking === "true";
-    button.disabled = blocked && !(override && override.value.trim());
+    const unfilled = findings && findings.dataset.unfilled === "true";
+    button.disabled = Boolean(unfilled) || (blocked && !(override && override.value.trim()));
   }
   document.addEventListener("htmx:afterSettle", update);
   document.addEventListener("input", (event) => {

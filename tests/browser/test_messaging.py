@@ -1,8 +1,10 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from disputes.models import Shipment
 from messaging import services
 from messaging.library import install_reply_library
 from messaging.models import Delivery, Direction, Message, ReplyState, ReplyTemplate, StoreMessaging
@@ -19,6 +21,13 @@ def test_agent_picks_a_template_fixes_a_policy_finding_and_the_reply_reaches_the
     page, world, tmp_path, settings
 ):
     install_reply_library(ReplyTemplate)
+    # The template states the shipment's facts: the order has them (else Send waits for them).
+    Shipment.objects.create(
+        order=world.order_a,
+        carrier="USPS",
+        tracking_number="9400111899223344556677",
+        shipped_at=timezone.now(),
+    )
     waiting = services.message_receive(order=world.order_a, body="My lamp never arrived. What now?")
     log = tmp_path / "worker.log"
     with smtp_listener() as smtp, celery_worker(log) as queue:
