@@ -159,7 +159,7 @@ def test_the_migration_updates_the_shipped_texts_and_leaves_an_admins_edit_alone
 
     from django.apps import apps
 
-    migration = importlib.import_module("messaging.migrations.0004_reply_library_one_fact_per_placeholder")
+    migration = importlib.import_module("messaging.migrations.0005_reply_library_one_fact_per_placeholder")
     (code, before, after), (edited_code, edited_before, _after) = migration.CHANGES[:2]
     ReplyTemplate.objects.filter(code=code).update(body=before)  # as a database had it
     ReplyTemplate.objects.filter(code=edited_code).update(body=edited_before + "\nP.S. Edited.")
