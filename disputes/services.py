@@ -594,6 +594,40 @@ def claim_platform_request(
 
 
 @transaction.atomic
+def claim_platform_filed(
+    *,
+    claim: Claim,
+    by,
+    platform_claim_id: str = "",
+    amount: Decimal | None = None,
+    stated_respond_by: datetime | None = None,
+) -> Claim:
+    """The platform's own notice of a claim someone had typed in by hand: the claim id, the
+    amount and the response deadline it states fill in what the desk did not know yet. What a
+    person entered is kept; the platform's stated deadline wins over the rule's."""
+    claim = _locked(claim, None)
+    fields = []
+    if platform_claim_id and not claim.platform_claim_id:
+        claim.platform_claim_id = platform_claim_id
+        fields.append("platform_claim_id")
+    if amount is not None and claim.amount is None:
+        claim.amount = amount
+        fields.append("amount")
+    stated = stated_respond_by is not None and claim.status not in ClaimStatus.settled()
+    if stated and claim.respond_by != stated_respond_by:
+        assert stated_respond_by is not None
+        _apply_stated_deadline(claim, stated_respond_by)
+        fields += DEADLINE_FIELDS
+    else:
+        stated = False
+    if fields:
+        _save(claim, fields)
+    if stated:
+        record(claim, Action.DEADLINE_SET, by=by, respond_by=claim.respond_by, note=claim.respond_explained)
+    return claim
+
+
+@transaction.atomic
 def claim_platform_decided(
     *, claim: Claim, outcome: str, decided_at: datetime, by, version: int | None, note: str = ""
 ) -> Claim:

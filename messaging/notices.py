@@ -25,7 +25,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Platform, Reason, Store
-from disputes.services import ClaimError, claim_open, claim_platform_decided, claim_platform_request
+from disputes.services import (
+    ClaimError,
+    claim_open,
+    claim_platform_decided,
+    claim_platform_filed,
+    claim_platform_request,
+)
 from disputes.timeline import Action, record
 
 from .models import NoticeEvent, PlatformNotice
@@ -525,6 +531,14 @@ def act(
                     stated_respond_by=notice.respond_by if event != DECIDED else None,
                 )
                 result = "claim opened"
+            elif event == OPENED:
+                claim = claim_platform_filed(
+                    claim=claim,
+                    by=None,
+                    platform_claim_id=notice.claim_id,
+                    amount=notice.amount,
+                    stated_respond_by=notice.respond_by,
+                )
             elif event == REQUEST and claim.status not in ClaimStatus.settled():
                 claim = claim_platform_request(
                     claim=claim,

@@ -462,7 +462,11 @@ def test_a_notice_for_an_order_the_store_does_not_have_waits_unmatched(shops):
 
 def test_a_notice_about_a_claim_typed_in_by_hand_updates_it(shops):
     """The world's A-to-z claim on 111-0000001-0000001 was typed in by hand; Amazon's notice
-    about that order is kept on it instead of opening a second claim."""
+    about that order is kept on it instead of opening a second claim, and fills in what the
+    person could not know: the platform's claim id, the amount and the stated deadline."""
+    typed = shops.claim_a
+    assert (typed.platform_claim_id, typed.amount) == ("", None)
+    assert typed.respond_by != at("2026-12-05T07:59:00")
     raw = FILED.read_bytes().replace(b"112-3456789-0123456", b"111-0000001-0000001")
     raw = raw.replace(b"<0100018c2c9a11d0-atoz-filed-112@", b"<filed-111@")
     assert b"111-0000001-0000001" in raw
@@ -474,7 +478,19 @@ def test_a_notice_about_a_claim_typed_in_by_hand_updates_it(shops):
         "opened",
         "<filed-111@email.amazonses.com>",
     )
-    assert actions(shops.claim_a) == [Action.PLATFORM_NOTICE]
+    assert actions(shops.claim_a) == [Action.DEADLINE_SET, Action.PLATFORM_NOTICE]
+    typed.refresh_from_db()
+    assert (typed.platform_claim_id, typed.amount, typed.respond_by) == (
+        "4F7K2M9QX1",
+        Decimal("48.97"),
+        at("2026-12-05T07:59:00"),
+    )
+    assert typed.next_alert_at is not None  # its alerts follow the stated deadline
+    # What a person entered stays: a second notice with other facts changes nothing of it.
+    again = raw.replace(b"<filed-111@", b"<filed-111-again@").replace(b"4F7K2M9QX1", b"ZZZZZZZZZZ")
+    assert file_mail_explained(shops.store_a, again) == ("claim updated", "")
+    typed.refresh_from_db()
+    assert typed.platform_claim_id == "4F7K2M9QX1"
 
 
 def test_a_decided_claim_closes_with_its_post_mortem_and_keeps_the_platforms_moment(shops):
