@@ -366,6 +366,8 @@ class Assigned:
 
     changed: int = 0
     conflicts: list[tuple[Claim, ClaimConflict]] = field(default_factory=list)
+    # Claims left as they were because the assignee may not work on them (another store).
+    skipped: list[tuple[Claim, ClaimError]] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -374,7 +376,8 @@ def claim_assign(
 ) -> Assigned:
     """Assign (or unassign, with None) several claims. `loaded` maps each claim's id to the
     assignee id the user saw (None: nobody). A claim whose assignee someone else changed since
-    is left as it is and reported; the others go through."""
+    is left as it is and reported, and so is one of a store the assignee is not a member of;
+    the others go through."""
     result = Assigned()
     wanted = assignee.pk if assignee else None
     # Locked in id order, so that two bulk assignments over the same claims cannot deadlock.
@@ -387,7 +390,11 @@ def claim_assign(
         .order_by("pk")
     )
     for claim in locked:
-        _check_assignee(claim, assignee)
+        try:
+            _check_assignee(claim, assignee)
+        except ClaimError as refused:
+            result.skipped.append((claim, refused))
+            continue
         if claim.assignee_id == wanted:
             continue
         if claim.assignee_id != loaded.get(claim.pk):

@@ -111,11 +111,11 @@ def test_countdown_badge_colours(agent_client, world):
 
 def test_queue_query_count_is_pinned(agent_client, world):
     # 9 for the claims and the user's improvement actions, 2 for the buyer messages waiting for a
-    # reply (list, overdue count).
+    # reply (list, overdue count), 1 for the user's saved views.
     assert_queries_pinned(
         agent_client,
         reverse("disputes:queue"),
-        expected=11,
+        expected=12,
         add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
     )
 
@@ -147,8 +147,11 @@ def test_bulk_assign_leaves_a_claim_someone_reassigned_since_the_queue_was_loade
         follow=True,
     )
     body = response.content.decode()
-    assert "1 claim(s) reassigned." in body
-    assert f"Order {taken.order.platform_order_id}: agent_a changed the assignee to agent_a" in body
+    assert "1 claim assigned to manager_a." in body
+    assert (
+        f"Skipped #{taken.pk} (order {taken.order.platform_order_id}): agent_a changed the assignee to agent_a"
+        in body
+    )
     taken.refresh_from_db()
     free.refresh_from_db()
     assert taken.assignee == world.agent_a and free.assignee == world.manager_a

@@ -59,6 +59,7 @@ from .stores import (  # noqa: F401
     Membership,
     Platform,
     Profile,
+    SavedView,
     Role,
     Store,
     WorkerHeartbeat,

@@ -209,6 +209,11 @@ class Claim(models.Model):
         return self.status != ClaimStatus.CLOSED
 
     @property
+    def priority_set(self) -> bool:
+        """A priority someone chose: anything but the default, which pages leave unsaid."""
+        return self.priority != Priority.NORMAL
+
+    @property
     def warnings(self) -> list[int | float]:
         """Hours before the response is due at which the desk warns, largest first."""
         rule = self.respond_rule

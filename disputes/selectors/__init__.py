@@ -29,9 +29,12 @@ from .queue import (  # noqa: F401
     MAX_CURSOR_CHARS,
     PAGE_SIZE,
     QueueFilters,
+    SORT_CHOICES,
+    SORTS,
     QueuePage,
     decode_cursor,
     encode_cursor,
+    next_in_queue,
     queue_claims,
     queue_page,
 )
