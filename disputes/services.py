@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import alerts, deadlines
+from . import alerts, dates, deadlines
 from .models import (
     Claim,
     ClaimKind,
@@ -112,7 +112,7 @@ def _field_conflict(
         % {
             **values,
             "who": event.actor.get_username(),
-            "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+            "when": dates.moment_text(event.at),
         }
     )
 
@@ -494,7 +494,7 @@ def eligibility_hints(claim: Claim) -> list[str]:
                     "Filed before the buyer could: an “item not received” claim opens only 3 days "
                     "after the latest delivery date (%(date)s). Point this out in the response."
                 )
-                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+                % {"date": dates.moment_text(order.latest_delivery)}
             )
         elif claim.opened_at > order.latest_delivery + NOT_RECEIVED_LATEST:
             hints.append(
@@ -502,7 +502,7 @@ def eligibility_hints(claim: Claim) -> list[str]:
                     "Filed more than 90 days after the latest delivery date (%(date)s): "
                     "it is outside the window."
                 )
-                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+                % {"date": dates.moment_text(order.latest_delivery)}
             )
     if claim.opened_at < order.purchased_at:
         hints.append(_("The claim is dated before the order was placed: check the dates."))

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import transaction
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,9 +8,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from disputes import services as claim_services
 from disputes.access import get_order_for_user, stores_for
 from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
-from disputes.models import Order
+from disputes.models import ClaimStatus, Order
+from disputes.services import ClaimError
 from disputes.requests import AuthenticatedRequest
 
 from . import inbound, selectors, services
@@ -141,23 +144,34 @@ def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     }
     if has_nul(*kept.values()):
         return _compose_error(request, order, nul_message(), kept)
+    # "Send and mark responded": the reply and the claim's status change are one action; if the
+    # claim cannot be marked, nothing is sent either.
+    responded = selectors.claim_of(order, data.get("claim")) if data.get("then") == "responded" else None
     try:
-        services.reply_send(
-            order=order,
-            body=kept["body"],
-            by=request.user,
-            channel=kept["channel"],
-            purpose=kept["purpose"],
-            template=template,
-            override_reason=kept["override_reason"],
-        )
+        with transaction.atomic():
+            services.reply_send(
+                order=order,
+                body=kept["body"],
+                by=request.user,
+                channel=kept["channel"],
+                purpose=kept["purpose"],
+                template=template,
+                override_reason=kept["override_reason"],
+            )
+            if responded is not None:
+                claim_services.claim_move(
+                    claim=responded, to_status=ClaimStatus.RESPONDED, by=request.user, loaded=responded.status
+                )
     except PolicyBlocked as blocked:
         return _compose_error(request, order, str(blocked), kept)
     except MessagingError as error:
         return _compose_error(request, order, str(error), kept)
-    messages.success(
-        request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
-    )
+    except ClaimError as error:
+        return _compose_error(request, order, str(error), kept)
+    sent = _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
+    if responded is not None:
+        sent = _("Message sent; the claim is marked responded.")
+    messages.success(request, sent)
     target = _back(request, order)
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Redirect": target})

@@ -209,6 +209,11 @@ class Claim(models.Model):
         return self.status != ClaimStatus.CLOSED
 
     @property
+    def can_mark_responded(self) -> bool:
+        """Open and not yet marked responded: a reply can be sent and marked in one action."""
+        return self.is_open and self.status != ClaimStatus.RESPONDED
+
+    @property
     def priority_set(self) -> bool:
         """A priority someone chose: anything but the default, which pages leave unsaid."""
         return self.priority != Priority.NORMAL

@@ -68,3 +68,11 @@ def age(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return span(timezone.now() - moment)
+
+
+@register.filter
+def when_text(value, store=None) -> str:
+    """The same moment as `when`, as plain text: for attributes, options and sentences."""
+    if value is None or value == "":
+        return ""
+    return dates.moment_text(value)
