@@ -76,3 +76,15 @@ function initSelections() {
 }
 document.addEventListener("DOMContentLoaded", initSelections);
 document.addEventListener("htmx:afterSettle", initSelections);
+
+// Saving the queue's view: the filters as they are now (they change in place, without a reload).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  form.querySelectorAll("input[data-filters-of]").forEach((input) => {
+    const filters = document.getElementById(input.dataset.filtersOf);
+    if (filters instanceof HTMLFormElement) {
+      input.value = new URLSearchParams(new FormData(filters)).toString();
+    }
+  });
+});
