@@ -2,12 +2,14 @@
 // manager has written an override reason. The server refuses such a send anyway.
 (() => {
   function update() {
-    const button = document.getElementById("send-button");
-    if (!button) return;
     const findings = document.getElementById("policy-findings");
     const override = document.getElementById("override-reason");
     const blocked = findings && findings.dataset.blocking === "true";
-    button.disabled = blocked && !(override && override.value.trim());
+    // Send, and "Send and mark responded" on a claim's page.
+    for (const id of ["send-button", "send-respond-button"]) {
+      const button = document.getElementById(id);
+      if (button) button.disabled = blocked && !(override && override.value.trim());
+    }
   }
   document.addEventListener("htmx:afterSettle", update);
   document.addEventListener("input", (event) => {
