@@ -37,6 +37,7 @@ from .forms import (
     QueueFilterForm,
     RecomputeForm,
 )
+from .inputs import has_nul
 from .models import (
     Claim,
     ClaimStatus,
@@ -48,7 +49,6 @@ from .models import (
     SetAside,
     charges_of,
 )
-from .inputs import has_nul
 from .preferences import activate_preferences, remember_preferences
 from .requests import AuthenticatedRequest
 from .selectors import PAGE_SIZE
@@ -134,10 +134,13 @@ def saved_view_save(request: AuthenticatedRequest) -> HttpResponse:
     if not name or len(name) > 60 or has_nul(name):
         messages.error(request, _("Give the view a name of at most 60 characters."))
         return redirect(reverse("disputes:queue") + (f"?{query}" if query else ""))
-    _view, created = SavedView.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+    _view, created = SavedView.objects.update_or_create(
+        user=request.user, name=name, defaults={"query": query}
+    )
     messages.success(
         request,
-        (_("View “%(name)s” saved.") if created else _("View “%(name)s” now keeps these filters.")) % {"name": name},
+        (_("View “%(name)s” saved.") if created else _("View “%(name)s” now keeps these filters."))
+        % {"name": name},
     )
     return redirect(reverse("disputes:queue") + (f"?{query}" if query else ""))
 
@@ -157,7 +160,7 @@ def claims_assign(request: AuthenticatedRequest) -> HttpResponse:
     """Assign the ticked claims: what can be assigned is, each claim left as it was is named with
     the reason, and the ticks are kept for the queue shown next."""
     form = BulkAssignForm(request.POST, user=request.user)
-    ticked = [pk for pk in request.POST.getlist("claims") if pk.isdigit() and len(pk) < 19][:PAGE_SIZE * 2]
+    ticked = [pk for pk in request.POST.getlist("claims") if pk.isdigit() and len(pk) < 19][: PAGE_SIZE * 2]
     request.session[QUEUE_TICKED] = ticked
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
@@ -172,7 +175,9 @@ def claims_assign(request: AuthenticatedRequest) -> HttpResponse:
                 done = ngettext("%(count)d claim unassigned.", "%(count)d claims unassigned.", result.changed)
             else:
                 done = ngettext(
-                    "%(count)d claim assigned to %(user)s.", "%(count)d claims assigned to %(user)s.", result.changed
+                    "%(count)d claim assigned to %(user)s.",
+                    "%(count)d claims assigned to %(user)s.",
+                    result.changed,
                 )
             messages.success(request, done % {"count": result.changed, "user": assignee})
             for claim, problem in [*result.skipped, *result.conflicts]:

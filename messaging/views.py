@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.db import transaction
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +12,8 @@ from disputes import services as claim_services
 from disputes.access import get_order_for_user, stores_for
 from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
 from disputes.models import ClaimStatus, Order
-from disputes.services import ClaimError
 from disputes.requests import AuthenticatedRequest
+from disputes.services import ClaimError
 
 from . import inbound, selectors, services
 from .filling import TemplateError, fill, values_for

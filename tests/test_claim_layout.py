@@ -38,7 +38,10 @@ def test_the_stores_reading_is_offered_when_its_zone_differs(world):
     with timezone.override(ZoneInfo("Asia/Shanghai")), translation.override("en"):
         html = render("{{ t|when:store }}", t=T, store=world.store_a)  # store A: Los Angeles
     assert "2026-12-01 20:28 CST</time>" in html
-    assert 'title="Your time zone: Asia/Shanghai · Store time (America/Los_Angeles): 2026-12-01 04:28 PST"' in html
+    assert (
+        'title="Your time zone: Asia/Shanghai · Store time (America/Los_Angeles): 2026-12-01 04:28 PST"'
+        in html
+    )
     with timezone.override(ZoneInfo("America/Los_Angeles")):
         same = render("{{ t|when:store }}", t=T, store=world.store_a)
     assert "Store time" not in same and "PST" in same

@@ -218,7 +218,9 @@ def test_each_sort_pages_through_every_claim_once_in_its_order(agent_client, wor
         rows = {c.pk: c for c in Claim.objects.select_related("order").filter(pk__in=seen)}
         if sort.lstrip("-") == "amount":
             # What the column shows: the claim's amount, else the order's total.
-            amounts = [rows[pk].amount if rows[pk].amount is not None else rows[pk].order.total for pk in seen]
+            amounts = [
+                rows[pk].amount if rows[pk].amount is not None else rows[pk].order.total for pk in seen
+            ]
             assert amounts == sorted(amounts, reverse=sort.startswith("-")), sort
         if sort.lstrip("-") == "age":
             opened = [rows[pk].opened_at for pk in seen]
@@ -256,7 +258,7 @@ def test_the_column_headings_sort_and_say_which_way(agent_client, world):
     assert 'aria-sort="descending"' in body
     # Sorting again by amount turns it round, and keeps the filters.
     assert 'href="?kind=a_to_z&amp;sort=amount"' in body
-    assert f'#{world.claim_a.pk} · Item not received' in body
+    assert f"#{world.claim_a.pk} · Item not received" in body
     assert f'href="{reverse("disputes:order", args=[world.order_a.pk])}"' in body
 
 
@@ -293,7 +295,9 @@ def test_a_saved_view_keeps_the_filters_and_only_its_owner_sees_or_deletes_it(ag
 
 
 def test_a_view_without_a_name_is_refused(agent_client, world):
-    response = agent_client.post(reverse("disputes:saved_view_save"), {"name": "  ", "query": "due=today"}, follow=True)
+    response = agent_client.post(
+        reverse("disputes:saved_view_save"), {"name": "  ", "query": "due=today"}, follow=True
+    )
     assert "Give the view a name of at most 60 characters." in response.content.decode()
     assert not SavedView.objects.exists()
 

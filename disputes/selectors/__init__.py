@@ -28,9 +28,9 @@ from .postmortems import (  # noqa: F401
 from .queue import (  # noqa: F401
     MAX_CURSOR_CHARS,
     PAGE_SIZE,
-    QueueFilters,
     SORT_CHOICES,
     SORTS,
+    QueueFilters,
     QueuePage,
     decode_cursor,
     encode_cursor,

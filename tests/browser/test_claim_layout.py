@@ -40,7 +40,9 @@ def test_reply_and_mark_responded_in_one_action_then_go_to_the_next_claim(page, 
     bar = page.locator("#claim-bar").bounding_box()
     assert -1 <= bar["y"] <= 5
 
-    page.fill("#compose-text", "Thank you for your patience: the carrier has the parcel and it is on its way.")
+    page.fill(
+        "#compose-text", "Thank you for your patience: the carrier has the parcel and it is on its way."
+    )
     page.locator("#compose-text").press("End")  # the policy check runs on keyup
     page.wait_for_selector("#policy-findings .finding-ok")
     page.click("#send-respond-button")

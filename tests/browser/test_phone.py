@@ -62,14 +62,19 @@ def a_busy_claim(world):
     )
     for hours, status in ((190, "Accepted at USPS Origin Facility"), (150, "In transit to next facility")):
         TrackingEvent.objects.create(
-            shipment=shipment, occurred_at=now - timedelta(hours=hours), status=status, location="LOS ANGELES, CA"
+            shipment=shipment,
+            occurred_at=now - timedelta(hours=hours),
+            status=status,
+            location="LOS ANGELES, CA",
         )
     message_receive(
         order=order,
         body="Hello, the tracking has not moved for five days. Where is my parcel? "
         "https://www.example.com/track/9400111899223344556677889900?lang=en&ref=orderstatuspage",
     )
-    add_evidence(order, world.agent_a, photo(1600, 1200, label="box"), name="packed-box.jpg", caption="Packed")
+    add_evidence(
+        order, world.agent_a, photo(1600, 1200, label="box"), name="packed-box.jpg", caption="Packed"
+    )
     appeal = appeal_services.appeal_create(claim=world.claim_a, kind="claim_response", by=world.agent_a)
     add_claims(world, 8, start_hours=-3)
     add_claims(world, 4, store=world.store_b)

@@ -70,7 +70,9 @@ def test_columns_sort_on_the_server_and_a_saved_view_brings_the_filters_back(pag
     expect(rows).to_have_count(4)
     # Each row names its claim "#id · reason" and links its order.
     first = rows.first
-    expect(first.locator(".claim-link")).to_have_text(f"#{first.get_attribute('data-claim')} · Item not received")
+    expect(first.locator(".claim-link")).to_have_text(
+        f"#{first.get_attribute('data-claim')} · Item not received"
+    )
     assert first.locator("a.order-link").get_attribute("href").startswith("/orders/")
 
     # Sorting by amount, largest last; once more, largest first.
