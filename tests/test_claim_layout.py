@@ -81,3 +81,22 @@ def test_a_claim_that_cannot_be_marked_sends_nothing(agent_client, world):
     assert "It is on its way." in response.content.decode()
     assert "cannot move to Responded, under review" in response.content.decode()
     assert not Message.objects.filter(direction=Direction.TO_BUYER).exists()
+
+
+def test_the_deadline_card_says_whose_clock_each_time_is_on(agent_client, world):
+    from disputes import services
+
+    claim = services.claim_open(
+        order=world.order_a, kind="a_to_z", reason="not_received", by=world.agent_a, opened_at=T
+    )
+    body = agent_client.get(reverse("disputes:claim", args=[claim.pk])).content.decode()
+    due = timezone.localtime(claim.respond_by, ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
+    on_store_clock = timezone.localtime(claim.respond_by, ZoneInfo("America/Los_Angeles"))
+    # The reader's (UTC here) time, named; the store's clock, named as the store's; the rule's
+    # explanation on the store's clock in the same format.
+    assert f"{due} UTC</time>" in body
+    assert (
+        f"On the store's clock (America/Los_Angeles): {on_store_clock:%Y-%m-%d %H:%M} "
+        f"{on_store_clock.tzname()}" in body
+    )
+    assert "at 2026-12-01 04:28 PST" in body

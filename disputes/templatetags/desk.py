@@ -76,3 +76,14 @@ def when_text(value, store=None) -> str:
     if value is None or value == "":
         return ""
     return dates.moment_text(value)
+
+
+@register.filter
+def store_clock(value, store) -> str:
+    """The moment on the store's clock, as text, when the reader's zone is another one (the
+    deadline rules count on the store's clock); empty when both read the same."""
+    zone = dates.store_zone(store)
+    if value is None or value == "" or zone is None or not isinstance(value, datetime):
+        return ""
+    theirs = dates.moment_text(value, zone)
+    return "" if theirs == dates.moment_text(value) else theirs
