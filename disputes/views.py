@@ -68,6 +68,8 @@ def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
 
 # The claims ticked in the queue when a bulk action was posted: ticked again on the next page.
 QUEUE_TICKED = "queue_ticked"
+# Saved views a queue page lists (a user keeps a handful; the list never grows the page unbounded).
+MAX_SAVED_VIEWS = 50
 
 
 def _sort_links(query: QueryDict, current: str) -> dict[str, dict[str, str]]:
@@ -118,7 +120,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)
     context["actions"] = selectors.open_actions(request.user)
-    saved = list(SavedView.objects.filter(user=request.user).order_by("name"))
+    saved = list(SavedView.objects.filter(user=request.user).order_by("name")[:MAX_SAVED_VIEWS])
     current = _saved_view_query(request.GET)
     context["saved_views"] = [(view, view.query == current) for view in saved]
     context["saved_view_query"] = current
