@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes import dates
 from disputes.inputs import has_nul
 from disputes.models import Claim
 from disputes.services import ClaimConflict, ClaimError
@@ -57,7 +58,7 @@ def _locked_appeal(appeal: Appeal) -> Appeal:
                 "be changed. Start a new appeal if the platform asks for more."
             )
             % {
-                "when": timezone.localtime(current.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                "when": dates.moment_text(current.submitted_at),
                 "number": submitted.number,
             }
         )

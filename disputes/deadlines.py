@@ -31,6 +31,7 @@ import holidays
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from . import dates
 from .models import (
     Claim,
     ClaimStatus,
@@ -305,7 +306,7 @@ def explanation(params: dict) -> str:
         "length": params["length"],
         "unit": unit,
         "origin": _origin(params["origin"]),
-        "when": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+        "when": dates.moment_text(local, local.tzinfo),
     }
     if params["unit"] == DeadlineUnit.BUSINESS_DAYS:
         sentence = _(

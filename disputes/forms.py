@@ -18,7 +18,7 @@ from .models import (
     Reason,
     RootCause,
 )
-from .selectors import QueueFilters
+from .selectors import SORT_CHOICES, QueueFilters
 from .services import PostMortemDraft
 
 
@@ -103,6 +103,11 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    # Set by the column headings; carried by the form so that changing a filter keeps the order.
+    sort = forms.ChoiceField(
+        required=False, choices=[(name, name) for name in SORT_CHOICES], widget=forms.HiddenInput
+    )
+
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["store"]).choices = [
@@ -127,7 +132,12 @@ class QueueFilterForm(forms.Form):
 
 class BulkAssignForm(forms.Form):
     """The queue's bulk assignment. Each row of the queue also sends `loaded_assignee_<id>`, the
-    assignee it showed, so a claim someone else reassigned meanwhile is not silently taken over."""
+    assignee it showed, so a claim someone else reassigned meanwhile is not silently taken over.
+
+    Nothing is chosen at first: unassigning is a choice of its own ("nobody"), never what an
+    untouched select means."""
+
+    NOBODY = "nobody"
 
     claims = forms.ModelMultipleChoiceField(
         queryset=Claim.objects.none(),
@@ -135,19 +145,31 @@ class BulkAssignForm(forms.Form):
             "required": _("Tick at least one claim."),
         },
     )
-    assignee = AssigneeField(
-        queryset=get_user_model().objects.none(),
-        required=False,
-        empty_label=_("Nobody (unassign)"),
+    assignee = forms.ChoiceField(
         label=_("Assign to"),
+        error_messages={
+            "required": _("Choose whom to assign the ticked claims to, or “Nobody (unassign)”."),
+            "invalid_choice": _("Choose someone of your team, or “Nobody (unassign)”."),
+        },
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")  # the filters above have an `assignee` too
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["claims"]).queryset = Claim.objects.filter(
             store__in=stores_for(user)
         )
-        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = team_members(user)
+        self.team = {str(member.pk): member for member in team_members(user)}
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Choose…")),
+            (self.NOBODY, _("Nobody (unassign)")),
+            *((pk, member.get_username()) for pk, member in self.team.items()),
+        ]
+
+    def clean_assignee(self):
+        """The chosen user, or None to unassign."""
+        value = self.cleaned_data["assignee"]
+        return None if value == self.NOBODY else self.team[value]
 
     def loaded(self) -> dict[int, int | None]:
         """The assignee id each ticked claim showed; a missing or unreadable one counts as

@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import alerts, deadlines
+from . import alerts, dates, deadlines
 from .models import (
     Claim,
     ClaimKind,
@@ -113,7 +113,7 @@ def _field_conflict(
         % {
             **values,
             "who": event.actor.get_username(),
-            "when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+            "when": dates.moment_text(event.at),
         }
     )
 
@@ -504,6 +504,8 @@ class Assigned:
 
     changed: int = 0
     conflicts: list[tuple[Claim, ClaimConflict]] = field(default_factory=list)
+    # Claims left as they were because the assignee may not work on them (another store).
+    skipped: list[tuple[Claim, ClaimError]] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -512,7 +514,8 @@ def claim_assign(
 ) -> Assigned:
     """Assign (or unassign, with None) several claims. `loaded` maps each claim's id to the
     assignee id the user saw (None: nobody). A claim whose assignee someone else changed since
-    is left as it is and reported; the others go through."""
+    is left as it is and reported, and so is one of a store the assignee is not a member of;
+    the others go through."""
     result = Assigned()
     wanted = assignee.pk if assignee else None
     # Locked in id order, so that two bulk assignments over the same claims cannot deadlock.
@@ -525,7 +528,11 @@ def claim_assign(
         .order_by("pk")
     )
     for claim in locked:
-        _check_assignee(claim, assignee)
+        try:
+            _check_assignee(claim, assignee)
+        except ClaimError as refused:
+            result.skipped.append((claim, refused))
+            continue
         if claim.assignee_id == wanted:
             continue
         if claim.assignee_id != loaded.get(claim.pk):
@@ -698,7 +705,7 @@ def eligibility_hints(claim: Claim) -> list[str]:
                     "Filed before the buyer could: an “item not received” claim opens only 3 days "
                     "after the latest delivery date (%(date)s). Point this out in the response."
                 )
-                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+                % {"date": dates.moment_text(order.latest_delivery)}
             )
         elif claim.opened_at > order.latest_delivery + NOT_RECEIVED_LATEST:
             hints.append(
@@ -706,7 +713,7 @@ def eligibility_hints(claim: Claim) -> list[str]:
                     "Filed more than 90 days after the latest delivery date (%(date)s): "
                     "it is outside the window."
                 )
-                % {"date": timezone.localtime(order.latest_delivery).strftime("%Y-%m-%d")}
+                % {"date": dates.moment_text(order.latest_delivery)}
             )
     if claim.opened_at < order.purchased_at:
         hints.append(_("The claim is dated before the order was placed: check the dates."))

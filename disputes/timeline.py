@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import deadlines
+from . import dates, deadlines
 from .models import (
     Claim,
     ClaimEvent,
@@ -186,10 +186,10 @@ def _shown(name: str, value: Any) -> str:
             return str(value)
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=UTC)
-        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return dates.moment_text(moment)
     if name in _DAYS:
         try:
-            return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+            return dates.moment_text(date.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
     if name == "threshold":

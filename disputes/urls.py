@@ -6,8 +6,11 @@ app_name = "disputes"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("views/", views.saved_view_save, name="saved_view_save"),
+    path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("claims/assign/", views.claims_assign, name="claims_assign"),
     path("claims/<int:claim_id>/", views.claim_detail, name="claim"),
+    path("claims/<int:claim_id>/next/", views.claim_next, name="claim_next"),
     path("claims/<int:claim_id>/move/", views.claim_move, name="claim_move"),
     path("claims/<int:claim_id>/close/", views.claim_close, name="claim_close"),
     path("claims/<int:claim_id>/appeal/", views.claim_appeal, name="claim_appeal"),

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import claim_page, deadlines, presence, selectors, services, sweep
@@ -41,6 +42,7 @@ from .forms import (
     QueueFilterForm,
     RecomputeForm,
 )
+from .inputs import has_nul
 from .models import (
     Claim,
     ClaimStatus,
@@ -48,11 +50,13 @@ from .models import (
     Notification,
     Order,
     Profile,
+    SavedView,
     SetAside,
     charges_of,
 )
 from .preferences import activate_preferences, remember_preferences
 from .requests import AuthenticatedRequest
+from .selectors import PAGE_SIZE
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
 from .templatetags.desk import span
 
@@ -67,50 +71,128 @@ def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
 # --- Queue --------------------------------------------------------------------------------
 
 
+# The claims ticked in the queue when a bulk action was posted: ticked again on the next page.
+QUEUE_TICKED = "queue_ticked"
+# Saved views a queue page lists (a user keeps a handful; the list never grows the page unbounded).
+MAX_SAVED_VIEWS = 50
+
+
+def _sort_links(query: QueryDict, current: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (the other direction when it already
+    does) and the direction it sorts now, for `aria-sort`."""
+    base = query.copy()
+    base.pop("sort", None)
+    base.pop("cursor", None)
+    links = {}
+    for name in selectors.SORTS:
+        now = "ascending" if current == name else "descending" if current == f"-{name}" else "none"
+        base["sort"] = f"-{name}" if current == name else name
+        links[name] = {"url": "?" + base.urlencode(), "state": now}
+    return links
+
+
+def _saved_view_query(query: QueryDict) -> str:
+    """The queue filters of a query string, and nothing else (no cursor, no stray keys)."""
+    kept = QueryDict(mutable=True)
+    for name in QueueFilterForm.base_fields:
+        value = query.get(name, "")
+        if value and len(value) <= 40:
+            kept[name] = value
+    return kept.urlencode()
+
+
 @login_required
 @require_GET
 def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
-    page = selectors.queue_page(request.user, form.filters(), request.GET.get("cursor", ""))
+    filters = form.filters()
+    page = selectors.queue_page(request.user, filters, request.GET.get("cursor", ""))
     now = timezone.now()
     rows = [(claim, claim.due_state(now)) for claim in page.claims]
     query = request.GET.copy()
     query.pop("cursor", None)
+    ticked = set(request.session.pop(QUEUE_TICKED, [])) if QUEUE_TICKED in request.session else set()
     context = {
         "form": form,
         "page": page,
         "rows": rows,
         "filter_query": query.urlencode(),
+        "sort": filters.sort,
+        "sort_links": _sort_links(query, filters.sort),
+        "ticked": ticked,
         "assign_form": BulkAssignForm(user=request.user),
     }
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)
     context["actions"] = selectors.open_actions(request.user)
     context["back_from_snooze"] = selectors.back_from_snooze(request.user, now=now)
+    saved = list(SavedView.objects.filter(user=request.user).order_by("name")[:MAX_SAVED_VIEWS])
+    current = _saved_view_query(request.GET)
+    context["saved_views"] = [(view, view.query == current) for view in saved]
+    context["saved_view_query"] = current
     return render(request, "disputes/queue.html", context)
 
 
 @login_required
 @require_POST
+def saved_view_save(request: AuthenticatedRequest) -> HttpResponse:
+    """Save the queue's current filters under a name; a name already used is replaced."""
+    name = " ".join(request.POST.get("name", "").split())
+    query = _saved_view_query(QueryDict(request.POST.get("query", "")[:1000]))
+    if not name or len(name) > 60 or has_nul(name):
+        messages.error(request, _("Give the view a name of at most 60 characters."))
+        return redirect(reverse("disputes:queue") + (f"?{query}" if query else ""))
+    _view, created = SavedView.objects.update_or_create(
+        user=request.user, name=name, defaults={"query": query}
+    )
+    messages.success(
+        request,
+        (_("View “%(name)s” saved.") if created else _("View “%(name)s” now keeps these filters."))
+        % {"name": name},
+    )
+    return redirect(reverse("disputes:queue") + (f"?{query}" if query else ""))
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: AuthenticatedRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=view_id, user=request.user)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("disputes:queue")
+
+
+@login_required
+@require_POST
 def claims_assign(request: AuthenticatedRequest) -> HttpResponse:
+    """Assign the ticked claims: what can be assigned is, each claim left as it was is named with
+    the reason, and the ticks are kept for the queue shown next."""
     form = BulkAssignForm(request.POST, user=request.user)
+    ticked = [pk for pk in request.POST.getlist("claims") if pk.isdigit() and len(pk) < 19][: PAGE_SIZE * 2]
+    request.session[QUEUE_TICKED] = ticked
     if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
         try:
             result = services.claim_assign(
-                claims=form.cleaned_data["claims"],
-                assignee=form.cleaned_data["assignee"],
-                by=request.user,
-                loaded=form.loaded(),
+                claims=form.cleaned_data["claims"], assignee=assignee, by=request.user, loaded=form.loaded()
             )
         except ClaimError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("%(count)d claim(s) reassigned.") % {"count": result.changed})
-            for claim, conflict in result.conflicts:
+            if assignee is None:
+                done = ngettext("%(count)d claim unassigned.", "%(count)d claims unassigned.", result.changed)
+            else:
+                done = ngettext(
+                    "%(count)d claim assigned to %(user)s.",
+                    "%(count)d claims assigned to %(user)s.",
+                    result.changed,
+                )
+            messages.success(request, done % {"count": result.changed, "user": assignee})
+            for claim, problem in [*result.skipped, *result.conflicts]:
                 messages.error(
                     request,
-                    _("Order %(order)s: %(problem)s")
-                    % {"order": claim.order.platform_order_id, "problem": conflict},
+                    _("Skipped #%(claim)s (order %(order)s): %(problem)s")
+                    % {"claim": claim.pk, "order": claim.order.platform_order_id, "problem": problem},
                 )
     else:
         for errors in form.errors.values():
@@ -126,6 +208,19 @@ def claims_assign(request: AuthenticatedRequest) -> HttpResponse:
 def claim_detail(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = get_claim_for_user(request.user, claim_id)
     return render(request, "disputes/claim.html", _claim_context(request, claim))
+
+
+@login_required
+@require_GET
+def claim_next(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    """The claim after this one in the user's queue (open claims, due soonest first); after the
+    last one, the first; the queue itself when no other claim is open."""
+    claim = get_claim_for_user(request.user, claim_id)
+    following = selectors.next_in_queue(request.user, claim)
+    if following is None:
+        messages.info(request, _("No other open claim in your queue."))
+        return redirect("disputes:queue")
+    return redirect("disputes:claim", claim_id=following.pk)
 
 
 def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict:
@@ -353,6 +448,8 @@ def _assign_one(request: AuthenticatedRequest, claim: Claim, data: dict) -> None
     result = services.claim_assign(
         claims=[claim], assignee=data["assignee"], by=request.user, loaded={claim.pk: data["loaded_assignee"]}
     )
+    if result.skipped:
+        raise result.skipped[0][1]
     if result.conflicts:
         raise result.conflicts[0][1]
 

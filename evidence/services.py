@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes import timeline
+from disputes import dates, timeline
 from disputes.access import is_manager
 from disputes.models import Order
 from disputes.timeline import Action
@@ -114,7 +114,7 @@ def evidence_add(
                 % {
                     "name": name,
                     "existing": duplicate[0],
-                    "date": timezone.localtime(duplicate[1]).strftime("%Y-%m-%d %H:%M"),
+                    "date": dates.moment_text(duplicate[1]),
                 },
             )
         info = inspected.info

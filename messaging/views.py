@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -7,10 +8,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from disputes import services as claim_services
 from disputes.access import get_order_for_user, stores_for
 from disputes.inputs import has_nul, identifier_problem, nul_message, parse_id
-from disputes.models import Order
+from disputes.models import ClaimStatus, Order
 from disputes.requests import AuthenticatedRequest
+from disputes.services import ClaimError
 
 from . import inbound, outgoing, selectors, services
 from .filling import TemplateError, fill, missing_facts, pieces, values_for
@@ -173,24 +176,35 @@ def reply_send(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     attached = [
         services.AttachmentData(f.name or "", f.content_type or "", b"".join(f.chunks())) for f in uploads
     ]
+    # "Send and mark responded": the reply and the claim's status change are one action; if the
+    # claim cannot be marked, nothing is sent either.
+    responded = selectors.claim_of(order, data.get("claim")) if data.get("then") == "responded" else None
     try:
-        services.reply_send(
-            order=order,
-            body=kept["body"],
-            by=request.user,
-            channel=kept["channel"],
-            purpose=kept["purpose"],
-            template=template,
-            override_reason=kept["override_reason"],
-            attachments=attached,
-        )
+        with transaction.atomic():
+            services.reply_send(
+                order=order,
+                body=kept["body"],
+                by=request.user,
+                channel=kept["channel"],
+                purpose=kept["purpose"],
+                template=template,
+                override_reason=kept["override_reason"],
+                attachments=attached,
+            )
+            if responded is not None:
+                claim_services.claim_move(
+                    claim=responded, to_status=ClaimStatus.RESPONDED, by=request.user, loaded=responded.status
+                )
     except PolicyBlocked as blocked:
         return _compose_error(request, order, _attach_again(str(blocked), attached), kept)
     except MessagingError as error:
         return _compose_error(request, order, _attach_again(str(error), attached), kept)
-    messages.success(
-        request, _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
-    )
+    except ClaimError as error:
+        return _compose_error(request, order, _attach_again(str(error), attached), kept)
+    sent = _("Message sent.") if kept["channel"] == Channel.PLATFORM else _("Contact recorded.")
+    if responded is not None:
+        sent = _("Message sent; the claim is marked responded.")
+    messages.success(request, sent)
     target = _back(request, order)
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Redirect": target})

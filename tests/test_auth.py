@@ -115,7 +115,7 @@ def test_the_working_pages_speak_chinese(manager_client, world):
     manager_client.post(reverse("preferences"), {"language": "zh-hans"})
     pages = {
         reverse("disputes:queue"): ["队列", "负责人", "剩余"],
-        reverse("disputes:claim", args=[world.claim_a.pk]): ["期限", "时间线", "操作", "订单"],
+        reverse("disputes:claim", args=[world.claim_a.pk]): ["期限", "时间线", "队列中的下一个索赔", "订单"],
         reverse("disputes:dashboard"): ["当前逾期", "客服工作量", "订单缺陷率"],
         reverse("disputes:store", args=[world.store_a.pk]): ["订单缺陷率", "有缺陷的订单"],
         reverse("disputes:import_orders"): ["导入订单"],

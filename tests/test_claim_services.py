@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from disputes import services, timeline
 from disputes.models import (
+    Claim,
     ClaimEvent,
     ClaimKind,
     ClaimStatus,
     DeadlineKind,
     DeadlineRule,
+    Order,
     Outcome,
     Platform,
     Reason,
@@ -197,12 +199,35 @@ def test_the_platforms_request_restarts_the_response_window(world):
 
 def test_assigning_someone_outside_the_store_is_refused(world):
     claim = open_a_to_z(world)
-    with pytest.raises(ClaimError, match="not a member"):
-        services.claim_assign(
-            claims=[claim], assignee=world.agent_b, by=world.manager_a, loaded={claim.pk: None}
-        )
+    result = services.claim_assign(
+        claims=[claim], assignee=world.agent_b, by=world.manager_a, loaded={claim.pk: None}
+    )
+    assert result.changed == 0
+    [(skipped, refused)] = result.skipped
+    assert skipped.pk == claim.pk and "agent_b is not a member of Alpha Amazon US" in str(refused)
     claim.refresh_from_db()
     assert claim.assignee is None
+
+
+def test_a_batch_mixing_stores_assigns_what_it_can_and_names_the_rest(world):
+    own = open_a_to_z(world)
+    other_order = Order.objects.create(
+        store=world.store_b, platform_order_id="OZ-1", purchased_at=timezone.now(), currency="RUB"
+    )
+    other = Claim.objects.create(
+        store=world.store_b,
+        order=other_order,
+        kind=ClaimKind.OZON_DISPUTE,
+        reason=Reason.OTHER,
+        opened_at=timezone.now(),
+    )
+    result = services.claim_assign(
+        claims=[own, other], assignee=world.agent_a, by=world.superuser, loaded={own.pk: None, other.pk: None}
+    )
+    assert result.changed == 1 and [claim.pk for claim, _error in result.skipped] == [other.pk]
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert (own.assignee, other.assignee) == (world.agent_a, None)
 
 
 def test_bulk_assign_records_each_change_and_skips_no_ops(world):

@@ -1,12 +1,14 @@
+import base64
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason
+from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason, SavedView
 from disputes.selectors import PAGE_SIZE
 
+from .conftest import client_for
 from .page_forms import form_data
 from .queries import assert_queries_pinned
 
@@ -111,11 +113,12 @@ def test_countdown_badge_colours(agent_client, world):
 
 def test_queue_query_count_is_pinned(agent_client, world):
     # 9 for the claims and the user's improvement actions, 1 for the user's claims back from a
-    # snooze, 2 for the buyer messages waiting for a reply (list, overdue count).
+    # snooze, 2 for the buyer messages waiting for a reply (list, overdue count), 1 for the
+    # user's saved views.
     assert_queries_pinned(
         agent_client,
         reverse("disputes:queue"),
-        expected=12,
+        expected=13,
         add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
     )
 
@@ -147,8 +150,11 @@ def test_bulk_assign_leaves_a_claim_someone_reassigned_since_the_queue_was_loade
         follow=True,
     )
     body = response.content.decode()
-    assert "1 claim(s) reassigned." in body
-    assert f"Order {taken.order.platform_order_id}: agent_a changed the assignee to agent_a" in body
+    assert "1 claim assigned to manager_a." in body
+    assert (
+        f"Skipped #{taken.pk} (order {taken.order.platform_order_id}): agent_a changed the assignee to agent_a"
+        in body
+    )
     taken.refresh_from_db()
     free.refresh_from_db()
     assert taken.assignee == world.agent_a and free.assignee == world.manager_a
@@ -178,3 +184,174 @@ def test_claims_without_a_deadline_come_last(agent_client, world):
     Claim.objects.filter(pk=undated.pk).update(respond_by=None)
     later = add_claims(world, 1, start_hours=500)[0]
     assert queue_ids(agent_client) == [world.claim_a.pk, later.pk, undated.pk]
+
+
+# --- Sorting, with keyset paging ---------------------------------------------------------
+
+
+def walk(client, **params) -> list[int]:
+    """Every page of the queue for these parameters, following the cursors."""
+    seen, cursor = [], ""
+    for _page in range(20):
+        response = client.get(reverse("disputes:queue"), {**params, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200
+        seen += [claim.pk for claim, _due in response.context["rows"]]
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            return seen
+    raise AssertionError("the pages never end")
+
+
+def test_each_sort_pages_through_every_claim_once_in_its_order(agent_client, world):
+    claims = add_claims(world, PAGE_SIZE + 9)
+    now = timezone.now()
+    # Ties and empty values on purpose: amounts repeat and some are missing, ages repeat.
+    for n, claim in enumerate(claims):
+        Claim.objects.filter(pk=claim.pk).update(
+            amount=None if n % 7 == 0 else (n % 5) * 10,
+            opened_at=now - timedelta(hours=n % 4),
+        )
+    everything = {world.claim_a.pk, *(c.pk for c in claims)}
+    for sort in ("due", "-due", "age", "-age", "amount", "-amount", "order", "-order"):
+        seen = walk(agent_client, sort=sort)
+        assert len(seen) == len(set(seen)) == len(everything), sort
+        assert set(seen) == everything, sort
+        rows = {c.pk: c for c in Claim.objects.select_related("order").filter(pk__in=seen)}
+        if sort.lstrip("-") == "amount":
+            # What the column shows: the claim's amount, else the order's total.
+            amounts = [
+                rows[pk].amount if rows[pk].amount is not None else rows[pk].order.total for pk in seen
+            ]
+            assert amounts == sorted(amounts, reverse=sort.startswith("-")), sort
+        if sort.lstrip("-") == "age":
+            opened = [rows[pk].opened_at for pk in seen]
+            assert opened == sorted(opened, reverse=sort == "age"), sort  # youngest first ascending
+        if sort.lstrip("-") == "order":
+            ids = [rows[pk].order.platform_order_id for pk in seen]
+            assert ids == sorted(ids, reverse=sort.startswith("-")), sort
+
+
+def test_any_status_puts_closed_claims_after_open_ones_whatever_the_sort(agent_client, world):
+    closed = add_claims(world, 3, start_hours=-50)  # due first, had they been open
+    Claim.objects.filter(pk__in=[c.pk for c in closed]).update(
+        status=ClaimStatus.CLOSED, closed_at=timezone.now()
+    )
+    open_ = add_claims(world, 2, start_hours=10)
+    for sort in ("due", "-due", "age"):
+        seen = walk(agent_client, status="any", sort=sort)
+        assert set(seen[-3:]) == {c.pk for c in closed}, sort
+        assert set(seen[:-3]) == {world.claim_a.pk, *(c.pk for c in open_)}, sort
+
+
+def test_a_cursor_of_another_sort_or_a_forged_one_starts_from_the_top(agent_client, world):
+    add_claims(world, PAGE_SIZE + 2)
+    cursor = agent_client.get(reverse("disputes:queue")).context["page"].next_cursor
+    top = queue_ids(agent_client, sort="amount")
+    assert queue_ids(agent_client, sort="amount", cursor=cursor) == top
+    forged = base64.urlsafe_b64encode(b'["9999-01-01T00:00:00", 1]').decode()
+    assert queue_ids(agent_client, cursor=forged) == queue_ids(agent_client)
+    nested = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    assert queue_ids(agent_client, cursor=nested) == queue_ids(agent_client)
+
+
+def test_the_column_headings_sort_and_say_which_way(agent_client, world):
+    body = agent_client.get(reverse("disputes:queue"), {"sort": "-amount", "kind": "a_to_z"}).content.decode()
+    assert 'aria-sort="descending"' in body
+    # Sorting again by amount turns it round, and keeps the filters.
+    assert 'href="?kind=a_to_z&amp;sort=amount"' in body
+    assert f"#{world.claim_a.pk} · Item not received" in body
+    assert f'href="{reverse("disputes:order", args=[world.order_a.pk])}"' in body
+
+
+def test_priority_shows_only_when_someone_set_it(agent_client, world):
+    body = agent_client.get(reverse("disputes:queue")).content.decode()
+    assert 'class="badge priority' not in body and "claim-row" in body
+    Claim.objects.filter(pk=world.claim_a.pk).update(priority=4)
+    body = agent_client.get(reverse("disputes:queue")).content.decode()
+    assert 'class="badge priority priority-4">Urgent<' in body
+
+
+# --- Saved views --------------------------------------------------------------------------
+
+
+def test_a_saved_view_keeps_the_filters_and_only_its_owner_sees_or_deletes_it(agent_client, world):
+    response = agent_client.post(
+        reverse("disputes:saved_view_save"),
+        {"name": "  my   overdue ", "query": "assignee=me&due=overdue&cursor=abc&evil=1"},
+    )
+    view = SavedView.objects.get(user=world.agent_a)
+    assert (view.name, view.query) == ("my overdue", "assignee=me&due=overdue")
+    assert response["Location"] == reverse("disputes:queue") + "?assignee=me&due=overdue"
+    body = agent_client.get(reverse("disputes:queue")).content.decode()
+    assert 'href="/?assignee=me&amp;due=overdue"' in body and ">my overdue</a>" in body
+    # The same name again replaces its filters.
+    agent_client.post(reverse("disputes:saved_view_save"), {"name": "my overdue", "query": "due=today"})
+    assert list(SavedView.objects.values_list("name", "query")) == [("my overdue", "due=today")]
+
+    manager = client_for(world.manager_a)
+    assert ">my overdue</a>" not in manager.get(reverse("disputes:queue")).content.decode()
+    assert manager.post(reverse("disputes:saved_view_delete", args=[view.pk])).status_code == 404
+    agent_client.post(reverse("disputes:saved_view_delete", args=[view.pk]))
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_without_a_name_is_refused(agent_client, world):
+    response = agent_client.post(
+        reverse("disputes:saved_view_save"), {"name": "  ", "query": "due=today"}, follow=True
+    )
+    assert "Give the view a name of at most 60 characters." in response.content.decode()
+    assert not SavedView.objects.exists()
+
+
+# --- Bulk assignment ----------------------------------------------------------------------
+
+
+def test_bulk_assign_without_a_choice_changes_nothing_and_says_so(manager_client, world):
+    Claim.objects.filter(pk=world.claim_a.pk).update(assignee=world.agent_a)
+    response = manager_client.post(
+        reverse("disputes:claims_assign"), {"claims": [world.claim_a.pk], "assignee": ""}, follow=True
+    )
+    assert "Choose whom to assign the ticked claims to" in response.content.decode()
+    world.claim_a.refresh_from_db()
+    assert world.claim_a.assignee == world.agent_a
+    # The tick is kept on the queue shown next.
+    assert f'value="{world.claim_a.pk}" aria-label="Select claim {world.claim_a.pk}" checked' in (
+        response.content.decode()
+    )
+
+
+def test_bulk_unassign_is_an_explicit_choice(manager_client, world):
+    Claim.objects.filter(pk=world.claim_a.pk).update(assignee=world.agent_a)
+    queue = manager_client.get(reverse("disputes:queue")).content.decode()
+    assert '<option value="" selected>Choose…</option>' in queue
+    response = manager_client.post(
+        reverse("disputes:claims_assign"),
+        {**form_data(queue, "bulk-assign"), "claims": [world.claim_a.pk], "assignee": "nobody"},
+        follow=True,
+    )
+    assert "1 claim unassigned." in response.content.decode()
+    world.claim_a.refresh_from_db()
+    assert world.claim_a.assignee is None
+
+
+# --- The next claim -----------------------------------------------------------------------
+
+
+def test_next_claim_follows_the_queue_order_and_comes_round(agent_client, world):
+    second, third = add_claims(world, 2, start_hours=100)
+    closed = add_claims(world, 1, start_hours=200)[0]
+    Claim.objects.filter(pk=closed.pk).update(status=ClaimStatus.CLOSED, closed_at=timezone.now())
+
+    def after(claim) -> str:
+        return agent_client.get(reverse("disputes:claim_next", args=[claim.pk]))["Location"]
+
+    assert after(world.claim_a) == reverse("disputes:claim", args=[second.pk])
+    assert after(second) == reverse("disputes:claim", args=[third.pk])
+    assert after(third) == reverse("disputes:claim", args=[world.claim_a.pk])  # round again
+    assert after(closed) == reverse("disputes:claim", args=[world.claim_a.pk])
+
+
+def test_next_claim_when_no_other_is_open_goes_back_to_the_queue(agent_client, world):
+    response = agent_client.get(reverse("disputes:claim_next", args=[world.claim_a.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("disputes:queue")
+    assert "No other open claim in your queue." in response.content.decode()

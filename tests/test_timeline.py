@@ -77,9 +77,10 @@ def test_a_status_change_reads_in_english_and_chinese_with_the_typed_note_as_is(
 
 def test_times_read_in_the_readers_language_and_time_zone(world):
     event = timeline.record(world.claim_a, Action.DEADLINE_SET, respond_by=T)
-    assert read(event) == "Deadline set: respond by Dec. 1, 2026, 12:28 p.m."
-    assert read(event, zone="America/Los_Angeles") == "Deadline set: respond by Dec. 1, 2026, 4:28 a.m."
-    assert read(event, "zh-hans", "Asia/Shanghai") == "截止时间已设定：请在 2026年12月1日 20:28 前回复"
+    # One format in every language, always naming the reader's zone.
+    assert read(event) == "Deadline set: respond by 2026-12-01 12:28 UTC"
+    assert read(event, zone="America/Los_Angeles") == "Deadline set: respond by 2026-12-01 04:28 PST"
+    assert read(event, "zh-hans", "Asia/Shanghai") == "截止时间已设定：请在 2026-12-01 20:28 CST 前回复"
 
 
 def test_a_claims_opening_reads_with_its_deadline_rule_explained(world):

@@ -120,6 +120,6 @@ def test_old_timeline_rows_become_codes_and_parameters_that_read_as_sentences(ba
     def sentence(pk):
         return timeline.worded(Event.objects.get(pk=pk)).sentence
 
-    assert sentence(rows["deadline_set"].pk) == "Deadline set: respond by Dec. 1, 2026, 12:28 p.m."
+    assert sentence(rows["deadline_set"].pk) == "Deadline set: respond by 2026-12-01 12:28 UTC"
     assert sentence(rows["status"].pk) == "Status changed from New to In progress"
     assert sentence(rows["status_legacy"].pk) == "Status legacy: x, y"

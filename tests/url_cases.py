@@ -19,6 +19,8 @@ class Case:
     scope: str
     kwargs: Callable[[object], dict] = field(default=lambda world: {})
     methods: tuple[str, ...] = ("get",)
+    # The page is a redirect to another page (the next claim in the queue): a member gets 302.
+    redirects: bool = False
 
 
 def CLAIM(world) -> dict:
@@ -66,6 +68,14 @@ def SET_ASIDE(world) -> dict:
     return {"entry_id": entry.pk}
 
 
+def SAVED_VIEW(world) -> dict:
+    """A view of the queue that agent_a of store A saved."""
+    from disputes.models import SavedView
+
+    view = SavedView.objects.create(user=world.agent_a, name="my overdue", query="assignee=me&due=overdue")
+    return {"view_id": view.pk}
+
+
 def ITEM(world) -> dict:
     from .evidence_corpus import world_item
 
@@ -76,8 +86,11 @@ CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
     "disputes:store": Case("object", lambda w: {"store_id": w.store_a.pk}),
+    "disputes:saved_view_save": Case("self", methods=("post",)),
+    "disputes:saved_view_delete": Case("object", SAVED_VIEW, methods=("post",)),
     "disputes:claims_assign": Case("list", methods=("post",)),
     "disputes:claim": Case("object", CLAIM),
+    "disputes:claim_next": Case("object", CLAIM, redirects=True),
     "disputes:claim_move": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_close": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_appeal": Case("object", CLAIM, methods=("post",)),

@@ -61,6 +61,7 @@ from .stores import (  # noqa: F401
     Platform,
     Profile,
     Role,
+    SavedView,
     Store,
     WorkerHeartbeat,
     time_zone_choices,

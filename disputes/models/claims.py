@@ -243,6 +243,16 @@ class Claim(models.Model):
         return self.status != ClaimStatus.CLOSED
 
     @property
+    def can_mark_responded(self) -> bool:
+        """Open and not yet marked responded: a reply can be sent and marked in one action."""
+        return self.is_open and self.status != ClaimStatus.RESPONDED
+
+    @property
+    def priority_set(self) -> bool:
+        """A priority someone chose: anything but the default, which pages leave unsaid."""
+        return self.priority != Priority.NORMAL
+
+    @property
     def warnings(self) -> list[int | float]:
         """Hours before the response is due at which the desk warns, largest first."""
         rule = self.respond_rule

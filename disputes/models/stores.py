@@ -151,3 +151,21 @@ class WorkerHeartbeat(models.Model):
     def is_stale(self, now=None) -> bool:
         now = now or timezone.now()
         return now - self.last_seen > settings.DESK_WORKER_STALE_AFTER
+
+
+class SavedView(models.Model):
+    """A set of queue filters a user saved under a name ("my overdue", "unassigned Amazon"):
+    the queue's query string, kept to the filters the queue knows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"

@@ -28,11 +28,14 @@ from .postmortems import (  # noqa: F401
 from .queue import (  # noqa: F401
     MAX_CURSOR_CHARS,
     PAGE_SIZE,
+    SORT_CHOICES,
+    SORTS,
     QueueFilters,
     QueuePage,
     back_from_snooze,
     decode_cursor,
     encode_cursor,
+    next_in_queue,
     queue_claims,
     queue_page,
 )

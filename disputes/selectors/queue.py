@@ -1,10 +1,16 @@
-"""The queue: open claims of the user's stores, due soonest first, a page at a time."""
+"""The queue: open claims of the user's stores, due soonest first (or sorted by another column),
+a page at a time. Paging is by keyset: the cursor carries the sort values of the last row shown,
+never an offset."""
 
 import base64
-from dataclasses import dataclass, field
+import binascii
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..access import managed_stores_for, stores_for
@@ -17,8 +23,41 @@ from ..models import (
 )
 
 PAGE_SIZE = 50
-# A cursor this page makes is under 80 characters; anything far longer is not one.
-MAX_CURSOR_CHARS = 200
+# A cursor this page makes is a few hundred characters at most (an order id is its longest
+# part); anything far longer is not one.
+MAX_CURSOR_CHARS = 600
+MAX_ORDER_ID_CHARS = 200
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column the queue sorts on: a field (or annotation) of the claims, how its values are
+    written into a cursor, its direction, and whether it can be empty (empty values come last
+    in either direction)."""
+
+    field: str
+    kind: str  # "time", "number", "text", "int"
+    descending: bool = False
+    nullable: bool = False
+
+    def value_of(self, claim: Claim):
+        value = claim
+        for part in self.field.split("__"):
+            value = getattr(value, part)
+        return value
+
+
+# Each sortable column, ascending in what the column shows: "age" ascending is the newest first.
+SORTS: dict[str, SortKey] = {
+    "due": SortKey("respond_by", "time", nullable=True),
+    "age": SortKey("opened_at", "time", descending=True),
+    "amount": SortKey("shown_amount", "number", nullable=True),
+    "order": SortKey("order__platform_order_id", "text"),
+}
+SORT_CHOICES = [*SORTS, *(f"-{name}" for name in SORTS)]
+DEFAULT_SORT = "due"
+# With "any status", open claims come first whatever the column: closed ones are history.
+CLOSED_LAST = SortKey("closed_rank", "int")
 
 
 @dataclass
@@ -30,6 +69,7 @@ class QueueFilters:
     assignee: str = "anyone"  # "me", "unassigned", "anyone", or a user id
     due: str = "any"  # "overdue", "today", "24h", "7d", "any"
     snoozed: str = "awake"  # "awake" (not asleep), "snoozed" (asleep), "all"
+    sort: str = DEFAULT_SORT  # a SORTS name, "-" in front for the other direction
 
 
 @dataclass
@@ -40,33 +80,109 @@ class QueuePage:
     store_ids: list[int] = field(default_factory=list)
 
 
-def encode_cursor(claim: Claim) -> str:
-    due = claim.respond_by.isoformat() if claim.respond_by else "-"
-    return base64.urlsafe_b64encode(f"{due}|{claim.pk}".encode()).decode()
+def sort_keys(filters: QueueFilters) -> list[SortKey]:
+    name = filters.sort if filters.sort in SORT_CHOICES else DEFAULT_SORT
+    key = SORTS[name.lstrip("-")]
+    if name.startswith("-"):
+        key = replace(key, descending=not key.descending)
+    return [CLOSED_LAST, key] if filters.status == "any" else [key]
 
 
-def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
-    """A cursor from the URL; anything malformed means 'start from the top'."""
+def _written(value, kind: str):
+    if value is None:
+        return None
+    if kind == "time":
+        return value.isoformat()
+    if kind == "number":
+        return str(value)
+    return value
+
+
+def encode_cursor(claim: Claim, keys: list[SortKey] | None = None) -> str:
+    keys = keys if keys is not None else [SORTS[DEFAULT_SORT]]
+    values = [_written(key.value_of(claim), key.kind) for key in keys]
+    text = json.dumps([*values, claim.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _read(value, key: SortKey):
+    """One value of a cursor, checked as a value of its column; ValueError if it is not one."""
+    if value is None:
+        if not key.nullable:
+            raise ValueError("empty value in a column that has none")
+        return None
+    if key.kind == "time":
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        # A time without its offset, or in a year no deadline has (which the database could not
+        # even compare once shifted to UTC), is not a cursor this page made.
+        if moment is None or moment.tzinfo is None or date_problem(moment):
+            raise ValueError("not a time")
+        return moment
+    if key.kind == "number":
+        if not isinstance(value, str) or len(value) > 30:
+            raise ValueError("not an amount")
+        try:
+            number = Decimal(value)
+        except InvalidOperation as error:
+            raise ValueError("not an amount") from error
+        if not number.is_finite():
+            raise ValueError("not an amount")
+        return number
+    if key.kind == "text":
+        if not isinstance(value, str) or len(value) > MAX_ORDER_ID_CHARS or "\x00" in value:
+            raise ValueError("not an order id")
+        return value
+    if not isinstance(value, int) or isinstance(value, bool) or value not in (0, 1):
+        raise ValueError("not a rank")
+    return value
+
+
+def decode_cursor(cursor: str, keys: list[SortKey] | None = None) -> tuple[list, int] | None:
+    """A cursor from the URL; anything malformed, or made for another sort, means 'start from
+    the top'."""
+    keys = keys if keys is not None else [SORTS[DEFAULT_SORT]]
     if len(cursor) > MAX_CURSOR_CHARS:
         return None
     try:
-        due_text, pk_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        due = None if due_text == "-" else datetime.fromisoformat(due_text)
-    except (ValueError, UnicodeDecodeError):
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if not isinstance(parts, list) or len(parts) != len(keys) + 1:
+            return None
+        values = [_read(value, key) for value, key in zip(parts, keys, strict=False)]
+    except (ValueError, UnicodeDecodeError, binascii.Error, RecursionError):
         return None
-    pk = parse_id(pk_text)
-    # A time without its offset, or in a year no deadline has (which the database could not
-    # even compare once shifted to UTC), is not a cursor this page made.
-    if pk is None or due is not None and (due.tzinfo is None or date_problem(due)):
+    pk = parse_id(str(parts[-1])) if isinstance(parts[-1], int) and not isinstance(parts[-1], bool) else None
+    if pk is None:
         return None
-    return due, pk
+    return values, pk
 
 
-def _after_cursor(due: datetime | None, pk: int) -> Q:
-    # Order is respond_by ascending with claims without a deadline last, then id.
-    if due is None:
-        return Q(respond_by__isnull=True, pk__gt=pk)
-    return Q(respond_by__gt=due) | Q(respond_by=due, pk__gt=pk) | Q(respond_by__isnull=True)
+def _after(keys: list[SortKey], values: list, pk: int) -> Q:
+    """Everything after the row with these values, in the order of `keys` then the id: after on
+    the first key, or equal on it and after on the rest (empty values last in both directions)."""
+    after = Q(pk__gt=pk)
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        if value is None:
+            # Nothing sorts after an empty value but other empty ones.
+            after = Q(**{f"{key.field}__isnull": True}) & after
+            continue
+        beyond = Q(**{f"{key.field}__{'lt' if key.descending else 'gt'}": value})
+        if key.nullable:
+            beyond |= Q(**{f"{key.field}__isnull": True})
+        after = beyond | (Q(**{key.field: value}) & after)
+    return after
+
+
+def _ordered(claims: QuerySet[Claim], keys: list[SortKey]) -> QuerySet[Claim]:
+    claims = claims.annotate(
+        shown_amount=Coalesce("amount", "order__total"),
+        closed_rank=Case(When(status=ClaimStatus.CLOSED, then=Value(1)), default=Value(0)),
+    )
+    # Empty values last, on every database (SQLite would put NULLs first ascending).
+    order = [
+        F(key.field).desc(nulls_last=True) if key.descending else F(key.field).asc(nulls_last=True)
+        for key in keys
+    ]
+    return claims.order_by(*order, "pk")
 
 
 def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
@@ -106,8 +222,7 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
         claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(hours=24))
     elif filters.due == "7d":
         claims = claims.filter(respond_by__gte=now, respond_by__lt=now + timedelta(days=7))
-    # Claims without a deadline last, on every database (SQLite would put NULLs first).
-    return claims.order_by(F("respond_by").asc(nulls_last=True), "pk")
+    return _ordered(claims, sort_keys(filters))
 
 
 def back_from_snooze(user, *, now: datetime | None = None, limit: int = 20) -> list[Claim]:
@@ -125,12 +240,23 @@ def back_from_snooze(user, *, now: datetime | None = None, limit: int = 20) -> l
 
 
 def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:
+    keys = sort_keys(filters)
     claims = queue_claims(user, filters, now=now).select_related(
         "store", "order", "order__buyer", "assignee", "respond_rule"
     )
-    position = decode_cursor(cursor) if cursor else None
+    position = decode_cursor(cursor, keys) if cursor else None
     if position:
-        claims = claims.filter(_after_cursor(*position))
+        claims = claims.filter(_after(keys, *position))
     rows = list(claims[: PAGE_SIZE + 1])
-    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1], keys) if len(rows) > PAGE_SIZE else None
     return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)
+
+
+def next_in_queue(user, claim: Claim) -> Claim | None:
+    """The open claim after this one in the user's queue as it opens (all their stores, due
+    soonest first); after the last, the first again; None when no other claim is open."""
+    filters = QueueFilters()
+    keys = sort_keys(filters)
+    claims = queue_claims(user, filters).exclude(pk=claim.pk)
+    values = [key.value_of(claim) if key.field != "shown_amount" else None for key in keys]
+    return claims.filter(_after(keys, values, claim.pk)).first() or claims.first()

@@ -1,9 +1,11 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 
-from disputes import timeline
+from disputes import dates, timeline
 
 register = template.Library()
 
@@ -33,3 +35,55 @@ def countdown(remaining: timedelta | None) -> str:
 def worded(entry) -> timeline.Worded:
     """A timeline entry as a sentence in the reader's language, with any typed text under it."""
     return timeline.worded(entry)
+
+
+@register.filter(is_safe=True)
+def when(value, store=None) -> str:
+    """Every date and time on every page: `{{ claim.respond_by|when }}`, or with the store
+    whose calendar counts (`{{ claim.respond_by|when:claim.store }}`) to offer its local time too.
+    A `<time>` element in the reader's zone, named; empty for no value."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            value.isoformat(),
+            dates.moment_title(value, store),
+            dates.moment_text(value),
+        )
+    if isinstance(value, date):
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), dates.moment_text(value))
+    return conditional_escape(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ links|get_item:name }}`: a dictionary's entry by a key held in a variable."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def age(moment: datetime | None) -> str:
+    """How long ago, in the countdown's words: '2 d 5 h'."""
+    if moment is None:
+        return ""
+    return span(timezone.now() - moment)
+
+
+@register.filter
+def when_text(value, store=None) -> str:
+    """The same moment as `when`, as plain text: for attributes, options and sentences."""
+    if value is None or value == "":
+        return ""
+    return dates.moment_text(value)
+
+
+@register.filter
+def store_clock(value, store) -> str:
+    """The moment on the store's clock, as text, when the reader's zone is another one (the
+    deadline rules count on the store's clock); empty when both read the same."""
+    zone = dates.store_zone(store)
+    if value is None or value == "" or zone is None or not isinstance(value, datetime):
+        return ""
+    theirs = dates.moment_text(value, zone)
+    return "" if theirs == dates.moment_text(value) else theirs

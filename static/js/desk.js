@@ -60,3 +60,57 @@ function refreshCountdowns() {
   });
 }
 setInterval(refreshCountdowns, 60000);
+
+// Scripts run: the stylesheet may fold what only a script can unfold (the narrow-screen menu).
+document.documentElement.classList.add("js");
+
+// The header's menu on narrow screens: the button folds and unfolds the navigation.
+document.addEventListener("click", (event) => {
+  const toggle = event.target instanceof Element ? event.target.closest("[data-nav-toggle]") : null;
+  if (!toggle) return;
+  const bar = toggle.closest(".topbar");
+  const open = bar.classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", String(open));
+});
+
+// The queue's select-all box and the count of ticked claims.
+function updateSelection(form) {
+  const boxes = [...form.querySelectorAll("input[type=checkbox][name=claims]")];
+  const ticked = boxes.filter((box) => box.checked).length;
+  const all = form.querySelector("[data-select-all]");
+  if (all) {
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+  const count = form.querySelector("[data-selected-count]");
+  if (count) {
+    count.textContent = ticked
+      ? interpolate(ngettext("%(n)s claim selected", "%(n)s claims selected", ticked), { n: ticked }, true)
+      : "";
+  }
+}
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (!(el instanceof HTMLInputElement) || !el.form) return;
+  if (el.hasAttribute("data-select-all")) {
+    el.form.querySelectorAll("input[type=checkbox][name=claims]").forEach((box) => { box.checked = el.checked; });
+  }
+  if (el.hasAttribute("data-select-all") || el.name === "claims") updateSelection(el.form);
+});
+function initSelections() {
+  document.querySelectorAll("[data-select-all]").forEach((all) => { if (all.form) updateSelection(all.form); });
+}
+document.addEventListener("DOMContentLoaded", initSelections);
+document.addEventListener("htmx:afterSettle", initSelections);
+
+// Saving the queue's view: the filters as they are now (they change in place, without a reload).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  form.querySelectorAll("input[data-filters-of]").forEach((input) => {
+    const filters = document.getElementById(input.dataset.filtersOf);
+    if (filters instanceof HTMLFormElement) {
+      input.value = new URLSearchParams(new FormData(filters)).toString();
+    }
+  });
+});

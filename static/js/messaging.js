@@ -3,13 +3,15 @@
 // overrides a missing fact). The server refuses such a send anyway.
 (() => {
   function update() {
-    const button = document.getElementById("send-button");
-    if (!button) return;
     const findings = document.getElementById("policy-findings");
     const override = document.getElementById("override-reason");
     const blocked = findings && findings.dataset.blocking === "true";
     const unfilled = findings && findings.dataset.unfilled === "true";
-    button.disabled = Boolean(unfilled) || (blocked && !(override && override.value.trim()));
+    // Send, and "Send and mark responded" on a claim's page.
+    for (const id of ["send-button", "send-respond-button"]) {
+      const button = document.getElementById(id);
+      if (button) button.disabled = Boolean(unfilled) || (blocked && !(override && override.value.trim()));
+    }
   }
   document.addEventListener("htmx:afterSettle", update);
   document.addEventListener("input", (event) => {

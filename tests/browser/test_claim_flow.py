@@ -85,6 +85,8 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
 
     # The action waits on its owner's queue until it is done.
     page.goto("/")
+    page.click("#my-actions summary")  # folded above the claims, with its count
+    assert page.inner_text("#my-actions summary .count") == "1"
     page.click("#my-actions button:text('Mark done')")
     page.wait_for_selector("text=Action marked done.")
     assert page.locator("#my-actions").count() == 0

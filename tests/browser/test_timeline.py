@@ -5,9 +5,9 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
-from disputes import alerts, services
+from disputes import alerts, dates, services
 from disputes.models import ClaimKind, ClaimStatus, Priority, Profile, Reason
 from disputes.timeline import Action
 from messaging.services import message_receive
@@ -99,7 +99,7 @@ def test_the_timeline_reads_as_sentences_in_english_and_in_chinese(page, world):
     assert not RAW.search(chinese), RAW.search(chinese)
     assert not [code for code in CODES if code in chinese]
     with translation.override("zh-hans"), timezone.override(zoneinfo.ZoneInfo("Asia/Shanghai")):
-        due = formats.date_format(timezone.localtime(claim.respond_by), "DATETIME_FORMAT")
+        due = dates.moment_text(claim.respond_by)  # the one format, naming the reader's zone
     assert f"截止时间已设定：请在 {due} 前回复" in chinese
     assert "Deadline" not in chinese and "Status" not in chinese
     assert page.csp_violations == []
