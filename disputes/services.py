@@ -472,7 +472,7 @@ def claim_snooze(
                     "The response to the platform is due %(due)s and its first warning has passed: "
                     "answer first, a snooze cannot put this claim aside."
                 )
-                % {"due": timezone.localtime(claim.respond_by).strftime("%Y-%m-%d %H:%M")}
+                % {"due": dates.moment_text(claim.respond_by)}
             )
         asked, until = until, latest
     claim.snoozed_until = claim.snooze_alert_at = until

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from . import claim_page, deadlines, presence, selectors, services, sweep
+from . import claim_page, dates, deadlines, presence, selectors, services, sweep
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -393,7 +393,7 @@ def claim_snooze(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
 
 
 def _snoozed_message(snoozed: services.Snoozed) -> str:
-    until = timezone.localtime(snoozed.until).strftime("%Y-%m-%d %H:%M")
+    until = dates.moment_text(snoozed.until)
     if snoozed.asked is not None:
         return _(
             "Snoozed until %(until)s, not later: the response deadline's first warning comes "

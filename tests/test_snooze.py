@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from disputes import selectors, services, snooze, timeline
+from disputes import dates, selectors, services, snooze, timeline
 from disputes.models import Alert, AlertThreshold, Claim, ClaimEvent, Notification, Outcome
 
 from .conftest import client_for
@@ -139,7 +139,7 @@ def test_snoozing_from_the_claim_page(world, agent_client):
     data.update({"snooze-until": until.strftime("%Y-%m-%dT%H:%M"), "snooze-note": "Ask the carrier"})
     response = agent_client.post(reverse("disputes:claim_snooze", args=[world.claim_a.pk]), data, follow=True)
     body = response.content.decode()
-    assert f"Snoozed until {until:%Y-%m-%d %H:%M}." in body
+    assert f"Snoozed until {dates.moment_text(until.replace(second=0, microsecond=0))}." in body
     assert 'id="unsnooze-form"' in body and "Ask the carrier" in body
 
 
