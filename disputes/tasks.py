@@ -5,7 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import alerts, outbox, sweep
+from . import alerts, import_jobs, outbox, sweep
 from .models import WorkerHeartbeat
 
 
@@ -49,3 +49,21 @@ def send_due_alert_emails() -> int:
 def _budget() -> float:
     # Start no new batch past half the limit, so a run ends well before its soft limit.
     return settings.DESK_OUTBOX_SECONDS / 2
+
+
+# An uploaded order report (disputes/import_jobs.py). Not retried: a refused or failed import
+# says so on its page, and the user uploads again. Past the soft limit the import rolls back
+# and the job is failed with that reason; a worker killed outright is caught by the tidy task.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.DESK_IMPORT_SECONDS - 30,
+    time_limit=settings.DESK_IMPORT_SECONDS,
+)
+def run_import_job(job_id: int) -> None:
+    import_jobs.run(job_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def tidy_import_jobs() -> int:
+    """Beat, every five minutes: fail jobs that lost their worker, delete stored uploads."""
+    return import_jobs.tidy()
