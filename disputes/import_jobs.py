@@ -182,7 +182,7 @@ def run(job_id: int) -> None:
     """The worker's part: import a queued job's stored file, and record how it ended."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("store", "created_by")
             .filter(pk=job_id)
             .first()

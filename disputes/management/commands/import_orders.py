@@ -62,7 +62,7 @@ class Command(BaseCommand):
             self.stderr.write(f"\r[{bar}] {progress.percent:3d}%  {counts}", ending="")
             self.stderr.flush()
         else:
-            self.stderr.write(f"{progress.percent}%: {counts}")
+            self.stderr.write(f"progress: {counts} ({progress.percent}%)")
         self.shown = True
 
     def _store(self, value: str) -> Store:
