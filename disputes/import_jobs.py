@@ -91,6 +91,7 @@ def queue_upload(*, store: Store, user: User, upload: UploadedFile, language: st
         with open(partial, "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
+        os.chmod(partial, 0o640)  # the web and worker's own group may read it; nobody else
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
