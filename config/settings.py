@@ -296,10 +296,11 @@ DEADLINE_TASK_QUEUE = env_str("DEADLINE_TASK_QUEUE", "celery")
 DESK_IMPORT_DIR = Path(env_str("DESK_IMPORT_DIR") or PRIVATE_MEDIA_ROOT / "imports")
 DESK_IMPORT_KEEP_HOURS = env_int("DESK_IMPORT_KEEP_HOURS", 24)
 # The import task's hard time limit (its soft limit is 30 s earlier): a 100,000-line report
-# takes about a minute even at today's slowest, so ten minutes leaves room for the largest
-# upload; it stays under Redis' visibility timeout (below), so a running import is never handed
-# to a second worker. A running job this long past its start has surely lost its worker.
-DESK_IMPORT_SECONDS = env_int("DESK_IMPORT_SECONDS", 10 * 60)
+# takes about a minute even at the slowest measured rate, so six minutes leaves room for the
+# largest upload (50 MB, some 150,000 lines); it stays under Redis' visibility timeout less the
+# longest retry wait (below), so a running import is never handed to a second worker. A job
+# still "running" this long past its start has surely lost its worker.
+DESK_IMPORT_SECONDS = env_int("DESK_IMPORT_SECONDS", 6 * 60)
 if DESK_IMPORT_SECONDS < 60:
     raise ImproperlyConfigured(f"DESK_IMPORT_SECONDS must be 60 or more, not {DESK_IMPORT_SECONDS}")
 # Import tasks go to this queue (tests point it at their own worker).
@@ -387,10 +388,10 @@ if REDIS_URL:
     # nightly re-hash runs in chunks). Mail cannot be lost to a short timeout nor sent twice
     # by it: alert e-mails are an outbox the beat drains, replies are claimed by their row.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 12 * 60}
-    if DESK_IMPORT_SECONDS > 11 * 60:
+    if DESK_IMPORT_SECONDS > 7 * 60:
         raise ImproperlyConfigured(
-            f"DESK_IMPORT_SECONDS must stay a minute under Redis' visibility timeout (12 minutes), "
-            f"not {DESK_IMPORT_SECONDS}"
+            "DESK_IMPORT_SECONDS must stay under Redis' visibility timeout (12 minutes) less the "
+            f"longest retry wait (5 minutes), so at most 420, not {DESK_IMPORT_SECONDS}"
         )
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
