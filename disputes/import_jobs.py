@@ -180,7 +180,9 @@ def progress_of(job: ImportJob) -> Progress | None:
 
 
 def run(job_id: int) -> None:
-    """The worker's part: import a queued job's stored file, and record how it ended."""
+    """The worker's part: import a queued job's stored file, and record how it ended. A
+    database error while taking the job up propagates (the job stays queued, the task retries);
+    once the job runs, every way it can end is recorded on it."""
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(of=("self",))
