@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from . import import_jobs
 from .access import stores_for
-from .models import ImportJob, ImportStatus, Store
+from .models import ImportJob, ImportStatus, Store, WorkerHeartbeat
 from .requests import AuthenticatedRequest
 
 # The largest report the page accepts. Amazon's All Orders report for a busy month of a large
@@ -130,5 +130,8 @@ def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
         "result": import_jobs.result_of(job) if status == ImportStatus.DONE else None,
         "failure": import_jobs.failure_text(job) if status == ImportStatus.FAILED else "",
     }
+    if status == ImportStatus.QUEUED:
+        beat = WorkerHeartbeat.objects.filter(source="beat").first()
+        context["workers_silent"] = beat is None or beat.is_stale()
     template = "disputes/import_job.html#status" if request.htmx else "disputes/import_job.html"
     return render(request, template, context)

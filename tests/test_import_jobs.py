@@ -393,3 +393,14 @@ def test_the_command_prints_plain_progress_lines_when_not_on_a_terminal(world, t
     ]
     assert lines[-1].endswith("(100%)") and "\r" not in err.getvalue()
     assert "2100 row(s)" in out.getvalue()
+
+
+def test_a_queued_job_says_so_when_no_worker_has_reported(world, agent_client):
+    from disputes.models import WorkerHeartbeat
+
+    job = queue(agent_client, world.store_a, many_orders_report(5))
+    body = agent_client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Waiting for the worker" in body and "data-workers-silent" in body
+    WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
+    body = agent_client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Waiting for the worker" in body and "data-workers-silent" not in body
