@@ -23,6 +23,7 @@ from .concurrency import Racer
 from .conftest import client_for
 from .imports import URL, post_import, queued_job_url
 from .test_import import amazon_report, amazon_row
+from .test_timeline_migration import back_to_latest, migrate  # noqa: F401 -- a fixture
 from .worker import celery_worker, wait_for
 
 SKUS = [
@@ -404,3 +405,38 @@ def test_a_queued_job_says_so_when_no_worker_has_reported(world, agent_client):
     WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
     body = agent_client.get(f"/imports/{job.pk}/").content.decode()
     assert "Waiting for the worker" in body and "data-workers-silent" not in body
+
+
+# --- The migration ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_latest")
+def test_imports_recorded_before_jobs_existed_stay_in_the_pages_history():
+    old = migrate(("disputes", "0007_order_line_item_status_and_charges"))
+    Store, OrderImport = old.get_model("disputes", "Store"), old.get_model("disputes", "OrderImport")
+    store = Store.objects.create(
+        name="Migration store",
+        platform="amazon",
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
+    )
+    when = timezone.now() - timedelta(days=40)
+    OrderImport.objects.create(
+        store=store,
+        file_name="April.txt",
+        sha256="a" * 64,
+        file_format="amazon_all_orders",
+        imported_at=when,
+        rows=120,
+        orders_created=80,
+        orders_updated=3,
+    )
+
+    migrate(("disputes", "0008_import_jobs"))
+
+    job = ImportJob.objects.get(store_id=store.pk)
+    assert (job.file_name, job.status, job.created_at, job.rows_read) == ("April.txt", "done", when, 120)
+    result = import_jobs.result_of(job)
+    assert result.ok and (result.orders_created, result.orders_updated, result.sha256) == (80, 3, "a" * 64)
