@@ -290,6 +290,28 @@ EVIDENCE_TASK_QUEUE = env_str("EVIDENCE_TASK_QUEUE", "celery")
 # Recomputing the open claims of an edited deadline rule goes to this queue (tests: their worker's).
 DEADLINE_TASK_QUEUE = env_str("DEADLINE_TASK_QUEUE", "celery")
 
+# Order imports from the page run in the worker (disputes/import_jobs.py). The upload waits in
+# this private folder (shared by web and worker, like the evidence folder) until its job ends,
+# and at most DESK_IMPORT_KEEP_HOURS; the live counters are small files beside it.
+DESK_IMPORT_DIR = Path(env_str("DESK_IMPORT_DIR") or PRIVATE_MEDIA_ROOT / "imports")
+DESK_IMPORT_KEEP_HOURS = env_int("DESK_IMPORT_KEEP_HOURS", 24)
+# The import task's hard time limit (its soft limit is 30 s earlier): a 100,000-line report
+# takes about a minute even at the slowest measured rate, so six minutes leaves room for the
+# largest upload (50 MB, some 150,000 lines); it stays under Redis' visibility timeout less the
+# longest retry wait (below), so a running import is never handed to a second worker. A job
+# still "running" this long past its start has surely lost its worker.
+DESK_IMPORT_SECONDS = env_int("DESK_IMPORT_SECONDS", 6 * 60)
+if DESK_IMPORT_SECONDS < 60:
+    raise ImproperlyConfigured(f"DESK_IMPORT_SECONDS must be 60 or more, not {DESK_IMPORT_SECONDS}")
+# Import tasks go to this queue (tests point it at their own worker).
+DESK_IMPORT_QUEUE = env_str("DESK_IMPORT_QUEUE", "celery")
+# Seconds the import waits after each progress report (every 1,000 rows). 0 in production; the
+# browser test sets it so that a few thousand rows take long enough to watch the bar move.
+try:
+    DESK_IMPORT_PROGRESS_PAUSE = float(env_str("DESK_IMPORT_PROGRESS_PAUSE") or 0)
+except ValueError:
+    raise ImproperlyConfigured("DESK_IMPORT_PROGRESS_PAUSE must be a number of seconds") from None
+
 # Content Security Policy: scripts only from our own origin or with this response's nonce.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -366,6 +388,11 @@ if REDIS_URL:
     # nightly re-hash runs in chunks). Mail cannot be lost to a short timeout nor sent twice
     # by it: alert e-mails are an outbox the beat drains, replies are claimed by their row.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 12 * 60}
+    if DESK_IMPORT_SECONDS > 7 * 60:
+        raise ImproperlyConfigured(
+            "DESK_IMPORT_SECONDS must stay under Redis' visibility timeout (12 minutes) less the "
+            f"longest retry wait (5 minutes), so at most 420, not {DESK_IMPORT_SECONDS}"
+        )
 else:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -437,6 +464,12 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Import jobs whose worker died are marked failed; stored uploads past their time deleted.
+    "import-jobs-tidy": {
+        "task": "disputes.tasks.tidy_import_jobs",
+        "schedule": 300.0,
+        "options": {"expires": 300},
     },
     "worker-heartbeat": {
         "task": "disputes.tasks.record_heartbeat",

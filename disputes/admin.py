@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from .deadlines import governed_open_claims
 from .models import (
     DeadlineRule,
+    ImportJob,
     ImprovementAction,
     Membership,
     PostMortem,
@@ -56,6 +57,29 @@ class ProfileAdmin(admin.ModelAdmin):
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "last_seen"]
     readonly_fields = ["source", "last_seen"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "file_name",
+        "store",
+        "created_by",
+        "source",
+        "status",
+        "created_at",
+        "rows_read",
+        "errors_found",
+    ]
+    list_filter = ["status", "source", "store"]
+    list_select_related = ["store", "created_by"]
+    search_fields = ["file_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(DeadlineRule)

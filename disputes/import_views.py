@@ -1,4 +1,5 @@
-"""The order import page: pick a store, upload a report, see what changed or what is wrong."""
+"""The order import page: pick a store and upload a report; the worker imports it, and the
+job's page shows its progress live, then what changed or what is wrong."""
 
 from typing import cast
 
@@ -6,17 +7,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
-from . import importing
+from . import import_jobs
 from .access import stores_for
-from .models import OrderImport, Store
+from .models import ImportJob, ImportStatus, Store, WorkerHeartbeat
 from .requests import AuthenticatedRequest
 
 # The largest report the page accepts. Amazon's All Orders report for a busy month of a large
@@ -60,18 +63,22 @@ class ImportForm(forms.Form):
         return upload
 
 
-def recent_imports(user) -> QuerySet[OrderImport]:
-    return (
-        OrderImport.objects.filter(store__in=stores_for(user))
-        .select_related("store", "imported_by")
-        .order_by("-imported_at", "-pk")[:RECENT_IMPORTS]
+def recent_imports(user) -> list[ImportJob]:
+    jobs = list(
+        import_jobs.jobs_for(user)
+        .select_related("store", "created_by")
+        .defer("result")
+        .order_by("-created_at", "-pk")[:RECENT_IMPORTS]
     )
+    for job in jobs:
+        # A job whose worker died reads "failed" before the tidy task records it.
+        job.shown_status = ImportStatus(import_jobs.shown_status(job))  # type: ignore[attr-defined]
+    return jobs
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_orders(request: AuthenticatedRequest) -> HttpResponse:
-    result = None
     if request.method == "POST":
         if not request.FILES and not request.htmx:
             # Browsers always send the file (the input is required): a POST without one is not
@@ -80,22 +87,51 @@ def import_orders(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("disputes:import_orders")
         form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = importing.import_orders(
+            # The worker imports it; rows of Amazon's regional reports go to the uploader's
+            # store of their marketplace (their stores when the job runs).
+            job = import_jobs.queue_upload(
                 store=form.cleaned_data["store"],
-                file=upload,
-                file_name=upload.name,
                 user=request.user,
-                # Rows of Amazon's regional reports go to the user's store of their marketplace.
-                others=form.stores.values(),
+                upload=form.cleaned_data["file"],
+                language=translation.get_language() or "",
             )
+            if request.htmx:
+                return HttpResponseClientRedirect(job_url(job))
+            return redirect(job_url(job))
     else:
         form = ImportForm(user=request.user)
     context = {
         "form": form,
-        "result": result,
         "recent": recent_imports(request.user),
         "max_upload": MAX_UPLOAD_BYTES,
     }
     template = "disputes/import.html#result" if request.htmx else "disputes/import.html"
+    return render(request, template, context)
+
+
+def job_url(job: ImportJob) -> str:
+    return reverse("disputes:import_job", args=[job.pk])
+
+
+@login_required
+@require_GET
+def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    """One import's page: a progress bar while it waits or runs (htmx polls the status part
+    every second), then its result. Another team's job is a 404."""
+    job = get_object_or_404(
+        import_jobs.jobs_for(request.user).select_related("store", "created_by"), pk=job_id
+    )
+    status = import_jobs.shown_status(job)
+    context = {
+        "job": job,
+        "status": status,
+        "running": status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "progress": import_jobs.progress_of(job) if status == ImportStatus.RUNNING else None,
+        "result": import_jobs.result_of(job) if status == ImportStatus.DONE else None,
+        "failure": import_jobs.failure_text(job) if status == ImportStatus.FAILED else "",
+    }
+    if status == ImportStatus.QUEUED:
+        beat = WorkerHeartbeat.objects.filter(source="beat").first()
+        context["workers_silent"] = beat is None or beat.is_stale()
+    template = "disputes/import_job.html#status" if request.htmx else "disputes/import_job.html"
     return render(request, template, context)

@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -48,6 +48,8 @@ from .models import (
 # Rows written per round trip. Large enough that a 100,000-row report costs a few hundred
 # queries, small enough that a batch's objects stay a few megabytes.
 BATCH_ROWS = 1000
+# Rows between two calls of an import's `progress` callback.
+PROGRESS_ROWS = 1000
 # A refused file lists this many problems; the rest are only counted.
 MAX_REPORTED_ERRORS = 200
 # Amazon's All Orders report has about 30 columns and the desk's CSV 18; a header far wider or
@@ -950,12 +952,16 @@ def import_orders(
     file_name: str,
     user: User | None = None,
     others: Iterable[Store] = (),
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
     `file` is a binary file that can be rewound (an upload, or a file opened with "rb").
     `others`: stores that rows of Amazon's regional reports may go to, by marketplace (the
-    user's stores); rows of a marketplace without a store are skipped and counted."""
+    user's stores); rows of a marketplace without a store are skipped and counted.
+    `progress(rows read, rows written, errors so far)` is called every PROGRESS_ROWS rows and
+    once the rows are all read; it runs inside the import's transaction, so what it records
+    must go elsewhere (disputes/import_jobs.py)."""
     others = list(others)
     _rewind(file)
     head = file.read(1 << 16)
@@ -973,7 +979,13 @@ def import_orders(
         _rewind(file)
         try:
             return _Import(
-                store=store, file=file, file_name=file_name, user=user, encoding=encoding, others=others
+                store=store,
+                file=file,
+                file_name=file_name,
+                user=user,
+                encoding=encoding,
+                others=others,
+                progress=progress,
             ).run()
         except UnicodeDecodeError:
             continue
@@ -998,8 +1010,12 @@ class _Import:
         user: User | None,
         encoding: str,
         others: list[Store],
+        progress: Callable[[int, int, int], None] | None = None,
     ) -> None:
         self.store = store
+        self.progress = progress
+        # Rows handed to a writer (only while no row has failed), for `progress`.
+        self.written = 0
         self.others = others
         self.file_name = file_name
         self.user = user
@@ -1147,7 +1163,11 @@ class _Import:
         tz = ZoneInfo(self.store.time_zone)
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = self.header_line  # csv's line_num counts lines after the header
+        next_progress = PROGRESS_ROWS
         while True:
+            if self.progress and self.rows >= next_progress:
+                self.progress(self.rows, self.written, self.errors.total)
+                next_progress = self.rows + PROGRESS_ROWS
             line = ended + 1
             try:
                 values = next(reader)
@@ -1194,6 +1214,9 @@ class _Import:
                 if writer is None:
                     writer = self.writers[store.pk] = _Writer(store)
                 writer.add(parsed)
+                self.written += 1
+        if self.progress:
+            self.progress(self.rows, self.written, self.errors.total)
 
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row

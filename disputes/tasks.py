@@ -3,9 +3,10 @@ defaults and why no task is redelivered forever are in config/settings.py's Cele
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, outbox, presence, snooze, sweep
+from . import alerts, import_jobs, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -57,3 +58,27 @@ def send_due_alert_emails() -> int:
 def _budget() -> float:
     # Start no new batch past half the limit, so a run ends well before its soft limit.
     return settings.DESK_OUTBOX_SECONDS / 2
+
+
+# An uploaded order report (disputes/import_jobs.py). Not retried: a refused or failed import
+# says so on its page, and the user uploads again. Past the soft limit the import rolls back
+# and the job is failed with that reason; a worker killed outright is caught by the tidy task.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=settings.DESK_IMPORT_SECONDS - 30,
+    time_limit=settings.DESK_IMPORT_SECONDS,
+)
+def run_import_job(self, job_id: int) -> None:
+    try:
+        import_jobs.run(job_id)
+    except OperationalError as error:
+        # Only the job's start gets here (SQLite's write lock held by a long import past its
+        # 20 s wait): the job is still queued, so try again in a while.
+        raise self.retry(exc=error, countdown=30, max_retries=20) from error
+
+
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def tidy_import_jobs() -> int:
+    """Beat, every five minutes: fail jobs that lost their worker, delete stored uploads."""
+    return import_jobs.tidy()

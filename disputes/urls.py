@@ -33,6 +33,7 @@ urlpatterns = [
     path("alerts/<int:notification_id>/ack/", views.alert_ack, name="alert_ack"),
     path("stores/<int:store_id>/", views.store_detail, name="store"),
     path("imports/", import_views.import_orders, name="import_orders"),
+    path("imports/<int:job_id>/", import_views.import_job, name="import_job"),
     path("actions/<int:action_id>/done/", postmortem_views.action_done, name="action_done"),
     path("post-mortems/", postmortem_views.post_mortem_report, name="post_mortems"),
     path("set-aside/", setaside_views.set_aside_list, name="set_aside"),

@@ -144,6 +144,9 @@ def _private_evidence_storage(settings, tmp_path, monkeypatch):
         },
     }
     monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(private))
+    # Uploaded order reports wait for the worker in the same private folder.
+    settings.DESK_IMPORT_DIR = private / "imports"
+    monkeypatch.setenv("DESK_IMPORT_DIR", str(private / "imports"))
     return private
 
 

@@ -18,6 +18,7 @@ from disputes import services
 from disputes.importing import import_orders
 from disputes.models import Buyer, ClaimKind, Order, OrderImport, OrderLine, Reason, Shipment
 
+from .imports import post_import
 from .test_import import AMAZON_COLUMNS, amazon_report, amazon_row, desk_csv
 
 REPORTS = Path(__file__).parent / "bad_inputs" / "reports"
@@ -75,7 +76,7 @@ def test_a_hostile_report_is_refused_by_the_page_with_its_line_and_nothing_writt
     line, words = REFUSED[name]
     before = counts()
     upload = SimpleUploadedFile(name, (REPORTS / name).read_bytes(), content_type="text/plain")
-    response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload})
+    response = post_import(agent_client, {"store": world.store_a.pk, "file": upload})
     assert response.status_code == 200
     body = response.content.decode()
     assert "Nothing was imported" in body
@@ -101,7 +102,7 @@ def test_an_upload_named_with_control_characters_is_recorded_under_a_clean_name(
         desk_csv("A-1,2026-05-03,delivered,seller,,S-1,,1,10.00,USD,,,,,,,,"),
         content_type="text/csv",
     )
-    response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload})
+    response = post_import(agent_client, {"store": world.store_a.pk, "file": upload})
     assert response.status_code == 200 and "Imported" in response.content.decode()
     name = OrderImport.objects.get().file_name
     assert name.startswith("All") and name.endswith(".csv") and not set(name) & set("\x00\u202e\x1b")

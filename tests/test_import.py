@@ -11,10 +11,20 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import import_views, importing
+from disputes import import_jobs, import_views, importing
 from disputes.importing import import_orders
-from disputes.models import Buyer, FulfilmentChannel, Order, OrderImport, OrderLine, Shipment
+from disputes.models import (
+    Buyer,
+    FulfilmentChannel,
+    ImportJob,
+    ImportStatus,
+    Order,
+    OrderImport,
+    OrderLine,
+    Shipment,
+)
 
+from .imports import post_import
 from .queries import assert_queries_pinned
 
 AMAZON_COLUMNS = [
@@ -614,31 +624,40 @@ def test_page_offers_only_the_users_stores(world, agent_client):
 
 
 def test_agent_imports_a_report_through_the_page(world, agent_client):
-    response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload(good_amazon_report())})
+    response = post_import(agent_client, {"store": world.store_a.pk, "file": upload(good_amazon_report())})
     assert response.status_code == 200
     body = response.content.decode()
     assert "Imported" in body and 'data-count="orders-created">2<' in body
     assert OrderImport.objects.get().imported_by == world.agent_a
+    job = ImportJob.objects.get()
+    assert (job.status, job.created_by, job.rows_read, job.rows_written) == ("done", world.agent_a, 3, 3)
 
 
-def test_htmx_upload_gets_only_the_result(world, agent_client):
+def test_the_page_answers_before_importing_and_htmx_follows_to_the_job(world, agent_client):
     response = agent_client.post(
         URL, {"store": world.store_a.pk, "file": upload(good_amazon_report())}, headers={"HX-Request": "true"}
     )
-    body = response.content.decode()
-    assert body.lstrip().startswith('<div id="import-result"')
-    assert "<html" not in body and "All Orders.txt" in body
+    job = ImportJob.objects.get()
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/imports/{job.pk}/"
+    # Queued, not imported: the file waits in private storage for the worker.
+    assert job.status == "queued" and job.file_name == "All Orders.txt"
+    assert import_jobs.upload_path(job).read_bytes() == good_amazon_report()
+    assert_nothing_written(world, 1)
+    body = agent_client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Waiting for the worker" in body and 'hx-trigger="every 1s"' in body
 
 
 def test_refused_report_shows_each_row_and_writes_nothing(world, agent_client):
     data = amazon_report(amazon_row(quantity="-1"), amazon_row(sku="B"), amazon_row(sku="C", currency="EUR"))
-    response = agent_client.post(URL, {"store": world.store_a.pk, "file": upload(data)})
+    response = post_import(agent_client, {"store": world.store_a.pk, "file": upload(data)})
     assert response.status_code == 200
     body = response.content.decode()
     assert "Nothing was imported" in body
     assert "<td>2</td><td>quantity -1 is negative.</td>" in body
     assert "<td>4</td><td>currency EUR is not the currency of store Alpha Amazon US (USD).</td>" in body
     assert_nothing_written(world, 1)
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_read, job.rows_written, job.errors_found) == ("done", 3, 0, 2)
 
 
 def test_outsider_cannot_import_into_another_teams_store(world, outsider_client):
@@ -662,8 +681,12 @@ def test_post_without_a_file_goes_back_to_the_form(world, agent_client):
 
 
 def test_recent_imports_show_only_the_users_stores(world, agent_client, outsider_client):
-    run(world.store_a, good_amazon_report(), "alpha-may.txt", user=world.agent_a)
-    run(world.store_b, good_desk_csv(), "bravo-may.csv", user=world.agent_b)
+    post_import(
+        agent_client, {"store": world.store_a.pk, "file": upload(good_amazon_report(), "alpha-may.txt")}
+    )
+    post_import(
+        outsider_client, {"store": world.store_b.pk, "file": upload(good_desk_csv(), "bravo-may.csv")}
+    )
     body = agent_client.get(URL).content.decode()
     assert "alpha-may.txt" in body and "bravo-may.csv" not in body
     body = outsider_client.get(URL).content.decode()
@@ -672,14 +695,13 @@ def test_recent_imports_show_only_the_users_stores(world, agent_client, outsider
 
 def test_page_queries_do_not_grow_with_past_imports(world, agent_client):
     def add_imports():
-        OrderImport.objects.bulk_create(
-            OrderImport(
+        ImportJob.objects.bulk_create(
+            ImportJob(
                 store=world.store_a,
                 file_name=f"r{n}.txt",
-                sha256="0" * 64,
-                file_format="amazon_all_orders",
-                imported_by=world.agent_a if n % 2 else world.manager_a,
-                imported_at=timezone.now(),
+                created_by=world.agent_a if n % 2 else world.manager_a,
+                status=ImportStatus.DONE if n % 3 else ImportStatus.RUNNING,
+                started_at=timezone.now(),
             )
             for n in range(30)
         )

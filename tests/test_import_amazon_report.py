@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from disputes.models import Membership, Order, OrderImport, OrderLine, Platform, Role, Store
 
+from .imports import post_import
+
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 URL = reverse("disputes:import_orders")
 
@@ -92,14 +94,16 @@ def test_multi_channel_rows_without_price_or_currency_and_gift_wrap(world):
 
 def test_the_page_imports_the_report_and_a_second_import_changes_nothing(world, agent_client):
     data = REPORT.read_bytes()
-    response = agent_client.post(
-        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders.txt", data, "text/plain")}
+    response = post_import(
+        agent_client,
+        {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders.txt", data, "text/plain")},
     )
     assert 'data-count="orders-created">4<' in response.content.decode()
     before = snapshot(world.store_a)
 
-    response = agent_client.post(
-        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders.txt", data, "text/plain")}
+    response = post_import(
+        agent_client,
+        {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders.txt", data, "text/plain")},
     )
     assert response.status_code == 200
     assert snapshot(world.store_a) == before
@@ -143,8 +147,9 @@ def test_a_regional_report_goes_to_each_marketplaces_store_through_the_page(worl
     canada = make_canada_store(world)
     data = MIXED.read_bytes()
 
-    response = agent_client.post(
-        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")}
+    response = post_import(
+        agent_client,
+        {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")},
     )
 
     body = response.content.decode()
@@ -182,8 +187,9 @@ def test_a_store_the_user_cannot_see_gets_no_rows_from_the_page(world, agent_cli
     hidden = make_canada_store(world, member=False)
     data = MIXED.read_bytes()
 
-    response = agent_client.post(
-        URL, {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")}
+    response = post_import(
+        agent_client,
+        {"store": world.store_a.pk, "file": SimpleUploadedFile("All Orders NA.txt", data, "text/plain")},
     )
 
     body = response.content.decode()

@@ -126,6 +126,14 @@ def test_redis_hands_a_task_to_another_worker_only_once_it_could_no_longer_be_ru
     assert visibility > longest_run + longest_wait
 
 
+def test_an_import_time_limit_redis_would_redeliver_within_is_refused():
+    redis = {"REDIS_URL": "redis://127.0.0.1:6379/0"}
+    result = manage("check", env={**redis, "DESK_IMPORT_SECONDS": "600"})
+    assert result.returncode != 0 and "DESK_IMPORT_SECONDS must stay under" in result.stderr
+    assert "must be 60 or more" in manage("check", env={"DESK_IMPORT_SECONDS": "20"}).stderr
+    assert manage("check", env={**redis, "DESK_IMPORT_SECONDS": "420"}).returncode == 0
+
+
 def test_a_mail_timeout_the_outbox_run_could_not_outlast_is_refused():
     # A run must outlive one silent server's timeout, or no alert e-mail would ever get a try.
     result = manage("check", env={"DESK_MAIL_TIMEOUT": "60"})

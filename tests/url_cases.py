@@ -76,6 +76,20 @@ def SAVED_VIEW(world) -> dict:
     return {"view_id": view.pk}
 
 
+def IMPORT_JOB(world) -> dict:
+    """An order import of store A, done."""
+    from disputes.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.create(
+        store=world.store_a,
+        created_by=world.agent_a,
+        file_name="All Orders.txt",
+        status=ImportStatus.DONE,
+        result={"ok": True, "rows": 1, "orders_updated": 1},
+    )
+    return {"job_id": job.pk}
+
+
 def ITEM(world) -> dict:
     from .evidence_corpus import world_item
 
@@ -114,6 +128,7 @@ CASES: dict[str, Case] = {
     "password_change": Case("self", methods=("get", "post")),
     "password_change_done": Case("self"),
     "disputes:import_orders": Case("list", methods=("get", "post")),
+    "disputes:import_job": Case("object", IMPORT_JOB),
     "disputes:action_done": Case("object", ACTION, methods=("post",)),
     "disputes:post_mortems": Case("manager"),
     "disputes:post_mortems_csv": Case("manager"),

@@ -22,6 +22,11 @@ from .due import (  # noqa: F401
     Urgency,
     end_of_local_day,
 )
+from .imports import (  # noqa: F401
+    ImportJob,
+    ImportSource,
+    ImportStatus,
+)
 from .orders import (  # noqa: F401
     CANCELLED_ITEM_STATUSES,
     Buyer,

@@ -1,6 +1,6 @@
 // Upload progress for the order import form. htmx reports the upload's progress (and then
-// the response's) as htmx:xhr:progress; the bar only moves forward, and once every byte is
-// sent it says the server is now checking the rows.
+// the response's) as htmx:xhr:progress; the bar only moves forward. Once every byte is sent
+// the server queues the import and htmx follows it to the job's page, where it goes on.
 (() => {
   const formOf = (event) => event.target.closest && event.target.closest("form.import-form");
 
@@ -27,10 +27,10 @@
     const percent = Math.round((event.detail.loaded / event.detail.total) * 100);
     if (percent > p.bar.value) p.bar.value = percent;
     if (percent >= 100) {
-      // Upload finished: the rest of the wait is the server reading and writing rows.
+      // Upload finished: the server stores the file and sends the browser to the job's page.
       p.bar.setAttribute("data-done", "");
       p.bar.removeAttribute("value");
-      p.label.textContent = gettext("Uploaded. Checking and importing rows…");
+      p.label.textContent = gettext("Uploaded. Opening the import…");
     }
   });
 

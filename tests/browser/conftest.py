@@ -53,3 +53,14 @@ def log_in(page, username: str, password: str) -> None:
     # language select, say) only works once they ran, which a visible heading does not prove.
     with page.expect_navigation(wait_until="load"):
         page.click("button[type=submit]")
+
+
+@pytest.fixture
+def import_worker(settings, tmp_path):
+    """A real Celery worker for the order imports the page queues; yields its log's path."""
+    from ..worker import celery_worker
+
+    log = tmp_path / "import-worker.log"
+    with celery_worker(log) as queue:
+        settings.DESK_IMPORT_QUEUE = queue
+        yield log

@@ -18,10 +18,12 @@ def upload(page, path) -> None:
     page.select_option("#id_store", label="Alpha Amazon US")
     page.set_input_files("input[type=file]", str(path))
     page.click("button:text('Import')")
-    page.wait_for_selector(".import-done")
+    page.wait_for_selector(".import-done", timeout=60_000)
 
 
-def test_split_and_cancelled_lines_import_and_the_order_page_shows_the_totals_parts(page, world):
+def test_split_and_cancelled_lines_import_and_the_order_page_shows_the_totals_parts(
+    page, world, import_worker
+):
     upload(page, REPORT)
 
     assert page.locator("[data-count=orders-created]").inner_text() == "4"
@@ -35,7 +37,7 @@ def test_split_and_cancelled_lines_import_and_the_order_page_shows_the_totals_pa
     assert page.csp_violations == []
 
 
-def test_a_regional_report_says_which_rows_had_no_store(page, world):
+def test_a_regional_report_says_which_rows_had_no_store(page, world, import_worker):
     make_canada_store(world)
     upload(page, MIXED)
 

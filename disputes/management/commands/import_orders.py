@@ -2,15 +2,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from disputes.importing import ImportResult, import_orders
+from disputes import import_jobs
+from disputes.import_jobs import Progress
+from disputes.importing import ImportResult
 from disputes.models import Store
+
+BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
     help = (
         "Import an order report (Amazon's All Orders flat file, eBay's Orders report, Ozon's "
         "postings export, or the desk's CSV) into one "
-        "store. The file is imported whole or not at all."
+        "store. The file is imported whole or not at all. Progress goes to stderr: a bar on a "
+        "terminal, a line per 1,000 rows otherwise."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,13 +25,19 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, store: str, **options) -> None:
         target = self._store(store)
         try:
-            handle = file.open("rb")
+            file.open("rb").close()
         except OSError as error:
             raise CommandError(f"Cannot open {file}: {error.strerror}") from None
-        with handle:
-            # Rows of Amazon's regional reports (North America, Europe) go to the store of their
-            # marketplace; the command line may write to every store.
-            result = import_orders(store=target, file=handle, file_name=file.name, others=Store.objects.all())
+        self.on_terminal = self.stderr.isatty()
+        self.shown = False
+        # It runs here, not in the worker, but is recorded as a job like the page's uploads.
+        # Rows of Amazon's regional reports (North America, Europe) go to the store of their
+        # marketplace; the command line may write to every store.
+        _job, result = import_jobs.run_in_process(
+            store=target, path=file, others=list(Store.objects.all()), on_progress=self._show
+        )
+        if self.shown and self.on_terminal:
+            self.stderr.write("")  # ends the bar's line
         if result.busy:
             raise CommandError(
                 f"An import is running for store {target.name}; try again when it has finished."
@@ -42,6 +53,17 @@ class Command(BaseCommand):
                 f"problem(s) in {result.rows} row(s); nothing was imported."
             )
         self.stdout.write(self.style.SUCCESS(self._summary(target, file, result)))
+
+    def _show(self, progress: Progress) -> None:
+        counts = f"{progress.read:,} rows read, {progress.written:,} written, {progress.errors:,} problems"
+        if self.on_terminal:
+            filled = BAR_WIDTH * progress.percent // 100
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            self.stderr.write(f"\r[{bar}] {progress.percent:3d}%  {counts}", ending="")
+            self.stderr.flush()
+        else:
+            self.stderr.write(f"progress: {counts} ({progress.percent}%)")
+        self.shown = True
 
     def _store(self, value: str) -> Store:
         store = Store.objects.filter(name=value).first()
