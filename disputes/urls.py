@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, postmortem_views, setaside_views, views
+from . import find_views, import_views, postmortem_views, setaside_views, views
 
 app_name = "disputes"
 
@@ -17,6 +17,14 @@ urlpatterns = [
         "claims/<int:claim_id>/platform-request/", views.claim_platform_request, name="claim_platform_request"
     ),
     path("claims/<int:claim_id>/recompute/", views.claim_recompute, name="claim_recompute"),
+    path("claims/<int:claim_id>/next/", find_views.claim_step, {"direction": "next"}, name="claim_next"),
+    path(
+        "claims/<int:claim_id>/previous/",
+        find_views.claim_step,
+        {"direction": "previous"},
+        name="claim_previous",
+    ),
+    path("search/", find_views.search, name="search"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),

@@ -76,7 +76,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "filter_query": query.urlencode(),
-        "assign_form": BulkAssignForm(user=request.user),
+        "assign_form": BulkAssignForm(user=request.user, auto_id="bulk-%s"),
     }
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)
@@ -335,10 +335,14 @@ def order_list(request: AuthenticatedRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     if query:
         orders = orders.filter(platform_order_id__startswith=query)
-    shown = list(orders.order_by("-purchased_at", "-pk")[:50])
-    if query and len(shown) == 1:
-        return redirect("disputes:order", order_id=shown[0].pk)
-    return render(request, "disputes/orders.html", {"form": form, "orders": shown, "query": query})
+    page = selectors.order_page(orders, request.GET.get("cursor", ""))
+    if query and page.total == 1:
+        return redirect("disputes:order", order_id=page.orders[0].pk)
+    return render(
+        request,
+        "disputes/orders.html",
+        {"form": form, "orders": page.orders, "page": page, "query": query},
+    )
 
 
 @login_required

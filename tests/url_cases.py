@@ -19,6 +19,7 @@ class Case:
     scope: str
     kwargs: Callable[[object], dict] = field(default=lambda world: {})
     methods: tuple[str, ...] = ("get",)
+    member_status: int = 200  # what a member's GET gets (302 for a page that sends them on)
 
 
 def CLAIM(world) -> dict:
@@ -86,6 +87,9 @@ CASES: dict[str, Case] = {
     "disputes:claim_platform_request": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_recompute": Case("object", CLAIM, methods=("post",)),
     "disputes:orders": Case("list"),
+    "disputes:search": Case("list"),
+    "disputes:claim_next": Case("object", CLAIM, member_status=302),
+    "disputes:claim_previous": Case("object", CLAIM, member_status=302),
     "disputes:alerts": Case("list"),
     "disputes:alerts_bell": Case("list"),
     "disputes:alert_ack": Case(
