@@ -10,7 +10,7 @@
   const QUEUE_KEY = "desk.queue";  // the queue's address (its filters), kept for j / k on a claim
 
   function urlFor(template, id) {
-    return template.replace(/\/0\/(?=[^/]*$)/, `/${id}/`);
+    return template.replace("/0/", `/${id}/`);  // the URL reversed with id 0
   }
 
   // The claim this page shows, from its address (the claim URL with the id swapped in).
