@@ -13,11 +13,13 @@ GIN index for message text. SQLite has neither; the same queries run as plain sc
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -138,10 +140,72 @@ def only_exact(groups: list[Group]) -> Hit | None:
     return None
 
 
+# --- Newest matches first, at a bounded cost ---------------------------------------------------
+
+# How many of the newest rows a search reads first, matching each on the fly: a common term
+# finds its page there without touching its (large) index entries.
+RECENT_WINDOW = 1000
+# How many matches a search reads through its index before it calls a term common.
+INDEX_READ_CAP = 2000
+
+
+@contextmanager
+def _plans_limited_to(*allowed: str) -> Iterator[None]:
+    """Only these kinds of scan for the queries inside (PostgreSQL): the planner's guess of how
+    many rows a contains or full-text match has is often wrong by orders of magnitude, and a
+    wrong guess turns "walk the primary key until ten rows match" into a scan of the whole table
+    computing the match on every row (seconds at a million rows)."""
+    settings = [f"enable_{scan}" for scan in ("seqscan", "indexscan", "bitmapscan") if scan not in allowed]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Parallel workers too: starting them costs more than these small reads.
+        cursor.execute(
+            "; ".join(
+                [
+                    *(f"SET LOCAL {name} = off" for name in settings),
+                    "SET LOCAL max_parallel_workers_per_gather = 0",
+                ]
+            )
+        )
+        try:
+            yield
+        finally:
+            cursor.execute(
+                "; ".join(f"RESET {name}" for name in [*settings, "max_parallel_workers_per_gather"])
+            )
+
+
+def newest[M: models.Model](
+    matches: QuerySet[M], scoped: QuerySet[M], limit: int, *, words: bool = False, window: int = RECENT_WINDOW
+) -> list[M]:
+    """The newest `limit` rows (by id) of `scoped` (the matches, filtered to the user's stores and
+    shaped for display). `matches` is the bare text condition, which its index answers alone.
+
+    On PostgreSQL, in steps that each stay bounded whatever the planner guesses:
+    1. for `words` (titles, names, message text, where a term may well be common): the newest
+       `window` rows of the table, walked backwards by id: a common term has its page there;
+    2. else the ids of up to INDEX_READ_CAP matches through the search index only (a bitmap
+       scan); when there are fewer, the newest of them are exact;
+    3. else (a term common in old rows only) the primary key, walked back until the page fills.
+    """
+    if connection.vendor != "postgresql":
+        return list(scoped.order_by("-pk")[:limit])
+    if words:
+        top = Subquery(scoped.model._default_manager.order_by("-pk").values("pk")[:1])
+        with _plans_limited_to("indexscan"):
+            recent = list(scoped.filter(pk__gt=top - window).order_by("-pk")[:limit])
+        if len(recent) == limit:
+            return recent
+    with _plans_limited_to("bitmapscan"):
+        ids = list(matches.order_by().values_list("pk", flat=True)[:INDEX_READ_CAP])
+    if len(ids) < INDEX_READ_CAP:
+        return list(scoped.filter(pk__in=ids).order_by("-pk")[:limit])
+    with _plans_limited_to("indexscan"):
+        return list(scoped.order_by("-pk")[:limit])
+
+
 # --- What the disputes app knows how to find ----------------------------------------------------
 
-# Newest first, by id: the primary key serves that order, so a term matching half the table
-# still stops after a page of rows instead of sorting every match by date.
+# Newest first, by id (see `newest`).
 
 
 def _order_hit(order: Order, exact: bool = False) -> Hit:
@@ -164,13 +228,10 @@ def find_orders(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
         .select_related("store", "buyer")
         .order_by("-pk")[:limit]
     )
-    rest = list(
-        Order.objects.filter(any_contains("platform_order_id", ids), store_id__in=store_ids)
-        .exclude(pk__in=[o.pk for o in exact])
-        .select_related("store", "buyer")
-        .order_by("-pk")[: limit - len(exact)]
-    )
-    return [_order_hit(o, exact=True) for o in exact] + [_order_hit(o) for o in rest]
+    if exact:  # the id was whole: other ids do not contain it
+        return [_order_hit(order, exact=True) for order in exact]
+    matches = Order.objects.filter(any_contains("platform_order_id", ids), store_id__in=store_ids)
+    return [_order_hit(order) for order in newest(matches, matches.select_related("store", "buyer"), limit)]
 
 
 def find_claims(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
@@ -178,11 +239,8 @@ def find_claims(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
     condition = any_contains("platform_claim_id", query.terms)
     if query.number is not None:
         condition |= Q(pk=query.number)
-    claims = list(
-        Claim.objects.filter(condition, store_id__in=store_ids)
-        .select_related("store", "order")
-        .order_by("-pk")[:limit]
-    )
+    matches = Claim.objects.filter(condition, store_id__in=store_ids)
+    claims = newest(matches, matches.select_related("store", "order"), limit)
     ids = [term for term in query.terms if any(c.isdigit() for c in term)]
     if ids:  # the claims of an order named by its id
         orders = Order.objects.filter(store_id__in=store_ids, platform_order_id__in=ids)
@@ -210,14 +268,10 @@ def find_claims(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 
 
 def find_buyers(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
-    buyers = list(
-        Buyer.objects.filter(
-            any_contains("alias", query.terms) | Q(name__icontains=query.text),
-            store_id__in=store_ids,
-        )
-        .select_related("store")
-        .order_by("-pk")[:limit]
+    matches = Buyer.objects.filter(
+        any_contains("alias", query.terms) | Q(name__icontains=query.text), store_id__in=store_ids
     )
+    buyers = newest(matches, matches.select_related("store"), limit, words=True)
     # A buyer has no page of their own: their latest order shows their history across orders.
     latest = {
         order["buyer_id"]: order["pk"]
@@ -241,11 +295,9 @@ def find_shipments(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
     ids = [term for term in query.terms if any(c.isdigit() for c in term)]
     if not ids:
         return []
-    shipments = (
-        Shipment.objects.filter(any_contains("tracking_number", ids), order__store_id__in=store_ids)
-        .select_related("order", "order__store")
-        .order_by("-pk")[:limit]
-    )
+    matches = Shipment.objects.filter(any_contains("tracking_number", ids))
+    scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
+    shipments = newest(matches, scoped, limit)
     return [
         Hit(
             title=shipment.tracking_number,
@@ -258,14 +310,9 @@ def find_shipments(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 
 
 def find_products(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
-    lines = (
-        OrderLine.objects.filter(
-            any_contains("sku", query.terms) | Q(title__icontains=query.text),
-            order__store_id__in=store_ids,
-        )
-        .select_related("order", "order__store")
-        .order_by("-pk")[:limit]
-    )
+    matches = OrderLine.objects.filter(any_contains("sku", query.terms) | Q(title__icontains=query.text))
+    scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
+    lines = newest(matches, scoped, limit, words=True)
     return [
         Hit(
             title=f"{line.sku} · {line.title}" if line.title else line.sku,

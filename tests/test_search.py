@@ -161,7 +161,9 @@ def test_more_of_one_kind(catalogue):
     assert 'id="search-orders"' not in only
 
 
-def test_the_search_costs_a_fixed_number_of_queries(catalogue, django_assert_num_queries):
+def test_the_search_costs_a_bounded_number_of_queries(catalogue):
+    from django.test.utils import CaptureQueriesContext
+
     client = client_for(catalogue.agent_a)
     results(client, "kettle")  # the session and user once, so the count below is the page's
     for n in range(5):
@@ -173,11 +175,18 @@ def test_the_search_costs_a_fixed_number_of_queries(catalogue, django_assert_num
             platform_claim_id=f"KTL-{n}",
             opened_at=timezone.now(),
         )
-    # session, user, stores; orders (exact, contains), claims (2), buyers (+ their orders),
-    # tracking, products, messages.
-    with django_assert_num_queries(12):
+    with CaptureQueriesContext(connection) as captured:
         html = results(client, "KTL-1L-SS 111-0000001-0000001")
     assert 'id="search-claims"' in html and 'id="search-products"' in html
+    # Reads only: the planner settings of PostgreSQL's bounded steps and their savepoints aside.
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    # session, user, stores; orders (exact), claims (matches, and those of the order), buyers
+    # (+ their orders), tracking, products, messages: 11. PostgreSQL may take up to two more
+    # steps for each of the five searches through `newest`.
+    if connection.vendor == "postgresql":
+        assert 11 <= len(reads) <= 21, reads
+    else:
+        assert len(reads) == 11, reads
 
 
 def test_the_header_search_box_is_on_every_page_and_labelled(catalogue):
