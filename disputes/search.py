@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import connection, models, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -154,24 +154,25 @@ def _plans_limited_to(*allowed: str) -> Iterator[None]:
     """Only these kinds of scan for the queries inside (PostgreSQL): the planner's guess of how
     many rows a contains or full-text match has is often wrong by orders of magnitude, and a
     wrong guess turns "walk the primary key until ten rows match" into a scan of the whole table
-    computing the match on every row (seconds at a million rows)."""
+    computing the match on every row (seconds at a million rows). Parallel workers are off too:
+    starting them costs more than these small reads."""
     settings = [f"enable_{scan}" for scan in ("seqscan", "indexscan", "bitmapscan") if scan not in allowed]
+    settings.append("max_parallel_workers_per_gather")
+    # SET LOCAL ends with its transaction; inside a longer one (a test, ATOMIC_REQUESTS) it is
+    # reset by hand, so nothing after it plans differently.
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # Parallel workers too: starting them costs more than these small reads.
         cursor.execute(
             "; ".join(
-                [
-                    *(f"SET LOCAL {name} = off" for name in settings),
-                    "SET LOCAL max_parallel_workers_per_gather = 0",
-                ]
+                f"SET LOCAL {name} = 0" if name.startswith("max_") else f"SET LOCAL {name} = off"
+                for name in settings
             )
         )
         try:
             yield
         finally:
-            cursor.execute(
-                "; ".join(f"RESET {name}" for name in [*settings, "max_parallel_workers_per_gather"])
-            )
+            if nested:
+                cursor.execute("; ".join(f"RESET {name}" for name in settings))
 
 
 def newest[M: models.Model](
@@ -190,9 +191,9 @@ def newest[M: models.Model](
     if connection.vendor != "postgresql":
         return list(scoped.order_by("-pk")[:limit])
     if words:
-        top = Subquery(scoped.model._default_manager.order_by("-pk").values("pk")[:1])
-        with _plans_limited_to("indexscan"):
-            recent = list(scoped.filter(pk__gt=top - window).order_by("-pk")[:limit])
+        # A literal lower bound (not a subquery), so the planner sees how few rows it spans.
+        top = scoped.model._default_manager.aggregate(top=Max("pk"))["top"] or 0
+        recent = list(scoped.filter(pk__gt=top - window).order_by("-pk")[:limit])
         if len(recent) == limit:
             return recent
     with _plans_limited_to("bitmapscan"):
