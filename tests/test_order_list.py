@@ -91,5 +91,5 @@ def test_the_filter_counts_and_pages_what_it_matches(many_orders):
 def test_the_order_list_costs_a_fixed_number_of_queries(many_orders, django_assert_num_queries):
     client = client_for(many_orders.agent_a)
     page(client, {})
-    with django_assert_num_queries(5):  # session, user, count, page (with store and buyer), bell
+    with django_assert_num_queries(6):  # session, user, store ids, count, page (store and buyer), bell
         page(client, {})
