@@ -269,10 +269,16 @@ def find_claims(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 
 
 def find_buyers(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
-    matches = Buyer.objects.filter(
-        any_contains("alias", query.terms) | Q(name__icontains=query.text), store_id__in=store_ids
+    # A whole alias first (the store's unique index): an e-mail address pasted in full shares
+    # its domain's trigrams with every other buyer of the marketplace.
+    buyers = list(
+        Buyer.objects.filter(store_id__in=store_ids, alias__in=query.terms).select_related("store")[:limit]
     )
-    buyers = newest(matches, matches.select_related("store"), limit, words=True)
+    if not buyers:
+        matches = Buyer.objects.filter(
+            any_contains("alias", query.terms) | Q(name__icontains=query.text), store_id__in=store_ids
+        )
+        buyers = newest(matches, matches.select_related("store"), limit, words=True)
     # A buyer has no page of their own: their latest order shows their history across orders.
     latest = {
         order["buyer_id"]: order["pk"]
@@ -296,9 +302,17 @@ def find_shipments(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
     ids = [term for term in query.terms if any(c.isdigit() for c in term)]
     if not ids:
         return []
-    matches = Shipment.objects.filter(any_contains("tracking_number", ids))
-    scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
-    shipments = newest(matches, scoped, limit)
+    # A whole tracking number first (its own index; carriers print them in capitals).
+    whole = {*ids, *(term.upper() for term in ids)}
+    shipments = list(
+        Shipment.objects.filter(tracking_number__in=whole, order__store_id__in=store_ids)
+        .select_related("order", "order__store")
+        .order_by("-pk")[:limit]
+    )
+    if not shipments:
+        matches = Shipment.objects.filter(any_contains("tracking_number", ids))
+        scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
+        shipments = newest(matches, scoped, limit)
     return [
         Hit(
             title=shipment.tracking_number,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from disputes.models import Shipment
 
 from .conftest import client_for
+from .url_cases import APPEAL
 
 CONTROLS = {"input", "select", "textarea"}
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
@@ -68,7 +69,9 @@ def pages(world):
     from messaging.services import message_receive
 
     message_receive(order=order, body="Where is my parcel?")
+    appeal = APPEAL(world)["appeal_id"]
     return [
+        (world.agent_a, reverse("appeals:appeal", args=[appeal])),
         (world.agent_a, reverse("disputes:queue")),
         (world.agent_a, reverse("disputes:claim", args=[world.claim_a.pk])),
         (world.manager_a, reverse("disputes:claim", args=[world.claim_a.pk])),

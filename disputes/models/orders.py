@@ -180,6 +180,10 @@ class Shipment(models.Model):
                 name="shipment_once_per_tracking_number",
             ),
         ]
+        indexes = [
+            # The header search: a whole tracking number, pasted (disputes/search.py).
+            models.Index(fields=["tracking_number"], name="shipment_tracking_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip()
