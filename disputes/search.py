@@ -51,8 +51,13 @@ class Query:
     number: int | None  # a claim number ("123", "#123")
 
     @property
+    def has_words(self) -> bool:
+        """Long enough to look for in titles, names and message text."""
+        return len(self.text) >= MIN_TERM
+
+    @property
     def usable(self) -> bool:
-        return bool(self.terms) or self.number is not None or len(self.text) >= MIN_TERM
+        return bool(self.terms) or self.number is not None or self.has_words
 
 
 def parse(text: str) -> Query:
@@ -269,6 +274,8 @@ def find_claims(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 
 
 def find_buyers(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
+    if not query.has_words:
+        return []
     # A whole alias first (the store's unique index): an e-mail address pasted in full shares
     # its domain's trigrams with every other buyer of the marketplace.
     buyers = list(
@@ -325,6 +332,8 @@ def find_shipments(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 
 
 def find_products(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
+    if not query.has_words:
+        return []
     matches = OrderLine.objects.filter(any_contains("sku", query.terms) | Q(title__icontains=query.text))
     scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
     lines = newest(matches, scoped, limit, words=True)

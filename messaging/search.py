@@ -39,6 +39,8 @@ def snippet(body: str, query: Query) -> str:
 
 
 def find_messages(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
+    if not query.has_words:
+        return []
     messages = Message.objects.filter(store_id__in=store_ids)
     if connection.vendor == "postgresql":
         # websearch syntax: plain words all count, "quoted phrases" and -exclusions work, and
