@@ -158,3 +158,33 @@ def test_the_skip_link_is_the_first_stop_and_jumps_to_the_content(page, world):
     assert page.locator(".skip-link").is_visible()
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
+
+
+def test_the_order_list_pages_with_its_total(page, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from disputes.models import Order
+
+    now = timezone.now()
+    Order.objects.bulk_create(
+        Order(
+            store=world.store_a,
+            platform_order_id=f"113-{n:07d}-0000000",
+            purchased_at=now - timedelta(hours=n),
+            currency="USD",
+        )
+        for n in range(60)
+    )
+    log_in(page, "agent_a", PASSWORD)
+    page.goto(reverse("disputes:orders"))
+    assert page.inner_text("#order-count") == "Orders 1–50 of 61"
+    with page.expect_navigation():
+        page.click("#orders-next")
+    assert page.inner_text("#order-count") == "Orders 51–61 of 61"
+    assert page.locator("#order-list tbody tr").count() == 11
+    with page.expect_navigation():
+        page.click("#orders-previous")
+    assert page.inner_text("#order-count") == "Orders 1–50 of 61"
+    assert "113-0000000-0000000" in page.inner_text("#order-list tbody tr >> nth=0")
