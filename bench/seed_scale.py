@@ -682,7 +682,7 @@ def copy_claims(
 ) -> set[int]:
     """Claims and their timelines; returns the ids of the disputed orders."""
     from disputes import deadlines
-    from disputes.models import Claim, ClaimEvent, Outcome
+    from disputes.models import Claim, ClaimEvent, Outcome, warnings_or_default
 
     try:
         from disputes import alerts
@@ -896,6 +896,8 @@ def copy_claims(
                         opened_at=as_dt(opened),
                         platform_requested_at=as_dt(requested) if requested else None,
                         respond_rule=rule,
+                        # Claim.warnings, which the alert thresholds read since alerts follow the rule's warnings.
+                        warnings=warnings_or_default(rule.warn_hours_before if rule else None),
                     )
                     alerts.schedule(view, as_dt(now))
                     next_at, threshold = view.next_alert_at, view.next_alert_threshold

@@ -278,6 +278,10 @@ class ClaimAppealForm(VersionedForm):
         label=_("Why appeal"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "appeal-%s")  # the claim page has other forms' versions
+        super().__init__(*args, **kwargs)
+
 
 class ClaimReopenForm(VersionedForm):
     prefix = "reopen"  # the page holds other forms with a note; ids stay unique
@@ -333,6 +337,10 @@ class ClaimPriorityForm(forms.Form):
 
 class PlatformRequestForm(VersionedForm):
     requested_at = PlausibleDateTimeField(label=_("The platform asked at"), widget=DateTimeLocalInput())
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "platform-request-%s")  # the close form has a version too
+        super().__init__(*args, **kwargs)
 
 
 class RecomputeForm(VersionedForm):

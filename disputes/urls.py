@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, postmortem_views, setaside_views, views
+from . import find_views, import_views, postmortem_views, setaside_views, views
 
 app_name = "disputes"
 
@@ -10,7 +10,6 @@ urlpatterns = [
     path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("claims/assign/", views.claims_assign, name="claims_assign"),
     path("claims/<int:claim_id>/", views.claim_detail, name="claim"),
-    path("claims/<int:claim_id>/next/", views.claim_next, name="claim_next"),
     path("claims/<int:claim_id>/move/", views.claim_move, name="claim_move"),
     path("claims/<int:claim_id>/close/", views.claim_close, name="claim_close"),
     path("claims/<int:claim_id>/appeal/", views.claim_appeal, name="claim_appeal"),
@@ -24,6 +23,14 @@ urlpatterns = [
     path("claims/<int:claim_id>/snooze/", views.claim_snooze, name="claim_snooze"),
     path("claims/<int:claim_id>/unsnooze/", views.claim_unsnooze, name="claim_unsnooze"),
     path("claims/<int:claim_id>/presence/", views.claim_presence, name="claim_presence"),
+    path("claims/<int:claim_id>/next/", find_views.claim_step, {"direction": "next"}, name="claim_next"),
+    path(
+        "claims/<int:claim_id>/previous/",
+        find_views.claim_step,
+        {"direction": "previous"},
+        name="claim_previous",
+    ),
+    path("search/", find_views.search, name="search"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),

@@ -332,26 +332,3 @@ def test_bulk_unassign_is_an_explicit_choice(manager_client, world):
     assert "1 claim unassigned." in response.content.decode()
     world.claim_a.refresh_from_db()
     assert world.claim_a.assignee is None
-
-
-# --- The next claim -----------------------------------------------------------------------
-
-
-def test_next_claim_follows_the_queue_order_and_comes_round(agent_client, world):
-    second, third = add_claims(world, 2, start_hours=100)
-    closed = add_claims(world, 1, start_hours=200)[0]
-    Claim.objects.filter(pk=closed.pk).update(status=ClaimStatus.CLOSED, closed_at=timezone.now())
-
-    def after(claim) -> str:
-        return agent_client.get(reverse("disputes:claim_next", args=[claim.pk]))["Location"]
-
-    assert after(world.claim_a) == reverse("disputes:claim", args=[second.pk])
-    assert after(second) == reverse("disputes:claim", args=[third.pk])
-    assert after(third) == reverse("disputes:claim", args=[world.claim_a.pk])  # round again
-    assert after(closed) == reverse("disputes:claim", args=[world.claim_a.pk])
-
-
-def test_next_claim_when_no_other_is_open_goes_back_to_the_queue(agent_client, world):
-    response = agent_client.get(reverse("disputes:claim_next", args=[world.claim_a.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("disputes:queue")
-    assert "No other open claim in your queue." in response.content.decode()

@@ -19,8 +19,7 @@ class Case:
     scope: str
     kwargs: Callable[[object], dict] = field(default=lambda world: {})
     methods: tuple[str, ...] = ("get",)
-    # The page is a redirect to another page (the next claim in the queue): a member gets 302.
-    redirects: bool = False
+    member_status: int = 200  # what a member's GET gets (302 for a page that sends them on)
 
 
 def CLAIM(world) -> dict:
@@ -104,7 +103,6 @@ CASES: dict[str, Case] = {
     "disputes:saved_view_delete": Case("object", SAVED_VIEW, methods=("post",)),
     "disputes:claims_assign": Case("list", methods=("post",)),
     "disputes:claim": Case("object", CLAIM),
-    "disputes:claim_next": Case("object", CLAIM, redirects=True),
     "disputes:claim_move": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_close": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_appeal": Case("object", CLAIM, methods=("post",)),
@@ -117,6 +115,9 @@ CASES: dict[str, Case] = {
     "disputes:claim_unsnooze": Case("object", CLAIM, methods=("post",)),
     "disputes:claim_presence": Case("object", CLAIM, methods=("post",)),
     "disputes:orders": Case("list"),
+    "disputes:search": Case("list"),
+    "disputes:claim_next": Case("object", CLAIM, member_status=302),
+    "disputes:claim_previous": Case("object", CLAIM, member_status=302),
     "disputes:alerts": Case("list"),
     "disputes:alerts_bell": Case("list"),
     "disputes:alert_ack": Case(

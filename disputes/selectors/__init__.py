@@ -17,6 +17,10 @@ from .odr import (  # noqa: F401
     defect_rates,
     order_defect_rate,
 )
+from .orders import (  # noqa: F401
+    OrderPage,
+    order_page,
+)
 from .postmortems import (  # noqa: F401
     REPORT_GROUPS,
     CauseRow,
@@ -35,7 +39,6 @@ from .queue import (  # noqa: F401
     back_from_snooze,
     decode_cursor,
     encode_cursor,
-    next_in_queue,
     queue_claims,
     queue_page,
 )

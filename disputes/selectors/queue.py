@@ -252,11 +252,3 @@ def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime |
     return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)
 
 
-def next_in_queue(user, claim: Claim) -> Claim | None:
-    """The open claim after this one in the user's queue as it opens (all their stores, due
-    soonest first); after the last, the first again; None when no other claim is open."""
-    filters = QueueFilters()
-    keys = sort_keys(filters)
-    claims = queue_claims(user, filters).exclude(pk=claim.pk)
-    values = [key.value_of(claim) if key.field != "shown_amount" else None for key in keys]
-    return claims.filter(_after(keys, values, claim.pk)).first() or claims.first()

@@ -35,8 +35,8 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
     assert page.inner_text("#odr-percent") == "33.33%"
 
     page.click("nav >> text=Orders")
-    page.fill("input[name=q]", "112-5550001")
-    page.press("input[name=q]", "Enter")
+    page.fill("main input[name=q]", "112-5550001")
+    page.press("main input[name=q]", "Enter")
     page.wait_for_selector("h2:text('Open a claim')")
     page.select_option("#id_kind", "a_to_z")
     page.select_option("#id_reason", "not_received")
