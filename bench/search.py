@@ -69,8 +69,8 @@ def setup_django() -> None:
 
 
 SEARCH_MIGRATIONS = [
-    ("disputes", "0008_search_indexes", "create_indexes", "drop_indexes"),
-    ("messaging", "0004_message_text_search_index", "create_index", "drop_index"),
+    ("disputes", "0012_search_indexes", "create_indexes", "drop_indexes"),
+    ("messaging", "0008_message_text_search_index", "create_index", "drop_index"),
 ]
 
 

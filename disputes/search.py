@@ -6,8 +6,8 @@ Each kind is a source: a function from the parsed query and the user's store ids
 The apps above `disputes` add theirs in `AppConfig.ready()` (messaging adds message text), so
 this module never imports them.
 
-On PostgreSQL the `*_search_*` indexes (migration `0008_search_indexes` here and messaging's
-`0004_message_text_search_index`) answer each source: trigram GIN indexes on `UPPER(column)`
+On PostgreSQL the `*_search_*` indexes (migration `0012_search_indexes` here and messaging's
+`0008_message_text_search_index`) answer each source: trigram GIN indexes on `UPPER(column)`
 for the contains matches Django writes as `UPPER(col::text) LIKE UPPER('%…%')`, a full-text
 GIN index for message text. SQLite has neither; the same queries run as plain scans there.
 """

@@ -1,7 +1,7 @@
 """Message text in the header's search (disputes/search.py): registered in `ready()`.
 
 On PostgreSQL the words are matched through the full-text index `message_text_search`
-(migration `0004_message_text_search_index`), built on the very expression queried here: the
+(migration `0008_message_text_search_index`), built on the very expression queried here: the
 `simple` configuration (no stemming, no stop words), since buyers write in English, Russian,
 Chinese and more, and one language's stemmer would mangle the others. SQLite has no full text:
 there the whole query is looked for inside the body.

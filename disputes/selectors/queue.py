@@ -250,5 +250,3 @@ def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime |
     rows = list(claims[: PAGE_SIZE + 1])
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1], keys) if len(rows) > PAGE_SIZE else None
     return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)
-
-
