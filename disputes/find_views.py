@@ -5,7 +5,6 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -55,39 +54,14 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 # --- j / k on the claim page: the next or previous claim of the queue -------------------------
 
 
-def _after(claim) -> Q:
-    # The queue's order: respond_by ascending with claims without a deadline last, then id.
-    if claim.respond_by is None:
-        return Q(respond_by__isnull=True, pk__gt=claim.pk)
-    return (
-        Q(respond_by__gt=claim.respond_by)
-        | Q(respond_by=claim.respond_by, pk__gt=claim.pk)
-        | Q(respond_by__isnull=True)
-    )
-
-
-def _before(claim) -> Q:
-    if claim.respond_by is None:
-        return Q(respond_by__isnull=False) | Q(respond_by__isnull=True, pk__lt=claim.pk)
-    return Q(respond_by__lt=claim.respond_by) | Q(respond_by=claim.respond_by, pk__lt=claim.pk)
-
-
 @login_required
 @require_GET
 def claim_step(request: AuthenticatedRequest, claim_id: int, direction: str) -> HttpResponse:
     """The claim after (or before) this one in the queue, filtered as the query string says
     (the queue's own filters, which the shortcut script passes on)."""
     claim = get_claim_for_user(request.user, claim_id)
-    claims = selectors.queue_claims(request.user, QueueFilterForm(request.GET, user=request.user).filters())
-    if direction == "next":
-        neighbour = claims.filter(_after(claim)).only("pk").first()
-    else:
-        neighbour = (
-            claims.filter(_before(claim))
-            .order_by(F("respond_by").desc(nulls_first=True), "-pk")
-            .only("pk")
-            .first()
-        )
+    filters = QueueFilterForm(request.GET, user=request.user).filters()
+    neighbour = selectors.neighbour_in_queue(request.user, filters, claim, previous=direction == "previous")
     if neighbour is None:
         messages.info(
             request,

@@ -39,6 +39,7 @@ from .queue import (  # noqa: F401
     back_from_snooze,
     decode_cursor,
     encode_cursor,
+    neighbour_in_queue,
     queue_claims,
     queue_page,
 )

@@ -225,6 +225,21 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
     return _ordered(claims, sort_keys(filters))
 
 
+def neighbour_in_queue(
+    user, filters: QueueFilters, claim: Claim, *, previous: bool = False, now: datetime | None = None
+) -> Claim | None:
+    """The claim after (or before) `claim` in the queue these filters give, in the queue's own
+    sort order (the column sorted on, closed claims last with "any status", then the id)."""
+    keys = sort_keys(filters)
+    claims = queue_claims(user, filters, now=now)
+    # The claim's own sort values as the queue computes them, even when the filters leave it out.
+    here = _ordered(Claim.objects.filter(pk=claim.pk), keys).select_related("order").get()
+    after = _after(keys, [key.value_of(here) for key in keys], here.pk)
+    if not previous:
+        return claims.filter(after).only("pk").first()
+    return claims.exclude(after).exclude(pk=here.pk).reverse().only("pk").first()
+
+
 def back_from_snooze(user, *, now: datetime | None = None, limit: int = 20) -> list[Claim]:
     """The user's snoozed claims whose time has come, oldest reminder first: the top of their
     queue until they take the snooze off. Theirs: assigned to them, or snoozed by them and
