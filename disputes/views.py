@@ -120,7 +120,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         "sort": filters.sort,
         "sort_links": _sort_links(query, filters.sort),
         "ticked": ticked,
-        "assign_form": BulkAssignForm(user=request.user, auto_id="bulk-%s"),
+        "assign_form": BulkAssignForm(user=request.user),
     }
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)

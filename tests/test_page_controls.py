@@ -22,9 +22,14 @@ class Controls(HTMLParser):
         self.label_for: set[str] = set()
         self.controls: list[dict[str, str]] = []  # attributes, plus "_in_label"
         self._labels = 0  # open <label> elements
+        self._templates = 0  # open <template> elements: inert until a script copies them
 
     def handle_starttag(self, tag, attrs):
         found = {name: value or "" for name, value in attrs}
+        if tag == "template":
+            self._templates += 1
+        if self._templates:
+            return  # a script gives each copy its own ids and labels (checked in the browser)
         if "id" in found:
             self.ids.append(found["id"])
         if tag == "label":
@@ -40,6 +45,10 @@ class Controls(HTMLParser):
             self._labels -= 1
 
     def handle_endtag(self, tag):
+        if tag == "template" and self._templates:
+            self._templates -= 1
+        if self._templates:
+            return
         if tag == "label" and self._labels:
             self._labels -= 1
 

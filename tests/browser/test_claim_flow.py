@@ -13,7 +13,7 @@ from .conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, world, tmp_path):
+def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, world, tmp_path, import_worker):
     bought = (timezone.now() - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     report = tmp_path / "All Orders.txt"
     report.write_bytes(
@@ -28,7 +28,7 @@ def test_agent_imports_opens_an_a_to_z_claim_and_works_it_to_an_outcome(page, wo
     page.click("text=Import orders")
     page.set_input_files("input[type=file]", str(report))
     page.click("button:text('Import')")
-    page.wait_for_selector(".import-done")
+    page.wait_for_selector(".import-done", timeout=60_000)
 
     # Store page before: the fixture's open claim is the one defect among three orders.
     page.goto(f"/stores/{world.store_a.pk}/")

@@ -130,11 +130,11 @@ def test_agent_reopens_a_closed_claim_with_a_reason(page, world):
     )
     log_in(page, "agent_a", PASSWORD)
     page.goto(f"/claims/{world.claim_a.pk}/")
-    expect(page.locator(".page-head .status")).to_contain_text("Closed")
+    expect(page.locator("#claim-status")).to_contain_text("Closed")
     page.fill("#id_reopen-reason", "The buyer reopened the case with new photos")
     page.click("#reopen-form button")
     expect(page.locator("body")).to_contain_text("Claim reopened.")
-    expect(page.locator(".page-head .status")).to_have_text("In progress")
+    expect(page.locator("#claim-status")).to_have_text("In progress")
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text(
         "Claim reopened as In progress (it was closed: Denied / closed in the seller's favour)"
