@@ -26,8 +26,7 @@ from typing import BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -428,16 +427,6 @@ class ParsedRow:
     # The format has no line id, so a SKU repeated in one order is a further line of it
     # (keyed "SKU #2", "SKU #3"…) rather than an error.
     repeats_allowed: bool = False
-
-    @property
-    def charged(self) -> Decimal:
-        """What the row adds to its order's total (as OrderLine.charged)."""
-        if (self.item_status or "").casefold() in CANCELLED_ITEM_STATUSES:
-            return Decimal("0.00")
-        charges = self.charges or {}
-        added = sum((charges.get(name, Decimal("0.00")) for name in ADDED_CHARGES), Decimal("0.00"))
-        taken = sum((charges.get(name, Decimal("0.00")) for name in DISCOUNTS), Decimal("0.00"))
-        return self.amount + added - taken
 
 
 def _shown(value: str) -> str:
@@ -1302,29 +1291,88 @@ class _Import:
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
-    chunk: list[int] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 LINE_FIELDS = ["sku", "title", "quantity", "item_price", "item_status", *AMAZON_CHARGES.values()]
+# What a row may set on its order, compared with what is stored before anything is written.
+ORDER_FIELDS = (
+    "purchased_at",
+    "status",
+    "fulfilment_channel",
+    "currency",
+    "ship_country",
+    "ship_by",
+    "latest_delivery",
+    "buyer_id",
+)
+ZERO = Decimal("0.00")
+# A new line's values where its row says nothing (the model's defaults).
+NEW_LINE = {"title": "", "item_status": "", **dict.fromkeys(AMAZON_CHARGES.values(), ZERO)}
+
+
+def _charged(line: dict[str, object]) -> Decimal:
+    """What a line adds to its order's total, from its stored or new values (as OrderLine.charged)."""
+    if str(line["item_status"]).casefold() in CANCELLED_ITEM_STATUSES:
+        return ZERO
+    total = line["item_price"]
+    for name in ADDED_CHARGES:
+        total += line[name]
+    for name in DISCOUNTS:
+        total -= line[name]
+    assert isinstance(total, Decimal)
+    return total
+
+
+class _Table:
+    """Plain inserts of many rows into one model's table, without building model instances:
+    COPY on PostgreSQL, executemany elsewhere. Every column is written; a value a row does not
+    give is the field's default."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.table = model._meta.db_table
+
+    def insert(self, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        defaults = {field.attname: field.get_default() for field in self.fields}
+        names = list(defaults)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
+                with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row.get(name, defaults[name]) for name in names])
+            else:
+                prepared = [
+                    [
+                        field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
+                        for field in self.fields
+                    ]
+                    for row in rows
+                ]
+                marks = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared)
 
 
 class _Writer:
     """Upserts rows in batches keyed on (store, order id), (order, line key) and
-    (order, tracking number); a row is saved only when a value differs."""
+    (order, tracking number); a row is saved only when a value differs.
+
+    Each batch costs a fixed number of queries: the stored orders and all their lines are read
+    as plain tuples (no model instances), compared in Python, and only what is new or differs is
+    written: new orders and lines by COPY (PostgreSQL) or executemany, changed ones by
+    bulk_update. An order's total is worked out from its stored lines and the batch's, so a
+    re-import that changes nothing only reads."""
+
+    orders_table = _Table(Order)
+    lines_table = _Table(OrderLine)
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.now = timezone.now()
         self.pending: list[ParsedRow] = []
-        self.touched: set[int] = set()
+        # Ids of the orders this import created and of those it changed (for the counts).
         self.created: set[int] = set()
         self.updated: set[int] = set()
         self.lines_created = self.lines_updated = 0
@@ -1340,7 +1388,6 @@ class _Writer:
 
     def finish(self) -> None:
         self.flush()
-        self._settle_totals()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -1357,15 +1404,105 @@ class _Writer:
         rows, self.pending = self.pending, []
         if not rows:
             return
-        facts: dict[str, OrderFacts] = {}
-        totals: dict[str, Decimal] = {}
+        by_order: dict[str, list[ParsedRow]] = {}
         for row in rows:
-            key = row.order.platform_order_id
-            facts.setdefault(key, row.order)
-            totals[key] = totals.get(key, Decimal("0.00")) + row.charged
-        orders = self._upsert_orders(facts, totals)
-        self._upsert_lines(rows, orders)
-        self._upsert_shipments(rows, orders)
+            by_order.setdefault(row.order.platform_order_id, []).append(row)
+        buyers = self._buyer_ids(
+            {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
+        )
+        stored = {
+            values[1]: values
+            for values in Order.objects.filter(store=self.store, platform_order_id__in=by_order).values_list(
+                "pk", "platform_order_id", "total", *ORDER_FIELDS
+            )
+        }
+        stored_lines: dict[int, dict[str, tuple]] = {}
+        if stored:
+            for values in OrderLine.objects.filter(order_id__in=[v[0] for v in stored.values()]).values_list(
+                "order_id", "pk", "line_key", *LINE_FIELDS
+            ):
+                stored_lines.setdefault(values[0], {})[values[2]] = values
+
+        new_orders: list[dict[str, object]] = []
+        new_lines: list[tuple[str, dict[str, object], str]] = []  # (order id, values, line key)
+        changed_orders: list[Order] = []
+        changed_order_fields: set[str] = set()
+        changed_lines: list[OrderLine] = []
+        for key, order_rows in by_order.items():
+            values = self._order_values(order_rows[0].order, buyers)
+            known = stored.get(key)
+            lines = stored_lines.get(known[0], {}) if known else {}
+            # The order's lines after this batch: stored ones, with the batch's rows over them.
+            after = {
+                line_key: dict(zip(LINE_FIELDS, line[3:], strict=True)) for line_key, line in lines.items()
+            }
+            for row in order_rows:
+                line_values = self._line_values(row)
+                old = after.get(row.line_key)
+                if old is None:
+                    after[row.line_key] = {**NEW_LINE, **line_values}
+                    new_lines.append((key, after[row.line_key], row.line_key))
+                    continue
+                if any(old[name] != value for name, value in line_values.items()):
+                    old.update(line_values)
+                    changed_lines.append(OrderLine(pk=lines[row.line_key][1], **old))
+            values["total"] = sum((_charged(line) for line in after.values()), ZERO)
+            if known is None:
+                new_orders.append(
+                    {
+                        "store_id": self.store.pk,
+                        "platform_order_id": key,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        **values,
+                    }
+                )
+                continue
+            was = dict(zip(("total", *ORDER_FIELDS), known[2:], strict=True))
+            differing = [name for name, value in values.items() if was[name] != value]
+            if differing:
+                changed_orders.append(
+                    Order(pk=known[0], updated_at=self.now, **{n: values[n] for n in differing})
+                )
+                changed_order_fields.update(differing)
+
+        order_ids = {key: known[0] for key, known in stored.items()}
+        if new_orders:
+            self.orders_table.insert(new_orders)
+            created = dict(
+                Order.objects.filter(
+                    store=self.store, platform_order_id__in=[o["platform_order_id"] for o in new_orders]
+                ).values_list("platform_order_id", "pk")
+            )
+            self.created.update(created.values())
+            order_ids.update(created)
+        if changed_orders:
+            Order.objects.bulk_update(changed_orders, [*sorted(changed_order_fields), "updated_at"])
+            self.updated.update(order.pk for order in changed_orders)
+        if new_lines:
+            self.lines_table.insert(
+                [
+                    {"order_id": order_ids[key], "line_key": line_key, **values}
+                    for key, values, line_key in new_lines
+                ]
+            )
+            self.lines_created += len(new_lines)
+        if changed_lines:
+            OrderLine.objects.bulk_update(changed_lines, LINE_FIELDS)
+            self.lines_updated += len(changed_lines)
+        self._upsert_shipments(rows, order_ids)
+
+    @staticmethod
+    def _line_values(row: ParsedRow) -> dict[str, object]:
+        """What the row sets on its line; a value its format does not have is left as stored."""
+        values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
+        if row.title is not None:
+            values["title"] = row.title
+        if row.item_status is not None:
+            values["item_status"] = row.item_status
+        if row.charges is not None:
+            values.update(row.charges)
+        return values
 
     def _buyer_ids(self, aliases: set[str]) -> dict[str, int]:
         if not aliases:
@@ -1392,76 +1529,12 @@ class _Writer:
             values["buyer_id"] = buyers[facts.buyer_alias]
         return values
 
-    def _upsert_orders(self, facts: dict[str, OrderFacts], totals: dict[str, Decimal]) -> dict[str, Order]:
-        buyers = self._buyer_ids({f.buyer_alias for f in facts.values() if f.buyer_alias})
-        orders = {
-            order.platform_order_id: order
-            for order in Order.objects.filter(store=self.store, platform_order_id__in=facts)
-        }
-        new: list[Order] = []
-        changed: list[Order] = []
-        changed_fields: set[str] = set()
-        for key, order_facts in facts.items():
-            values = self._order_values(order_facts, buyers)
-            order = orders.get(key)
-            if order is None:
-                new.append(Order(store=self.store, platform_order_id=key, total=totals[key], **values))
-                continue
-            differing = [name for name, value in values.items() if getattr(order, name) != value]
-            if differing:
-                for name in differing:
-                    setattr(order, name, values[name])
-                order.updated_at = self.now
-                changed.append(order)
-                changed_fields.update(differing)
-        if new:
-            Order.objects.bulk_create(new)
-            self.created.update(order.pk for order in new)
-            orders.update((order.platform_order_id, order) for order in new)
-        if changed:
-            Order.objects.bulk_update(changed, [*sorted(changed_fields), "updated_at"])
-            self.updated.update(order.pk for order in changed)
-        self.touched.update(order.pk for order in orders.values())
-        return orders
-
-    def _upsert_lines(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
-        existing = {
-            (line.order_id, line.line_key): line
-            for line in OrderLine.objects.filter(order_id__in=[o.pk for o in orders.values()])
-        }
-        new: list[OrderLine] = []
-        changed: list[OrderLine] = []
-        for row in rows:
-            order = orders[row.order.platform_order_id]
-            values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
-            if row.title is not None:
-                values["title"] = row.title
-            if row.item_status is not None:
-                values["item_status"] = row.item_status
-            if row.charges is not None:
-                values.update(row.charges)
-            line = existing.get((order.pk, row.line_key))
-            if line is None:
-                new.append(OrderLine(order=order, line_key=row.line_key, **values))
-                continue
-            differing = [name for name, value in values.items() if getattr(line, name) != value]
-            if differing:
-                for name in differing:
-                    setattr(line, name, values[name])
-                changed.append(line)
-        if new:
-            OrderLine.objects.bulk_create(new)
-            self.lines_created += len(new)
-        if changed:
-            OrderLine.objects.bulk_update(changed, LINE_FIELDS)
-            self.lines_updated += len(changed)
-
-    def _upsert_shipments(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
+    def _upsert_shipments(self, rows: list[ParsedRow], order_ids: dict[str, int]) -> None:
         wanted: dict[tuple[int, str], ShipmentFacts] = {}
         for row in rows:
             if row.shipment:
-                order = orders[row.order.platform_order_id]
-                wanted.setdefault((order.pk, row.shipment.tracking_number), row.shipment)
+                order_id = order_ids[row.order.platform_order_id]
+                wanted.setdefault((order_id, row.shipment.tracking_number), row.shipment)
         if not wanted:
             return
         existing: dict[tuple[int, str], Shipment] = {}
@@ -1490,31 +1563,3 @@ class _Writer:
         if changed:
             Shipment.objects.bulk_update(changed, ["carrier", "shipped_at", "delivered_at"])
             self.shipments_updated += len(changed)
-
-    def _settle_totals(self) -> None:
-        """An order's total is the sum of its lines. Lines of one order can sit in different
-        batches (or be stored already), so totals are settled once every line is written."""
-        counted = Q()
-        for status in CANCELLED_ITEM_STATUSES:
-            counted &= ~Q(lines__item_status__iexact=status)
-        charged = (
-            F("lines__item_price") - F("lines__item_promotion_discount") - F("lines__ship_promotion_discount")
-        )
-        for name in ADDED_CHARGES:
-            charged += F(f"lines__{name}")
-        for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
-            rows = (
-                Order.objects.filter(pk__in=chunk)
-                .annotate(line_sum=Sum(charged, filter=counted))
-                .values_list("pk", "total", "line_sum")
-            )
-            # SQLite may hand the sum back as a float-made Decimal: round it to the cent.
-            sums = [(pk, total, Decimal(line_sum or 0).quantize(CENT)) for pk, total, line_sum in rows]
-            changed = [
-                Order(pk=pk, total=line_sum, updated_at=self.now)
-                for pk, total, line_sum in sums
-                if total != line_sum
-            ]
-            if changed:
-                Order.objects.bulk_update(changed, ["total", "updated_at"])
-                self.updated.update(order.pk for order in changed)
