@@ -287,6 +287,10 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Amounts already read, by their text ("19.99" → Decimal): a report repeats a few hundred prices.
+MONEY_READ_SIZE = 10_000
+_MONEY_READ: dict[str, Decimal] = {}
 
 # Amazon's money columns beside item-price, each stored on the line under its own name.
 AMAZON_CHARGES = {
@@ -439,7 +443,10 @@ def _shown(value: str) -> str:
 
 
 class _Cells:
-    """One row's cells by column name, and the problems found while reading them."""
+    """One row's cells by column name (stripped of surrounding blanks), and the problems found
+    while reading them."""
+
+    __slots__ = ("values", "tz", "problems")
 
     def __init__(self, values: dict[str, str], tz: ZoneInfo) -> None:
         self.values = values
@@ -447,7 +454,7 @@ class _Cells:
         self.problems: list[str] = []
 
     def text(self, column: str) -> str:
-        return (self.values.get(column) or "").strip()
+        return self.values.get(column) or ""
 
     def problem(self, message: str) -> None:
         self.problems.append(message)
@@ -486,7 +493,7 @@ class _Cells:
                 self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         try:
-            if DATE_ONLY.match(raw):
+            if len(raw) == 10 and DATE_ONLY.match(raw):
                 day = date.fromisoformat(raw)
                 value = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
             else:
@@ -503,7 +510,7 @@ class _Cells:
         if problem := date_problem(value):
             self.problem(f"{column}: {problem}")
             return None
-        if timezone.is_naive(value):
+        if value.tzinfo is None:
             value = value.replace(tzinfo=self.tz)
         return value
 
@@ -544,9 +551,12 @@ class _Cells:
         raw = self.text(column)
         if signed and raw.startswith("-"):
             raw = raw[1:]
+        # Prices repeat from row to row: one Decimal per distinct value read.
+        if (known := _MONEY_READ.get(raw)) is not None:
+            return known
         if not raw:
             if blank_is_zero:
-                return Decimal("0.00")
+                return ZERO
             self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         if not MONEY.match(raw):
@@ -559,12 +569,16 @@ class _Cells:
             )
             return None
         try:
-            return Decimal(raw).quantize(Decimal("0.01"))
+            value = Decimal(raw).quantize(CENT)
         except InvalidOperation:  # pragma: no cover - the pattern already rules this out
             self.problem(
                 _("%(column)s “%(value)s” is not a price.") % {"column": column, "value": _shown(raw)}
             )
             return None
+        if len(_MONEY_READ) >= MONEY_READ_SIZE:
+            _MONEY_READ.clear()
+        _MONEY_READ[raw] = value
+        return value
 
     def currency(self, column: str, *, default: str | None = None) -> str | None:
         raw = self.text(column).upper()
@@ -1163,7 +1177,7 @@ class _Import:
                 # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
                 self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                 continue
-            cells = _Cells(dict(zip(columns, values, strict=False)), tz)
+            cells = _Cells(dict(zip(columns, [value.strip() for value in values], strict=False)), tz)
             skipped_before = fmt.skipped.total()
             parsed = fmt.parse(cells)
             for problem in cells.problems:
@@ -1303,7 +1317,6 @@ ORDER_FIELDS = (
     "latest_delivery",
     "buyer_id",
 )
-ZERO = Decimal("0.00")
 # A new line's values where its row says nothing (the model's defaults).
 NEW_LINE = {"title": "", "item_status": "", **dict.fromkeys(AMAZON_CHARGES.values(), ZERO)}
 
