@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -431,6 +431,10 @@ class ParsedRow:
     # The format has no line id, so a SKU repeated in one order is a further line of it
     # (keyed "SKU #2", "SKU #3"…) rather than an error.
     repeats_allowed: bool = False
+    # Fingerprints of the row and of its order details, kept on its line (formats that pass
+    # over unchanged rows only; see _Unchanged).
+    row_digest: int | None = None
+    facts_digest: int | None = None
 
 
 def _shown(value: str) -> str:
@@ -448,7 +452,7 @@ class _Cells:
 
     __slots__ = ("values", "tz", "problems")
 
-    def __init__(self, values: dict[str, str], tz: ZoneInfo) -> None:
+    def __init__(self, values: dict[str, str], tz: tzinfo) -> None:
         self.values = values
         self.tz = tz
         self.problems: list[str] = []
@@ -651,6 +655,9 @@ class AmazonAllOrders:
     )
     # Some marketplaces' versions of the report call the quantity column this.
     aliases = {"quantity-purchased": "quantity"}
+    # Each row stands alone (nothing carries over from the row before), so a row imported
+    # before, unchanged, can be passed over: see _Unchanged.
+    skips_unchanged = True
 
     def __init__(self, store: Store, others: Iterable[Store] = ()) -> None:
         self.store = store
@@ -742,6 +749,19 @@ class AmazonAllOrders:
             repeats_allowed=True,
             store=store if store.pk != self.store.pk else None,
         )
+
+    def line_of(self, cells: _Cells) -> tuple[Store, str, str] | None:
+        """(store, order id, SKU) the row would be written to, read without any check; None
+        when its marketplace has no store here or is unknown (parse() tells which)."""
+        channel = cells.text("sales-channel")
+        folded = channel.casefold()
+        if not channel or folded.startswith("non-amazon"):
+            store: Store | None = self.store
+        else:
+            store = self.by_country.get(AMAZON_SALES_CHANNELS.get(folded, ""))
+        if store is None:
+            return None
+        return store, cells.text("amazon-order-id"), cells.text("sku")
 
     def _status(self, cells: _Cells) -> str:
         status = cells.required("order-status", max_length=40)
@@ -1021,6 +1041,8 @@ class _Import:
         # "order id<US>SKU" → rows of it so far, for formats that number a SKU's repeats
         self.repeats_seen: dict[str, int] = {}
         self.shipments_seen: dict[str, tuple[int, int]] = {}
+        # Lines of the file found too long to read, not yet reported (see _batches).
+        self.long_lines: list[int] = []
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
         # The header's line in the file: eBay's report puts a blank line above it.
@@ -1148,8 +1170,75 @@ class _Import:
         fmt = self.format
         assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
+        unchanged = _Unchanged(self, fmt, columns) if getattr(fmt, "skips_unchanged", False) else None
+        for batch in self._batches(columns):
+            if unchanged and not self.errors:
+                # What the batch's rows wrote before, read in one query per store.
+                unchanged.look_up(batch)
+            for line, values, cells_values, error in batch:
+                if error:
+                    self.errors.add(line, error)
+                    continue
+                self.rows += 1
+                if len(values) > len(columns):
+                    self.errors.add(
+                        line,
+                        _("The row has %(found)d fields but the header has %(expected)d.")
+                        % {"found": len(values), "expected": len(columns)},
+                    )
+                    continue
+                if "\x00" in "".join(values):
+                    # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
+                    nul_in = next(
+                        column for column, value in zip(columns, values, strict=False) if "\x00" in value
+                    )
+                    self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
+                    continue
+                cells = _Cells(cells_values, tz)
+                if unchanged and not self.errors and unchanged.pass_over(line, values, cells):
+                    continue
+                skipped_before = fmt.skipped.total()
+                parsed = fmt.parse(cells)
+                for problem in cells.problems:
+                    self.errors.add(line, problem)
+                if parsed is None:
+                    if not cells.problems and fmt.skipped.total() == skipped_before:
+                        # Not an order line: a summary or footer row the format passes over. (A
+                        # row skipped for its marketplace was read, and stays counted.)
+                        self.rows -= 1
+                    continue
+                parsed.line = line
+                parsed.facts_digest = _facts_digest(parsed.order)
+                parsed.line_key = self._check_against_earlier_rows(
+                    line,
+                    parsed.order.platform_order_id,
+                    parsed.line_key,
+                    parsed.facts_digest,
+                    repeats_allowed=parsed.repeats_allowed,
+                    shipment=parsed.shipment,
+                )
+                if not self.errors:
+                    # Once a row has failed nothing will be kept: only keep checking.
+                    if unchanged:
+                        parsed.row_digest = unchanged.digest(parsed.store or self.store, values)
+                    self._writer(parsed.store or self.store).add(parsed)
+
+    def _writer(self, store: Store) -> _Writer:
+        writer = self.writers.get(store.pk)
+        if writer is None:
+            writer = self.writers[store.pk] = _Writer(store)
+        return writer
+
+    def _batches(
+        self, columns: list[str]
+    ) -> Iterator[list[tuple[int, list[str], dict[str, str], str | None]]]:
+        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column
+        stripped, problem reading it). Blank rows are left out."""
+        fmt = self.format
+        assert fmt is not None
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = self.header_line  # csv's line_num counts lines after the header
+        batch: list[tuple[int, list[str], dict[str, str], str | None]] = []
         while True:
             line = ended + 1
             try:
@@ -1158,45 +1247,22 @@ class _Import:
                 break
             except csv.Error as error:
                 ended = reader.line_num + self.header_line
-                self.errors.add(line, _("The row cannot be read: %(error)s.") % {"error": error})
+                batch.append((line, [], {}, _("The row cannot be read: %(error)s.") % {"error": error}))
                 continue
+            finally:
+                # A line too long to read was reported by _lines: it takes its place in order.
+                while self.long_lines:
+                    batch.append((self.long_lines.pop(0), [], {}, self.long_line_message()))
             ended = reader.line_num + self.header_line
-            if not any(value.strip() for value in values):
+            stripped = [value.strip() for value in values]
+            if not any(stripped):
                 continue
-            self.rows += 1
-            if len(values) > len(columns):
-                self.errors.add(
-                    line,
-                    _("The row has %(found)d fields but the header has %(expected)d.")
-                    % {"found": len(values), "expected": len(columns)},
-                )
-                continue
-            if nul_in := next(
-                (column for column, value in zip(columns, values, strict=False) if "\x00" in value), None
-            ):
-                # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
-                self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
-                continue
-            cells = _Cells(dict(zip(columns, [value.strip() for value in values], strict=False)), tz)
-            skipped_before = fmt.skipped.total()
-            parsed = fmt.parse(cells)
-            for problem in cells.problems:
-                self.errors.add(line, problem)
-            if parsed is None:
-                if not cells.problems and fmt.skipped.total() == skipped_before:
-                    # Not an order line: a summary or footer row the format passes over. (A row
-                    # skipped for its marketplace was read, and stays counted.)
-                    self.rows -= 1
-                continue
-            parsed.line = line
-            self._check_against_earlier_rows(parsed)
-            if not self.errors:
-                # Once a row has failed nothing will be kept: only keep checking.
-                store = parsed.store or self.store
-                writer = self.writers.get(store.pk)
-                if writer is None:
-                    writer = self.writers[store.pk] = _Writer(store)
-                writer.add(parsed)
+            batch.append((line, values, dict(zip(columns, stripped, strict=False)), None))
+            if len(batch) >= BATCH_ROWS:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
@@ -1207,53 +1273,65 @@ class _Import:
             if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
                 while (rest := self.text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
                     pass
-                self.errors.add(
-                    number,
-                    _("The line is longer than %(max)s characters: no order row is.")
-                    % {"max": f"{MAX_LINE_CHARS:,}"},
-                )
+                self.long_lines.append(number)
                 line = "\n"  # keeps csv's count of lines in step with the file
             yield line
 
-    def _check_against_earlier_rows(self, row: ParsedRow) -> None:
-        order_id = row.order.platform_order_id
-        if row.repeats_allowed:
+    @staticmethod
+    def long_line_message() -> str:
+        return _("The line is longer than %(max)s characters: no order row is.") % {
+            "max": f"{MAX_LINE_CHARS:,}"
+        }
+
+    def _check_against_earlier_rows(
+        self,
+        line: int,
+        order_id: str,
+        line_key: str,
+        fingerprint: int,
+        *,
+        repeats_allowed: bool,
+        shipment: ShipmentFacts | None = None,
+    ) -> str:
+        """Checks a row against the rows above it (its line once, its order's details alike on
+        every line); returns its line key."""
+        sku = line_key
+        if repeats_allowed:
             # The second row of a SKU in one order is line "SKU #2", and so on: the same file
             # always gives the same keys, so importing it again changes nothing.
-            repeat = self.repeats_seen[f"{order_id}\x1f{row.line_key}"] = (
-                self.repeats_seen.get(f"{order_id}\x1f{row.line_key}", 0) + 1
+            repeat = self.repeats_seen[f"{order_id}\x1f{line_key}"] = (
+                self.repeats_seen.get(f"{order_id}\x1f{line_key}", 0) + 1
             )
             if repeat > 1:
-                row.line_key = f"{row.line_key} #{repeat}"
-        line_key = f"{order_id}\x1f{row.line_key}"
-        first = self.lines_seen.setdefault(line_key, row.line)
-        if first != row.line:
+                line_key = f"{line_key} #{repeat}"
+        first = self.lines_seen.setdefault(f"{order_id}\x1f{line_key}", line)
+        if first != line:
             self.errors.add(
-                row.line,
+                line,
                 _("order %(order)s lists SKU %(sku)s again (first on line %(first)d).")
-                % {"order": order_id, "sku": row.sku, "first": first},
+                % {"order": order_id, "sku": sku, "first": first},
             )
-        fingerprint = hash(row.order)
-        seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, row.line))
+        seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, line))
         if seen_fingerprint != fingerprint:
             self.errors.add(
-                row.line,
+                line,
                 _(
                     "order %(order)s: its order details (date, status, fulfilment, currency, "
                     "country, dates, buyer) differ from line %(first)d, where the order first appears."
                 )
                 % {"order": order_id, "first": first},
             )
-        if row.shipment:
-            key = f"{order_id}\x1f{row.shipment.tracking_number}"
-            fingerprint = hash(row.shipment)
-            seen_fingerprint, first = self.shipments_seen.setdefault(key, (fingerprint, row.line))
-            if seen_fingerprint != fingerprint:
+        if shipment:
+            key = f"{order_id}\x1f{shipment.tracking_number}"
+            shipment_fingerprint = hash(shipment)
+            seen_fingerprint, first = self.shipments_seen.setdefault(key, (shipment_fingerprint, line))
+            if seen_fingerprint != shipment_fingerprint:
                 self.errors.add(
-                    row.line,
+                    line,
                     _("order %(order)s: the shipment %(tracking)s differs from line %(first)d.")
-                    % {"order": order_id, "tracking": row.shipment.tracking_number or "—", "first": first},
+                    % {"order": order_id, "tracking": shipment.tracking_number or "—", "first": first},
                 )
+        return line_key
 
     def _record(self) -> None:
         self.sha256 = self.reader.hexdigest()
@@ -1302,6 +1380,111 @@ class _Import:
         return result
 
 
+# --- Rows imported before, unchanged ------------------------------------------------------
+
+# Raised when a change to how a format reads its rows makes the same row mean something else:
+# every row's fingerprint then differs, and each is read again (once) on its next import.
+READING_VERSION = 1
+FACT_NAMES = tuple(name for name in OrderFacts.__slots__ if not name.startswith("__"))
+
+
+def _digest(text: str) -> int:
+    """A 64-bit fingerprint of `text` that stays the same from one process to the next."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, datetime):
+        # The same moment whatever the zone it was read in or stored with.
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, str):
+        return str(value)  # a choice ("platform"), not its enum member
+    return value
+
+
+def _facts_digest(facts: OrderFacts) -> int:
+    return _digest(repr([_canonical(getattr(facts, name)) for name in FACT_NAMES]))
+
+
+def _order_state_digest(values: Iterable[object]) -> int:
+    """Fingerprint of an order's details (ORDER_FIELDS, in that order)."""
+    return _digest(repr([_canonical(value) for value in values]))
+
+
+class _Unchanged:
+    """Passes over rows that are exactly as they were when their line was written.
+
+    A line written from a row keeps three fingerprints: the row's cells as the file had them,
+    with everything they were read against (the format, the header, the stores' time zone and
+    currency, READING_VERSION); the order details the row gave; and its order's details as they
+    stood once the line was written. A later row with the same fingerprint, whose order still
+    has those details, would be read into exactly the values that are stored: it is neither
+    read nor written, and only takes part in the checks across rows (its line once, its
+    order's details alike on every line) through the stored fingerprint of its order details.
+    Anything else (a changed cell, an order changed since by another file, a line imported
+    before fingerprints existed) is read and checked in full. Only formats whose rows stand
+    alone and key their lines by SKU (with repeats) pass rows over."""
+
+    def __init__(self, run: _Import, fmt: ReportFormat, columns: list[str]) -> None:
+        self.run = run
+        self.fmt = fmt
+        self.context = (
+            f"{READING_VERSION}\x1e{fmt.name}\x1e{columns!r}\x1e{run.store.pk}\x1e{run.store.time_zone}"
+        )
+        self.prefixes: dict[int, str] = {}
+        # (store id, order id, line key) → (row fingerprint, order details fingerprint)
+        self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
+
+    def digest(self, store: Store, values: list[str]) -> int:
+        prefix = self.prefixes.get(store.pk)
+        if prefix is None:
+            prefix = self.prefixes[store.pk] = f"{self.context}\x1e{store.pk}\x1e{store.currency}\x1e"
+        return _digest(prefix + "\x1f".join(values))
+
+    def look_up(self, batch: list[tuple[int, list[str], dict[str, str], str | None]]) -> None:
+        """Reads the fingerprints of the lines of the batch's orders."""
+        wanted: dict[int, set[str]] = {}
+        for _line, _values, cells_values, error in batch:
+            if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
+                wanted.setdefault(key[0].pk, set()).add(key[1])
+        self.known = {}
+        state = [f"order__{name.removesuffix('_id')}" for name in ORDER_FIELDS]
+        for store_pk, order_ids in wanted.items():
+            orders: dict[str, int] = {}
+            for (
+                order_id,
+                line_key,
+                row_digest,
+                facts_digest,
+                order_digest,
+                *details,
+            ) in OrderLine.objects.filter(
+                order__store_id=store_pk, order__platform_order_id__in=order_ids, row_digest__isnull=False
+            ).values_list(
+                "order__platform_order_id", "line_key", "row_digest", "facts_digest", "order_digest", *state
+            ):
+                now = orders.get(order_id)
+                if now is None:
+                    now = orders[order_id] = _order_state_digest(details)
+                if order_digest == now:
+                    self.known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
+
+    def pass_over(self, line: int, values: list[str], cells: _Cells) -> bool:
+        """True when the row is as it was when its line was written (and is then counted and
+        checked against the rows above it, not read)."""
+        if not self.known or (key := self.fmt.line_of(cells)) is None:  # type: ignore[attr-defined]
+            return False
+        store, order_id, sku = key
+        repeat = self.run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
+        known = self.known.get((store.pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
+        if known is None or known[0] != self.digest(store, values):
+            return False
+        self.run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
+        self.run._writer(store).rows += 1
+        return True
+
+
 # --- Writing ------------------------------------------------------------------------------
 
 
@@ -1319,18 +1502,25 @@ ORDER_FIELDS = (
 )
 # A new line's values where its row says nothing (the model's defaults).
 NEW_LINE = {"title": "", "item_status": "", **dict.fromkeys(AMAZON_CHARGES.values(), ZERO)}
+# A new order's details where its rows say nothing (the model's defaults).
+NEW_ORDER: dict[str, object] = {
+    "ship_country": "",
+    "ship_by": None,
+    "latest_delivery": None,
+    "buyer_id": None,
+}
+DIGESTS = ["row_digest", "facts_digest", "order_digest"]
 
 
 def _charged(line: dict[str, object]) -> Decimal:
     """What a line adds to its order's total, from its stored or new values (as OrderLine.charged)."""
     if str(line["item_status"]).casefold() in CANCELLED_ITEM_STATUSES:
         return ZERO
-    total = line["item_price"]
+    total: Decimal = line["item_price"]  # type: ignore[assignment]
     for name in ADDED_CHARGES:
-        total += line[name]
+        total += line[name]  # type: ignore[operator]
     for name in DISCOUNTS:
-        total -= line[name]
-    assert isinstance(total, Decimal)
+        total -= line[name]  # type: ignore[operator]
     return total
 
 
@@ -1347,7 +1537,7 @@ class _Table:
         if not rows:
             return
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
+        columns = ", ".join(quote(str(field.column)) for field in self.fields)
         defaults = {field.attname: field.get_default() for field in self.fields}
         names = list(defaults)
         with connection.cursor() as cursor:
@@ -1432,7 +1622,7 @@ class _Writer:
         stored_lines: dict[int, dict[str, tuple]] = {}
         if stored:
             for values in OrderLine.objects.filter(order_id__in=[v[0] for v in stored.values()]).values_list(
-                "order_id", "pk", "line_key", *LINE_FIELDS
+                "order_id", "pk", "line_key", *LINE_FIELDS, *DIGESTS
             ):
                 stored_lines.setdefault(values[0], {})[values[2]] = values
 
@@ -1441,24 +1631,37 @@ class _Writer:
         changed_orders: list[Order] = []
         changed_order_fields: set[str] = set()
         changed_lines: list[OrderLine] = []
+        # Lines whose values are as stored but whose fingerprints are not (see _Unchanged).
+        refreshed_lines: list[OrderLine] = []
         for key, order_rows in by_order.items():
             values = self._order_values(order_rows[0].order, buyers)
             known = stored.get(key)
             lines = stored_lines.get(known[0], {}) if known else {}
+            was = dict(zip(("total", *ORDER_FIELDS), known[2:], strict=True)) if known else NEW_ORDER
+            details = {**was, **values}
+            order_digest = _order_state_digest(details[name] for name in ORDER_FIELDS)
             # The order's lines after this batch: stored ones, with the batch's rows over them.
             after = {
-                line_key: dict(zip(LINE_FIELDS, line[3:], strict=True)) for line_key, line in lines.items()
+                line_key: dict(zip(LINE_FIELDS, line[3 : 3 + len(LINE_FIELDS)], strict=True))
+                for line_key, line in lines.items()
             }
             for row in order_rows:
                 line_values = self._line_values(row)
+                digests: tuple[int | None, ...] = (None, None, None)
+                if row.row_digest is not None:
+                    digests = (row.row_digest, row.facts_digest, order_digest)
+                fingerprints = dict(zip(DIGESTS, digests, strict=True))
                 old = after.get(row.line_key)
                 if old is None:
                     after[row.line_key] = {**NEW_LINE, **line_values}
-                    new_lines.append((key, after[row.line_key], row.line_key))
+                    new_lines.append((key, {**after[row.line_key], **fingerprints}, row.line_key))
                     continue
+                stored_line = lines[row.line_key]
                 if any(old[name] != value for name, value in line_values.items()):
                     old.update(line_values)
-                    changed_lines.append(OrderLine(pk=lines[row.line_key][1], **old))
+                    changed_lines.append(OrderLine(pk=stored_line[1], **old, **fingerprints))
+                elif row.row_digest is not None and stored_line[-3:] != digests:
+                    refreshed_lines.append(OrderLine(pk=stored_line[1], **fingerprints))
             values["total"] = sum((_charged(line) for line in after.values()), ZERO)
             if known is None:
                 new_orders.append(
@@ -1471,7 +1674,6 @@ class _Writer:
                     }
                 )
                 continue
-            was = dict(zip(("total", *ORDER_FIELDS), known[2:], strict=True))
             differing = [name for name, value in values.items() if was[name] != value]
             if differing:
                 changed_orders.append(
@@ -1501,8 +1703,11 @@ class _Writer:
             )
             self.lines_created += len(new_lines)
         if changed_lines:
-            OrderLine.objects.bulk_update(changed_lines, LINE_FIELDS)
+            OrderLine.objects.bulk_update(changed_lines, [*LINE_FIELDS, *DIGESTS])
             self.lines_updated += len(changed_lines)
+        if refreshed_lines:
+            # Only the fingerprints: nothing the desk shows changes, and it is not counted.
+            OrderLine.objects.bulk_update(refreshed_lines, DIGESTS)
         self._upsert_shipments(rows, order_ids)
 
     @staticmethod
