@@ -75,7 +75,7 @@ PRODUCTS = [
     ("BTL-750-SS", "B0CX4T2M8R", "Insulated Bottle 750 ml, Brushed Steel", 24.99),
     ("CUP-12-BLU", "B07ZP3K9LQ", "Enamel Camping Cup 12 oz, Blue", 7.49),
     ("GRN-MILL-CER", "B08L7HQ2VW", "Ceramic Burr Coffee Grinder, Manual", 89.95),
-    ('LNCH-BOX-2', "B09R1YV6NC", 'Bento Lunch Box, 2 Tiers "Sage"', 18.50),
+    ("LNCH-BOX-2", "B09R1YV6NC", 'Bento Lunch Box, 2 Tiers "Sage"', 18.50),
     ("KTL-1L-SS", "B07ZPKB8H6", "Electric Kettle 1 l, Brushed Steel", 34.90),
     ("CBL-USBC-2M", "B0B1F9N6QX", "USB-C Cable, Braided, 2 m", 9.99),
     ("MUG-350-W", "B08L4TQW1C", "Ceramic Mug 350 ml, White", 12.50),
@@ -135,7 +135,9 @@ def write_report(path: Path, rows: int, seed: int = 2026) -> dict[str, int]:
                     "amazon-order-id": order_id,
                     "merchant-order-id": f"SHOP-{number}" if channel == "Non-Amazon" else "",
                     "purchase-date": purchased.isoformat(),
-                    "last-updated-date": (purchased + timedelta(days=2, seconds=rng.randrange(9000))).isoformat(),
+                    "last-updated-date": (
+                        purchased + timedelta(days=2, seconds=rng.randrange(9000))
+                    ).isoformat(),
                     "order-status": status,
                     "fulfillment-channel": fulfilment,
                     "sales-channel": channel,
@@ -182,10 +184,23 @@ def child(report: Path, store_ids: list[int], profile: bool) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from disputes.importing import import_orders
     from disputes.models import Store
 
     stores = list(Store.objects.filter(pk__in=store_ids).order_by("pk"))
+    sql = {"seconds": 0.0, "queries": 0}
+
+    def timed(execute, query, params, many, context):
+        # Time spent waiting for the database (COPY's rows are sent when its block ends).
+        started = time.perf_counter()
+        try:
+            return execute(query, params, many, context)
+        finally:
+            sql["seconds"] += time.perf_counter() - started
+            sql["queries"] += 1
+
     store, others = stores[0], stores
     print(json.dumps({"before": peak_rss_mb()}), flush=True)
     for attempt in ("first import", "re-import"):
@@ -195,8 +210,9 @@ def child(report: Path, store_ids: list[int], profile: bool) -> None:
 
             profiler = cProfile.Profile(time.process_time)  # CPU time: the machine may be busy
             profiler.enable()
+        sql.update(seconds=0.0, queries=0)
         started, cpu_started = time.perf_counter(), time.process_time()
-        with report.open("rb") as handle:
+        with report.open("rb") as handle, connection.execute_wrapper(timed):
             result = import_orders(store=store, file=handle, file_name=report.name, others=others)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if profiler:
@@ -213,6 +229,8 @@ def child(report: Path, store_ids: list[int], profile: bool) -> None:
                     "attempt": attempt,
                     "seconds": seconds,
                     "cpu": cpu,
+                    "sql": sql["seconds"],
+                    "queries": sql["queries"],
                     "rows": result.rows,
                     "orders": [result.orders_created, result.orders_updated],
                     "lines": [result.lines_created, result.lines_updated],
@@ -285,7 +303,7 @@ def main() -> None:
         for entry in figures[1:]:
             print(
                 f"  {entry['attempt']:>12}: {entry['rows']:,} rows in {entry['seconds']:.2f} s = "
-                f"{entry['rows'] / entry['seconds']:,.0f} rows/s (CPU of the importing process {entry['cpu']:.2f} s)   orders +{entry['orders'][0]:,} "
+                f"{entry['rows'] / entry['seconds']:,.0f} rows/s (CPU of the importing process {entry['cpu']:.2f} s; {entry['queries']} queries, {entry['sql']:.2f} s)   orders +{entry['orders'][0]:,} "
                 f"~{entry['orders'][1]:,}  lines +{entry['lines'][0]:,} ~{entry['lines'][1]:,}   "
                 f"peak RSS {entry['rss']:.0f} MB (+{entry['rss'] - before:.0f} MB)"
             )

@@ -1449,25 +1449,22 @@ class _Unchanged:
             if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
                 wanted.setdefault(key[0].pk, set()).add(key[1])
         self.known = {}
-        state = [f"order__{name.removesuffix('_id')}" for name in ORDER_FIELDS]
         for store_pk, order_ids in wanted.items():
-            orders: dict[str, int] = {}
-            for (
-                order_id,
-                line_key,
-                row_digest,
-                facts_digest,
-                order_digest,
-                *details,
-            ) in OrderLine.objects.filter(
-                order__store_id=store_pk, order__platform_order_id__in=order_ids, row_digest__isnull=False
-            ).values_list(
-                "order__platform_order_id", "line_key", "row_digest", "facts_digest", "order_digest", *state
-            ):
-                now = orders.get(order_id)
-                if now is None:
-                    now = orders[order_id] = _order_state_digest(details)
-                if order_digest == now:
+            # The orders first, then their lines: two lookups by key whatever the planner knows.
+            orders = {
+                pk: (order_id, _order_state_digest(details))
+                for pk, order_id, *details in Order.objects.filter(
+                    store_id=store_pk, platform_order_id__in=order_ids
+                ).values_list("pk", "platform_order_id", *ORDER_FIELDS)
+            }
+            if not orders:
+                continue
+            for pk, line_key, row_digest, facts_digest, order_digest in OrderLine.objects.filter(
+                order_id__in=orders, row_digest__isnull=False
+            ).values_list("order_id", "line_key", "row_digest", "facts_digest", "order_digest"):
+                order_id, now = orders[pk]
+                # Only while the order is as this line left it: another file may have changed it.
+                if order_digest == now and facts_digest is not None:
                     self.known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
 
     def pass_over(self, line: int, values: list[str], cells: _Cells) -> bool:
