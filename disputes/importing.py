@@ -1464,7 +1464,7 @@ class _Unchanged:
             ).values_list("order_id", "line_key", "row_digest", "facts_digest", "order_digest"):
                 order_id, now = orders[pk]
                 # Only while the order is as this line left it: another file may have changed it.
-                if order_digest == now and facts_digest is not None:
+                if order_digest == now and row_digest is not None and facts_digest is not None:
                     self.known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
 
     def pass_over(self, line: int, values: list[str], cells: _Cells) -> bool:
