@@ -14,6 +14,7 @@ disputes.importers, with this module's reading and writing.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -447,8 +448,7 @@ def _shown(value: str) -> str:
 
 
 class _Cells:
-    """One row's cells by column name (stripped of surrounding blanks), and the problems found
-    while reading them."""
+    """One row's cells by column name, and the problems found while reading them."""
 
     __slots__ = ("values", "tz", "problems")
 
@@ -458,7 +458,7 @@ class _Cells:
         self.problems: list[str] = []
 
     def text(self, column: str) -> str:
-        return self.values.get(column) or ""
+        return (self.values.get(column) or "").strip()
 
     def problem(self, message: str) -> None:
         self.problems.append(message)
@@ -1195,7 +1195,7 @@ class _Import:
                     self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                     continue
                 cells = _Cells(cells_values, tz)
-                if unchanged and not self.errors and unchanged.pass_over(line, values, cells):
+                if unchanged and not self.errors and unchanged.pass_over(line, values):
                     continue
                 skipped_before = fmt.skipped.total()
                 parsed = fmt.parse(cells)
@@ -1232,8 +1232,8 @@ class _Import:
     def _batches(
         self, columns: list[str]
     ) -> Iterator[list[tuple[int, list[str], dict[str, str], str | None]]]:
-        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column
-        stripped, problem reading it). Blank rows are left out."""
+        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column,
+        problem reading it). Blank rows are left out."""
         fmt = self.format
         assert fmt is not None
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
@@ -1254,10 +1254,9 @@ class _Import:
                 while self.long_lines:
                     batch.append((self.long_lines.pop(0), [], {}, self.long_line_message()))
             ended = reader.line_num + self.header_line
-            stripped = [value.strip() for value in values]
-            if not any(stripped):
+            if not any(value.strip() for value in values):
                 continue
-            batch.append((line, values, dict(zip(columns, stripped, strict=False)), None))
+            batch.append((line, values, dict(zip(columns, values, strict=False)), None))
             if len(batch) >= BATCH_ROWS:
                 yield batch
                 batch = []
@@ -1395,6 +1394,9 @@ def _digest(text: str) -> int:
 
 
 def _canonical(value: object) -> object:
+    kind = type(value)
+    if kind is str or value is None:
+        return value
     if isinstance(value, datetime):
         # The same moment whatever the zone it was read in or stored with.
         return value.astimezone(UTC).isoformat()
@@ -1403,7 +1405,9 @@ def _canonical(value: object) -> object:
     return value
 
 
+@functools.lru_cache(maxsize=64)
 def _facts_digest(facts: OrderFacts) -> int:
+    # Cached: the rows of one order, which say the same, mostly follow one another.
     return _digest(repr([_canonical(getattr(facts, name)) for name in FACT_NAMES]))
 
 
@@ -1435,6 +1439,8 @@ class _Unchanged:
         self.prefixes: dict[int, str] = {}
         # (store id, order id, line key) → (row fingerprint, order details fingerprint)
         self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
+        # The batch's rows by line: (store, order id, SKU), as line_of() reads them
+        self.keys: dict[int, tuple[Store, str, str]] = {}
 
     def digest(self, store: Store, values: list[str]) -> int:
         prefix = self.prefixes.get(store.pk)
@@ -1445,9 +1451,11 @@ class _Unchanged:
     def look_up(self, batch: list[tuple[int, list[str], dict[str, str], str | None]]) -> None:
         """Reads the fingerprints of the lines of the batch's orders."""
         wanted: dict[int, set[str]] = {}
-        for _line, _values, cells_values, error in batch:
+        self.keys = {}
+        for line, _values, cells_values, error in batch:
             if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
                 wanted.setdefault(key[0].pk, set()).add(key[1])
+                self.keys[line] = key
         self.known = {}
         for store_pk, order_ids in wanted.items():
             # The orders first, then their lines: two lookups by key whatever the planner knows.
@@ -1467,10 +1475,10 @@ class _Unchanged:
                 if order_digest == now and row_digest is not None and facts_digest is not None:
                     self.known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
 
-    def pass_over(self, line: int, values: list[str], cells: _Cells) -> bool:
+    def pass_over(self, line: int, values: list[str]) -> bool:
         """True when the row is as it was when its line was written (and is then counted and
         checked against the rows above it, not read)."""
-        if not self.known or (key := self.fmt.line_of(cells)) is None:  # type: ignore[attr-defined]
+        if not self.known or (key := self.keys.get(line)) is None:
             return False
         store, order_id, sku = key
         repeat = self.run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
