@@ -4,8 +4,11 @@ A file is read once, as a stream. Every row is checked; while no row has failed,
 written in batches inside one transaction, and any error at the end rolls that transaction
 back, so a refused file leaves nothing behind. What stays in memory for the whole file is
 small: the keys already seen (to catch duplicate and disagreeing lines) and the ids of the
-orders touched. Re-importing a file writes nothing, because a row is saved only when one of
-its values differs from what is stored.
+orders created or changed. Re-importing a file writes nothing, because a row is saved only
+when one of its values differs from what is stored; and an Amazon row written before and
+unchanged since is not even read again (_Unchanged). A batch costs a fixed number of queries:
+stored orders and lines are read as tuples and compared in Python, new ones are inserted by
+COPY on PostgreSQL (executemany elsewhere), changed ones updated in bulk.
 
 The desk's CSV is described in docs/import-format.md. eBay's and Ozon's exports are read by
 disputes.importers, with this module's reading and writing.
