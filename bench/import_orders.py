@@ -179,15 +179,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(report: Path, store_ids: list[int], profile: bool) -> None:
+def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) -> None:
     """Runs in its own process: imports the report twice, prints one JSON line per import."""
     import django
 
     django.setup()
     from django.db import connection
 
+    from disputes import importing
     from disputes.importing import import_orders
     from disputes.models import Store
+
+    if batch:
+        importing.BATCH_ROWS = batch
 
     stores = list(Store.objects.filter(pk__in=store_ids).order_by("pk"))
     sql = {"seconds": 0.0, "queries": 0}
@@ -249,11 +253,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="fresh stores and two imports per run")
     parser.add_argument("--profile", action="store_true", help="cProfile the imports (slower)")
     parser.add_argument("--keep", action="store_true", help="leave the stores and orders in the database")
+    parser.add_argument("--batch", type=int, help="rows per batch (default: the importer's BATCH_ROWS)")
     parser.add_argument("--child", nargs=2, metavar=("REPORT", "STORE_IDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        child(Path(args.child[0]), [int(pk) for pk in args.child[1].split(",")], args.profile)
+        child(Path(args.child[0]), [int(pk) for pk in args.child[1].split(",")], args.profile, args.batch)
         return
 
     from bench.desk_env import start_desk
@@ -293,6 +298,8 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", str(report), ids]
         if args.profile:
             command.append("--profile")
+        if args.batch:
+            command += ["--batch", str(args.batch)]
         connection.close()  # the child opens its own
         process = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         if process.returncode:

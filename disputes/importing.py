@@ -48,9 +48,10 @@ from .models import (
     Store,
 )
 
-# Rows written per round trip. Large enough that a 100,000-row report costs a few hundred
-# queries, small enough that a batch's objects stay a few megabytes.
-BATCH_ROWS = 1000
+# Rows read, looked up and written per round trip. Large enough that a 100,000-row report costs
+# about 200 queries, small enough that a batch's rows stay about 15 MB (bench/import_orders.py:
+# 1,000 rows cost 1.5 s more SQL and 5,000 rows 24 MB more memory).
+BATCH_ROWS = 2500
 # A refused file lists this many problems; the rest are only counted.
 MAX_REPORTED_ERRORS = 200
 # Amazon's All Orders report has about 30 columns and the desk's CSV 18; a header far wider or
