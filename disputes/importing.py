@@ -1539,7 +1539,12 @@ class _Table:
     give is the field's default."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        # The database fills its own defaults and generated columns.
+        self.fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.primary_key and f.db_default is models.NOT_PROVIDED and not f.generated
+        ]
         self.table = model._meta.db_table
 
     def insert(self, rows: list[dict[str, object]]) -> None:
