@@ -1559,7 +1559,12 @@ class _Table:
                 # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
                 with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row([row.get(name, defaults[name]) for name in names])
+                        # The defaults' keys give the columns' order; a row only overrides them.
+                        merged = {**defaults, **row}
+                        assert len(merged) == len(names), (
+                            f"not a column of {self.table}: {row.keys() - defaults.keys()}"
+                        )
+                        copy.write_row(list(merged.values()))
             else:
                 prepared = [
                     [
