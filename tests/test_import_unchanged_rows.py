@@ -186,3 +186,22 @@ def test_a_re_import_costs_the_same_queries_however_many_rows_a_batch_holds(worl
         q["sql"] for q in one_batch.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "COPY"))
     ]
     assert len(written) == 1 and "orderimport" in written[0]
+
+
+def test_new_lines_are_stored_exactly_as_written_whatever_their_characters(world):
+    # On PostgreSQL new rows go in by COPY, whose text format escapes backslashes and quotes.
+    title = 'Tasse émaillée 12 oz "Bleu" \\ 350 ml, 100 % {recyclé}'
+    row = CUP_ROW.replace("Enamel Camping Cup 12 oz, Blue", title)
+    assert row != CUP_ROW
+
+    result = run(world.store_a, REPORT.read_text().splitlines()[0].encode() + b"\n" + row.encode() + b"\n")
+
+    assert result.ok and changes(result) == (1, 0, 1, 0)
+    line = OrderLine.objects.get(order__platform_order_id="113-8812093-1167431")
+    assert line.title == title
+    assert (line.item_price, line.shipping_price, line.ship_promotion_discount) == (
+        Decimal("7.49"),
+        Decimal("5.99"),
+        Decimal("5.99"),
+    )
+    assert line.order.purchased_at.isoformat() == "2026-05-05T09:47:03+00:00"
