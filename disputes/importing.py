@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
@@ -1383,6 +1383,40 @@ class _Import:
         return result
 
 
+def _keyed_values(
+    model: type[models.Model], names: list[str], key: str, keys: Iterable[object], **equal: object
+) -> list[tuple]:
+    """values_list(*names) of the rows of `model` whose `key` is one of `keys` (and whose fields
+    in `equal` have those values; None: is not null). On PostgreSQL the keys go as one array,
+    `= ANY(%s)`, instead of an IN list of thousands of parameters that Django's lookup and
+    psycopg's client-side binding would each go through one by one."""
+    if connection.vendor != "postgresql":
+        lookups = {
+            f"{name}__isnull" if value is None else name: False if value is None else value
+            for name, value in equal.items()
+        }
+        return list(
+            model._default_manager.filter(**{f"{key}__in": list(keys)}, **lookups).values_list(*names)
+        )
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(str(getattr(model._meta.get_field(name), "column", name)))
+
+    where = [f"{column(key)} = ANY(%s)"]
+    params: list[Any] = [list(keys)]
+    for name, value in equal.items():
+        if value is None:
+            where.append(f"{column(name)} IS NOT NULL")
+        else:
+            where.append(f"{column(name)} = %s")
+            params.append(value)
+    sql = f"SELECT {', '.join(column(n) for n in names)} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(where)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 # --- Rows imported before, unchanged ------------------------------------------------------
 
 # Raised when a change to how a format reads its rows makes the same row mean something else:
@@ -1465,15 +1499,19 @@ class _Unchanged:
             # The orders first, then their lines: two lookups by key whatever the planner knows.
             orders = {
                 pk: (order_id, _order_state_digest(details))
-                for pk, order_id, *details in Order.objects.filter(
-                    store_id=store_pk, platform_order_id__in=order_ids
-                ).values_list("pk", "platform_order_id", *ORDER_FIELDS)
+                for pk, order_id, *details in _keyed_values(
+                    Order,
+                    ["id", "platform_order_id", *ORDER_FIELDS],
+                    "platform_order_id",
+                    order_ids,
+                    store_id=store_pk,
+                )
             }
             if not orders:
                 continue
-            for pk, line_key, row_digest, facts_digest, order_digest in OrderLine.objects.filter(
-                order_id__in=orders, row_digest__isnull=False
-            ).values_list("order_id", "line_key", "row_digest", "facts_digest", "order_digest"):
+            for pk, line_key, row_digest, facts_digest, order_digest in _keyed_values(
+                OrderLine, ["order_id", "line_key", *DIGESTS], "order_id", orders, row_digest=None
+            ):
                 order_id, now = orders[pk]
                 # Only while the order is as this line left it: another file may have changed it.
                 if order_digest == now and row_digest is not None and facts_digest is not None:
@@ -1633,17 +1671,24 @@ class _Writer:
             {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
         )
         stored = {
-            values[1]: values
-            for values in Order.objects.filter(store=self.store, platform_order_id__in=by_order).values_list(
-                "pk", "platform_order_id", "total", *ORDER_FIELDS
+            found[1]: found
+            for found in _keyed_values(
+                Order,
+                ["id", "platform_order_id", "total", *ORDER_FIELDS],
+                "platform_order_id",
+                by_order,
+                store_id=self.store.pk,
             )
         }
         stored_lines: dict[int, dict[str, tuple]] = {}
         if stored:
-            for values in OrderLine.objects.filter(order_id__in=[v[0] for v in stored.values()]).values_list(
-                "order_id", "pk", "line_key", *LINE_FIELDS, *DIGESTS
+            for found in _keyed_values(
+                OrderLine,
+                ["order_id", "id", "line_key", *LINE_FIELDS, *DIGESTS],
+                "order_id",
+                [v[0] for v in stored.values()],
             ):
-                stored_lines.setdefault(values[0], {})[values[2]] = values
+                stored_lines.setdefault(found[0], {})[found[2]] = found
 
         new_orders: list[dict[str, object]] = []
         new_lines: list[tuple[str, dict[str, object], str]] = []  # (order id, values, line key)
