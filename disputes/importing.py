@@ -4,8 +4,11 @@ A file is read once, as a stream. Every row is checked; while no row has failed,
 written in batches inside one transaction, and any error at the end rolls that transaction
 back, so a refused file leaves nothing behind. What stays in memory for the whole file is
 small: the keys already seen (to catch duplicate and disagreeing lines) and the ids of the
-orders touched. Re-importing a file writes nothing, because a row is saved only when one of
-its values differs from what is stored.
+orders created or changed. Re-importing a file writes nothing, because a row is saved only
+when one of its values differs from what is stored; and an Amazon row written before and
+unchanged since is not even read again (_Unchanged). A batch costs a fixed number of queries:
+stored orders and lines are read as tuples and compared in Python, new ones are inserted by
+COPY on PostgreSQL (executemany elsewhere), changed ones updated in bulk.
 
 The desk's CSV is described in docs/import-format.md. eBay's and Ozon's exports are read by
 disputes.importers, with this module's reading and writing.
@@ -14,20 +17,20 @@ disputes.importers, with this module's reading and writing.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,9 +48,10 @@ from .models import (
     Store,
 )
 
-# Rows written per round trip. Large enough that a 100,000-row report costs a few hundred
-# queries, small enough that a batch's objects stay a few megabytes.
-BATCH_ROWS = 1000
+# Rows read, looked up and written per round trip. Large enough that a 100,000-row report costs
+# about 200 queries, small enough that a batch's rows stay about 15 MB (bench/import_orders.py:
+# 1,000 rows cost 1.5 s more SQL and 5,000 rows 24 MB more memory).
+BATCH_ROWS = 2500
 # Rows between two calls of an import's `progress` callback.
 PROGRESS_ROWS = 1000
 # A refused file lists this many problems; the rest are only counted.
@@ -290,6 +294,10 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Amounts already read, by their text ("19.99" → Decimal): a report repeats a few hundred prices.
+MONEY_READ_SIZE = 10_000
+_MONEY_READ: dict[str, Decimal] = {}
 
 # Amazon's money columns beside item-price, each stored on the line under its own name.
 AMAZON_CHARGES = {
@@ -430,16 +438,10 @@ class ParsedRow:
     # The format has no line id, so a SKU repeated in one order is a further line of it
     # (keyed "SKU #2", "SKU #3"…) rather than an error.
     repeats_allowed: bool = False
-
-    @property
-    def charged(self) -> Decimal:
-        """What the row adds to its order's total (as OrderLine.charged)."""
-        if (self.item_status or "").casefold() in CANCELLED_ITEM_STATUSES:
-            return Decimal("0.00")
-        charges = self.charges or {}
-        added = sum((charges.get(name, Decimal("0.00")) for name in ADDED_CHARGES), Decimal("0.00"))
-        taken = sum((charges.get(name, Decimal("0.00")) for name in DISCOUNTS), Decimal("0.00"))
-        return self.amount + added - taken
+    # Fingerprints of the row and of its order details, kept on its line (formats that pass
+    # over unchanged rows only; see _Unchanged).
+    row_digest: int | None = None
+    facts_digest: int | None = None
 
 
 def _shown(value: str) -> str:
@@ -454,7 +456,9 @@ def _shown(value: str) -> str:
 class _Cells:
     """One row's cells by column name, and the problems found while reading them."""
 
-    def __init__(self, values: dict[str, str], tz: ZoneInfo) -> None:
+    __slots__ = ("values", "tz", "problems")
+
+    def __init__(self, values: dict[str, str], tz: tzinfo) -> None:
         self.values = values
         self.tz = tz
         self.problems: list[str] = []
@@ -499,7 +503,7 @@ class _Cells:
                 self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         try:
-            if DATE_ONLY.match(raw):
+            if len(raw) == 10 and DATE_ONLY.match(raw):
                 day = date.fromisoformat(raw)
                 value = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
             else:
@@ -516,7 +520,7 @@ class _Cells:
         if problem := date_problem(value):
             self.problem(f"{column}: {problem}")
             return None
-        if timezone.is_naive(value):
+        if value.tzinfo is None:
             value = value.replace(tzinfo=self.tz)
         return value
 
@@ -557,9 +561,12 @@ class _Cells:
         raw = self.text(column)
         if signed and raw.startswith("-"):
             raw = raw[1:]
+        # Prices repeat from row to row: one Decimal per distinct value read.
+        if (known := _MONEY_READ.get(raw)) is not None:
+            return known
         if not raw:
             if blank_is_zero:
-                return Decimal("0.00")
+                return ZERO
             self.problem(_("%(column)s is empty.") % {"column": column})
             return None
         if not MONEY.match(raw):
@@ -572,12 +579,16 @@ class _Cells:
             )
             return None
         try:
-            return Decimal(raw).quantize(Decimal("0.01"))
+            value = Decimal(raw).quantize(CENT)
         except InvalidOperation:  # pragma: no cover - the pattern already rules this out
             self.problem(
                 _("%(column)s “%(value)s” is not a price.") % {"column": column, "value": _shown(raw)}
             )
             return None
+        if len(_MONEY_READ) >= MONEY_READ_SIZE:
+            _MONEY_READ.clear()
+        _MONEY_READ[raw] = value
+        return value
 
     def currency(self, column: str, *, default: str | None = None) -> str | None:
         raw = self.text(column).upper()
@@ -650,6 +661,9 @@ class AmazonAllOrders:
     )
     # Some marketplaces' versions of the report call the quantity column this.
     aliases = {"quantity-purchased": "quantity"}
+    # Each row stands alone (nothing carries over from the row before), so a row imported
+    # before, unchanged, can be passed over: see _Unchanged.
+    skips_unchanged = True
 
     def __init__(self, store: Store, others: Iterable[Store] = ()) -> None:
         self.store = store
@@ -741,6 +755,19 @@ class AmazonAllOrders:
             repeats_allowed=True,
             store=store if store.pk != self.store.pk else None,
         )
+
+    def line_of(self, cells: _Cells) -> tuple[Store, str, str] | None:
+        """(store, order id, SKU) the row would be written to, read without any check; None
+        when its marketplace has no store here or is unknown (parse() tells which)."""
+        channel = cells.text("sales-channel")
+        folded = channel.casefold()
+        if not channel or folded.startswith("non-amazon"):
+            store: Store | None = self.store
+        else:
+            store = self.by_country.get(AMAZON_SALES_CHANNELS.get(folded, ""))
+        if store is None:
+            return None
+        return store, cells.text("amazon-order-id"), cells.text("sku")
 
     def _status(self, cells: _Cells) -> str:
         status = cells.required("order-status", max_length=40)
@@ -1034,6 +1061,8 @@ class _Import:
         # "order id<US>SKU" → rows of it so far, for formats that number a SKU's repeats
         self.repeats_seen: dict[str, int] = {}
         self.shipments_seen: dict[str, tuple[int, int]] = {}
+        # Lines of the file found too long to read, not yet reported (see _batches).
+        self.long_lines: list[int] = []
         self.sha256 = ""
         self.previously_imported_at: datetime | None = None
         # The header's line in the file: eBay's report puts a blank line above it.
@@ -1161,13 +1190,83 @@ class _Import:
         fmt = self.format
         assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
+        unchanged = _Unchanged(self, fmt, columns) if getattr(fmt, "skips_unchanged", False) else None
+        next_progress = PROGRESS_ROWS
+        for batch in self._batches(columns):
+            if unchanged and not self.errors:
+                # What the batch's rows wrote before, read in one query per store.
+                unchanged.look_up(batch)
+            for line, values, cells_values, error in batch:
+                if self.progress and self.rows >= next_progress:
+                    self.progress(self.rows, self.written, self.errors.total)
+                    next_progress = self.rows + PROGRESS_ROWS
+                if error:
+                    self.errors.add(line, error)
+                    continue
+                self.rows += 1
+                if len(values) > len(columns):
+                    self.errors.add(
+                        line,
+                        _("The row has %(found)d fields but the header has %(expected)d.")
+                        % {"found": len(values), "expected": len(columns)},
+                    )
+                    continue
+                if "\x00" in "".join(values):
+                    # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
+                    nul_in = next(
+                        column for column, value in zip(columns, values, strict=False) if "\x00" in value
+                    )
+                    self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
+                    continue
+                cells = _Cells(cells_values, tz)
+                if unchanged and not self.errors and unchanged.pass_over(line, values):
+                    continue
+                skipped_before = fmt.skipped.total()
+                parsed = fmt.parse(cells)
+                for problem in cells.problems:
+                    self.errors.add(line, problem)
+                if parsed is None:
+                    if not cells.problems and fmt.skipped.total() == skipped_before:
+                        # Not an order line: a summary or footer row the format passes over. (A
+                        # row skipped for its marketplace was read, and stays counted.)
+                        self.rows -= 1
+                    continue
+                parsed.line = line
+                parsed.facts_digest = _facts_digest(parsed.order)
+                parsed.line_key = self._check_against_earlier_rows(
+                    line,
+                    parsed.order.platform_order_id,
+                    parsed.line_key,
+                    parsed.facts_digest,
+                    repeats_allowed=parsed.repeats_allowed,
+                    shipment=parsed.shipment,
+                )
+                if not self.errors:
+                    # Once a row has failed nothing will be kept: only keep checking.
+                    if unchanged:
+                        parsed.row_digest = unchanged.digest(parsed.store or self.store, values)
+                    self._writer(parsed.store or self.store).add(parsed)
+                    self.written += 1
+        if self.progress:
+            self.progress(self.rows, self.written, self.errors.total)
+
+    def _writer(self, store: Store) -> _Writer:
+        writer = self.writers.get(store.pk)
+        if writer is None:
+            writer = self.writers[store.pk] = _Writer(store)
+        return writer
+
+    def _batches(
+        self, columns: list[str]
+    ) -> Iterator[list[tuple[int, list[str], dict[str, str], str | None]]]:
+        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column,
+        problem reading it). Blank rows are left out."""
+        fmt = self.format
+        assert fmt is not None
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = self.header_line  # csv's line_num counts lines after the header
-        next_progress = PROGRESS_ROWS
+        batch: list[tuple[int, list[str], dict[str, str], str | None]] = []
         while True:
-            if self.progress and self.rows >= next_progress:
-                self.progress(self.rows, self.written, self.errors.total)
-                next_progress = self.rows + PROGRESS_ROWS
             line = ended + 1
             try:
                 values = next(reader)
@@ -1175,48 +1274,21 @@ class _Import:
                 break
             except csv.Error as error:
                 ended = reader.line_num + self.header_line
-                self.errors.add(line, _("The row cannot be read: %(error)s.") % {"error": error})
+                batch.append((line, [], {}, _("The row cannot be read: %(error)s.") % {"error": error}))
                 continue
+            finally:
+                # A line too long to read was reported by _lines: it takes its place in order.
+                while self.long_lines:
+                    batch.append((self.long_lines.pop(0), [], {}, self.long_line_message()))
             ended = reader.line_num + self.header_line
             if not any(value.strip() for value in values):
                 continue
-            self.rows += 1
-            if len(values) > len(columns):
-                self.errors.add(
-                    line,
-                    _("The row has %(found)d fields but the header has %(expected)d.")
-                    % {"found": len(values), "expected": len(columns)},
-                )
-                continue
-            if nul_in := next(
-                (column for column, value in zip(columns, values, strict=False) if "\x00" in value), None
-            ):
-                # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
-                self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
-                continue
-            cells = _Cells(dict(zip(columns, values, strict=False)), tz)
-            skipped_before = fmt.skipped.total()
-            parsed = fmt.parse(cells)
-            for problem in cells.problems:
-                self.errors.add(line, problem)
-            if parsed is None:
-                if not cells.problems and fmt.skipped.total() == skipped_before:
-                    # Not an order line: a summary or footer row the format passes over. (A row
-                    # skipped for its marketplace was read, and stays counted.)
-                    self.rows -= 1
-                continue
-            parsed.line = line
-            self._check_against_earlier_rows(parsed)
-            if not self.errors:
-                # Once a row has failed nothing will be kept: only keep checking.
-                store = parsed.store or self.store
-                writer = self.writers.get(store.pk)
-                if writer is None:
-                    writer = self.writers[store.pk] = _Writer(store)
-                writer.add(parsed)
-                self.written += 1
-        if self.progress:
-            self.progress(self.rows, self.written, self.errors.total)
+            batch.append((line, values, dict(zip(columns, values, strict=False)), None))
+            if len(batch) >= BATCH_ROWS:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def _lines(self) -> Iterator[str]:
         """The file's lines after the header, each read with a cap: a line longer than any row
@@ -1227,53 +1299,65 @@ class _Import:
             if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
                 while (rest := self.text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
                     pass
-                self.errors.add(
-                    number,
-                    _("The line is longer than %(max)s characters: no order row is.")
-                    % {"max": f"{MAX_LINE_CHARS:,}"},
-                )
+                self.long_lines.append(number)
                 line = "\n"  # keeps csv's count of lines in step with the file
             yield line
 
-    def _check_against_earlier_rows(self, row: ParsedRow) -> None:
-        order_id = row.order.platform_order_id
-        if row.repeats_allowed:
+    @staticmethod
+    def long_line_message() -> str:
+        return _("The line is longer than %(max)s characters: no order row is.") % {
+            "max": f"{MAX_LINE_CHARS:,}"
+        }
+
+    def _check_against_earlier_rows(
+        self,
+        line: int,
+        order_id: str,
+        line_key: str,
+        fingerprint: int,
+        *,
+        repeats_allowed: bool,
+        shipment: ShipmentFacts | None = None,
+    ) -> str:
+        """Checks a row against the rows above it (its line once, its order's details alike on
+        every line); returns its line key."""
+        sku = line_key
+        if repeats_allowed:
             # The second row of a SKU in one order is line "SKU #2", and so on: the same file
             # always gives the same keys, so importing it again changes nothing.
-            repeat = self.repeats_seen[f"{order_id}\x1f{row.line_key}"] = (
-                self.repeats_seen.get(f"{order_id}\x1f{row.line_key}", 0) + 1
+            repeat = self.repeats_seen[f"{order_id}\x1f{line_key}"] = (
+                self.repeats_seen.get(f"{order_id}\x1f{line_key}", 0) + 1
             )
             if repeat > 1:
-                row.line_key = f"{row.line_key} #{repeat}"
-        line_key = f"{order_id}\x1f{row.line_key}"
-        first = self.lines_seen.setdefault(line_key, row.line)
-        if first != row.line:
+                line_key = f"{line_key} #{repeat}"
+        first = self.lines_seen.setdefault(f"{order_id}\x1f{line_key}", line)
+        if first != line:
             self.errors.add(
-                row.line,
+                line,
                 _("order %(order)s lists SKU %(sku)s again (first on line %(first)d).")
-                % {"order": order_id, "sku": row.sku, "first": first},
+                % {"order": order_id, "sku": sku, "first": first},
             )
-        fingerprint = hash(row.order)
-        seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, row.line))
+        seen_fingerprint, first = self.orders_seen.setdefault(order_id, (fingerprint, line))
         if seen_fingerprint != fingerprint:
             self.errors.add(
-                row.line,
+                line,
                 _(
                     "order %(order)s: its order details (date, status, fulfilment, currency, "
                     "country, dates, buyer) differ from line %(first)d, where the order first appears."
                 )
                 % {"order": order_id, "first": first},
             )
-        if row.shipment:
-            key = f"{order_id}\x1f{row.shipment.tracking_number}"
-            fingerprint = hash(row.shipment)
-            seen_fingerprint, first = self.shipments_seen.setdefault(key, (fingerprint, row.line))
-            if seen_fingerprint != fingerprint:
+        if shipment:
+            key = f"{order_id}\x1f{shipment.tracking_number}"
+            shipment_fingerprint = hash(shipment)
+            seen_fingerprint, first = self.shipments_seen.setdefault(key, (shipment_fingerprint, line))
+            if seen_fingerprint != shipment_fingerprint:
                 self.errors.add(
-                    row.line,
+                    line,
                     _("order %(order)s: the shipment %(tracking)s differs from line %(first)d.")
-                    % {"order": order_id, "tracking": row.shipment.tracking_number or "—", "first": first},
+                    % {"order": order_id, "tracking": shipment.tracking_number or "—", "first": first},
                 )
+        return line_key
 
     def _record(self) -> None:
         self.sha256 = self.reader.hexdigest()
@@ -1322,32 +1406,256 @@ class _Import:
         return result
 
 
+def _keyed_values(
+    model: type[models.Model], names: list[str], key: str, keys: Iterable[object], **equal: object
+) -> list[tuple]:
+    """values_list(*names) of the rows of `model` whose `key` is one of `keys` (and whose fields
+    in `equal` have those values; None: is not null). On PostgreSQL the keys go as one array,
+    `= ANY(%s)`, instead of an IN list of thousands of parameters that Django's lookup and
+    psycopg's client-side binding would each go through one by one."""
+    if connection.vendor != "postgresql":
+        lookups = {
+            f"{name}__isnull" if value is None else name: False if value is None else value
+            for name, value in equal.items()
+        }
+        return list(
+            model._default_manager.filter(**{f"{key}__in": list(keys)}, **lookups).values_list(*names)
+        )
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(str(getattr(model._meta.get_field(name), "column", name)))
+
+    where = [f"{column(key)} = ANY(%s)"]
+    params: list[Any] = [list(keys)]
+    for name, value in equal.items():
+        if value is None:
+            where.append(f"{column(name)} IS NOT NULL")
+        else:
+            where.append(f"{column(name)} = %s")
+            params.append(value)
+    sql = f"SELECT {', '.join(column(n) for n in names)} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(where)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- Rows imported before, unchanged ------------------------------------------------------
+
+# Raised when a change to how a format reads its rows makes the same row mean something else:
+# every row's fingerprint then differs, and each is read again (once) on its next import.
+READING_VERSION = 1
+FACT_NAMES = tuple(name for name in OrderFacts.__slots__ if not name.startswith("__"))
+
+
+def _digest(text: str) -> int:
+    """A 64-bit fingerprint of `text` that stays the same from one process to the next."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _canonical(value: object) -> object:
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if isinstance(value, datetime):
+        # The same moment whatever the zone it was read in or stored with.
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, str):
+        return str(value)  # a choice ("platform"), not its enum member
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _facts_digest(facts: OrderFacts) -> int:
+    # Cached: the rows of one order, which say the same, mostly follow one another.
+    return _digest(repr([_canonical(getattr(facts, name)) for name in FACT_NAMES]))
+
+
+def _order_state_digest(values: Iterable[object]) -> int:
+    """Fingerprint of an order's details (ORDER_FIELDS, in that order)."""
+    return _digest(repr([_canonical(value) for value in values]))
+
+
+class _Unchanged:
+    """Passes over rows that are exactly as they were when their line was written.
+
+    A line written from a row keeps three fingerprints: the row's cells as the file had them,
+    with everything they were read against (the format, the header, the stores' time zone and
+    currency, READING_VERSION); the order details the row gave; and its order's details as they
+    stood once the line was written. A later row with the same fingerprint, whose order still
+    has those details, would be read into exactly the values that are stored: it is neither
+    read nor written, and only takes part in the checks across rows (its line once, its
+    order's details alike on every line) through the stored fingerprint of its order details.
+    Anything else (a changed cell, an order changed since by another file, a line imported
+    before fingerprints existed) is read and checked in full. Only formats whose rows stand
+    alone and key their lines by SKU (with repeats) pass rows over."""
+
+    def __init__(self, run: _Import, fmt: ReportFormat, columns: list[str]) -> None:
+        self.run = run
+        self.fmt = fmt
+        self.context = (
+            f"{READING_VERSION}\x1e{fmt.name}\x1e{columns!r}\x1e{run.store.pk}\x1e{run.store.time_zone}"
+        )
+        self.prefixes: dict[int, str] = {}
+        # (store id, order id, line key) → (row fingerprint, order details fingerprint)
+        self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
+        # The batch's rows by line: (store, order id, SKU), as line_of() reads them
+        self.keys: dict[int, tuple[Store, str, str]] = {}
+
+    def digest(self, store: Store, values: list[str]) -> int:
+        prefix = self.prefixes.get(store.pk)
+        if prefix is None:
+            prefix = self.prefixes[store.pk] = f"{self.context}\x1e{store.pk}\x1e{store.currency}\x1e"
+        return _digest(prefix + "\x1f".join(values))
+
+    def look_up(self, batch: list[tuple[int, list[str], dict[str, str], str | None]]) -> None:
+        """Reads the fingerprints of the lines of the batch's orders."""
+        wanted: dict[int, set[str]] = {}
+        self.keys = {}
+        for line, _values, cells_values, error in batch:
+            if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
+                wanted.setdefault(key[0].pk, set()).add(key[1])
+                self.keys[line] = key
+        self.known = {}
+        for store_pk, order_ids in wanted.items():
+            # The orders first, then their lines: two lookups by key whatever the planner knows.
+            orders = {
+                pk: (order_id, _order_state_digest(details))
+                for pk, order_id, *details in _keyed_values(
+                    Order,
+                    ["id", "platform_order_id", *ORDER_FIELDS],
+                    "platform_order_id",
+                    order_ids,
+                    store_id=store_pk,
+                )
+            }
+            if not orders:
+                continue
+            for pk, line_key, row_digest, facts_digest, order_digest in _keyed_values(
+                OrderLine, ["order_id", "line_key", *DIGESTS], "order_id", orders, row_digest=None
+            ):
+                order_id, now = orders[pk]
+                # Only while the order is as this line left it: another file may have changed it.
+                if order_digest == now and row_digest is not None and facts_digest is not None:
+                    self.known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
+
+    def pass_over(self, line: int, values: list[str]) -> bool:
+        """True when the row is as it was when its line was written (and is then counted and
+        checked against the rows above it, not read)."""
+        if not self.known or (key := self.keys.get(line)) is None:
+            return False
+        store, order_id, sku = key
+        repeat = self.run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
+        known = self.known.get((store.pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
+        if known is None or known[0] != self.digest(store, values):
+            return False
+        self.run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
+        self.run._writer(store).rows += 1
+        return True
+
+
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
-    chunk: list[int] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 LINE_FIELDS = ["sku", "title", "quantity", "item_price", "item_status", *AMAZON_CHARGES.values()]
+# What a row may set on its order, compared with what is stored before anything is written.
+ORDER_FIELDS = (
+    "purchased_at",
+    "status",
+    "fulfilment_channel",
+    "currency",
+    "ship_country",
+    "ship_by",
+    "latest_delivery",
+    "buyer_id",
+)
+# A new line's values where its row says nothing (the model's defaults).
+NEW_LINE = {"title": "", "item_status": "", **dict.fromkeys(AMAZON_CHARGES.values(), ZERO)}
+# A new order's details where its rows say nothing (the model's defaults).
+NEW_ORDER: dict[str, object] = {
+    "ship_country": "",
+    "ship_by": None,
+    "latest_delivery": None,
+    "buyer_id": None,
+}
+DIGESTS = ["row_digest", "facts_digest", "order_digest"]
+
+
+def _charged(line: dict[str, object]) -> Decimal:
+    """What a line adds to its order's total, from its stored or new values (as OrderLine.charged)."""
+    if str(line["item_status"]).casefold() in CANCELLED_ITEM_STATUSES:
+        return ZERO
+    total: Decimal = line["item_price"]  # type: ignore[assignment]
+    for name in ADDED_CHARGES:
+        total += line[name]  # type: ignore[operator]
+    for name in DISCOUNTS:
+        total -= line[name]  # type: ignore[operator]
+    return total
+
+
+class _Table:
+    """Plain inserts of many rows into one model's table, without building model instances:
+    COPY on PostgreSQL, executemany elsewhere. Every column is written; a value a row does not
+    give is the field's default."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        # The database fills its own defaults and generated columns.
+        self.fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.primary_key and f.db_default is models.NOT_PROVIDED and not f.generated
+        ]
+        self.table = model._meta.db_table
+
+    def insert(self, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(str(field.column)) for field in self.fields)
+        defaults = {field.attname: field.get_default() for field in self.fields}
+        names = list(defaults)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
+                with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        # The defaults' keys give the columns' order; a row only overrides them.
+                        merged = {**defaults, **row}
+                        assert len(merged) == len(names), (
+                            f"not a column of {self.table}: {row.keys() - defaults.keys()}"
+                        )
+                        copy.write_row(list(merged.values()))
+            else:
+                prepared = [
+                    [
+                        field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
+                        for field in self.fields
+                    ]
+                    for row in rows
+                ]
+                marks = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared)
 
 
 class _Writer:
     """Upserts rows in batches keyed on (store, order id), (order, line key) and
-    (order, tracking number); a row is saved only when a value differs."""
+    (order, tracking number); a row is saved only when a value differs.
+
+    Each batch costs a fixed number of queries: the stored orders and all their lines are read
+    as plain tuples (no model instances), compared in Python, and only what is new or differs is
+    written: new orders and lines by COPY (PostgreSQL) or executemany, changed ones by
+    bulk_update. An order's total is worked out from its stored lines and the batch's, so a
+    re-import that changes nothing only reads."""
+
+    orders_table = _Table(Order)
+    lines_table = _Table(OrderLine)
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.now = timezone.now()
         self.pending: list[ParsedRow] = []
-        self.touched: set[int] = set()
+        # Ids of the orders this import created and of those it changed (for the counts).
         self.created: set[int] = set()
         self.updated: set[int] = set()
         self.lines_created = self.lines_updated = 0
@@ -1363,7 +1671,6 @@ class _Writer:
 
     def finish(self) -> None:
         self.flush()
-        self._settle_totals()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -1380,15 +1687,127 @@ class _Writer:
         rows, self.pending = self.pending, []
         if not rows:
             return
-        facts: dict[str, OrderFacts] = {}
-        totals: dict[str, Decimal] = {}
+        by_order: dict[str, list[ParsedRow]] = {}
         for row in rows:
-            key = row.order.platform_order_id
-            facts.setdefault(key, row.order)
-            totals[key] = totals.get(key, Decimal("0.00")) + row.charged
-        orders = self._upsert_orders(facts, totals)
-        self._upsert_lines(rows, orders)
-        self._upsert_shipments(rows, orders)
+            by_order.setdefault(row.order.platform_order_id, []).append(row)
+        buyers = self._buyer_ids(
+            {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
+        )
+        stored = {
+            found[1]: found
+            for found in _keyed_values(
+                Order,
+                ["id", "platform_order_id", "total", *ORDER_FIELDS],
+                "platform_order_id",
+                by_order,
+                store_id=self.store.pk,
+            )
+        }
+        stored_lines: dict[int, dict[str, tuple]] = {}
+        if stored:
+            for found in _keyed_values(
+                OrderLine,
+                ["order_id", "id", "line_key", *LINE_FIELDS, *DIGESTS],
+                "order_id",
+                [v[0] for v in stored.values()],
+            ):
+                stored_lines.setdefault(found[0], {})[found[2]] = found
+
+        new_orders: list[dict[str, object]] = []
+        new_lines: list[tuple[str, dict[str, object], str]] = []  # (order id, values, line key)
+        changed_orders: list[Order] = []
+        changed_order_fields: set[str] = set()
+        changed_lines: list[OrderLine] = []
+        # Lines whose values are as stored but whose fingerprints are not (see _Unchanged).
+        refreshed_lines: list[OrderLine] = []
+        for key, order_rows in by_order.items():
+            values = self._order_values(order_rows[0].order, buyers)
+            known = stored.get(key)
+            lines = stored_lines.get(known[0], {}) if known else {}
+            was = dict(zip(("total", *ORDER_FIELDS), known[2:], strict=True)) if known else NEW_ORDER
+            details = {**was, **values}
+            order_digest = _order_state_digest(details[name] for name in ORDER_FIELDS)
+            # The order's lines after this batch: stored ones, with the batch's rows over them.
+            after = {
+                line_key: dict(zip(LINE_FIELDS, line[3 : 3 + len(LINE_FIELDS)], strict=True))
+                for line_key, line in lines.items()
+            }
+            for row in order_rows:
+                line_values = self._line_values(row)
+                digests: tuple[int | None, ...] = (None, None, None)
+                if row.row_digest is not None:
+                    digests = (row.row_digest, row.facts_digest, order_digest)
+                fingerprints = dict(zip(DIGESTS, digests, strict=True))
+                old = after.get(row.line_key)
+                if old is None:
+                    after[row.line_key] = {**NEW_LINE, **line_values}
+                    new_lines.append((key, {**after[row.line_key], **fingerprints}, row.line_key))
+                    continue
+                stored_line = lines[row.line_key]
+                if any(old[name] != value for name, value in line_values.items()):
+                    old.update(line_values)
+                    changed_lines.append(OrderLine(pk=stored_line[1], **old, **fingerprints))
+                elif row.row_digest is not None and stored_line[-3:] != digests:
+                    refreshed_lines.append(OrderLine(pk=stored_line[1], **fingerprints))
+            values["total"] = sum((_charged(line) for line in after.values()), ZERO)
+            if known is None:
+                new_orders.append(
+                    {
+                        "store_id": self.store.pk,
+                        "platform_order_id": key,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        **values,
+                    }
+                )
+                continue
+            differing = [name for name, value in values.items() if was[name] != value]
+            if differing:
+                changed_orders.append(
+                    Order(pk=known[0], updated_at=self.now, **{n: values[n] for n in differing})
+                )
+                changed_order_fields.update(differing)
+
+        order_ids = {key: known[0] for key, known in stored.items()}
+        if new_orders:
+            self.orders_table.insert(new_orders)
+            created = dict(
+                Order.objects.filter(
+                    store=self.store, platform_order_id__in=[o["platform_order_id"] for o in new_orders]
+                ).values_list("platform_order_id", "pk")
+            )
+            self.created.update(created.values())
+            order_ids.update(created)
+        if changed_orders:
+            Order.objects.bulk_update(changed_orders, [*sorted(changed_order_fields), "updated_at"])
+            self.updated.update(order.pk for order in changed_orders)
+        if new_lines:
+            self.lines_table.insert(
+                [
+                    {"order_id": order_ids[key], "line_key": line_key, **values}
+                    for key, values, line_key in new_lines
+                ]
+            )
+            self.lines_created += len(new_lines)
+        if changed_lines:
+            OrderLine.objects.bulk_update(changed_lines, [*LINE_FIELDS, *DIGESTS])
+            self.lines_updated += len(changed_lines)
+        if refreshed_lines:
+            # Only the fingerprints: nothing the desk shows changes, and it is not counted.
+            OrderLine.objects.bulk_update(refreshed_lines, DIGESTS)
+        self._upsert_shipments(rows, order_ids)
+
+    @staticmethod
+    def _line_values(row: ParsedRow) -> dict[str, object]:
+        """What the row sets on its line; a value its format does not have is left as stored."""
+        values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
+        if row.title is not None:
+            values["title"] = row.title
+        if row.item_status is not None:
+            values["item_status"] = row.item_status
+        if row.charges is not None:
+            values.update(row.charges)
+        return values
 
     def _buyer_ids(self, aliases: set[str]) -> dict[str, int]:
         if not aliases:
@@ -1415,76 +1834,12 @@ class _Writer:
             values["buyer_id"] = buyers[facts.buyer_alias]
         return values
 
-    def _upsert_orders(self, facts: dict[str, OrderFacts], totals: dict[str, Decimal]) -> dict[str, Order]:
-        buyers = self._buyer_ids({f.buyer_alias for f in facts.values() if f.buyer_alias})
-        orders = {
-            order.platform_order_id: order
-            for order in Order.objects.filter(store=self.store, platform_order_id__in=facts)
-        }
-        new: list[Order] = []
-        changed: list[Order] = []
-        changed_fields: set[str] = set()
-        for key, order_facts in facts.items():
-            values = self._order_values(order_facts, buyers)
-            order = orders.get(key)
-            if order is None:
-                new.append(Order(store=self.store, platform_order_id=key, total=totals[key], **values))
-                continue
-            differing = [name for name, value in values.items() if getattr(order, name) != value]
-            if differing:
-                for name in differing:
-                    setattr(order, name, values[name])
-                order.updated_at = self.now
-                changed.append(order)
-                changed_fields.update(differing)
-        if new:
-            Order.objects.bulk_create(new)
-            self.created.update(order.pk for order in new)
-            orders.update((order.platform_order_id, order) for order in new)
-        if changed:
-            Order.objects.bulk_update(changed, [*sorted(changed_fields), "updated_at"])
-            self.updated.update(order.pk for order in changed)
-        self.touched.update(order.pk for order in orders.values())
-        return orders
-
-    def _upsert_lines(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
-        existing = {
-            (line.order_id, line.line_key): line
-            for line in OrderLine.objects.filter(order_id__in=[o.pk for o in orders.values()])
-        }
-        new: list[OrderLine] = []
-        changed: list[OrderLine] = []
-        for row in rows:
-            order = orders[row.order.platform_order_id]
-            values: dict[str, object] = {"sku": row.sku, "quantity": row.quantity, "item_price": row.amount}
-            if row.title is not None:
-                values["title"] = row.title
-            if row.item_status is not None:
-                values["item_status"] = row.item_status
-            if row.charges is not None:
-                values.update(row.charges)
-            line = existing.get((order.pk, row.line_key))
-            if line is None:
-                new.append(OrderLine(order=order, line_key=row.line_key, **values))
-                continue
-            differing = [name for name, value in values.items() if getattr(line, name) != value]
-            if differing:
-                for name in differing:
-                    setattr(line, name, values[name])
-                changed.append(line)
-        if new:
-            OrderLine.objects.bulk_create(new)
-            self.lines_created += len(new)
-        if changed:
-            OrderLine.objects.bulk_update(changed, LINE_FIELDS)
-            self.lines_updated += len(changed)
-
-    def _upsert_shipments(self, rows: list[ParsedRow], orders: dict[str, Order]) -> None:
+    def _upsert_shipments(self, rows: list[ParsedRow], order_ids: dict[str, int]) -> None:
         wanted: dict[tuple[int, str], ShipmentFacts] = {}
         for row in rows:
             if row.shipment:
-                order = orders[row.order.platform_order_id]
-                wanted.setdefault((order.pk, row.shipment.tracking_number), row.shipment)
+                order_id = order_ids[row.order.platform_order_id]
+                wanted.setdefault((order_id, row.shipment.tracking_number), row.shipment)
         if not wanted:
             return
         existing: dict[tuple[int, str], Shipment] = {}
@@ -1513,31 +1868,3 @@ class _Writer:
         if changed:
             Shipment.objects.bulk_update(changed, ["carrier", "shipped_at", "delivered_at"])
             self.shipments_updated += len(changed)
-
-    def _settle_totals(self) -> None:
-        """An order's total is the sum of its lines. Lines of one order can sit in different
-        batches (or be stored already), so totals are settled once every line is written."""
-        counted = Q()
-        for status in CANCELLED_ITEM_STATUSES:
-            counted &= ~Q(lines__item_status__iexact=status)
-        charged = (
-            F("lines__item_price") - F("lines__item_promotion_discount") - F("lines__ship_promotion_discount")
-        )
-        for name in ADDED_CHARGES:
-            charged += F(f"lines__{name}")
-        for chunk in _chunks(sorted(self.touched), BATCH_ROWS):
-            rows = (
-                Order.objects.filter(pk__in=chunk)
-                .annotate(line_sum=Sum(charged, filter=counted))
-                .values_list("pk", "total", "line_sum")
-            )
-            # SQLite may hand the sum back as a float-made Decimal: round it to the cent.
-            sums = [(pk, total, Decimal(line_sum or 0).quantize(CENT)) for pk, total, line_sum in rows]
-            changed = [
-                Order(pk=pk, total=line_sum, updated_at=self.now)
-                for pk, total, line_sum in sums
-                if total != line_sum
-            ]
-            if changed:
-                Order.objects.bulk_update(changed, ["total", "updated_at"])
-                self.updated.update(order.pk for order in changed)

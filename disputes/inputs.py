@@ -32,6 +32,10 @@ ID_PATTERN = re.compile(r"[0-9]{1,18}")
 
 def hidden_character(value: str) -> str | None:
     """The first control or invisible formatting character in `value`, as U+XXXX, or None."""
+    if value.isprintable():
+        # Printable text has no character of the categories "Other" and "Separator" (but the
+        # space), which hold all the hidden ones: the common case, checked in C.
+        return None
     for char in value:
         if unicodedata.category(char) in HIDDEN_CATEGORIES:
             return f"U+{ord(char):04X}"

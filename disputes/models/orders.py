@@ -124,6 +124,13 @@ class OrderLine(models.Model):
     gift_wrap_tax = _money(_("gift wrap tax"))
     item_promotion_discount = _money(_("item promotion discount"))
     ship_promotion_discount = _money(_("shipping promotion discount"))
+    # Fingerprints the import keeps so that a row it has written before, unchanged, is passed
+    # over without being read again (disputes.importing). Null: written otherwise, or before.
+    # The row as the file had it (with what it was read against), the order details it gave,
+    # and the order's details as they were once it was written.
+    row_digest = models.BigIntegerField(null=True, blank=True, editable=False)
+    facts_digest = models.BigIntegerField(null=True, blank=True, editable=False)
+    order_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order line")

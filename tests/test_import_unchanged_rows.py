@@ -1,0 +1,207 @@
+"""Re-importing Amazon's All Orders report: rows written before and unchanged are passed over
+unread (by the fingerprints kept on their lines), and everything else is read and checked as
+on a first import."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from disputes import importing
+from disputes.importing import import_orders
+from disputes.models import Order, OrderImport, OrderLine
+
+REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
+# Line 3 of the report: the cup of order 113-8812093-1167431 (line 5 is its cancelled grinder).
+CUP_ROW = REPORT.read_text().splitlines()[2]
+
+
+@pytest.fixture
+def rows_read(monkeypatch) -> list[str]:
+    """The order ids of the rows the Amazon format reads, in order (each still read for real)."""
+    read: list[str] = []
+    parse = importing.AmazonAllOrders.parse
+
+    def reading(self, cells):
+        read.append(cells.text("amazon-order-id"))
+        return parse(self, cells)
+
+    monkeypatch.setattr(importing.AmazonAllOrders, "parse", reading)
+    return read
+
+
+def run(store, data: bytes) -> importing.ImportResult:
+    return import_orders(store=store, file=io.BytesIO(data), file_name="All Orders.txt", others=[store])
+
+
+def snapshot(store) -> dict:
+    return {
+        "orders": list(Order.objects.filter(store=store).order_by("pk").values_list()),
+        "lines": list(OrderLine.objects.filter(order__store=store).order_by("pk").values_list()),
+    }
+
+
+def changes(result: importing.ImportResult) -> tuple[int, int, int, int]:
+    return (result.orders_created, result.orders_updated, result.lines_created, result.lines_updated)
+
+
+def test_a_second_import_of_an_unchanged_report_reads_no_row_again(world, rows_read):
+    data = REPORT.read_bytes()
+    first = run(world.store_a, data)
+    assert first.ok and changes(first) == (4, 0, 6, 0)
+    assert len(rows_read) == 6
+    assert OrderLine.objects.filter(order__store=world.store_a, row_digest__isnull=False).count() == 6
+    before = snapshot(world.store_a)
+    rows_read.clear()
+
+    again = run(world.store_a, data)
+
+    assert again.ok and again.rows == 6 and changes(again) == (0, 0, 0, 0)
+    assert rows_read == []
+    assert snapshot(world.store_a) == before
+    assert again.repeat_without_change
+    assert list(OrderImport.objects.filter(store=world.store_a).values_list("rows", flat=True)) == [6, 6]
+
+
+def test_a_changed_row_is_read_and_written_and_the_others_are_passed_over(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    rows_read.clear()
+    assert data.count(b"\t7.49\t") == 1  # the cup's price
+    changed = data.replace(b"\t7.49\t", b"\t8.49\t")
+
+    result = run(world.store_a, changed)
+
+    assert result.ok and changes(result) == (0, 1, 0, 1)
+    assert rows_read == ["113-8812093-1167431"]
+    order = Order.objects.get(platform_order_id="113-8812093-1167431")
+    assert order.lines.get(sku="CUP-12-BLU").item_price == Decimal("8.49")
+    assert order.total == Decimal("9.61")  # one more than 8.61; the cancelled grinder still counts 0
+    rows_read.clear()
+    assert changes(run(world.store_a, changed)) == (0, 0, 0, 0) and rows_read == []
+
+
+def test_an_order_changed_by_another_file_since_is_read_again_and_set_back(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    header, rows = data.split(b"\n", 1)
+    grinder = next(row for row in rows.split(b"\n") if b"GRN-MILL-CER" in row)
+    delivered = grinder.replace(b"\tShipped\tMerchant\t", b"\tShipped - Delivered to Buyer\tMerchant\t")
+    assert delivered != grinder
+    assert run(world.store_a, header + b"\n" + delivered + b"\n").orders_updated == 1
+    assert Order.objects.get(platform_order_id="113-8812093-1167431").status == "Shipped - Delivered to Buyer"
+    rows_read.clear()
+
+    # The cup's row is as it was, but its order is not as the cup's line left it: read again.
+    result = run(world.store_a, data)
+
+    assert result.ok and changes(result) == (0, 1, 0, 0)
+    assert sorted(rows_read) == ["113-8812093-1167431", "113-8812093-1167431"]
+    assert Order.objects.get(platform_order_id="113-8812093-1167431").status == "Shipped"
+
+
+def test_rows_passed_over_still_take_part_in_the_checks_across_rows(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    before = snapshot(world.store_a)
+    rows_read.clear()
+    # A further line of the cup's order that says the order was cancelled: the cup's row (line
+    # 3, passed over) says it shipped.
+    kettle = (
+        CUP_ROW.replace("\tShipped\tMerchant\t", "\tCancelled\tMerchant\t")
+        .replace("CUP-12-BLU", "KTL-1L-SS")
+        .replace("\tShipped\t1\tUSD\t", "\tCancelled\t0\t\t")
+    )
+
+    result = run(world.store_a, data + kettle.encode() + b"\n")
+
+    assert not result.ok
+    assert [(error.line, "differ from line 3" in error.message) for error in result.errors] == [(8, True)]
+    assert "113-8812093-1167431" not in rows_read[:-1]  # only the new row of that order was read
+    assert snapshot(world.store_a) == before
+
+
+def test_a_refused_re_import_writes_nothing(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    before = snapshot(world.store_a)
+    bad = CUP_ROW.replace("113-8812093-1167431", "113-0000000-0000009").replace("\t1\tUSD\t", "\tone\tUSD\t")
+
+    result = run(world.store_a, data.replace(b"\t7.49\t", b"\t8.49\t") + bad.encode() + b"\n")
+
+    assert not result.ok
+    assert [error.line for error in result.errors] == [8]
+    assert snapshot(world.store_a) == before
+
+
+def test_lines_without_fingerprints_are_read_and_given_them_without_counting_as_changes(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    stored = snapshot(world.store_a)
+    # As lines imported before the desk kept fingerprints.
+    OrderLine.objects.filter(order__store=world.store_a).update(
+        row_digest=None, facts_digest=None, order_digest=None
+    )
+    rows_read.clear()
+
+    result = run(world.store_a, data)
+
+    assert result.ok and changes(result) == (0, 0, 0, 0)
+    assert len(rows_read) == 6
+    assert snapshot(world.store_a) == stored  # fingerprints included
+    rows_read.clear()
+    run(world.store_a, data)
+    assert rows_read == []
+
+
+def test_a_store_whose_time_zone_changed_has_its_rows_read_again(world, rows_read):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    rows_read.clear()
+    world.store_a.time_zone = "America/New_York"
+    world.store_a.save()
+
+    result = run(world.store_a, data)
+
+    # Dates without an offset would be read in the new zone: every row is read.
+    assert result.ok and len(rows_read) == 6 and changes(result) == (0, 0, 0, 0)
+
+
+def test_a_re_import_costs_the_same_queries_however_many_rows_a_batch_holds(world, monkeypatch):
+    data = REPORT.read_bytes()
+    run(world.store_a, data)
+    monkeypatch.setattr(importing, "BATCH_ROWS", 1000)
+    with CaptureQueriesContext(connection) as one_batch:
+        run(world.store_a, data)
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    with CaptureQueriesContext(connection) as three_batches:
+        run(world.store_a, data)
+    # Per batch: its orders and their lines' fingerprints; nothing is written but the record.
+    per_batch = 2
+    assert len(three_batches) - len(one_batch) == 2 * per_batch
+    written = [
+        q["sql"] for q in one_batch.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "COPY"))
+    ]
+    assert len(written) == 1 and "orderimport" in written[0]
+
+
+def test_new_lines_are_stored_exactly_as_written_whatever_their_characters(world):
+    # On PostgreSQL new rows go in by COPY, whose text format escapes backslashes and quotes.
+    title = 'Tasse émaillée 12 oz "Bleu" \\ 350 ml, 100 % {recyclé}'
+    row = CUP_ROW.replace("Enamel Camping Cup 12 oz, Blue", title)
+    assert row != CUP_ROW
+
+    result = run(world.store_a, REPORT.read_text().splitlines()[0].encode() + b"\n" + row.encode() + b"\n")
+
+    assert result.ok and changes(result) == (1, 0, 1, 0)
+    line = OrderLine.objects.get(order__platform_order_id="113-8812093-1167431")
+    assert line.title == title
+    assert (line.item_price, line.shipping_price, line.ship_promotion_discount) == (
+        Decimal("7.49"),
+        Decimal("5.99"),
+        Decimal("5.99"),
+    )
+    assert line.order.purchased_at.isoformat() == "2026-05-05T09:47:03+00:00"
