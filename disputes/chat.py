@@ -56,9 +56,13 @@ _TOO_FAST = {ChatPlatform.DINGTALK: {130101}, ChatPlatform.WECOM: {45009}, ChatP
 class ChatError(Exception):
     """The platform did not take the message. `temporary`: trying again later may work."""
 
-    def __init__(self, reason: str, *, temporary: bool) -> None:
+    temporary: bool
+    unreachable: bool
+
+    def __init__(self, reason: str, *, temporary: bool, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.temporary = temporary
+        self.unreachable = unreachable  # no answer at all (refused, timed out, DNS)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ def post(platform: str, url: str, secret: str, text: Text) -> None:
     except urllib.error.HTTPError as error:
         status, answer = error.code, error.read(65536)
     except (OSError, ValueError) as error:  # refused, reset, a timeout, DNS, a bad address
-        raise ChatError(setaside.describe_error(error), temporary=True) from error
+        raise ChatError(setaside.describe_error(error), temporary=True, unreachable=True) from error
     check_answer(platform, status, answer)
 
 
@@ -185,6 +189,10 @@ def chat_messages_send(*, alert_ids: list[int] | None = None, budget: float | No
     shown = open_set_aside(SetAsideKind.CHAT_MESSAGE)
     started = time.monotonic()
     claimed: list[ChatDelivery] = []
+    # Chats that did not answer in this run (refused, timed out): their other messages wait
+    # for the next run rather than each waiting out the timeout.
+    unreachable: set[int] = set()
+    skipped: list[ChatDelivery] = []
 
     def in_time() -> bool:
         # Room left for one more request, were it to wait its whole timeout (at most half the
@@ -199,9 +207,16 @@ def chat_messages_send(*, alert_ids: list[int] | None = None, budget: float | No
             if not claimed:
                 break
             while claimed and in_time():
-                sent += _send_one(claimed.pop(0), shown)
+                row = claimed.pop(0)
+                if row.destination_id in unreachable:
+                    skipped.append(row)
+                    continue
+                outcome = _send_one(row, shown)
+                if outcome is None:
+                    unreachable.add(row.destination_id)
+                sent += outcome or 0
     finally:
-        _release(claimed)
+        _release(claimed + skipped)
     return sent
 
 
@@ -234,7 +249,9 @@ def _release(rows: list[ChatDelivery]) -> None:
         )
 
 
-def _send_one(row: ChatDelivery, shown: set[int]) -> int:
+def _send_one(row: ChatDelivery, shown: set[int]) -> int | None:
+    """Send and settle one claimed message: 1 when sent, 0 when not, None when the chat could
+    not be reached at all."""
     destination = row.destination
     try:
         subject = subject_of(row.alert)
@@ -252,7 +269,7 @@ def _send_one(row: ChatDelivery, shown: set[int]) -> int:
         raise  # the outcome is unknown: the lease brings it back
     except Exception as error:
         _failed(row, error, shown)
-        return 0
+        return None if isinstance(error, ChatError) and error.unreachable else 0
     _settle(row.pk, sent=True)
     if row.pk in shown:
         setaside.resolve(kind=SetAsideKind.CHAT_MESSAGE, subject_id=row.pk)
