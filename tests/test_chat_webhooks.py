@@ -9,6 +9,8 @@ from datetime import timedelta
 from urllib.parse import quote_plus
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 
 from disputes import alerts, chat, setaside
@@ -24,6 +26,7 @@ from disputes.models import (
 from disputes.tasks import send_due_chat_messages
 
 from .chatservers import chat_server
+from .conftest import client_for
 from .test_sweep import T0, _a_48_hour_window, open_claim  # noqa: F401 (autouse fixture)
 
 ORDER_ID = "111-0000001-0000001"
@@ -305,3 +308,73 @@ def test_the_signatures_match_the_platforms_worked_examples():
     # Kept the robot's token, added the time in milliseconds and the signature url-encoded.
     assert url.startswith("https://robot.invalid/send?access_token=t&timestamp=1500&sign=")
     assert url.split("sign=")[1] == quote_plus(chat.sign_dingtalk("SECabc", 1500))
+
+
+# --- set up in Django admin ---------------------------------------------------------------
+
+
+def _form(world, **values) -> dict:
+    return {
+        "store": world.store_a.pk,
+        "name": "Ops group",
+        "platform": "dingtalk",
+        "url": "https://oapi.dingtalk.example/robot/send?access_token=4be1d3f0c9a8",
+        "secret": "",
+        "language": "zh-hans",
+        "send_due": "on",
+        "send_overdue": "on",
+        "enabled": "on",
+        **values,
+    }
+
+
+def test_the_admin_keeps_the_secret_and_never_shows_it_back(world):
+    admin = client_for(world.superuser)
+    add = reverse("admin:disputes_chatdestination_add")
+    assert admin.post(add, _form(world, secret=DINGTALK_SECRET)).status_code == 302
+    saved = ChatDestination.objects.get()
+    assert saved.secret == DINGTALK_SECRET and not saved.send_warnings
+
+    change = reverse("admin:disputes_chatdestination_change", args=[saved.pk])
+    page = admin.get(change).content.decode()
+    assert 'name="secret"' in page and 'type="password"' in page
+    assert DINGTALK_SECRET not in page and "A secret is stored" in page
+
+    # Saved again with the field left empty: the secret stays.
+    assert admin.post(change, _form(world, name="Ops group 2")).status_code == 302
+    saved.refresh_from_db()
+    assert saved.name == "Ops group 2" and saved.secret == DINGTALK_SECRET
+    # Removed on purpose.
+    assert admin.post(change, _form(world, remove_secret="on")).status_code == 302
+    saved.refresh_from_db()
+    assert saved.secret == ""
+
+
+def test_the_admin_refuses_a_secret_for_a_platform_that_does_not_sign_and_a_bad_address(world):
+    admin = client_for(world.superuser)
+    add = reverse("admin:disputes_chatdestination_add")
+    page = admin.post(add, _form(world, platform="slack", secret="whatever")).content.decode()
+    assert "Only DingTalk and Feishu/Lark robots have a signing secret." in page
+    page = admin.post(add, _form(world, url="ftp://robot.example/hook")).content.decode()
+    assert "The webhook address must start with https:// or http://." in page
+    assert not ChatDestination.objects.exists()
+
+
+def test_a_staff_manager_sees_and_picks_only_the_stores_they_manage(world):
+    ChatDestination.objects.create(
+        store=world.store_a, name="Alpha chat", platform="slack", url="https://h.example/a"
+    )
+    ChatDestination.objects.create(
+        store=world.store_b, name="Bravo chat", platform="slack", url="https://h.example/b"
+    )
+    manager = world.manager_a
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_chatdestination", "add_chatdestination"])
+    )
+    client = client_for(manager)
+    listing = client.get(reverse("admin:disputes_chatdestination_changelist")).content.decode()
+    assert "Alpha chat" in listing and "Bravo chat" not in listing
+    add = client.get(reverse("admin:disputes_chatdestination_add")).content.decode()
+    assert world.store_a.name in add and world.store_b.name not in add
