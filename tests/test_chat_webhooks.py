@@ -378,3 +378,46 @@ def test_a_staff_manager_sees_and_picks_only_the_stores_they_manage(world):
     assert "Alpha chat" in listing and "Bravo chat" not in listing
     add = client.get(reverse("admin:disputes_chatdestination_add")).content.decode()
     assert world.store_a.name in add and world.store_b.name not in add
+
+
+# --- a real worker ------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sweeps_and_sends_each_chat_message_once_from_the_mail_queue(world, server, tmp_path):
+    from disputes.tasks import sweep_claim_alerts
+
+    from .worker import celery_worker, wait_for
+
+    server.secrets = {"dingtalk": DINGTALK_SECRET}
+    destination(world, server, "dingtalk", secret=DINGTALK_SECRET, send_due=True)
+    destination(world, server, "slack")
+    from disputes import services
+    from disputes.models import ClaimKind, Reason
+
+    # Opened 50 hours ago on a 48-hour window, scheduled then: every threshold passed unswept.
+    opened = timezone.now() - timedelta(hours=50)
+    claim = services.claim_open(
+        order=world.order_a,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=opened,
+        assignee=world.agent_a,
+    )
+    alerts.schedule(claim, now=opened)
+    claim.save(update_fields=["next_alert_at", "next_alert_threshold"])
+
+    log = tmp_path / "worker.log"
+    with celery_worker(log, every_task=True) as queue:
+        # The sweep queues the chat messages' fast path on the mail queue; nothing else sends.
+        sweep_claim_alerts.apply_async(queue=queue)
+        wait_for(lambda: len(server.received) >= 3, log_path=log)
+        sweep_claim_alerts.apply_async(queue=queue)
+        wait_for(lambda: log.read_text().count("sweep_claim_alerts") >= 4, log_path=log)
+    rows = ChatDelivery.objects.filter(alert__claim=claim)
+    assert rows.count() == 3 and not rows.filter(sent_at__isnull=True).exists()
+    assert "send_chat_messages" in log.read_text()
+    assert sorted(r.platform for r in server.received) == ["dingtalk", "dingtalk", "slack"]
+    assert all(r.signature_ok for r in server.of("dingtalk"))
