@@ -171,7 +171,9 @@ def test_an_answer_that_is_not_success_is_a_failure_shown_to_the_managers(
     assert reason in entry.reason and ORDER_ID in entry.label
 
 
-def test_a_wrong_secret_is_refused_by_the_platform_and_a_managers_retry_sends_it_once_fixed(world, server):
+def test_a_wrong_secret_is_refused_by_the_platform_and_a_managers_retry_sends_it_once_fixed(
+    world, server, manager_client
+):
     server.secrets = {"feishu": FEISHU_SECRET}
     chat_room = destination(world, server, "feishu", secret="not-the-robots-secret")
     claim = raise_alerts(world)
@@ -181,6 +183,10 @@ def test_a_wrong_secret_is_refused_by_the_platform_and_a_managers_retry_sends_it
     assert server.received[0].signature_ok is False
     [entry] = SetAside.objects.filter(kind=SetAsideKind.CHAT_MESSAGE, resolved_at__isnull=True)
     assert "19021" in entry.reason
+    # The store's manager sees it with the platform's reason and a link to the claim.
+    page = manager_client.get(reverse("disputes:set_aside")).content.decode()
+    assert "sign match fail" in page and "feishu team" in page
+    assert f'href="/claims/{claim.pk}/"' in page
 
     ChatDestination.objects.filter(pk=chat_room.pk).update(secret=FEISHU_SECRET)
     assert setaside.retry(entry, by=world.manager_a)
@@ -240,6 +246,32 @@ def test_each_chat_hears_only_of_the_alerts_it_wants_and_only_of_its_store(world
         (everything.pk, "due"),
         (everything.pk, "overdue"),
     }
+
+
+def test_a_buyer_message_left_unanswered_reaches_the_chat_with_its_order_page(
+    world, server, django_capture_on_commit_callbacks
+):
+    from messaging import services as messaging
+    from messaging import sla
+
+    destination(world, server, "slack")
+    t0 = timezone.now()
+    message = messaging.message_receive(order=world.order_a, body="Where is my parcel?", at=t0)
+    with django_capture_on_commit_callbacks() as queued:
+        sla.sweep_replies(now=t0 + timedelta(hours=30))
+    rows = ChatDelivery.objects.filter(alert__message=message).select_related("alert")
+    # Nobody works the order, so every alert escalated to the managers: the chat hears of each.
+    assert sorted(row.alert.threshold for row in rows) == ["due", "overdue", "warn_2h", "warn_6h"]
+    assert all(row.alert.escalated for row in rows)
+    # The sweep queued the fast path for the alerts it raised (besides the e-mails').
+    assert any(
+        "send_chat_messages" in callback.__code__.co_names + callback.__code__.co_freevars
+        for callback in queued
+    )
+    assert send_due_chat_messages() == 4
+    assert len(server.received) == 4
+    for slack in server.received:
+        assert ORDER_ID in slack.body["text"] and f"/orders/{world.order_a.pk}/" in slack.body["text"]
 
 
 def test_a_chat_in_chinese_gets_the_alert_in_chinese(world, server):
