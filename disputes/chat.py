@@ -25,6 +25,7 @@ such a copy, so the window is kept to one HTTP answer and one UPDATE."""
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
@@ -115,12 +116,17 @@ def request_for(platform: str, url: str, secret: str, text: Text, now: float) ->
             body = {"timestamp": str(stamp), "sign": sign_feishu(secret, stamp), **body}
         return url, body
     if platform == ChatPlatform.SLACK:
-        mrkdwn = "\n".join([f"*{text.title}*", *text.lines, f"<{text.url}>"])
+        # Slack reads &, < and > as its own markup: they are escaped in what the desk writes.
+        mrkdwn = "\n".join([f"*{_slack(text.title)}*", *map(_slack, text.lines), f"<{text.url}>"])
         return url, {
-            "text": plain,
+            "text": _slack(plain),
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}],
         }
     raise ChatError(f"unknown chat platform {platform!r}", temporary=False)
+
+
+def _slack(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def check_answer(platform: str, status: int, body: bytes) -> None:
@@ -174,8 +180,11 @@ def post(platform: str, url: str, secret: str, text: Text) -> None:
             status, answer = response.status, response.read(65536)
     except urllib.error.HTTPError as error:
         status, answer = error.code, error.read(65536)
-    except (OSError, ValueError) as error:  # refused, reset, a timeout, DNS, a bad address
+    except (OSError, http.client.HTTPException) as error:
+        # Refused, reset, a timeout, DNS, a broken answer.
         raise ChatError(setaside.describe_error(error), temporary=True, unreachable=True) from error
+    except ValueError as error:  # an address that cannot be used
+        raise ChatError(setaside.describe_error(error), temporary=False) from error
     check_answer(platform, status, answer)
 
 

@@ -453,3 +453,11 @@ def test_a_real_worker_sweeps_and_sends_each_chat_message_once_from_the_mail_que
     assert "send_chat_messages" in log.read_text()
     assert sorted(r.platform for r in server.received) == ["dingtalk", "dingtalk", "slack"]
     assert all(r.signature_ok for r in server.of("dingtalk"))
+
+
+def test_slack_markup_in_a_store_name_is_escaped():
+    text = chat.Text("[Tom & Jerry <US>] 111-1: overdue", ["due <now>"], "https://desk.example/claims/1/")
+    _url, body = chat.request_for(ChatPlatform.SLACK, "https://hooks.example/x", "", text, 0)
+    section = body["blocks"][0]["text"]["text"]
+    assert "Tom &amp; Jerry &lt;US&gt;" in body["text"] and "Tom &amp; Jerry &lt;US&gt;" in section
+    assert "due &lt;now&gt;" in section and section.endswith("<https://desk.example/claims/1/>")
