@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 # Error codes in a 200 answer that mean "too many messages, try later": DingTalk's 130101
-# ("send too fast"), WeCom's 45009 (frequency limit), Feishu's 9499 and 11232 (rate limited).
-_TOO_FAST = {ChatPlatform.DINGTALK: {130101}, ChatPlatform.WECOM: {45009}, ChatPlatform.FEISHU: {9499, 11232}}
+# ("send too fast"), WeCom's 45009 (frequency limit), Feishu's 11232 (frequency limited).
+_TOO_FAST = {ChatPlatform.DINGTALK: {130101}, ChatPlatform.WECOM: {45009}, ChatPlatform.FEISHU: {11232}}
 
 
 class ChatError(Exception):

@@ -196,6 +196,28 @@ def test_a_wrong_secret_is_refused_by_the_platform_and_a_managers_retry_sends_it
     assert not SetAside.objects.filter(kind=SetAsideKind.CHAT_MESSAGE, resolved_at__isnull=True).exists()
 
 
+@pytest.mark.parametrize(
+    ("platform", "status", "answer"),
+    [
+        ("dingtalk", 200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}),
+        ("wecom", 200, {"errcode": 45009, "errmsg": "api freq out of limit"}),
+        ("feishu", 200, {"code": 11232, "msg": "frequency limited"}),
+        ("slack", 429, "rate_limited"),
+    ],
+)
+def test_too_many_messages_waits_and_goes_later(world, server, platform, status, answer):
+    destination(world, server, platform)
+    claim = raise_alerts(world)
+    [row] = ChatDelivery.objects.filter(alert__claim=claim)
+    server.then(platform, status, answer)
+    assert send_due_chat_messages() == 0
+    row.refresh_from_db()
+    assert row.sent_at is None and row.due_at > timezone.now()
+    assert not SetAside.objects.filter(kind=SetAsideKind.CHAT_MESSAGE).exists()
+    ChatDelivery.objects.filter(pk=row.pk).update(due_at=timezone.now())
+    assert send_due_chat_messages() == 1 and len(server.received) == 2
+
+
 def test_a_silent_server_times_out_and_the_message_waits_its_turn(world, server, settings):
     settings.DESK_CHAT_TIMEOUT = 1
     destination(world, server, "slack")
