@@ -14,7 +14,8 @@ out on their own; a row that raises is pushed an hour on, logged and set aside (
 at /set-aside/ and can put it back). Should the batch's bulk writes fail, they are redone one
 row at a time, each in a savepoint, to find the row at fault. The alert e-mails are sent the
 same way, from an outbox (`outbox.py`): one notification at a time, a failing one set aside,
-the rest sent.
+the rest sent; the team chat messages (`chat.py`) likewise, from `ChatDelivery` rows written
+with the alerts.
 
 This module knows no app above `disputes`: apps come to it."""
 
