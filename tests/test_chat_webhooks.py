@@ -196,6 +196,25 @@ def test_a_wrong_secret_is_refused_by_the_platform_and_a_managers_retry_sends_it
     assert not SetAside.objects.filter(kind=SetAsideKind.CHAT_MESSAGE, resolved_at__isnull=True).exists()
 
 
+def test_a_message_failing_for_days_is_given_up_and_shown(world, server, settings):
+    from disputes.models import Alert
+
+    destination(world, server, "wecom")
+    claim = raise_alerts(world)
+    [row] = ChatDelivery.objects.filter(alert__claim=claim)
+    Alert.objects.filter(pk=row.alert_id).update(
+        raised_at=timezone.now() - settings.DESK_ALERT_EMAIL_GIVE_UP_AFTER - timedelta(minutes=1)
+    )
+    server.then("wecom", 502, "Bad Gateway")
+    assert send_due_chat_messages() == 0
+    row.refresh_from_db()
+    assert (
+        row.due_at is None and row.sent_at is None and row.last_error.startswith("gave up after 1 attempts")
+    )
+    [entry] = SetAside.objects.filter(kind=SetAsideKind.CHAT_MESSAGE, resolved_at__isnull=True)
+    assert "HTTP 502" in entry.reason
+
+
 @pytest.mark.parametrize(
     ("platform", "status", "answer"),
     [
