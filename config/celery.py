@@ -32,11 +32,13 @@ def _announce_beat(sender, **kwargs) -> None:
     sender.app.send_task("disputes.tasks.record_heartbeat", kwargs={"source": "beat"})
 
 
-# Tasks that talk to mail servers. They go to the mail queue, so the deadline sweeps never
+# Tasks that talk to mail servers (and to the team chats' webhooks). They go to the mail queue, so the deadline sweeps never
 # wait behind a mail server that is slow or silent.
 MAIL_TASKS = {
     "disputes.tasks.send_alert_emails",
     "disputes.tasks.send_due_alert_emails",
+    "disputes.tasks.send_chat_messages",
+    "disputes.tasks.send_due_chat_messages",
     "messaging.tasks.send_reply",
     "messaging.tasks.poll_mailbox",
 }

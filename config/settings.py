@@ -356,6 +356,14 @@ if DESK_OUTBOX_SECONDS <= DESK_MAIL_TIMEOUT + 5:
         "DESK_OUTBOX_SECONDS must exceed DESK_MAIL_TIMEOUT by more than 5 seconds, "
         f"not {DESK_OUTBOX_SECONDS} against {DESK_MAIL_TIMEOUT}"
     )
+# Team chat webhooks (disputes/chat.py): the timeout of each request (connecting, and each
+# wait for the answer). A chat outbox run starts no request that could end past its budget.
+DESK_CHAT_TIMEOUT = env_int("DESK_CHAT_TIMEOUT", min(10, DESK_MAIL_TIMEOUT))
+if DESK_OUTBOX_SECONDS <= DESK_CHAT_TIMEOUT + 5:
+    raise ImproperlyConfigured(
+        "DESK_OUTBOX_SECONDS must exceed DESK_CHAT_TIMEOUT by more than 5 seconds, "
+        f"not {DESK_OUTBOX_SECONDS} against {DESK_CHAT_TIMEOUT}"
+    )
 # Mail: the console in development; SMTP (EMAIL_HOST, localhost by default) in production.
 if env_str("EMAIL_HOST") or not DEBUG:
     MAILERS = {
@@ -450,6 +458,12 @@ CELERY_BEAT_SCHEDULE = {
     # task each sweep queues.
     "alert-email-outbox": {
         "task": "disputes.tasks.send_due_alert_emails",
+        "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+        "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+    },
+    # Team chat messages still owed (disputes/chat.py), on the mail queue like the e-mails.
+    "chat-outbox": {
+        "task": "disputes.tasks.send_due_chat_messages",
         "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
         "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
     },

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
@@ -6,12 +7,15 @@ from django.utils.translation import ngettext
 
 from .deadlines import governed_open_claims
 from .models import (
+    ChatDelivery,
+    ChatDestination,
     DeadlineRule,
     ImportJob,
     ImprovementAction,
     Membership,
     PostMortem,
     Profile,
+    Role,
     Store,
     WorkerHeartbeat,
 )
@@ -159,3 +163,92 @@ class PostMortemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class ChatDestinationForm(forms.ModelForm):
+    remove_secret = forms.BooleanField(label=_("remove the secret"), required=False)
+
+    class Meta:
+        model = ChatDestination
+        fields = "__all__"
+        # Never sent back to the browser; an empty field keeps the stored secret.
+        widgets = {"secret": forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.secret:
+            self.fields["secret"].help_text = _(
+                "A secret is stored. Leave empty to keep it; tick “remove the secret” to drop it."
+            )
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("remove_secret"):
+            self.instance.secret = ""
+            data["secret"] = ""
+        elif not data.get("secret") and self.instance.pk:
+            data["secret"] = (
+                ChatDestination.objects.filter(pk=self.instance.pk).values_list("secret", flat=True).first()
+                or ""
+            )
+            self.instance.secret = data["secret"]
+        return data
+
+
+@admin.register(ChatDestination)
+class ChatDestinationAdmin(admin.ModelAdmin):
+    """Store-scoped: a staff member who is not a superuser sees and sets up only the chats of
+    the stores they manage."""
+
+    form = ChatDestinationForm
+    list_display = ["name", "store", "platform", "send_warnings", "send_due", "send_overdue", "enabled"]
+    list_filter = ["platform", "enabled", "store"]
+    list_select_related = ["store"]
+    fields = [
+        "store",
+        "name",
+        "platform",
+        "url",
+        "secret",
+        "remove_secret",
+        "language",
+        "send_warnings",
+        "send_due",
+        "send_overdue",
+        "enabled",
+    ]
+
+    def _managed(self, request):
+        return Membership.objects.filter(user=request.user, role=Role.MANAGER).values("store_id")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(store_id__in=self._managed(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "store" and not request.user.is_superuser:
+            kwargs["queryset"] = Store.objects.filter(pk__in=self._managed(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ChatDelivery)
+class ChatDeliveryAdmin(admin.ModelAdmin):
+    """What each chat was sent, read-only."""
+
+    list_display = ["alert", "destination", "sent_at", "attempts", "due_at", "last_error"]
+    list_filter = ["destination__platform", "destination__store"]
+    list_select_related = ["destination__store", "alert"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        managed = Membership.objects.filter(user=request.user, role=Role.MANAGER).values("store_id")
+        return queryset.filter(destination__store_id__in=managed)

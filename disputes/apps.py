@@ -11,7 +11,7 @@ class DisputesConfig(AppConfig):
         from django.db import transaction
 
         # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
-        from . import alerts, outbox, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
+        from . import alerts, chat, outbox, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
         from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and
@@ -33,4 +33,9 @@ class DisputesConfig(AppConfig):
             SetAsideKind.ALERT_EMAIL,
             url=outbox.notification_url,
             retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails),
+        )
+        setaside.register(
+            SetAsideKind.CHAT_MESSAGE,
+            url=chat.delivery_url,
+            retry=lambda pk: chat.send_again(pk, tasks.send_chat_messages),
         )

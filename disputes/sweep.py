@@ -14,7 +14,8 @@ out on their own; a row that raises is pushed an hour on, logged and set aside (
 at /set-aside/ and can put it back). Should the batch's bulk writes fail, they are redone one
 row at a time, each in a savepoint, to find the row at fault. The alert e-mails are sent the
 same way, from an outbox (`outbox.py`): one notification at a time, a failing one set aside,
-the rest sent.
+the rest sent; the team chat messages (`chat.py`) likewise, from `ChatDelivery` rows written
+with the alerts.
 
 This module knows no app above `disputes`: apps come to it."""
 
@@ -29,7 +30,17 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import setaside
-from .models import Alert, AlertThreshold, Membership, Notification, Role, SetAside, WorkerHeartbeat
+from .models import (
+    Alert,
+    AlertThreshold,
+    ChatDelivery,
+    ChatDestination,
+    Membership,
+    Notification,
+    Role,
+    SetAside,
+    WorkerHeartbeat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +333,7 @@ def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
         )
     Alert.objects.bulk_create(fresh)
     _notify(fresh, [step.users for step in raising])
+    _queue_chat(fresh, [step.row.store_id for step in raising])
     written = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
     entries = [entry for entry in written if entry is not None]
     if entries:
@@ -381,6 +393,31 @@ def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
             f"INSERT INTO {table} (alert_id, user_id) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
             [[a for a, _u in pairs], [u for _a, u in pairs]],
         )
+
+
+def _queue_chat(alerts: list[Alert], store_ids: list[int]) -> None:
+    """One team chat message per alert and chat destination of its store that wants it, owed
+    in the alert's own transaction (the chat outbox, `chat.py`, sends it)."""
+    if not alerts:
+        return
+    destinations: dict[int, list[ChatDestination]] = {}
+    for destination in ChatDestination.objects.filter(store_id__in=set(store_ids), enabled=True):
+        destinations.setdefault(destination.store_id, []).append(destination)
+    if not destinations:
+        return
+    rows = [
+        ChatDelivery(alert=alert, destination=destination)
+        for alert, store_id in zip(alerts, store_ids, strict=True)
+        for destination in destinations.get(store_id, [])
+        if destination.wants(alert.threshold, alert.escalated)
+    ]
+    if rows:
+        ChatDelivery.objects.bulk_create(rows)
+        from .tasks import send_chat_messages  # the tasks module imports this one
+
+        ids = [alert.pk for alert in alerts]
+        # Only a fast path, like the e-mails': beat sends whatever is due.
+        transaction.on_commit(lambda: send_chat_messages.delay(ids))
 
 
 def _resolve_set_aside(subject: Subject, swept: list[int]) -> None:

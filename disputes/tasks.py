@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, import_jobs, outbox, presence, snooze, sweep
+from . import alerts, chat, import_jobs, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -53,6 +53,18 @@ def send_alert_emails(alert_ids: list[int]) -> int:
 def send_due_alert_emails() -> int:
     """Beat, every half minute: send every alert e-mail that is due."""
     return outbox.alert_emails_send(budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_chat_messages(alert_ids: list[int]) -> int:
+    """The fast path after a sweep batch: send the team chat messages of these alerts now."""
+    return chat.chat_messages_send(alert_ids=alert_ids, budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_due_chat_messages() -> int:
+    """Beat, every half minute: send every team chat message that is due (disputes/chat.py)."""
+    return chat.chat_messages_send(budget=_budget())
 
 
 def _budget() -> float:

@@ -8,6 +8,12 @@ from .alerts import (  # noqa: F401
     threshold_label,
     warn_threshold,
 )
+from .chat import (  # noqa: F401
+    SIGNING_PLATFORMS,
+    ChatDelivery,
+    ChatDestination,
+    ChatPlatform,
+)
 from .claims import (  # noqa: F401
     Claim,
     ClaimEvent,

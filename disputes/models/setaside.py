@@ -19,6 +19,7 @@ class SetAsideKind(models.TextChoices):
     INBOUND_MAIL = "inbound_mail", _("incoming mail")
     EVIDENCE_PREVIEW = "evidence_preview", _("evidence preview")
     EVIDENCE_FINGERPRINT = "evidence_fingerprint", _("evidence fingerprint check")
+    CHAT_MESSAGE = "chat_message", _("team chat message")
 
 
 class SetAside(models.Model):
