@@ -435,6 +435,8 @@ DESK_OUTBOX_EVERY_SECONDS = env_int("DESK_OUTBOX_EVERY_SECONDS", 30)
 # there, and how long a silent page still counts as open (three missed polls).
 DESK_PRESENCE_POLL_SECONDS = env_int("DESK_PRESENCE_POLL_SECONDS", 5)
 DESK_PRESENCE_FRESH_SECONDS = env_int("DESK_PRESENCE_FRESH_SECONDS", 15)
+# How often an open page asks for new alerts (desktop notifications, the tab title's count).
+DESK_ALERT_POLL_SECONDS = env_int("DESK_ALERT_POLL_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "claim-alert-sweep": {
         "task": "disputes.tasks.sweep_claim_alerts",
