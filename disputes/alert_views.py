@@ -272,7 +272,8 @@ def alert_settings(request: AuthenticatedRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Alert settings saved."))
     else:
-        for errors in form.errors.values():
+        for field_name, errors in form.errors.items():
+            label = form.fields[field_name].label if field_name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
     return redirect("disputes:alerts")
