@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import sweep
@@ -206,7 +207,10 @@ def alerts_ack_all(request: AuthenticatedRequest) -> HttpResponse:
     done = filters.apply(Notification.objects.filter(user=request.user)).update(
         acknowledged_at=timezone.now()
     )
-    messages.success(request, _("%(count)d alerts acknowledged.") % {"count": done})
+    messages.success(
+        request,
+        ngettext("%(count)d alert acknowledged.", "%(count)d alerts acknowledged.", done) % {"count": done},
+    )
     return redirect(_back(request))
 
 
