@@ -44,7 +44,11 @@ def second_store(world) -> Store:
     from disputes.models import Membership, Role
 
     store = Store.objects.create(
-        name="Charlie Amazon DE", platform="amazon", marketplace="DE", time_zone="Europe/Berlin", currency="EUR"
+        name="Charlie Amazon DE",
+        platform="amazon",
+        marketplace="DE",
+        time_zone="Europe/Berlin",
+        currency="EUR",
     )
     Membership.objects.create(user=world.agent_a, store=store, role=Role.AGENT)
     return store
@@ -132,7 +136,11 @@ def test_a_store_filter_of_a_store_not_ones_own_shows_nothing_of_it(world):
     claim_on(world, "114-0000001-0000017", hours_ago=30, assignee=world.agent_a)
     alerts.sweep_claims()
     # agent_b works only store B: asking for store A's alerts is ignored, theirs are none.
-    body = client_for(world.agent_b).get(reverse("disputes:alerts"), {"store": world.store_a.pk}).content.decode()
+    body = (
+        client_for(world.agent_b)
+        .get(reverse("disputes:alerts"), {"store": world.store_a.pk})
+        .content.decode()
+    )
     assert "No unacknowledged alerts" in body
     assert world.store_a.name not in body
 
