@@ -37,6 +37,7 @@ def _announce_beat(sender, **kwargs) -> None:
 MAIL_TASKS = {
     "disputes.tasks.send_alert_emails",
     "disputes.tasks.send_due_alert_emails",
+    "disputes.tasks.send_daily_digests",
     "messaging.tasks.send_reply",
     "messaging.tasks.poll_mailbox",
 }

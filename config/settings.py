@@ -455,6 +455,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
         "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
     },
+    # Each person's daily digest at their own local hour (disputes/digest.py), an outbox too.
+    "daily-digests": {
+        "task": "disputes.tasks.send_daily_digests",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     # Snoozed claims whose time has come: the owner hears of it (disputes/snooze.py); the
     # presence rows of pages that went away without saying so are pruned with it.
     "snooze-reminders": {

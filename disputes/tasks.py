@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, import_jobs, outbox, presence, snooze, sweep
+from . import alerts, digest, import_jobs, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -53,6 +53,12 @@ def send_alert_emails(alert_ids: list[int]) -> int:
 def send_due_alert_emails() -> int:
     """Beat, every half minute: send every alert e-mail that is due."""
     return outbox.alert_emails_send(budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_daily_digests() -> int:
+    """Beat, every five minutes: write the digests whose local hour has come, send those due."""
+    return digest.digests_send(budget=_budget())
 
 
 def _budget() -> float:
