@@ -4,6 +4,7 @@ replies waiting; opt-out; retried when the server asks to try later."""
 
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
+from email.header import decode_header, make_header
 
 import pytest
 from django.conf import settings as django_settings
@@ -194,3 +195,14 @@ def test_beat_runs_the_digest_on_the_mail_queue(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["daily-digests"]
     assert entry["task"] == "disputes.tasks.send_daily_digests" and entry["schedule"] <= 600
     assert "disputes.tasks.send_daily_digests" in MAIL_TASKS
+
+
+def test_the_digest_speaks_the_persons_language(world, shanghai_agent, smtp):
+    claim_due(world, "114-3000001-0000008", hours_from_now=-2)
+    Profile.objects.filter(user=shanghai_agent).update(digest_hour=0, language="zh-hans")
+    assert send_daily_digests() == 1
+    [mail] = received(smtp)
+    subject = str(make_header(decode_header(mail["Subject"])))
+    assert subject.startswith("Dispute Desk 每日摘要") and "已逾期的索赔: 1" in subject
+    body = body_of(mail)
+    assert "已逾期的索赔 (1)" in body and "114-3000001-0000008" in body and "已逾期 " in body
