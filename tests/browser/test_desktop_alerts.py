@@ -20,6 +20,12 @@ RECORD_NOTIFICATIONS = """
 (() => {
   const Real = window.Notification;
   window.__notifications = [];
+  window.__sounds = [];
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    window.__sounds.push(this.currentSrc || this.src);
+    return play.call(this);
+  };
   if (!Real) return;
   window.Notification = class extends Real {
     constructor(title, options) {
@@ -69,6 +75,12 @@ def test_a_claim_turning_overdue_shows_a_desktop_notification_and_the_count_in_t
     assert status.inner_text() == "Desktop notifications are off in this browser."
     page.click("[data-desktop-alerts]")
     page.wait_for_selector("text=Desktop notifications are on in this browser.")
+    # The sound is off until the agent asks for it.
+    assert not page.is_checked("#id_alert_sound")
+    page.check("#id_alert_sound")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#alert-settings button[type=submit]")
+    page.wait_for_selector("text=Alert settings saved.")
 
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("data-overdue", "0")
@@ -103,6 +115,8 @@ def test_a_claim_turning_overdue_shows_a_desktop_notification_and_the_count_in_t
     assert len(notes) == 1
     assert notes[0]["title"] == "114-5550123-7788990 · Alpha Amazon US"
     assert notes[0]["body"] == "the response is overdue"
+    sounds = page.evaluate("window.__sounds")
+    assert len(sounds) == 1 and sounds[0].endswith("/sounds/alert.wav")
 
     expect(page).to_have_title("(1) Queue · Dispute Desk")
     assert page.get_attribute("link[rel~='icon']", "href").startswith("data:image/png;base64,")
@@ -113,4 +127,5 @@ def test_a_claim_turning_overdue_shows_a_desktop_notification_and_the_count_in_t
     expect(page).to_have_title("(1) Orders · Dispute Desk")
     page.wait_for_timeout(1500)  # at least one more poll
     assert page.evaluate("window.__notifications") == []
+    assert page.evaluate("window.__sounds") == []
     assert page.csp_violations == []
