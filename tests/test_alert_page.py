@@ -197,3 +197,17 @@ def test_the_sound_file_is_a_short_wav_of_the_desks_own(settings):
     with wave.open(str(path)) as sound:
         seconds = sound.getnframes() / sound.getframerate()
     assert 0.1 < seconds < 1
+
+
+def test_the_alerts_page_costs_the_same_queries_however_many_claims_it_groups(agent_client, world):
+    from .queries import assert_queries_pinned
+
+    claim_on(world, "114-0000001-0000021", hours_ago=30, assignee=world.agent_a)
+    alerts.sweep_claims()
+
+    def more_claims() -> None:
+        for n in range(4):
+            claim_on(world, f"114-0000001-00001{n:02d}", hours_ago=49.5, assignee=world.agent_a)
+        alerts.sweep_claims()
+
+    assert_queries_pinned(agent_client, reverse("disputes:alerts"), expected=6, add_rows=more_claims)
