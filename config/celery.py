@@ -39,6 +39,7 @@ MAIL_TASKS = {
     "disputes.tasks.send_due_alert_emails",
     "disputes.tasks.send_chat_messages",
     "disputes.tasks.send_due_chat_messages",
+    "disputes.tasks.send_daily_digests",
     "messaging.tasks.send_reply",
     "messaging.tasks.poll_mailbox",
 }

@@ -443,6 +443,8 @@ DESK_OUTBOX_EVERY_SECONDS = env_int("DESK_OUTBOX_EVERY_SECONDS", 30)
 # there, and how long a silent page still counts as open (three missed polls).
 DESK_PRESENCE_POLL_SECONDS = env_int("DESK_PRESENCE_POLL_SECONDS", 5)
 DESK_PRESENCE_FRESH_SECONDS = env_int("DESK_PRESENCE_FRESH_SECONDS", 15)
+# How often an open page asks for new alerts (desktop notifications, the tab title's count).
+DESK_ALERT_POLL_SECONDS = env_int("DESK_ALERT_POLL_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "claim-alert-sweep": {
         "task": "disputes.tasks.sweep_claim_alerts",
@@ -466,6 +468,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disputes.tasks.send_due_chat_messages",
         "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
         "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+    },
+    # Each person's daily digest at their own local hour (disputes/digest.py), an outbox too.
+    "daily-digests": {
+        "task": "disputes.tasks.send_daily_digests",
+        "schedule": 300.0,
+        "options": {"expires": 300},
     },
     # Snoozed claims whose time has come: the owner hears of it (disputes/snooze.py); the
     # presence rows of pages that went away without saying so are pruned with it.

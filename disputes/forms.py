@@ -28,6 +28,16 @@ class PreferencesForm(forms.ModelForm):
         fields = ["language", "time_zone"]
 
 
+class AlertSettingsForm(forms.ModelForm):
+    """How alerts reach the person besides the bell (the desktop notifications themselves are
+    each browser's own permission, switched on in the page)."""
+
+    class Meta:
+        model = Profile
+        fields = ["alert_sound", "digest_email", "digest_hour"]
+        widgets = {"digest_hour": forms.NumberInput(attrs={"min": 0, "max": 23})}
+
+
 def team_members(user) -> QuerySet:
     """The people this user may assign work to: members of the user's stores."""
     return (

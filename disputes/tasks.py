@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, chat, import_jobs, outbox, presence, snooze, sweep
+from . import alerts, chat, digest, import_jobs, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -65,6 +65,12 @@ def send_chat_messages(alert_ids: list[int]) -> int:
 def send_due_chat_messages() -> int:
     """Beat, every half minute: send every team chat message that is due (disputes/chat.py)."""
     return chat.chat_messages_send(budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_daily_digests() -> int:
+    """Beat, every five minutes: write the digests whose local hour has come, send those due."""
+    return digest.digests_send(budget=_budget())
 
 
 def _budget() -> float:

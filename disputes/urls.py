@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import find_views, import_views, postmortem_views, setaside_views, views
+from . import alert_views, find_views, import_views, postmortem_views, setaside_views, views
 
 app_name = "disputes"
 
@@ -35,9 +35,12 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("alerts/", views.alert_list, name="alerts"),
-    path("alerts/bell/", views.alerts_bell, name="alerts_bell"),
-    path("alerts/<int:notification_id>/ack/", views.alert_ack, name="alert_ack"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/bell/", alert_views.alerts_bell, name="alerts_bell"),
+    path("alerts/feed/", alert_views.alerts_feed, name="alerts_feed"),
+    path("alerts/ack-all/", alert_views.alerts_ack_all, name="alerts_ack_all"),
+    path("alerts/settings/", alert_views.alert_settings, name="alert_settings"),
+    path("alerts/<int:notification_id>/ack/", alert_views.alert_ack, name="alert_ack"),
     path("stores/<int:store_id>/", views.store_detail, name="store"),
     path("imports/", import_views.import_orders, name="import_orders"),
     path("imports/<int:job_id>/", import_views.import_job, name="import_job"),

@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from . import claim_page, dates, deadlines, presence, selectors, services, sweep
+from . import claim_page, dates, deadlines, presence, selectors, services
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -25,7 +24,6 @@ from .access import (
     managed_stores_for,
     stores_for,
 )
-from .context_processors import unread_alerts
 from .forms import (
     BulkAssignForm,
     ClaimAppealForm,
@@ -47,7 +45,6 @@ from .models import (
     Claim,
     ClaimStatus,
     ImprovementAction,
-    Notification,
     Order,
     Profile,
     SavedView,
@@ -58,7 +55,6 @@ from .preferences import activate_preferences, remember_preferences
 from .requests import AuthenticatedRequest
 from .selectors import PAGE_SIZE
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
-from .templatetags.desk import span
 
 
 def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
@@ -597,48 +593,6 @@ def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
             bar[f"{name}_h"], bar[f"{name}_y"] = height, bar_area - height
         bars.append(bar)
     return {"bars": bars, "width": len(weeks) * 36 + 4, "height": bar_area + 14, "base": bar_area}
-
-
-# --- Alerts -------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def alert_list(request: AuthenticatedRequest) -> HttpResponse:
-    notes = (
-        Notification.objects.filter(user=request.user)
-        .select_related(
-            "alert",
-            "alert__claim",
-            "alert__claim__order",
-            "alert__claim__store",
-            "alert__message__thread__order",
-            "alert__message__store",
-        )
-        .order_by("acknowledged_at", "-alert__raised_at")[:100]
-    )
-    items = []
-    for note in notes:
-        late = note.alert.lateness
-        text = sweep.describe(note.alert)
-        items.append({"note": note, "text": text, "late": span(late) if late > timedelta(minutes=2) else ""})
-    return render(request, "disputes/alerts.html", {"items": items})
-
-
-@login_required
-@require_GET
-def alerts_bell(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "disputes/_bell.html", {"unread_alerts": unread_alerts(request.user)})
-
-
-@login_required
-@require_POST
-def alert_ack(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
-    note = get_object_or_404(Notification, pk=notification_id, user=request.user)
-    Notification.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now()
-    )
-    return redirect("disputes:alerts")
 
 
 @login_required

@@ -10,16 +10,18 @@ class MessagingConfig(AppConfig):
         from django.db import transaction
         from django.urls import reverse
 
-        from disputes import demo, search, setaside, sweep, timeline
+        from disputes import demo, digest, search, setaside, sweep, timeline
         from disputes.models import SetAsideKind
 
         from . import signals, sla, tasks  # noqa: F401 (signals connect on import)
         from .demo import seed_demo_messaging
+        from .digest import replies_waiting
         from .models import OffPlatformReason, Purpose
         from .search import find_messages
 
         demo.register(seed_demo_messaging)
         search.register("messages", _("Messages"), find_messages)
+        digest.register(replies_waiting)
 
         timeline.register_choices(purpose=Purpose, off_platform_reason=OffPlatformReason)
         # A manager's retry: the message is due again at once and a sweep is queued.

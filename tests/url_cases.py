@@ -120,6 +120,9 @@ CASES: dict[str, Case] = {
     "disputes:claim_previous": Case("object", CLAIM, member_status=302),
     "disputes:alerts": Case("list"),
     "disputes:alerts_bell": Case("list"),
+    "disputes:alerts_feed": Case("list"),
+    "disputes:alerts_ack_all": Case("list", methods=("post",)),
+    "disputes:alert_settings": Case("self", methods=("post",)),
     "disputes:alert_ack": Case(
         "object", lambda w: {"notification_id": w.notification_a.pk}, methods=("post",)
     ),

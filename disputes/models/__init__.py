@@ -3,6 +3,7 @@
 from .alerts import (  # noqa: F401
     Alert,
     AlertThreshold,
+    Digest,
     Notification,
     threshold_hours,
     threshold_label,

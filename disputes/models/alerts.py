@@ -141,3 +141,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ← {self.alert}"
+
+
+class Digest(models.Model):
+    """One person's daily digest e-mail for one of their local days, and its own outbox entry
+    (disputes/digest.py): one row per user and day, so it is never sent twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField(_("day"))  # the person's local date
+    created_at = models.DateTimeField(default=timezone.now)
+    # As the alert e-mails: when the next attempt may start, NULL once nothing more is owed.
+    due_at = models.DateTimeField(null=True, blank=True, db_default=Now())
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_a_day")]
+        indexes = [
+            models.Index(fields=["due_at"], name="digest_due", condition=Q(due_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.day}"

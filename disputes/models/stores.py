@@ -2,6 +2,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -126,6 +127,16 @@ class Profile(models.Model):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, choices=time_zone_choices, default="UTC")
+    # How alerts reach the person besides the bell (templates/disputes/alerts.html): a short
+    # sound with each desktop notification, and a morning digest e-mail at a local hour.
+    alert_sound = models.BooleanField(_("play a sound with new alerts"), default=False)
+    digest_email = models.BooleanField(_("send me a daily digest e-mail"), default=True)
+    digest_hour = models.PositiveSmallIntegerField(
+        _("hour of the daily digest"),
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text=_("In your own time zone, 0 to 23."),
+    )
 
     class Meta:
         verbose_name = _("profile")
