@@ -497,6 +497,27 @@ def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
 # --- PDF ----------------------------------------------------------------------------------
 
 
+def carrier_letter(pages: int) -> bytes:
+    """A carrier's letter as carriers send them: real text on A4-less US Letter pages."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=letter)
+    for n in range(1, pages + 1):
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(72, 700, f"UPS claim investigation, sheet {n}")
+        canvas.drawString(72, 680, "Delivered 12 Elm Street, signed by the receiver.")
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+CHINESE = "包裹完好无损，封箱胶带没有被拆开"
+RUSSIAN = "Посылка вручена покупателю лично"
+JAPANESE = "梱包は発送前に撮影しました"
+
+
 def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client):
     photos = [
         add_evidence(
@@ -511,16 +532,26 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     letter = add_evidence(
         world.order_a,
         world.agent_a,
-        pdf("Carrier letter"),
+        carrier_letter(2),
         name="carrier.pdf",
         kind=EvidenceKind.CARRIER_CORRESPONDENCE,
         previews=False,
     )
-    appeal, _version = appeal_with(
-        world,
-        world.claim_a,
-        [*photos, letter],
-        facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
+    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
+    services.appeal_save(
+        appeal=appeal,
+        by=world.agent_a,
+        based_on=0,
+        draft=AppealDraft(
+            facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
+            evidence=[
+                (photos[0].pk, CHINESE),
+                (photos[1].pk, RUSSIAN),
+                (photos[2].pk, JAPANESE),
+                (letter.pk, "Caption for carrier.pdf"),
+            ],
+            conclusion="Tracking confirms delivery; we ask that the claim be denied.",
+        ),
     )
     response = agent_client.get(reverse("appeals:pdf", args=[appeal.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -529,18 +560,66 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     for expected in [
         "The buyer placed order 111-0000001-0000001.",
         "UPS recorded the parcel as delivered.",
-        "Caption for photo-0.jpg",
-        "Caption for photo-2.jpg",
-        "carrier.pdf",
+        CHINESE,
+        RUSSIAN,
+        JAPANESE,
         "Caption for carrier.pdf",
         "we ask that the claim be denied.",
+        # The carrier's letter is in the document itself, both its pages.
+        "UPS claim investigation, sheet 1",
+        "UPS claim investigation, sheet 2",
     ]:
         assert expected in text, expected
-    assert pdf_images(response.content) == 3
+    assert "attached separately" not in text
     reader = PdfReader(io.BytesIO(response.content))
+    # The captions are set in the embedded face, not in Helvetica (which would drop the glyphs).
+    used = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+    }
+    assert any("NotoSansCJK" in name for name in used), used
+
+    # Three photos, two to a page at most; the letter's pages carry no pictures.
+    per_page = [len(page.images) for page in reader.pages]
+    assert sum(per_page) == pdf_images(response.content) == 3
+    assert max(per_page) == 2
     sizes = [max(img.image.size) for page in reader.pages for img in page.images]
-    assert sizes and max(sizes) <= document.PDF_IMAGE_MAX
+    assert max(sizes) <= document.PDF_IMAGE_MAX
+
+    # Every page says which of how many it is.
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, 1):
+        assert f"Page {number} of {total}" in " ".join(page.extract_text().split()), number
+
+    # The annex, on the last page: every file's fingerprint, who added it, where its time came from.
+    annex = " ".join(reader.pages[-1].extract_text().split())
+    assert annex.startswith("Evidence annex") or "Evidence annex" in annex
+    for item in [*photos, letter]:
+        item.refresh_from_db()
+        assert len(item.sha256) == 64 and item.sha256 in annex, item.original_name
+    assert annex.count(f"by {world.agent_a.get_username()} on") == 4
+    assert "time of upload; the file records none" in annex
     assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").count() == 1
+
+
+def test_pdf_names_a_file_it_cannot_merge_and_still_fingerprints_it(world, agent_client):
+    from django.test import override_settings
+
+    letter = add_evidence(
+        world.order_a,
+        world.agent_a,
+        carrier_letter(1),
+        name="carrier.pdf",
+        kind=EvidenceKind.CARRIER_CORRESPONDENCE,
+        previews=False,
+    )
+    appeal, _version = appeal_with(world, world.claim_a, [letter])
+    # No font where the setting points: Helvetica, and the document is still whole.
+    with override_settings(APPEAL_PDF_FONT="/nonexistent/font.ttc", APPEAL_PDF_FONT_BOLD="/nonexistent/b.ttc"):
+        data = document.export_pdf(appeal, appeal.versions.get(), ["A fact."], [document.Exhibit(letter, "Л")], "End.")
+    text = pdf_text(data)
+    assert "UPS claim investigation, sheet 1" in text and letter.sha256 in text
 
 
 # --- Access and cost ----------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""The appeal PDF's typeface, cut down to the characters one document uses.
+
+Captions are typed in whatever language the evidence speaks (Chinese, Japanese, Russian…), so the
+PDF needs a face with Latin, Cyrillic and CJK glyphs. Noto Sans CJK has all three and Debian ships
+it (fonts-noto-cjk), but its outlines are PostScript (CFF), which reportlab cannot embed. So each
+export subsets the face to the document's characters with fontTools, converts those few hundred
+outlines to TrueType quadratics, and hands reportlab a font of some kilobytes — the PDF embeds only
+what it shows, and text copied out of it (or extracted by pypdf) is the real text.
+
+When the configured file is missing, the document is set in the built-in Helvetica (Latin only)
+and `manage.py check` says so (appeals.W001)."""
+
+import hashlib
+import io
+import logging
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+
+log = logging.getLogger(__name__)
+# The subsetter reports every table it touches at INFO; one export is not worth that many lines.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+# Always in the subset: whatever the document's own strings, its labels and numbers are ASCII.
+ALWAYS = set(string.printable) | set("•·“”‘’–—…°×")
+
+
+@dataclass(frozen=True)
+class Faces:
+    regular: str
+    bold: str
+    embedded: bool  # False: the built-in Helvetica (no CJK or Cyrillic glyphs)
+
+
+def _configured() -> tuple[Path, Path, int]:
+    regular = Path(settings.APPEAL_PDF_FONT)
+    bold = Path(settings.APPEAL_PDF_FONT_BOLD or settings.APPEAL_PDF_FONT)
+    return regular, bold, settings.APPEAL_PDF_FONT_INDEX
+
+
+def _as_truetype(path: Path, index: int, text: str) -> bytes:
+    """The face at `path` (a collection's face number `index`) reduced to the glyphs of `text`,
+    with TrueType outlines."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.subset import Options, Subsetter
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(str(path), fontNumber=index if path.suffix.lower() in {".ttc", ".otc"} else -1, lazy=True)
+    options = Options()
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    subsetter = Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    if "CFF " in font:
+        order = font.getGlyphOrder()
+        glyphs = font.getGlyphSet()
+        glyf = newTable("glyf")
+        glyf.glyphOrder, glyf.glyphs = order, {}
+        for name in order:
+            pen = TTGlyphPen(glyphs)
+            # Cubic curves to quadratic within one font unit; TrueType winds the other way.
+            glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+            glyf[name] = pen.glyph()
+        font["glyf"], font["loca"] = glyf, newTable("loca")
+        del font["CFF "]
+        if "VORG" in font:
+            del font["VORG"]
+        maxp = font["maxp"]
+        maxp.tableVersion = 0x00010000
+        for field in (
+            "maxTwilightPoints",
+            "maxStorage",
+            "maxFunctionDefs",
+            "maxInstructionDefs",
+            "maxStackElements",
+            "maxSizeOfInstructions",
+            "maxComponentElements",
+        ):
+            setattr(maxp, field, 0)
+        maxp.maxZones = 1
+        font["head"].glyphDataFormat = 0
+        post = font["post"]
+        post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+        post.glyphOrder = order
+        font.sfntVersion = "\x00\x01\x00\x00"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def faces_for(text: str) -> Faces:
+    """Register the regular and bold faces subset to `text` (plus ASCII) with reportlab and
+    return their names; the built-in Helvetica when the configured font cannot be read."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    regular, bold, index = _configured()
+    chars = "".join(sorted(ALWAYS | set(text)))
+    key = hashlib.sha1(f"{regular}|{bold}|{index}|{chars}".encode()).hexdigest()[:16]
+    names = (f"DeskSans-{key}", f"DeskSans-Bold-{key}")
+    if names[0] in pdfmetrics.getRegisteredFontNames():
+        return Faces(*names, embedded=True)
+    try:
+        data = [_as_truetype(path, index, chars) for path in (regular, bold)]
+    except Exception:  # a missing or unreadable file must not stop the export
+        log.warning("Appeal PDF font %s could not be read; using Helvetica", regular, exc_info=True)
+        return Faces("Helvetica", "Helvetica-Bold", embedded=False)
+    for name, font_data in zip(names, data, strict=True):
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(font_data)))
+    addMapping(names[0], 0, 0, names[0])
+    addMapping(names[0], 1, 0, names[1])
+    addMapping(names[0], 0, 1, names[0])
+    addMapping(names[0], 1, 1, names[1])
+    return Faces(*names, embedded=True)
+
+
+@checks.register()
+def font_present(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    regular, bold, _index = _configured()
+    missing = [str(path) for path in (regular, bold) if not path.is_file()]
+    if not missing:
+        return []
+    return [
+        checks.Warning(
+            f"The appeal PDF font is missing: {', '.join(missing)}.",
+            hint="Install Debian's fonts-noto-cjk, or point APPEAL_PDF_FONT and APPEAL_PDF_FONT_BOLD "
+            "at a face with CJK and Cyrillic glyphs. Until then appeal PDFs are set in Helvetica, "
+            "which cannot show Chinese, Japanese or Russian captions.",
+            id="appeals.W001",
+        )
+    ]
