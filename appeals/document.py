@@ -362,12 +362,13 @@ def _person(user) -> str:
 
 
 def _captured(item: EvidenceItem, zone: ZoneInfo) -> str:
-    source = {
+    sources: dict[str, str] = {
         CapturedFrom.FILE: "read from the file's own metadata",
         CapturedFrom.FILE_LOCAL: "read from the file's metadata, in the store's time zone",
         CapturedFrom.ENTERED: "entered by the uploader",
         CapturedFrom.UPLOAD: "time of upload; the file records none",
-    }.get(item.captured_from, "entered or time of upload")
+    }
+    source = sources.get(item.captured_from, "entered or time of upload")
     text = f"{_stamp(item.captured_at, zone)} ({source})"
     if item.file_captured_at and item.captured_from == CapturedFrom.ENTERED:
         text += f"; the file itself says {_stamp(item.file_captured_at, zone)}"
@@ -547,7 +548,7 @@ def export_pdf(
                 [
                     Paragraph("Added", small),
                     Paragraph(
-                        f"by {escape(_person(people.get(item.added_by_id)))} on {_stamp(item.added_at, zone)}",
+                        f"by {escape(_person(people.get(item.added_by_id or 0)))} on {_stamp(item.added_at, zone)}",
                         small,
                     ),
                 ],
@@ -567,5 +568,5 @@ def export_pdf(
             story += [KeepTogether([table]), Spacer(1, 3 * mm)]
     label = f"{title} · order {order.platform_order_id}"
     doc.build(story, canvasmaker=_numbered_canvas(faces.regular, label))
-    data = out.getvalue()
-    return _merge_pages(data, slots) if slots else data
+    built = out.getvalue()
+    return _merge_pages(built, slots) if slots else built

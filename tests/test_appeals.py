@@ -30,7 +30,7 @@ from messaging import services as messaging_services
 
 from .conftest import client_for
 from .drafts import post_mortem
-from .evidence_corpus import add_evidence, pdf, photo
+from .evidence_corpus import add_evidence, photo
 from .queries import assert_queries_pinned
 
 pytestmark = pytest.mark.django_db
@@ -616,8 +616,12 @@ def test_pdf_names_a_file_it_cannot_merge_and_still_fingerprints_it(world, agent
     )
     appeal, _version = appeal_with(world, world.claim_a, [letter])
     # No font where the setting points: Helvetica, and the document is still whole.
-    with override_settings(APPEAL_PDF_FONT="/nonexistent/font.ttc", APPEAL_PDF_FONT_BOLD="/nonexistent/b.ttc"):
-        data = document.export_pdf(appeal, appeal.versions.get(), ["A fact."], [document.Exhibit(letter, "Л")], "End.")
+    with override_settings(
+        APPEAL_PDF_FONT="/nonexistent/font.ttc", APPEAL_PDF_FONT_BOLD="/nonexistent/b.ttc"
+    ):
+        data = document.export_pdf(
+            appeal, appeal.versions.get(), ["A fact."], [document.Exhibit(letter, "Л")], "End."
+        )
     text = pdf_text(data)
     assert "UPS claim investigation, sheet 1" in text and letter.sha256 in text
 
