@@ -541,7 +541,7 @@ def export_pdf(
         ]
         for n, item in enumerate(items, 1):
             rows = [
-                [Paragraph(f"<b>{n}</b>", small), Paragraph(f"<b>{escape(item.original_name)}</b>", small)],
+                [Paragraph(f"<b>{n}</b>", small), Paragraph(escape(item.original_name), small)],
                 ["", Paragraph(f"{item.get_file_type_display()} · {filesizeformat(item.size)}", small)],
                 [Paragraph("SHA-256", small), Paragraph(item.sha256, mono)],
                 [Paragraph("Captured", small), Paragraph(escape(_captured(item, zone)), small)],
