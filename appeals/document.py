@@ -29,10 +29,29 @@ from messaging.models import Channel, Direction, Message
 from . import fonts
 from .models import Appeal, AppealKind, AppealVersion
 
-# How much the platform's free-text form accepts. Amazon's A-to-Z and chargeback response box
-# takes 4,000 characters; the other platforms have not been measured, so they get the same.
-FORM_LIMITS = {"amazon": 4000}
-DEFAULT_FORM_LIMIT = 4000
+
+@dataclass(frozen=True)
+class FormLimit:
+    """How many characters the platform's appeal box takes, and whether a published source
+    says so (docs/appeals.md lists each source) or the figure is the desk's cautious guess."""
+
+    chars: int
+    confirmed: bool
+
+
+# The platform's free-text box for the seller's side of a claim or an appeal. Where no source
+# states a figure, the guess is on the low side: a text cut here is only a warning in the
+# preview, while one the platform cuts loses the conclusion at its end.
+FORM_LIMITS: dict[str, FormLimit] = {
+    "amazon": FormLimit(4000, confirmed=False),
+    "ebay": FormLimit(2000, confirmed=False),
+    "walmart": FormLimit(2000, confirmed=False),
+    "ozon": FormLimit(1000, confirmed=False),
+    "dhgate": FormLimit(1000, confirmed=False),
+    # Shopify Payments disputes run on Stripe, whose evidence text fields take 20,000 each.
+    "shopify": FormLimit(20000, confirmed=True),
+}
+DEFAULT_FORM_LIMIT = FormLimit(4000, confirmed=False)
 
 # Evidence images are embedded at most this big: sharp when printed, small enough to upload.
 PDF_IMAGE_MAX = 1600
@@ -214,7 +233,11 @@ def plain_text(claim: Claim, facts: list[str], shown: list[Exhibit], conclusion:
 
 
 def form_limit(platform: str) -> int:
-    return FORM_LIMITS.get(platform, DEFAULT_FORM_LIMIT)
+    return FORM_LIMITS.get(platform, DEFAULT_FORM_LIMIT).chars
+
+
+def form_limit_confirmed(platform: str) -> bool:
+    return FORM_LIMITS.get(platform, DEFAULT_FORM_LIMIT).confirmed
 
 
 def sized(text: str, limit: int) -> tuple[str, bool]:

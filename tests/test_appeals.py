@@ -18,6 +18,7 @@ from disputes.models import (
     ClaimEvent,
     ClaimKind,
     Outcome,
+    Platform,
     Reason,
     Shipment,
     TrackingEvent,
@@ -481,6 +482,32 @@ def test_preview_warns_about_evidence_the_reason_needs_and_about_the_form_limit(
     assert 'id="appeal-truncated"' in body and "of 4000 characters" in body
     text = response.context["text"]
     assert len(text) <= 4000 and text.endswith("…")
+
+
+def test_each_platform_sizes_the_text_to_its_own_form(world, agent_client):
+    from disputes.models import Store
+
+    Store.objects.filter(pk=world.claim_a.store_id).update(platform="ebay")
+    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
+    response = agent_client.post(
+        reverse("appeals:preview", args=[appeal.pk]),
+        {"fact": ["word " * 500], "conclusion": "We ask that the claim be denied."},
+    )
+    body = response.content.decode()
+    # eBay's box is smaller than Amazon's, and eBay publishes no figure: the desk says so.
+    assert "of 2000 characters" in body and 'id="appeal-truncated"' in body
+    assert 'id="appeal-limit-assumed"' in body
+    assert len(response.context["text"]) <= 2000
+
+    Store.objects.filter(pk=world.claim_a.store_id).update(platform="shopify")
+    response = agent_client.post(
+        reverse("appeals:preview", args=[appeal.pk]),
+        {"fact": ["word " * 500], "conclusion": "We ask that the claim be denied."},
+    )
+    body = response.content.decode()
+    assert "of 20000 characters" in body and 'id="appeal-truncated"' not in body
+    assert 'id="appeal-limit-assumed"' not in body and 'id="appeal-length"' in body
+    assert {platform for platform, _label in Platform.choices} - {"other"} <= set(document.FORM_LIMITS)
 
 
 def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
