@@ -630,7 +630,8 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").count() == 1
 
 
-def test_pdf_names_a_file_it_cannot_merge_and_still_fingerprints_it(world, agent_client):
+def test_without_its_font_the_pdf_is_still_whole_and_the_check_says_why(world):
+    from django.core import checks
     from django.test import override_settings
 
     letter = add_evidence(
@@ -641,16 +642,51 @@ def test_pdf_names_a_file_it_cannot_merge_and_still_fingerprints_it(world, agent
         kind=EvidenceKind.CARRIER_CORRESPONDENCE,
         previews=False,
     )
-    appeal, _version = appeal_with(world, world.claim_a, [letter])
-    # No font where the setting points: Helvetica, and the document is still whole.
-    with override_settings(
-        APPEAL_PDF_FONT="/nonexistent/font.ttc", APPEAL_PDF_FONT_BOLD="/nonexistent/b.ttc"
-    ):
+    appeal, version = appeal_with(world, world.claim_a, [letter])
+    assert not [m for m in checks.run_checks() if m.id == "appeals.W001"]
+    missing = {"APPEAL_PDF_FONT": "/nonexistent/font.ttc", "APPEAL_PDF_FONT_BOLD": "/nonexistent/b.ttc"}
+    with override_settings(**missing):
+        warnings = [m for m in checks.run_checks() if m.id == "appeals.W001"]
         data = document.export_pdf(
-            appeal, appeal.versions.get(), ["A fact."], [document.Exhibit(letter, "Л")], "End."
+            appeal, version, ["The parcel was delivered."], [document.Exhibit(letter, "Letter")], "End."
         )
+    assert warnings and "/nonexistent/font.ttc" in warnings[0].msg
+    reader = PdfReader(io.BytesIO(data))
+    fonts_used = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+    }
+    assert "/Helvetica" in fonts_used and not any("NotoSansCJK" in name for name in fonts_used)
     text = pdf_text(data)
-    assert "UPS claim investigation, sheet 1" in text and letter.sha256 in text
+    assert "The parcel was delivered." in text and "UPS claim investigation, sheet 1" in text
+    assert letter.sha256 in text and f"Page {len(reader.pages)} of {len(reader.pages)}" in text
+
+
+def test_a_pdf_that_cannot_be_read_back_is_named_and_still_fingerprinted(world):
+    from evidence.storage import evidence_storage
+
+    letter = add_evidence(
+        world.order_a,
+        world.agent_a,
+        carrier_letter(1),
+        name="carrier.pdf",
+        kind=EvidenceKind.CARRIER_CORRESPONDENCE,
+        previews=False,
+    )
+    appeal, version = appeal_with(world, world.claim_a, [letter])
+    # The stored original is damaged after it was accepted (a disk fault, a bad restore).
+    storage = evidence_storage()
+    storage.delete(letter.storage_name)
+    storage.save(letter.storage_name, io.BytesIO(b"%PDF-1.7\n% truncated by a failed restore\n"))
+    data = document.export_pdf(
+        appeal, version, ["The parcel was delivered."], [document.Exhibit(letter, "Carrier letter")], "End."
+    )
+    text = pdf_text(data)
+    assert "Exhibit 1. Carrier letter" in text
+    assert "PDF file, provided with this document: carrier.pdf" in text
+    assert "UPS claim investigation" not in text
+    assert text.count(letter.sha256) == 2  # under the exhibit and in the annex
 
 
 # --- Access and cost ----------------------------------------------------------------------
