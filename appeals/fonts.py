@@ -14,6 +14,8 @@ import hashlib
 import io
 import logging
 import string
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,12 +101,33 @@ def _as_truetype(path: Path, index: int, text: str) -> bytes:
     return out.getvalue()
 
 
+# reportlab keeps every registered font for the life of the process; each document's subset is a
+# new font, so only the most recent ones are kept (a long-running web worker would otherwise
+# grow with every distinct export).
+KEEP_FACES = 32
+_made: OrderedDict[str, None] = OrderedDict()
+_lock = threading.Lock()
+
+
 def _face(name: str, path: Path, index: int, chars: str) -> None:
+    from reportlab.lib import fonts as rl_fonts
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, io.BytesIO(_as_truetype(path, index, chars))))
+    with _lock:
+        if name in _made:
+            _made.move_to_end(name)
+            return
+    font = TTFont(name, io.BytesIO(_as_truetype(path, index, chars)))
+    with _lock:
+        pdfmetrics.registerFont(font)
+        _made[name] = None
+        while len(_made) > KEEP_FACES:
+            old, _none = _made.popitem(last=False)
+            pdfmetrics._fonts.pop(old, None)
+            for key in [key for key, ps in rl_fonts._tt2ps_map.items() if key[0] == old.lower()]:
+                del rl_fonts._tt2ps_map[key]
+            rl_fonts._ps2tt_map.pop(old.lower(), None)
 
 
 def faces_for(text: str) -> Faces:

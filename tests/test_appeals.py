@@ -746,3 +746,19 @@ def test_builder_speaks_chinese_and_admin_shows_appeals_read_only(world, agent_c
     change = admin.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
     assert change.status_code == 200 and "We shipped it with tracking." in change.content.decode()
     assert admin.get(reverse("admin:appeals_appeal_add")).status_code == 403
+
+
+def test_a_long_running_process_keeps_only_the_latest_font_subsets(monkeypatch):
+    from reportlab.pdfbase import pdfmetrics
+
+    from appeals import fonts
+
+    monkeypatch.setattr(fonts, "KEEP_FACES", 2)
+    made = [fonts.faces_for(text) for text in ["包裹一", "Посылка два", "梱包三"]]
+    assert all(face.embedded for face in made)
+    registered = set(pdfmetrics.getRegisteredFontNames())
+    # The first document's face made way; the latest two documents' faces (regular and the
+    # shared bold) are still there, and asking again for the latest reuses it.
+    assert made[0].regular not in registered
+    assert made[2].regular in registered and made[2].bold in registered
+    assert fonts.faces_for("梱包三") == made[2]
