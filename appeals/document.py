@@ -296,10 +296,9 @@ def _pdf_evidence(item: EvidenceItem) -> PdfWriter | None:
 class _Slot:
     """Where one page of an evidence PDF lands: the document's page number and its placement."""
 
-    reader: PdfWriter
+    pages: PdfWriter
     index: int
     page: int = 0
-    matrix: tuple[float, float, float, float, float, float] = (1, 0, 0, 1, 0, 0)
     left: float = 0.0
     bottom: float = 0.0
     scale: float = 1.0
@@ -310,7 +309,7 @@ def _page_place(slot: _Slot, slots: list[_Slot]):
     it draws a hairline round the spot and records the page it fell on."""
     from reportlab.platypus import Flowable
 
-    box = slot.reader.pages[slot.index].cropbox
+    box = slot.pages.pages[slot.index].cropbox
     sw, sh = float(box.width), float(box.height)
 
     class PagePlace(Flowable):
@@ -340,7 +339,7 @@ def _merge_pages(data: bytes, slots: list[_Slot]) -> bytes:
     for slot in slots:
         target = writer.pages[slot.page - 1]
         move = Transformation().scale(slot.scale).translate(slot.left, slot.bottom)
-        target.merge_transformed_page(slot.reader.pages[slot.index], move)
+        target.merge_transformed_page(slot.pages.pages[slot.index], move)
         for key in ("/Annots", "/AA"):
             if key in target:
                 del target[key]
@@ -498,10 +497,10 @@ def export_pdf(
     # does it, so a few threads share the cores.
     with ThreadPoolExecutor(max_workers=PDF_IMAGE_THREADS) as pool:
         prepared = list(pool.map(_jpeg_for_pdf, items))
-    readers = [_pdf_evidence(item) for item in items]
+    pdfs = [_pdf_evidence(item) for item in items]
     slots: list[_Slot] = []
     photo_height = (doc.height - 2 * PHOTO_TEXT_ROOM) / 2
-    for n, (exhibit, data, reader) in enumerate(zip(shown, prepared, readers, strict=True), 1):
+    for n, (exhibit, data, pages_of) in enumerate(zip(shown, prepared, pdfs, strict=True), 1):
         item = exhibit.item
         caption = Paragraph(f"<b>Exhibit {n}.</b> {escape(exhibit.caption)}", body)
 
@@ -519,8 +518,8 @@ def export_pdf(
             scale = min(doc.width / w, photo_height / h, 0.75)
             picture = PdfImage(data, width=w * scale, height=h * scale)
             story.append(KeepTogether([picture, Spacer(1, 2 * mm), caption, *meta(), Spacer(1, 5 * mm)]))
-        elif reader is not None:
-            pages = len(reader.pages)
+        elif pages_of is not None:
+            pages = len(pages_of.pages)
             for index in range(pages):
                 story += [
                     PageBreak(),
@@ -528,7 +527,7 @@ def export_pdf(
                     *meta(),
                     Paragraph(f"Page {index + 1} of {pages} of {escape(item.original_name)}", small),
                     Spacer(1, 2 * mm),
-                    _page_place(_Slot(reader, index), slots),
+                    _page_place(_Slot(pages_of, index), slots),
                 ]
             story.append(PageBreak())
         else:
