@@ -2,6 +2,9 @@ FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DESK_VAR_DIR=/data
 WORKDIR /app
+# The appeal PDF's typeface (Latin, Cyrillic and CJK in one face): see docs/appeals.md.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY config ./config

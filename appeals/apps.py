@@ -9,6 +9,7 @@ class AppealsConfig(AppConfig):
     def ready(self) -> None:
         from disputes import demo, timeline
 
+        from . import fonts  # noqa: F401  (registers the font check)
         from .demo import seed_demo_appeals
         from .models import AppealDecision, AppealKind, Funding
 

@@ -86,6 +86,7 @@ def _live(appeal: Appeal, facts: list[str], exhibits: list[document.Exhibit], co
         "text": text,
         "length": len(full),
         "limit": limit,
+        "limit_confirmed": document.form_limit_confirmed(platform),
         "truncated": truncated,
         **findings_view(checked, platform, context="appeal"),
         "missing": checklist(claim.reason, [e.item.kind for e in exhibits]).missing,

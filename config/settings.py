@@ -530,3 +530,10 @@ DESK_MESSAGING_SENDING_STUCK_AFTER = timedelta(minutes=10)
 # with the reason.
 DESK_MAIL_ATTACHMENT_MAX_BYTES = env_int("DESK_MAIL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailboxes", "schedule": 120.0}
+
+# The appeal PDF's typeface: one that has Latin, Cyrillic and CJK glyphs, read from the system
+# (Debian's fonts-noto-cjk by default; index 2 of the collection is Simplified Chinese). When the
+# file is missing the PDF falls back to the built-in Helvetica and `manage.py check` warns.
+APPEAL_PDF_FONT = env_str("APPEAL_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+APPEAL_PDF_FONT_BOLD = env_str("APPEAL_PDF_FONT_BOLD", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+APPEAL_PDF_FONT_INDEX = env_int("APPEAL_PDF_FONT_INDEX", 2)

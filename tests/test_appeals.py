@@ -18,6 +18,7 @@ from disputes.models import (
     ClaimEvent,
     ClaimKind,
     Outcome,
+    Platform,
     Reason,
     Shipment,
     TrackingEvent,
@@ -30,7 +31,7 @@ from messaging import services as messaging_services
 
 from .conftest import client_for
 from .drafts import post_mortem
-from .evidence_corpus import add_evidence, pdf, photo
+from .evidence_corpus import add_evidence, photo
 from .queries import assert_queries_pinned
 
 pytestmark = pytest.mark.django_db
@@ -483,6 +484,32 @@ def test_preview_warns_about_evidence_the_reason_needs_and_about_the_form_limit(
     assert len(text) <= 4000 and text.endswith("…")
 
 
+def test_each_platform_sizes_the_text_to_its_own_form(world, agent_client):
+    from disputes.models import Store
+
+    Store.objects.filter(pk=world.claim_a.store_id).update(platform="ebay")
+    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
+    response = agent_client.post(
+        reverse("appeals:preview", args=[appeal.pk]),
+        {"fact": ["word " * 500], "conclusion": "We ask that the claim be denied."},
+    )
+    body = response.content.decode()
+    # eBay's box is smaller than Amazon's, and eBay publishes no figure: the desk says so.
+    assert "of 2000 characters" in body and 'id="appeal-truncated"' in body
+    assert 'id="appeal-limit-assumed"' in body
+    assert len(response.context["text"]) <= 2000
+
+    Store.objects.filter(pk=world.claim_a.store_id).update(platform="shopify")
+    response = agent_client.post(
+        reverse("appeals:preview", args=[appeal.pk]),
+        {"fact": ["word " * 500], "conclusion": "We ask that the claim be denied."},
+    )
+    body = response.content.decode()
+    assert "of 20000 characters" in body and 'id="appeal-truncated"' not in body
+    assert 'id="appeal-limit-assumed"' not in body and 'id="appeal-length"' in body
+    assert {platform for platform, _label in Platform.choices} - {"other"} <= set(document.FORM_LIMITS)
+
+
 def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
     item = add_evidence(world.order_a, world.agent_a, photo(label="label"), name="label.jpg")
     appeal, _version = appeal_with(world, world.claim_a, [item])
@@ -495,6 +522,27 @@ def test_plain_text_download_is_sized_and_lists_captions(world, agent_client):
 
 
 # --- PDF ----------------------------------------------------------------------------------
+
+
+def carrier_letter(pages: int) -> bytes:
+    """A carrier's letter as carriers send them: real text on A4-less US Letter pages."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=letter)
+    for n in range(1, pages + 1):
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(72, 700, f"UPS claim investigation, sheet {n}")
+        canvas.drawString(72, 680, "Delivered 12 Elm Street, signed by the receiver.")
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+CHINESE = "包裹完好无损，封箱胶带没有被拆开"
+RUSSIAN = "Посылка вручена покупателю лично"
+JAPANESE = "梱包は発送前に撮影しました"
 
 
 def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client):
@@ -511,16 +559,26 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     letter = add_evidence(
         world.order_a,
         world.agent_a,
-        pdf("Carrier letter"),
+        carrier_letter(2),
         name="carrier.pdf",
         kind=EvidenceKind.CARRIER_CORRESPONDENCE,
         previews=False,
     )
-    appeal, _version = appeal_with(
-        world,
-        world.claim_a,
-        [*photos, letter],
-        facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
+    appeal = services.appeal_create(claim=world.claim_a, kind=AppealKind.CLAIM_RESPONSE, by=world.agent_a)
+    services.appeal_save(
+        appeal=appeal,
+        by=world.agent_a,
+        based_on=0,
+        draft=AppealDraft(
+            facts=["The buyer placed order 111-0000001-0000001.", "UPS recorded the parcel as delivered."],
+            evidence=[
+                (photos[0].pk, CHINESE),
+                (photos[1].pk, RUSSIAN),
+                (photos[2].pk, JAPANESE),
+                (letter.pk, "Caption for carrier.pdf"),
+            ],
+            conclusion="Tracking confirms delivery; we ask that the claim be denied.",
+        ),
     )
     response = agent_client.get(reverse("appeals:pdf", args=[appeal.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -529,18 +587,106 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     for expected in [
         "The buyer placed order 111-0000001-0000001.",
         "UPS recorded the parcel as delivered.",
-        "Caption for photo-0.jpg",
-        "Caption for photo-2.jpg",
-        "carrier.pdf",
+        CHINESE,
+        RUSSIAN,
+        JAPANESE,
         "Caption for carrier.pdf",
         "we ask that the claim be denied.",
+        # The carrier's letter is in the document itself, both its pages.
+        "UPS claim investigation, sheet 1",
+        "UPS claim investigation, sheet 2",
     ]:
         assert expected in text, expected
-    assert pdf_images(response.content) == 3
+    assert "attached separately" not in text
     reader = PdfReader(io.BytesIO(response.content))
+    # The captions are set in the embedded face, not in Helvetica (which would drop the glyphs).
+    used = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+    }
+    assert any("NotoSansCJK" in name for name in used), used
+
+    # Three photos, two to a page at most; the letter's pages carry no pictures.
+    per_page = [len(page.images) for page in reader.pages]
+    assert sum(per_page) == pdf_images(response.content) == 3
+    assert max(per_page) == 2
     sizes = [max(img.image.size) for page in reader.pages for img in page.images]
-    assert sizes and max(sizes) <= document.PDF_IMAGE_MAX
+    assert max(sizes) <= document.PDF_IMAGE_MAX
+
+    # Every page says which of how many it is.
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, 1):
+        assert f"Page {number} of {total}" in " ".join(page.extract_text().split()), number
+
+    # The annex, on the last page: every file's fingerprint, who added it, where its time came from.
+    annex = " ".join(reader.pages[-1].extract_text().split())
+    assert annex.startswith("Evidence annex") or "Evidence annex" in annex
+    for item in [*photos, letter]:
+        item.refresh_from_db()
+        assert len(item.sha256) == 64 and item.sha256 in annex, item.original_name
+    assert annex.count(f"by {world.agent_a.get_username()} on") == 4
+    assert "time of upload; the file records none" in annex
     assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").count() == 1
+
+
+def test_without_its_font_the_pdf_is_still_whole_and_the_check_says_why(world):
+    from django.core import checks
+    from django.test import override_settings
+
+    letter = add_evidence(
+        world.order_a,
+        world.agent_a,
+        carrier_letter(1),
+        name="carrier.pdf",
+        kind=EvidenceKind.CARRIER_CORRESPONDENCE,
+        previews=False,
+    )
+    appeal, version = appeal_with(world, world.claim_a, [letter])
+    assert not [m for m in checks.run_checks() if m.id == "appeals.W001"]
+    missing = {"APPEAL_PDF_FONT": "/nonexistent/font.ttc", "APPEAL_PDF_FONT_BOLD": "/nonexistent/b.ttc"}
+    with override_settings(**missing):
+        warnings = [m for m in checks.run_checks() if m.id == "appeals.W001"]
+        data = document.export_pdf(
+            appeal, version, ["The parcel was delivered."], [document.Exhibit(letter, "Letter")], "End."
+        )
+    assert warnings and "/nonexistent/font.ttc" in warnings[0].msg
+    reader = PdfReader(io.BytesIO(data))
+    fonts_used = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+    }
+    assert "/Helvetica" in fonts_used and not any("NotoSansCJK" in name for name in fonts_used)
+    text = pdf_text(data)
+    assert "The parcel was delivered." in text and "UPS claim investigation, sheet 1" in text
+    assert letter.sha256 in text and f"Page {len(reader.pages)} of {len(reader.pages)}" in text
+
+
+def test_a_pdf_that_cannot_be_read_back_is_named_and_still_fingerprinted(world):
+    from evidence.storage import evidence_storage
+
+    letter = add_evidence(
+        world.order_a,
+        world.agent_a,
+        carrier_letter(1),
+        name="carrier.pdf",
+        kind=EvidenceKind.CARRIER_CORRESPONDENCE,
+        previews=False,
+    )
+    appeal, version = appeal_with(world, world.claim_a, [letter])
+    # The stored original is damaged after it was accepted (a disk fault, a bad restore).
+    storage = evidence_storage()
+    storage.delete(letter.storage_name)
+    storage.save(letter.storage_name, io.BytesIO(b"%PDF-1.7\n% truncated by a failed restore\n"))
+    data = document.export_pdf(
+        appeal, version, ["The parcel was delivered."], [document.Exhibit(letter, "Carrier letter")], "End."
+    )
+    text = pdf_text(data)
+    assert "Exhibit 1. Carrier letter" in text
+    assert "PDF file, provided with this document: carrier.pdf" in text
+    assert "UPS claim investigation" not in text
+    assert text.count(letter.sha256) == 2  # under the exhibit and in the annex
 
 
 # --- Access and cost ----------------------------------------------------------------------
@@ -600,3 +746,19 @@ def test_builder_speaks_chinese_and_admin_shows_appeals_read_only(world, agent_c
     change = admin.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
     assert change.status_code == 200 and "We shipped it with tracking." in change.content.decode()
     assert admin.get(reverse("admin:appeals_appeal_add")).status_code == 403
+
+
+def test_a_long_running_process_keeps_only_the_latest_font_subsets(monkeypatch):
+    from reportlab.pdfbase import pdfmetrics
+
+    from appeals import fonts
+
+    monkeypatch.setattr(fonts, "KEEP_FACES", 2)
+    made = [fonts.faces_for(text) for text in ["包裹一", "Посылка два", "梱包三"]]
+    assert all(face.embedded for face in made)
+    registered = set(pdfmetrics.getRegisteredFontNames())
+    # The first document's face made way; the latest two documents' faces (regular and the
+    # shared bold) are still there, and asking again for the latest reuses it.
+    assert made[0].regular not in registered
+    assert made[2].regular in registered and made[2].bold in registered
+    assert fonts.faces_for("梱包三") == made[2]

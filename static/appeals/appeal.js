@@ -29,7 +29,7 @@
       const template = document.getElementById("fact-template");
       const list = document.getElementById("facts-list");
       list.appendChild(template.content.cloneNode(true));
-      list.lastElementChild.querySelector("input").focus();
+      list.lastElementChild.querySelector("textarea").focus();
       changed(list);
     } else if (button.dataset.copy) {
       const source = document.querySelector(button.dataset.copy);
@@ -39,6 +39,27 @@
         () => { source.select(); if (status) status.textContent = gettext("Press Ctrl+C to copy"); },
       );
     }
+  });
+
+  // Facts and captions are one line each that wraps as it grows: the box follows its text
+  // (CSS field-sizing where the browser has it, its scroll height otherwise), and Enter does
+  // not break the line.
+  const sizes = typeof CSS !== "undefined" && CSS.supports && CSS.supports("field-sizing", "content");
+  function grow(box) {
+    if (sizes) return;
+    box.style.height = "auto";
+    box.style.height = `${box.scrollHeight + 2}px`;
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.matches && event.target.matches("textarea[data-autogrow]")) grow(event.target);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("textarea[data-one-line]")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("textarea[data-autogrow]").forEach(grow);
   });
 
   document.addEventListener("dragstart", (event) => {

@@ -62,13 +62,18 @@ def test_agent_builds_an_item_not_received_appeal_and_exports_its_pdf(page, worl
     page.click("#appeal-new-form button[type=submit]")
     page.wait_for_selector("#appeal-form")
 
-    facts = page.locator("#facts-list input[name=fact]")
+    facts = page.locator("#facts-list textarea[name=fact]")
     drafted = facts.evaluate_all("inputs => inputs.map(i => i.value)")
     assert any(
         "we shipped the order with USPS with tracking number 9400111899223344556677." in f for f in drafted
     )
     assert any("the buyer opened a claim" in f for f in drafted)
     removed = next(f for f in drafted if "recorded the parcel as delivered" in f)
+    # A fact's box grows with its text rather than hiding it in one scrolling line.
+    height = "box => box.getBoundingClientRect().height"
+    one_line = facts.nth(0).evaluate(height)
+    facts.nth(0).fill("The buyer ordered one desk lamp and asked about the delivery window. " * 5)
+    assert facts.nth(0).evaluate(height) > 2 * one_line
     # Edit the first fact, remove the delivery line, and move the claim line up with the button.
     facts.nth(0).fill("The buyer ordered one desk lamp (order 111-0000001-0000001).")
     page.locator("#facts-list li").nth(drafted.index(removed)).locator("[data-remove]").click()
@@ -82,6 +87,10 @@ def test_agent_builds_an_item_not_received_appeal_and_exports_its_pdf(page, worl
     ]:
         page.check(f"#evidence-list input[name=item][value='{item.pk}']")
         page.fill(f"#caption-{item.pk}", caption)
+    # A caption is as wide as its row, under the file it describes.
+    row_width = page.locator(f"[data-item='{label.pk}']").evaluate("row => row.clientWidth")
+    caption_width = page.locator(f"#caption-{label.pk}").evaluate("box => box.getBoundingClientRect().width")
+    assert caption_width > 0.9 * row_width
     page.locator(f"[data-item='{porch.pk}'] .drag-handle").drag_to(
         page.locator(f"[data-item='{label.pk}']"), target_position={"x": 5, "y": 2}
     )
