@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import charts, selectors, services
 from .access import get_action_for_user, is_manager, managed_stores_for
 from .downloads import attachment_header, spreadsheet_cell
 from .forms import PostMortemReportForm
@@ -65,29 +65,32 @@ def post_mortem_report(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def win_rate_chart(weeks, *, height: int = 100) -> dict:
-    """Geometry for the server-drawn SVG: claims closed per week, split by root cause, and
-    the week's win rate as a dot."""
-    peak = max([row.closed for _start, row in weeks] + [1])
+def win_rate_chart(weeks) -> dict:
+    """Geometry for the server-drawn SVG: claims closed per week split by root cause on a
+    counted axis (left), and the week's win rate on its own 0–100 % axis (right), drawn as a
+    line whose zero sits above the x-axis."""
+    frame = charts.Frame(columns=len(weeks), peak=max([row.closed for _start, row in weeks] + [1]), right=40)
     bars = []
     for n, (start, row) in enumerate(weeks):
-        y, parts = height, []
+        x, below, parts = frame.x(n), 0, []
         for cause, label in RootCause.choices:
             count = row.causes.get(cause, 0)
-            h = round(count * height / peak)
-            y -= h
-            parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": h})
+            y = frame.y(below + count)
+            parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": frame.y(below) - y})
+            below += count
         rate = row.win_rate
         bars.append(
             {
                 "start": start,
                 "row": row,
-                "x": n * 36 + 4,
+                "x": x,
+                "top": frame.y(row.closed),
                 "parts": parts,
-                "rate_y": None if rate is None else round(height - float(rate) * height / 100),
+                "rate_y": None if rate is None else charts.rate_y(frame, rate),
             }
         )
-    return {"bars": bars, "width": len(weeks) * 36 + 4, "height": height + 14, "base": height}
+    line = " ".join(f"{bar['x'] + 18},{bar['rate_y']}" for bar in bars if bar["rate_y"] is not None)
+    return {"frame": frame, "bars": bars, "rate_ticks": charts.rate_ticks(frame), "rate_line": line}
 
 
 class _Echo:

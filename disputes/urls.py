@@ -28,6 +28,7 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("me/", views.my_dashboard, name="my_dashboard"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/bell/", views.alerts_bell, name="alerts_bell"),
     path("alerts/<int:notification_id>/ack/", views.alert_ack, name="alert_ack"),

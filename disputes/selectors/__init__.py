@@ -39,3 +39,13 @@ from .queue import (  # noqa: F401
     queue_claims,
     queue_page,
 )
+from .agents import (  # noqa: F401
+    FIGURES_DAYS,
+    AgentClaims,
+    MyBoard,
+    StoreTrend,
+    TrendPoint,
+    agent_claim_figures,
+    my_board,
+    store_trends,
+)
