@@ -52,8 +52,10 @@ class Frame:
     ticks: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        step = nice_step(max(self.peak, 0), whole=self.whole)
-        self.top_value = step * max(1, math.ceil(max(self.peak, 0) / step - 1e-9))
+        # A tenth of headroom above the highest mark, for the value written over it.
+        headroom = max(self.peak, 0) * 1.1
+        step = nice_step(headroom, whole=self.whole)
+        self.top_value = step * max(1, math.ceil(headroom / step - 1e-9))
         count = round(self.top_value / step)
         self.ticks = [
             {"y": self.y(step * n), "label": tick_label(step * n, self.suffix)} for n in range(count + 1)

@@ -189,13 +189,15 @@ def test_odr_trend_matches_a_hand_count(world):
 
 
 def test_dashboard_draws_the_trend_with_the_limit_line(manager_client, world):
+    Order.objects.all().delete()
     orders_on(world, 3, 100, claims=2)
     page = manager_client.get(reverse("disputes:dashboard")).content.decode()
     chart = page[page.index('class="chart chart-small odr-chart"') :]
     chart = chart[: chart.index("</svg>")]
     assert 'class="limit-line"' in chart and "limit 1%</text>" in chart
-    # With the fixture's order and its claim: 3 of 101.
-    assert "ODR 2.97% (3 of 101 orders with a defect)" in chart
-    assert ">2.97%</text>" in chart  # the value written on the point
+    assert "ODR 2.00% (2 of 100 orders with a defect)" in chart
+    assert ">2.00%</text>" in chart  # the value written on the point
+    assert "ODR 0.00% (0 of 0 orders with a defect)" in chart  # before those orders
     # The axis's top is a round value above the highest point, labelled.
-    assert 'class="tick"' in chart and ">3%</text>" in chart
+    assert 'class="tick"' in chart
+    assert ">3%</text>" in chart
