@@ -618,7 +618,9 @@ def weekly_chart(weeks: list[selectors.Week]) -> dict:
         marks = []
         for offset, name in ((4, "opened"), (13, "won"), (22, "lost")):
             value = getattr(week, name)
-            marks.append({"name": name, "value": value, "x": x + offset, "y": frame.y(value), "h": frame.h(value)})
+            marks.append(
+                {"name": name, "value": value, "x": x + offset, "y": frame.y(value), "h": frame.h(value)}
+            )
         bars.append({"week": week, "x": x, "marks": marks})
     return {"frame": frame, "bars": bars}
 

@@ -23,9 +23,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from disputes import selectors as disputes_selectors
-from disputes.selectors.agents import rate as percent_of
 from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order
+from disputes.selectors.agents import rate as percent_of
 
 from . import filling, policy
 from .models import (

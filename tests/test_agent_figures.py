@@ -37,7 +37,12 @@ def answer(world, *, author, waited: timedelta, reply_window: timedelta, days_ag
     answered_at = timezone.now() - timedelta(days=days_ago)
     asked_at = answered_at - waited
     reply = Message.objects.create(
-        store=world.store_a, thread=thread, direction=Direction.TO_BUYER, author=author, at=answered_at, body="Hi"
+        store=world.store_a,
+        thread=thread,
+        direction=Direction.TO_BUYER,
+        author=author,
+        at=answered_at,
+        body="Hi",
     )
     return Message.objects.create(
         store=world.store_a,
@@ -98,7 +103,13 @@ def test_per_agent_figures_match_a_hand_count(world):
         answer(world, author=world.agent_a, waited=timedelta(hours=hours), reply_window=timedelta(hours=24))
     # manager_a answered one, after 1 h; one of 50 days ago is outside the 30 days.
     answer(world, author=world.manager_a, waited=timedelta(hours=1), reply_window=timedelta(hours=24))
-    answer(world, author=world.manager_a, waited=timedelta(hours=9), reply_window=timedelta(hours=24), days_ago=50)
+    answer(
+        world,
+        author=world.manager_a,
+        waited=timedelta(hours=9),
+        reply_window=timedelta(hours=24),
+        days_ago=50,
+    )
     # agent_a's claims: 3 decided (2 won), one decided 40 days ago; agent_b's are another team's.
     claims = add_claims(world, 4, start_hours=300)
     decide(claims[0], Outcome.DENIED, days_ago=1, assignee=world.agent_a)
@@ -133,7 +144,9 @@ def test_an_agent_sees_no_colleagues_figures(world):
 
 
 def test_the_dashboard_shows_the_per_agent_figures(manager_client, world):
-    answer(world, author=world.agent_a, waited=timedelta(hours=3, minutes=20), reply_window=timedelta(hours=24))
+    answer(
+        world, author=world.agent_a, waited=timedelta(hours=3, minutes=20), reply_window=timedelta(hours=24)
+    )
     page = manager_client.get(reverse("disputes:dashboard")).content.decode()
     row = page[page.index(f'<tr data-agent="{world.agent_a.pk}">') :]
     row = row[: row.index("</tr>")]

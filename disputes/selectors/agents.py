@@ -49,7 +49,9 @@ def my_board(user, *, now: datetime | None = None, days: int = FIGURES_DAYS) -> 
     row = Claim.objects.filter(store__in=stores_for(user), assignee=user).aggregate(
         open=Count("pk", filter=open_claims),
         overdue=Count("pk", filter=open_claims & Q(respond_by__lt=now)),
-        due_today=Count("pk", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))),
+        due_today=Count(
+            "pk", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
+        ),
         decided=Count("pk", filter=decided),
         won=Count("pk", filter=decided & Q(outcome__in=Outcome.wins())),
     )
@@ -86,7 +88,9 @@ def agent_claim_figures(
         .annotate(handled=Count("pk"), won=Count("pk", filter=Q(outcome__in=Outcome.wins())))
     )
     return {
-        row["assignee_id"]: AgentClaims(row["assignee_id"], row["assignee__username"], row["handled"], row["won"])
+        row["assignee_id"]: AgentClaims(
+            row["assignee_id"], row["assignee__username"], row["handled"], row["won"]
+        )
         for row in rows
     }
 
