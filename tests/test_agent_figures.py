@@ -214,3 +214,23 @@ def test_dashboard_draws_the_trend_with_the_limit_line(manager_client, world):
     # The axis's top is a round value above the highest point, labelled.
     assert 'class="tick"' in chart
     assert ">3%</text>" in chart
+
+
+def test_the_new_pages_speak_chinese(manager_client, world):
+    manager_client.post(reverse("preferences"), {"language": "zh-hans"})
+    answer(world, author=world.agent_a, waited=timedelta(hours=2), reply_window=timedelta(hours=24))
+    pages = {
+        reverse("disputes:dashboard"): [
+            "各客服，最近 30 天",
+            "首次响应",
+            "最近 60 天的订单缺陷率",
+            "平台上限：1%",
+            "虚线是平台规定的上限",
+        ],
+        reverse("disputes:my_dashboard"): ["我的今日", "我的逾期索赔", "我最近 30 天的胜率"],
+        reverse("disputes:post_mortems"): ["胜率（右侧坐标轴）"],
+    }
+    for url, words in pages.items():
+        body = manager_client.get(url).content.decode()
+        for word in words:
+            assert word in body, (url, word)

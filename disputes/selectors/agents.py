@@ -152,7 +152,7 @@ def store_trends(
     ):
         orders[(row["store_id"], row["day"])] = row["n"]
     defects: dict[tuple[int, date], tuple[int, int]] = {}
-    for row in (
+    for claimed in (
         Claim.objects.filter(
             store_id__in=store_ids, order_purchased_at__gte=earliest, order_purchased_at__lte=now
         )
@@ -164,7 +164,7 @@ def store_trends(
             claims=Count("pk"),
         )
     ):
-        defects[(row["store_id"], row["day"])] = (row["defective"], row["claims"])
+        defects[(claimed["store_id"], claimed["day"])] = (claimed["defective"], claimed["claims"])
 
     def point(store_id: int, end: date) -> TrendPoint:
         # The window ending on `end` covers the `window` days up to and including it.
