@@ -14,6 +14,7 @@ from disputes.selectors import my_board, store_trends
 from messaging.models import Direction, Message, ReplyState, Thread
 from messaging.selectors import agent_figures
 
+from .queries import assert_queries_pinned
 from .test_queue import add_claims
 
 
@@ -234,3 +235,13 @@ def test_the_new_pages_speak_chinese(manager_client, world):
         body = manager_client.get(url).content.decode()
         for word in words:
             assert word in body, (url, word)
+
+
+def test_my_day_query_count_is_pinned(agent_client, world):
+    def more():
+        add_claims(world, 5, start_hours=-3, assignee=world.agent_a)
+        for claim in add_claims(world, 3, start_hours=300):
+            decide(claim, Outcome.DENIED, days_ago=1, assignee=world.agent_a)
+
+    # Session, user, the layout's bell-and-role query, and one for the tiles.
+    assert_queries_pinned(agent_client, reverse("disputes:my_dashboard"), expected=4, add_rows=more)
