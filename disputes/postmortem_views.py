@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import charts, dates, selectors, services
 from .access import get_action_for_user, is_manager, managed_stores_for
 from .downloads import attachment_header, spreadsheet_cell
 from .forms import PostMortemReportForm
@@ -65,29 +65,32 @@ def post_mortem_report(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def win_rate_chart(weeks, *, height: int = 100) -> dict:
-    """Geometry for the server-drawn SVG: claims closed per week, split by root cause, and
-    the week's win rate as a dot."""
-    peak = max([row.closed for _start, row in weeks] + [1])
+def win_rate_chart(weeks) -> dict:
+    """Geometry for the server-drawn SVG: claims closed per week split by root cause on a
+    counted axis (left), and the week's win rate on its own 0–100 % axis (right), drawn as a
+    line whose zero sits above the x-axis."""
+    frame = charts.Frame(columns=len(weeks), peak=max([row.closed for _start, row in weeks] + [1]), right=40)
     bars = []
     for n, (start, row) in enumerate(weeks):
-        y, parts = height, []
+        x, below, parts = frame.x(n), 0, []
         for cause, label in RootCause.choices:
             count = row.causes.get(cause, 0)
-            h = round(count * height / peak)
-            y -= h
-            parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": h})
+            y = frame.y(below + count)
+            parts.append({"cause": cause, "label": label, "count": count, "y": y, "h": frame.y(below) - y})
+            below += count
         rate = row.win_rate
         bars.append(
             {
                 "start": start,
                 "row": row,
-                "x": n * 36 + 4,
+                "x": x,
+                "top": frame.y(row.closed),
                 "parts": parts,
-                "rate_y": None if rate is None else round(height - float(rate) * height / 100),
+                "rate_y": None if rate is None else charts.rate_y(frame, rate),
             }
         )
-    return {"bars": bars, "width": len(weeks) * 36 + 4, "height": height + 14, "base": height}
+    line = " ".join(f"{bar['x'] + 18},{bar['rate_y']}" for bar in bars if bar["rate_y"] is not None)
+    return {"frame": frame, "bars": bars, "rate_ticks": charts.rate_ticks(frame), "rate_line": line}
 
 
 class _Echo:
@@ -95,9 +98,17 @@ class _Echo:
         return value
 
 
+# Excel opens a CSV as UTF-8 only when it starts with the byte order mark; without it a
+# Chinese Windows reads the file as GBK and shows mojibake.
+BOM = "\ufeff"
+
+
 @login_required
 @require_GET
 def post_mortem_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
+    """The post-mortems the report shows, for a spreadsheet: the same filters as the page (the
+    export link carries them), labels in the reader's language rather than codes, and times in
+    the desk's one format (the reader's zone, to the minute). A GET that changes nothing."""
     form = _report_form(request)
     options = form.options()
     options.pop("group")
@@ -108,48 +119,48 @@ def post_mortem_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
         .order_by("written_at", "pk")
     )
     writer = csv.writer(_Echo())
+    header = [
+        _("Written"),
+        _("Store"),
+        _("Order"),
+        _("Products (SKU)"),
+        _("Claim kind"),
+        _("Reason"),
+        _("Outcome"),
+        _("Won"),
+        _("Root cause"),
+        _("What decided the outcome"),
+        _("Improvement action"),
+        _("Action owner"),
+        _("Action due"),
+        _("Action done"),
+    ]
+    yes, no = _("Yes"), _("No")
 
     def row(cells: list) -> str:
         return writer.writerow([spreadsheet_cell(cell) for cell in cells])
 
     def lines():
-        yield row(
-            [
-                "written_at",
-                "store",
-                "order",
-                "skus",
-                "claim_kind",
-                "reason",
-                "outcome",
-                "won",
-                "root_cause",
-                "decided_by",
-                "action",
-                "action_owner",
-                "action_due_on",
-                "action_done_at",
-            ]
-        )
+        yield BOM + row(header)
         for pm in rows.iterator(chunk_size=500):
             claim = pm.claim
             for action in pm.actions.all() or [None]:
                 yield row(
                     [
-                        timezone.localtime(pm.written_at).isoformat(),
+                        dates.moment_text(pm.written_at),
                         pm.store.name,
                         claim.order.platform_order_id,
                         " ".join(sorted({line.sku for line in claim.order.lines.all()})),
-                        claim.kind,
-                        claim.reason,
-                        pm.outcome,
-                        "yes" if pm.won else "no",
-                        pm.root_cause,
+                        claim.get_kind_display(),
+                        claim.get_reason_display(),
+                        pm.get_outcome_display(),
+                        yes if pm.won else no,
+                        pm.get_root_cause_display(),
                         pm.decided_by,
                         action.description if action else "",
                         action.owner.get_username() if action else "",
-                        action.due_on.isoformat() if action else "",
-                        timezone.localtime(action.done_at).isoformat() if action and action.done_at else "",
+                        dates.moment_text(action.due_on) if action else "",
+                        dates.moment_text(action.done_at) if action and action.done_at else "",
                     ]
                 )
 

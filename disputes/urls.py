@@ -35,6 +35,7 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/claims/new/", views.claim_open, name="claim_open"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("me/", views.my_dashboard, name="my_dashboard"),
     path("alerts/", alert_views.alert_list, name="alerts"),
     path("alerts/bell/", alert_views.alerts_bell, name="alerts_bell"),
     path("alerts/feed/", alert_views.alerts_feed, name="alerts_feed"),

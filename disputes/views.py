@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from . import claim_page, dates, deadlines, presence, selectors, services
+from . import charts, claim_page, dates, deadlines, presence, selectors, services
 from .access import (
     get_claim_for_user,
     get_order_for_user,
@@ -575,24 +575,62 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     set_aside = SetAside.objects.filter(
         store__in=managed_stores_for(request.user), resolved_at__isnull=True
     ).count()
+    trends = selectors.store_trends([store for store, _rate in board.stores])
     return render(
         request,
         "disputes/dashboard.html",
-        {"board": board, "chart": weekly_chart(board.weeks), "set_aside": set_aside},
+        {
+            "board": board,
+            "chart": weekly_chart(board.weeks),
+            "set_aside": set_aside,
+            "trends": [(trend, odr_chart(trend)) for trend in trends],
+            "figures_days": selectors.FIGURES_DAYS,
+        },
     )
 
 
-def weekly_chart(weeks: list[selectors.Week], *, bar_area: int = 100) -> dict:
-    """Geometry for the server-drawn SVG bar chart (no chart library, no inline script)."""
+@login_required
+@require_GET
+def my_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """Every member's own dashboard: their overdue and due-today claims, and their win rate."""
+    return render(request, "disputes/my_dashboard.html", {"mine": selectors.my_board(request.user)})
+
+
+def weekly_chart(weeks: list[selectors.Week]) -> dict:
+    """Geometry for the server-drawn SVG bar chart: three bars a week on a counted axis, each
+    with its value written above it (no chart library, no inline script)."""
     peak = max([w.opened for w in weeks] + [w.won for w in weeks] + [w.lost for w in weeks] + [1])
+    frame = charts.Frame(columns=len(weeks), peak=peak)
     bars = []
     for n, week in enumerate(weeks):
-        bar = {"week": week, "x": n * 36 + 4}
-        for name in ("opened", "won", "lost"):
-            height = round(getattr(week, name) * bar_area / peak)
-            bar[f"{name}_h"], bar[f"{name}_y"] = height, bar_area - height
-        bars.append(bar)
-    return {"bars": bars, "width": len(weeks) * 36 + 4, "height": bar_area + 14, "base": bar_area}
+        x = frame.x(n)
+        marks = []
+        for offset, name in ((4, "opened"), (13, "won"), (22, "lost")):
+            value = getattr(week, name)
+            marks.append(
+                {"name": name, "value": value, "x": x + offset, "y": frame.y(value), "h": frame.h(value)}
+            )
+        bars.append({"week": week, "x": x, "marks": marks})
+    return {"frame": frame, "bars": bars}
+
+
+def odr_chart(trend: selectors.StoreTrend) -> dict:
+    """Geometry for a store's ODR trend: a line of points, each with its value, under an axis
+    that always shows the platforms' limit (a dashed line at 1 %)."""
+    limit = settings.DESK_ODR_LIMIT_PERCENT
+    peak = max([float(point.percent) for point in trend.points] + [float(limit) * 1.5])
+    frame = charts.Frame(columns=len(trend.points), peak=peak, whole=False, suffix="%", column=44)
+    points = [
+        {"point": point, "x": frame.x(n) + frame.column // 2, "y": frame.y(point.percent)}
+        for n, point in enumerate(trend.points)
+    ]
+    return {
+        "frame": frame,
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "limit_y": frame.y(limit),
+        "limit": limit,
+    }
 
 
 @login_required

@@ -402,10 +402,10 @@ def test_the_post_mortem_csv_reads_back_with_every_formula_cell_quoted(world, ma
     )
     response = manager_client.get(reverse("disputes:post_mortems_csv"))
     assert response.status_code == 200
-    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert row["order"] == "'" + formulas["at"]
-    assert row["skus"] == "'" + formulas["minus"]
-    assert row["decided_by"] == "'" + formulas["equals"]
-    assert row["action"] == "'" + formulas["plus"]
-    assert row["store"] == world.store_a.name and row["action_owner"] == "agent_a"
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert row["Order"] == "'" + formulas["at"]
+    assert row["Products (SKU)"] == "'" + formulas["minus"]
+    assert row["What decided the outcome"] == "'" + formulas["equals"]
+    assert row["Improvement action"] == "'" + formulas["plus"]
+    assert row["Store"] == world.store_a.name and row["Action owner"] == "agent_a"
     assert parsed_disposition(response["Content-Disposition"]).get_filename().startswith("post-mortems-")

@@ -249,10 +249,14 @@ def test_report_page_and_csv_export(manager_client, world):
     response = manager_client.get(reverse("disputes:post_mortems_csv"), {"group": "sku", "weeks": "4"})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 1
-    assert (rows[0]["skus"], rows[0]["won"], rows[0]["root_cause"]) == ("KETTLE-1L", "yes", "buyer_abuse")
-    assert rows[0]["action_owner"] == "agent_a"
+    assert (rows[0]["Products (SKU)"], rows[0]["Won"], rows[0]["Root cause"]) == (
+        "KETTLE-1L",
+        "Yes",
+        str(RootCause.BUYER_ABUSE.label),
+    )
+    assert rows[0]["Action owner"] == "agent_a"
 
 
 def test_report_form_shows_the_options_applied(manager_client, world):

@@ -98,6 +98,7 @@ def ITEM(world) -> dict:
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
+    "disputes:my_dashboard": Case("list"),
     "disputes:store": Case("object", lambda w: {"store_id": w.store_a.pk}),
     "disputes:saved_view_save": Case("self", methods=("post",)),
     "disputes:saved_view_delete": Case("object", SAVED_VIEW, methods=("post",)),

@@ -1,6 +1,16 @@
 """Reads the pages share, already scoped to the user's stores and shaped for a fixed number
 of queries; one module per topic, all importable from `disputes.selectors`."""
 
+from .agents import (  # noqa: F401
+    FIGURES_DAYS,
+    AgentClaims,
+    MyBoard,
+    StoreTrend,
+    TrendPoint,
+    agent_claim_figures,
+    my_board,
+    store_trends,
+)
 from .claims import (  # noqa: F401
     BuyerHistory,
     buyer_history,

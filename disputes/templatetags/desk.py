@@ -87,3 +87,9 @@ def store_clock(value, store) -> str:
         return ""
     theirs = dates.moment_text(value, zone)
     return "" if theirs == dates.moment_text(value) else theirs
+
+
+@register.filter
+def duration(delta: timedelta | None) -> str:
+    """A length of time as the desk words it ('3 h 20 min'); a dash when there is none."""
+    return "—" if delta is None else span(delta)

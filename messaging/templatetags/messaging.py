@@ -44,3 +44,9 @@ def messaging_queue(context) -> dict:
 def messaging_dashboard(context) -> dict:
     board = selectors.dashboard(context["request"].user)
     return {"board": board, "capped": board.overdue_replies >= selectors.COUNT_CAP}
+
+
+@register.inclusion_tag("messaging/_agent_figures.html", takes_context=True)
+def messaging_agent_figures(context, days: int) -> dict:
+    """The managers' per-agent table: replies to buyers (from messaging) beside claims."""
+    return {"agents": selectors.agent_figures(context["request"].user, days=days), "days": days}

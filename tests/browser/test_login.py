@@ -15,7 +15,8 @@ def test_agent_logs_in_and_reads_the_queue_in_chinese(page, world):
 
     page.select_option("#language-select", "zh-hans")
     page.wait_for_selector("h1:text('队列')")
-    assert page.locator("nav >> text=仪表板").is_visible()
+    assert page.locator("nav >> text=我的今日").is_visible()
+    assert page.locator("nav >> text=仪表板").count() == 0  # the managers' dashboard
     assert page.csp_violations == []
 
 

@@ -36,8 +36,8 @@ def test_manager_reads_win_rates_by_sku_and_exports_them(page, world):
     assert "group=sku" in page.url
     with page.expect_download() as download:
         page.click("#csv-export")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert [(row["skus"], row["root_cause"], row["won"]) for row in rows] == [
-        ("KETTLE-1L", "buyer_abuse", "yes")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [(row["Products (SKU)"], row["Root cause"], row["Won"]) for row in rows] == [
+        ("KETTLE-1L", str(RootCause.BUYER_ABUSE.label), "Yes")
     ]
     assert page.csp_violations == []

@@ -1,0 +1,104 @@
+"""Geometry for the desk's charts, drawn as SVG by the templates (no chart library).
+
+Every chart gets a frame with a left value axis whose top is a round number above the highest
+value (so no bar touches the top edge), tick labels, the values written on the marks, and a
+`<title>` on each mark for hover text. A second series of another unit (a win rate) gets its
+own axis on the right, with its zero lifted off the x-axis so its dots never hide in the axis
+line. See docs/charts.md for why the desk draws its charts on the server."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+def nice_step(peak: float, ticks: int = 4, *, whole: bool = True) -> float:
+    """The smallest 1-2-5 step that covers `peak` in at most `ticks` steps (whole numbers for
+    counts)."""
+    if peak <= 0:
+        return 1
+    raw = peak / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * power
+        if whole and step < 1:
+            continue
+        if whole and step != int(step):
+            continue
+        if step >= raw:
+            return step
+    return 10 * power
+
+
+def tick_label(value: float, suffix: str = "") -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return text + suffix
+
+
+@dataclass
+class Frame:
+    """The plot area: `columns` columns of `column` px, `height` px tall, with margins for the
+    axes' labels. `top_value` is the value at the top of the left axis."""
+
+    columns: int
+    peak: float
+    column: int = 36
+    height: int = 120
+    left: int = 36
+    right: int = 12
+    top: int = 18
+    bottom: int = 22
+    whole: bool = True
+    suffix: str = ""
+    ticks: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # A tenth of headroom above the highest mark, for the value written over it.
+        headroom = max(self.peak, 0) * 1.1
+        step = nice_step(headroom, whole=self.whole)
+        self.top_value = step * max(1, math.ceil(headroom / step - 1e-9))
+        count = round(self.top_value / step)
+        self.ticks = [
+            {"y": self.y(step * n), "label": tick_label(step * n, self.suffix)} for n in range(count + 1)
+        ]
+
+    @property
+    def plot_left(self) -> int:
+        return self.left
+
+    @property
+    def plot_right(self) -> int:
+        return self.left + self.columns * self.column
+
+    @property
+    def base(self) -> int:
+        return self.top + self.height
+
+    @property
+    def width(self) -> int:
+        return self.plot_right + self.right
+
+    @property
+    def full_height(self) -> int:
+        return self.base + self.bottom
+
+    def x(self, column: int) -> int:
+        return self.left + column * self.column
+
+    def y(self, value: float | Decimal) -> int:
+        return round(self.base - float(value) * self.height / self.top_value)
+
+    def h(self, value: float | Decimal) -> int:
+        return self.base - self.y(value)
+
+
+# The win-rate axis: 0 % sits this many px above the x-axis, 100 % at the plot's top.
+RATE_LIFT = 10
+
+
+def rate_y(frame: Frame, percent: float | Decimal) -> int:
+    band = frame.height - RATE_LIFT
+    return round(frame.base - RATE_LIFT - float(percent) * band / 100)
+
+
+def rate_ticks(frame: Frame) -> list[dict]:
+    return [{"y": rate_y(frame, value), "label": f"{value}%"} for value in (0, 50, 100)]

@@ -1,0 +1,179 @@
+"""Figures about people and stores: an agent's own day, each agent's claims for their
+managers, and each store's defect trend. Grouped queries, a fixed number whatever the rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..access import managed_stores_for, stores_for
+from ..models import Claim, ClaimStatus, Order, Outcome, Store, end_of_local_day
+
+# The period the per-agent figures cover, in days (an agent's own win rate too).
+FIGURES_DAYS = 30
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in percent, to a whole number; None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("1"))
+
+
+@dataclass(frozen=True)
+class MyBoard:
+    open: int
+    overdue: int
+    due_today: int
+    decided: int
+    won: int
+    days: int
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        return rate(self.won, self.decided)
+
+
+def my_board(user, *, now: datetime | None = None, days: int = FIGURES_DAYS) -> MyBoard:
+    """An agent's own dashboard: their open, overdue and due-today claims, and how many of the
+    claims decided for them in the last `days` days were won. One query."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    # Open as the queue counts it (not closed), so each tile matches the queue it links to.
+    open_claims = ~Q(status=ClaimStatus.CLOSED)
+    decided = Q(decided_at__gte=since) & ~Q(outcome="")
+    row = Claim.objects.filter(store__in=stores_for(user), assignee=user).aggregate(
+        open=Count("pk", filter=open_claims),
+        overdue=Count("pk", filter=open_claims & Q(respond_by__lt=now)),
+        due_today=Count(
+            "pk", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
+        ),
+        decided=Count("pk", filter=decided),
+        won=Count("pk", filter=decided & Q(outcome__in=Outcome.wins())),
+    )
+    return MyBoard(days=days, **row)
+
+
+@dataclass
+class AgentClaims:
+    user_id: int
+    username: str
+    handled: int
+    won: int
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        return rate(self.won, self.handled)
+
+
+def agent_claim_figures(
+    user, *, now: datetime | None = None, days: int = FIGURES_DAYS
+) -> dict[int, AgentClaims]:
+    """Per agent of the stores this user manages: the claims the platform decided in the last
+    `days` days while the agent was assigned (handled), and how many were won. One query."""
+    now = now or timezone.now()
+    rows = (
+        Claim.objects.filter(
+            store__in=managed_stores_for(user),
+            assignee__isnull=False,
+            decided_at__gte=now - timedelta(days=days),
+        )
+        .exclude(outcome="")
+        .values("assignee_id", "assignee__username")
+        .order_by()
+        .annotate(handled=Count("pk"), won=Count("pk", filter=Q(outcome__in=Outcome.wins())))
+    )
+    return {
+        row["assignee_id"]: AgentClaims(
+            row["assignee_id"], row["assignee__username"], row["handled"], row["won"]
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    orders: int
+    defective_orders: int
+    claims: int
+
+    @property
+    def percent(self) -> Decimal:
+        if not self.orders:
+            return Decimal("0.00")
+        return (Decimal(self.defective_orders) * 100 / self.orders).quantize(Decimal("0.01"))
+
+    @property
+    def at_risk(self) -> bool:
+        return self.percent > settings.DESK_ODR_LIMIT_PERCENT
+
+    @property
+    def claims_per_1000(self) -> Decimal | None:
+        if not self.orders:
+            return None
+        return (Decimal(self.claims) * 1000 / self.orders).quantize(Decimal("0.1"))
+
+
+@dataclass
+class StoreTrend:
+    store: Store
+    points: list[TrendPoint]
+
+    @property
+    def latest(self) -> TrendPoint:
+        return self.points[-1]
+
+
+def store_trends(
+    stores: list[Store], *, now: datetime | None = None, days: int = 60, step: int = 7
+) -> list[StoreTrend]:
+    """Each store's Order Defect Rate as it stood every `step` days over the last `days` days,
+    each point over its own 60-day window of orders (the platforms' ODR window), and its claims
+    per 1,000 orders of that window. Two grouped queries by day of purchase, summed in Python:
+    an order has one day of purchase, so windows add up without counting an order twice."""
+    now = now or timezone.now()
+    window = settings.DESK_ODR_WINDOW_DAYS
+    today = timezone.localdate(now)
+    ends = [today - timedelta(days=offset) for offset in range(days - (days % step), -1, -step)]
+    earliest = timezone.make_aware(datetime.combine(ends[0] - timedelta(days=window), datetime.min.time()))
+    store_ids = [store.pk for store in stores]
+    orders: dict[tuple[int, date], int] = {}
+    for row in (
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=earliest, purchased_at__lte=now)
+        .annotate(day=TruncDate("purchased_at"))
+        .values("store_id", "day")
+        .order_by()
+        .annotate(n=Count("*"))
+    ):
+        orders[(row["store_id"], row["day"])] = row["n"]
+    defects: dict[tuple[int, date], tuple[int, int]] = {}
+    for claimed in (
+        Claim.objects.filter(
+            store_id__in=store_ids, order_purchased_at__gte=earliest, order_purchased_at__lte=now
+        )
+        .annotate(day=TruncDate("order_purchased_at"))
+        .values("store_id", "day")
+        .order_by()
+        .annotate(
+            defective=Count("order", distinct=True, filter=Q(counts_toward_odr=True)),
+            claims=Count("pk"),
+        )
+    ):
+        defects[(claimed["store_id"], claimed["day"])] = (claimed["defective"], claimed["claims"])
+
+    def point(store_id: int, end: date) -> TrendPoint:
+        # The window ending on `end` covers the `window` days up to and including it.
+        days_in = [end - timedelta(days=n) for n in range(window)]
+        return TrendPoint(
+            day=end,
+            orders=sum(orders.get((store_id, day), 0) for day in days_in),
+            defective_orders=sum(defects.get((store_id, day), (0, 0))[0] for day in days_in),
+            claims=sum(defects.get((store_id, day), (0, 0))[1] for day in days_in),
+        )
+
+    return [StoreTrend(store, [point(store.pk, end) for end in ends]) for store in stores]

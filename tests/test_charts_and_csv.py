@@ -1,0 +1,132 @@
+"""The charts carry axes, values and hover text; the post-mortem CSV opens in Excel as it
+reads on screen."""
+
+import csv
+import io
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from disputes.charts import RATE_LIFT, Frame
+from disputes.models import Claim, ClaimKind, Membership, Outcome, PostMortem, Reason, Role, RootCause
+
+from .test_post_mortems import close, new_claim
+from .test_queue import add_claims
+
+
+def svg(page: str, marker: str) -> str:
+    start = page.index(marker)
+    return page[page.rindex("<svg", 0, start) : page.index("</svg>", start)]
+
+
+def test_the_weekly_chart_has_axes_values_and_hover_text(manager_client, world):
+    claims = add_claims(world, 7)
+    Claim.objects.filter(pk__in=[c.pk for c in claims[:3]]).update(outcome=Outcome.DENIED)
+    page = manager_client.get(reverse("disputes:dashboard")).content.decode()
+    chart = svg(page, 'id="weekly-chart"')
+    # Eight opened this week (with the fixture's claim), three won: the axis goes to 10.
+    assert re.findall(r'class="tick"[^>]*>(\d+)</text>', chart) == ["0", "5", "10"]
+    assert 'class="axis x-axis"' in chart and 'class="axis-title"' in chart
+    this_week = chart[chart.rindex('<g class="week">') :]
+    assert re.search(r"<title>Week of [\d-]+: 8 opened, 3 won, 0 lost</title>", this_week)
+    assert '">8</text>' in this_week and '">3</text>' in this_week
+    # No bar reaches the top of the plot: the tallest stops below the axis's top value.
+    tallest = min(int(y) for y in re.findall(r'<rect class="bar-opened" x="\d+" y="(\d+)"', chart))
+    assert tallest > Frame(columns=12, peak=8).top
+
+
+def test_frame_rounds_its_axis_above_the_highest_value():
+    for peak, top in [(1, 2), (8, 10), (10, 15), (37, 60), (0, 1)]:
+        frame = Frame(columns=3, peak=peak)
+        assert frame.top_value == top
+        assert frame.ticks[0]["label"] == "0" and frame.ticks[-1]["label"] == str(top)
+        assert frame.y(peak) > frame.top or peak == 0
+
+
+def test_the_win_rate_has_its_own_axis_and_zero_sits_above_the_x_axis(manager_client, world):
+    close(world, new_claim(world), Outcome.GRANTED_SELLER_FUNDED)  # lost: a 0 % week
+    page = manager_client.get(reverse("disputes:post_mortems")).content.decode()
+    chart = svg(page, 'id="cause-chart"')
+    rate_axis = chart[chart.index('<g class="rate-axis">') :]
+    rate_axis = rate_axis[: rate_axis.index("</g>")]
+    assert re.findall(r">(\d+%)</text>", rate_axis) == ["0%", "50%", "100%"]
+    base = int(re.search(r'class="axis x-axis" x1="\d+" y1="(\d+)"', chart).group(1))
+    dot = re.search(r'<circle class="win-rate" cx="\d+" cy="(\d+)"', chart)
+    assert dot and int(dot.group(1)) == base - RATE_LIFT
+    assert re.search(r"<title>Week of [\d-]+: win rate 0%</title>", chart)
+    assert re.search(r"<title>Week of [\d-]+: 1 closed, 0 won \(0%\)</title>", chart)
+    assert f"<title>{RootCause.CARRIER.label}: 1</title>" in chart
+
+
+# --- The CSV export --------------------------------------------------------------------------
+
+
+def export(client, **params) -> tuple[bytes, list[dict]]:
+    response = client.get(reverse("disputes:post_mortems_csv"), params)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    return body, list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_starts_with_the_byte_order_mark_and_speaks_in_labels(manager_client, world):
+    claim = new_claim(world, "杯子-1", reason=Reason.DAMAGED)
+    close(world, claim, Outcome.DENIED, root_cause=RootCause.PACKAGING, action="换更厚的纸箱")
+    body, rows = export(manager_client)
+    assert body.startswith("\ufeff".encode())
+    (row,) = rows
+    assert row["Claim kind"] == str(ClaimKind.A_TO_Z.label)
+    assert row["Reason"] == str(Reason.DAMAGED.label)
+    assert row["Outcome"] == str(Outcome.DENIED.label)
+    assert row["Root cause"] == str(RootCause.PACKAGING.label)
+    assert row["Won"] == "Yes"
+    assert (row["Products (SKU)"], row["Improvement action"]) == ("杯子-1", "换更厚的纸箱")
+    # To the minute, with the zone named; no seconds, microseconds or ISO "T".
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d \S+", row["Written"]), row["Written"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", row["Action due"])
+
+
+def test_csv_speaks_the_readers_language(manager_client, world):
+    close(world, new_claim(world), Outcome.DENIED, root_cause=RootCause.CARRIER)
+    manager_client.post(reverse("preferences"), {"language": "zh-hans"})
+    with translation.override("zh-hans"):
+        cause, header = str(RootCause.CARRIER.label), _("Root cause")
+    with translation.override("en"):
+        assert cause != str(RootCause.CARRIER.label) and header != "Root cause"
+    _body, (row,) = export(manager_client)
+    assert row[header] == cause
+
+
+def test_csv_respects_the_store_filter_on_screen(manager_client, world):
+    from disputes.models import Store
+
+    other = Store.objects.create(
+        name="Charlie eBay", platform="ebay", marketplace="US", time_zone="UTC", currency="USD"
+    )
+    Membership.objects.create(user=world.manager_a, store=other, role=Role.MANAGER)
+    Membership.objects.create(user=world.agent_a, store=other, role=Role.AGENT)
+    close(world, new_claim(world, "A-1"))
+    close(world, new_claim(world, "C-1", store=other))
+    _body, everything = export(manager_client)
+    assert {row["Store"] for row in everything} == {world.store_a.name, "Charlie eBay"}
+    page = manager_client.get(reverse("disputes:post_mortems"), {"store": other.pk, "weeks": "4"})
+    link = re.search(r'id="csv-export" href="([^"]+)"', page.content.decode()).group(1).replace("&amp;", "&")
+    assert f"store={other.pk}" in link
+    response = manager_client.get(link)
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row["Store"] for row in rows] == ["Charlie eBay"]
+
+
+def test_csv_export_changes_nothing_and_refuses_posts(manager_client, world):
+    close(world, new_claim(world))
+    before = list(PostMortem.objects.values())
+    with CaptureQueriesContext(connection) as captured:
+        export(manager_client)
+    writes = [q["sql"] for q in captured if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    # The session and login bookkeeping aside, nothing is written.
+    assert [sql for sql in writes if "django_session" not in sql] == []
+    assert list(PostMortem.objects.values()) == before
+    assert manager_client.post(reverse("disputes:post_mortems_csv")).status_code == 405
