@@ -137,18 +137,6 @@ def appeal_save(*, appeal: Appeal, draft: AppealDraft, by, based_on: int | None)
     return version
 
 
-def appeal_exported(*, appeal: Appeal, version: AppealVersion | None, fmt: str, by) -> None:
-    record(
-        appeal.claim,
-        Action.APPEAL_EXPORTED,
-        by=by,
-        appeal_kind=appeal.kind,
-        appeal=appeal.pk,
-        version=version.number if version else 0,
-        format=fmt,
-    )
-
-
 @transaction.atomic
 def appeal_submit(
     *, appeal: Appeal, version: AppealVersion, where: str, by, at: datetime | None = None

@@ -234,10 +234,11 @@ def _export_name(appeal: Appeal, version: AppealVersion | None, ext: str) -> str
 @login_required
 @require_GET
 def appeal_pdf(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
+    """The appeal as a PDF. Like every export, a GET that changes nothing: a browser's prefetch or
+    a second download writes no timeline entry (submitting the appeal is what the record keeps)."""
     appeal = get_appeal_for_user(request.user, appeal_id)
     _versions_, version, facts, exhibits, conclusion = _document(request, appeal)
     data = document.export_pdf(appeal, version, facts, exhibits, conclusion)
-    services.appeal_exported(appeal=appeal, version=version, fmt="PDF", by=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "pdf"))
     return response
@@ -252,7 +253,6 @@ def appeal_text(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
         document.plain_text(appeal.claim, facts, exhibits, conclusion),
         document.form_limit(appeal.store.platform),
     )
-    services.appeal_exported(appeal=appeal, version=version, fmt="text", by=request.user)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = attachment_header(_export_name(appeal, version, "txt"))
     return response

@@ -627,7 +627,9 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
         assert len(item.sha256) == 64 and item.sha256 in annex, item.original_name
     assert annex.count(f"by {world.agent_a.get_username()} on") == 4
     assert "time of upload; the file records none" in annex
-    assert ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").count() == 1
+    # An export is a GET that changes nothing: the claim's timeline is as it was.
+    assert ClaimEvent.objects.filter(claim=world.claim_a).exists()
+    assert not ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").exists()
 
 
 def test_without_its_font_the_pdf_is_still_whole_and_the_check_says_why(world):
