@@ -95,7 +95,7 @@ def test_agent_snoozes_a_claim_and_it_comes_back_at_the_top_of_her_queue(page, w
     box_strip, box_table = strip.bounding_box(), page.locator("#queue-results").bounding_box()
     assert box_strip and box_table and box_strip["y"] < box_table["y"]
     page.goto("/alerts/")
-    expect(page.locator("table.alerts")).to_contain_text("the snooze has ended")
+    expect(page.locator(".alert-rows")).to_contain_text("the snooze has ended")
 
     page.goto("/")
     strip.get_by_role("button", name="Done: take the snooze off").click()
