@@ -38,12 +38,11 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 
 from . import setaside
 from .models import ChatDelivery, ChatPlatform, SetAsideKind
-from .outbox import SHOW_AFTER_ATTEMPTS, backoff, lease
+from .outbox import SHOW_AFTER_ATTEMPTS, Columns, backoff, give_back, take_due
 from .sweep import _subjects, label_of, open_set_aside, subject_of
 
 log = logging.getLogger(__name__)
@@ -229,22 +228,14 @@ def chat_messages_send(*, alert_ids: list[int] | None = None, budget: float | No
     return sent
 
 
+COLUMNS = Columns(sent="sent_at", due="due_at", attempts="attempts")
+
+
 def _claim_batch(alert_ids: list[int] | None) -> list[ChatDelivery]:
-    now = timezone.now()
-    with transaction.atomic():
-        due = ChatDelivery.objects.filter(sent_at__isnull=True, due_at__lte=now)
-        if alert_ids is not None:
-            due = due.filter(alert_id__in=alert_ids)
-        ids = list(
-            due.select_for_update(skip_locked=True)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return []
-        ChatDelivery.objects.filter(pk__in=ids, sent_at__isnull=True, due_at__lte=now).update(
-            due_at=now + lease(), attempts=F("attempts") + 1
-        )
+    rows = ChatDelivery.objects.all()
+    if alert_ids is not None:
+        rows = rows.filter(alert_id__in=alert_ids)
+    ids = take_due(rows, COLUMNS, batch=BATCH)
     related = ["destination", "alert"] + [
         f"alert__{name}__{r}" for name, subject in _subjects.items() for r in subject.mail_related
     ]
@@ -252,10 +243,7 @@ def _claim_batch(alert_ids: list[int] | None) -> list[ChatDelivery]:
 
 
 def _release(rows: list[ChatDelivery]) -> None:
-    if rows:
-        ChatDelivery.objects.filter(pk__in=[row.pk for row in rows], sent_at__isnull=True).update(
-            due_at=timezone.now(), attempts=F("attempts") - 1
-        )
+    give_back(ChatDelivery, COLUMNS, rows)
 
 
 def _send_one(row: ChatDelivery, shown: set[int]) -> int | None:

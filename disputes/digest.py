@@ -24,14 +24,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Claim, ClaimStatus, Digest, Profile
-from .outbox import MailOutage, backoff, is_mail_outage, is_temporary, lease
+from .outbox import Columns, MailOutage, backoff, give_back, is_mail_outage, is_temporary, take_due
 from .templatetags.desk import span
 
 log = logging.getLogger(__name__)
@@ -183,27 +181,15 @@ def digests_send(*, now: datetime | None = None, budget: float | None = None) ->
         pass
     finally:
         connection.close()
-        if claimed:  # claimed but not tried: due again now rather than after the lease
-            Digest.objects.filter(pk__in=[d.pk for d in claimed], sent_at__isnull=True).update(
-                due_at=timezone.now(), attempts=F("attempts") - 1
-            )
+        give_back(Digest, COLUMNS, claimed)  # claimed but not tried: due again now
     return sent
 
 
+COLUMNS = Columns(sent="sent_at", due="due_at", attempts="attempts")
+
+
 def _claim_batch() -> list[Digest]:
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Digest.objects.filter(sent_at__isnull=True, due_at__lte=now)
-            .select_for_update(skip_locked=True)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return []
-        Digest.objects.filter(pk__in=ids, sent_at__isnull=True, due_at__lte=now).update(
-            due_at=now + lease(), attempts=F("attempts") + 1
-        )
+    ids = take_due(Digest.objects.all(), COLUMNS, batch=BATCH)
     return list(Digest.objects.filter(pk__in=ids).select_related("user").order_by("due_at", "pk"))
 
 

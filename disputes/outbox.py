@@ -30,6 +30,7 @@ Those still retry on their own while their alert matters; a manager's retry make
 import logging
 import smtplib
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -37,7 +38,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone, translation
 
 from . import setaside
@@ -91,6 +92,45 @@ def lease() -> timedelta:
     return timedelta(seconds=2 * settings.DESK_OUTBOX_SECONDS)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The three columns of an outbox row: when it was sent, when it is due (a lease pushes it
+    ahead while a sender holds it), and how many times it was tried."""
+
+    sent: str
+    due: str
+    attempts: str
+
+
+def take_due(rows: QuerySet, columns: Columns, *, batch: int = BATCH) -> list[int]:
+    """Take a batch of due rows for this sender: locked (another sender skips them), then pushed
+    a lease ahead by a conditional UPDATE in the same transaction, so once committed they no
+    longer look due to anyone. Every outbox (alert e-mails, chat messages, digests) takes its
+    rows this way. Returns their ids, due soonest first."""
+    now = timezone.now()
+    due = {f"{columns.sent}__isnull": True, f"{columns.due}__lte": now}
+    with transaction.atomic():
+        ids = list(
+            rows.filter(**due)
+            .select_for_update(skip_locked=True)
+            .order_by(columns.due, "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            rows.model.objects.filter(pk__in=ids, **due).update(
+                **{columns.due: now + lease(), columns.attempts: F(columns.attempts) + 1}
+            )
+    return ids
+
+
+def give_back(model: type[Model], columns: Columns, rows: list) -> None:
+    """Rows taken but not tried: due again now rather than after the lease, the try uncounted."""
+    if rows:
+        model._default_manager.filter(
+            pk__in=[row.pk for row in rows], **{f"{columns.sent}__isnull": True}
+        ).update(**{columns.due: timezone.now(), columns.attempts: F(columns.attempts) - 1})
+
+
 def backoff(attempts: int) -> timedelta:
     """The wait before the next attempt: doubling from the first, up to the cap."""
     seconds = settings.DESK_MAIL_RETRY_SECONDS * 2 ** max(0, min(attempts - 1, 20))
@@ -129,25 +169,14 @@ def alert_emails_send(*, alert_ids: list[int] | None = None, budget: float | Non
     return sent
 
 
+EMAIL = Columns(sent="emailed_at", due="email_due_at", attempts="email_attempts")
+
+
 def _claim_batch(alert_ids: list[int] | None) -> list[Notification]:
-    """Take a batch of due e-mails for this sender: locked (another sender skips them), then
-    pushed a lease ahead by a conditional UPDATE in the same transaction, so once committed
-    they no longer look due to anyone."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = Notification.objects.filter(emailed_at__isnull=True, email_due_at__lte=now)
-        if alert_ids is not None:
-            due = due.filter(alert_id__in=alert_ids)
-        ids = list(
-            due.select_for_update(skip_locked=True)
-            .order_by("email_due_at", "pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return []
-        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True, email_due_at__lte=now).update(
-            email_due_at=now + lease(), email_attempts=F("email_attempts") + 1
-        )
+    rows = Notification.objects.all()
+    if alert_ids is not None:
+        rows = rows.filter(alert_id__in=alert_ids)
+    ids = take_due(rows, EMAIL)
     related = ["user", "user__profile"] + [
         f"alert__{name}__{r}" for name, subject in _subjects.items() for r in subject.mail_related
     ]
@@ -157,10 +186,7 @@ def _claim_batch(alert_ids: list[int] | None) -> list[Notification]:
 
 
 def _release(notes: list[Notification]) -> None:
-    if notes:
-        Notification.objects.filter(pk__in=[note.pk for note in notes], emailed_at__isnull=True).update(
-            email_due_at=timezone.now(), email_attempts=F("email_attempts") - 1
-        )
+    give_back(Notification, EMAIL, notes)
 
 
 def _send_one(note: Notification, connection, shown: set[int]) -> int:
