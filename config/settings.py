@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from .evidence_storage import s3_evidence_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DESK_VAR_DIR", BASE_DIR / "var"))
 
@@ -243,20 +245,14 @@ PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or VAR_DIR / "private")
 # EVIDENCE_S3_BUCKET is set. Objects are private; the desk's download view is the only way in.
 EVIDENCE_S3_BUCKET = env_str("EVIDENCE_S3_BUCKET")
 if EVIDENCE_S3_BUCKET:
-    STORAGES["evidence"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": EVIDENCE_S3_BUCKET,
-            "endpoint_url": env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("EVIDENCE_S3_REGION") or None,
-            "access_key": env_str("EVIDENCE_S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
-            "location": env_str("EVIDENCE_S3_PREFIX", "evidence"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    STORAGES["evidence"] = s3_evidence_storage(
+        bucket=EVIDENCE_S3_BUCKET,
+        endpoint_url=env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
+        region=env_str("EVIDENCE_S3_REGION") or None,
+        access_key=env_str("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+        secret_key=env_str("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+        prefix=env_str("EVIDENCE_S3_PREFIX", "evidence"),
+    )
 else:
     STORAGES["evidence"] = {
         "BACKEND": "evidence.storage.PrivateStorage",
