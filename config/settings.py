@@ -506,6 +506,10 @@ LOGGING = {
 
 # Desk rules that are not per-platform data.
 DESK_WORKER_STALE_AFTER = timedelta(minutes=env_int("DESK_WORKER_STALE_MINUTES", 5))
+# Each worker writes its own heartbeat this often (config/celery.py); /healthz waits this long for
+# the broker.
+DESK_HEARTBEAT_SECONDS = env_int("DESK_HEARTBEAT_SECONDS", 60)
+DESK_HEALTH_TIMEOUT = env_int("DESK_HEALTH_TIMEOUT_SECONDS", 2)
 # A buyer with this many claims across the store's orders is flagged as a repeat complainer.
 DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
 # Order Defect Rate: the window and the line above which an account is at risk.
