@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "evidence",
     "messaging",
     "appeals",
+    "backups",
 ]
 
 MIDDLEWARE = [

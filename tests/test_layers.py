@@ -22,6 +22,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "messaging": {"disputes"},
     "appeals": {"disputes", "evidence", "messaging"},
     "config": {"disputes", "evidence", "messaging", "appeals"},
+    # ./desk backup and restore: the database and every app's files.
+    "backups": {"disputes", "evidence", "messaging"},
 }
 
 
