@@ -28,6 +28,12 @@ def test_healthz_answers_ok_without_login_and_writes_no_session(client, db):
     assert reverse("healthz") == "/healthz"
 
 
+def test_healthz_answers_plain_http_where_every_other_page_redirects_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("login")).status_code == 301
+    assert client.get("/healthz").status_code == 200
+
+
 def test_healthz_answers_a_head_request_and_refuses_a_post(client, db):
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
