@@ -159,3 +159,17 @@ def test_a_real_worker_reports_itself_and_mails_once_when_beat_is_silent(world, 
             )
     assert len(sink.received) == 1
     assert BeatSilence.objects.get().sent_at is not None
+
+
+def test_managers_are_warned_on_every_page_once_beat_that_had_reported_went_silent(
+    manager_client, agent_client, world
+):
+    queue = reverse("disputes:queue")
+    warning = "Background workers last reported"
+    assert "Background workers" not in manager_client.get(queue).content.decode()  # never reported
+    beat = WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
+    assert warning not in manager_client.get(queue).content.decode()
+    beat.last_seen = timezone.now() - timedelta(minutes=14)
+    beat.save()
+    assert f"{warning} 14\xa0minutes ago" in manager_client.get(queue).content.decode()
+    assert "Background workers" not in agent_client.get(queue).content.decode()
