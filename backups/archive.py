@@ -21,7 +21,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from django.core.files import File
@@ -214,6 +214,9 @@ def read_manifest(path: Path) -> dict:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BackupError(f"{path} has no readable manifest of format {FORMAT}")
         expected: dict[str, dict] = manifest["members"]
+        for name in expected:
+            if not _safe_member(name, manifest["database"]["member"]):
+                raise BackupError(f"{name} is not a name a desk backup holds")
         seen: set[str] = set()
         for info in archive:
             if info.name == MANIFEST:
@@ -234,6 +237,16 @@ def read_manifest(path: Path) -> dict:
         if missing:
             raise BackupError(f"the archive lacks {len(missing)} file(s) of its manifest, first {missing[0]}")
     return manifest
+
+
+def _safe_member(name: str, database: str) -> bool:
+    """The database dump, or a relative path under evidence/ or messages/ that stays there."""
+    if name == database:
+        return name in ("database.sql", "database.sqlite3")
+    parts = PurePosixPath(name).parts
+    return (
+        len(parts) >= 2 and parts[0] in ("evidence", "messages") and not {"..", "", "/"} & set(parts)
+    ) and not name.startswith("/")
 
 
 def restore(path: Path) -> Summary:

@@ -186,3 +186,23 @@ def test_a_backup_never_overwrites_an_archive(world, tmp_path):
     with pytest.raises(CommandError, match="exists already"):
         call_command("backup", str(archive))
     assert archive.read_bytes() == b"an older backup"
+
+
+def test_an_archive_naming_a_file_outside_the_desks_folders_is_refused(tmp_path):
+    from backups.archive import BackupError, read_manifest
+
+    payload = b"written where it should not be"
+    escape = "evidence/../../escape.txt"
+    manifest = {
+        "format": 1,
+        "database": {"vendor": "sqlite", "member": "database.sqlite3"},
+        "members": {escape: {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}},
+    }
+    archive = tmp_path / "crafted.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in ((escape, payload), ("manifest.json", json.dumps(manifest).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="is not a name a desk backup holds"):
+        read_manifest(archive)
