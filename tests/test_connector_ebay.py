@@ -138,7 +138,7 @@ def test_changes_on_ebay_arrive_on_the_next_sync(store, ebay):
     connection = connect(store, ebay)
     sync_connection(connection)
     # A new order; the buyer asks eBay to step into the inquiry; eBay closes the case for the seller.
-    ebay.add_order("12-00009-11111", created=NOW - timedelta(minutes=30))
+    ebay.add_order("12-00009-11111", created=datetime.now(UTC))
     ebay.escalate_inquiry("5100000002", respond_by=NOW + timedelta(days=4))
     ebay.close_case("5200000003", seller_won=True)
     result = sync_connection(connection)
@@ -156,14 +156,15 @@ def test_a_429_storm_and_an_expired_token_are_survived(store, ebay):
     seed(ebay)
     connection = connect(store, ebay)
     sync_connection(connection)
-    ebay.add_order("12-00009-11111", created=NOW - timedelta(minutes=30))
-    ebay.expire_tokens()
+    ebay.add_order("12-00009-11111", created=datetime.now(UTC))
+    ebay.expire_after(3)
     ebay.throttle(5, retry_after="1")
     ebay.blip(2)
     issued = ebay.tokens_issued
     result = sync_connection(connection)
     assert result.outcome == "synced", result.error
     assert ebay.throttled == 0 and ebay.blips == 0  # every 429 and 503 was met and retried
+    assert any(c.status == 401 for c in ebay.calls)
     assert ebay.tokens_issued == issued + 2  # the run's token, then one renewal after the 401
     assert Order.objects.filter(store=store, platform_order_id="12-00009-11111").exists()
 

@@ -67,6 +67,7 @@ class Call:
     query: dict[str, str]
     authorization: str
     body: dict | None
+    status: int = 0
 
 
 @dataclass
@@ -86,6 +87,7 @@ class EbayState:
     retry_after: str = "1"
     blips: int = 0
     tokens_issued: int = 0
+    expire_in: int | None = None  # API calls left before every token runs out
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- the test's levers ----------------------------------------------------------------
@@ -95,6 +97,11 @@ class EbayState:
 
     def blip(self, times: int) -> None:
         self.blips = times
+
+    def expire_after(self, calls: int) -> None:
+        """Let every user token run out once `calls` more API calls have been answered (a
+        token's two hours ending in the middle of a sync)."""
+        self.expire_in = calls
 
     def expire_tokens(self) -> None:
         for token in self.access_tokens:
@@ -323,7 +330,6 @@ class EbayState:
         case = self.cases[case_id]
         case["caseStatusEnum"] = case["status"] = "CLOSED"
         case["caseDetails"]["buyerFinalAcceptResolution"] = "" if seller_won else "REFUND"
-        case["caseDetails"]["closeReason"] = "SELLER_WINS" if seller_won else "BUYER_WINS"
         case["lastModifiedDate"] = when(datetime.now(UTC))
 
     def _order_of(self, item_id: str, transaction_id: str) -> str:
@@ -337,26 +343,42 @@ class EbayState:
 
     def answer(self, method: str, path: str, query: dict[str, str], headers, body: dict | None):
         with self.lock:
-            self.calls.append(Call(method, path, query, headers.get("Authorization", ""), body))
-            if path == "/identity/v1/oauth2/token":
-                return self._token(headers, body or {})
-            if self.throttled:
-                self.throttled -= 1
-                raise Refused(
-                    429,
-                    {"errors": [{"errorId": 2001, "domain": "ACCESS", "category": "REQUEST", "message": "Too many requests. The request limit has been reached for the resource."}]},
-                    {"Retry-After": self.retry_after},
-                )
-            if self.blips:
-                self.blips -= 1
-                raise api_error(503, 2003, "There was a problem with an eBay internal system or process.")
-            if path.startswith("/sell/"):
-                self._authorise(headers, "Bearer")
-                return self._fulfillment(method, path, query)
-            if path.startswith("/post-order/v2/"):
-                self._authorise(headers, "IAF")
-                return self._post_order(method, path, query, body or {})
-            raise api_error(404, 2002, "Resource not found", "API")
+            call = Call(method, path, query, headers.get("Authorization", ""), body)
+            self.calls.append(call)
+            try:
+                status, answer = self._answer(method, path, query, headers, body)
+            except Refused as refusal:
+                call.status = refusal.status
+                raise
+            call.status = status
+            return status, answer
+
+    def _answer(self, method: str, path: str, query: dict[str, str], headers, body: dict | None):
+        if path == "/identity/v1/oauth2/token":
+            return self._token(headers, body or {})
+        if self.expire_in is not None:
+            if self.expire_in == 0:
+                self.expire_tokens()
+                self.expire_in = None
+            else:
+                self.expire_in -= 1
+        if self.throttled:
+            self.throttled -= 1
+            raise Refused(
+                429,
+                {"errors": [{"errorId": 2001, "domain": "ACCESS", "category": "REQUEST", "message": "Too many requests. The request limit has been reached for the resource."}]},
+                {"Retry-After": self.retry_after},
+            )
+        if self.blips:
+            self.blips -= 1
+            raise api_error(503, 2003, "There was a problem with an eBay internal system or process.")
+        if path.startswith("/sell/"):
+            self._authorise(headers, "Bearer")
+            return self._fulfillment(method, path, query)
+        if path.startswith("/post-order/v2/"):
+            self._authorise(headers, "IAF")
+            return self._post_order(method, path, query, body or {})
+        raise api_error(404, 2002, "Resource not found", "API")
 
     def _token(self, headers, form: dict) -> tuple[int, dict]:
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -589,7 +611,6 @@ class EbayState:
     def _case_refund(self, case_id, query, body) -> tuple[int, dict]:
         case = self._case(case_id)
         case["caseStatusEnum"] = case["status"] = "CLOSED"
-        case["caseDetails"]["closeReason"] = "SELLER_REFUNDED"
         case["caseDetails"]["buyerFinalAcceptResolution"] = "REFUND"
         case["lastModifiedDate"] = when(datetime.now(UTC))
         return 200, {"refundResult": {"refundStatus": "SUCCESS"}}
