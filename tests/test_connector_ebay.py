@@ -3,14 +3,21 @@ cases arrive as orders and claims with eBay's own respond-by times, a second syn
 changes on eBay arrive, throttling and an expired token are survived, a run cut short resumes
 without duplicates, and the seller's answers go to eBay before the desk records them."""
 
+import json
+import logging
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors.models import Connection, SyncCursor
 from connectors.platforms.ebay_actions import ActionRefused, actions_for, perform
 from connectors.sync import check_connection, sync_connection
+from connectors.tasks import sync_store
 from disputes.models import (
     Claim,
     ClaimEvent,
@@ -24,7 +31,9 @@ from disputes.models import (
     Shipment,
     Store,
 )
+from tests.conftest import client_for
 from tests.fakes.ebay_api import EbayState, running_ebay
+from tests.worker import celery_worker, wait_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -273,3 +282,105 @@ def test_tracking_needs_both_carrier_and_number_before_anything_is_sent(store, e
     with pytest.raises(ActionRefused):
         perform(claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking=" ")
     assert len(ebay.calls) == calls
+
+
+# --- a real worker killed in the middle of a sync ---------------------------------------------
+
+
+def _worker_pid(queue: str) -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"--queues={queue}".encode() in command:
+                return int(entry.name)
+    raise AssertionError(f"no worker process for {queue}")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_sync_leaves_a_run_the_next_worker_finishes_without_duplicates(
+    store, ebay, settings, tmp_path
+):
+    for n in range(1000):
+        ebay.add_order(f"14-{n:05d}-33333", created=NOW - timedelta(days=2, minutes=n))
+    ebay.slow_orders = 0.6
+    connection = connect(store, ebay)
+    env = {
+        "DESK_CONNECTOR_BASE_URLS": f"ebay={settings.DESK_CONNECTOR_BASE_URLS['ebay']}",
+        "DESK_CONNECTOR_MAX_WAIT": "0.01",
+        # The killed worker's lease runs out soon, so the next worker may take the store.
+        "DESK_CONNECTOR_LEASE_SECONDS": "3",
+    }
+
+    def orders_cursor() -> str:
+        return SyncCursor.objects.filter(connection=connection, stream="orders").values_list("value", flat=True).first() or ""
+
+    first_log = tmp_path / "first.log"
+    with celery_worker(first_log, env=env) as queue:
+        sync_store.apply_async(args=[connection.pk], queue=queue)
+        wait_for(lambda: '"offset": 400' in orders_cursor(), log_path=first_log)
+        os.kill(_worker_pid(queue), signal.SIGKILL)
+    written = Order.objects.filter(store=store).count()
+    cut_at = json.loads(orders_cursor())["offset"]
+    assert 400 <= cut_at == written < 1000  # what was written is exactly what the cursor says
+    calls_before = len(ebay.calls)
+    second_log = tmp_path / "second.log"
+    with celery_worker(second_log, env=env) as queue:
+        time.sleep(3)  # the dead worker's lease runs out
+        sync_store.apply_async(args=[connection.pk], queue=queue)
+        wait_for(lambda: Connection.objects.get(pk=connection.pk).last_success_at is not None, log_path=second_log)
+    resumed = next(
+        c for c in ebay.calls[calls_before:] if c.path == "/sell/fulfillment/v1/order" and "filter" in c.query
+    )
+    assert int(resumed.query["offset"]) == cut_at
+    assert Order.objects.filter(store=store).count() == 1000
+    assert Order.objects.filter(store=store).values("platform_order_id").distinct().count() == 1000
+
+
+# --- the card on the claim page -------------------------------------------------------------------
+
+
+def test_the_claim_page_offers_ebays_answers_and_a_plain_post_gives_them(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
+    client = client_for(world.agent_a)
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'id="ebay-answers"' in page
+    assert "Accept the return on eBay" in page
+    answer = client.post(f"/claims/{claim.pk}/ebay/answer/", {"action": "accept"})
+    assert answer.status_code == 302
+    assert [c.body for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [{"decision": "ACCEPT"}]
+    assert claim.events.filter(action="platform_answer", params__answer="accept").exists()
+
+
+def test_a_refusal_comes_back_in_the_card_for_htmx_and_nothing_is_recorded(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
+    ebay.inquiries["5100000002"]["inquiryStatusEnum"] = "CLOSED_WITH_ESCALATION"  # a case, which eBay lost
+    answer = client_for(world.manager_a).post(
+        f"/claims/{claim.pk}/ebay/answer/",
+        {"action": "tracking", "carrier": "USPS", "tracking": "9400"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert answer.status_code == 200
+    card = answer.content.decode()
+    assert 'role="alert"' in card and "eBay refused the request" in card
+    assert not claim.events.filter(action="platform_answer").exists()
+
+
+def test_credentials_are_sealed_in_the_database_and_absent_from_the_logs(store, ebay, caplog):
+    seed(ebay)
+    caplog.set_level(logging.DEBUG)
+    connection = connect(store, ebay)
+    ebay.expire_after(2)
+    assert sync_connection(connection).outcome == "synced"
+    raw = Connection.objects.filter(pk=connection.pk).values_list("credentials", flat=True).get()
+    secrets = [ebay.client_secret, next(iter(ebay.refresh_tokens)), *ebay.access_tokens]
+    assert "refresh-of-alpha" in secrets[1]  # the secrets looked for are the real ones
+    for secret in secrets:
+        assert secret not in raw
+        assert secret not in caplog.text
+    assert "sync of store" in caplog.text  # the log was captured

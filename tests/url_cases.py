@@ -265,3 +265,7 @@ CASES.update(
         "appeals:decide": Case("object", APPEAL, methods=("post",)),
     }
 )
+
+
+# Connectors: the seller's answers sent to eBay from the claim page.
+CASES.update({"ebay:answer": Case("object", CLAIM, methods=("post",))})

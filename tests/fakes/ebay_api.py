@@ -19,6 +19,7 @@ import base64
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class EbayState:
     blips: int = 0
     tokens_issued: int = 0
     expire_in: int | None = None  # API calls left before every token runs out
+    slow_orders: float = 0.0  # seconds each page of orders takes (a sync long enough to cut short)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- the test's levers ----------------------------------------------------------------
@@ -342,6 +344,8 @@ class EbayState:
     # --- answering ---------------------------------------------------------------------
 
     def answer(self, method: str, path: str, query: dict[str, str], headers, body: dict | None):
+        if self.slow_orders and path == "/sell/fulfillment/v1/order":
+            time.sleep(self.slow_orders)
         with self.lock:
             call = Call(method, path, query, headers.get("Authorization", ""), body)
             self.calls.append(call)
