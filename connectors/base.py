@@ -7,7 +7,7 @@ so a stream must be able to start again from any cursor it gave."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Page:
-    records: list[OrderRecord | ClaimRecord | MessageRecord]
+    # Any sequence: a list of one record type is fine (mypy: list is invariant, Sequence is not).
+    records: Sequence[OrderRecord | ClaimRecord | MessageRecord]
     # Where the next pull starts once this page is written; None: keep the stream's cursor.
     cursor: str | None
 
