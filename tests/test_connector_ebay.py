@@ -49,7 +49,11 @@ def ebay(settings) -> Iterator[EbayState]:
 @pytest.fixture
 def store(world) -> Store:
     store = Store.objects.create(
-        name="Charlie eBay US", platform=Platform.EBAY, marketplace="US", time_zone="America/New_York", currency="USD"
+        name="Charlie eBay US",
+        platform=Platform.EBAY,
+        marketplace="US",
+        time_zone="America/New_York",
+        currency="USD",
     )
     Membership.objects.create(user=world.manager_a, store=store, role=Role.MANAGER)
     Membership.objects.create(user=world.agent_a, store=store, role=Role.AGENT)
@@ -59,7 +63,10 @@ def store(world) -> Store:
 def connect(store: Store, ebay: EbayState, refresh_token: str | None = None) -> Connection:
     connection = Connection(store=store, settings={"client_id": ebay.client_id})
     connection.keep_secrets(
-        {"client_secret": ebay.client_secret, "refresh_token": refresh_token or next(iter(ebay.refresh_tokens))}
+        {
+            "client_secret": ebay.client_secret,
+            "refresh_token": refresh_token or next(iter(ebay.refresh_tokens)),
+        }
     )
     connection.save()
     return connection
@@ -69,13 +76,21 @@ def seed(ebay: EbayState) -> None:
     """Four orders (one shipped); a damaged-item return, an INR inquiry and a case from a return."""
     for n in range(1, 5):
         ebay.add_order(f"12-0000{n}-11111", created=NOW - timedelta(days=6, hours=n))
-    ebay.ship("12-00001-11111", carrier="USPS", tracking="9400111899223197428490", shipped=NOW - timedelta(days=5))
+    ebay.ship(
+        "12-00001-11111", carrier="USPS", tracking="9400111899223197428490", shipped=NOW - timedelta(days=5)
+    )
     ebay.touch("12-00001-11111", NOW - timedelta(days=5))
     ebay.add_return(
-        "5000000001", order_id="12-00001-11111", created=NOW - timedelta(days=2), respond_by=NOW + timedelta(days=1)
+        "5000000001",
+        order_id="12-00001-11111",
+        created=NOW - timedelta(days=2),
+        respond_by=NOW + timedelta(days=1),
     )
     ebay.add_inquiry(
-        "5100000002", order_id="12-00002-11111", created=NOW - timedelta(days=1), respond_by=NOW + timedelta(days=2)
+        "5100000002",
+        order_id="12-00002-11111",
+        created=NOW - timedelta(days=1),
+        respond_by=NOW + timedelta(days=2),
     )
     ebay.add_case(
         "5200000003",
@@ -88,7 +103,9 @@ def seed(ebay: EbayState) -> None:
 
 def snapshot(store: Store) -> tuple:
     return (
-        list(Order.objects.filter(store=store).order_by("pk").values_list("pk", "platform_order_id", "status")),
+        list(
+            Order.objects.filter(store=store).order_by("pk").values_list("pk", "platform_order_id", "status")
+        ),
         list(
             Claim.objects.filter(store=store)
             .order_by("pk")
@@ -236,7 +253,9 @@ def test_tracking_for_an_inquiry_goes_to_ebay_then_onto_the_timeline(store, ebay
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
     assert [a.name for a in actions_for(claim)] == ["tracking", "refund"]
-    words = perform(claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking="9400 1118")
+    words = perform(
+        claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking="9400 1118"
+    )
     assert "eBay accepted it" in words
     sent = [c for c in ebay.calls if c.path == "/post-order/v2/inquiry/5100000002/shipment_info"]
     assert [c.body["trackingNumber"] for c in sent] == ["9400 1118"]
@@ -316,7 +335,12 @@ def test_a_worker_killed_mid_sync_leaves_a_run_the_next_worker_finishes_without_
     }
 
     def orders_cursor() -> str:
-        return SyncCursor.objects.filter(connection=connection, stream="orders").values_list("value", flat=True).first() or ""
+        return (
+            SyncCursor.objects.filter(connection=connection, stream="orders")
+            .values_list("value", flat=True)
+            .first()
+            or ""
+        )
 
     first_log = tmp_path / "first.log"
     with celery_worker(first_log, env=env) as queue:
@@ -331,7 +355,9 @@ def test_a_worker_killed_mid_sync_leaves_a_run_the_next_worker_finishes_without_
     with celery_worker(second_log, env=env) as queue:
         time.sleep(3)  # the dead worker's lease runs out
         sync_store.apply_async(args=[connection.pk], queue=queue)
-        wait_for(lambda: Connection.objects.get(pk=connection.pk).last_success_at is not None, log_path=second_log)
+        wait_for(
+            lambda: Connection.objects.get(pk=connection.pk).last_success_at is not None, log_path=second_log
+        )
     resumed = next(
         c for c in ebay.calls[calls_before:] if c.path == "/sell/fulfillment/v1/order" and "filter" in c.query
     )
@@ -352,7 +378,9 @@ def test_the_claim_page_offers_ebays_answers_and_a_plain_post_gives_them(store, 
     assert "Accept the return on eBay" in page
     answer = client.post(f"/claims/{claim.pk}/ebay/answer/", {"action": "accept"})
     assert answer.status_code == 302
-    assert [c.body for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [{"decision": "ACCEPT"}]
+    assert [c.body for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [
+        {"decision": "ACCEPT"}
+    ]
     assert claim.events.filter(action="platform_answer", params__answer="accept").exists()
 
 

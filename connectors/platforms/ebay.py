@@ -34,7 +34,7 @@ from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reaso
 from ..base import CredentialField, Page
 from ..http import AuthRefused, ConnectorError, Http, base_url
 from ..models import Connection
-from ..records import ClaimRecord, LineRecord, OrderRecord, ShipmentRecord
+from ..records import ClaimRecord, ClaimStatusWord, LineRecord, OrderRecord, ShipmentRecord
 
 API = "https://api.ebay.com"
 TOKEN_PATH = "/identity/v1/oauth2/token"
@@ -135,18 +135,25 @@ class EbayClient:
         try:
             response = self.http.session.post(
                 self.http.url(TOKEN_PATH),
-                data={"grant_type": "refresh_token", "refresh_token": secrets["refresh_token"], "scope": SCOPES},
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": secrets["refresh_token"],
+                    "scope": SCOPES,
+                },
                 headers={"Authorization": f"Basic {basic}"},
                 timeout=self.http.timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
             raise ConnectorError(
-                _("eBay could not be reached (%(error)s); the next sync tries again.") % {"error": type(error).__name__}
+                _("eBay could not be reached (%(error)s); the next sync tries again.")
+                % {"error": type(error).__name__}
             ) from None
         self.http.requests += 1
         if response.status_code >= 500:
             raise ConnectorError(
-                _("eBay's sign-in service answered with a server error (%(status)s); the next sync tries again.")
+                _(
+                    "eBay's sign-in service answered with a server error (%(status)s); the next sync tries again."
+                )
                 % {"status": response.status_code}
             )
         if response.status_code != 200:
@@ -225,7 +232,7 @@ def order_record(order: dict, fulfillments: list[dict]) -> OrderRecord:
         )
     buyer = order.get("buyer") or {}
     address = buyer.get("buyerRegistrationAddress") or {}
-    ship_to = {}
+    ship_to: dict = {}
     for instruction in order.get("fulfillmentStartInstructions", []):
         ship_to = (instruction.get("shippingStep") or {}).get("shipTo") or {}
     country = (ship_to.get("contactAddress") or {}).get("countryCode")
@@ -259,7 +266,9 @@ def return_record(summary: dict, detail: dict | None = None) -> ClaimRecord:
     value, currency = amount(refund.get("estimatedRefundAmount"))
     due = summary.get("sellerResponseDue") or {}
     respond_by = parse_time(due.get("respondByDate"))
-    outcome = decided_at = None
+    outcome: str | None = None
+    decided_at: datetime | None = None
+    status: ClaimStatusWord
     if summary.get("state") == "CLOSED":
         status = "decided"
         close = (detail or {}).get("closeInfo") or {}
@@ -282,7 +291,7 @@ def return_record(summary: dict, detail: dict | None = None) -> ClaimRecord:
             Reason.NOT_AS_DESCRIBED if creation.get("reasonType") == "SNAD" else Reason.OTHER,
         ),
         opened_at=parse_time(creation.get("creationDate")) or timezone.now(),
-        status=status,  # type: ignore[arg-type]
+        status=status,
         amount=value,
         currency=currency,
         respond_by=respond_by,
@@ -298,10 +307,14 @@ def inquiry_record(inquiry: dict, order_id: str) -> ClaimRecord | None:
     if status_word == "CLOSED_WITH_ESCALATION":
         return None
     value, currency = amount(inquiry.get("claimAmount"))
-    outcome = decided_at = None
+    outcome: str | None = None
+    decided_at: datetime | None = None
+    status: ClaimStatusWord
     if status_word in CLOSED:
         status = "decided"
-        decided_at = parse_time(inquiry.get("inquiryClosureDate")) or parse_time(inquiry.get("lastModifiedDate"))
+        decided_at = parse_time(inquiry.get("inquiryClosureDate")) or parse_time(
+            inquiry.get("lastModifiedDate")
+        )
         refunded = bool((inquiry.get("inquiryDetails") or {}).get("refundAmounts")) or "REFUND" in str(
             inquiry.get("state", "")
         )
@@ -314,7 +327,7 @@ def inquiry_record(inquiry: dict, order_id: str) -> ClaimRecord | None:
         kind=ClaimKind.EBAY_CASE,
         reason=Reason.NOT_RECEIVED,
         opened_at=parse_time(inquiry.get("creationDate")) or timezone.now(),
-        status=status,  # type: ignore[arg-type]
+        status=status,
         amount=value,
         currency=currency,
         respond_by=parse_time(inquiry.get("respondByDate")) if status == "awaiting_seller" else None,
@@ -328,7 +341,9 @@ def case_record(case: dict, order_id: str) -> ClaimRecord:
     status_word = case.get("caseStatusEnum") or case.get("status", "")
     value, currency = amount(case.get("claimAmount"))
     details = case.get("caseDetails") or {}
-    outcome = decided_at = None
+    outcome: str | None = None
+    decided_at: datetime | None = None
+    status: ClaimStatusWord
     if status_word in CLOSED:
         status = "decided"
         decided_at = parse_time(case.get("lastModifiedDate"))
@@ -343,7 +358,7 @@ def case_record(case: dict, order_id: str) -> ClaimRecord:
         kind=ClaimKind.EBAY_CASE,
         reason=Reason.NOT_RECEIVED if inr else Reason.NOT_AS_DESCRIBED,
         opened_at=parse_time(case.get("creationDate")) or timezone.now(),
-        status=status,  # type: ignore[arg-type]
+        status=status,
         amount=value,
         currency=currency,
         respond_by=parse_time(case.get("respondByDate")) if status == "awaiting_seller" else None,
@@ -381,7 +396,11 @@ class OrdersStream:
         window = f"lastmodifieddate:[{stamp(start)}..{stamp(end)}]"
         while True:
             found = self.client.sell(
-                "/sell/fulfillment/v1/order", what=_("orders"), filter=window, limit=ORDERS_PER_PAGE, offset=offset
+                "/sell/fulfillment/v1/order",
+                what=_("orders"),
+                filter=window,
+                limit=ORDERS_PER_PAGE,
+                offset=offset,
             )
             orders = found.get("orders", [])
             records = [order_record(order, self._fulfillments(order)) for order in orders]
@@ -463,9 +482,7 @@ class PostOrderStream:
         ]
         for first in range(0, len(open_ids), REFRESH_PER_PAGE):
             details = [
-                self.client.post_order(
-                    self.detail_path.format(id=claim_id.split("-", 1)[1]), what=self.name
-                )
+                self.client.post_order(self.detail_path.format(id=claim_id.split("-", 1)[1]), what=self.name)
                 for claim_id in open_ids[first : first + REFRESH_PER_PAGE]
             ]
             yield Page(self.records_of(details), None)
@@ -492,7 +509,9 @@ class PostOrderStream:
         store = self.client.connection.store
         wanted = {c.platform_order_id for c in claims}
         known = set(
-            Order.objects.filter(store=store, platform_order_id__in=wanted).values_list("platform_order_id", flat=True)
+            Order.objects.filter(store=store, platform_order_id__in=wanted).values_list(
+                "platform_order_id", flat=True
+            )
         )
         missing = sorted(wanted - known)
         fetched = {oid: self._orders_seen[oid] for oid in missing if oid in self._orders_seen}

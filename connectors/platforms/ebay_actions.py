@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disputes.models import Claim, ClaimStatus, Outcome
-from disputes.services import ClaimError, claim_move, claim_platform_decided
+from disputes.services import ALLOWED_MOVES, claim_move, claim_platform_decided
 from disputes.timeline import Action, record
 
 from ..http import ConnectorError
@@ -26,7 +27,7 @@ from .ebay import CASE, INR, RETURN, EbayClient
 @dataclass(frozen=True)
 class SellerAction:
     name: str
-    label: str
+    label: str | Promise
     needs_tracking: bool = False
 
 
@@ -77,13 +78,16 @@ def _path(client: EbayClient, claim: Claim, action: SellerAction) -> tuple[str, 
         }
     # An inquiry eBay stepped into is answered as the case it became (same number).
     escalated = f"{kind}-" == CASE or (
-        client.post_order(f"inquiry/{number}", what=_("inquiries")).get("inquiryStatusEnum") == "CLOSED_WITH_ESCALATION"
+        client.post_order(f"inquiry/{number}", what=_("inquiries")).get("inquiryStatusEnum")
+        == "CLOSED_WITH_ESCALATION"
     )
     if action is REFUND:
         if escalated:
             return f"casemanagement/{number}/issue_refund", {"comments": {"content": ""}}
         return f"inquiry/{number}/issue_refund", {"comments": {"content": ""}}
-    return (f"casemanagement/{number}/provide_shipment_info" if escalated else f"inquiry/{number}/shipment_info"), {}
+    return (
+        f"casemanagement/{number}/provide_shipment_info" if escalated else f"inquiry/{number}/shipment_info"
+    ), {}
 
 
 def perform(*, claim: Claim, action_name: str, by, carrier: str = "", tracking: str = "") -> str:
@@ -127,9 +131,7 @@ def perform(*, claim: Claim, action_name: str, by, carrier: str = "", tracking: 
                 version=None,
                 note=_("Refund issued on eBay from the desk"),
             )
-        elif claim.status != ClaimStatus.RESPONDED:
-            try:
-                claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=by, loaded=claim.status)
-            except ClaimError:
-                pass  # e.g. appealing: the answer is on the timeline, the status stays
+        elif ClaimStatus.RESPONDED in ALLOWED_MOVES[claim.status]:
+            # Appealing stays appealing: the answer is on the timeline all the same.
+            claim_move(claim=claim, to_status=ClaimStatus.RESPONDED, by=by, loaded=claim.status)
     return _("eBay accepted it: %(action)s.") % {"action": action.label}

@@ -24,12 +24,16 @@ def test_manager_gives_ebay_the_tracking_from_the_claim_page(page, world, store,
     card.locator("#ebay-tracking").fill("   ")
     card.locator("#ebay-tracking").evaluate("el => el.removeAttribute('required')")
     card.locator("#ebay-tracking").press("Enter")
-    expect(page.locator("#ebay-answers [role=alert]")).to_contain_text("Give both the carrier and the tracking number")
+    expect(page.locator("#ebay-answers [role=alert]")).to_contain_text(
+        "Give both the carrier and the tracking number"
+    )
     assert not [c for c in ebay.calls if c.path.endswith("/shipment_info")]
     page.locator("#ebay-tracking").fill("9400111899223197428490")
     with page.expect_navigation(wait_until="load"):
         page.locator("#ebay-tracking").press("Enter")
-    expect(page.locator("#timeline")).to_contain_text("Tracking given to the platform: USPS 9400111899223197428490")
+    expect(page.locator("#timeline")).to_contain_text(
+        "Tracking given to the platform: USPS 9400111899223197428490"
+    )
     expect(page.locator("body")).to_contain_text("eBay accepted it")
     assert [c.body["trackingNumber"] for c in ebay.calls if c.path.endswith("/shipment_info")] == [
         "9400111899223197428490"

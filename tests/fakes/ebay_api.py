@@ -15,6 +15,7 @@ state that a test changes, answering as eBay's published references describe.
 - Trouble on demand: `throttle(n, retry_after)` answers the next n API calls with 429 and
   `Retry-After`; `blip(n)` with 503; every request is recorded in `calls`."""
 
+import argparse
 import base64
 import json
 import re
@@ -90,6 +91,9 @@ class EbayState:
     tokens_issued: int = 0
     expire_in: int | None = None  # API calls left before every token runs out
     slow_orders: float = 0.0  # seconds each page of orders takes (a sync long enough to cut short)
+    # Orders made up on demand, never stored (the benchmark's 100,000): their count and times.
+    generated: int = 0
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=3))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- the test's levers ----------------------------------------------------------------
@@ -114,7 +118,12 @@ class EbayState:
 
     # --- building records as eBay shapes them -------------------------------------------
 
-    def add_order(
+    def add_order(self, order_id: str, **facts) -> dict:
+        order = self.build_order(order_id, **facts)
+        self.orders[order_id] = order
+        return order
+
+    def build_order(
         self,
         order_id: str,
         *,
@@ -126,7 +135,13 @@ class EbayState:
         currency: str = "USD",
     ) -> dict:
         lines = lines or [
-            {"sku": "MUG-01", "title": "Stoneware mug, blue", "quantity": 1, "price": "19.99", "item_id": "110000000001"}
+            {
+                "sku": "MUG-01",
+                "title": "Stoneware mug, blue",
+                "quantity": 1,
+                "price": "19.99",
+                "item_id": "110000000001",
+            }
         ]
         line_items = []
         for n, line in enumerate(lines, start=1):
@@ -165,7 +180,10 @@ class EbayState:
             "sellerId": self.seller,
             "buyer": {
                 "username": buyer,
-                "buyerRegistrationAddress": {"fullName": "Robin Q. Buyer", "email": f"{buyer}@members.ebay.com"},
+                "buyerRegistrationAddress": {
+                    "fullName": "Robin Q. Buyer",
+                    "email": f"{buyer}@members.ebay.com",
+                },
             },
             "pricingSummary": {
                 "priceSubtotal": money(str(sum(float(line["price"]) for line in lines)), currency),
@@ -185,7 +203,6 @@ class EbayState:
             ],
             "lineItems": line_items,
         }
-        self.orders[order_id] = order
         return order
 
     def ship(self, order_id: str, *, carrier: str, tracking: str, shipped: datetime) -> None:
@@ -197,7 +214,9 @@ class EbayState:
                 "shipmentTrackingNumber": tracking,
                 "shippingCarrierCode": carrier,
                 "shippedDate": stamp(shipped),
-                "lineItems": [{"lineItemId": li["lineItemId"], "quantity": li["quantity"]} for li in order["lineItems"]],
+                "lineItems": [
+                    {"lineItemId": li["lineItemId"], "quantity": li["quantity"]} for li in order["lineItems"]
+                ],
             }
         )
         order["fulfillmentHrefs"].append(
@@ -370,7 +389,16 @@ class EbayState:
             self.throttled -= 1
             raise Refused(
                 429,
-                {"errors": [{"errorId": 2001, "domain": "ACCESS", "category": "REQUEST", "message": "Too many requests. The request limit has been reached for the resource."}]},
+                {
+                    "errors": [
+                        {
+                            "errorId": 2001,
+                            "domain": "ACCESS",
+                            "category": "REQUEST",
+                            "message": "Too many requests. The request limit has been reached for the resource.",
+                        }
+                    ]
+                },
                 {"Retry-After": self.retry_after},
             )
         if self.blips:
@@ -387,9 +415,13 @@ class EbayState:
     def _token(self, headers, form: dict) -> tuple[int, dict]:
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if headers.get("Authorization", "") != f"Basic {expected}":
-            raise Refused(401, {"error": "invalid_client", "error_description": "client authentication failed"})
+            raise Refused(
+                401, {"error": "invalid_client", "error_description": "client authentication failed"}
+            )
         if form.get("grant_type") != "refresh_token":
-            raise Refused(400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"})
+            raise Refused(
+                400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
+            )
         if form.get("refresh_token") not in self.refresh_tokens:
             raise Refused(
                 400,
@@ -428,6 +460,8 @@ class EbayState:
         offset = int(query.get("offset", "0"))
         if not 1 <= limit <= 200:
             raise api_error(400, 30700, "The 'limit' value must be between 1 and 200.")
+        if self.generated and "filter" in query:
+            return 200, self._generated_page(path, query, limit, offset)
         chosen = list(self.orders.values())
         if ids := query.get("orderIds"):
             wanted = set(ids.split(","))
@@ -461,10 +495,43 @@ class EbayState:
             answer["next"] = f"{path}?{params}"
         return 200, answer
 
+    def _generated_page(self, path: str, query: dict[str, str], limit: int, offset: int) -> dict:
+        page = [
+            self._public(
+                self.build_order(
+                    f"20-{n // 100000:05d}-{n % 100000:05d}",
+                    created=self.generated_at - timedelta(seconds=n),
+                    buyer=f"buyer{n % 9973}",
+                    lines=[
+                        {
+                            "sku": f"SKU-{n % 500:03d}",
+                            "title": f"Item {n % 500}",
+                            "quantity": 1 + n % 3,
+                            "price": f"{5 + n % 40}.99",
+                            "item_id": f"1100{n % 500:08d}",
+                        }
+                    ],
+                )
+            )
+            for n in range(offset, min(offset + limit, self.generated))
+        ]
+        answer: dict[str, Any] = {
+            "href": path,
+            "total": self.generated,
+            "limit": limit,
+            "offset": offset,
+            "orders": page,
+        }
+        if offset + limit < self.generated:
+            answer["next"] = f"{path}?filter={query['filter']}&limit={limit}&offset={offset + limit}"
+        return answer
+
     @staticmethod
     def _public(order: dict) -> dict:
         shown = dict(order)
-        shown["lineItems"] = [{k: v for k, v in li.items() if not k.startswith("_")} for li in order["lineItems"]]
+        shown["lineItems"] = [
+            {k: v for k, v in li.items() if not k.startswith("_")} for li in order["lineItems"]
+        ]
         return shown
 
     # Post-Order API
@@ -562,7 +629,11 @@ class EbayState:
 
     def _search_inquiries(self, query, body) -> tuple[int, dict]:
         page, pagination = self._search(list(self.inquiries.values()), query, "inquiry_")
-        return 200, {"members": page, "paginationOutput": pagination, "totalNumberOfInquiries": pagination["totalEntries"]}
+        return 200, {
+            "members": page,
+            "paginationOutput": pagination,
+            "totalNumberOfInquiries": pagination["totalEntries"],
+        }
 
     def _inquiry(self, inquiry_id: str) -> dict:
         if inquiry_id not in self.inquiries:
@@ -593,7 +664,11 @@ class EbayState:
 
     def _search_cases(self, query, body) -> tuple[int, dict]:
         page, pagination = self._search(list(self.cases.values()), query, "case_")
-        return 200, {"members": page, "paginationOutput": pagination, "totalNumberOfCases": pagination["totalEntries"]}
+        return 200, {
+            "members": page,
+            "paginationOutput": pagination,
+            "totalNumberOfCases": pagination["totalEntries"],
+        }
 
     def _case(self, case_id: str) -> dict:
         if case_id not in self.cases:
@@ -674,3 +749,12 @@ def running_ebay(state: EbayState | None = None) -> Iterator[tuple[str, EbayStat
     finally:
         server.shutdown()
         server.server_close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Serve a fake eBay with generated orders (for bench/).")
+    parser.add_argument("--orders", type=int, default=100_000)
+    arguments = parser.parse_args()
+    with running_ebay(EbayState(generated=arguments.orders)) as (base, _state):
+        print(base, flush=True)
+        threading.Event().wait()
