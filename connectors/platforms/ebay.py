@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import requests
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -425,6 +426,7 @@ class PostOrderStream:
     still holds open (a search cannot ask "changed since")."""
 
     name: str = ""
+    what: str | Promise = ""  # the stream's items, as an error message names them
     search_path = ""
     detail_path = ""
     date_prefix = ""
@@ -450,7 +452,7 @@ class PostOrderStream:
         while True:
             found = self.client.post_order(
                 self.search_path,
-                what=self.name,
+                what=str(self.what),
                 limit=CLAIMS_PER_PAGE,
                 offset=page,
                 **{
@@ -482,7 +484,9 @@ class PostOrderStream:
         ]
         for first in range(0, len(open_ids), REFRESH_PER_PAGE):
             details = [
-                self.client.post_order(self.detail_path.format(id=claim_id.split("-", 1)[1]), what=self.name)
+                self.client.post_order(
+                    self.detail_path.format(id=claim_id.split("-", 1)[1]), what=str(self.what)
+                )
                 for claim_id in open_ids[first : first + REFRESH_PER_PAGE]
             ]
             yield Page(self.records_of(details), None)
@@ -524,6 +528,7 @@ class PostOrderStream:
 
 class ReturnsStream(PostOrderStream):
     name = "returns"
+    what = gettext_lazy("returns")
     search_path = "return/search"
     detail_path = "return/{id}"
     date_prefix = ""
@@ -535,13 +540,16 @@ class ReturnsStream(PostOrderStream):
             # The detail answer wraps the summary; a search member is the summary itself.
             summary, detail = (item["summary"], item.get("detail")) if "summary" in item else (item, None)
             if summary.get("state") == "CLOSED" and detail is None:
-                detail = self.client.post_order(f"return/{summary['returnId']}", what=self.name).get("detail")
+                detail = self.client.post_order(f"return/{summary['returnId']}", what=str(self.what)).get(
+                    "detail"
+                )
             claims.append(return_record(summary, detail))
         return self.with_orders(claims)
 
 
 class InquiriesStream(PostOrderStream):
     name = "inquiries"
+    what = gettext_lazy("inquiries")
     search_path = "inquiry/search"
     detail_path = "inquiry/{id}"
     date_prefix = "inquiry_"
@@ -564,6 +572,7 @@ class InquiriesStream(PostOrderStream):
 
 class CasesStream(PostOrderStream):
     name = "cases"
+    what = gettext_lazy("cases")
     search_path = "casemanagement/search"
     detail_path = "casemanagement/{id}"
     date_prefix = "case_"
