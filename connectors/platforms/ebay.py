@@ -444,11 +444,13 @@ class PostOrderStream:
     search_path = ""
     detail_path = ""
     date_prefix = ""
-    prefixes: tuple[str, ...] = ()
+    prefix = ""  # of the desk's claim ids this stream owns
 
     def __init__(self, client: EbayClient) -> None:
         self.client = client
+        # Orders this run already asked eBay for: by an inquiry's (item, transaction), and whole.
         self._order_ids: dict[tuple[str, str], str] = {}
+        self._orders_seen: dict[str, dict] = {}
 
     def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
         raise NotImplementedError
@@ -490,11 +492,11 @@ class PostOrderStream:
         store = self.client.connection.store
         open_ids = [
             claim_id
-            for claim_id in Claim.objects.filter(store=store, platform_claim_id__startswith=self.prefixes[0])
+            for claim_id in Claim.objects.filter(store=store, platform_claim_id__startswith=self.prefix)
             .exclude(status__in=ClaimStatus.settled())
             .order_by("id")
             .values_list("platform_claim_id", flat=True)
-            if claim_id not in seen and any(claim_id.startswith(p) for p in self.prefixes)
+            if claim_id not in seen
         ]
         for first in range(0, len(open_ids), REFRESH_PER_PAGE):
             details = [
@@ -515,12 +517,6 @@ class PostOrderStream:
                 self._order_ids[key] = orders[0]["orderId"]
                 self._orders_seen[orders[0]["orderId"]] = orders[0]
         return self._order_ids.get(key)
-
-    @property
-    def _orders_seen(self) -> dict[str, dict]:
-        if not hasattr(self, "_orders"):
-            self._orders: dict[str, dict] = {}
-        return self._orders
 
     def with_orders(self, claims: list[ClaimRecord]) -> list[ClaimRecord | OrderRecord]:
         """A claim on an order the desk has not read yet brings its order along, first."""
@@ -546,7 +542,7 @@ class ReturnsStream(PostOrderStream):
     search_path = "return/search"
     detail_path = "return/{id}"
     date_prefix = ""
-    prefixes = (RETURN,)
+    prefix = RETURN
 
     def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
         claims = []
@@ -567,7 +563,7 @@ class InquiriesStream(PostOrderStream):
     search_path = "inquiry/search"
     detail_path = "inquiry/{id}"
     date_prefix = "inquiry_"
-    prefixes = (INR,)
+    prefix = INR
 
     def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
         claims = []
@@ -599,7 +595,7 @@ class CasesStream(PostOrderStream):
                 claims.append(case_record(item, order_id))
         return self.with_orders(claims)
 
-    prefixes = (CASE,)
+    prefix = CASE
 
 
 # --- the platform ---------------------------------------------------------------------------------

@@ -60,34 +60,39 @@ def _connection(claim: Claim) -> Connection:
     return connection
 
 
-def _path(client: EbayClient, claim: Claim, action: SellerAction) -> tuple[str, dict]:
+def _request(
+    client: EbayClient, claim: Claim, action: SellerAction, carrier: str, tracking: str
+) -> tuple[str, dict]:
+    """The Post-Order call that does `action` for this claim: its path and its body."""
     kind, number = claim.platform_claim_id.split("-", 1)
-    currency = claim.order.currency
+    no_comment = {"comments": {"content": ""}}
     if f"{kind}-" == RETURN:
         if action is ACCEPT:
             return f"return/{number}/decide", {"decision": "ACCEPT"}
         if action is RECEIVED:
             return f"return/{number}/mark_as_received", {}
-        total = {"value": str(claim.amount or 0), "currency": currency}
-        return f"return/{number}/issue_refund", {
-            "refundDetail": {
-                "itemizedRefundDetail": [{"refundAmount": total, "refundFeeType": "PURCHASE_PRICE"}],
-                "totalAmount": total,
-            },
-            "comments": {"content": ""},
+        if not claim.amount:
+            raise ActionRefused(_("The claim has no amount to refund: enter it first."))
+        total = {"value": str(claim.amount), "currency": claim.order.currency}
+        refund = {
+            "itemizedRefundDetail": [{"refundAmount": total, "refundFeeType": "PURCHASE_PRICE"}],
+            "totalAmount": total,
         }
+        return f"return/{number}/issue_refund", {"refundDetail": refund, **no_comment}
     # An inquiry eBay stepped into is answered as the case it became (same number).
     escalated = f"{kind}-" == CASE or (
         client.post_order(f"inquiry/{number}", what=_("inquiries")).get("inquiryStatusEnum")
         == "CLOSED_WITH_ESCALATION"
     )
+    base = f"casemanagement/{number}" if escalated else f"inquiry/{number}"
     if action is REFUND:
-        if escalated:
-            return f"casemanagement/{number}/issue_refund", {"comments": {"content": ""}}
-        return f"inquiry/{number}/issue_refund", {"comments": {"content": ""}}
-    return (
-        f"casemanagement/{number}/provide_shipment_info" if escalated else f"inquiry/{number}/shipment_info"
-    ), {}
+        return f"{base}/issue_refund", no_comment
+    shipment = {
+        "shippingCarrierName": carrier,
+        "trackingNumber": tracking,
+        "shippedDate": {"value": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")},
+    }
+    return (f"{base}/provide_shipment_info" if escalated else f"{base}/shipment_info"), shipment
 
 
 def perform(*, claim: Claim, action_name: str, by, carrier: str = "", tracking: str = "") -> str:
@@ -95,18 +100,12 @@ def perform(*, claim: Claim, action_name: str, by, carrier: str = "", tracking: 
     action = ACTIONS.get(action_name)
     if action is None or action not in actions_for(claim):
         raise ActionRefused(_("eBay does not allow this action on this claim."))
-    carrier, tracking = carrier.strip(), tracking.strip()
+    carrier, tracking = carrier.strip()[:60], tracking.strip()[:60]
     if action.needs_tracking and (not carrier or not tracking):
         raise ActionRefused(_("Give both the carrier and the tracking number."))
     client = EbayClient(_connection(claim))
     try:
-        path, body = _path(client, claim, action)
-        if action.needs_tracking:
-            body = {
-                "shippingCarrierName": carrier[:60],
-                "trackingNumber": tracking[:60],
-                "shippedDate": {"value": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")},
-            }
+        path, body = _request(client, claim, action, carrier, tracking)
         answer = client.post_order_action(path, body, what=str(action.label))
     except ConnectorError as error:
         raise ActionRefused(str(error)) from None
