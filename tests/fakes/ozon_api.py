@@ -361,7 +361,10 @@ def _handler(fake: FakeOzon) -> type[BaseHTTPRequestHandler]:
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away (a test killed it)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
