@@ -60,7 +60,9 @@ PLATFORMS: dict[str, Bench] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--platform", choices=sorted(PLATFORMS), required=True)
     parser.add_argument("--orders", type=int, default=100_000)
     arguments = parser.parse_args()
@@ -95,7 +97,9 @@ def run(bench: Bench, arguments) -> None:
     from disputes.models import Order
 
     connection = bench.connect(f"Bench {arguments.platform} {time.time_ns()}")
-    print(f"{arguments.platform}: {arguments.orders:,} orders from {os.environ['DESK_CONNECTOR_BASE_URLS']} on {db.vendor}")
+    print(
+        f"{arguments.platform}: {arguments.orders:,} orders from {os.environ['DESK_CONNECTOR_BASE_URLS']} on {db.vendor}"
+    )
     for label in ("first sync (all new)", "re-read (nothing changed)"):
         started = time.perf_counter()
         result = sync.sync_connection(connection)
