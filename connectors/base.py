@@ -11,11 +11,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from django.utils.functional import Promise
-
 from .records import ClaimRecord, MessageRecord, OrderRecord
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from .http import Http
     from .models import Connection
 
@@ -42,11 +42,11 @@ class CredentialField:
     are kept in Connection.settings."""
 
     name: str
-    label: str | Promise
+    label: StrOrPromise
     secret: bool = True
     required: bool = True
-    help_text: str | Promise = ""
-    choices: list[tuple[str, str | Promise]] = field(default_factory=list)
+    help_text: StrOrPromise = ""
+    choices: list[tuple[str, StrOrPromise]] = field(default_factory=list)
 
 
 class Platform(Protocol):
