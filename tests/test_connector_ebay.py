@@ -376,6 +376,8 @@ def test_the_claim_page_offers_ebays_answers_and_a_plain_post_gives_them(store, 
     page = client.get(f"/claims/{claim.pk}/").content.decode()
     assert 'id="ebay-answers"' in page
     assert "Accept the return on eBay" in page
+    # An Amazon claim has no eBay card.
+    assert 'id="ebay-answers"' not in client.get(f"/claims/{world.claim_a.pk}/").content.decode()
     answer = client.post(f"/claims/{claim.pk}/ebay/answer/", {"action": "accept"})
     assert answer.status_code == 302
     assert [c.body for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [
