@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from connectors.models import Connection, SyncCursor
 from connectors.platforms.ebay_actions import ActionRefused, actions_for, perform
@@ -414,3 +415,30 @@ def test_credentials_are_sealed_in_the_database_and_absent_from_the_logs(store, 
         assert secret not in raw
         assert secret not in caplog.text
     assert "sync of store" in caplog.text  # the log was captured
+
+
+def test_a_manager_connects_ebay_on_the_connection_page_and_tests_it(store, ebay, world):
+    seed(ebay)
+    client = client_for(world.manager_a)
+    refresh = next(iter(ebay.refresh_tokens))
+    saved = client.post(
+        reverse("connectors:connection_save", args=[store.pk]),
+        {
+            "client_id": ebay.client_id,
+            "client_secret": ebay.client_secret,
+            "refresh_token": refresh,
+            "interval": "15",
+        },
+    )
+    assert saved.status_code == 302
+    connection = Connection.objects.get(store=store)
+    assert connection.settings == {"client_id": ebay.client_id}
+    assert connection.secrets() == {"client_secret": ebay.client_secret, "refresh_token": refresh}
+    page = client.get(reverse("connectors:connection", args=[store.pk])).content.decode()
+    assert 'name="refresh_token"' in page and refresh not in page and ebay.client_secret not in page
+    test_url = reverse("connectors:connection_test", args=[store.pk])
+    good = client.post(test_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Connected as eBay seller alpha_goods" in good
+    ebay.refresh_tokens.clear()  # the seller revoked the desk's access
+    bad = client.post(test_url, headers={"HX-Request": "true"}).content.decode()
+    assert "eBay refused the credentials (invalid_grant)" in bad
