@@ -108,7 +108,9 @@ def perform(*, claim: Claim, action_name: str, by, carrier: str = "", tracking: 
         path, body = _request(client, claim, action, carrier, tracking)
         answer = client.post_order_action(path, body, what=str(action.label))
     except ConnectorError as error:
-        raise ActionRefused(str(error)) from None
+        raise ActionRefused(
+            _("eBay did not take the answer, so nothing was recorded here: %(reason)s") % {"reason": error}
+        ) from None
     refund_status = str((answer.get("refundResult") or answer).get("refundStatus", "SUCCESS"))
     if action is REFUND and refund_status == "FAILED":
         raise ActionRefused(_("eBay could not issue the refund; nothing was changed."))
