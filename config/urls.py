@@ -32,5 +32,7 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("messaging.urls")),
     path("", include("appeals.urls")),
+    path("", include("connectors.urls")),
+    path("", include("connectors.ebay_urls")),
     path("", include("disputes.urls")),
 ]

@@ -33,6 +33,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3y-" + "x7Qp9Lm2Vb8Nc4Rt6Yh1Wd5Fg3Js0Ka" * 2,
     "ALLOWED_HOSTS": "desk.example.com",
+    "DESK_CONNECTOR_KEYS": "Q0dnOHhRb1R1d0ZKd2Vtb2xxVm1yWmJ2d0VQSjNHZ2o=",
 }
 
 
@@ -46,6 +47,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env={**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_key_that_seals_marketplace_credentials():
+    result = manage("check", env={**PRODUCTION, "DESK_CONNECTOR_KEYS": ""})
+    assert result.returncode != 0
+    assert "DESK_CONNECTOR_KEYS is not set" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused():
