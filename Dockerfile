@@ -20,9 +20,11 @@ COPY . .
 # collectstatic needs settings but no secrets of its own: a throw-away random key (production
 # refuses short or placeholder keys), never kept in the image.
 RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --no-input
+    bin/serve collectstatic
 
 RUN useradd --system --home /app desk && mkdir -p /data && chown desk /data
 USER desk
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The entry commands live in bin/serve (web, worker, mail-worker, beat, migrate), which
+# docker-compose.yml and the production-mode test run too.
+CMD ["bin/serve", "web"]
