@@ -113,13 +113,13 @@ def stack(tmp_path_factory):
         own_database(DATABASE_URL) as database_url,
         own_redis(root) as redis_url,
     ):
-        common = dict(
-            database_url=database_url,
-            redis_url=redis_url,
-            shared=shared,
-            secret_key=new_secret_key(),
-            smtp=smtp,
-        )
+        common = {
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "shared": shared,
+            "secret_key": new_secret_key(),
+            "smtp": smtp,
+        }
         a, b = make_host("a", root, **common), make_host("b", root, **common)
         try:
             a.run("migrate")
@@ -256,6 +256,7 @@ def test_an_agent_uploads_a_photo_and_replies_in_production_without_a_console_er
     # The page was loaded and used end to end, and the browser said nothing was wrong.
     page.reload()
     expect(page.locator("#thread-messages")).to_contain_text("checking the parcel's tracking")
+    page.wait_for_timeout(500)  # reports still on their way arrive
     assert context.problems == []
 
 
@@ -274,6 +275,7 @@ def test_a_session_started_on_one_host_is_valid_on_the_other(stack, context):
         page.click("header button:text('Log out')")
     page.goto(f"{a.url}/")
     assert "/login/" in page.url
+    page.wait_for_timeout(500)  # reports still on their way arrive
     assert context.problems == []
 
 
@@ -346,3 +348,29 @@ def raised_by(host: Host) -> list[int]:
     """How many alerts each finished sweep (claims and replies) of this host's worker raised."""
     pattern = r"Task (?:disputes\.tasks\.sweep_claim_alerts|messaging\.tasks\.sweep_reply_alerts)\[[^]]+\] succeeded in [0-9.e-]+s: (\d+)"
     return [int(n) for n in re.findall(pattern, host.log("worker"))]
+
+
+def test_production_sends_its_security_headers_shows_no_debug_page_and_reports_csp_violations(stack, context):
+    a, _b, _smtp, _world = stack
+    login = context.request.get(f"{a.url}/login/")
+    assert login.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert "script-src 'self' 'nonce-" in login.headers["content-security-policy"]
+    assert "secure" in login.headers["set-cookie"].lower()  # the CSRF cookie, HTTPS only
+    missing = context.request.get(f"{a.url}/no-such-page/")
+    assert missing.status == 404
+    assert "URLconf" not in missing.text() and "Traceback" not in missing.text()
+    # The watch on the pages hears a violation: a script the policy does not allow is reported.
+    page = context.new_page()
+    page.goto(f"{a.url}/login/")
+    assert context.problems == []
+    page.evaluate("""() => {
+      const script = document.createElement("script");
+      script.textContent = "window.ranInline = true";
+      document.head.appendChild(script);
+    }""")
+    for _ in range(50):  # the report arrives through Playwright, which a sleep does not serve
+        if any(p.startswith("CSP: script-src") for p in context.problems):
+            break
+        page.wait_for_timeout(100)
+    assert any(p.startswith("CSP: script-src") for p in context.problems), context.problems
+    assert page.evaluate("window.ranInline") is None
