@@ -37,6 +37,7 @@ NOT_INHERITED = ("DJANGO_ALLOW_ASYNC_UNSAFE", "DESK_TESTING", "DATABASE_URL", "R
 class Host:
     name: str
     folder: Path
+    app: Path  # this host's copy of what the image holds
     port: int
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -49,7 +50,7 @@ class Host:
     def run(self, command: str, *args: str, timeout: float = 300) -> str:
         """One bin/serve command to its end (migrate, collectstatic); its output on failure."""
         done = subprocess.run(
-            [str(SERVE), command, *args],
+            [str(self.app / "bin" / "serve"), command, *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -64,7 +65,7 @@ class Host:
         self.logs[command] = log_path
         with open(log_path, "w") as log:
             self.processes[command] = subprocess.Popen(
-                [str(SERVE), command, *args],
+                [str(self.app / "bin" / "serve"), command, *args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -74,7 +75,7 @@ class Host:
     def manage(self, *args: str, timeout: float = 120) -> str:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=ROOT,
+            cwd=self.app,
             env=self.env,
             capture_output=True,
             text=True,
@@ -227,11 +228,24 @@ def host_env(
     }
 
 
+def image_files(dest: Path) -> Path:
+    """A copy of what `COPY . .` puts in the image: the tree less what .dockerignore names."""
+    patterns = [
+        line.strip().removeprefix("**/").strip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*patterns), symlinks=True)
+    return dest
+
+
 def make_host(name: str, root: Path, **common) -> Host:
+    """A host with its own copy of the code, its own var folder and static files."""
     folder = root / name
     (folder / "var").mkdir(parents=True)
+    app = image_files(folder / "app")
     port = free_port()
-    return Host(name, folder, port, host_env(name=name, folder=folder, port=port, **common))
+    return Host(name, folder, app, port, host_env(name=name, folder=folder, port=port, **common))
 
 
 def new_secret_key() -> str:

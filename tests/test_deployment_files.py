@@ -77,9 +77,11 @@ def test_bin_serve_refuses_a_command_it_does_not_know():
         assert name in done.stderr
 
 
-def test_the_image_holds_bin_serve_and_keeps_beat_state_on_the_volume():
+def test_the_image_holds_bin_serve_but_no_local_state_and_keeps_beat_state_on_the_volume():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert "COPY . ." in DOCKERFILE and not any(pattern.strip("/").startswith("bin") for pattern in ignored)
+    # A checkout's own database, evidence, virtualenv and secrets stay out of the image.
+    assert {"var", ".venv", ".env", ".git"} <= set(ignored)
     assert re.search(r"^ENV .*\bDESK_VAR_DIR=/data\b", DOCKERFILE, re.MULTILINE)
     # bin/serve keeps beat's schedule in DESK_VAR_DIR: the volume every desk service mounts.
     for name in ("web", "worker", "mail-worker", "beat"):

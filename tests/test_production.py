@@ -351,7 +351,7 @@ def raised_by(host: Host) -> list[int]:
 
 
 def test_production_sends_its_security_headers_shows_no_debug_page_and_reports_csp_violations(stack, context):
-    a, _b, _smtp, _world = stack
+    a, b, _smtp, _world = stack
     login = context.request.get(f"{a.url}/login/")
     assert login.headers["strict-transport-security"].startswith("max-age=31536000")
     assert "script-src 'self' 'nonce-" in login.headers["content-security-policy"]
@@ -359,6 +359,10 @@ def test_production_sends_its_security_headers_shows_no_debug_page_and_reports_c
     missing = context.request.get(f"{a.url}/no-such-page/")
     assert missing.status == 404
     assert "URLconf" not in missing.text() and "Traceback" not in missing.text()
+    # Each host runs its own copy of the image's files, gunicorn with two workers.
+    for host in (a, b):
+        assert host.query("import config\nresult = config.__file__").startswith(str(host.app))
+        assert host.log("web").count("Booting worker with pid") == 2
     # The watch on the pages hears a violation: a script the policy does not allow is reported.
     page = context.new_page()
     page.goto(f"{a.url}/login/")
