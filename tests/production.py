@@ -199,6 +199,7 @@ def host_env(
     redis_url: str,
     shared: Path,
     secret_key: str,
+    connector_keys: str,
     smtp: SmtpSink,
 ) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
@@ -207,6 +208,7 @@ def host_env(
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         "DEBUG": "0",
         "SECRET_KEY": secret_key,
+        "DESK_CONNECTOR_KEYS": connector_keys,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -250,6 +252,13 @@ def make_host(name: str, root: Path, **common) -> Host:
 
 def new_secret_key() -> str:
     return secrets.token_urlsafe(50)
+
+
+def new_connector_key() -> str:
+    """A key that seals marketplace credentials (the same on every host, like SECRET_KEY)."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
 
 
 def wait_until_serving(host: Host, timeout: float = 90) -> None:

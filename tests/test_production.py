@@ -22,6 +22,7 @@ from .mailservers import smtp_listener
 from .production import (
     Host,
     make_host,
+    new_connector_key,
     new_secret_key,
     own_database,
     own_redis,
@@ -118,6 +119,7 @@ def stack(tmp_path_factory):
             "redis_url": redis_url,
             "shared": shared,
             "secret_key": new_secret_key(),
+            "connector_keys": new_connector_key(),
             "smtp": smtp,
         }
         a, b = make_host("a", root, **common), make_host("b", root, **common)
@@ -374,8 +376,11 @@ def test_production_sends_its_security_headers_shows_no_debug_page_and_reports_c
     missing = context.request.get(f"{a.url}/no-such-page/")
     assert missing.status == 404
     assert "URLconf" not in missing.text() and "Traceback" not in missing.text()
-    # Each host runs its own copy of the image's files, gunicorn with two workers.
+    # Each host runs its own copy of the image's files, gunicorn with two workers, and tells a
+    # load balancer it reaches the database and the broker.
     for host in (a, b):
+        health = context.request.get(f"{host.url}/healthz")
+        assert (health.status, health.json()) == (200, {"status": "ok", "database": "ok", "broker": "ok"})
         assert host.query("import config\nresult = config.__file__").startswith(str(host.app))
         assert host.log("web").count("Booting worker with pid") == 2
     # The watch on the pages hears a violation: a script the policy does not allow is reported.
