@@ -123,7 +123,7 @@ def own_database(server_url: str) -> Iterator[str]:
     parts = urlsplit(server_url)
     maintenance = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
     with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
