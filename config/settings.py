@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "evidence",
     "messaging",
     "appeals",
+    "connectors",
 ]
 
 MIDDLEWARE = [
@@ -537,3 +538,33 @@ CELERY_BEAT_SCHEDULE["relay-mail-poll"] = {"task": "messaging.tasks.poll_mailbox
 APPEAL_PDF_FONT = env_str("APPEAL_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 APPEAL_PDF_FONT_BOLD = env_str("APPEAL_PDF_FONT_BOLD", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 APPEAL_PDF_FONT_INDEX = env_int("APPEAL_PDF_FONT_INDEX", 2)
+
+# Marketplace connectors (connectors/). Credentials are sealed with these Fernet keys (the first
+# seals, every one opens: put a new key first to rotate). Development generates one key into
+# VAR_DIR once; production refuses to start without them.
+DESK_CONNECTOR_KEYS = env_list("DESK_CONNECTOR_KEYS")
+if not DESK_CONNECTOR_KEYS and not DEBUG:
+    raise ImproperlyConfigured(
+        "DESK_CONNECTOR_KEYS is not set. Production (DEBUG=0) refuses to start without the key that "
+        "seals marketplace credentials. Generate one with python -c 'from cryptography.fernet import "
+        "Fernet; print(Fernet.generate_key().decode())'"
+    )
+DESK_CONNECTOR_KEY_FILE = VAR_DIR / "connector-key"
+# The longest a connector waits before asking again (Retry-After, backoff); tests shorten it.
+DESK_CONNECTOR_MAX_WAIT = float(env_str("DESK_CONNECTOR_MAX_WAIT") or 60)
+# Seconds to connect to a platform and to wait for its answer.
+DESK_CONNECTOR_CONNECT_TIMEOUT = float(env_str("DESK_CONNECTOR_CONNECT_TIMEOUT") or 10)
+DESK_CONNECTOR_READ_TIMEOUT = float(env_str("DESK_CONNECTOR_READ_TIMEOUT") or 60)
+# How long a sync holds its connection: a worker that dies mid-sync lets go after this (kept
+# above the sync task's hard time limit, so a live sync is never run twice).
+DESK_CONNECTOR_LEASE_SECONDS = env_int("DESK_CONNECTOR_LEASE_SECONDS", 11 * 60)
+# Where each platform's API is, by name, when not where the platform publishes it: "ozon=http://
+# 127.0.0.1:8100,amazon_auth=…" (the tests' and the benchmark's local servers).
+DESK_CONNECTOR_BASE_URLS = dict(
+    item.split("=", 1) for item in env_list("DESK_CONNECTOR_BASE_URLS") if "=" in item
+)
+CELERY_BEAT_SCHEDULE["connector-sync"] = {
+    "task": "connectors.tasks.sync_due",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}

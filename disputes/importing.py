@@ -442,6 +442,8 @@ class ParsedRow:
     # over unchanged rows only; see _Unchanged).
     row_digest: int | None = None
     facts_digest: int | None = None
+    # Further shipments of the order beyond `shipment` (an API reports every parcel).
+    more_shipments: tuple[ShipmentFacts, ...] = ()
 
 
 def _shown(value: str) -> str:
@@ -1406,6 +1408,17 @@ class _Import:
         return result
 
 
+def write_rows(store: Store, rows: Iterable[ParsedRow]) -> dict[str, int]:
+    """Upsert rows that were checked already (the marketplace connectors' orders) into `store`,
+    in the caller's transaction, with the same writer as a file import; returns its counts.
+    Lines of one order must have distinct line keys."""
+    writer = _Writer(store)
+    for row in rows:
+        writer.add(row)
+    writer.finish()
+    return writer.counts()
+
+
 def _keyed_values(
     model: type[models.Model], names: list[str], key: str, keys: Iterable[object], **equal: object
 ) -> list[tuple]:
@@ -1837,9 +1850,10 @@ class _Writer:
     def _upsert_shipments(self, rows: list[ParsedRow], order_ids: dict[str, int]) -> None:
         wanted: dict[tuple[int, str], ShipmentFacts] = {}
         for row in rows:
-            if row.shipment:
-                order_id = order_ids[row.order.platform_order_id]
-                wanted.setdefault((order_id, row.shipment.tracking_number), row.shipment)
+            for given in (row.shipment, *row.more_shipments):
+                if given:
+                    order_id = order_ids[row.order.platform_order_id]
+                    wanted.setdefault((order_id, given.tracking_number), given)
         if not wanted:
             return
         existing: dict[tuple[int, str], Shipment] = {}

@@ -85,6 +85,8 @@ class Action(models.TextChoices):
     OFF_PLATFORM_STARTED = "off_platform_started", gettext_lazy("Conversation left the platform")
     THREAD_CLOSED = "thread_closed", gettext_lazy("Buyer thread closed")
     PLATFORM_NOTICE = "platform_notice", gettext_lazy("Platform notice")
+    # Marketplace connectors
+    PLATFORM_API = "platform_api", gettext_lazy("From the platform's API")
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -296,6 +298,14 @@ def _evidence_locked(p: dict) -> str:
     return _("Evidence “%(name)s” locked: it can no longer be changed or deleted") % p
 
 
+def _platform_api(p: dict) -> str:
+    if p["event"] == "opened":
+        return _("Claim opened from the platform's API (%(platform)s)") % p
+    if p["event"] == "decided":
+        return _("The platform's decision arrived from its API (%(platform)s)") % p
+    return _("Claim updated from the platform's API (%(platform)s)") % p
+
+
 def _message_sent(p: dict) -> str:
     if p["purpose"] != "—":
         sentence = _("Reply sent to the buyer (%(purpose)s)") % p
@@ -369,6 +379,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     ),
     Action.THREAD_CLOSED: lambda p: _("The buyer thread was closed"),
     Action.PLATFORM_NOTICE: lambda p: _("The platform wrote (%(sender)s): %(subject)s") % p,
+    Action.PLATFORM_API: _platform_api,
 }
 
 

@@ -21,7 +21,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "evidence": {"disputes"},
     "messaging": {"disputes"},
     "appeals": {"disputes", "evidence", "messaging"},
-    "config": {"disputes", "evidence", "messaging", "appeals"},
+    "connectors": {"disputes", "messaging"},
+    "config": {"disputes", "evidence", "messaging", "appeals", "connectors"},
 }
 
 

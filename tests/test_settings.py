@@ -33,6 +33,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3y-" + "x7Qp9Lm2Vb8Nc4Rt6Yh1Wd5Fg3Js0Ka" * 2,
     "ALLOWED_HOSTS": "desk.example.com",
+    "DESK_CONNECTOR_KEYS": "Q0dnOHhRb1R1d0ZKd2Vtb2xxVm1yWmJ2d0VQSjNHZ2o=",
 }
 
 

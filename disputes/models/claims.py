@@ -200,6 +200,12 @@ class Claim(models.Model):
             ),
             # The dashboard's weekly chart: claims opened per week, won and lost.
             models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),
+            # The marketplace connectors' upsert: a store's claim by the platform's id.
+            models.Index(
+                fields=["store", "platform_claim_id"],
+                name="claim_platform_id",
+                condition=~Q(platform_claim_id=""),
+            ),
             # The queue's "back from snooze" strip: the few claims with a snooze set.
             models.Index(
                 fields=["snoozed_until"],

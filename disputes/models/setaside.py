@@ -20,6 +20,7 @@ class SetAsideKind(models.TextChoices):
     EVIDENCE_PREVIEW = "evidence_preview", _("evidence preview")
     EVIDENCE_FINGERPRINT = "evidence_fingerprint", _("evidence fingerprint check")
     CHAT_MESSAGE = "chat_message", _("team chat message")
+    CONNECTOR_RECORD = "connector_record", _("record from a marketplace's API")
 
 
 class SetAside(models.Model):

@@ -1,0 +1,62 @@
+"""What a platform module provides: a check of the credentials and the streams it can read.
+
+A platform is built for one connection with one Http (connectors/http.py); each stream pulls
+pages after a cursor, oldest first, and says the cursor that follows each page. The sync
+(connectors/sync.py) writes a page's records and moves the stream's cursor in one transaction,
+so a stream must be able to start again from any cursor it gave."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from django.utils.functional import Promise
+
+from .records import ClaimRecord, MessageRecord, OrderRecord
+
+if TYPE_CHECKING:
+    from .http import Http
+    from .models import Connection
+
+
+@dataclass
+class Page:
+    records: list[OrderRecord | ClaimRecord | MessageRecord]
+    # Where the next pull starts once this page is written; None: keep the stream's cursor.
+    cursor: str | None
+
+
+class Stream(Protocol):
+    name: str
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        """Pages after `cursor` (None: from the platform's start window), oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One field of the connect form. Secret ones are sealed and never shown again; the others
+    are kept in Connection.settings."""
+
+    name: str
+    label: str | Promise
+    secret: bool = True
+    required: bool = True
+    help_text: str | Promise = ""
+    choices: list[tuple[str, str | Promise]] = field(default_factory=list)
+
+
+class Platform(Protocol):
+    label: ClassVar[str]  # the platform's name as a manager knows it, e.g. "Ozon"
+    fields: ClassVar[list[CredentialField]]
+
+    def __init__(self, connection: Connection, http: Http | None = None) -> None: ...
+
+    def check(self) -> str:
+        """A sentence saying who the credentials connect as ("Connected as seller A1B2… (Amazon.com,
+        Amazon.ca)"); raises ConnectorError in words when they do not work."""
+        ...
+
+    def streams(self) -> list[Stream]: ...

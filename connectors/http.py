@@ -1,0 +1,209 @@
+"""The one way connectors talk HTTP: timeouts on every request, polite retries, errors in words.
+
+- 429 Too Many Requests: wait as Retry-After says (seconds or an HTTP date), else back off
+  exponentially with jitter; up to RATE_LIMIT_TRIES times.
+- 5xx and connection errors: the same backoff, up to TRANSIENT_TRIES times.
+- 401 (and whatever the platform says an expired token looks like): the platform's `refresh`
+  hook renews its token once and the request is sent again.
+- Every wait is capped by settings.DESK_CONNECTOR_MAX_WAIT (the tests shorten it, no patching).
+- What still fails comes out as ConnectorError, a sentence a manager can act on. Request and
+  response bodies are never put in it (they may hold credentials), only the platform's own
+  error code or message."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_TRIES = 8
+TRANSIENT_TRIES = 4
+BACKOFF_FIRST = 1.0  # seconds; doubled each try, with jitter
+DETAIL_CHARS = 200
+
+
+class ConnectorError(Exception):
+    """A sync or a test of the connection failed; str() is what the manager reads."""
+
+
+class AuthRefused(ConnectorError):
+    """The platform refused the credentials: nothing will work until someone connects again."""
+
+
+def base_url(name: str, default: str) -> str:
+    """Where the API named `name` is: the platform's published address unless the deployment
+    (settings.DESK_CONNECTOR_BASE_URLS) points it elsewhere, e.g. at a local test server."""
+    return settings.DESK_CONNECTOR_BASE_URLS.get(name, default).rstrip("/")
+
+
+def wait_seconds(response: requests.Response | None, attempt: int, *, now: datetime | None = None) -> float:
+    """How long to wait before try `attempt + 1`: Retry-After when the answer has one, else
+    exponential backoff with full jitter; never more than DESK_CONNECTOR_MAX_WAIT."""
+    cap = settings.DESK_CONNECTOR_MAX_WAIT
+    said = response.headers.get("Retry-After") if response is not None else None
+    if said:
+        said = said.strip()
+        if said.isdigit():
+            return min(float(said), cap)
+        try:
+            when = email.utils.parsedate_to_datetime(said)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return min(max((when - (now or datetime.now(UTC))).total_seconds(), 0.0), cap)
+    return min(random.uniform(0, BACKOFF_FIRST * 2**attempt), cap)
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(min(seconds, settings.DESK_CONNECTOR_MAX_WAIT))
+
+
+def detail_of(response: requests.Response) -> str:
+    """The platform's own short word for what went wrong (an error code or message), if any."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    found: Any = None
+    if isinstance(body, dict):
+        for name in ("error", "code", "message", "error_description", "errors"):
+            if body.get(name):
+                found = body[name]
+                break
+    if isinstance(found, list) and found:
+        found = found[0]
+    if isinstance(found, dict):
+        found = found.get("code") or found.get("message") or found.get("errorId") or ""
+    return str(found or "")[:DETAIL_CHARS]
+
+
+class Http:
+    """A requests Session for one platform. `auth()` gives the headers that authenticate a
+    request (called for every try, so a refreshed token is used); `refresh(response)` is called
+    on a 401 (or when `expired(response)` says the token ran out) and returns True when it got a
+    new token, so the request is sent once more."""
+
+    def __init__(
+        self,
+        base: str,
+        *,
+        platform: str,
+        auth: Callable[[], dict[str, str]] | None = None,
+        refresh: Callable[[requests.Response], bool] | None = None,
+        expired: Callable[[requests.Response], bool] | None = None,
+        headers: dict[str, str] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base = base.rstrip("/")
+        self.platform = platform
+        self.auth = auth
+        self.refresh = refresh
+        self.expired = expired or (lambda response: response.status_code == 401)
+        self.session = session or requests.Session()
+        self.session.headers.update({"User-Agent": "DisputeDesk/1.0", **(headers or {})})
+        self.timeout = (settings.DESK_CONNECTOR_CONNECT_TIMEOUT, settings.DESK_CONNECTOR_READ_TIMEOUT)
+        # Figures for the sync's log line and the tests: requests sent, 429s and retries met.
+        self.requests = 0
+        self.throttled = 0
+        self.retried = 0
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, *, what: str = "", **kwargs: Any) -> requests.Response:
+        """Send, retrying as the module says; returns a 2xx answer or raises ConnectorError."""
+        what = what or path
+        limited = transient = 0
+        refreshed = False
+        while True:
+            headers = {**(kwargs.pop("headers", None) or {})}
+            kwargs["headers"] = headers
+            sent_headers = {**headers, **(self.auth() if self.auth else {})}
+            self.requests += 1
+            try:
+                response = self.session.request(
+                    method, self.url(path), timeout=self.timeout, **{**kwargs, "headers": sent_headers}
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                transient += 1
+                if transient >= TRANSIENT_TRIES:
+                    raise ConnectorError(
+                        _("%(platform)s could not be reached (%(error)s); the next sync tries again.")
+                        % {"platform": self.platform, "error": type(error).__name__}
+                    ) from None
+                self.retried += 1
+                sleep(wait_seconds(None, transient))
+                continue
+            status = response.status_code
+            if status < 300:
+                return response
+            if status == 429:
+                self.throttled += 1
+                limited += 1
+                if limited >= RATE_LIMIT_TRIES:
+                    raise ConnectorError(
+                        _(
+                            "%(platform)s kept refusing requests as too many (429) for %(what)s; the next sync tries again."
+                        )
+                        % {"platform": self.platform, "what": what}
+                    )
+                sleep(wait_seconds(response, limited))
+                continue
+            if status >= 500:
+                transient += 1
+                if transient >= TRANSIENT_TRIES:
+                    raise ConnectorError(
+                        _(
+                            "%(platform)s answered with a server error (%(status)s) for %(what)s; the next sync tries again."
+                        )
+                        % {"platform": self.platform, "status": status, "what": what}
+                    )
+                self.retried += 1
+                sleep(wait_seconds(response, transient))
+                continue
+            if self.refresh is not None and not refreshed and self.expired(response):
+                refreshed = True
+                if self.refresh(response):
+                    continue
+            raise self.refused(response, what)
+
+    def refused(self, response: requests.Response, what: str) -> ConnectorError:
+        status = response.status_code
+        detail = detail_of(response)
+        shown = f"{status} {detail}".strip()
+        if status in (401, 403):
+            return AuthRefused(
+                _("%(platform)s refused the credentials (%(detail)s): connect the store again.")
+                % {"platform": self.platform, "detail": shown}
+            )
+        return ConnectorError(
+            _("%(platform)s refused the request for %(what)s (%(detail)s).")
+            % {"platform": self.platform, "what": what, "detail": shown}
+        )
+
+    def get_json(self, path: str, *, what: str = "", **kwargs: Any) -> Any:
+        return self._json(self.request("GET", path, what=what, **kwargs), what or path)
+
+    def post_json(self, path: str, body: Any, *, what: str = "", **kwargs: Any) -> Any:
+        return self._json(self.request("POST", path, what=what, json=body, **kwargs), what or path)
+
+    def _json(self, response: requests.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise ConnectorError(
+                _("%(platform)s answered %(what)s with something that is not JSON.")
+                % {"platform": self.platform, "what": what}
+            ) from None

@@ -1,0 +1,131 @@
+"""A store's link to its marketplace's API, and how far each of its streams has been read."""
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Store
+
+from . import crypto
+
+
+class ConnectionState(models.TextChoices):
+    NEW = "new", _("Not synced yet")
+    OK = "ok", _("Syncing")
+    FAILING = "failing", _("Failing")
+    PAUSED = "paused", _("Paused")
+
+
+class Connection(models.Model):
+    """One per store. The credentials are sealed (connectors/crypto.py) and never shown again;
+    `settings` holds what is not secret (region, marketplace ids, seller id, site…)."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="connection")
+    credentials = models.TextField(_("credentials (sealed)"), blank=True, editable=False)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    is_paused = models.BooleanField(_("paused"), default=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ConnectionState.choices, default=ConnectionState.NEW
+    )
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    # Words a manager understands; never a secret (sync.py writes it from ConnectorError).
+    last_error = models.TextField(_("last error"), blank=True)
+    next_sync_at = models.DateTimeField(_("next sync"), null=True, blank=True)
+    # A sync holds the connection until this time; a worker that died lets go when it passes.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    interval = models.PositiveIntegerField(_("minutes between syncs"), default=15)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("marketplace connection")
+        verbose_name_plural = _("marketplace connections")
+        indexes = [
+            # Beat's minute: connections due for a sync (paused ones have no next time).
+            models.Index(
+                fields=["next_sync_at"],
+                name="connection_sync_due",
+                condition=Q(next_sync_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval__gte=1), name="connection_interval_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} ({self.get_state_display()})"
+
+    # --- credentials --------------------------------------------------------------------------
+
+    def secrets(self) -> dict[str, str]:
+        """The saved credentials, opened. Raises crypto.Unreadable when no key opens them."""
+        return crypto.unseal(self.credentials) if self.credentials else {}
+
+    def keep_secrets(self, values: dict[str, str]) -> None:
+        """Seal `values` over the saved ones: a blank value keeps what was saved (caller saves)."""
+        merged = self.secrets() if self.credentials else {}
+        merged.update({name: value for name, value in values.items() if value})
+        self.credentials = crypto.seal(merged)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials)
+
+    # --- schedule -----------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self.is_paused = True
+        self.state = ConnectionState.PAUSED
+        self.next_sync_at = None
+
+    def resume(self, now: datetime | None = None) -> None:
+        self.is_paused = False
+        self.state = ConnectionState.OK if self.last_success_at else ConnectionState.NEW
+        self.next_sync_at = now or timezone.now()
+
+    def next_after(self, now: datetime) -> datetime | None:
+        return None if self.is_paused else now + timedelta(minutes=self.interval)
+
+
+class SyncCursor(models.Model):
+    """How far one stream of a connection was read: moved in the same transaction as the page
+    of records it follows, so a sync cut short resumes after the last page it committed."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=40)
+    value = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "stream"], name="sync_cursor_one_per_stream"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id}/{self.stream}: {self.value[:40]}"
+
+
+class FailedRecord(models.Model):
+    """A record of the platform's that could not be written, kept as the platform gave it so a
+    manager's retry (from /set-aside/) writes it again; the set-aside entry carries the reason."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="failed_records")
+    stream = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=20)  # order / claim / message
+    platform_id = models.CharField(max_length=200)
+    record = models.JSONField()
+    reason = models.TextField()
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "record_type", "platform_id"], name="failed_record_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.platform_id}"

@@ -1,0 +1,38 @@
+"""The connectors' worker tasks: beat's minute queues one sync per due store; each store's sync
+is a task of its own, so one store's failure or slowness never holds up another's."""
+
+import logging
+
+from celery import shared_task
+
+from . import sync
+from .models import Connection
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=30, time_limit=60)
+def sync_due() -> int:
+    """Beat, every minute: a sync task for each connection whose time has come."""
+    due = sync.due_connections()
+    for pk in due:
+        sync_store.delay(pk)
+    return len(due)
+
+
+# Hard limit under Redis' visibility timeout (12 minutes, config/settings.py) and under the
+# lease (DESK_CONNECTOR_LEASE_SECONDS, 11 minutes), so a live sync is never handed out twice. A
+# sync stopped by the soft limit keeps what it wrote and is due again at once.
+@shared_task(acks_late=True, soft_time_limit=9 * 60, time_limit=10 * 60)
+def sync_store(connection_id: int) -> dict:
+    connection = Connection.objects.select_related("store").filter(pk=connection_id).first()
+    if connection is None:
+        return {"outcome": "gone"}
+    result = sync.sync_connection(connection)
+    return {"outcome": result.outcome, "pages": result.pages, **result.written.counts}
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def write_again(failed_id: int) -> str:
+    """A manager's retry of a record set aside (from /set-aside/)."""
+    return sync.write_again(failed_id)
