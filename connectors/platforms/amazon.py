@@ -72,6 +72,8 @@ PAGE_SIZE = 100
 # Amazon spells it "Canceled"; its reports, and so the desk, "Cancelled".
 STATUS_WORDS = {"Canceled": "Cancelled"}
 TOKEN_MARGIN = timedelta(minutes=1)
+# Amazon's windows end this long before its clock: later updates may not be readable yet.
+SETTLE = timedelta(minutes=2)
 
 
 def stamp(moment: datetime) -> str:
@@ -110,19 +112,17 @@ CHARGES = {
 
 def order_record(order: dict, items: list[dict]) -> OrderRecord:
     """One order of getOrders with its getOrderItems, as the desk keeps it. Lines are keyed by
-    SKU ("SKU #2" for a repeat), as the All Orders report keys them, so both paths write the
-    same lines."""
+    SKU (no line id: the writer keys a repeat "SKU #2"), as the All Orders report keys them, so
+    both paths write the same lines."""
     status = STATUS_WORDS.get(order["OrderStatus"], order["OrderStatus"])
     cancelled = status == "Cancelled"
     total = order.get("OrderTotal") or {}
     currency = total.get("CurrencyCode") or next(
         (item["ItemPrice"]["CurrencyCode"] for item in items if item.get("ItemPrice")), ""
     )
-    seen: dict[str, int] = {}
     lines = []
     for item in items:
         sku = item.get("SellerSKU") or item["ASIN"]
-        seen[sku] = seen.get(sku, 0) + 1
         ordered, shipped = int(item.get("QuantityOrdered", 0)), int(item.get("QuantityShipped", 0))
         if cancelled:
             item_status = "Cancelled"
@@ -137,7 +137,6 @@ def order_record(order: dict, items: list[dict]) -> OrderRecord:
                 item_price=_amount(item.get("ItemPrice")) or Decimal("0.00"),
                 title=(item.get("Title") or "")[:500] or None,
                 item_status=item_status,
-                line_id=sku if seen[sku] == 1 else f"{sku} #{seen[sku]}",
                 charges=charges,
             )
         )
@@ -260,7 +259,8 @@ class Amazon:
     def streams(self) -> list[Any]:
         from .amazon_report import AllOrdersReport
 
-        return [OrdersStream(self), AllOrdersReport(self)]
+        # The report first: the orders stream then writes anything newer over it.
+        return [AllOrdersReport(self), OrdersStream(self)]
 
     # --- calls the streams and actions share ----------------------------------------------------
 
@@ -294,7 +294,7 @@ class OrdersStream:
         after, token = window["after"], window.get("token")
         before = window.get("before")
         # Amazon says where the window ends; should it not, it ends two minutes back, as Amazon's does.
-        settled = stamp(timezone.now() - timedelta(minutes=2))
+        settled = stamp(timezone.now() - SETTLE)
         while True:
             params = {"MarketplaceIds": self.amazon.marketplace_id}
             if token:

@@ -5,7 +5,9 @@ Once a day the stream asks Amazon for the report of orders updated since the las
 in a worker for Amazon to build it. A finished report's document (gzip, at a pre-signed URL that
 takes no token) is unpacked to a temporary file and imported exactly as an uploaded report is
 (disputes/import_jobs.py → disputes/importing.py): one code path for orders, the import recorded
-in the store's import history. Importing the same rows again changes nothing.
+in the store's import history. Importing the same rows again changes nothing. It is read before
+the orders stream, which then reads again from when the report was asked for (see
+`_rewind_orders`), so a report never leaves an order older than the API had it.
 
 The cursor says what is pending: {"since", "report"?, "asked_at"?, "next_at"?}. Each step is its
 own page, so a sync cut short never asks for a second report while one is being built."""
@@ -17,7 +19,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,8 @@ from disputes.models import ImportSource
 
 from ..base import Page
 from ..http import ConnectorError, Http
-from .amazon import ALL_ORDERS, FIRST_WINDOW, REPORT_EVERY, moment, stamp
+from ..models import SyncCursor
+from .amazon import ALL_ORDERS, FIRST_WINDOW, REPORT_EVERY, SETTLE, moment, stamp
 
 if TYPE_CHECKING:
     from .amazon import Amazon
@@ -89,7 +92,20 @@ class AllOrdersReport:
             # The same document would fail the same way: ask for a new report next time.
             yield Page(records=[], cursor=json.dumps({"since": state["since"]}))
             raise ConnectorError(problem)
+        self._rewind_orders(asked_at)
         yield Page(records=[], cursor=json.dumps(done))
+
+    def _rewind_orders(self, asked_at: datetime) -> None:
+        """The report shows orders as they were when Amazon built it; the Orders API may have
+        brought newer news of some since. The orders stream (read after this one) reads again
+        from when the report was asked for, so the newer state is written last."""
+        row = SyncCursor.objects.filter(connection=self.amazon.connection, stream="orders").first()
+        if row is None:
+            return
+        start = asked_at - SETTLE
+        after = moment(json.loads(row.value).get("after"))
+        if after is None or after > start:
+            SyncCursor.objects.filter(pk=row.pk).update(value=json.dumps({"after": stamp(start)}))
 
     def _import(self, document_id: str) -> str:
         """Import the report document; returns what went wrong in words, or ""."""

@@ -42,6 +42,7 @@ MARKETPLACES = {
 US = "ATVPDKIKX0DER"
 # Requests per second of each operation's default usage plan, as the references list them.
 RATES = {
+    "getMarketplaceParticipations": "0.016",
     "getOrders": "0.0167",
     "getOrderItems": "0.5",
     "createReport": "0.0167",
@@ -124,7 +125,7 @@ class AmazonApi:
     client_id: str = "amzn1.application-oa2-client.desk"
     client_secret: str = "amzn1.oa2-cs.v1.secret"
     refresh_token: str = "Atzr|desk-refresh-token"
-    seller_id: str = "A3SELLERDESK01"
+    store_name: str = "Trailhead Goods"
     marketplace_ids: tuple[str, ...] = (US,)
     token_lifetime: int = 3600
     page_size_cap: int = 100
@@ -136,6 +137,7 @@ class AmazonApi:
     revoked: bool = False
     storms: dict[str, list[str]] = field(default_factory=dict)  # operation → Retry-After values
     blips: dict[str, int] = field(default_factory=dict)
+    later_blips: dict[str, tuple[int, int]] = field(default_factory=dict)  # operation → (after n calls, times)
     reports: dict[str, Report] = field(default_factory=dict)
     documents: dict[str, bytes] = field(default_factory=dict)
     review_open: set[str] = field(default_factory=set)  # orders inside the review window
@@ -245,6 +247,10 @@ class AmazonApi:
     def blip(self, operation: str, times: int) -> None:
         self.blips[operation] = self.blips.get(operation, 0) + times
 
+    def blip_after(self, operation: str, calls: int, times: int) -> None:
+        """The operation answers `calls` times, then fails `times` times with 503."""
+        self.later_blips[operation] = (self.count(operation) + calls, times)
+
     def count(self, operation: str) -> int:
         return sum(1 for name, _ in self.calls if name == operation)
 
@@ -293,6 +299,10 @@ class AmazonApi:
                 "The access token you provided has expired.",
             )
         with self.lock:
+            later = self.later_blips.get(operation)
+            if later and self.count(operation) > later[0]:
+                del self.later_blips[operation]
+                self.blips[operation] = self.blips.get(operation, 0) + later[1]
             if self.storms.get(operation):
                 retry_after = self.storms[operation].pop(0)
                 raise Reply(
@@ -326,6 +336,24 @@ class AmazonApi:
                 keyed = sorted((parse_stamp(o["LastUpdateDate"]), oid) for oid, o in self.orders.items())
                 self._index = ([when for when, _ in keyed], [oid for _, oid in keyed])
             return self._index
+
+    def participations(self) -> dict:
+        return {
+            "payload": [
+                {
+                    "marketplace": {
+                        "id": mid,
+                        "name": MARKETPLACES[mid][0],
+                        "countryCode": MARKETPLACES[mid][1],
+                        "defaultCurrencyCode": MARKETPLACES[mid][2],
+                        "domainName": MARKETPLACES[mid][0].lower().replace("amazon", "www.amazon"),
+                    },
+                    "participation": {"isParticipating": True, "hasSuspendedListings": False},
+                    "storeName": self.store_name,
+                }
+                for mid in self.marketplace_ids
+            ]
+        }
 
     def get_orders(self, query: dict[str, list[str]]) -> dict:
         marketplaces = self._marketplaces(query, "MarketplaceIds")
@@ -429,14 +457,15 @@ class AmazonApi:
                     "amazon-order-id": order_id,
                     "purchase-date": order["PurchaseDate"].replace("Z", "+00:00"),
                     "last-updated-date": order["LastUpdateDate"].replace("Z", "+00:00"),
-                    "order-status": order["OrderStatus"],
+                    # The report spells it as the rest of Amazon's reports do.
+                    "order-status": order["OrderStatus"].replace("Canceled", "Cancelled"),
                     "fulfillment-channel": "Amazon" if order["FulfillmentChannel"] == "AFN" else "Merchant",
                     "sales-channel": order["SalesChannel"],
                     "ship-service-level": "Standard",
                     "product-name": item["Title"],
                     "sku": item["SellerSKU"],
                     "asin": item["ASIN"],
-                    "item-status": "Shipped" if order["OrderStatus"] == "Shipped" else "Unshipped",
+                    "item-status": {"Shipped": "Shipped", "Canceled": "Cancelled"}.get(order["OrderStatus"], "Unshipped"),
                     "quantity": str(item["QuantityOrdered"]),
                     "currency": price["CurrencyCode"],
                     "item-price": price["Amount"],
@@ -508,6 +537,9 @@ class AmazonApi:
             if document_id not in self.documents:
                 raise Reply(404, b"<Error><Code>NoSuchKey</Code></Error>")
             return 200, self.documents[document_id]
+        if method == "GET" and path == "/sellers/v1/marketplaceParticipations":
+            self.authorise("getMarketplaceParticipations", token)
+            return 200, self.participations()
         if parts[:3] == ["orders", "v0", "orders"]:
             if method == "GET" and len(parts) == 3:
                 self.authorise("getOrders", token)
@@ -552,7 +584,7 @@ class AmazonApi:
 def _operation_rate(path: str) -> str | None:
     if path.startswith("/orders/v0/orders"):
         return RATES["getOrderItems"] if path.endswith("/orderItems") else RATES["getOrders"]
-    if path.startswith(("/reports/", "/solicitations/", "/messaging/")):
+    if path.startswith(("/reports/", "/solicitations/", "/messaging/", "/sellers/")):
         return "1"
     return None
 
