@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("messaging.urls")),
     path("", include("appeals.urls")),
+    path("", include("connectors.urls")),
     path("", include("disputes.urls")),
 ]

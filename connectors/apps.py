@@ -18,4 +18,16 @@ class ConnectorsConfig(AppConfig):
         setaside.register(
             SetAsideKind.CONNECTOR_RECORD,
             retry=lambda pk: transaction.on_commit(lambda: tasks.write_again.delay(pk)),
+            url=_connection_url,
         )
+
+
+def _connection_url(failed_id: int) -> str | None:
+    from django.urls import reverse
+
+    from .models import FailedRecord
+
+    store_id = (
+        FailedRecord.objects.filter(pk=failed_id).values_list("connection__store_id", flat=True).first()
+    )
+    return reverse("connectors:connection", args=[store_id]) if store_id else None

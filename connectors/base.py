@@ -7,22 +7,23 @@ so a stream must be able to start again from any cursor it gave."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
-
-from django.utils.functional import Promise
 
 from .records import ClaimRecord, MessageRecord, OrderRecord
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from .http import Http
     from .models import Connection
 
 
 @dataclass
 class Page:
-    records: list[OrderRecord | ClaimRecord | MessageRecord]
+    # Any sequence: a list of one record type is fine (mypy: list is invariant, Sequence is not).
+    records: Sequence[OrderRecord | ClaimRecord | MessageRecord]
     # Where the next pull starts once this page is written; None: keep the stream's cursor.
     cursor: str | None
 
@@ -41,11 +42,11 @@ class CredentialField:
     are kept in Connection.settings."""
 
     name: str
-    label: str | Promise
+    label: StrOrPromise
     secret: bool = True
     required: bool = True
-    help_text: str | Promise = ""
-    choices: list[tuple[str, str | Promise]] = field(default_factory=list)
+    help_text: StrOrPromise = ""
+    choices: list[tuple[str, StrOrPromise]] = field(default_factory=list)
 
 
 class Platform(Protocol):

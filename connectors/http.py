@@ -78,7 +78,7 @@ def detail_of(response: requests.Response) -> str:
         return ""
     found: Any = None
     if isinstance(body, dict):
-        for name in ("error", "code", "message", "error_description", "errors"):
+        for name in ("error", "message", "error_description", "errors", "code"):
             if body.get(name):
                 found = body[name]
                 break

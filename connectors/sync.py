@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -198,7 +198,7 @@ def _keep_failures(
     return kept
 
 
-def _clear_failures(connection: Connection, records: list[Record], written: Written) -> None:
+def _clear_failures(connection: Connection, records: Sequence[Record], written: Written) -> None:
     """Records set aside before that went through this time: their entries are resolved."""
     failed_now = {(type_name(item), item.key) for item, _reason in written.failed}
     went_through = [(type_name(r), r.key[:200]) for r in records if (type_name(r), r.key) not in failed_now]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -78,7 +79,7 @@ class Written:
         self.failed.extend(other.failed)
 
 
-def write_page(store: Store, records: list[Record], *, platform: str = "") -> Written:
+def write_page(store: Store, records: Sequence[Record], *, platform: str = "") -> Written:
     """A page's records, orders first (so the page's claims and messages find them)."""
     written = write_orders(store, [r for r in records if isinstance(r, OrderRecord)])
     for item in records:
@@ -247,6 +248,13 @@ def _order_of(store: Store, platform_order_id: str | None, platform_claim_id: st
     order = None
     if platform_order_id:
         order = Order.objects.filter(store=store, platform_order_id=platform_order_id).first()
+    if order is None and platform_order_id and platform_order_id.count("-") == 1:
+        # Ozon names the order ("12345678-0001"); the desk keeps its postings ("12345678-0001-1"):
+        # a single posting places it.
+        postings = list(
+            Order.objects.filter(store=store, platform_order_id__startswith=platform_order_id + "-")[:2]
+        )
+        order = postings[0] if len(postings) == 1 else None
     if order is None and platform_claim_id:
         claim = Claim.objects.filter(store=store, platform_claim_id=platform_claim_id).select_related("order")
         order = next((c.order for c in claim[:1]), None)

@@ -265,3 +265,21 @@ CASES.update(
         "appeals:decide": Case("object", APPEAL, methods=("post",)),
     }
 )
+
+
+# --- marketplace connectors -----------------------------------------------------------------
+
+
+def STORE_A(world) -> dict:
+    return {"store_id": world.store_a.pk}
+
+
+CASES.update(
+    {
+        "connectors:connection": Case("object", STORE_A),
+        "connectors:connection_save": Case("object", STORE_A, methods=("post",)),
+        "connectors:connection_test": Case("object", STORE_A, methods=("post",)),
+        "connectors:connection_pause": Case("object", STORE_A, methods=("post",)),
+        "connectors:connection_sync_now": Case("object", STORE_A, methods=("post",)),
+    }
+)
