@@ -283,3 +283,12 @@ CASES.update(
         "connectors:connection_sync_now": Case("object", STORE_A, methods=("post",)),
     }
 )
+
+# Amazon's actions on an order (connectors/platforms/amazon_views.py).
+CASES.update(
+    {
+        "connectors:amazon_actions": Case("object", ORDER),
+        "connectors:amazon_review": Case("object", ORDER, methods=("post",)),
+        "connectors:amazon_message": Case("object", ORDER, methods=("post",)),
+    }
+)
