@@ -145,6 +145,8 @@ class AmazonApi:
     message_actions: dict[str, list[str]] = field(default_factory=dict)
     messages_sent: list[tuple[str, str, dict]] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (operation, access token)
+    order_queries: list[dict[str, list[str]]] = field(default_factory=list)  # getOrders' parameters
+    holds: dict[str, tuple[int, threading.Event]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
     _index: tuple[list[datetime], list[str]] | None = None
@@ -251,6 +253,13 @@ class AmazonApi:
         """The operation answers `calls` times, then fails `times` times with 503."""
         self.later_blips[operation] = (self.count(operation) + calls, times)
 
+    def hold(self, operation: str, after: int) -> threading.Event:
+        """The operation answers `after` calls, then keeps the next ones waiting until the
+        returned event is set (a request the desk's worker is killed in the middle of)."""
+        released = threading.Event()
+        self.holds[operation] = (after, released)
+        return released
+
     def count(self, operation: str) -> int:
         return sum(1 for name, _ in self.calls if name == operation)
 
@@ -283,6 +292,9 @@ class AmazonApi:
 
     def authorise(self, operation: str, token: str) -> None:
         self.calls.append((operation, token))
+        held = self.holds.get(operation)
+        if held and self.count(operation) > held[0]:
+            held[1].wait(timeout=120)
         expires = self.tokens.get(token)
         if expires is None:
             raise _error(
@@ -356,6 +368,7 @@ class AmazonApi:
         }
 
     def get_orders(self, query: dict[str, list[str]]) -> dict:
+        self.order_queries.append(query)
         marketplaces = self._marketplaces(query, "MarketplaceIds")
         size = min(int((query.get("MaxResultsPerPage") or ["100"])[0]), self.page_size_cap)
         token = (query.get("NextToken") or [""])[0]
