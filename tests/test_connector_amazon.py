@@ -148,7 +148,10 @@ def test_a_storm_longer_than_the_retries_fails_the_sync_in_words_and_the_next_on
     assert connection.last_error.startswith("Amazon kept refusing requests as too many (429)")
     api.storms.clear()
     again = sync.sync_connection(connection)
-    assert again.outcome == "synced" and len(set(orders_of(world.store_a)) - {world.order_a.platform_order_id}) == len(ids) + 1
+    assert (
+        again.outcome == "synced"
+        and len(set(orders_of(world.store_a)) - {world.order_a.platform_order_id}) == len(ids) + 1
+    )
 
 
 def test_a_sync_cut_short_resumes_at_its_last_page_with_nothing_twice(world, api):

@@ -29,7 +29,9 @@ def card(client, order):
     return client.get(reverse("connectors:amazon_actions", args=[order.pk]), headers={"HX-Request": "true"})
 
 
-def test_the_order_page_of_a_connected_store_loads_its_amazon_card_and_others_show_none(world, api, agent_client):
+def test_the_order_page_of_a_connected_store_loads_its_amazon_card_and_others_show_none(
+    world, api, agent_client
+):
     order_url = reverse("disputes:order", args=[world.order_a.pk])
     assert 'id="amazon-actions"' not in agent_client.get(order_url).text  # not connected yet
     connect(world.store_a, api)
@@ -39,7 +41,9 @@ def test_the_order_page_of_a_connected_store_loads_its_amazon_card_and_others_sh
     assert api.count("getSolicitationActionsForOrder") == 0  # the page itself never waits for Amazon
 
 
-def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_timeline(world, api, agent_client):
+def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_timeline(
+    world, api, agent_client
+):
     connect(world.store_a, api)
     order = world.order_a
     closed = card(agent_client, order).text
@@ -47,7 +51,9 @@ def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_tim
 
     api.review_open.add(order.platform_order_id)  # delivered a week ago: inside the window
     assert 'id="request-review"' in card(agent_client, order).text
-    answer = agent_client.post(reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"})
+    answer = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
     assert answer.status_code == 200
     assert 'id="amazon-done"' in answer.text and 'id="review-sent"' in answer.text
     assert api.solicited == [order.platform_order_id]
@@ -58,7 +64,9 @@ def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_tim
 
     # A second request is refused by the desk before Amazon is asked.
     api.review_open.add(order.platform_order_id)
-    again = agent_client.post(reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"})
+    again = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
     assert again.status_code == 400
     assert "already requested" in again.text
     assert api.solicited == [order.platform_order_id]
@@ -80,7 +88,11 @@ def test_messages_amazon_allows_are_offered_checked_and_sent(world, api, agent_c
     connect(world.store_a, api)
     order = world.order_a
     assert 'id="amazon-kind"' not in card(agent_client, order).text  # Amazon lists none yet
-    api.message_actions[order.platform_order_id] = ["unexpectedProblem", "negativeFeedbackRemoval", "warranty"]
+    api.message_actions[order.platform_order_id] = [
+        "unexpectedProblem",
+        "negativeFeedbackRemoval",
+        "warranty",
+    ]
     shown = card(agent_client, order).text
     assert 'value="unexpectedProblem"' in shown and 'value="negativeFeedbackRemoval"' in shown
     assert 'value="warranty"' not in shown  # takes a PDF the desk does not send

@@ -20,7 +20,9 @@ ORDERS = 250  # three pages of getOrders (100 a page)
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_next_one_goes_on_from_them(world, tmp_path, settings):
+def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_next_one_goes_on_from_them(
+    world, tmp_path, settings
+):
     settings.DESK_CONNECTOR_KEYS = [KEY]
     with amazon_api() as api:
         api.polls_until_done = 10**9  # the All Orders report stays out of this

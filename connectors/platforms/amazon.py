@@ -129,7 +129,9 @@ def order_record(order: dict, items: list[dict]) -> OrderRecord:
         else:
             item_status = "Shipped" if ordered and shipped >= ordered else "Unshipped"
         # A pending order's items carry no prices yet: nothing is charged until Amazon has them.
-        charges = {name: value for key, name in CHARGES.items() if (value := _amount(item.get(key))) is not None}
+        charges = {
+            name: value for key, name in CHARGES.items() if (value := _amount(item.get(key))) is not None
+        }
         lines.append(
             LineRecord(
                 sku=sku,
@@ -144,7 +146,9 @@ def order_record(order: dict, items: list[dict]) -> OrderRecord:
     address = order.get("ShippingAddress") or {}
     purchased = moment(order["PurchaseDate"])
     if purchased is None:
-        raise ConnectorError(_("Amazon gave order %(order)s no purchase date.") % {"order": order["AmazonOrderId"]})
+        raise ConnectorError(
+            _("Amazon gave order %(order)s no purchase date.") % {"order": order["AmazonOrderId"]}
+        )
     return OrderRecord(
         platform_order_id=order["AmazonOrderId"],
         purchased_at=purchased,
@@ -186,7 +190,9 @@ class Amazon:
             "client_id",
             gettext_lazy("LWA client id"),
             secret=False,
-            help_text=gettext_lazy("The app's client identifier from Seller Central (amzn1.application-oa2-client…)."),
+            help_text=gettext_lazy(
+                "The app's client identifier from Seller Central (amzn1.application-oa2-client…)."
+            ),
         ),
         CredentialField("client_secret", gettext_lazy("LWA client secret")),
         CredentialField(
@@ -205,7 +211,9 @@ class Amazon:
         self.token: str | None = None
         self.token_until: datetime | None = None
         self.lwa = _TokenHttp(base_url("amazon_auth", LWA), platform="Amazon")
-        self.http = http or Http(base_url("amazon", ENDPOINTS.get(self.region, ENDPOINTS["na"])), platform="Amazon")
+        self.http = http or Http(
+            base_url("amazon", ENDPOINTS.get(self.region, ENDPOINTS["na"])), platform="Amazon"
+        )
         self.http.auth = self._auth
         self.http.refresh = self._refresh
         self.http.expired = _token_expired
@@ -222,7 +230,9 @@ class Amazon:
         }
         answer = self.lwa.request("POST", "/auth/o2/token", what=_("an access token"), data=form).json()
         self.token = str(answer["access_token"])
-        self.token_until = timezone.now() + timedelta(seconds=int(answer.get("expires_in", 3600))) - TOKEN_MARGIN
+        self.token_until = (
+            timezone.now() + timedelta(seconds=int(answer.get("expires_in", 3600))) - TOKEN_MARGIN
+        )
 
     def _auth(self) -> dict[str, str]:
         if self.token is None or (self.token_until and timezone.now() >= self.token_until):
@@ -241,7 +251,9 @@ class Amazon:
                 _("Amazon has no marketplace for %(country)s that the desk knows.")
                 % {"country": self.connection.store.marketplace}
             )
-        answer = self.http.get_json("/sellers/v1/marketplaceParticipations", what=_("the seller's marketplaces"))
+        answer = self.http.get_json(
+            "/sellers/v1/marketplaceParticipations", what=_("the seller's marketplaces")
+        )
         joined = [
             entry["marketplace"]
             for entry in answer.get("payload", [])
@@ -250,10 +262,14 @@ class Amazon:
         names = ", ".join(market.get("name") or market.get("id", "") for market in joined)
         if self.marketplace_id not in {market.get("id") for market in joined}:
             raise ConnectorError(
-                _("The credentials work, but the seller does not sell on marketplace %(id)s (sells on: %(names)s).")
+                _(
+                    "The credentials work, but the seller does not sell on marketplace %(id)s (sells on: %(names)s)."
+                )
                 % {"id": self.marketplace_id, "names": names or "—"}
             )
-        store_name = next((entry.get("storeName") for entry in answer.get("payload", []) if entry.get("storeName")), "")
+        store_name = next(
+            (entry.get("storeName") for entry in answer.get("payload", []) if entry.get("storeName")), ""
+        )
         return _("Connected as seller %(seller)s (%(names)s)") % {"seller": store_name or "—", "names": names}
 
     def streams(self) -> list[Any]:

@@ -100,7 +100,9 @@ def actions_for(order: Order) -> OrderActions:
     except (ActionError, ConnectorError) as error:
         found.error = str(error)
         return found
-    found.messages = [(kind, str(AmazonActionKind(kind).label)) for kind in WITH_TEXT + WITHOUT_TEXT if kind in allowed]
+    found.messages = [
+        (kind, str(AmazonActionKind(kind).label)) for kind in WITH_TEXT + WITHOUT_TEXT if kind in allowed
+    ]
     return found
 
 

@@ -116,7 +116,9 @@ class AllOrdersReport:
         with tempfile.TemporaryDirectory(prefix="amazon-report-") as folder:
             name = f"amazon-all-orders-{timezone.localdate():%Y-%m-%d}.txt"
             path = Path(folder) / name
-            response = self.download.request("GET", document["url"], what=_("the report document"), stream=True)
+            response = self.download.request(
+                "GET", document["url"], what=_("the report document"), stream=True
+            )
             with response, open(path, "wb") as out:
                 if document.get("compressionAlgorithm") == "GZIP":
                     try:
@@ -134,7 +136,9 @@ class AllOrdersReport:
             return ""
         if result.busy:
             # Someone is importing a report into the store right now: this one waits for the next sync.
-            raise ConnectorError(_("An import into the store was running; the next sync imports Amazon's report."))
+            raise ConnectorError(
+                _("An import into the store was running; the next sync imports Amazon's report.")
+            )
         first = result.errors[0] if result.errors else None
         where = _("line %(line)s: ") % {"line": first.line} if first and first.line else ""
         return _("Amazon's All Orders report was not imported (%(where)s%(message)s).") % {

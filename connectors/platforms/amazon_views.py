@@ -16,7 +16,13 @@ from .amazon_actions import ActionError
 
 
 def _card(
-    request: AuthenticatedRequest, order: Order, *, done: str = "", error: str = "", kind: str = "", text: str = ""
+    request: AuthenticatedRequest,
+    order: Order,
+    *,
+    done: str = "",
+    error: str = "",
+    kind: str = "",
+    text: str = "",
 ) -> HttpResponse:
     context = {
         "order": order,

@@ -137,7 +137,9 @@ class AmazonApi:
     revoked: bool = False
     storms: dict[str, list[str]] = field(default_factory=dict)  # operation → Retry-After values
     blips: dict[str, int] = field(default_factory=dict)
-    later_blips: dict[str, tuple[int, int]] = field(default_factory=dict)  # operation → (after n calls, times)
+    later_blips: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # operation → (after n calls, times)
     reports: dict[str, Report] = field(default_factory=dict)
     documents: dict[str, bytes] = field(default_factory=dict)
     review_open: set[str] = field(default_factory=set)  # orders inside the review window
@@ -478,7 +480,9 @@ class AmazonApi:
                     "product-name": item["Title"],
                     "sku": item["SellerSKU"],
                     "asin": item["ASIN"],
-                    "item-status": {"Shipped": "Shipped", "Canceled": "Cancelled"}.get(order["OrderStatus"], "Unshipped"),
+                    "item-status": {"Shipped": "Shipped", "Canceled": "Cancelled"}.get(
+                        order["OrderStatus"], "Unshipped"
+                    ),
                     "quantity": str(item["QuantityOrdered"]),
                     "currency": price["CurrencyCode"],
                     "item-price": price["Amount"],
