@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from disputes import services as claim_services
 from disputes.importing import CURRENCIES, OrderFacts, ParsedRow, ShipmentFacts, write_rows
@@ -39,6 +41,9 @@ from messaging import services as messaging_services
 from messaging.models import Channel, Message
 
 from .records import ClaimRecord, LineRecord, MessageRecord, OrderRecord, Record
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ def write_page(store: Store, records: Sequence[Record], *, platform: str = "") -
 # --- orders -----------------------------------------------------------------------------------
 
 
-def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
+def _text(value: str | None, name: StrOrPromise, limit: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
         raise Refused(_("%(name)s is missing.") % {"name": name})
@@ -116,7 +121,7 @@ def _text(value: str | None, name: str, limit: int, *, required: bool = False) -
     return value
 
 
-def _when(value: datetime | None, name: str) -> datetime | None:
+def _when(value: datetime | None, name: StrOrPromise) -> datetime | None:
     if value is None:
         return None
     if timezone.is_naive(value):
@@ -126,7 +131,7 @@ def _when(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
-def _money(value: Decimal, name: str) -> Decimal:
+def _money(value: Decimal, name: StrOrPromise) -> Decimal:
     try:
         amount = Decimal(value).quantize(CENT)
     except (InvalidOperation, TypeError, ValueError):
@@ -138,7 +143,7 @@ def _money(value: Decimal, name: str) -> Decimal:
 
 def order_rows(order: OrderRecord) -> list[ParsedRow]:
     """The order as the importer's rows (one per line), or Refused saying what is wrong."""
-    key = _text(order.platform_order_id, _("order id"), 64, required=True)
+    key = _text(order.platform_order_id, _lazy("order id"), 64, required=True)
     currency = (order.currency or "").upper()
     if currency not in CURRENCIES:
         raise Refused(_("%(value)s is not a currency code.") % {"value": order.currency})
@@ -147,29 +152,29 @@ def order_rows(order: OrderRecord) -> list[ParsedRow]:
     country = (order.ship_country or "").upper() or None
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise Refused(_("%(value)s is not a country code.") % {"value": order.ship_country})
-    purchased_at = _when(order.purchased_at, _("purchase date"))
+    purchased_at = _when(order.purchased_at, _lazy("purchase date"))
     if purchased_at is None:
         raise Refused(_("purchase date is missing."))
     buyer = (order.buyer_email or order.buyer_name or "").strip()[:255] or None
     facts = OrderFacts(
         platform_order_id=key,
         purchased_at=purchased_at,
-        status=_text(order.status, _("order status"), 40),
+        status=_text(order.status, _lazy("order status"), 40),
         fulfilment_channel=order.fulfilment,
         currency=currency,
         ship_country=country,
-        ship_by=_when(order.ship_by, _("ship-by date")),
-        latest_delivery=_when(order.latest_delivery, _("latest delivery date")),
+        ship_by=_when(order.ship_by, _lazy("ship-by date")),
+        latest_delivery=_when(order.latest_delivery, _lazy("latest delivery date")),
         buyer_alias=buyer,
     )
     if not order.lines:
         raise Refused(_("order %(order)s has no items.") % {"order": key})
     shipments = [
         ShipmentFacts(
-            tracking_number=_text(s.tracking_number, _("tracking number"), 100, required=True),
-            carrier=_text(s.carrier, _("carrier"), 100) or None,
-            shipped_at=_when(s.shipped_at, _("shipped date")),
-            delivered_at=_when(s.delivered_at, _("delivery date")),
+            tracking_number=_text(s.tracking_number, _lazy("tracking number"), 100, required=True),
+            carrier=_text(s.carrier, _lazy("carrier"), 100) or None,
+            shipped_at=_when(s.shipped_at, _lazy("shipped date")),
+            delivered_at=_when(s.delivered_at, _lazy("delivery date")),
         )
         for s in order.shipments
     ]
@@ -185,8 +190,8 @@ def order_rows(order: OrderRecord) -> list[ParsedRow]:
 def _line_row(
     facts: OrderFacts, line: LineRecord, seen: Counter[str], shipments: list[ShipmentFacts], index: int
 ) -> ParsedRow:
-    sku = _text(line.sku, _("SKU"), 100, required=True)
-    base = _text(line.line_id, _("line id"), 70) or sku[:70]
+    sku = _text(line.sku, _lazy("SKU"), 100, required=True)
+    base = _text(line.line_id, _lazy("line id"), 70) or sku[:70]
     seen[base] += 1
     line_key = base if seen[base] == 1 else f"{base} #{seen[base]}"
     if not isinstance(line.quantity, int) or not 0 <= line.quantity <= 2_147_483_647:
@@ -204,7 +209,7 @@ def _line_row(
         sku=sku,
         title=(line.title or "").strip()[:500] if line.title is not None else None,
         quantity=line.quantity,
-        amount=_money(line.item_price, _("item price")),
+        amount=_money(line.item_price, _lazy("item price")),
         shipment=shipments[0] if shipments else None,
         item_status=(line.item_status or "")[:40] if line.item_status is not None else None,
         charges=charges,
@@ -267,7 +272,7 @@ def _order_of(store: Store, platform_order_id: str | None, platform_claim_id: st
 
 
 def _check_claim(item: ClaimRecord) -> None:
-    _text(item.platform_claim_id, _("claim id"), 64, required=True)
+    _text(item.platform_claim_id, _lazy("claim id"), 64, required=True)
     if item.kind not in ClaimKind.values:
         raise Refused(_("%(value)s is not a claim kind.") % {"value": item.kind})
     if item.reason not in Reason.values:
@@ -283,7 +288,7 @@ def _check_claim(item: ClaimRecord) -> None:
     ):
         _when(value, name)
     if item.amount is not None:
-        _money(item.amount, _("amount"))
+        _money(item.amount, _lazy("amount"))
 
 
 def _state(claim: Claim) -> tuple:
@@ -301,7 +306,7 @@ def write_claim(store: Store, item: ClaimRecord, *, platform: str = "") -> str:
         .first()
     )
     decided = item.status in SETTLED_WORDS and item.outcome is not None
-    amount = _money(item.amount, _("amount")) if item.amount is not None else None
+    amount = _money(item.amount, _lazy("amount")) if item.amount is not None else None
     result = "unchanged"
     if claim is None:
         if item.status in SETTLED_WORDS and not decided:
@@ -362,8 +367,8 @@ def message_id(item: MessageRecord, platform: str) -> str:
 def write_message(store: Store, item: MessageRecord, *, platform: str = "") -> str:
     """File the message in its order's thread once. Returns "messages_received",
     "messages_sent" or "unchanged"."""
-    _text(item.platform_message_id, _("message id"), 200, required=True)
-    _when(item.sent_at, _("sent"))
+    _text(item.platform_message_id, _lazy("message id"), 200, required=True)
+    _when(item.sent_at, _lazy("sent"))
     if item.direction not in ("in", "out"):
         raise Refused(_("%(value)s is not a message direction.") % {"value": item.direction})
     key = message_id(item, platform)

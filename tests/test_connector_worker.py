@@ -18,7 +18,9 @@ POSTINGS = 2500  # three pages of Ozon's 1000
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_next_one_finishes_without_duplicates(world, tmp_path):
+def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_next_one_finishes_without_duplicates(
+    world, tmp_path
+):
     with serving() as ozon:
         ozon.fbs = [posting(f"{60000000 + i}-0001-1") for i in range(POSTINGS)]
         released = ozon.hold("/v3/posting/fbs/list", after=2)  # the third page never comes

@@ -49,6 +49,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_key_that_seals_marketplace_credentials():
+    result = manage("check", env={**PRODUCTION, "DESK_CONNECTOR_KEYS": ""})
+    assert result.returncode != 0
+    assert "DESK_CONNECTOR_KEYS is not set" in result.stderr
+
+
 def test_a_malformed_boolean_is_refused():
     result = manage("check", env={"DEBUG": "maybe"})
     assert result.returncode != 0

@@ -12,6 +12,7 @@ sent it), and `requests` records what was asked. Run alone (`python -m tests.fak
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -361,10 +362,9 @@ def _handler(fake: FakeOzon) -> type[BaseHTTPRequestHandler]:
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
+            # The client may have gone away (a test killed it).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client went away (a test killed it)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
