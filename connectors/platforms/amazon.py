@@ -197,7 +197,7 @@ class Amazon:
         CredentialField("client_secret", gettext_lazy("LWA client secret")),
         CredentialField(
             "refresh_token",
-            gettext_lazy("Refresh token"),
+            gettext_lazy("LWA refresh token"),
             help_text=gettext_lazy("The refresh token the seller authorised the app with (Atzr|…)."),
         ),
     ]
