@@ -219,3 +219,29 @@ def test_an_order_only_in_the_report_is_imported_from_it(world, api):
 def test_amazon_is_registered_for_amazon_stores(world, api):
     connection = connect(world.store_a, api)
     assert isinstance(sync.platform_for(connection), Amazon)
+
+
+def test_a_manager_connects_an_amazon_store_from_its_page_and_tests_it(world, api, manager_client):
+    from django.urls import reverse
+
+    save = reverse("connectors:connection_save", args=[world.store_a.pk])
+    answer = manager_client.post(
+        save,
+        {
+            "client_id": api.client_id,
+            "client_secret": api.client_secret,
+            "refresh_token": api.refresh_token,
+            "interval": "15",
+        },
+    )
+    assert answer.status_code == 302
+    connection = Connection.objects.get(store=world.store_a)
+    assert connection.settings["client_id"] == api.client_id
+    assert connection.secrets() == {"client_secret": api.client_secret, "refresh_token": api.refresh_token}
+    page = manager_client.get(reverse("connectors:connection", args=[world.store_a.pk])).text
+    assert 'name="refresh_token"' in page and api.refresh_token not in page and api.client_secret not in page
+
+    tested = manager_client.post(
+        reverse("connectors:connection_test", args=[world.store_a.pk]), headers={"HX-Request": "true"}
+    )
+    assert "Connected as seller Trailhead Goods (Amazon.com)" in tested.text
