@@ -90,7 +90,9 @@ def test_first_sync_writes_orders_with_items_a_second_changes_nothing_a_change_a
         ("MUG-1", 2, Decimal("25.00"), "Shipped"),
     ]
     assert mug.status == "Shipped" and mug.currency == "USD" and mug.ship_by is not None
-    assert orders[pending].status == "Pending"
+    assert orders[pending].status == "Pending" and orders[pending].currency == "USD"
+    # Not paid yet: Amazon gives no prices, and the line costs nothing until it does.
+    assert list(orders[pending].lines.values_list("sku", "item_price")) == [("BTL-750", Decimal("0.00"))]
     # 244 orders: three pages of getOrders (100 a page), one getOrderItems each.
     assert api.count("getOrders") == 3 and api.count("getOrderItems") == 244
     window = json.loads(SyncCursor.objects.get(connection=connection, stream="orders").value)
@@ -108,6 +110,7 @@ def test_first_sync_writes_orders_with_items_a_second_changes_nothing_a_change_a
     assert third.outcome == "synced", third.error
     orders = orders_of(world.store_a)
     assert orders[pending].status == "Unshipped"
+    assert list(orders[pending].lines.values_list("item_price", flat=True)) == [Decimal("24.99")]
     assert orders[ids[1]].status == "Cancelled"
     assert set(orders[ids[1]].lines.values_list("item_status", flat=True)) == {"Cancelled"}
     assert third.written.counts["orders_updated"] == 2 and not third.written.counts["orders_created"]

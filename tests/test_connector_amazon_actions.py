@@ -139,3 +139,11 @@ def test_the_composer_points_a_review_request_to_amazons_own(world, api, agent_c
         reverse("messaging:check", args=[world.order_a.pk]), {"body": "Your parcel left today."}
     )
     assert "policy" in plain.text.lower() and 'id="review-request-pointer"' not in plain.text
+
+
+def test_a_throttled_amazon_is_told_on_the_card_after_two_tries_not_waited_out(world, api, agent_client):
+    connect(world.store_a, api)
+    api.storm("getSolicitationActionsForOrder", 10, retry_after="30")
+    shown = card(agent_client, world.order_a).text
+    assert "Amazon kept refusing requests as too many (429)" in shown
+    assert api.count("getSolicitationActionsForOrder") == 2

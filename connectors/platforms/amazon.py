@@ -110,15 +110,16 @@ CHARGES = {
 }
 
 
-def order_record(order: dict, items: list[dict]) -> OrderRecord:
+def order_record(order: dict, items: list[dict], *, currency: str = "") -> OrderRecord:
     """One order of getOrders with its getOrderItems, as the desk keeps it. Lines are keyed by
     SKU (no line id: the writer keys a repeat "SKU #2"), as the All Orders report keys them, so
-    both paths write the same lines."""
+    both paths write the same lines. A pending order has no total and its items no prices yet:
+    its lines cost nothing until Amazon has them, in `currency` (the store's)."""
     status = STATUS_WORDS.get(order["OrderStatus"], order["OrderStatus"])
     cancelled = status == "Cancelled"
     total = order.get("OrderTotal") or {}
     currency = total.get("CurrencyCode") or next(
-        (item["ItemPrice"]["CurrencyCode"] for item in items if item.get("ItemPrice")), ""
+        (item["ItemPrice"]["CurrencyCode"] for item in items if item.get("ItemPrice")), currency
     )
     lines = []
     for item in items:
@@ -128,7 +129,6 @@ def order_record(order: dict, items: list[dict]) -> OrderRecord:
             item_status = "Cancelled"
         else:
             item_status = "Shipped" if ordered and shipped >= ordered else "Unshipped"
-        # A pending order's items carry no prices yet: nothing is charged until Amazon has them.
         charges = {
             name: value for key, name in CHARGES.items() if (value := _amount(item.get(key))) is not None
         }
@@ -311,6 +311,7 @@ class OrdersStream:
         before = window.get("before")
         # Amazon says where the window ends; should it not, it ends two minutes back, as Amazon's does.
         settled = stamp(timezone.now() - SETTLE)
+        currency = self.amazon.connection.store.currency
         while True:
             params = {"MarketplaceIds": self.amazon.marketplace_id}
             if token:
@@ -330,7 +331,7 @@ class OrdersStream:
             payload = answer.get("payload") or {}
             before = payload.get("LastUpdatedBefore") or before or settled
             records = [
-                order_record(order, self.amazon.order_items(order["AmazonOrderId"]))
+                order_record(order, self.amazon.order_items(order["AmazonOrderId"]), currency=currency)
                 for order in payload.get("Orders") or []
             ]
             token = payload.get("NextToken")

@@ -74,7 +74,11 @@ def _amazon(order: Order) -> Amazon:
     connection = connection_of(order)
     if connection is None:
         raise ActionError(_("This store is not connected to Amazon's API."))
-    return Amazon(connection)
+    amazon = Amazon(connection)
+    # Someone waits on the page: Amazon's throttling is told, not waited out.
+    amazon.http.for_a_person()
+    amazon.lwa.for_a_person()
+    return amazon
 
 
 def _listed(amazon: Amazon, api: str, order: Order) -> list[str]:

@@ -84,6 +84,7 @@ REPORT_COLUMNS = (
     "ship-country",
 )
 SETTLE = timedelta(minutes=2)
+MONEY_FIELDS = ("ItemPrice", "ItemTax", "ShippingPrice", "PromotionDiscount")
 
 
 def stamp(moment: datetime) -> str:
@@ -132,6 +133,8 @@ class AmazonApi:
     polls_until_done: int = 2
     shift: timedelta = timedelta(0)
     orders: dict[str, dict] = field(default_factory=dict)
+    unpaid: dict[str, dict] = field(default_factory=dict)  # pending orders' totals, until paid
+    unpaid_items: dict[str, list[dict]] = field(default_factory=dict)
     items: dict[str, list[dict]] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)
     revoked: bool = False
@@ -209,6 +212,9 @@ class AmazonApi:
         }
         if buyer_email or buyer_name:
             order["BuyerInfo"] = {"BuyerEmail": buyer_email, "BuyerName": buyer_name}
+        if status == "Pending":
+            # Not paid yet: Amazon gives no total and no prices until it is.
+            self.unpaid[order_id] = order.pop("OrderTotal")
         with self.lock:
             self.orders[order_id] = order
             self.items[order_id] = [
@@ -226,6 +232,12 @@ class AmazonApi:
                 }
                 for i, (sku, quantity, price) in enumerate(lines)
             ]
+            if status == "Pending":
+                self.unpaid_items[order_id] = self.items[order_id]
+                self.items[order_id] = [
+                    {name: value for name, value in item.items() if name not in MONEY_FIELDS}
+                    for item in self.items[order_id]
+                ]
             self._index = None
         return order_id
 
@@ -235,6 +247,9 @@ class AmazonApi:
             order = self.orders[order_id]
             order["OrderStatus"] = status
             order["LastUpdateDate"] = stamp(self.now())
+            if order_id in self.unpaid and status != "Pending":
+                order["OrderTotal"] = self.unpaid.pop(order_id)
+                self.items[order_id] = self.unpaid_items.pop(order_id)
             for item in self.items[order_id]:
                 if status == "Shipped":
                     item["QuantityShipped"] = item["QuantityOrdered"]
@@ -467,7 +482,7 @@ class AmazonApi:
             if report.data_start and parse_stamp(order["LastUpdateDate"]) < report.data_start:
                 continue
             for item in self.items[order_id]:
-                price = item["ItemPrice"]
+                price = item.get("ItemPrice") or {"CurrencyCode": "", "Amount": ""}
                 cells = {
                     "amazon-order-id": order_id,
                     "purchase-date": order["PurchaseDate"].replace("Z", "+00:00"),
@@ -486,8 +501,8 @@ class AmazonApi:
                     "quantity": str(item["QuantityOrdered"]),
                     "currency": price["CurrencyCode"],
                     "item-price": price["Amount"],
-                    "item-tax": item["ItemTax"]["Amount"],
-                    "shipping-price": item["ShippingPrice"]["Amount"],
+                    "item-tax": (item.get("ItemTax") or {}).get("Amount", ""),
+                    "shipping-price": (item.get("ShippingPrice") or {}).get("Amount", ""),
                     "ship-city": order["ShippingAddress"]["City"],
                     "ship-state": order["ShippingAddress"]["StateOrRegion"],
                     "ship-postal-code": order["ShippingAddress"]["PostalCode"],
