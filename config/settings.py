@@ -557,7 +557,7 @@ DESK_CONNECTOR_CONNECT_TIMEOUT = float(env_str("DESK_CONNECTOR_CONNECT_TIMEOUT")
 DESK_CONNECTOR_READ_TIMEOUT = float(env_str("DESK_CONNECTOR_READ_TIMEOUT") or 60)
 # How long a sync holds its connection: a worker that dies mid-sync lets go after this (kept
 # above the sync task's hard time limit, so a live sync is never run twice).
-DESK_CONNECTOR_LEASE_SECONDS = env_int("DESK_CONNECTOR_LEASE_SECONDS", 11 * 60)
+DESK_CONNECTOR_LEASE_SECONDS = env_int("DESK_CONNECTOR_LEASE_SECONDS", 7 * 60)
 # Where each platform's API is, by name, when not where the platform publishes it: "ozon=http://
 # 127.0.0.1:8100,amazon_auth=…" (the tests' and the benchmark's local servers).
 DESK_CONNECTOR_BASE_URLS = dict(

@@ -20,10 +20,11 @@ def sync_due() -> int:
     return len(due)
 
 
-# Hard limit under Redis' visibility timeout (12 minutes, config/settings.py) and under the
-# lease (DESK_CONNECTOR_LEASE_SECONDS, 11 minutes), so a live sync is never handed out twice. A
-# sync stopped by the soft limit keeps what it wrote and is due again at once.
-@shared_task(acks_late=True, soft_time_limit=9 * 60, time_limit=10 * 60)
+# The hard limit plus the longest retry wait of any task stays under Redis' visibility timeout
+# (12 minutes, config/settings.py), and the lease (DESK_CONNECTOR_LEASE_SECONDS, 7 minutes)
+# outlasts it, so a live sync is never handed out twice. A sync stopped by the soft limit keeps
+# what it wrote and is due again at once: a 100,000-order first sync takes a few runs.
+@shared_task(acks_late=True, soft_time_limit=330, time_limit=390)
 def sync_store(connection_id: int) -> dict:
     connection = Connection.objects.select_related("store").filter(pk=connection_id).first()
     if connection is None:

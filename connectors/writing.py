@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,6 +100,8 @@ def write_page(store: Store, records: Sequence[Record], *, platform: str = "") -
         except Refused as refused:
             written.failed.append((item, str(refused)))
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the sync stops, not this record
         except Exception as error:
             log.exception("connector record %s of store %s failed", item.key, store.pk)
             written.failed.append((item, describe_error(error)))
@@ -231,6 +234,8 @@ def write_orders(store: Store, orders: list[OrderRecord]) -> Written:
     try:
         with transaction.atomic():
             counts = write_rows(store, [row for _order, rows in checked.values() for row in rows])
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:
         log.warning("orders of store %s written one by one after a failed batch", store.pk, exc_info=True)
         counts = Counter()
@@ -238,6 +243,8 @@ def write_orders(store: Store, orders: list[OrderRecord]) -> Written:
             try:
                 with transaction.atomic():
                     counts.update(write_rows(store, rows))
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as error:
                 written.failed.append((order, describe_error(error)))
     written.counts.update({name: n for name, n in counts.items() if n})

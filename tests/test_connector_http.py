@@ -116,9 +116,11 @@ def test_refused_credentials_are_said_in_words_without_what_was_sent():
 
 
 def test_a_server_that_stays_down_is_given_up_on_in_words():
-    with answering([(502, {}, {})]) as (base, received):
-        with pytest.raises(ConnectorError, match="answered with a server error \\(502\\)"):
-            Http(base, platform="Testplatz").get_json("/orders", what="orders")
+    with (
+        answering([(502, {}, {})]) as (base, received),
+        pytest.raises(ConnectorError, match="answered with a server error \\(502\\)"),
+    ):
+        Http(base, platform="Testplatz").get_json("/orders", what="orders")
     assert len(received) == 4
 
 
