@@ -17,6 +17,7 @@ Every SP-API answer carries `x-amzn-RateLimit-Limit`; `storm(operation, n)` answ
 calls of an operation with 429 and `Retry-After`, `blip(operation, n)` with 503. The server's
 clock is the real one plus `advance()`d time."""
 
+import argparse
 import base64
 import gzip
 import io
@@ -84,6 +85,10 @@ REPORT_COLUMNS = (
     "ship-country",
 )
 SETTLE = timedelta(minutes=2)
+# The app's and the seller's credentials the stand-in accepts (a test may set others).
+CLIENT_ID = "amzn1.application-oa2-client.desk"
+CLIENT_SECRET = "amzn1.oa2-cs.v1.secret"
+REFRESH_TOKEN = "Atzr|desk-refresh-token"
 MONEY_FIELDS = ("ItemPrice", "ItemTax", "ShippingPrice", "PromotionDiscount")
 
 
@@ -123,9 +128,9 @@ class Report:
 @dataclass
 class AmazonApi:
     base: str
-    client_id: str = "amzn1.application-oa2-client.desk"
-    client_secret: str = "amzn1.oa2-cs.v1.secret"
-    refresh_token: str = "Atzr|desk-refresh-token"
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    refresh_token: str = REFRESH_TOKEN
     store_name: str = "Trailhead Goods"
     marketplace_ids: tuple[str, ...] = (US,)
     token_lifetime: int = 3600
@@ -680,3 +685,17 @@ def amazon_api(**options) -> Iterator[AmazonApi]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+if __name__ == "__main__":
+    # The stand-in on its own (bench/connector_sync.py): `--orders` orders, their report never
+    # built; prints its base URL, then serves until stopped.
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=100_000)
+    arguments = parser.parse_args()
+    with amazon_api() as running:
+        running.polls_until_done = 10**9
+        for n in range(arguments.orders):
+            running.add_order(lines=[(f"SKU-{n % 500:03d}", 1 + n % 3, "19.99")])
+        print(running.base, flush=True)
+        threading.Event().wait()
