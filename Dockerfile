@@ -2,8 +2,9 @@ FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DESK_VAR_DIR=/data
 WORKDIR /app
-# The appeal PDF's typeface (Latin, Cyrillic and CJK in one face): see docs/appeals.md.
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+# The appeal PDF's typeface (Latin, Cyrillic and CJK in one face): see docs/appeals.md. pg_dump
+# and psql for `manage.py backup` / `restore` (Debian's client, at least the server's major version).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
@@ -12,6 +13,7 @@ COPY disputes ./disputes
 COPY evidence ./evidence
 COPY messaging ./messaging
 COPY appeals ./appeals
+COPY backups ./backups
 RUN pip install --no-cache-dir .
 
 COPY . .
