@@ -64,6 +64,23 @@ def _amazon_connect(name: str):
     return connection
 
 
+def _ebay_connect(name: str):
+    from connectors.models import Connection
+    from disputes.models import Store
+    from tests.fakes.ebay_api import EbayState
+
+    fake = EbayState()
+    store = Store.objects.create(
+        name=name, platform="ebay", marketplace="US", time_zone="America/New_York", currency="USD"
+    )
+    connection = Connection(store=store, settings={"client_id": fake.client_id})
+    connection.keep_secrets(
+        {"client_secret": fake.client_secret, "refresh_token": next(iter(fake.refresh_tokens))}
+    )
+    connection.save()
+    return connection
+
+
 PLATFORMS: dict[str, Bench] = {
     "ozon": Bench(
         server=lambda n: [sys.executable, "-m", "tests.fakes.ozon_api", "--postings", str(n)],
@@ -78,6 +95,12 @@ PLATFORMS: dict[str, Bench] = {
         server=lambda n: [sys.executable, "-m", "tests.fakes.amazon_api", "--orders", str(n)],
         base_urls=lambda url: f"amazon={url},amazon_auth={url}",
         connect=_amazon_connect,
+    ),
+    # Orders made up on demand, 200 a page as the Fulfillment API pages them.
+    "ebay": Bench(
+        server=lambda n: [sys.executable, "-m", "tests.fakes.ebay_api", "--orders", str(n)],
+        base_urls=lambda url: f"ebay={url}",
+        connect=_ebay_connect,
     ),
 }
 

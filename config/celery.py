@@ -1,7 +1,8 @@
+import logging
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import beat_init
 from kombu.transport import TRANSPORT_ALIASES
 
@@ -26,6 +27,46 @@ def _make_broker_folders(sender: Celery, **kwargs) -> None:
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
+class Heartbeat(bootsteps.StartStopStep):
+    """Each worker writes its own heartbeat on a timer (every DESK_HEARTBEAT_SECONDS, and once at
+    start), whatever its queues and whether or not beat sends it work, and on each tick looks at
+    beat's: when beat is silent it queues the alarm e-mail (disputes/health.py)."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, parent, **kwargs) -> None:
+        super().__init__(parent, **kwargs)
+        self.timer_entry = None
+
+    def start(self, worker) -> None:
+        from django.conf import settings
+
+        self.tick(worker)
+        self.timer_entry = worker.timer.call_repeatedly(settings.DESK_HEARTBEAT_SECONDS, self.tick, (worker,))
+
+    def stop(self, worker) -> None:
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+
+    def tick(self, worker) -> None:
+        from django.db import connection
+
+        from disputes import health
+
+        try:
+            if health.worker_alive(worker.hostname):
+                worker.app.send_task("disputes.tasks.send_beat_alarms")
+        except Exception:
+            logging.getLogger(__name__).exception("worker heartbeat failed")
+        finally:
+            # The timer runs in the worker's main process; a prefork pool forks its children
+            # from it, and they must not inherit an open database connection.
+            connection.close()
+
+
+app.steps["worker"].add(Heartbeat)
+
+
 @beat_init.connect
 def _announce_beat(sender, **kwargs) -> None:
     # Beat's first interval ends a minute after it starts; say it is alive straight away.
@@ -40,6 +81,7 @@ MAIL_TASKS = {
     "disputes.tasks.send_chat_messages",
     "disputes.tasks.send_due_chat_messages",
     "disputes.tasks.send_daily_digests",
+    "disputes.tasks.send_beat_alarms",
     "messaging.tasks.send_reply",
     "messaging.tasks.poll_mailbox",
 }

@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from .evidence_storage import s3_evidence_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DESK_VAR_DIR", BASE_DIR / "var"))
 
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
     "evidence",
     "messaging",
     "appeals",
+    "backups",
     "connectors",
 ]
 
@@ -244,20 +247,14 @@ PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or VAR_DIR / "private")
 # EVIDENCE_S3_BUCKET is set. Objects are private; the desk's download view is the only way in.
 EVIDENCE_S3_BUCKET = env_str("EVIDENCE_S3_BUCKET")
 if EVIDENCE_S3_BUCKET:
-    STORAGES["evidence"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": EVIDENCE_S3_BUCKET,
-            "endpoint_url": env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("EVIDENCE_S3_REGION") or None,
-            "access_key": env_str("EVIDENCE_S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
-            "location": env_str("EVIDENCE_S3_PREFIX", "evidence"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    STORAGES["evidence"] = s3_evidence_storage(
+        bucket=EVIDENCE_S3_BUCKET,
+        endpoint_url=env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
+        region=env_str("EVIDENCE_S3_REGION") or None,
+        access_key=env_str("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+        secret_key=env_str("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+        prefix=env_str("EVIDENCE_S3_PREFIX", "evidence"),
+    )
 else:
     STORAGES["evidence"] = {
         "BACKEND": "evidence.storage.PrivateStorage",
@@ -330,6 +327,8 @@ SECURE_CSP = {
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the web processes over plain HTTP behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
@@ -511,6 +510,10 @@ LOGGING = {
 
 # Desk rules that are not per-platform data.
 DESK_WORKER_STALE_AFTER = timedelta(minutes=env_int("DESK_WORKER_STALE_MINUTES", 5))
+# Each worker writes its own heartbeat this often (config/celery.py); /healthz waits this long for
+# the broker.
+DESK_HEARTBEAT_SECONDS = env_int("DESK_HEARTBEAT_SECONDS", 60)
+DESK_HEALTH_TIMEOUT = env_int("DESK_HEALTH_TIMEOUT_SECONDS", 2)
 # A buyer with this many claims across the store's orders is flagged as a repeat complainer.
 DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
 # Order Defect Rate: the window and the line above which an account is at risk.
@@ -555,9 +558,19 @@ DESK_CONNECTOR_MAX_WAIT = float(env_str("DESK_CONNECTOR_MAX_WAIT") or 60)
 # Seconds to connect to a platform and to wait for its answer.
 DESK_CONNECTOR_CONNECT_TIMEOUT = float(env_str("DESK_CONNECTOR_CONNECT_TIMEOUT") or 10)
 DESK_CONNECTOR_READ_TIMEOUT = float(env_str("DESK_CONNECTOR_READ_TIMEOUT") or 60)
-# How long a sync holds its connection: a worker that dies mid-sync lets go after this (kept
-# above the sync task's hard time limit, so a live sync is never run twice).
-DESK_CONNECTOR_LEASE_SECONDS = env_int("DESK_CONNECTOR_LEASE_SECONDS", 7 * 60)
+# A store's sync stops after this many seconds (Celery's soft limit; the hard one is 30 seconds
+# later) and carries on at the next minute from its cursors. With Redis, the hard limit plus the
+# longest retry wait of any task (5 minutes) stays under the visibility timeout (12 minutes).
+DESK_CONNECTOR_SYNC_SECONDS = env_int("DESK_CONNECTOR_SYNC_SECONDS", 330)
+if not 1 <= DESK_CONNECTOR_SYNC_SECONDS <= 385:
+    raise ImproperlyConfigured(
+        f"DESK_CONNECTOR_SYNC_SECONDS must be from 1 to 385, not {DESK_CONNECTOR_SYNC_SECONDS}"
+    )
+# How long a sync holds its connection, renewed with each page: a worker that dies mid-sync lets
+# go after this. Above the hard limit, so a live sync is never run twice.
+DESK_CONNECTOR_LEASE_SECONDS = env_int(
+    "DESK_CONNECTOR_LEASE_SECONDS", max(7 * 60, DESK_CONNECTOR_SYNC_SECONDS + 90)
+)
 # Where each platform's API is, by name, when not where the platform publishes it: "ozon=http://
 # 127.0.0.1:8100,amazon_auth=…" (the tests' and the benchmark's local servers).
 DESK_CONNECTOR_BASE_URLS = dict(

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from disputes import account_views, catalog_views
+from disputes import account_views, catalog_views, health_views
 from disputes import views as desk_views
 
 urlpatterns = [
+    # For load balancers: no login, no session (disputes/health_views.py).
+    path("healthz", health_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -31,5 +33,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("appeals.urls")),
     path("", include("connectors.urls")),
+    path("", include("connectors.ebay_urls")),
     path("", include("disputes.urls")),
 ]

@@ -66,7 +66,10 @@ class Connection(models.Model):
 
     def keep_secrets(self, values: dict[str, str]) -> None:
         """Seal `values` over the saved ones: a blank value keeps what was saved (caller saves)."""
-        merged = self.secrets() if self.credentials else {}
+        try:
+            merged = self.secrets()
+        except crypto.Unreadable:
+            merged = {}  # sealed under a key the desk no longer has: what is entered now replaces it
         merged.update({name: value for name, value in values.items() if value})
         self.credentials = crypto.seal(merged)
 

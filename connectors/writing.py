@@ -257,6 +257,8 @@ def write_orders(store: Store, orders: list[OrderRecord]) -> Written:
 
 
 def _order_of(store: Store, platform_order_id: str | None, platform_claim_id: str | None = None) -> Order:
+    if not platform_order_id and not platform_claim_id:
+        raise Refused(_("The platform names no order for it, so the desk has nowhere to put it."))
     order = None
     if platform_order_id:
         order = Order.objects.filter(store=store, platform_order_id=platform_order_id).first()

@@ -1,4 +1,5 @@
-"""The managers' page of work the worker loops set aside, with a retry for each item."""
+"""The managers' page of work the worker loops set aside, with a retry for each item, and when
+each background process last reported."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import setaside
+from . import health, setaside
 from .access import managed_stores_for
 from .models import SetAside
 from .requests import AuthenticatedRequest
@@ -37,7 +38,8 @@ def set_aside_list(request: AuthenticatedRequest) -> HttpResponse:
                 "can_retry": found is not None,
             }
         )
-    return render(request, "disputes/set_aside.html", {"rows": rows, "limit": PAGE_SIZE})
+    context = {"rows": rows, "limit": PAGE_SIZE, "heartbeats": health.heartbeats()}
+    return render(request, "disputes/set_aside.html", context)
 
 
 @login_required

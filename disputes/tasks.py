@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, chat, digest, import_jobs, outbox, presence, snooze, sweep
+from . import alerts, chat, digest, health, import_jobs, outbox, presence, snooze, sweep
 from .models import WorkerHeartbeat
 
 
@@ -71,6 +71,13 @@ def send_due_chat_messages() -> int:
 def send_daily_digests() -> int:
     """Beat, every five minutes: write the digests whose local hour has come, send those due."""
     return digest.digests_send(budget=_budget())
+
+
+@shared_task(acks_late=True, **_OUTBOX_LIMITS)
+def send_beat_alarms() -> int:
+    """Queued by a worker's timer (not by beat, which is what went silent): tell the admins and
+    managers that beat stopped (disputes/health.py)."""
+    return health.beat_alarms_send()
 
 
 def _budget() -> float:

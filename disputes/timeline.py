@@ -87,6 +87,7 @@ class Action(models.TextChoices):
     PLATFORM_NOTICE = "platform_notice", gettext_lazy("Platform notice")
     # Marketplace connectors
     PLATFORM_API = "platform_api", gettext_lazy("From the platform's API")
+    PLATFORM_ANSWER = "platform_answer", gettext_lazy("Answered on the platform")
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -306,6 +307,19 @@ def _platform_api(p: dict) -> str:
     return _("Claim updated from the platform's API (%(platform)s)") % p
 
 
+def _platform_answer(p: dict) -> str:
+    """The seller's answer sent through the platform's API from the claim page (connectors)."""
+    if p["answer"] == "tracking":
+        return _("Tracking given to the platform: %(carrier)s %(tracking)s") % p
+    if p["answer"] == "refund":
+        return _("Refund issued on the platform")
+    if p["answer"] == "accept":
+        return _("Return accepted on the platform")
+    if p["answer"] == "received":
+        return _("Return marked received on the platform")
+    return _("Answered on the platform")
+
+
 def _message_sent(p: dict) -> str:
     if p["purpose"] != "—":
         sentence = _("Reply sent to the buyer (%(purpose)s)") % p
@@ -380,6 +394,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.THREAD_CLOSED: lambda p: _("The buyer thread was closed"),
     Action.PLATFORM_NOTICE: lambda p: _("The platform wrote (%(sender)s): %(subject)s") % p,
     Action.PLATFORM_API: _platform_api,
+    Action.PLATFORM_ANSWER: _platform_answer,
 }
 
 

@@ -25,6 +25,9 @@ from disputes.models import (
     Store,
 )
 
+# The loopback S3 server and a bucket per test (tests/s3server.py).
+from .s3server import s3_bucket, s3_endpoint  # noqa: F401
+
 PASSWORD = "correct-horse-battery-staple"
 
 

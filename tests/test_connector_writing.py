@@ -120,3 +120,12 @@ def test_buyer_messages_start_the_clock_and_the_sellers_answer_stops_it_once(wor
     assert write_message(world.store_b, question, platform="ozon") == "unchanged"
     assert write_message(world.store_b, answer, platform="ozon") == "unchanged"
     assert Message.objects.filter(store=world.store_b).count() == 2
+
+
+def test_a_message_naming_no_order_is_refused_with_the_reason(world):
+    question = MessageRecord("m9", "chat-0", "in", timezone.now(), "Есть ли синий цвет?")
+    written = write_page(world.store_b, [question], platform="ozon")
+    assert written.failed == [
+        (question, "The platform names no order for it, so the desk has nowhere to put it.")
+    ]
+    assert not Message.objects.filter(store=world.store_b).exists()

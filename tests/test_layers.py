@@ -23,6 +23,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "appeals": {"disputes", "evidence", "messaging"},
     "connectors": {"disputes", "messaging"},
     "config": {"disputes", "evidence", "messaging", "appeals", "connectors"},
+    # ./desk backup and restore: the database and every app's files.
+    "backups": {"disputes", "evidence", "messaging"},
 }
 
 

@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import client_for
-from .url_cases import CASES, EXEMPT_NAMES, EXEMPT_PREFIXES
+from .url_cases import CASES, EXEMPT_NAMES, EXEMPT_PREFIXES, PUBLIC_NAMES
 
 
 def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> dict[str, object]:
@@ -20,7 +20,9 @@ def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> 
 
 def desk_url_names() -> list[str]:
     return sorted(
-        name for name in named_patterns() if name not in EXEMPT_NAMES and not name.startswith(EXEMPT_PREFIXES)
+        name
+        for name in named_patterns()
+        if name not in EXEMPT_NAMES | PUBLIC_NAMES and not name.startswith(EXEMPT_PREFIXES)
     )
 
 
@@ -32,6 +34,16 @@ def test_every_url_has_access_cases():
 def test_no_access_case_is_stale():
     names = set(named_patterns())
     assert not [name for name in CASES if name not in names]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_NAMES))
+def test_public_urls_answer_anonymous_and_outsider_alike_and_write_nothing(world, name):
+    url = reverse(name)
+    anonymous = Client().get(url)
+    outsider = client_for(world.agent_b).get(url)
+    assert anonymous.status_code == outsider.status_code == 200
+    assert anonymous.content == outsider.content
+    assert Client().post(url).status_code == 405
 
 
 def test_no_view_is_csrf_exempt():

@@ -165,6 +165,9 @@ EXEMPT_NAMES = {
     "password_reset_confirm",
     "password_reset_complete",
 }
+# The desk's own public URLs: answered to anyone, logged in or not, and holding nothing of any
+# store (the load balancer's probe says "ok" or "down" for the database and the broker).
+PUBLIC_NAMES = {"healthz"}
 
 
 # --- messaging ----------------------------------------------------------------------------
@@ -292,3 +295,6 @@ CASES.update(
         "connectors:amazon_message": Case("object", ORDER, methods=("post",)),
     }
 )
+
+# Connectors: the seller's answers sent to eBay from the claim page.
+CASES.update({"ebay:answer": Case("object", CLAIM, methods=("post",))})

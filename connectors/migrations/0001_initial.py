@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('disputes', '0018_connector_set_aside_and_claim_platform_id'),
+        ('disputes', '0019_connector_set_aside_and_claim_platform_id'),
     ]
 
     operations = [

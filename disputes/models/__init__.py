@@ -69,6 +69,7 @@ from .setaside import (  # noqa: F401
 )
 from .stores import (  # noqa: F401
     DEFAULT_HOLIDAY_SUBDIVISIONS,
+    BeatSilence,
     Membership,
     Platform,
     Profile,

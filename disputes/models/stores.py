@@ -164,6 +164,31 @@ class WorkerHeartbeat(models.Model):
         return now - self.last_seen > settings.DESK_WORKER_STALE_AFTER
 
 
+class BeatSilence(models.Model):
+    """Beat stopped: noticed by a worker (disputes/health.py), and the e-mail telling the admins
+    and managers, kept as an outbox row. One row per silence: it is known by beat's last
+    heartbeat before it, so a second worker noticing the same silence adds nothing."""
+
+    beat_last_seen = models.DateTimeField(_("beat last seen"), unique=True)
+    noticed_at = models.DateTimeField(_("noticed at"), default=timezone.now)
+    # As the other outboxes (disputes/outbox.py): when the next attempt may start, NULL once
+    # nothing more is owed.
+    due_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("beat silence")
+        verbose_name_plural = _("beat silences")
+        indexes = [
+            # the alarm sender's due rows
+            models.Index(fields=["due_at"], name="beat_silence_due", condition=Q(due_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"beat silent since {self.beat_last_seen:%Y-%m-%d %H:%M:%S}"
+
+
 class SavedView(models.Model):
     """A set of queue filters a user saved under a name ("my overdue", "unassigned Amazon"):
     the queue's query string, kept to the filters the queue knows."""

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0017_alert_sound_and_daily_digest'),
+        ('disputes', '0018_beat_silence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
