@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connectors', '0001_initial'),
-        ('disputes', '0018_connector_set_aside_and_claim_platform_id'),
+        ('disputes', '0019_connector_set_aside_and_claim_platform_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

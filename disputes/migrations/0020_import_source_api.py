@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0018_connector_set_aside_and_claim_platform_id'),
+        ('disputes', '0019_connector_set_aside_and_claim_platform_id'),
     ]
 
     operations = [
