@@ -17,9 +17,10 @@ COPY backups ./backups
 RUN pip install --no-cache-dir .
 
 COPY . .
-# collectstatic needs settings but no secrets of its own: a throw-away random key (production
-# refuses short or placeholder keys), never kept in the image.
+# collectstatic needs settings but no secrets of its own: throw-away random keys (production
+# refuses short or placeholder keys, or none), never kept in the image.
 RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=localhost \
+    DESK_CONNECTOR_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     bin/serve collectstatic
 
 RUN useradd --system --home /app desk && mkdir -p /data && chown desk /data

@@ -54,6 +54,8 @@ def setup_django() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["DEBUG"] = "0"
+    # Production refuses to start without the key that seals marketplace credentials.
+    os.environ.setdefault("DESK_CONNECTOR_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kdWN0aW8=")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
     import django
 

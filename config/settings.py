@@ -558,9 +558,19 @@ DESK_CONNECTOR_MAX_WAIT = float(env_str("DESK_CONNECTOR_MAX_WAIT") or 60)
 # Seconds to connect to a platform and to wait for its answer.
 DESK_CONNECTOR_CONNECT_TIMEOUT = float(env_str("DESK_CONNECTOR_CONNECT_TIMEOUT") or 10)
 DESK_CONNECTOR_READ_TIMEOUT = float(env_str("DESK_CONNECTOR_READ_TIMEOUT") or 60)
-# How long a sync holds its connection: a worker that dies mid-sync lets go after this (kept
-# above the sync task's hard time limit, so a live sync is never run twice).
-DESK_CONNECTOR_LEASE_SECONDS = env_int("DESK_CONNECTOR_LEASE_SECONDS", 7 * 60)
+# A store's sync stops after this many seconds (Celery's soft limit; the hard one is 30 seconds
+# later) and carries on at the next minute from its cursors. With Redis, the hard limit plus the
+# longest retry wait of any task (5 minutes) stays under the visibility timeout (12 minutes).
+DESK_CONNECTOR_SYNC_SECONDS = env_int("DESK_CONNECTOR_SYNC_SECONDS", 330)
+if not 1 <= DESK_CONNECTOR_SYNC_SECONDS <= 385:
+    raise ImproperlyConfigured(
+        f"DESK_CONNECTOR_SYNC_SECONDS must be from 1 to 385, not {DESK_CONNECTOR_SYNC_SECONDS}"
+    )
+# How long a sync holds its connection, renewed with each page: a worker that dies mid-sync lets
+# go after this. Above the hard limit, so a live sync is never run twice.
+DESK_CONNECTOR_LEASE_SECONDS = env_int(
+    "DESK_CONNECTOR_LEASE_SECONDS", max(7 * 60, DESK_CONNECTOR_SYNC_SECONDS + 90)
+)
 # Where each platform's API is, by name, when not where the platform publishes it: "ozon=http://
 # 127.0.0.1:8100,amazon_auth=…" (the tests' and the benchmark's local servers).
 DESK_CONNECTOR_BASE_URLS = dict(

@@ -114,10 +114,19 @@ class Http:
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": "DisputeDesk/1.0", **(headers or {})})
         self.timeout = (settings.DESK_CONNECTOR_CONNECT_TIMEOUT, settings.DESK_CONNECTOR_READ_TIMEOUT)
+        # A person waiting on a page is given fewer tries than a sync (see `for_a_person`).
+        self.rate_limit_tries = RATE_LIMIT_TRIES
+        self.transient_tries = TRANSIENT_TRIES
         # Figures for the sync's log line and the tests: requests sent, 429s and retries met.
         self.requests = 0
         self.throttled = 0
         self.retried = 0
+
+    def for_a_person(self) -> Http:
+        """Short waits and few tries: someone is waiting on a page for the answer."""
+        self.timeout = (min(self.timeout[0], 5.0), min(self.timeout[1], 15.0))
+        self.rate_limit_tries = self.transient_tries = 2
+        return self
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
@@ -138,7 +147,7 @@ class Http:
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
                 transient += 1
-                if transient >= TRANSIENT_TRIES:
+                if transient >= self.transient_tries:
                     raise ConnectorError(
                         _("%(platform)s could not be reached (%(error)s); the next sync tries again.")
                         % {"platform": self.platform, "error": type(error).__name__}
@@ -152,7 +161,7 @@ class Http:
             if status == 429:
                 self.throttled += 1
                 limited += 1
-                if limited >= RATE_LIMIT_TRIES:
+                if limited >= self.rate_limit_tries:
                     raise ConnectorError(
                         _(
                             "%(platform)s kept refusing requests as too many (429) for %(what)s; the next sync tries again."
@@ -163,7 +172,7 @@ class Http:
                 continue
             if status >= 500:
                 transient += 1
-                if transient >= TRANSIENT_TRIES:
+                if transient >= self.transient_tries:
                     raise ConnectorError(
                         _(
                             "%(platform)s answered with a server error (%(status)s) for %(what)s; the next sync tries again."

@@ -132,3 +132,7 @@ class FailedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.platform_id}"
+
+
+# Platform-specific models live beside their platform's code.
+from .platforms.amazon_models import AmazonOrderAction  # noqa: E402, F401

@@ -4,6 +4,7 @@ is a task of its own, so one store's failure or slowness never holds up another'
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from . import sync
 from .models import Connection
@@ -20,11 +21,14 @@ def sync_due() -> int:
     return len(due)
 
 
-# The hard limit plus the longest retry wait of any task stays under Redis' visibility timeout
-# (12 minutes, config/settings.py), and the lease (DESK_CONNECTOR_LEASE_SECONDS, 7 minutes)
-# outlasts it, so a live sync is never handed out twice. A sync stopped by the soft limit keeps
-# what it wrote and is due again at once: a 100,000-order first sync takes a few runs.
-@shared_task(acks_late=True, soft_time_limit=330, time_limit=390)
+# The limits come from DESK_CONNECTOR_SYNC_SECONDS (config/settings.py says how they fit under
+# Redis' visibility timeout and the lease). A sync stopped by the soft limit keeps what it wrote
+# and is due again at once: a 100,000-order first sync takes a run or two.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.DESK_CONNECTOR_SYNC_SECONDS,
+    time_limit=settings.DESK_CONNECTOR_SYNC_SECONDS + 30,
+)
 def sync_store(connection_id: int) -> dict:
     connection = Connection.objects.select_related("store").filter(pk=connection_id).first()
     if connection is None:

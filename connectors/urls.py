@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .platforms import amazon_urls
 
 app_name = "connectors"
 
@@ -11,3 +12,6 @@ urlpatterns = [
     path("stores/<int:store_id>/connection/pause/", views.connection_pause, name="connection_pause"),
     path("stores/<int:store_id>/connection/sync/", views.connection_sync_now, name="connection_sync_now"),
 ]
+
+# Amazon's actions on an order (connectors/platforms/amazon_views.py).
+urlpatterns += amazon_urls.urlpatterns

@@ -255,15 +255,17 @@ def run_in_process(
     path: Path,
     others: list[Store],
     on_progress: Callable[[Progress], None] | None = None,
+    source: str = ImportSource.COMMAND,
 ) -> tuple[ImportJob, ImportResult]:
-    """The command line's import: recorded as a job like the page's, run here and now."""
+    """The command line's import (or a report a marketplace's API gave): recorded as a job like
+    the page's, run here and now."""
     with open(path, "rb") as file:
         size = os.fstat(file.fileno()).st_size
         job = ImportJob.objects.create(
             store=store,
             file_name=path.name[:255],
             file_size=size,
-            source=ImportSource.COMMAND,
+            source=source,
             status=ImportStatus.RUNNING,
             started_at=timezone.now(),
         )

@@ -78,6 +78,9 @@ class Action(models.TextChoices):
     MESSAGE_SENT = "message_sent", gettext_lazy("Reply sent")
     OFF_PLATFORM_CONTACT = "off_platform_contact", gettext_lazy("Contact off the platform")
     POLICY_OVERRIDE = "policy_override", gettext_lazy("Message policy overridden")
+    # Marketplace APIs
+    REVIEW_REQUESTED = "review_requested", gettext_lazy("Review requested through the platform")
+    PLATFORM_MESSAGE = "platform_message", gettext_lazy("Message sent through the platform")
     MESSAGE_RETRY = "message_retry", gettext_lazy("Reply sent again")
     OFF_PLATFORM_STARTED = "off_platform_started", gettext_lazy("Conversation left the platform")
     THREAD_CLOSED = "thread_closed", gettext_lazy("Buyer thread closed")
@@ -382,6 +385,8 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.MESSAGE_SENT: _message_sent,
     Action.OFF_PLATFORM_CONTACT: _off_platform_contact,
     Action.POLICY_OVERRIDE: lambda p: _("A reply was sent despite the message policy"),
+    Action.REVIEW_REQUESTED: lambda p: _("%(platform)s's own review request was sent to the buyer") % p,
+    Action.PLATFORM_MESSAGE: lambda p: _("%(platform)s message sent to the buyer: %(message_kind)s") % p,
     Action.MESSAGE_RETRY: lambda p: _("A failed reply was queued to be sent again"),
     Action.OFF_PLATFORM_STARTED: lambda p: (
         _("The conversation left the platform: %(off_platform_reason)s") % p

@@ -172,6 +172,11 @@ def findings_view(text: str, platform: str, context: str = "message") -> dict:
         "too_long": too_long,
         "blocking": bool(too_long or policy.blocking(findings)),
         "checked": bool(text.strip()),
+        # Amazon asks for reviews itself (its Solicitations API: the order page's "Request a
+        # review"); a review request written by hand points there.
+        "review_pointer": (
+            context == "message" and platform == "amazon" and not too_long and policy.is_review_request(text)
+        ),
     }
 
 

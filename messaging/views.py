@@ -147,7 +147,7 @@ def policy_check(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "messaging/_findings.html",
-        selectors.findings_view(request.POST.get("body", ""), order.store.platform),
+        {"order": order, **selectors.findings_view(request.POST.get("body", ""), order.store.platform)},
     )
 
 

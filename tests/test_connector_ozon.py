@@ -2,9 +2,11 @@
 talking HTTP to a local stand-in of the Seller API (tests/fakes/ozon_api.py)."""
 
 import logging
+import signal
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection as db
 
 from connectors import sync
@@ -206,3 +208,35 @@ def test_credentials_are_unreadable_in_the_database_and_absent_from_logs(world, 
     assert connection.last_error and API_KEY not in connection.last_error
     assert "sync of store" in caplog.text  # the log was written…
     assert API_KEY not in caplog.text  # …without the key
+
+
+def test_a_sync_past_its_time_limit_keeps_whole_pages_and_is_due_again_at_once(world, ozon, monkeypatch):
+    """Celery's soft limit raises SoftTimeLimitExceeded in the task from a signal handler; the same
+    happens here while the sync waits for a page Ozon holds back."""
+    ozon.fbs = [posting(f"{70000000 + i}-0001-1") for i in range(5)]
+    monkeypatch.setattr("connectors.platforms.ozon.POSTINGS_PAGE", 2)
+    released = ozon.hold("/v3/posting/fbs/list", after=2)
+    connection = connect(world.store_b)
+
+    def soft_limit(signum, frame):
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, soft_limit)
+    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    try:
+        result = sync.sync_connection(connection)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        released.set()
+    assert result.outcome == "stopped" and result.pages == 2
+    assert Order.objects.filter(store=world.store_b).count() == 4
+    connection.refresh_from_db()
+    assert (
+        connection.lease_until is None and connection.last_success_at is None and connection.last_error == ""
+    )
+    assert connection.next_sync_at <= connection.last_attempt_at + timedelta(seconds=10)
+    assert not FailedRecord.objects.exists()  # the time running out set no record aside
+    ozon._holds.clear()
+    assert sync.sync_connection(connection).outcome == "synced"
+    assert Order.objects.filter(store=world.store_b).count() == 5

@@ -287,6 +287,14 @@ CASES.update(
     }
 )
 
+# Amazon's actions on an order (connectors/platforms/amazon_views.py).
+CASES.update(
+    {
+        "connectors:amazon_actions": Case("object", ORDER),
+        "connectors:amazon_review": Case("object", ORDER, methods=("post",)),
+        "connectors:amazon_message": Case("object", ORDER, methods=("post",)),
+    }
+)
 
 # Connectors: the seller's answers sent to eBay from the claim page.
 CASES.update({"ebay:answer": Case("object", CLAIM, methods=("post",))})

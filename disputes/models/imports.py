@@ -19,6 +19,7 @@ class ImportStatus(models.TextChoices):
 class ImportSource(models.TextChoices):
     PAGE = "page", _("Import page")
     COMMAND = "command", _("Command line")
+    API = "api", _("Marketplace API")
 
 
 class ImportJob(models.Model):

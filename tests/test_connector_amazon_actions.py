@@ -1,0 +1,149 @@
+"""Amazon's own actions on an order (review request, Messaging API kinds), offered only when
+Amazon's API lists them, against the fake SP-API on loopback."""
+
+import pytest
+from django.urls import reverse
+
+from connectors.platforms.amazon_models import AmazonOrderAction
+from disputes.models import ClaimEvent
+from disputes.timeline import Action
+
+from .fakes.amazon_api import amazon_api
+from .test_connector_amazon import KEY, connect
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(settings, world):
+    with amazon_api() as fake:
+        settings.DESK_CONNECTOR_BASE_URLS = {"amazon": fake.base, "amazon_auth": fake.base}
+        settings.DESK_CONNECTOR_MAX_WAIT = 0.01
+        settings.DESK_CONNECTOR_KEYS = [KEY]
+        # The world's order, as Amazon holds it.
+        fake.add_order(world.order_a.platform_order_id)
+        yield fake
+
+
+def card(client, order):
+    return client.get(reverse("connectors:amazon_actions", args=[order.pk]), headers={"HX-Request": "true"})
+
+
+def test_the_order_page_of_a_connected_store_loads_its_amazon_card_and_others_show_none(
+    world, api, agent_client
+):
+    order_url = reverse("disputes:order", args=[world.order_a.pk])
+    assert 'id="amazon-actions"' not in agent_client.get(order_url).text  # not connected yet
+    connect(world.store_a, api)
+    page = agent_client.get(order_url).text
+    assert 'id="amazon-actions"' in page
+    assert reverse("connectors:amazon_actions", args=[world.order_a.pk]) in page
+    assert api.count("getSolicitationActionsForOrder") == 0  # the page itself never waits for Amazon
+
+
+def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_timeline(
+    world, api, agent_client
+):
+    connect(world.store_a, api)
+    order = world.order_a
+    closed = card(agent_client, order).text
+    assert 'id="review-closed"' in closed and 'id="request-review"' not in closed
+
+    api.review_open.add(order.platform_order_id)  # delivered a week ago: inside the window
+    assert 'id="request-review"' in card(agent_client, order).text
+    answer = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
+    assert answer.status_code == 200
+    assert 'id="amazon-done"' in answer.text and 'id="review-sent"' in answer.text
+    assert api.solicited == [order.platform_order_id]
+    action = AmazonOrderAction.objects.get(order=order)
+    assert action.kind == "productReviewAndSellerFeedback" and action.by == world.agent_a
+    entry = ClaimEvent.objects.get(claim=world.claim_a, action=Action.REVIEW_REQUESTED)
+    assert entry.actor == world.agent_a
+
+    # A second request is refused by the desk before Amazon is asked.
+    api.review_open.add(order.platform_order_id)
+    again = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
+    assert again.status_code == 400
+    assert "already requested" in again.text
+    assert api.solicited == [order.platform_order_id]
+    assert AmazonOrderAction.objects.filter(order=order).count() == 1
+
+
+def test_a_review_request_amazon_does_not_offer_is_refused_and_leaves_nothing(world, api, agent_client):
+    connect(world.store_a, api)
+    answer = agent_client.post(
+        reverse("connectors:amazon_review", args=[world.order_a.pk]), headers={"HX-Request": "true"}
+    )
+    assert answer.status_code == 400
+    assert "5 to 30 days after delivery" in answer.text
+    assert api.solicited == [] and not AmazonOrderAction.objects.exists()
+    assert not ClaimEvent.objects.filter(action=Action.REVIEW_REQUESTED).exists()
+
+
+def test_messages_amazon_allows_are_offered_checked_and_sent(world, api, agent_client):
+    connect(world.store_a, api)
+    order = world.order_a
+    assert 'id="amazon-kind"' not in card(agent_client, order).text  # Amazon lists none yet
+    api.message_actions[order.platform_order_id] = [
+        "unexpectedProblem",
+        "negativeFeedbackRemoval",
+        "warranty",
+    ]
+    shown = card(agent_client, order).text
+    assert 'value="unexpectedProblem"' in shown and 'value="negativeFeedbackRemoval"' in shown
+    assert 'value="warranty"' not in shown  # takes a PDF the desk does not send
+
+    url = reverse("connectors:amazon_message", args=[order.pk])
+    refused = agent_client.post(
+        url,
+        {"kind": "unexpectedProblem", "text": "Call me on +1 415 555 0100 about the delay."},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 400 and 'id="amazon-error"' in refused.text
+    assert "+1 415 555 0100" in refused.text  # the text stays in place to be fixed
+    assert api.messages_sent == []
+
+    text = "Your parcel was held at the carrier's depot; it leaves today and arrives on Friday."
+    sent = agent_client.post(url, {"kind": "unexpectedProblem", "text": text}, headers={"HX-Request": "true"})
+    assert sent.status_code == 200 and 'id="amazon-done"' in sent.text
+    assert api.messages_sent == [(order.platform_order_id, "unexpectedProblem", {"text": text})]
+    removal = agent_client.post(url, {"kind": "negativeFeedbackRemoval"}, headers={"HX-Request": "true"})
+    assert removal.status_code == 200
+    assert api.messages_sent[-1] == (order.platform_order_id, "negativeFeedbackRemoval", {})
+    assert list(AmazonOrderAction.objects.values_list("kind", flat=True)) == [
+        "unexpectedProblem",
+        "negativeFeedbackRemoval",
+    ]
+    assert ClaimEvent.objects.filter(claim=world.claim_a, action=Action.PLATFORM_MESSAGE).count() == 2
+
+
+def test_an_unreachable_amazon_is_said_on_the_card_in_words(world, api, agent_client):
+    connect(world.store_a, api)
+    api.revoked = True
+    shown = card(agent_client, world.order_a).text
+    assert "Amazon refused the credentials (invalid_grant): connect the store again." in shown
+
+
+def test_the_composer_points_a_review_request_to_amazons_own(world, api, agent_client):
+    answer = agent_client.post(
+        reverse("messaging:check", args=[world.order_a.pk]),
+        {"body": "If you are happy with the order, please leave us a review."},
+    )
+    assert 'id="review-request-pointer"' in answer.text
+    assert f"{reverse('disputes:order', args=[world.order_a.pk])}#amazon-actions" in answer.text
+    plain = agent_client.post(
+        reverse("messaging:check", args=[world.order_a.pk]), {"body": "Your parcel left today."}
+    )
+    assert "policy" in plain.text.lower() and 'id="review-request-pointer"' not in plain.text
+
+
+def test_a_throttled_amazon_is_told_on_the_card_after_two_tries_not_waited_out(world, api, agent_client):
+    connect(world.store_a, api)
+    api.storm("getSolicitationActionsForOrder", 10, retry_after="30")
+    shown = card(agent_client, world.order_a).text
+    assert "Amazon kept refusing requests as too many (429)" in shown
+    assert api.count("getSolicitationActionsForOrder") == 2
