@@ -14,6 +14,7 @@ COPY evidence ./evidence
 COPY messaging ./messaging
 COPY appeals ./appeals
 COPY backups ./backups
+COPY connectors ./connectors
 RUN pip install --no-cache-dir .
 
 COPY . .
