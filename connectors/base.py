@@ -8,6 +8,7 @@ so a stream must be able to start again from any cursor it gave."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -61,3 +62,17 @@ class Platform(Protocol):
         ...
 
     def streams(self) -> list[Stream]: ...
+
+
+def read_ahead(pages: Iterator[Page]) -> Iterator[Page]:
+    """The same pages, the next one fetched in a thread while the caller writes this one. Only
+    for a pull that touches no database (HTTP and mapping): its code runs outside the sync's
+    thread and transaction. An error of the pull comes out where its page would have."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+    try:
+        coming = executor.submit(next, pages, None)
+        while (page := coming.result()) is not None:
+            coming = executor.submit(next, pages, None)
+            yield page
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..base import CredentialField, Page
+from ..base import CredentialField, Page, read_ahead
 from ..http import ConnectorError, Http, base_url
 from ..models import Connection
 from ..records import ClaimRecord, LineRecord, MessageRecord, OrderRecord, ShipmentRecord
@@ -150,6 +150,10 @@ class FbsPostings:
         self.ozon = ozon
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
+        return read_ahead(self._pages(cursor))
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         window = _Window(cursor)
         offset = int(window.at or 0)
         while True:
@@ -178,6 +182,10 @@ class FboPostings:
         self.ozon = ozon
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
+        return read_ahead(self._pages(cursor))
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         window = _Window(cursor, revisit=timedelta(days=REVISIT_DAYS))
         offset = int(window.at or 0)
         while True:
@@ -207,6 +215,10 @@ class Returns:
         self.ozon = ozon
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
+        return read_ahead(self._pages(cursor))
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         window = _Window(cursor)
         last_id = int(window.at or 0)
         while True:
@@ -241,6 +253,10 @@ class Chats:
         self.ozon = ozon
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
+        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
+        return read_ahead(self._pages(cursor))
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         seen: dict[str, str] = json.loads(cursor) if cursor else {}
         for chat in self._chats():
             chat_id = str(chat.get("chat", {}).get("chat_id") or "")
