@@ -756,10 +756,10 @@ class AmazonAllOrders:
             store=store if store.pk != self.store.pk else None,
         )
 
-    def line_of(self, cells: _Cells) -> tuple[Store, str, str] | None:
-        """(store, order id, SKU) the row would be written to, read without any check; None
-        when its marketplace has no store here or is unknown (parse() tells which)."""
-        channel = cells.text("sales-channel")
+    def line_of(self, channel: str, order_id: str, sku: str) -> tuple[Store, str, str] | None:
+        """(store, order id, SKU) a row with these (stripped) cells would be written to, read
+        without any check; None when its marketplace has no store here or is unknown (parse()
+        tells which)."""
         folded = channel.casefold()
         if not channel or folded.startswith("non-amazon"):
             store: Store | None = self.store
@@ -767,7 +767,7 @@ class AmazonAllOrders:
             store = self.by_country.get(AMAZON_SALES_CHANNELS.get(folded, ""))
         if store is None:
             return None
-        return store, cells.text("amazon-order-id"), cells.text("sku")
+        return store, order_id, sku
 
     def _status(self, cells: _Cells) -> str:
         status = cells.required("order-status", max_length=40)
@@ -1196,7 +1196,7 @@ class _Import:
             if unchanged and not self.errors:
                 # What the batch's rows wrote before, read in one query per store.
                 unchanged.look_up(batch)
-            for line, values, cells_values, error in batch:
+            for line, values, error in batch:
                 if self.progress and self.rows >= next_progress:
                     self.progress(self.rows, self.written, self.errors.total)
                     next_progress = self.rows + PROGRESS_ROWS
@@ -1218,9 +1218,9 @@ class _Import:
                     )
                     self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                     continue
-                cells = _Cells(cells_values, tz)
                 if unchanged and not self.errors and unchanged.pass_over(line, values):
                     continue
+                cells = _Cells(dict(zip(columns, values, strict=False)), tz)
                 skipped_before = fmt.skipped.total()
                 parsed = fmt.parse(cells)
                 for problem in cells.problems:
@@ -1244,7 +1244,8 @@ class _Import:
                 if not self.errors:
                     # Once a row has failed nothing will be kept: only keep checking.
                     if unchanged:
-                        parsed.row_digest = unchanged.digest(parsed.store or self.store, values)
+                        store = parsed.store or self.store
+                        parsed.row_digest = unchanged.digest(store, values, store.pk)
                     self._writer(parsed.store or self.store).add(parsed)
                     self.written += 1
         if self.progress:
@@ -1256,16 +1257,14 @@ class _Import:
             writer = self.writers[store.pk] = _Writer(store)
         return writer
 
-    def _batches(
-        self, columns: list[str]
-    ) -> Iterator[list[tuple[int, list[str], dict[str, str], str | None]]]:
-        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column,
-        problem reading it). Blank rows are left out."""
+    def _batches(self, columns: list[str]) -> Iterator[list[tuple[int, list[str], str | None]]]:
+        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, problem reading
+        it). Blank rows are left out."""
         fmt = self.format
         assert fmt is not None
         reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         ended = self.header_line  # csv's line_num counts lines after the header
-        batch: list[tuple[int, list[str], dict[str, str], str | None]] = []
+        batch: list[tuple[int, list[str], str | None]] = []
         while True:
             line = ended + 1
             try:
@@ -1274,16 +1273,16 @@ class _Import:
                 break
             except csv.Error as error:
                 ended = reader.line_num + self.header_line
-                batch.append((line, [], {}, _("The row cannot be read: %(error)s.") % {"error": error}))
+                batch.append((line, [], _("The row cannot be read: %(error)s.") % {"error": error}))
                 continue
             finally:
                 # A line too long to read was reported by _lines: it takes its place in order.
                 while self.long_lines:
-                    batch.append((self.long_lines.pop(0), [], {}, self.long_line_message()))
+                    batch.append((self.long_lines.pop(0), [], self.long_line_message()))
             ended = reader.line_num + self.header_line
-            if not any(value.strip() for value in values):
+            if not "".join(values).strip():  # only blanks (one join and strip, in C)
                 continue
-            batch.append((line, values, dict(zip(columns, values, strict=False)), None))
+            batch.append((line, values, None))
             if len(batch) >= BATCH_ROWS:
                 yield batch
                 batch = []
@@ -1426,8 +1425,17 @@ def _keyed_values(
     def column(name: str) -> str:
         return quote(str(getattr(model._meta.get_field(name), "column", name)))
 
-    where = [f"{column(key)} = ANY(%s)"]
-    params: list[Any] = [list(keys)]
+    # The keys as one text parameter, cut up by the server: psycopg's client-side binding
+    # would quote each element of a list in Python. Ids are whole numbers; order ids and other
+    # keys from a file cannot hold the separator (U+001F) once read, and one that does only
+    # looks up rows that nothing will match.
+    keys = list(keys)
+    if all(type(value) is int for value in keys):
+        where = [f"{column(key)} = ANY(string_to_array(%s, ',')::bigint[])"]
+        params: list[Any] = [",".join(map(str, keys))]
+    else:
+        where = [f"{column(key)} = ANY(string_to_array(%s, chr(31)))"]
+        params = ["\x1f".join(keys)]
     for name, value in equal.items():
         if value is None:
             where.append(f"{column(name)} IS NOT NULL")
@@ -1473,8 +1481,20 @@ def _facts_digest(facts: OrderFacts) -> int:
 
 
 def _order_state_digest(values: Iterable[object]) -> int:
-    """Fingerprint of an order's details (ORDER_FIELDS, in that order)."""
-    return _digest(repr([_canonical(value) for value in values]))
+    """Fingerprint of an order's details (ORDER_FIELDS, in that order): _canonical() of each,
+    written out here as it runs once per order looked up."""
+    return _digest(
+        repr(
+            [
+                value.astimezone(UTC).isoformat()
+                if isinstance(value, datetime)
+                else str(value)
+                if isinstance(value, str)
+                else value
+                for value in values
+            ]
+        )
+    )
 
 
 class _Unchanged:
@@ -1500,23 +1520,42 @@ class _Unchanged:
         self.prefixes: dict[int, str] = {}
         # (store id, order id, line key) → (row fingerprint, order details fingerprint)
         self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
-        # The batch's rows by line: (store, order id, SKU), as line_of() reads them
-        self.keys: dict[int, tuple[Store, str, str]] = {}
+        # The batch's rows by line: (store id, order id, SKU), as line_of() reads them
+        self.keys: dict[int, tuple[int, str, str]] = {}
+        # The stores the rows go to, by id
+        self.stores: dict[int, Store] = {}
+        # Where the cells that say which line a row is stand in a row (past its end: missing).
+        self.cells_at = tuple(
+            columns.index(name) if name in columns else MAX_COLUMNS
+            for name in ("sales-channel", "amazon-order-id", "sku")
+        )
 
-    def digest(self, store: Store, values: list[str]) -> int:
-        prefix = self.prefixes.get(store.pk)
+    def digest(self, store: Store, values: list[str], store_pk: int) -> int:
+        prefix = self.prefixes.get(store_pk)
         if prefix is None:
-            prefix = self.prefixes[store.pk] = f"{self.context}\x1e{store.pk}\x1e{store.currency}\x1e"
+            prefix = self.prefixes[store_pk] = f"{self.context}\x1e{store_pk}\x1e{store.currency}\x1e"
         return _digest(prefix + "\x1f".join(values))
 
-    def look_up(self, batch: list[tuple[int, list[str], dict[str, str], str | None]]) -> None:
+    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> None:
         """Reads the fingerprints of the lines of the batch's orders."""
         wanted: dict[int, set[str]] = {}
         self.keys = {}
-        for line, _values, cells_values, error in batch:
-            if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
-                wanted.setdefault(key[0].pk, set()).add(key[1])
-                self.keys[line] = key
+        channel_at, order_at, sku_at = self.cells_at
+        line_of = self.fmt.line_of  # type: ignore[attr-defined]
+        for line, values, error in batch:
+            if error:
+                continue
+            count = len(values)
+            key = line_of(
+                values[channel_at].strip() if channel_at < count else "",
+                values[order_at].strip() if order_at < count else "",
+                values[sku_at].strip() if sku_at < count else "",
+            )
+            if key and "\x00" not in key[1]:  # (a NUL is refused with its row, later)
+                store_pk = key[0].pk
+                self.stores.setdefault(store_pk, key[0])
+                wanted.setdefault(store_pk, set()).add(key[1])
+                self.keys[line] = (store_pk, key[1], key[2])
         self.known = {}
         for store_pk, order_ids in wanted.items():
             # The orders first, then their lines: two lookups by key whatever the planner knows.
@@ -1545,13 +1584,15 @@ class _Unchanged:
         checked against the rows above it, not read)."""
         if not self.known or (key := self.keys.get(line)) is None:
             return False
-        store, order_id, sku = key
-        repeat = self.run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
-        known = self.known.get((store.pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
-        if known is None or known[0] != self.digest(store, values):
+        store_pk, order_id, sku = key
+        run = self.run
+        repeat = run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
+        known = self.known.get((store_pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
+        store = self.stores[store_pk]
+        if known is None or known[0] != self.digest(store, values, store_pk):
             return False
-        self.run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
-        self.run._writer(store).rows += 1
+        run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
+        run._writer(store).rows += 1
         return True
 
 
@@ -1772,9 +1813,13 @@ class _Writer:
         if new_orders:
             self.orders_table.insert(new_orders)
             created = dict(
-                Order.objects.filter(
-                    store=self.store, platform_order_id__in=[o["platform_order_id"] for o in new_orders]
-                ).values_list("platform_order_id", "pk")
+                _keyed_values(
+                    Order,
+                    ["platform_order_id", "id"],
+                    "platform_order_id",
+                    [o["platform_order_id"] for o in new_orders],
+                    store_id=self.store.pk,
+                )
             )
             self.created.update(created.values())
             order_ids.update(created)
