@@ -295,6 +295,8 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
+# The quantities of nearly every line, read without the full checks (0: only where allowed).
+QUANTITIES = {str(number): number for number in range(1000)}
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Amounts already read, by their text ("19.99" → Decimal): a report repeats a few hundred prices.
@@ -455,13 +457,20 @@ def _shown(value: str) -> str:
     return value
 
 
+class _Stripped(dict[str, str]):
+    """A row's cells by column name, stripped; a column the row does not have reads as ""."""
+
+    def __missing__(self, column: str) -> str:
+        return ""
+
+
 class _Cells:
     """One row's cells by column name, and the problems found while reading them."""
 
     __slots__ = ("values", "tz", "problems")
 
-    def __init__(self, values: dict[str, str], tz: tzinfo) -> None:
-        self.values = values
+    def __init__(self, columns: Iterable[str], values: Iterable[str], tz: tzinfo) -> None:
+        self.values = _Stripped(zip(columns, map(str.strip, values), strict=False))
         self.tz = tz
         self.problems: list[str] = []
 
@@ -691,42 +700,75 @@ class AmazonAllOrders:
         return None
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
-        store = self._route(cells)
+        # Each cell is read once (stripped already: see _Cells). The common, valid shapes are
+        # taken as they come; anything else goes through _Cells' full checks, which say what
+        # is wrong.
+        text = cells.values.__getitem__
+        channel = text("sales-channel")
+        store = self._route(cells, channel)
         if store is None:
             return None
-        order_id = cells.identifier("amazon-order-id", max_length=64)
-        status = self._status(cells)
+        order_id = text("amazon-order-id")
+        if not (order_id and len(order_id) <= 64 and order_id.isprintable()):
+            order_id = cells.identifier("amazon-order-id", max_length=64)
+        status = text("order-status")
         folded = status.casefold()
-        item_status = cells.optional("item-status", max_length=40) or ""
+        if not (
+            status
+            and len(status) <= 40
+            and (folded in AMAZON_STATUSES or folded.startswith(AMAZON_STATUS_PREFIXES))
+        ):
+            status = self._status(cells)
+            folded = status.casefold()
+        item_status = text("item-status")
+        if len(item_status) > 40:
+            item_status = cells.optional("item-status", max_length=40) or ""
         if not item_status and folded in CANCELLED:
             item_status = status  # a cancelled order's lines are cancelled too
         cancelled = item_status.casefold() in CANCELLED
-        multi_channel = cells.text("sales-channel").casefold().startswith("non-amazon")
+        multi_channel = channel.casefold().startswith("non-amazon")
         # Amazon leaves prices and currency empty until an order is paid, reports a cancelled
         # line with quantity 0, and may leave both empty on multi-channel (Non-Amazon) orders.
         unpriced = cancelled or folded.startswith("pending") or multi_channel
-        fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
+        fulfilment = AMAZON_FULFILMENT.get(text("fulfillment-channel").casefold())
         if fulfilment is None:
             cells.problem(
                 _("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
-                % {"value": _shown(cells.text("fulfillment-channel"))}
+                % {"value": _shown(text("fulfillment-channel"))}
             )
         purchased_at = cells.when("purchase-date", required=True)
-        sku = cells.identifier("sku", max_length=64)
-        quantity = cells.quantity("quantity", allow_zero=cancelled)
-        amount = cells.money("item-price", blank_is_zero=unpriced)
-        currency = cells.currency("currency", default=store.currency if unpriced else None)
+        sku = text("sku")
+        if not (sku and len(sku) <= 64 and sku.isprintable()):
+            sku = cells.identifier("sku", max_length=64)
+        quantity = QUANTITIES.get(text("quantity"))
+        if quantity is None or (quantity == 0 and not cancelled):
+            quantity = cells.quantity("quantity", allow_zero=cancelled)
+        amount = _MONEY_READ.get(text("item-price"))
+        if amount is None:
+            amount = cells.money("item-price", blank_is_zero=unpriced)
+        currency: str | None = text("currency").upper()
+        if currency not in CURRENCIES:
+            currency = cells.currency("currency", default=store.currency if unpriced else None)
         if currency and currency != store.currency:
             cells.problem(
                 _("currency %(currency)s is not the currency of store %(store)s (%(expected)s).")
                 % {"currency": currency, "store": store.name, "expected": store.currency}
             )
-        ship_country = cells.country("ship-country")
-        title = cells.text("product-name")[:500] or None
-        charges = {
-            name: cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
-            for column, name in AMAZON_CHARGES.items()
-        }
+        ship_country: str | None = text("ship-country").upper()
+        if not (
+            ship_country and len(ship_country) == 2 and ship_country.isascii() and ship_country.isalpha()
+        ):
+            ship_country = cells.country("ship-country")
+        title = text("product-name")[:500] or None
+        charges: dict[str, Decimal | None] = {}
+        for column, name in AMAZON_CHARGES.items():
+            raw = text(column)
+            if not raw:
+                charges[name] = ZERO
+            elif (known := _MONEY_READ.get(raw)) is not None:
+                charges[name] = known
+            else:
+                charges[name] = cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
         if cells.problems:
             return None
         # Each of these reported a problem when it had no value.
@@ -755,7 +797,7 @@ class AmazonAllOrders:
             item_status=item_status,
             charges={name: value for name, value in charges.items() if value is not None},
             repeats_allowed=True,
-            store=store if store.pk != self.store.pk else None,
+            store=store if store is not self.store else None,
         )
 
     def line_of(self, channel: str, order_id: str, sku: str) -> tuple[Store, str, str] | None:
@@ -778,10 +820,9 @@ class AmazonAllOrders:
             cells.problem(_("order-status “%(value)s” is unknown.") % {"value": _shown(status)})
         return status
 
-    def _route(self, cells: _Cells) -> Store | None:
-        """The store the row goes to, by its sales channel. None: the row is skipped (and
-        counted), or its channel is unknown (a problem is noted)."""
-        channel = cells.text("sales-channel")
+    def _route(self, cells: _Cells, channel: str) -> Store | None:
+        """The store the row goes to, by its sales channel (the cell's text). None: the row is
+        skipped (and counted), or its channel is unknown (a problem is noted)."""
         folded = channel.casefold()
         # Blank, or an order from another sales channel that Amazon fulfilled (MCF).
         if not channel or folded.startswith("non-amazon"):
@@ -1238,7 +1279,7 @@ class _Import:
                     continue
                 if unchanged and not self.errors and unchanged.pass_over(line, values):
                     continue
-                cells = _Cells(dict(zip(columns, values, strict=False)), tz)
+                cells = _Cells(columns, values, tz)
                 skipped_before = fmt.skipped.total()
                 parsed = fmt.parse(cells)
                 for problem in cells.problems:
@@ -1495,12 +1536,12 @@ def _canonical(value: object) -> object:
 @functools.lru_cache(maxsize=64)
 def _facts_digest(facts: OrderFacts) -> int:
     # Cached: the rows of one order, which say the same, mostly follow one another.
-    return _digest(repr([_canonical(getattr(facts, name)) for name in FACT_NAMES]))
+    return _order_state_digest([getattr(facts, name) for name in FACT_NAMES])
 
 
 def _order_state_digest(values: Iterable[object]) -> int:
-    """Fingerprint of an order's details (ORDER_FIELDS, in that order): _canonical() of each,
-    written out here as it runs once per order looked up."""
+    """Fingerprint of an order's details (ORDER_FIELDS, in that order; or OrderFacts' fields):
+    _canonical() of each, written out here as it runs once per order read or looked up."""
     return _digest(
         repr(
             [
