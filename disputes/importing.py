@@ -1486,15 +1486,15 @@ def _keyed_values(
 
     # The keys as one text parameter, cut up by the server: psycopg's client-side binding
     # would quote each element of a list in Python. Ids are whole numbers; order ids and other
-    # keys from a file cannot hold the separator (U+001F) once read, and one that does only
-    # looks up rows that nothing will match.
+    # keys from a file cannot hold the separator (U+001F) once checked, and a raw one that
+    # does only looks up rows that nothing will match (its row is then read, and refused).
     keys = list(keys)
     if all(type(value) is int for value in keys):
         where = [f"{column(key)} = ANY(string_to_array(%s, ',')::bigint[])"]
         params: list[Any] = [",".join(map(str, keys))]
     else:
         where = [f"{column(key)} = ANY(string_to_array(%s, chr(31)))"]
-        params = ["\x1f".join(keys)]
+        params = ["\x1f".join(map(str, keys))]
     for name, value in equal.items():
         if value is None:
             where.append(f"{column(name)} IS NOT NULL")
