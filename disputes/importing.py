@@ -1576,7 +1576,7 @@ class _Unchanged:
         self.context = (
             f"{READING_VERSION}\x1e{fmt.name}\x1e{columns!r}\x1e{run.store.pk}\x1e{run.store.time_zone}"
         )
-        self.prefixes: dict[int, str] = {}
+        self.prefixes: dict[int, hashlib.blake2b] = {}  # store id → a hash fed with its rows' prefix
         # (store id, order id, line key) → (row fingerprint, order details fingerprint)
         self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
         # The batch's rows by line: (store id, order id, SKU), as line_of() reads them
@@ -1590,10 +1590,17 @@ class _Unchanged:
         )
 
     def digest(self, store: Store, values: list[str], store_pk: int) -> int:
-        prefix = self.prefixes.get(store_pk)
-        if prefix is None:
-            prefix = self.prefixes[store_pk] = f"{self.context}\x1e{store_pk}\x1e{store.currency}\x1e"
-        return _digest(prefix + "\x1f".join(values))
+        """_digest() of the row's cells after what they were read against, with the hash of
+        that long prefix (the header's columns and all) taken once per store, not per row."""
+        hashed = self.prefixes.get(store_pk)
+        if hashed is None:
+            prefix = f"{self.context}\x1e{store_pk}\x1e{store.currency}\x1e"
+            hashed = self.prefixes[store_pk] = hashlib.blake2b(
+                prefix.encode("utf-8", "surrogatepass"), digest_size=8
+            )
+        row = hashed.copy()
+        row.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
+        return int.from_bytes(row.digest(), "big", signed=True)
 
     def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> None:
         """Reads the fingerprints of the lines of the batch's orders."""
