@@ -1,7 +1,9 @@
 """Order import: Amazon's All Orders report and the desk's CSV, all or nothing."""
 
+import csv
 import hashlib
 import io
+import random
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -765,3 +767,33 @@ def test_page_queries_do_not_grow_with_past_imports(world, agent_client):
 
     # session, user, the layout's unread-alert count, the user's stores, recent imports
     assert_queries_pinned(agent_client, URL, expected=5, add_rows=add_imports)
+
+
+def test_amazon_lines_are_cut_into_the_cells_csv_would_give():
+    # Amazon's report is read with str.split; csv (no quoting, tabs) is the reference.
+    characters = [
+        "a",
+        "é",
+        '"',
+        "'",
+        " ",
+        "\t",
+        "\\",
+        "\x00",
+        ",",
+        ";",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\u2028",
+    ]
+    rng = random.Random(14)
+    lines = ['"quoted\tcell"\tplain', 'a "b" c\t', "\t\t", "x", ""]
+    lines += ["".join(rng.choice(characters) for _ in range(rng.randrange(30))) for _ in range(3000)]
+    for text in lines:
+        for ending in ("\r\n", "\n", "\r", ""):
+            line = text + ending
+            # (csv gives no cell for an empty line, split one empty cell: both are a blank row)
+            expected = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE), []) or [""]
+            assert next(importing._UnquotedRows(iter([line]), "\t")) == expected, repr(line)
