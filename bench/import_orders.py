@@ -14,7 +14,9 @@ Each run makes two new, empty stores (US and CA), then a child process imports t
 them twice: first import (everything created) and re-import (which must change nothing). The
 child prints rows per second for both and its peak resident memory (VmHWM of the child:
 Django loaded, before importing, and after each import), so the figure is the import's and not
-this script's, which wrote the file and ran the migrations. `--profile` runs the first import
+this script's, which wrote the file and ran the migrations. With a PostgreSQL server on this
+machine it also prints the CPU time its backend spent on each import (from /proc): on a busy
+machine the CPU times are steadier than the wall time. `--profile` runs the first import
 and the re-import under cProfile in the child and prints the top functions. The runs' stores
 and orders are deleted at the end (`--keep` leaves them). Settings are production-like (DEBUG
 off). Goals (issue 14, PostgreSQL): first import ≥ 20,000 rows/s, re-import ≥ 50,000 rows/s,
@@ -206,6 +208,18 @@ def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) 
             sql["queries"] += 1
 
     store, others = stores[0], stores
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def server_cpu() -> float:
+        """CPU time of this connection's PostgreSQL backend, when the server runs on this machine
+        (user + system, from /proc); 0 otherwise."""
+        if not backend.exists() or connection.vendor != "postgresql":
+            return 0.0
+        fields = backend.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     print(json.dumps({"before": peak_rss_mb()}), flush=True)
     for attempt in ("first import", "re-import"):
         profiler = None
@@ -215,10 +229,11 @@ def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) 
             profiler = cProfile.Profile(time.process_time)  # CPU time: the machine may be busy
             profiler.enable()
         sql.update(seconds=0.0, queries=0)
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started, server_started = time.perf_counter(), time.process_time(), server_cpu()
         with report.open("rb") as handle, connection.execute_wrapper(timed):
             result = import_orders(store=store, file=handle, file_name=report.name, others=others)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        server = server_cpu() - server_started
         if profiler:
             import pstats
 
@@ -233,6 +248,7 @@ def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) 
                     "attempt": attempt,
                     "seconds": seconds,
                     "cpu": cpu,
+                    "server": server,
                     "sql": sql["seconds"],
                     "queries": sql["queries"],
                     "rows": result.rows,
@@ -310,7 +326,7 @@ def main() -> None:
         for entry in figures[1:]:
             print(
                 f"  {entry['attempt']:>12}: {entry['rows']:,} rows in {entry['seconds']:.2f} s = "
-                f"{entry['rows'] / entry['seconds']:,.0f} rows/s (CPU of the importing process {entry['cpu']:.2f} s; {entry['queries']} queries, {entry['sql']:.2f} s)   orders +{entry['orders'][0]:,} "
+                f"{entry['rows'] / entry['seconds']:,.0f} rows/s (CPU of the importing process {entry['cpu']:.2f} s, of its PostgreSQL backend {entry['server']:.2f} s; {entry['queries']} queries, {entry['sql']:.2f} s)   orders +{entry['orders'][0]:,} "
                 f"~{entry['orders'][1]:,}  lines +{entry['lines'][0]:,} ~{entry['lines'][1]:,}   "
                 f"peak RSS {entry['rss']:.0f} MB (+{entry['rss'] - before:.0f} MB)"
             )

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import hashlib
 import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -293,6 +295,8 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_QUANTITY = 2_147_483_647
+# The quantities of nearly every line, read without the full checks (0: only where allowed).
+QUANTITIES = {str(number): number for number in range(1000)}
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Amounts already read, by their text ("19.99" → Decimal): a report repeats a few hundred prices.
@@ -455,13 +459,20 @@ def _shown(value: str) -> str:
     return value
 
 
+class _Stripped(dict[str, str]):
+    """A row's cells by column name, stripped; a column the row does not have reads as ""."""
+
+    def __missing__(self, column: str) -> str:
+        return ""
+
+
 class _Cells:
     """One row's cells by column name, and the problems found while reading them."""
 
     __slots__ = ("values", "tz", "problems")
 
-    def __init__(self, values: dict[str, str], tz: tzinfo) -> None:
-        self.values = values
+    def __init__(self, columns: Iterable[str], values: Iterable[str], tz: tzinfo) -> None:
+        self.values = _Stripped(zip(columns, map(str.strip, values), strict=False))
         self.tz = tz
         self.problems: list[str] = []
 
@@ -691,42 +702,75 @@ class AmazonAllOrders:
         return None
 
     def parse(self, cells: _Cells) -> ParsedRow | None:
-        store = self._route(cells)
+        # Each cell is read once (stripped already: see _Cells). The common, valid shapes are
+        # taken as they come; anything else goes through _Cells' full checks, which say what
+        # is wrong.
+        text = cells.values.__getitem__
+        channel = text("sales-channel")
+        store = self._route(cells, channel)
         if store is None:
             return None
-        order_id = cells.identifier("amazon-order-id", max_length=64)
-        status = self._status(cells)
+        order_id = text("amazon-order-id")
+        if not (order_id and len(order_id) <= 64 and order_id.isprintable()):
+            order_id = cells.identifier("amazon-order-id", max_length=64)
+        status = text("order-status")
         folded = status.casefold()
-        item_status = cells.optional("item-status", max_length=40) or ""
+        if not (
+            status
+            and len(status) <= 40
+            and (folded in AMAZON_STATUSES or folded.startswith(AMAZON_STATUS_PREFIXES))
+        ):
+            status = self._status(cells)
+            folded = status.casefold()
+        item_status = text("item-status")
+        if len(item_status) > 40:
+            item_status = cells.optional("item-status", max_length=40) or ""
         if not item_status and folded in CANCELLED:
             item_status = status  # a cancelled order's lines are cancelled too
         cancelled = item_status.casefold() in CANCELLED
-        multi_channel = cells.text("sales-channel").casefold().startswith("non-amazon")
+        multi_channel = channel.casefold().startswith("non-amazon")
         # Amazon leaves prices and currency empty until an order is paid, reports a cancelled
         # line with quantity 0, and may leave both empty on multi-channel (Non-Amazon) orders.
         unpriced = cancelled or folded.startswith("pending") or multi_channel
-        fulfilment = AMAZON_FULFILMENT.get(cells.text("fulfillment-channel").casefold())
+        fulfilment = AMAZON_FULFILMENT.get(text("fulfillment-channel").casefold())
         if fulfilment is None:
             cells.problem(
                 _("fulfillment-channel “%(value)s” is unknown (expected Amazon or Merchant).")
-                % {"value": _shown(cells.text("fulfillment-channel"))}
+                % {"value": _shown(text("fulfillment-channel"))}
             )
         purchased_at = cells.when("purchase-date", required=True)
-        sku = cells.identifier("sku", max_length=64)
-        quantity = cells.quantity("quantity", allow_zero=cancelled)
-        amount = cells.money("item-price", blank_is_zero=unpriced)
-        currency = cells.currency("currency", default=store.currency if unpriced else None)
+        sku = text("sku")
+        if not (sku and len(sku) <= 64 and sku.isprintable()):
+            sku = cells.identifier("sku", max_length=64)
+        quantity = QUANTITIES.get(text("quantity"))
+        if quantity is None or (quantity == 0 and not cancelled):
+            quantity = cells.quantity("quantity", allow_zero=cancelled)
+        amount = _MONEY_READ.get(text("item-price"))
+        if amount is None:
+            amount = cells.money("item-price", blank_is_zero=unpriced)
+        currency: str | None = text("currency").upper()
+        if currency not in CURRENCIES:
+            currency = cells.currency("currency", default=store.currency if unpriced else None)
         if currency and currency != store.currency:
             cells.problem(
                 _("currency %(currency)s is not the currency of store %(store)s (%(expected)s).")
                 % {"currency": currency, "store": store.name, "expected": store.currency}
             )
-        ship_country = cells.country("ship-country")
-        title = cells.text("product-name")[:500] or None
-        charges = {
-            name: cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
-            for column, name in AMAZON_CHARGES.items()
-        }
+        ship_country: str | None = text("ship-country").upper()
+        if not (
+            ship_country and len(ship_country) == 2 and ship_country.isascii() and ship_country.isalpha()
+        ):
+            ship_country = cells.country("ship-country")
+        title = text("product-name")[:500] or None
+        charges: dict[str, Decimal | None] = {}
+        for column, name in AMAZON_CHARGES.items():
+            raw = text(column)
+            if not raw:
+                charges[name] = ZERO
+            elif (known := _MONEY_READ.get(raw)) is not None:
+                charges[name] = known
+            else:
+                charges[name] = cells.money(column, blank_is_zero=True, signed=name in DISCOUNTS)
         if cells.problems:
             return None
         # Each of these reported a problem when it had no value.
@@ -755,13 +799,13 @@ class AmazonAllOrders:
             item_status=item_status,
             charges={name: value for name, value in charges.items() if value is not None},
             repeats_allowed=True,
-            store=store if store.pk != self.store.pk else None,
+            store=store if store is not self.store else None,
         )
 
-    def line_of(self, cells: _Cells) -> tuple[Store, str, str] | None:
-        """(store, order id, SKU) the row would be written to, read without any check; None
-        when its marketplace has no store here or is unknown (parse() tells which)."""
-        channel = cells.text("sales-channel")
+    def line_of(self, channel: str, order_id: str, sku: str) -> tuple[Store, str, str] | None:
+        """(store, order id, SKU) a row with these (stripped) cells would be written to, read
+        without any check; None when its marketplace has no store here or is unknown (parse()
+        tells which)."""
         folded = channel.casefold()
         if not channel or folded.startswith("non-amazon"):
             store: Store | None = self.store
@@ -769,7 +813,7 @@ class AmazonAllOrders:
             store = self.by_country.get(AMAZON_SALES_CHANNELS.get(folded, ""))
         if store is None:
             return None
-        return store, cells.text("amazon-order-id"), cells.text("sku")
+        return store, order_id, sku
 
     def _status(self, cells: _Cells) -> str:
         status = cells.required("order-status", max_length=40)
@@ -778,10 +822,9 @@ class AmazonAllOrders:
             cells.problem(_("order-status “%(value)s” is unknown.") % {"value": _shown(status)})
         return status
 
-    def _route(self, cells: _Cells) -> Store | None:
-        """The store the row goes to, by its sales channel. None: the row is skipped (and
-        counted), or its channel is unknown (a problem is noted)."""
-        channel = cells.text("sales-channel")
+    def _route(self, cells: _Cells, channel: str) -> Store | None:
+        """The store the row goes to, by its sales channel (the cell's text). None: the row is
+        skipped (and counted), or its channel is unknown (a problem is noted)."""
         folded = channel.casefold()
         # Blank, or an order from another sales channel that Amazon fulfilled (MCF).
         if not channel or folded.startswith("non-amazon"):
@@ -1007,15 +1050,16 @@ def import_orders(
     for encoding in encodings:
         _rewind(file)
         try:
-            return _Import(
-                store=store,
-                file=file,
-                file_name=file_name,
-                user=user,
-                encoding=encoding,
-                others=others,
-                progress=progress,
-            ).run()
+            with _without_cycle_collection():
+                return _Import(
+                    store=store,
+                    file=file,
+                    file_name=file_name,
+                    user=user,
+                    encoding=encoding,
+                    others=others,
+                    progress=progress,
+                ).run()
         except UnicodeDecodeError:
             continue
     return ImportResult(
@@ -1027,6 +1071,43 @@ def import_orders(
             )
         ],
     )
+
+
+class _UnquotedRows:
+    """csv.reader for a format without quoting (Amazon's report), one str.split per line: such a
+    line is one row, cut at every delimiter, exactly as csv reads it, but faster. A line longer
+    than csv's cap on a cell goes through csv, which refuses it (csv.Error) as it would."""
+
+    def __init__(self, lines: Iterator[str], delimiter: str) -> None:
+        self.lines = lines
+        self.delimiter = delimiter
+        self.line_num = 0
+        self.cap = csv.field_size_limit()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        text = next(self.lines)
+        self.line_num += 1
+        if len(text) > self.cap:
+            return next(csv.reader([text], delimiter=self.delimiter, quoting=csv.QUOTE_NONE), [])
+        return text.rstrip("\r\n").split(self.delimiter)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector, paused while a file is imported. The rows' checks keep a few
+    objects per row for the whole file, so every full collection walks them all again, more
+    often as they grow: a third of a first import's time. What the import leaves behind is
+    freed as it goes by reference counting; the collector resumes when it ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Import:
@@ -1198,7 +1279,7 @@ class _Import:
             if unchanged and not self.errors:
                 # What the batch's rows wrote before, read in one query per store.
                 unchanged.look_up(batch)
-            for line, values, cells_values, error in batch:
+            for line, values, error in batch:
                 if self.progress and self.rows >= next_progress:
                     self.progress(self.rows, self.written, self.errors.total)
                     next_progress = self.rows + PROGRESS_ROWS
@@ -1220,9 +1301,9 @@ class _Import:
                     )
                     self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                     continue
-                cells = _Cells(cells_values, tz)
                 if unchanged and not self.errors and unchanged.pass_over(line, values):
                     continue
+                cells = _Cells(columns, values, tz)
                 skipped_before = fmt.skipped.total()
                 parsed = fmt.parse(cells)
                 for problem in cells.problems:
@@ -1246,7 +1327,8 @@ class _Import:
                 if not self.errors:
                     # Once a row has failed nothing will be kept: only keep checking.
                     if unchanged:
-                        parsed.row_digest = unchanged.digest(parsed.store or self.store, values)
+                        store = parsed.store or self.store
+                        parsed.row_digest = unchanged.digest(store, values, store.pk)
                     self._writer(parsed.store or self.store).add(parsed)
                     self.written += 1
         if self.progress:
@@ -1258,16 +1340,18 @@ class _Import:
             writer = self.writers[store.pk] = _Writer(store)
         return writer
 
-    def _batches(
-        self, columns: list[str]
-    ) -> Iterator[list[tuple[int, list[str], dict[str, str], str | None]]]:
-        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, cells by column,
-        problem reading it). Blank rows are left out."""
+    def _batches(self, columns: list[str]) -> Iterator[list[tuple[int, list[str], str | None]]]:
+        """The file's rows in batches of BATCH_ROWS, in order: (line, cells, problem reading
+        it). Blank rows are left out."""
         fmt = self.format
         assert fmt is not None
-        reader = csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
+        reader: Iterator[list[str]] = (
+            _UnquotedRows(self._lines(), fmt.delimiter)
+            if fmt.quoting == csv.QUOTE_NONE
+            else csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
+        )
         ended = self.header_line  # csv's line_num counts lines after the header
-        batch: list[tuple[int, list[str], dict[str, str], str | None]] = []
+        batch: list[tuple[int, list[str], str | None]] = []
         while True:
             line = ended + 1
             try:
@@ -1275,17 +1359,17 @@ class _Import:
             except StopIteration:
                 break
             except csv.Error as error:
-                ended = reader.line_num + self.header_line
-                batch.append((line, [], {}, _("The row cannot be read: %(error)s.") % {"error": error}))
+                ended = reader.line_num + self.header_line  # type: ignore[attr-defined]
+                batch.append((line, [], _("The row cannot be read: %(error)s.") % {"error": error}))
                 continue
             finally:
                 # A line too long to read was reported by _lines: it takes its place in order.
                 while self.long_lines:
-                    batch.append((self.long_lines.pop(0), [], {}, self.long_line_message()))
-            ended = reader.line_num + self.header_line
-            if not any(value.strip() for value in values):
+                    batch.append((self.long_lines.pop(0), [], self.long_line_message()))
+            ended = reader.line_num + self.header_line  # type: ignore[attr-defined]
+            if not "".join(values).strip():  # only blanks (one join and strip, in C)
                 continue
-            batch.append((line, values, dict(zip(columns, values, strict=False)), None))
+            batch.append((line, values, None))
             if len(batch) >= BATCH_ROWS:
                 yield batch
                 batch = []
@@ -1439,8 +1523,17 @@ def _keyed_values(
     def column(name: str) -> str:
         return quote(str(getattr(model._meta.get_field(name), "column", name)))
 
-    where = [f"{column(key)} = ANY(%s)"]
-    params: list[Any] = [list(keys)]
+    # The keys as one text parameter, cut up by the server: psycopg's client-side binding
+    # would quote each element of a list in Python. Ids are whole numbers; order ids and other
+    # keys from a file cannot hold the separator (U+001F) once checked, and a raw one that
+    # does only looks up rows that nothing will match (its row is then read, and refused).
+    keys = list(keys)
+    if all(type(value) is int for value in keys):
+        where = [f"{column(key)} = ANY(string_to_array(%s, ',')::bigint[])"]
+        params: list[Any] = [",".join(map(str, keys))]
+    else:
+        where = [f"{column(key)} = ANY(string_to_array(%s, chr(31)))"]
+        params = ["\x1f".join(map(str, keys))]
     for name, value in equal.items():
         if value is None:
             where.append(f"{column(name)} IS NOT NULL")
@@ -1482,12 +1575,24 @@ def _canonical(value: object) -> object:
 @functools.lru_cache(maxsize=64)
 def _facts_digest(facts: OrderFacts) -> int:
     # Cached: the rows of one order, which say the same, mostly follow one another.
-    return _digest(repr([_canonical(getattr(facts, name)) for name in FACT_NAMES]))
+    return _order_state_digest([getattr(facts, name) for name in FACT_NAMES])
 
 
 def _order_state_digest(values: Iterable[object]) -> int:
-    """Fingerprint of an order's details (ORDER_FIELDS, in that order)."""
-    return _digest(repr([_canonical(value) for value in values]))
+    """Fingerprint of an order's details (ORDER_FIELDS, in that order; or OrderFacts' fields):
+    _canonical() of each, written out here as it runs once per order read or looked up."""
+    return _digest(
+        repr(
+            [
+                value.astimezone(UTC).isoformat()
+                if isinstance(value, datetime)
+                else str(value)
+                if isinstance(value, str)
+                else value
+                for value in values
+            ]
+        )
+    )
 
 
 class _Unchanged:
@@ -1510,26 +1615,52 @@ class _Unchanged:
         self.context = (
             f"{READING_VERSION}\x1e{fmt.name}\x1e{columns!r}\x1e{run.store.pk}\x1e{run.store.time_zone}"
         )
-        self.prefixes: dict[int, str] = {}
+        self.prefixes: dict[int, hashlib.blake2b] = {}  # store id → a hash fed with its rows' prefix
         # (store id, order id, line key) → (row fingerprint, order details fingerprint)
         self.known: dict[tuple[int, str, str], tuple[int, int]] = {}
-        # The batch's rows by line: (store, order id, SKU), as line_of() reads them
-        self.keys: dict[int, tuple[Store, str, str]] = {}
+        # The batch's rows by line: (store id, order id, SKU), as line_of() reads them
+        self.keys: dict[int, tuple[int, str, str]] = {}
+        # The stores the rows go to, by id
+        self.stores: dict[int, Store] = {}
+        # Where the cells that say which line a row is stand in a row (past its end: missing).
+        self.cells_at = tuple(
+            columns.index(name) if name in columns else MAX_COLUMNS
+            for name in ("sales-channel", "amazon-order-id", "sku")
+        )
 
-    def digest(self, store: Store, values: list[str]) -> int:
-        prefix = self.prefixes.get(store.pk)
-        if prefix is None:
-            prefix = self.prefixes[store.pk] = f"{self.context}\x1e{store.pk}\x1e{store.currency}\x1e"
-        return _digest(prefix + "\x1f".join(values))
+    def digest(self, store: Store, values: list[str], store_pk: int) -> int:
+        """_digest() of the row's cells after what they were read against, with the hash of
+        that long prefix (the header's columns and all) taken once per store, not per row."""
+        hashed = self.prefixes.get(store_pk)
+        if hashed is None:
+            prefix = f"{self.context}\x1e{store_pk}\x1e{store.currency}\x1e"
+            hashed = self.prefixes[store_pk] = hashlib.blake2b(
+                prefix.encode("utf-8", "surrogatepass"), digest_size=8
+            )
+        row = hashed.copy()
+        row.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
+        return int.from_bytes(row.digest(), "big", signed=True)
 
-    def look_up(self, batch: list[tuple[int, list[str], dict[str, str], str | None]]) -> None:
+    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> None:
         """Reads the fingerprints of the lines of the batch's orders."""
         wanted: dict[int, set[str]] = {}
         self.keys = {}
-        for line, _values, cells_values, error in batch:
-            if not error and (key := self.fmt.line_of(_Cells(cells_values, UTC))):  # type: ignore[attr-defined]
-                wanted.setdefault(key[0].pk, set()).add(key[1])
-                self.keys[line] = key
+        channel_at, order_at, sku_at = self.cells_at
+        line_of = self.fmt.line_of  # type: ignore[attr-defined]
+        for line, values, error in batch:
+            if error:
+                continue
+            count = len(values)
+            key = line_of(
+                values[channel_at].strip() if channel_at < count else "",
+                values[order_at].strip() if order_at < count else "",
+                values[sku_at].strip() if sku_at < count else "",
+            )
+            if key and "\x00" not in key[1]:  # (a NUL is refused with its row, later)
+                store_pk = key[0].pk
+                self.stores.setdefault(store_pk, key[0])
+                wanted.setdefault(store_pk, set()).add(key[1])
+                self.keys[line] = (store_pk, key[1], key[2])
         self.known = {}
         for store_pk, order_ids in wanted.items():
             # The orders first, then their lines: two lookups by key whatever the planner knows.
@@ -1558,13 +1689,15 @@ class _Unchanged:
         checked against the rows above it, not read)."""
         if not self.known or (key := self.keys.get(line)) is None:
             return False
-        store, order_id, sku = key
-        repeat = self.run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
-        known = self.known.get((store.pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
-        if known is None or known[0] != self.digest(store, values):
+        store_pk, order_id, sku = key
+        run = self.run
+        repeat = run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
+        known = self.known.get((store_pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
+        store = self.stores[store_pk]
+        if known is None or known[0] != self.digest(store, values, store_pk):
             return False
-        self.run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
-        self.run._writer(store).rows += 1
+        run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
+        run._writer(store).rows += 1
         return True
 
 
@@ -1785,9 +1918,13 @@ class _Writer:
         if new_orders:
             self.orders_table.insert(new_orders)
             created = dict(
-                Order.objects.filter(
-                    store=self.store, platform_order_id__in=[o["platform_order_id"] for o in new_orders]
-                ).values_list("platform_order_id", "pk")
+                _keyed_values(
+                    Order,
+                    ["platform_order_id", "id"],
+                    "platform_order_id",
+                    [o["platform_order_id"] for o in new_orders],
+                    store_id=self.store.pk,
+                )
             )
             self.created.update(created.values())
             order_ids.update(created)

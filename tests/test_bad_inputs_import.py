@@ -191,6 +191,24 @@ def test_a_row_line_of_millions_of_fields_is_refused_without_splitting_it(world)
     assert counts() == (1, 0, 0, 1, 0)
 
 
+def test_an_amazon_cell_longer_than_csv_reads_is_refused_and_the_rows_after_it_keep_their_lines(world):
+    # Amazon's rows are cut by str.split, not csv; a cell past csv's cap is refused as csv would.
+    title = "Bottle " * 30_000  # 210,000 characters, in a line well under the 1,000,000 cap
+    data = amazon_report(
+        amazon_row(),
+        amazon_row(**{"amazon-order-id": "113-0000000-0000002", "product-name": title}),
+        amazon_row(**{"amazon-order-id": "113-0000000-0000003", "quantity": "two"}),
+        amazon_row(**{"amazon-order-id": "113-0000000-0000004", "product-name": 'Cup 12 oz "Blue"\t'}),
+    )
+    result = import_orders(store=world.store_a, file=io.BytesIO(data), file_name="All Orders.txt")
+    assert [(e.line, e.message) for e in result.errors] == [
+        (3, "The row cannot be read: field larger than field limit (131072)."),
+        (4, "quantity “two” is not a number."),
+        (5, "The row has 31 fields but the header has 30."),
+    ]
+    assert result.rows == 3  # the unreadable row is not counted, as before
+
+
 def test_duplicate_columns_are_each_named_once(world):
     columns = AMAZON_COLUMNS + ["sku", "sku", "currency"]
     result = import_orders(

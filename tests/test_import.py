@@ -1,7 +1,9 @@
 """Order import: Amazon's All Orders report and the desk's CSV, all or nothing."""
 
+import csv
 import hashlib
 import io
+import random
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -366,6 +368,63 @@ def test_bad_values_are_refused(world, values, words):
     assert words in result.errors[0].message
 
 
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        # Each shape just beside one that is taken as it comes, without the full checks.
+        ({"quantity": "0"}, "quantity is 0"),  # 0 is a quantity only on a cancelled line
+        ({"item-status": "S" * 41}, "item-status is longer than 40 characters"),
+        ({"ship-country": "U1"}, "is not a two-letter country code"),
+        ({"ship-country": "ÜS"}, "is not a two-letter country code"),
+        ({"order-status": "S" * 41}, "order-status is longer than 40 characters"),
+        ({"sku": "W" * 65}, "sku is longer than 64 characters"),
+        ({"item-tax": "0.001"}, "item-tax “0.001” is not a price"),
+    ],
+)
+def test_values_next_to_the_common_shapes_are_still_refused(world, values, words):
+    # The first row puts "0.00", "0", "US" and the like among the values already read.
+    cancelled = amazon_row(
+        **{
+            "amazon-order-id": "113-0000000-0000001",
+            "order-status": "Cancelled",
+            "item-status": "Cancelled",
+            "quantity": "0",
+        }
+    )
+    result = run(world.store_a, amazon_report(cancelled, amazon_row(**values)))
+    assert not result.ok
+    assert set(lines_of(result)) == {3}
+    assert any(words in error.message for error in result.errors), result.errors
+
+
+def test_padded_and_lower_case_cells_are_stored_as_their_plain_values(world):
+    def stored() -> list:
+        fields = ["line_key", *importing.LINE_FIELDS, "order__total", "order__purchased_at"]
+        return list(OrderLine.objects.filter(order__store=world.store_a).values_list(*fields))
+
+    plain = run(world.store_a, amazon_report(amazon_row()))
+    assert plain.ok, plain.errors
+    from_plain = stored()
+    OrderLine.objects.all().delete()
+    Order.objects.filter(store=world.store_a, platform_order_id="113-4471002-9012345").delete()
+    padded = {
+        "quantity": " 2 ",
+        "currency": " usd",
+        "ship-country": "us ",
+        "order-status": " Shipped",
+        "item-price": "39.98 ",
+        "item-promotion-discount": "-0.00",
+        "sku": " WB-24-BLK ",
+    }
+
+    result = run(world.store_a, amazon_report(amazon_row(**padded)))
+
+    assert result.ok, result.errors
+    order = Order.objects.get(store=world.store_a, platform_order_id="113-4471002-9012345")
+    assert (order.currency, order.ship_country, order.status) == ("USD", "US", "Shipped")
+    assert stored() == from_plain
+
+
 def test_order_of_a_marketplace_without_a_store_is_skipped_and_counted(world):
     result = run(
         world.store_a,
@@ -708,3 +767,33 @@ def test_page_queries_do_not_grow_with_past_imports(world, agent_client):
 
     # session, user, the layout's unread-alert count, the user's stores, recent imports
     assert_queries_pinned(agent_client, URL, expected=5, add_rows=add_imports)
+
+
+def test_amazon_lines_are_cut_into_the_cells_csv_would_give():
+    # Amazon's report is read with str.split; csv (no quoting, tabs) is the reference.
+    characters = [
+        "a",
+        "é",
+        '"',
+        "'",
+        " ",
+        "\t",
+        "\\",
+        "\x00",
+        ",",
+        ";",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\u2028",
+    ]
+    rng = random.Random(14)
+    lines = ['"quoted\tcell"\tplain', 'a "b" c\t', "\t\t", "x", ""]
+    lines += ["".join(rng.choice(characters) for _ in range(rng.randrange(30))) for _ in range(3000)]
+    for text in lines:
+        for ending in ("\r\n", "\n", "\r", ""):
+            line = text + ending
+            # (csv gives no cell for an empty line, split one empty cell: both are a blank row)
+            expected = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE), []) or [""]
+            assert next(importing._UnquotedRows(iter([line]), "\t")) == expected, repr(line)
