@@ -3,6 +3,9 @@
 - 429 Too Many Requests: wait as Retry-After says (seconds or an HTTP date), else back off
   exponentially with jitter; up to RATE_LIMIT_TRIES times.
 - 5xx and connection errors: the same backoff, up to TRANSIENT_TRIES times.
+- Per-operation rate limits (Amazon publishes one per operation: a rate and a burst): a token
+  bucket per operation paces the calls before the platform has to refuse them, and follows the
+  rate the platform states in its answers (`rate_header`, e.g. x-amzn-RateLimit-Limit).
 - 401 (and whatever the platform says an expired token looks like): the platform's `refresh`
   hook renews its token once and the request is sent again.
 - Every wait is capped by settings.DESK_CONNECTOR_MAX_WAIT (the tests shorten it, no patching).
@@ -16,7 +19,8 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +70,45 @@ def wait_seconds(response: requests.Response | None, attempt: int, *, now: datet
     return min(random.uniform(0, BACKOFF_FIRST * 2**attempt), cap)
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A platform's published limit for one operation: `per_second` on average, `burst` at once."""
+
+    per_second: float
+    burst: int
+
+
+class Bucket:
+    """A token bucket for one operation: up to `burst` calls at once, then `per_second`."""
+
+    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.tokens = float(rate.burst)
+        self.at = clock()
+
+    def take(self) -> float:
+        """Take the next call's token: how many seconds to wait before sending it (0: at once)."""
+        now = self.clock()
+        self.tokens = min(float(self.rate.burst), self.tokens + (now - self.at) * self.rate.per_second)
+        self.at = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate.per_second
+
+    def stated(self, per_second: float) -> None:
+        """The platform said which rate applies now (it may differ by seller and by hour)."""
+        if per_second > 0:
+            self.rate = Rate(per_second, self.rate.burst)
+
+
+def stated_rate(response: requests.Response, header: str) -> float | None:
+    value = response.headers.get(header) if header else None
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
 def sleep(seconds: float) -> None:
     time.sleep(min(seconds, settings.DESK_CONNECTOR_MAX_WAIT))
 
@@ -105,6 +148,8 @@ class Http:
         expired: Callable[[requests.Response], bool] | None = None,
         headers: dict[str, str] | None = None,
         session: requests.Session | None = None,
+        rates: Mapping[str, Rate] | None = None,
+        rate_header: str = "",
     ) -> None:
         self.base = base.rstrip("/")
         self.platform = platform
@@ -113,6 +158,10 @@ class Http:
         self.expired = expired or (lambda response: response.status_code == 401)
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": "DisputeDesk/1.0", **(headers or {})})
+        # One bucket per operation the platform limits, made on first use.
+        self.rates = dict(rates or {})
+        self.rate_header = rate_header
+        self.buckets: dict[str, Bucket] = {}
         self.timeout = (settings.DESK_CONNECTOR_CONNECT_TIMEOUT, settings.DESK_CONNECTOR_READ_TIMEOUT)
         # A person waiting on a page is given fewer tries than a sync (see `for_a_person`).
         self.rate_limit_tries = RATE_LIMIT_TRIES
@@ -121,6 +170,7 @@ class Http:
         self.requests = 0
         self.throttled = 0
         self.retried = 0
+        self.paced = 0.0  # seconds spent waiting for an operation's bucket
 
     def for_a_person(self) -> Http:
         """Short waits and few tries: someone is waiting on a page for the answer."""
@@ -131,15 +181,29 @@ class Http:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
 
-    def request(self, method: str, path: str, *, what: str = "", **kwargs: Any) -> requests.Response:
-        """Send, retrying as the module says; returns a 2xx answer or raises ConnectorError."""
+    def bucket(self, operation: str) -> Bucket | None:
+        if operation not in self.rates:
+            return None
+        if operation not in self.buckets:
+            self.buckets[operation] = Bucket(self.rates[operation])
+        return self.buckets[operation]
+
+    def request(
+        self, method: str, path: str, *, what: str = "", operation: str = "", **kwargs: Any
+    ) -> requests.Response:
+        """Send, retrying as the module says; returns a 2xx answer or raises ConnectorError.
+        `operation` names the call in the platform's rate limits (see `rates`)."""
         what = what or path
+        bucket = self.bucket(operation)
         limited = transient = 0
         refreshed = False
         while True:
             headers = {**(kwargs.pop("headers", None) or {})}
             kwargs["headers"] = headers
             sent_headers = {**headers, **(self.auth() if self.auth else {})}
+            if bucket is not None and (wait := bucket.take()):
+                self.paced += wait
+                sleep(wait)
             self.requests += 1
             try:
                 response = self.session.request(
@@ -156,6 +220,8 @@ class Http:
                 sleep(wait_seconds(None, transient))
                 continue
             status = response.status_code
+            if bucket is not None and (rate := stated_rate(response, self.rate_header)):
+                bucket.stated(rate)
             if status < 300:
                 return response
             if status == 429:
@@ -202,11 +268,12 @@ class Http:
             % {"platform": self.platform, "what": what, "detail": shown}
         )
 
-    def get_json(self, path: str, *, what: str = "", **kwargs: Any) -> Any:
-        return self._json(self.request("GET", path, what=what, **kwargs), what or path)
+    def get_json(self, path: str, *, what: str = "", operation: str = "", **kwargs: Any) -> Any:
+        return self._json(self.request("GET", path, what=what, operation=operation, **kwargs), what or path)
 
-    def post_json(self, path: str, body: Any, *, what: str = "", **kwargs: Any) -> Any:
-        return self._json(self.request("POST", path, what=what, json=body, **kwargs), what or path)
+    def post_json(self, path: str, body: Any, *, what: str = "", operation: str = "", **kwargs: Any) -> Any:
+        response = self.request("POST", path, what=what, operation=operation, json=body, **kwargs)
+        return self._json(response, what or path)
 
     def _json(self, response: requests.Response, what: str) -> Any:
         try:

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from connectors import crypto
-from connectors.http import AuthRefused, ConnectorError, Http, wait_seconds
+from connectors.http import AuthRefused, Bucket, ConnectorError, Http, Rate, wait_seconds
 
 
 @contextmanager
@@ -63,6 +63,41 @@ def test_retry_after_in_seconds_or_as_a_date_is_obeyed_up_to_the_cap(settings):
     assert wait_seconds(response, 1) == 60
     # Without the header: exponential backoff with jitter, never past the cap.
     assert all(0 <= wait_seconds(None, attempt) <= 60 for attempt in range(12))
+
+
+def test_an_operations_bucket_lets_its_burst_go_at_once_then_paces_at_its_rate():
+    now = [100.0]
+    bucket = Bucket(Rate(per_second=0.5, burst=3), clock=lambda: now[0])
+    assert [bucket.take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take() == pytest.approx(2.0)  # one call every two seconds from here
+    now[0] += 2.0  # the caller waited as told
+    assert bucket.take() == pytest.approx(2.0)
+    now[0] += 60.0  # a quiet minute fills the bucket up to its burst again, no further
+    assert [bucket.take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take() > 0
+    bucket.stated(4.0)  # the platform says a faster rate applies now
+    now[0] += 0.25
+    assert bucket.take() == pytest.approx(0.25)
+
+
+def test_calls_are_paced_by_the_published_rate_until_the_platform_states_its_own():
+    with answering([(200, {"ok": True}, {})]) as (base, received):
+        http = Http(base, platform="Testplatz", rates={"getThings": Rate(0.01, 1)}, rate_header="x-rate")
+        http.get_json("/things", operation="getThings")
+        assert http.paced == 0  # the burst
+        http.get_json("/things", operation="getThings")
+        assert http.paced == pytest.approx(100.0, abs=1)  # 0.01 a second: 100 s (waited up to the cap)
+        http.get_json("/other")  # an operation without a published limit is never paced
+    assert len(received) == 3 and http.paced == pytest.approx(100.0, abs=1)
+
+    with answering([(200, {"ok": True}, {"x-rate": "50"})]) as (base, received):
+        http = Http(base, platform="Testplatz", rates={"getThings": Rate(0.01, 1)}, rate_header="x-rate")
+        http.get_json("/things", operation="getThings")
+        http.get_json("/things", operation="getThings")
+        # The answer said 50 a second: the second call waited at most 1/50 s, not 100 s.
+        assert http.buckets["getThings"].rate == Rate(50.0, 1)
+        assert http.paced <= 0.02
+    assert len(received) == 2
 
 
 def test_429s_and_server_errors_are_retried_until_an_answer_comes():

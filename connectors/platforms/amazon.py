@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..base import CredentialField, Page
-from ..http import AuthRefused, ConnectorError, Http, base_url, detail_of
+from ..http import AuthRefused, ConnectorError, Http, Rate, base_url, detail_of
 from ..records import LineRecord, OrderRecord
 
 if TYPE_CHECKING:
@@ -41,6 +41,22 @@ ENDPOINTS = {
 }
 # Amazon's marketplace ids by the store's country (the desk's Store.marketplace), with the
 # region whose endpoint serves each: Amazon's published table.
+# Each operation's published usage plan (requests per second, burst): the client paces itself by
+# these until an answer's x-amzn-RateLimit-Limit says which rate applies to this seller now.
+RATES: dict[str, Rate] = {
+    "getMarketplaceParticipations": Rate(0.016, 15),
+    "getOrders": Rate(0.0167, 20),
+    "getOrderItems": Rate(0.5, 30),
+    "createReport": Rate(0.0167, 15),
+    "getReport": Rate(2.0, 15),
+    "getReportDocument": Rate(0.0167, 15),
+    "getSolicitationActionsForOrder": Rate(1.0, 5),
+    "createProductReviewAndSellerFeedbackSolicitation": Rate(1.0, 5),
+    "getMessagingActionsForOrder": Rate(1.0, 5),
+    "createMessage": Rate(1.0, 5),
+}
+RATE_HEADER = "x-amzn-RateLimit-Limit"
+
 MARKETPLACES: dict[str, tuple[str, str]] = {
     "US": ("ATVPDKIKX0DER", "na"),
     "CA": ("A2EUQ1WTGCTBG2", "na"),
@@ -212,7 +228,10 @@ class Amazon:
         self.token_until: datetime | None = None
         self.lwa = _TokenHttp(base_url("amazon_auth", LWA), platform="Amazon")
         self.http = http or Http(
-            base_url("amazon", ENDPOINTS.get(self.region, ENDPOINTS["na"])), platform="Amazon"
+            base_url("amazon", ENDPOINTS.get(self.region, ENDPOINTS["na"])),
+            platform="Amazon",
+            rates=RATES,
+            rate_header=RATE_HEADER,
         )
         self.http.auth = self._auth
         self.http.refresh = self._refresh
@@ -252,7 +271,9 @@ class Amazon:
                 % {"country": self.connection.store.marketplace}
             )
         answer = self.http.get_json(
-            "/sellers/v1/marketplaceParticipations", what=_("the seller's marketplaces")
+            "/sellers/v1/marketplaceParticipations",
+            what=_("the seller's marketplaces"),
+            operation="getMarketplaceParticipations",
         )
         joined = [
             entry["marketplace"]
@@ -285,7 +306,10 @@ class Amazon:
         params: dict[str, str] = {}
         while True:
             answer = self.http.get_json(
-                f"/orders/v0/orders/{order_id}/orderItems", params=params, what=_("the items of an order")
+                f"/orders/v0/orders/{order_id}/orderItems",
+                params=params,
+                what=_("the items of an order"),
+                operation="getOrderItems",
             )
             payload = answer.get("payload") or {}
             items.extend(payload.get("OrderItems") or [])
@@ -319,7 +343,9 @@ class OrdersStream:
             else:
                 params.update({"LastUpdatedAfter": after, "MaxResultsPerPage": str(PAGE_SIZE)})
             try:
-                answer = self.amazon.http.get_json("/orders/v0/orders", params=params, what=_("the orders"))
+                answer = self.amazon.http.get_json(
+                    "/orders/v0/orders", params=params, what=_("the orders"), operation="getOrders"
+                )
             except AuthRefused:
                 raise
             except ConnectorError:

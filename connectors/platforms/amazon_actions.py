@@ -86,6 +86,7 @@ def _listed(amazon: Amazon, api: str, order: Order) -> list[str]:
         f"/{api}/v1/orders/{order.platform_order_id}",
         params={"marketplaceIds": amazon.marketplace_id},
         what=_("the actions Amazon allows on the order"),
+        operation=f"get{'Solicitation' if api == 'solicitations' else 'Messaging'}ActionsForOrder",
     )
     return [str(link.get("name", "")) for link in (answer.get("_links") or {}).get("actions") or []]
 
@@ -137,6 +138,7 @@ def request_review(*, order: Order, by) -> AmazonOrderAction:
             f"/solicitations/v1/orders/{order.platform_order_id}/solicitations/productReviewAndSellerFeedback",
             params={"marketplaceIds": amazon.marketplace_id},
             what=_("the review request"),
+            operation="createProductReviewAndSellerFeedbackSolicitation",
         )
     except (ActionError, ConnectorError) as error:
         action.delete()
@@ -184,6 +186,7 @@ def send_message(*, order: Order, kind: str, text: str, by) -> AmazonOrderAction
             params={"marketplaceIds": amazon.marketplace_id},
             json={"text": text} if text else {},
             what=_("the message"),
+            operation="createMessage",
         )
     except ConnectorError as error:
         raise ActionError(str(error)) from None

@@ -66,11 +66,14 @@ class AllOrdersReport:
                     "dataStartTime": state["since"],
                 },
                 what=_("the All Orders report"),
+                operation="createReport",
             )
             state = {**state, "report": str(created["reportId"]), "asked_at": stamp(now)}
             yield Page(records=[], cursor=json.dumps(state))
         report = self.amazon.http.get_json(
-            f"/reports/2021-06-30/reports/{state['report']}", what=_("the All Orders report")
+            f"/reports/2021-06-30/reports/{state['report']}",
+            what=_("the All Orders report"),
+            operation="getReport",
         )
         status = report.get("processingStatus")
         if status in ("IN_QUEUE", "IN_PROGRESS"):
@@ -110,7 +113,9 @@ class AllOrdersReport:
     def _import(self, document_id: str) -> str:
         """Import the report document; returns what went wrong in words, or ""."""
         document = self.amazon.http.get_json(
-            f"/reports/2021-06-30/documents/{document_id}", what=_("the All Orders report")
+            f"/reports/2021-06-30/documents/{document_id}",
+            what=_("the All Orders report"),
+            operation="getReportDocument",
         )
         store = self.amazon.connection.store
         with tempfile.TemporaryDirectory(prefix="amazon-report-") as folder:
