@@ -429,6 +429,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 # Mail goes through a queue of its own (config/celery.py routes it), consumed by a worker of its
 # own: a mail server that accepts and never answers holds up mail, never the deadline sweeps.
 DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE") or "mail"
+# Marketplace syncs (connectors) run minutes on end, waiting on the platforms' APIs: on a queue
+# of their own, so they never hold up the deadline sweeps on the default queue.
+DESK_SYNC_QUEUE = env_str("DESK_SYNC_QUEUE") or "sync"
 CELERY_TASK_ROUTES = ["config.celery.route_mail"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
