@@ -13,6 +13,7 @@ keeps the counts it came from, so it can say in words why it is what it is (`Win
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
