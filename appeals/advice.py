@@ -5,39 +5,33 @@ one, how much of the evidence its reason needs is in the vault, how close the st
 Order Defect Rate's line, and how long is left to respond. It never shows a bare score: agents
 read why, and may choose otherwise (`disputes.services.claim_choose` keeps both)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from disputes.models import Choice, Claim, Outcome
+from disputes.access import stores_for
+from disputes.models import Choice, Claim, Store
 from disputes.selectors.odr import DefectRate, order_defect_rate
+from disputes.winrates import WinRate, claim_win_rate
 from evidence.checklist import Checklist
-from evidence.selectors import present_items
 from evidence.checklist import checklist as reason_checklist
+from evidence.selectors import present_items
 
 # The win chance from which fighting is worth it. Near the line it is lower: a refund counts
 # toward the ODR exactly like a lost claim, so only a win keeps the order off it.
-FIGHT_FROM = Decimal("0.50")
-FIGHT_FROM_NEAR_LINE = Decimal("0.30")
+FIGHT_FROM = 0.50
+FIGHT_FROM_NEAR_LINE = 0.30
 # A store is near the line when this many more defective orders would put it over.
 NEAR_LINE_ORDERS = 2
 # Time enough to ask the buyer or the carrier for what is missing and still answer in time.
 TIME_TO_GATHER = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class WinRate:
-    """How often the team wins claims like this one, as the win-rate module estimates it."""
-
-    chance: Decimal  # 0..1, the estimate (shrunk toward a prior while data is thin)
-    wins: int
-    decided: int
-    words: str  # what the estimate rests on, in the reader's language
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class Advice:
 def recommend(facts: Facts) -> Advice:
     """The advice for a claim, from its facts (no database: tested on hand-made facts)."""
     threshold = FIGHT_FROM_NEAR_LINE if facts.headroom.near_line and facts.counts_toward_odr else FIGHT_FROM
-    likely = facts.win.chance >= threshold
+    likely = facts.win.rate >= threshold
     complete = not facts.evidence.missing
     has_time = facts.time_left is None or facts.time_left >= TIME_TO_GATHER
     missing = ", ".join(str(need.label) for need in facts.evidence.missing)
@@ -109,7 +103,9 @@ def recommend(facts: Facts) -> Advice:
     elif has_time:
         choice, because = (
             Choice.ASK_INFO,
-            _("Evidence is missing (%(missing)s) and there is time to get it: ask the buyer or the carrier, then decide.")
+            _(
+                "Evidence is missing (%(missing)s) and there is time to get it: ask the buyer or the carrier, then decide."
+            )
             % {"missing": missing},
         )
     elif likely and facts.headroom.near_line:
@@ -130,14 +126,11 @@ def recommend(facts: Facts) -> Advice:
     return Advice(recommendation=choice, because=because, reasons=_reasons(facts, threshold), facts=facts)
 
 
-def _percent(value: Decimal) -> str:
-    return f"{(value * 100).quantize(Decimal('1'))} %"
-
-
-def _reasons(facts: Facts, threshold: Decimal) -> list[str]:
+def _reasons(facts: Facts, threshold: float) -> list[str]:
     reasons = [
-        _("Win rate for claims like it: %(chance)s (%(basis)s); fighting pays from %(threshold)s.")
-        % {"chance": _percent(facts.win.chance), "basis": facts.win.words, "threshold": _percent(threshold)}
+        _("The team wins about %(percent)s%% of claims like it; fighting pays from %(threshold)s%% here.")
+        % {"percent": facts.win.percent, "threshold": round(threshold * 100)},
+        *facts.win.reasons()[:-1],  # its last line repeats the estimate said above
     ]
     reasons.append(
         _("Evidence: %(done)s of %(total)s items the reason needs are present.")
@@ -170,11 +163,13 @@ def _reasons(facts: Facts, threshold: Decimal) -> list[str]:
     else:
         hours = int(facts.time_left.total_seconds() // 3600)
         reasons.append(
-            ngettext("%(hours)s hour left to respond.", "%(hours)s hours left to respond.", hours) % {"hours": hours}
+            ngettext("%(hours)s hour left to respond.", "%(hours)s hours left to respond.", hours)
+            % {"hours": hours}
         )
     if facts.amount is not None:
         reasons.append(
-            _("A refund costs %(amount)s %(currency)s.") % {"amount": facts.amount, "currency": facts.currency}
+            _("A refund costs %(amount)s %(currency)s.")
+            % {"amount": facts.amount, "currency": facts.currency}
         )
     return reasons
 
@@ -182,31 +177,14 @@ def _reasons(facts: Facts, threshold: Decimal) -> list[str]:
 # --- reading the facts of one claim ----------------------------------------------------------
 
 
-def win_rate(claim: Claim) -> WinRate:
-    """The team's wins over decided claims of the same platform and reason (same SKU first when
-    there are enough), shrunk toward an even chance while few are decided."""
-    decided = Claim.objects.filter(
-        store__platform=claim.store.platform, reason=claim.reason, outcome__in=[*Outcome.wins(), *Outcome.losses()]
-    ).exclude(pk=claim.pk)
-    wins = decided.filter(outcome__in=Outcome.wins()).count()
-    total = decided.count()
-    prior = 2  # two imaginary claims, one won and one lost
-    chance = (Decimal(wins) + Decimal(prior) / 2) / (total + prior)
-    words = ngettext(
-        "%(wins)s won of %(decided)s decided claim like it",
-        "%(wins)s won of %(decided)s decided claims like it",
-        total,
-    ) % {"wins": wins, "decided": total}
-    return WinRate(chance=chance.quantize(Decimal("0.01")), wins=wins, decided=total, words=words)
-
-
-def facts_of(claim: Claim, now: datetime | None = None) -> Facts:
+def facts_of(claim: Claim, stores: Sequence[Store], now: datetime | None = None) -> Facts:
+    """`stores`: the viewer's, whose claims make up "the team's" record."""
     now = now or timezone.now()
     order = claim.order
     return Facts(
         amount=claim.amount if claim.amount is not None else order.total,
         currency=order.currency,
-        win=win_rate(claim),
+        win=claim_win_rate(claim, stores),
         evidence=reason_checklist(claim.reason, [item.kind for item in present_items(order)]),
         headroom=Headroom(order_defect_rate(claim.store, now), Decimal(settings.DESK_ODR_LIMIT_PERCENT)),
         time_left=claim.respond_by - now if claim.respond_by else None,
@@ -214,5 +192,15 @@ def facts_of(claim: Claim, now: datetime | None = None) -> Facts:
     )
 
 
-def advice_for(claim: Claim, now: datetime | None = None) -> Advice:
-    return recommend(facts_of(claim, now))
+def advice_for(claim: Claim, stores: Sequence[Store], now: datetime | None = None) -> Advice:
+    return recommend(facts_of(claim, stores, now))
+
+
+def card(user: User, claim: Claim, **extra) -> dict:
+    """What the claim page's "Fight or refund?" card shows (its tag and its htmx view)."""
+    return {
+        **extra,
+        "claim": claim,
+        "choices": Choice.choices,
+        "advice": advice_for(claim, list(stores_for(user))) if claim.is_open else None,
+    }
