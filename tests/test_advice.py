@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appeals.advice import Facts, Headroom, advice_for, recommend
 from disputes import services
@@ -285,3 +285,11 @@ def test_closed_claim_card_gives_no_advice_but_the_choice_and_outcome(world, age
     body = agent_client.get(reverse("appeals:advice", args=[world.claim_a.pk])).content.decode()
     assert "Chosen: Fight. Outcome: Denied / closed in the seller&#x27;s favour." in body
     assert "data-recommendation" not in body
+
+
+def test_advice_reads_in_chinese(usually_won):
+    with translation.override("zh-hans"):
+        advice = advised(usually_won)
+        assert advice.words == "先索取信息"
+        assert advice.because.startswith("缺少证据（")
+        assert "该店铺的 ODR 为 0.33 %：再有 2 个缺陷订单仍在 1 % 以内。" in advice.reasons
