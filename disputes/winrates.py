@@ -148,26 +148,27 @@ def win_rates(
     fought = Claim.objects.filter(
         store_id__in=[store.pk for store in stores], opened_at__gte=since, outcome__in=fought_outcomes()
     )
-    counts = {"wins": Count("id", filter=Q(outcome__in=Outcome.wins())), "decided": Count("id")}
+    wins = Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins()))
     by_reason = {
-        (row["store__platform"], row["reason"]): Tally(row["wins"], row["decided"])
-        for row in fought.values("store__platform", "reason").annotate(**counts).order_by()
+        (platform, reason): Tally(won, total)
+        for platform, reason, won, total in fought.values("store__platform", "reason")
+        .annotate(wins=wins, decided=Count("id"))
+        .values_list("store__platform", "reason", "wins", "decided")
+        .order_by()
     }
     by_sku: dict[tuple[str, str, str], Tally] = {}
     sku_list = None if skus is None else sorted(set(skus))
     if sku_list != []:
+        # An order of several SKUs counts its claim once under each of them.
         rows = fought if sku_list is None else fought.filter(order__lines__sku__in=sku_list)
-        distinct = {
-            "wins": Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins())),
-            "decided": Count("id", distinct=True),
-        }
-        for row in (
-            rows.values("store__platform", "reason", "order__lines__sku").annotate(**distinct).order_by()
+        for platform, reason, sku, won, total in (
+            rows.values("store__platform", "reason", "order__lines__sku")
+            .annotate(wins=wins, decided=Count("id", distinct=True))
+            .values_list("store__platform", "reason", "order__lines__sku", "wins", "decided")
+            .order_by()
         ):
-            if row["order__lines__sku"] is None:
-                continue
-            key = (row["store__platform"], row["reason"], row["order__lines__sku"])
-            by_sku[key] = Tally(row["wins"], row["decided"])
+            if sku is not None:
+                by_sku[(platform, reason, sku)] = Tally(won, total)
     return WinRates(by_reason=by_reason, by_sku=by_sku)
 
 
