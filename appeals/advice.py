@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from disputes.access import stores_for
-from disputes.models import Choice, Claim, Store
+from disputes.models import Choice, Claim, ClaimStatus, Store
 from disputes.selectors.odr import DefectRate, order_defect_rate
 from disputes.winrates import WinRate, claim_win_rate
 from evidence.checklist import Checklist
@@ -202,5 +202,7 @@ def card(user: User, claim: Claim, **extra) -> dict:
         **extra,
         "claim": claim,
         "choices": Choice.choices,
-        "advice": advice_for(claim, list(stores_for(user))) if claim.is_open else None,
+        "advice": None
+        if claim.status in ClaimStatus.settled()
+        else advice_for(claim, list(stores_for(user))),
     }

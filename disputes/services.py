@@ -586,8 +586,8 @@ def claim_choose(
     claim = _locked(claim, None)
     if choice not in Choice.values:
         raise ClaimError(_("Choose fight, refund or ask for information."))
-    if not claim.is_open:
-        raise ClaimError(_("This claim is closed: its outcome is known."))
+    if claim.status in ClaimStatus.settled():
+        raise ClaimError(_("The platform has decided this claim: its outcome is known."))
     if claim.choice == choice:
         return claim
     if claim.choice != loaded:

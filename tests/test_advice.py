@@ -225,7 +225,7 @@ def test_an_unknown_choice_or_a_closed_claim_writes_nothing(world):
     Claim.objects.filter(pk=world.claim_a.pk).update(
         status=ClaimStatus.CLOSED, closed_at=timezone.now(), outcome=Outcome.DENIED
     )
-    with pytest.raises(services.ClaimError, match="This claim is closed"):
+    with pytest.raises(services.ClaimError, match="The platform has decided this claim"):
         services.claim_choose(
             claim=world.claim_a, choice=Choice.FIGHT, advised="", by=world.agent_a, loaded=""
         )
@@ -275,14 +275,17 @@ def test_card_alone_answers_the_evidence_refresh(usually_won, agent_client):
     assert "<html" not in body
 
 
-def test_closed_claim_card_gives_no_advice_but_the_choice_and_outcome(world, agent_client):
+@pytest.mark.parametrize("status", [ClaimStatus.DECIDED, ClaimStatus.CLOSED])
+def test_decided_claim_card_gives_no_advice_but_the_choice_and_outcome(world, agent_client, status):
+    url = reverse("appeals:advice", args=[world.claim_a.pk])
+    assert 'data-recommendation="' in agent_client.get(url).content.decode()
     services.claim_choose(
         claim=world.claim_a, choice=Choice.FIGHT, advised=Choice.FIGHT, by=world.agent_a, loaded=""
     )
     Claim.objects.filter(pk=world.claim_a.pk).update(
-        status=ClaimStatus.CLOSED, closed_at=timezone.now(), outcome=Outcome.DENIED
+        status=status, closed_at=timezone.now(), outcome=Outcome.DENIED
     )
-    body = agent_client.get(reverse("appeals:advice", args=[world.claim_a.pk])).content.decode()
+    body = agent_client.get(url).content.decode()
     assert "Chosen: Fight. Outcome: Denied / closed in the seller&#x27;s favour." in body
     assert "data-recommendation" not in body
 
