@@ -259,6 +259,8 @@ def APPEAL(world) -> dict:
 CASES.update(
     {
         "appeals:new": Case("object", CLAIM, methods=("post",)),
+        "appeals:advice": Case("object", CLAIM),
+        "appeals:choose": Case("object", CLAIM, methods=("post",)),
         "appeals:appeal": Case("object", APPEAL),
         "appeals:preview": Case("object", APPEAL, methods=("post",)),
         "appeals:save": Case("object", APPEAL, methods=("post",)),

@@ -16,6 +16,7 @@ from .chat import (  # noqa: F401
     ChatPlatform,
 )
 from .claims import (  # noqa: F401
+    Choice,
     Claim,
     ClaimEvent,
     ClaimStatus,

@@ -85,6 +85,14 @@ class Outcome(models.TextChoices):
         return self == Outcome.GRANTED_SELLER_FUNDED
 
 
+class Choice(models.TextChoices):
+    """What the team decided to do with an open claim (the claim page's advice panel)."""
+
+    FIGHT = "fight", _("Fight")
+    REFUND = "refund", _("Refund")
+    ASK_INFO = "ask_info", _("Ask for information")
+
+
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
     NORMAL = 2, _("Normal")
@@ -138,6 +146,13 @@ class Claim(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # Fight or refund: what the team chose and what the desk advised when it chose, so the win
+    # rates can tell claims fought from claims refunded and whether overriding the advice paid.
+    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices, blank=True)
+    choice_advised = models.CharField(
+        _("advice when chosen"), max_length=10, choices=Choice.choices, blank=True, editable=False
+    )
+    chosen_at = models.DateTimeField(_("chosen"), null=True, blank=True, editable=False)
     # The next alert the sweep owes this claim: when, and which threshold it is.
     next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
