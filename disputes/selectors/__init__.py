@@ -53,3 +53,10 @@ from .queue import (  # noqa: F401
     queue_claims,
     queue_page,
 )
+from .forecast import (  # noqa: F401
+    ClaimAtStake,
+    ForecastDay,
+    OdrForecast,
+    odr_forecast,
+    odr_forecasts,
+)

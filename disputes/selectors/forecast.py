@@ -1,0 +1,337 @@
+"""The Order Defect Rate forecast: each store's expected ODR for each of the next 30 days, with
+a band, the first day it is expected to cross the limit, and the open claims that can stop it.
+
+Days are the viewer's local days. On a day, the window holds the orders of its 60 days (that day
+and the 59 before): orders older than that leave it, with their defects. Until then:
+- a settled defect (a claim granted, refunded, a chargeback or negative feedback that counts)
+  stays a defect;
+- an order whose only defects are open claims is a defect with the chance of losing them: each
+  open claim is won with the team's win rate for its platform and reason (`disputes.winrates`);
+  today it still counts (pending claims do), later days count it at that chance, as if decided;
+- new orders arrive at the window's pace (its orders ÷ 60 a day), and new defects at the pace of
+  the last 60 days (orders that got a counting claim opened in them ÷ 60 a day).
+The band is 90 % around the expectation: the spread of the open claims' outcomes (each a coin
+with its own chance) and of the new defects' arrivals (Poisson), over that day's orders.
+
+Seven queries whatever the number of stores and claims: grouped counts, never a row per claim,
+but for the few open claims listed as the ones that matter most."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..models import Claim, Order, Store
+from ..winrates import WinRate, WinRates, win_rates
+
+HORIZON_DAYS = 30
+# 1.645 standard deviations each side: a 90 % band.
+BAND_Z = 1.645
+# The open claims named as the ones that matter most: at least this many (more when more wins
+# are needed), picked among the `AT_STAKE_READ` due soonest in the crossing day's window.
+AT_STAKE_SHOWN = 5
+AT_STAKE_READ = 50
+
+
+@dataclass(frozen=True)
+class ForecastDay:
+    day: date
+    offset: int  # days from today
+    orders: float
+    defects: float  # expected orders with a defect
+    spread: float  # one standard deviation of `defects`
+    open_orders: int  # orders in the window whose only defects are open claims
+    settled: int  # orders in the window with a settled defect
+    new_defects: float
+
+    def _percent(self, defects: float) -> float:
+        return 100 * defects / self.orders if self.orders else 0.0
+
+    @property
+    def percent(self) -> float:
+        return self._percent(self.defects)
+
+    @property
+    def low(self) -> float:
+        return self._percent(max(0.0, self.defects - BAND_Z * self.spread))
+
+    @property
+    def high(self) -> float:
+        return self._percent(self.defects + BAND_Z * self.spread)
+
+    @property
+    def worst_defects(self) -> float:
+        """Defects if every open claim in the window were lost."""
+        return self.settled + self.open_orders + self.new_defects
+
+
+@dataclass(frozen=True)
+class ClaimAtStake:
+    claim: Claim
+    win: WinRate
+    leaves_window: date  # the last day its order still counts
+
+
+@dataclass
+class OdrForecast:
+    store: Store
+    limit: Decimal
+    today: ForecastDay
+    days: list[ForecastDay]
+    crossing: ForecastDay | None = None
+    wins_needed: int = 0
+    open_at_crossing: int = 0
+    at_stake: list[ClaimAtStake] = field(default_factory=list)
+
+    @property
+    def above_today(self) -> bool:
+        return self.today.percent > self.limit
+
+    @property
+    def peak(self) -> ForecastDay:
+        return max(self.days, key=lambda day: day.percent)
+
+    @property
+    def reach(self) -> ForecastDay | None:
+        """The first day whose band reaches over the limit."""
+        return next((day for day in self.days if day.high > self.limit), None)
+
+    @property
+    def within_reach(self) -> bool:
+        """Over the line today, expected over it, or within the band of it in the horizon."""
+        return self.above_today or self.crossing is not None or self.reach is not None
+
+    @property
+    def saved_by_wins(self) -> bool:
+        return 0 < self.wins_needed <= self.open_at_crossing
+
+    def summary(self) -> str:
+        """What the forecast says, in one sentence."""
+        limit = _limit_text(self.limit)
+        if self.crossing is not None and self.crossing.offset == 0:
+            return _("Above %(limit)s today (%(percent)s).") % {
+                "limit": limit,
+                "percent": _percent_text(self.today.percent),
+            }
+        if self.crossing is not None:
+            day = _day_text(self.crossing.day)
+            if self.saved_by_wins:
+                return ngettext(
+                    "Expected to cross %(limit)s on %(day)s unless %(wins)s of these %(open)s open "
+                    "claims is won.",
+                    "Expected to cross %(limit)s on %(day)s unless %(wins)s of these %(open)s open "
+                    "claims are won.",
+                    self.wins_needed,
+                ) % {"limit": limit, "day": day, "wins": self.wins_needed, "open": self.open_at_crossing}
+            return _("Expected to cross %(limit)s on %(day)s, even if every open claim is won.") % {
+                "limit": limit,
+                "day": day,
+            }
+        if self.reach is not None:
+            return _(
+                "Could cross %(limit)s from %(day)s (the top of the band); expected to stay under it."
+            ) % {
+                "limit": limit,
+                "day": _day_text(self.reach.day),
+            }
+        return _("Expected to stay under %(limit)s for the next %(days)s days (at most %(percent)s).") % {
+            "limit": limit,
+            "days": HORIZON_DAYS,
+            "percent": _percent_text(self.peak.percent),
+        }
+
+
+def _limit_text(limit: Decimal) -> str:
+    return _percent_text(float(limit))
+
+
+def _percent_text(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " %"
+
+
+def _day_text(day: date) -> str:
+    return date_format(day, "j F")
+
+
+def odr_forecasts(
+    stores: list[Store], *, team: list[Store] | None = None, now: datetime | None = None
+) -> dict[int, OdrForecast]:
+    """Each store's forecast, with the win rates of `team` (the viewer's stores; default
+    `stores`)."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    window_days = settings.DESK_ODR_WINDOW_DAYS
+    first_day = today - timedelta(days=window_days - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    store_ids = [store.pk for store in stores]
+
+    orders: dict[int, dict[date, int]] = defaultdict(dict)
+    for store_id, day, n in (
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
+        .annotate(day=TruncDate("purchased_at", tzinfo=zone))
+        .values("store_id", "day")
+        .annotate(n=Count("*"))
+        .values_list("store_id", "day", "n")
+        .order_by()
+    ):
+        orders[store_id][day] = n
+
+    counting = Claim.objects.filter(
+        store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=start
+    ).annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
+    settled: dict[int, dict[date, int]] = defaultdict(dict)
+    for store_id, day, n in (
+        counting.exclude(outcome="")
+        .values("store_id", "day")
+        .annotate(n=Count("order", distinct=True))
+        .values_list("store_id", "day", "n")
+        .order_by()
+    ):
+        settled[store_id][day] = n
+    settled_on_order = Claim.objects.filter(order=OuterRef("order"), counts_toward_odr=True).exclude(
+        outcome=""
+    )
+    open_only = counting.filter(outcome="").exclude(Exists(settled_on_order))
+    pending: dict[int, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for store_id, day, reason, n in (
+        open_only.values("store_id", "day", "reason")
+        .annotate(n=Count("order", distinct=True))
+        .values_list("store_id", "day", "reason", "n")
+        .order_by()
+    ):
+        pending[store_id][day][reason] = n
+
+    new_defects = dict(
+        Claim.objects.filter(
+            store_id__in=store_ids, counts_toward_odr=True, opened_at__gte=now - timedelta(days=window_days)
+        )
+        .values("store_id")
+        .annotate(n=Count("order", distinct=True))
+        .values_list("store_id", "n")
+        .order_by()
+    )
+    rates = win_rates(team if team is not None else stores, skus=[], now=now)
+
+    forecasts = {}
+    for store in stores:
+        forecast = _forecast(
+            store,
+            today,
+            orders[store.pk],
+            settled[store.pk],
+            pending[store.pk],
+            new_defects.get(store.pk, 0) / window_days,
+            rates,
+        )
+        forecasts[store.pk] = forecast
+    crossing = [f for f in forecasts.values() if f.crossing is not None and f.saved_by_wins]
+    if crossing:
+        _name_claims_at_stake(crossing, team if team is not None else stores, zone, now)
+    return forecasts
+
+
+def odr_forecast(
+    store: Store, *, team: list[Store] | None = None, now: datetime | None = None
+) -> OdrForecast:
+    return odr_forecasts([store], team=team, now=now)[store.pk]
+
+
+def _forecast(
+    store: Store,
+    today: date,
+    orders: dict[date, int],
+    settled: dict[date, int],
+    pending: dict[date, dict[str, int]],
+    new_per_day: float,
+    rates: WinRates,
+) -> OdrForecast:
+    window_days = settings.DESK_ODR_WINDOW_DAYS
+    limit = Decimal(settings.DESK_ODR_LIMIT_PERCENT)
+    orders_per_day = sum(orders.values()) / window_days
+    lose = {reason: 1 - rates.reason(store.platform, reason).rate for reason in _reasons(pending)}
+    days = []
+    for offset in range(HORIZON_DAYS + 1):
+        day = today + timedelta(days=offset)
+        first = day - timedelta(days=window_days - 1)
+        in_window = [d for d in pending if d >= first]
+        open_orders = sum(n for d in in_window for n in pending[d].values())
+        if offset == 0:  # pending claims count today
+            expected_open, variance = float(open_orders), 0.0
+        else:
+            expected_open = sum(n * lose[r] for d in in_window for r, n in pending[d].items())
+            variance = sum(n * lose[r] * (1 - lose[r]) for d in in_window for r, n in pending[d].items())
+        new = new_per_day * offset
+        settled_now = sum(n for d, n in settled.items() if d >= first)
+        days.append(
+            ForecastDay(
+                day=day,
+                offset=offset,
+                orders=sum(n for d, n in orders.items() if d >= first) + orders_per_day * offset,
+                defects=settled_now + expected_open + new,
+                spread=math.sqrt(variance + new),
+                open_orders=open_orders,
+                settled=settled_now,
+                new_defects=new,
+            )
+        )
+    forecast = OdrForecast(store=store, limit=limit, today=days[0], days=days[1:])
+    crossing = next((day for day in days if day.percent > limit), None)
+    if crossing is not None:
+        forecast.crossing = crossing
+        forecast.open_at_crossing = crossing.open_orders
+        # Each win takes one defect away: enough of them to bring the worst case to the limit.
+        excess = crossing.worst_defects - float(limit) * crossing.orders / 100
+        forecast.wins_needed = max(1, math.ceil(excess - 1e-9))
+    return forecast
+
+
+def _reasons(pending: dict[date, dict[str, int]]) -> set[str]:
+    return {reason for by_reason in pending.values() for reason in by_reason}
+
+
+def _name_claims_at_stake(forecasts: list[OdrForecast], team: list[Store], zone, now: datetime) -> None:
+    """The open claims that can keep each store under the line: in the crossing day's window,
+    the soonest due first, then the most winnable of them (its SKU's record when it has one)."""
+    window_days = settings.DESK_ODR_WINDOW_DAYS
+    in_windows = Q()
+    for forecast in forecasts:
+        assert forecast.crossing is not None
+        first = forecast.crossing.day - timedelta(days=window_days - 1)
+        start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+        in_windows |= Q(store=forecast.store, order_purchased_at__gte=start)
+    settled_on_order = Claim.objects.filter(order=OuterRef("order"), counts_toward_odr=True).exclude(
+        outcome=""
+    )
+    # One query for every store: the soonest due over all of them, as many as each store may need.
+    claims = list(
+        Claim.objects.filter(in_windows, counts_toward_odr=True, outcome="")
+        .exclude(Exists(settled_on_order))
+        .select_related("order", "store")
+        .prefetch_related("order__lines")
+        .order_by(F("respond_by").asc(nulls_last=True), "pk")[: AT_STAKE_READ * len(forecasts)]
+    )
+    skus = {line.sku for claim in claims for line in claim.order.lines.all()}
+    rates = win_rates(team, skus=skus, now=now)
+    for forecast in forecasts:
+        mine = [
+            ClaimAtStake(
+                claim=claim,
+                win=rates.for_claim(claim),
+                leaves_window=timezone.localtime(claim.order.purchased_at, zone).date()
+                + timedelta(days=window_days - 1),
+            )
+            for claim in claims
+            if claim.store_id == forecast.store.pk
+        ]
+        mine.sort(key=lambda item: (-item.win.rate, item.claim.respond_by or now, item.claim.pk))
+        forecast.at_stake = mine[: max(AT_STAKE_SHOWN, forecast.wins_needed)]

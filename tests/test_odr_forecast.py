@@ -1,0 +1,120 @@
+"""The ODR forecast against a hand-computed store: it crosses 1 % on a known day, and says
+which open claims can stop it."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone, translation
+
+from disputes.models import Claim, ClaimKind, ClaimStatus, Order, OrderLine, Outcome, Platform, Reason, Store
+from disputes.selectors import odr_forecast, odr_forecasts
+
+NOW = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)
+
+
+def orders(store, n: int, days_ago: int, first: int) -> list[Order]:
+    return Order.objects.bulk_create(
+        Order(
+            store=store,
+            platform_order_id=f"F-{first + i}",
+            purchased_at=NOW - timedelta(days=days_ago),
+            currency="USD",
+        )
+        for i in range(n)
+    )
+
+
+def claim(order, *, outcome: str = "", opened_days_ago: int = 3) -> Claim:
+    settled = bool(outcome)
+    return Claim.objects.create(
+        store=order.store,
+        order=order,
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        opened_at=NOW - timedelta(days=opened_days_ago),
+        respond_by=None if settled else NOW + timedelta(days=1),
+        status=ClaimStatus.CLOSED if settled else ClaimStatus.NEW,
+        closed_at=NOW - timedelta(days=1) if settled else None,
+        outcome=outcome,
+        counts_toward_odr=Outcome(outcome).counts_toward_odr if settled else True,
+    )
+
+
+@pytest.fixture
+def store(db):
+    """600 orders: 300 bought 50 days ago (they leave the 60-day window in 10 days), 300 bought
+    10 days ago. Three of the recent ones were granted to the buyer; two more have an open
+    "not received" claim. The team's record: 0 won of 3 fought."""
+    store = Store.objects.create(
+        name="Forecast Amazon", platform=Platform.AMAZON, marketplace="US", time_zone="UTC", currency="USD"
+    )
+    orders(store, 300, 50, 0)
+    recent = orders(store, 300, 10, 300)
+    for order in recent[:3]:
+        claim(order, outcome=Outcome.GRANTED_SELLER_FUNDED, opened_days_ago=5)
+    store.open_claims = [claim(order) for order in recent[3:5]]
+    for order in recent[3:5]:
+        OrderLine.objects.create(order=order, line_key="LAMP-2", sku="LAMP-2", quantity=1, item_price="30")
+    return store
+
+
+def test_store_crosses_on_the_day_its_old_orders_leave_the_window(store):
+    # Hand-computed: new orders 600/60 = 10 a day; new defects 5/60 a day; the win rate of
+    # "not received" on Amazon: platform (0 + 1) / (3 + 2) = 0.2, reason (0 + 10 × 0.2) / (3 + 10)
+    # = 2/13, so each open claim is lost with 11/13.
+    with timezone.override(UTC):
+        forecast = odr_forecast(store, now=NOW)
+    assert forecast.today.orders == 600
+    assert forecast.today.defects == 5  # pending claims count today
+    assert forecast.today.percent == pytest.approx(5 / 6)
+    day9, day10 = forecast.days[8], forecast.days[9]
+    assert day9.orders == pytest.approx(690)
+    assert day9.defects == pytest.approx(3 + 2 * 11 / 13 + 9 / 12)
+    assert day9.percent < 1
+    assert day10.orders == pytest.approx(400)  # the 300 old orders left, 100 new arrived
+    assert day10.defects == pytest.approx(3 + 2 * 11 / 13 + 10 / 12)
+    assert day10.percent == pytest.approx(100 * (3 + 22 / 13 + 10 / 12) / 400)
+    assert day10.spread == pytest.approx((2 * (11 / 13) * (2 / 13) + 10 / 12) ** 0.5)
+    assert day10.low < day10.percent < day10.high
+    assert forecast.crossing == day10 and forecast.crossing.day.isoformat() == "2026-04-12"
+    # Worst case on that day: 3 + 2 + 10/12 defects against a limit of 4 (1 % of 400): two wins.
+    assert (forecast.wins_needed, forecast.open_at_crossing) == (2, 2)
+    with translation.override("en"):
+        assert forecast.summary() == (
+            "Expected to cross 1 % on 12 April unless 2 of these 2 open claims are won."
+        )
+    assert {item.claim.pk for item in forecast.at_stake} == {c.pk for c in store.open_claims}
+    # No record for the SKU yet: its estimate is the reason's, 2/13.
+    assert forecast.at_stake[0].win.level == "sku"
+    assert forecast.at_stake[0].win.rate == pytest.approx(2 / 13)
+
+
+def test_winning_the_open_claims_keeps_the_store_under_the_line(store):
+    with timezone.override(UTC):
+        before = odr_forecast(store, now=NOW)
+        for open_claim in store.open_claims:
+            Claim.objects.filter(pk=open_claim.pk).update(
+                outcome=Outcome.DENIED, counts_toward_odr=False, status=ClaimStatus.CLOSED, closed_at=NOW
+            )
+        after = odr_forecast(store, now=NOW)
+    assert before.crossing is not None
+    assert after.crossing is None
+    # Won claims no longer count: new defects arrive at 3/60 a day.
+    assert after.days[9].defects == pytest.approx(3 + 10 * 3 / 60)
+    assert after.today.open_orders == 0 and after.at_stake == []
+
+
+def test_an_order_with_a_settled_defect_is_not_saved_by_winning_its_open_claim(store):
+    granted = Claim.objects.filter(outcome=Outcome.GRANTED_SELLER_FUNDED).first()
+    claim(granted.order)
+    with timezone.override(UTC):
+        forecast = odr_forecast(store, now=NOW)
+    assert forecast.today.open_orders == 2
+    assert forecast.today.defects == 5
+
+
+def test_forecasts_of_several_stores_read_a_fixed_number_of_queries(store, world, django_assert_num_queries):
+    with timezone.override(UTC), django_assert_num_queries(9):
+        forecasts = odr_forecasts([store, world.store_a, world.store_b], now=NOW)
+    assert forecasts[store.pk].crossing is not None
+    assert forecasts[world.store_b.pk].crossing is None
