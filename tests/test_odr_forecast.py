@@ -4,6 +4,7 @@ which open claims can stop it."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, OrderLine, Outcome, Platform, Reason, Store
@@ -118,3 +119,33 @@ def test_forecasts_of_several_stores_read_a_fixed_number_of_queries(store, world
         forecasts = odr_forecasts([store, world.store_a, world.store_b], now=NOW)
     assert forecasts[store.pk].crossing is not None
     assert forecasts[world.store_b.pk].crossing is None
+
+
+def test_store_page_and_dashboard_show_the_forecast_and_the_claims_at_stake(world, manager_client):
+    from disputes.models import Membership, Role
+
+    store = Store.objects.create(
+        name="Forecast Amazon", platform=Platform.AMAZON, marketplace="US", time_zone="UTC", currency="USD"
+    )
+    Membership.objects.create(user=world.manager_a, store=store, role=Role.MANAGER)
+    now = timezone.now()
+    bought = Order.objects.bulk_create(
+        Order(store=store, platform_order_id=f"P-{i}", purchased_at=now - timedelta(days=5), currency="USD")
+        for i in range(50)
+    )
+    at_stake = Claim.objects.create(
+        store=store,
+        order=bought[0],
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.DAMAGED,
+        opened_at=now - timedelta(days=1),
+        respond_by=now + timedelta(days=2),
+    )
+    page = manager_client.get(reverse("disputes:store", args=[store.pk])).content.decode()
+    assert 'id="odr-forecast"' in page and "forecast-chart" in page
+    # 1 defect in 50 orders is 2 %: over the line today, and the open claim is what can change it.
+    assert "Above 1 % today (2 %). Winning 1 of these 1 open claims would bring it back under." in page
+    assert reverse("disputes:claim", args=[at_stake.pk]) in page
+    board = manager_client.get(reverse("disputes:dashboard")).content.decode()
+    assert f'id="odr-forecast-{store.pk}"' in board
+    assert "Above 1 % today (2 %)." in board

@@ -118,10 +118,18 @@ class OdrForecast:
         """What the forecast says, in one sentence."""
         limit = _limit_text(self.limit)
         if self.crossing is not None and self.crossing.offset == 0:
-            return _("Above %(limit)s today (%(percent)s).") % {
+            above = _("Above %(limit)s today (%(percent)s).") % {
                 "limit": limit,
                 "percent": _percent_text(self.today.percent),
             }
+            if not self.saved_by_wins:
+                return above
+            back = ngettext(
+                "Winning %(wins)s of these %(open)s open claims would bring it back under.",
+                "Winning %(wins)s of these %(open)s open claims would bring it back under.",
+                self.wins_needed,
+            ) % {"wins": self.wins_needed, "open": self.open_at_crossing}
+            return f"{above} {back}"
         if self.crossing is not None:
             day = _day_text(self.crossing.day)
             if self.saved_by_wins:
