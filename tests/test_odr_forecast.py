@@ -149,3 +149,34 @@ def test_store_page_and_dashboard_show_the_forecast_and_the_claims_at_stake(worl
     board = manager_client.get(reverse("disputes:dashboard")).content.decode()
     assert f'id="odr-forecast-{store.pk}"' in board
     assert "Above 1 % today (2 %)." in board
+
+
+def test_digest_tells_managers_of_a_store_within_reach_and_not_agents(store, world):
+    from disputes import digest
+    from disputes.models import Membership, Role
+
+    Membership.objects.create(user=world.manager_a, store=store, role=Role.MANAGER)
+    Membership.objects.create(user=world.agent_a, store=store, role=Role.AGENT)
+    world.claim_a.delete()  # store A's only claim: it would be over the line too
+    subject, body = digest.compose(world.manager_a, NOW)
+    assert "Stores near the Order Defect Rate limit: 1" in subject
+    assert (
+        "- Forecast Amazon: Expected to cross 1 % on 12 April unless 2 of these 2 open claims are won."
+        in body
+    )
+    assert f"· {store.open_claims[0].order.platform_order_id} (15%)" in body
+    assert reverse("disputes:store", args=[store.pk]) in body
+    agent_digest = digest.compose(world.agent_a, NOW)
+    assert agent_digest is None or "Defect Rate" not in agent_digest[1]
+
+
+def test_digest_leaves_out_a_store_far_from_the_line(store, world):
+    from disputes import digest
+    from disputes.models import Membership, Role
+
+    Membership.objects.create(user=world.manager_a, store=store, role=Role.MANAGER)
+    world.claim_a.delete()
+    Claim.objects.filter(store=store).delete()
+    section = digest.odr_section(world.manager_a, NOW, NOW + timedelta(hours=12))
+    assert section.title == "Stores near the Order Defect Rate limit"
+    assert section.lines == []
