@@ -180,3 +180,21 @@ def test_digest_leaves_out_a_store_far_from_the_line(store, world):
     section = digest.odr_section(world.manager_a, NOW, NOW + timedelta(hours=12))
     assert section.title == "Stores near the Order Defect Rate limit"
     assert section.lines == []
+
+
+def test_cached_window_and_win_rates_spare_the_queries_until_they_expire(
+    store, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    settings.DESK_WIN_RATES_CACHE_SECONDS = 600
+    settings.DESK_ODR_FORECAST_CACHE_SECONDS = 300
+    cache.clear()
+    with timezone.override(UTC):
+        first = odr_forecast(store, now=NOW)
+        # Only the claims at stake are read again: their list must be current.
+        with django_assert_num_queries(4):
+            again = odr_forecast(store, now=NOW)
+    cache.clear()
+    assert [day.percent for day in again.days] == [day.percent for day in first.days]
+    assert again.crossing == first.crossing

@@ -23,7 +23,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.core.cache import cache
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import Claim, Order, Store
-from ..winrates import WinRate, WinRates, win_rates
+from ..winrates import WinRate, WinRates, cached_win_rates, sku_tallies
 
 HORIZON_DAYS = 30
 # 1.645 standard deviations each side: a 90 % band.
@@ -170,20 +171,19 @@ def _day_text(day: date) -> str:
     return date_format(day, "j F")
 
 
-def odr_forecasts(
-    stores: list[Store], *, team: list[Store] | None = None, now: datetime | None = None
-) -> dict[int, OdrForecast]:
-    """Each store's forecast, with the win rates of `team` (the viewer's stores; default
-    `stores`)."""
-    now = now or timezone.now()
-    zone = timezone.get_current_timezone()
-    today = timezone.localtime(now, zone).date()
-    window_days = settings.DESK_ODR_WINDOW_DAYS
-    first_day = today - timedelta(days=window_days - 1)
-    start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
-    store_ids = [store.pk for store in stores]
+@dataclass
+class WindowCounts:
+    """A store's 60-day window, day by day: its orders, the orders with a settled defect, and the
+    orders whose only defects are open claims (split by those claims' reasons)."""
 
-    orders: dict[int, dict[date, int]] = defaultdict(dict)
+    orders: dict[date, int] = field(default_factory=dict)
+    settled: dict[date, int] = field(default_factory=dict)
+    pending: dict[date, dict[str, float]] = field(default_factory=dict)
+
+
+def window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
+    """Three grouped queries whatever the number of stores and claims."""
+    counts = {pk: WindowCounts() for pk in store_ids}
     for store_id, day, n in (
         Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
         .annotate(day=TruncDate("purchased_at", tzinfo=zone))
@@ -192,56 +192,71 @@ def odr_forecasts(
         .values_list("store_id", "day", "n")
         .order_by()
     ):
-        orders[store_id][day] = n
-
+        counts[store_id].orders[day] = n
     counting = Claim.objects.filter(
         store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=start
     ).annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
-    settled: dict[int, dict[date, int]] = defaultdict(dict)
-    for store_id, day, n in (
-        counting.exclude(outcome="")
-        .values("store_id", "day")
-        .annotate(n=Count("order", distinct=True))
-        .values_list("store_id", "day", "n")
+    open_only: dict[tuple[int, date], int] = {}
+    # Orders with a defect, and those of them with a settled one: the rest have only open claims.
+    for store_id, day, defective, decided in (
+        counting.values("store_id", "day")
+        .annotate(
+            defective=Count("order", distinct=True),
+            decided=Count("order", distinct=True, filter=~Q(outcome="")),
+        )
+        .values_list("store_id", "day", "defective", "decided")
         .order_by()
     ):
-        settled[store_id][day] = n
-    settled_on_order = Claim.objects.filter(order=OuterRef("order"), counts_toward_odr=True).exclude(
-        outcome=""
-    )
-    open_only = counting.filter(outcome="").exclude(Exists(settled_on_order))
-    pending: dict[int, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+        counts[store_id].settled[day] = decided
+        open_only[(store_id, day)] = defective - decided
+    # Which reasons those open claims have, day by day (their chances of being won differ).
+    reasons: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     for store_id, day, reason, n in (
-        open_only.values("store_id", "day", "reason")
-        .annotate(n=Count("order", distinct=True))
+        counting.filter(outcome="")
+        .values("store_id", "day", "reason")
+        .annotate(n=Count("*"))
         .values_list("store_id", "day", "reason", "n")
         .order_by()
     ):
-        pending[store_id][day][reason] = n
+        reasons[(store_id, day)][reason] = n
+    for (store_id, day), n in open_only.items():
+        mix = reasons.get((store_id, day), {})
+        claims = sum(mix.values())
+        if n and claims:
+            counts[store_id].pending[day] = {reason: n * count / claims for reason, count in mix.items()}
+    return counts
 
-    new_defects = dict(
-        Claim.objects.filter(
-            store_id__in=store_ids, counts_toward_odr=True, opened_at__gte=now - timedelta(days=window_days)
-        )
-        .values("store_id")
-        .annotate(n=Count("order", distinct=True))
-        .values_list("store_id", "n")
-        .order_by()
-    )
-    rates = win_rates(team if team is not None else stores, skus=[], now=now)
 
-    forecasts = {}
-    for store in stores:
-        forecast = _forecast(
-            store,
-            today,
-            orders[store.pk],
-            settled[store.pk],
-            pending[store.pk],
-            new_defects.get(store.pk, 0) / window_days,
-            rates,
-        )
-        forecasts[store.pk] = forecast
+def cached_window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
+    """`window_counts`, kept in the cache for `DESK_ODR_FORECAST_CACHE_SECONDS` (per store,
+    window and time zone): a claim decided since shows once it expires."""
+    seconds = settings.DESK_ODR_FORECAST_CACHE_SECONDS
+    if not seconds:
+        return window_counts(store_ids, start, zone)
+    keys = {pk: f"odr-window:{pk}:{start.isoformat()}:{zone}" for pk in store_ids}
+    found = cache.get_many(list(keys.values()))
+    counts = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in store_ids if pk not in counts]
+    if missing:
+        fresh = window_counts(missing, start, zone)
+        cache.set_many({keys[pk]: fresh[pk] for pk in missing}, seconds)
+        counts.update(fresh)
+    return counts
+
+
+def odr_forecasts(
+    stores: list[Store], *, team: list[Store] | None = None, now: datetime | None = None
+) -> dict[int, OdrForecast]:
+    """Each store's forecast, with the win rates of `team` (the viewer's stores; default
+    `stores`)."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    first_day = today - timedelta(days=settings.DESK_ODR_WINDOW_DAYS - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    counts = cached_window_counts([store.pk for store in stores], start, zone)
+    rates = cached_win_rates(team if team is not None else stores, now=now)
+    forecasts = {store.pk: _forecast(store, today, counts[store.pk], rates) for store in stores}
     crossing = [f for f in forecasts.values() if f.crossing is not None and f.saved_by_wins]
     if crossing:
         _name_claims_at_stake(crossing, team if team is not None else stores, zone, now)
@@ -254,25 +269,23 @@ def odr_forecast(
     return odr_forecasts([store], team=team, now=now)[store.pk]
 
 
-def _forecast(
-    store: Store,
-    today: date,
-    orders: dict[date, int],
-    settled: dict[date, int],
-    pending: dict[date, dict[str, int]],
-    new_per_day: float,
-    rates: WinRates,
-) -> OdrForecast:
+def _forecast(store: Store, today: date, counts: WindowCounts, rates: WinRates) -> OdrForecast:
+    orders, settled, pending = counts.orders, counts.settled, counts.pending
     window_days = settings.DESK_ODR_WINDOW_DAYS
     limit = Decimal(settings.DESK_ODR_LIMIT_PERCENT)
     orders_per_day = sum(orders.values()) / window_days
+    # New orders bring defects at the window's present rate (pending claims counted).
+    defects_today = sum(settled.values()) + sum(
+        n for by_reason in pending.values() for n in by_reason.values()
+    )
+    new_per_day = defects_today / sum(orders.values()) * orders_per_day if orders else 0.0
     lose = {reason: 1 - rates.reason(store.platform, reason).rate for reason in _reasons(pending)}
     days = []
     for offset in range(HORIZON_DAYS + 1):
         day = today + timedelta(days=offset)
         first = day - timedelta(days=window_days - 1)
         in_window = [d for d in pending if d >= first]
-        open_orders = sum(n for d in in_window for n in pending[d].values())
+        open_orders = round(sum(n for d in in_window for n in pending[d].values()))
         if offset == 0:  # pending claims count today
             expected_open, variance = float(open_orders), 0.0
         else:
@@ -303,7 +316,7 @@ def _forecast(
     return forecast
 
 
-def _reasons(pending: dict[date, dict[str, int]]) -> set[str]:
+def _reasons(pending: dict[date, dict[str, float]]) -> set[str]:
     return {reason for by_reason in pending.values() for reason in by_reason}
 
 
@@ -317,19 +330,24 @@ def _name_claims_at_stake(forecasts: list[OdrForecast], team: list[Store], zone,
         first = forecast.crossing.day - timedelta(days=window_days - 1)
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         in_windows |= Q(store=forecast.store, order_purchased_at__gte=start)
-    settled_on_order = Claim.objects.filter(order=OuterRef("order"), counts_toward_odr=True).exclude(
-        outcome=""
-    )
     # One query for every store: the soonest due over all of them, as many as each store may need.
     claims = list(
         Claim.objects.filter(in_windows, counts_toward_odr=True, outcome="")
-        .exclude(Exists(settled_on_order))
         .select_related("order", "store")
         .prefetch_related("order__lines")
         .order_by(F("respond_by").asc(nulls_last=True), "pk")[: AT_STAKE_READ * len(forecasts)]
     )
+    # Winning a claim does not help an order that already has a settled defect.
+    lost_anyway = set(
+        Claim.objects.filter(order__in=[claim.order_id for claim in claims], counts_toward_odr=True)
+        .exclude(outcome="")
+        .values_list("order_id", flat=True)
+    )
+    claims = [claim for claim in claims if claim.order_id not in lost_anyway]
     skus = {line.sku for claim in claims for line in claim.order.lines.all()}
-    rates = win_rates(team, skus=skus, now=now)
+    rates = cached_win_rates(team, now=now)
+    if skus:
+        rates.by_sku = sku_tallies(team, skus, now=now)
     for forecast in forecasts:
         mine = [
             ClaimAtStake(
