@@ -198,3 +198,11 @@ def test_cached_window_and_win_rates_spare_the_queries_until_they_expire(
     cache.clear()
     assert [day.percent for day in again.days] == [day.percent for day in first.days]
     assert again.crossing == first.crossing
+
+
+def test_forecast_and_win_rate_speak_chinese(store):
+    with timezone.override(UTC), translation.override("zh-hans"):
+        forecast = odr_forecast(store, now=NOW)
+        assert forecast.summary().startswith("预计将在")
+        assert "除非以下 2 起未结纠纷中赢下 2 起" in forecast.summary()
+        assert forecast.at_stake[0].win.reasons()[-1] == f"估计胜率：{forecast.at_stake[0].win.percent}%。"
