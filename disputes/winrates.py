@@ -145,7 +145,7 @@ def win_rates(
     stores: Sequence[Store], *, skus: Iterable[str] | None = None, now: datetime | None = None
 ) -> WinRates:
     """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one grouped query
-    by platform and reason, one by SKU (only for `skus` when given; none for an empty list)."""
+    by store and reason, one by SKU (only for `skus` when given; none for an empty list)."""
     fought = _fought(stores, now)
     platforms = {store.pk: store.platform for store in stores}
     by_reason: dict[tuple[str, str], Tally] = {}

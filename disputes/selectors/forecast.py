@@ -8,13 +8,15 @@ and the 59 before): orders older than that leave it, with their defects. Until t
 - an order whose only defects are open claims is a defect with the chance of losing them: each
   open claim is won with the team's win rate for its platform and reason (`disputes.winrates`);
   today it still counts (pending claims do), later days count it at that chance, as if decided;
-- new orders arrive at the window's pace (its orders ÷ 60 a day), and new defects at the pace of
-  the last 60 days (orders that got a counting claim opened in them ÷ 60 a day).
+- new orders arrive at the window's pace (its orders ÷ 60 a day) and bring defects at today's
+  rate (orders with a defect, pending claims counted, ÷ orders).
 The band is 90 % around the expectation: the spread of the open claims' outcomes (each a coin
 with its own chance) and of the new defects' arrivals (Poisson), over that day's orders.
 
-Seven queries whatever the number of stores and claims: grouped counts, never a row per claim,
-but for the few open claims listed as the ones that matter most."""
+Grouped counts, never a row per claim, whatever the number of stores and claims: three for the
+window, one for the win rates (both cached for minutes, see settings), and four more when a store
+can be kept under the line by winning open claims (those claims, their lines, their orders'
+settled defects, their SKUs' record)."""
 
 import math
 from collections import defaultdict
