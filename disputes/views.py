@@ -49,6 +49,7 @@ from .models import (
     Profile,
     SavedView,
     SetAside,
+    Store,
     charges_of,
 )
 from .preferences import activate_preferences, remember_preferences
@@ -585,6 +586,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "set_aside": set_aside,
             "trends": [(trend, odr_chart(trend)) for trend in trends],
             "figures_days": selectors.FIGURES_DAYS,
+            "forecasts": _forecasts([store for store, _rate in board.stores]),
         },
     )
 
@@ -645,8 +647,15 @@ def store_detail(request: AuthenticatedRequest, store_id: int) -> HttpResponse:
             "store": store,
             "memberships": memberships,
             "odr": selectors.order_defect_rate(store),
+            "forecasts": _forecasts([store], team=list(stores_for(request.user))),
         },
     )
+
+
+def _forecasts(stores: list[Store], *, team: list[Store] | None = None) -> list[tuple]:
+    """Each store's ODR forecast with its chart's geometry."""
+    forecasts = selectors.odr_forecasts(stores, team=team)
+    return [(forecasts[store.pk], charts.forecast_chart(forecasts[store.pk])) for store in stores]
 
 
 @login_required

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,36 +145,76 @@ def win_rates(
     stores: Sequence[Store], *, skus: Iterable[str] | None = None, now: datetime | None = None
 ) -> WinRates:
     """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one grouped query
-    by platform and reason, one by SKU (only for `skus` when given; none for an empty list)."""
+    by store and reason, one by SKU (only for `skus` when given; none for an empty list)."""
+    fought = _fought(stores, now)
+    platforms = {store.pk: store.platform for store in stores}
+    by_reason: dict[tuple[str, str], Tally] = {}
+    # By store rather than by platform: no join, and the stores of a platform are summed here.
+    for store_id, reason, won, total in (
+        fought.values("store_id", "reason")
+        .annotate(wins=Count("id", filter=Q(outcome__in=Outcome.wins())), decided=Count("id"))
+        .values_list("store_id", "reason", "wins", "decided")
+        .order_by()
+    ):
+        key = (platforms[store_id], reason)
+        before = by_reason.get(key, Tally())
+        by_reason[key] = Tally(before.wins + won, before.decided + total)
+    by_sku = {} if skus is not None and not skus else sku_tallies(stores, skus, now=now)
+    return WinRates(by_reason=by_reason, by_sku=by_sku)
+
+
+def _fought(stores: Sequence[Store], now: datetime | None):
     since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
-    fought = Claim.objects.filter(
+    return Claim.objects.filter(
         store_id__in=[store.pk for store in stores], opened_at__gte=since, outcome__in=fought_outcomes()
     )
-    wins = Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins()))
-    by_reason = {
-        (platform, reason): Tally(won, total)
-        for platform, reason, won, total in fought.values("store__platform", "reason")
-        .annotate(wins=wins, decided=Count("id"))
-        .values_list("store__platform", "reason", "wins", "decided")
-        .order_by()
-    }
+
+
+def sku_tallies(
+    stores: Sequence[Store], skus: Iterable[str] | None, *, now: datetime | None = None
+) -> dict[tuple[str, str, str], Tally]:
+    """The record by platform, reason and SKU (of `skus` only, when given): one query. An order
+    of several SKUs counts its claim once under each of them."""
+    platforms = {store.pk: store.platform for store in stores}
+    rows = _fought(stores, now)
+    if skus is not None:
+        rows = rows.filter(order__lines__sku__in=sorted(set(skus)))
     by_sku: dict[tuple[str, str, str], Tally] = {}
-    sku_list = None if skus is None else sorted(set(skus))
-    if sku_list != []:
-        # An order of several SKUs counts its claim once under each of them.
-        rows = fought if sku_list is None else fought.filter(order__lines__sku__in=sku_list)
-        for platform, reason, sku, won, total in (
-            rows.values("store__platform", "reason", "order__lines__sku")
-            .annotate(wins=wins, decided=Count("id", distinct=True))
-            .values_list("store__platform", "reason", "order__lines__sku", "wins", "decided")
-            .order_by()
-        ):
-            if sku is not None:
-                by_sku[(platform, reason, sku)] = Tally(won, total)
-    return WinRates(by_reason=by_reason, by_sku=by_sku)
+    for store_id, reason, sku, won, total in (
+        rows.values("store_id", "reason", "order__lines__sku")
+        .annotate(
+            wins=Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins())),
+            decided=Count("id", distinct=True),
+        )
+        .values_list("store_id", "reason", "order__lines__sku", "wins", "decided")
+        .order_by()
+    ):
+        if sku is not None:
+            key = (platforms[store_id], reason, sku)
+            before = by_sku.get(key, Tally())
+            by_sku[key] = Tally(before.wins + won, before.decided + total)
+    return by_sku
+
+
+def cached_win_rates(stores: Sequence[Store], *, now: datetime | None = None) -> WinRates:
+    """The team's record by platform and reason (no SKUs), from the cache when it was read in
+    the last `DESK_WIN_RATES_CACHE_SECONDS`: a claim decided since counts once it expires."""
+    seconds = settings.DESK_WIN_RATES_CACHE_SECONDS
+    if not seconds:
+        return win_rates(stores, skus=[], now=now)
+    key = "winrates:" + ",".join(str(pk) for pk in sorted(store.pk for store in stores))
+    tallies = cache.get(key)
+    if tallies is None:
+        rates = win_rates(stores, skus=[], now=now)
+        tallies = {k: (t.wins, t.decided) for k, t in rates.by_reason.items()}
+        cache.set(key, tallies, seconds)
+    return WinRates(by_reason={k: Tally(*v) for k, v in tallies.items()}, by_sku={})
 
 
 def claim_win_rate(claim: Claim, stores: Sequence[Store]) -> WinRate:
     """The team's chance of winning a claim like this one, over `stores` (the viewer's)."""
     skus = [line.sku for line in claim.order.lines.all()]
-    return win_rates(stores, skus=skus).for_claim(claim, skus)
+    rates = cached_win_rates(stores)
+    if skus:
+        rates.by_sku = sku_tallies(stores, skus)
+    return rates.for_claim(claim, skus)
