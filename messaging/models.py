@@ -248,6 +248,13 @@ class Message(models.Model):
         indexes = [
             # A thread, oldest first (the order and claim pages).
             models.Index(fields=["thread", "at"], name="message_thread_time"),
+            # The managers' per-agent figures: buyer messages answered in the last days, by store.
+            models.Index(
+                fields=["store", "answered_at"],
+                include=["answered_by", "reply_by", "at"],
+                name="message_answered",
+                condition=Q(reply_state="replied"),
+            ),
             # The deadline sweep: only buyer messages that still owe an alert.
             models.Index(
                 fields=["next_alert_at"], name="message_alert_due", condition=Q(next_alert_at__isnull=False)

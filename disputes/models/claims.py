@@ -191,12 +191,19 @@ class Claim(models.Model):
                 name="claim_open_load",
                 condition=~Q(status="closed"),
             ),
-            # The store page's and dashboard's ODR: a store's defects by purchase time of the order.
+            # The store page's and dashboard's ODR: a store's defects by purchase time of the
+            # order; and the hour counts' recount of a store's claims by that time (StoreHour).
             models.Index(
                 fields=["store", "order_purchased_at"],
-                include=["order", "kind"],
-                name="claim_odr_window",
-                condition=Q(counts_toward_odr=True),
+                include=["order", "kind", "counts_toward_odr"],
+                name="claim_store_purchased",
+            ),
+            # The managers' per-agent figures: claims decided in the last days, by store.
+            models.Index(
+                fields=["store", "decided_at"],
+                include=["assignee", "outcome"],
+                name="claim_decided",
+                condition=Q(decided_at__isnull=False),
             ),
             # The dashboard's weekly chart: claims opened per week, won and lost.
             models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),
