@@ -15,7 +15,9 @@ secret key, WhiteNoise's manifest storage, --workers processes), logs bench.agen
 bench.manager in through the login form, and fetches every page in turn, round after round
 (interleaved, one request at a time, a kept-alive connection per user), timing from sending the
 request to the last byte of the answer. The query counts still come from one in-process request
-per URL.
+per URL. "CPU ms" is the mean CPU time the gunicorn workers used per request of the page
+(user + system from /proc, counted in 10 ms ticks, so only the mean over many requests means
+anything): on a shared machine it moves far less with the load than the times do.
 
 Settings are production-like (DEBUG off, persistent database connection, HTTPS requests)
 unless --debug is given. Static files use the plain storage so no collectstatic is needed.
@@ -95,6 +97,7 @@ class Result:
         self.manager = False  # requested as bench.manager
         self.queries: list[int] = []
         self.times: list[float] = []
+        self.cpu: list[float] = []  # with --http: the gunicorn workers' CPU seconds per request
         self.slow: dict[str, tuple[float, str]] = {}  # query shape -> (ms, SQL) of its slowest run
 
     @property
@@ -226,6 +229,19 @@ class HttpUser:
         return response.status, content
 
 
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) the master's worker processes have used so far."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def start_gunicorn(workers: int) -> tuple[subprocess.Popen, int, Path]:
     """gunicorn on a free loopback port in production settings; returns it, its port and the
     temporary folder of its static files."""
@@ -288,16 +304,23 @@ def over_http(results: list[Result], args) -> None:
                 for url in r.urls:
                     (manager if r.manager else agent).request("GET", url)
         rounds = args.requests
-        print(f"\nover HTTP: gunicorn, {args.workers} workers, {rounds} rounds of every page", flush=True)
+        print(
+            f"\nover HTTP: gunicorn, {args.workers} workers, {rounds} rounds of every page; "
+            f"load average before: {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         for n in range(rounds):
             for r in pages:
                 url = r.urls[n % len(r.urls)]
                 user = manager if r.manager else agent
+                cpu = workers_cpu(server.pid)
                 started = time.perf_counter()
                 status, _ = user.request("GET", url)
                 r.times.append(time.perf_counter() - started)
+                r.cpu.append(workers_cpu(server.pid) - cpu)
                 if status != 200:
                     r.note = f"HTTP {status} on {url}"
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
         for r in pages:
             if r.note:
                 r.times = []
@@ -432,11 +455,14 @@ def main() -> None:
         over_http(results, args)
 
     print()
-    print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}  bar")
+    cpu_head = f" {'CPU ms':>8}" if args.http else ""
+    print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}{cpu_head}  bar")
     for r in results:
         if r.measured:
             print(
-                f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}  "
+                f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}"
+                + (f" {sum(r.cpu) / len(r.cpu) * 1000:>8.1f}" if r.cpu else "")
+                + "  "
                 f"{r.bar:.0f} ms {'pass' if r.passed else 'FAIL'}"
             )
         else:

@@ -55,6 +55,7 @@ def answer(world, *, author, waited: timedelta, reply_window: timedelta, days_ag
         reply_by=asked_at + reply_window,
         answered_at=answered_at,
         answered_by=reply,
+        answered_by_author=author,
     )
 
 

@@ -154,3 +154,22 @@ def test_dashboard_weeks_and_trends_from_the_counts_equal_those_from_the_rows(wo
             t.points for t in store_trends([world.store_a], now=now, read=trend_days_from_rows)
         ]
         assert trends[0].latest.orders == 4  # the fixture's and three of these within 60 days
+
+
+def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):
+    from disputes.selectors.odr import orders_since
+
+    since = timezone.now().replace(minute=20, second=0, microsecond=0) - timedelta(days=3)
+    for n, minutes in enumerate([-30, -1, 0, 1, 39, 40, 41, 200, 60 * 24]):
+        Order.objects.create(
+            store=world.store_a,
+            platform_order_id=f"S-{n}",
+            purchased_at=since + timedelta(minutes=minutes),
+            currency="USD",
+        )
+    expected = Order.objects.filter(store=world.store_a, purchased_at__gte=since).count()
+    assert expected == 7  # from `since` on; the fixture's order is ten days old
+    assert orders_since([world.store_a.pk, world.store_b.pk], since) == {
+        world.store_a.pk: expected,
+        world.store_b.pk: 0,
+    }
