@@ -44,16 +44,12 @@ class Migration(migrations.Migration):
                 ("lost", models.IntegerField(default=0)),
             ],
         ),
-        migrations.RemoveIndex(
-            model_name="claim",
-            name="claim_odr_window",
-        ),
         migrations.AddIndex(
             model_name="claim",
             index=models.Index(
-                fields=["store", "order_purchased_at"],
-                include=("order", "kind", "counts_toward_odr"),
-                name="claim_store_purchased",
+                fields=["order_purchased_at"],
+                include=("store", "order", "counts_toward_odr"),
+                name="claim_purchased",
             ),
         ),
         migrations.AddIndex(

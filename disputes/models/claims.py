@@ -191,12 +191,19 @@ class Claim(models.Model):
                 name="claim_open_load",
                 condition=~Q(status="closed"),
             ),
-            # The store page's and dashboard's ODR: a store's defects by purchase time of the
-            # order; and the hour counts' recount of a store's claims by that time (StoreHour).
+            # The store page's and dashboard's ODR: a store's defects by purchase time of the order.
             models.Index(
                 fields=["store", "order_purchased_at"],
-                include=["order", "kind", "counts_toward_odr"],
-                name="claim_store_purchased",
+                include=["order", "kind"],
+                name="claim_odr_window",
+                condition=Q(counts_toward_odr=True),
+            ),
+            # The hour counts' recount of one hour of claims by their order's purchase
+            # (StoreHour): time first, so no page's store-wide read takes it for a store index.
+            models.Index(
+                fields=["order_purchased_at"],
+                include=["store", "order", "counts_toward_odr"],
+                name="claim_purchased",
             ),
             # The managers' per-agent figures: claims decided in the last days, by store.
             models.Index(
