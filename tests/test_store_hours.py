@@ -173,3 +173,14 @@ def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):
         world.store_a.pk: expected,
         world.store_b.pk: 0,
     }
+
+
+@pytest.mark.django_db(transaction=True)  # the deletion commits: constraints are checked then
+def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
+    add_claims(world, 3)
+    assert any(store == world.store_a.pk for store, _hour in kept())
+    with transaction.atomic():
+        world.store_a.delete()
+    assert not Order.objects.filter(store_id=world.store_a.pk).exists()
+    assert not any(store == world.store_a.pk for store, _hour in kept())  # only zeros are left
+    assert kept() == counted_slowly()

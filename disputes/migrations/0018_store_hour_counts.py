@@ -20,60 +20,42 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("disputes", "0017_alert_sound_and_daily_digest"),
+        ('disputes', '0017_alert_sound_and_daily_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="StoreHour",
+            name='StoreHour',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("hour", models.DateTimeField()),
-                ("orders", models.IntegerField(default=0)),
-                ("claims", models.IntegerField(default=0)),
-                ("defective", models.IntegerField(default=0)),
-                ("opened", models.IntegerField(default=0)),
-                ("won", models.IntegerField(default=0)),
-                ("lost", models.IntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('hour', models.DateTimeField()),
+                ('orders', models.IntegerField(default=0)),
+                ('claims', models.IntegerField(default=0)),
+                ('defective', models.IntegerField(default=0)),
+                ('opened', models.IntegerField(default=0)),
+                ('won', models.IntegerField(default=0)),
+                ('lost', models.IntegerField(default=0)),
             ],
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(
-                fields=["order_purchased_at"],
-                include=("store", "order", "counts_toward_odr"),
-                name="claim_purchased",
-            ),
+            model_name='claim',
+            index=models.Index(fields=['order_purchased_at'], include=('store', 'order', 'counts_toward_odr'), name='claim_purchased'),
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(
-                condition=models.Q(("decided_at__isnull", False)),
-                fields=["store", "decided_at"],
-                include=("assignee", "outcome"),
-                name="claim_decided",
-            ),
+            model_name='claim',
+            index=models.Index(condition=models.Q(('decided_at__isnull', False)), fields=['store', 'decided_at'], include=('assignee', 'outcome'), name='claim_decided'),
         ),
         migrations.AddField(
-            model_name="storehour",
-            name="store",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="disputes.store",
-            ),
+            model_name='storehour',
+            name='store',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='disputes.store'),
         ),
         migrations.AddConstraint(
-            model_name="storehour",
-            constraint=models.UniqueConstraint(fields=("store", "hour"), name="store_hour_unique"),
+            model_name='storehour',
+            constraint=models.UniqueConstraint(fields=('store', 'hour'), name='store_hour_unique'),
         ),
         migrations.RunPython(install_triggers, drop_triggers),
     ]
