@@ -9,8 +9,9 @@ several claims, and makes every kind of write the same. On PostgreSQL, inserts a
 an update fires only when a counted column changes (the deadline sweep's updates do not).
 SQLite counts row by row.
 
-`rebuild()` recounts everything (the migration that adds the table, and bench/seed_scale.py
-after its COPY).
+`rebuild()` recounts everything: the migration that adds the table runs it, and so must
+anything that empties the order or claim table with TRUNCATE, which fires no row or statement
+trigger (bench scripts truncate `disputes_storehour` with them).
 """
 
 from django.db import connection
