@@ -7,7 +7,7 @@ than adding or subtracting one, keeps the "orders with a defect" count exact whe
 several claims, and makes every kind of write the same. On PostgreSQL, inserts and deletes
 (the importer's COPY among them) are recounted once per statement from its transition table;
 an update fires only when a counted column changes (the deadline sweep's updates do not).
-SQLite counts row by row.
+SQLite counts row by row, with the same condition on updates.
 
 `rebuild()` recounts everything: the migration that adds the table runs it, and so must
 anything that empties the order or claim table with TRUNCATE, which fires no row or statement
@@ -211,11 +211,16 @@ _SQLITE_TRIGGERS = [
     f"CREATE TRIGGER desk_order_hours_insert AFTER INSERT ON disputes_order BEGIN {_sqlite_orders('NEW')} END",
     f"CREATE TRIGGER desk_order_hours_delete AFTER DELETE ON disputes_order BEGIN {_sqlite_orders('OLD')} END",
     "CREATE TRIGGER desk_order_hours_update AFTER UPDATE OF store_id, purchased_at ON disputes_order "
+    "FOR EACH ROW WHEN OLD.store_id IS NOT NEW.store_id OR OLD.purchased_at IS NOT NEW.purchased_at "
     f"BEGIN {_sqlite_orders('OLD')} {_sqlite_orders('NEW')} END",
     f"CREATE TRIGGER desk_claim_hours_insert AFTER INSERT ON disputes_claim BEGIN {_sqlite_claims('NEW')} END",
     f"CREATE TRIGGER desk_claim_hours_delete AFTER DELETE ON disputes_claim BEGIN {_sqlite_claims('OLD')} END",
     "CREATE TRIGGER desk_claim_hours_update AFTER UPDATE OF store_id, order_id, order_purchased_at, "
-    "counts_toward_odr, opened_at, outcome ON disputes_claim "
+    "counts_toward_odr, opened_at, outcome ON disputes_claim FOR EACH ROW WHEN "
+    "OLD.store_id IS NOT NEW.store_id OR OLD.order_id IS NOT NEW.order_id "
+    "OR OLD.order_purchased_at IS NOT NEW.order_purchased_at "
+    "OR OLD.counts_toward_odr IS NOT NEW.counts_toward_odr "
+    "OR OLD.opened_at IS NOT NEW.opened_at OR OLD.outcome IS NOT NEW.outcome "
     f"BEGIN {_sqlite_claims('OLD')} {_sqlite_claims('NEW')} END",
 ]
 _SQLITE_NAMES = [
