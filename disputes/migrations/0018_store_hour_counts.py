@@ -40,9 +40,18 @@ class Migration(migrations.Migration):
                 ('lost', models.IntegerField(default=0)),
             ],
         ),
+        migrations.AlterField(
+            model_name='claim',
+            name='assignee',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_claims', to=settings.AUTH_USER_MODEL, verbose_name='assignee'),
+        ),
         migrations.AddIndex(
             model_name='claim',
             index=models.Index(fields=['order_purchased_at'], include=('store', 'order', 'counts_toward_odr'), name='claim_purchased'),
+        ),
+        migrations.AddIndex(
+            model_name='claim',
+            index=models.Index(fields=['assignee', 'store'], include=('status', 'respond_by', 'decided_at', 'outcome'), name='claim_assignee_load'),
         ),
         migrations.AddIndex(
             model_name='claim',

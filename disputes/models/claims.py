@@ -134,6 +134,7 @@ class Claim(models.Model):
         blank=True,
         related_name="assigned_claims",
         verbose_name=_("assignee"),
+        db_index=False,  # claim_assignee_load leads with it
     )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
@@ -204,6 +205,12 @@ class Claim(models.Model):
                 fields=["order_purchased_at"],
                 include=["store", "order", "counts_toward_odr"],
                 name="claim_purchased",
+            ),
+            # My day (and the link to a user's claims): one agent's claims, index-only.
+            models.Index(
+                fields=["assignee", "store"],
+                include=["status", "respond_by", "decided_at", "outcome"],
+                name="claim_assignee_load",
             ),
             # The managers' per-agent figures: claims decided in the last days, by store.
             models.Index(

@@ -48,14 +48,15 @@ def my_board(user, *, now: datetime | None = None, days: int = FIGURES_DAYS) -> 
     # Open as the queue counts it (not closed), so each tile matches the queue it links to.
     open_claims = ~Q(status=ClaimStatus.CLOSED)
     decided = Q(decided_at__gte=since) & ~Q(outcome="")
+    # Counting "store", not "pk", keeps every column read inside claim_assignee_load.
     row = Claim.objects.filter(store__in=stores_for(user), assignee=user).aggregate(
-        open=Count("pk", filter=open_claims),
-        overdue=Count("pk", filter=open_claims & Q(respond_by__lt=now)),
+        open=Count("store", filter=open_claims),
+        overdue=Count("store", filter=open_claims & Q(respond_by__lt=now)),
         due_today=Count(
-            "pk", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
+            "store", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
         ),
-        decided=Count("pk", filter=decided),
-        won=Count("pk", filter=decided & Q(outcome__in=Outcome.wins())),
+        decided=Count("store", filter=decided),
+        won=Count("store", filter=decided & Q(outcome__in=Outcome.wins())),
     )
     return MyBoard(days=days, **row)
 
