@@ -142,6 +142,7 @@ class Claim(models.Model):
         blank=True,
         related_name="assigned_claims",
         verbose_name=_("assignee"),
+        db_index=False,  # claim_assignee_load leads with it
     )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
@@ -212,6 +213,26 @@ class Claim(models.Model):
                 include=["order", "kind"],
                 name="claim_odr_window",
                 condition=Q(counts_toward_odr=True),
+            ),
+            # The hour counts' recount of one hour of claims by their order's purchase
+            # (StoreHour): time first, so no page's store-wide read takes it for a store index.
+            models.Index(
+                fields=["order_purchased_at"],
+                include=["store", "order", "counts_toward_odr"],
+                name="claim_purchased",
+            ),
+            # My day (and the link to a user's claims): one agent's claims, index-only.
+            models.Index(
+                fields=["assignee", "store"],
+                include=["status", "respond_by", "decided_at", "outcome"],
+                name="claim_assignee_load",
+            ),
+            # The managers' per-agent figures: claims decided in the last days, by store.
+            models.Index(
+                fields=["store", "decided_at"],
+                include=["assignee", "outcome"],
+                name="claim_decided",
+                condition=Q(decided_at__isnull=False),
             ),
             # The dashboard's weekly chart: claims opened per week, won and lost.
             models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),
