@@ -71,5 +71,7 @@ class SignInSecurityAdmin(admin.ModelAdmin):
                 detail=f"by {request.user.get_username()}",
             )
         self.message_user(
-            request, _("Second factors reset for %(count)d users.") % {"count": len(queryset)}, messages.SUCCESS
+            request,
+            _("Second factors reset for %(count)d users.") % {"count": len(queryset)},
+            messages.SUCCESS,
         )

@@ -12,7 +12,9 @@ from disputes.models import Role, Store
 class TotpDevice(models.Model):
     """An authenticator app's shared secret. Unconfirmed until the user types its first code."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
     secret = models.CharField(max_length=64)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last 30-second step a code was accepted for: a code is good once.
@@ -39,9 +41,14 @@ class Passkey(models.Model):
 class RecoveryCode(models.Model):
     """A one-time code for a lost device; only its SHA-256 is kept."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"
 
 
 class TwoFactorRequirement(models.Model):
@@ -50,6 +57,9 @@ class TwoFactorRequirement(models.Model):
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="two_factor_requirement")
     required_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     required_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"second factor required on {self.store}"
 
 
 class OidcProvider(models.Model):
@@ -68,7 +78,10 @@ class OidcProvider(models.Model):
         help_text=_("Comma-separated; empty allows any domain the provider vouches for."),
     )
     groups_claim = models.CharField(
-        _("groups claim"), max_length=60, default="groups", help_text=_("The ID token claim listing the groups.")
+        _("groups claim"),
+        max_length=60,
+        default="groups",
+        help_text=_("The ID token claim listing the groups."),
     )
     create_users = models.BooleanField(_("create users on first sign-in"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -95,16 +108,24 @@ class OidcStoreGrant(models.Model):
             models.UniqueConstraint(fields=["provider", "group", "store"], name="oidc_grant_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.group or '*'} → {self.store} ({self.role})"
+
 
 class OidcIdentity(models.Model):
     """The provider's subject, tied to one desk user."""
 
     provider = models.ForeignKey(OidcProvider, on_delete=models.CASCADE, related_name="identities")
     subject = models.CharField(max_length=255)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="oidc_subject_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug}:{self.subject} → {self.user}"
 
 
 class SignInKind(models.TextChoices):
@@ -122,7 +143,11 @@ class SignInKind(models.TextChoices):
 
 class SignInEvent(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="sign_in_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sign_in_events",
     )
     username = models.CharField(_("user name"), max_length=150, blank=True)
     kind = models.CharField(_("event"), max_length=20, choices=SignInKind.choices)

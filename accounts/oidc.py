@@ -108,8 +108,9 @@ def _id_token_claims(provider: OidcProvider, code: str, flow: dict) -> dict:
         id_token = str(response.json()["id_token"])
     except (requests.RequestException, ValueError, KeyError) as error:
         raise SignOnError(_("The sign-on provider did not confirm the sign-in.")) from error
-    keys = KeySet.import_key_set(_get_json(document["jwks_uri"]))
+    jwks = _get_json(document["jwks_uri"])
     try:
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
         token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
         JWTClaimsRegistry(
             iss={"essential": True, "value": document["issuer"]},
@@ -118,7 +119,7 @@ def _id_token_claims(provider: OidcProvider, code: str, flow: dict) -> dict:
             exp={"essential": True},
             nonce={"essential": True, "value": flow["nonce"]},
         ).validate(token.claims)
-    except (JoseError, ValueError) as error:
+    except (JoseError, ValueError, KeyError, TypeError) as error:
         raise SignOnError(_("The sign-on provider's token could not be verified.")) from error
     return dict(token.claims)
 
@@ -164,7 +165,9 @@ def user_for_claims(provider: OidcProvider, claims: dict) -> User:
     return user
 
 
-def _existing_or_new_user(provider: OidcProvider, claims: dict, subject: str, email: str, granted: bool) -> User:
+def _existing_or_new_user(
+    provider: OidcProvider, claims: dict, subject: str, email: str, granted: bool
+) -> User:
     # An existing account is joined only on an address the provider says it verified.
     if email and claims.get("email_verified") is True:
         existing = User.objects.filter(email__iexact=email).order_by("pk").first()

@@ -79,9 +79,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             record(request, SignInKind.SECOND_FACTOR_FAILED, user=user)
             error = _("That code is not right, or was used already.")
     has_app = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-    return render(
-        request, "accounts/second_factor.html", {"error": error, "has_app": has_app}, status=status
-    )
+    return render(request, "accounts/second_factor.html", {"error": error, "has_app": has_app}, status=status)
 
 
 # --- single sign-on --------------------------------------------------------------------------
@@ -121,9 +119,7 @@ def _security_context(request: AuthenticatedRequest) -> dict:
         "totp": TotpDevice.objects.filter(user=user).first(),
         "recovery_left": twofactor.recovery_codes_left(user),
         "requiring": twofactor.stores_requiring(user),
-        "managed_stores": [
-            (store, hasattr(store, "two_factor_requirement")) for store in managed
-        ],
+        "managed_stores": [(store, hasattr(store, "two_factor_requirement")) for store in managed],
         "sign_ins": SignInEvent.objects.filter(user=user)[:RECENT_SIGN_INS],
         "enrol_due": bool(request.session.get(signin.ENROL_DUE)),
     }
@@ -192,7 +188,11 @@ def store_requirement(request: AuthenticatedRequest, store_id: int) -> HttpRespo
     required = request.POST.get("required") == "on"
     twofactor.require_for_store(store, request.user, required)
     if required:
-        messages.success(request, _("Everyone on %(store)s must now sign in with a second factor.") % {"store": store})
+        messages.success(
+            request, _("Everyone on %(store)s must now sign in with a second factor.") % {"store": store}
+        )
     else:
-        messages.success(request, _("A second factor is no longer required for %(store)s.") % {"store": store})
+        messages.success(
+            request, _("A second factor is no longer required for %(store)s.") % {"store": store}
+        )
     return redirect("accounts:account")

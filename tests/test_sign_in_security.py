@@ -194,9 +194,16 @@ def provider_row(world, settings):
 
     def make(issuer: str, **extra) -> OidcProvider:
         row = OidcProvider.objects.create(
-            slug="corp", name="Corp SSO", issuer=issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **extra
+            slug="corp",
+            name="Corp SSO",
+            issuer=issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            **extra,
         )
-        OidcStoreGrant.objects.create(provider=row, group="desk-managers", store=world.store_a, role=Role.MANAGER)
+        OidcStoreGrant.objects.create(
+            provider=row, group="desk-managers", store=world.store_a, role=Role.MANAGER
+        )
         return row
 
     return make
@@ -258,7 +265,12 @@ def test_single_sign_on_joins_an_existing_user_only_on_a_verified_address(client
     assert int(client.session["_auth_user_id"]) == world.agent_a.pk
 
     other = Client()
-    claims = {"sub": "u-5", "email": "agent@corp.example", "email_verified": False, "groups": ["desk-managers"]}
+    claims = {
+        "sub": "u-5",
+        "email": "agent@corp.example",
+        "email_verified": False,
+        "groups": ["desk-managers"],
+    }
     with oidc_provider(claims) as provider:
         OidcProvider.objects.update(issuer=provider.issuer)
         sso(other)
@@ -269,7 +281,9 @@ def test_a_forged_state_is_refused(client, provider_row):
     with oidc_provider({"sub": "u-6"}) as provider:
         provider_row(provider.issuer)
         client.get(reverse("accounts:sso_start", args=["corp"]))
-        response = client.get(reverse("accounts:sso_callback", args=["corp"]), {"code": "x", "state": "forged"})
+        response = client.get(
+            reverse("accounts:sso_callback", args=["corp"]), {"code": "x", "state": "forged"}
+        )
     assert response["Location"] == reverse("login")
     assert not signed_in(client)
 

@@ -52,9 +52,15 @@ def test_a_manager_signs_in_through_the_local_oidc_provider(page, world, live_se
     claims = {"sub": "m-1", "email": "lin@corp.example", "email_verified": True, "groups": ["desk-managers"]}
     with oidc_provider(claims) as provider:
         row = OidcProvider.objects.create(
-            slug="corp", name="Corp SSO", issuer=provider.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+            slug="corp",
+            name="Corp SSO",
+            issuer=provider.issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
         )
-        OidcStoreGrant.objects.create(provider=row, group="desk-managers", store=world.store_a, role=Role.MANAGER)
+        OidcStoreGrant.objects.create(
+            provider=row, group="desk-managers", store=world.store_a, role=Role.MANAGER
+        )
         page.goto("/login/")
         with page.expect_navigation(url=f"{live_server.url}/"):
             page.click("#sso-providers a:text('Corp SSO')")
