@@ -1,11 +1,13 @@
 """Sign-in (the password step, the second factor, single sign-on) and the account page's
 "Sign-in security" section."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,9 +17,9 @@ from django.views.decorators.http import require_POST
 from disputes.access import get_store_for_user, is_manager, managed_stores_for
 from disputes.requests import AuthenticatedRequest
 
-from . import oidc, signin, twofactor
+from . import oidc, passkeys, signin, twofactor
 from .audit import record
-from .models import OidcProvider, SignInEvent, SignInKind, TotpDevice
+from .models import OidcProvider, Passkey, SignInEvent, SignInKind, TotpDevice
 
 RECENT_SIGN_INS = 20
 
@@ -78,8 +80,12 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             twofactor.count_failure(user)
             record(request, SignInKind.SECOND_FACTOR_FAILED, user=user)
             error = _("That code is not right, or was used already.")
-    has_app = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-    return render(request, "accounts/second_factor.html", {"error": error, "has_app": has_app}, status=status)
+    context = {
+        "error": error,
+        "has_app": TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists(),
+        "has_passkey": Passkey.objects.filter(user=user).exists(),
+    }
+    return render(request, "accounts/second_factor.html", context, status=status)
 
 
 # --- single sign-on --------------------------------------------------------------------------
@@ -117,6 +123,7 @@ def _security_context(request: AuthenticatedRequest) -> dict:
     managed = list(managed_stores_for(user).select_related("two_factor_requirement").order_by("name"))
     return {
         "totp": TotpDevice.objects.filter(user=user).first(),
+        "passkeys": Passkey.objects.filter(user=user).order_by("created_at"),
         "recovery_left": twofactor.recovery_codes_left(user),
         "requiring": twofactor.stores_requiring(user),
         "managed_stores": [(store, hasattr(store, "two_factor_requirement")) for store in managed],
@@ -196,3 +203,92 @@ def store_requirement(request: AuthenticatedRequest, store_id: int) -> HttpRespo
             request, _("A second factor is no longer required for %(store)s.") % {"store": store}
         )
     return redirect("accounts:account")
+
+
+# --- passkeys --------------------------------------------------------------------------------
+
+PASSKEY_STATE = "passkey_state"
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body[:20_000] or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@login_required
+@require_POST
+def passkey_register_begin(request: AuthenticatedRequest) -> HttpResponse:
+    options, state = passkeys.register_begin(request.user)
+    request.session[PASSKEY_STATE] = state
+    return JsonResponse(options)
+
+
+@login_required
+@require_POST
+def passkey_register_complete(request: AuthenticatedRequest) -> HttpResponse:
+    state = request.session.pop(PASSKEY_STATE, None)
+    body = _json_body(request)
+    if state is None or not isinstance(body.get("credential"), dict):
+        return JsonResponse({"error": _("Start again: the passkey request has expired.")}, status=400)
+    try:
+        passkeys.register_complete(request.user, state, body["credential"], str(body.get("name", "")))
+    except passkeys.PasskeyError:
+        return JsonResponse({"error": _("The passkey could not be added.")}, status=400)
+    record(request, SignInKind.TWO_FACTOR_ENABLED, user=request.user, method="passkey")
+    request.session.pop(signin.ENROL_DUE, None)
+    messages.success(request, _("The passkey was added."))
+    return JsonResponse({"redirect": reverse("accounts:account")})
+
+
+@login_required
+@require_POST
+def passkey_remove(request: AuthenticatedRequest, passkey_id: int) -> HttpResponse:
+    passkey = get_object_or_404(Passkey, pk=passkey_id, user=request.user)
+    if twofactor.requires_second_factor(request.user) and not (
+        Passkey.objects.filter(user=request.user).exclude(pk=passkey.pk).exists()
+        or TotpDevice.objects.filter(user=request.user, confirmed_at__isnull=False).exists()
+    ):
+        messages.error(request, _("A store you work for requires a second factor: it cannot be removed."))
+    else:
+        passkey.delete()
+        messages.success(request, _("The passkey was removed."))
+    return redirect("accounts:account")
+
+
+@require_POST
+def passkey_signin_begin(request: HttpRequest) -> HttpResponse:
+    user = signin.pending_user(request)
+    if user is None or not Passkey.objects.filter(user=user).exists():
+        return JsonResponse({"redirect": reverse("login")}, status=400)
+    options, state = passkeys.authenticate_begin(user)
+    request.session[PASSKEY_STATE] = state
+    return JsonResponse(options)
+
+
+@require_POST
+def passkey_signin_complete(request: HttpRequest) -> HttpResponse:
+    user = signin.pending_user(request)
+    state = request.session.pop(PASSKEY_STATE, None)
+    body = _json_body(request)
+    if user is None or state is None or not isinstance(body.get("credential"), dict):
+        return JsonResponse({"redirect": reverse("login")}, status=400)
+    if twofactor.throttled(user):
+        record(request, SignInKind.SECOND_FACTOR_THROTTLED, user=user, method="passkey")
+        return JsonResponse(
+            {"error": _("Too many wrong codes. Try again later, or ask an admin if your device is lost.")},
+            status=429,
+        )
+    try:
+        passkeys.authenticate_complete(user, state, body["credential"])
+    except passkeys.PasskeyError:
+        twofactor.count_failure(user)
+        record(request, SignInKind.SECOND_FACTOR_FAILED, user=user, method="passkey")
+        return JsonResponse({"error": _("That passkey was not accepted.")}, status=400)
+    twofactor.clear_failures(user)
+    record(request, SignInKind.SECOND_FACTOR_OK, user=user, method="passkey")
+    next_url = signin.pending_next(request)
+    signin.complete(request, user, factor="passkey")
+    return JsonResponse({"redirect": _next_or_queue(request, next_url)})
