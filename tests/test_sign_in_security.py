@@ -3,16 +3,26 @@ import time
 import pyotp
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from fido2.cose import ES256
+from fido2.webauthn import Aaguid, AttestedCredentialData
 
-from accounts.models import OidcProvider, OidcStoreGrant, SignInEvent, SignInKind, TotpDevice
-from accounts.twofactor import recovery_codes_issue
+from accounts.models import OidcProvider, OidcStoreGrant, Passkey, SignInEvent, SignInKind, TotpDevice
+from accounts.twofactor import recovery_codes_issue, require_for_store
 from disputes.models import Membership, Role
 
 from .conftest import PASSWORD, client_for
 from .oidcprovider import CLIENT_ID, CLIENT_SECRET, oidc_provider
+
+
+@pytest.fixture(autouse=True)
+def no_counted_failures():
+    """Wrong codes are counted in the cache per user id, and ids come round again between tests."""
+    cache.clear()
 
 
 def login(client: Client, username: str, password: str = PASSWORD):
@@ -297,3 +307,70 @@ def test_single_sign_on_still_asks_for_the_users_second_factor(client, provider_
         response = sso(client)
     assert response["Location"] == reverse("accounts:second_factor")
     assert not signed_in(client)
+
+
+# --- passkeys (the ceremony itself runs in Chromium: tests/browser/test_passkeys.py) ---------
+
+
+def make_passkey(user: User, name: str) -> Passkey:
+    """A well-formed stored credential whose private key nobody keeps."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    data = AttestedCredentialData.create(Aaguid.NONE, name.encode(), ES256.from_cryptography_key(key))
+    return Passkey.objects.create(user=user, name=name, credential_id=name.encode(), credential=bytes(data))
+
+
+def test_a_passkey_answer_without_its_challenge_or_forged_adds_nothing(world):
+    client = client_for(world.agent_a)
+    url = reverse("accounts:passkey_register_complete")
+    forged = {
+        "credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}},
+        "name": "x",
+    }
+    assert client.post(url, forged, content_type="application/json").status_code == 400
+
+    options = client.post(reverse("accounts:passkey_register_begin")).json()["publicKey"]
+    assert options["rp"]["id"] == "127.0.0.1"  # the host of DESK_BASE_URL
+    assert options["user"]["name"] == "agent_a"
+    response = client.post(url, forged, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "The passkey could not be added."
+    assert not Passkey.objects.filter(user=world.agent_a).exists()
+
+
+def test_a_forged_passkey_at_sign_in_counts_as_a_wrong_code(client, world, settings):
+    make_passkey(world.agent_a, "Laptop")
+    assert client.post(reverse("accounts:passkey_signin_begin")).status_code == 400  # no password yet
+    login(client, "agent_a")
+    assert client.get(reverse("accounts:second_factor")).context["has_passkey"] is True
+    forged = {"credential": {"id": "aWQ", "rawId": "aWQ", "type": "public-key", "response": {}}}
+    for _ in range(settings.DESK_SECOND_FACTOR_FAILURE_LIMIT):
+        client.post(reverse("accounts:passkey_signin_begin"))
+        response = client.post(
+            reverse("accounts:passkey_signin_complete"), forged, content_type="application/json"
+        )
+        assert response.status_code == 400
+    client.post(reverse("accounts:passkey_signin_begin"))
+    response = client.post(
+        reverse("accounts:passkey_signin_complete"), forged, content_type="application/json"
+    )
+    assert response.status_code == 429
+    assert not signed_in(client)
+    assert (
+        SignInEvent.objects.filter(
+            user=world.agent_a, kind=SignInKind.SECOND_FACTOR_FAILED, method="passkey"
+        ).count()
+        == settings.DESK_SECOND_FACTOR_FAILURE_LIMIT
+    )
+
+
+def test_the_only_passkey_stays_while_a_store_requires_a_second_factor(world):
+    mine = make_passkey(world.agent_a, "Laptop")
+    theirs = make_passkey(world.agent_b, "Phone")
+    client = client_for(world.agent_a)
+    assert client.post(reverse("accounts:passkey_remove", args=[theirs.pk])).status_code == 404
+    require_for_store(world.store_a, world.manager_a, True)
+    client.post(reverse("accounts:passkey_remove", args=[mine.pk]))
+    assert Passkey.objects.filter(pk=mine.pk).exists()
+    require_for_store(world.store_a, world.manager_a, False)
+    client.post(reverse("accounts:passkey_remove", args=[mine.pk]))
+    assert not Passkey.objects.filter(pk=mine.pk).exists()

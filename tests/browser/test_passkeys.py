@@ -3,7 +3,6 @@ import pytest
 from accounts.models import Passkey
 
 from ..conftest import PASSWORD
-from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
