@@ -229,14 +229,15 @@ def passkey_register_begin(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def passkey_register_complete(request: AuthenticatedRequest) -> HttpResponse:
+    """A refusal is an answer the script shows in place, like a form's errors (200)."""
     state = request.session.pop(PASSKEY_STATE, None)
     body = _json_body(request)
     if state is None or not isinstance(body.get("credential"), dict):
-        return JsonResponse({"error": _("Start again: the passkey request has expired.")}, status=400)
+        return JsonResponse({"error": _("Start again: the passkey request has expired.")})
     try:
         passkeys.register_complete(request.user, state, body["credential"], str(body.get("name", "")))
     except passkeys.PasskeyError:
-        return JsonResponse({"error": _("The passkey could not be added.")}, status=400)
+        return JsonResponse({"error": _("The passkey could not be added.")})
     record(request, SignInKind.TWO_FACTOR_ENABLED, user=request.user, method="passkey")
     request.session.pop(signin.ENROL_DUE, None)
     messages.success(request, _("The passkey was added."))
