@@ -178,7 +178,10 @@ def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def totp_remove(request: AuthenticatedRequest) -> HttpResponse:
-    if twofactor.requires_second_factor(request.user):
+    if (
+        twofactor.requires_second_factor(request.user)
+        and not Passkey.objects.filter(user=request.user).exists()
+    ):
         messages.error(request, _("A store you work for requires a second factor: it cannot be removed."))
     else:
         TotpDevice.objects.filter(user=request.user).delete()

@@ -120,6 +120,17 @@ def test_wrong_codes_are_throttled_even_before_a_right_one(client, world, settin
     assert SignInEvent.objects.filter(user=world.agent_a, kind=SignInKind.SECOND_FACTOR_THROTTLED).exists()
 
 
+def test_a_password_step_left_waiting_expires(client, world):
+    device = enrol_totp(world.agent_a)
+    login(client, "agent_a")
+    session = client.session
+    session["signin_pending"]["since"] -= 301
+    session.save()
+    response = client.post(reverse("accounts:second_factor"), {"code": pyotp.TOTP(device.secret).now()})
+    assert response["Location"] == reverse("login")
+    assert not signed_in(client)
+
+
 def test_the_second_factor_page_needs_a_password_first(client, world):
     enrol_totp(world.agent_a)
     response = client.post(reverse("accounts:second_factor"), {"code": "000000"})
