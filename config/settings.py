@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "appeals",
     "backups",
     "connectors",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "disputes.middleware.UserPreferencesMiddleware",
+    "accounts.middleware.SecondFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -204,6 +206,8 @@ DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str(
     "TRUSTED_PROXY_HEADER", "X-Forwarded-For"
 ).strip().upper().replace("-", "_")
 AXES_CLIENT_IP_CALLABLE = "disputes.network.client_address"
+# Wrong second-factor codes allowed per user within AXES_COOLOFF_TIME (accounts/twofactor.py).
+DESK_SECOND_FACTOR_FAILURE_LIMIT = env_int("SECOND_FACTOR_FAILURE_LIMIT", 5)
 # Password reset e-mails asked for, per client address and per e-mail address, each hour.
 DESK_PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 5)
 DESK_PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 3)

@@ -22,7 +22,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "messaging": {"disputes"},
     "appeals": {"disputes", "evidence", "messaging"},
     "connectors": {"disputes", "messaging"},
-    "config": {"disputes", "evidence", "messaging", "appeals", "connectors"},
+    "config": {"disputes", "evidence", "messaging", "appeals", "connectors", "accounts"},
+    # Two-factor sign-in, single sign-on and the record of sign-ins.
+    "accounts": {"disputes"},
     # ./desk backup and restore: the database and every app's files.
     "backups": {"disputes", "evidence", "messaging"},
 }
