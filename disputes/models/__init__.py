@@ -9,6 +9,11 @@ from .alerts import (  # noqa: F401
     threshold_label,
     warn_threshold,
 )
+from .availability import (  # noqa: F401
+    TeamHoliday,
+    TimeOff,
+    WorkSchedule,
+)
 from .chat import (  # noqa: F401
     SIGNING_PLATFORMS,
     ChatDelivery,
