@@ -16,7 +16,9 @@ from .models import (
     PostMortem,
     Profile,
     Role,
+    Rule,
     Store,
+    Tag,
     WorkerHeartbeat,
 )
 
@@ -252,3 +254,29 @@ class ChatDeliveryAdmin(admin.ModelAdmin):
             return queryset
         managed = Membership.objects.filter(user=request.user, role=Role.MANAGER).values("store_id")
         return queryset.filter(destination__store_id__in=managed)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "colour"]
+    list_filter = ["store"]
+    search_fields = ["name"]
+    exclude = ["claims"]
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    """Managers edit rules on the desk's rules page; here admins see and fix them all. The
+    conditions and actions are the same JSON the desk's form writes (`disputes.rules`)."""
+
+    list_display = ["name", "store", "trigger", "position", "is_active", "last_error_at"]
+    list_filter = ["store", "trigger", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["last_error", "last_error_at"]
+
+    def save_model(self, request, obj, form, change):
+        from .rules import check_rule
+
+        check_rule(obj)
+        super().save_model(request, obj, form, change)

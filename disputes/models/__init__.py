@@ -9,6 +9,12 @@ from .alerts import (  # noqa: F401
     threshold_label,
     warn_threshold,
 )
+from .automation import (  # noqa: F401
+    Rule,
+    Tag,
+    TagColour,
+    Trigger,
+)
 from .availability import (  # noqa: F401
     TeamHoliday,
     TimeOff,

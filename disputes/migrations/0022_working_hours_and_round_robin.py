@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0020_import_source_api"),
+        ("disputes", "0021_tags_and_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
