@@ -15,6 +15,11 @@ from .automation import (  # noqa: F401
     TagColour,
     Trigger,
 )
+from .availability import (  # noqa: F401
+    TeamHoliday,
+    TimeOff,
+    WorkSchedule,
+)
 from .chat import (  # noqa: F401
     SIGNING_PLATFORMS,
     ChatDelivery,
