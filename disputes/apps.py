@@ -12,7 +12,7 @@ class DisputesConfig(AppConfig):
 
         # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
         from . import alerts, chat, outbox, rule_tasks, rule_views, setaside, signals, sweep, tasks  # noqa: F401
-        from .models import Rule, SetAsideKind
+        from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and
         # a sweep is queued; the e-mail is due again at once and a send queued (what was sent
@@ -38,7 +38,7 @@ class DisputesConfig(AppConfig):
         setaside.register(
             SetAsideKind.RULE,
             url=lambda pk: rule_views.rule_url(pk),
-            retry=lambda pk: Rule.objects.filter(pk=pk).update(last_error="", last_error_at=None),
+            retry=lambda pk: rule_views.clear_error(pk),
         )
         setaside.register(
             SetAsideKind.CHAT_MESSAGE,

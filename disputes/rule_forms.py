@@ -15,17 +15,17 @@ class RuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     trigger = forms.ChoiceField(label=_("When"))
 
-    def __init__(self, *args, store: Store, rule: Rule | None = None, **kwargs) -> None:
+    def __init__(self, data=None, *, store: Store, rule: Rule | None = None) -> None:
         initial: dict[str, Any] = {}
         if rule is not None:
-            initial = {"name": rule.name, "trigger": rule.trigger}
+            initial.update(name=rule.name, trigger=rule.trigger)
             for name, setting in rule.conditions.items():
                 if name in rules.CONDITIONS:
                     initial.update(rules.CONDITIONS[name].initial(setting))
             for name, setting in rule.actions.items():
                 if name in rules.EFFECTS:
                     initial.update(rules.EFFECTS[name].initial(setting))
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
         self.store, self.rule = store, rule
         cast(forms.ChoiceField, self.fields["trigger"]).choices = [
             (code, label) for code, label in rules.TRIGGERS.items()

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import setaside
+from . import assigning, setaside
 from .models import (
     Alert,
     AlertThreshold,
@@ -471,7 +471,7 @@ def _buyer_claims(event: Event) -> dict[int, Any]:
         if buyers
         else {}
     )
-    return {claim.pk: counts.get(claim.order.buyer_id, 1) for claim in event.claims}
+    return {claim.pk: counts.get(claim.order.buyer_id or 0, 1) for claim in event.claims}
 
 
 register_fact("buyer_claims", _buyer_claims)
@@ -497,49 +497,37 @@ register_condition(
 # --- what disputes knows: actions -----------------------------------------------------------
 
 
-def _member_ids(store_id: int, user_ids: Iterable[int]) -> set[int]:
-    return set(
-        Membership.objects.filter(
-            store_id=store_id, user_id__in=list(user_ids), user__is_active=True
-        ).values_list("user_id", flat=True)
+def _active_members(store_id: int, user_ids: Iterable[int]) -> list[User]:
+    return list(
+        User.objects.filter(pk__in=list(user_ids), is_active=True, memberships__store_id=store_id).order_by(
+            "username"
+        )
     )
 
 
-def _set_assignee(claim: Claim, user_id: int | None, event: Event) -> list[Change] | bool:
-    # A rule hands out unassigned claims only: a person's choice of assignee stands.
-    if claim.assignee_id is not None:
-        return False
+def _set_assignee(claim: Claim, user: User, event: Event) -> list[Change] | bool:
     if event.dry_run:
         return True
-    was = claim.assignee
-    claim.assignee_id = user_id
+    claim.assignee = user
     claim.version += 1
     claim.save(update_fields=["assignee", "version", "updated_at"])
-    user = User.objects.filter(pk=user_id).first() if user_id else None
-    return [
-        Change(
-            "assigned",
-            {
-                "was_assignee": was.get_username() if was else None,
-                "was_assignee_id": was.pk if was else None,
-                "assignee": user.get_username() if user else None,
-                "assignee_id": user_id,
-            },
-        )
-    ]
+    return [Change("assigned", {"assignee": user.get_username(), "assignee_id": user.pk})]
 
 
 def _assign_to(setting: Any, claim: Claim, rule: Rule, event: Event) -> list[Change] | bool:
-    user_id = int(setting)
-    if not _member_ids(claim.store_id, [user_id]):
-        raise RuleError(f"user {user_id} is not an active member of the store")
-    return _set_assignee(claim, user_id, event)
+    # A rule hands out unassigned claims only: a person's choice of assignee stands.
+    if claim.assignee_id is not None:
+        return False
+    found = _active_members(claim.store_id, [int(setting)])
+    if not found:
+        raise RuleError(f"user {setting} is not an active member of the store")
+    return _set_assignee(claim, found[0], event)
 
 
 def _undo_assigned(params: dict, claim: Claim, by: User) -> bool:
     if claim.assignee_id != params.get("assignee_id"):
         return False  # someone reassigned it since: theirs stands
-    claim.assignee_id = params.get("was_assignee_id")
+    claim.assignee = None
     claim.version += 1
     claim.save(update_fields=["assignee", "version", "updated_at"])
     return True
@@ -564,31 +552,18 @@ register_action(
 )
 
 
-class Strategy:
-    ROUND_ROBIN = "round_robin"
-    LEAST_LOADED = "least_loaded"
-    CHOICES = [
-        (ROUND_ROBIN, gettext_lazy("Round-robin")),
-        (LEAST_LOADED, gettext_lazy("Least loaded")),
-    ]
-
-
 def _assign_team(setting: Any, claim: Claim, rule: Rule, event: Event) -> list[Change] | bool:
-    if not isinstance(setting, dict) or setting.get("strategy") not in dict(Strategy.CHOICES):
+    if not isinstance(setting, dict) or setting.get("strategy") not in assigning.Strategy.values:
         raise RuleError("a team assignment needs a strategy and its members")
-    members = _member_ids(claim.store_id, [int(pk) for pk in setting.get("members", [])])
+    members = [int(pk) for pk in setting.get("members", [])]
+    if claim.assignee_id is not None or not members:
+        return False
     if event.dry_run:
-        return bool(members)
-    from . import assigning
-
-    team = list(User.objects.filter(pk__in=members).order_by("pk"))
-    if setting["strategy"] == Strategy.ROUND_ROBIN:
-        chosen = assigning.round_robin(team, store=claim.store, at=event.now)
-    else:
-        chosen = assigning.least_loaded(team, store=claim.store, at=event.now)
+        return True
+    chosen = assigning.pick(setting["strategy"], claim.store, among=members, at=event.now)
     if chosen is None:
         return False  # everyone in the team is off: the claim waits for a person
-    return _set_assignee(claim, chosen.pk, event)
+    return _set_assignee(claim, chosen, event)
 
 
 def _read_team(cleaned: dict) -> Any:
@@ -607,7 +582,7 @@ register_action(
         lambda store: {
             "then_team_strategy": forms.ChoiceField(
                 label=gettext_lazy("Assign within a team"),
-                choices=[("", "—"), *Strategy.CHOICES],
+                choices=[("", "—"), *assigning.Strategy.choices],
                 required=False,
             ),
             "then_team_members": forms.TypedMultipleChoiceField(
@@ -709,7 +684,7 @@ def _tags_fact(ids: list[int]) -> Callable[[Event], dict[int, Any]]:
 
 
 def _undo_tagged(params: dict, claim: Claim, by: User) -> bool:
-    return bool(Tag.claims.through.objects.filter(claim_id=claim.pk, tag_id=params.get("tag_id")).delete()[0])
+    return bool(Tag.claims.through.objects.filter(claim_id=claim.pk, tag_id=params["tag_id"]).delete()[0])
 
 
 register_action(
@@ -728,7 +703,7 @@ def _notify(setting: Any, claim: Claim, rule: Rule, event: Event) -> list[Change
     wanted = [int(pk) for pk in (setting if isinstance(setting, list) else [setting])]
     if event.dry_run:
         return bool(wanted)
-    people = list(User.objects.filter(pk__in=_member_ids(claim.store_id, wanted)).order_by("username"))
+    people = _active_members(claim.store_id, wanted)
     if not people:
         return False
     # One alert per rule and moment: the bell shows it, the e-mail outbox sends it.

@@ -359,7 +359,7 @@ def _rule_change(p: dict) -> str:
 def _rule_undone(p: dict) -> str:
     change = p["change"]
     if change == "assigned":
-        return _("Undid rule “%(rule_name)s”: the assignee is %(was_assignee)s again") % p
+        return _("Undid rule “%(rule_name)s”: the claim is unassigned again") % p
     if change == "priority":
         return _("Undid rule “%(rule_name)s”: the priority is %(was_priority)s again") % p
     if change == "tagged":

@@ -108,7 +108,7 @@ def _draft(setting: Any, claim: Claim, rule: Rule, event: rules.Event) -> list[r
 
 def _undo_draft(params: dict, claim: Claim, by) -> bool:
     return bool(
-        RuleDraft.objects.filter(pk=params.get("draft_id"), dismissed_at__isnull=True).update(
+        RuleDraft.objects.filter(pk=params["draft_id"], dismissed_at__isnull=True).update(
             dismissed_at=timezone.now()
         )
     )
