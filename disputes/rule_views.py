@@ -4,7 +4,8 @@ switched on), and the claim page's tag and undo actions."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -56,7 +57,7 @@ def rules_home(request: AuthenticatedRequest) -> HttpResponse:
     """The navigation's "Rules": the first store this user manages."""
     store = managed_stores_for(request.user).order_by("name").first()
     if store is None:
-        raise Http404
+        raise PermissionDenied(_("Rules are edited by managers."))
     return redirect("disputes:rules", store.pk)
 
 
