@@ -1,11 +1,21 @@
 from django.urls import path
 
-from . import alert_views, find_views, import_views, postmortem_views, rule_views, setaside_views, views
+from . import (
+    alert_views,
+    export_views,
+    find_views,
+    import_views,
+    postmortem_views,
+    rule_views,
+    setaside_views,
+    views,
+)
 
 app_name = "disputes"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("queue.csv", export_views.queue_csv, name="queue_csv"),
     path("views/", views.saved_view_save, name="saved_view_save"),
     path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("claims/assign/", views.claims_assign, name="claims_assign"),

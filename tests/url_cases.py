@@ -170,6 +170,7 @@ CASES: dict[str, Case] = {
     "disputes:post_mortems_csv": Case("manager"),
     "disputes:set_aside": Case("manager"),
     "disputes:set_aside_retry": Case("object", SET_ASIDE, methods=("post",)),
+    "disputes:queue_csv": Case("list"),
     "disputes:rules_home": Case("manager", member_status=302),
     "disputes:rules": Case("object", STORE),
     "disputes:rule_new": Case("object", STORE, methods=("get", "post")),
