@@ -331,6 +331,22 @@ def test_a_claim_turning_overdue_runs_the_overdue_rules(world):
     assert Claim.objects.get(pk=claim.pk).priority == Priority.URGENT
 
 
+def test_an_appeal_decided_runs_the_appeal_rules_on_its_claim(world):
+    from appeals.models import AppealDecision
+    from appeals.services import APPEAL_DECIDED, appeal_decide
+
+    from .test_appeals import submitted
+
+    lost = tag(world, "appeal lost")
+    make_rule(world, trigger=APPEAL_DECIDED, actions={"add_tags": [lost.pk], "notify": [world.manager_a.pk]})
+    appeal = submitted(world)
+    assert list(world.claim_a.tags.all()) == []
+    appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding="seller", by=world.manager_a)
+    assert list(world.claim_a.tags.all()) == [lost]
+    alert = Alert.objects.get(claim=world.claim_a, threshold=AlertThreshold.RULE)
+    assert list(alert.notifications.values_list("user__username", flat=True)) == ["manager_a"]
+
+
 def test_rules_run_in_the_transaction_of_the_claim_they_act_on(world):
     fragile = tag(world)
     make_rule(world, actions={"add_tags": [fragile.pk], "set_priority": Priority.HIGH})
