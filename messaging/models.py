@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Claim, DueState, Order, Platform, Store, warnings_or_default
+from disputes.models import Claim, DueState, Order, Platform, Store, Tag, warnings_or_default
 
 from .storage import message_files
 
@@ -134,6 +134,7 @@ class Thread(models.Model):
     )
     off_platform_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    tags = models.ManyToManyField(Tag, related_name="threads", blank=True, verbose_name=_("tags"))
 
     class Meta:
         verbose_name = _("thread")
@@ -481,3 +482,24 @@ class TemplateUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.template}"
+
+
+class RuleDraft(models.Model):
+    """A reply a rule put in for an agent to review: never sent by itself. The composer offers
+    it until someone takes it in or dismisses it."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="rule_drafts")
+    template = models.ForeignKey(
+        "ReplyTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    body = models.TextField(_("text"))
+    rule_name = models.CharField(_("rule"), max_length=80)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft from a rule")
+        verbose_name_plural = _("drafts from rules")
+
+    def __str__(self) -> str:
+        return f"{self.rule_name}: {self.body[:40]}"

@@ -18,7 +18,7 @@ from disputes.access import is_manager
 from disputes.models import Claim, ClaimStatus, Order
 from disputes.timeline import Action, record_for_claims
 
-from . import filling, outgoing, policy, sla
+from . import automation, filling, outgoing, policy, sla
 from .models import (
     Attachment,
     Channel,
@@ -30,6 +30,7 @@ from .models import (
     Purpose,
     ReplyState,
     ReplyTemplate,
+    RuleDraft,
     StoreMessaging,
     TemplateUse,
     Thread,
@@ -135,6 +136,7 @@ def message_receive(
     message.save()
     _save_attachments(message, attachments or [])
     record_for_claims(_open_claims(order.pk), Action.BUYER_MESSAGE, by=by, note=body[:200])
+    automation.buyer_message_arrived(message, order)
     return message
 
 
@@ -384,6 +386,10 @@ def reply_send(
         record_for_claims(claims, Action.POLICY_OVERRIDE, by=by, note=override_reason)
     if template is not None and by is not None and by.pk:
         _template_use(by, template, last_used_at=now)
+    # A draft a rule put in has served once a person has sent a reply.
+    RuleDraft.objects.filter(thread=thread, dismissed_at__isnull=True).update(
+        dismissed_at=now or timezone.now()
+    )
     if relayed:
         _enqueue_send(message.pk)
     return message

@@ -9,6 +9,17 @@ from .alerts import (  # noqa: F401
     threshold_label,
     warn_threshold,
 )
+from .automation import (  # noqa: F401
+    Rule,
+    Tag,
+    TagColour,
+    Trigger,
+)
+from .availability import (  # noqa: F401
+    TeamHoliday,
+    TimeOff,
+    WorkSchedule,
+)
 from .chat import (  # noqa: F401
     SIGNING_PLATFORMS,
     ChatDelivery,

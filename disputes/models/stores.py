@@ -107,6 +107,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    # Round-robin's memory (disputes/assigning.py): the store's turn number this member was last
+    # given a claim at; the lowest goes next.
+    last_turn = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("membership")

@@ -1,7 +1,7 @@
 from django import template
 
 from .. import outgoing, selectors
-from ..models import Channel, Purpose
+from ..models import Channel, Purpose, RuleDraft
 
 register = template.Library()
 
@@ -10,6 +10,8 @@ register = template.Library()
 def messaging_panel(context, order, claim=None) -> dict:
     """The order's buyer thread with the composer, for the order and claim pages."""
     request = context["request"]
+    # A reply a rule put in waits in the composer for a person to review and send.
+    draft = RuleDraft.objects.filter(thread__order=order, dismissed_at__isnull=True).order_by("-pk").first()
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -17,8 +19,9 @@ def messaging_panel(context, order, claim=None) -> dict:
         "order": order,
         "claim": claim,
         "panel": selectors.panel(request.user, order),
-        "body": "",
-        "template_id": "",
+        "body": draft.body if draft else "",
+        "rule_draft": draft,
+        "template_id": str(draft.template_id) if draft and draft.template_id else "",
         "purpose": "",
         "channel": Channel.PLATFORM,
         "channels": Channel.choices,

@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .claims import Claim
+from .stores import Store
+
+# --- Tags and automation rules ---------------------------------------------------------------
+
+
+class TagColour(models.TextChoices):
+    GREY = "grey", _("Grey")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    YELLOW = "yellow", _("Yellow")
+    GREEN = "green", _("Green")
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    PURPLE = "purple", _("Purple")
+
+
+class Tag(models.Model):
+    """A label a store's team puts on claims and buyer threads ("fragile", "repeat buyer"),
+    by hand or by a rule; the queue filters on it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="tags", db_index=False)
+    name = models.CharField(
+        _("name"),
+        max_length=40,
+        validators=[
+            RegexValidator(r"^[^,\s][^,]*$", _("A tag name cannot start with a space or hold a comma."))
+        ],
+    )
+    colour = models.CharField(_("colour"), max_length=10, choices=TagColour.choices, default=TagColour.GREY)
+    claims = models.ManyToManyField(Claim, related_name="tags", blank=True, verbose_name=_("claims"))
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            # A store's tags by name (the filter and the rules name them); leads every lookup by store.
+            models.UniqueConstraint(fields=["store", "name"], name="tag_unique_name_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Trigger(models.TextChoices):
+    """When a rule is asked, of what happens in `disputes`. Apps above register their own
+    (a buyer message arrives: messaging; an appeal is decided: appeals) with
+    `disputes.rules.register_trigger` and fire them through `disputes.rules.run`."""
+
+    CLAIM_OPENED = "claim_opened", _("a claim is opened")
+    CLAIM_OVERDUE = "claim_overdue", _("a claim turns overdue")
+
+
+class Rule(models.Model):
+    """When something happens to a store's claim, if its conditions match, do its actions.
+
+    `conditions` and `actions` map a registered name (`disputes.rules`) to its setting, e.g.
+    {"platform": "amazon", "amount_over": "50"} and {"add_tags": [3], "set_priority": 3}.
+    Rules of a store run in `position` order; a new rule stays off until a manager has seen its
+    dry run and switched it on."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="rules", db_index=False)
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    # A `Trigger` or a code an app above registered: no choices on the column, so a new
+    # trigger needs no migration.
+    trigger = models.CharField(_("when"), max_length=30)
+    conditions = models.JSONField(_("if"), default=dict, blank=True)
+    actions = models.JSONField(_("then"), default=dict, blank=True)
+    is_active = models.BooleanField(_("switched on"), default=False)
+    # The last failure of this rule (shown to managers on the rules page), cleared by an edit.
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+    last_error_at = models.DateTimeField(_("last failed"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["store", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="rule_unique_name_per_store"),
+        ]
+        indexes = [
+            # Every triggering event: the active rules of one store for one trigger, in order.
+            models.Index(
+                fields=["store", "trigger", "position"],
+                name="rule_active_by_trigger",
+                condition=Q(is_active=True),
+            ),
+            # The rules page: a store's rules in order (leads with store for the unique name too).
+            models.Index(fields=["store", "position"], name="rule_store_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
