@@ -39,7 +39,7 @@ def _zone(user: User) -> tzinfo:
         return ZoneInfo("UTC")
 
 
-def _schedule(user: User) -> WorkSchedule | None:
+def schedule_of(user: User) -> WorkSchedule | None:
     try:
         return user.work_schedule
     except WorkSchedule.DoesNotExist:
@@ -85,7 +85,7 @@ def availability(
     for user in users:
         moment = at.astimezone(_zone(user))
         day = moment.date()
-        schedule = _schedule(user)
+        schedule = schedule_of(user)
         why = ""
         if any(off.user_id == user.pk and off.covers(day) for off in leave):
             why = "time_off"
@@ -191,4 +191,5 @@ __all__ = [
     "open_load",
     "pick",
     "round_robin",
+    "schedule_of",
 ]

@@ -30,7 +30,9 @@ class Tag(models.Model):
     name = models.CharField(
         _("name"),
         max_length=40,
-        validators=[RegexValidator(r"^[^,\s][^,]*$", _("A tag name cannot start with a space or hold a comma."))],
+        validators=[
+            RegexValidator(r"^[^,\s][^,]*$", _("A tag name cannot start with a space or hold a comma."))
+        ],
     )
     colour = models.CharField(_("colour"), max_length=10, choices=TagColour.choices, default=TagColour.GREY)
     claims = models.ManyToManyField(Claim, related_name="tags", blank=True, verbose_name=_("claims"))
