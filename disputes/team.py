@@ -170,7 +170,7 @@ def coverage_gaps(
     holidays = defaultdict(list)
     for holiday in TeamHoliday.objects.filter(store__in=stores, first_day__lte=last, last_day__gte=today):
         holidays[holiday.store_id].append(holiday)
-    due = defaultdict(int)
+    due: dict[tuple[int, date], int] = defaultdict(int)
     window_start = datetime.combine(today, time(), tzinfo=UTC) - timedelta(days=1)
     for store_id, respond_by in (
         Claim.objects.filter(
@@ -182,6 +182,7 @@ def coverage_gaps(
         .values_list("store_id", "respond_by")
     ):
         store = next(store for store in stores if store.pk == store_id)
+        assert respond_by is not None  # filtered on
         due[(store_id, dates.local(respond_by, dates.store_zone(store)).date())] += 1
     short = _short_clock_stores(stores)
 
