@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes import dates
+from disputes import dates, rules
 from disputes.inputs import has_nul
 from disputes.models import Claim
 from disputes.services import ClaimConflict, ClaimError
@@ -20,6 +20,9 @@ from messaging import policy
 from .access import may_decide_appeal
 from .document import checked_text
 from .models import Appeal, AppealDecision, AppealEvidence, AppealKind, AppealVersion, Funding
+
+# The automation rules' trigger fired when the platform's decision on an appeal is recorded.
+APPEAL_DECIDED = "appeal_decided"
 
 
 class AppealFrozen(ClaimError):
@@ -219,4 +222,6 @@ def appeal_decide(
         funding=appeal.funding or None,
         note=appeal.decision_note,
     )
+    claim = Claim.objects.select_related("store", "order").get(pk=appeal.claim_id)
+    rules.run(APPEAL_DECIDED, claim, by=by)
     return appeal

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import sweep, timeline
+from . import rules, sweep, timeline
 from .models import (
     Alert,
     AlertThreshold,
@@ -16,6 +16,7 @@ from .models import (
     ClaimEvent,
     ClaimStatus,
     SetAsideKind,
+    Trigger,
     threshold_hours,
     threshold_label,
     warn_threshold,
@@ -130,8 +131,18 @@ CLAIMS = sweep.register(
         label=_label,
         url=lambda claim_id: reverse("disputes:claim", args=[claim_id]),
         timeline=_timeline,
+        raised=lambda pairs: _overdue_rules(pairs),
     )
 )
+
+
+def _overdue_rules(pairs: list[tuple[Claim, str]]) -> None:
+    """Claims that just turned overdue run their stores' "claim turns overdue" rules."""
+    overdue = [row.pk for row, threshold in pairs if threshold == AlertThreshold.OVERDUE]
+    if not overdue or not rules.any_active(Trigger.CLAIM_OVERDUE, {row.store_id for row, _t in pairs}):
+        return
+    for claim in Claim.objects.filter(pk__in=overdue).select_related("store", "order").order_by("pk"):
+        rules.run(Trigger.CLAIM_OVERDUE, claim)
 
 
 def sweep_claims(now: datetime | None = None) -> list[Alert]:

@@ -11,7 +11,7 @@ class DisputesConfig(AppConfig):
         from django.db import transaction
 
         # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
-        from . import alerts, chat, outbox, rule_tasks, setaside, signals, sweep, tasks  # noqa: F401
+        from . import alerts, chat, outbox, rule_tasks, rule_views, setaside, signals, sweep, tasks  # noqa: F401
         from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and
@@ -33,6 +33,12 @@ class DisputesConfig(AppConfig):
             SetAsideKind.ALERT_EMAIL,
             url=outbox.notification_url,
             retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails),
+        )
+        # A rule that failed is fixed by editing it; a retry only clears its error.
+        setaside.register(
+            SetAsideKind.RULE,
+            url=lambda pk: rule_views.rule_url(pk),
+            retry=lambda pk: rule_views.clear_error(pk),
         )
         setaside.register(
             SetAsideKind.CHAT_MESSAGE,

@@ -17,6 +17,7 @@ from .models import (
     Profile,
     Reason,
     RootCause,
+    Tag,
 )
 from .selectors import SORT_CHOICES, QueueFilters
 from .services import PostMortemDraft
@@ -113,6 +114,8 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+
     # Set by the column headings; carried by the form so that changing a filter keeps the order.
     sort = forms.ChoiceField(
         required=False, choices=[(name, name) for name in SORT_CHOICES], widget=forms.HiddenInput
@@ -120,13 +123,20 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        stores = list(stores_for(user).order_by("name"))
         cast(forms.ChoiceField, self.fields["store"]).choices = [
             ("", _("All my stores")),
             ("managed", _("Stores I manage")),
-        ] + [(str(store.pk), store.name) for store in stores_for(user).order_by("name")]
+        ] + [(str(store.pk), store.name) for store in stores]
         assignee = cast(forms.ChoiceField, self.fields["assignee"])
         team = [(str(member.pk), member.get_username()) for member in team_members(user)]
         assignee.choices = [*cast(list, assignee.choices), *team]  # a ChoiceField keeps a list
+        cast(forms.ChoiceField, self.fields["tag"]).choices = [("", _("Any tag"))] + [
+            (str(tag.pk), tag.name if len(stores) < 2 else f"{tag.name} · {tag.store.name}")
+            for tag in Tag.objects.filter(store__in=stores_for(user))
+            .select_related("store")
+            .order_by("name", "pk")
+        ]
 
     def filters(self) -> QueueFilters:
         """The filters to apply; a value that is not valid falls back to its default."""

@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import alerts, dates, deadlines
+from . import alerts, dates, deadlines, rules
 from .models import (
     Claim,
     ClaimKind,
@@ -27,6 +27,7 @@ from .models import (
     Priority,
     Reason,
     RootCause,
+    Trigger,
 )
 from .timeline import Action, record
 
@@ -193,6 +194,7 @@ def claim_open(
         record(claim, Action.DEADLINE_SET, by=by, respond_by=deadline.due, rule=deadline.explained)
     if assignee:
         record(claim, Action.ASSIGNED, by=by, assignee=assignee)
+    rules.run(Trigger.CLAIM_OPENED, claim, by=by)
     return claim
 
 

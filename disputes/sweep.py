@@ -82,6 +82,9 @@ class Subject:
     timeline: Callable[[Any, str, datetime, datetime], models.Model | None] = (
         lambda row, threshold, scheduled, now: None
     )
+    # Called in the batch's transaction with the (row, threshold) pairs just raised: the claim
+    # turning overdue runs its store's rules.
+    raised: Callable[[list[tuple[Any, str]]], None] = lambda pairs: None
 
 
 _subjects: dict[str, Subject] = {}
@@ -338,6 +341,7 @@ def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
     entries = [entry for entry in written if entry is not None]
     if entries:
         type(entries[0])._default_manager.bulk_create(entries)
+    subject.raised([(step.row, step.threshold) for step in raising])
     return fresh
 
 

@@ -57,6 +57,11 @@ class Action(models.TextChoices):
     UNSNOOZED = "unsnoozed", gettext_lazy("Snooze removed")
     SNOOZE_ENDED = "snooze_ended", gettext_lazy("Snooze ended")
     REOPENED = "reopened", gettext_lazy("Claim reopened")
+    TAGGED = "tagged", gettext_lazy("Tag added")
+    UNTAGGED = "untagged", gettext_lazy("Tag removed")
+    # Automation rules (`disputes/rules.py`): a change a rule made, and a person undoing it.
+    RULE_CHANGE = "rule_change", gettext_lazy("Changed by a rule")
+    RULE_UNDONE = "rule_undone", gettext_lazy("A rule's change undone")
     # Appeals
     APPEAL_CREATED = "appeal_created", gettext_lazy("Appeal started")
     APPEAL_SAVED = "appeal_saved", gettext_lazy("Appeal saved")
@@ -352,6 +357,34 @@ def _off_platform_contact(p: dict) -> str:
     return _("Contact with the buyer off the platform recorded") % p
 
 
+def _rule_change(p: dict) -> str:
+    change = p["change"]
+    if change == "assigned":
+        return _("Rule “%(rule_name)s” assigned the claim to %(assignee)s") % p
+    if change == "priority":
+        return _("Rule “%(rule_name)s” set the priority to %(priority)s (it was %(was_priority)s)") % p
+    if change == "tagged":
+        return _("Rule “%(rule_name)s” tagged the claim “%(tag)s”") % p
+    if change == "notified":
+        return _("Rule “%(rule_name)s” notified %(people)s") % p
+    if change == "draft":
+        return _("Rule “%(rule_name)s” put in a draft reply for review: %(template)s") % p
+    return _("Rule “%(rule_name)s” changed the claim") % p
+
+
+def _rule_undone(p: dict) -> str:
+    change = p["change"]
+    if change == "assigned":
+        return _("Undid rule “%(rule_name)s”: the claim is unassigned again") % p
+    if change == "priority":
+        return _("Undid rule “%(rule_name)s”: the priority is %(was_priority)s again") % p
+    if change == "tagged":
+        return _("Undid rule “%(rule_name)s”: tag “%(tag)s” removed") % p
+    if change == "draft":
+        return _("Undid rule “%(rule_name)s”: its draft reply was dismissed") % p
+    return _("Undid what rule “%(rule_name)s” did") % p
+
+
 # Each action's sentence, from its parameters as shown. Free text kept in `note` (a reason, a
 # message's excerpt) is not part of the sentence: it is shown under it, as typed.
 SENTENCES: dict[str, Callable[[dict], str]] = {
@@ -373,6 +406,10 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.UNSNOOZED: lambda p: _("Snooze removed (it was until %(snoozed_until)s)") % p,
     Action.SNOOZE_ENDED: _snooze_ended,
     Action.REOPENED: lambda p: _("Claim reopened as %(status)s (it was closed: %(was_outcome)s)") % p,
+    Action.TAGGED: lambda p: _("Tag “%(tag)s” added") % p,
+    Action.UNTAGGED: lambda p: _("Tag “%(tag)s” removed") % p,
+    Action.RULE_CHANGE: _rule_change,
+    Action.RULE_UNDONE: _rule_undone,
     Action.APPEAL_CREATED: lambda p: _("Appeal started: %(appeal_kind)s") % p,
     Action.APPEAL_SAVED: lambda p: (
         _("Appeal (%(appeal_kind)s) version %(version)s saved: %(facts)s facts, %(items)s evidence items") % p

@@ -1,11 +1,22 @@
 from django.urls import path
 
-from . import alert_views, find_views, import_views, postmortem_views, setaside_views, team_views, views
+from . import (
+    alert_views,
+    export_views,
+    find_views,
+    import_views,
+    postmortem_views,
+    rule_views,
+    setaside_views,
+    team_views,
+    views,
+)
 
 app_name = "disputes"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("queue.csv", export_views.queue_csv, name="queue_csv"),
     path("views/", views.saved_view_save, name="saved_view_save"),
     path("views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("claims/assign/", views.claims_assign, name="claims_assign"),
@@ -64,5 +75,21 @@ urlpatterns = [
     path("post-mortems/", postmortem_views.post_mortem_report, name="post_mortems"),
     path("set-aside/", setaside_views.set_aside_list, name="set_aside"),
     path("set-aside/<int:entry_id>/retry/", setaside_views.set_aside_retry, name="set_aside_retry"),
+    path("rules/", rule_views.rules_home, name="rules_home"),
+    path("stores/<int:store_id>/rules/", rule_views.rule_list, name="rules"),
+    path("stores/<int:store_id>/rules/new/", rule_views.rule_new, name="rule_new"),
+    path("stores/<int:store_id>/rules/dry-run/", rule_views.rule_dry_run, name="rule_dry_run"),
+    path("stores/<int:store_id>/tags/", rule_views.tag_create, name="tag_create"),
+    path("rules/<int:rule_id>/", rule_views.rule_edit, name="rule_edit"),
+    path("rules/<int:rule_id>/switch/", rule_views.rule_switch, name="rule_switch"),
+    path("rules/<int:rule_id>/move/", rule_views.rule_move, name="rule_move"),
+    path("rules/<int:rule_id>/delete/", rule_views.rule_delete, name="rule_delete"),
+    path("tags/<int:tag_id>/delete/", rule_views.tag_delete, name="tag_delete"),
+    path("claims/<int:claim_id>/tags/", rule_views.claim_tags, name="claim_tags"),
+    path(
+        "claims/<int:claim_id>/rule-changes/<int:event_id>/undo/",
+        rule_views.rule_change_undo,
+        name="rule_change_undo",
+    ),
     path("post-mortems.csv", postmortem_views.post_mortem_csv, name="post_mortems_csv"),
 ]

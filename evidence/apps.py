@@ -10,10 +10,11 @@ class EvidenceConfig(AppConfig):
         from disputes import claim_page, demo, setaside, timeline
         from disputes.models import SetAsideKind
 
-        from . import selectors, services
+        from . import automation, selectors, services
         from .demo import seed_demo_evidence
         from .models import CapturedFrom, EvidenceKind
 
+        automation.register()
         claim_page.add_timeline_source(selectors.claim_timeline)
         demo.register(seed_demo_evidence)
         timeline.register_choices(

@@ -13,12 +13,13 @@ class MessagingConfig(AppConfig):
         from disputes import demo, digest, search, setaside, sweep, timeline
         from disputes.models import SetAsideKind
 
-        from . import signals, sla, tasks  # noqa: F401 (signals connect on import)
+        from . import automation, signals, sla, tasks  # noqa: F401 (signals connect on import)
         from .demo import seed_demo_messaging
         from .digest import replies_waiting
         from .models import OffPlatformReason, Purpose
         from .search import find_messages
 
+        automation.register()
         demo.register(seed_demo_messaging)
         search.register("messages", _("Messages"), find_messages)
         digest.register(replies_waiting)

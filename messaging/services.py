@@ -18,7 +18,7 @@ from disputes.access import is_manager
 from disputes.models import Claim, ClaimStatus, Order
 from disputes.timeline import Action, record_for_claims
 
-from . import filling, outgoing, policy, sla
+from . import automation, filling, outgoing, policy, sla
 from .models import (
     Attachment,
     Channel,
@@ -135,6 +135,7 @@ def message_receive(
     message.save()
     _save_attachments(message, attachments or [])
     record_for_claims(_open_claims(order.pk), Action.BUYER_MESSAGE, by=by, note=body[:200])
+    automation.buyer_message_arrived(message, order)
     return message
 
 

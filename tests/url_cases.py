@@ -121,6 +121,37 @@ def ITEM(world) -> dict:
     return {"item_id": world_item(world).pk}
 
 
+def STORE(world) -> dict:
+    return {"store_id": world.store_a.pk}
+
+
+def RULE(world) -> dict:
+    from disputes.models import Rule, Trigger
+
+    rule = Rule.objects.create(
+        store=world.store_a, name="Damaged first", trigger=Trigger.CLAIM_OPENED, actions={"set_priority": 3}
+    )
+    return {"rule_id": rule.pk}
+
+
+def TAG(world) -> dict:
+    from disputes.models import Tag
+
+    return {"tag_id": Tag.objects.create(store=world.store_a, name="fragile").pk}
+
+
+def RULE_CHANGE(world) -> dict:
+    """A change a rule made to store A's claim, as its timeline entry."""
+    from disputes.models import ClaimEvent
+
+    event = ClaimEvent.objects.create(
+        claim=world.claim_a,
+        action="rule_change",
+        params={"rule_name": "Damaged first", "change": "priority", "was_priority": 2, "priority": 3},
+    )
+    return {"claim_id": world.claim_a.pk, "event_id": event.pk}
+
+
 CASES: dict[str, Case] = {
     "disputes:queue": Case("list"),
     "disputes:dashboard": Case("manager"),
@@ -172,6 +203,19 @@ CASES: dict[str, Case] = {
     "disputes:holiday_add": Case("object", STORE, methods=("post",)),
     "disputes:holiday_delete": Case("object", HOLIDAY, methods=("post",)),
     "disputes:set_aside_retry": Case("object", SET_ASIDE, methods=("post",)),
+    "disputes:queue_csv": Case("list"),
+    "disputes:rules_home": Case("manager", member_status=302),
+    "disputes:rules": Case("object", STORE),
+    "disputes:rule_new": Case("object", STORE, methods=("get", "post")),
+    "disputes:rule_dry_run": Case("object", STORE, methods=("post",)),
+    "disputes:tag_create": Case("object", STORE, methods=("post",)),
+    "disputes:rule_edit": Case("object", RULE, methods=("get", "post")),
+    "disputes:rule_switch": Case("object", RULE, methods=("post",)),
+    "disputes:rule_move": Case("object", RULE, methods=("post",)),
+    "disputes:rule_delete": Case("object", RULE, methods=("post",)),
+    "disputes:tag_delete": Case("object", TAG, methods=("post",)),
+    "disputes:claim_tags": Case("object", CLAIM, methods=("post",)),
+    "disputes:rule_change_undo": Case("object", RULE_CHANGE, methods=("post",)),
     "evidence:panel": Case("object", ORDER),
     "evidence:upload": Case("object", ORDER, methods=("post",)),
     "evidence:compare": Case("object", ORDER),

@@ -20,6 +20,8 @@ class AlertThreshold(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     # Not a deadline: the reminder of a snoozed claim, raised by `disputes/snooze.py`.
     SNOOZE_END = "snooze_end", _("Snooze ended")
+    # Not a deadline: an automation rule asked for someone to look (`disputes/rules.py`).
+    RULE = "rule", _("A rule asks you to look")
 
 
 WARN_PREFIX = "warn_"

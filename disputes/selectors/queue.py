@@ -69,6 +69,7 @@ class QueueFilters:
     assignee: str = "anyone"  # "me", "unassigned", "anyone", or a user id
     due: str = "any"  # "overdue", "today", "24h", "7d", "any"
     snoozed: str = "awake"  # "awake" (not asleep), "snoozed" (asleep), "all"
+    tag: str = ""  # a tag's id: only the claims carrying it
     sort: str = DEFAULT_SORT  # a SORTS name, "-" in front for the other direction
 
 
@@ -214,6 +215,8 @@ def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) ->
     elif filters.snoozed == "snoozed":
         claims = claims.filter(asleep)
     # Windows ahead do not include what is already overdue.
+    if filters.tag.isdigit():
+        claims = claims.filter(tags__id=int(filters.tag))
     if filters.due == "overdue":
         claims = claims.filter(respond_by__lt=now)
     elif filters.due == "today":

@@ -1,0 +1,186 @@
+"""What messaging adds to the automation rules (`disputes/rules.py`): the "buyer message
+arrives" trigger, the message's language and words as conditions, and a reply put in as a
+draft for an agent to review — never sent by a rule."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from disputes import rules
+from disputes.models import Claim, ClaimStatus, Order, Rule, Store
+
+from .filling import fill, values_for
+from .models import Direction, Message, ReplyTemplate, RuleDraft, Thread
+
+# Scripts a message can be told apart by, without guessing at a language model: each is the
+# language the desk's buyers write in that script.
+BUYER_MESSAGE = "buyer_message"
+
+LANGUAGES = [
+    ("en", gettext_lazy("English or another Latin-script language")),
+    ("zh", gettext_lazy("Chinese")),
+    ("ja", gettext_lazy("Japanese")),
+    ("ko", gettext_lazy("Korean")),
+    ("ru", gettext_lazy("Russian or another Cyrillic-script language")),
+]
+
+
+def language_of(text: str) -> str:
+    """The language of a message by the script most of its letters are written in (kana before
+    Han, since Japanese mixes both); "" for a message without letters."""
+    counts = {"en": 0, "zh": 0, "ja": 0, "ko": 0, "ru": 0}
+    for char in text:
+        code = ord(char)
+        if 0x3040 <= code <= 0x30FF:
+            counts["ja"] += 1
+        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+            counts["zh"] += 1
+        elif 0xAC00 <= code <= 0xD7AF:
+            counts["ko"] += 1
+        elif 0x0400 <= code <= 0x04FF:
+            counts["ru"] += 1
+        elif char.isalpha() and code < 0x0250:
+            counts["en"] += 1
+    if counts["ja"]:
+        return "ja"
+    best = max(counts, key=lambda name: counts[name])
+    return best if counts[best] else ""
+
+
+def _message_texts(event: rules.Event) -> dict[int, Any]:
+    """The buyer's words each claim is judged by: the message that arrived, or in a dry run the
+    latest buyer message on the claim's order (one query for all the claims)."""
+    if event.message is not None:
+        return {claim.pk: event.message.body for claim in event.claims}
+    latest: dict[int, str] = {}
+    for order_id, body in (
+        Message.objects.filter(
+            thread__order_id__in={claim.order_id for claim in event.claims}, direction=Direction.FROM_BUYER
+        )
+        .order_by("thread__order_id", "at", "pk")
+        .values_list("thread__order_id", "body")
+    ):
+        latest[order_id] = body
+    return {claim.pk: latest.get(claim.order_id) for claim in event.claims}
+
+
+def _has_words(setting: Any, claim: Claim, event: rules.Event) -> bool:
+    text = event.fact("message_text", claim)
+    if not text:
+        return False
+    text = text.casefold()
+    return any(word in text for word in rules.words_of(str(setting)))
+
+
+def _in_language(setting: Any, claim: Claim, event: rules.Event) -> bool:
+    text = event.fact("message_text", claim)
+    return bool(text) and language_of(text) in (setting if isinstance(setting, list) else [setting])
+
+
+def _templates(store: Store) -> list[tuple[int, str]]:
+    return list(
+        ReplyTemplate.objects.filter(is_active=True)
+        .filter(Q(platform="") | Q(platform=store.platform))
+        .order_by("title")
+        .values_list("pk", "title")
+    )
+
+
+def _draft(setting: Any, claim: Claim, rule: Rule, event: rules.Event) -> list[rules.Change] | bool:
+    if event.dry_run:
+        return True
+    template = ReplyTemplate.objects.filter(pk=int(setting), is_active=True).first()
+    if template is None:
+        raise rules.RuleError("the rule's reply template is gone or no longer active")
+    order = claim.order
+    thread, _created = Thread.objects.get_or_create(order=order, defaults={"store": order.store})
+    draft = RuleDraft.objects.create(
+        thread=thread,
+        template=template,
+        body=fill(template.body, values_for(order, claim, template.language)),
+        rule_name=rule.name,
+    )
+    return [rules.Change("draft", {"template": template.title, "draft_id": draft.pk})]
+
+
+def _undo_draft(params: dict, claim: Claim, by) -> bool:
+    return bool(
+        RuleDraft.objects.filter(pk=params["draft_id"], dismissed_at__isnull=True).update(
+            dismissed_at=timezone.now()
+        )
+    )
+
+
+def register() -> None:
+    """Called from MessagingConfig.ready()."""
+    rules.register_trigger(BUYER_MESSAGE, gettext_lazy("a buyer message arrives"))
+    rules.register_fact("message_text", _message_texts)
+    rules.register_condition(
+        rules.Condition(
+            "message_language",
+            gettext_lazy("The buyer's message is written in"),
+            lambda store: {
+                "if_message_language": forms.MultipleChoiceField(
+                    label=gettext_lazy("The buyer's message is written in"),
+                    choices=LANGUAGES,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            },
+            *rules.one_field("if_message_language", list),
+            test=_in_language,
+        )
+    )
+    rules.register_condition(
+        rules.Condition(
+            "message_words",
+            gettext_lazy("The buyer's message holds one of these words"),
+            lambda store: {
+                "if_message_words": forms.CharField(
+                    label=gettext_lazy("The buyer's message holds one of these words"),
+                    required=False,
+                    max_length=500,
+                    help_text=gettext_lazy("Separated by commas; capitals do not matter."),
+                )
+            },
+            *rules.one_field("if_message_words"),
+            test=_has_words,
+        )
+    )
+    rules.register_action(
+        rules.Effect(
+            "draft_template",
+            gettext_lazy("Put in a draft reply for review"),
+            lambda store: {
+                "then_draft_template": forms.TypedChoiceField(
+                    label=gettext_lazy("Put in a draft reply for review"),
+                    choices=[("", "—"), *_templates(store)],
+                    coerce=int,
+                    required=False,
+                    empty_value=None,
+                    help_text=gettext_lazy("An agent reviews and sends it; a rule never replies to a buyer."),
+                )
+            },
+            *rules.one_field("then_draft_template", int),
+            apply=_draft,
+        )
+    )
+    rules.register_undo("draft", _undo_draft)
+
+
+def buyer_message_arrived(message: Message, order: Order) -> None:
+    """Run the "buyer message arrives" rules on each open claim of the order, in the
+    transaction that files the message."""
+    claims = (
+        Claim.objects.filter(order_id=order.pk)
+        .filter(~Q(status=ClaimStatus.CLOSED))
+        .select_related("store", "order")
+        .order_by("pk")
+    )
+    if not rules.any_active(BUYER_MESSAGE, [order.store_id]):
+        return
+    for claim in claims:
+        rules.run(BUYER_MESSAGE, claim, message=message)
