@@ -79,6 +79,20 @@ def HOLIDAY(world) -> dict:
     return {"store_id": world.store_a.pk, "holiday_id": holiday.pk}
 
 
+def _macro(world):
+    from messaging.models import Macro, MacroStatus
+
+    return Macro.objects.create(store=world.store_a, name="Working on it", status=MacroStatus.IN_PROGRESS)
+
+
+def MACRO(world) -> dict:
+    return {"store_id": world.store_a.pk, "macro_id": _macro(world).pk}
+
+
+def MACRO_ON_CLAIM(world) -> dict:
+    return {"claim_id": world.claim_a.pk, "macro_id": _macro(world).pk}
+
+
 def SET_ASIDE(world) -> dict:
     """A claim of store A whose alerts the sweep set aside."""
     from disputes.models import SetAside, SetAsideKind
@@ -119,10 +133,6 @@ def ITEM(world) -> dict:
     from .evidence_corpus import world_item
 
     return {"item_id": world_item(world).pk}
-
-
-def STORE(world) -> dict:
-    return {"store_id": world.store_a.pk}
 
 
 def RULE(world) -> dict:
@@ -196,6 +206,10 @@ CASES: dict[str, Case] = {
     "disputes:post_mortems_csv": Case("manager"),
     "disputes:set_aside": Case("manager"),
     "disputes:coverage": Case("manager"),
+    "messaging:macros": Case("object", STORE),
+    "messaging:macro_add": Case("object", STORE, methods=("post",)),
+    "messaging:macro_delete": Case("object", MACRO, methods=("post",)),
+    "messaging:macro_apply": Case("object", MACRO_ON_CLAIM, methods=("post",)),
     "disputes:team": Case("object", STORE),
     "disputes:team_hours": Case("object", STORE, methods=("post",)),
     "disputes:time_off_add": Case("object", STORE, methods=("post",)),
