@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from disputes.models import ClaimStatus, Tag, TimeOff
 from disputes.timeline import Action
-from messaging.models import Direction, Macro, Message, MacroAssign, MacroStatus, ReplyTemplate
+from messaging.models import Direction, Macro, MacroAssign, MacroStatus, Message, ReplyTemplate
 
 from .conftest import client_for
 
