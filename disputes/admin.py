@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import rules
 from .deadlines import governed_open_claims
 from .models import (
     ChatDelivery,
@@ -267,22 +268,42 @@ class TagAdmin(admin.ModelAdmin):
     exclude = ["claims"]
 
 
+class RuleAdminForm(forms.ModelForm):
+    trigger = forms.ChoiceField(label=_("when"))
+
+    class Meta:
+        model = Rule
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["trigger"].choices = list(rules.TRIGGERS.items())  # type: ignore[attr-defined]
+
+    def clean(self):
+        cleaned = super().clean()
+        rule = Rule(
+            trigger=cleaned.get("trigger", ""),
+            conditions=cleaned.get("conditions") or {},
+            actions=cleaned.get("actions") or {},
+        )
+        try:
+            rules.check_rule(rule)
+        except rules.RuleError as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return cleaned
+
+
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     """Managers edit rules on the desk's rules page; here admins see and fix them all. The
     conditions and actions are the same JSON the desk's form writes (`disputes.rules`)."""
 
+    form = RuleAdminForm
     list_display = ["name", "store", "trigger", "position", "is_active", "last_error_at"]
     list_filter = ["store", "trigger", "is_active"]
     list_editable = ["position", "is_active"]
     search_fields = ["name"]
     readonly_fields = ["last_error", "last_error_at"]
-
-    def save_model(self, request, obj, form, change):
-        from .rules import check_rule
-
-        check_rule(obj)
-        super().save_model(request, obj, form, change)
 
 
 # --- team time (disputes/team.py) -------------------------------------------------------

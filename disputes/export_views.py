@@ -3,7 +3,7 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -24,7 +24,7 @@ class _Echo:
 
 @login_required
 @require_GET
-def queue_csv(request: AuthenticatedRequest) -> HttpResponse:
+def queue_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     """Every claim of the queue's filters (not only its first page), in its order; a GET that
     changes nothing. Labels in the reader's language, times in the desk's one format."""
     filters = QueueFilterForm(request.GET, user=request.user).filters()

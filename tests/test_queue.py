@@ -114,11 +114,11 @@ def test_countdown_badge_colours(agent_client, world):
 def test_queue_query_count_is_pinned(agent_client, world):
     # 9 for the claims and the user's improvement actions, 1 for the user's claims back from a
     # snooze, 2 for the buyer messages waiting for a reply (list, overdue count), 1 for the
-    # user's saved views.
+    # user's saved views, 1 for the tags the filter offers.
     assert_queries_pinned(
         agent_client,
         reverse("disputes:queue"),
-        expected=13,
+        expected=14,
         add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
     )
 

@@ -1,0 +1,67 @@
+"""Tags: per store, put on claims by people (with timeline entries), filtered on in the queue,
+kept in saved views, and written to the queue's CSV."""
+
+import csv
+import io
+
+from django.urls import reverse
+
+from disputes import timeline
+from disputes.models import ClaimEvent, SavedView, Tag, TagColour
+from disputes.selectors import QueueFilters, queue_claims
+from disputes.tagging import claim_set_tags
+
+from .conftest import client_for
+
+
+def test_tagging_a_claim_by_hand_writes_each_change_to_the_timeline(world):
+    fragile = Tag.objects.create(store=world.store_a, name="fragile", colour=TagColour.RED)
+    vip = Tag.objects.create(store=world.store_a, name="vip")
+    elsewhere = Tag.objects.create(store=world.store_b, name="fragile")
+    claim_set_tags(claim=world.claim_a, tag_ids=[fragile.pk, elsewhere.pk], by=world.agent_a)
+    assert list(world.claim_a.tags.all()) == [fragile]  # another store's tag is ignored
+    claim_set_tags(claim=world.claim_a, tag_ids=[vip.pk], by=world.agent_a)
+    assert list(world.claim_a.tags.all()) == [vip]
+    events = ClaimEvent.objects.filter(claim=world.claim_a, action__in=["tagged", "untagged"]).order_by("pk")
+    assert [timeline.worded(e).sentence for e in events] == [
+        "Tag “fragile” added",
+        "Tag “vip” added",
+        "Tag “fragile” removed",
+    ]
+
+
+def test_the_queue_filters_on_a_tag_and_a_saved_view_keeps_it(world):
+    fragile = Tag.objects.create(store=world.store_a, name="fragile")
+    assert list(queue_claims(world.agent_a, QueueFilters(tag=str(fragile.pk)))) == []
+    world.claim_a.tags.add(fragile)
+    assert list(queue_claims(world.agent_a, QueueFilters(tag=str(fragile.pk)))) == [world.claim_a]
+
+    client = client_for(world.agent_a)
+    page = client.get(reverse("disputes:queue"), {"tag": fragile.pk})
+    assert world.order_a.platform_order_id in page.content.decode()
+    client.post(reverse("disputes:saved_view_save"), {"name": "fragile ones", "query": f"tag={fragile.pk}"})
+    assert SavedView.objects.get(user=world.agent_a, name="fragile ones").query == f"tag={fragile.pk}"
+
+
+def test_the_queue_csv_lists_the_filtered_claims_with_their_tags(world):
+    fragile = Tag.objects.create(store=world.store_a, name="fragile")
+    vip = Tag.objects.create(store=world.store_a, name="vip")
+    world.claim_a.tags.add(fragile, vip)
+    response = client_for(world.agent_a).get(reverse("disputes:queue_csv"), {"tag": vip.pk})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-1] == "Tags"
+    assert [(row[1], row[-1]) for row in rows[1:]] == [(world.order_a.platform_order_id, "fragile, vip")]
+    unused = Tag.objects.create(store=world.store_a, name="unused")
+    other = client_for(world.agent_a).get(reverse("disputes:queue_csv"), {"tag": unused.pk})
+    assert len(list(csv.reader(io.StringIO(b"".join(other.streaming_content).decode("utf-8-sig"))))) == 1
+
+
+def test_a_manager_creates_a_tag_and_the_same_name_twice_is_refused_in_place(world):
+    client = client_for(world.manager_a)
+    url = reverse("disputes:tag_create", args=[world.store_a.pk])
+    assert client.post(url, {"name": "fragile", "colour": "red"}).status_code == 302
+    again = client.post(url, {"name": "Fragile", "colour": "blue"})
+    assert again.status_code == 200
+    assert "This store already has that tag." in again.content.decode()
+    assert list(Tag.objects.filter(store=world.store_a).values_list("name", "colour")) == [("fragile", "red")]
