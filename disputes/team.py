@@ -1,6 +1,7 @@
 """A team's time: recording leave (and handing on what the person holds), holidays, working
 hours, and the coverage check that warns managers of days with nobody working."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import assigning, dates
+from . import assigning, dates, setaside
 from .models import (
     Claim,
     ClaimStatus,
@@ -19,12 +20,15 @@ from .models import (
     DeadlineRule,
     DeadlineUnit,
     Membership,
+    SetAsideKind,
     Store,
     TeamHoliday,
     TimeOff,
     WorkSchedule,
 )
 from .timeline import Action, record
+
+log = logging.getLogger(__name__)
 
 # A clock this short runs out within a day: a day with nobody working loses claims to it.
 SHORT_CLOCK_HOURS = 24
@@ -91,6 +95,31 @@ def hand_on(off: TimeOff, *, by: User | None, now: datetime | None = None) -> Ha
         )
         result.to.append((claim, successor))
     return result
+
+
+def hand_on_current_leave(now: datetime | None = None) -> int:
+    """Beat's check (every quarter hour): claims given since to someone whose leave has begun
+    (assigned by hand, or before the leave was recorded) are handed on too. Each leave on its
+    own: one that fails is logged and set aside for managers, the others go on. Returns how
+    many claims were handed on."""
+    now = now or timezone.now()
+    today = now.astimezone(UTC).date()
+    moved = 0
+    for off in TimeOff.objects.filter(first_day__lte=today, last_day__gte=today).select_related("user"):
+        try:
+            moved += len(hand_on(off, by=None, now=now).to)
+        except Exception as error:
+            log.exception("handing on the claims of leave %s failed", off.pk)
+            store_id = Membership.objects.filter(user=off.user).values_list("store_id", flat=True).first()
+            if store_id is not None:
+                setaside.record(
+                    kind=SetAsideKind.HAND_ON,
+                    subject_id=off.pk,
+                    store_id=store_id,
+                    label=str(off),
+                    reason=setaside.describe_error(error),
+                )
+    return moved
 
 
 def time_off_cancel(off: TimeOff) -> None:

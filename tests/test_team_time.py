@@ -143,3 +143,24 @@ def test_coverage_costs_the_same_queries_for_more_people_and_stores(
         TimeOff.objects.create(user=person, first_day=SUNDAY, last_day=SUNDAY)
     with django_assert_num_queries(5):
         team.coverage_gaps([world.store_a, world.store_b], today=SUNDAY)
+
+
+def test_the_quarter_hourly_check_hands_on_claims_given_to_someone_already_on_leave(
+    world, colleague, settings
+):
+    TimeOff.objects.create(user=world.agent_a, first_day=date(2026, 12, 5), last_day=date(2026, 12, 9))
+    TimeOff.objects.create(user=colleague, first_day=date(2026, 12, 20), last_day=date(2026, 12, 21))
+    # Given by hand after the leave was recorded: still with someone who is away.
+    given = _claim(world, world.agent_a, NOW + timedelta(days=1))
+    later = _claim(world, colleague, NOW + timedelta(days=20))
+
+    assert team.hand_on_current_leave(now=NOW) == 1
+
+    given.refresh_from_db()
+    later.refresh_from_db()
+    assert given.assignee == world.manager_a  # the colleague already holds one
+    assert given.events.get(action=Action.HANDED_ON).actor is None
+    assert later.assignee == colleague  # leave not begun yet
+    assert team.hand_on_current_leave(now=NOW) == 0  # nothing left to move
+    entry = settings.CELERY_BEAT_SCHEDULE["hand-on-leave"]
+    assert entry["task"] == "disputes.tasks.hand_on_claims_of_people_on_leave"
