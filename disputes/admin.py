@@ -280,7 +280,7 @@ class RuleAdminForm(forms.ModelForm):
         self.fields["trigger"].choices = list(rules.TRIGGERS.items())  # type: ignore[attr-defined]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         rule = Rule(
             trigger=cleaned.get("trigger", ""),
             conditions=cleaned.get("conditions") or {},

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django import forms
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -266,6 +267,8 @@ def run(trigger: str, claim: Claim, *, message: Any = None, by: User | None = No
             with transaction.atomic():
                 if matches(rule, claim, event):
                     done.extend(_apply(rule, claim, event))
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: not this rule's fault
         except Exception as error:  # noqa: BLE001 — a rule never stops the event it runs on
             _failed(rule, claim, error)
     return done

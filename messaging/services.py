@@ -30,6 +30,7 @@ from .models import (
     Purpose,
     ReplyState,
     ReplyTemplate,
+    RuleDraft,
     StoreMessaging,
     TemplateUse,
     Thread,
@@ -384,6 +385,10 @@ def reply_send(
         record_for_claims(claims, Action.POLICY_OVERRIDE, by=by, note=override_reason)
     if template is not None and by is not None and by.pk:
         _template_use(by, template, last_used_at=now)
+    # A draft a rule put in has served once a person has sent a reply.
+    RuleDraft.objects.filter(thread=thread, dismissed_at__isnull=True).update(
+        dismissed_at=now or timezone.now()
+    )
     if relayed:
         _enqueue_send(message.pk)
     return message

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from disputes import rules as automation
@@ -37,9 +38,9 @@ from evidence.checklist import needs_for
 from evidence.models import EvidenceItem
 from messaging.automation import BUYER_MESSAGE, language_of
 from messaging.models import ReplyTemplate, RuleDraft, Stage
-from messaging.services import message_receive
+from messaging.services import message_receive, reply_send
 
-from .conftest import make_user
+from .conftest import client_for, make_user
 
 
 def make_rule(world, *, conditions=None, actions=None, trigger=Trigger.CLAIM_OPENED, name="Rule", **extra):
@@ -291,6 +292,12 @@ def test_draft_template_is_a_draft_and_never_a_sent_reply(world):
     assert draft.rule_name == "First reply"
     assert not order.thread.messages.exists()  # nothing was sent, nor queued to be
     assert rule_entries(claim)[0].params["change"] == "draft"
+    # The claim page's composer holds it for review; a reply sent retires it.
+    page = client_for(world.agent_a).get(reverse("disputes:claim", args=[claim.pk])).content.decode()
+    assert "A draft put in by rule “First reply”: review it before you send it." in page
+    assert "Thank you for your patience with order 111-0000000-9000011.</textarea>" in page
+    reply_send(order=order, body="Thank you, we are looking into it.", by=world.agent_a)
+    assert RuleDraft.objects.get(pk=draft.pk).dismissed_at is not None
 
 
 # --- triggers, order, transaction ------------------------------------------------------------
@@ -322,6 +329,22 @@ def test_a_claim_turning_overdue_runs_the_overdue_rules(world):
     sweep_claims(overdue_at)
     assert Alert.objects.filter(claim=claim, threshold=AlertThreshold.OVERDUE).exists()
     assert Claim.objects.get(pk=claim.pk).priority == Priority.URGENT
+
+
+def test_an_appeal_decided_runs_the_appeal_rules_on_its_claim(world):
+    from appeals.models import AppealDecision
+    from appeals.services import APPEAL_DECIDED, appeal_decide
+
+    from .test_appeals import submitted
+
+    lost = tag(world, "appeal lost")
+    make_rule(world, trigger=APPEAL_DECIDED, actions={"add_tags": [lost.pk], "notify": [world.manager_a.pk]})
+    appeal = submitted(world)
+    assert list(world.claim_a.tags.all()) == []
+    appeal_decide(appeal=appeal, decision=AppealDecision.LOST, funding="seller", by=world.manager_a)
+    assert list(world.claim_a.tags.all()) == [lost]
+    alert = Alert.objects.get(claim=world.claim_a, threshold=AlertThreshold.RULE)
+    assert list(alert.notifications.values_list("user__username", flat=True)) == ["manager_a"]
 
 
 def test_rules_run_in_the_transaction_of_the_claim_they_act_on(world):

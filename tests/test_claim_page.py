@@ -55,7 +55,8 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
         appeal_services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
-    # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),
+    # panel (items, manager check, evidence events), 3 for the buyer thread (the thread, manager
+    # check, a draft reply a rule put in),
     # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card),
     # 2 for the tags card (the store's tags, the claim's), 1 for the macros card (the store's).
     assert_queries_pinned(

@@ -4,7 +4,7 @@ from disputes.inputs import parse_id
 
 from .. import outgoing, selectors
 from ..filling import TemplateError, fill, pieces, values_for
-from ..models import Channel, Purpose
+from ..models import Channel, Purpose, RuleDraft
 
 
 def _filled(request, order, claim) -> dict:
@@ -19,13 +19,19 @@ def _filled(request, order, claim) -> dict:
     values = values_for(order, claim, template.language)
     try:
         return {
+            "rule_draft": None,  # the macro's text is in the composer now, not the rule's draft
             "body": fill(template.body, values),
             "fill_pieces": pieces(template.body, values),
             "template_id": str(template.pk),
             "purpose": template.purpose,
         }
     except TemplateError as problem:
-        return {"body": template.body, "template_id": str(template.pk), "fill_error": str(problem)}
+        return {
+            "rule_draft": None,
+            "body": template.body,
+            "template_id": str(template.pk),
+            "fill_error": str(problem),
+        }
 
 
 register = template.Library()
@@ -35,6 +41,8 @@ register = template.Library()
 def messaging_panel(context, order, claim=None) -> dict:
     """The order's buyer thread with the composer, for the order and claim pages."""
     request = context["request"]
+    # A reply a rule put in waits in the composer for a person to review and send.
+    draft = RuleDraft.objects.filter(thread__order=order, dismissed_at__isnull=True).order_by("-pk").first()
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -42,8 +50,9 @@ def messaging_panel(context, order, claim=None) -> dict:
         "order": order,
         "claim": claim,
         "panel": selectors.panel(request.user, order),
-        "body": "",
-        "template_id": "",
+        "body": draft.body if draft else "",
+        "rule_draft": draft,
+        "template_id": str(draft.template_id) if draft and draft.template_id else "",
         "purpose": "",
         "channel": Channel.PLATFORM,
         "channels": Channel.choices,
