@@ -60,7 +60,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
     # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card),
     # 2 for the tags card (the store's tags, the claim's), 1 for the macros card (the store's).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=25, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=26, add_rows=more_history
     )
 
 
