@@ -489,6 +489,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DESK_SWEEP_EVERY_SECONDS),
         "options": {"expires": DESK_SWEEP_EVERY_SECONDS},
     },
+    # Claims held by someone whose leave has begun are handed on (disputes/team.py).
+    "hand-on-leave": {
+        "task": "disputes.tasks.hand_on_claims_of_people_on_leave",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
     # Re-hash every evidence original at night and alert the store's managers on a mismatch.
     "evidence-fingerprints": {
         "task": "evidence.tasks.verify_fingerprints",

@@ -20,7 +20,10 @@ from .models import (
     Rule,
     Store,
     Tag,
+    TeamHoliday,
+    TimeOff,
     WorkerHeartbeat,
+    WorkSchedule,
 )
 
 
@@ -301,3 +304,36 @@ class RuleAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     search_fields = ["name"]
     readonly_fields = ["last_error", "last_error_at"]
+
+
+# --- team time (disputes/team.py) -------------------------------------------------------
+
+
+@admin.register(WorkSchedule)
+class WorkScheduleAdmin(admin.ModelAdmin):
+    list_display = ["user", "weekdays", "starts_at", "ends_at"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["user", "first_day", "last_day", "note"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+    date_hierarchy = "first_day"
+
+    def save_model(self, request, obj, form, change) -> None:
+        from .team import hand_on
+
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            # Leave recorded here hands on its claims as it does from the team page.
+            hand_on(obj, by=request.user)
+
+
+@admin.register(TeamHoliday)
+class TeamHolidayAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "first_day", "last_day"]
+    list_filter = ["store"]
+    search_fields = ["name", "store__name"]

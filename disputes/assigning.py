@@ -39,7 +39,7 @@ def _zone(user: User) -> tzinfo:
         return ZoneInfo("UTC")
 
 
-def _schedule(user: User) -> WorkSchedule | None:
+def schedule_of(user: User) -> WorkSchedule | None:
     try:
         return user.work_schedule
     except WorkSchedule.DoesNotExist:
@@ -85,7 +85,7 @@ def availability(
     for user in users:
         moment = at.astimezone(_zone(user))
         day = moment.date()
-        schedule = _schedule(user)
+        schedule = schedule_of(user)
         why = ""
         if any(off.user_id == user.pk and off.covers(day) for off in leave):
             why = "time_off"
@@ -130,14 +130,13 @@ def round_robin(
 def _next_in_turn(store: Store, people: list[User]) -> User | None:
     if not people:
         return None
-    turns = (
-        Membership.objects.select_for_update()
-        .filter(store=store, user__in=people)
-        .order_by("last_turn", "user_id")
-    )
-    chosen = turns.first()
-    if chosen is None:
+    # Every candidate's row is locked and read as it is once the lock is held (a LIMIT or an
+    # ORDER BY in the locking query could hand a second transaction the row the first just
+    # took), and the turn is chosen here from those fresh values.
+    turns = list(Membership.objects.select_for_update().filter(store=store, user__in=people))
+    if not turns:
         return None
+    chosen = min(turns, key=lambda membership: (membership.last_turn, membership.user_id))
     latest = Membership.objects.filter(store=store).aggregate(latest=Max("last_turn"))["latest"] or 0
     Membership.objects.filter(pk=chosen.pk).update(last_turn=latest + 1)
     return next(person for person in people if person.pk == chosen.user_id)
@@ -191,4 +190,5 @@ __all__ = [
     "open_load",
     "pick",
     "round_robin",
+    "schedule_of",
 ]

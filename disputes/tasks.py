@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, chat, digest, health, import_jobs, outbox, presence, snooze, sweep
+from . import alerts, chat, digest, health, import_jobs, outbox, presence, snooze, sweep, team
 from .models import WorkerHeartbeat
 
 
@@ -31,6 +31,13 @@ def remind_snoozed_claims() -> int:
     pages long gone (beat, every minute)."""
     presence.prune()
     return snooze.remind_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def hand_on_claims_of_people_on_leave() -> int:
+    """Claims held by someone whose leave has begun go to whoever works (beat, every quarter
+    hour; disputes/team.py)."""
+    return team.hand_on_current_leave()
 
 
 # The alert e-mails. Both run on the mail queue (config/celery.py) with a short limit; neither

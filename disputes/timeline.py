@@ -95,6 +95,9 @@ class Action(models.TextChoices):
     # Marketplace connectors
     PLATFORM_API = "platform_api", gettext_lazy("From the platform's API")
     PLATFORM_ANSWER = "platform_answer", gettext_lazy("Answered on the platform")
+    # Team time and macros
+    HANDED_ON = "handed_on", gettext_lazy("Handed on: assignee on leave")
+    MACRO = "macro", gettext_lazy("Macro applied")
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ _MOMENTS = {
     "snoozed_until",
     "asked_until",
 }
-_DAYS = {"due_on"}
+_DAYS = {"due_on", "first_day", "last_day"}
 
 
 def _shown(name: str, value: Any) -> str:
@@ -246,6 +249,19 @@ def _assigned(p: dict) -> str:
     if p["was_assignee"] != "—":
         return _("Reassigned from %(was_assignee)s to %(assignee)s") % p
     return _("Assigned to %(assignee)s") % p
+
+
+def _handed_on(p: dict) -> str:
+    if p["assignee"] == "—":
+        return (
+            _(
+                "%(was_assignee)s is on leave from %(first_day)s to %(last_day)s: left unassigned, nobody else works then"
+            )
+            % p
+        )
+    return (
+        _("Handed on from %(was_assignee)s (on leave from %(first_day)s to %(last_day)s) to %(assignee)s") % p
+    )
 
 
 def _alert(p: dict) -> str:
@@ -444,6 +460,8 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.PLATFORM_NOTICE: lambda p: _("The platform wrote (%(sender)s): %(subject)s") % p,
     Action.PLATFORM_API: _platform_api,
     Action.PLATFORM_ANSWER: _platform_answer,
+    Action.HANDED_ON: _handed_on,
+    Action.MACRO: lambda p: _("Macro “%(macro)s” applied; its steps follow") % p,
 }
 
 

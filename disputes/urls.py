@@ -8,6 +8,7 @@ from . import (
     postmortem_views,
     rule_views,
     setaside_views,
+    team_views,
     views,
 )
 
@@ -53,6 +54,21 @@ urlpatterns = [
     path("alerts/settings/", alert_views.alert_settings, name="alert_settings"),
     path("alerts/<int:notification_id>/ack/", alert_views.alert_ack, name="alert_ack"),
     path("stores/<int:store_id>/", views.store_detail, name="store"),
+    path("stores/<int:store_id>/team/", team_views.team_time, name="team"),
+    path("stores/<int:store_id>/team/hours/", team_views.schedule_set, name="team_hours"),
+    path("stores/<int:store_id>/team/time-off/", team_views.time_off_add, name="time_off_add"),
+    path(
+        "stores/<int:store_id>/team/time-off/<int:time_off_id>/delete/",
+        team_views.time_off_delete,
+        name="time_off_delete",
+    ),
+    path("stores/<int:store_id>/team/holidays/", team_views.holiday_add, name="holiday_add"),
+    path(
+        "stores/<int:store_id>/team/holidays/<int:holiday_id>/delete/",
+        team_views.holiday_delete,
+        name="holiday_delete",
+    ),
+    path("coverage/", team_views.coverage, name="coverage"),
     path("imports/", import_views.import_orders, name="import_orders"),
     path("imports/<int:job_id>/", import_views.import_job, name="import_job"),
     path("actions/<int:action_id>/done/", postmortem_views.action_done, name="action_done"),

@@ -11,7 +11,7 @@ from disputes.models import Platform
 
 from . import policy
 from .filling import FACTS, PLACEHOLDERS, SAMPLE, TemplateError, facts_needed, fill, validate
-from .models import Message, PlatformNotice, ReplyTemplate, StoreMessaging, Thread, UnmatchedMail
+from .models import Macro, Message, PlatformNotice, ReplyTemplate, StoreMessaging, Thread, UnmatchedMail
 
 
 class SecretInput(forms.PasswordInput):
@@ -185,3 +185,12 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["store", "direction", "channel", "reply_state", "delivery"]
     raw_id_fields = ["thread", "template", "answered_by"]
     search_fields = ["body", "rfc_message_id"]
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "template", "status", "assign", "assignee"]
+    list_filter = ["store"]
+    search_fields = ["name", "store__name"]
+    filter_horizontal = ["tags"]
+    autocomplete_fields = ["assignee"]

@@ -503,3 +503,58 @@ class RuleDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name}: {self.body[:40]}"
+
+
+class MacroStatus(models.TextChoices):
+    """The statuses a macro may set: closing needs its post-mortem, a decision the platform's."""
+
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESPONDED = "responded", _("Responded, under review")
+    APPEALING = "appealing", _("Appealing")
+
+
+class MacroAssign(models.TextChoices):
+    PERSON = "person", _("to a person")
+    ROUND_ROBIN = "round_robin", _("round-robin among the team")
+    LEAST_LOADED = "least_loaded", _("to the least loaded of the team")
+
+
+class Macro(models.Model):
+    """Several steps a store's agents apply to a claim in one click: a reply template into the
+    composer (to review and send by hand), a status, tags, an assignee. Each step is written to
+    the claim's timeline as its own entry, after one naming the macro."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="macros", db_index=False)
+    name = models.CharField(_("name"), max_length=80)
+    template = models.ForeignKey(
+        ReplyTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("reply template"),
+        help_text=_("Put into the composer for review; never sent by the macro."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=MacroStatus.choices, blank=True)
+    tags = models.ManyToManyField(Tag, related_name="+", blank=True, verbose_name=_("tags to add"))
+    assign = models.CharField(_("assign"), max_length=20, choices=MacroAssign.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("person"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        ordering = ["store", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="macro_unique_name_per_store")]
+
+    def __str__(self) -> str:
+        return self.name

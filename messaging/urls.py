@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import macro_views, views
 
 app_name = "messaging"
 
@@ -22,6 +22,12 @@ urlpatterns = [
     path("messages/<int:message_id>/no-response/", views.no_response, name="no_response"),
     path("messages/<int:message_id>/retry/", views.reply_retry, name="retry"),
     path("messages/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("stores/<int:store_id>/macros/", macro_views.macro_list, name="macros"),
+    path("stores/<int:store_id>/macros/add/", macro_views.macro_add, name="macro_add"),
+    path(
+        "stores/<int:store_id>/macros/<int:macro_id>/delete/", macro_views.macro_delete, name="macro_delete"
+    ),
+    path("claims/<int:claim_id>/macros/<int:macro_id>/", macro_views.macro_apply, name="macro_apply"),
     path("messages/unmatched/", views.unmatched_list, name="unmatched"),
     path("messages/unmatched/<int:mail_id>/file/", views.unmatched_file, name="unmatched_file"),
 ]

@@ -58,11 +58,11 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
     # panel (items, manager check, evidence events), 3 for the buyer thread (the thread, manager
     # check, a draft reply a rule put in), 1 for the appeals card, 1 for whether the store is
     # connected to Amazon's API (its card), 2 for the tags card (the store's tags, the claim's),
-    # 5 for the fight-or-refund card (the viewer's stores, the order's SKUs, the team's record by
-    # reason, the store's orders and defects in the ODR window; no SKU record for an order
-    # without lines).
+    # 1 for the macros card (the store's), 5 for the fight-or-refund card (the viewer's stores,
+    # the order's SKUs, the team's record by reason, the store's orders and defects in the ODR
+    # window; no SKU record for an order without lines).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=30, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=31, add_rows=more_history
     )
 
 

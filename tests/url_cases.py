@@ -53,6 +53,46 @@ def ACTION(world) -> dict:
     return {"action_id": action.pk}
 
 
+def STORE(world) -> dict:
+    return {"store_id": world.store_a.pk}
+
+
+def TIME_OFF(world) -> dict:
+    """Leave of store A's agent."""
+    from datetime import date
+
+    from disputes.models import TimeOff
+
+    off = TimeOff.objects.create(user=world.agent_a, first_day=date(2030, 1, 1), last_day=date(2030, 1, 2))
+    return {"store_id": world.store_a.pk, "time_off_id": off.pk}
+
+
+def HOLIDAY(world) -> dict:
+    """A holiday of store A's team."""
+    from datetime import date
+
+    from disputes.models import TeamHoliday
+
+    holiday = TeamHoliday.objects.create(
+        store=world.store_a, name="Golden Week", first_day=date(2030, 5, 1), last_day=date(2030, 5, 7)
+    )
+    return {"store_id": world.store_a.pk, "holiday_id": holiday.pk}
+
+
+def _macro(world):
+    from messaging.models import Macro, MacroStatus
+
+    return Macro.objects.create(store=world.store_a, name="Working on it", status=MacroStatus.IN_PROGRESS)
+
+
+def MACRO(world) -> dict:
+    return {"store_id": world.store_a.pk, "macro_id": _macro(world).pk}
+
+
+def MACRO_ON_CLAIM(world) -> dict:
+    return {"claim_id": world.claim_a.pk, "macro_id": _macro(world).pk}
+
+
 def SET_ASIDE(world) -> dict:
     """A claim of store A whose alerts the sweep set aside."""
     from disputes.models import SetAside, SetAsideKind
@@ -93,10 +133,6 @@ def ITEM(world) -> dict:
     from .evidence_corpus import world_item
 
     return {"item_id": world_item(world).pk}
-
-
-def STORE(world) -> dict:
-    return {"store_id": world.store_a.pk}
 
 
 def RULE(world) -> dict:
@@ -169,6 +205,17 @@ CASES: dict[str, Case] = {
     "disputes:post_mortems": Case("manager"),
     "disputes:post_mortems_csv": Case("manager"),
     "disputes:set_aside": Case("manager"),
+    "disputes:coverage": Case("manager"),
+    "messaging:macros": Case("object", STORE),
+    "messaging:macro_add": Case("object", STORE, methods=("post",)),
+    "messaging:macro_delete": Case("object", MACRO, methods=("post",)),
+    "messaging:macro_apply": Case("object", MACRO_ON_CLAIM, methods=("post",)),
+    "disputes:team": Case("object", STORE),
+    "disputes:team_hours": Case("object", STORE, methods=("post",)),
+    "disputes:time_off_add": Case("object", STORE, methods=("post",)),
+    "disputes:time_off_delete": Case("object", TIME_OFF, methods=("post",)),
+    "disputes:holiday_add": Case("object", STORE, methods=("post",)),
+    "disputes:holiday_delete": Case("object", HOLIDAY, methods=("post",)),
     "disputes:set_aside_retry": Case("object", SET_ASIDE, methods=("post",)),
     "disputes:queue_csv": Case("list"),
     "disputes:rules_home": Case("manager", member_status=302),

@@ -128,4 +128,25 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AlterField(
+            model_name="setaside",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claim_alerts", "claim deadline alerts"),
+                    ("claim_deadline", "claim deadline recompute"),
+                    ("message_alerts", "reply alerts of a buyer message"),
+                    ("alert_email", "alert e-mail"),
+                    ("inbound_mail", "incoming mail"),
+                    ("evidence_preview", "evidence preview"),
+                    ("evidence_fingerprint", "evidence fingerprint check"),
+                    ("chat_message", "team chat message"),
+                    ("connector_record", "record from a marketplace's API"),
+                    ("rule", "automation rule"),
+                    ("hand_on", "handing on the claims of someone on leave"),
+                ],
+                max_length=30,
+                verbose_name="what",
+            ),
+        ),
     ]

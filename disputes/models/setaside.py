@@ -22,6 +22,7 @@ class SetAsideKind(models.TextChoices):
     CHAT_MESSAGE = "chat_message", _("team chat message")
     CONNECTOR_RECORD = "connector_record", _("record from a marketplace's API")
     RULE = "rule", _("automation rule")
+    HAND_ON = "hand_on", _("handing on the claims of someone on leave")
 
 
 class SetAside(models.Model):

@@ -1,7 +1,38 @@
 from django import template
 
+from disputes.inputs import parse_id
+
 from .. import outgoing, selectors
+from ..filling import TemplateError, fill, pieces, values_for
 from ..models import Channel, Purpose, RuleDraft
+
+
+def _filled(request, order, claim) -> dict:
+    """A template a macro put into the composer (`?fill=<id>`): its text filled from the order,
+    for the agent to review and send by hand."""
+    template_id = parse_id(request.GET.get("fill"))
+    template = (
+        selectors.templates_for(order, limit=None).filter(pk=template_id).first() if template_id else None
+    )
+    if template is None:
+        return {}
+    values = values_for(order, claim, template.language)
+    try:
+        return {
+            "rule_draft": None,  # the macro's text is in the composer now, not the rule's draft
+            "body": fill(template.body, values),
+            "fill_pieces": pieces(template.body, values),
+            "template_id": str(template.pk),
+            "purpose": template.purpose,
+        }
+    except TemplateError as problem:
+        return {
+            "rule_draft": None,
+            "body": template.body,
+            "template_id": str(template.pk),
+            "fill_error": str(problem),
+        }
+
 
 register = template.Library()
 
@@ -34,6 +65,20 @@ def messaging_panel(context, order, claim=None) -> dict:
         "pieces": [],
         "blocking": False,
         **outgoing.composer_context(order.store.platform),
+        **_filled(request, order, claim),
+    }
+
+
+@register.inclusion_tag("messaging/_macros.html", takes_context=True)
+def macros_card(context, claim) -> dict:
+    """The claim page's macros: one button each."""
+    from ..models import Macro
+
+    return {
+        "claim": claim,
+        "csrf_token": context.get("csrf_token"),
+        "macros": list(Macro.objects.filter(store_id=claim.store_id).order_by("name")),
+        "store": claim.store,
     }
 
 
