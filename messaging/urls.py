@@ -23,5 +23,6 @@ urlpatterns = [
     path("messages/<int:message_id>/retry/", views.reply_retry, name="retry"),
     path("messages/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("messages/unmatched/", views.unmatched_list, name="unmatched"),
+    path("claims-coming/", views.claims_coming, name="coming"),
     path("messages/unmatched/<int:mail_id>/file/", views.unmatched_file, name="unmatched_file"),
 ]

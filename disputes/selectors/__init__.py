@@ -22,6 +22,10 @@ from .dashboard import (  # noqa: F401
     dashboard,
     week_starts,
 )
+from .learning import (  # noqa: F401
+    ActionEffect,
+    action_effects,
+)
 from .odr import (  # noqa: F401
     DefectRate,
     defect_rates,
