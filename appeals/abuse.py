@@ -96,7 +96,9 @@ class AbuseReport:
                     "reason": claim.get_reason_display(),
                     "amount": amount,
                     "outcome": item.outcome_text,
-                    "decided": (_(", decided %(day)s") % {"day": day(claim.decided_at)}) if claim.decided_at else "",
+                    "decided": (_(", decided %(day)s") % {"day": day(claim.decided_at)})
+                    if claim.decided_at
+                    else "",
                 }
             )
             for evidence in item.evidence:

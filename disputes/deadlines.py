@@ -364,7 +364,9 @@ def opening_rules() -> list[DeadlineRule]:
 
 def _opening_rule(rules: list[DeadlineRule], store: Store, deadline: str) -> DeadlineRule | None:
     own = [r for r in rules if r.deadline == deadline and r.store_id == store.pk]
-    platform = [r for r in rules if r.deadline == deadline and r.store_id is None and r.platform == store.platform]
+    platform = [
+        r for r in rules if r.deadline == deadline and r.store_id is None and r.platform == store.platform
+    ]
     return (own or platform or [None])[0]
 
 
@@ -387,5 +389,7 @@ def claim_opens_from(
         rule = _opening_rule(rules, store, deadline)
         if rule is None or start is None:
             continue
-        found.append(ClaimOpening(compute_due(rule, start, store=store), rule, explain(rule, start, store=store)))
+        found.append(
+            ClaimOpening(compute_due(rule, start, store=store), rule, explain(rule, start, store=store))
+        )
     return max(found, key=lambda opening: opening.at, default=None)

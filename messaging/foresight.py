@@ -117,6 +117,7 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
     )
     complaints = set(
         Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
+        .order_by()
         .values_list("thread__order_id", flat=True)
         .distinct()[:CANDIDATES_PER_SIGN]
     )
@@ -150,7 +151,9 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
         return []
     by_order = {
         row["thread__order_id"]: row
-        for row in Message.objects.filter(thread__order__in=[o.pk for o in orders], direction=Direction.FROM_BUYER)
+        for row in Message.objects.filter(
+            thread__order__in=[o.pk for o in orders], direction=Direction.FROM_BUYER
+        )
         .values("thread__order_id")
         .order_by()
         .annotate(
