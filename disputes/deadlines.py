@@ -367,7 +367,7 @@ def _opening_rule(rules: list[DeadlineRule], store: Store, deadline: str) -> Dea
     platform = [
         r for r in rules if r.deadline == deadline and r.store_id is None and r.platform == store.platform
     ]
-    return (own or platform or [None])[0]
+    return next(iter(own or platform), None)
 
 
 def claim_opens_from(

@@ -122,7 +122,7 @@ RULES += MESSAGE_RULES
 # When a buyer may first open a claim: the list of claims seen coming shows it, so the team acts
 # before then. No warnings: nothing is alerted on these dates.
 CONTACT, LATEST_DELIVERY = "message_received", "latest_delivery"
-CLAIM_OPENS_RULES = [
+CLAIM_OPENS_RULES: list[tuple[str, str, str, int, str, str, list[int], str]] = [
     (
         "amazon",
         "a_to_z",

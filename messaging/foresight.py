@@ -172,9 +172,9 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
 
     found = []
     for order in orders:
-        messages = by_order.get(order.pk, {})
+        messages = by_order.get(order.pk) or {"awaiting": 0, "complaints": 0}
         late_now = (
-            not order.is_delivered  # type: ignore[attr-defined]
+            not order.is_delivered
             and order.latest_delivery is not None
             and now - LATE_FOR_AT_MOST <= order.latest_delivery < now
         )
@@ -183,8 +183,8 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
             opens=claim_opens_from(
                 order.store,
                 rules=rules,
-                first_contact=order.first_contact,  # type: ignore[attr-defined]
-                latest_delivery=None if order.is_delivered else order.latest_delivery,  # type: ignore[attr-defined]
+                first_contact=order.first_contact,
+                latest_delivery=None if order.is_delivered else order.latest_delivery,
             ),
             unanswered=messages.get("awaiting", 0),
             complaints=messages.get("complaints", 0),
