@@ -66,6 +66,8 @@ def test_one_unanswered_polite_message_is_not_a_sign(world):
     mine = order(world.store_a, "111-0000002-0000002")
     buyer_writes(mine, "Hello, can you tell me when it ships?", NOW - timedelta(hours=3))
     assert "111-0000002-0000002" not in listed(world.agent_a)
+    buyer_writes(mine, "Hello again?", NOW - timedelta(hours=1))
+    assert listed(world.agent_a)["111-0000002-0000002"].signs == [Sign.UNANSWERED]
 
 
 def test_a_late_order_may_be_claimed_three_days_after_its_latest_delivery_date(world):
@@ -128,6 +130,7 @@ def test_an_old_complaint_is_taken_as_settled(world):
         NOW - timedelta(days=31),
     )
     Message.objects.filter(thread__order__platform_order_id="A-5").update(reply_state="replied")
+    assert "A-5" in listed(world.agent_a, now=NOW - timedelta(days=2))  # within 30 days of it
     assert "A-5" not in listed(world.agent_a)
 
 
