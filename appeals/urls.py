@@ -16,4 +16,5 @@ urlpatterns = [
     path("appeals/<int:appeal_id>/appeal.txt", views.appeal_text, name="text"),
     path("appeals/<int:appeal_id>/submit/", views.appeal_submit, name="submit"),
     path("appeals/<int:appeal_id>/decision/", views.appeal_decide, name="decide"),
+    path("buyers/<int:buyer_id>/abuse-report/", views.abuse_report, name="abuse_report"),
 ]

@@ -9,16 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from disputes.access import get_claim_for_user
+from disputes.access import get_claim_for_user, stores_for
 from disputes.downloads import attachment_header
 from disputes.inputs import parse_id
-from disputes.models import ClaimStatus, Outcome
+from disputes.models import Buyer, ClaimStatus, Outcome
 from disputes.requests import AuthenticatedRequest
 from disputes.services import ClaimConflict, ClaimError
 from disputes.services import claim_choose as claim_choose_service
@@ -26,7 +26,7 @@ from evidence import selectors as evidence_selectors
 from evidence.checklist import checklist
 from messaging.selectors import findings_view
 
-from . import advice, document, services
+from . import abuse, advice, document, services
 from .access import get_appeal_for_user, may_decide_appeal
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
 from .models import Appeal, AppealVersion
@@ -357,3 +357,13 @@ def claim_choose(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     return redirect(reverse("disputes:claim", kwargs={"claim_id": claim.pk}) + "#advice-card")
+
+
+@login_required
+@require_GET
+def abuse_report(request: AuthenticatedRequest, buyer_id: int) -> HttpResponse:
+    """A draft abuse report about a buyer whose claims repeat, to review and paste into the
+    platform's form."""
+    buyer = get_object_or_404(Buyer, pk=buyer_id, store__in=stores_for(request.user))
+    report = abuse.abuse_report(request.user, buyer)
+    return render(request, "appeals/abuse_report.html", {"report": report, "draft": report.draft()})

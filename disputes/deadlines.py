@@ -343,3 +343,53 @@ def for_claim(
         explanation=explanation(explained),
         explained=explained,
     )
+
+
+# --- when a buyer may first open a claim --------------------------------------------------
+
+OPENING_DEADLINES = (DeadlineKind.OPENS_AFTER_CONTACT, DeadlineKind.OPENS_AFTER_DELIVERY)
+
+
+@dataclass(frozen=True)
+class ClaimOpening:
+    at: datetime  # aware, UTC: the first moment the platform lets the buyer open a claim
+    rule: DeadlineRule  # the rule that sets it (the later one when two apply)
+    explanation: str
+
+
+def opening_rules() -> list[DeadlineRule]:
+    """The active rules saying when a buyer may open a claim (one query, for a whole page)."""
+    return list(DeadlineRule.objects.filter(deadline__in=OPENING_DEADLINES, is_active=True).order_by("pk"))
+
+
+def _opening_rule(rules: list[DeadlineRule], store: Store, deadline: str) -> DeadlineRule | None:
+    own = [r for r in rules if r.deadline == deadline and r.store_id == store.pk]
+    platform = [
+        r for r in rules if r.deadline == deadline and r.store_id is None and r.platform == store.platform
+    ]
+    return next(iter(own or platform), None)
+
+
+def claim_opens_from(
+    store: Store,
+    *,
+    rules: list[DeadlineRule],
+    first_contact: datetime | None,
+    latest_delivery: datetime | None,
+) -> ClaimOpening | None:
+    """When the buyer of an order may first open a claim on the store's platform: every rule
+    that applies must have run its course (Amazon: 48 hours after the buyer wrote, and for an
+    item not received 3 days after the latest delivery date). `latest_delivery` is given only
+    while the order is not delivered. None: no rule makes the buyer wait."""
+    found: list[ClaimOpening] = []
+    for deadline, start in (
+        (DeadlineKind.OPENS_AFTER_CONTACT, first_contact),
+        (DeadlineKind.OPENS_AFTER_DELIVERY, latest_delivery),
+    ):
+        rule = _opening_rule(rules, store, deadline)
+        if rule is None or start is None:
+            continue
+        found.append(
+            ClaimOpening(compute_due(rule, start, store=store), rule, explain(rule, start, store=store))
+        )
+    return max(found, key=lambda opening: opening.at, default=None)

@@ -119,6 +119,42 @@ MESSAGE_RULES = [
     for platform in ("amazon", "ebay", "ozon", "dhgate", "walmart", "shopify", "other")
 ]
 RULES += MESSAGE_RULES
+# When a buyer may first open a claim: the list of claims seen coming shows it, so the team acts
+# before then. No warnings: nothing is alerted on these dates.
+CONTACT, LATEST_DELIVERY = "message_received", "latest_delivery"
+CLAIM_OPENS_RULES: list[tuple[str, str, str, int, str, str, list[int], str]] = [
+    (
+        "amazon",
+        "a_to_z",
+        "opens_after_contact",
+        48,
+        H,
+        CONTACT,
+        [],
+        "A buyer must contact the seller first and wait 48 hours before filing an A-to-Z claim.",
+    ),
+    (
+        "amazon",
+        "a_to_z",
+        "opens_after_delivery",
+        3,
+        D,
+        LATEST_DELIVERY,
+        [],
+        "An item-not-received A-to-Z claim opens 3 days after the latest delivery date, up to 90 days after it.",
+    ),
+    (
+        "ebay",
+        "ebay_case",
+        "opens_after_contact",
+        3,
+        B,
+        CONTACT,
+        [],
+        "The seller has 3 business days to resolve a request before the buyer may ask eBay to step in.",
+    ),
+]
+RULES += CLAIM_OPENS_RULES
 
 
 def install_default_rules(DeadlineRule) -> None:

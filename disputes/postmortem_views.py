@@ -58,6 +58,7 @@ def post_mortem_report(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
+            "effects": selectors.action_effects(request.user, store=form.options()["store"]),
             "causes": RootCause.choices,
             "chart": win_rate_chart(report.weeks),
             "csv_query": request.GET.urlencode(),

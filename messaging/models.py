@@ -196,6 +196,9 @@ class Message(models.Model):
     )
     # The RFC 5322 Message-ID: inbound mail is filed once per store however often it is polled.
     rfc_message_id = models.CharField(_("Message-ID"), max_length=500, blank=True)
+    # A buyer message in complaint words (policy.reads_as_complaint), judged once when it is
+    # filed: the list of claims seen coming reads this column, never the bodies.
+    reads_as_complaint = models.BooleanField(_("reads as a complaint"), default=False, editable=False)
     # A buyer message's 24-hour clock: due time from the deadline rules, stopped by a reply in
     # the platform thread or by "no response needed".
     reply_state = models.CharField(
@@ -283,6 +286,10 @@ class Message(models.Model):
                 fields=["store", "reply_by"],
                 name="message_awaiting_store",
                 condition=Q(reply_state="awaiting"),
+            ),
+            # Claims seen coming: recent buyer messages in complaint words, per store.
+            models.Index(
+                fields=["store", "at"], name="message_complaint_recent", condition=Q(reads_as_complaint=True)
             ),
             # Failed sends, so none is forgotten.
             models.Index(

@@ -990,3 +990,28 @@ def highlight(text: str, findings: list[Finding]) -> list[tuple[str, Finding | N
     if position < len(text):
         pieces.append((text[position:], None))
     return pieces
+
+
+# --- a buyer's words that may turn into a claim --------------------------------------------------
+# The checker's own vocabulary of anger, accusation and insult (the words an agent may not write
+# are the words a buyer writes before filing), with what buyers say when they are about to ask
+# the platform for their money back, in the languages the stores write (English, Russian).
+COMPLAINT = re.compile(
+    r"\b(?:never\s+(?:arrived|received|came|got)|(?:not|haven't|hasn't|have\s+not|has\s+not|didn't|did\s+not)\s+"
+    r"(?:yet\s+)?(?:arrived|received|receive|come|came|get|got)|where\s+is\s+my\s+(?:order|package|parcel|item)|"
+    r"broken|damaged|defective|doesn't\s+work|does\s+not\s+work|not\s+working|not\s+as\s+described|"
+    r"wrong\s+(?:item|size|colou?r)|missing|counterfeit|fake|"
+    r"a-?to-?z|chargeback|dispute|open\s+a\s+(?:case|claim)|file\s+a\s+(?:case|claim)|report\s+you|"
+    r"(?:my\s+)?money\s+back|full\s+refund|still\s+waiting|"
+    r"не\s+(?:пришл\w*|приш[её]л|получил\w*|работает)|где\s+(?:мой|моя|мои)\s+\w+|"
+    r"слома\w*|поврежд\w*|брак\w*|бракованн\w*|обман\w*|подделк\w*|не\s+соответствует|"
+    r"жалоб\w*|претензи\w*|(?:открою|открыть|откро\w*)\s+спор|верните\s+деньги|возврат\w*\s+(?:денег|средств))\b",
+    re.IGNORECASE,
+)
+
+
+def reads_as_complaint(text: str) -> bool:
+    """Whether a buyer's message reads as a complaint that may become a claim: a complaint
+    phrase, or the anger, accusation and insult words the checker looks for."""
+    text = text[:MAX_CHARS]
+    return any(pattern.search(text) for pattern in (COMPLAINT, EMOTION, ACCUSATION, INSULT))

@@ -131,6 +131,7 @@ def message_receive(
         rfc_message_id=rfc_message_id[:500],
         author=by,
         author_name=author_name or (order.buyer.alias if order.buyer else ""),
+        reads_as_complaint=policy.reads_as_complaint(f"{subject}\n{body}"),
     )
     sla.start_clock(message, now)
     message.save()

@@ -29,5 +29,6 @@ urlpatterns = [
     ),
     path("claims/<int:claim_id>/macros/<int:macro_id>/", macro_views.macro_apply, name="macro_apply"),
     path("messages/unmatched/", views.unmatched_list, name="unmatched"),
+    path("claims-coming/", views.claims_coming, name="coming"),
     path("messages/unmatched/<int:mail_id>/file/", views.unmatched_file, name="unmatched_file"),
 ]

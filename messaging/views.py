@@ -4,6 +4,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +16,7 @@ from disputes.models import ClaimStatus, Order
 from disputes.requests import AuthenticatedRequest
 from disputes.services import ClaimError
 
-from . import inbound, outgoing, selectors, services
+from . import foresight, inbound, outgoing, selectors, services
 from .filling import TemplateError, fill, missing_facts, pieces, values_for
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
@@ -354,3 +355,20 @@ def unmatched_file(request: AuthenticatedRequest, mail_id: int) -> HttpResponse:
         request, _("Filed in the thread of order %(order)s.") % {"order": order.platform_order_id}
     )
     return redirect(reverse("disputes:order", args=[order.pk]) + "#thread")
+
+
+@login_required
+@require_GET
+def claims_coming(request: AuthenticatedRequest) -> HttpResponse:
+    """Orders that may become claims, and the buyers whose claims repeat."""
+    now = timezone.now()
+    return render(
+        request,
+        "messaging/coming.html",
+        {
+            "coming": foresight.claims_seen_coming(request.user, now=now),
+            "complainers": foresight.serial_complainers(request.user),
+            "serial_orders": foresight.SERIAL_CLAIM_ORDERS,
+            "now": now,
+        },
+    )

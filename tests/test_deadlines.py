@@ -25,6 +25,7 @@ LA = ZoneInfo("America/Los_Angeles")
 MSK = ZoneInfo("Europe/Moscow")
 
 seed_migration = importlib.import_module("disputes.migrations.0002_squashed_default_deadline_rules")
+opening_seed_migration = importlib.import_module("disputes.migrations.0025_claim_opening_rules")
 
 
 def store(platform=Platform.AMAZON, marketplace="US", tz="America/Los_Angeles") -> Store:
@@ -65,6 +66,11 @@ EXPECTED_SEEDS = {
     ("ozon", "ozon_dispute", "respond"): (24, "calendar_hours", "claim_opened"),
     ("dhgate", "dhgate_dispute", "respond"): (5, "calendar_days", "claim_opened"),
     ("walmart", "walmart_dispute", "respond"): (48, "calendar_hours", "claim_opened"),
+    # DOMAIN: an Amazon buyer writes first and waits 48 hours; an item-not-received claim opens 3
+    # days after the latest delivery date; eBay's seller has 3 business days before escalation.
+    ("amazon", "a_to_z", "opens_after_contact"): (48, "calendar_hours", "message_received"),
+    ("amazon", "a_to_z", "opens_after_delivery"): (3, "calendar_days", "latest_delivery"),
+    ("ebay", "ebay_case", "opens_after_contact"): (3, "business_days", "message_received"),
     **{
         (p, "buyer_complaint", "respond"): (24, "calendar_hours", "claim_opened")
         for p in ("amazon", "ebay", "ozon", "dhgate", "walmart")
@@ -76,6 +82,7 @@ SEEDED_KEYS = [(platform, kind, deadline) for platform, kind, deadline, *_ in RU
 def test_the_migration_seeds_the_domain_defaults(db):
     DeadlineRule.objects.all().delete()
     seed_migration.seed(apps, None)
+    opening_seed_migration.seed(apps, None)
     seeded = {
         (r.platform, r.claim_kind, r.deadline): (r.length, r.unit, r.starts_from)
         for r in DeadlineRule.objects.all()
@@ -118,6 +125,10 @@ def test_each_seeded_rule_gives_its_window_from_a_plain_weekday(rules, key):
     }[r.unit]
     assert due - start == expected
     assert due.tzinfo == UTC
+    if r.deadline in deadlines.OPENING_DEADLINES:
+        # When a buyer may open a claim is shown, never alerted: no warnings.
+        assert r.warn_hours_before == []
+        return
     assert r.warn_hours_before and all(isinstance(h, int) and h > 0 for h in r.warn_hours_before)
     assert all(h < expected.total_seconds() / 3600 for h in r.warn_hours_before)
 

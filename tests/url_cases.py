@@ -317,6 +317,7 @@ CASES.update(
         "messaging:retry": Case("object", MESSAGE, methods=("post",)),
         "messaging:attachment": Case("object", ATTACHMENT),
         "messaging:unmatched": Case("list"),
+        "messaging:coming": Case("list"),
         "messaging:unmatched_file": Case("object", UNMATCHED, methods=("post",)),
     }
 )
@@ -359,6 +360,7 @@ CASES.update(
         "appeals:text": Case("object", APPEAL),
         "appeals:submit": Case("object", APPEAL, methods=("post",)),
         "appeals:decide": Case("object", APPEAL, methods=("post",)),
+        "appeals:abuse_report": Case("object", lambda w: {"buyer_id": w.order_a.buyer_id}),
     }
 )
 

@@ -26,6 +26,9 @@ class DeadlineKind(models.TextChoices):
     RESPOND = "respond", _("Respond")
     APPEAL = "appeal", _("Appeal")
     REPLY = "reply", _("Reply to a buyer message")
+    # When a buyer may first open a claim: the team's last chance to act before it.
+    OPENS_AFTER_CONTACT = "opens_after_contact", _("Buyer may open a claim, after writing to the seller")
+    OPENS_AFTER_DELIVERY = "opens_after_delivery", _("Buyer may open a claim, after the latest delivery date")
 
 
 class DeadlineUnit(models.TextChoices):
@@ -39,6 +42,7 @@ class DeadlineStart(models.TextChoices):
     PLATFORM_REQUEST = "platform_request", _("the platform's request")
     CLAIM_CLOSED = "claim_closed", _("the decision")
     MESSAGE_RECEIVED = "message_received", _("the buyer's message")
+    LATEST_DELIVERY = "latest_delivery", _("the latest delivery date")
 
 
 # A warning more than a year ahead means nothing; the bound also keeps the arithmetic and the

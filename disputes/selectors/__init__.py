@@ -29,6 +29,10 @@ from .forecast import (  # noqa: F401
     odr_forecast,
     odr_forecasts,
 )
+from .learning import (  # noqa: F401
+    ActionEffect,
+    action_effects,
+)
 from .odr import (  # noqa: F401
     DefectRate,
     defect_rates,

@@ -27,9 +27,9 @@ def follow_every_nav_link(page) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("agent_a", ["Queue", "Orders", "My day"]),
-        ("manager_a", ["Queue", "Orders", "My day", "Dashboard", "Post-mortems"]),
-        ("root", ["Queue", "Orders", "My day", "Dashboard", "Post-mortems", "Admin"]),
+        ("agent_a", ["Queue", "Orders", "My day", "May become a claim"]),
+        ("manager_a", ["Queue", "Orders", "My day", "May become a claim", "Dashboard", "Post-mortems"]),
+        ("root", ["Queue", "Orders", "My day", "May become a claim", "Dashboard", "Post-mortems", "Admin"]),
     ],
 )
 def test_every_nav_link_opens_for_its_role(page, world, username, expected):

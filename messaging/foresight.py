@@ -1,0 +1,248 @@
+"""Claims seen coming: orders without a claim whose signs say one may follow, each with the date
+from which its buyer may open one on the platform (`disputes.deadlines.claim_opens_from`), so the
+team acts before it. And the buyers whose claims repeat across orders and stores.
+
+Every read is a fixed number of queries over the user's stores, whatever their size: each sign is
+found through an index (the awaiting-reply and complaint partial indexes on messages, orders by
+store and purchase date), the candidates are capped, then read with their facts in three more."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.access import stores_for
+from disputes.deadlines import ClaimOpening, claim_opens_from, opening_rules
+from disputes.models import Claim, Order, Shipment
+from disputes.models.orders import CANCELLED_ITEM_STATUSES
+
+from .models import Direction, Message, ReplyState
+
+# Amazon lets an item-not-received claim open up to 90 days after the latest delivery date: a
+# late order older than that can no longer become one.
+LATE_FOR_AT_MOST = timedelta(days=90)
+# Orders are read through their purchase date (indexed per store); none is delivered later than
+# this after it was bought.
+PURCHASED_WITHIN = timedelta(days=180)
+# A complaint older than this, with no claim since, is taken as settled.
+COMPLAINT_WITHIN = timedelta(days=30)
+# A buyer with a claim history is watched on the orders they placed this recently.
+HISTORY_ORDERS_WITHIN = timedelta(days=60)
+# "Wrote more than once without an answer".
+UNANSWERED_AT_LEAST = 2
+# A buyer with claims on this many orders is a serial complainer (DOMAIN: worth flagging).
+SERIAL_CLAIM_ORDERS = 3
+# Each sign contributes at most this many candidates; the list shows the soonest.
+CANDIDATES_PER_SIGN = 500
+
+
+class Sign:
+    UNANSWERED = "unanswered"
+    LATE = "late"
+    COMPLAINT = "complaint"
+    HISTORY = "history"
+
+
+@dataclass
+class ComingClaim:
+    order: Order
+    opens: ClaimOpening | None
+    unanswered: int = 0
+    complaints: int = 0
+    late_since: datetime | None = None
+    buyer_claims: int = 0
+    signs: list[str] = field(default_factory=list)
+
+    def reasons(self) -> list[str]:
+        """The signs in words, for the list."""
+        words = []
+        if Sign.UNANSWERED in self.signs:
+            words.append(
+                str(_("The buyer wrote %(count)d times without an answer")) % {"count": self.unanswered}
+            )
+        if Sign.LATE in self.signs:
+            words.append(str(_("Not delivered by the promised date")))
+        if Sign.COMPLAINT in self.signs:
+            words.append(str(_("The buyer's message reads as a complaint")))
+        if Sign.HISTORY in self.signs:
+            words.append(
+                str(_("The buyer has %(count)d claims on other orders")) % {"count": self.buyer_claims}
+            )
+        return words
+
+    def opens_now(self, now: datetime) -> bool:
+        return self.opens is None or self.opens.at <= now
+
+
+def _cancelled() -> Q:
+    """A cancelled order (Amazon spells it both ways) cannot become a claim."""
+    cancelled = Q(pk__in=[])
+    for status in CANCELLED_ITEM_STATUSES:
+        cancelled |= Q(status__iexact=status)
+    return cancelled
+
+
+def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -> list[ComingClaim]:
+    """Orders of the user's stores with no claim yet whose buyer wrote more than once without an
+    answer, whose delivery is late against the promised date, whose message reads as a complaint,
+    or whose buyer (the store's record of them) has claims on other orders: soonest claimable first."""
+    now = now or timezone.now()
+    store_ids = list(stores_for(user).values_list("pk", flat=True))
+    if not store_ids:
+        return []
+    rules = opening_rules()
+    mine = Q(store_id__in=store_ids)
+
+    unanswered = set(
+        Message.objects.filter(mine, reply_state=ReplyState.AWAITING, direction=Direction.FROM_BUYER)
+        .values("thread__order_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .filter(n__gte=UNANSWERED_AT_LEAST)
+        .values_list("thread__order_id", flat=True)[:CANDIDATES_PER_SIGN]
+    )
+    delivered = Shipment.objects.filter(order=OuterRef("pk"), delivered_at__isnull=False)
+    late = set(
+        Order.objects.filter(
+            mine,
+            purchased_at__gte=now - PURCHASED_WITHIN,
+            latest_delivery__lt=now,
+            latest_delivery__gte=now - LATE_FOR_AT_MOST,
+        )
+        .exclude(_cancelled())
+        .exclude(Exists(delivered))
+        # The longest overdue first (their buyers may claim soonest); sorted, the planner also
+        # stops scanning the primary key for rare matches under the LIMIT (twice as fast).
+        .order_by("latest_delivery", "pk")
+        .values_list("pk", flat=True)[:CANDIDATES_PER_SIGN]
+    )
+    complaints = set(
+        Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
+        .order_by()
+        .values_list("thread__order_id", flat=True)
+        .distinct()[:CANDIDATES_PER_SIGN]
+    )
+    with_history = set(
+        Order.objects.filter(
+            mine,
+            purchased_at__gte=now - HISTORY_ORDERS_WITHIN,
+            # The store's own buyer record: matching aliases across stores here costs a join of
+            # every claim with its buyer (25 times slower at 200,000 claims).
+            buyer_id__in=Subquery(Claim.objects.filter(mine).values("order__buyer_id")),
+        ).values_list("pk", flat=True)[:CANDIDATES_PER_SIGN]
+    )
+
+    orders = list(
+        Order.objects.filter(pk__in=unanswered | late | complaints | with_history)
+        .exclude(Exists(Claim.objects.filter(order=OuterRef("pk"))))
+        .exclude(_cancelled())
+        .select_related("store", "buyer")
+        .annotate(
+            is_delivered=Exists(delivered),
+            first_contact=Subquery(
+                Message.objects.filter(thread__order=OuterRef("pk"), direction=Direction.FROM_BUYER)
+                .order_by()
+                .values("thread__order")
+                .annotate(first=Min("at"))
+                .values("first")
+            ),
+        )
+    )
+    if not orders:
+        return []
+    by_order = {
+        row["thread__order_id"]: row
+        for row in Message.objects.filter(
+            thread__order__in=[o.pk for o in orders], direction=Direction.FROM_BUYER
+        )
+        .values("thread__order_id")
+        .order_by()
+        .annotate(
+            awaiting=Count("pk", filter=Q(reply_state=ReplyState.AWAITING)),
+            complaints=Count("pk", filter=Q(reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)),
+        )
+    }
+    claims_by_buyer = dict(
+        Claim.objects.filter(mine, order__buyer_id__in={o.buyer_id for o in orders if o.buyer_id})
+        .values("order__buyer_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .values_list("order__buyer_id", "n")
+    )
+
+    found = []
+    for order in orders:
+        messages = by_order.get(order.pk) or {"awaiting": 0, "complaints": 0}
+        late_now = (
+            not order.is_delivered
+            and order.latest_delivery is not None
+            and now - LATE_FOR_AT_MOST <= order.latest_delivery < now
+        )
+        item = ComingClaim(
+            order=order,
+            opens=claim_opens_from(
+                order.store,
+                rules=rules,
+                first_contact=order.first_contact,
+                latest_delivery=None if order.is_delivered else order.latest_delivery,
+            ),
+            unanswered=messages.get("awaiting", 0),
+            complaints=messages.get("complaints", 0),
+            late_since=order.latest_delivery if late_now else None,
+            buyer_claims=claims_by_buyer.get(order.buyer_id, 0) if order.buyer_id else 0,
+        )
+        if item.unanswered >= UNANSWERED_AT_LEAST:
+            item.signs.append(Sign.UNANSWERED)
+        if late_now:
+            item.signs.append(Sign.LATE)
+        if item.complaints:
+            item.signs.append(Sign.COMPLAINT)
+        if item.buyer_claims:
+            item.signs.append(Sign.HISTORY)
+        if item.signs:
+            found.append(item)
+    found.sort(key=lambda c: (c.opens.at if c.opens else now, -len(c.signs), c.order.pk))
+    return found[:limit]
+
+
+@dataclass
+class SerialComplainer:
+    alias: str
+    buyer_id: int  # one of the buyer's rows, for the abuse report's address
+    claims: int
+    orders: int
+    stores: int
+    last_opened: datetime
+
+
+def serial_complainers(user, *, limit: int = 50) -> list[SerialComplainer]:
+    """Buyers (by alias, across the user's stores) with claims on at least
+    `SERIAL_CLAIM_ORDERS` orders, most claims first. One grouped query."""
+    store_ids = list(stores_for(user).values_list("pk", flat=True))
+    rows = (
+        Claim.objects.filter(store_id__in=store_ids, order__buyer__isnull=False)
+        .values("order__buyer__alias")
+        .order_by()
+        .annotate(
+            claims=Count("pk"),
+            orders=Count("order", distinct=True),
+            stores=Count("store", distinct=True),
+            last_opened=Max("opened_at"),
+            buyer_id=Max("order__buyer_id"),
+        )
+        .filter(orders__gte=SERIAL_CLAIM_ORDERS)
+        .order_by("-claims", "-last_opened")[:limit]
+    )
+    return [
+        SerialComplainer(
+            alias=row["order__buyer__alias"],
+            buyer_id=row["buyer_id"],
+            claims=row["claims"],
+            orders=row["orders"],
+            stores=row["stores"],
+            last_opened=row["last_opened"],
+        )
+        for row in rows
+    ]
