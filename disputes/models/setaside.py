@@ -21,6 +21,7 @@ class SetAsideKind(models.TextChoices):
     EVIDENCE_FINGERPRINT = "evidence_fingerprint", _("evidence fingerprint check")
     CHAT_MESSAGE = "chat_message", _("team chat message")
     CONNECTOR_RECORD = "connector_record", _("record from a marketplace's API")
+    WEBHOOK_DELIVERY = "webhook_delivery", _("webhook delivery")
 
 
 class SetAside(models.Model):
