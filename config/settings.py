@@ -622,3 +622,5 @@ SPECTACULAR_SETTINGS = {
 }
 # Outgoing webhooks (api/webhooks.py): how old a signature's timestamp a receiver should accept.
 DESK_WEBHOOK_TOLERANCE = env_int("DESK_WEBHOOK_TOLERANCE", 300)
+# Plain http:// webhook addresses (a receiver on a private network, development); else https only.
+DESK_WEBHOOK_ALLOW_HTTP = env_bool("DESK_WEBHOOK_ALLOW_HTTP", DEBUG)

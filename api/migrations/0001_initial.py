@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('disputes', '0021_alter_setaside_kind'),
+        ('disputes', '0020_import_source_api'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
