@@ -368,3 +368,8 @@ API_CASES: dict[str, ApiCase] = {
 }
 PUBLIC_NAMES.add("api:schema")
 EXEMPT_PREFIXES = (*EXEMPT_PREFIXES, "api:")
+
+
+def API_APPEAL(world) -> int:
+    """The id of an appeal of store A (one saved version)."""
+    return APPEAL(world)["appeal_id"]
