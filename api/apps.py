@@ -8,4 +8,10 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         # The events that webhooks announce connect on import; Celery finds tasks.py itself.
-        from . import events, schema, tasks  # noqa: F401
+        from disputes import setaside
+        from disputes.models import SetAsideKind
+
+        from . import events, schema, tasks, webhooks  # noqa: F401
+
+        # A manager's retry from /set-aside/: the delivery is due again at once.
+        setaside.register(SetAsideKind.WEBHOOK_DELIVERY, retry=webhooks.send_again, url=webhooks.delivery_url)

@@ -74,7 +74,11 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = given.validated_data
         try:
             claim = claim_move(
-                claim=claim, to_status=data["status"], by=request.user, loaded=data["loaded"], note=data["note"]
+                claim=claim,
+                to_status=data["status"],
+                by=request.user,
+                loaded=data["loaded"],
+                note=data["note"],
             )
         except ClaimConflict as conflict:
             return refused(str(conflict), status.HTTP_409_CONFLICT)
@@ -96,7 +100,11 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             assignee = users.filter(username=data["assignee"], is_active=True).first()
             if assignee is None:
                 raise ValidationError({"assignee": ["No such user."]})
-        loaded = users.filter(username=data["loaded"]).values_list("pk", flat=True).first() if data["loaded"] else None
+        loaded = (
+            users.filter(username=data["loaded"]).values_list("pk", flat=True).first()
+            if data["loaded"]
+            else None
+        )
         result = claim_assign(claims=[claim], assignee=assignee, by=request.user, loaded={claim.pk: loaded})
         if result.skipped:
             return refused(str(result.skipped[0][1]))
@@ -119,7 +127,10 @@ class OrderMessages(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.MessageSendSerializer,
-        responses={201: s.MessageSerializer, 400: OpenApiResponse(description="refused, with the policy findings")},
+        responses={
+            201: s.MessageSerializer,
+            400: OpenApiResponse(description="refused, with the policy findings"),
+        },
     )
     def create(self, request, order_id=None):
         order = self.order()
@@ -153,7 +164,9 @@ class OrderEvidence(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return EvidenceItem.objects.present().filter(order=self.order())
 
-    @extend_schema(request={"multipart/form-data": s.EvidenceUploadSerializer}, responses={201: s.EvidenceSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.EvidenceUploadSerializer}, responses={201: s.EvidenceSerializer}
+    )
     def create(self, request, order_id=None):
         order = self.order()
         given = s.EvidenceUploadSerializer(data=request.data)
@@ -197,4 +210,3 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
             f"appeal-{appeal.claim.order.platform_order_id}-v{number}.pdf"
         )
         return response
-

@@ -13,7 +13,7 @@ from disputes.access import get_store_for_user, is_manager, stores_for
 from disputes.requests import AuthenticatedRequest
 
 from . import subscriptions, tokens
-from .models import ApiToken, WebhookDelivery, WebhookEvent, WebhookSubscription
+from .models import ApiToken, WebhookEvent, WebhookSubscription
 
 # How many deliveries of each webhook its page shows.
 SHOWN_DELIVERIES = 10
@@ -55,9 +55,10 @@ def _store_as_manager(request: AuthenticatedRequest, store_id: int):
 
 
 def _webhooks_context(store, **extra) -> dict:
-    hooks = list(WebhookSubscription.objects.filter(store=store))
-    for hook in hooks:
-        hook.recent = list(WebhookDelivery.objects.filter(subscription=hook).order_by("-pk")[:SHOWN_DELIVERIES])
+    hooks = [
+        {"hook": hook, "recent": hook.deliveries.order_by("-pk")[:SHOWN_DELIVERIES]}
+        for hook in WebhookSubscription.objects.filter(store=store)
+    ]
     return {"store": store, "hooks": hooks, "events": WebhookEvent.choices, **extra}
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from disputes import setaside
@@ -202,11 +203,22 @@ def _send_one(row: WebhookDelivery, shown: set[int]) -> int | None:
         _failed(row, error, shown, None, "")
         return None if error.unreachable else 0
     if not 200 <= status < 300:
-        _failed(row, WebhookError(f"HTTP {status}", temporary=status == 429 or status >= 500), shown, status, answer)
+        _failed(
+            row,
+            WebhookError(f"HTTP {status}", temporary=status == 429 or status >= 500),
+            shown,
+            status,
+            answer,
+        )
         return 0
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=row.pk).update(
-        sent_at=now, due_at=None, last_status=status, last_response=answer[:KEPT], last_error="", last_tried_at=now
+        sent_at=now,
+        due_at=None,
+        last_status=status,
+        last_response=answer[:KEPT],
+        last_error="",
+        last_tried_at=now,
     )
     if row.pk in shown:
         setaside.resolve(kind=SetAsideKind.WEBHOOK_DELIVERY, subject_id=row.pk)
@@ -223,9 +235,19 @@ def _failed(
     if error.temporary and due is None:
         reason = f"gave up after {row.attempts} attempts: {reason}"
     WebhookDelivery.objects.filter(pk=row.pk).update(
-        due_at=due, last_status=status, last_response=(answer or "")[:KEPT], last_error=reason, last_tried_at=now
+        due_at=due,
+        last_status=status,
+        last_response=(answer or "")[:KEPT],
+        last_error=reason,
+        last_tried_at=now,
     )
-    log.warning("webhook delivery %s to %s failed (attempt %d): %s", row.pk, row.subscription.url, row.attempts, reason)
+    log.warning(
+        "webhook delivery %s to %s failed (attempt %d): %s",
+        row.pk,
+        row.subscription.url,
+        row.attempts,
+        reason,
+    )
     if due is None or row.attempts >= SHOW_AFTER_ATTEMPTS:
         setaside.record(
             kind=SetAsideKind.WEBHOOK_DELIVERY,
@@ -241,3 +263,13 @@ def send_again(delivery_id: int) -> None:
     """A manager's retry of a delivery that was set aside: due now (if still unsent)."""
     if WebhookDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(due_at=timezone.now()):
         transaction.on_commit(_queue_send)
+
+
+def delivery_url(delivery_id: int) -> str | None:
+    """Where a set-aside delivery is shown: its store's webhooks page."""
+    store_id = (
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .values_list("subscription__store_id", flat=True)
+        .first()
+    )
+    return reverse("integrations:webhooks", args=[store_id]) if store_id else None

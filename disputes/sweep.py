@@ -27,8 +27,8 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, models, transaction
-from django.utils import timezone
 from django.dispatch import Signal
+from django.utils import timezone
 
 from . import setaside
 from .models import (

@@ -67,7 +67,9 @@ def test_the_owner_revokes_a_token_and_it_stops_working_but_no_one_else_can(worl
 def test_a_wrong_token_is_refused(world):
     made = token_create(user=world.agent_a, name="t")
     wrong = made.secret[:-2] + ("AA" if not made.secret.endswith("AA") else "BB")
-    assert Client(headers={"Authorization": f"Bearer {wrong}"}).get(reverse("api:order-list")).status_code == 401
+    assert (
+        Client(headers={"Authorization": f"Bearer {wrong}"}).get(reverse("api:order-list")).status_code == 401
+    )
 
 
 def test_a_deactivated_users_token_stops_working(world):
@@ -148,7 +150,9 @@ def test_a_claim_is_assigned_only_to_a_member_of_its_store(world):
     url = reverse("api:claim-assign", args=[world.claim_a.pk])
     done = caller.post(url, {"assignee": "manager_a", "loaded": None}, content_type="application/json")
     assert done.status_code == 200 and done.json()["assignee"] == "manager_a"
-    refused = caller.post(url, {"assignee": "agent_b", "loaded": "manager_a"}, content_type="application/json")
+    refused = caller.post(
+        url, {"assignee": "agent_b", "loaded": "manager_a"}, content_type="application/json"
+    )
     assert refused.status_code == 400 and "not a member" in refused.json()["detail"]
     stale = caller.post(url, {"assignee": None, "loaded": None}, content_type="application/json")
     assert stale.status_code == 409
@@ -180,9 +184,13 @@ def test_a_reply_through_the_api_is_recorded_like_the_composers(world):
 def test_the_policy_check_blocks_a_bad_message_through_the_api_exactly_as_in_the_composer(world):
     text = "Call me on +1 415 555 2671."
     through_api = api(world.agent_a).post(
-        reverse("api:order-messages-list", args=[world.order_a.pk]), {"body": text}, content_type="application/json"
+        reverse("api:order-messages-list", args=[world.order_a.pk]),
+        {"body": text},
+        content_type="application/json",
     )
-    through_page = client_for(world.agent_a).post(reverse("messaging:send", args=[world.order_a.pk]), {"body": text})
+    through_page = client_for(world.agent_a).post(
+        reverse("messaging:send", args=[world.order_a.pk]), {"body": text}
+    )
     assert through_api.status_code == 400
     refusal = through_api.json()
     assert [finding["code"] for finding in refusal["findings"]] == ["contact.phone"]
@@ -207,7 +215,12 @@ def test_evidence_uploaded_through_the_api_is_checked_and_kept(world, settings, 
     url = reverse("api:order-evidence-list", args=[world.order_a.pk])
     caller = api(world.agent_a)
     good = caller.post(
-        url, {"kind": "buyer_media", "caption": "Box", "file": SimpleUploadedFile("box.jpg", photo(), "image/jpeg")}
+        url,
+        {
+            "kind": "buyer_media",
+            "caption": "Box",
+            "file": SimpleUploadedFile("box.jpg", photo(), "image/jpeg"),
+        },
     )
     assert good.status_code == 201, good.content
     item = EvidenceItem.objects.get(pk=good.json()["id"])

@@ -314,7 +314,9 @@ def WEBHOOK_A(world) -> dict:
     """A webhook of store A."""
     from api.models import WebhookSubscription
 
-    hook = WebhookSubscription.objects.create(store=world.store_a, url="https://example.com/h", events=["claim.opened"])
+    hook = WebhookSubscription.objects.create(
+        store=world.store_a, url="https://example.com/h", events=["claim.opened"]
+    )
     return {"webhook_id": hook.pk}
 
 
@@ -356,8 +358,12 @@ API_CASES: dict[str, ApiCase] = {
     "api:claim-detail": ApiCase("object", _pk(CLAIM, "pk")),
     # Opening a claim on store A's order.
     "api:claim-list:post": ApiCase("object", method="post", body=_open_claim_body),
-    "api:claim-move": ApiCase("object", _pk(CLAIM, "pk"), "post", lambda w: {"status": "responded", "loaded": "new"}),
-    "api:claim-assign": ApiCase("object", _pk(CLAIM, "pk"), "post", lambda w: {"assignee": None, "loaded": None}),
+    "api:claim-move": ApiCase(
+        "object", _pk(CLAIM, "pk"), "post", lambda w: {"status": "responded", "loaded": "new"}
+    ),
+    "api:claim-assign": ApiCase(
+        "object", _pk(CLAIM, "pk"), "post", lambda w: {"assignee": None, "loaded": None}
+    ),
     "api:order-messages-list": ApiCase("object", ORDER),
     "api:order-messages-list:post": ApiCase("object", ORDER, "post", lambda w: {"body": "Hello"}),
     "api:order-evidence-list": ApiCase("object", ORDER),
