@@ -40,4 +40,5 @@ class PerToken(SimpleRateThrottle):
         token = request.auth
         if token is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": token.pk}
+        # The digest, not the row's id: unique across databases sharing one cache.
+        return self.cache_format % {"scope": self.scope, "ident": token.digest[:32]}

@@ -214,3 +214,31 @@ def test_a_manager_removes_a_webhook_and_its_owed_deliveries_go_with_it(world, r
     client_for(world.manager_a).post(reverse("integrations:webhook_remove", args=[hook.pk]))
     assert not WebhookSubscription.objects.exists() and not WebhookDelivery.objects.exists()
     assert webhooks.webhooks_send() == 0 and receiver.requests == []
+
+
+# --- a real worker ----------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_deliver_each_event_once(world, receiver, tmp_path):
+    from .worker import celery_worker, wait_for
+
+    subscribe(world, receiver, events=["claim.opened", "message.received"])
+    log = tmp_path / "worker.log"
+    with celery_worker(log, concurrency=2, every_task=True):
+        # Each commit queues a send on the mail queue: several runs race over the same rows.
+        for n in range(6):
+            open_claim(world)
+            messaging.message_receive(order=world.order_a, body=f"Any news? ({n})")
+        wait_for(lambda: len(receiver.accepted) >= 12, log_path=log)
+        send_webhooks.apply_async()
+        # Every run queued (one per event, and this one) has ended: nothing more will come.
+        wait_for(lambda: _runs_ended(log) >= 13, log_path=log)
+    ids = [r.headers["Desk-Delivery"] for r in receiver.requests]
+    assert len(ids) == len(set(ids)) == 12
+    assert not WebhookDelivery.objects.filter(sent_at__isnull=True).exists()
+
+
+def _runs_ended(log) -> int:
+    return sum(1 for line in log.read_text().splitlines() if "send_webhooks" in line and "succeeded" in line)
