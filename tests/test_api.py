@@ -104,6 +104,33 @@ def test_orders_come_a_page_at_a_time_by_cursor_and_only_of_the_callers_stores(w
     assert "cursor=" in caller.get(reverse("api:order-list") + "?page_size=2").json()["next"]
 
 
+def test_a_list_costs_the_same_queries_for_one_claim_or_twenty(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    caller = api(world.agent_a)
+    url = reverse("api:claim-list")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert caller.get(url).status_code == 200
+        return len(seen)
+
+    Claim.objects.filter(pk=world.claim_a.pk).update(assignee=world.agent_a)
+    queries()  # the first use of a token also notes when it was used
+    few = queries()
+    for _ in range(19):
+        Claim.objects.create(
+            store=world.store_a,
+            order=world.order_a,
+            kind="a_to_z",
+            reason="not_received",
+            opened_at=timezone.now(),
+            assignee=world.manager_a,
+        )
+    assert queries() == few
+
+
 # --- claims: read, open, move, assign ------------------------------------------------------------
 
 
