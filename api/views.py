@@ -18,6 +18,7 @@ from disputes.access import get_claim_for_user, get_order_for_user, stores_for
 from disputes.downloads import attachment_header
 from disputes.models import Claim, Order
 from disputes.services import ClaimConflict, ClaimError, claim_assign, claim_move, claim_open
+from evidence import uploads
 from evidence.models import EvidenceItem
 from evidence.services import EvidenceError, evidence_add
 from evidence.validation import Refused
@@ -169,6 +170,10 @@ class OrderEvidence(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request, order_id=None):
         order = self.order()
+        # A file refused from its first bytes: the request was not read beyond it.
+        stopped = uploads.refusal(request._request) if request.data is not None else None
+        if stopped is not None:
+            return refused(stopped.message, code_name=stopped.code)
         given = s.EvidenceUploadSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data

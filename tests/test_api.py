@@ -262,6 +262,25 @@ def test_evidence_uploaded_through_the_api_is_checked_and_kept(world, settings, 
     assert [row["id"] for row in listed] == [item.pk]
 
 
+def test_a_large_upload_of_no_accepted_kind_is_refused_from_its_first_bytes_as_on_the_page(world):
+    big = HTML + b"<p>padding</p>" * 200_000  # about 3 MB, of which the first bytes decide
+    through_api = api(world.agent_a).post(
+        reverse("api:order-evidence-list", args=[world.order_a.pk]),
+        {"kind": "buyer_media", "file": SimpleUploadedFile("page.jpg", big, "image/jpeg")},
+    )
+    through_page = client_for(world.agent_a).post(
+        reverse("evidence:upload", args=[world.order_a.pk]),
+        {"kind": "buyer_media", "file": SimpleUploadedFile("page.jpg", big, "image/jpeg")},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert through_api.status_code == through_page.status_code == 400
+    assert through_api.json()["code_name"] == "html"
+    assert through_api.json()["detail"] in through_page.content.decode().replace("&#x27;", "'").replace(
+        "&quot;", '"'
+    )
+    assert not EvidenceItem.objects.exists()
+
+
 # --- appeals: read and export --------------------------------------------------------------------
 
 
