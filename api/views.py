@@ -28,8 +28,8 @@ from messaging.services import MessagingError, PolicyBlocked, reply_send
 from . import serializers as s
 
 
-def refused(message: str, code: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
-    return Response({"detail": message, **extra}, status=code)
+def refused(message: str, status_code: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
+    return Response({"detail": message, **extra}, status=status_code)
 
 
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
@@ -170,11 +170,12 @@ class OrderEvidence(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request, order_id=None):
         order = self.order()
+        body = request.data  # reading the body runs the vault's first-bytes check
         # A file refused from its first bytes: the request was not read beyond it.
-        stopped = uploads.refusal(request._request) if request.data is not None else None
+        stopped = uploads.refusal(request._request)
         if stopped is not None:
-            return refused(stopped.message, code_name=stopped.code)
-        given = s.EvidenceUploadSerializer(data=request.data)
+            return refused(stopped.message, code=stopped.code)
+        given = s.EvidenceUploadSerializer(data=body)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         upload = data["file"]
@@ -189,7 +190,7 @@ class OrderEvidence(mixins.ListModelMixin, viewsets.GenericViewSet):
                 by=request.user,
             )
         except Refused as refusal:
-            return refused(refusal.message, code_name=refusal.code)
+            return refused(refusal.message, code=refusal.code)
         except EvidenceError as error:
             return refused(str(error))
         return Response(s.EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)

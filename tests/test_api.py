@@ -274,7 +274,7 @@ def test_a_large_upload_of_no_accepted_kind_is_refused_from_its_first_bytes_as_o
         headers={"X-Requested-With": "XMLHttpRequest"},
     )
     assert through_api.status_code == through_page.status_code == 400
-    assert through_api.json()["code_name"] == "html"
+    assert through_api.json()["code"] == "html"
     assert through_api.json()["detail"] in through_page.content.decode().replace("&#x27;", "'").replace(
         "&quot;", '"'
     )
