@@ -15,6 +15,7 @@ COPY messaging ./messaging
 COPY appeals ./appeals
 COPY backups ./backups
 COPY connectors ./connectors
+COPY accounts ./accounts
 RUN pip install --no-cache-dir .
 
 COPY . .

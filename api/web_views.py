@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,7 +45,7 @@ def api_token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpRespon
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     tokens.token_revoke(token=token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
-    return redirect("integrations:tokens")
+    return redirect(reverse("accounts:account") + "#api-tokens")
 
 
 def _store_as_manager(request: AuthenticatedRequest, store_id: int):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,11 +21,12 @@ from disputes.inputs import parse_id
 from disputes.models import ClaimStatus, Outcome
 from disputes.requests import AuthenticatedRequest
 from disputes.services import ClaimConflict, ClaimError
+from disputes.services import claim_choose as claim_choose_service
 from evidence import selectors as evidence_selectors
 from evidence.checklist import checklist
 from messaging.selectors import findings_view
 
-from . import document, services
+from . import advice, document, services
 from .access import get_appeal_for_user, may_decide_appeal
 from .forms import AppealDecisionForm, AppealNewForm, AppealSubmitForm
 from .models import Appeal, AppealVersion
@@ -306,3 +308,37 @@ def appeal_decide(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse
         _("The platform's decision is recorded."),
         "decision_form",
     )
+
+
+@login_required
+@require_GET
+def claim_advice(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    """The "Fight or refund?" card alone (htmx: asked again when the order's evidence changes)."""
+    claim = get_claim_for_user(request.user, claim_id)
+    return render(request, "appeals/_advice.html#body", advice.card(request.user, claim))
+
+
+@login_required
+@require_POST
+def claim_choose(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
+    """Record the team's choice: fight, refund or ask for information, with the advice shown."""
+    claim = get_claim_for_user(request.user, claim_id)
+    error = ""
+    try:
+        claim = claim_choose_service(
+            claim=claim,
+            choice=request.POST.get("choice", ""),
+            advised=request.POST.get("advised", ""),
+            loaded=request.POST.get("loaded_choice", ""),
+            by=request.user,
+        )
+    except ClaimError as refused:
+        error = str(refused)
+        claim.refresh_from_db()
+    if request.htmx:
+        # Answered 200 either way: htmx swaps only successful answers, and a refusal is shown in
+        # place of the card, the choice as it now stands, with nothing written.
+        return render(request, "appeals/_advice.html#body", advice.card(request.user, claim, error=error))
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("disputes:claim", kwargs={"claim_id": claim.pk}) + "#advice-card")

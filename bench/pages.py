@@ -1,13 +1,23 @@
 """Query counts and server time of the desk's busiest pages, on the seeded PostgreSQL database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/pages.py \\
-        [--requests 50] [--warmup 3] [--claims 20] [--debug]
+        [--requests 50] [--warmup 3] [--claims 20] [--debug] [--http [--workers 2]]
 
 Seed the database first with bench/seed_scale.py. Each page is requested in-process through
 django.test.Client (logged in with force_login as bench.agent, or bench.manager for the
 dashboard): a few warm-up requests, one request with the queries captured (their number), then
 --requests timed requests (time.perf_counter around client.get: the whole Django stack, no
 network). The bar (docs/DESIGN.md): p95 <= 100 ms.
+
+With --http the timed requests go over HTTP instead: the script collects the static files into
+a temporary folder, starts gunicorn on a free loopback port (DEBUG off, a freshly generated
+secret key, WhiteNoise's manifest storage, --workers processes), logs bench.agent and
+bench.manager in through the login form, and fetches every page in turn, round after round
+(interleaved, one request at a time, a kept-alive connection per user), timing from sending the
+request to the last byte of the answer. The query counts still come from one in-process request
+per URL. "CPU ms" is the mean CPU time the gunicorn workers used per request of the page
+(user + system from /proc, counted in 10 ms ticks, so only the mean over many requests means
+anything): on a shared machine it moves far less with the load than the times do.
 
 Settings are production-like (DEBUG off, persistent database connection, HTTPS requests)
 unless --debug is given. Static files use the plain storage so no collectstatic is needed.
@@ -22,12 +32,20 @@ import argparse
 import math
 import os
 import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BAR_MS = 100.0
+PASSWORD = "bench-2026"  # bench/seed_scale.py's
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,6 +58,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--debug", action="store_true", help="run with DEBUG on (the development settings)")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--http", action="store_true", help="time the pages through gunicorn over HTTP")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --http (default 2)")
     return parser.parse_args()
 
 
@@ -72,8 +92,14 @@ def setup_django(debug: bool) -> None:
 class Result:
     def __init__(self, page: str, note: str = "") -> None:
         self.page, self.note = page, note
+        self.urls: list[str] = []
+        # The goal (issue "fast at ten times the data"): 50 ms for the queue, claim page and
+        # dashboard; 100 ms for the rest (the search among them).
+        self.bar = 50.0 if page.startswith(("queue", "claim", "dashboard")) else BAR_MS
+        self.manager = False  # requested as bench.manager
         self.queries: list[int] = []
         self.times: list[float] = []
+        self.cpu: list[float] = []  # with --http: the gunicorn workers' CPU seconds per request
         self.slow: dict[str, tuple[float, str]] = {}  # query shape -> (ms, SQL) of its slowest run
 
     @property
@@ -88,7 +114,7 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.measured and self.p(95) <= BAR_MS
+        return self.measured and self.p(95) <= self.bar
 
     def queries_text(self) -> str:
         if not self.queries:
@@ -142,6 +168,7 @@ def context_value(response, *names):
 
 def measure(client, label: str, urls: list[str], args) -> Result:
     result = Result(label)
+    result.urls = urls
     for n in range(args.warmup):
         response = get(client, urls[n % len(urls)])
         if response.status_code != 200:
@@ -155,7 +182,7 @@ def measure(client, label: str, urls: list[str], args) -> Result:
             shape = query["sql"][:80]
             if ms >= result.slow.get(shape, (-1.0, ""))[0]:
                 result.slow[shape] = (ms, query["sql"])
-    for n in range(args.requests):
+    for n in range(0 if args.http else args.requests):
         url = urls[n % len(urls)]
         started = time.perf_counter()
         response = get(client, url)
@@ -165,6 +192,144 @@ def measure(client, label: str, urls: list[str], args) -> Result:
             result.times = []
             return result
     return result
+
+
+class HttpUser:
+    """One user's kept-alive connection to gunicorn, with the session and CSRF cookies."""
+
+    def __init__(self, port: int, username: str) -> None:
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        page = self.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page[1])
+        if not token:
+            sys.exit("pages: no CSRF token on the login page")
+        body = urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1).decode()}
+        )
+        status, _ = self.request(
+            "POST", "/login/", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            sys.exit(f"pages: logging {username} in over HTTP failed (HTTP {status})")
+
+    def request(self, method: str, url: str, body: str | None = None, headers: dict | None = None):
+        headers = {
+            **(headers or {}),
+            "Host": "127.0.0.1",
+            "Referer": "http://127.0.0.1/login/",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        self.conn.request(method, url, body=body, headers=headers)
+        response = self.conn.getresponse()
+        content = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, content
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) the master's worker processes have used so far."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def start_gunicorn(workers: int) -> tuple[subprocess.Popen, int, Path]:
+    """gunicorn on a free loopback port in production settings; returns it, its port and the
+    temporary folder of its static files."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(folder / "static"),
+        # Plain HTTP on loopback: no redirect to HTTPS, cookies without the Secure flag.
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = str(Path(python).parent / "gunicorn")
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port, folder
+        except OSError:
+            if server.poll() is not None:
+                sys.exit("pages: gunicorn stopped while starting")
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("pages: gunicorn did not start in 60 s")
+
+
+def over_http(results: list[Result], args) -> None:
+    """Time every page through gunicorn: each round requests every URL of every page once."""
+    pages = [r for r in results if r.urls and not r.note]
+    server, port, folder = start_gunicorn(args.workers)
+    try:
+        agent, manager = HttpUser(port, "bench.agent"), HttpUser(port, "bench.manager")
+        for _ in range(args.warmup):
+            for r in pages:
+                for url in r.urls:
+                    (manager if r.manager else agent).request("GET", url)
+        rounds = args.requests
+        print(
+            f"\nover HTTP: gunicorn, {args.workers} workers, {rounds} rounds of every page; "
+            f"load average before: {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        for n in range(rounds):
+            for r in pages:
+                url = r.urls[n % len(r.urls)]
+                user = manager if r.manager else agent
+                cpu = workers_cpu(server.pid)
+                started = time.perf_counter()
+                status, _ = user.request("GET", url)
+                r.times.append(time.perf_counter() - started)
+                r.cpu.append(workers_cpu(server.pid) - cpu)
+                if status != 200:
+                    r.note = f"HTTP {status} on {url}"
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
+        for r in pages:
+            if r.note:
+                r.times = []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def explain(sql: str) -> str:
@@ -226,8 +391,11 @@ def main() -> None:
             result = measure(client, label, urls, args)
         except Exception as error:  # a page that crashes is a finding, not the end of the run
             result = Result(label, f"error: {type(error).__name__}: {error}"[:120])
+        result.manager = client is manager_client
         results.append(result)
-        if result.measured:
+        if args.http and not result.note:
+            print(f"  {label}: {result.queries_text()} queries", flush=True)
+        elif result.measured:
             print(
                 f"  {label}: {result.queries_text()} queries, p50 {result.p(50):.1f} ms, "
                 f"p95 {result.p(95):.1f} ms",
@@ -274,14 +442,30 @@ def main() -> None:
         [u] if (u := url_or_none("disputes:store", store_id=store.pk)) else None,
     )
     run("dashboard (manager)", manager_client, [u] if (u := url_or_none("disputes:dashboard")) else None)
+    run("my day (agent)", agent_client, [u] if (u := url_or_none("disputes:my_dashboard")) else None)
+    run("alerts (agent)", agent_client, [u] if (u := url_or_none("disputes:alerts")) else None)
+    search = url_or_none("disputes:search")
+    run(
+        "search (words, 3 kinds)",
+        agent_client,
+        [f"{search}?q={words}" for words in ("water+bottle", "KTL-1L", "tracking+number")]
+        if search
+        else None,
+    )
+
+    if args.http:
+        over_http(results, args)
 
     print()
-    print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}  bar ({BAR_MS:.0f} ms)")
+    cpu_head = f" {'CPU ms':>8}" if args.http else ""
+    print(f"{'page':<28} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}{cpu_head}  bar")
     for r in results:
         if r.measured:
             print(
-                f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}  "
-                f"{'pass' if r.passed else 'FAIL'}"
+                f"{r.page:<28} {r.queries_text():>8} {r.p(50):>8.1f} {r.p(95):>8.1f}"
+                + (f" {sum(r.cpu) / len(r.cpu) * 1000:>8.1f}" if r.cpu else "")
+                + "  "
+                f"{r.bar:.0f} ms {'pass' if r.passed else 'FAIL'}"
             )
         else:
             print(f"{r.page:<28} {'-':>8} {'-':>8} {'-':>8}  {r.note}")

@@ -1086,6 +1086,27 @@ def seed_messages(
                         "[6, 2]",
                     )
     timer.add(f"message ({awaiting:,} awaiting a reply)", mid, time.perf_counter() - started)
+    started = time.perf_counter()
+    with raw.cursor() as cursor:
+        cursor.execute(ANSWERS_SQL)
+    timer.add("answers and authors", 0, time.perf_counter() - started)
+
+
+# The seller's messages get an agent of their store as author, and each answered buyer message
+# the seller's message after it as its answer (and that answer's author), as the desk records a
+# reply: the managers' per-agent figures then have answers to count.
+ANSWERS_SQL = """
+WITH agents AS (
+  SELECT store_id, array_agg(user_id ORDER BY user_id) AS ids FROM disputes_membership
+  WHERE role = 'agent' GROUP BY store_id
+)
+UPDATE messaging_message m SET author_id = a.ids[1 + (m.id % array_length(a.ids, 1))]
+FROM agents a WHERE a.store_id = m.store_id AND m.direction = 'to_buyer' AND m.author_id IS NULL;
+UPDATE messaging_message b SET answered_by_id = r.id, answered_by_author_id = r.author_id
+FROM messaging_message r
+WHERE b.reply_state = 'replied' AND r.id = b.id + 1 AND r.thread_id = b.thread_id
+  AND r.direction = 'to_buyer';
+"""
 
 
 def finish(timer: Timer) -> None:

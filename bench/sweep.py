@@ -31,7 +31,9 @@ def seed_claims(claims: int, due: int, now: datetime):
     from disputes.models import DeadlineRule, Store
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE disputes_claim, disputes_order, disputes_store RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE disputes_claim, disputes_order, disputes_store, disputes_storehour RESTART IDENTITY CASCADE"
+        )
     # Rules may name a store, so the cascade empties their table too: put the defaults back.
     install_default_rules(DeadlineRule)
     store = Store.objects.create(
@@ -68,8 +70,8 @@ def seed_claims(claims: int, due: int, now: datetime):
         with cursor.copy(
             "COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
             "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
-            "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at) "
-            "FROM STDIN"
+            "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at, "
+            "snooze_note, order_purchased_at) FROM STDIN"
         ) as copy:
             for n in range(1, claims + 1):
                 if n <= due:  # these owe their "half" alert already
@@ -98,6 +100,8 @@ def seed_claims(claims: int, due: int, now: datetime):
                         1,
                         now,
                         now,
+                        "",
+                        now - timedelta(days=5),
                     )
                 )
     with connection.cursor() as cursor:

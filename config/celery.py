@@ -88,6 +88,10 @@ MAIL_TASKS = {
 }
 
 
+# Tasks that wait on a marketplace's API for minutes: the sync worker's queue.
+SYNC_TASKS = {"connectors.tasks.sync_store"}
+
+
 def route_mail(name, args, kwargs, options, task=None, **kw):
     """Celery router (settings.CELERY_TASK_ROUTES). Reads the queue's name when a task is sent,
     so the worker tests can give each worker a mail queue of its own."""
@@ -95,4 +99,6 @@ def route_mail(name, args, kwargs, options, task=None, **kw):
 
     if name in MAIL_TASKS:
         return {"queue": settings.DESK_MAIL_QUEUE}
+    if name in SYNC_TASKS:
+        return {"queue": settings.DESK_SYNC_QUEUE}
     return None

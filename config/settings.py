@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "appeals",
     "backups",
     "connectors",
+    "accounts",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "disputes.middleware.UserPreferencesMiddleware",
+    "accounts.middleware.SecondFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -207,6 +209,8 @@ DESK_TRUSTED_PROXY_HEADER = "HTTP_" + env_str(
     "TRUSTED_PROXY_HEADER", "X-Forwarded-For"
 ).strip().upper().replace("-", "_")
 AXES_CLIENT_IP_CALLABLE = "disputes.network.client_address"
+# Wrong second-factor codes allowed per user within AXES_COOLOFF_TIME (accounts/twofactor.py).
+DESK_SECOND_FACTOR_FAILURE_LIMIT = env_int("SECOND_FACTOR_FAILURE_LIMIT", 5)
 # Password reset e-mails asked for, per client address and per e-mail address, each hour.
 DESK_PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 5)
 DESK_PASSWORD_RESETS_PER_EMAIL = env_int("PASSWORD_RESETS_PER_EMAIL", 3)
@@ -432,6 +436,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 # Mail goes through a queue of its own (config/celery.py routes it), consumed by a worker of its
 # own: a mail server that accepts and never answers holds up mail, never the deadline sweeps.
 DESK_MAIL_QUEUE = env_str("DESK_MAIL_QUEUE") or "mail"
+# Marketplace syncs (connectors) run minutes on end, waiting on the platforms' APIs: on a queue
+# of their own, so they never hold up the deadline sweeps on the default queue.
+DESK_SYNC_QUEUE = env_str("DESK_SYNC_QUEUE") or "sync"
 CELERY_TASK_ROUTES = ["config.celery.route_mail"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -528,6 +535,11 @@ DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
 # Order Defect Rate: the window and the line above which an account is at risk.
 DESK_ODR_WINDOW_DAYS = 60
 DESK_ODR_LIMIT_PERCENT = 1
+# The team's win rates by platform and reason change slowly and cost a pass over a year of
+# claims: pages and the ODR forecast read them from the cache for this long (0: never cached).
+DESK_WIN_RATES_CACHE_SECONDS = env_int("DESK_WIN_RATES_CACHE_SECONDS", 600)
+# The ODR forecast's day-by-day counts of a store's 60-day window, likewise (0: never cached).
+DESK_ODR_FORECAST_CACHE_SECONDS = env_int("DESK_ODR_FORECAST_CACHE_SECONDS", 300)
 # An overdue claim escalates to the store's managers this long after its due time.
 DESK_ESCALATE_AFTER = timedelta(minutes=env_int("DESK_ESCALATE_AFTER_MINUTES", 60))
 # Links in e-mails point here.

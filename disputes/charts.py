@@ -102,3 +102,38 @@ def rate_y(frame: Frame, percent: float | Decimal) -> int:
 
 def rate_ticks(frame: Frame) -> list[dict]:
     return [{"y": rate_y(frame, value), "label": f"{value}%"} for value in (0, 50, 100)]
+
+
+def forecast_chart(forecast) -> dict:
+    """Geometry for a store's ODR forecast (`disputes.selectors.OdrForecast`): today and the
+    next days as a line of expected values inside its band, under the platforms' limit (a dashed
+    line), with the crossing day marked."""
+    days = [forecast.today, *forecast.days]
+    limit = float(forecast.limit)
+    peak = max([day.high for day in days] + [day.percent for day in days] + [limit * 1.5])
+    frame = Frame(columns=len(days), peak=peak, whole=False, suffix="%", column=14)
+    half = frame.column // 2
+    points = [
+        {
+            "day": day,
+            "x": frame.x(n) + half,
+            "y": frame.y(day.percent),
+            "label": n % 5 == 0,
+            "at_risk": day.percent > limit,
+        }
+        for n, day in enumerate(days)
+    ]
+    upper = [f"{frame.x(n) + half},{frame.y(day.high)}" for n, day in enumerate(days)]
+    lower = [f"{frame.x(n) + half},{frame.y(day.low)}" for n, day in reversed(list(enumerate(days)))]
+    crossing = None
+    if forecast.crossing is not None:
+        crossing = next(p for p in points if p["day"].offset == forecast.crossing.offset)
+    return {
+        "frame": frame,
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "band": " ".join(upper + lower),
+        "limit_y": frame.y(limit),
+        "limit": forecast.limit,
+        "crossing": crossing,
+    }

@@ -93,8 +93,31 @@ def due_today_section(user, now: datetime, end_of_day: datetime) -> Section:
     return Section(_("Claims due by the end of your day"), [_claim_line(c, now, False) for c in claims])
 
 
+def odr_section(user, now: datetime, end_of_day: datetime) -> Section:
+    """The managed stores within reach of the ODR limit in the next 30 days, and why."""
+    from .access import managed_stores_for, stores_for
+    from .selectors.forecast import odr_forecasts
+
+    stores = list(managed_stores_for(user).order_by("name"))
+    if not stores:
+        return Section("", [])
+    forecasts = odr_forecasts(stores, team=list(stores_for(user)), now=now)
+    lines = []
+    for store in stores:
+        forecast = forecasts[store.pk]
+        if not forecast.within_reach:
+            continue
+        url = settings.DESK_BASE_URL + reverse("disputes:store", args=[store.pk])
+        claims = "".join(
+            f"\n  · {item.claim.order.platform_order_id} ({item.win.percent}%)" for item in forecast.at_stake
+        )
+        lines.append(f"- {store.name}: {forecast.summary()}{claims}\n  {url}")
+    return Section(_("Stores near the Order Defect Rate limit"), lines)
+
+
 register(overdue_section)
 register(due_today_section)
+register(odr_section)
 
 
 def compose(user, now: datetime | None = None) -> tuple[str, str] | None:

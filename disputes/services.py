@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import alerts, dates, deadlines
 from .models import (
+    Choice,
     Claim,
     ClaimKind,
     ClaimStatus,
@@ -85,14 +86,24 @@ def _save(claim: Claim, fields: list[str]) -> None:
 # change to it. Two people may change different fields of one claim at once: each form carries
 # the value its field had when the page was loaded, and only a change to that very field since
 # then is a conflict (the claim's version moving because of another field is not).
-FIELD_ACTIONS = {"assignee": Action.ASSIGNED, "priority": Action.PRIORITY, "status": Action.STATUS}
+FIELD_ACTIONS = {
+    "assignee": Action.ASSIGNED,
+    "priority": Action.PRIORITY,
+    "status": Action.STATUS,
+    "choice": Action.CHOSEN,
+}
 
 
 def _field_conflict(
     claim: Claim, name: str, now_shown: "StrOrPromise", yours_shown: "StrOrPromise"
 ) -> ClaimConflict:
     """The conflict message: who changed the field, to what, and when, from the timeline."""
-    labels = {"assignee": _("assignee"), "priority": _("priority"), "status": _("status")}
+    labels = {
+        "assignee": _("assignee"),
+        "priority": _("priority"),
+        "status": _("status"),
+        "choice": _("choice between fighting and refunding"),
+    }
     event = (
         claim.events.filter(action=FIELD_ACTIONS[name]).select_related("actor").order_by("-at", "-pk").first()
     )
@@ -562,6 +573,31 @@ def claim_set_priority(*, claim: Claim, priority: int, by, loaded: int | None) -
     claim.priority = priority
     _save(claim, ["priority"])
     record(claim, Action.PRIORITY, by=by, was_priority=before, priority=priority)
+    return claim
+
+
+@transaction.atomic
+def claim_choose(
+    *, claim: Claim, choice: str, advised: str, by, loaded: str, now: datetime | None = None
+) -> Claim:
+    """Record whether the team fights the claim, refunds it or first asks for information, and
+    what the desk advised at that moment: agents may overrule the advice, and the win rates
+    learn from both. `loaded` is the choice the user saw ("" for none)."""
+    claim = _locked(claim, None)
+    if choice not in Choice.values:
+        raise ClaimError(_("Choose fight, refund or ask for information."))
+    if claim.status in ClaimStatus.settled():
+        raise ClaimError(_("The platform has decided this claim: its outcome is known."))
+    if claim.choice == choice:
+        return claim
+    if claim.choice != loaded:
+        raise _field_conflict(claim, "choice", claim.get_choice_display(), Choice(choice).label)
+    before = claim.choice
+    claim.choice = choice
+    claim.choice_advised = advised if advised in Choice.values else ""
+    claim.chosen_at = now or timezone.now()
+    _save(claim, ["choice", "choice_advised", "chosen_at"])
+    record(claim, Action.CHOSEN, by=by, was_choice=before, choice=choice, advised=claim.choice_advised)
     return claim
 
 

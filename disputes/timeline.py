@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from . import dates, deadlines
 from .models import (
+    Choice,
     Claim,
     ClaimEvent,
     ClaimKind,
@@ -57,6 +58,7 @@ class Action(models.TextChoices):
     UNSNOOZED = "unsnoozed", gettext_lazy("Snooze removed")
     SNOOZE_ENDED = "snooze_ended", gettext_lazy("Snooze ended")
     REOPENED = "reopened", gettext_lazy("Claim reopened")
+    CHOSEN = "chosen", gettext_lazy("Fight or refund chosen")
     # Appeals
     APPEAL_CREATED = "appeal_created", gettext_lazy("Appeal started")
     APPEAL_SAVED = "appeal_saved", gettext_lazy("Appeal saved")
@@ -164,6 +166,9 @@ register_choices(
     priority=Priority,
     was_priority=Priority,
     root_cause=RootCause,
+    choice=Choice,
+    was_choice=Choice,
+    advised=Choice,
 )
 
 # Parameters holding a moment (shown in the reader's time zone) or a day.
@@ -336,6 +341,12 @@ def _off_platform_contact(p: dict) -> str:
     return _("Contact with the buyer off the platform recorded") % p
 
 
+def _chosen(p: dict) -> str:
+    if p["advised"] in ("—", p["choice"]):
+        return _("Chosen: %(choice)s") % p
+    return _("Chosen: %(choice)s (the desk advised %(advised)s)") % p
+
+
 # Each action's sentence, from its parameters as shown. Free text kept in `note` (a reason, a
 # message's excerpt) is not part of the sentence: it is shown under it, as typed.
 SENTENCES: dict[str, Callable[[dict], str]] = {
@@ -357,6 +368,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     Action.UNSNOOZED: lambda p: _("Snooze removed (it was until %(snoozed_until)s)") % p,
     Action.SNOOZE_ENDED: _snooze_ended,
     Action.REOPENED: lambda p: _("Claim reopened as %(status)s (it was closed: %(was_outcome)s)") % p,
+    Action.CHOSEN: _chosen,
     Action.APPEAL_CREATED: lambda p: _("Appeal started: %(appeal_kind)s") % p,
     Action.APPEAL_SAVED: lambda p: (
         _("Appeal (%(appeal_kind)s) version %(version)s saved: %(facts)s facts, %(items)s evidence items") % p

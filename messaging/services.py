@@ -220,6 +220,7 @@ def _stop_clocks(thread: Thread, reply: Message) -> int:
         reply_state=ReplyState.REPLIED,
         answered_at=reply.sent_at or reply.at,
         answered_by=reply,
+        answered_by_author=reply.author,
         next_alert_at=None,
         next_alert_threshold="",
     )

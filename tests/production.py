@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVE = ROOT / "bin" / "serve"
 # What the image and docker-compose.yml run, each through bin/serve (tests/test_deployment_files.py
 # holds them to this list).
-HOST_COMMANDS = ("migrate", "collectstatic", "web", "worker", "mail-worker", "beat")
+HOST_COMMANDS = ("migrate", "collectstatic", "web", "worker", "mail-worker", "sync-worker", "beat")
 # Variables of the test run that a production host must not inherit.
 NOT_INHERITED = ("DJANGO_ALLOW_ASYNC_UNSAFE", "DESK_TESTING", "DATABASE_URL", "REDIS_URL", "DESK_VAR_DIR")
 

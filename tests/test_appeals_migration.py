@@ -27,10 +27,29 @@ def latest() -> None:
 def before_the_move():
     """The database as it was before appeals had their own app; the historical models."""
     executor = MigrationExecutor(connection)
-    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in ("disputes", "appeals")]
+    others = [
+        _latest_before_the_move(executor, leaf)
+        for leaf in executor.loader.graph.leaf_nodes()
+        if leaf[0] not in ("disputes", "appeals")
+    ]
     executor.migrate([("appeals", None), BEFORE_THE_MOVE, *others])
-    yield MigrationExecutor(connection).loader.project_state([BEFORE_THE_MOVE, *others]).apps
+    reached = [node for node in others if node[1] is not None]
+    yield MigrationExecutor(connection).loader.project_state([BEFORE_THE_MOVE, *reached]).apps
     latest()
+
+
+def _latest_before_the_move(executor: MigrationExecutor, leaf: tuple[str, str]) -> tuple[str, str | None]:
+    """The last migration of the leaf's app that needs nothing of disputes after the move (apps
+    added later, e.g. connectors, are unapplied whole)."""
+    graph = executor.loader.graph
+    before = set(graph.forwards_plan(BEFORE_THE_MOVE))
+    fitting = None
+    for node in graph.forwards_plan(leaf):
+        if node[0] == leaf[0] and all(
+            dep[0] != "disputes" or dep in before for dep in graph.forwards_plan(node)
+        ):
+            fitting = node
+    return fitting or (leaf[0], None)
 
 
 def an_appeal(apps):

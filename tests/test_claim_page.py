@@ -56,9 +56,12 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
 
     # 15 for the claim (post-mortems and the close form's owners included), 3 for the evidence
     # panel (items, manager check, evidence events), 2 for the buyer thread (the thread, manager check),
-    # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card).
+    # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card),
+    # 5 for the fight-or-refund card (the viewer's stores, the order's SKUs, the team's record by
+    # reason, the store's orders and defects in the ODR window; no SKU record for an order
+    # without lines).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=22, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=27, add_rows=more_history
     )
 
 

@@ -60,7 +60,7 @@ def image_commands() -> list[list[str]]:
 
 def test_the_image_and_every_compose_service_run_the_entry_commands_the_production_test_runs():
     built = {name: service for name, service in compose()["services"].items() if "build" in service}
-    assert set(built) == {"migrate", "web", "worker", "mail-worker", "beat"}
+    assert set(built) == {"migrate", "web", "worker", "mail-worker", "sync-worker", "beat"}
     commands = image_commands() + [shlex.split(service["command"]) for service in built.values()]
     for command in commands:
         assert command[0] == "bin/serve" and len(command) == 2, command

@@ -194,10 +194,10 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
             item = add_evidence(world.order_a, world.agent_a, photo(label=f"n{n}"), name=f"p{n}.jpg")
             services.evidence_edit(item=item, caption=f"caption {n}", kind="buyer_media", by=world.agent_a)
 
-    # The claim page's own queries (its appeals card and the Amazon card's connection check
-    # included) plus 3 for the vault, however many items and events.
+    # The claim page's own queries (its appeals card, the Amazon card's connection check and the
+    # fight-or-refund card included) plus 3 for the vault, however many items and events.
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=21, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=26, add_rows=more_evidence
     )
 
 

@@ -72,6 +72,9 @@ def test_a_reply_in_the_platform_thread_stops_the_clock(world):
             answer,
             None,
         )
+        # The answer's author is kept beside it, for the managers' per-agent figures.
+        assert answer.author is not None
+        assert message.answered_by_author == answer.author
 
 
 def test_contact_outside_the_platform_does_not_stop_the_clock(world):

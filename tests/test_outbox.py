@@ -225,7 +225,7 @@ def test_a_reply_counts_as_stuck_from_when_its_sending_began_not_when_it_was_wri
 # --- queues and limits ------------------------------------------------------------------------
 
 
-def test_mail_tasks_go_to_the_mail_queue_and_the_sweeps_do_not(settings):
+def test_mail_tasks_go_to_the_mail_queue_syncs_to_theirs_and_the_sweeps_to_neither(settings):
     from config.celery import app
 
     router = app.amqp.router
@@ -238,6 +238,9 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_sweeps_do_not(settings):
         assert router.route({}, name)["queue"].name == settings.DESK_MAIL_QUEUE == "mail", name
     for name in ["disputes.tasks.sweep_claim_alerts", "messaging.tasks.sweep_reply_alerts"]:
         assert router.route({}, name)["queue"].name == settings.CELERY_TASK_DEFAULT_QUEUE != "mail", name
+    # A marketplace sync waits on a platform's API for minutes: never in the sweeps' queue.
+    assert router.route({}, "connectors.tasks.sync_store")["queue"].name == settings.DESK_SYNC_QUEUE == "sync"
+    assert router.route({}, "connectors.tasks.sync_due")["queue"].name == settings.CELERY_TASK_DEFAULT_QUEUE
 
 
 def test_the_embedded_desk_and_compose_run_a_worker_for_the_mail_queue():
@@ -245,6 +248,9 @@ def test_the_embedded_desk_and_compose_run_a_worker_for_the_mail_queue():
 
     root = Path(__file__).resolve().parent.parent
     procfile = (root / "Procfile.dev").read_text()
+    serve = (root / "bin" / "serve").read_text()
     compose = (root / "docker-compose.yml").read_text()
-    assert "-Q mail" in procfile and "-Q celery " in procfile
-    assert "-Q mail" in compose and "-Q celery " in compose
+    for queues in (procfile, serve):
+        assert "-Q mail " in queues and "-Q celery " in queues and "-Q sync " in queues
+    for command in ("bin/serve worker", "bin/serve mail-worker", "bin/serve sync-worker"):
+        assert f"command: {command}\n" in compose, command

@@ -133,7 +133,9 @@ def stack(tmp_path_factory):
                 host.start("web", *tls)
                 host.start("worker")
                 host.start("mail-worker")
+            a.start("sync-worker")
             a.start("beat")
+            wait_for_log(a, "sync-worker", "sync@a ready.")
             for host in (a, b):
                 wait_until_serving(host)
                 wait_for_log(host, "worker", f"worker@{host.name} ready.")

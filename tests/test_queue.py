@@ -1,6 +1,8 @@
 import base64
 from datetime import timedelta
 
+import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -332,3 +334,50 @@ def test_bulk_unassign_is_an_explicit_choice(manager_client, world):
     assert "1 claim unassigned." in response.content.decode()
     world.claim_a.refresh_from_db()
     assert world.claim_a.assignee is None
+
+
+# --- The default order's cursor: a condition of the index scan -------------------------------
+
+
+def test_paging_in_due_order_reaches_the_undated_claims_after_the_dated_ones(agent_client, world):
+    # 48 dated claims and 12 without a due date: page 1 ends among the undated ones, so page 2's
+    # cursor has no date; with 56 dated and 4 undated, page 2 starts dated and ends undated.
+    for dated in (48, 56):
+        Claim.objects.exclude(pk=world.claim_a.pk).delete()
+        claims = add_claims(world, 60 - 1)
+        undated = claims[dated - 1 :]
+        Claim.objects.filter(pk__in=[c.pk for c in undated]).update(respond_by=None)
+        seen = walk(agent_client)
+        dated_ids = list(
+            Claim.objects.filter(store=world.store_a, respond_by__isnull=False)
+            .order_by("respond_by", "pk")
+            .values_list("pk", flat=True)
+        )
+        assert len(dated_ids) == dated
+        assert seen == dated_ids + sorted(c.pk for c in undated), dated
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+def test_the_queue_cursor_is_an_index_condition_on_postgresql(agent_client, world):
+    from django.test.utils import CaptureQueriesContext
+
+    from disputes.selectors import QueueFilters, queue_page
+
+    add_claims(world, PAGE_SIZE + 5)
+    first = queue_page(world.agent_a, QueueFilters())
+    with CaptureQueriesContext(connection) as captured:
+        second = queue_page(world.agent_a, QueueFilters(), first.next_cursor or "")
+    assert len(second.claims) == 6
+    sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if '"disputes_claim"."respond_by", "disputes_claim"."id") >' in q["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert "claim_open_due" in plan, plan
+    assert any("ROW(respond_by, id) >" in line for line in conditions), plan
+    assert "Filter" not in plan or "ROW(" not in plan.split("Filter", 1)[1], plan

@@ -259,6 +259,8 @@ def APPEAL(world) -> dict:
 CASES.update(
     {
         "appeals:new": Case("object", CLAIM, methods=("post",)),
+        "appeals:advice": Case("object", CLAIM),
+        "appeals:choose": Case("object", CLAIM, methods=("post",)),
         "appeals:appeal": Case("object", APPEAL),
         "appeals:preview": Case("object", APPEAL, methods=("post",)),
         "appeals:save": Case("object", APPEAL, methods=("post",)),
@@ -298,6 +300,42 @@ CASES.update(
 
 # Connectors: the seller's answers sent to eBay from the claim page.
 CASES.update({"ebay:answer": Case("object", CLAIM, methods=("post",))})
+
+
+def PASSKEY(world) -> dict:
+    """A passkey of agent A (of store A): nobody else may remove it."""
+    from accounts.models import Passkey
+
+    passkey = Passkey.objects.create(
+        user=world.agent_a, name="Laptop", credential_id=b"id", credential=b"data"
+    )
+    return {"passkey_id": passkey.pk}
+
+
+# Sign-in security (accounts/): the user's own account page and second factors, and a manager's
+# rule for a store. The sign-in steps themselves are exempt below.
+CASES.update(
+    {
+        "accounts:account": Case("self"),
+        "accounts:totp_start": Case("self", methods=("post",)),
+        "accounts:totp_confirm": Case("self", methods=("post",)),
+        "accounts:totp_remove": Case("self", methods=("post",)),
+        "accounts:recovery_codes": Case("self", methods=("post",)),
+        "accounts:store_requirement": Case("object", STORE_A, methods=("post",)),
+        "accounts:passkey_register_begin": Case("self", methods=("post",)),
+        "accounts:passkey_register_complete": Case("self", methods=("post",)),
+        "accounts:passkey_remove": Case("object", PASSKEY, methods=("post",)),
+    }
+)
+# Steps of signing in, for people not signed in yet (tests/test_sign_in_security.py covers them:
+# the second factor needs a right password first; single sign-on needs the provider's signed token).
+EXEMPT_NAMES |= {
+    "accounts:second_factor",
+    "accounts:sso_start",
+    "accounts:sso_callback",
+    "accounts:passkey_signin_begin",
+    "accounts:passkey_signin_complete",
+}
 
 
 # --- API tokens and webhooks (the pages) ----------------------------------------------------

@@ -77,14 +77,15 @@ def celery_worker(
     above 1 it is a prefork pool, so tasks really run at the same time. `env` adds to the
     worker's environment (e.g. EMAIL_HOST). With `every_task`, tasks queued without a queue of
     their own, by the test or by the worker's tasks, go to this worker too, and so do the mail
-    tasks (through a mail queue of its own, `<queue>-mail`)."""
+    tasks and the marketplace syncs (through queues of their own, `<queue>-mail`, `<queue>-sync`)."""
     queue = f"desk-test-{uuid.uuid4().hex[:10]}"
     env = worker_env(env)
     queues = [queue]
     if every_task:
         env["CELERY_TASK_DEFAULT_QUEUE"] = queue
         env["DESK_MAIL_QUEUE"] = f"{queue}-mail"
-        queues.append(env["DESK_MAIL_QUEUE"])
+        env["DESK_SYNC_QUEUE"] = f"{queue}-sync"
+        queues += [env["DESK_MAIL_QUEUE"], env["DESK_SYNC_QUEUE"]]
     with _default_queue(queue if every_task else None), open(log_path, "w") as log:
         process = start_worker(log, queues, env=env, concurrency=concurrency)
         try:
@@ -99,14 +100,15 @@ def _default_queue(queue: str | None) -> Iterator[None]:
 
     from config.celery import app
 
-    saved = app.conf.task_default_queue, settings.DESK_MAIL_QUEUE
+    saved = app.conf.task_default_queue, settings.DESK_MAIL_QUEUE, settings.DESK_SYNC_QUEUE
     if queue:
         app.conf.task_default_queue = queue
         settings.DESK_MAIL_QUEUE = f"{queue}-mail"
+        settings.DESK_SYNC_QUEUE = f"{queue}-sync"
     try:
         yield
     finally:
-        app.conf.task_default_queue, settings.DESK_MAIL_QUEUE = saved
+        app.conf.task_default_queue, settings.DESK_MAIL_QUEUE, settings.DESK_SYNC_QUEUE = saved
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 60, log_path: Path | None = None) -> None:

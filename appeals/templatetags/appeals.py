@@ -2,6 +2,7 @@ from django import template
 
 from disputes.models import Claim, ClaimKind, ClaimStatus, Outcome
 
+from .. import advice
 from ..forms import AppealNewForm
 from ..models import AppealKind
 
@@ -26,3 +27,9 @@ def default_kind(claim: Claim) -> str:
     if (claim.outcome and Outcome(claim.outcome).is_appealable) or claim.status == ClaimStatus.APPEALING:
         return AppealKind.APPEAL
     return AppealKind.CLAIM_RESPONSE
+
+
+@register.inclusion_tag("appeals/_advice.html", takes_context=True)
+def advice_panel(context, claim: Claim) -> dict:
+    """The claim page's "Fight or refund?" card: the advice with its reasons, the choice made."""
+    return advice.card(context["request"].user, claim, csrf_token=context.get("csrf_token"))

@@ -16,6 +16,7 @@ from .chat import (  # noqa: F401
     ChatPlatform,
 )
 from .claims import (  # noqa: F401
+    Choice,
     Claim,
     ClaimEvent,
     ClaimStatus,
@@ -29,6 +30,7 @@ from .due import (  # noqa: F401
     Urgency,
     end_of_local_day,
 )
+from .figures import StoreHour  # noqa: F401
 from .imports import (  # noqa: F401
     ImportJob,
     ImportSource,

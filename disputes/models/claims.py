@@ -85,6 +85,14 @@ class Outcome(models.TextChoices):
         return self == Outcome.GRANTED_SELLER_FUNDED
 
 
+class Choice(models.TextChoices):
+    """What the team decided to do with an open claim (the claim page's advice panel)."""
+
+    FIGHT = "fight", _("Fight")
+    REFUND = "refund", _("Refund")
+    ASK_INFO = "ask_info", _("Ask for information")
+
+
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
     NORMAL = 2, _("Normal")
@@ -134,10 +142,18 @@ class Claim(models.Model):
         blank=True,
         related_name="assigned_claims",
         verbose_name=_("assignee"),
+        db_index=False,  # claim_assignee_load leads with it
     )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # Fight or refund: what the team chose and what the desk advised when it chose, so the win
+    # rates can tell claims fought from claims refunded and whether overriding the advice paid.
+    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices, blank=True)
+    choice_advised = models.CharField(
+        _("advice when chosen"), max_length=10, choices=Choice.choices, blank=True, editable=False
+    )
+    chosen_at = models.DateTimeField(_("chosen"), null=True, blank=True, editable=False)
     # The next alert the sweep owes this claim: when, and which threshold it is.
     next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
@@ -197,6 +213,26 @@ class Claim(models.Model):
                 include=["order", "kind"],
                 name="claim_odr_window",
                 condition=Q(counts_toward_odr=True),
+            ),
+            # The hour counts' recount of one hour of claims by their order's purchase
+            # (StoreHour): time first, so no page's store-wide read takes it for a store index.
+            models.Index(
+                fields=["order_purchased_at"],
+                include=["store", "order", "counts_toward_odr"],
+                name="claim_purchased",
+            ),
+            # My day (and the link to a user's claims): one agent's claims, index-only.
+            models.Index(
+                fields=["assignee", "store"],
+                include=["status", "respond_by", "decided_at", "outcome"],
+                name="claim_assignee_load",
+            ),
+            # The managers' per-agent figures: claims decided in the last days, by store.
+            models.Index(
+                fields=["store", "decided_at"],
+                include=["assignee", "outcome"],
+                name="claim_decided",
+                condition=Q(decided_at__isnull=False),
             ),
             # The dashboard's weekly chart: claims opened per week, won and lost.
             models.Index(fields=["store", "opened_at"], include=["outcome"], name="claim_store_opened"),

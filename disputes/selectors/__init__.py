@@ -22,6 +22,13 @@ from .dashboard import (  # noqa: F401
     dashboard,
     week_starts,
 )
+from .forecast import (  # noqa: F401
+    ClaimAtStake,
+    ForecastDay,
+    OdrForecast,
+    odr_forecast,
+    odr_forecasts,
+)
 from .odr import (  # noqa: F401
     DefectRate,
     defect_rates,

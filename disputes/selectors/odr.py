@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import (
@@ -13,6 +14,7 @@ from ..models import (
     ClaimKind,
     Order,
     Store,
+    StoreHour,
 )
 
 
@@ -36,19 +38,43 @@ class DefectRate:
         return self.percent > settings.DESK_ODR_LIMIT_PERCENT
 
 
+def orders_since(store_ids: list[int], since: datetime) -> dict[int, int]:
+    """Each store's orders bought since `since`: the whole hours after it from the stores'
+    hour counts (StoreHour), and the part of an hour from `since` to the next hour counted from
+    the orders themselves. One query, a few thousand small rows instead of every order."""
+    boundary = since.replace(minute=0, second=0, microsecond=0)
+    if boundary < since:
+        boundary += timedelta(hours=1)
+    whole_hours = (
+        StoreHour.objects.filter(store_id=OuterRef("pk"), hour__gte=boundary)
+        .values("store_id")
+        .order_by()
+        .annotate(n=Sum("orders"))
+        .values("n")
+    )
+    first_part = (
+        Order.objects.filter(store_id=OuterRef("pk"), purchased_at__gte=since, purchased_at__lt=boundary)
+        .values("store_id")
+        .order_by()
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return dict(
+        Store.objects.filter(pk__in=store_ids)
+        .annotate(
+            n=Coalesce(Subquery(whole_hours), 0) + Coalesce(Subquery(first_part), 0),
+        )
+        .values_list("pk", "n")
+    )
+
+
 def defect_rates(stores: list[Store], now: datetime | None = None) -> dict[int, DefectRate]:
     """Each store's Order Defect Rate: orders with at least one defect ÷ all orders, over the
     last 60 days of orders. Two grouped queries, whatever the number of stores."""
     now = now or timezone.now()
     since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
     store_ids = [store.pk for store in stores]
-    orders = dict(
-        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=since)
-        .values("store_id")
-        .order_by()
-        .annotate(n=Count("*"))
-        .values_list("store_id", "n")
-    )
+    orders = orders_since(store_ids, since)
     defects = {
         row["store_id"]: {name: count for name, count in row.items() if name != "store_id"}
         for row in Claim.objects.filter(

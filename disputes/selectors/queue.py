@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -254,14 +255,31 @@ def back_from_snooze(user, *, now: datetime | None = None, limit: int = 20) -> l
     )
 
 
+def _due_rows_after(claims: QuerySet[Claim], values: list, pk: int) -> list[Claim]:
+    """The next page of the queue in its default order (due soonest first, then the id; no due
+    date last), read so the cursor is a condition of the index scan, not a filter applied to
+    every entry before it: the dated claims after `(respond_by, id)` as one row-value
+    comparison, then, only if the page is not full, the undated ones."""
+    (due,) = values
+    if due is None:
+        return list(claims.filter(respond_by__isnull=True, pk__gt=pk)[: PAGE_SIZE + 1])
+    rows = list(claims.filter(TupleGreaterThan(Tuple(F("respond_by"), F("pk")), (due, pk)))[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        rows += claims.filter(respond_by__isnull=True)[: PAGE_SIZE + 1 - len(rows)]
+    return rows
+
+
 def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:
     keys = sort_keys(filters)
     claims = queue_claims(user, filters, now=now).select_related(
         "store", "order", "order__buyer", "assignee", "respond_rule"
     )
     position = decode_cursor(cursor, keys) if cursor else None
-    if position:
-        claims = claims.filter(_after(keys, *position))
-    rows = list(claims[: PAGE_SIZE + 1])
+    if position and keys == [SORTS[DEFAULT_SORT]]:
+        rows = _due_rows_after(claims, *position)
+    else:
+        if position:
+            claims = claims.filter(_after(keys, *position))
+        rows = list(claims[: PAGE_SIZE + 1])
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1], keys) if len(rows) > PAGE_SIZE else None
     return QueuePage(claims=rows[:PAGE_SIZE], next_cursor=next_cursor, filters=filters)

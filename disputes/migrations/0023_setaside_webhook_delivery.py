@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0020_import_source_api'),
+        ('disputes', '0022_store_hour_counts'),
     ]
 
     operations = [

@@ -1,0 +1,37 @@
+"""Counts per store and hour that the dashboard adds up instead of reading every order and claim.
+
+Each row holds, for one store and one hour (UTC): the orders bought in it; the claims on those
+orders and how many of those orders have a claim counting toward the Order Defect Rate; the
+claims opened in it and how many of those were won or lost. The database keeps the rows itself:
+triggers on the order and claim tables recount the hours a write touched, in the same
+transaction (migration 0018), whoever writes — the claim services, the importer's COPY, a
+bulk update, the admin. So the counts are never stale, and never need a worker.
+
+Hours, not days: a day or week in any time zone whose offset is a whole number of hours is a
+whole number of UTC hours, so the pages group these rows by the reader's day or week exactly.
+"""
+
+from django.db import models
+
+
+class StoreHour(models.Model):
+    # No constraint: when a store goes, its orders' and claims' triggers recount hours of a store
+    # already deleted (zero rows, never read again); a constraint would refuse that at commit.
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    hour = models.DateTimeField()
+    # By the hour the order was bought.
+    orders = models.IntegerField(default=0)
+    claims = models.IntegerField(default=0)
+    defective = models.IntegerField(default=0)
+    # By the hour the claim was opened.
+    opened = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "hour"], name="store_hour_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.hour:%Y-%m-%d %H}:00"

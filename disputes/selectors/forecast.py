@@ -1,0 +1,365 @@
+"""The Order Defect Rate forecast: each store's expected ODR for each of the next 30 days, with
+a band, the first day it is expected to cross the limit, and the open claims that can stop it.
+
+Days are the viewer's local days. On a day, the window holds the orders of its 60 days (that day
+and the 59 before): orders older than that leave it, with their defects. Until then:
+- a settled defect (a claim granted, refunded, a chargeback or negative feedback that counts)
+  stays a defect;
+- an order whose only defects are open claims is a defect with the chance of losing them: each
+  open claim is won with the team's win rate for its platform and reason (`disputes.winrates`);
+  today it still counts (pending claims do), later days count it at that chance, as if decided;
+- new orders arrive at the window's pace (its orders ÷ 60 a day) and bring defects at today's
+  rate (orders with a defect, pending claims counted, ÷ orders).
+The band is 90 % around the expectation: the spread of the open claims' outcomes (each a coin
+with its own chance) and of the new defects' arrivals (Poisson), over that day's orders.
+
+Grouped counts, never a row per claim, whatever the number of stores and claims: three for the
+window, one for the win rates (both cached for minutes, see settings), and four more when a store
+can be kept under the line by winning open claims (those claims, their lines, their orders'
+settled defects, their SKUs' record)."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..models import Claim, Order, Store
+from ..winrates import WinRate, WinRates, cached_win_rates, sku_tallies
+
+HORIZON_DAYS = 30
+# 1.645 standard deviations each side: a 90 % band.
+BAND_Z = 1.645
+# The open claims named as the ones that matter most: at least this many (more when more wins
+# are needed), picked among the `AT_STAKE_READ` due soonest in the crossing day's window.
+AT_STAKE_SHOWN = 5
+AT_STAKE_READ = 50
+
+
+@dataclass(frozen=True)
+class ForecastDay:
+    day: date
+    offset: int  # days from today
+    orders: float
+    defects: float  # expected orders with a defect
+    spread: float  # one standard deviation of `defects`
+    open_orders: int  # orders in the window whose only defects are open claims
+    settled: int  # orders in the window with a settled defect
+    new_defects: float
+
+    def _percent(self, defects: float) -> float:
+        return 100 * defects / self.orders if self.orders else 0.0
+
+    @property
+    def percent(self) -> float:
+        return self._percent(self.defects)
+
+    @property
+    def low(self) -> float:
+        return self._percent(max(0.0, self.defects - BAND_Z * self.spread))
+
+    @property
+    def high(self) -> float:
+        return self._percent(self.defects + BAND_Z * self.spread)
+
+    @property
+    def worst_defects(self) -> float:
+        """Defects if every open claim in the window were lost."""
+        return self.settled + self.open_orders + self.new_defects
+
+
+@dataclass(frozen=True)
+class ClaimAtStake:
+    claim: Claim
+    win: WinRate
+    leaves_window: date  # the last day its order still counts
+
+
+@dataclass
+class OdrForecast:
+    store: Store
+    limit: Decimal
+    today: ForecastDay
+    days: list[ForecastDay]
+    crossing: ForecastDay | None = None
+    wins_needed: int = 0
+    open_at_crossing: int = 0
+    at_stake: list[ClaimAtStake] = field(default_factory=list)
+
+    @property
+    def above_today(self) -> bool:
+        return self.today.percent > self.limit
+
+    @property
+    def peak(self) -> ForecastDay:
+        return max(self.days, key=lambda day: day.percent)
+
+    @property
+    def reach(self) -> ForecastDay | None:
+        """The first day whose band reaches over the limit."""
+        return next((day for day in self.days if day.high > self.limit), None)
+
+    @property
+    def within_reach(self) -> bool:
+        """Over the line today, expected over it, or within the band of it in the horizon."""
+        return self.above_today or self.crossing is not None or self.reach is not None
+
+    @property
+    def saved_by_wins(self) -> bool:
+        return 0 < self.wins_needed <= self.open_at_crossing
+
+    def summary(self) -> str:
+        """What the forecast says, in one sentence."""
+        limit = _limit_text(self.limit)
+        if self.crossing is not None and self.crossing.offset == 0:
+            above = _("Above %(limit)s today (%(percent)s).") % {
+                "limit": limit,
+                "percent": _percent_text(self.today.percent),
+            }
+            if not self.saved_by_wins:
+                return above
+            back = ngettext(
+                "Winning %(wins)s of these %(open)s open claims would bring it back under.",
+                "Winning %(wins)s of these %(open)s open claims would bring it back under.",
+                self.wins_needed,
+            ) % {"wins": self.wins_needed, "open": self.open_at_crossing}
+            return f"{above} {back}"
+        if self.crossing is not None:
+            day = _day_text(self.crossing.day)
+            if self.saved_by_wins:
+                return ngettext(
+                    "Expected to cross %(limit)s on %(day)s unless %(wins)s of these %(open)s open "
+                    "claims is won.",
+                    "Expected to cross %(limit)s on %(day)s unless %(wins)s of these %(open)s open "
+                    "claims are won.",
+                    self.wins_needed,
+                ) % {"limit": limit, "day": day, "wins": self.wins_needed, "open": self.open_at_crossing}
+            return _("Expected to cross %(limit)s on %(day)s, even if every open claim is won.") % {
+                "limit": limit,
+                "day": day,
+            }
+        if self.reach is not None:
+            return _(
+                "Could cross %(limit)s from %(day)s (the top of the band); expected to stay under it."
+            ) % {
+                "limit": limit,
+                "day": _day_text(self.reach.day),
+            }
+        return _("Expected to stay under %(limit)s for the next %(days)s days (at most %(percent)s).") % {
+            "limit": limit,
+            "days": HORIZON_DAYS,
+            "percent": _percent_text(self.peak.percent),
+        }
+
+
+def _limit_text(limit: Decimal) -> str:
+    return _percent_text(float(limit))
+
+
+def _percent_text(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " %"
+
+
+def _day_text(day: date) -> str:
+    return date_format(day, "j F")
+
+
+@dataclass
+class WindowCounts:
+    """A store's 60-day window, day by day: its orders, the orders with a settled defect, and the
+    orders whose only defects are open claims (split by those claims' reasons)."""
+
+    orders: dict[date, int] = field(default_factory=dict)
+    settled: dict[date, int] = field(default_factory=dict)
+    pending: dict[date, dict[str, float]] = field(default_factory=dict)
+
+
+def window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
+    """Three grouped queries whatever the number of stores and claims."""
+    counts = {pk: WindowCounts() for pk in store_ids}
+    for store_id, day, n in (
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
+        .annotate(day=TruncDate("purchased_at", tzinfo=zone))
+        .values("store_id", "day")
+        .annotate(n=Count("*"))
+        .values_list("store_id", "day", "n")
+        .order_by()
+    ):
+        counts[store_id].orders[day] = n
+    counting = Claim.objects.filter(
+        store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=start
+    ).annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
+    open_only: dict[tuple[int, date], int] = {}
+    # Orders with a defect, and those of them with a settled one: the rest have only open claims.
+    for store_id, day, defective, decided in (
+        counting.values("store_id", "day")
+        .annotate(
+            defective=Count("order", distinct=True),
+            decided=Count("order", distinct=True, filter=~Q(outcome="")),
+        )
+        .values_list("store_id", "day", "defective", "decided")
+        .order_by()
+    ):
+        counts[store_id].settled[day] = decided
+        open_only[(store_id, day)] = defective - decided
+    # Which reasons those open claims have, day by day (their chances of being won differ).
+    reasons: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
+    for store_id, day, reason, n in (
+        counting.filter(outcome="")
+        .values("store_id", "day", "reason")
+        .annotate(n=Count("*"))
+        .values_list("store_id", "day", "reason", "n")
+        .order_by()
+    ):
+        reasons[(store_id, day)][reason] = n
+    for (store_id, day), n in open_only.items():
+        mix = reasons.get((store_id, day), {})
+        claims = sum(mix.values())
+        if n and claims:
+            counts[store_id].pending[day] = {reason: n * count / claims for reason, count in mix.items()}
+    return counts
+
+
+def cached_window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
+    """`window_counts`, kept in the cache for `DESK_ODR_FORECAST_CACHE_SECONDS` (per store,
+    window and time zone): a claim decided since shows once it expires."""
+    seconds = settings.DESK_ODR_FORECAST_CACHE_SECONDS
+    if not seconds:
+        return window_counts(store_ids, start, zone)
+    keys = {pk: f"odr-window:{pk}:{start.isoformat()}:{zone}" for pk in store_ids}
+    found = cache.get_many(list(keys.values()))
+    counts = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in store_ids if pk not in counts]
+    if missing:
+        fresh = window_counts(missing, start, zone)
+        cache.set_many({keys[pk]: fresh[pk] for pk in missing}, seconds)
+        counts.update(fresh)
+    return counts
+
+
+def odr_forecasts(
+    stores: list[Store], *, team: list[Store] | None = None, now: datetime | None = None
+) -> dict[int, OdrForecast]:
+    """Each store's forecast, with the win rates of `team` (the viewer's stores; default
+    `stores`)."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    first_day = today - timedelta(days=settings.DESK_ODR_WINDOW_DAYS - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    counts = cached_window_counts([store.pk for store in stores], start, zone)
+    rates = cached_win_rates(team if team is not None else stores, now=now)
+    forecasts = {store.pk: _forecast(store, today, counts[store.pk], rates) for store in stores}
+    crossing = [f for f in forecasts.values() if f.crossing is not None and f.saved_by_wins]
+    if crossing:
+        _name_claims_at_stake(crossing, team if team is not None else stores, zone, now)
+    return forecasts
+
+
+def odr_forecast(
+    store: Store, *, team: list[Store] | None = None, now: datetime | None = None
+) -> OdrForecast:
+    return odr_forecasts([store], team=team, now=now)[store.pk]
+
+
+def _forecast(store: Store, today: date, counts: WindowCounts, rates: WinRates) -> OdrForecast:
+    orders, settled, pending = counts.orders, counts.settled, counts.pending
+    window_days = settings.DESK_ODR_WINDOW_DAYS
+    limit = Decimal(settings.DESK_ODR_LIMIT_PERCENT)
+    orders_per_day = sum(orders.values()) / window_days
+    # New orders bring defects at the window's present rate (pending claims counted).
+    defects_today = sum(settled.values()) + sum(
+        n for by_reason in pending.values() for n in by_reason.values()
+    )
+    new_per_day = defects_today / sum(orders.values()) * orders_per_day if orders else 0.0
+    lose = {reason: 1 - rates.reason(store.platform, reason).rate for reason in _reasons(pending)}
+    days = []
+    for offset in range(HORIZON_DAYS + 1):
+        day = today + timedelta(days=offset)
+        first = day - timedelta(days=window_days - 1)
+        in_window = [d for d in pending if d >= first]
+        open_orders = round(sum(n for d in in_window for n in pending[d].values()))
+        if offset == 0:  # pending claims count today
+            expected_open, variance = float(open_orders), 0.0
+        else:
+            expected_open = sum(n * lose[r] for d in in_window for r, n in pending[d].items())
+            variance = sum(n * lose[r] * (1 - lose[r]) for d in in_window for r, n in pending[d].items())
+        new = new_per_day * offset
+        settled_now = sum(n for d, n in settled.items() if d >= first)
+        days.append(
+            ForecastDay(
+                day=day,
+                offset=offset,
+                orders=sum(n for d, n in orders.items() if d >= first) + orders_per_day * offset,
+                defects=settled_now + expected_open + new,
+                spread=math.sqrt(variance + new),
+                open_orders=open_orders,
+                settled=settled_now,
+                new_defects=new,
+            )
+        )
+    forecast = OdrForecast(store=store, limit=limit, today=days[0], days=days[1:])
+    crossing = next((day for day in days if day.percent > limit), None)
+    if crossing is not None:
+        forecast.crossing = crossing
+        forecast.open_at_crossing = crossing.open_orders
+        # Each win takes one defect away: enough of them to bring the worst case to the limit.
+        excess = crossing.worst_defects - float(limit) * crossing.orders / 100
+        forecast.wins_needed = max(1, math.ceil(excess - 1e-9))
+    return forecast
+
+
+def _reasons(pending: dict[date, dict[str, float]]) -> set[str]:
+    return {reason for by_reason in pending.values() for reason in by_reason}
+
+
+def _name_claims_at_stake(forecasts: list[OdrForecast], team: list[Store], zone, now: datetime) -> None:
+    """The open claims that can keep each store under the line: in the crossing day's window,
+    the soonest due first, then the most winnable of them (its SKU's record when it has one)."""
+    window_days = settings.DESK_ODR_WINDOW_DAYS
+    in_windows = Q()
+    for forecast in forecasts:
+        assert forecast.crossing is not None
+        first = forecast.crossing.day - timedelta(days=window_days - 1)
+        start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+        in_windows |= Q(store=forecast.store, order_purchased_at__gte=start)
+    # One query for every store: the soonest due over all of them, as many as each store may need.
+    claims = list(
+        Claim.objects.filter(in_windows, counts_toward_odr=True, outcome="")
+        .select_related("order", "store")
+        .prefetch_related("order__lines")
+        .order_by(F("respond_by").asc(nulls_last=True), "pk")[: AT_STAKE_READ * len(forecasts)]
+    )
+    # Winning a claim does not help an order that already has a settled defect.
+    lost_anyway = set(
+        Claim.objects.filter(order__in=[claim.order_id for claim in claims], counts_toward_odr=True)
+        .exclude(outcome="")
+        .values_list("order_id", flat=True)
+    )
+    claims = [claim for claim in claims if claim.order_id not in lost_anyway]
+    skus = {line.sku for claim in claims for line in claim.order.lines.all()}
+    rates = cached_win_rates(team, now=now)
+    if skus:
+        rates.by_sku = sku_tallies(team, skus, now=now)
+    for forecast in forecasts:
+        mine = [
+            ClaimAtStake(
+                claim=claim,
+                win=rates.for_claim(claim),
+                leaves_window=timezone.localtime(claim.order.purchased_at, zone).date()
+                + timedelta(days=window_days - 1),
+            )
+            for claim in claims
+            if claim.store_id == forecast.store.pk
+        ]
+        mine.sort(key=lambda item: (-item.win.rate, item.claim.respond_by or now, item.claim.pk))
+        forecast.at_stake = mine[: max(AT_STAKE_SHOWN, forecast.wins_needed)]

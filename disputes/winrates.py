@@ -1,0 +1,220 @@
+"""The team's win rates: how often claims like this one were won, by platform, reason and SKU.
+
+A claim counts once it was fought to a decision: won when denied or withdrawn by the buyer,
+lost when granted (whoever funds it). A refund the seller chose, or a cancelled order, is no
+fight and is left out, so the rate answers "if we fight, how often do we win?".
+
+Data is thin at the narrow levels, so each level leans on the one above it, as a Beta prior
+worth `PRIOR_WEIGHT` claims: a SKU's rate starts at its reason's rate on that platform, a
+reason's at the platform's, and a platform's at an even chance (Beta(1, 1)). Every estimate
+keeps the counts it came from, so it can say in words why it is what it is (`WinRate.reasons`).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Claim, Outcome, Platform, Reason, Store
+
+# How many claims the level above is worth when it leans a narrow level toward its own rate:
+# with 10 decided claims of its own, a SKU's rate is half its own record, half its reason's.
+PRIOR_WEIGHT = 10
+# Claims opened longer ago than this say little about how the team fights today.
+LOOKBACK_DAYS = 365
+
+
+def fought_outcomes() -> tuple[Outcome, ...]:
+    """Outcomes of claims fought to a decision: wins and grants, not the seller's own refunds."""
+    return (*Outcome.wins(), Outcome.GRANTED_SELLER_FUNDED, Outcome.GRANTED_PLATFORM_FUNDED)
+
+
+@dataclass(frozen=True)
+class Tally:
+    wins: int = 0
+    decided: int = 0
+
+
+@dataclass(frozen=True)
+class WinRate:
+    """An estimated chance of winning: the level's own record, leaned toward `parent`'s rate."""
+
+    level: str  # "platform", "reason" or "sku"
+    platform: str
+    reason: str
+    sku: str
+    wins: int
+    decided: int
+    prior: float  # the rate this level leans toward
+    prior_weight: float  # how many claims that lean is worth
+    parent: "WinRate | None" = field(default=None, repr=False)
+
+    @property
+    def rate(self) -> float:
+        """The posterior mean, between 0 and 1."""
+        return (self.wins + self.prior * self.prior_weight) / (self.decided + self.prior_weight)
+
+    @property
+    def percent(self) -> int:
+        return round(self.rate * 100)
+
+    @property
+    def thin(self) -> bool:
+        """Fewer decided claims of its own than the prior is worth: mostly the level above."""
+        return self.decided < self.prior_weight
+
+    def subject(self) -> str:
+        platform = Platform(self.platform).label if self.platform in Platform.values else self.platform
+        if self.level == "platform":
+            return _("claims on %(platform)s") % {"platform": platform}
+        reason = Reason(self.reason).label if self.reason in Reason.values else self.reason
+        if self.level == "reason":
+            return _("“%(reason)s” claims on %(platform)s") % {"reason": reason, "platform": platform}
+        return _("“%(reason)s” claims for SKU %(sku)s") % {"reason": reason, "sku": self.sku}
+
+    def record(self) -> str:
+        """The level's own record, in words."""
+        if not self.decided:
+            return _("No %(subject)s decided yet.") % {"subject": self.subject()}
+        return _("%(subject)s: %(wins)s won of %(decided)s decided.") % {
+            "subject": self.subject()[:1].upper() + self.subject()[1:],
+            "wins": self.wins,
+            "decided": self.decided,
+        }
+
+    def reasons(self) -> list[str]:
+        """Why the estimate is what it is, broadest level last."""
+        lines = [self.record()]
+        if self.thin and self.parent is None:
+            lines.append(_("Too few to go by: the estimate leans toward an even chance."))
+        elif self.thin and self.parent is not None:
+            lines.append(
+                _("Too few to go by: the estimate leans toward the rate of %(subject)s (%(percent)s%%).")
+                % {"subject": self.parent.subject(), "percent": self.parent.percent}
+            )
+            lines.append(self.parent.record())
+        lines.append(_("Estimated chance of winning: %(percent)s%%.") % {"percent": self.percent})
+        return lines
+
+
+@dataclass
+class WinRates:
+    """The team's tallies, read once; estimates for any platform, reason and SKU from them."""
+
+    by_reason: dict[tuple[str, str], Tally]
+    by_sku: dict[tuple[str, str, str], Tally]
+
+    def platform(self, platform: str) -> WinRate:
+        wins = sum(t.wins for (p, _r), t in self.by_reason.items() if p == platform)
+        decided = sum(t.decided for (p, _r), t in self.by_reason.items() if p == platform)
+        # Beta(1, 1): an even chance, worth two claims, until the platform has a record.
+        return WinRate("platform", platform, "", "", wins, decided, prior=0.5, prior_weight=2)
+
+    def reason(self, platform: str, reason: str) -> WinRate:
+        parent = self.platform(platform)
+        tally = self.by_reason.get((platform, reason), Tally())
+        return WinRate(
+            "reason", platform, reason, "", tally.wins, tally.decided, parent.rate, PRIOR_WEIGHT, parent
+        )
+
+    def estimate(self, platform: str, reason: str, skus: Iterable[str] = ()) -> WinRate:
+        """The narrowest estimate there is: by the SKU with the longest record, else the reason."""
+        parent = self.reason(platform, reason)
+        tallies = [(self.by_sku.get((platform, reason, sku), Tally()), sku) for sku in skus if sku]
+        if not tallies:
+            return parent
+        tally, sku = max(tallies, key=lambda pair: (pair[0].decided, pair[1]))
+        return WinRate(
+            "sku", platform, reason, sku, tally.wins, tally.decided, parent.rate, PRIOR_WEIGHT, parent
+        )
+
+    def for_claim(self, claim: Claim, skus: Iterable[str] | None = None) -> WinRate:
+        """Claims like this one: same platform and reason, and the SKU of its order when known.
+        Pass `skus` when the order's lines were not prefetched."""
+        if skus is None:
+            skus = [line.sku for line in claim.order.lines.all()]
+        return self.estimate(claim.store.platform, claim.reason, skus)
+
+
+def win_rates(
+    stores: Sequence[Store], *, skus: Iterable[str] | None = None, now: datetime | None = None
+) -> WinRates:
+    """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one grouped query
+    by store and reason, one by SKU (only for `skus` when given; none for an empty list)."""
+    fought = _fought(stores, now)
+    platforms = {store.pk: store.platform for store in stores}
+    by_reason: dict[tuple[str, str], Tally] = {}
+    # By store rather than by platform: no join, and the stores of a platform are summed here.
+    for store_id, reason, won, total in (
+        fought.values("store_id", "reason")
+        .annotate(wins=Count("id", filter=Q(outcome__in=Outcome.wins())), decided=Count("id"))
+        .values_list("store_id", "reason", "wins", "decided")
+        .order_by()
+    ):
+        key = (platforms[store_id], reason)
+        before = by_reason.get(key, Tally())
+        by_reason[key] = Tally(before.wins + won, before.decided + total)
+    by_sku = {} if skus is not None and not skus else sku_tallies(stores, skus, now=now)
+    return WinRates(by_reason=by_reason, by_sku=by_sku)
+
+
+def _fought(stores: Sequence[Store], now: datetime | None):
+    since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
+    return Claim.objects.filter(
+        store_id__in=[store.pk for store in stores], opened_at__gte=since, outcome__in=fought_outcomes()
+    )
+
+
+def sku_tallies(
+    stores: Sequence[Store], skus: Iterable[str] | None, *, now: datetime | None = None
+) -> dict[tuple[str, str, str], Tally]:
+    """The record by platform, reason and SKU (of `skus` only, when given): one query. An order
+    of several SKUs counts its claim once under each of them."""
+    platforms = {store.pk: store.platform for store in stores}
+    rows = _fought(stores, now)
+    if skus is not None:
+        rows = rows.filter(order__lines__sku__in=sorted(set(skus)))
+    by_sku: dict[tuple[str, str, str], Tally] = {}
+    for store_id, reason, sku, won, total in (
+        rows.values("store_id", "reason", "order__lines__sku")
+        .annotate(
+            wins=Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins())),
+            decided=Count("id", distinct=True),
+        )
+        .values_list("store_id", "reason", "order__lines__sku", "wins", "decided")
+        .order_by()
+    ):
+        if sku is not None:
+            key = (platforms[store_id], reason, sku)
+            before = by_sku.get(key, Tally())
+            by_sku[key] = Tally(before.wins + won, before.decided + total)
+    return by_sku
+
+
+def cached_win_rates(stores: Sequence[Store], *, now: datetime | None = None) -> WinRates:
+    """The team's record by platform and reason (no SKUs), from the cache when it was read in
+    the last `DESK_WIN_RATES_CACHE_SECONDS`: a claim decided since counts once it expires."""
+    seconds = settings.DESK_WIN_RATES_CACHE_SECONDS
+    if not seconds:
+        return win_rates(stores, skus=[], now=now)
+    key = "winrates:" + ",".join(str(pk) for pk in sorted(store.pk for store in stores))
+    tallies = cache.get(key)
+    if tallies is None:
+        rates = win_rates(stores, skus=[], now=now)
+        tallies = {k: (t.wins, t.decided) for k, t in rates.by_reason.items()}
+        cache.set(key, tallies, seconds)
+    return WinRates(by_reason={k: Tally(*v) for k, v in tallies.items()}, by_sku={})
+
+
+def claim_win_rate(claim: Claim, stores: Sequence[Store]) -> WinRate:
+    """The team's chance of winning a claim like this one, over `stores` (the viewer's)."""
+    skus = [line.sku for line in claim.order.lines.all()]
+    rates = cached_win_rates(stores)
+    if skus:
+        rates.by_sku = sku_tallies(stores, skus)
+    return rates.for_claim(claim, skus)

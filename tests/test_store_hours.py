@@ -1,0 +1,186 @@
+"""The per-store, per-hour counts the dashboard adds up (StoreHour) stay equal to counting the
+orders and claims themselves, whatever writes them, in the same transaction."""
+
+from collections import Counter
+from datetime import UTC, timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from disputes import services, store_hours
+from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
+from disputes.selectors import dashboard, store_trends
+from disputes.selectors.agents import trend_days_from_rows
+from disputes.selectors.dashboard import weeks_from_claims
+
+from .drafts import post_mortem
+from .test_import import good_amazon_report, run
+from .test_queue import add_claims
+
+
+def hour(moment):
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def counted_slowly() -> dict:
+    """Every (store, hour) with something in it, counted from the rows one by one."""
+    counts: dict = {}
+
+    def bump(store_id, moment, name, by=1):
+        row = counts.setdefault((store_id, hour(moment)), Counter())
+        row[name] += by
+
+    for order in Order.objects.all():
+        bump(order.store_id, order.purchased_at, "orders")
+    defective = set()
+    for claim in Claim.objects.all():
+        if claim.order_purchased_at is not None:
+            bump(claim.store_id, claim.order_purchased_at, "claims")
+            if claim.counts_toward_odr and claim.order_id not in defective:
+                defective.add(claim.order_id)
+                bump(claim.store_id, claim.order_purchased_at, "defective")
+        bump(claim.store_id, claim.opened_at, "opened")
+        if claim.outcome in Outcome.wins():
+            bump(claim.store_id, claim.opened_at, "won")
+        if claim.outcome in Outcome.losses():
+            bump(claim.store_id, claim.opened_at, "lost")
+    return {key: dict(+row) for key, row in counts.items() if +row}
+
+
+def kept() -> dict:
+    names = ["orders", "claims", "defective", "opened", "won", "lost"]
+    rows = {}
+    for row in StoreHour.objects.all():
+        values = {name: getattr(row, name) for name in names if getattr(row, name)}
+        if values:
+            rows[(row.store_id, hour(row.hour))] = values
+    return rows
+
+
+def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_import(world):
+    assert kept() == counted_slowly() != {}  # the fixture's order and claim are counted
+    order = world.order_a
+    # Open: a second claim on the same order counts as one more claim, not one more defect.
+    second = services.claim_open(order=order, kind=ClaimKind.CHARGEBACK, reason=Reason.NOT_RECEIVED, by=None)
+    assert kept() == counted_slowly()
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))] == {"orders": 1, "claims": 2, "defective": 1}
+    # Move, close with a win (out of the ODR), close the other with a loss.
+    second = services.claim_move(
+        claim=second, to_status=ClaimStatus.IN_PROGRESS, by=None, loaded=ClaimStatus.NEW
+    )
+    services.claim_close(
+        claim=second,
+        outcome=Outcome.DENIED,
+        by=world.agent_a,
+        version=second.version,
+        post_mortem=post_mortem(world.agent_a),
+    )
+    assert kept() == counted_slowly()
+    first = Claim.objects.get(pk=world.claim_a.pk)
+    services.claim_close(
+        claim=first,
+        outcome=Outcome.GRANTED_SELLER_FUNDED,
+        by=world.agent_a,
+        version=first.version,
+        post_mortem=post_mortem(world.agent_a),
+    )
+    assert kept() == counted_slowly()
+    # Reopen the lost one: pending again, it counts toward the ODR and is no longer lost.
+    first.refresh_from_db()
+    services.claim_reopen(
+        claim=first, by=world.agent_a, version=first.version, reason="The buyer wrote again"
+    )
+    assert kept() == counted_slowly()
+    # Import: new orders by COPY (PostgreSQL) or in batches (SQLite).
+    orders_before = Order.objects.count()
+    run(world.store_a, good_amazon_report())
+    assert Order.objects.count() > orders_before
+    assert kept() == counted_slowly()
+    # Bulk writes that bypass the services: update, delete, a claim moved in time.
+    claims = add_claims(world, 4)
+    Claim.objects.filter(pk__in=[c.pk for c in claims[:2]]).update(
+        outcome=Outcome.WITHDRAWN, counts_toward_odr=False
+    )
+    Claim.objects.filter(pk=claims[2].pk).update(opened_at=timezone.now() - timedelta(days=40))
+    Claim.objects.filter(pk=claims[3].pk).delete()
+    Order.objects.filter(pk=claims[3].order_id).update(purchased_at=timezone.now() - timedelta(days=3))
+    assert kept() == counted_slowly()
+
+
+def test_a_rolled_back_change_leaves_the_counts_as_they_were(world):
+    before = kept()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add_claims(world, 3)
+        assert kept() != before
+        raise RuntimeError
+    assert kept() == before
+
+
+def test_rebuild_gives_what_the_triggers_kept(world):
+    add_claims(world, 5)
+    Claim.objects.filter(pk=world.claim_a.pk).update(outcome=Outcome.DENIED)
+    by_triggers = kept()
+    StoreHour.objects.all().delete()
+    store_hours.rebuild()
+    assert kept() == by_triggers == counted_slowly()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
+def test_dashboard_weeks_and_trends_from_the_counts_equal_those_from_the_rows(world, zone):
+    now = timezone.now()
+    for days in (1, 8, 30, 64, 100):
+        order = Order.objects.create(
+            store=world.store_a,
+            platform_order_id=f"W-{days}",
+            purchased_at=now - timedelta(days=days, hours=7),
+            currency="USD",
+        )
+        claim = services.claim_open(
+            order=order,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            by=None,
+            opened_at=now - timedelta(days=days - 1, hours=3),
+        )
+        if days % 2:
+            Claim.objects.filter(pk=claim.pk).update(outcome=Outcome.DENIED, counts_toward_odr=False)
+    with timezone.override(zone):
+        board = dashboard(world.manager_a, now=now)
+        assert board.weeks == weeks_from_claims([world.store_a.pk], now, 12)
+        assert sum(w.opened for w in board.weeks) == 5  # the fixture's and four within 12 weeks
+        trends = store_trends([world.store_a], now=now)
+        assert [t.points for t in trends] == [
+            t.points for t in store_trends([world.store_a], now=now, read=trend_days_from_rows)
+        ]
+        assert trends[0].latest.orders == 4  # the fixture's and three of these within 60 days
+
+
+def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):
+    from disputes.selectors.odr import orders_since
+
+    since = timezone.now().replace(minute=20, second=0, microsecond=0) - timedelta(days=3)
+    for n, minutes in enumerate([-30, -1, 0, 1, 39, 40, 41, 200, 60 * 24]):
+        Order.objects.create(
+            store=world.store_a,
+            platform_order_id=f"S-{n}",
+            purchased_at=since + timedelta(minutes=minutes),
+            currency="USD",
+        )
+    expected = Order.objects.filter(store=world.store_a, purchased_at__gte=since).count()
+    assert expected == 7  # from `since` on; the fixture's order is ten days old
+    assert orders_since([world.store_a.pk, world.store_b.pk], since) == {
+        world.store_a.pk: expected,
+        world.store_b.pk: 0,
+    }
+
+
+@pytest.mark.django_db(transaction=True)  # the deletion commits: constraints are checked then
+def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
+    add_claims(world, 3)
+    assert any(store == world.store_a.pk for store, _hour in kept())
+    with transaction.atomic():
+        world.store_a.delete()
+    assert not Order.objects.filter(store_id=world.store_a.pk).exists()
+    assert not any(store == world.store_a.pk for store, _hour in kept())  # only zeros are left
+    assert kept() == counted_slowly()
