@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter, Transformation
 
 from disputes.models import Claim, ClaimKind, Reason
+from evidence import selectors as evidence_selectors
 from evidence.models import CapturedFrom, EvidenceItem, EvidenceKind, FileType
 from evidence.storage import evidence_storage
 from evidence.validation import TYPES
@@ -592,3 +593,26 @@ def export_pdf(
     doc.build(story, canvasmaker=_numbered_canvas(faces.regular, label))
     built = out.getvalue()
     return _merge_pages(built, slots) if slots else built
+
+
+def contents(
+    appeal: Appeal, version: AppealVersion | None, vault: list | None = None
+) -> tuple[list[str], list[Exhibit], str]:
+    """A version's facts, exhibits and conclusion, or the fresh draft's when there is no version
+    yet (`vault`: the order's evidence, when the caller has it already)."""
+    if version is not None:
+        # An item deleted from the vault after a draft was saved drops out of that draft (items of
+        # a submitted version are locked and cannot be deleted).
+        rows = (
+            version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
+        )
+        return list(version.facts), [Exhibit(row.item, row.caption) for row in rows], version.conclusion
+    claim = appeal.claim
+    if vault is None:
+        vault = list(evidence_selectors.order_items(claim.order))
+    return draft_facts(claim), [], draft_conclusion(claim, appeal.kind, {item.kind for item in vault})
+
+
+def latest_version(appeal: Appeal) -> AppealVersion | None:
+    """The version an export without a choice shows: the submitted one, else the last saved."""
+    return appeal.submitted_version or appeal.versions.order_by("-number").first()

@@ -56,23 +56,8 @@ def _document(request: AuthenticatedRequest, appeal: Appeal, vault: list | None 
     """The chosen version's facts, exhibits and conclusion, or the fresh draft before any save."""
     versions = _versions(appeal)
     version = _chosen(request, appeal, versions)
-    if version is not None:
-        # An item deleted from the vault after a draft was saved drops out of that draft (items of
-        # a submitted version are locked and cannot be deleted).
-        rows = (
-            version.evidence.filter(item__deleted_at__isnull=True).select_related("item").order_by("position")
-        )
-        exhibits = [document.Exhibit(row.item, row.caption) for row in rows]
-        return versions, version, list(version.facts), exhibits, version.conclusion
-    claim = appeal.claim
-    vault = list(evidence_selectors.order_items(claim.order)) if vault is None else vault
-    return (
-        versions,
-        None,
-        document.draft_facts(claim),
-        [],
-        document.draft_conclusion(claim, appeal.kind, {item.kind for item in vault}),
-    )
+    facts, exhibits, conclusion = document.contents(appeal, version, vault)
+    return versions, version, facts, exhibits, conclusion
 
 
 def _live(appeal: Appeal, facts: list[str], exhibits: list[document.Exhibit], conclusion: str) -> dict:

@@ -84,6 +84,7 @@ MAIL_TASKS = {
     "disputes.tasks.send_beat_alarms",
     "messaging.tasks.send_reply",
     "messaging.tasks.poll_mailbox",
+    "api.tasks.send_webhooks",
 }
 
 

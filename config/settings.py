@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "backups",
     "connectors",
     "accounts",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -476,6 +479,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
         "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
     },
+    # Outgoing webhooks still owed (api/webhooks.py), on the mail queue like the chat messages.
+    "webhook-outbox": {
+        "task": "api.tasks.send_webhooks",
+        "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+        "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+    },
     # Each person's daily digest at their own local hour (disputes/digest.py), an outbox too.
     "daily-digests": {
         "task": "disputes.tasks.send_daily_digests",
@@ -599,3 +608,37 @@ CELERY_BEAT_SCHEDULE["connector-sync"] = {
     "schedule": 60.0,
     "options": {"expires": 60},
 }
+
+# The REST API (api/): bearer tokens only (no session, so no CSRF), JSON only, pages by cursor,
+# and so many requests a minute per token (429 with Retry-After past it).
+DESK_API_RATE = env_str("DESK_API_RATE", "120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerToken"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.PerToken"],
+    "DEFAULT_THROTTLE_RATES": {"token": DESK_API_RATE},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ByCursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dispute Desk API",
+    "DESCRIPTION": "Orders, claims, buyer messages, evidence and appeals of the caller's stores.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKind": "disputes.models.ClaimKind",
+        "ClaimStatus": "disputes.models.ClaimStatus",
+        "EvidenceKind": "evidence.models.EvidenceKind",
+        "AppealKind": "appeals.models.AppealKind",
+    },
+}
+# Outgoing webhooks (api/webhooks.py): how old a signature's timestamp a receiver should accept.
+DESK_WEBHOOK_TOLERANCE = env_int("DESK_WEBHOOK_TOLERANCE", 300)
+# Plain http:// webhook addresses (a receiver on a private network, development); else https only.
+DESK_WEBHOOK_ALLOW_HTTP = env_bool("DESK_WEBHOOK_ALLOW_HTTP", DEBUG)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("jsi18n/<str:language>/", catalog_views.javascript_catalog, name="javascript_catalog"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("api.web_urls")),
     path("", include("evidence.urls")),
     path("", include("messaging.urls")),
     path("", include("appeals.urls")),

@@ -27,6 +27,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from . import setaside
@@ -41,6 +42,10 @@ from .models import (
     SetAside,
     WorkerHeartbeat,
 )
+
+# Sent inside the transaction that writes freshly raised alerts (`alerts=` the Alert rows, their
+# claim or message loaded); the apps above listen (outgoing webhooks).
+alerts_raised = Signal()
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +340,7 @@ def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
             )
         )
     Alert.objects.bulk_create(fresh)
+    alerts_raised.send(sender=Alert, alerts=fresh)
     _notify(fresh, [step.users for step in raising])
     _queue_chat(fresh, [step.row.store_id for step in raising])
     written = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]

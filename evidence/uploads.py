@@ -2,7 +2,7 @@
 
 Django spools a whole file to disk before any view runs, so a 500 MB file of the wrong kind,
 or over its type's size cap, would cost 500 MB of reading and writing before its refusal.
-This handler (first in FILE_UPLOAD_HANDLERS; it acts on the evidence upload view only) looks at
+This handler (first in FILE_UPLOAD_HANDLERS; it acts on the evidence upload views only) looks at
 the first bytes of each file as they arrive: content of no accepted type, or a file growing past
 the cap of its type, ends the reading of the request there (the rest is never read or stored).
 The view then answers with the refusal kept here. Everything that passes is checked in full by
@@ -13,14 +13,15 @@ from django.http import HttpRequest
 
 from .validation import HEAD_BYTES, Refused, check_size, clean_name, describe_unknown, sniff
 
-UPLOAD_VIEW = "evidence:upload"
+# The views whose uploads this handler judges; an app above adds its own (the API's) in ready().
+UPLOAD_VIEWS = {"evidence:upload"}
 
 
 class FirstBytesHandler(FileUploadHandler):
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         match = getattr(request, "resolver_match", None)
-        self.active = match is not None and match.view_name == UPLOAD_VIEW
+        self.active = match is not None and match.view_name in UPLOAD_VIEWS
         self.refusal: Refused | None = None
         self.head = b""
         self.file_type: str | None = None

@@ -22,9 +22,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "messaging": {"disputes"},
     "appeals": {"disputes", "evidence", "messaging"},
     "connectors": {"disputes", "messaging"},
-    "config": {"disputes", "evidence", "messaging", "appeals", "connectors", "accounts"},
+    "config": {"disputes", "evidence", "messaging", "appeals", "connectors", "accounts", "api"},
     # Two-factor sign-in, single sign-on and the record of sign-ins.
     "accounts": {"disputes"},
+    # The REST API and outgoing webhooks: on top of the desk's apps.
+    "api": {"disputes", "evidence", "messaging", "appeals"},
     # ./desk backup and restore: the database and every app's files.
     "backups": {"disputes", "evidence", "messaging"},
 }

@@ -2,9 +2,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from .conftest import client_for
-from .url_cases import CASES, EXEMPT_NAMES, EXEMPT_PREFIXES, PUBLIC_NAMES
+from .url_cases import API_CASES, CASES, EXEMPT_NAMES, EXEMPT_PREFIXES, PUBLIC_NAMES
 
 
 def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> dict[str, object]:
@@ -47,8 +48,20 @@ def test_public_urls_answer_anonymous_and_outsider_alike_and_write_nothing(world
 
 
 def test_no_view_is_csrf_exempt():
-    exempt = [name for name, view in named_patterns().items() if getattr(view, "csrf_exempt", False)]
+    # Except the API's: REST framework exempts them, and they take a bearer token only, never
+    # the session cookie (test_api_ignores_the_session_cookie), so there is nothing to forge.
+    exempt = [
+        name
+        for name, view in named_patterns().items()
+        if getattr(view, "csrf_exempt", False) and not name.startswith("api:")
+    ]
     assert exempt == []
+
+
+def test_api_ignores_the_session_cookie(world):
+    response = client_for(world.agent_a).get(reverse("api:claim-list"))
+    assert response.status_code == 401
+    assert client_for(world.agent_a).get(reverse("disputes:queue")).status_code == 200
 
 
 def request(client: Client, method: str, url: str):
@@ -106,3 +119,65 @@ def test_admin_refuses_non_staff(agent_client):
     response = agent_client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- the REST API ----------------------------------------------------------------------------
+
+
+def api_client(user) -> Client:
+    from api.tokens import token_create
+
+    return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='access test').secret}"})
+
+
+def api_call(client: Client, name: str, world):
+    case = API_CASES[name]
+    url = reverse(name.removesuffix(":post"), kwargs=case.kwargs(world))
+    if case.method == "post":
+        return client.post(url, case.body(world), content_type="application/json")
+    return client.get(url)
+
+
+def test_every_api_url_has_access_cases():
+    api_names = [name for name in named_patterns() if name.startswith("api:") and name not in PUBLIC_NAMES]
+    assert "api:claim-move" in api_names
+    missing = [name for name in api_names if name not in API_CASES]
+    assert not missing, f"API URLs without access tests (add them to tests/url_cases.py): {missing}"
+    assert not [name for name in API_CASES if name.removesuffix(":post") not in api_names]
+
+
+@pytest.mark.parametrize("name", sorted(API_CASES))
+def test_api_answers_anonymous_with_401(world, name):
+    response = api_call(Client(), name, world)
+    assert response.status_code == 401, name
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("name", sorted(API_CASES))
+def test_api_answers_a_revoked_token_with_401(world, name):
+    from api.models import ApiToken
+
+    client = api_client(world.agent_a)
+    ApiToken.objects.update(revoked_at=timezone.now())
+    assert api_call(client, name, world).status_code == 401, name
+
+
+@pytest.mark.parametrize("name", sorted(API_CASES))
+def test_api_outsider_sees_nothing_of_store_a(world, name):
+    case = API_CASES[name]
+    response = api_call(api_client(world.agent_b), name, world)
+    if case.scope == "object":
+        assert response.status_code == 404, name
+    else:
+        assert response.status_code == 200, name
+        assert response.json()["results"] == []
+    assert world.store_a.name not in response.content.decode()
+    assert world.order_a.platform_order_id not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in API_CASES.items() if c.method == "get"))
+def test_api_member_of_store_a_gets_it(world, name):
+    response = api_call(api_client(world.agent_a), name, world)
+    assert response.status_code == 200, name
+    if API_CASES[name].scope == "list":
+        assert response.json()["results"], name

@@ -429,3 +429,84 @@ EXEMPT_NAMES |= {
     "accounts:passkey_signin_begin",
     "accounts:passkey_signin_complete",
 }
+
+
+# --- API tokens and webhooks (the pages) ----------------------------------------------------
+
+
+def TOKEN_A(world) -> dict:
+    """An API token of agent_a of store A."""
+    from api.tokens import token_create
+
+    return {"token_id": token_create(user=world.agent_a, name="tool").token.pk}
+
+
+def WEBHOOK_A(world) -> dict:
+    """A webhook of store A."""
+    from api.models import WebhookSubscription
+
+    hook = WebhookSubscription.objects.create(
+        store=world.store_a, url="https://example.com/h", events=["claim.opened"]
+    )
+    return {"webhook_id": hook.pk}
+
+
+CASES.update(
+    {
+        "integrations:tokens": Case("self", methods=("get", "post")),
+        "integrations:token_revoke": Case("object", TOKEN_A, methods=("post",)),
+        "integrations:webhooks": Case("object", STORE_A, methods=("get", "post")),
+        "integrations:webhook_remove": Case("object", WEBHOOK_A, methods=("post",)),
+    }
+)
+
+
+# --- the REST API (/api/v1/) ------------------------------------------------------------------
+# Every API URL: anonymous → 401, the outsider (with a token of store B) → 404, or for a list,
+# 200 holding nothing of store A. Checked by test_url_access.py's api tests.
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    scope: str  # "object" or "list"
+    kwargs: Callable[[object], dict] = field(default=lambda world: {})
+    method: str = "get"
+    body: Callable[[object], dict] = field(default=lambda world: {})
+
+
+def _open_claim_body(world) -> dict:
+    return {"order": world.order_a.pk, "kind": "a_to_z", "reason": "not_received"}
+
+
+def _pk(fixture: Callable[[object], dict], name: str) -> Callable[[object], dict]:
+    return lambda world: {name: next(iter(fixture(world).values()))}
+
+
+API_CASES: dict[str, ApiCase] = {
+    "api:order-list": ApiCase("list"),
+    "api:order-detail": ApiCase("object", _pk(ORDER, "pk")),
+    "api:claim-list": ApiCase("list"),
+    "api:claim-detail": ApiCase("object", _pk(CLAIM, "pk")),
+    # Opening a claim on store A's order.
+    "api:claim-list:post": ApiCase("object", method="post", body=_open_claim_body),
+    "api:claim-move": ApiCase(
+        "object", _pk(CLAIM, "pk"), "post", lambda w: {"status": "responded", "loaded": "new"}
+    ),
+    "api:claim-assign": ApiCase(
+        "object", _pk(CLAIM, "pk"), "post", lambda w: {"assignee": None, "loaded": None}
+    ),
+    "api:order-messages-list": ApiCase("object", ORDER),
+    "api:order-messages-list:post": ApiCase("object", ORDER, "post", lambda w: {"body": "Hello"}),
+    "api:order-evidence-list": ApiCase("object", ORDER),
+    "api:order-evidence-list:post": ApiCase("object", ORDER, "post", lambda w: {"kind": "buyer_media"}),
+    "api:appeal-list": ApiCase("list", lambda world: APPEAL(world) and {}),
+    "api:appeal-detail": ApiCase("object", _pk(APPEAL, "pk")),
+    "api:appeal-export": ApiCase("object", _pk(APPEAL, "pk")),
+}
+PUBLIC_NAMES.add("api:schema")
+EXEMPT_PREFIXES = (*EXEMPT_PREFIXES, "api:")
+
+
+def API_APPEAL(world) -> int:
+    """The id of an appeal of store A (one saved version)."""
+    return APPEAL(world)["appeal_id"]

@@ -23,6 +23,7 @@ class SetAsideKind(models.TextChoices):
     CONNECTOR_RECORD = "connector_record", _("record from a marketplace's API")
     RULE = "rule", _("automation rule")
     HAND_ON = "hand_on", _("handing on the claims of someone on leave")
+    WEBHOOK_DELIVERY = "webhook_delivery", _("webhook delivery")
 
 
 class SetAside(models.Model):
