@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from disputes import setaside
 from disputes.models import SetAsideKind, Store
-from disputes.outbox import SHOW_AFTER_ATTEMPTS, Columns, backoff, give_back, take_due
+from disputes.outbox import SHOW_AFTER_ATTEMPTS, Columns, backoff, drain, take_due
 from disputes.sweep import open_set_aside
 
 from .models import WebhookDelivery, WebhookSubscription
@@ -154,40 +154,25 @@ def post(delivery: WebhookDelivery, now: float) -> tuple[int, str]:
 def webhooks_send(*, budget: float | None = None) -> int:
     """Send every webhook delivery that is due, batch after batch until none is left or `budget`
     seconds went by. Returns how many were sent."""
-    sent = 0
     shown = open_set_aside(SetAsideKind.WEBHOOK_DELIVERY)
-    started = time.monotonic()
-    claimed: list[WebhookDelivery] = []
-    unreachable: set[int] = set()
-    skipped: list[WebhookDelivery] = []
+    return drain(
+        WebhookDelivery,
+        COLUMNS,
+        take=_take_batch,
+        send=lambda row: _send_one(row, shown),
+        destination=lambda row: row.subscription_id,
+        budget=budget,
+        timeout=settings.DESK_CHAT_TIMEOUT,
+    )
 
-    def in_time() -> bool:
-        if budget is None:
-            return True
-        return time.monotonic() - started + min(settings.DESK_CHAT_TIMEOUT, budget / 2) < budget
 
-    try:
-        while in_time():
-            ids = take_due(WebhookDelivery.objects.all(), COLUMNS, batch=BATCH)
-            claimed = list(
-                WebhookDelivery.objects.filter(pk__in=ids)
-                .select_related("subscription", "subscription__store")
-                .order_by("due_at", "pk")
-            )
-            if not claimed:
-                break
-            while claimed and in_time():
-                row = claimed.pop(0)
-                if row.subscription_id in unreachable:
-                    skipped.append(row)
-                    continue
-                outcome = _send_one(row, shown)
-                if outcome is None:
-                    unreachable.add(row.subscription_id)
-                sent += outcome or 0
-    finally:
-        give_back(WebhookDelivery, COLUMNS, claimed + skipped)
-    return sent
+def _take_batch() -> list[WebhookDelivery]:
+    ids = take_due(WebhookDelivery.objects.all(), COLUMNS, batch=BATCH)
+    return list(
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .select_related("subscription", "subscription__store")
+        .order_by("due_at", "pk")
+    )
 
 
 def _send_one(row: WebhookDelivery, shown: set[int]) -> int | None:

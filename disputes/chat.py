@@ -42,7 +42,7 @@ from django.utils import timezone, translation
 
 from . import setaside
 from .models import ChatDelivery, ChatPlatform, SetAsideKind
-from .outbox import SHOW_AFTER_ATTEMPTS, Columns, backoff, give_back, take_due
+from .outbox import SHOW_AFTER_ATTEMPTS, Columns, backoff, drain, take_due
 from .sweep import _subjects, label_of, open_set_aside, subject_of
 
 log = logging.getLogger(__name__)
@@ -193,39 +193,16 @@ def post(platform: str, url: str, secret: str, text: Text) -> None:
 def chat_messages_send(*, alert_ids: list[int] | None = None, budget: float | None = None) -> int:
     """Send every team chat message that is due (of these alerts only, when given), batch
     after batch until none is left or `budget` seconds went by. Returns how many were sent."""
-    sent = 0
     shown = open_set_aside(SetAsideKind.CHAT_MESSAGE)
-    started = time.monotonic()
-    claimed: list[ChatDelivery] = []
-    # Chats that did not answer in this run (refused, timed out): their other messages wait
-    # for the next run rather than each waiting out the timeout.
-    unreachable: set[int] = set()
-    skipped: list[ChatDelivery] = []
-
-    def in_time() -> bool:
-        # Room left for one more request, were it to wait its whole timeout (at most half the
-        # budget, so a run always starts one).
-        if budget is None:
-            return True
-        return time.monotonic() - started + min(settings.DESK_CHAT_TIMEOUT, budget / 2) < budget
-
-    try:
-        while in_time():
-            claimed = _claim_batch(alert_ids)
-            if not claimed:
-                break
-            while claimed and in_time():
-                row = claimed.pop(0)
-                if row.destination_id in unreachable:
-                    skipped.append(row)
-                    continue
-                outcome = _send_one(row, shown)
-                if outcome is None:
-                    unreachable.add(row.destination_id)
-                sent += outcome or 0
-    finally:
-        _release(claimed + skipped)
-    return sent
+    return drain(
+        ChatDelivery,
+        COLUMNS,
+        take=lambda: _claim_batch(alert_ids),
+        send=lambda row: _send_one(row, shown),
+        destination=lambda row: row.destination_id,
+        budget=budget,
+        timeout=settings.DESK_CHAT_TIMEOUT,
+    )
 
 
 COLUMNS = Columns(sent="sent_at", due="due_at", attempts="attempts")
@@ -240,10 +217,6 @@ def _claim_batch(alert_ids: list[int] | None) -> list[ChatDelivery]:
         f"alert__{name}__{r}" for name, subject in _subjects.items() for r in subject.mail_related
     ]
     return list(ChatDelivery.objects.filter(pk__in=ids).select_related(*related).order_by("due_at", "pk"))
-
-
-def _release(rows: list[ChatDelivery]) -> None:
-    give_back(ChatDelivery, COLUMNS, rows)
 
 
 def _send_one(row: ChatDelivery, shown: set[int]) -> int | None:

@@ -30,9 +30,11 @@ Those still retry on their own while their alert matters; a manager's retry make
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -129,6 +131,51 @@ def give_back(model: type[Model], columns: Columns, rows: list) -> None:
         model._default_manager.filter(
             pk__in=[row.pk for row in rows], **{f"{columns.sent}__isnull": True}
         ).update(**{columns.due: timezone.now(), columns.attempts: F(columns.attempts) - 1})
+
+
+def drain(
+    model: type[Model],
+    columns: Columns,
+    *,
+    take: Callable[[], list],
+    send: Callable[[Any], int | None],
+    destination: Callable[[Any], object],
+    budget: float | None,
+    timeout: float,
+) -> int:
+    """Send what an outbox of HTTP deliveries owes (team chats, webhooks), batch after batch
+    until nothing is due or `budget` seconds went by. `take` takes a batch (`take_due`);
+    `send(row)` settles one row: 1 sent, 0 not, None when its destination could not be reached,
+    whose other rows then wait for the next run rather than each waiting out the timeout. Rows
+    taken but not tried are given back. Returns how many were sent."""
+    sent = 0
+    started = time.monotonic()
+    claimed: list = []
+    skipped: list = []
+    unreachable: set[object] = set()
+
+    def in_time() -> bool:
+        # Room left for one more request, were it to wait its whole timeout (at most half the
+        # budget, so a run always starts one).
+        return budget is None or time.monotonic() - started + min(timeout, budget / 2) < budget
+
+    try:
+        while in_time():
+            claimed = take()
+            if not claimed:
+                break
+            while claimed and in_time():
+                row = claimed.pop(0)
+                if destination(row) in unreachable:
+                    skipped.append(row)
+                    continue
+                outcome = send(row)
+                if outcome is None:
+                    unreachable.add(destination(row))
+                sent += outcome or 0
+    finally:
+        give_back(model, columns, claimed + skipped)
+    return sent
 
 
 def backoff(attempts: int) -> timedelta:
