@@ -43,9 +43,11 @@ def _configured() -> tuple[Path, Path, int]:
     return regular, bold, settings.APPEAL_PDF_FONT_INDEX
 
 
-def _as_truetype(path: Path, index: int, text: str) -> bytes:
+def _as_truetype(path: Path, index: int, text: str, ps_name: str) -> bytes:
     """The face at `path` (a collection's face number `index`) reduced to the glyphs of `text`,
-    with TrueType outlines."""
+    with TrueType outlines, under the PostScript name `ps_name`: every subset of one face would
+    otherwise share the face's own name, and a document made after another one in the same
+    process then reads its characters through the earlier subset's table (they come out blank)."""
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.subset import Options, Subsetter
@@ -96,6 +98,9 @@ def _as_truetype(path: Path, index: int, text: str) -> bytes:
         post.formatType, post.extraNames, post.mapping = 2.0, [], {}
         post.glyphOrder = order
         font.sfntVersion = "\x00\x01\x00\x00"
+    for record in font["name"].names:
+        if record.nameID == 6:  # the PostScript name
+            record.string = ps_name
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
@@ -118,7 +123,7 @@ def _face(name: str, path: Path, index: int, chars: str) -> None:
         if name in _made:
             _made.move_to_end(name)
             return
-    font = TTFont(name, io.BytesIO(_as_truetype(path, index, chars)))
+    font = TTFont(name, io.BytesIO(_as_truetype(path, index, chars, name)))
     with _lock:
         pdfmetrics.registerFont(font)
         _made[name] = None

@@ -632,6 +632,28 @@ def test_pdf_holds_the_facts_the_captions_and_every_picture(world, agent_client)
     assert not ClaimEvent.objects.filter(claim=world.claim_a, action="appeal_exported").exists()
 
 
+def test_a_pdf_made_after_another_in_the_same_process_reads_back_its_own_characters():
+    # A web or worker process exports many appeals. Each document's subset of the face needs a
+    # PostScript name of its own: under the face's shared name, a document made after an
+    # English-only one set its Chinese and Russian words through the earlier subset (blanks).
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from appeals import fonts
+
+    def pdf_of(text: str) -> str:
+        faces = fonts.faces_for(text)
+        assert faces.embedded
+        out = io.BytesIO()
+        style = ParagraphStyle("probe", parent=getSampleStyleSheet()["Normal"], fontName=faces.regular)
+        SimpleDocTemplate(out).build([Paragraph(text, style)])
+        return pdf_text(out.getvalue())
+
+    assert "The buyer placed order 111." in pdf_of("The buyer placed order 111.")
+    second = pdf_of(f"{CHINESE} {RUSSIAN} {JAPANESE}")
+    assert CHINESE in second and RUSSIAN in second and JAPANESE in second
+
+
 def test_without_its_font_the_pdf_is_still_whole_and_the_check_says_why(world):
     from django.core import checks
     from django.test import override_settings

@@ -194,12 +194,12 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
             item = add_evidence(world.order_a, world.agent_a, photo(label=f"n{n}"), name=f"p{n}.jpg")
             services.evidence_edit(item=item, caption=f"caption {n}", kind="buyer_media", by=world.agent_a)
 
-    # The claim page's own queries (its appeals card, the Amazon card's connection check and the
-    # fight-or-refund card included) plus 3 for the vault, however many items and events, and 3
-    # for the tags card (the store's tags, the claim's) and a draft reply a rule may have put in
-    # the composer.
+    # The claim page's own queries (its appeals card, the Amazon card's connection check, the
+    # fight-or-refund card and the macros card included) plus 3 for the vault, however many
+    # items and events, and 3 for the tags card (the store's tags, the claim's) and a draft reply
+    # a rule may have put in the composer.
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=29, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=30, add_rows=more_evidence
     )
 
 

@@ -28,8 +28,33 @@ def follow_every_nav_link(page) -> dict[str, int]:
     ("username", "expected"),
     [
         ("agent_a", ["Queue", "Orders", "My day", "May become a claim"]),
-        ("manager_a", ["Queue", "Orders", "My day", "May become a claim", "Dashboard", "Post-mortems"]),
-        ("root", ["Queue", "Orders", "My day", "May become a claim", "Dashboard", "Post-mortems", "Admin"]),
+        (
+            "manager_a",
+            [
+                "Queue",
+                "Orders",
+                "My day",
+                "May become a claim",
+                "Dashboard",
+                "Post-mortems",
+                "Rules",
+                "Coverage",
+            ],
+        ),
+        (
+            "root",
+            [
+                "Queue",
+                "Orders",
+                "My day",
+                "May become a claim",
+                "Dashboard",
+                "Post-mortems",
+                "Rules",
+                "Coverage",
+                "Admin",
+            ],
+        ),
     ],
 )
 def test_every_nav_link_opens_for_its_role(page, world, username, expected):
