@@ -28,6 +28,17 @@ from disputes.models import (
 # The loopback S3 server and a bucket per test (tests/s3server.py).
 from .s3server import s3_bucket, s3_endpoint  # noqa: F401
 
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright for the whole test process: its sync API refuses to start a second one
+    beside a live one, and the browser tests and the production-mode test share a process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -154,19 +154,17 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(request):
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("CI must run the production browser test: /usr/bin/chromium is missing")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # The hosts' certificate is self-made: accepted at the handshake, not refused and retried.
-        args = [*CHROMIUM_ARGS, "--ignore-certificate-errors"]
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield browser
-        browser.close()
+    playwright = request.getfixturevalue("playwright_driver")
+    # The hosts' certificate is self-made: accepted at the handshake, not refused and retried.
+    args = [*CHROMIUM_ARGS, "--ignore-certificate-errors"]
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+    yield browser
+    browser.close()
 
 
 # Every violation of the page's Content Security Policy, reported to the test from each page.
