@@ -382,33 +382,56 @@ def _dump(**values: Any) -> str:
 
 
 @dataclass
+class _Window:
+    """The time window a pull reads, fixed when it starts. Its cursor names the window and how far
+    into it the written pages reached (under `key`), so a run cut short goes on with it; a finished
+    window leaves only its end, and the next one starts a little before that."""
+
+    start: datetime
+    end: datetime
+    at: int
+    key: str
+
+    @classmethod
+    def of(cls, cursor: str | None, key: str, first: int) -> _Window:
+        state = _cursor(cursor)
+        now = timezone.now()
+        if "to" in state:
+            start, end = parse_time(state["from"]), parse_time(state["to"])
+            assert start is not None and end is not None
+            return cls(start, end, int(state[key]), key)
+        begun = parse_time(state.get("from")) or now - FIRST_WINDOW
+        return cls(begun - OVERLAP, now, first, key)
+
+    def cursor(self, at: int) -> str:
+        return _dump(**{"from": stamp(self.start), "to": stamp(self.end), self.key: at})
+
+    def done(self) -> str:
+        return _dump(**{"from": stamp(self.end)})
+
+
+@dataclass
 class OrdersStream:
     client: EbayClient
     name: str = "orders"
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
-        state = _cursor(cursor)
-        now = timezone.now()
-        if "to" in state:  # a window cut short: go on from where its last written page ended
-            start, end, offset = parse_time(state["from"]), parse_time(state["to"]), int(state["offset"])
-        else:
-            begun = parse_time(state.get("from")) or now - FIRST_WINDOW
-            start, end, offset = begun - OVERLAP, now, 0
-        assert start is not None and end is not None
-        window = f"lastmodifieddate:[{stamp(start)}..{stamp(end)}]"
+        window = _Window.of(cursor, "offset", 0)
+        offset = window.at
+        modified = f"lastmodifieddate:[{stamp(window.start)}..{stamp(window.end)}]"
         # The next page is fetched and mapped while the desk writes this one (one request in
         # flight at a time, as before; the client is used by no one else meanwhile).
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ebay-orders")
         try:
-            coming = ahead.submit(self._page, window, offset)
+            coming = ahead.submit(self._page, modified, offset)
             while True:
                 records, more = coming.result()
                 offset += len(records)
                 if more:
-                    coming = ahead.submit(self._page, window, offset)
-                    yield Page(records, _dump(**{"from": stamp(start), "to": stamp(end), "offset": offset}))
+                    coming = ahead.submit(self._page, modified, offset)
+                    yield Page(records, window.cursor(offset))
                     continue
-                yield Page(records, _dump(**{"from": stamp(end)}))
+                yield Page(records, window.done())
                 return
         finally:
             # A sync stopped (time limit, an error) does not wait for a page it will not write.
@@ -452,18 +475,16 @@ class PostOrderStream:
         self._order_ids: dict[tuple[str, str], str] = {}
         self._orders_seen: dict[str, dict] = {}
 
-    def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
+    def record(self, item: dict) -> ClaimRecord | None:
+        """The claim of one search member or detail answer; None: not this stream's to keep."""
         raise NotImplementedError
 
+    def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
+        return self.with_orders([claim for item in items if (claim := self.record(item)) is not None])
+
     def pull(self, cursor: str | None) -> Iterator[Page]:
-        state = _cursor(cursor)
-        now = timezone.now()
-        if "to" in state:
-            start, end, page = parse_time(state["from"]), parse_time(state["to"]), int(state["page"])
-        else:
-            begun = parse_time(state.get("from")) or now - FIRST_WINDOW
-            start, end, page = begun - OVERLAP, now, 1
-        assert start is not None and end is not None
+        window = _Window.of(cursor, "page", 1)
+        page = window.at
         seen: set[str] = set()
         while True:
             found = self.client.post_order(
@@ -472,8 +493,8 @@ class PostOrderStream:
                 limit=CLAIMS_PER_PAGE,
                 offset=page,
                 **{
-                    f"{self.date_prefix}creation_date_range_from": stamp(start),
-                    f"{self.date_prefix}creation_date_range_to": stamp(end),
+                    f"{self.date_prefix}creation_date_range_from": stamp(window.start),
+                    f"{self.date_prefix}creation_date_range_to": stamp(window.end),
                 },
             )
             members = found.get("members", [])
@@ -482,9 +503,9 @@ class PostOrderStream:
             pages = int((found.get("paginationOutput") or {}).get("totalPages", 1))
             if page < pages and members:
                 page += 1
-                yield Page(records, _dump(**{"from": stamp(start), "to": stamp(end), "page": page}))
+                yield Page(records, window.cursor(page))
                 continue
-            yield Page(records, _dump(**{"from": stamp(end)}))
+            yield Page(records, window.done())
             break
         yield from self._refresh_open(seen)
 
@@ -500,12 +521,14 @@ class PostOrderStream:
         ]
         for first in range(0, len(open_ids), REFRESH_PER_PAGE):
             details = [
-                self.client.post_order(
-                    self.detail_path.format(id=claim_id.split("-", 1)[1]), what=str(self.what)
-                )
+                self.detail(claim_id.split("-", 1)[1])
                 for claim_id in open_ids[first : first + REFRESH_PER_PAGE]
             ]
             yield Page(self.records_of(details), None)
+
+    def detail(self, number: str) -> dict:
+        """eBay's current state of one of this stream's items, by eBay's number."""
+        return self.client.post_order(self.detail_path.format(id=number), what=str(self.what))
 
     def order_id(self, item_id: str, transaction_id: str) -> str | None:
         """The Fulfillment order of an inquiry's or case's line (they name the listing and the
@@ -544,17 +567,12 @@ class ReturnsStream(PostOrderStream):
     date_prefix = ""
     prefix = RETURN
 
-    def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
-        claims = []
-        for item in items:
-            # The detail answer wraps the summary; a search member is the summary itself.
-            summary, detail = (item["summary"], item.get("detail")) if "summary" in item else (item, None)
-            if summary.get("state") == "CLOSED" and detail is None:
-                detail = self.client.post_order(f"return/{summary['returnId']}", what=str(self.what)).get(
-                    "detail"
-                )
-            claims.append(return_record(summary, detail))
-        return self.with_orders(claims)
+    def record(self, item: dict) -> ClaimRecord | None:
+        # The detail answer wraps the summary; a search member is the summary itself.
+        summary, detail = (item["summary"], item.get("detail")) if "summary" in item else (item, None)
+        if summary.get("state") == "CLOSED" and detail is None:
+            detail = self.detail(summary["returnId"]).get("detail")
+        return return_record(summary, detail)
 
 
 class InquiriesStream(PostOrderStream):
@@ -565,19 +583,16 @@ class InquiriesStream(PostOrderStream):
     date_prefix = "inquiry_"
     prefix = INR
 
-    def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
-        claims = []
-        for item in items:
-            order_id = self.order_id(item["itemId"], item["transactionId"])
-            if order_id is None:
-                continue
-            record = inquiry_record(item, order_id)
-            if record is None:
-                # eBay stepped in: the case, under the inquiry's number, now tells the state.
-                case = self.client.post_order(f"casemanagement/{item['inquiryId']}", what=_("cases"))
-                record = case_record(case, order_id)
-            claims.append(record)
-        return self.with_orders(claims)
+    def record(self, item: dict) -> ClaimRecord | None:
+        order_id = self.order_id(item["itemId"], item["transactionId"])
+        if order_id is None:
+            return None
+        record = inquiry_record(item, order_id)
+        if record is None:
+            # eBay stepped in: the case, under the inquiry's number, now tells the state.
+            case = self.client.post_order(f"casemanagement/{item['inquiryId']}", what=_("cases"))
+            record = case_record(case, order_id)
+        return record
 
 
 class CasesStream(PostOrderStream):
@@ -586,16 +601,11 @@ class CasesStream(PostOrderStream):
     search_path = "casemanagement/search"
     detail_path = "casemanagement/{id}"
     date_prefix = "case_"
-
-    def records_of(self, items: list[dict]) -> list[ClaimRecord | OrderRecord]:
-        claims = []
-        for item in items:
-            order_id = self.order_id(item["itemId"], item["transactionId"])
-            if order_id is not None:
-                claims.append(case_record(item, order_id))
-        return self.with_orders(claims)
-
     prefix = CASE
+
+    def record(self, item: dict) -> ClaimRecord | None:
+        order_id = self.order_id(item["itemId"], item["transactionId"])
+        return case_record(item, order_id) if order_id is not None else None
 
 
 # --- the platform ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ A posting number (12345678-0001-1) is the desk's order, as in Ozon's exports."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -143,118 +143,107 @@ class _Window:
         return json.dumps({"from": _iso(self.end)})
 
 
-class FbsPostings:
+# What one page of a windowed list gives: its records, where the next page starts, whether there is one.
+_Found = tuple[Sequence[OrderRecord | ClaimRecord], int, bool]
+
+
+def _postings_query(window_filter: dict, offset: int) -> dict:
+    return {
+        "dir": "ASC",
+        "filter": window_filter,
+        "limit": POSTINGS_PAGE,
+        "offset": offset,
+        "with": {"analytics_data": False, "financial_data": False},
+    }
+
+
+class _Stream:
+    name = ""
+
+    def __init__(self, ozon: Ozon) -> None:
+        self.ozon = ozon
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
+        return read_ahead(self._pages(cursor))
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
+        raise NotImplementedError
+
+
+class _WindowedStream(_Stream):
+    """A list read window by window (see _Window), page by page inside one; `at` is where the
+    next page starts (an offset or the last id read), as the list pages."""
+
+    revisit: timedelta | None = None
+
+    def page(self, window: _Window, at: int) -> _Found:
+        """The page that starts at `at`."""
+        raise NotImplementedError
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
+        window = _Window(cursor, revisit=self.revisit)
+        at = int(window.at or 0)
+        while True:
+            records, at, more = self.page(window, at)
+            yield Page(records, window.cursor(at) if more else window.done())
+            if not more:
+                return
+
+
+class FbsPostings(_WindowedStream):
     name = "fbs_postings"
 
-    def __init__(self, ozon: Ozon) -> None:
-        self.ozon = ozon
-
-    def pull(self, cursor: str | None) -> Iterator[Page]:
-        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
-        return read_ahead(self._pages(cursor))
-
-    def _pages(self, cursor: str | None) -> Iterator[Page]:
-        window = _Window(cursor)
-        offset = int(window.at or 0)
-        while True:
-            body = {
-                "dir": "ASC",
-                "filter": {"last_changed_status_date": {"from": _iso(window.start), "to": _iso(window.end)}},
-                "limit": POSTINGS_PAGE,
-                "offset": offset,
-                "with": {"analytics_data": False, "financial_data": False},
-            }
-            answer = self.ozon.http.post_json("/v3/posting/fbs/list", body, what=_("FBS postings"))
-            result = answer.get("result") or {}
-            postings = result.get("postings") or []
-            offset += len(postings)
-            more = bool(result.get("has_next")) and bool(postings)
-            records = [self.ozon.order(p, fbs=True) for p in postings]
-            yield Page(records, window.cursor(offset) if more else window.done())
-            if not more:
-                return
+    def page(self, window: _Window, at: int) -> _Found:
+        changed = {"from": _iso(window.start), "to": _iso(window.end)}
+        body = _postings_query({"last_changed_status_date": changed}, at)
+        answer = self.ozon.http.post_json("/v3/posting/fbs/list", body, what=_("FBS postings"))
+        result = answer.get("result") or {}
+        postings = result.get("postings") or []
+        more = bool(result.get("has_next")) and bool(postings)
+        return [self.ozon.order(p, fbs=True) for p in postings], at + len(postings), more
 
 
-class FboPostings:
+class FboPostings(_WindowedStream):
     name = "fbo_postings"
+    revisit = timedelta(days=REVISIT_DAYS)
 
-    def __init__(self, ozon: Ozon) -> None:
-        self.ozon = ozon
-
-    def pull(self, cursor: str | None) -> Iterator[Page]:
-        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
-        return read_ahead(self._pages(cursor))
-
-    def _pages(self, cursor: str | None) -> Iterator[Page]:
-        window = _Window(cursor, revisit=timedelta(days=REVISIT_DAYS))
-        offset = int(window.at or 0)
-        while True:
-            body = {
-                "dir": "ASC",
-                "filter": {"since": _iso(window.start), "to": _iso(window.end)},
-                "limit": POSTINGS_PAGE,
-                "offset": offset,
-                "with": {"analytics_data": False, "financial_data": False},
-            }
-            answer = self.ozon.http.post_json("/v2/posting/fbo/list", body, what=_("FBO postings"))
-            postings = answer.get("result") or []
-            offset += len(postings)
-            more = len(postings) == POSTINGS_PAGE
-            yield Page(
-                [self.ozon.order(p, fbs=False) for p in postings],
-                window.cursor(offset) if more else window.done(),
-            )
-            if not more:
-                return
+    def page(self, window: _Window, at: int) -> _Found:
+        body = _postings_query({"since": _iso(window.start), "to": _iso(window.end)}, at)
+        answer = self.ozon.http.post_json("/v2/posting/fbo/list", body, what=_("FBO postings"))
+        postings = answer.get("result") or []
+        more = len(postings) == POSTINGS_PAGE
+        return [self.ozon.order(p, fbs=False) for p in postings], at + len(postings), more
 
 
-class Returns:
+class Returns(_WindowedStream):
     name = "returns"
 
-    def __init__(self, ozon: Ozon) -> None:
-        self.ozon = ozon
-
-    def pull(self, cursor: str | None) -> Iterator[Page]:
-        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
-        return read_ahead(self._pages(cursor))
-
-    def _pages(self, cursor: str | None) -> Iterator[Page]:
-        window = _Window(cursor)
-        last_id = int(window.at or 0)
-        while True:
-            body = {
-                "filter": {
-                    "visual_status_change_moment": {
-                        "time_from": _iso(window.start),
-                        "time_to": _iso(window.end),
-                    }
-                },
-                "limit": RETURNS_PAGE,
-                "last_id": last_id,
-            }
-            answer = self.ozon.http.post_json("/v1/returns/list", body, what=_("returns"))
-            returns = answer.get("returns") or []
-            if returns:
-                last_id = max(int(item.get("id") or 0) for item in returns)
-            more = bool(answer.get("has_next")) and bool(returns)
-            records = [claim for item in returns if (claim := self.ozon.claim(item)) is not None]
-            yield Page(records, window.cursor(last_id) if more else window.done())
-            if not more:
-                return
+    def page(self, window: _Window, at: int) -> _Found:
+        body = {
+            "filter": {
+                "visual_status_change_moment": {
+                    "time_from": _iso(window.start),
+                    "time_to": _iso(window.end),
+                }
+            },
+            "limit": RETURNS_PAGE,
+            "last_id": at,
+        }
+        answer = self.ozon.http.post_json("/v1/returns/list", body, what=_("returns"))
+        returns = answer.get("returns") or []
+        if returns:
+            at = max(int(item.get("id") or 0) for item in returns)
+        more = bool(answer.get("has_next")) and bool(returns)
+        records = [claim for item in returns if (claim := self.ozon.claim(item)) is not None]
+        return records, at, more
 
 
-class Chats:
+class Chats(_Stream):
     """Buyer chats: each chat whose last message the desk has not read yet, read on from there.
     The cursor is {chat id: last message id read}, moved with each page of a chat's history."""
 
     name = "chats"
-
-    def __init__(self, ozon: Ozon) -> None:
-        self.ozon = ozon
-
-    def pull(self, cursor: str | None) -> Iterator[Page]:
-        # The next page comes over HTTP while this one is written (Ozon's pull reads no database).
-        return read_ahead(self._pages(cursor))
 
     def _pages(self, cursor: str | None) -> Iterator[Page]:
         seen: dict[str, str] = json.loads(cursor) if cursor else {}
