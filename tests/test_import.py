@@ -26,41 +26,11 @@ from disputes.models import (
     Shipment,
 )
 
+from .all_orders import COLUMNS
 from .imports import post_import
 from .queries import assert_queries_pinned
 
-AMAZON_COLUMNS = [
-    "amazon-order-id",
-    "merchant-order-id",
-    "purchase-date",
-    "last-updated-date",
-    "order-status",
-    "fulfillment-channel",
-    "sales-channel",
-    "order-channel",
-    "url",
-    "ship-service-level",
-    "product-name",
-    "sku",
-    "asin",
-    "item-status",
-    "quantity",
-    "currency",
-    "item-price",
-    "item-tax",
-    "shipping-price",
-    "shipping-tax",
-    "gift-wrap-price",
-    "gift-wrap-tax",
-    "item-promotion-discount",
-    "ship-promotion-discount",
-    "ship-city",
-    "ship-state",
-    "ship-postal-code",
-    "ship-country",
-    "promotion-ids",
-    "is-business-order",
-]
+AMAZON_COLUMNS = list(COLUMNS)
 
 
 def amazon_row(**values: str) -> dict[str, str]:
@@ -73,7 +43,6 @@ def amazon_row(**values: str) -> dict[str, str]:
         "fulfillment-channel": "Merchant",
         "sales-channel": "Amazon.com",
         "order-channel": "",
-        "url": "",
         "ship-service-level": "Standard",
         "product-name": "Stainless Steel Water Bottle, 24 oz, Matte Black",
         "sku": "WB-24-BLK",

@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from urllib.parse import parse_qs, urlsplit
 
+from ..all_orders import COLUMNS as REPORT_COLUMNS
+
 # Marketplace id → (sales channel, country, currency): Amazon's published ids.
 MARKETPLACES = {
     "ATVPDKIKX0DER": ("Amazon.com", "US", "USD"),
@@ -55,35 +57,6 @@ RATES = {
     "createUnexpectedProblem": "1",
 }
 ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
-REPORT_COLUMNS = (
-    "amazon-order-id",
-    "merchant-order-id",
-    "purchase-date",
-    "last-updated-date",
-    "order-status",
-    "fulfillment-channel",
-    "sales-channel",
-    "order-channel",
-    "ship-service-level",
-    "product-name",
-    "sku",
-    "asin",
-    "item-status",
-    "quantity",
-    "currency",
-    "item-price",
-    "item-tax",
-    "shipping-price",
-    "shipping-tax",
-    "gift-wrap-price",
-    "gift-wrap-tax",
-    "item-promotion-discount",
-    "ship-promotion-discount",
-    "ship-city",
-    "ship-state",
-    "ship-postal-code",
-    "ship-country",
-)
 SETTLE = timedelta(minutes=2)
 # The app's and the seller's credentials the stand-in accepts (a test may set others).
 CLIENT_ID = "amzn1.application-oa2-client.desk"
