@@ -73,6 +73,21 @@ document.addEventListener("click", (event) => {
   toggle.setAttribute("aria-expanded", String(open));
 });
 
+// The header's managers' menu is a <details> (it opens without scripts): Escape folds it and
+// gives the focus back to its summary, and a click anywhere else folds it.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.querySelector("[data-nav-menu][open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("[data-nav-menu][open]").forEach((menu) => {
+    if (!(event.target instanceof Node) || !menu.contains(event.target)) menu.open = false;
+  });
+});
+
 // The queue's select-all box and the count of ticked claims.
 function updateSelection(form) {
   const boxes = [...form.querySelectorAll("input[type=checkbox][name=claims]")];

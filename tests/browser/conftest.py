@@ -53,6 +53,15 @@ def log_in(page, username: str, password: str) -> None:
         page.click("button[type=submit]")
 
 
+def nav_to(page, label: str) -> None:
+    """Follow a link of the header's navigation, unfolding the managers' menu first when the link
+    is folded away in it."""
+    link = page.locator(f"#main-nav a:text-is('{label}')")
+    if link.is_hidden():
+        page.click("#manage-menu > summary")
+    link.click()
+
+
 @pytest.fixture
 def import_worker(settings, tmp_path):
     """A real Celery worker for the order imports the page queues; yields its log's path."""

@@ -8,7 +8,7 @@ from disputes.models import Claim, ClaimStatus, Outcome
 from ..conftest import PASSWORD
 from ..test_import import amazon_report, amazon_row
 from ..test_queue import add_claims
-from .conftest import log_in
+from .conftest import log_in, nav_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ def test_manager_clicks_from_overdue_to_the_filtered_queue(page, world):
     add_claims(world, 3, start_hours=30)
     log_in(page, "manager_a", PASSWORD)
     page.wait_for_selector("h1:text('Queue')")
-    page.click("nav >> text=Dashboard")
+    nav_to(page, "Dashboard")
     assert page.inner_text("#tile-overdue .tile-number") == "2"
     page.click("#tile-overdue")
     page.wait_for_selector("h1:text('Queue')")

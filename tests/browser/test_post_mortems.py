@@ -9,7 +9,7 @@ from disputes.models import OrderLine, Outcome, RootCause
 
 from ..conftest import PASSWORD
 from ..drafts import post_mortem
-from .conftest import log_in
+from .conftest import log_in, nav_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def test_manager_reads_win_rates_by_sku_and_exports_them(page, world):
         post_mortem=post_mortem(world.agent_a, root_cause=RootCause.BUYER_ABUSE),
     )
     log_in(page, "manager_a", PASSWORD)
-    page.click("nav >> text=Post-mortems")
+    nav_to(page, "Post-mortems")
     page.wait_for_selector("h1:text('Post-mortems')")
     assert page.inner_text("#pm-win-rate") == "100%"
     page.select_option("#id_group", "sku")

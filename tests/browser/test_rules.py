@@ -12,7 +12,7 @@ from django.utils import translation
 from disputes.models import Claim, ClaimKind, Order, Rule
 
 from ..conftest import PASSWORD
-from .conftest import log_in
+from .conftest import log_in, nav_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_manager_writes_a_rule_sees_its_dry_run_switches_it_on_and_a_notice_clai
         total="48.97",
     )
     log_in(page, "manager_a", PASSWORD)
-    page.click("nav.mainnav a:text('Rules')")
+    nav_to(page, "Rules")
     page.wait_for_selector("h1:text('Rules and tags of Alpha Amazon US')")
 
     page.fill("#tags input[name=name]", "A-to-z watch")
