@@ -4,23 +4,17 @@ click, finds the template in the composer and each step on the timeline."""
 import pytest
 
 from disputes.models import ClaimStatus, Tag
-from messaging.models import Direction, Macro, Message, ReplyTemplate
+from messaging.models import Direction, Macro, Message
 
 from ..conftest import PASSWORD
+from ..test_macros import _template
 from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_makes_a_macro_and_an_agent_applies_it_step_by_step(page, world):
-    template = ReplyTemplate.objects.create(
-        code="macro-ack",
-        title="We are on it",
-        stage="claim",
-        body="Hello, we are looking into order {order_id} now.",
-        note_en="x",
-        note_zh="x",
-    )
+    template = _template()  # "We are on it"
     Tag.objects.create(store=world.store_a, name="fragile", colour="red")
     claim_url = f"/claims/{world.claim_a.pk}/"
 
