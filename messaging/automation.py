@@ -13,41 +13,10 @@ from disputes import rules
 from disputes.models import Claim, ClaimStatus, Order, Rule, Store
 
 from .filling import fill, values_for
+from .language import LANGUAGES, language_of
 from .models import Direction, Message, ReplyTemplate, RuleDraft, Thread
 
-# Scripts a message can be told apart by, without guessing at a language model: each is the
-# language the desk's buyers write in that script.
 BUYER_MESSAGE = "buyer_message"
-
-LANGUAGES = [
-    ("en", gettext_lazy("English or another Latin-script language")),
-    ("zh", gettext_lazy("Chinese")),
-    ("ja", gettext_lazy("Japanese")),
-    ("ko", gettext_lazy("Korean")),
-    ("ru", gettext_lazy("Russian or another Cyrillic-script language")),
-]
-
-
-def language_of(text: str) -> str:
-    """The language of a message by the script most of its letters are written in (kana before
-    Han, since Japanese mixes both); "" for a message without letters."""
-    counts = {"en": 0, "zh": 0, "ja": 0, "ko": 0, "ru": 0}
-    for char in text:
-        code = ord(char)
-        if 0x3040 <= code <= 0x30FF:
-            counts["ja"] += 1
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            counts["zh"] += 1
-        elif 0xAC00 <= code <= 0xD7AF:
-            counts["ko"] += 1
-        elif 0x0400 <= code <= 0x04FF:
-            counts["ru"] += 1
-        elif char.isalpha() and code < 0x0250:
-            counts["en"] += 1
-    if counts["ja"]:
-        return "ja"
-    best = max(counts, key=lambda name: counts[name])
-    return best if counts[best] else ""
 
 
 def _message_texts(event: rules.Event) -> dict[int, Any]:
@@ -77,6 +46,7 @@ def _has_words(setting: Any, claim: Claim, event: rules.Event) -> bool:
 
 def _in_language(setting: Any, claim: Claim, event: rules.Event) -> bool:
     text = event.fact("message_text", claim)
+    # A short or mixed message is in no language a rule names (language_of says "unknown").
     return bool(text) and language_of(text) in (setting if isinstance(setting, list) else [setting])
 
 

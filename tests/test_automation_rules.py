@@ -186,7 +186,7 @@ def test_message_conditions_read_the_buyer_message_that_arrived(world):
     assert rule_entries(claim)[0].params["change"] == "priority"
 
 
-def test_message_language_is_told_by_the_script_of_the_letters():
+def test_message_language_is_told_in_each_script():
     assert language_of("Where is my parcel?") == "en"
     assert language_of("我的包裹在哪里？") == "zh"
     assert language_of("荷物はまだ届いていません") == "ja"
@@ -208,6 +208,32 @@ def test_a_chinese_message_matches_only_a_rule_for_chinese(world):
     assert list(claim.tags.all()) == []
     message_receive(order=world.order_a, body="我的包裹在哪里？")
     assert list(claim.tags.all()) == [chinese]
+
+
+def test_a_german_message_matches_a_rule_for_german_and_not_one_for_english(world):
+    claim = open_claim(world, world.order_a)
+    german, english = tag(world, "Deutsch"), tag(world, "English")
+    make_rule(
+        world,
+        name="German",
+        trigger=BUYER_MESSAGE,
+        conditions={"message_language": ["de"]},
+        actions={"add_tags": [german.pk]},
+    )
+    make_rule(
+        world,
+        name="English",
+        trigger=BUYER_MESSAGE,
+        conditions={"message_language": ["en"]},
+        actions={"add_tags": [english.pk]},
+    )
+    message_receive(order=world.order_a, body="Danke!")  # too short to tell: neither rule
+    assert list(claim.tags.all()) == []
+    message_receive(
+        order=world.order_a,
+        body="Guten Tag, mein Paket ist immer noch nicht angekommen. Können Sie bitte nachsehen?",
+    )
+    assert list(claim.tags.all()) == [german]
 
 
 # --- actions ---------------------------------------------------------------------------------
