@@ -59,12 +59,10 @@ def queue_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
 
     def lines():
         yield BOM + row(header)
-        written = 0
-        for claim in claims[: cap + 1].iterator(chunk_size=500):
+        for written, claim in enumerate(claims[: cap + 1].iterator(chunk_size=500)):
             if written == cap:
                 yield row([note])
                 return
-            written += 1
             yield row(
                 [
                     claim.store.name,

@@ -86,7 +86,11 @@ def _undo_draft(params: dict, claim: Claim, by) -> bool:
 
 def register() -> None:
     """Called from MessagingConfig.ready()."""
-    rules.register_trigger(BUYER_MESSAGE, gettext_lazy("a buyer message arrives"))
+    rules.register_trigger(
+        BUYER_MESSAGE,
+        gettext_lazy("a buyer message arrives"),
+        message=lambda pk: Message.objects.filter(pk=pk).first(),
+    )
     rules.register_fact("message_text", _message_texts)
     rules.register_condition(
         rules.Condition(
@@ -136,6 +140,7 @@ def register() -> None:
             },
             *rules.one_field("then_draft_template", int),
             apply=_draft,
+            change="draft",
         )
     )
     rules.register_undo("draft", _undo_draft)

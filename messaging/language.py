@@ -56,7 +56,7 @@ _CLAUSE = re.compile(r"[.,;:!?。，、；：！？\n()\"«»“”]+")
 @cache
 def _identifier() -> Any:
     """Loaded once per process (about 0.8 s of CPU), on the first message judged."""
-    from py3langid.langid import LanguageIdentifier, MODEL_FILE
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(CODES)
