@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from disputes import rules
-from disputes.models import Claim, ClaimStatus, Order, Rule, Store
+from disputes.models import Claim, ClaimStatus, Order, Rule, Store, Tag
 
 from .filling import fill, values_for
 from .language import LANGUAGES, language_of
@@ -84,6 +84,44 @@ def _undo_draft(params: dict, claim: Claim, by) -> bool:
     )
 
 
+def _thread_tags(event: rules.Event) -> dict[int, Any]:
+    """Which tags each claim's buyer thread carries (a dry run: one query for all the claims)."""
+    by_order: dict[int, set[int]] = {}
+    for order_id, tag_id in Thread.tags.through.objects.filter(
+        thread__order_id__in={claim.order_id for claim in event.claims}
+    ).values_list("thread__order_id", "tag_id"):
+        by_order.setdefault(order_id, set()).add(tag_id)
+    return {claim.pk: by_order.get(claim.order_id, set()) for claim in event.claims}
+
+
+def _tag_thread(setting: Any, claim: Claim, rule: Rule, event: rules.Event) -> list[rules.Change] | bool:
+    """Tag the buyer thread the message arrived on (for another trigger, the claim's order's
+    thread) with tags of the claim's store only."""
+    wanted = {int(pk) for pk in (setting if isinstance(setting, list) else [setting])}
+    if event.dry_run:
+        return bool(wanted - event.fact("thread_tags", claim))
+    tags = list(Tag.objects.filter(store_id=claim.store_id, pk__in=wanted))
+    if len(tags) != len(wanted):
+        raise rules.RuleError("a tag of this rule is gone or belongs to another store")
+    thread = event.message.thread if event.message is not None else None
+    if thread is None or thread.order_id != claim.order_id:
+        thread, _created = Thread.objects.get_or_create(order=claim.order, defaults={"store": claim.store})
+    through = Thread.tags.through
+    has = set(through.objects.filter(thread_id=thread.pk, tag_id__in=wanted).values_list("tag_id", flat=True))
+    new = [tag for tag in tags if tag.pk not in has]
+    through.objects.bulk_create(through(thread_id=thread.pk, tag_id=tag.pk) for tag in new)
+    return [
+        rules.Change("thread_tagged", {"tag": tag.name, "tag_id": tag.pk, "thread_id": thread.pk})
+        for tag in new
+    ]
+
+
+def _undo_thread_tagged(params: dict, claim: Claim, by) -> bool:
+    return bool(
+        Thread.tags.through.objects.filter(thread_id=params["thread_id"], tag_id=params["tag_id"]).delete()[0]
+    )
+
+
 def register() -> None:
     """Called from MessagingConfig.ready()."""
     rules.register_trigger(
@@ -144,6 +182,26 @@ def register() -> None:
         )
     )
     rules.register_undo("draft", _undo_draft)
+    rules.register_fact("thread_tags", _thread_tags)
+    rules.register_action(
+        rules.Effect(
+            "tag_thread",
+            gettext_lazy("Tag the buyer's thread"),
+            lambda store: {
+                "then_thread_tags": forms.TypedMultipleChoiceField(
+                    label=gettext_lazy("Tag the buyer's thread"),
+                    choices=list(Tag.objects.filter(store=store).order_by("name").values_list("pk", "name")),
+                    coerce=int,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            },
+            *rules.one_field("then_thread_tags", lambda values: [int(pk) for pk in values]),
+            apply=_tag_thread,
+            change="thread_tagged",
+        )
+    )
+    rules.register_undo("thread_tagged", _undo_thread_tagged)
 
 
 def buyer_message_arrived(message: Message, order: Order) -> None:
