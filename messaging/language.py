@@ -42,6 +42,8 @@ MIN_WORDS = 3
 MIN_CJK = 4
 # One CJK character carries about as much as two letters of an alphabet.
 CJK_WEIGHT = 2
+# A message is judged by its first characters: a long mail says its language early.
+MAX_CHARS = 2000
 # The main script must hold this share of the letters, or the text is mixed.
 MAIN_SCRIPT_SHARE = 0.8
 # A clause of another language holding this share of the judged words makes the text mixed.
@@ -124,7 +126,7 @@ def _clauses_disagree(text: str, script: str, language: str) -> bool:
 def language_of(text: str) -> str:
     """The language code of a buyer's message (one of `CODES`), or `UNKNOWN` when the text is
     too short, mixed, or not surely any of them."""
-    text = _NOISE.sub(" ", text or "")
+    text = _NOISE.sub(" ", (text or "")[:MAX_CHARS])
     weights = _weights(text)
     total = sum(weights.values())
     if not total:
