@@ -429,6 +429,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # killed at the hard one. The disputes and messaging tasks set limits of their own; this
 # default is for the others. It is kept under the visibility timeout above, so long work
 # (the nightly re-hash of every evidence file) runs as a chain of short chunks.
+# The most claims one queue CSV holds (the file says so when more match).
+QUEUE_CSV_CAP = env_int("QUEUE_CSV_CAP", 20_000)
+
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_TIME_LIMIT = 5 * 60
 # Where tasks go without a queue of their own (the worker tests give each worker its own).

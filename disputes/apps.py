@@ -11,7 +11,7 @@ class DisputesConfig(AppConfig):
         from django.db import transaction
 
         # signals connect on import; Celery finds only tasks.py by itself, so rule_tasks is named.
-        from . import alerts, chat, outbox, rule_tasks, rule_views, setaside, signals, sweep, tasks  # noqa: F401
+        from . import alerts, chat, outbox, rule_tasks, rule_views, rules, setaside, signals, sweep, tasks  # noqa: F401
         from .models import SetAsideKind
 
         # A manager's retry puts the item back in its loop: the claim is due again at once and
@@ -34,11 +34,12 @@ class DisputesConfig(AppConfig):
             url=outbox.notification_url,
             retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails),
         )
-        # A rule that failed is fixed by editing it; a retry only clears its error.
+        # A rule that failed is fixed by editing it; a retry then runs it again on each event it
+        # failed on (an action it has made since is not made twice).
         setaside.register(
             SetAsideKind.RULE,
             url=lambda pk: rule_views.rule_url(pk),
-            retry=lambda pk: rule_views.clear_error(pk),
+            retry=lambda pk: rules.retry_failures(pk),
         )
         setaside.register(
             SetAsideKind.CHAT_MESSAGE,

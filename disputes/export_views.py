@@ -1,10 +1,13 @@
-"""The queue as a spreadsheet: the claims its filters give (tag included), with their tags."""
+"""The queue as a spreadsheet: the claims its filters give (tag included), with their tags, up
+to `QUEUE_CSV_CAP` rows; when more match, a last line says so."""
 
 import csv
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,8 +28,12 @@ class _Echo:
 @login_required
 @require_GET
 def queue_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
-    """Every claim of the queue's filters (not only its first page), in its order; a GET that
-    changes nothing. Labels in the reader's language, times in the desk's one format."""
+    """The claims of the queue's filters (not only its first page), in its order, at most
+    `QUEUE_CSV_CAP` of them; a GET that changes nothing. Labels in the reader's language, times
+    in the desk's one format. One row past the cap is read to know that more match: then the
+    file ends with a line saying the list was cut, rather than silently stopping."""
+    cap = settings.QUEUE_CSV_CAP
+    note = cut_note(cap)  # in the reader's language, before the rows stream
     filters = QueueFilterForm(request.GET, user=request.user).filters()
     claims = (
         selectors.queue_claims(request.user, filters)
@@ -52,7 +59,10 @@ def queue_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
 
     def lines():
         yield BOM + row(header)
-        for claim in claims.iterator(chunk_size=500):
+        for written, claim in enumerate(claims[: cap + 1].iterator(chunk_size=500)):
+            if written == cap:
+                yield row([note])
+                return
             yield row(
                 [
                     claim.store.name,
@@ -71,3 +81,10 @@ def queue_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment_header(f"claims-{timezone.localdate().isoformat()}.csv")
     return response
+
+
+def cut_note(cap: int) -> str:
+    return _(
+        "More claims match these filters: only the first %(cap)s are in this file. "
+        "Narrow the filters (store, status, due window, tag) to export the rest."
+    ) % {"cap": number_format(cap, force_grouping=True)}

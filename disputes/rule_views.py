@@ -23,12 +23,6 @@ def rule_url(rule_id: int) -> str:
     return reverse("disputes:rule_edit", args=[rule_id])
 
 
-def clear_error(rule_id: int) -> None:
-    """A manager's retry of a failed rule from the set-aside page: its error is cleared (the
-    rule runs again at its next event)."""
-    Rule.objects.filter(pk=rule_id).update(last_error="", last_error_at=None)
-
-
 def _managed_store(request: AuthenticatedRequest, store_id: int) -> Store:
     return get_object_or_404(managed_stores_for(request.user), pk=store_id)
 

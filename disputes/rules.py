@@ -46,6 +46,7 @@ from .models import (
     Priority,
     Reason,
     Rule,
+    RuleFailure,
     SetAsideKind,
     Store,
     Tag,
@@ -110,6 +111,9 @@ class Change:
 class Effect(Part):
     # Applies the setting to one claim; in a dry run it only says whether it would change it.
     apply: Callable[[Any, Claim, Rule, Event], list[Change] | bool] = lambda *args: False
+    # The `change` its timeline entries carry: a retry skips an action whose change the rule
+    # has made on the claim since it failed.
+    change: str = ""
 
 
 class _Facts(dict):
@@ -123,6 +127,9 @@ class _Facts(dict):
 
 
 TRIGGERS: dict[str, Any] = dict(Trigger.choices)
+# For a trigger about a message (messaging's buyer message): the message again by its id, for a
+# retry of a failed rule.
+MESSAGES: dict[str, Callable[[int], Any]] = {}
 CONDITIONS: dict[str, Condition] = {}
 EFFECTS: dict[str, Effect] = {}
 FACTS: dict[str, Callable[[Event], dict[int, Any]]] = _Facts()
@@ -131,9 +138,12 @@ FACTS: dict[str, Callable[[Event], dict[int, Any]]] = _Facts()
 UNDO: dict[str, Callable[[dict, Claim, User], bool]] = {}
 
 
-def register_trigger(code: str, label: Any) -> None:
-    """An app above names an event it fires with `run` (called from its AppConfig.ready)."""
+def register_trigger(code: str, label: Any, *, message: Callable[[int], Any] | None = None) -> None:
+    """An app above names an event it fires with `run` (called from its AppConfig.ready);
+    `message` finds the event's message by id again when a failed rule is retried."""
     TRIGGERS[code] = label
+    if message is not None:
+        MESSAGES[code] = message
 
 
 def register_condition(condition: Condition) -> None:
@@ -210,12 +220,15 @@ def matches(rule: Rule, claim: Claim, event: Event) -> bool:
     return True
 
 
-def _apply(rule: Rule, claim: Claim, event: Event) -> list[Change]:
+def _apply(rule: Rule, claim: Claim, event: Event, *, made: frozenset[str] = frozenset()) -> list[Change]:
+    """Do the rule's actions on the claim, but none whose change is in `made` (a retry)."""
     done: list[Change] = []
     for name, setting in rule.actions.items():
         effect = EFFECTS.get(name)
         if effect is None:
             raise RuleError(f"unknown action {name!r}")
+        if effect.change and effect.change in made:
+            continue
         changes = effect.apply(setting, claim, rule, event)
         if isinstance(changes, list):
             done.extend(changes)
@@ -238,10 +251,26 @@ def _entry(claim: Claim, rule: Rule, change: Change, at: datetime) -> ClaimEvent
     )
 
 
-def _failed(rule: Rule, claim: Claim, error: Exception) -> None:
+def _failed(
+    rule: Rule, claim: Claim, event: Event, error: Exception, failure: RuleFailure | None = None
+) -> None:
     log.exception("rule %s (%s) failed on claim %s", rule.pk, rule.name, claim.pk)
     reason = setaside.describe_error(error)
-    Rule.objects.filter(pk=rule.pk).update(last_error=reason, last_error_at=timezone.now())
+    now = timezone.now()
+    Rule.objects.filter(pk=rule.pk).update(last_error=reason, last_error_at=now)
+    # The event itself is kept, for a retry once the rule is fixed (a retry that fails again
+    # updates its own row).
+    if failure is None:
+        RuleFailure.objects.create(
+            rule=rule,
+            claim=claim,
+            trigger=event.trigger,
+            message_id=getattr(event.message, "pk", None),
+            error=reason,
+            failed_at=now,
+        )
+    else:
+        RuleFailure.objects.filter(pk=failure.pk).update(error=reason)
     # Set aside after the event commits: the claim is opened whatever the rule did.
     transaction.on_commit(
         lambda: setaside.record(
@@ -270,8 +299,60 @@ def run(trigger: str, claim: Claim, *, message: Any = None, by: User | None = No
         except SoftTimeLimitExceeded:
             raise  # the task's time is up: not this rule's fault
         except Exception as error:  # noqa: BLE001 — a rule never stops the event it runs on
-            _failed(rule, claim, error)
+            _failed(rule, claim, event, error)
     return done
+
+
+# How many of a rule's failed events one retry runs again (the rest wait for the next retry).
+RETRY_BATCH = 200
+
+
+def retry_failures(rule_id: int, *, by: User | None = None) -> tuple[int, int]:
+    """Run a rule again on each event it failed on (a manager's retry from the set-aside page,
+    after fixing it), in the caller's transaction: each in a savepoint, as at the event. An
+    action whose change the rule has made on the claim since it failed is not made again, and a
+    failure is closed once, under a lock, so two retries never both apply it. Returns (went
+    through, failed again)."""
+    rule = Rule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        return 0, 0
+    Rule.objects.filter(pk=rule.pk).update(last_error="", last_error_at=None)
+    failures = list(
+        RuleFailure.objects.select_for_update(skip_locked=True)
+        .filter(rule=rule, retried_at__isnull=True)
+        .order_by("failed_at", "pk")[:RETRY_BATCH]
+    )
+    went, again = 0, 0
+    for failure in failures:
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("store", "order")
+            .get(pk=failure.claim_id)
+        )
+        load = MESSAGES.get(failure.trigger)
+        message = load(failure.message_id) if load and failure.message_id else None
+        event = Event(trigger=failure.trigger, claims=[claim], message=message, by=by)
+        made = frozenset(
+            ClaimEvent.objects.filter(
+                claim_id=claim.pk,
+                action=Action.RULE_CHANGE,
+                params__rule_id=rule.pk,
+                at__gte=failure.failed_at,
+            ).values_list("params__change", flat=True)
+        )
+        try:
+            with transaction.atomic():
+                if matches(rule, claim, event):
+                    _apply(rule, claim, event, made=made)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as error:  # noqa: BLE001 — set aside again, like at the event
+            _failed(rule, claim, event, error, failure)
+            again += 1
+            continue
+        RuleFailure.objects.filter(pk=failure.pk).update(retried_at=timezone.now())
+        went += 1
+    return went, again
 
 
 def any_active(trigger: str, store_ids: Iterable[int]) -> bool:
@@ -551,6 +632,7 @@ register_action(
         },
         *one_field("then_assign_to", int),
         apply=_assign_to,
+        change="assigned",
     )
 )
 
@@ -602,6 +684,7 @@ register_action(
             "then_team_members": setting.get("members", []),
         },
         apply=_assign_team,
+        change="assigned",
     )
 )
 register_undo("assigned", _undo_assigned)
@@ -646,6 +729,7 @@ register_action(
         },
         *one_field("then_priority", int),
         apply=_set_priority,
+        change="priority",
     )
 )
 register_undo("priority", _undo_priority)
@@ -697,6 +781,7 @@ register_action(
         _multiple("then_tags", gettext_lazy("Add the tags"), _tags),
         *one_field("then_tags", lambda values: [int(pk) for pk in values]),
         apply=_add_tags,
+        change="tagged",
     )
 )
 register_undo("tagged", _undo_tagged)
@@ -729,5 +814,6 @@ register_action(
         _multiple("then_notify", gettext_lazy("Notify"), _members),
         *one_field("then_notify", lambda values: [int(pk) for pk in values]),
         apply=_notify,
+        change="notified",
     )
 )

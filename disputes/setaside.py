@@ -23,7 +23,7 @@ REASON_LIMIT = 2000
 
 @dataclass(frozen=True)
 class Handler:
-    retry: Callable[[int], None]
+    retry: Callable[[int], object]
     # Where a person looks at the item, or None.
     url: Callable[[int], str | None]
 
@@ -32,7 +32,7 @@ _handlers: dict[str, Handler] = {}
 
 
 def register(
-    kind: str, *, retry: Callable[[int], None], url: Callable[[int], str | None] = lambda _pk: None
+    kind: str, *, retry: Callable[[int], object], url: Callable[[int], str | None] = lambda _pk: None
 ) -> None:
     """An app says how to put one of its items back in its loop (called from AppConfig.ready)."""
     _handlers[kind] = Handler(retry=retry, url=url)

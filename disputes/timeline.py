@@ -91,6 +91,8 @@ class Action(models.TextChoices):
     MESSAGE_RETRY = "message_retry", gettext_lazy("Reply sent again")
     OFF_PLATFORM_STARTED = "off_platform_started", gettext_lazy("Conversation left the platform")
     THREAD_CLOSED = "thread_closed", gettext_lazy("Buyer thread closed")
+    THREAD_TAGGED = "thread_tagged", gettext_lazy("Buyer thread tagged")
+    THREAD_UNTAGGED = "thread_untagged", gettext_lazy("Buyer thread tag removed")
     PLATFORM_NOTICE = "platform_notice", gettext_lazy("Platform notice")
     # Marketplace connectors
     PLATFORM_API = "platform_api", gettext_lazy("From the platform's API")
@@ -380,6 +382,8 @@ def _rule_change(p: dict) -> str:
         return _("Rule “%(rule_name)s” notified %(people)s") % p
     if change == "draft":
         return _("Rule “%(rule_name)s” put in a draft reply for review: %(template)s") % p
+    if change == "thread_tagged":
+        return _("Rule “%(rule_name)s” tagged the buyer thread “%(tag)s”") % p
     return _("Rule “%(rule_name)s” changed the claim") % p
 
 
@@ -393,6 +397,8 @@ def _rule_undone(p: dict) -> str:
         return _("Undid rule “%(rule_name)s”: tag “%(tag)s” removed") % p
     if change == "draft":
         return _("Undid rule “%(rule_name)s”: its draft reply was dismissed") % p
+    if change == "thread_tagged":
+        return _("Undid rule “%(rule_name)s”: tag “%(tag)s” taken off the buyer thread") % p
     return _("Undid what rule “%(rule_name)s” did") % p
 
 
@@ -457,6 +463,8 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
         _("The conversation left the platform: %(off_platform_reason)s") % p
     ),
     Action.THREAD_CLOSED: lambda p: _("The buyer thread was closed"),
+    Action.THREAD_TAGGED: lambda p: _("Tag “%(tag)s” added to the buyer thread") % p,
+    Action.THREAD_UNTAGGED: lambda p: _("Tag “%(tag)s” removed from the buyer thread") % p,
     Action.PLATFORM_NOTICE: lambda p: _("The platform wrote (%(sender)s): %(subject)s") % p,
     Action.PLATFORM_API: _platform_api,
     Action.PLATFORM_ANSWER: _platform_answer,

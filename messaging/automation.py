@@ -10,44 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from disputes import rules
-from disputes.models import Claim, ClaimStatus, Order, Rule, Store
+from disputes.models import Claim, ClaimStatus, Order, Rule, Store, Tag
 
 from .filling import fill, values_for
+from .language import LANGUAGES, language_of
 from .models import Direction, Message, ReplyTemplate, RuleDraft, Thread
 
-# Scripts a message can be told apart by, without guessing at a language model: each is the
-# language the desk's buyers write in that script.
 BUYER_MESSAGE = "buyer_message"
-
-LANGUAGES = [
-    ("en", gettext_lazy("English or another Latin-script language")),
-    ("zh", gettext_lazy("Chinese")),
-    ("ja", gettext_lazy("Japanese")),
-    ("ko", gettext_lazy("Korean")),
-    ("ru", gettext_lazy("Russian or another Cyrillic-script language")),
-]
-
-
-def language_of(text: str) -> str:
-    """The language of a message by the script most of its letters are written in (kana before
-    Han, since Japanese mixes both); "" for a message without letters."""
-    counts = {"en": 0, "zh": 0, "ja": 0, "ko": 0, "ru": 0}
-    for char in text:
-        code = ord(char)
-        if 0x3040 <= code <= 0x30FF:
-            counts["ja"] += 1
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            counts["zh"] += 1
-        elif 0xAC00 <= code <= 0xD7AF:
-            counts["ko"] += 1
-        elif 0x0400 <= code <= 0x04FF:
-            counts["ru"] += 1
-        elif char.isalpha() and code < 0x0250:
-            counts["en"] += 1
-    if counts["ja"]:
-        return "ja"
-    best = max(counts, key=lambda name: counts[name])
-    return best if counts[best] else ""
 
 
 def _message_texts(event: rules.Event) -> dict[int, Any]:
@@ -77,6 +46,7 @@ def _has_words(setting: Any, claim: Claim, event: rules.Event) -> bool:
 
 def _in_language(setting: Any, claim: Claim, event: rules.Event) -> bool:
     text = event.fact("message_text", claim)
+    # A short or mixed message is in no language a rule names (language_of says "unknown").
     return bool(text) and language_of(text) in (setting if isinstance(setting, list) else [setting])
 
 
@@ -114,9 +84,51 @@ def _undo_draft(params: dict, claim: Claim, by) -> bool:
     )
 
 
+def _thread_tags(event: rules.Event) -> dict[int, Any]:
+    """Which tags each claim's buyer thread carries (a dry run: one query for all the claims)."""
+    by_order: dict[int, set[int]] = {}
+    for order_id, tag_id in Thread.tags.through.objects.filter(
+        thread__order_id__in={claim.order_id for claim in event.claims}
+    ).values_list("thread__order_id", "tag_id"):
+        by_order.setdefault(order_id, set()).add(tag_id)
+    return {claim.pk: by_order.get(claim.order_id, set()) for claim in event.claims}
+
+
+def _tag_thread(setting: Any, claim: Claim, rule: Rule, event: rules.Event) -> list[rules.Change] | bool:
+    """Tag the buyer thread the message arrived on (for another trigger, the claim's order's
+    thread) with tags of the claim's store only."""
+    wanted = {int(pk) for pk in (setting if isinstance(setting, list) else [setting])}
+    if event.dry_run:
+        return bool(wanted - event.fact("thread_tags", claim))
+    tags = list(Tag.objects.filter(store_id=claim.store_id, pk__in=wanted))
+    if len(tags) != len(wanted):
+        raise rules.RuleError("a tag of this rule is gone or belongs to another store")
+    thread = event.message.thread if event.message is not None else None
+    if thread is None or thread.order_id != claim.order_id:
+        thread, _created = Thread.objects.get_or_create(order=claim.order, defaults={"store": claim.store})
+    through = Thread.tags.through
+    has = set(through.objects.filter(thread_id=thread.pk, tag_id__in=wanted).values_list("tag_id", flat=True))
+    new = [tag for tag in tags if tag.pk not in has]
+    through.objects.bulk_create(through(thread_id=thread.pk, tag_id=tag.pk) for tag in new)
+    return [
+        rules.Change("thread_tagged", {"tag": tag.name, "tag_id": tag.pk, "thread_id": thread.pk})
+        for tag in new
+    ]
+
+
+def _undo_thread_tagged(params: dict, claim: Claim, by) -> bool:
+    return bool(
+        Thread.tags.through.objects.filter(thread_id=params["thread_id"], tag_id=params["tag_id"]).delete()[0]
+    )
+
+
 def register() -> None:
     """Called from MessagingConfig.ready()."""
-    rules.register_trigger(BUYER_MESSAGE, gettext_lazy("a buyer message arrives"))
+    rules.register_trigger(
+        BUYER_MESSAGE,
+        gettext_lazy("a buyer message arrives"),
+        message=lambda pk: Message.objects.filter(pk=pk).first(),
+    )
     rules.register_fact("message_text", _message_texts)
     rules.register_condition(
         rules.Condition(
@@ -166,9 +178,30 @@ def register() -> None:
             },
             *rules.one_field("then_draft_template", int),
             apply=_draft,
+            change="draft",
         )
     )
     rules.register_undo("draft", _undo_draft)
+    rules.register_fact("thread_tags", _thread_tags)
+    rules.register_action(
+        rules.Effect(
+            "tag_thread",
+            gettext_lazy("Tag the buyer's thread"),
+            lambda store: {
+                "then_thread_tags": forms.TypedMultipleChoiceField(
+                    label=gettext_lazy("Tag the buyer's thread"),
+                    choices=list(Tag.objects.filter(store=store).order_by("name").values_list("pk", "name")),
+                    coerce=int,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            },
+            *rules.one_field("then_thread_tags", lambda values: [int(pk) for pk in values]),
+            apply=_tag_thread,
+            change="thread_tagged",
+        )
+    )
+    rules.register_undo("thread_tagged", _undo_thread_tagged)
 
 
 def buyer_message_arrived(message: Message, order: Order) -> None:

@@ -1,6 +1,6 @@
 """Reads the messaging pages and panels share, scoped to the user's stores."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -9,6 +9,7 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from disputes import selectors as disputes_selectors
 from disputes.access import is_manager, managed_stores_for, stores_for
-from disputes.models import Claim, Order
+from disputes.models import Claim, Order, Tag
 from disputes.selectors.agents import rate as percent_of
 
 from . import filling, policy
@@ -76,6 +77,16 @@ class Panel:
     manager: bool
     reasons: list
     protocol_template: ReplyTemplate | None = None  # the notice or the summary the protocol owes next
+    # The store's tags, each with whether the thread carries it.
+    tags: list[tuple[Tag, bool]] = field(default_factory=list)
+
+
+def thread_tags(order: Order) -> list[tuple[Tag, bool]]:
+    """The order's store's tags by name, each with whether the order's thread carries it (one
+    query, whether or not the thread is saved yet)."""
+    carried = Thread.tags.through.objects.filter(thread__order_id=order.pk, tag_id=OuterRef("pk"))
+    tags = Tag.objects.filter(store_id=order.store_id).order_by("name").annotate(on=Exists(carried))
+    return [(tag, tag.on) for tag in tags]
 
 
 def panel(user, order: Order) -> Panel:
@@ -107,6 +118,7 @@ def panel(user, order: Order) -> Panel:
         review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
         manager=is_manager(user, order.store),
         reasons=OffPlatformReason.choices,
+        tags=thread_tags(order),
     )
 
 
@@ -277,3 +289,38 @@ def agent_figures(
         agent = figures.setdefault(agent_id, AgentFigures(agent_id, claims.username))
         agent.handled, agent.won = claims.handled, claims.won
     return sorted(figures.values(), key=lambda agent: agent.username)
+
+
+# The threads page shows at most this many (newest first); a filter finds the rest.
+THREADS_PAGE = 200
+
+
+def thread_list(user, *, store_id: int | None = None, tag_id: int | None = None) -> tuple[list[Thread], bool]:
+    """The buyer threads of the user's stores, newest first, optionally of one store and one
+    tag, each with its tags and its latest message (three queries: the rows with the latest
+    message's time and words as subqueries, the tags). Returns (threads, more than a page)."""
+    threads = Thread.objects.filter(store__in=stores_for(user))
+    if store_id is not None:
+        threads = threads.filter(store_id=store_id)
+    if tag_id is not None:
+        # A tag of a store the user is not in matches none of these threads.
+        threads = threads.filter(tags__id=tag_id)
+    latest = Message.objects.filter(thread=OuterRef("pk")).order_by("-at", "-pk")
+    rows: list[Thread] = list(
+        threads.annotate(
+            last_at=Subquery(latest.values("at")[:1]),
+            last_body=Subquery(latest.values("body")[:1]),
+            last_direction=Subquery(latest.values("direction")[:1]),
+        )
+        .select_related("store", "order")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("-pk")[: THREADS_PAGE + 1]
+    )
+    return rows[:THREADS_PAGE], len(rows) > THREADS_PAGE
+
+
+def user_tags(user) -> list[Tag]:
+    """The tags of the user's stores, for a filter (one query)."""
+    return list(
+        Tag.objects.filter(store__in=stores_for(user)).select_related("store").order_by("name", "store__name")
+    )

@@ -3,6 +3,7 @@ and out, the reply clock, the policy check on sending, the harassment guard and 
 off-platform protocol."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,9 +15,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes import tagging
 from disputes.access import is_manager
-from disputes.models import Claim, ClaimStatus, Order
-from disputes.timeline import Action, record_for_claims
+from disputes.models import Claim, ClaimEvent, ClaimStatus, Order, Tag
+from disputes.timeline import Action, entry, record_for_claims
 
 from . import automation, filling, outgoing, policy, sla
 from .models import (
@@ -542,3 +544,26 @@ def thread_close(*, order: Order, by) -> Thread:
     thread.save(update_fields=["is_closed", "closed_at"])
     record_for_claims(_open_claims(order.pk), Action.THREAD_CLOSED, by=by)
     return thread
+
+
+@transaction.atomic
+def thread_set_tags(*, order: Order, tag_ids: Iterable[int], by) -> tuple[list[Tag], list[Tag]]:
+    """Make the order's thread carry exactly these tags of its store (another store's ids are
+    ignored); each tag added or removed is noted on the order's open claims. Returns (added,
+    removed)."""
+    thread = _locked_thread(order)
+    added, removed = tagging.set_links(Thread.tags.through, "thread_id", thread.pk, thread.store_id, tag_ids)
+    claims, at = _open_claims(order.pk), timezone.now()
+    ClaimEvent.objects.bulk_create(
+        [
+            entry(ClaimEvent(claim_id=pk), Action.THREAD_TAGGED, by=by, at=at, tag=tag.name)
+            for tag in added
+            for pk in claims
+        ]
+        + [
+            entry(ClaimEvent(claim_id=pk), Action.THREAD_UNTAGGED, by=by, at=at, tag=tag.name)
+            for tag in removed
+            for pk in claims
+        ]
+    )
+    return added, removed

@@ -18,6 +18,7 @@ from disputes.services import ClaimError
 
 from . import foresight, inbound, outgoing, selectors, services
 from .filling import TemplateError, fill, missing_facts, pieces, values_for
+from .forms import ThreadFilterForm
 from .models import Channel, Purpose, ReplyTemplate, UnmatchedMail
 from .services import MessagingError, PolicyBlocked
 
@@ -282,6 +283,25 @@ def thread_close(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def thread_tags(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
+    """The thread's tags, from the panel's form: the card again for htmx, else back to the page."""
+    order = get_order_for_user(request.user, order_id)
+    ids = [pk for pk in map(parse_id, request.POST.getlist("tags")) if pk is not None]
+    services.thread_set_tags(order=order, tag_ids=ids, by=request.user)
+    if request.htmx:
+        context = {
+            "order": order,
+            "tags": selectors.thread_tags(order),
+            "saved": True,
+            "next": _back(request, order),
+        }
+        return render(request, "messaging/_thread_tags.html", context)
+    messages.success(request, _("Tags saved."))
+    return redirect(_back(request, order))
+
+
+@login_required
+@require_POST
 def no_response(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     message = selectors.get_message_for_user(request.user, message_id)
     order = message.thread.order
@@ -371,4 +391,17 @@ def claims_coming(request: AuthenticatedRequest) -> HttpResponse:
             "serial_orders": foresight.SERIAL_CLAIM_ORDERS,
             "now": now,
         },
+    )
+
+
+@login_required
+@require_GET
+def thread_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The buyer threads of the user's stores with their tags, filtered by store and tag."""
+    form = ThreadFilterForm(request.GET or None, user=request.user)
+    threads, more = selectors.thread_list(request.user, **form.filters())
+    return render(
+        request,
+        "messaging/threads.html",
+        {"form": form, "threads": threads, "more": more, "limit": selectors.THREADS_PAGE},
     )

@@ -7,7 +7,7 @@ import io
 from django.urls import reverse
 
 from disputes import timeline
-from disputes.models import ClaimEvent, SavedView, Tag, TagColour
+from disputes.models import Claim, ClaimEvent, ClaimKind, Order, Reason, SavedView, Tag, TagColour
 from disputes.selectors import QueueFilters, queue_claims
 from disputes.tagging import claim_set_tags
 
@@ -65,3 +65,38 @@ def test_a_manager_creates_a_tag_and_the_same_name_twice_is_refused_in_place(wor
     assert again.status_code == 200
     assert "This store already has that tag." in again.content.decode()
     assert list(Tag.objects.filter(store=world.store_a).values_list("name", "colour")) == [("fragile", "red")]
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_the_queue_csv_stops_at_its_cap_and_says_more_claims_match(world, settings):
+    for number in range(2, 5):
+        order = Order.objects.create(
+            store=world.store_a,
+            platform_order_id=f"111-0000001-000000{number}",
+            purchased_at=world.order_a.purchased_at,
+            currency="USD",
+            total="10.00",
+        )
+        Claim.objects.create(
+            store=world.store_a,
+            order=order,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            opened_at=world.claim_a.opened_at,
+            respond_by=world.claim_a.respond_by,
+        )
+    client = client_for(world.agent_a)
+    settings.QUEUE_CSV_CAP = 4
+    whole = _csv_rows(client.get(reverse("disputes:queue_csv")))
+    assert len(whole) == 1 + 4 and all(len(row) == 10 for row in whole)
+    settings.QUEUE_CSV_CAP = 3
+    cut = _csv_rows(client.get(reverse("disputes:queue_csv")))
+    assert cut[:4] == whole[:4]
+    assert cut[4] == [
+        "More claims match these filters: only the first 3 are in this file. "
+        "Narrow the filters (store, status, due window, tag) to export the rest."
+    ]
+    assert len(cut) == 5

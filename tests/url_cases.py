@@ -313,6 +313,8 @@ CASES.update(
         "messaging:note": Case("object", ORDER, methods=("post",)),
         "messaging:off_platform": Case("object", ORDER, methods=("post",)),
         "messaging:close": Case("object", ORDER, methods=("post",)),
+        "messaging:thread_tags": Case("object", ORDER, methods=("post",)),
+        "messaging:threads": Case("list"),
         "messaging:no_response": Case("object", MESSAGE, methods=("post",)),
         "messaging:retry": Case("object", MESSAGE, methods=("post",)),
         "messaging:attachment": Case("object", ATTACHMENT),

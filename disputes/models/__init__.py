@@ -11,6 +11,7 @@ from .alerts import (  # noqa: F401
 )
 from .automation import (  # noqa: F401
     Rule,
+    RuleFailure,
     Tag,
     TagColour,
     Trigger,

@@ -105,3 +105,32 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RuleFailure(models.Model):
+    """One event a rule failed on: which claim, which trigger and (for a buyer message) which
+    message, so that a manager's retry from the set-aside page runs the rule on that event again
+    once it is fixed. Closed (`retried_at`) when a retry went through."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="failures", db_index=False)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(max_length=30)
+    # The buyer message the event was about (messaging's), kept as a plain id: `disputes` knows
+    # no message model, and a deleted message leaves the retry to the order's latest one.
+    message_id = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(default=timezone.now)
+    retried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule failure")
+        verbose_name_plural = _("rule failures")
+        indexes = [
+            # A retry: the rule's failures not yet put right, oldest first.
+            models.Index(
+                fields=["rule", "failed_at"], name="rule_failure_open", condition=Q(retried_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on claim {self.claim_id}"
