@@ -14,7 +14,6 @@ from disputes import alerts, services, sweep
 from disputes.models import (
     Alert,
     Claim,
-    ClaimEvent,
     ClaimKind,
     DeadlineRule,
     Notification,
@@ -176,7 +175,13 @@ def test_a_claim_whose_timeline_cannot_be_written_is_set_aside_and_the_batch_is_
     def timeline(claim, threshold, scheduled_for, now):
         if claim.pk == bad.pk:
             # NOT NULL refuses it
-            return ClaimEvent(claim_id=None, action="alert", params={"threshold": threshold}, at=now)
+            return {
+                "claim_id": None,
+                "action": "alert",
+                "actor_id": None,
+                "params": {"threshold": threshold},
+                "at": now,
+            }
         return alerts.CLAIMS.timeline(claim, threshold, scheduled_for, now)
 
     now = T0 + timedelta(hours=25)
