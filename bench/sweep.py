@@ -152,6 +152,7 @@ class Meter:
             self.backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
         self.queries = 0
         self.sql = 0.0
+        self.by_statement: dict[str, list[float]] = {}
 
     def server_cpu(self) -> float:
         if not self.backend.exists():
@@ -164,8 +165,12 @@ class Meter:
         try:
             return execute(query, params, many, context)
         finally:
-            self.sql += time.perf_counter() - started
+            took = time.perf_counter() - started
+            self.sql += took
             self.queries += 1
+            kind = self.by_statement.setdefault(" ".join(query.split())[:70], [0, 0.0])
+            kind[0] += 1
+            kind[1] += took
 
     def run(self, block, profile: bool = False):
         from django.db import connection
@@ -176,6 +181,7 @@ class Meter:
 
             profiler = cProfile.Profile(time.process_time)  # CPU time: the machine may be busy
         self.queries, self.sql = 0, 0.0
+        self.by_statement.clear()
         wall, cpu, server = time.perf_counter(), time.process_time(), self.server_cpu()
         with connection.execute_wrapper(self.timed):
             if profiler:
@@ -193,6 +199,11 @@ class Meter:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return result
 
+    def statements(self) -> str:
+        """The time waited for each kind of statement (its first words), longest first."""
+        ranked = sorted(self.by_statement.items(), key=lambda item: -item[1][1])
+        return "\n".join(f"  {seconds * 1000:7.0f} ms {count:4d}x  {sql}" for sql, (count, seconds) in ranked)
+
     def figures(self) -> str:
         return (
             f"{self.wall:.0f} ms wall; CPU {self.cpu:.0f} ms here, {self.server:.0f} ms in the PostgreSQL "
@@ -208,6 +219,7 @@ def main() -> None:
         "--reuse", action="store_true", help="the database was seeded by an earlier run: reset it instead"
     )
     parser.add_argument("--runs", type=int, default=1, help="sweeps raising the alerts, each after a reset")
+    parser.add_argument("--statements", action="store_true", help="the time waited for each kind of query")
     parser.add_argument("--profile", action="store_true", help="cProfile (CPU clock) of the first sweep")
     args = parser.parse_args()
 
@@ -259,6 +271,8 @@ def main() -> None:
         raised = meter.run(lambda at=now: alerts.sweep_claims(now=at), profile=args.profile and not run)
         walls.append(meter.wall)
         print(f"sweep raising {len(raised):,} alerts for {args.due:,} due claims: {meter.figures()}")
+        if args.statements:
+            print(meter.statements())
     idle = meter.run(lambda at=now: alerts.sweep_claims(now=at))
     print(f"sweep with nothing due ({len(idle)} alerts): {meter.figures()}")
     goal = 1000 if args.due >= 10_000 else 200
