@@ -228,11 +228,7 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
         if not rows:
             return None
         subject.prepare(rows)
-        already = set(
-            Alert.objects.filter(**{f"{subject.alert_field}_id__in": [row.pk for row in rows]}).values_list(
-                f"{subject.alert_field}_id", "window_start", "threshold"
-            )
-        )
+        already = _raised_before(subject, [row.pk for row in rows])
         managers = _managers_by_store({row.store_id for row in rows})
         workers = subject.workers(rows)
         steps = []
@@ -266,6 +262,24 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
             reason=failure.reason,
         )
     return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
+
+
+def _raised_before(subject: Subject, ids: list[int]) -> set[tuple[int, datetime, str]]:
+    """The alerts these rows already have, as (row id, window start, threshold)."""
+    column = f"{subject.alert_field}_id"
+    if connection.vendor != "postgresql":
+        found = Alert.objects.filter(**{f"{column}__in": ids}).values_list(
+            column, "window_start", "threshold"
+        )
+        return set(found)
+    # The ids as one text the server cuts up: a thousand parameters are quoted one by one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, window_start, threshold FROM {connection.ops.quote_name(Alert._meta.db_table)} "
+            f"WHERE {column} = ANY(string_to_array(%s, ',')::bigint[])",
+            [",".join(map(str, ids))],
+        )
+        return set(cursor.fetchall())
 
 
 def _readable(subject: Subject) -> models.QuerySet:
