@@ -57,6 +57,12 @@ def open_claim(world, order=None, **extra) -> Claim:
     )
 
 
+def an_order(world, number: str, purchased_at: datetime = T0 - timedelta(days=3)) -> Order:
+    return Order.objects.create(
+        store=world.store_a, platform_order_id=number, purchased_at=purchased_at, currency="USD", total="9.00"
+    )
+
+
 def raised(claim) -> list[str]:
     return list(
         Alert.objects.filter(claim=claim)
@@ -206,18 +212,9 @@ def test_each_alert_of_a_batch_its_bell_notifications_and_timeline_entry_belong_
     as one JSON text per table): each alert comes back with its own id and claim, and everything
     written for it is its claim's."""
 
-    def order(number: str) -> Order:
-        return Order.objects.create(
-            store=world.store_a,
-            platform_order_id=number,
-            purchased_at=T0 - timedelta(days=3),
-            currency="USD",
-            total="9.00",
-        )
-
     worked = open_claim(world)
     nobodys = services.claim_open(
-        order=order("111-0000002-0000002"),
+        order=an_order(world, "111-0000002-0000002"),
         kind=ClaimKind.A_TO_Z,
         reason=Reason.NOT_RECEIVED,
         by=world.agent_a,
@@ -225,7 +222,7 @@ def test_each_alert_of_a_batch_its_bell_notifications_and_timeline_entry_belong_
     )
     # Opened 20 hours earlier: by the sweep it owes two thresholds, raised in two batches.
     behind = services.claim_open(
-        order=order("111-0000003-0000003"),
+        order=an_order(world, "111-0000003-0000003"),
         kind=ClaimKind.A_TO_Z,
         reason=Reason.NOT_RECEIVED,
         by=world.agent_a,
@@ -556,13 +553,7 @@ def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_re
         return claim
 
     def order(number: str) -> Order:
-        return Order.objects.create(
-            store=world.store_a,
-            platform_order_id=number,
-            purchased_at=now - timedelta(days=3),
-            currency="USD",
-            total="9.00",
-        )
+        return an_order(world, number, purchased_at=now - timedelta(days=3))
 
     # Four good claims, each on its own order (four alerts each, the overdue one to the manager
     # too: 20 e-mails), and a good buyer message on three of those orders (overdue: the claim's
