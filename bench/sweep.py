@@ -4,7 +4,8 @@ and 10,000: `--claims 2000000 --due 10000`).
     psql -h 127.0.0.1 -U postgres -c 'create database bench_sweep'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_sweep .venv/bin/python bench/sweep.py
 
-Seeds its own database with COPY (one store, one order per claim), then prints:
+Seeds its own database with COPY (one store, one order per claim; `--reuse` resets one seeded
+before instead), then prints:
 - the plan of the query that finds due claims (it must be an index scan on claim_alert_due),
 - the time to find the due rows, and the time of a whole sweep that raises their alerts,
 - the time of a sweep when nothing is due (the cost every idle minute).
