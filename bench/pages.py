@@ -60,6 +60,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--http", action="store_true", help="time the pages through gunicorn over HTTP")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --http (default 2)")
+    parser.add_argument(
+        "--profile",
+        metavar="WORDS",
+        help="cProfile (CPU clock) of the in-process requests of the pages whose label has these words",
+    )
     return parser.parse_args()
 
 
@@ -100,6 +105,7 @@ class Result:
         self.queries: list[int] = []
         self.times: list[float] = []
         self.cpu: list[float] = []  # with --http: the gunicorn workers' CPU seconds per request
+        self.cpu_ms: float | None = None  # in-process: this process's CPU ms per timed request
         self.slow: dict[str, tuple[float, str]] = {}  # query shape -> (ms, SQL) of its slowest run
 
     @property
@@ -182,15 +188,33 @@ def measure(client, label: str, urls: list[str], args) -> Result:
             shape = query["sql"][:80]
             if ms >= result.slow.get(shape, (-1.0, ""))[0]:
                 result.slow[shape] = (ms, query["sql"])
+    profiler = None
+    if args.profile and args.profile in label:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the machine may be busy
+    cpu = time.process_time()
     for n in range(0 if args.http else args.requests):
         url = urls[n % len(urls)]
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         response = get(client, url)
+        if profiler:
+            profiler.disable()
         result.times.append(time.perf_counter() - started)
         if response.status_code != 200:
             result.note = f"HTTP {response.status_code} on {url}"
             result.times = []
             return result
+    if result.times:
+        result.cpu_ms = (time.process_time() - cpu) * 1000 / len(result.times)
+    if profiler:
+        import pstats
+
+        print(f"--- profile of {label}, {len(result.times)} requests")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return result
 
 
@@ -398,7 +422,7 @@ def main() -> None:
         elif result.measured:
             print(
                 f"  {label}: {result.queries_text()} queries, p50 {result.p(50):.1f} ms, "
-                f"p95 {result.p(95):.1f} ms",
+                f"p95 {result.p(95):.1f} ms, CPU {result.cpu_ms or 0:.1f} ms",
                 flush=True,
             )
         else:

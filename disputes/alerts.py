@@ -15,6 +15,7 @@ from .models import (
     Claim,
     ClaimEvent,
     ClaimStatus,
+    DeadlineRule,
     SetAsideKind,
     Trigger,
     threshold_hours,
@@ -89,11 +90,21 @@ def _mail(alert: Alert) -> tuple[str, str]:
     return subject, body
 
 
-def _timeline(claim: Claim, threshold: str, scheduled_for: datetime, now: datetime) -> ClaimEvent:
-    """The alert's timeline entry, unsaved: the sweep writes a batch's entries in one go."""
+def _timeline(claim: Claim, threshold: str, scheduled_for: datetime, now: datetime) -> dict:
+    """The alert's timeline entry (its ClaimEvent's values): the sweep writes a batch's entries
+    in one go."""
     late = now - scheduled_for
     lateness = {"late_minutes": int(late.total_seconds() // 60)} if late > timedelta(minutes=2) else {}
-    return timeline.entry(ClaimEvent(claim=claim), Action.ALERT, at=now, threshold=threshold, **lateness)
+    return timeline.entry_values(Action.ALERT, at=now, threshold=threshold, **lateness) | {
+        "claim_id": claim.pk
+    }
+
+
+def _attach_rules(claims: list[Claim]) -> None:
+    """The batch's deadline rules, read once: a few rules serve thousands of claims."""
+    rules_by_id = DeadlineRule.objects.in_bulk({claim.respond_rule_id for claim in claims} - {None})
+    for claim in claims:
+        claim.respond_rule = rules_by_id.get(claim.respond_rule_id)
 
 
 def _label(claim_id: int) -> str:
@@ -115,9 +126,10 @@ CLAIMS = sweep.register(
             "respond_by",
             "next_alert_at",
             "next_alert_threshold",
-            "respond_rule__warn_hours_before",
+            "respond_rule_id",
         ),
-        related=("respond_rule",),
+        related=(),
+        prepare=_attach_rules,
         thresholds=thresholds_for,
         owes_alerts=lambda claim: claim.status not in ClaimStatus.settled() and claim.respond_by is not None,
         due_at=lambda claim: claim.respond_by,
@@ -131,6 +143,7 @@ CLAIMS = sweep.register(
         label=_label,
         url=lambda claim_id: reverse("disputes:claim", args=[claim_id]),
         timeline=_timeline,
+        timeline_model=ClaimEvent,
         raised=lambda pairs: _overdue_rules(pairs),
     )
 )

@@ -19,6 +19,7 @@ with the alerts.
 
 This module knows no app above `disputes`: apps come to it."""
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,13 +84,19 @@ class Subject:
     mail_related: tuple[str, ...]  # what `mail` reads from the row, for select_related
     label: Callable[[int], str]  # what a person recognises the item by, e.g. its order id
     url: Callable[[int], str | None]  # the page where it is worked on
-    # The row's timeline entry for a raised alert (unsaved), or None for no timeline.
-    timeline: Callable[[Any, str, datetime, datetime], models.Model | None] = (
+    # The row's timeline entry for a raised alert, as `timeline_model`'s field values by attribute
+    # name ({"claim_id": …, "action": …}), or None for no timeline: the sweep writes a batch's
+    # entries in one statement, without a model instance each.
+    timeline: Callable[[Any, str, datetime, datetime], dict[str, Any] | None] = (
         lambda row, threshold, scheduled, now: None
     )
+    timeline_model: type[models.Model] | None = None
     # Called in the batch's transaction with the (row, threshold) pairs just raised: the claim
     # turning overdue runs its store's rules.
     raised: Callable[[list[tuple[Any, str]]], None] = lambda pairs: None
+    # Called with a batch's rows once they are read, before anything is worked out: loads what
+    # they share in one go (a claim's deadline rule) rather than a copy per row.
+    prepare: Callable[[list], None] = lambda rows: None
 
 
 _subjects: dict[str, Subject] = {}
@@ -213,19 +220,15 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
         # Row locks keep a second sweeper off these rows (it skips them on PostgreSQL; SQLite
         # runs one writer at a time).
         rows = list(
-            subject.model.objects.filter(next_alert_at__lte=now)
+            _readable(subject)
+            .filter(next_alert_at__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related(*subject.related)
-            .only(*subject.fields)
             .order_by("next_alert_at", "pk")[:BATCH]
         )
         if not rows:
             return None
-        already = set(
-            Alert.objects.filter(**{f"{subject.alert_field}__in": rows}).values_list(
-                f"{subject.alert_field}_id", "window_start", "threshold"
-            )
-        )
+        subject.prepare(rows)
+        already = _raised_before(subject, [row.pk for row in rows])
         managers = _managers_by_store({row.store_id for row in rows})
         workers = subject.workers(rows)
         steps = []
@@ -259,6 +262,30 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
             reason=failure.reason,
         )
     return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
+
+
+def _raised_before(subject: Subject, ids: list[int]) -> set[tuple[int, datetime, str]]:
+    """The alerts these rows already have, as (row id, window start, threshold)."""
+    column = f"{subject.alert_field}_id"
+    if connection.vendor != "postgresql":
+        found = Alert.objects.filter(**{f"{column}__in": ids}).values_list(
+            column, "window_start", "threshold"
+        )
+        return set(found)
+    # The ids as one text the server cuts up: a thousand parameters are quoted one by one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, window_start, threshold FROM {connection.ops.quote_name(Alert._meta.db_table)} "
+            f"WHERE {column} = ANY(string_to_array(%s, ',')::bigint[])",
+            [",".join(map(str, ids))],
+        )
+        return set(cursor.fetchall())
+
+
+def _readable(subject: Subject) -> models.QuerySet:
+    """The subject's rows with what the sweep reads of them (and no other related row)."""
+    rows = subject.model.objects.only(*subject.fields)
+    return rows.select_related(*subject.related) if subject.related else rows
 
 
 def _step(
@@ -325,30 +352,85 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
 def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
     _advance(subject.model, [step.row for step in steps])
     raising = [step for step in steps if step.raise_alert]
-    fresh: list[Alert] = []
-    for step in raising:
-        assert step.due_at is not None  # _step sets it with raise_alert
-        fresh.append(
-            Alert(
-                **{subject.alert_field: step.row},
-                threshold=step.threshold,
-                window_start=step.window_start,
-                scheduled_for=step.scheduled_for,
-                raised_at=now,
-                due_at=step.due_at,
-                escalated=step.escalated,
-            )
-        )
-    Alert.objects.bulk_create(fresh)
+    fresh = _insert_alerts(subject, raising, now)
     alerts_raised.send(sender=Alert, alerts=fresh)
     _notify(fresh, [step.users for step in raising])
     _queue_chat(fresh, [step.row.store_id for step in raising])
     written = [subject.timeline(step.row, step.threshold, step.scheduled_for, now) for step in raising]
     entries = [entry for entry in written if entry is not None]
-    if entries:
-        type(entries[0])._default_manager.bulk_create(entries)
+    if entries and (model := subject.timeline_model) is not None:
+        if connection.vendor == "postgresql":
+            columns = {field.attname: field.column for field in model._meta.concrete_fields}
+            _insert_json(
+                model, [{columns[name]: value for name, value in entry.items()} for entry in entries]
+            )
+        else:
+            model._default_manager.bulk_create(model(**entry) for entry in entries)
     subject.raised([(step.row, step.threshold) for step in raising])
     return fresh
+
+
+def _insert_alerts(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
+    """Write the steps' alerts; returns them saved, each with its row loaded."""
+    if not steps:
+        return []
+    values = [
+        {
+            f"{subject.alert_field}_id": step.row.pk,
+            "threshold": step.threshold,
+            "window_start": step.window_start,
+            "scheduled_for": step.scheduled_for,
+            "raised_at": now,
+            "due_at": step.due_at,
+            "escalated": step.escalated,
+        }
+        for step in steps
+    ]
+    if connection.vendor != "postgresql":
+        fresh = [Alert(**value) for value in values]
+        Alert.objects.bulk_create(fresh)
+    else:
+        # Each row has one step in a batch, so the row's id finds its alert's.
+        ids = dict(_insert_json(Alert, values, returning=f"{subject.alert_field}_id, id"))
+        names = [field.attname for field in Alert._meta.concrete_fields]
+        # Model.from_db takes every column in order: much cheaper than Alert(**value) per alert.
+        fresh = [
+            Alert.from_db(
+                connection.alias,
+                names,
+                [
+                    ids[value[f"{subject.alert_field}_id"]] if name == "id" else value.get(name)
+                    for name in names
+                ],
+            )
+            for value in values
+        ]
+    for alert, step in zip(fresh, steps, strict=True):
+        alert._state.fields_cache[subject.alert_field] = step.row
+    return fresh
+
+
+def _insert_json(model: type[models.Model], rows: list[dict], returning: str = "") -> list[tuple]:
+    """PostgreSQL: insert rows (column name -> value, the same columns in each) in one statement.
+    They travel as one JSON text that the server reads back into the table's own row type: a
+    catch-up sweep writes tens of thousands of values, and binding each as a parameter (or
+    building a model instance per row for bulk_create) costs far more than the rows."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in rows[0])
+    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + (f" RETURNING {returning}" if returning else ""), [_json(rows)])
+        return cursor.fetchall() if returning else []
+
+
+def _json(rows: list[dict]) -> str:
+    return json.dumps(rows, default=_json_value, separators=(",", ":"))
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not written as JSON here")
 
 
 def _managers_by_store(store_ids: set[int]) -> dict[int, list[int]]:
@@ -369,16 +451,20 @@ def _advance(model: type[models.Model], rows: list) -> None:
     ids = [row.pk for row in rows]
     times = [row.next_alert_at for row in rows]
     thresholds = [row.next_alert_threshold for row in rows]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Three array parameters rather than thousands of scalars.
+    if connection.vendor == "postgresql":
+        # One JSON text rather than thousands of parameters (see _insert_json).
+        moves = [
+            {"id": i, "next_alert_at": t, "next_alert_threshold": n}
+            for i, t, n in zip(ids, times, thresholds, strict=True)
+        ]
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET next_alert_at = v.at, next_alert_threshold = v.threshold "
-                f"FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, threshold) "
-                f"WHERE {table}.id = v.id",
-                [ids, times, thresholds],
+                f"UPDATE {table} SET next_alert_at = v.next_alert_at, next_alert_threshold = v.next_alert_threshold "
+                f"FROM json_populate_recordset(NULL::{table}, %s) AS v WHERE {table}.id = v.id",
+                [_json(moves)],
             )
-            return
+        return
+    with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
         values = ", ".join(["(%s, %s, %s)"] * len(rows))
         cursor.execute(
@@ -397,12 +483,7 @@ def _notify(alerts: list[Alert], users: list[list[int]]) -> None:
     if connection.vendor != "postgresql":
         Notification.objects.bulk_create(Notification(alert_id=a, user_id=u) for a, u in pairs)
         return
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (alert_id, user_id) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            [[a for a, _u in pairs], [u for _a, u in pairs]],
-        )
+    _insert_json(Notification, [{"alert_id": a, "user_id": u} for a, u in pairs])
 
 
 def _queue_chat(alerts: list[Alert], store_ids: list[int]) -> None:
@@ -459,15 +540,10 @@ def put_back(subject: Subject, pk: int, task) -> None:
     its data as it is now (perhaps fixed), and a sweep is queued."""
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            subject.model.objects.select_for_update(of=("self",))
-            .select_related(*subject.related)
-            .only(*subject.fields)
-            .filter(pk=pk)
-            .first()
-        )
+        row = _readable(subject).select_for_update(of=("self",)).filter(pk=pk).first()
         if row is None:
             return
+        subject.prepare([row])
         try:
             schedule(row, subject.thresholds(row), now)
         except Exception:

@@ -132,10 +132,18 @@ def entry[Entry: TimelineEntry](
     row.action = action.value
     row.actor = by
     row.at = at or timezone.now()
-    row.params = {
-        key: _json_safe(value) for key, value in params.items() if value is not None and value != ""
-    }
+    row.params = _kept(params)
     return row
+
+
+def entry_values(action: Action, *, at: datetime, **params) -> dict[str, Any]:
+    """An entry's field values (by attribute name) without a model instance, for writers of
+    thousands of entries at once (the sweep); the caller adds the subject, e.g. `claim_id`."""
+    return {"action": action.value, "actor_id": None, "at": at, "params": _kept(params)}
+
+
+def _kept(params: dict[str, Any]) -> dict[str, Any]:
+    return {key: _json_safe(value) for key, value in params.items() if value is not None and value != ""}
 
 
 def record(claim: Claim, action: Action, *, by=None, at: datetime | None = None, **params) -> ClaimEvent:

@@ -14,7 +14,6 @@ from disputes import alerts, services, sweep
 from disputes.models import (
     Alert,
     Claim,
-    ClaimEvent,
     ClaimKind,
     DeadlineRule,
     Notification,
@@ -55,6 +54,12 @@ def open_claim(world, order=None, **extra) -> Claim:
         opened_at=T0,
         assignee=world.agent_a,
         **extra,
+    )
+
+
+def an_order(world, number: str, purchased_at: datetime = T0 - timedelta(days=3)) -> Order:
+    return Order.objects.create(
+        store=world.store_a, platform_order_id=number, purchased_at=purchased_at, currency="USD", total="9.00"
     )
 
 
@@ -176,7 +181,13 @@ def test_a_claim_whose_timeline_cannot_be_written_is_set_aside_and_the_batch_is_
     def timeline(claim, threshold, scheduled_for, now):
         if claim.pk == bad.pk:
             # NOT NULL refuses it
-            return ClaimEvent(claim_id=None, action="alert", params={"threshold": threshold}, at=now)
+            return {
+                "claim_id": None,
+                "action": "alert",
+                "actor_id": None,
+                "params": {"threshold": threshold},
+                "at": now,
+            }
         return alerts.CLAIMS.timeline(claim, threshold, scheduled_for, now)
 
     now = T0 + timedelta(hours=25)
@@ -191,6 +202,76 @@ def test_a_claim_whose_timeline_cannot_be_written_is_set_aside_and_the_batch_is_
     assert entry.subject_id == bad.pk and "IntegrityError" in entry.reason
     bad.refresh_from_db()
     assert (bad.next_alert_threshold, bad.next_alert_at) == ("warn_24h", now + sweep.RETRY_AFTER)
+
+
+# --- a batch's writes -----------------------------------------------------------------------
+
+
+def test_each_alert_of_a_batch_its_bell_notifications_and_timeline_entry_belong_to_its_own_claim(world):
+    """The batch's alerts, notifications and timeline entries are written in bulk (on PostgreSQL
+    as one JSON text per table): each alert comes back with its own id and claim, and everything
+    written for it is its claim's."""
+
+    worked = open_claim(world)
+    nobodys = services.claim_open(
+        order=an_order(world, "111-0000002-0000002"),
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=T0,
+    )
+    # Opened 20 hours earlier: by the sweep it owes two thresholds, raised in two batches.
+    behind = services.claim_open(
+        order=an_order(world, "111-0000003-0000003"),
+        kind=ClaimKind.A_TO_Z,
+        reason=Reason.NOT_RECEIVED,
+        by=world.agent_a,
+        opened_at=T0 - timedelta(hours=20),
+        assignee=world.agent_a,
+    )
+    now = T0 + timedelta(hours=25)
+
+    fresh = alerts.sweep_claims(now=now)
+
+    expected = {
+        worked.pk: [("warn_24h", T0 + timedelta(hours=24), False)],
+        nobodys.pk: [("warn_24h", T0 + timedelta(hours=24), True)],
+        behind.pk: [
+            ("warn_24h", T0 + timedelta(hours=4), False),
+            ("warn_6h", T0 + timedelta(hours=22), False),
+        ],
+    }
+    got: dict[int, list] = {}
+    for alert in fresh:
+        assert alert.claim.pk == alert.claim_id  # the claim row it was raised for, loaded
+        stored = Alert.objects.get(pk=alert.pk)
+        assert (stored.claim_id, stored.threshold, stored.window_start, stored.due_at, stored.escalated) == (
+            alert.claim_id,
+            alert.threshold,
+            alert.window_start,
+            alert.due_at,
+            alert.escalated,
+        )
+        assert stored.scheduled_for == alert.scheduled_for and stored.raised_at == now
+        got.setdefault(alert.claim_id, []).append((alert.threshold, alert.scheduled_for, alert.escalated))
+        users = set(Notification.objects.filter(alert=alert).values_list("user_id", flat=True))
+        # Unassigned: the store's managers hear of it (escalated); otherwise its assignee.
+        assert users == ({world.manager_a.pk} if alert.escalated else {world.agent_a.pk})
+    assert got == expected
+    assert len(fresh) == 4
+
+    for claim in (worked, nobodys, behind):
+        entries = list(
+            claim.events.filter(action="alert").order_by("pk").values_list("at", "actor_id", "params")
+        )
+        assert [(at, actor, params["threshold"]) for at, actor, params in entries] == [
+            (now, None, threshold) for threshold, _at, _escalated in expected[claim.pk]
+        ]
+    # How late each was raised is kept: 21 hours for the first of the claim that was behind.
+    [first, _second] = behind.events.filter(action="alert").order_by("pk")
+    assert first.params["late_minutes"] == 21 * 60
+    worked.refresh_from_db()
+    assert (worked.next_alert_threshold, worked.next_alert_at) == ("warn_6h", T0 + timedelta(hours=42))
 
 
 # --- warning hours ------------------------------------------------------------------------
@@ -472,13 +553,7 @@ def test_a_real_worker_alerts_around_a_poisoned_claim_message_and_email_and_a_re
         return claim
 
     def order(number: str) -> Order:
-        return Order.objects.create(
-            store=world.store_a,
-            platform_order_id=number,
-            purchased_at=now - timedelta(days=3),
-            currency="USD",
-            total="9.00",
-        )
+        return an_order(world, number, purchased_at=now - timedelta(days=3))
 
     # Four good claims, each on its own order (four alerts each, the overdue one to the manager
     # too: 20 e-mails), and a good buyer message on three of those orders (overdue: the claim's
