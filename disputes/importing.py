@@ -8,7 +8,9 @@ orders created or changed. Re-importing a file writes nothing, because a row is 
 when one of its values differs from what is stored; and an Amazon row written before and
 unchanged since is not even read again (_Unchanged). A batch costs a fixed number of queries:
 stored orders and lines are read as tuples and compared in Python, new ones are inserted by
-COPY on PostgreSQL (executemany elsewhere), changed ones updated in bulk.
+COPY on PostgreSQL (executemany elsewhere), changed ones updated in bulk. On PostgreSQL those
+queries run in a thread of their own, on the import's connection and in its transaction, while
+the rows after them are parsed (_Queries).
 
 The desk's CSV is described in docs/import-format.md. eBay's and Ozon's exports are read by
 disputes.importers, with this module's reading and writing.
