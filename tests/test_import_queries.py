@@ -1,0 +1,110 @@
+"""Where an order import's queries run: on PostgreSQL, in a thread of their own that borrows the
+import's connection (so the next batch is parsed while the server writes one), still in the
+import's one transaction; and the look-ups by key behind them."""
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from disputes import importing
+from disputes.importing import _keyed_values, import_orders
+from disputes.models import Order, OrderImport, OrderLine
+
+REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the queries run beside the parsing on PostgreSQL only"
+)
+
+
+def run(store) -> importing.ImportResult:
+    return import_orders(
+        store=store, file=io.BytesIO(REPORT.read_bytes()), file_name="All Orders.txt", others=[store]
+    )
+
+
+@pytest.fixture
+def writes(monkeypatch) -> list[str]:
+    """The name of the thread each batch's writes ran in (each still written for real)."""
+    threads: list[str] = []
+    write = importing._Writer._write
+
+    def writing(self, rows):
+        threads.append(threading.current_thread().name)
+        return write(self, rows)
+
+    monkeypatch.setattr(importing._Writer, "_write", writing)
+    return threads
+
+
+@on_postgresql
+def test_the_batches_are_written_by_the_query_thread_inside_the_imports_transaction(
+    world, writes, monkeypatch
+):
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the report's 6 rows: three batches
+
+    first = run(world.store_a)
+
+    assert first.ok and (first.orders_created, first.lines_created) == (4, 6)
+    assert writes == ["order-import-queries"] * 3
+    assert threading.current_thread().name not in writes
+    # Written in the transaction the test's own connection sees, and found again by the
+    # look-ups of the next import (asked for a batch ahead): no row is read again, so no
+    # batch is handed to a writer.
+    assert OrderLine.objects.filter(order__store=world.store_a, row_digest__isnull=False).count() == 6
+    again = run(world.store_a)
+    assert again.ok and again.rows == 6 and len(writes) == 3
+    assert (again.orders_created, again.orders_updated, again.lines_created, again.lines_updated) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    # The thread is gone and the connection is this thread's alone again.
+    assert not any(thread.name == "order-import-queries" for thread in threading.enumerate())
+    assert not connection.allow_thread_sharing
+
+
+@on_postgresql
+def test_a_batch_that_fails_in_the_query_thread_fails_the_import_and_leaves_nothing(world, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    write = importing._Writer._write
+    calls = []
+
+    def failing(self, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("the server went away")
+        return write(self, rows)
+
+    monkeypatch.setattr(importing._Writer, "_write", failing)
+    before = list(Order.objects.filter(store=world.store_a).values_list("pk", flat=True))
+    assert before  # the world's own order
+
+    with pytest.raises(RuntimeError, match="the server went away"):
+        run(world.store_a)
+
+    # The first batch was written, then rolled back with the rest; the third never ran.
+    assert calls == [2, 2]
+    assert list(Order.objects.filter(store=world.store_a).values_list("pk", flat=True)) == before
+    assert not OrderLine.objects.filter(order__store=world.store_a, row_digest__isnull=False).exists()
+    assert not OrderImport.objects.filter(store=world.store_a).exists()
+    assert not connection.allow_thread_sharing
+
+
+def test_lines_looked_up_by_their_orders_come_once_each_even_for_an_order_asked_twice(world):
+    assert run(world.store_a).ok
+    orders = dict(Order.objects.filter(store=world.store_a).values_list("platform_order_id", "pk"))
+    split = orders["113-8812093-1167431"]  # the cup and the cancelled grinder
+    assert OrderLine.objects.filter(order_id=split).count() == 2
+
+    found = _keyed_values(OrderLine, ["order_id", "line_key"], "order_id", [split, split, *orders.values()])
+
+    assert len(found) == len(set(found)) == OrderLine.objects.filter(order__store=world.store_a).count() == 6
+    by_key = _keyed_values(
+        Order, ["platform_order_id"], "platform_order_id", [*orders, *orders], store_id=world.store_a.pk
+    )
+    assert sorted(by_key) == sorted((key,) for key in orders)
