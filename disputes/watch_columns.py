@@ -14,9 +14,14 @@ On PostgreSQL, inserts and deletes are recounted once per statement from the tra
 updates fire only when a column that matters changes. SQLite does the same row by row.
 
 `rebuild()` counts everything again: the migration that adds the columns runs it.
+
+On SQLite, these triggers name the order and buyer tables from triggers on other tables, and
+SQLite refuses to rename a table into place under them: a later migration that rebuilds either
+table there (Django does so for changes SQLite cannot ALTER) runs `uninstall()` before and
+`install()` after it.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
@@ -101,7 +106,8 @@ CREATE TRIGGER desk_watch_shipments_update AFTER UPDATE OF order_id, delivered_a
   EXECUTE FUNCTION desk_watch_shipments_row();
 
 -- A save of the whole row from a model loaded earlier writes the value it read: count again.
--- Only for a write from outside a trigger (the recounts' own updates are right).
+-- Only for a write from outside a trigger (the recounts' own updates are right), and not while
+-- rebuild() sets every row (it says so in desk.watch_rebuild, for its transaction).
 CREATE OR REPLACE FUNCTION desk_watch_buyer_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM desk_recount_buyers(ARRAY[NEW.id]);
@@ -116,11 +122,13 @@ END $$;
 
 CREATE TRIGGER desk_watch_buyer_written AFTER UPDATE OF claims, claim_orders, last_claim_at
   ON disputes_buyer FOR EACH ROW
-  WHEN (pg_trigger_depth() = 0 AND (OLD.claims, OLD.claim_orders, OLD.last_claim_at)
-        IS DISTINCT FROM (NEW.claims, NEW.claim_orders, NEW.last_claim_at))
+  WHEN (pg_trigger_depth() = 0 AND current_setting('desk.watch_rebuild', true) IS DISTINCT FROM 'on'
+        AND (OLD.claims, OLD.claim_orders, OLD.last_claim_at)
+            IS DISTINCT FROM (NEW.claims, NEW.claim_orders, NEW.last_claim_at))
   EXECUTE FUNCTION desk_watch_buyer_written();
 CREATE TRIGGER desk_watch_order_written AFTER UPDATE OF delivered ON disputes_order FOR EACH ROW
-  WHEN (pg_trigger_depth() = 0 AND OLD.delivered IS DISTINCT FROM NEW.delivered)
+  WHEN (pg_trigger_depth() = 0 AND current_setting('desk.watch_rebuild', true) IS DISTINCT FROM 'on'
+        AND OLD.delivered IS DISTINCT FROM NEW.delivered)
   EXECUTE FUNCTION desk_watch_order_written();
 """
 
@@ -145,10 +153,9 @@ DROP FUNCTION IF EXISTS desk_recount_buyers(bigint[]);
 DROP FUNCTION IF EXISTS desk_recount_delivered(bigint[]);
 """
 
-# Every row at once, with the "written" triggers off (they would count each row again).
+# Every row at once, with the "written" triggers quiet (they would count each row again).
 _PG_REBUILD = [
-    "ALTER TABLE disputes_buyer DISABLE TRIGGER desk_watch_buyer_written",
-    "ALTER TABLE disputes_order DISABLE TRIGGER desk_watch_order_written",
+    "SELECT set_config('desk.watch_rebuild', 'on', true)",
     """UPDATE disputes_buyer b SET claims = coalesce(c.claims, 0), claim_orders = coalesce(c.orders, 0),
                                  last_claim_at = c.latest
     FROM disputes_buyer b2
@@ -163,17 +170,16 @@ _PG_REBUILD = [
     LEFT JOIN (SELECT DISTINCT order_id FROM disputes_shipment WHERE delivered_at IS NOT NULL) s
       ON s.order_id = o2.id
     WHERE o.id = o2.id AND o.delivered IS DISTINCT FROM (s.order_id IS NOT NULL)""",
-    "ALTER TABLE disputes_buyer ENABLE TRIGGER desk_watch_buyer_written",
-    "ALTER TABLE disputes_order ENABLE TRIGGER desk_watch_order_written",
+    "SELECT set_config('desk.watch_rebuild', 'off', true)",
 ]
 
 # --- SQLite -------------------------------------------------------------------------------
 
 
 def _sqlite_buyers(where: str) -> str:
-    counted = "FROM disputes_claim c JOIN disputes_order o ON o.id = c.order_id WHERE o.buyer_id = b.id"
+    counted = "FROM disputes_claim c JOIN disputes_order o ON o.id = c.order_id WHERE o.buyer_id = disputes_buyer.id"
     return f"""
-  UPDATE disputes_buyer AS b SET
+  UPDATE disputes_buyer SET
     claims = (SELECT count(*) {counted}),
     claim_orders = (SELECT count(DISTINCT c.order_id) {counted}),
     last_claim_at = (SELECT max(c.opened_at) {counted})
@@ -182,13 +188,13 @@ def _sqlite_buyers(where: str) -> str:
 
 def _sqlite_delivered(where: str) -> str:
     return f"""
-  UPDATE disputes_order AS o SET delivered = EXISTS (
-    SELECT 1 FROM disputes_shipment s WHERE s.order_id = o.id AND s.delivered_at IS NOT NULL)
+  UPDATE disputes_order SET delivered = EXISTS (
+    SELECT 1 FROM disputes_shipment s WHERE s.order_id = disputes_order.id AND s.delivered_at IS NOT NULL)
   WHERE {where};"""
 
 
 def _buyer_of(order: str) -> str:
-    return f"b.id = (SELECT buyer_id FROM disputes_order WHERE id = {order})"
+    return f"id = (SELECT buyer_id FROM disputes_order WHERE id = {order})"
 
 
 # SQLite runs no trigger from inside a trigger (recursive triggers are off): the recount in
@@ -203,20 +209,20 @@ _SQLITE_TRIGGERS = [
     f"BEGIN {_sqlite_buyers(_buyer_of('OLD.order_id'))} {_sqlite_buyers(_buyer_of('NEW.order_id'))} END",
     "CREATE TRIGGER desk_watch_order_buyer AFTER UPDATE OF buyer_id ON disputes_order "
     "FOR EACH ROW WHEN OLD.buyer_id IS NOT NEW.buyer_id "
-    f"BEGIN {_sqlite_buyers('b.id IN (OLD.buyer_id, NEW.buyer_id)')} END",
+    f"BEGIN {_sqlite_buyers('id IN (OLD.buyer_id, NEW.buyer_id)')} END",
     "CREATE TRIGGER desk_watch_shipments_insert AFTER INSERT ON disputes_shipment "
-    f"BEGIN {_sqlite_delivered('o.id = NEW.order_id')} END",
+    f"BEGIN {_sqlite_delivered('id = NEW.order_id')} END",
     "CREATE TRIGGER desk_watch_shipments_delete AFTER DELETE ON disputes_shipment "
-    f"BEGIN {_sqlite_delivered('o.id = OLD.order_id')} END",
+    f"BEGIN {_sqlite_delivered('id = OLD.order_id')} END",
     "CREATE TRIGGER desk_watch_shipments_update AFTER UPDATE OF order_id, delivered_at ON disputes_shipment "
     "FOR EACH ROW WHEN OLD.order_id IS NOT NEW.order_id "
     "OR (OLD.delivered_at IS NULL) IS NOT (NEW.delivered_at IS NULL) "
-    f"BEGIN {_sqlite_delivered('o.id IN (OLD.order_id, NEW.order_id)')} END",
+    f"BEGIN {_sqlite_delivered('id IN (OLD.order_id, NEW.order_id)')} END",
     "CREATE TRIGGER desk_watch_buyer_written AFTER UPDATE OF claims, claim_orders, last_claim_at "
     "ON disputes_buyer FOR EACH ROW "
-    f"BEGIN {_sqlite_buyers('b.id = NEW.id')} END",
+    f"BEGIN {_sqlite_buyers('id = NEW.id')} END",
     "CREATE TRIGGER desk_watch_order_written AFTER UPDATE OF delivered ON disputes_order FOR EACH ROW "
-    f"BEGIN {_sqlite_delivered('o.id = NEW.id')} END",
+    f"BEGIN {_sqlite_delivered('id = NEW.id')} END",
 ]
 _SQLITE_NAMES = [
     "desk_watch_claims_insert",
@@ -259,6 +265,7 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(conn=None) -> None:
     """Count every buyer's claims and every order's deliveries again."""
     conn = conn or connection
-    with conn.cursor() as cursor:
+    # One transaction: the setting that quiets the "written" triggers lasts until its end.
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         for statement in _PG_REBUILD if conn.vendor == "postgresql" else _SQLITE_REBUILD:
             cursor.execute(statement)

@@ -44,9 +44,6 @@ class Migration(migrations.Migration):
             name='delivered',
             field=models.BooleanField(default=False, editable=False),
         ),
-        # Count the buyers' claims and the orders' deliveries before the generated column and
-        # the indexes are built from them.
-        migrations.RunPython(install_triggers, drop_triggers),
         migrations.AddField(
             model_name='order',
             name='late_from',
@@ -60,4 +57,7 @@ class Migration(migrations.Migration):
             model_name='order',
             index=models.Index(condition=models.Q(('late_from__isnull', False)), fields=['store', 'late_from'], include=('purchased_at',), name='order_late'),
         ),
+        # Last: on SQLite, a table rebuilt by the steps above (the generated column) could not be
+        # renamed into place under triggers of other tables that name it.
+        migrations.RunPython(install_triggers, drop_triggers),
     ]
