@@ -3,6 +3,9 @@
 - `Buyer.claims`, `Buyer.claim_orders`, `Buyer.last_claim_at`: the claims on the buyer's orders,
   how many of those orders have one, and when the latest was opened (the store's record of the
   buyer: "has a claim history", and the serial complainers added up by alias);
+- `Buyer.alias_claim_orders`: `claim_orders` added up over every store's buyer of the same alias,
+  on each of them (no team counts more, so the serial complainers are read among the few
+  buyers whose alias reaches the threshold at all);
 - `Order.delivered`: whether a shipment of the order was delivered (with the order's status and
   latest delivery date, it makes `Order.late_from`, a stored generated column).
 
@@ -26,10 +29,23 @@ from django.db import connection, transaction
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 _PG_CREATE = """
-CREATE OR REPLACE FUNCTION desk_recount_buyers(buyers bigint[]) RETURNS void
+CREATE OR REPLACE FUNCTION desk_recount_aliases(aliases text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM disputes_buyer WHERE id = ANY(buyers) ORDER BY id FOR UPDATE;
+  PERFORM 1 FROM disputes_buyer WHERE alias = ANY(aliases) ORDER BY id FOR UPDATE;
+  UPDATE disputes_buyer b SET alias_claim_orders = a.total
+  FROM (SELECT alias, sum(claim_orders) AS total FROM disputes_buyer
+        WHERE alias = ANY(aliases) GROUP BY alias) a
+  WHERE b.alias = a.alias AND b.alias_claim_orders IS DISTINCT FROM a.total;
+END $$;
+
+CREATE OR REPLACE FUNCTION desk_recount_buyers(buyers bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  aliases text[] := ARRAY(SELECT DISTINCT alias FROM disputes_buyer WHERE id = ANY(buyers));
+BEGIN
+  -- Every buyer row of these aliases, in every store: the alias totals are recounted too.
+  PERFORM 1 FROM disputes_buyer WHERE alias = ANY(aliases) ORDER BY id FOR UPDATE;
   UPDATE disputes_buyer b
   SET claims = c.claims, claim_orders = c.orders, last_claim_at = c.latest
   FROM (SELECT u.id, count(cl.id) AS claims, count(DISTINCT cl.order_id) AS orders,
@@ -40,6 +56,7 @@ BEGIN
         GROUP BY u.id) c
   WHERE b.id = c.id
     AND (b.claims, b.claim_orders, b.last_claim_at) IS DISTINCT FROM (c.claims, c.orders, c.latest);
+  PERFORM desk_recount_aliases(aliases);
 END $$;
 
 CREATE OR REPLACE FUNCTION desk_recount_delivered(orders bigint[]) RETURNS void
@@ -111,6 +128,7 @@ CREATE TRIGGER desk_watch_shipments_update AFTER UPDATE OF order_id, delivered_a
 CREATE OR REPLACE FUNCTION desk_watch_buyer_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM desk_recount_buyers(ARRAY[NEW.id]);
+  PERFORM desk_recount_aliases(ARRAY[OLD.alias::text]);
   RETURN NULL;
 END $$;
 
@@ -120,11 +138,13 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER desk_watch_buyer_written AFTER UPDATE OF claims, claim_orders, last_claim_at
-  ON disputes_buyer FOR EACH ROW
+CREATE TRIGGER desk_watch_buyer_written
+  AFTER UPDATE OF alias, claims, claim_orders, last_claim_at, alias_claim_orders ON disputes_buyer
+  FOR EACH ROW
   WHEN (pg_trigger_depth() = 0 AND current_setting('desk.watch_rebuild', true) IS DISTINCT FROM 'on'
-        AND (OLD.claims, OLD.claim_orders, OLD.last_claim_at)
-            IS DISTINCT FROM (NEW.claims, NEW.claim_orders, NEW.last_claim_at))
+        AND (OLD.alias, OLD.claims, OLD.claim_orders, OLD.last_claim_at, OLD.alias_claim_orders)
+            IS DISTINCT FROM (NEW.alias, NEW.claims, NEW.claim_orders, NEW.last_claim_at,
+                              NEW.alias_claim_orders))
   EXECUTE FUNCTION desk_watch_buyer_written();
 CREATE TRIGGER desk_watch_order_written AFTER UPDATE OF delivered ON disputes_order FOR EACH ROW
   WHEN (pg_trigger_depth() = 0 AND current_setting('desk.watch_rebuild', true) IS DISTINCT FROM 'on'
@@ -150,6 +170,7 @@ DROP FUNCTION IF EXISTS desk_watch_order_buyer_row();
 DROP FUNCTION IF EXISTS desk_watch_shipments_statement();
 DROP FUNCTION IF EXISTS desk_watch_shipments_row();
 DROP FUNCTION IF EXISTS desk_recount_buyers(bigint[]);
+DROP FUNCTION IF EXISTS desk_recount_aliases(text[]);
 DROP FUNCTION IF EXISTS desk_recount_delivered(bigint[]);
 """
 
@@ -165,6 +186,9 @@ _PG_REBUILD = [
                WHERE o.buyer_id IS NOT NULL GROUP BY o.buyer_id) c ON c.buyer_id = b2.id
     WHERE b.id = b2.id AND (b.claims, b.claim_orders, b.last_claim_at)
           IS DISTINCT FROM (coalesce(c.claims, 0), coalesce(c.orders, 0), c.latest)""",
+    """UPDATE disputes_buyer b SET alias_claim_orders = a.total
+    FROM (SELECT alias, sum(claim_orders) AS total FROM disputes_buyer GROUP BY alias) a
+    WHERE b.alias = a.alias AND b.alias_claim_orders IS DISTINCT FROM a.total""",
     """UPDATE disputes_order o SET delivered = s.order_id IS NOT NULL
     FROM disputes_order o2
     LEFT JOIN (SELECT DISTINCT order_id FROM disputes_shipment WHERE delivered_at IS NOT NULL) s
@@ -183,7 +207,15 @@ def _sqlite_buyers(where: str) -> str:
     claims = (SELECT count(*) {counted}),
     claim_orders = (SELECT count(DISTINCT c.order_id) {counted}),
     last_claim_at = (SELECT max(c.opened_at) {counted})
-  WHERE {where};"""
+  WHERE {where};
+  {_sqlite_aliases(f"SELECT alias FROM disputes_buyer WHERE {where}")}"""
+
+
+def _sqlite_aliases(aliases: str) -> str:
+    return f"""
+  UPDATE disputes_buyer SET alias_claim_orders = (
+    SELECT sum(b2.claim_orders) FROM disputes_buyer b2 WHERE b2.alias = disputes_buyer.alias)
+  WHERE alias IN ({aliases});"""
 
 
 def _sqlite_delivered(where: str) -> str:
@@ -218,9 +250,10 @@ _SQLITE_TRIGGERS = [
     "FOR EACH ROW WHEN OLD.order_id IS NOT NEW.order_id "
     "OR (OLD.delivered_at IS NULL) IS NOT (NEW.delivered_at IS NULL) "
     f"BEGIN {_sqlite_delivered('id IN (OLD.order_id, NEW.order_id)')} END",
-    "CREATE TRIGGER desk_watch_buyer_written AFTER UPDATE OF claims, claim_orders, last_claim_at "
+    "CREATE TRIGGER desk_watch_buyer_written "
+    "AFTER UPDATE OF alias, claims, claim_orders, last_claim_at, alias_claim_orders "
     "ON disputes_buyer FOR EACH ROW "
-    f"BEGIN {_sqlite_buyers('id = NEW.id')} END",
+    f"BEGIN {_sqlite_buyers('id = NEW.id')} {_sqlite_aliases('OLD.alias')} END",
     "CREATE TRIGGER desk_watch_order_written AFTER UPDATE OF delivered ON disputes_order FOR EACH ROW "
     f"BEGIN {_sqlite_delivered('id = NEW.id')} END",
 ]

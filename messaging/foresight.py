@@ -20,7 +20,7 @@ from disputes.deadlines import ClaimOpening, claim_opens_from, opening_rules
 from disputes.models import Buyer, Claim, Order
 from disputes.models.orders import CANCELLED_ITEM_STATUSES
 
-from .models import Direction, Message, ReplyState
+from .models import Direction, Message, ReplyState, Thread
 
 # Amazon lets an item-not-received claim open up to 90 days after the latest delivery date: a
 # late order older than that can no longer become one.
@@ -35,7 +35,7 @@ HISTORY_ORDERS_WITHIN = timedelta(days=60)
 # "Wrote more than once without an answer".
 UNANSWERED_AT_LEAST = 2
 # A buyer with claims on this many orders is a serial complainer (DOMAIN: worth flagging).
-SERIAL_CLAIM_ORDERS = 3
+SERIAL_CLAIM_ORDERS = 3  # no fewer: the buyers' index for them (buyer_serial) holds 3 and up
 # Each sign contributes at most this many candidates; the list shows the soonest.
 CANDIDATES_PER_SIGN = 500
 
@@ -118,11 +118,16 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
         .order_by("late_from", "pk")
         .values_list("pk", flat=True)[:CANDIDATES_PER_SIGN]
     )
+    # The threads with the latest complaints first, from the complaint index alone; their orders
+    # after (a DISTINCT over orders had the planner walk every thread in order id order).
     complaints = set(
-        Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
-        .order_by()
-        .values_list("thread__order_id", flat=True)
-        .distinct()[:CANDIDATES_PER_SIGN]
+        Thread.objects.filter(
+            pk__in=Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
+            .values("thread_id")
+            .annotate(latest=Max("at"))
+            .order_by("-latest", "thread_id")
+            .values("thread_id")[:CANDIDATES_PER_SIGN]
+        ).values_list("order_id", flat=True)
     )
     with_history = set(
         Order.objects.filter(
@@ -211,7 +216,9 @@ def serial_complainers(user, *, limit: int = 50) -> list[SerialComplainer]:
     per store, so the rows of an alias are the stores it claimed in."""
     store_ids = list(stores_for(user).values_list("pk", flat=True))
     rows = (
-        Buyer.objects.filter(store_id__in=store_ids, claims__gt=0)
+        Buyer.objects.filter(
+            store_id__in=store_ids, claims__gt=0, alias_claim_orders__gte=SERIAL_CLAIM_ORDERS
+        )
         .values("alias")
         .order_by()
         .annotate(
