@@ -201,14 +201,17 @@ _PG_REBUILD = [
 
 
 def _sqlite_buyers(where: str) -> str:
+    return _sqlite_buyer_counts(where) + _sqlite_aliases(f"SELECT alias FROM disputes_buyer WHERE {where}")
+
+
+def _sqlite_buyer_counts(where: str) -> str:
     counted = "FROM disputes_claim c JOIN disputes_order o ON o.id = c.order_id WHERE o.buyer_id = disputes_buyer.id"
     return f"""
   UPDATE disputes_buyer SET
     claims = (SELECT count(*) {counted}),
     claim_orders = (SELECT count(DISTINCT c.order_id) {counted}),
     last_claim_at = (SELECT max(c.opened_at) {counted})
-  WHERE {where};
-  {_sqlite_aliases(f"SELECT alias FROM disputes_buyer WHERE {where}")}"""
+  WHERE {where};"""
 
 
 def _sqlite_aliases(aliases: str) -> str:
@@ -268,7 +271,11 @@ _SQLITE_NAMES = [
     "desk_watch_buyer_written",
     "desk_watch_order_written",
 ]
-_SQLITE_REBUILD = [_sqlite_buyers("true"), _sqlite_delivered("true")]
+_SQLITE_REBUILD = [
+    _sqlite_buyer_counts("true"),
+    _sqlite_aliases("SELECT alias FROM disputes_buyer"),
+    _sqlite_delivered("true"),
+]
 
 
 def install(schema_editor=None) -> None:
