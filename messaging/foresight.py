@@ -10,6 +10,7 @@ are kept by the database on every write (disputes/watch_columns.py), never stale
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -97,13 +98,18 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
     rules = opening_rules()
     mine = Q(store_id__in=store_ids)
 
+    # Signs found among messages are grouped by thread first (no join), then read as orders.
     unanswered = set(
-        Message.objects.filter(mine, reply_state=ReplyState.AWAITING, direction=Direction.FROM_BUYER)
-        .values("thread__order_id")
-        .order_by()
-        .annotate(n=Count("pk"))
-        .filter(n__gte=UNANSWERED_AT_LEAST)
-        .values_list("thread__order_id", flat=True)[:CANDIDATES_PER_SIGN]
+        Thread.objects.filter(
+            pk__in=Message.objects.filter(
+                mine, reply_state=ReplyState.AWAITING, direction=Direction.FROM_BUYER
+            )
+            .values("thread_id")
+            .order_by()
+            .annotate(n=Count("pk"))
+            .filter(n__gte=UNANSWERED_AT_LEAST)
+            .values("thread_id")[:CANDIDATES_PER_SIGN]
+        ).values_list("order_id", flat=True)
     )
     # `late_from` is the latest delivery date of an order neither delivered nor cancelled (a
     # column the database keeps): its partial index holds only those.
@@ -143,45 +149,45 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
         Order.objects.filter(pk__in=unanswered | late | complaints | with_history)
         .exclude(Exists(Claim.objects.filter(order=OuterRef("pk"))))
         .exclude(_cancelled())
-        .select_related("store", "buyer")
-        .annotate(
-            first_contact=Subquery(
-                Message.objects.filter(thread__order=OuterRef("pk"), direction=Direction.FROM_BUYER)
-                .order_by()
-                .values("thread__order")
-                .annotate(first=Min("at"))
-                .values("first")
-            ),
-        )
+        .select_related("store", "buyer", "thread")
     )
     if not orders:
         return []
-    by_order = {
-        row["thread__order_id"]: row
+    # The buyers' messages of those orders, by thread (message_thread_time, no join): how many
+    # await a reply, how many read as a complaint, and when the buyer first wrote.
+    by_thread = {
+        row["thread_id"]: row
         for row in Message.objects.filter(
-            thread__order__in=[o.pk for o in orders], direction=Direction.FROM_BUYER
+            thread_id__in=Thread.objects.filter(order_id__in=[o.pk for o in orders]).values("pk"),
+            direction=Direction.FROM_BUYER,
         )
-        .values("thread__order_id")
+        .values("thread_id")
         .order_by()
         .annotate(
             awaiting=Count("pk", filter=Q(reply_state=ReplyState.AWAITING)),
             complaints=Count("pk", filter=Q(reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)),
+            first_contact=Min("at"),
         )
     }
     found = []
     for order in orders:
-        messages = by_order.get(order.pk) or {"awaiting": 0, "complaints": 0}
+        thread = getattr(order, "thread", None)
+        messages = (thread and by_thread.get(thread.pk)) or {
+            "awaiting": 0,
+            "complaints": 0,
+            "first_contact": None,
+        }
         late_now = order.late_from is not None and now - LATE_FOR_AT_MOST <= order.late_from < now
         item = ComingClaim(
             order=order,
             opens=claim_opens_from(
                 order.store,
                 rules=rules,
-                first_contact=order.first_contact,
+                first_contact=cast(datetime | None, messages["first_contact"]),
                 latest_delivery=None if order.delivered else order.latest_delivery,
             ),
-            unanswered=messages.get("awaiting", 0),
-            complaints=messages.get("complaints", 0),
+            unanswered=cast(int, messages["awaiting"]),
+            complaints=cast(int, messages["complaints"]),
             late_since=order.latest_delivery if late_now else None,
             buyer_claims=order.buyer.claims if order.buyer else 0,
         )
@@ -223,12 +229,12 @@ def serial_complainers(user, *, limit: int = 50) -> list[SerialComplainer]:
         .order_by()
         .annotate(
             claims_total=Sum("claims"),
-            orders=Sum("claim_orders"),
+            claim_orders_total=Sum("claim_orders"),
             stores=Count("store"),
             last_opened=Max("last_claim_at"),
             buyer_id=Max("pk"),
         )
-        .filter(orders__gte=SERIAL_CLAIM_ORDERS)
+        .filter(claim_orders_total__gte=SERIAL_CLAIM_ORDERS)
         .order_by("-claims_total", "-last_opened")[:limit]
     )
     return [
@@ -236,7 +242,7 @@ def serial_complainers(user, *, limit: int = 50) -> list[SerialComplainer]:
             alias=row["alias"],
             buyer_id=row["buyer_id"],
             claims=row["claims_total"],
-            orders=row["orders"],
+            orders=row["claim_orders_total"],
             stores=row["stores"],
             last_opened=row["last_opened"],
         )

@@ -23,6 +23,7 @@ disputes/win_tallies.py)."""
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -195,6 +196,7 @@ def window_counts(store_ids: list[int], start: datetime, zone, now: datetime) ->
     queries, over every order and counting claim of the window)."""
     counts = {pk: WindowCounts() for pk in store_ids}
     open_only: dict[tuple[int, date], int] = {}
+    rows: Iterable[tuple[int, date, int, int, int]]
     if counts_by_hour_fit(start, now):
         rows = (
             StoreHour.objects.filter(store_id__in=store_ids, hour__gte=start)
@@ -259,7 +261,10 @@ def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[tuple
         .order_by()
     ):
         rows[(store_id, day)][1:] = [defective, decided]
-    return [(store_id, day, *values) for (store_id, day), values in rows.items()]
+    return [
+        (store_id, day, orders, defective, decided)
+        for (store_id, day), (orders, defective, decided) in rows.items()
+    ]
 
 
 def odr_forecasts(
