@@ -18,13 +18,16 @@ updates fire only when a column that matters changes. SQLite does the same row b
 
 `rebuild()` counts everything again: the migration that adds the columns runs it.
 
-On SQLite, these triggers name the order and buyer tables from triggers on other tables, and
-SQLite refuses to rename a table into place under them: a later migration that rebuilds either
-table there (Django does so for changes SQLite cannot ALTER) runs `uninstall()` before and
-`install()` after it.
+On SQLite, Django rebuilds a table for the changes SQLite cannot ALTER: that drops the triggers on
+it (these and the hour counts'), and renaming the new table into place fails under triggers of
+other tables that name it. A later migration that rebuilds the order, buyer or shipment table
+there runs `uninstall()` before it and `install()` (and `store_hours.install()`) after it, as
+0028 does.
 """
 
 from django.db import connection, transaction
+
+from .db_triggers import TriggerSet
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
@@ -278,28 +281,16 @@ _SQLITE_REBUILD = [
 ]
 
 
+_TRIGGERS = TriggerSet(_PG_CREATE, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+
+
 def install(schema_editor=None) -> None:
     """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP + _PG_CREATE)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for statement in _SQLITE_TRIGGERS:
-                cursor.execute(statement)
-    rebuild(conn)
+    rebuild(_TRIGGERS.install(schema_editor))
 
 
 def uninstall(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _TRIGGERS.uninstall(schema_editor)
 
 
 def rebuild(conn=None) -> None:

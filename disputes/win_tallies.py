@@ -17,6 +17,7 @@ anything that empties the claim table with TRUNCATE, which fires no trigger.
 
 from django.db import connection
 
+from .db_triggers import TriggerSet
 from .models import Outcome
 from .winrates import fought_outcomes
 
@@ -123,28 +124,16 @@ _SQLITE_REBUILD = [
 ]
 
 
+_TRIGGERS = TriggerSet(_PG_ADD, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+
+
 def install(schema_editor=None) -> None:
     """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP + _PG_ADD)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for statement in _SQLITE_TRIGGERS:
-                cursor.execute(statement)
-    rebuild(conn)
+    rebuild(_TRIGGERS.install(schema_editor))
 
 
 def uninstall(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _TRIGGERS.uninstall(schema_editor)
 
 
 def rebuild(conn=None) -> None:

@@ -6,8 +6,11 @@ from django.db import migrations, models
 
 
 def install_triggers(apps, schema_editor):
-    from disputes import watch_columns
+    from disputes import store_hours, watch_columns
 
+    if schema_editor.connection.vendor == "sqlite":
+        # SQLite rebuilt the order table for its generated column, and its triggers with it.
+        store_hours.install(schema_editor)
     watch_columns.install(schema_editor)
 
 
