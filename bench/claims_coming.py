@@ -8,8 +8,9 @@ judging them, so this script first marks the seeded buyer messages whose text re
 complaint (`messaging.policy.reads_as_complaint`, one UPDATE per distinct text), as filing them
 would have. Then, as bench.agent (Amazon US) and bench.manager (all four stores): the selector
 alone, and the whole page through django.test.Client (DEBUG off), one untimed request first;
-it prints p50 / p95 and how many orders were listed (the page's query count is pinned in
-tests/test_claims_coming.py).
+it prints p50 / p95 and how many orders were listed, and for the page the time its queries
+took (on the client, and on the server by EXPLAIN ANALYZE of each SELECT once) and this
+process's CPU time (the page's query count is pinned in tests/test_claims_coming.py).
 """
 
 import argparse
@@ -65,6 +66,15 @@ def main() -> None:
         cursor.execute("ANALYZE messaging_message")
     print(f"buyer messages reading as a complaint: {marked:,} ({len(complaints)} of the seeded texts)")
 
+    sql: list[tuple[float, str, object]] = []
+
+    def timed(execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            sql.append(((time.perf_counter() - started) * 1000, statement, params))
+
     users = get_user_model().objects
     for name in ("bench.agent", "bench.manager"):
         user = users.get(username=name)
@@ -80,11 +90,22 @@ def main() -> None:
         client.get(url, secure=True)
         status = client.get(url, secure=True).status_code
         assert status == 200, status
-        page_times = []
+        page_times, page_cpu, page_sql = [], [], []
         for _ in range(args.requests):
-            started = time.perf_counter()
-            client.get(url, secure=True)
+            sql.clear()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            with connection.execute_wrapper(timed):
+                client.get(url, secure=True)
             page_times.append((time.perf_counter() - started) * 1000)
+            page_cpu.append((time.process_time() - started_cpu) * 1000)
+            page_sql.append(sum(ms for ms, _sql, _params in sql))
+        # The page's queries once more, each with the server's own time for it.
+        server = 0.0
+        with connection.cursor() as cursor:
+            for _ms, statement, params in sql:
+                if statement.lstrip().upper().startswith("SELECT"):
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+                    server += cursor.fetchone()[0][0]["Execution Time"]
 
         def p(values: list[float], q: float) -> float:
             return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
@@ -92,7 +113,9 @@ def main() -> None:
         print(
             f"{name}: {len(found)} orders listed; selector p50 {statistics.median(times):.1f} ms, "
             f"p95 {p(times, 95):.1f} ms; page p50 {statistics.median(page_times):.1f} ms, "
-            f"p95 {p(page_times, 95):.1f} ms"
+            f"p95 {p(page_times, 95):.1f} ms; the page's SQL p50 {statistics.median(page_sql):.1f} ms "
+            f"({len(sql)} queries; {server:.1f} ms on the server by EXPLAIN ANALYZE), "
+            f"this process's CPU p50 {statistics.median(page_cpu):.1f} ms"
         )
 
 

@@ -289,7 +289,7 @@ def copy_text(value) -> str:
 
 class Copier:
     """COPY into one model's table: the columns named here, plus a constant for any other
-    NOT NULL column the model gained since this script was written."""
+    NOT NULL column the model gained since this script was written (not a generated one)."""
 
     def __init__(self, raw, model, columns: list[str]) -> None:
         self.raw, self.model, self.columns = raw, model, list(columns)
@@ -299,7 +299,7 @@ class Copier:
             raise SystemExit(f"seed_scale: {model.__name__} has no column(s) {unknown}; update this script.")
         suffix = []
         for column, f in fields.items():
-            if column in columns or f.null:
+            if column in columns or f.null or f.generated:  # the database fills generated ones
                 continue
             if f.has_default():
                 value = f.get_default()

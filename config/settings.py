@@ -544,11 +544,6 @@ DESK_REPEAT_COMPLAINER_CLAIMS = env_int("DESK_REPEAT_COMPLAINER_CLAIMS", 3)
 # Order Defect Rate: the window and the line above which an account is at risk.
 DESK_ODR_WINDOW_DAYS = 60
 DESK_ODR_LIMIT_PERCENT = 1
-# The team's win rates by platform and reason change slowly and cost a pass over a year of
-# claims: pages and the ODR forecast read them from the cache for this long (0: never cached).
-DESK_WIN_RATES_CACHE_SECONDS = env_int("DESK_WIN_RATES_CACHE_SECONDS", 600)
-# The ODR forecast's day-by-day counts of a store's 60-day window, likewise (0: never cached).
-DESK_ODR_FORECAST_CACHE_SECONDS = env_int("DESK_ODR_FORECAST_CACHE_SECONDS", 300)
 # An overdue claim escalates to the store's managers this long after its due time.
 DESK_ESCALATE_AFTER = timedelta(minutes=env_int("DESK_ESCALATE_AFTER_MINUTES", 60))
 # Links in e-mails point here.

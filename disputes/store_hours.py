@@ -16,6 +16,7 @@ trigger (bench scripts truncate `disputes_storehour` with them).
 
 from django.db import connection
 
+from .db_triggers import TriggerSet
 from .models import Outcome
 
 _WON = ", ".join(f"'{o.value}'" for o in Outcome.wins())
@@ -26,11 +27,11 @@ _LOST = ", ".join(f"'{o.value}'" for o in Outcome.losses())
 _PG_RECOUNT = f"""
 CREATE OR REPLACE FUNCTION desk_recount_orders(stores bigint[], hours timestamptz[]) RETURNS void
 LANGUAGE sql AS $$
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
   SELECT b.store_id, b.hour,
     (SELECT count(*) FROM disputes_order o WHERE o.store_id = b.store_id
        AND o.purchased_at >= b.hour AND o.purchased_at < b.hour + interval '1 hour'),
-    0, 0, 0, 0, 0
+    0, 0, 0, 0, 0, 0
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, hours) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b
   ON CONFLICT (store_id, hour) DO UPDATE SET orders = EXCLUDED.orders
@@ -39,18 +40,21 @@ $$;
 CREATE OR REPLACE FUNCTION desk_recount_claims(stores bigint[], purchased timestamptz[],
                                                opened timestamptz[]) RETURNS void
 LANGUAGE sql AS $$
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
-  SELECT b.store_id, b.hour, 0, c.claims, c.defective, 0, 0, 0
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
+  SELECT b.store_id, b.hour, 0, c.claims, c.defective, c.settled, 0, 0, 0
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, purchased) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b,
   LATERAL (SELECT count(*) AS claims,
-                  count(DISTINCT c.order_id) FILTER (WHERE c.counts_toward_odr) AS defective
+                  count(DISTINCT c.order_id) FILTER (WHERE c.counts_toward_odr) AS defective,
+                  count(DISTINCT c.order_id) FILTER (WHERE c.counts_toward_odr AND c.outcome <> '')
+                    AS settled
            FROM disputes_claim c WHERE c.store_id = b.store_id
              AND c.order_purchased_at >= b.hour AND c.order_purchased_at < b.hour + interval '1 hour') c
-  ON CONFLICT (store_id, hour) DO UPDATE SET claims = EXCLUDED.claims, defective = EXCLUDED.defective;
+  ON CONFLICT (store_id, hour) DO UPDATE
+    SET claims = EXCLUDED.claims, defective = EXCLUDED.defective, settled = EXCLUDED.settled;
 
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
-  SELECT b.store_id, b.hour, 0, 0, 0, c.opened, c.won, c.lost
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
+  SELECT b.store_id, b.hour, 0, 0, 0, 0, c.opened, c.won, c.lost
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, opened) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b,
   LATERAL (SELECT count(*) AS opened,
@@ -136,18 +140,20 @@ DROP FUNCTION IF EXISTS desk_recount_claims(bigint[], timestamptz[], timestamptz
 
 _PG_REBUILD = f"""
 DELETE FROM disputes_storehour;
-INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
-SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(opened), sum(won), sum(lost)
+INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
+SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(settled), sum(opened), sum(won),
+       sum(lost)
 FROM (
   SELECT store_id, date_trunc('hour', purchased_at, 'UTC') AS hour, count(*) AS orders,
-         0 AS claims, 0 AS defective, 0 AS opened, 0 AS won, 0 AS lost
+         0 AS claims, 0 AS defective, 0 AS settled, 0 AS opened, 0 AS won, 0 AS lost
   FROM disputes_order GROUP BY 1, 2
   UNION ALL
   SELECT store_id, date_trunc('hour', order_purchased_at, 'UTC'), 0, count(*),
-         count(DISTINCT order_id) FILTER (WHERE counts_toward_odr), 0, 0, 0
+         count(DISTINCT order_id) FILTER (WHERE counts_toward_odr),
+         count(DISTINCT order_id) FILTER (WHERE counts_toward_odr AND outcome <> ''), 0, 0, 0
   FROM disputes_claim WHERE order_purchased_at IS NOT NULL GROUP BY 1, 2
   UNION ALL
-  SELECT store_id, date_trunc('hour', opened_at, 'UTC'), 0, 0, 0, count(*),
+  SELECT store_id, date_trunc('hour', opened_at, 'UTC'), 0, 0, 0, 0, count(*),
          count(*) FILTER (WHERE outcome IN ({_WON})), count(*) FILTER (WHERE outcome IN ({_LOST}))
   FROM disputes_claim GROUP BY 1, 2
 ) counted
@@ -168,12 +174,12 @@ def _sqlite_next_hour(column: str) -> str:
 
 def _sqlite_orders(row: str) -> str:
     return f"""
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
   SELECT {row}.store_id, {_sqlite_hour(f"{row}.purchased_at")},
     (SELECT count(*) FROM disputes_order o WHERE o.store_id = {row}.store_id
        AND o.purchased_at >= {_sqlite_hour(f"{row}.purchased_at")}
        AND o.purchased_at < {_sqlite_next_hour(f"{row}.purchased_at")}),
-    0, 0, 0, 0, 0
+    0, 0, 0, 0, 0, 0
   WHERE true
   ON CONFLICT (store_id, hour) DO UPDATE SET orders = excluded.orders;"""
 
@@ -181,7 +187,7 @@ def _sqlite_orders(row: str) -> str:
 def _sqlite_claims(row: str) -> str:
     purchased, opened = f"{row}.order_purchased_at", f"{row}.opened_at"
     return f"""
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
   SELECT {row}.store_id, {_sqlite_hour(purchased)}, 0,
     (SELECT count(*) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.order_purchased_at >= {_sqlite_hour(purchased)}
@@ -189,11 +195,15 @@ def _sqlite_claims(row: str) -> str:
     (SELECT count(DISTINCT c.order_id) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.counts_toward_odr AND c.order_purchased_at >= {_sqlite_hour(purchased)}
        AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),
+    (SELECT count(DISTINCT c.order_id) FROM disputes_claim c WHERE c.store_id = {row}.store_id
+       AND c.counts_toward_odr AND c.outcome <> '' AND c.order_purchased_at >= {_sqlite_hour(purchased)}
+       AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),
     0, 0, 0
   WHERE {purchased} IS NOT NULL
-  ON CONFLICT (store_id, hour) DO UPDATE SET claims = excluded.claims, defective = excluded.defective;
-  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
-  SELECT {row}.store_id, {_sqlite_hour(opened)}, 0, 0, 0,
+  ON CONFLICT (store_id, hour) DO UPDATE
+    SET claims = excluded.claims, defective = excluded.defective, settled = excluded.settled;
+  INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
+  SELECT {row}.store_id, {_sqlite_hour(opened)}, 0, 0, 0, 0,
     (SELECT count(*) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.opened_at >= {_sqlite_hour(opened)} AND c.opened_at < {_sqlite_next_hour(opened)}),
     (SELECT count(*) FROM disputes_claim c WHERE c.store_id = {row}.store_id
@@ -236,46 +246,36 @@ _SQLITE_NAMES = [
 def _sqlite_rebuild() -> list[str]:
     return [
         "DELETE FROM disputes_storehour",
-        f"""INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, opened, won, lost)
-        SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(opened), sum(won), sum(lost)
+        f"""INSERT INTO disputes_storehour (store_id, hour, orders, claims, defective, settled, opened, won, lost)
+        SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(settled), sum(opened),
+               sum(won), sum(lost)
         FROM (
           SELECT store_id, {_sqlite_hour("purchased_at")} AS hour, count(*) AS orders, 0 AS claims,
-                 0 AS defective, 0 AS opened, 0 AS won, 0 AS lost
+                 0 AS defective, 0 AS settled, 0 AS opened, 0 AS won, 0 AS lost
           FROM disputes_order GROUP BY 1, 2
           UNION ALL
           SELECT store_id, {_sqlite_hour("order_purchased_at")}, 0, count(*),
-                 count(DISTINCT CASE WHEN counts_toward_odr THEN order_id END), 0, 0, 0
+                 count(DISTINCT CASE WHEN counts_toward_odr THEN order_id END),
+                 count(DISTINCT CASE WHEN counts_toward_odr AND outcome <> '' THEN order_id END), 0, 0, 0
           FROM disputes_claim WHERE order_purchased_at IS NOT NULL GROUP BY 1, 2
           UNION ALL
-          SELECT store_id, {_sqlite_hour("opened_at")}, 0, 0, 0, count(*),
+          SELECT store_id, {_sqlite_hour("opened_at")}, 0, 0, 0, 0, count(*),
                  sum(outcome IN ({_WON})), sum(outcome IN ({_LOST}))
           FROM disputes_claim GROUP BY 1, 2
         ) GROUP BY store_id, hour""",
     ]
 
 
+_TRIGGERS = TriggerSet(_PG_RECOUNT, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+
+
 def install(schema_editor=None) -> None:
     """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP + _PG_RECOUNT)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for statement in _SQLITE_TRIGGERS:
-                cursor.execute(statement)
-    rebuild(conn)
+    rebuild(_TRIGGERS.install(schema_editor))
 
 
 def uninstall(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(_PG_DROP)
-        else:
-            for name in _SQLITE_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _TRIGGERS.uninstall(schema_editor)
 
 
 def rebuild(conn=None) -> None:

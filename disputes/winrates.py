@@ -12,15 +12,13 @@ keeps the counts it came from, so it can say in words why it is what it is (`Win
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Claim, Outcome, Platform, Reason, Store
+from .models import Claim, Outcome, Platform, Reason, Store, WinTally
 
 # How many claims the level above is worth when it leans a narrow level toward its own rate:
 # with 10 decided claims of its own, a SKU's rate is half its own record, half its reason's.
@@ -144,23 +142,45 @@ class WinRates:
 def win_rates(
     stores: Sequence[Store], *, skus: Iterable[str] | None = None, now: datetime | None = None
 ) -> WinRates:
-    """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one grouped query
-    by store and reason, one by SKU (only for `skus` when given; none for an empty list)."""
-    fought = _fought(stores, now)
+    """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one query by store
+    and reason, one by SKU (only for `skus` when given; none for an empty list)."""
     platforms = {store.pk: store.platform for store in stores}
     by_reason: dict[tuple[str, str], Tally] = {}
     # By store rather than by platform: no join, and the stores of a platform are summed here.
-    for store_id, reason, won, total in (
-        fought.values("store_id", "reason")
-        .annotate(wins=Count("id", filter=Q(outcome__in=Outcome.wins())), decided=Count("id"))
-        .values_list("store_id", "reason", "wins", "decided")
-        .order_by()
-    ):
+    for store_id, reason, won, total in reason_tallies(stores, now):
         key = (platforms[store_id], reason)
         before = by_reason.get(key, Tally())
         by_reason[key] = Tally(before.wins + won, before.decided + total)
     by_sku = {} if skus is not None and not skus else sku_tallies(stores, skus, now=now)
     return WinRates(by_reason=by_reason, by_sku=by_sku)
+
+
+def reason_tallies(stores: Sequence[Store], now: datetime | None = None) -> list[tuple[int, str, int, int]]:
+    """(store, reason, won, decided) over the claims opened since `LOOKBACK_DAYS` ago, in one
+    query: the whole UTC days from the day tallies the database keeps (`WinTally`, a row per
+    store, reason and day), and the part of a day from the exact moment to the next midnight
+    from the claims themselves. Rows of one store and reason may come twice; callers add them."""
+    since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
+    midnight = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight < since:
+        midnight += timedelta(days=1)
+    store_ids = [store.pk for store in stores]
+    whole_days = (
+        WinTally.objects.filter(store_id__in=store_ids, day__gte=midnight.date())
+        .values("store_id", "reason")
+        .order_by()
+        .annotate(wins=Sum("won"), fought=Sum("decided"))
+        .values_list("store_id", "reason", "wins", "fought")
+    )
+    first_part = (
+        _fought(stores, now)
+        .filter(opened_at__lt=midnight)
+        .values("store_id", "reason")
+        .order_by()
+        .annotate(wins=Count("id", filter=Q(outcome__in=Outcome.wins())), fought=Count("id"))
+        .values_list("store_id", "reason", "wins", "fought")
+    )
+    return [row for row in whole_days.union(first_part, all=True) if row[3]]
 
 
 def _fought(stores: Sequence[Store], now: datetime | None):
@@ -196,25 +216,7 @@ def sku_tallies(
     return by_sku
 
 
-def cached_win_rates(stores: Sequence[Store], *, now: datetime | None = None) -> WinRates:
-    """The team's record by platform and reason (no SKUs), from the cache when it was read in
-    the last `DESK_WIN_RATES_CACHE_SECONDS`: a claim decided since counts once it expires."""
-    seconds = settings.DESK_WIN_RATES_CACHE_SECONDS
-    if not seconds:
-        return win_rates(stores, skus=[], now=now)
-    key = "winrates:" + ",".join(str(pk) for pk in sorted(store.pk for store in stores))
-    tallies = cache.get(key)
-    if tallies is None:
-        rates = win_rates(stores, skus=[], now=now)
-        tallies = {k: (t.wins, t.decided) for k, t in rates.by_reason.items()}
-        cache.set(key, tallies, seconds)
-    return WinRates(by_reason={k: Tally(*v) for k, v in tallies.items()}, by_sku={})
-
-
 def claim_win_rate(claim: Claim, stores: Sequence[Store]) -> WinRate:
     """The team's chance of winning a claim like this one, over `stores` (the viewer's)."""
     skus = [line.sku for line in claim.order.lines.all()]
-    rates = cached_win_rates(stores)
-    if skus:
-        rates.by_sku = sku_tallies(stores, skus)
-    return rates.for_claim(claim, skus)
+    return win_rates(stores, skus=skus).for_claim(claim, skus)

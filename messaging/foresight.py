@@ -3,22 +3,25 @@ from which its buyer may open one on the platform (`disputes.deadlines.claim_ope
 team acts before it. And the buyers whose claims repeat across orders and stores.
 
 Every read is a fixed number of queries over the user's stores, whatever their size: each sign is
-found through an index (the awaiting-reply and complaint partial indexes on messages, orders by
-store and purchase date), the candidates are capped, then read with their facts in three more."""
+found through an index (the awaiting-reply and complaint partial indexes on messages, the late
+orders' partial index on `Order.late_from`, the buyers with claims' on `Buyer.claims`), the
+candidates are capped, then read with their facts in two more. The columns these indexes hold
+are kept by the database on every write (disputes/watch_columns.py), never stale."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.access import stores_for
 from disputes.deadlines import ClaimOpening, claim_opens_from, opening_rules
-from disputes.models import Claim, Order, Shipment
+from disputes.models import Buyer, Claim, Order
 from disputes.models.orders import CANCELLED_ITEM_STATUSES
 
-from .models import Direction, Message, ReplyState
+from .models import Direction, Message, ReplyState, Thread
 
 # Amazon lets an item-not-received claim open up to 90 days after the latest delivery date: a
 # late order older than that can no longer become one.
@@ -33,7 +36,7 @@ HISTORY_ORDERS_WITHIN = timedelta(days=60)
 # "Wrote more than once without an answer".
 UNANSWERED_AT_LEAST = 2
 # A buyer with claims on this many orders is a serial complainer (DOMAIN: worth flagging).
-SERIAL_CLAIM_ORDERS = 3
+SERIAL_CLAIM_ORDERS = 3  # no fewer: the buyers' index for them (buyer_serial) holds 3 and up
 # Each sign contributes at most this many candidates; the list shows the soonest.
 CANDIDATES_PER_SIGN = 500
 
@@ -95,42 +98,50 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
     rules = opening_rules()
     mine = Q(store_id__in=store_ids)
 
+    # Signs found among messages are grouped by thread first (no join), then read as orders.
     unanswered = set(
-        Message.objects.filter(mine, reply_state=ReplyState.AWAITING, direction=Direction.FROM_BUYER)
-        .values("thread__order_id")
-        .order_by()
-        .annotate(n=Count("pk"))
-        .filter(n__gte=UNANSWERED_AT_LEAST)
-        .values_list("thread__order_id", flat=True)[:CANDIDATES_PER_SIGN]
+        Thread.objects.filter(
+            pk__in=Message.objects.filter(
+                mine, reply_state=ReplyState.AWAITING, direction=Direction.FROM_BUYER
+            )
+            .values("thread_id")
+            .order_by()
+            .annotate(n=Count("pk"))
+            .filter(n__gte=UNANSWERED_AT_LEAST)
+            .values("thread_id")[:CANDIDATES_PER_SIGN]
+        ).values_list("order_id", flat=True)
     )
-    delivered = Shipment.objects.filter(order=OuterRef("pk"), delivered_at__isnull=False)
+    # `late_from` is the latest delivery date of an order neither delivered nor cancelled (a
+    # column the database keeps): its partial index holds only those.
     late = set(
         Order.objects.filter(
             mine,
             purchased_at__gte=now - PURCHASED_WITHIN,
-            latest_delivery__lt=now,
-            latest_delivery__gte=now - LATE_FOR_AT_MOST,
+            late_from__lt=now,
+            late_from__gte=now - LATE_FOR_AT_MOST,
         )
-        .exclude(_cancelled())
-        .exclude(Exists(delivered))
-        # The longest overdue first (their buyers may claim soonest); sorted, the planner also
-        # stops scanning the primary key for rare matches under the LIMIT (twice as fast).
-        .order_by("latest_delivery", "pk")
+        # The longest overdue first (their buyers may claim soonest).
+        .order_by("late_from", "pk")
         .values_list("pk", flat=True)[:CANDIDATES_PER_SIGN]
     )
+    # The threads with the latest complaints first, from the complaint index alone; their orders
+    # after (a DISTINCT over orders had the planner walk every thread in order id order).
     complaints = set(
-        Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
-        .order_by()
-        .values_list("thread__order_id", flat=True)
-        .distinct()[:CANDIDATES_PER_SIGN]
+        Thread.objects.filter(
+            pk__in=Message.objects.filter(mine, reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)
+            .values("thread_id")
+            .annotate(latest=Max("at"))
+            .order_by("-latest", "thread_id")
+            .values("thread_id")[:CANDIDATES_PER_SIGN]
+        ).values_list("order_id", flat=True)
     )
     with_history = set(
         Order.objects.filter(
             mine,
             purchased_at__gte=now - HISTORY_ORDERS_WITHIN,
-            # The store's own buyer record: matching aliases across stores here costs a join of
-            # every claim with its buyer (25 times slower at 200,000 claims).
-            buyer_id__in=Subquery(Claim.objects.filter(mine).values("order__buyer_id")),
+            # The store's own buyer record (`Buyer.claims`, kept by the database): matching
+            # aliases across stores here would cost a join of every claim with its buyer.
+            buyer_id__in=Subquery(Buyer.objects.filter(mine, claims__gt=0).values("pk")),
         ).values_list("pk", flat=True)[:CANDIDATES_PER_SIGN]
     )
 
@@ -138,60 +149,47 @@ def claims_seen_coming(user, *, now: datetime | None = None, limit: int = 200) -
         Order.objects.filter(pk__in=unanswered | late | complaints | with_history)
         .exclude(Exists(Claim.objects.filter(order=OuterRef("pk"))))
         .exclude(_cancelled())
-        .select_related("store", "buyer")
-        .annotate(
-            is_delivered=Exists(delivered),
-            first_contact=Subquery(
-                Message.objects.filter(thread__order=OuterRef("pk"), direction=Direction.FROM_BUYER)
-                .order_by()
-                .values("thread__order")
-                .annotate(first=Min("at"))
-                .values("first")
-            ),
-        )
+        .select_related("store", "buyer", "thread")
     )
     if not orders:
         return []
-    by_order = {
-        row["thread__order_id"]: row
+    # The buyers' messages of those orders, by thread (message_thread_time, no join): how many
+    # await a reply, how many read as a complaint, and when the buyer first wrote.
+    by_thread = {
+        row["thread_id"]: row
         for row in Message.objects.filter(
-            thread__order__in=[o.pk for o in orders], direction=Direction.FROM_BUYER
+            thread_id__in=Thread.objects.filter(order_id__in=[o.pk for o in orders]).values("pk"),
+            direction=Direction.FROM_BUYER,
         )
-        .values("thread__order_id")
+        .values("thread_id")
         .order_by()
         .annotate(
             awaiting=Count("pk", filter=Q(reply_state=ReplyState.AWAITING)),
             complaints=Count("pk", filter=Q(reads_as_complaint=True, at__gte=now - COMPLAINT_WITHIN)),
+            first_contact=Min("at"),
         )
     }
-    claims_by_buyer = dict(
-        Claim.objects.filter(mine, order__buyer_id__in={o.buyer_id for o in orders if o.buyer_id})
-        .values("order__buyer_id")
-        .order_by()
-        .annotate(n=Count("pk"))
-        .values_list("order__buyer_id", "n")
-    )
-
     found = []
     for order in orders:
-        messages = by_order.get(order.pk) or {"awaiting": 0, "complaints": 0}
-        late_now = (
-            not order.is_delivered
-            and order.latest_delivery is not None
-            and now - LATE_FOR_AT_MOST <= order.latest_delivery < now
-        )
+        thread = getattr(order, "thread", None)
+        messages = (thread and by_thread.get(thread.pk)) or {
+            "awaiting": 0,
+            "complaints": 0,
+            "first_contact": None,
+        }
+        late_now = order.late_from is not None and now - LATE_FOR_AT_MOST <= order.late_from < now
         item = ComingClaim(
             order=order,
             opens=claim_opens_from(
                 order.store,
                 rules=rules,
-                first_contact=order.first_contact,
-                latest_delivery=None if order.is_delivered else order.latest_delivery,
+                first_contact=cast(datetime | None, messages["first_contact"]),
+                latest_delivery=None if order.delivered else order.latest_delivery,
             ),
-            unanswered=messages.get("awaiting", 0),
-            complaints=messages.get("complaints", 0),
+            unanswered=cast(int, messages["awaiting"]),
+            complaints=cast(int, messages["complaints"]),
             late_since=order.latest_delivery if late_now else None,
-            buyer_claims=claims_by_buyer.get(order.buyer_id, 0) if order.buyer_id else 0,
+            buyer_claims=order.buyer.claims if order.buyer else 0,
         )
         if item.unanswered >= UNANSWERED_AT_LEAST:
             item.signs.append(Sign.UNANSWERED)
@@ -219,28 +217,32 @@ class SerialComplainer:
 
 def serial_complainers(user, *, limit: int = 50) -> list[SerialComplainer]:
     """Buyers (by alias, across the user's stores) with claims on at least
-    `SERIAL_CLAIM_ORDERS` orders, most claims first. One grouped query."""
+    `SERIAL_CLAIM_ORDERS` orders, most claims first. One grouped query over the stores' buyers
+    with claims (their records kept by the database: `Buyer.claims` and the rest), a buyer row
+    per store, so the rows of an alias are the stores it claimed in."""
     store_ids = list(stores_for(user).values_list("pk", flat=True))
     rows = (
-        Claim.objects.filter(store_id__in=store_ids, order__buyer__isnull=False)
-        .values("order__buyer__alias")
+        Buyer.objects.filter(
+            store_id__in=store_ids, claims__gt=0, alias_claim_orders__gte=SERIAL_CLAIM_ORDERS
+        )
+        .values("alias")
         .order_by()
         .annotate(
-            claims=Count("pk"),
-            orders=Count("order", distinct=True),
-            stores=Count("store", distinct=True),
-            last_opened=Max("opened_at"),
-            buyer_id=Max("order__buyer_id"),
+            claims_total=Sum("claims"),
+            claim_orders_total=Sum("claim_orders"),
+            stores=Count("store"),
+            last_opened=Max("last_claim_at"),
+            buyer_id=Max("pk"),
         )
-        .filter(orders__gte=SERIAL_CLAIM_ORDERS)
-        .order_by("-claims", "-last_opened")[:limit]
+        .filter(claim_orders_total__gte=SERIAL_CLAIM_ORDERS)
+        .order_by("-claims_total", "-last_opened")[:limit]
     )
     return [
         SerialComplainer(
-            alias=row["order__buyer__alias"],
+            alias=row["alias"],
             buyer_id=row["buyer_id"],
-            claims=row["claims"],
-            orders=row["orders"],
+            claims=row["claims_total"],
+            orders=row["claim_orders_total"],
             stores=row["stores"],
             last_opened=row["last_opened"],
         )

@@ -287,9 +287,13 @@ class Message(models.Model):
                 name="message_awaiting_store",
                 condition=Q(reply_state="awaiting"),
             ),
-            # Claims seen coming: recent buyer messages in complaint words, per store.
+            # Claims seen coming: recent buyer messages in complaint words, per store, with their
+            # thread (grouped by thread from the index alone).
             models.Index(
-                fields=["store", "at"], name="message_complaint_recent", condition=Q(reads_as_complaint=True)
+                fields=["store", "at"],
+                include=["thread"],
+                name="message_complaint_recent",
+                condition=Q(reads_as_complaint=True),
             ),
             # Failed sends, so none is forgotten.
             models.Index(

@@ -139,14 +139,6 @@ def outsider_client(world) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _forecast_figures_read_fresh(settings):
-    # Cached win rates and ODR windows would outlive the test that wrote their claims, and
-    # hide query counts.
-    settings.DESK_WIN_RATES_CACHE_SECONDS = 0
-    settings.DESK_ODR_FORECAST_CACHE_SECONDS = 0
-
-
-@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests log in many times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -115,7 +115,8 @@ def test_an_order_with_a_settled_defect_is_not_saved_by_winning_its_open_claim(s
 
 
 def test_forecasts_of_several_stores_read_a_fixed_number_of_queries(store, world, django_assert_num_queries):
-    with timezone.override(UTC), django_assert_num_queries(9):
+    # Window 2 (hour counts, pending reasons), win rates 1, the claims at stake 4.
+    with timezone.override(UTC), django_assert_num_queries(7):
         forecasts = odr_forecasts([store, world.store_a, world.store_b], now=NOW)
     assert forecasts[store.pk].crossing is not None
     assert forecasts[world.store_b.pk].crossing is None
@@ -182,22 +183,30 @@ def test_digest_leaves_out_a_store_far_from_the_line(store, world):
     assert section.lines == []
 
 
-def test_cached_window_and_win_rates_spare_the_queries_until_they_expire(
-    store, settings, django_assert_num_queries
-):
-    from django.core.cache import cache
+def test_a_claim_decided_a_moment_ago_changes_the_forecast_at_once(store):
+    # Nothing is cached: the hour counts and the win tallies change with the claim's own write,
+    # so the next forecast, read straight after, already has the decision.
+    from disputes.models import StoreHour, WinTally
 
-    settings.DESK_WIN_RATES_CACHE_SECONDS = 600
-    settings.DESK_ODR_FORECAST_CACHE_SECONDS = 300
-    cache.clear()
     with timezone.override(UTC):
-        first = odr_forecast(store, now=NOW)
-        # Only the claims at stake are read again: their list must be current.
-        with django_assert_num_queries(4):
-            again = odr_forecast(store, now=NOW)
-    cache.clear()
-    assert [day.percent for day in again.days] == [day.percent for day in first.days]
-    assert again.crossing == first.crossing
+        before = odr_forecast(store, now=NOW)
+        won = store.open_claims[0]
+        Claim.objects.filter(pk=won.pk).update(
+            outcome=Outcome.DENIED, counts_toward_odr=False, status=ClaimStatus.CLOSED, closed_at=NOW
+        )
+        after = odr_forecast(store, now=NOW)
+    assert StoreHour.objects.filter(store=store).exists() and WinTally.objects.filter(store=store).exists()
+    assert (before.today.defects, after.today.defects) == (5, 4)
+    assert (before.today.open_orders, after.today.open_orders) == (2, 1)
+    # The win is on the record too: "not received" on Amazon is now 1 won of 4 fought, so the
+    # platform's rate is (1 + 1) / (4 + 2) = 1/3 and the reason's (1 + 10/3) / (4 + 10) = 13/42;
+    # SKU LAMP-2 has 1 won of 1: (1 + 10 × 13/42) / (1 + 10) = 86/231.
+    assert [item.claim.pk for item in after.at_stake] == [store.open_claims[1].pk]
+    assert after.at_stake[0].win.parent is not None
+    assert after.at_stake[0].win.parent.rate == pytest.approx(13 / 42)
+    assert after.at_stake[0].win.rate == pytest.approx(86 / 231)
+    assert after.days[9].defects == pytest.approx(3 + 29 / 42 + 10 * 4 / 60)
+    assert after.days[9].defects < before.days[9].defects
 
 
 def test_forecast_and_win_rate_speak_chinese(store):

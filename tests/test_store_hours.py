@@ -33,13 +33,16 @@ def counted_slowly() -> dict:
 
     for order in Order.objects.all():
         bump(order.store_id, order.purchased_at, "orders")
-    defective = set()
+    defective, settled = set(), set()
     for claim in Claim.objects.all():
         if claim.order_purchased_at is not None:
             bump(claim.store_id, claim.order_purchased_at, "claims")
             if claim.counts_toward_odr and claim.order_id not in defective:
                 defective.add(claim.order_id)
                 bump(claim.store_id, claim.order_purchased_at, "defective")
+            if claim.counts_toward_odr and claim.outcome and claim.order_id not in settled:
+                settled.add(claim.order_id)
+                bump(claim.store_id, claim.order_purchased_at, "settled")
         bump(claim.store_id, claim.opened_at, "opened")
         if claim.outcome in Outcome.wins():
             bump(claim.store_id, claim.opened_at, "won")
@@ -49,7 +52,7 @@ def counted_slowly() -> dict:
 
 
 def kept() -> dict:
-    names = ["orders", "claims", "defective", "opened", "won", "lost"]
+    names = ["orders", "claims", "defective", "settled", "opened", "won", "lost"]
     rows = {}
     for row in StoreHour.objects.all():
         values = {name: getattr(row, name) for name in names if getattr(row, name)}
@@ -86,6 +89,8 @@ def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_i
         post_mortem=post_mortem(world.agent_a),
     )
     assert kept() == counted_slowly()
+    # The lost claim settles its order's defect (the forecast no longer counts it as pending).
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))]["settled"] == 1
     # Reopen the lost one: pending again, it counts toward the ODR and is no longer lost.
     first.refresh_from_db()
     services.claim_reopen(

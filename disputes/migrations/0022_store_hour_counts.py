@@ -6,11 +6,10 @@ from django.db import migrations, models
 
 
 def install_triggers(apps, schema_editor):
-    # The triggers as disputes/store_hours.py writes them today; a later change to them comes
-    # with a migration that runs install() again (it replaces what is there).
-    from disputes import store_hours
-
-    store_hours.install(schema_editor)
+    # Nothing here any more: disputes/store_hours.py writes the triggers as they are today, for
+    # the table as it is today (with the columns later migrations add), so the latest migration
+    # that changes them installs them (0028_forecast_counts); it replaces what is there.
+    pass
 
 
 def drop_triggers(apps, schema_editor):

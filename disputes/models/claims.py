@@ -214,6 +214,14 @@ class Claim(models.Model):
                 name="claim_odr_window",
                 condition=Q(counts_toward_odr=True),
             ),
+            # The ODR forecast: a store's pending claims in the window, by purchase time of the
+            # order, with the reason that sets their chance (and the claims that can be won).
+            models.Index(
+                fields=["store", "order_purchased_at"],
+                include=["reason", "order"],
+                name="claim_odr_pending",
+                condition=Q(counts_toward_odr=True, outcome=""),
+            ),
             # The hour counts' recount of one hour of claims by their order's purchase
             # (StoreHour): time first, so no page's store-wide read takes it for a store index.
             models.Index(

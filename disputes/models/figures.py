@@ -1,7 +1,8 @@
 """Counts per store and hour that the dashboard adds up instead of reading every order and claim.
 
 Each row holds, for one store and one hour (UTC): the orders bought in it; the claims on those
-orders and how many of those orders have a claim counting toward the Order Defect Rate; the
+orders, how many of those orders have a claim counting toward the Order Defect Rate and how many
+of them have such a claim already decided; the
 claims opened in it and how many of those were won or lost. The database keeps the rows itself:
 triggers on the order and claim tables recount the hours a write touched, in the same
 transaction (migration 0018), whoever writes — the claim services, the importer's COPY, a
@@ -25,6 +26,8 @@ class StoreHour(models.Model):
     orders = models.IntegerField(default=0)
     claims = models.IntegerField(default=0)
     defective = models.IntegerField(default=0)
+    # Of those orders, the ones with a decided claim that counts (the rest have only open ones).
+    settled = models.IntegerField(default=0)
     # By the hour the claim was opened.
     opened = models.IntegerField(default=0)
     won = models.IntegerField(default=0)
@@ -35,3 +38,25 @@ class StoreHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.hour:%Y-%m-%d %H}:00"
+
+
+class WinTally(models.Model):
+    """Claims fought to a decision (`disputes.winrates.fought_outcomes`) per store, reason and day
+    opened (UTC), and how many of them were won: the team's win rates add up a year of these
+    rows instead of reading a year of claims. Kept by triggers on the claim table, in the same
+    transaction as the write (disputes/win_tallies.py); each write adds or takes away its own
+    claim, so concurrent writes to one day never overwrite each other."""
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    reason = models.CharField(max_length=30)
+    won = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "day", "reason"], name="win_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} {self.reason}: {self.won}/{self.decided}"

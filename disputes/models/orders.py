@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,10 @@ if TYPE_CHECKING:
 
 # --- Orders -------------------------------------------------------------------------------
 
+# Item statuses that take a line out of its order's total, and order statuses of a cancelled
+# order (Amazon spells it both ways).
+CANCELLED_ITEM_STATUSES = ("cancelled", "canceled")
+
 
 class Buyer(models.Model):
     """A buyer as one store knows them (Amazon gives an anonymised relay alias)."""
@@ -23,12 +29,35 @@ class Buyer(models.Model):
     alias = models.CharField(_("buyer alias"), max_length=255)
     name = models.CharField(_("name"), max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The buyer's claim record in this store, kept by the database on every write to a claim or
+    # to an order's buyer (disputes/watch_columns.py): the claims on their orders, how many of
+    # their orders have one, and when the latest was opened.
+    claims = models.IntegerField(default=0, editable=False)
+    claim_orders = models.IntegerField(default=0, editable=False)
+    last_claim_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # `claim_orders` of every store's buyer with this alias, added up (kept the same way).
+    alias_claim_orders = models.IntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("buyer")
         verbose_name_plural = _("buyers")
         constraints = [
             models.UniqueConstraint(fields=["store", "alias"], name="buyer_alias_per_store"),
+        ]
+        indexes = [
+            # "May become a claim": buyers with a claim history.
+            models.Index(fields=["store"], name="buyer_with_claims", condition=Q(claims__gt=0)),
+            # The serial complainers (claims on 3 orders or more, over the reader's stores),
+            # added up by alias from the index alone, among the buyers whose alias has them
+            # over all stores.
+            models.Index(
+                fields=["store", "alias"],
+                include=["claims", "claim_orders", "last_claim_at", "id"],
+                name="buyer_serial",
+                condition=Q(alias_claim_orders__gte=3),
+            ),
+            # The alias totals' recount: one alias in every store.
+            models.Index(fields=["alias"], name="buyer_alias"),
         ]
 
     def __str__(self) -> str:
@@ -59,6 +88,21 @@ class Order(models.Model):
     ship_country = models.CharField(_("ship-to country"), max_length=2, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Whether a shipment of the order was delivered, kept by the database on every write to a
+    # shipment (disputes/watch_columns.py).
+    delivered = models.BooleanField(default=False, editable=False)
+    # The latest delivery date while the order is neither delivered nor cancelled: from then on
+    # it is late ("may become a claim" reads late orders from its index).
+    late_from = models.GeneratedField(
+        expression=models.Case(
+            models.When(delivered=True, then=None),
+            models.When(In(Lower("status"), CANCELLED_ITEM_STATUSES), then=None),
+            default=models.F("latest_delivery"),
+            output_field=models.DateTimeField(null=True),
+        ),
+        output_field=models.DateTimeField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -72,6 +116,13 @@ class Order(models.Model):
             # The order list, newest first over several stores (keyset paging on purchased_at,
             # id): read backwards and filtered by store, instead of sorting every order.
             models.Index(fields=["purchased_at", "id"], name="order_purchased_any_store"),
+            # "May become a claim": a store's late orders, the longest overdue first.
+            models.Index(
+                fields=["store", "late_from"],
+                include=["purchased_at"],
+                name="order_late",
+                condition=Q(late_from__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,10 +130,6 @@ class Order(models.Model):
 
     def charges(self) -> dict[str, Decimal]:
         return charges_of(self.lines.all())
-
-
-# Item statuses that take a line out of its order's total (Amazon spells it both ways).
-CANCELLED_ITEM_STATUSES = ("cancelled", "canceled")
 
 
 def _money(verbose_name: "StrOrPromise") -> models.DecimalField:

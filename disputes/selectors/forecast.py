@@ -13,28 +13,32 @@ and the 59 before): orders older than that leave it, with their defects. Until t
 The band is 90 % around the expectation: the spread of the open claims' outcomes (each a coin
 with its own chance) and of the new defects' arrivals (Poisson), over that day's orders.
 
-Grouped counts, never a row per claim, whatever the number of stores and claims: three for the
-window, one for the win rates (both cached for minutes, see settings), and four more when a store
-can be kept under the line by winning open claims (those claims, their lines, their orders'
-settled defects, their SKUs' record)."""
+Grouped counts, never a row per claim, whatever the number of stores and claims, and nothing
+cached, so a claim decided a moment ago shows at once: two for the window (the stores' hour
+counts and their pending claims' reasons), one for the win rates (the team's day tallies), and
+four more when a store can be kept under the line by winning open claims (those claims, their
+lines, their orders' settled defects, their SKUs' record). The hour counts and day tallies are
+kept by the database itself, in the transaction of each write (disputes/store_hours.py,
+disputes/win_tallies.py)."""
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Claim, Order, Store
-from ..winrates import WinRate, WinRates, cached_win_rates, sku_tallies
+from ..models import Claim, Order, Store, StoreHour
+from ..winrates import WinRate, WinRates, sku_tallies, win_rates
+from .dashboard import counts_by_hour_fit
 
 HORIZON_DAYS = 30
 # 1.645 standard deviations each side: a 90 % band.
@@ -183,38 +187,41 @@ class WindowCounts:
     pending: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
-def window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
-    """Three grouped queries whatever the number of stores and claims."""
+def window_counts(store_ids: list[int], start: datetime, zone, now: datetime) -> dict[int, WindowCounts]:
+    """Two grouped queries whatever the number of stores and claims: the window's orders and
+    defective orders by day, added up from the stores' hour counts (`StoreHour`, kept by the
+    database in the same transaction as every write), and the reasons of its pending claims
+    (few: a partial index holds only them). In a time zone whose offset is not a whole number of
+    hours, hours do not add up to its days: the orders and claims are counted instead (three
+    queries, over every order and counting claim of the window)."""
     counts = {pk: WindowCounts() for pk in store_ids}
-    for store_id, day, n in (
-        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
-        .annotate(day=TruncDate("purchased_at", tzinfo=zone))
-        .values("store_id", "day")
-        .annotate(n=Count("*"))
-        .values_list("store_id", "day", "n")
-        .order_by()
-    ):
-        counts[store_id].orders[day] = n
-    counting = Claim.objects.filter(
-        store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=start
-    ).annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
     open_only: dict[tuple[int, date], int] = {}
-    # Orders with a defect, and those of them with a settled one: the rest have only open claims.
-    for store_id, day, defective, decided in (
-        counting.values("store_id", "day")
-        .annotate(
-            defective=Count("order", distinct=True),
-            decided=Count("order", distinct=True, filter=~Q(outcome="")),
+    rows: Iterable[tuple[int, date, int, int, int]]
+    if counts_by_hour_fit(start, now):
+        rows = (
+            StoreHour.objects.filter(store_id__in=store_ids, hour__gte=start)
+            .annotate(day=TruncDate("hour", tzinfo=zone))
+            .values("store_id", "day")
+            .order_by()
+            .annotate(orders=Sum("orders"), defective=Sum("defective"), decided=Sum("settled"))
+            .values_list("store_id", "day", "orders", "defective", "decided")
         )
-        .values_list("store_id", "day", "defective", "decided")
-        .order_by()
-    ):
-        counts[store_id].settled[day] = decided
-        open_only[(store_id, day)] = defective - decided
-    # Which reasons those open claims have, day by day (their chances of being won differ).
+    else:
+        rows = _window_from_rows(store_ids, start, zone)
+    for store_id, day, orders, defective, decided in rows:
+        if orders:
+            counts[store_id].orders[day] = orders
+        if decided:
+            counts[store_id].settled[day] = decided
+        if defective > decided:
+            open_only[(store_id, day)] = defective - decided
+    # Which reasons the pending claims have, day by day (their chances of being won differ).
     reasons: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     for store_id, day, reason, n in (
-        counting.filter(outcome="")
+        Claim.objects.filter(
+            store_id__in=store_ids, counts_toward_odr=True, outcome="", order_purchased_at__gte=start
+        )
+        .annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
         .values("store_id", "day", "reason")
         .annotate(n=Count("*"))
         .values_list("store_id", "day", "reason", "n")
@@ -224,26 +231,40 @@ def window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, Wind
     for (store_id, day), n in open_only.items():
         mix = reasons.get((store_id, day), {})
         claims = sum(mix.values())
-        if n and claims:
+        if claims:
             counts[store_id].pending[day] = {reason: n * count / claims for reason, count in mix.items()}
     return counts
 
 
-def cached_window_counts(store_ids: list[int], start: datetime, zone) -> dict[int, WindowCounts]:
-    """`window_counts`, kept in the cache for `DESK_ODR_FORECAST_CACHE_SECONDS` (per store,
-    window and time zone): a claim decided since shows once it expires."""
-    seconds = settings.DESK_ODR_FORECAST_CACHE_SECONDS
-    if not seconds:
-        return window_counts(store_ids, start, zone)
-    keys = {pk: f"odr-window:{pk}:{start.isoformat()}:{zone}" for pk in store_ids}
-    found = cache.get_many(list(keys.values()))
-    counts = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [pk for pk in store_ids if pk not in counts]
-    if missing:
-        fresh = window_counts(missing, start, zone)
-        cache.set_many({keys[pk]: fresh[pk] for pk in missing}, seconds)
-        counts.update(fresh)
-    return counts
+def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[tuple[int, date, int, int, int]]:
+    """(store, day, orders, orders with a counting claim, those of them with a decided one),
+    counted from the orders and claims of the window."""
+    rows: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for store_id, day, n in (
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
+        .annotate(day=TruncDate("purchased_at", tzinfo=zone))
+        .values("store_id", "day")
+        .annotate(n=Count("*"))
+        .values_list("store_id", "day", "n")
+        .order_by()
+    ):
+        rows[(store_id, day)][0] = n
+    for store_id, day, defective, decided in (
+        Claim.objects.filter(store_id__in=store_ids, counts_toward_odr=True, order_purchased_at__gte=start)
+        .annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
+        .values("store_id", "day")
+        .annotate(
+            defective=Count("order", distinct=True),
+            decided=Count("order", distinct=True, filter=~Q(outcome="")),
+        )
+        .values_list("store_id", "day", "defective", "decided")
+        .order_by()
+    ):
+        rows[(store_id, day)][1:] = [defective, decided]
+    return [
+        (store_id, day, orders, defective, decided)
+        for (store_id, day), (orders, defective, decided) in rows.items()
+    ]
 
 
 def odr_forecasts(
@@ -256,12 +277,12 @@ def odr_forecasts(
     today = timezone.localtime(now, zone).date()
     first_day = today - timedelta(days=settings.DESK_ODR_WINDOW_DAYS - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
-    counts = cached_window_counts([store.pk for store in stores], start, zone)
-    rates = cached_win_rates(team if team is not None else stores, now=now)
+    counts = window_counts([store.pk for store in stores], start, zone, now)
+    rates = win_rates(team if team is not None else stores, skus=[], now=now)
     forecasts = {store.pk: _forecast(store, today, counts[store.pk], rates) for store in stores}
     crossing = [f for f in forecasts.values() if f.crossing is not None and f.saved_by_wins]
     if crossing:
-        _name_claims_at_stake(crossing, team if team is not None else stores, zone, now)
+        _name_claims_at_stake(crossing, team if team is not None else stores, rates, zone, now)
     return forecasts
 
 
@@ -322,7 +343,9 @@ def _reasons(pending: dict[date, dict[str, float]]) -> set[str]:
     return {reason for by_reason in pending.values() for reason in by_reason}
 
 
-def _name_claims_at_stake(forecasts: list[OdrForecast], team: list[Store], zone, now: datetime) -> None:
+def _name_claims_at_stake(
+    forecasts: list[OdrForecast], team: list[Store], rates: WinRates, zone, now: datetime
+) -> None:
     """The open claims that can keep each store under the line: in the crossing day's window,
     the soonest due first, then the most winnable of them (its SKU's record when it has one)."""
     window_days = settings.DESK_ODR_WINDOW_DAYS
@@ -347,9 +370,8 @@ def _name_claims_at_stake(forecasts: list[OdrForecast], team: list[Store], zone,
     )
     claims = [claim for claim in claims if claim.order_id not in lost_anyway]
     skus = {line.sku for claim in claims for line in claim.order.lines.all()}
-    rates = cached_win_rates(team, now=now)
     if skus:
-        rates.by_sku = sku_tallies(team, skus, now=now)
+        rates = WinRates(by_reason=rates.by_reason, by_sku=sku_tallies(team, skus, now=now))
     for forecast in forecasts:
         mine = [
             ClaimAtStake(
