@@ -306,7 +306,7 @@ def test_ebay_refusing_an_answer_changes_nothing_on_the_claim_and_is_set_aside_i
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="case-5200000003")
     events = claim.events.count()
-    del ebay.cases["5200000003"]  # eBay no longer knows the case
+    lost = ebay.cases.pop("5200000003")  # eBay no longer knows the case
     row = ask(claim=claim, action_name="tracking", by=world.manager_a, carrier="UPS", tracking="1Z999")
     assert send_due() == 0
     assert [c.status for c in ebay.calls if c.path.endswith("/provide_shipment_info")] == [404]
@@ -321,13 +321,7 @@ def test_ebay_refusing_an_answer_changes_nothing_on_the_claim_and_is_set_aside_i
     assert send_due() == 0  # a refusal is not tried again on its own
 
     # A manager's retry from /set-aside/ makes it pending again; eBay knows the case once more.
-    ebay.add_case(
-        "5200000003",
-        order_id="12-00003-11111",
-        created=NOW - timedelta(days=1),
-        respond_by=NOW + timedelta(days=3),
-        case_type="RETURN",
-    )
+    ebay.cases["5200000003"] = lost
     assert setaside.retry(entry, by=world.manager_a)
     assert send_due() == 1
     row.refresh_from_db()
