@@ -88,6 +88,8 @@ MAIL_TASKS = {
 }
 
 
+# connectors.tasks.send_platform_actions talks to the marketplaces too, but briefly and while a
+# person watches for the answer: it stays on the default queue (connectors/tasks.py says why).
 # Tasks that wait on a marketplace's API for minutes: the sync worker's queue.
 SYNC_TASKS = {"connectors.tasks.sync_store"}
 

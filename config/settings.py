@@ -601,6 +601,15 @@ DESK_CONNECTOR_LEASE_SECONDS = env_int(
 DESK_CONNECTOR_BASE_URLS = dict(
     item.split("=", 1) for item in env_list("DESK_CONNECTOR_BASE_URLS") if "=" in item
 )
+# What people ask of a marketplace from a page goes through an outbox (connectors/outbox.py): an
+# action the platform keeps failing to answer (out of reach, 5xx, 429) is given up, and shown as
+# refused, after this long.
+DESK_PLATFORM_ACTION_GIVE_UP_AFTER = timedelta(hours=env_int("DESK_PLATFORM_ACTION_GIVE_UP_HOURS", 24))
+CELERY_BEAT_SCHEDULE["platform-action-outbox"] = {
+    "task": "connectors.tasks.send_platform_actions",
+    "schedule": float(DESK_OUTBOX_EVERY_SECONDS),
+    "options": {"expires": DESK_OUTBOX_EVERY_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["connector-sync"] = {
     "task": "connectors.tasks.sync_due",
     "schedule": 60.0,

@@ -12,7 +12,7 @@ class ConnectorsConfig(AppConfig):
         from disputes import setaside
         from disputes.models import SetAsideKind
 
-        from . import tasks
+        from . import outbox, tasks
 
         # A record set aside is written again from what the platform gave (connectors/sync.py).
         setaside.register(
@@ -20,6 +20,8 @@ class ConnectorsConfig(AppConfig):
             retry=lambda pk: transaction.on_commit(lambda: tasks.write_again.delay(pk)),
             url=_connection_url,
         )
+        # An action refused by a marketplace (or given up) is pending again (connectors/outbox.py).
+        setaside.register(SetAsideKind.PLATFORM_ACTION, retry=outbox.send_again, url=outbox.action_url)
 
 
 def _connection_url(failed_id: int) -> str | None:

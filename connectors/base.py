@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from .models import Connection
 
 
+class Refusal(Exception):
+    """The desk or the platform will not take an action a person asked for; str() is why, in
+    words for that person. Nothing was changed on the desk."""
+
+
 @dataclass
 class Page:
     # Any sequence: a list of one record type is fine (mypy: list is invariant, Sequence is not).

@@ -40,6 +40,11 @@ class ConnectorError(Exception):
     """A sync or a test of the connection failed; str() is what the manager reads."""
 
 
+class Transient(ConnectorError):
+    """The platform was out of reach, overloaded (5xx) or kept throttling (429): the same request
+    may well pass later. The outbox of platform actions puts the action off; a sync tries again."""
+
+
 class AuthRefused(ConnectorError):
     """The platform refused the credentials: nothing will work until someone connects again."""
 
@@ -109,8 +114,10 @@ def stated_rate(response: requests.Response, header: str) -> float | None:
         return None
 
 
-def sleep(seconds: float) -> None:
-    time.sleep(min(seconds, settings.DESK_CONNECTOR_MAX_WAIT))
+def sleep(seconds: float, cap: float | None = None) -> None:
+    """Wait, never past DESK_CONNECTOR_MAX_WAIT nor `cap`."""
+    limit = settings.DESK_CONNECTOR_MAX_WAIT if cap is None else min(cap, settings.DESK_CONNECTOR_MAX_WAIT)
+    time.sleep(min(seconds, limit))
 
 
 def detail_of(response: requests.Response) -> str:
@@ -166,6 +173,8 @@ class Http:
         # A person waiting on a page is given fewer tries than a sync (see `for_a_person`).
         self.rate_limit_tries = RATE_LIMIT_TRIES
         self.transient_tries = TRANSIENT_TRIES
+        # The longest one wait between tries (None: DESK_CONNECTOR_MAX_WAIT).
+        self.max_wait: float | None = None
         # Figures for the sync's log line and the tests: requests sent, 429s and retries met.
         self.requests = 0
         self.throttled = 0
@@ -176,6 +185,13 @@ class Http:
         """Short waits and few tries: someone is waiting on a page for the answer."""
         self.timeout = (min(self.timeout[0], 5.0), min(self.timeout[1], 15.0))
         self.rate_limit_tries = self.transient_tries = 2
+        return self
+
+    def for_an_outbox(self) -> Http:
+        """Few tries and short waits: a worker sending one action among others, under a time
+        limit. What still fails is put off by the outbox (its own backoff), not waited out here."""
+        self.for_a_person()
+        self.max_wait = 3.0
         return self
 
     def url(self, path: str) -> str:
@@ -203,7 +219,7 @@ class Http:
             sent_headers = {**headers, **(self.auth() if self.auth else {})}
             if bucket is not None and (wait := bucket.take()):
                 self.paced += wait
-                sleep(wait)
+                sleep(wait, self.max_wait)
             self.requests += 1
             try:
                 response = self.session.request(
@@ -212,12 +228,12 @@ class Http:
             except (requests.ConnectionError, requests.Timeout) as error:
                 transient += 1
                 if transient >= self.transient_tries:
-                    raise ConnectorError(
+                    raise Transient(
                         _("%(platform)s could not be reached (%(error)s); the next sync tries again.")
                         % {"platform": self.platform, "error": type(error).__name__}
                     ) from None
                 self.retried += 1
-                sleep(wait_seconds(None, transient))
+                sleep(wait_seconds(None, transient), self.max_wait)
                 continue
             status = response.status_code
             if bucket is not None and (rate := stated_rate(response, self.rate_header)):
@@ -228,25 +244,25 @@ class Http:
                 self.throttled += 1
                 limited += 1
                 if limited >= self.rate_limit_tries:
-                    raise ConnectorError(
+                    raise Transient(
                         _(
                             "%(platform)s kept refusing requests as too many (429) for %(what)s; the next sync tries again."
                         )
                         % {"platform": self.platform, "what": what}
                     )
-                sleep(wait_seconds(response, limited))
+                sleep(wait_seconds(response, limited), self.max_wait)
                 continue
             if status >= 500:
                 transient += 1
                 if transient >= self.transient_tries:
-                    raise ConnectorError(
+                    raise Transient(
                         _(
                             "%(platform)s answered with a server error (%(status)s) for %(what)s; the next sync tries again."
                         )
                         % {"platform": self.platform, "status": status, "what": what}
                     )
                 self.retried += 1
-                sleep(wait_seconds(response, transient))
+                sleep(wait_seconds(response, transient), self.max_wait)
                 continue
             if self.refresh is not None and not refreshed and self.expired(response):
                 refreshed = True

@@ -2,12 +2,13 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Store
+from disputes.models import Claim, Order, Store
 
 from . import crypto
 
@@ -132,6 +133,70 @@ class FailedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.platform_id}"
+
+
+class ActionState(models.TextChoices):
+    PENDING = "pending", _("Sending")
+    DONE = "done", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
+class PlatformAction(models.Model):
+    """Something a person asked the desk to do on a marketplace (answer an eBay claim, have
+    Amazon send a review request or a message), kept as an outbox row: written by the page,
+    sent by the worker (connectors/outbox.py). `due_at` is when the next attempt may start
+    (pushed a lease ahead while a worker holds the row, NULL once settled); `settled_at` is set
+    when the platform accepted it (state done) or refused it for good (state refused)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="platform_actions")
+    # eBay answers a claim; Amazon's actions are per order.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="platform_actions"
+    )
+    # eBay: tracking / refund / accept / received; Amazon: the Solicitations or Messaging kind.
+    name = models.CharField(max_length=40)
+    # What goes with it: carrier and tracking number, the message's text.
+    params = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The platform's reason in words, when it refused (or the last failure while retrying).
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("marketplace action")
+        verbose_name_plural = _("marketplace actions")
+        indexes = [
+            models.Index(fields=["due_at"], name="platform_action_due", condition=Q(due_at__isnull=False)),
+            models.Index(fields=["claim", "created_at"], name="platform_action_claim"),
+            models.Index(fields=["order", "created_at"], name="platform_action_order"),
+        ]
+        constraints = [
+            # A second click (or a second person) while one is on its way is refused.
+            models.UniqueConstraint(
+                fields=["claim", "name"],
+                condition=Q(state="pending", claim__isnull=False),
+                name="platform_action_pending_per_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "name"],
+                condition=Q(state="pending", claim__isnull=True),
+                name="platform_action_pending_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.claim_id or self.order_id} ({self.state})"
+
+    @property
+    def pending(self) -> bool:
+        return self.state == ActionState.PENDING
 
 
 # Platform-specific models live beside their platform's code.

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import sync
+from . import outbox, sync
 from .models import Connection
 
 log = logging.getLogger(__name__)
@@ -41,3 +41,14 @@ def sync_store(connection_id: int) -> dict:
 def write_again(failed_id: int) -> str:
     """A manager's retry of a record set aside (from /set-aside/)."""
     return sync.write_again(failed_id)
+
+
+# On the default queue, not the sync queue: a person watches the card for the answer, and the
+# sync worker (one process) may be minutes into a store's sync. A run is short: its budget is
+# half the limit, each send at most SEND_SECONDS.
+@shared_task(
+    acks_late=True, soft_time_limit=settings.DESK_OUTBOX_SECONDS - 5, time_limit=settings.DESK_OUTBOX_SECONDS
+)
+def send_platform_actions() -> int:
+    """After each action asked for, and from beat every half minute: send what is due."""
+    return outbox.platform_actions_send(budget=settings.DESK_OUTBOX_SECONDS / 2)

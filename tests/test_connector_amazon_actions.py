@@ -3,9 +3,13 @@ Amazon's API lists them, against the fake SP-API on loopback."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from connectors.models import ActionState, PlatformAction
+from connectors.outbox import platform_actions_send
+from connectors.platforms.amazon_actions import send_message
 from connectors.platforms.amazon_models import AmazonOrderAction
-from disputes.models import ClaimEvent
+from disputes.models import ClaimEvent, SetAside, SetAsideKind
 from disputes.timeline import Action
 
 from .fakes.amazon_api import amazon_api
@@ -41,6 +45,16 @@ def test_the_order_page_of_a_connected_store_loads_its_amazon_card_and_others_sh
     assert api.count("getSolicitationActionsForOrder") == 0  # the page itself never waits for Amazon
 
 
+def watching(client, order, answer):
+    """The card the page polls after `answer` (the POST's answer, the card waiting)."""
+    row = PlatformAction.objects.filter(order=order).latest("pk")
+    assert f"?watch={row.pk}" in answer.text
+    return client.get(
+        reverse("connectors:amazon_actions", args=[order.pk]) + f"?watch={row.pk}",
+        headers={"HX-Request": "true"},
+    )
+
+
 def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_timeline(
     world, api, agent_client
 ):
@@ -51,37 +65,63 @@ def test_a_review_is_requested_once_inside_amazons_window_and_written_on_the_tim
 
     api.review_open.add(order.platform_order_id)  # delivered a week ago: inside the window
     assert 'id="request-review"' in card(agent_client, order).text
+    asked = api.count("getSolicitationActionsForOrder")
     answer = agent_client.post(
         reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
     )
-    assert answer.status_code == 200
-    assert 'id="amazon-done"' in answer.text and 'id="review-sent"' in answer.text
+    # Queued: the page answered without asking Amazon anything.
+    assert answer.status_code == 200 and 'id="amazon-pending-1"' in answer.text
+    assert "Sending to Amazon… Review request" in answer.text
+    assert api.count("getSolicitationActionsForOrder") == asked and api.solicited == []
+    still = watching(agent_client, order, answer)
+    assert 'id="amazon-pending-1"' in still.text and api.count("getSolicitationActionsForOrder") == asked
+    # A second click while it is on its way is refused by the desk.
+    again = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
+    assert again.status_code == 400 and "already requested" in again.text
+
+    assert platform_actions_send() == 1
+    done = watching(agent_client, order, answer)
+    assert done.status_code == 200
+    assert 'id="amazon-done"' in done.text and 'id="review-sent"' in done.text
+    assert 'id="amazon-pending-1"' not in done.text and "?watch=" not in done.text  # polling stops
     assert api.solicited == [order.platform_order_id]
     action = AmazonOrderAction.objects.get(order=order)
     assert action.kind == "productReviewAndSellerFeedback" and action.by == world.agent_a
     entry = ClaimEvent.objects.get(claim=world.claim_a, action=Action.REVIEW_REQUESTED)
     assert entry.actor == world.agent_a
 
-    # A second request is refused by the desk before Amazon is asked.
+    # Once sent, a further request is refused by the desk before anything is queued.
     api.review_open.add(order.platform_order_id)
     again = agent_client.post(
         reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
     )
     assert again.status_code == 400
     assert "already requested" in again.text
+    assert platform_actions_send() == 0
     assert api.solicited == [order.platform_order_id]
     assert AmazonOrderAction.objects.filter(order=order).count() == 1
 
 
-def test_a_review_request_amazon_does_not_offer_is_refused_and_leaves_nothing(world, api, agent_client):
+def test_a_review_request_amazon_does_not_offer_is_refused_on_the_card_set_aside_and_leaves_nothing(
+    world, api, agent_client
+):
     connect(world.store_a, api)
     answer = agent_client.post(
         reverse("connectors:amazon_review", args=[world.order_a.pk]), headers={"HX-Request": "true"}
     )
-    assert answer.status_code == 400
-    assert "5 to 30 days after delivery" in answer.text
+    assert answer.status_code == 200
+    assert platform_actions_send() == 0
+    refused = watching(agent_client, world.order_a, answer)
+    assert refused.status_code == 200 and 'id="amazon-error"' in refused.text
+    assert "5 to 30 days after delivery" in refused.text
     assert api.solicited == [] and not AmazonOrderAction.objects.exists()
     assert not ClaimEvent.objects.filter(action=Action.REVIEW_REQUESTED).exists()
+    row = PlatformAction.objects.get()
+    assert row.state == ActionState.REFUSED
+    entry = SetAside.objects.get(kind=SetAsideKind.PLATFORM_ACTION, subject_id=row.pk)
+    assert "5 to 30 days after delivery" in entry.reason and entry.store_id == world.store_a.pk
 
 
 def test_messages_amazon_allows_are_offered_checked_and_sent(world, api, agent_client):
@@ -105,20 +145,40 @@ def test_messages_amazon_allows_are_offered_checked_and_sent(world, api, agent_c
     )
     assert refused.status_code == 400 and 'id="amazon-error"' in refused.text
     assert "+1 415 555 0100" in refused.text  # the text stays in place to be fixed
-    assert api.messages_sent == []
+    assert not PlatformAction.objects.exists()
 
     text = "Your parcel was held at the carrier's depot; it leaves today and arrives on Friday."
     sent = agent_client.post(url, {"kind": "unexpectedProblem", "text": text}, headers={"HX-Request": "true"})
-    assert sent.status_code == 200 and 'id="amazon-done"' in sent.text
+    assert sent.status_code == 200 and "Sending to Amazon… Unexpected problem" in sent.text
+    assert api.messages_sent == []
+    assert platform_actions_send() == 1
+    assert 'id="amazon-done"' in watching(agent_client, order, sent).text
     assert api.messages_sent == [(order.platform_order_id, "unexpectedProblem", {"text": text})]
     removal = agent_client.post(url, {"kind": "negativeFeedbackRemoval"}, headers={"HX-Request": "true"})
     assert removal.status_code == 200
+    assert platform_actions_send() == 1
     assert api.messages_sent[-1] == (order.platform_order_id, "negativeFeedbackRemoval", {})
     assert list(AmazonOrderAction.objects.values_list("kind", flat=True)) == [
         "unexpectedProblem",
         "negativeFeedbackRemoval",
     ]
     assert ClaimEvent.objects.filter(claim=world.claim_a, action=Action.PLATFORM_MESSAGE).count() == 2
+
+
+def test_a_throttled_amazon_puts_the_message_off_and_the_next_run_sends_it(world, api, agent_client):
+    connect(world.store_a, api)
+    order = world.order_a
+    api.message_actions[order.platform_order_id] = ["negativeFeedbackRemoval"]
+    row = send_message(order=order, kind="negativeFeedbackRemoval", text="", by=world.agent_a)
+    api.storm("createNegativeFeedbackRemoval", 2, retry_after="1")
+    assert platform_actions_send() == 0
+    row.refresh_from_db()
+    assert row.state == ActionState.PENDING and "(429)" in row.reason and row.due_at > timezone.now()
+    assert api.messages_sent == []
+    PlatformAction.objects.filter(pk=row.pk).update(due_at=timezone.now())
+    assert platform_actions_send() == 1
+    assert api.messages_sent == [(order.platform_order_id, "negativeFeedbackRemoval", {})]
+    assert api.count("createNegativeFeedbackRemoval") == 3
 
 
 def test_an_unreachable_amazon_is_said_on_the_card_in_words(world, api, agent_client):

@@ -13,12 +13,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.urls import reverse
+from django.utils import timezone
 
-from connectors.models import Connection, SyncCursor
-from connectors.platforms.ebay_actions import ActionRefused, actions_for, perform
+from connectors.models import ActionState, Connection, PlatformAction, SyncCursor
+from connectors.outbox import platform_actions_send
+from connectors.platforms import ebay_actions
+from connectors.platforms.ebay_actions import ActionRefused, actions_for, ask, card
 from connectors.sync import check_connection, sync_connection
 from connectors.tasks import sync_store
+from disputes import setaside
 from disputes.models import (
     Claim,
     ClaimEvent,
@@ -29,6 +34,8 @@ from disputes.models import (
     Platform,
     Reason,
     Role,
+    SetAside,
+    SetAsideKind,
     Shipment,
     Store,
 )
@@ -250,27 +257,40 @@ def synced(store, ebay) -> Connection:
     return connection
 
 
-def test_tracking_for_an_inquiry_goes_to_ebay_then_onto_the_timeline(store, ebay, world):
+def send_due() -> int:
+    """What the worker's task does: send the due platform actions."""
+    return platform_actions_send()
+
+
+def test_tracking_for_an_inquiry_is_queued_then_goes_to_ebay_then_onto_the_timeline(store, ebay, world):
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
     assert [a.name for a in actions_for(claim)] == ["tracking", "refund"]
-    words = perform(
-        claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking="9400 1118"
-    )
-    assert "eBay accepted it" in words
+    row = ask(claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking="9400 1118")
+    # Queued: eBay not asked yet, the claim untouched.
+    assert row.state == ActionState.PENDING
+    assert not [c for c in ebay.calls if c.path.endswith("/shipment_info")]
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NEW and not claim.events.filter(action="platform_answer").exists()
+
+    assert send_due() == 1
     sent = [c for c in ebay.calls if c.path == "/post-order/v2/inquiry/5100000002/shipment_info"]
     assert [c.body["trackingNumber"] for c in sent] == ["9400 1118"]
     assert ebay.inquiries["5100000002"]["inquiryStatusEnum"] == "WAITING_BUYER_RESPONSE"
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RESPONDED
     event = claim.events.filter(action="platform_answer").get()
-    assert event.params["tracking"] == "9400 1118"
+    assert event.params["tracking"] == "9400 1118" and event.actor == world.manager_a
+    row.refresh_from_db()
+    assert row.state == ActionState.DONE and "eBay accepted it" in card(claim)["accepted"]
+    assert send_due() == 0  # nothing is sent twice
 
 
 def test_a_refund_on_a_return_is_issued_on_ebay_and_decides_the_claim(store, ebay, world):
     connection = synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
-    perform(claim=claim, action_name="refund", by=world.manager_a)
+    ask(claim=claim, action_name="refund", by=world.manager_a)
+    assert send_due() == 1
     refund = next(c for c in ebay.calls if c.path.endswith("/return/5000000001/issue_refund"))
     assert refund.body["refundDetail"]["totalAmount"] == {"value": "19.99", "currency": "USD"}
     claim.refresh_from_db()
@@ -282,26 +302,110 @@ def test_a_refund_on_a_return_is_issued_on_ebay_and_decides_the_claim(store, eba
     assert snapshot(store) == before
 
 
-def test_ebay_refusing_an_answer_changes_nothing_on_the_desk(store, ebay, world):
+def test_ebay_refusing_an_answer_changes_nothing_on_the_claim_and_is_set_aside_in_words(store, ebay, world):
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="case-5200000003")
     events = claim.events.count()
-    del ebay.cases["5200000003"]  # eBay no longer knows the case
-    with pytest.raises(ActionRefused) as refused:
-        perform(claim=claim, action_name="tracking", by=world.manager_a, carrier="UPS", tracking="1Z999")
-    assert "eBay" in str(refused.value)
+    lost = ebay.cases.pop("5200000003")  # eBay no longer knows the case
+    row = ask(claim=claim, action_name="tracking", by=world.manager_a, carrier="UPS", tracking="1Z999")
+    assert send_due() == 0
+    assert [c.status for c in ebay.calls if c.path.endswith("/provide_shipment_info")] == [404]
+    row.refresh_from_db()
+    assert row.state == ActionState.REFUSED and row.due_at is None
+    assert "eBay did not take the answer" in row.reason and "eBay refused the request" in row.reason
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.NEW
     assert claim.events.count() == events
+    entry = SetAside.objects.get(kind=SetAsideKind.PLATFORM_ACTION, subject_id=row.pk)
+    assert entry.reason == row.reason and entry.store_id == store.pk
+    assert send_due() == 0  # a refusal is not tried again on its own
+
+    # A manager's retry from /set-aside/ makes it pending again; eBay knows the case once more.
+    ebay.cases["5200000003"] = lost
+    assert setaside.retry(entry, by=world.manager_a)
+    assert send_due() == 1
+    row.refresh_from_db()
+    assert row.state == ActionState.DONE
+    assert claim.events.filter(action="platform_answer").count() == 1
 
 
-def test_tracking_needs_both_carrier_and_number_before_anything_is_sent(store, ebay, world):
+def test_tracking_needs_both_carrier_and_number_before_anything_is_queued(store, ebay, world):
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
     calls = len(ebay.calls)
     with pytest.raises(ActionRefused):
-        perform(claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking=" ")
-    assert len(ebay.calls) == calls
+        ask(claim=claim, action_name="tracking", by=world.manager_a, carrier="USPS", tracking=" ")
+    assert not PlatformAction.objects.exists()
+    assert send_due() == 0 and len(ebay.calls) == calls
+
+
+def test_a_second_click_while_an_answer_is_on_its_way_is_refused_and_ebay_gets_it_once(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
+    ask(claim=claim, action_name="accept", by=world.manager_a)
+    with pytest.raises(ActionRefused, match="already on its way"):
+        ask(claim=claim, action_name="accept", by=world.agent_a)
+    assert PlatformAction.objects.filter(claim=claim).count() == 1
+    assert send_due() == 1
+    assert len([c for c in ebay.calls if c.path.endswith("/return/5000000001/decide")]) == 1
+
+
+def test_ebay_out_of_reach_puts_the_answer_off_and_a_later_run_sends_it(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
+    row = ask(claim=claim, action_name="accept", by=world.manager_a)
+    ebay.blip(2)  # two 503s: the two tries a worker makes before putting it off
+    assert send_due() == 0
+    row.refresh_from_db()
+    assert row.state == ActionState.PENDING and row.due_at > timezone.now()
+    assert "server error (503)" in row.reason and row.attempts == 1
+    assert not claim.events.filter(action="platform_answer").exists()
+    assert send_due() == 0  # not due yet: it waits its backoff
+    PlatformAction.objects.filter(pk=row.pk).update(due_at=timezone.now())
+    assert send_due() == 1
+    assert [c.status for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [503, 503, 200]
+
+
+def test_a_worker_dying_mid_run_leaves_rows_that_are_each_sent_once(store, ebay, world, monkeypatch):
+    """The run is cut while sending the first row (the platform's answer unknown): the rows behind
+    it are given back at once and sent by the next run; the one in flight waits for its lease,
+    then goes. Each reaches eBay once."""
+    synced(store, ebay)
+    accept = ask(
+        claim=Claim.objects.get(store=store, platform_claim_id="return-5000000001"),
+        action_name="accept",
+        by=world.manager_a,
+    )
+    tracking = ask(
+        claim=Claim.objects.get(store=store, platform_claim_id="inr-5100000002"),
+        action_name="tracking",
+        by=world.manager_a,
+        carrier="USPS",
+        tracking="9400",
+    )
+    real_send = ebay_actions.send
+
+    def dies(row):
+        raise SoftTimeLimitExceeded()  # the worker is stopped before eBay is asked
+
+    monkeypatch.setattr(ebay_actions, "send", dies)
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_due()
+    monkeypatch.setattr(ebay_actions, "send", real_send)
+    accept.refresh_from_db()
+    tracking.refresh_from_db()
+    # The first was in flight: leased (due after the lease), its try counted.
+    assert accept.due_at > timezone.now() + timedelta(seconds=60) and accept.attempts == 1
+    # The second was taken but not tried: given back, due now, its try uncounted.
+    assert tracking.due_at <= timezone.now() and tracking.attempts == 0
+
+    assert send_due() == 1  # the given-back row
+    PlatformAction.objects.filter(pk=accept.pk).update(due_at=timezone.now())  # the lease ran out
+    assert send_due() == 1
+    assert send_due() == 0
+    assert len([c for c in ebay.calls if c.path.endswith("/return/5000000001/decide")]) == 1
+    assert len([c for c in ebay.calls if c.path.endswith("/inquiry/5100000002/shipment_info")]) == 1
+    assert set(PlatformAction.objects.values_list("state", flat=True)) == {ActionState.DONE}
 
 
 # --- a real worker killed in the middle of a sync ---------------------------------------------
@@ -370,7 +474,7 @@ def test_a_worker_killed_mid_sync_leaves_a_run_the_next_worker_finishes_without_
 # --- the card on the claim page -------------------------------------------------------------------
 
 
-def test_the_claim_page_offers_ebays_answers_and_a_plain_post_gives_them(store, ebay, world):
+def test_the_claim_page_offers_ebays_answers_and_a_plain_post_queues_them(store, ebay, world):
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
     client = client_for(world.agent_a)
@@ -381,25 +485,59 @@ def test_the_claim_page_offers_ebays_answers_and_a_plain_post_gives_them(store, 
     assert 'id="ebay-answers"' not in client.get(f"/claims/{world.claim_a.pk}/").content.decode()
     answer = client.post(f"/claims/{claim.pk}/ebay/answer/", {"action": "accept"})
     assert answer.status_code == 302
+    assert not [c for c in ebay.calls if c.path.endswith("/return/5000000001/decide")]
+    shown = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'id="ebay-pending-accept"' in shown and 'id="ebay-do-accept"' not in shown
+    assert send_due() == 1
     assert [c.body for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [
         {"decision": "ACCEPT"}
     ]
     assert claim.events.filter(action="platform_answer", params__answer="accept").exists()
+    assert (
+        "eBay accepted it: Accept the return on eBay." in client.get(f"/claims/{claim.pk}/").content.decode()
+    )
 
 
-def test_a_refusal_comes_back_in_the_card_for_htmx_and_nothing_is_recorded(store, ebay, world):
+def test_a_refusal_comes_back_in_the_polled_card_and_nothing_is_recorded(store, ebay, world):
     synced(store, ebay)
     claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
     ebay.inquiries["5100000002"]["inquiryStatusEnum"] = "CLOSED_WITH_ESCALATION"  # a case, which eBay lost
-    answer = client_for(world.manager_a).post(
+    client = client_for(world.manager_a)
+    answer = client.post(
         f"/claims/{claim.pk}/ebay/answer/",
         {"action": "tracking", "carrier": "USPS", "tracking": "9400"},
         HTTP_HX_REQUEST="true",
     )
     assert answer.status_code == 200
-    card = answer.content.decode()
-    assert 'role="alert"' in card and "eBay refused the request" in card
+    queued = answer.content.decode()
+    assert "Sending to eBay" in queued and f"/claims/{claim.pk}/ebay/?polling=1" in queued
+    # A second click while it is pending is refused in place.
+    again = client.post(
+        f"/claims/{claim.pk}/ebay/answer/",
+        {"action": "tracking", "carrier": "USPS", "tracking": "9400"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "already on its way to eBay" in again.content.decode()
+    polled = client.get(f"/claims/{claim.pk}/ebay/?polling=1", HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and "Sending to eBay" in polled.content.decode()
+
+    assert send_due() == 0
+    # Settled: the poll reloads the page, whose card says why eBay did not take it.
+    polled = client.get(f"/claims/{claim.pk}/ebay/?polling=1", HTTP_HX_REQUEST="true")
+    assert polled.status_code == 204 and polled["HX-Refresh"] == "true"
+    card_now = client.get(f"/claims/{claim.pk}/ebay/").content.decode()
+    assert 'role="alert"' in card_now and "eBay refused the request" in card_now
     assert not claim.events.filter(action="platform_answer").exists()
+
+
+def test_another_teams_claim_has_no_ebay_card_to_poll_or_post(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="inr-5100000002")
+    outsider = client_for(world.agent_b)
+    assert client_for(world.agent_a).get(f"/claims/{claim.pk}/ebay/").status_code == 200
+    assert outsider.get(f"/claims/{claim.pk}/ebay/").status_code == 404
+    assert outsider.post(f"/claims/{claim.pk}/ebay/answer/", {"action": "refund"}).status_code == 404
+    assert not PlatformAction.objects.exists()
 
 
 def test_credentials_are_sealed_in_the_database_and_absent_from_the_logs(store, ebay, caplog):

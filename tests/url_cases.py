@@ -394,7 +394,12 @@ CASES.update(
 )
 
 # Connectors: the seller's answers sent to eBay from the claim page.
-CASES.update({"ebay:answer": Case("object", CLAIM, methods=("post",))})
+CASES.update(
+    {
+        "ebay:answer": Case("object", CLAIM, methods=("post",)),
+        "ebay:card": Case("object", CLAIM),
+    }
+)
 
 
 def PASSKEY(world) -> dict:

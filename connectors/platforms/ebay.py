@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason
 
 from ..base import CredentialField, Page
-from ..http import AuthRefused, ConnectorError, Http, base_url
+from ..http import AuthRefused, Http, Transient, base_url
 from ..models import Connection
 from ..records import ClaimRecord, ClaimStatusWord, LineRecord, OrderRecord, ShipmentRecord
 
@@ -146,13 +146,13 @@ class EbayClient:
                 timeout=self.http.timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise ConnectorError(
+            raise Transient(
                 _("eBay could not be reached (%(error)s); the next sync tries again.")
                 % {"error": type(error).__name__}
             ) from None
         self.http.requests += 1
         if response.status_code >= 500:
-            raise ConnectorError(
+            raise Transient(
                 _(
                     "eBay's sign-in service answered with a server error (%(status)s); the next sync tries again."
                 )

@@ -24,6 +24,7 @@ class SetAsideKind(models.TextChoices):
     RULE = "rule", _("automation rule")
     HAND_ON = "hand_on", _("handing on the claims of someone on leave")
     WEBHOOK_DELIVERY = "webhook_delivery", _("webhook delivery")
+    PLATFORM_ACTION = "platform_action", _("action sent to a marketplace")
 
 
 class SetAside(models.Model):
