@@ -149,11 +149,12 @@ class _Reporter:
         self.also = also
         self.last = Progress(0, 0, 0, 0, size, time.time())
 
-    def __call__(self, read: int, written: int, errors: int) -> None:
-        try:
-            position = self.file.tell()
-        except (OSError, ValueError):
-            position = 0
+    def __call__(self, read: int, written: int, errors: int, position: int | None = None) -> None:
+        if position is None:
+            try:
+                position = self.file.tell()
+            except (OSError, ValueError):
+                position = 0
         self.last = Progress(read, written, errors, position, self.size, time.time())
         _write_progress(self.job_id, self.last)
         if self.also:

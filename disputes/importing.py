@@ -26,7 +26,7 @@ import io
 import queue
 import re
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -958,6 +958,7 @@ class _HashingReader(io.RawIOBase):
     def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.sha256 = hashlib.sha256()
+        self.consumed = 0  # bytes handed on so far
 
     def readable(self) -> bool:
         return True
@@ -967,6 +968,7 @@ class _HashingReader(io.RawIOBase):
         size = len(data)
         buffer[:size] = data
         self.sha256.update(data)
+        self.consumed += size
         return size
 
     def hexdigest(self) -> str:
@@ -1036,7 +1038,8 @@ def import_orders(
     `file` is a binary file that can be rewound (an upload, or a file opened with "rb").
     `others`: stores that rows of Amazon's regional reports may go to, by marketplace (the
     user's stores); rows of a marketplace without a store are skipped and counted.
-    `progress(rows read, rows written, errors so far)` is called every PROGRESS_ROWS rows and
+    `progress(rows read, rows written, errors so far, position=bytes)` is called every
+    PROGRESS_ROWS rows (position: how far into the file the rows being written end) and
     once the rows are all read; it runs inside the import's transaction, so what it records
     must go elsewhere (disputes/import_jobs.py)."""
     others = list(others)
@@ -1205,6 +1208,10 @@ class _Import:
         self.rows = 0
         self.format: ReportFormat | None = None
         self.queries: _Queries | None = None  # while the rows are read (see run())
+        # Bytes of the file read when each batch read ahead was complete, oldest first; the
+        # batch being written is reported at its own end, not at the one read ahead of it.
+        self.batch_ends: deque[int] = deque()
+        self.position = 0
         self.writer = _Writer(store)
         # store id → its writer; the import's own store always has one
         self.writers: dict[int, _Writer] = {store.pk: self.writer}
@@ -1357,6 +1364,7 @@ class _Import:
         looked_up = unchanged.look_up(following) if unchanged and following else None
         while following is not None:
             batch, known = following, looked_up
+            self.position = self.batch_ends.popleft()
             # The next batch's look-up is asked for before this batch's writes, so that the
             # database reads it while this batch is parsed. It cannot miss anything those
             # writes add: a line written by this file is not one a later row of it may
@@ -1369,7 +1377,7 @@ class _Import:
                 unchanged.use(known.result())
             for line, values, error in batch:
                 if self.progress and self.rows >= next_progress:
-                    self.progress(self.rows, self.written, self.errors.total)
+                    self.progress(self.rows, self.written, self.errors.total, position=self.position)
                     next_progress = self.rows + PROGRESS_ROWS
                 if error:
                     self.errors.add(line, error)
@@ -1420,7 +1428,7 @@ class _Import:
                     self._writer(parsed.store or self.store).add(parsed)
                     self.written += 1
         if self.progress:
-            self.progress(self.rows, self.written, self.errors.total)
+            self.progress(self.rows, self.written, self.errors.total, position=self.reader.consumed)
 
     def _writer(self, store: Store) -> _Writer:
         writer = self.writers.get(store.pk)
@@ -1459,9 +1467,11 @@ class _Import:
                 continue
             batch.append((line, values, None))
             if len(batch) >= BATCH_ROWS:
+                self.batch_ends.append(self.reader.consumed)
                 yield batch
                 batch = []
         if batch:
+            self.batch_ends.append(self.reader.consumed)
             yield batch
 
     def _lines(self) -> Iterator[str]:

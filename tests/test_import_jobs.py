@@ -87,10 +87,30 @@ def test_import_orders_reports_progress_every_thousand_rows_and_at_the_end(world
         store=world.store_a,
         file=io.BytesIO(many_orders_report(2500)),
         file_name="May.txt",
-        progress=lambda *counts: calls.append(counts),
+        progress=lambda *counts, position: calls.append(counts),
     )
     assert result.ok and result.rows == 2500
     assert calls == [(1000, 1000, 0), (2000, 2000, 0), (2500, 2500, 0)]
+
+
+def test_progress_places_the_bar_at_the_rows_being_written_not_at_the_batch_read_ahead(world):
+    """The importer reads the next batch while the database writes one: a 4,000-row file is read
+    whole before its first report, yet the bar must not say 100 % with three quarters to go."""
+    report = many_orders_report(4000)
+    reports = []
+    result = import_orders(
+        store=world.store_a,
+        file=io.BytesIO(report),
+        file_name="May.txt",
+        progress=lambda read, written, errors, position: reports.append((read, position)),
+    )
+    assert result.ok and [read for read, _ in reports] == [1000, 2000, 3000, 4000]
+    # Rows 1-2,500 are the first batch: both of its reports stand at its end, well short of
+    # the file's; the last report is at the end of the file.
+    first_batch_end = reports[0][1]
+    assert 0 < first_batch_end < len(report) * 0.8
+    assert reports[1][1] == first_batch_end
+    assert reports[-1][1] == len(report)
 
 
 def test_progress_counts_errors_and_writes_nothing_once_a_row_failed(world):
@@ -99,7 +119,7 @@ def test_progress_counts_errors_and_writes_nothing_once_a_row_failed(world):
         store=world.store_a,
         file=io.BytesIO(many_orders_report(2500, bad_every=700)),
         file_name="May.txt",
-        progress=lambda *counts: calls.append(counts),
+        progress=lambda *counts, position: calls.append(counts),
     )
     assert not result.ok and [e.line for e in result.errors] == [701, 1401, 2101]
     # Rows stop going to the writer at the first bad row (line 701 is row 700).
