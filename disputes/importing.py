@@ -952,6 +952,13 @@ class DeskCsv:
 # --- Reading ------------------------------------------------------------------------------
 
 
+class ProgressReport(Protocol):
+    """Told how an import goes: rows read, written and refused so far, and how far into the file
+    (in bytes) the rows being written end."""
+
+    def __call__(self, read: int, written: int, errors: int, *, position: int) -> None: ...
+
+
 class _HashingReader(io.RawIOBase):
     """Passes a binary file through, fingerprinting every byte read."""
 
@@ -1031,7 +1038,7 @@ def import_orders(
     file_name: str,
     user: User | None = None,
     others: Iterable[Store] = (),
-    progress: Callable[[int, int, int], None] | None = None,
+    progress: ProgressReport | None = None,
 ) -> ImportResult:
     """Import an order report into `store`: every row, or (when any row is wrong) none.
 
@@ -1193,7 +1200,7 @@ class _Import:
         user: User | None,
         encoding: str,
         others: list[Store],
-        progress: Callable[[int, int, int], None] | None = None,
+        progress: ProgressReport | None = None,
     ) -> None:
         self.store = store
         self.progress = progress
