@@ -1109,6 +1109,19 @@ WHERE b.reply_state = 'replied' AND r.id = b.id + 1 AND r.thread_id = b.thread_i
 """
 
 
+def recount(timer: Timer) -> None:
+    """Count what the desk's triggers keep, once, from the seeded rows."""
+    from django.db import transaction
+
+    from disputes import store_hours, watch_columns, win_tallies
+
+    for module in (store_hours, win_tallies, watch_columns):
+        started = time.perf_counter()
+        with transaction.atomic():
+            module.rebuild()
+        timer.add(f"recount ({module.__name__.rsplit('.', 1)[1]})", 0, time.perf_counter() - started)
+
+
 def finish(timer: Timer) -> None:
     from django.apps import apps
     from django.contrib.auth import get_user_model
@@ -1167,6 +1180,12 @@ def main() -> None:
 
     with transaction.atomic():
         stores, agents, managers = create_people(timer)
+    # The counts the database keeps on write (hour counts, win tallies, buyers' claims…) are
+    # counted once at the end instead of by their triggers row by row: with the triggers on,
+    # COPY of 200,000 claims took 290 s instead of seconds. (The foreign keys' own triggers
+    # are skipped too: the rows are made to point at rows made before them.)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
     with transaction.atomic():
         buyer_ranges = copy_buyers(raw, rng, stores, buyers, now, timer)
     with transaction.atomic():
@@ -1181,6 +1200,9 @@ def main() -> None:
         copy_tracking(raw, rng, data, claimed, now, timer)
     with transaction.atomic():
         seed_messages(raw, rng, stores, data, args.messages, now, timer)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = origin")
+    recount(timer)
     finish(timer)
     print(
         f"done in {time.perf_counter() - overall:.1f} s. Log in as bench.agent or bench.manager "
