@@ -198,6 +198,11 @@ class PlatformAction(models.Model):
     def pending(self) -> bool:
         return self.state == ActionState.PENDING
 
+    def backing_off(self, now: datetime) -> bool:
+        """Pending after a failed try and not due yet: waiting out its growing wait (outbox
+        `backoff`). A worker's new try on it looks the same for the seconds the try takes."""
+        return self.pending and bool(self.reason) and self.due_at is not None and self.due_at > now
+
 
 # Platform-specific models live beside their platform's code.
 from .platforms.amazon_models import AmazonOrderAction  # noqa: E402, F401

@@ -96,6 +96,22 @@ def _queue_send() -> None:
         log.warning("could not queue the platform action sender; beat's run will send it", exc_info=True)
 
 
+# How often a card polls while an action is on its way: soon while one is due or being sent,
+# less often while every one waits out its backoff (minutes), never once none is pending.
+POLL_SENDING_SECONDS = 2
+POLL_WAITING_SECONDS = 10
+
+
+def poll_seconds(pending: list[PlatformAction]) -> int | None:
+    """Every how many seconds a card showing these pending actions polls; None: it does not."""
+    if not pending:
+        return None
+    now = timezone.now()
+    if all(row.backing_off(now) for row in pending):
+        return POLL_WAITING_SECONDS
+    return POLL_SENDING_SECONDS
+
+
 def pending_for(rows: QuerySet[PlatformAction]) -> list[PlatformAction]:
     return list(rows.filter(state=ActionState.PENDING).order_by("created_at", "pk"))
 

@@ -18,6 +18,7 @@ from .models import (
     Profile,
     Role,
     Rule,
+    RuleFailure,
     Store,
     Tag,
     TeamHoliday,
@@ -304,6 +305,43 @@ class RuleAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     search_fields = ["name"]
     readonly_fields = ["last_error", "last_error_at"]
+
+
+@admin.register(RuleFailure)
+class RuleFailureAdmin(admin.ModelAdmin):
+    """The events a rule failed on, read-only: a manager fixes the rule and retries from the
+    set-aside page. Staff who are not superusers see those of the stores they manage."""
+
+    list_display = ["rule", "store", "claim", "trigger", "error", "failed_at", "attempts", "retried_at"]
+    list_filter = [
+        ("rule__store", admin.RelatedOnlyFieldListFilter),
+        ("rule", admin.RelatedOnlyFieldListFilter),
+        "trigger",
+    ]
+    list_select_related = ["rule__store", "claim__order"]
+    search_fields = ["claim__platform_claim_id", "claim__order__platform_order_id"]
+    date_hierarchy = "failed_at"
+    ordering = ["-failed_at", "-pk"]
+
+    @admin.display(description=_("store"), ordering="rule__store__name")
+    def store(self, failure: RuleFailure) -> str:
+        return failure.rule.store.name
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a retry needs the event; one put right is closed, not deleted
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        managed = Membership.objects.filter(user=request.user, role=Role.MANAGER).values("store_id")
+        return queryset.filter(rule__store_id__in=managed)
 
 
 # --- team time (disputes/team.py) -------------------------------------------------------

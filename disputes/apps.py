@@ -34,12 +34,12 @@ class DisputesConfig(AppConfig):
             url=outbox.notification_url,
             retry=lambda pk: outbox.email_again(pk, tasks.send_alert_emails),
         )
-        # A rule that failed is fixed by editing it; a retry then runs it again on each event it
-        # failed on (an action it has made since is not made twice).
+        # A rule that failed is fixed by editing it; a retry then has the worker run it again on
+        # each event it failed on (an action it has made since is not made twice).
         setaside.register(
             SetAsideKind.RULE,
             url=lambda pk: rule_views.rule_url(pk),
-            retry=lambda pk: rules.retry_failures(pk),
+            retry=lambda pk: rules.queue_retry(pk, tasks.retry_rule_failures),
         )
         setaside.register(
             SetAsideKind.CHAT_MESSAGE,

@@ -27,7 +27,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django import forms
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,6 +47,7 @@ from .models import (
     Reason,
     Rule,
     RuleFailure,
+    RuleRetry,
     SetAsideKind,
     Store,
     Tag,
@@ -270,7 +271,7 @@ def _failed(
             failed_at=now,
         )
     else:
-        RuleFailure.objects.filter(pk=failure.pk).update(error=reason)
+        RuleFailure.objects.filter(pk=failure.pk).update(error=reason, attempts=F("attempts") + 1)
     # Set aside after the event commits: the claim is opened whatever the rule did.
     transaction.on_commit(
         lambda: setaside.record(
@@ -303,27 +304,70 @@ def run(trigger: str, claim: Claim, *, message: Any = None, by: User | None = No
     return done
 
 
-# How many of a rule's failed events one retry runs again (the rest wait for the next retry).
+# How many of a rule's failed events one run of the retry task takes on; it hands the rest to
+# a run of its own, so no run nears its time limit.
 RETRY_BATCH = 200
+# How long the set-aside page shows a retry's outcome.
+RETRY_SHOWN = timedelta(minutes=15)
 
 
-def retry_failures(rule_id: int, *, by: User | None = None) -> tuple[int, int]:
-    """Run a rule again on each event it failed on (a manager's retry from the set-aside page,
-    after fixing it), in the caller's transaction: each in a savepoint, as at the event. An
-    action whose change the rule has made on the claim since it failed is not made again, and a
-    failure is closed once, under a lock, so two retries never both apply it. Returns (went
-    through, failed again)."""
+def queue_retry(rule_id: int, task: Any) -> RuleRetry | None:
+    """A manager's retry from the set-aside page, after fixing the rule: note how many of its
+    failed events wait to run again and hand them to the worker (`task`, after commit)."""
     rule = Rule.objects.filter(pk=rule_id).first()
     if rule is None:
-        return 0, 0
+        return None
     Rule.objects.filter(pk=rule.pk).update(last_error="", last_error_at=None)
-    failures = list(
-        RuleFailure.objects.select_for_update(skip_locked=True)
-        .filter(rule=rule, retried_at__isnull=True)
-        .order_by("failed_at", "pk")[:RETRY_BATCH]
+    now = timezone.now()
+    events = RuleFailure.objects.filter(rule=rule, retried_at__isnull=True).count()
+    retry = RuleRetry.objects.create(
+        rule=rule, events=events, queued_at=now, last_at=now, finished_at=None if events else now
     )
-    went, again = 0, 0
-    for failure in failures:
+    if events:
+        transaction.on_commit(lambda: task.delay(retry.pk))
+    return retry
+
+
+def retry_failures(retry_id: int, *, after_id: int = 0) -> int | None:
+    """Run the rule again on each event it failed on, from failure `after_id` on, up to
+    RETRY_BATCH of them: each in its own transaction, so one that fails again (kept, with its new
+    reason, and set aside) stops nothing. An action whose change the rule has made on the claim
+    since it failed is not made again, and a failure is closed once, under a lock, so two
+    retries never both apply it. Returns the last failure handled when more wait (the caller
+    queues the next run), None when the retry is finished."""
+    retry = RuleRetry.objects.filter(pk=retry_id, finished_at__isnull=True).select_related("rule").first()
+    if retry is None:
+        return None
+    ids = list(
+        RuleFailure.objects.filter(
+            rule_id=retry.rule_id, retried_at__isnull=True, failed_at__lte=retry.queued_at, pk__gt=after_id
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[: RETRY_BATCH + 1]
+    )
+    try:
+        for failure_id in ids[:RETRY_BATCH]:
+            _retry_one(retry, failure_id)
+    except SoftTimeLimitExceeded:
+        # The event being run was rolled back; it and those after it stay open for a retry.
+        _stopped(retry, "the retry ran out of time: retry again for the events left")
+        raise
+    if len(ids) > RETRY_BATCH:
+        return ids[RETRY_BATCH - 1]
+    RuleRetry.objects.filter(pk=retry.pk).update(finished_at=timezone.now(), last_at=timezone.now())
+    return None
+
+
+def _retry_one(retry: RuleRetry, failure_id: int) -> None:
+    rule = retry.rule
+    with transaction.atomic():
+        failure = (
+            RuleFailure.objects.select_for_update(skip_locked=True)
+            .filter(pk=failure_id, retried_at__isnull=True)
+            .first()
+        )
+        if failure is None:
+            return  # put right meanwhile, or another retry holds it now
         claim = (
             Claim.objects.select_for_update(of=("self",))
             .select_related("store", "order")
@@ -331,7 +375,7 @@ def retry_failures(rule_id: int, *, by: User | None = None) -> tuple[int, int]:
         )
         load = MESSAGES.get(failure.trigger)
         message = load(failure.message_id) if load and failure.message_id else None
-        event = Event(trigger=failure.trigger, claims=[claim], message=message, by=by)
+        event = Event(trigger=failure.trigger, claims=[claim], message=message)
         made = frozenset(
             ClaimEvent.objects.filter(
                 claim_id=claim.pk,
@@ -340,19 +384,39 @@ def retry_failures(rule_id: int, *, by: User | None = None) -> tuple[int, int]:
                 at__gte=failure.failed_at,
             ).values_list("params__change", flat=True)
         )
+        now = timezone.now()
         try:
             with transaction.atomic():
                 if matches(rule, claim, event):
                     _apply(rule, claim, event, made=made)
         except SoftTimeLimitExceeded:
             raise
-        except Exception as error:  # noqa: BLE001 — set aside again, like at the event
+        except Exception as error:  # noqa: BLE001 — kept and set aside again, like at the event
             _failed(rule, claim, event, error, failure)
-            again += 1
-            continue
-        RuleFailure.objects.filter(pk=failure.pk).update(retried_at=timezone.now())
-        went += 1
-    return went, again
+            RuleRetry.objects.filter(pk=retry.pk).update(again=F("again") + 1, last_at=now)
+            return
+        RuleFailure.objects.filter(pk=failure.pk).update(retried_at=now)
+        RuleRetry.objects.filter(pk=retry.pk).update(went=F("went") + 1, last_at=now)
+
+
+def _stopped(retry: RuleRetry, reason: str) -> None:
+    RuleRetry.objects.filter(pk=retry.pk).update(finished_at=timezone.now(), last_at=timezone.now())
+    setaside.record(
+        kind=SetAsideKind.RULE,
+        subject_id=retry.rule_id,
+        store_id=retry.rule.store_id,
+        label=retry.rule.name,
+        reason=reason,
+    )
+
+
+def recent_retries(stores: Any) -> list[RuleRetry]:
+    """The retries of these stores' rules heard from lately, newest first."""
+    return list(
+        RuleRetry.objects.filter(rule__store__in=stores, last_at__gte=timezone.now() - RETRY_SHOWN)
+        .select_related("rule")
+        .order_by("-queued_at", "-pk")
+    )
 
 
 def any_active(trigger: str, store_ids: Iterable[int]) -> bool:

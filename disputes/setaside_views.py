@@ -1,5 +1,6 @@
 """The managers' page of work the worker loops set aside, with a retry for each item, and when
-each background process last reported."""
+each background process last reported. While a rule's retry runs in the worker, the list polls
+itself and shows the retry's outcome once it is done."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import health, setaside
+from . import health, rules, setaside
 from .access import managed_stores_for
 from .models import SetAside
 from .requests import AuthenticatedRequest
@@ -38,7 +39,16 @@ def set_aside_list(request: AuthenticatedRequest) -> HttpResponse:
                 "can_retry": found is not None,
             }
         )
-    context = {"rows": rows, "limit": PAGE_SIZE, "heartbeats": health.heartbeats()}
+    retries = rules.recent_retries(stores)
+    context = {
+        "rows": rows,
+        "limit": PAGE_SIZE,
+        "retries": retries,
+        "retrying": any(retry.running for retry in retries),
+    }
+    if request.htmx:
+        return render(request, "disputes/set_aside.html#entries", context)
+    context["heartbeats"] = health.heartbeats()
     return render(request, "disputes/set_aside.html", context)
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import alerts, chat, digest, health, import_jobs, outbox, presence, snooze, sweep, team
+from . import alerts, chat, digest, health, import_jobs, outbox, presence, rules, snooze, sweep, team
 from .models import WorkerHeartbeat
 
 
@@ -31,6 +31,17 @@ def remind_snoozed_claims() -> int:
     pages long gone (beat, every minute)."""
     presence.prune()
     return snooze.remind_due()
+
+
+# A manager's retry of a rule's failed events (disputes/rules.py). Each event commits on its own
+# and a run takes at most RETRY_BATCH of them, handing the rest to a run of its own. Not retried
+# by Celery: past the soft limit the retry is ended and the rule set aside again, so the
+# manager retries what is left; a redelivered run skips the events already put right.
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def retry_rule_failures(retry_id: int, after_id: int = 0) -> None:
+    more = rules.retry_failures(retry_id, after_id=after_id)
+    if more is not None:
+        retry_rule_failures.delay(retry_id, more)
 
 
 @shared_task(acks_late=True, soft_time_limit=100, time_limit=120)

@@ -29,12 +29,14 @@ from disputes.models import (
     Role,
     Rule,
     RuleFailure,
+    RuleRetry,
     SetAside,
     SetAsideKind,
     Tag,
     TagColour,
     Trigger,
 )
+from disputes.tasks import retry_rule_failures
 from evidence.checklist import needs_for
 from evidence.models import EvidenceItem
 from messaging.automation import BUYER_MESSAGE, language_of
@@ -411,8 +413,35 @@ def test_a_failing_rule_never_stops_the_claim_and_is_shown_to_managers(
     assert ClaimEvent.objects.filter(claim=claim, action=timeline.Action.OPENED).exists()
 
 
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued from here on run at once in this process (the worker's side of a retry)."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+def retry_now(rule, capture) -> RuleRetry:
+    """A manager's retry of the rule, run through to the end by the (eager) task."""
+    with capture(execute=True):
+        retry = automation.queue_retry(rule.pk, retry_rule_failures)
+    assert retry is not None
+    retry.refresh_from_db()
+    return retry
+
+
+def set_aside_list(client) -> str:
+    """The set-aside page's list, as its own polling asks for it."""
+    response = client.get(reverse("disputes:set_aside"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_retrying_a_failed_rule_runs_it_again_on_the_claim_it_failed_on(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, eager_tasks
 ):
     broken = make_rule(
         world, name="Broken", actions={"set_priority": Priority.HIGH, "assign_to": world.agent_b.pk}
@@ -423,24 +452,38 @@ def test_retrying_a_failed_rule_runs_it_again_on_the_claim_it_failed_on(
     assert failure.claim_id == claim.pk and failure.trigger == Trigger.CLAIM_OPENED
     manager = client_for(world.manager_a)
 
-    def retry_from_the_page():
+    def retry_from_the_page() -> str:
+        """Click Retry: the request only queues the task and the page says so (polling); the
+        task then runs, and the list's next poll shows the outcome and polls no more."""
         entry = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=broken.pk, resolved_at__isnull=True)
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks() as queued:
             response = manager.post(reverse("disputes:set_aside_retry", args=[entry.pk]))
         assert response.status_code == 302
-        return entry
+        waiting = manager.get(reverse("disputes:set_aside")).content.decode()
+        assert "Retrying 1 event…" in waiting
+        assert 'hx-trigger="every 2s"' in waiting
+        assert RuleFailure.objects.get(pk=failure.pk).attempts == failure.attempts  # not run yet
+        with django_capture_on_commit_callbacks(execute=True):
+            for callback in queued:
+                callback()
+        done = set_aside_list(manager)
+        assert "Retrying" not in done and "hx-trigger" not in done
+        return done
 
-    # Not fixed yet: it fails again, its event stays kept and a fresh entry is set aside.
-    first = retry_from_the_page()
+    # Not fixed yet: it fails again, its event stays kept with the new reason and a fresh entry
+    # is set aside.
+    first = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=broken.pk)
+    done = retry_from_the_page()
+    assert "0 events went through, 1 failed again." in done
     failure.refresh_from_db()
-    assert failure.retried_at is None
-    assert (
-        SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=broken.pk, resolved_at__isnull=True) != first
-    )
+    assert failure.retried_at is None and failure.attempts == 2 and "not an active member" in failure.error
+    again = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=broken.pk, resolved_at__isnull=True)
+    assert again != first and f'id="set-aside-{again.pk}"' in done
     assert Claim.objects.get(pk=claim.pk).priority == Priority.NORMAL
     # Fixed (agent_b joins the store): the retry does what the rule would have done at opening.
     Membership.objects.create(user=world.agent_b, store=world.store_a, role=Role.AGENT)
-    retry_from_the_page()
+    done = retry_from_the_page()
+    assert "1 event went through, 0 failed again." in done
     claim.refresh_from_db()
     assert (claim.priority, claim.assignee) == (Priority.HIGH, world.agent_b)
     assert sorted(entry.params["change"] for entry in rule_entries(claim)) == ["assigned", "priority"]
@@ -449,12 +492,118 @@ def test_retrying_a_failed_rule_runs_it_again_on_the_claim_it_failed_on(
     assert failure.retried_at is not None and broken.last_error == ""
     assert not SetAside.objects.filter(kind=SetAsideKind.RULE, resolved_at__isnull=True).exists()
     # Once through, a further retry has nothing to run.
-    assert automation.retry_failures(broken.pk) == (0, 0)
+    retry = retry_now(broken, django_capture_on_commit_callbacks)
+    assert (retry.events, retry.went, retry.again) == (0, 0, 0) and retry.finished_at is not None
     assert len(rule_entries(claim)) == 2
 
 
+def fails_on(monkeypatch, claims, error: BaseException | None = None):
+    """Register a condition that raises on these claims (and holds on the others)."""
+
+    def test(setting, claim, event):
+        if claim.pk in {each.pk for each in claims}:
+            raise error or RuntimeError("still broken")
+        return True
+
+    read, initial = automation.one_field("fails_on")
+    condition = automation.Condition("fails_on", "fails on", lambda store: {}, read, initial, test=test)
+    monkeypatch.setitem(automation.CONDITIONS, "fails_on", condition)
+
+
+def failed_events(world, rule, count):
+    claims = [open_claim(world, new_order(world, f"90001{n:02d}")) for n in range(count)]
+    for claim in claims:
+        RuleFailure.objects.create(rule=rule, claim=claim, trigger=Trigger.CLAIM_OPENED, error="before")
+    return claims
+
+
+def test_a_retry_goes_on_past_an_event_that_fails_again_and_keeps_it_with_its_new_reason(
+    world, django_capture_on_commit_callbacks, eager_tasks, monkeypatch
+):
+    rule = make_rule(
+        world,
+        name="Urgent",
+        conditions={"fails_on": 1},
+        actions={"set_priority": Priority.URGENT},
+        is_active=False,  # off: opening the claims below does not run it
+    )
+    claims = failed_events(world, rule, 3)
+    fails_on(monkeypatch, [claims[1]])
+    retry = retry_now(rule, django_capture_on_commit_callbacks)
+    assert (retry.events, retry.went, retry.again) == (3, 2, 1) and retry.finished_at is not None
+    priorities = [Claim.objects.get(pk=claim.pk).priority for claim in claims]
+    assert priorities == [Priority.URGENT, Priority.NORMAL, Priority.URGENT]
+    kept = RuleFailure.objects.get(rule=rule, retried_at__isnull=True)
+    assert kept.claim_id == claims[1].pk
+    assert (kept.error, kept.attempts) == ("RuntimeError: still broken", 2)
+    entry = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=rule.pk, resolved_at__isnull=True)
+    assert entry.reason == "RuntimeError: still broken"
+
+
+def test_a_retry_of_more_events_than_one_run_takes_hands_the_rest_on(
+    world, django_capture_on_commit_callbacks, eager_tasks, monkeypatch
+):
+    rule = make_rule(
+        world,
+        name="Urgent",
+        conditions={"fails_on": 1},
+        actions={"set_priority": Priority.URGENT},
+        is_active=False,  # off: opening the claims below does not run it
+    )
+    claims = failed_events(world, rule, 5)
+    fails_on(monkeypatch, [])
+    monkeypatch.setattr(automation, "RETRY_BATCH", 2)
+    retry = retry_now(rule, django_capture_on_commit_callbacks)
+    assert (retry.events, retry.went, retry.again) == (5, 5, 0) and retry.finished_at is not None
+    assert {Claim.objects.get(pk=claim.pk).priority for claim in claims} == {Priority.URGENT}
+    assert not RuleFailure.objects.filter(rule=rule, retried_at__isnull=True).exists()
+
+
+def test_a_retry_out_of_time_ends_and_sets_the_rule_aside_for_the_events_left(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    rule = make_rule(
+        world,
+        name="Urgent",
+        conditions={"fails_on": 1},
+        actions={"set_priority": Priority.URGENT},
+        is_active=False,  # off: opening the claims below does not run it
+    )
+    claims = failed_events(world, rule, 3)
+    fails_on(monkeypatch, [claims[1]], error=SoftTimeLimitExceeded())
+    with django_capture_on_commit_callbacks():
+        retry = automation.queue_retry(rule.pk, retry_rule_failures)
+    assert retry is not None
+    with pytest.raises(SoftTimeLimitExceeded):
+        retry_rule_failures(retry.pk)
+    retry.refresh_from_db()
+    assert (retry.went, retry.again) == (1, 0) and retry.finished_at is not None
+    open_ones = RuleFailure.objects.filter(rule=rule, retried_at__isnull=True).order_by("pk")
+    assert [failure.claim_id for failure in open_ones] == [claims[1].pk, claims[2].pk]
+    entry = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=rule.pk, resolved_at__isnull=True)
+    assert "ran out of time" in entry.reason
+
+
+def test_a_retry_whose_worker_went_silent_stops_the_polling_and_says_so(world, manager_client):
+    rule = make_rule(world, name="Urgent", actions={"set_priority": Priority.URGENT})
+    now = timezone.now()
+    running = RuleRetry.objects.create(rule=rule, events=4, went=1, queued_at=now, last_at=now)
+    page = set_aside_list(manager_client)
+    assert f'id="rule-retry-{running.pk}" data-running="1"' in page and 'hx-trigger="every 2s"' in page
+    RuleRetry.objects.filter(pk=running.pk).update(last_at=now - RuleRetry.LEASE - timedelta(seconds=1))
+    page = set_aside_list(manager_client)
+    assert f'id="rule-retry-{running.pk}" data-running="0"' in page
+    assert "The worker stopped before the end" in page and "hx-trigger" not in page
+    # Another store's manager sees nothing of it.
+    other = make_user("manager_b")
+    Membership.objects.create(user=other, store=world.store_b, role=Role.MANAGER)
+    assert f'id="rule-retry-{running.pk}"' not in set_aside_list(client_for(other))
+
+
 def test_a_retried_buyer_message_rule_judges_that_message_and_makes_no_change_twice(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, eager_tasks
 ):
     first_order = new_order(world, "9000040")
     claim = open_claim(world, first_order)
@@ -473,7 +622,8 @@ def test_a_retried_buyer_message_rule_judges_that_message_and_makes_no_change_tw
     # A later message the rule does not match: the retry judges the message it failed on.
     message_receive(order=first_order, body="Hello again, any news?")
     assert rule_entries(claim) == []
-    assert automation.retry_failures(rule.pk) == (1, 0)
+    retry = retry_now(rule, django_capture_on_commit_callbacks)
+    assert (retry.went, retry.again) == (1, 0)
     assert sorted(entry.params["change"] for entry in rule_entries(claim)) == [
         "assigned",
         "notified",
@@ -489,7 +639,8 @@ def test_a_retried_buyer_message_rule_judges_that_message_and_makes_no_change_tw
     made = [entry.params["change"] for entry in rule_entries(other)]
     assert sorted(made) == ["assigned", "notified", "tagged"]
     notices = Notification.objects.filter(alert__claim=other).count()
-    assert automation.retry_failures(rule.pk) == (1, 0)
+    retry = retry_now(rule, django_capture_on_commit_callbacks)
+    assert (retry.went, retry.again) == (1, 0)
     assert [entry.params["change"] for entry in rule_entries(other)] == made
     assert Notification.objects.filter(alert__claim=other).count() == notices == 1
     assert list(other.tags.all()) == [fragile]
@@ -600,3 +751,27 @@ def test_dry_run_counts_what_the_rule_would_have_done_to_the_last_30_days(world)
     assert result.actions == [("Add the tags", 2), ("Set the priority to", 3)]
     assert not Rule.objects.exists()
     assert Tag.claims.through.objects.count() == 1  # nothing written
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_from_the_page_runs_in_a_real_worker(world, tmp_path):
+    from .worker import celery_worker, wait_for
+
+    broken = make_rule(
+        world, name="Broken", actions={"set_priority": Priority.HIGH, "assign_to": world.agent_b.pk}
+    )
+    claim = open_claim(world)
+    assert RuleFailure.objects.filter(rule=broken, claim=claim).exists()
+    Membership.objects.create(user=world.agent_b, store=world.store_a, role=Role.AGENT)
+    entry = SetAside.objects.get(kind=SetAsideKind.RULE, subject_id=broken.pk, resolved_at__isnull=True)
+    manager = client_for(world.manager_a)
+    log = tmp_path / "worker.log"
+    with celery_worker(log, every_task=True):
+        assert manager.post(reverse("disputes:set_aside_retry", args=[entry.pk])).status_code == 302
+        wait_for(
+            lambda: RuleRetry.objects.filter(rule=broken, finished_at__isnull=False).exists(), log_path=log
+        )
+    claim.refresh_from_db()
+    assert (claim.priority, claim.assignee) == (Priority.HIGH, world.agent_b)
+    assert "1 event went through, 0 failed again." in set_aside_list(manager)

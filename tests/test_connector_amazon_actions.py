@@ -207,3 +207,28 @@ def test_a_throttled_amazon_is_told_on_the_card_after_two_tries_not_waited_out(w
     shown = card(agent_client, world.order_a).text
     assert "Amazon kept refusing requests as too many (429)" in shown
     assert api.count("getSolicitationActionsForOrder") == 2
+
+
+def test_the_card_polls_while_a_request_is_sent_slowly_while_it_waits_and_not_when_idle(
+    world, api, agent_client
+):
+    connect(world.store_a, api)
+    order = world.order_a
+    api.review_open.add(order.platform_order_id)
+    idle = card(agent_client, order).text
+    assert 'id="request-review"' in idle and "hx-trigger" not in idle  # nothing on its way
+    answer = agent_client.post(
+        reverse("connectors:amazon_review", args=[order.pk]), headers={"HX-Request": "true"}
+    )
+    assert 'hx-trigger="every 2s"' in answer.text  # due: the worker takes it soon
+    api.blip("createProductReviewAndSellerFeedbackSolicitation", 2)
+    assert platform_actions_send() == 0
+    row = PlatformAction.objects.get(order=order)
+    assert row.pending and row.reason and row.due_at > timezone.now()
+    waiting = watching(agent_client, order, answer).text
+    assert 'id="amazon-pending-1"' in waiting and 'hx-trigger="every 10s"' in waiting
+    PlatformAction.objects.filter(pk=row.pk).update(due_at=timezone.now())  # its wait is over
+    assert 'hx-trigger="every 2s"' in watching(agent_client, order, answer).text
+    assert platform_actions_send() == 1
+    done = watching(agent_client, order, answer).text
+    assert 'id="amazon-done"' in done and "hx-trigger" not in done

@@ -366,6 +366,26 @@ def test_ebay_out_of_reach_puts_the_answer_off_and_a_later_run_sends_it(store, e
     assert [c.status for c in ebay.calls if c.path.endswith("/return/5000000001/decide")] == [503, 503, 200]
 
 
+def test_the_card_polls_while_an_answer_is_sent_slowly_while_it_waits_and_not_when_idle(store, ebay, world):
+    synced(store, ebay)
+    claim = Claim.objects.get(store=store, platform_claim_id="return-5000000001")
+    client = client_for(world.manager_a)
+    url = f"/claims/{claim.pk}/ebay/"
+    idle = client.get(url).text
+    assert 'id="ebay-do-accept"' in idle and "hx-trigger" not in idle  # nothing on its way
+    row = ask(claim=claim, action_name="accept", by=world.manager_a)
+    assert 'hx-trigger="every 2s"' in client.get(url).text  # due: the worker takes it soon
+    ebay.blip(2)
+    assert send_due() == 0
+    waiting = client.get(f"{url}?polling=1", HTTP_HX_REQUEST="true").text
+    assert "server error (503)" in waiting and 'hx-trigger="every 10s"' in waiting
+    PlatformAction.objects.filter(pk=row.pk).update(due_at=timezone.now())  # its wait is over
+    assert 'hx-trigger="every 2s"' in client.get(url).text
+    assert send_due() == 1
+    settled = client.get(url).text
+    assert "eBay accepted it" in settled and "hx-trigger" not in settled
+
+
 def test_a_worker_dying_mid_run_leaves_rows_that_are_each_sent_once(store, ebay, world, monkeypatch):
     """The run is cut while sending the first row (the platform's answer unknown): the rows behind
     it are given back at once and sent by the next run; the one in flight waits for its lease,

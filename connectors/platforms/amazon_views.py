@@ -13,6 +13,7 @@ from disputes.access import get_order_for_user
 from disputes.models import Order
 from disputes.requests import AuthenticatedRequest
 
+from .. import outbox
 from ..models import PlatformAction
 from . import amazon_actions
 from .amazon_actions import ActionError
@@ -34,6 +35,7 @@ def _card(
         "actions": actions,
         "pending": [(row, amazon_actions.kind_label(row)) for row in actions.pending],
         "watch": actions.pending[0].pk if actions.pending else None,
+        "poll_every": outbox.poll_seconds(actions.pending),
         "done": done,
         "error": error,
         "kind": kind,
@@ -47,8 +49,9 @@ def _card(
 
 def _waiting(request: AuthenticatedRequest, order: Order, row: PlatformAction) -> HttpResponse:
     """The card while `row` is on its way: polls itself, asks Amazon nothing."""
-    pending = [(p, amazon_actions.kind_label(p)) for p in amazon_actions.pending_on(order)]
-    context = {"order": order, "pending": pending, "watch": row.pk}
+    rows = amazon_actions.pending_on(order)
+    pending = [(p, amazon_actions.kind_label(p)) for p in rows]
+    context = {"order": order, "pending": pending, "watch": row.pk, "poll_every": outbox.poll_seconds(rows)}
     return render(request, "connectors/amazon/_waiting.html", context)
 
 

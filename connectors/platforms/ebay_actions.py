@@ -192,6 +192,7 @@ def card(claim: Claim) -> dict:
         "claim": claim,
         "actions": [action for action in actions_for(claim) if action.name not in on_the_way],
         "pending": [(row, ACTIONS[row.name].label if row.name in ACTIONS else row.name) for row in pending],
+        "poll_every": outbox.poll_seconds(pending),
         "last": last,
         "last_label": ACTIONS[last.name].label if last is not None and last.name in ACTIONS else "",
         "accepted": accepted_words(last) if last is not None and last.state == "done" else "",

@@ -12,6 +12,7 @@ from .alerts import (  # noqa: F401
 from .automation import (  # noqa: F401
     Rule,
     RuleFailure,
+    RuleRetry,
     Tag,
     TagColour,
     Trigger,

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -120,6 +122,9 @@ class RuleFailure(models.Model):
     message_id = models.BigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     failed_at = models.DateTimeField(default=timezone.now)
+    # How many times the rule failed on this event: once at the event, then once per retry
+    # that failed again (`error` is the latest reason).
+    attempts = models.PositiveIntegerField(default=1)
     retried_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -134,3 +139,44 @@ class RuleFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} on claim {self.claim_id}"
+
+
+class RuleRetry(models.Model):
+    """A manager's retry of a rule's failed events, run by the worker (`rules.retry_failures`).
+    `events` is how many were open when it was queued; `went` and `again` are counted as the
+    worker goes, each in the transaction of its event, and `last_at` with them; `finished_at`
+    is set when the last one is done. The set-aside page shows it while it runs, then its
+    outcome for a while."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="retries")
+    events = models.PositiveIntegerField()
+    went = models.PositiveIntegerField(default=0)
+    again = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    # The last sign of the retry: queued, or an event done. One silent for long lost its worker.
+    last_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule retry")
+        verbose_name_plural = _("rule retries")
+        indexes = [
+            # The set-aside page: the retries heard from lately.
+            models.Index(fields=["last_at"], name="rule_retry_recent"),
+        ]
+
+    # A retry silent for this long lost its worker (twice the task's hard limit).
+    LEASE = timedelta(minutes=4)
+
+    def __str__(self) -> str:
+        return f"retry of {self.rule_id} ({self.went + self.again}/{self.events})"
+
+    @property
+    def running(self) -> bool:
+        """Queued or under way, and heard from within its lease."""
+        return self.finished_at is None and self.last_at >= timezone.now() - self.LEASE
+
+    @property
+    def stopped(self) -> bool:
+        """Left unfinished by a worker that died or ran out of time."""
+        return self.finished_at is None and not self.running
