@@ -51,7 +51,7 @@ def seed_claims(claims: int, due: int, now: datetime):
     with raw.cursor() as cursor:
         with cursor.copy(
             "COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
-            "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN"
+            "total, fulfilment_channel, ship_country, created_at, updated_at, delivered) FROM STDIN"
         ) as copy:
             for n in range(1, claims + 1):
                 copy.write_row(
@@ -67,6 +67,7 @@ def seed_claims(claims: int, due: int, now: datetime):
                         "US",
                         now,
                         now,
+                        False,
                     )
                 )
         with cursor.copy(

@@ -13,6 +13,7 @@ from .models import (
     Alert,
     AlertThreshold,
     Claim,
+    ClaimAlertSchedule,
     ClaimEvent,
     ClaimStatus,
     DeadlineRule,
@@ -117,6 +118,7 @@ CLAIMS = sweep.register(
         alert_field="claim",
         set_aside_kind=SetAsideKind.CLAIM_ALERTS,
         # Enough to find a claim's thresholds and its recipients.
+        schedule_model=ClaimAlertSchedule,
         fields=(
             "store_id",
             "assignee_id",
@@ -124,8 +126,6 @@ CLAIMS = sweep.register(
             "opened_at",
             "platform_requested_at",
             "respond_by",
-            "next_alert_at",
-            "next_alert_threshold",
             "respond_rule_id",
         ),
         related=(),

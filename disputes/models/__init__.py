@@ -30,6 +30,7 @@ from .chat import (  # noqa: F401
 from .claims import (  # noqa: F401
     Choice,
     Claim,
+    ClaimAlertSchedule,
     ClaimEvent,
     ClaimStatus,
     Outcome,
