@@ -284,7 +284,8 @@ class Claim(models.Model):
         # The alert schedule is written when it was set on this instance and the save names it
         # (or names nothing, a full save).
         if (update_fields is None or SCHEDULE_FIELDS & set(update_fields)) and self._schedule_set():
-            self.alert_schedule.save()
+            # A row not read from the table is one the claim does not have yet.
+            self.alert_schedule.save(force_insert=self.alert_schedule._state.adding)
 
     # The next alert the sweep owes this claim (when, and which threshold) lives in its own
     # narrow table, `ClaimAlertSchedule`: read and set here as if it were the claim's, saved
