@@ -307,7 +307,7 @@ class Claim(models.Model):
         self._schedule().next_alert_threshold = value
 
     def _schedule_set(self) -> bool:
-        return Claim.alert_schedule.related.is_cached(self)  # type: ignore[attr-defined]
+        return Claim.alert_schedule.related.is_cached(self)
 
     def _schedule(self) -> "ClaimAlertSchedule":
         """This claim's schedule row: read once, or a new one (no alert owed) if it has none."""
