@@ -242,8 +242,11 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
         if not due:
             return None
         found = _read(subject, [pk for pk, _at, _name in due])
-        # In the schedule's order; an item deleted meanwhile took its schedule row with it.
+        # In the schedule's order. An item deleted meanwhile took its schedule row with it; one
+        # locked by someone else comes back in the next sweep.
         rows = [(found[pk], at, name) for pk, at, name in due if pk in found]
+        if not rows:
+            return None
         subject.prepare([row for row, _at, _name in rows])
         already = _raised_before(subject, [row.pk for row, _at, _name in rows])
         managers = _managers_by_store({row.store_id for row, _at, _name in rows})
@@ -307,14 +310,20 @@ def _raised_before(subject: Subject, ids: list[int]) -> set[tuple[int, datetime,
 
 
 def _read(subject: Subject, ids: list[int]) -> dict[int, Any]:
-    """The rows of these ids, by id, with the fields the sweep reads (the others deferred)."""
+    """The rows of these ids, by id, with the fields the sweep reads (the others deferred).
+
+    With a schedule table of their own, the items are locked too, and one somebody holds (a
+    claim being edited) is left for the next sweep: its editor's save of the schedule waits for
+    this batch, so this batch must not wait for the editor (its alerts' foreign keys would)."""
+    rows = _readable(subject)
+    if subject.schedule_model is not None:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
     if subject.related:
-        return _readable(subject).in_bulk(ids)
+        return rows.in_bulk(ids)
     model = subject.model
     names = [model._meta.pk.attname, *(model._meta.get_field(name).attname for name in subject.fields)]
     return {
-        values[0]: _loaded(model, names, values)
-        for values in _readable(subject).filter(pk__in=ids).values_list(*names)
+        values[0]: _loaded(model, names, values) for values in rows.filter(pk__in=ids).values_list(*names)
     }
 
 

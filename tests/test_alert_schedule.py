@@ -1,15 +1,16 @@
 """A claim's next alert lives in its own narrow table (`ClaimAlertSchedule`), so the deadline
 sweep moves thousands of them on without rewriting the claim table's rows and indexes."""
 
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes import alerts, services
-from disputes.models import Alert, Claim, ClaimAlertSchedule, ClaimKind, DeadlineRule, Reason
+from disputes.models import Alert, Claim, ClaimAlertSchedule, ClaimKind, DeadlineRule, Reason, SetAside
 
 T0 = timezone.now().replace(second=0, microsecond=0)
 
@@ -78,3 +79,38 @@ def test_deleting_a_claim_deletes_its_schedule(world):
     Alert.objects.filter(claim=claim).delete()
     claim.delete()
     assert not ClaimAlertSchedule.objects.filter(claim_id=claim.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: SQLite runs one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_being_edited_is_left_for_the_next_sweep_and_the_sweep_never_waits_for_it(world):
+    edited, other = open_claim(world), open_claim(world)
+    locked, release = threading.Event(), threading.Event()
+
+    def edit():
+        # What a person's edit holds (services._locked) until the edit commits.
+        try:
+            with transaction.atomic():
+                Claim.objects.select_for_update().get(pk=edited.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    try:
+        assert locked.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting for the editor fails the test
+        fresh = alerts.sweep_claims(now=T0 + timedelta(hours=25))
+        assert [(alert.claim_id, alert.threshold) for alert in fresh] == [(other.pk, "warn_24h")]
+        assert schedule_of(edited) == ("warn_24h", T0 + timedelta(hours=24))
+        assert not SetAside.objects.exists()
+    finally:
+        release.set()
+        editor.join()
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    fresh = alerts.sweep_claims(now=T0 + timedelta(hours=25, minutes=1))
+    assert [(alert.claim_id, alert.threshold) for alert in fresh] == [(edited.pk, "warn_24h")]
