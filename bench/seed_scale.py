@@ -691,6 +691,11 @@ def copy_claims(
     has_alert_columns = {"next_alert_at", "next_alert_threshold"} <= {
         f.column for f in Claim._meta.concrete_fields
     }
+    try:  # since issue #18 the next alert lives in a table of its own
+        from disputes.models import ClaimAlertSchedule
+    except ImportError:
+        ClaimAlertSchedule = None
+    schedules: list[tuple[str, str, str]] = []  # (claim id, next alert, threshold) for that table
     respond_rules, appeal_rules = load_rules()
     agent_ids = [[agents[a].pk for a in AGENTS_BY_STORE[s]] for s in range(len(STORES))]
     manager_ids = [[managers[m].pk for m in MANAGERS_BY_STORE[s]] for s in range(len(STORES))]
@@ -887,7 +892,7 @@ def copy_claims(
                 ts(updated),
                 ts(data.purchased[oid]),
             ]
-            if has_alert_columns:
+            if has_alert_columns or ClaimAlertSchedule is not None:
                 next_at, threshold = None, ""
                 if alerts is not None and status != "closed" and respond_by is not None:
                     view = SimpleNamespace(
@@ -901,9 +906,18 @@ def copy_claims(
                     )
                     alerts.schedule(view, as_dt(now))
                     next_at, threshold = view.next_alert_at, view.next_alert_threshold
-                row += [ts(next_at.timestamp()) if next_at else r"\N", threshold]
+                if has_alert_columns:
+                    row += [ts(next_at.timestamp()) if next_at else r"\N", threshold]
+                elif next_at:
+                    schedules.append((str(cid), ts(next_at.timestamp()), threshold))
             copy.row(*row)
     timer.add("claim", copy.count, time.perf_counter() - started)
+    if schedules:
+        started = time.perf_counter()
+        with Copier(raw, ClaimAlertSchedule, ["claim_id", "next_alert_at", "next_alert_threshold"]) as copy:
+            for schedule in schedules:
+                copy.row(*schedule)
+        timer.add("claim alert schedule", copy.count, time.perf_counter() - started)
 
     started = time.perf_counter()
     with event_copier as copy:

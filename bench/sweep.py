@@ -6,7 +6,8 @@ and 10,000: `--claims 2000000 --due 10000`).
 
 Seeds its own database with COPY (one store, one order per claim; `--reuse` resets one seeded
 before instead), then prints:
-- the plan of the query that finds due claims (it must be an index scan on claim_alert_due),
+- the plan of the query that finds due claims (it must be an index scan on claim_alert_due, the
+  index of the schedule table `disputes_claimalertschedule`),
 - the time to find the due rows, and the time of a whole sweep that raises their alerts,
 - the time of a sweep when nothing is due (the cost every idle minute).
 """
@@ -51,7 +52,7 @@ def seed_claims(claims: int, due: int, now: datetime):
     with raw.cursor() as cursor:
         with cursor.copy(
             "COPY disputes_order (id, store_id, platform_order_id, status, purchased_at, currency, "
-            "total, fulfilment_channel, ship_country, created_at, updated_at) FROM STDIN"
+            "total, fulfilment_channel, ship_country, created_at, updated_at, delivered) FROM STDIN"
         ) as copy:
             for n in range(1, claims + 1):
                 copy.write_row(
@@ -67,12 +68,13 @@ def seed_claims(claims: int, due: int, now: datetime):
                         "US",
                         now,
                         now,
+                        False,
                     )
                 )
         with cursor.copy(
             "COPY disputes_claim (id, store_id, order_id, kind, reason, platform_claim_id, status, "
             "outcome, counts_toward_odr, opened_at, respond_by, respond_rule_id, respond_explained, "
-            "next_alert_at, next_alert_threshold, priority, version, created_at, updated_at, "
+            "priority, version, created_at, updated_at, "
             "snooze_note, order_purchased_at, choice, choice_advised) FROM STDIN"
         ) as copy:
             for n in range(1, claims + 1):
@@ -96,8 +98,6 @@ def seed_claims(claims: int, due: int, now: datetime):
                         respond_by,
                         rule.pk,
                         "",
-                        opened + timedelta(hours=24),
-                        "half",
                         2,
                         1,
                         now,
@@ -108,37 +108,44 @@ def seed_claims(claims: int, due: int, now: datetime):
                         "",
                     )
                 )
+        # Each claim's next alert ("half the window") in the sweep's schedule table.
+        with cursor.copy(
+            "COPY disputes_claimalertschedule (claim_id, next_alert_at, next_alert_threshold) FROM STDIN"
+        ) as copy:
+            for n in range(1, claims + 1):
+                opened = now - timedelta(hours=30 if n <= due else n % 20)
+                copy.write_row((n, opened + timedelta(hours=24), "half"))
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval('disputes_order_id_seq', %s)", [claims])
         cursor.execute("SELECT setval('disputes_claim_id_seq', %s)", [claims])
         cursor.execute("ANALYZE disputes_claim")
+        cursor.execute("ANALYZE disputes_claimalertschedule")
     return store
 
 
 def reset_due(claims: int, due: int, now: datetime) -> None:
     """Put a seeded database back as `seed_claims` left it, without seeding again: the first
     `due` claims owe their "half" alert again, and no alert, notification or timeline entry
-    exists. The claim table is vacuumed, so each run starts without the last run's dead rows."""
+    exists. The schedule table is vacuumed, so each run starts without the last run's dead rows."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*), min(next_alert_at) FILTER (WHERE id > %s) FROM disputes_claim", [due]
+            "SELECT count(*), min(next_alert_at) FILTER (WHERE claim_id > %s) FROM disputes_claimalertschedule",
+            [due],
         )
         count, first_later = cursor.fetchone()
         if count != claims:
-            sys.exit(f"--reuse: the database holds {count:,} claims, not {claims:,}: seed it again")
+            sys.exit(f"--reuse: the database schedules {count:,} claims, not {claims:,}: seed it again")
         if first_later is not None and first_later <= now:
             sys.exit("--reuse: the claims that are not due would be by now (seeded too long ago): seed again")
         cursor.execute("TRUNCATE disputes_alert, disputes_claimevent CASCADE")
-        # Only the alert columns: the opening and due times stay as seeded (changing them would
-        # recount the store's hour counts).
         cursor.execute(
-            "UPDATE disputes_claim SET next_alert_at = opened_at + interval '24 hours', "
-            "next_alert_threshold = 'half' WHERE id <= %s",
+            "UPDATE disputes_claimalertschedule AS s SET next_alert_at = c.opened_at + interval '24 hours', "
+            "next_alert_threshold = 'half' FROM disputes_claim AS c WHERE c.id = s.claim_id AND s.claim_id <= %s",
             [due],
         )
-        cursor.execute("VACUUM (ANALYZE) disputes_claim")
+        cursor.execute("VACUUM (ANALYZE) disputes_claimalertschedule")
 
 
 class Meter:
@@ -234,7 +241,7 @@ def main() -> None:
         sys.exit("bench/sweep.py needs PostgreSQL: set DATABASE_URL (see the docstring).")
     call_command("migrate", verbosity=0)
     from disputes import alerts, sweep
-    from disputes.models import Claim
+    from disputes.models import ClaimAlertSchedule
 
     now = datetime.now(UTC)
     if args.reuse:
@@ -246,7 +253,9 @@ def main() -> None:
             f"seeded {args.claims:,} open claims ({args.due:,} due) in {time.perf_counter() - started:.1f} s"
         )
 
-    due = Claim.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "pk")[: sweep.BATCH]
+    due = ClaimAlertSchedule.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "pk")[
+        : sweep.BATCH
+    ]
     sql, params = due.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)

@@ -13,6 +13,7 @@ from .models import (
     Alert,
     AlertThreshold,
     Claim,
+    ClaimAlertSchedule,
     ClaimEvent,
     ClaimStatus,
     DeadlineRule,
@@ -32,24 +33,20 @@ def thresholds_for(claim: Claim) -> list[Threshold]:
         return []
     due = claim.respond_by
     start = window_start(claim)
-    found: dict[str, datetime] = {
-        AlertThreshold.DUE: due,
-        AlertThreshold.OVERDUE: due + settings.DESK_ESCALATE_AFTER,
-    }
-    if due - start > timedelta(hours=2):
-        found[AlertThreshold.HALF] = start + (due - start) / 2
-    for hours in claim.warnings:
-        at = due - timedelta(hours=hours)
-        if at > start:
-            found[warn_threshold(hours)] = at
+    warnings = [(due - timedelta(hours=hours), warn_threshold(hours)) for hours in claim.warnings]
+    warnings = [(at, name) for at, name in warnings if at > start]
+    found = [
+        *warnings,
+        (due, AlertThreshold.DUE),
+        (due + settings.DESK_ESCALATE_AFTER, AlertThreshold.OVERDUE),
+    ]
     # "Half the window left" says nothing new when a warning falls at the same time.
-    half = found.get(AlertThreshold.HALF)
-    if half and any(
-        threshold_hours(name) is not None and abs(at - half) < timedelta(hours=1)
-        for name, at in found.items()
+    half = start + (due - start) / 2
+    if due - start > timedelta(hours=2) and not any(
+        abs(at - half) < timedelta(hours=1) for at, _n in warnings
     ):
-        del found[AlertThreshold.HALF]
-    return sorted((Threshold(name, at) for name, at in found.items()), key=lambda t: (t.at, t.name))
+        found.append((half, AlertThreshold.HALF))
+    return [Threshold(name, at) for at, name in sorted(found)]
 
 
 def window_start(claim: Claim) -> datetime:
@@ -117,6 +114,7 @@ CLAIMS = sweep.register(
         alert_field="claim",
         set_aside_kind=SetAsideKind.CLAIM_ALERTS,
         # Enough to find a claim's thresholds and its recipients.
+        schedule_model=ClaimAlertSchedule,
         fields=(
             "store_id",
             "assignee_id",
@@ -124,8 +122,6 @@ CLAIMS = sweep.register(
             "opened_at",
             "platform_requested_at",
             "respond_by",
-            "next_alert_at",
-            "next_alert_threshold",
             "respond_rule_id",
         ),
         related=(),

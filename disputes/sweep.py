@@ -2,12 +2,14 @@
 
 An app registers a `Subject` for each kind of item with a clock (claims in `disputes.alerts`,
 buyer messages in `messaging.sla`) and runs `run(subject)` from its own beat task. The due
-times live in the database; the sweep only notifies. For one subject it reads the rows whose
+times live in the database, in the subject's schedule (`next_alert_at`, `next_alert_threshold`:
+a narrow table of their own for claims, `ClaimAlertSchedule`; the message's own columns for buyer
+messages); the sweep only notifies. For one subject it reads the schedule rows whose
 `next_alert_at` has passed (a partial index on that column), locks them (skipping rows another
-sweeper holds), moves each on to its next threshold in one UPDATE and writes the alerts, their
-notifications and any timeline rows in bulk, all in one transaction; once committed the rows no
-longer look due, so a second sweeper or a re-run never alerts twice. After downtime it raises
-every missed threshold once, oldest first.
+sweeper holds), reads their items, moves each on to its next threshold in one UPDATE of the
+schedule and writes the alerts, their notifications and any timeline rows in bulk, all in one
+transaction; once committed the rows no longer look due, so a second sweeper or a re-run never
+alerts twice. After downtime it raises every missed threshold once, oldest first.
 
 One bad row never stops the others. Each row's next threshold, recipients and alert are worked
 out on their own; a row that raises is pushed an hour on, logged and set aside (managers see it
@@ -64,7 +66,8 @@ class Threshold:
 @dataclass(frozen=True)
 class Subject:
     """What the engine needs to know about one kind of item with a deadline clock. Its model
-    has `store_id`, `next_alert_at` (partially indexed) and `next_alert_threshold`."""
+    has `store_id`; its schedule has `next_alert_at` (partially indexed) and
+    `next_alert_threshold`."""
 
     model: Any  # Claim or Message (rows are read through its fields named below)
     alert_field: str  # the foreign key of Alert that points at it: "claim" or "message"
@@ -97,6 +100,13 @@ class Subject:
     # Called with a batch's rows once they are read, before anything is worked out: loads what
     # they share in one go (a claim's deadline rule) rather than a copy per row.
     prepare: Callable[[list], None] = lambda rows: None
+    # The model whose rows hold the schedule, with the item's primary key as its own; None: the
+    # item's own row.
+    schedule_model: Any = None
+
+    @property
+    def schedule(self) -> Any:
+        return self.schedule_model or self.model
 
 
 _subjects: dict[str, Subject] = {}
@@ -162,6 +172,8 @@ class _Step:
     threshold: str
     scheduled_for: datetime
     window_start: datetime
+    next_at: datetime | None  # the row's schedule once this step is written
+    next_threshold: str
     raise_alert: bool = False
     users: list[int] = field(default_factory=list)
     escalated: bool = False
@@ -172,6 +184,8 @@ class _Step:
 class _Failure:
     row: Any
     reason: str
+    threshold: str  # the same one comes back at `retry_at`
+    retry_at: datetime
 
 
 def sweep(subject: Subject, now: datetime | None = None) -> list[Alert]:
@@ -217,34 +231,47 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
     None when nothing is due."""
     failures: list[_Failure] = []
     with transaction.atomic():
-        # Row locks keep a second sweeper off these rows (it skips them on PostgreSQL; SQLite
-        # runs one writer at a time).
-        rows = list(
-            _readable(subject)
-            .filter(next_alert_at__lte=now)
+        # Locks on the schedule rows keep a second sweeper off these items (it skips them on
+        # PostgreSQL; SQLite runs one writer at a time).
+        due = list(
+            subject.schedule.objects.filter(next_alert_at__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_alert_at", "pk")[:BATCH]
+            .order_by("next_alert_at", "pk")
+            .values_list("pk", "next_alert_at", "next_alert_threshold")[:BATCH]
         )
+        if not due:
+            return None
+        found = _read(subject, [pk for pk, _at, _name in due])
+        # In the schedule's order. An item deleted meanwhile took its schedule row with it; one
+        # locked by someone else comes back in the next sweep.
+        rows = [(found[pk], at, name) for pk, at, name in due if pk in found]
         if not rows:
             return None
-        subject.prepare(rows)
-        already = _raised_before(subject, [row.pk for row in rows])
-        managers = _managers_by_store({row.store_id for row in rows})
-        workers = subject.workers(rows)
+        subject.prepare([row for row, _at, _name in rows])
+        already = _raised_before(subject, [row.pk for row, _at, _name in rows])
+        managers = _managers_by_store({row.store_id for row, _at, _name in rows})
+        workers = subject.workers([row for row, _at, _name in rows])
         steps = []
-        for row in rows:
+        for row, at, name in rows:
             try:
                 steps.append(
                     _step(
-                        subject, row, now, already, workers.get(row.pk, set()), managers.get(row.store_id, [])
+                        subject,
+                        row,
+                        at,
+                        name,
+                        now,
+                        already,
+                        workers.get(row.pk, set()),
+                        managers.get(row.store_id, []),
                     )
                 )
             except SoftTimeLimitExceeded:
                 raise
             except Exception as error:
-                failures.append(_set_back(subject, row, row.next_alert_threshold, now, error))
+                failures.append(_set_back(subject, row, name, now, error))
         fresh = _write_steps(subject, steps, now, failures)
-        _advance(subject.model, [failure.row for failure in failures])
+        _advance(subject, [(failure.row.pk, failure.retry_at, failure.threshold) for failure in failures])
         ids = [alert.pk for alert in fresh]
         if ids:
             from .tasks import send_alert_emails  # the tasks module imports this one
@@ -282,6 +309,36 @@ def _raised_before(subject: Subject, ids: list[int]) -> set[tuple[int, datetime,
         return set(cursor.fetchall())
 
 
+def _read(subject: Subject, ids: list[int]) -> dict[int, Any]:
+    """The rows of these ids, by id, with the fields the sweep reads (the others deferred).
+
+    With a schedule table of their own, the items are locked too, and one somebody holds (a
+    claim being edited) is left for the next sweep: its editor's save of the schedule waits for
+    this batch, so this batch must not wait for the editor (its alerts' foreign keys would)."""
+    rows = _readable(subject)
+    if subject.schedule_model is not None:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    if subject.related:
+        return rows.in_bulk(ids)
+    model = subject.model
+    names = [model._meta.pk.attname, *(model._meta.get_field(name).attname for name in subject.fields)]
+    return {
+        values[0]: _loaded(model, names, values) for values in rows.filter(pk__in=ids).values_list(*names)
+    }
+
+
+def _loaded(model: type[models.Model], names: list[str], values) -> Any:
+    """An instance as read from the database, with these attributes (the others deferred: read
+    on first use). Model.from_db goes through __init__, which visits every field of the model
+    (some fifty for a claim): for the thousands of rows of a batch that cost more than the
+    rest of reading them."""
+    row = model.__new__(model)
+    row.__dict__.update(zip(names, values, strict=True))
+    row._state = models.base.ModelState()
+    row._state.adding, row._state.db = False, connection.alias
+    return row
+
+
 def _readable(subject: Subject) -> models.QuerySet:
     """The subject's rows with what the sweep reads of them (and no other related row)."""
     rows = subject.model.objects.only(*subject.fields)
@@ -289,34 +346,42 @@ def _readable(subject: Subject) -> models.QuerySet:
 
 
 def _step(
-    subject: Subject, row, now: datetime, already: set, workers: set[int], managers: list[int]
+    subject: Subject,
+    row,
+    at: datetime,
+    threshold: str,
+    now: datetime,
+    already: set,
+    workers: set[int],
+    managers: list[int],
 ) -> _Step:
-    """Work out everything for one row before touching it, so a failure leaves it as it was."""
+    """Work out everything for one row (its schedule said `threshold` at `at`) before touching
+    it, so a failure leaves it as it was."""
     thresholds = subject.thresholds(row)
-    # The threshold's own time, not the row's: a row set back an hour still says how late it is.
-    scheduled_for = next((t.at for t in thresholds if t.name == row.next_alert_threshold), row.next_alert_at)
+    # The threshold's own time, not the schedule's: a row set back an hour still says how late it is.
+    scheduled_for = next((t.at for t in thresholds if t.name == threshold), at)
+    nxt = following(thresholds, threshold, now)
     step = _Step(
         row=row,
-        threshold=row.next_alert_threshold,
+        threshold=threshold,
         scheduled_for=scheduled_for,
         window_start=subject.window_start(row),
+        next_at=nxt.at if nxt else None,
+        next_threshold=nxt.name if nxt else "",
     )
-    nxt = following(thresholds, step.threshold, now)
     if subject.owes_alerts(row) and (row.pk, step.window_start, step.threshold) not in already:
         step.raise_alert = True
         step.users, step.escalated = recipients(step.threshold, workers, managers)
         step.due_at = subject.due_at(row)
-    row.next_alert_at = nxt.at if nxt else None
-    row.next_alert_threshold = nxt.name if nxt else ""
     return step
 
 
 def _set_back(subject: Subject, row, threshold: str, now: datetime, error: Exception) -> _Failure:
     """The row could not be swept: the same threshold comes back an hour later."""
     log.warning("sweep: %s %s failed and is set aside", subject.alert_field, row.pk, exc_info=error)
-    row.next_alert_threshold = threshold
-    row.next_alert_at = now + RETRY_AFTER
-    return _Failure(row=row, reason=setaside.describe_error(error))
+    return _Failure(
+        row=row, reason=setaside.describe_error(error), threshold=threshold, retry_at=now + RETRY_AFTER
+    )
 
 
 def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: list) -> list[Alert]:
@@ -350,7 +415,7 @@ def _write_steps(subject: Subject, steps: list[_Step], now: datetime, failures: 
 
 
 def _write(subject: Subject, steps: list[_Step], now: datetime) -> list[Alert]:
-    _advance(subject.model, [step.row for step in steps])
+    _advance(subject, [(step.row.pk, step.next_at, step.next_threshold) for step in steps])
     raising = [step for step in steps if step.raise_alert]
     fresh = _insert_alerts(subject, raising, now)
     alerts_raised.send(sender=Alert, alerts=fresh)
@@ -393,10 +458,9 @@ def _insert_alerts(subject: Subject, steps: list[_Step], now: datetime) -> list[
         # Each row has one step in a batch, so the row's id finds its alert's.
         ids = dict(_insert_json(Alert, values, returning=f"{subject.alert_field}_id, id"))
         names = [field.attname for field in Alert._meta.concrete_fields]
-        # Model.from_db takes every column in order: much cheaper than Alert(**value) per alert.
         fresh = [
-            Alert.from_db(
-                connection.alias,
+            _loaded(
+                Alert,
                 names,
                 [
                     ids[value[f"{subject.alert_field}_id"]] if name == "id" else value.get(name)
@@ -443,34 +507,31 @@ def _managers_by_store(store_ids: set[int]) -> dict[int, list[int]]:
     return managers
 
 
-def _advance(model: type[models.Model], rows: list) -> None:
-    """Write each row's next alert in one statement (bulk_update's CASE is slow at 1,000 rows)."""
-    if not rows:
+def _advance(subject: Subject, moves: list[tuple[int, datetime | None, str]]) -> None:
+    """Write each row's next alert (id, when, threshold) to its schedule in one statement
+    (bulk_update's CASE is slow at 1,000 rows)."""
+    if not moves:
         return
-    table = connection.ops.quote_name(model._meta.db_table)
-    ids = [row.pk for row in rows]
-    times = [row.next_alert_at for row in rows]
-    thresholds = [row.next_alert_threshold for row in rows]
+    schedule = subject.schedule._meta
+    table = connection.ops.quote_name(schedule.db_table)
+    key = connection.ops.quote_name(schedule.pk.column)
     if connection.vendor == "postgresql":
         # One JSON text rather than thousands of parameters (see _insert_json).
-        moves = [
-            {"id": i, "next_alert_at": t, "next_alert_threshold": n}
-            for i, t, n in zip(ids, times, thresholds, strict=True)
-        ]
+        rows = [{schedule.pk.column: i, "next_alert_at": t, "next_alert_threshold": n} for i, t, n in moves]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET next_alert_at = v.next_alert_at, next_alert_threshold = v.next_alert_threshold "
-                f"FROM json_populate_recordset(NULL::{table}, %s) AS v WHERE {table}.id = v.id",
-                [_json(moves)],
+                f"FROM json_populate_recordset(NULL::{table}, %s) AS v WHERE {table}.{key} = v.{key}",
+                [_json(rows)],
             )
         return
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
-        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        values = ", ".join(["(%s, %s, %s)"] * len(moves))
         cursor.execute(
             f"UPDATE {table} SET next_alert_at = v.column2, next_alert_threshold = v.column3 "
-            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-            [value for row in zip(ids, map(adapt, times), thresholds, strict=False) for value in row],
+            f"FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1",
+            [value for i, t, n in moves for value in (i, adapt(t), n)],
         )
 
 

@@ -142,8 +142,6 @@ REPLIES = sweep.register(
             "reply_state",
             "reply_by",
             "warn_hours_before",
-            "next_alert_at",
-            "next_alert_threshold",
         ),
         related=("thread",),
         thresholds=thresholds_for,

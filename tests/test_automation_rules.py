@@ -18,6 +18,7 @@ from disputes.models import (
     AlertThreshold,
     Buyer,
     Claim,
+    ClaimAlertSchedule,
     ClaimEvent,
     ClaimKind,
     Membership,
@@ -352,7 +353,7 @@ def test_a_claim_turning_overdue_runs_the_overdue_rules(world):
     claim = open_claim(world)
     claim.refresh_from_db()
     overdue_at = claim.respond_by + timedelta(minutes=1)
-    Claim.objects.filter(pk=claim.pk).update(
+    ClaimAlertSchedule.objects.filter(claim=claim).update(
         next_alert_at=overdue_at, next_alert_threshold=AlertThreshold.OVERDUE
     )
     sweep_claims(overdue_at)
@@ -685,11 +686,11 @@ def test_opening_a_claim_with_rules_that_act_costs_a_pinned_number_of_queries(
     )
     order = new_order(world, "9000012", skus=["KETTLE-01"])
     order = Order.objects.select_related("store").get(pk=order.pk)
-    # Opening alone: a savepoint, the deadline rules, the claim, two timeline entries, the
-    # store's webhooks for "claim opened", the release (7). The rules: their list (1); the SKUs (1); a savepoint and its release (2);
+    # Opening alone: a savepoint, the deadline rules, the claim, its alert schedule row, two
+    # timeline entries, the store's webhooks for "claim opened", the release (8). The rules: their list (1); the SKUs (1); a savepoint and its release (2);
     # the assignee (1) and the claim's update (1); the priority (1); the tags (1), those the
     # claim has already (1), the new link (1); one bulk insert of the three timeline entries (1).
-    with django_assert_num_queries(7 + 11):
+    with django_assert_num_queries(8 + 11):
         claim = open_claim(world, order, by=None)
     claim.refresh_from_db()
     assert claim.assignee == world.agent_a and claim.priority == Priority.HIGH

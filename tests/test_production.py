@@ -84,13 +84,13 @@ ALERTS = """
 import json
 from django.db.models import Count
 from django.utils import timezone
-from disputes.models import Alert, Claim, Notification
+from disputes.models import Alert, Claim, ClaimAlertSchedule, Notification
 now = timezone.now()
 result = {
     "alerts": Alert.objects.count(),
     "emailed": list(Notification.objects.filter(emailed_at__isnull=False).values_list("pk", flat=True)),
     "owed": Notification.objects.filter(email_due_at__isnull=False).count(),
-    "claims_due": Claim.objects.filter(next_alert_at__lte=now).count(),
+    "claims_due": ClaimAlertSchedule.objects.filter(next_alert_at__lte=now).count(),
     "burst_without_alert": Claim.objects.filter(platform_claim_id__startswith="burst-", alerts__isnull=True).count(),
     "doubled": sum(
         Alert.objects.filter(**{subject + "__isnull": False}).values(subject, "threshold", "window_start")

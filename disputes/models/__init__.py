@@ -31,6 +31,7 @@ from .chat import (  # noqa: F401
 from .claims import (  # noqa: F401
     Choice,
     Claim,
+    ClaimAlertSchedule,
     ClaimEvent,
     ClaimStatus,
     Outcome,

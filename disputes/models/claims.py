@@ -154,9 +154,6 @@ class Claim(models.Model):
         _("advice when chosen"), max_length=10, choices=Choice.choices, blank=True, editable=False
     )
     chosen_at = models.DateTimeField(_("chosen"), null=True, blank=True, editable=False)
-    # The next alert the sweep owes this claim: when, and which threshold it is.
-    next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
-    next_alert_threshold = models.CharField(max_length=20, blank=True, editable=False)
     # A reminder someone set ("check tracking tomorrow"): until then the claim stays out of the
     # queue, then it comes back at the top of its owner's (the assignee's, else the person who
     # snoozed it). `snooze_alert_at` is the reminder the worker still owes (NULL once sent).
@@ -262,12 +259,6 @@ class Claim(models.Model):
                 name="claim_snooze_alert_due",
                 condition=Q(snooze_alert_at__isnull=False),
             ),
-            # The deadline sweep: only claims that still owe an alert.
-            models.Index(
-                fields=["next_alert_at"],
-                name="claim_alert_due",
-                condition=Q(next_alert_at__isnull=False),
-            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -286,7 +277,46 @@ class Claim(models.Model):
             and self.order_purchased_at is None
         ):
             self.order_purchased_at = self.order.purchased_at
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = [name for name in update_fields if name not in SCHEDULE_FIELDS]
         super().save(*args, **kwargs)
+        # The alert schedule is written when it was set on this instance and the save names it
+        # (or names nothing, a full save).
+        if (update_fields is None or SCHEDULE_FIELDS & set(update_fields)) and self._schedule_set():
+            # A row not read from the table is one the claim does not have yet.
+            self.alert_schedule.save(force_insert=self.alert_schedule._state.adding)
+
+    # The next alert the sweep owes this claim (when, and which threshold) lives in its own
+    # narrow table, `ClaimAlertSchedule`: read and set here as if it were the claim's, saved
+    # with the claim when a save names it.
+    @property
+    def next_alert_at(self) -> datetime | None:
+        return self._schedule().next_alert_at
+
+    @next_alert_at.setter
+    def next_alert_at(self, value: datetime | None) -> None:
+        self._schedule().next_alert_at = value
+
+    @property
+    def next_alert_threshold(self) -> str:
+        return self._schedule().next_alert_threshold
+
+    @next_alert_threshold.setter
+    def next_alert_threshold(self, value: str) -> None:
+        self._schedule().next_alert_threshold = value
+
+    def _schedule_set(self) -> bool:
+        return Claim.alert_schedule.related.is_cached(self)
+
+    def _schedule(self) -> "ClaimAlertSchedule":
+        """This claim's schedule row: read once, or a new one (no alert owed) if it has none."""
+        if not self._schedule_set():
+            found = None
+            if self.pk is not None:
+                found = ClaimAlertSchedule.objects.filter(claim_id=self.pk).first()
+            self.alert_schedule = found or ClaimAlertSchedule(claim=self)
+        return self.alert_schedule
 
     @property
     def is_open(self) -> bool:
@@ -369,3 +399,33 @@ class ClaimEvent(TimelineEntry):
         verbose_name = _("claim event")
         verbose_name_plural = _("claim events")
         indexes = [models.Index(fields=["claim", "at"], name="claim_event_timeline")]
+
+
+SCHEDULE_FIELDS = {"next_alert_at", "next_alert_threshold"}
+
+
+class ClaimAlertSchedule(models.Model):
+    """The next alert the deadline sweep owes a claim, apart from the claim's own row.
+
+    The sweep moves thousands of these on at once; in the claim table each such UPDATE wrote a
+    new entry in all of its indexes (the due time is indexed, so no update is HOT). Here it
+    touches two: the primary key and the partial index of due rows."""
+
+    claim = models.OneToOneField(
+        Claim, on_delete=models.CASCADE, primary_key=True, related_name="alert_schedule"
+    )
+    next_alert_at = models.DateTimeField(null=True, blank=True)
+    next_alert_threshold = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [
+            # The deadline sweep: only claims that still owe an alert.
+            models.Index(
+                fields=["next_alert_at"],
+                name="claim_alert_due",
+                condition=Q(next_alert_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.next_alert_threshold} at {self.next_alert_at}"

@@ -1,0 +1,59 @@
+"""The claim's next alert moves to a narrow table of its own (issue #18): the sweep's UPDATE
+of thousands of them no longer writes an entry in every index of the claim table."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("disputes", "0030_setaside_platform_action"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ClaimAlertSchedule",
+            fields=[
+                (
+                    "claim",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="alert_schedule",
+                        serialize=False,
+                        to="disputes.claim",
+                    ),
+                ),
+                ("next_alert_at", models.DateTimeField(blank=True, null=True)),
+                ("next_alert_threshold", models.CharField(blank=True, max_length=20)),
+            ],
+        ),
+        # Every claim that still owes an alert keeps it (the others have no row: none owed).
+        migrations.RunSQL(
+            "INSERT INTO disputes_claimalertschedule (claim_id, next_alert_at, next_alert_threshold) "
+            "SELECT id, next_alert_at, next_alert_threshold FROM disputes_claim WHERE next_alert_at IS NOT NULL",
+            reverse_sql="UPDATE disputes_claim SET next_alert_at = s.next_alert_at, "
+            "next_alert_threshold = s.next_alert_threshold FROM disputes_claimalertschedule AS s "
+            "WHERE s.claim_id = disputes_claim.id",
+        ),
+        migrations.RemoveIndex(
+            model_name="claim",
+            name="claim_alert_due",
+        ),
+        migrations.AddIndex(
+            model_name="claimalertschedule",
+            index=models.Index(
+                condition=models.Q(("next_alert_at__isnull", False)),
+                fields=["next_alert_at"],
+                name="claim_alert_due",
+            ),
+        ),
+        migrations.RemoveField(
+            model_name="claim",
+            name="next_alert_at",
+        ),
+        migrations.RemoveField(
+            model_name="claim",
+            name="next_alert_threshold",
+        ),
+    ]
