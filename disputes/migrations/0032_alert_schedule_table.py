@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0030_setaside_platform_action"),
+        ("disputes", "0031_rule_retry"),
     ]
 
     operations = [
