@@ -183,12 +183,18 @@ def test_sku_tallies_follow_claim_writes(world):
         post_mortem=post_mortem(world.agent_a),
     )
     day = first.opened_at.astimezone(UTC).date()
-    assert skus_kept() == skus_counted_slowly() == {
-        (world.store_a.pk, "MUG-1", first.reason, day): {"won": 1, "decided": 1},
-        (world.store_a.pk, "LID-2", first.reason, day): {"won": 1, "decided": 1},
-    }
+    assert (
+        skus_kept()
+        == skus_counted_slowly()
+        == {
+            (world.store_a.pk, "MUG-1", first.reason, day): {"won": 1, "decided": 1},
+            (world.store_a.pk, "LID-2", first.reason, day): {"won": 1, "decided": 1},
+        }
+    )
     first.refresh_from_db()
-    services.claim_reopen(claim=first, by=world.agent_a, version=first.version, reason="The buyer wrote again")
+    services.claim_reopen(
+        claim=first, by=world.agent_a, version=first.version, reason="The buyer wrote again"
+    )
     assert skus_kept() == skus_counted_slowly() == {}
 
     claims = add_claims(world, 6)

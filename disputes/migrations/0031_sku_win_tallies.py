@@ -24,7 +24,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="SkuWinTally",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("sku", models.CharField(max_length=100)),
                 ("reason", models.CharField(max_length=30)),
                 ("day", models.DateField()),
@@ -43,7 +48,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [
-                    models.UniqueConstraint(fields=("store", "sku", "reason", "day"), name="sku_win_tally_unique")
+                    models.UniqueConstraint(
+                        fields=("store", "sku", "reason", "day"), name="sku_win_tally_unique"
+                    )
                 ],
             },
         ),
