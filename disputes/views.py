@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -278,6 +278,8 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
     order = claim.order
     initial = {"version": claim.version}
     current = deadlines.for_claim(claim) if claim.is_open else None
+    # Into the order's prefetch cache: the fight-or-refund card reads the SKUs from it.
+    prefetch_related_objects([order], "lines")
     lines = list(order.lines.all())
     return {
         "claim": claim,

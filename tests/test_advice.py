@@ -22,7 +22,6 @@ from disputes.models import (
     Outcome,
     Reason,
 )
-from disputes.selectors.odr import DefectRate
 from disputes.timeline import Action, worded
 from disputes.winrates import WinRate
 from evidence.checklist import checklist
@@ -169,13 +168,12 @@ def hand_made_facts(
     *, chance_wins: int, kinds: list[str], orders: int, defective: int, hours: float
 ) -> Facts:
     win = WinRate("reason", "amazon", Reason.NOT_RECEIVED, "", chance_wins, 10, prior=0.5, prior_weight=10)
-    rate = DefectRate(orders, defective, 0, defective, 0, since=timezone.now())
     return Facts(
         amount=None,
         currency="USD",
         win=win,
         evidence=checklist(Reason.NOT_RECEIVED, kinds),
-        headroom=Headroom(rate, limit=Decimal(1)),
+        headroom=Headroom(orders, defective, limit=Decimal(1)),
         time_left=timedelta(hours=hours),
         counts_toward_odr=True,
     )
