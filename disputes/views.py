@@ -42,6 +42,7 @@ from .forms import (
     PreferencesForm,
     QueueFilterForm,
     RecomputeForm,
+    store_members,
 )
 from .inputs import has_nul
 from .models import (
@@ -281,6 +282,9 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
     # Into the order's prefetch cache: the fight-or-refund card reads the SKUs from it.
     prefetch_related_objects([order], "lines")
     lines = list(order.lines.all())
+    # Read once for the two forms that choose among them (assignee, action owner), which the
+    # page shows while the claim is open.
+    members = list(store_members(claim.store_id)) if claim.is_open else None
     return {
         "claim": claim,
         "order": order,
@@ -297,10 +301,14 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         "current_deadline": current,
         "moves": [ClaimStatus(s) for s in sorted(ALLOWED_MOVES[claim.status])],
         "close_form": forms.get("close_form")
-        or ClaimCloseForm(initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
+        or ClaimCloseForm(
+            initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim, members=members
+        ),
         "assign_form": forms.get("assign_form")
         or ClaimAssignForm(
-            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id}, claim=claim
+            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id},
+            claim=claim,
+            members=members,
         ),
         "priority_form": forms.get("priority_form")
         or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),
