@@ -61,7 +61,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--http", action="store_true", help="time the pages through gunicorn over HTTP")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --http (default 2)")
     parser.add_argument(
-        "--only", metavar="WORDS", help="time only the pages whose label has these words (e.g. \"claim (\")"
+        "--only", metavar="WORDS", help='time only the pages whose label has these words (e.g. "claim (")'
     )
     parser.add_argument(
         "--profile",

@@ -58,7 +58,7 @@ class _TeamChoices(forms.models.ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         # The members a page read once for all its forms (`AssigneeField.members`), if it did.
-        members = self.field.members
+        members = getattr(self.field, "members", None)
         for obj in list(self.queryset) if members is None else members:
             yield self.choice(obj)
 
