@@ -277,6 +277,10 @@ def claim_detail(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
 
 def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict:
     order = claim.order
+    # The order's store is the claim's, already read: the order facts and the buyer thread's
+    # panel then need no query of their own for it.
+    if order.store_id == claim.store_id:
+        order.store = claim.store
     initial = {"version": claim.version}
     current = deadlines.for_claim(claim) if claim.is_open else None
     # Into the order's prefetch cache: the fight-or-refund card reads the SKUs from it.

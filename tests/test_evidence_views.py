@@ -200,7 +200,7 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
     # draft reply a rule may have put in the composer, and 1 for the thread's tags (the store's,
     # marked).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=27, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=26, add_rows=more_evidence
     )
 
 
