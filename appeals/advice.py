@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from disputes.access import stores_for
 from disputes.models import Choice, Claim, ClaimStatus, Store
-from disputes.selectors.odr import DefectRate, order_defect_rate
+from disputes.selectors.odr import odr_counts
 from disputes.winrates import WinRate, claim_win_rate
 from evidence.checklist import Checklist
 from evidence.checklist import checklist as reason_checklist
@@ -38,18 +38,26 @@ TIME_TO_GATHER = timedelta(hours=24)
 class Headroom:
     """The store's room under the ODR line, in defective orders."""
 
-    rate: DefectRate
+    orders: int  # of the ODR window
+    defective_orders: int
     limit: Decimal  # percent
+
+    @property
+    def percent(self) -> Decimal:
+        """The store's ODR now, rounded as the ODR card rounds it (`DefectRate.percent`)."""
+        if not self.orders:
+            return Decimal("0.00")
+        return (Decimal(self.defective_orders) * 100 / self.orders).quantize(Decimal("0.01"))
 
     @property
     def allowed(self) -> int:
         """Defective orders the store may have and stay at or under the line."""
-        return int(self.rate.orders * self.limit / 100)
+        return int(self.orders * self.limit / 100)
 
     @property
     def orders_left(self) -> int:
         """How many more defective orders the store can take; negative when over the line."""
-        return self.allowed - self.rate.defective_orders
+        return self.allowed - self.defective_orders
 
     @property
     def near_line(self) -> bool:
@@ -137,8 +145,8 @@ def _reasons(facts: Facts, threshold: float) -> list[str]:
         % {"done": facts.evidence.done, "total": facts.evidence.total}
     )
     room = facts.headroom
-    odr = {"percent": room.rate.percent, "limit": room.limit, "left": room.orders_left}
-    if room.rate.orders == 0:
+    odr = {"percent": room.percent, "limit": room.limit, "left": room.orders_left}
+    if room.orders == 0:
         reasons.append(_("The store has no orders in the ODR window yet."))
     elif room.orders_left < 0:
         reasons.append(
@@ -186,7 +194,9 @@ def facts_of(claim: Claim, stores: Sequence[Store], now: datetime | None = None)
         currency=order.currency,
         win=claim_win_rate(claim, stores),
         evidence=reason_checklist(claim.reason, [item.kind for item in present_items(order)]),
-        headroom=Headroom(order_defect_rate(claim.store, now), Decimal(settings.DESK_ODR_LIMIT_PERCENT)),
+        headroom=Headroom(
+            *odr_counts([claim.store_id], now)[claim.store_id], Decimal(settings.DESK_ODR_LIMIT_PERCENT)
+        ),
         time_left=claim.respond_by - now if claim.respond_by else None,
         counts_toward_odr=claim.counts_toward_odr,
     )

@@ -1,7 +1,7 @@
 """Query counts and server time of the desk's busiest pages, on the seeded PostgreSQL database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/pages.py \\
-        [--requests 50] [--warmup 3] [--claims 20] [--debug] [--http [--workers 2]]
+        [--requests 50] [--warmup 3] [--claims 20] [--debug] [--http [--workers 2]] [--only WORDS]
 
 Seed the database first with bench/seed_scale.py. Each page is requested in-process through
 django.test.Client (logged in with force_login as bench.agent, or bench.manager for the
@@ -60,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--http", action="store_true", help="time the pages through gunicorn over HTTP")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --http (default 2)")
+    parser.add_argument(
+        "--only", metavar="WORDS", help='time only the pages whose label has these words (e.g. "claim (")'
+    )
     parser.add_argument(
         "--profile",
         metavar="WORDS",
@@ -407,6 +410,8 @@ def main() -> None:
             return None
 
     def run(label: str, client, urls: list[str] | None) -> Result | None:
+        if args.only and args.only not in label:
+            return None
         if not urls:
             results.append(Result(label, "not built yet"))
             print(f"  {label}: not built yet", flush=True)

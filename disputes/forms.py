@@ -57,12 +57,16 @@ class _TeamChoices(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in list(self.queryset):
+        # The members a page read once for all its forms (`AssigneeField.members`), if it did.
+        members = getattr(self.field, "members", None)
+        for obj in list(self.queryset) if members is None else members:
             yield self.choice(obj)
 
 
 class AssigneeField(forms.ModelChoiceField):
     iterator = _TeamChoices
+    # The choices as a list the page already read (the queryset still validates the answer).
+    members: list | None = None
 
     def label_from_instance(self, obj) -> str:
         return obj.get_username()
@@ -271,10 +275,12 @@ class ClaimCloseForm(VersionedForm):
     owner = AssigneeField(queryset=get_user_model().objects.none(), label=_("Action owner"))
     due_on = PlausibleDateField(label=_("Action due on"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, claim: Claim, **kwargs) -> None:
+    def __init__(self, *args, claim: Claim, members: list | None = None, **kwargs) -> None:
+        """`members`: the store's members, when the page read them already."""
         super().__init__(*args, **kwargs)
         self.claim = claim
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = store_members(claim.store_id)
+        owner = cast(AssigneeField, self.fields["owner"])
+        owner.queryset, owner.members = store_members(claim.store_id), members
         if claim.status == ClaimStatus.DECIDED and claim.outcome:
             # The platform's notice decided it: its outcome is the one to confirm, and an empty
             # decision time keeps the notice's.
@@ -349,9 +355,11 @@ class ClaimAssignForm(forms.Form):
     )
     loaded_assignee = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, claim: Claim, **kwargs) -> None:
+    def __init__(self, *args, claim: Claim, members: list | None = None, **kwargs) -> None:
+        """`members`: the store's members, when the page read them already."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = store_members(claim.store_id)
+        assignee = cast(AssigneeField, self.fields["assignee"])
+        assignee.queryset, assignee.members = store_members(claim.store_id), members
 
     @staticmethod
     def seen_now(claim: Claim) -> dict[str, object]:

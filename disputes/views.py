@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -42,6 +42,7 @@ from .forms import (
     PreferencesForm,
     QueueFilterForm,
     RecomputeForm,
+    store_members,
 )
 from .inputs import has_nul
 from .models import (
@@ -276,9 +277,18 @@ def claim_detail(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
 
 def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict:
     order = claim.order
+    # The order's store is the claim's, already read: the order facts and the buyer thread's
+    # panel then need no query of their own for it.
+    if order.store_id == claim.store_id:
+        order.store = claim.store
     initial = {"version": claim.version}
     current = deadlines.for_claim(claim) if claim.is_open else None
+    # Into the order's prefetch cache: the fight-or-refund card reads the SKUs from it.
+    prefetch_related_objects([order], "lines")
     lines = list(order.lines.all())
+    # Read once for the two forms that choose among them (assignee, action owner), which the
+    # page shows while the claim is open.
+    members = list(store_members(claim.store_id)) if claim.is_open else None
     return {
         "claim": claim,
         "order": order,
@@ -295,10 +305,14 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         "current_deadline": current,
         "moves": [ClaimStatus(s) for s in sorted(ALLOWED_MOVES[claim.status])],
         "close_form": forms.get("close_form")
-        or ClaimCloseForm(initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim),
+        or ClaimCloseForm(
+            initial={**initial, "owner": claim.assignee_id or request.user.pk}, claim=claim, members=members
+        ),
         "assign_form": forms.get("assign_form")
         or ClaimAssignForm(
-            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id}, claim=claim
+            initial={**ClaimAssignForm.seen_now(claim), "assignee": claim.assignee_id},
+            claim=claim,
+            members=members,
         ),
         "priority_form": forms.get("priority_form")
         or ClaimPriorityForm(initial={**ClaimPriorityForm.seen_now(claim), "priority": claim.priority}),

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Claim, Outcome, Platform, Reason, Store, WinTally
+from .models import Claim, Outcome, Platform, Reason, SkuWinTally, Store, WinTally
 
 # How many claims the level above is worth when it leans a narrow level toward its own rate:
 # with 10 decided claims of its own, a SKU's rate is half its own record, half its reason's.
@@ -140,10 +140,15 @@ class WinRates:
 
 
 def win_rates(
-    stores: Sequence[Store], *, skus: Iterable[str] | None = None, now: datetime | None = None
+    stores: Sequence[Store],
+    *,
+    skus: Iterable[str] | None = None,
+    reasons: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> WinRates:
     """The team's record over its stores' claims of the last `LOOKBACK_DAYS`: one query by store
-    and reason, one by SKU (only for `skus` when given; none for an empty list)."""
+    and reason, one by SKU (only for `skus` when given, none for an empty list; only for
+    `reasons` when given)."""
     platforms = {store.pk: store.platform for store in stores}
     by_reason: dict[tuple[str, str], Tally] = {}
     # By store rather than by platform: no join, and the stores of a platform are summed here.
@@ -151,8 +156,16 @@ def win_rates(
         key = (platforms[store_id], reason)
         before = by_reason.get(key, Tally())
         by_reason[key] = Tally(before.wins + won, before.decided + total)
-    by_sku = {} if skus is not None and not skus else sku_tallies(stores, skus, now=now)
+    by_sku = {} if skus is not None and not skus else sku_tallies(stores, skus, reasons=reasons, now=now)
     return WinRates(by_reason=by_reason, by_sku=by_sku)
+
+
+def _first_midnight(now: datetime | None) -> datetime:
+    """The first UTC midnight at or after the start of the lookback: from there on, whole days
+    are read from the tallies; before it, the claims themselves."""
+    since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
+    midnight = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + timedelta(days=1) if midnight < since else midnight
 
 
 def reason_tallies(stores: Sequence[Store], now: datetime | None = None) -> list[tuple[int, str, int, int]]:
@@ -160,10 +173,8 @@ def reason_tallies(stores: Sequence[Store], now: datetime | None = None) -> list
     query: the whole UTC days from the day tallies the database keeps (`WinTally`, a row per
     store, reason and day), and the part of a day from the exact moment to the next midnight
     from the claims themselves. Rows of one store and reason may come twice; callers add them."""
-    since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
-    midnight = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if midnight < since:
-        midnight += timedelta(days=1)
+    now = now or timezone.now()
+    midnight = _first_midnight(now)
     store_ids = [store.pk for store in stores]
     whole_days = (
         WinTally.objects.filter(store_id__in=store_ids, day__gte=midnight.date())
@@ -191,25 +202,50 @@ def _fought(stores: Sequence[Store], now: datetime | None):
 
 
 def sku_tallies(
-    stores: Sequence[Store], skus: Iterable[str] | None, *, now: datetime | None = None
+    stores: Sequence[Store],
+    skus: Iterable[str] | None,
+    *,
+    reasons: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[str, str, str], Tally]:
-    """The record by platform, reason and SKU (of `skus` only, when given): one query. An order
-    of several SKUs counts its claim once under each of them."""
+    """The record by platform, reason and SKU (of `skus` and `reasons` only, when given), in one
+    query, as `reason_tallies` reads it: whole UTC days from `SkuWinTally`, the first part of a
+    day from the claims and their order lines. An order of several SKUs counts its claim once
+    under each of them."""
     platforms = {store.pk: store.platform for store in stores}
-    rows = _fought(stores, now)
+    now = now or timezone.now()
+    midnight = _first_midnight(now)
+    whole_days = SkuWinTally.objects.filter(
+        store_id__in=[store.pk for store in stores], day__gte=midnight.date()
+    )
+    # One filter() for the claims: a second one on their lines would join the lines again.
+    first_part: dict[str, object] = {"opened_at__lt": midnight}
     if skus is not None:
-        rows = rows.filter(order__lines__sku__in=sorted(set(skus)))
-    by_sku: dict[tuple[str, str, str], Tally] = {}
-    for store_id, reason, sku, won, total in (
-        rows.values("store_id", "reason", "order__lines__sku")
+        whole_days = whole_days.filter(sku__in=sorted(set(skus)))
+        first_part["order__lines__sku__in"] = sorted(set(skus))
+    if reasons is not None:
+        whole_days = whole_days.filter(reason__in=sorted(set(reasons)))
+        first_part["reason__in"] = sorted(set(reasons))
+    rows = (
+        whole_days.values("store_id", "reason", "sku")
+        .order_by()
+        .annotate(wins=Sum("won"), fought=Sum("decided"))
+        .values_list("store_id", "reason", "sku", "wins", "fought")
+    ).union(
+        _fought(stores, now)
+        .filter(**first_part)
+        .values("store_id", "reason", "order__lines__sku")
+        .order_by()
         .annotate(
             wins=Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins())),
-            decided=Count("id", distinct=True),
+            fought=Count("id", distinct=True),
         )
-        .values_list("store_id", "reason", "order__lines__sku", "wins", "decided")
-        .order_by()
-    ):
-        if sku is not None:
+        .values_list("store_id", "reason", "order__lines__sku", "wins", "fought"),
+        all=True,
+    )
+    by_sku: dict[tuple[str, str, str], Tally] = {}
+    for store_id, reason, sku, won, total in rows:
+        if total and sku is not None:  # None: a claim whose order has no lines
             key = (platforms[store_id], reason, sku)
             before = by_sku.get(key, Tally())
             by_sku[key] = Tally(before.wins + won, before.decided + total)
@@ -219,4 +255,4 @@ def sku_tallies(
 def claim_win_rate(claim: Claim, stores: Sequence[Store]) -> WinRate:
     """The team's chance of winning a claim like this one, over `stores` (the viewer's)."""
     skus = [line.sku for line in claim.order.lines.all()]
-    return win_rates(stores, skus=skus).for_claim(claim, skus)
+    return win_rates(stores, skus=skus, reasons=[claim.reason]).for_claim(claim, skus)

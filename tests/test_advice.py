@@ -11,8 +11,17 @@ from django.utils import timezone, translation
 
 from appeals.advice import Facts, Headroom, advice_for, recommend
 from disputes import services
-from disputes.models import Choice, Claim, ClaimEvent, ClaimKind, ClaimStatus, Order, Outcome, Reason
-from disputes.selectors.odr import DefectRate
+from disputes.models import (
+    Choice,
+    Claim,
+    ClaimEvent,
+    ClaimKind,
+    ClaimStatus,
+    Order,
+    OrderLine,
+    Outcome,
+    Reason,
+)
 from disputes.timeline import Action, worded
 from disputes.winrates import WinRate
 from evidence.checklist import checklist
@@ -159,13 +168,12 @@ def hand_made_facts(
     *, chance_wins: int, kinds: list[str], orders: int, defective: int, hours: float
 ) -> Facts:
     win = WinRate("reason", "amazon", Reason.NOT_RECEIVED, "", chance_wins, 10, prior=0.5, prior_weight=10)
-    rate = DefectRate(orders, defective, 0, defective, 0, since=timezone.now())
     return Facts(
         amount=None,
         currency="USD",
         win=win,
         evidence=checklist(Reason.NOT_RECEIVED, kinds),
-        headroom=Headroom(rate, limit=Decimal(1)),
+        headroom=Headroom(orders, defective, limit=Decimal(1)),
         time_left=timedelta(hours=hours),
         counts_toward_odr=True,
     )
@@ -240,6 +248,26 @@ def test_claim_page_shows_the_advice_card_with_its_reasons(usually_won, agent_cl
     assert 'id="advice-card"' in page
     assert 'data-recommendation="ask_info"' in page
     assert "The store&#x27;s ODR is 0.33 %: 2 more defective orders keep it within 1 %." in page
+
+
+def test_card_gives_the_record_of_the_claims_sku_as_its_orders_lines_are_now(usually_won, agent_client):
+    """The team's record for the SKU of claim_a's order, from the kept tallies: a decided claim
+    whose order's line changes SKU afterwards leaves that SKU's record."""
+    line = {"quantity": 1, "item_price": "9.00"}
+    OrderLine.objects.create(order=usually_won.order_a, line_key="K", sku="KETTLE-1L", **line)
+    decided = Claim.objects.filter(store=usually_won.store_a).exclude(outcome="").order_by("pk")
+    for claim in decided[:3]:  # team_record writes its 8 won (denied) claims first
+        OrderLine.objects.create(order=claim.order, line_key="K", sku="KETTLE-1L", **line)
+        OrderLine.objects.create(order=claim.order, line_key="K2", sku="KETTLE-1L", **line)
+    url = reverse("disputes:claim", args=[usually_won.claim_a.pk])
+    page = agent_client.get(url).content.decode()
+    assert "“Item not received” claims for SKU KETTLE-1L: 3 won of 3 decided." in page
+    OrderLine.objects.filter(order=decided[0].order, line_key="K2").update(sku="KETTLE-2L")
+    page = agent_client.get(url).content.decode()
+    assert "“Item not received” claims for SKU KETTLE-1L: 3 won of 3 decided." in page  # "K" is left
+    OrderLine.objects.filter(order=decided[0].order, line_key="K").update(sku="KETTLE-2L")
+    page = agent_client.get(url).content.decode()
+    assert "“Item not received” claims for SKU KETTLE-1L: 2 won of 2 decided." in page
 
 
 def test_card_posts_the_choice_and_answers_htmx_with_the_card(usually_won, agent_client):

@@ -196,10 +196,11 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
 
     # The claim page's own queries (its appeals card, the Amazon card's connection check, the
     # fight-or-refund card and the macros card included) plus 3 for the vault, however many
-    # items and events, and 3 for the tags card (the store's tags, the claim's) and a draft reply
-    # a rule may have put in the composer, and 1 for the thread's tags (the store's, marked).
+    # items and events, and 2 for the tags card (the store's tags, marked on the claim) and a
+    # draft reply a rule may have put in the composer, and 1 for the thread's tags (the store's,
+    # marked).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=31, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=26, add_rows=more_evidence
     )
 
 

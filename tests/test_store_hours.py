@@ -180,6 +180,40 @@ def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):
     }
 
 
+def test_odr_counts_from_the_hours_equal_the_defect_rates_counted_from_the_claims(world, settings):
+    """The advice card's ODR figures (one query on the hour counts) equal `defect_rates`' (every
+    defective order of the window), with orders and claims on both sides of the window's start
+    inside its first hour, an order with two claims, and a claim that does not count."""
+    from disputes.selectors.odr import defect_rates, odr_counts
+
+    now = timezone.now().replace(minute=20, second=0, microsecond=0)
+    since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
+    for n, minutes in enumerate([-30, -1, 0, 1, 39, 40, 41, 200, 60 * 24]):
+        order = Order.objects.create(
+            store=world.store_a,
+            platform_order_id=f"S-{n}",
+            purchased_at=since + timedelta(minutes=minutes),
+            currency="USD",
+        )
+        for kind in [ClaimKind.A_TO_Z, ClaimKind.CHARGEBACK][: 1 + (n == 3)] if n % 2 else []:
+            Claim.objects.create(
+                store=world.store_a,
+                order=order,
+                kind=kind,
+                reason=Reason.NOT_RECEIVED,
+                opened_at=now,
+                order_purchased_at=order.purchased_at,
+                counts_toward_odr=n != 7,
+            )
+    rates = defect_rates([world.store_a, world.store_b], now)
+    # From `since` on: 7 of these and the fixture's order; defective: 3, 5 and the fixture's.
+    assert (rates[world.store_a.pk].orders, rates[world.store_a.pk].defective_orders) == (8, 3)
+    assert odr_counts([world.store_a.pk, world.store_b.pk], now) == {
+        world.store_a.pk: (rates[world.store_a.pk].orders, rates[world.store_a.pk].defective_orders),
+        world.store_b.pk: (0, 0),
+    }
+
+
 @pytest.mark.django_db(transaction=True)  # the deletion commits: constraints are checked then
 def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
     add_claims(world, 3)

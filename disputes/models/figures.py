@@ -60,3 +60,30 @@ class WinTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.day} {self.reason}: {self.won}/{self.decided}"
+
+
+class SkuWinTally(models.Model):
+    """The same claims as `WinTally`, counted under each SKU of their order (once per SKU, however
+    many lines have it): the win rates by SKU add up these rows instead of joining a year of
+    claims to their order lines. Kept by triggers on the claim and order line tables, in the same
+    transaction as the write (disputes/win_tallies.py). A claim counts under the SKUs its order
+    has now: when lines are added, removed or change SKU after the claim was decided, the claim
+    moves to the new SKUs."""
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    sku = models.CharField(max_length=100)
+    reason = models.CharField(max_length=30)
+    day = models.DateField()
+    won = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of the reads: a store's SKUs (and reasons) from a day on.
+            models.UniqueConstraint(fields=["store", "sku", "reason", "day"], name="sku_win_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.sku} {self.day} {self.reason}: {self.won}/{self.decided}"
