@@ -17,7 +17,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0030_setaside_platform_action"),
+        ("disputes", "0032_alert_schedule_table"),
     ]
 
     operations = [
