@@ -1366,6 +1366,10 @@ class _Import:
         tz = ZoneInfo(self.store.time_zone)
         unchanged = _Unchanged(self, fmt, columns) if getattr(fmt, "skips_unchanged", False) else None
         next_progress = PROGRESS_ROWS
+        last_order: OrderFacts | None = None
+        last_digest = 0
+        if unchanged:
+            unchanged.find_empty_stores()
         batches = self._batches(columns)
         following = next(batches, None)
         looked_up = unchanged.look_up(following) if unchanged and following else None
@@ -1418,7 +1422,9 @@ class _Import:
                         self.rows -= 1
                     continue
                 parsed.line = line
-                parsed.facts_digest = _facts_digest(parsed.order)
+                if parsed.order != last_order:  # the rows of one order mostly follow one another
+                    last_order, last_digest = parsed.order, _facts_digest(parsed.order)
+                parsed.facts_digest = last_digest
                 parsed.line_key = self._check_against_earlier_rows(
                     line,
                     parsed.order.platform_order_id,
@@ -1689,9 +1695,7 @@ def _canonical(value: object) -> object:
     return value
 
 
-@functools.lru_cache(maxsize=64)
 def _facts_digest(facts: OrderFacts) -> int:
-    # Cached: the rows of one order, which say the same, mostly follow one another.
     return _order_state_digest([getattr(facts, name) for name in FACT_NAMES])
 
 
@@ -1701,8 +1705,11 @@ def _order_state_digest(values: Iterable[object]) -> int:
     return _digest(
         repr(
             [
-                value.astimezone(UTC).isoformat()
-                if isinstance(value, datetime)
+                # Text and None first, by type: most values are, and isinstance costs more.
+                value
+                if (kind := type(value)) is str or value is None
+                else value.astimezone(UTC).isoformat()
+                if kind is datetime or isinstance(value, datetime)
                 else str(value)
                 if isinstance(value, str)
                 else value
@@ -1744,6 +1751,10 @@ class _Unchanged:
         self.keys: dict[int, tuple[int, str, str]] = {}
         # The stores the rows go to, by id
         self.stores: dict[int, Store] = {}
+        # Ids of the stores that held no order when the import began: no row of theirs can be
+        # passed over, so none is looked up (find_empty_stores()).
+        self.empty: set[int] = set()
+        self.all_empty = False
         # Where the cells that say which line a row is stand in a row (past its end: missing).
         self.cells_at = tuple(
             columns.index(name) if name in columns else MAX_COLUMNS
@@ -1763,9 +1774,28 @@ class _Unchanged:
         row.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
         return int.from_bytes(row.digest(), "big", signed=True)
 
-    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> Future[_Known]:
+    def find_empty_stores(self) -> None:
+        """Notes the stores the file may write to that hold no order yet (a first import):
+        one query per store, before the first look-up. Their rows' look-ups would find nothing,
+        since a line this file writes is never one a later row of it may match (that row
+        would repeat it, and be refused). Another writer adding orders meanwhile only means
+        that its rows are read in full, as any row that is not passed over."""
+        assert self.run.queries is not None  # rows are only read inside _Import.run()
+        pks = [store.pk for store in self.fmt.stores()]
+
+        def empty() -> set[int]:
+            return {pk for pk in pks if not Order.objects.filter(store_id=pk).exists()}
+
+        self.empty = self.run.queries.run(empty).result()
+        self.all_empty = self.empty.issuperset(pks)
+
+    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> Future[_Known] | None:
         """Asks for the fingerprints of the lines of the batch's orders (one query per store
-        for its orders, one for their lines); use() takes them when the batch is read."""
+        for its orders, one for their lines); use() takes them when the batch is read. None:
+        every store was empty when the import began, and there is nothing to look up."""
+        if self.all_empty:
+            return None
+        empty = self.empty
         wanted: dict[int, set[str]] = {}
         keys: dict[int, tuple[int, str, str]] = {}
         channel_at, order_at, sku_at = self.cells_at
@@ -1779,8 +1809,8 @@ class _Unchanged:
                 values[order_at].strip() if order_at < count else "",
                 values[sku_at].strip() if sku_at < count else "",
             )
-            if key and "\x00" not in key[1]:  # (a NUL is refused with its row, later)
-                store_pk = key[0].pk
+            if key and "\x00" not in key[1] and (store_pk := key[0].pk) not in empty:
+                # (A NUL is refused with its row, later.)
                 self.stores.setdefault(store_pk, key[0])
                 wanted.setdefault(store_pk, set()).add(key[1])
                 keys[line] = (store_pk, key[1], key[2])
