@@ -1435,18 +1435,19 @@ class _Import:
                 )
                 if not self.errors:
                     # Once a row has failed nothing will be kept: only keep checking.
+                    store = parsed.store or self.store
                     if unchanged:
-                        store = parsed.store or self.store
-                        parsed.row_digest = unchanged.digest(store, values, store.pk)
-                    self._writer(parsed.store or self.store).add(parsed)
+                        parsed.row_digest = unchanged.digest(store, values, store.id)
+                    self._writer(store).add(parsed)
                     self.written += 1
         if self.progress:
             self.progress(self.rows, self.written, self.errors.total, position=self.reader.consumed)
 
     def _writer(self, store: Store) -> _Writer:
-        writer = self.writers.get(store.pk)
+        # `id`, not `pk`: once or twice per row, and `pk` is a property that looks the field up.
+        writer = self.writers.get(store.id)
         if writer is None:
-            writer = self.writers[store.pk] = _Writer(store, self.queries)
+            writer = self.writers[store.id] = _Writer(store, self.queries)
         return writer
 
     def _batches(self, columns: list[str]) -> Iterator[list[tuple[int, list[str], str | None]]]:
@@ -1707,9 +1708,9 @@ def _order_state_digest(values: Iterable[object]) -> int:
             [
                 # Text and None first, by type: most values are, and isinstance costs more.
                 value
-                if (kind := type(value)) is str or value is None
+                if type(value) is str or value is None
                 else value.astimezone(UTC).isoformat()
-                if kind is datetime or isinstance(value, datetime)
+                if isinstance(value, datetime)
                 else str(value)
                 if isinstance(value, str)
                 else value
@@ -1809,7 +1810,7 @@ class _Unchanged:
                 values[order_at].strip() if order_at < count else "",
                 values[sku_at].strip() if sku_at < count else "",
             )
-            if key and "\x00" not in key[1] and (store_pk := key[0].pk) not in empty:
+            if key and "\x00" not in key[1] and (store_pk := key[0].id) not in empty:
                 # (A NUL is refused with its row, later.)
                 self.stores.setdefault(store_pk, key[0])
                 wanted.setdefault(store_pk, set()).add(key[1])

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from disputes import importing
 from disputes.importing import import_orders
-from disputes.models import Order, OrderImport, OrderLine
+from disputes.models import Order, OrderImport, OrderLine, Platform, Store
 
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 # Line 3 of the report: the cup of order 113-8812093-1167431 (line 5 is its cancelled grinder).
@@ -168,6 +168,40 @@ def test_a_store_whose_time_zone_changed_has_its_rows_read_again(world, rows_rea
 
     # Dates without an offset would be read in the new zone: every row is read.
     assert result.ok and len(rows_read) == 6 and changes(result) == (0, 0, 0, 0)
+
+
+def test_a_store_without_orders_is_not_looked_up_until_it_has_some(world, monkeypatch, rows_read):
+    """A first import into a store that holds no order asks for no fingerprints (no row can be
+    passed over); once the store holds the file's orders, a re-import looks them up and passes
+    every row over."""
+    store = Store.objects.create(
+        name="Charlie Amazon US",
+        platform=Platform.AMAZON,
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
+    )
+    looked_up: list[list[int]] = []
+    known = importing._Unchanged._known
+
+    def asking(wanted, keys):
+        looked_up.append(sorted(wanted))
+        return known(wanted, keys)
+
+    monkeypatch.setattr(importing._Unchanged, "_known", staticmethod(asking))
+    data = REPORT.read_bytes()
+
+    first = run(store, data)
+
+    assert first.ok and changes(first) == (4, 0, 6, 0) and len(rows_read) == 6
+    assert looked_up == []
+    rows_read.clear()
+
+    again = run(store, data)
+
+    assert again.ok and changes(again) == (0, 0, 0, 0)
+    assert looked_up == [[store.pk]]
+    assert rows_read == []
 
 
 def test_a_re_import_costs_the_same_queries_however_many_rows_a_batch_holds(world, monkeypatch):
