@@ -204,6 +204,46 @@ def test_a_store_without_orders_is_not_looked_up_until_it_has_some(world, monkey
     assert rows_read == []
 
 
+def test_a_first_import_into_an_empty_store_finds_its_own_orders_in_later_batches(world, monkeypatch):
+    """In a store that held no order, the orders an import writes are found again by the ids
+    it gave them: an order whose rows fall into two batches gets both lines and one total, as
+    when the whole file is one batch."""
+
+    def empty_store(name: str) -> Store:
+        return Store.objects.create(
+            name=name,
+            platform=Platform.AMAZON,
+            marketplace="US",
+            time_zone="America/Los_Angeles",
+            currency="USD",
+        )
+
+    def stored(store: Store) -> tuple[list, list]:
+        orders = Order.objects.filter(store=store).order_by("platform_order_id")
+        lines = OrderLine.objects.filter(order__store=store).order_by("order__platform_order_id", "line_key")
+        return (
+            list(orders.values_list("platform_order_id", "total", "status")),
+            list(
+                lines.values_list(
+                    "order__platform_order_id", "line_key", "quantity", "item_price", "item_status"
+                )
+            ),
+        )
+
+    data = REPORT.read_bytes()
+    whole, in_pairs = empty_store("Delta Amazon US"), empty_store("Echo Amazon US")
+    monkeypatch.setattr(importing, "BATCH_ROWS", 1000)
+    assert changes(run(whole, data)) == (4, 0, 6, 0)
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the cup (line 3) and the grinder (line 5) apart
+
+    result = run(in_pairs, data)
+
+    assert result.ok and changes(result) == (4, 0, 6, 0)
+    assert stored(in_pairs) == stored(whole)
+    split = [line for line in stored(in_pairs)[1] if line[0] == "113-8812093-1167431"]
+    assert len(split) == 2
+
+
 def test_a_re_import_costs_the_same_queries_however_many_rows_a_batch_holds(world, monkeypatch):
     data = REPORT.read_bytes()
     run(world.store_a, data)
