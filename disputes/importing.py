@@ -1215,6 +1215,8 @@ class _Import:
         self.rows = 0
         self.format: ReportFormat | None = None
         self.queries: _Queries | None = None  # while the rows are read (see run())
+        # Ids of the stores that held no order when the rows began to be read.
+        self.empty_stores: set[int] = set()
         # Bytes of the file read when each batch read ahead was complete, oldest first; the
         # batch being written is reported at its own end, not at the one read ahead of it.
         self.batch_ends: deque[int] = deque()
@@ -1366,6 +1368,12 @@ class _Import:
         tz = ZoneInfo(self.store.time_zone)
         unchanged = _Unchanged(self, fmt, columns) if getattr(fmt, "skips_unchanged", False) else None
         next_progress = PROGRESS_ROWS
+        last_order: OrderFacts | None = None
+        last_digest = 0
+        self._find_empty_stores()
+        if unchanged:
+            unchanged.empty = self.empty_stores
+            unchanged.all_empty = self.empty_stores.issuperset(store.id for store in fmt.stores())
         batches = self._batches(columns)
         following = next(batches, None)
         looked_up = unchanged.look_up(following) if unchanged and following else None
@@ -1418,7 +1426,9 @@ class _Import:
                         self.rows -= 1
                     continue
                 parsed.line = line
-                parsed.facts_digest = _facts_digest(parsed.order)
+                if parsed.order != last_order:  # the rows of one order mostly follow one another
+                    last_order, last_digest = parsed.order, _facts_digest(parsed.order)
+                parsed.facts_digest = last_digest
                 parsed.line_key = self._check_against_earlier_rows(
                     line,
                     parsed.order.platform_order_id,
@@ -1429,18 +1439,37 @@ class _Import:
                 )
                 if not self.errors:
                     # Once a row has failed nothing will be kept: only keep checking.
+                    store = parsed.store or self.store
                     if unchanged:
-                        store = parsed.store or self.store
-                        parsed.row_digest = unchanged.digest(store, values, store.pk)
-                    self._writer(parsed.store or self.store).add(parsed)
+                        parsed.row_digest = unchanged.digest(store, values, store.id)
+                    self._writer(store).add(parsed)
                     self.written += 1
         if self.progress:
             self.progress(self.rows, self.written, self.errors.total, position=self.reader.consumed)
 
+    def _find_empty_stores(self) -> None:
+        """Notes the stores the file may write to that hold no order yet (a first import), one
+        query per store: their stored orders can only be ones this file writes, which their
+        writers keep (_Writer.started_empty), and no row of theirs can be passed over, since a
+        line this file writes is never one a later row of it may match (that row would repeat
+        it, and be refused). An order another writer (a connector) adds to such a store
+        meanwhile makes the import fail when it writes the same order, as when it does so
+        between a batch's look-up and its writes."""
+        assert self.format is not None and self.queries is not None
+        pks = [store.id for store in self.format.stores()]
+
+        def empty() -> set[int]:
+            return {pk for pk in pks if not Order.objects.filter(store_id=pk).exists()}
+
+        self.empty_stores = self.queries.run(empty).result()
+        self.writer.started_empty = self.store.id in self.empty_stores
+
     def _writer(self, store: Store) -> _Writer:
-        writer = self.writers.get(store.pk)
+        # `id`, not `pk`: once or twice per row, and `pk` is a property that looks the field up.
+        writer = self.writers.get(store.id)
         if writer is None:
-            writer = self.writers[store.pk] = _Writer(store, self.queries)
+            writer = self.writers[store.id] = _Writer(store, self.queries)
+            writer.started_empty = store.id in self.empty_stores
         return writer
 
     def _batches(self, columns: list[str]) -> Iterator[list[tuple[int, list[str], str | None]]]:
@@ -1689,9 +1718,7 @@ def _canonical(value: object) -> object:
     return value
 
 
-@functools.lru_cache(maxsize=64)
 def _facts_digest(facts: OrderFacts) -> int:
-    # Cached: the rows of one order, which say the same, mostly follow one another.
     return _order_state_digest([getattr(facts, name) for name in FACT_NAMES])
 
 
@@ -1701,7 +1728,10 @@ def _order_state_digest(values: Iterable[object]) -> int:
     return _digest(
         repr(
             [
-                value.astimezone(UTC).isoformat()
+                # Text and None first, by type: most values are, and isinstance costs more.
+                value
+                if type(value) is str or value is None
+                else value.astimezone(UTC).isoformat()
                 if isinstance(value, datetime)
                 else str(value)
                 if isinstance(value, str)
@@ -1744,6 +1774,10 @@ class _Unchanged:
         self.keys: dict[int, tuple[int, str, str]] = {}
         # The stores the rows go to, by id
         self.stores: dict[int, Store] = {}
+        # Ids of the stores that held no order when the import began: no row of theirs can be
+        # passed over, so none is looked up (_Import._find_empty_stores()).
+        self.empty: set[int] = set()
+        self.all_empty = False
         # Where the cells that say which line a row is stand in a row (past its end: missing).
         self.cells_at = tuple(
             columns.index(name) if name in columns else MAX_COLUMNS
@@ -1763,9 +1797,13 @@ class _Unchanged:
         row.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
         return int.from_bytes(row.digest(), "big", signed=True)
 
-    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> Future[_Known]:
+    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> Future[_Known] | None:
         """Asks for the fingerprints of the lines of the batch's orders (one query per store
-        for its orders, one for their lines); use() takes them when the batch is read."""
+        for its orders, one for their lines); use() takes them when the batch is read. None:
+        every store was empty when the import began, and there is nothing to look up."""
+        if self.all_empty:
+            return None
+        empty = self.empty
         wanted: dict[int, set[str]] = {}
         keys: dict[int, tuple[int, str, str]] = {}
         channel_at, order_at, sku_at = self.cells_at
@@ -1779,8 +1817,8 @@ class _Unchanged:
                 values[order_at].strip() if order_at < count else "",
                 values[sku_at].strip() if sku_at < count else "",
             )
-            if key and "\x00" not in key[1]:  # (a NUL is refused with its row, later)
-                store_pk = key[0].pk
+            if key and "\x00" not in key[1] and (store_pk := key[0].id) not in empty:
+                # (A NUL is refused with its row, later.)
                 self.stores.setdefault(store_pk, key[0])
                 wanted.setdefault(store_pk, set()).add(key[1])
                 keys[line] = (store_pk, key[1], key[2])
@@ -1886,13 +1924,25 @@ class _Table:
             if not f.primary_key and f.db_default is models.NOT_PROVIDED and not f.generated
         ]
         self.table = model._meta.db_table
+        self.pk = model._meta.pk
 
-    def insert(self, rows: list[dict[str, object]]) -> None:
+    def new_ids(self, count: int) -> list[int]:
+        """`count` ids from the primary key's sequence (PostgreSQL), for rows inserted with them."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [self.table, self.pk.column, count],
+            )
+            return [found[0] for found in cursor.fetchall()]
+
+    def insert(self, rows: list[dict[str, object]], *, with_ids: bool = False) -> None:
+        """with_ids: each row gives its primary key too (from new_ids())."""
         if not rows:
             return
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(str(field.column)) for field in self.fields)
-        defaults = {field.attname: field.get_default() for field in self.fields}
+        fields = [self.pk, *self.fields] if with_ids else self.fields
+        columns = ", ".join(quote(str(field.column)) for field in fields)
+        defaults = {field.attname: field.get_default() for field in fields}
         names = list(defaults)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -1909,11 +1959,11 @@ class _Table:
                 prepared = [
                     [
                         field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
-                        for field in self.fields
+                        for field in fields
                     ]
                     for row in rows
                 ]
-                marks = ", ".join(["%s"] * len(self.fields))
+                marks = ", ".join(["%s"] * len(fields))
                 cursor.executemany(f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared)
 
 
@@ -1941,6 +1991,10 @@ class _Writer:
         self.updated: set[int] = set()
         self.lines_created = self.lines_updated = 0
         self.buyers_created = 0
+        # The store held no order when the import began: the only stored orders are the ones
+        # this writer created (`created_ids`), and only those are looked up, by id.
+        self.started_empty = False
+        self.created_ids: dict[str, int] = {}  # order id → its row's id, while started_empty
         self.shipments_created = self.shipments_updated = 0
         self.rows = 0
 
@@ -1980,16 +2034,25 @@ class _Writer:
         buyers = self._buyer_ids(
             {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
         )
-        stored = {
-            found[1]: found
-            for found in _keyed_values(
+        if self.started_empty:
+            # Looked up by id, and only an order an earlier batch began (its rows ran across
+            # the batches' border): by order id, a store that the table's statistics do not
+            # know yet is read whole through one of its other indexes, for every batch.
+            ids = [self.created_ids[key] for key in by_order if key in self.created_ids]
+            found_orders = (
+                _keyed_values(Order, ["id", "platform_order_id", "total", *ORDER_FIELDS], "id", ids)
+                if ids
+                else []
+            )
+        else:
+            found_orders = _keyed_values(
                 Order,
                 ["id", "platform_order_id", "total", *ORDER_FIELDS],
                 "platform_order_id",
                 by_order,
                 store_id=self.store.pk,
             )
-        }
+        stored = {found[1]: found for found in found_orders}
         stored_lines: dict[int, dict[str, tuple]] = {}
         if stored:
             for found in _keyed_values(
@@ -2056,7 +2119,14 @@ class _Writer:
                 changed_order_fields.update(differing)
 
         order_ids = {key: known[0] for key, known in stored.items()}
-        if new_orders:
+        if new_orders and connection.vendor == "postgresql":
+            # The new orders' ids taken from the sequence first, and written with them: finding
+            # them afterwards by order id may read the store's every order (see above).
+            created = {}
+            for order, pk in zip(new_orders, self.orders_table.new_ids(len(new_orders)), strict=True):
+                order["id"] = created[str(order["platform_order_id"])] = pk
+            self.orders_table.insert(new_orders, with_ids=True)
+        elif new_orders:
             self.orders_table.insert(new_orders)
             created = dict(
                 _keyed_values(
@@ -2067,8 +2137,11 @@ class _Writer:
                     store_id=self.store.pk,
                 )
             )
+        if new_orders:
             self.created.update(created.values())
             order_ids.update(created)
+            if self.started_empty:
+                self.created_ids.update(created)
         if changed_orders:
             Order.objects.bulk_update(changed_orders, [*sorted(changed_order_fields), "updated_at"])
             self.updated.update(order.pk for order in changed_orders)

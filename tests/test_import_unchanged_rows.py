@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from disputes import importing
 from disputes.importing import import_orders
-from disputes.models import Order, OrderImport, OrderLine
+from disputes.models import Order, OrderImport, OrderLine, Platform, Store
 
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 # Line 3 of the report: the cup of order 113-8812093-1167431 (line 5 is its cancelled grinder).
@@ -168,6 +168,80 @@ def test_a_store_whose_time_zone_changed_has_its_rows_read_again(world, rows_rea
 
     # Dates without an offset would be read in the new zone: every row is read.
     assert result.ok and len(rows_read) == 6 and changes(result) == (0, 0, 0, 0)
+
+
+def test_a_store_without_orders_is_not_looked_up_until_it_has_some(world, monkeypatch, rows_read):
+    """A first import into a store that holds no order asks for no fingerprints (no row can be
+    passed over); once the store holds the file's orders, a re-import looks them up and passes
+    every row over."""
+    store = Store.objects.create(
+        name="Charlie Amazon US",
+        platform=Platform.AMAZON,
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
+    )
+    looked_up: list[list[int]] = []
+    known = importing._Unchanged._known
+
+    def asking(wanted, keys):
+        looked_up.append(sorted(wanted))
+        return known(wanted, keys)
+
+    monkeypatch.setattr(importing._Unchanged, "_known", staticmethod(asking))
+    data = REPORT.read_bytes()
+
+    first = run(store, data)
+
+    assert first.ok and changes(first) == (4, 0, 6, 0) and len(rows_read) == 6
+    assert looked_up == []
+    rows_read.clear()
+
+    again = run(store, data)
+
+    assert again.ok and changes(again) == (0, 0, 0, 0)
+    assert looked_up == [[store.pk]]
+    assert rows_read == []
+
+
+def test_a_first_import_into_an_empty_store_finds_its_own_orders_in_later_batches(world, monkeypatch):
+    """In a store that held no order, the orders an import writes are found again by the ids
+    it gave them: an order whose rows fall into two batches gets both lines and one total, as
+    when the whole file is one batch."""
+
+    def empty_store(name: str) -> Store:
+        return Store.objects.create(
+            name=name,
+            platform=Platform.AMAZON,
+            marketplace="US",
+            time_zone="America/Los_Angeles",
+            currency="USD",
+        )
+
+    def stored(store: Store) -> tuple[list, list]:
+        orders = Order.objects.filter(store=store).order_by("platform_order_id")
+        lines = OrderLine.objects.filter(order__store=store).order_by("order__platform_order_id", "line_key")
+        return (
+            list(orders.values_list("platform_order_id", "total", "status")),
+            list(
+                lines.values_list(
+                    "order__platform_order_id", "line_key", "quantity", "item_price", "item_status"
+                )
+            ),
+        )
+
+    data = REPORT.read_bytes()
+    whole, in_pairs = empty_store("Delta Amazon US"), empty_store("Echo Amazon US")
+    monkeypatch.setattr(importing, "BATCH_ROWS", 1000)
+    assert changes(run(whole, data)) == (4, 0, 6, 0)
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the cup (line 3) and the grinder (line 5) apart
+
+    result = run(in_pairs, data)
+
+    assert result.ok and changes(result) == (4, 0, 6, 0)
+    assert stored(in_pairs) == stored(whole)
+    split = [line for line in stored(in_pairs)[1] if line[0] == "113-8812093-1167431"]
+    assert len(split) == 2
 
 
 def test_a_re_import_costs_the_same_queries_however_many_rows_a_batch_holds(world, monkeypatch):

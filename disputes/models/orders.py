@@ -70,7 +70,9 @@ class FulfilmentChannel(models.TextChoices):
 
 
 class Order(models.Model):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    # No index of its own: order_id_per_store (store, order id) and order_store_purchased start
+    # with the store, and each index costs every imported order a write.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders", db_index=False)
     buyer = models.ForeignKey(Buyer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
     platform_order_id = models.CharField(_("order id"), max_length=64)
     status = models.CharField(_("order status"), max_length=40, blank=True)
@@ -150,7 +152,8 @@ def charges_of(lines: Iterable["OrderLine"]) -> dict[str, Decimal]:
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: order_line_unique (order, line key) starts with the order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_key = models.CharField(
         _("line id"),
         max_length=80,
