@@ -30,7 +30,7 @@ def create_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0030_setaside_platform_action"),
+        ("disputes", "0033_sku_win_tallies"),
     ]
 
     operations = [
