@@ -5,6 +5,21 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def drop_alert_columns(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE disputes_claim DROP COLUMN next_alert_at")
+        cursor.execute("ALTER TABLE disputes_claim DROP COLUMN next_alert_threshold")
+
+
+def add_alert_columns(apps, schema_editor):
+    moment = "timestamp with time zone" if schema_editor.connection.vendor == "postgresql" else "datetime"
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE disputes_claim ADD COLUMN next_alert_at {moment} NULL")
+        cursor.execute(
+            "ALTER TABLE disputes_claim ADD COLUMN next_alert_threshold varchar(20) NOT NULL DEFAULT ''"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("disputes", "0031_rule_retry"),
@@ -48,12 +63,14 @@ class Migration(migrations.Migration):
                 name="claim_alert_due",
             ),
         ),
-        migrations.RemoveField(
-            model_name="claim",
-            name="next_alert_at",
-        ),
-        migrations.RemoveField(
-            model_name="claim",
-            name="next_alert_threshold",
+        # The columns are dropped and put back with plain ALTER TABLE: put back by Django on
+        # SQLite, the claim table would be rebuilt under the triggers of other tables that
+        # name it, which SQLite then refuses ("no such table: main.disputes_claim").
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(model_name="claim", name="next_alert_at"),
+                migrations.RemoveField(model_name="claim", name="next_alert_threshold"),
+            ],
+            database_operations=[migrations.RunPython(drop_alert_columns, add_alert_columns)],
         ),
     ]
