@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's form templates for forms rendered through the project's engine (TemplatesSetting).
+    "django.forms",
     "django_htmx",
     "axes",
     "disputes",
