@@ -729,10 +729,32 @@ def odr_chart(trend: selectors.StoreTrend) -> dict:
     limit = settings.DESK_ODR_LIMIT_PERCENT
     peak = max([float(point.percent) for point in trend.points] + [float(limit) * 1.5])
     frame = charts.Frame(columns=len(trend.points), peak=peak, whole=False, suffix="%", column=44)
-    points = [
-        {"point": point, "x": frame.x(n) + frame.column // 2, "y": frame.y(point.percent)}
-        for n, point in enumerate(trend.points)
-    ]
+    # Each point's hover text and day label are worded here, the sentence translated once per
+    # chart: a {% blocktranslate %} with its filters on each of 60 points a store was most of
+    # the dashboard's rendering.
+    sentence = _("%(day)s: ODR %(percent)s%% (%(defective)s of %(orders)s orders with a defect)")
+    points = []
+    for n, point in enumerate(trend.points):
+        percent = point.percent
+        y = frame.y(percent)
+        words = {
+            "day": desk_tags.when_text(point.day),
+            "percent": formats.localize(percent),
+            "defective": formats.localize(point.defective_orders),
+            "orders": formats.localize(point.orders),
+        }
+        points.append(
+            {
+                "point": point,
+                "x": frame.x(n) + frame.column // 2,
+                "y": y,
+                "value_y": y - 5,
+                "percent": percent,
+                "at_risk": point.at_risk,
+                "title": sentence % words,
+                "day_label": formats.date_format(point.day, "m-d"),
+            }
+        )
     return {
         "frame": frame,
         "points": points,
