@@ -3,7 +3,6 @@ from typing import cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -98,14 +97,12 @@ class OneLoopSelect(forms.Select):
     (`templates/disputes/widgets/select.html`), where Django's own template includes a template
     per option and another for each option's attributes. Same HTML; the queue renders its
     filter and assign selects (the team, the stores, the tags) on every page and every htmx
-    swap. Its form renders through the project's template engine (`TemplatesSetting`)."""
+    swap. Forms render through the project's template engine (`FORM_RENDERER`), which finds it."""
 
     template_name = "disputes/widgets/select.html"
 
 
 class QueueFilterForm(forms.Form):
-    default_renderer = TemplatesSetting
-
     store = forms.ChoiceField(label=_("Store"), required=False, widget=OneLoopSelect)
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -203,8 +200,6 @@ class BulkAssignForm(forms.Form):
             "required": _("Tick at least one claim."),
         },
     )
-    default_renderer = TemplatesSetting
-
     assignee = forms.ChoiceField(
         label=_("Assign to"),
         widget=OneLoopSelect,
