@@ -170,7 +170,9 @@ class QueueFilterForm(forms.Form):
         names = {store.pk: store.name for store in self.stores}
         cast(forms.ChoiceField, self.fields["tag"]).choices = [("", _("Any tag"))] + [
             (str(tag.pk), tag.name if len(names) < 2 else f"{tag.name} · {names[tag.store_id]}")
-            for tag in Tag.objects.filter(store__in=list(names)).only("pk", "name", "store_id").order_by("name", "pk")
+            for tag in Tag.objects.filter(store__in=list(names))
+            .only("pk", "name", "store_id")
+            .order_by("name", "pk")
         ]
 
     def filters(self) -> QueueFilters:

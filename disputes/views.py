@@ -150,7 +150,9 @@ class QueueRow:
         return iter((self.claim, self.due))
 
 
-def queue_rows(claims: list[Claim], now: datetime, ticked: set[int] | frozenset[int] = frozenset()) -> list[QueueRow]:
+def queue_rows(
+    claims: list[Claim], now: datetime, ticked: set[int] | frozenset[int] = frozenset()
+) -> list[QueueRow]:
     # Each label is translated once per page, not once per row.
     reasons, kinds = dict(Reason.choices), dict(ClaimKind.choices)
     statuses, priorities = dict(ClaimStatus.choices), dict(Priority.choices)
@@ -164,7 +166,6 @@ def queue_rows(claims: list[Claim], now: datetime, ticked: set[int] | frozenset[
         order = claim.order
         pk = str(claim.pk)
         reason = label(reasons.get(claim.reason, claim.reason))
-        counting = claim.is_open and claim.respond_by is not None and due.state != Urgency.NONE
         rows.append(
             QueueRow(
                 claim=claim,
@@ -172,7 +173,11 @@ def queue_rows(claims: list[Claim], now: datetime, ticked: set[int] | frozenset[
                 id=mark_safe(pk),
                 url=mark_safe(f"{claim_url}{pk}/"),
                 order_url=mark_safe(f"{order_url}{claim.order_id}/"),
-                due_at=mark_safe(claim.respond_by.isoformat() if counting else ""),
+                due_at=mark_safe(
+                    claim.respond_by.isoformat()
+                    if claim.is_open and claim.respond_by is not None and due.state != Urgency.NONE
+                    else ""
+                ),
                 soon_seconds=mark_safe(str(due.soon_seconds)),
                 is_open=claim.is_open,
                 ticked=claim.pk in ticked,
@@ -186,7 +191,7 @@ def queue_rows(claims: list[Claim], now: datetime, ticked: set[int] | frozenset[
                 kind=label(kinds.get(claim.kind, claim.kind)),
                 status=label(statuses.get(claim.status, claim.status)),
                 priority=label(priorities.get(claim.priority, "")) if claim.priority_set else "",
-                priority_class=claim.priority,
+                priority_class=str(claim.priority),
                 order_id=order.platform_order_id,
                 buyer=(str(order.buyer) if order.buyer else "") or "—",
                 amount=(

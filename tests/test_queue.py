@@ -126,7 +126,9 @@ def test_queue_rows_show_their_values_and_escape_what_people_typed(agent_client,
     order.save()
     Claim.objects.filter(pk=claim.pk).update(amount="12.50")
     body = agent_client.get(reverse("disputes:queue")).content.decode()
-    row = body[body.index(f'data-claim="{claim.pk}"') : body.index("</tr>", body.index(f'data-claim="{claim.pk}"'))]
+    row = body[
+        body.index(f'data-claim="{claim.pk}"') : body.index("</tr>", body.index(f'data-claim="{claim.pk}"'))
+    ]
     assert f'<a href="/claims/{claim.pk}/" class="claim-link">#{claim.pk} · Item not received</a>' in row
     assert f'name="loaded_assignee_{claim.pk}" value=""' in row
     assert escape('<b id="x">O&1</b>') in row and '<b id="x">' not in row
