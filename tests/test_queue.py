@@ -422,3 +422,14 @@ def test_the_queue_cursor_is_an_index_condition_on_postgresql(agent_client, worl
     assert "claim_open_due" in plan, plan
     assert any("ROW(respond_by, id) >" in line for line in conditions), plan
     assert "Filter" not in plan or "ROW(" not in plan.split("Filter", 1)[1], plan
+
+
+def test_templates_are_read_through_the_cached_loader():
+    # Each queue page renders a dozen templates (the page, its partials, the selects): compiled
+    # once per process, not read and parsed per request, whatever DEBUG is.
+    from django.template import engines
+
+    loader = engines["django"].engine.template_loaders[0]  # type: ignore[attr-defined]
+    assert type(loader).__module__ == "django.template.loaders.cached"
+    template = engines["django"].engine.get_template("disputes/widgets/select.html")
+    assert engines["django"].engine.get_template("disputes/widgets/select.html") is template
