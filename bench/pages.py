@@ -227,7 +227,8 @@ class HttpUser:
     def __init__(self, port: int, username: str) -> None:
         import http.client
 
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # A loaded machine may take long to boot the workers behind the first request.
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
         self.cookies: dict[str, str] = {}
         page = self.request("GET", "/login/")
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page[1])

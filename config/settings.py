@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's form templates, for the project's engine (FORM_RENDERER below).
+    "django.forms",
     "django_htmx",
     "axes",
     "disputes",
@@ -148,6 +150,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render their widgets through the engine above, so a widget may use a template of
+# templates/ (disputes.forms.OneLoopSelect); Django's own come from "django.forms".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: SQLite under var/ unless DATABASE_URL names another (PostgreSQL in production).
 DATABASES = {

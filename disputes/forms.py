@@ -96,24 +96,40 @@ class IdentifierField(forms.CharField):
     default_validators = [validate_identifier]
 
 
+class OneLoopSelect(forms.Select):
+    """A select whose options are written by one loop in one template
+    (`templates/disputes/widgets/select.html`), where Django's own template includes a template
+    per option and another for each option's attributes. Same HTML; the queue renders its
+    filter and assign selects (the team, the stores, the tags) on every page and every htmx
+    swap. Forms render through the project's template engine (`FORM_RENDERER`), which finds it."""
+
+    template_name = "disputes/widgets/select.html"
+
+
 class QueueFilterForm(forms.Form):
-    store = forms.ChoiceField(label=_("Store"), required=False)
+    store = forms.ChoiceField(label=_("Store"), required=False, widget=OneLoopSelect)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("Any kind")), *ClaimKind.choices]
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Any kind")), *ClaimKind.choices],
+        widget=OneLoopSelect,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("open", _("Open")), *ClaimStatus.choices, ("any", _("Any status"))],
+        widget=OneLoopSelect,
     )
     assignee = forms.ChoiceField(
         label=_("Assignee"),
         required=False,
         choices=[("anyone", _("Anyone")), ("me", _("Me")), ("unassigned", _("Unassigned"))],
+        widget=OneLoopSelect,
     )
     snoozed = forms.ChoiceField(
         label=_("Snoozed"),
         required=False,
+        widget=OneLoopSelect,
         choices=[
             ("awake", _("Not snoozed")),
             ("snoozed", _("Snoozed")),
@@ -123,6 +139,7 @@ class QueueFilterForm(forms.Form):
     due = forms.ChoiceField(
         label=_("Due"),
         required=False,
+        widget=OneLoopSelect,
         choices=[
             ("any", _("Any time")),
             ("overdue", _("Overdue")),
@@ -132,27 +149,33 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    tag = forms.ChoiceField(label=_("Tag"), required=False, widget=OneLoopSelect)
 
     # Set by the column headings; carried by the form so that changing a filter keeps the order.
     sort = forms.ChoiceField(
         required=False, choices=[(name, name) for name in SORT_CHOICES], widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, team: list | None = None, **kwargs) -> None:
+        """`team`: `team_members(user)` already read by the page, which shows it twice."""
         super().__init__(*args, **kwargs)
-        stores = list(stores_for(user).order_by("name"))
+        # The user's stores, by name: the page passes them on to the queue (queue_page).
+        self.stores = list(stores_for(user).order_by("name"))
         cast(forms.ChoiceField, self.fields["store"]).choices = [
             ("", _("All my stores")),
             ("managed", _("Stores I manage")),
-        ] + [(str(store.pk), store.name) for store in stores]
+        ] + [(str(store.pk), store.name) for store in self.stores]
         assignee = cast(forms.ChoiceField, self.fields["assignee"])
-        team = [(str(member.pk), member.get_username()) for member in team_members(user)]
-        assignee.choices = [*cast(list, assignee.choices), *team]  # a ChoiceField keeps a list
+        members = team if team is not None else team_members(user)
+        assignee.choices = [  # a ChoiceField keeps a list
+            *cast(list, assignee.choices),
+            *((str(member.pk), member.get_username()) for member in members),
+        ]
+        names = {store.pk: store.name for store in self.stores}
         cast(forms.ChoiceField, self.fields["tag"]).choices = [("", _("Any tag"))] + [
-            (str(tag.pk), tag.name if len(stores) < 2 else f"{tag.name} · {tag.store.name}")
-            for tag in Tag.objects.filter(store__in=stores_for(user))
-            .select_related("store")
+            (str(tag.pk), tag.name if len(names) < 2 else f"{tag.name} · {names[tag.store_id]}")
+            for tag in Tag.objects.filter(store__in=list(names))
+            .only("pk", "name", "store_id")
             .order_by("name", "pk")
         ]
 
@@ -185,19 +208,22 @@ class BulkAssignForm(forms.Form):
     )
     assignee = forms.ChoiceField(
         label=_("Assign to"),
+        widget=OneLoopSelect,
         error_messages={
             "required": _("Choose whom to assign the ticked claims to, or “Nobody (unassign)”."),
             "invalid_choice": _("Choose someone of your team, or “Nobody (unassign)”."),
         },
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, team: list | None = None, **kwargs) -> None:
+        """`team`: `team_members(user)` already read by the page."""
         kwargs.setdefault("auto_id", "bulk_%s")  # the filters above have an `assignee` too
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["claims"]).queryset = Claim.objects.filter(
             store__in=stores_for(user)
         )
-        self.team = {str(member.pk): member for member in team_members(user)}
+        members = team if team is not None else team_members(user)
+        self.team = {str(member.pk): member for member in members}
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Choose…")),
             (self.NOBODY, _("Nobody (unassign)")),

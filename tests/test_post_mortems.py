@@ -187,7 +187,7 @@ def test_queue_query_count_does_not_grow_with_actions(agent_client, world):
             close(world, new_claim(world))
 
     # As tests/test_queue.py pins it: the actions are one query whatever their number.
-    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=14, add_rows=more_actions)
+    assert_queries_pinned(agent_client, reverse("disputes:queue"), expected=12, add_rows=more_actions)
 
 
 # --- The managers' report ----------------------------------------------------------------

@@ -2,12 +2,15 @@ import base64
 from datetime import timedelta
 
 import pytest
+from django import forms
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from disputes import services
-from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason, SavedView
+from disputes.forms import OneLoopSelect
+from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Order, Reason, SavedView
 from disputes.selectors import PAGE_SIZE
 
 from .conftest import client_for
@@ -113,14 +116,52 @@ def test_countdown_badge_colours(agent_client, world):
     assert "badge-overdue" in body and "overdue by" in body
 
 
+def test_queue_rows_show_their_values_and_escape_what_people_typed(agent_client, world):
+    # The rows' ids and links are marked safe (written without escaping); what an import or a
+    # person typed (order ids, buyer names, amounts' currencies) must still be escaped.
+    claim = add_claims(world, 1, start_hours=-2)[0]
+    order = claim.order
+    order.platform_order_id = '<b id="x">O&1</b>'
+    order.buyer = Buyer.objects.create(store=world.store_a, alias="a@example.com", name="<i>Ann & co</i>")
+    order.save()
+    Claim.objects.filter(pk=claim.pk).update(amount="12.50")
+    body = agent_client.get(reverse("disputes:queue")).content.decode()
+    row = body[
+        body.index(f'data-claim="{claim.pk}"') : body.index("</tr>", body.index(f'data-claim="{claim.pk}"'))
+    ]
+    assert f'<a href="/claims/{claim.pk}/" class="claim-link">#{claim.pk} · Item not received</a>' in row
+    assert f'name="loaded_assignee_{claim.pk}" value=""' in row
+    assert escape('<b id="x">O&1</b>') in row and '<b id="x">' not in row
+    assert escape("<i>Ann & co</i>") in row and "<i>" not in row
+    assert f"12.50 {order.currency}" in row and "badge-overdue" in row and 'data-due="' in row
+
+
+def test_the_one_loop_select_writes_what_djangos_select_writes():
+    choices = [
+        ("", "Any <tag>"),
+        ("7", "Ann & Bob"),
+        ("Group", [("8", "in a group"), ("9", "also")]),
+        ("10", "last"),
+    ]
+    for value in ["", "7", "9", ["7", "9"], None]:
+        attrs = {"id": "id_tag", "data-x": 'a"b', "required": True, "disabled": False}
+        theirs = forms.Select(choices=choices).render("tag", value, attrs)
+        ours = OneLoopSelect(choices=choices).render("tag", value, attrs)
+        assert ours == theirs and "<option" in ours
+    many = forms.SelectMultiple(choices=choices).render("tag", ["7", "9"])
+    assert many.count(" selected") == 2
+
+
 def test_queue_query_count_is_pinned(agent_client, world):
-    # 9 for the claims and the user's improvement actions, 1 for the user's claims back from a
-    # snooze, 2 for the buyer messages waiting for a reply (list, overdue count), 1 for the
-    # user's saved views, 1 for the tags the filter offers.
+    # The session, the user and the header's bell; the user's stores (read once for the store
+    # filter and the claims), the team (read once for the assignee filter and the assign form),
+    # the tags the filter offers; the claims, the user's improvement actions, the claims back
+    # from a snooze, the saved views; 2 for the buyer messages waiting for a reply (list,
+    # overdue count).
     assert_queries_pinned(
         agent_client,
         reverse("disputes:queue"),
-        expected=14,
+        expected=12,
         add_rows=lambda: add_claims(world, 30, assignee=world.agent_a),
     )
 
@@ -381,3 +422,14 @@ def test_the_queue_cursor_is_an_index_condition_on_postgresql(agent_client, worl
     assert "claim_open_due" in plan, plan
     assert any("ROW(respond_by, id) >" in line for line in conditions), plan
     assert "Filter" not in plan or "ROW(" not in plan.split("Filter", 1)[1], plan
+
+
+def test_templates_are_read_through_the_cached_loader():
+    # Each queue page renders a dozen templates (the page, its partials, the selects): compiled
+    # once per process, not read and parsed per request, whatever DEBUG is.
+    from django.template import engines
+
+    loader = engines["django"].engine.template_loaders[0]  # type: ignore[attr-defined]
+    assert type(loader).__module__ == "django.template.loaders.cached"
+    template = engines["django"].engine.get_template("disputes/widgets/select.html")
+    assert engines["django"].engine.get_template("disputes/widgets/select.html") is template

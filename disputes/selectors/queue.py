@@ -20,6 +20,7 @@ from ..models import (
     Claim,
     ClaimKind,
     ClaimStatus,
+    Store,
     end_of_local_day,
 )
 
@@ -187,11 +188,18 @@ def _ordered(claims: QuerySet[Claim], keys: list[SortKey]) -> QuerySet[Claim]:
     return claims.order_by(*order, "pk")
 
 
-def queue_claims(user, filters: QueueFilters, *, now: datetime | None = None) -> QuerySet[Claim]:
-    """The claims the queue shows for these filters, due soonest first (unsliced)."""
+def queue_claims(
+    user, filters: QueueFilters, *, now: datetime | None = None, stores: list[Store] | None = None
+) -> QuerySet[Claim]:
+    """The claims the queue shows for these filters, due soonest first (unsliced). `stores`:
+    the user's stores (`stores_for(user)`) when the caller has read them already."""
     now = now or timezone.now()
-    stores = managed_stores_for(user) if filters.scope == "managed" else stores_for(user)
-    store_ids = list(stores.values_list("pk", flat=True))
+    if filters.scope == "managed":
+        store_ids = list(managed_stores_for(user).values_list("pk", flat=True))
+    elif stores is not None:
+        store_ids = [store.pk for store in stores]
+    else:
+        store_ids = list(stores_for(user).values_list("pk", flat=True))
     if filters.store is not None:
         store_ids = [pk for pk in store_ids if pk == filters.store]
     claims = Claim.objects.filter(store_id__in=store_ids)
@@ -272,9 +280,16 @@ def _due_rows_after(claims: QuerySet[Claim], values: list, pk: int) -> list[Clai
     return rows
 
 
-def queue_page(user, filters: QueueFilters, cursor: str = "", *, now: datetime | None = None) -> QueuePage:
+def queue_page(
+    user,
+    filters: QueueFilters,
+    cursor: str = "",
+    *,
+    now: datetime | None = None,
+    stores: list[Store] | None = None,
+) -> QueuePage:
     keys = sort_keys(filters)
-    claims = queue_claims(user, filters, now=now).select_related(
+    claims = queue_claims(user, filters, now=now, stores=stores).select_related(
         "store", "order", "order__buyer", "assignee", "respond_rule"
     )
     position = decode_cursor(cursor, keys) if cursor else None
