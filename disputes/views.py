@@ -25,6 +25,7 @@ from .access import (
     get_claim_for_user,
     get_order_for_user,
     get_store_for_user,
+    is_manager,
     managed_stores_for,
     stores_for,
 )
@@ -367,6 +368,8 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         "snooze_latest": services.snooze_latest(claim) if claim.is_open else None,
         "reopen_form": forms.get("reopen_form") or ClaimReopenForm(initial=initial),
         "presence_poll": settings.DESK_PRESENCE_POLL_SECONDS,
+        # Asked once here for the panels of the apps above (thread, vault), which both need it.
+        "manages_store": is_manager(request.user, order.store),
         # The panels of the apps above disputes come from their template tags; their entries in
         # the timeline from the sources they registered.
         "events": claim_page.timeline(claim),
@@ -659,6 +662,7 @@ def _order_context(request: AuthenticatedRequest, order: Order, form: ClaimOpenF
         "claims": order.claims.select_related("assignee").order_by("-opened_at"),
         "history": selectors.buyer_history(order),
         "form": form,
+        "manages_store": is_manager(request.user, order.store),
     }
 
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Claim, Outcome, Platform, Reason, SkuWinTally, Store, WinTally
+from .models import Claim, OrderLine, Outcome, Platform, Reason, SkuWinTally, Store, WinTally
 
 # How many claims the level above is worth when it leans a narrow level toward its own rate:
 # with 10 decided claims of its own, a SKU's rate is half its own record, half its reason's.
@@ -176,29 +176,45 @@ def reason_tallies(stores: Sequence[Store], now: datetime | None = None) -> list
     now = now or timezone.now()
     midnight = _first_midnight(now)
     store_ids = [store.pk for store in stores]
-    whole_days = (
-        WinTally.objects.filter(store_id__in=store_ids, day__gte=midnight.date())
-        .values("store_id", "reason")
-        .order_by()
-        .annotate(wins=Sum("won"), fought=Sum("decided"))
-        .values_list("store_id", "reason", "wins", "fought")
-    )
-    first_part = (
-        _fought(stores, now)
-        .filter(opened_at__lt=midnight)
-        .values("store_id", "reason")
-        .order_by()
-        .annotate(wins=Count("id", filter=Q(outcome__in=Outcome.wins())), fought=Count("id"))
-        .values_list("store_id", "reason", "wins", "fought")
-    )
-    return [row for row in whole_days.union(first_part, all=True) if row[3]]
+    # Written out rather than built with the ORM, as `sku_tallies`: the build cost more CPU than
+    # the query (issue #18, the claim page). Same statement on PostgreSQL and SQLite.
+    wins, fought = [o.value for o in Outcome.wins()], [o.value for o in fought_outcomes()]
+    sql = f"""
+        SELECT store_id, reason, SUM(won), SUM(decided) FROM {WinTally._meta.db_table}
+        WHERE store_id IN ({_marks(store_ids)}) AND day >= %s GROUP BY store_id, reason
+        UNION ALL
+        SELECT store_id, reason, COUNT(CASE WHEN outcome IN ({_marks(wins)}) THEN 1 END), COUNT(*)
+        FROM {Claim._meta.db_table}
+        WHERE store_id IN ({_marks(store_ids)}) AND opened_at >= %s AND opened_at < %s
+          AND outcome IN ({_marks(fought)})
+        GROUP BY store_id, reason
+    """
+    params = [
+        *store_ids,
+        connection.ops.adapt_datefield_value(midnight.date()),
+        *wins,
+        *store_ids,
+        *_moments(now - timedelta(days=LOOKBACK_DAYS), midnight),
+        *fought,
+    ]
+    rows = _rows(sql, params)
+    return [(store_id, reason, won, total) for store_id, reason, won, total in rows if total]
 
 
-def _fought(stores: Sequence[Store], now: datetime | None):
-    since = (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS)
-    return Claim.objects.filter(
-        store_id__in=[store.pk for store in stores], opened_at__gte=since, outcome__in=fought_outcomes()
-    )
+def _marks(values: Sequence) -> str:
+    """The placeholders of an IN list (NULL for an empty one, which matches nothing)."""
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
+def _moments(*moments: datetime) -> list:
+    return [connection.ops.adapt_datetimefield_value(moment) for moment in moments]
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    """The rows, their counts and sums as ints (PostgreSQL sums to a numeric or bigint)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(*row[:-2], int(row[-2] or 0), int(row[-1] or 0)) for row in cursor.fetchall()]
 
 
 def sku_tallies(
@@ -215,34 +231,48 @@ def sku_tallies(
     platforms = {store.pk: store.platform for store in stores}
     now = now or timezone.now()
     midnight = _first_midnight(now)
-    whole_days = SkuWinTally.objects.filter(
-        store_id__in=[store.pk for store in stores], day__gte=midnight.date()
-    )
-    # One filter() for the claims: a second one on their lines would join the lines again.
-    first_part: dict[str, object] = {"opened_at__lt": midnight}
+    store_ids = [store.pk for store in stores]
+    wins, fought = [o.value for o in Outcome.wins()], [o.value for o in fought_outcomes()]
+    # Written out, as `reason_tallies`. The claims' part joins their order's lines straight from
+    # `order_id` (a claim always has its order); a claim whose order has no line gives NULL.
+    tally_where, claim_where, tally_params, claim_params = "", "", [], []
     if skus is not None:
-        whole_days = whole_days.filter(sku__in=sorted(set(skus)))
-        first_part["order__lines__sku__in"] = sorted(set(skus))
+        chosen = sorted(set(skus))
+        tally_where += f" AND sku IN ({_marks(chosen)})"
+        claim_where += f" AND ol.sku IN ({_marks(chosen)})"
+        tally_params += chosen
+        claim_params += chosen
     if reasons is not None:
-        whole_days = whole_days.filter(reason__in=sorted(set(reasons)))
-        first_part["reason__in"] = sorted(set(reasons))
-    rows = (
-        whole_days.values("store_id", "reason", "sku")
-        .order_by()
-        .annotate(wins=Sum("won"), fought=Sum("decided"))
-        .values_list("store_id", "reason", "sku", "wins", "fought")
-    ).union(
-        _fought(stores, now)
-        .filter(**first_part)
-        .values("store_id", "reason", "order__lines__sku")
-        .order_by()
-        .annotate(
-            wins=Count("id", distinct=True, filter=Q(outcome__in=Outcome.wins())),
-            fought=Count("id", distinct=True),
-        )
-        .values_list("store_id", "reason", "order__lines__sku", "wins", "fought"),
-        all=True,
-    )
+        chosen = sorted(set(reasons))
+        tally_where += f" AND reason IN ({_marks(chosen)})"
+        claim_where += f" AND c.reason IN ({_marks(chosen)})"
+        tally_params += chosen
+        claim_params += chosen
+    sql = f"""
+        SELECT store_id, reason, sku, SUM(won), SUM(decided) FROM {SkuWinTally._meta.db_table}
+        WHERE store_id IN ({_marks(store_ids)}) AND day >= %s{tally_where}
+        GROUP BY store_id, reason, sku
+        UNION ALL
+        SELECT c.store_id, c.reason, ol.sku,
+               COUNT(DISTINCT CASE WHEN c.outcome IN ({_marks(wins)}) THEN c.id END),
+               COUNT(DISTINCT c.id)
+        FROM {Claim._meta.db_table} c
+        LEFT JOIN {OrderLine._meta.db_table} ol ON ol.order_id = c.order_id
+        WHERE c.store_id IN ({_marks(store_ids)}) AND c.opened_at >= %s
+          AND c.opened_at < %s AND c.outcome IN ({_marks(fought)}){claim_where}
+        GROUP BY c.store_id, c.reason, ol.sku
+    """
+    params = [
+        *store_ids,
+        connection.ops.adapt_datefield_value(midnight.date()),
+        *tally_params,
+        *wins,
+        *store_ids,
+        *_moments(now - timedelta(days=LOOKBACK_DAYS), midnight),
+        *fought,
+        *claim_params,
+    ]
+    rows = _rows(sql, params)
     by_sku: dict[tuple[str, str, str], Tally] = {}
     for store_id, reason, sku, won, total in rows:
         if total and sku is not None:  # None: a claim whose order has no lines

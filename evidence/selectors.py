@@ -39,13 +39,19 @@ class Panel:
 
 
 def panel(
-    user: User, order: Order, claim: Claim | None = None, items: list | None = None, kind: str = ""
+    user: User,
+    order: Order,
+    claim: Claim | None = None,
+    items: list | None = None,
+    kind: str = "",
+    manager: bool | None = None,
 ) -> Panel:
+    """`manager`: whether the user manages the order's store, when the page has asked already."""
     items = list(order_items(order)) if items is None else items
     found = Panel(
         order=order,
         items=items,
-        can_delete=is_manager(user, order.store),
+        can_delete=is_manager(user, order.store) if manager is None else manager,
         claim=claim,
         kind=kind if kind in EvidenceKind.values else "",
     )

@@ -89,8 +89,9 @@ def thread_tags(order: Order) -> list[tuple[Tag, bool]]:
     return [(tag, tag.on) for tag in tags]
 
 
-def panel(user, order: Order) -> Panel:
-    """Everything the thread panel of the order and claim pages shows (a fixed number of queries)."""
+def panel(user, order: Order, manager: bool | None = None) -> Panel:
+    """Everything the thread panel of the order and claim pages shows (a fixed number of queries).
+    `manager`: whether the user manages the order's store, when the page has asked already."""
     # A page view never writes: an order without messages shows an empty, unsaved thread.
     thread = Thread.objects.filter(order=order).first() or Thread(order=order, store=order.store)
     messages = (
@@ -116,7 +117,7 @@ def panel(user, order: Order) -> Panel:
         unanswered=unanswered,
         chasing=unanswered >= settings.DESK_MESSAGING_UNANSWERED_LIMIT,
         review_requested=any(m.purpose == Purpose.REVIEW_REQUEST for m in messages),
-        manager=is_manager(user, order.store),
+        manager=is_manager(user, order.store) if manager is None else manager,
         reasons=OffPlatformReason.choices,
         tags=thread_tags(order),
     )

@@ -56,16 +56,17 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
 
     # 13 for the claim (post-mortems, the order's lines, and the store's members for both the
     # assignee and the close form's action owner, once, included; the order's store is the
-    # claim's), 3
-    # for the evidence panel (items, manager check, evidence events), 4 for the buyer thread (the
-    # thread, manager check, a draft reply a rule put in, the store's tags marked on the thread),
+    # claim's), 1
+    # for whether the viewer manages the store (asked once for the two panels below), 2 for the
+    # evidence panel (items, evidence events), 3 for the buyer thread (the thread, a draft reply a
+    # rule put in, the store's tags marked on the thread),
     # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card), 1
     # for the tags card (the store's tags, marked on the claim), 1 for the macros card (the
     # store's), 3 for the fight-or-refund card (the viewer's stores, the team's record by reason,
     # the store's orders and defective orders in the ODR window; the SKUs from the lines the page
     # read, and no SKU record for an order without lines).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=27, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=26, add_rows=more_history
     )
 
 

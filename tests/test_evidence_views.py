@@ -195,12 +195,13 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
             services.evidence_edit(item=item, caption=f"caption {n}", kind="buyer_media", by=world.agent_a)
 
     # The claim page's own queries (its appeals card, the Amazon card's connection check, the
-    # fight-or-refund card and the macros card included) plus 3 for the vault, however many
-    # items and events, and 2 for the tags card (the store's tags, marked on the claim) and a
+    # fight-or-refund card and the macros card included, and whether the viewer manages the
+    # store, asked once for the vault and the thread) plus 2 for the vault, however many items
+    # and events, and 2 for the tags card (the store's tags, marked on the claim) and a
     # draft reply a rule may have put in the composer, and 1 for the thread's tags (the store's,
     # marked).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=26, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=25, add_rows=more_evidence
     )
 
 
@@ -217,6 +218,21 @@ def test_only_managers_see_the_delete_form(agent_client, manager_client, world):
     url = reverse("evidence:panel", args=[world.order_a.pk])
     assert "Delete this evidence" not in agent_client.get(url).content.decode()
     assert "Delete this evidence" in manager_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("page", ["claim", "order"])
+def test_the_pages_ask_once_who_manages_and_both_panels_follow(agent_client, manager_client, world, page):
+    """The claim and order pages ask whether the viewer manages the store once and hand the answer
+    to the vault (delete form) and the buyer thread (override of a blocking finding)."""
+    add_evidence(world.order_a, world.agent_a)
+    pk = world.claim_a.pk if page == "claim" else world.order_a.pk
+    url = reverse(f"disputes:{page}", args=[pk])
+    as_agent = agent_client.get(url).content.decode()
+    as_manager = manager_client.get(url).content.decode()
+    assert "data-evidence-upload" in as_agent and 'id="compose-channel"' in as_agent
+    for marker in ["Delete this evidence", 'id="override-reason"']:
+        assert marker not in as_agent
+        assert marker in as_manager
 
 
 def test_compare_puts_the_buyer_photo_beside_the_pre_shipment_photo(agent_client, world):

@@ -21,5 +21,6 @@ def evidence_panel(context, claim=None, order=None) -> dict:
             claim,
             items=selectors.present_items(order),
             kind=request.session.get(selectors.LAST_KIND, ""),
+            manager=context.get("manages_store"),
         ),
     }

@@ -49,7 +49,7 @@ def messaging_panel(context, order, claim=None) -> dict:
         "csp_nonce": context.get("csp_nonce"),
         "order": order,
         "claim": claim,
-        "panel": selectors.panel(request.user, order),
+        "panel": selectors.panel(request.user, order, manager=context.get("manages_store")),
         "body": draft.body if draft else "",
         "rule_draft": draft,
         "template_id": str(draft.template_id) if draft and draft.template_id else "",
