@@ -1129,11 +1129,16 @@ def recount(timer: Timer) -> None:
 
     from disputes import store_hours, watch_columns, win_tallies
 
-    for module in (store_hours, win_tallies, watch_columns):
+    for name, rebuild in (
+        ("hour counts", store_hours.rebuild),
+        ("win tallies", win_tallies.rebuild),
+        ("SKU win tallies", win_tallies.rebuild_skus),
+        ("watch columns", watch_columns.rebuild),
+    ):
         started = time.perf_counter()
         with transaction.atomic():
-            module.rebuild()
-        timer.add(f"recount ({module.__name__.rsplit('.', 1)[1]})", 0, time.perf_counter() - started)
+            rebuild()
+        timer.add(f"recount ({name})", 0, time.perf_counter() - started)
 
 
 def finish(timer: Timer) -> None:
