@@ -8,7 +8,7 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from disputes.charts import RATE_LIFT, Frame
@@ -24,6 +24,8 @@ def svg(page: str, marker: str) -> str:
 
 
 def test_the_weekly_chart_has_axes_values_and_hover_text(manager_client, world):
+    # The fixture's claim opened two hours ago: early on a Monday that is last week.
+    Claim.objects.filter(pk=world.claim_a.pk).update(opened_at=timezone.now())
     claims = add_claims(world, 7)
     Claim.objects.filter(pk__in=[c.pk for c in claims[:3]]).update(outcome=Outcome.DENIED)
     page = manager_client.get(reverse("disputes:dashboard")).content.decode()

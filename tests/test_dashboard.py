@@ -52,6 +52,8 @@ def test_per_agent_load(world):
 
 def test_weekly_series_counts_opened_won_and_lost(world):
     now = timezone.now()
+    # The fixture's claim opened two hours ago: early on a Monday that is last week.
+    Claim.objects.filter(pk=world.claim_a.pk).update(opened_at=now)
     claims = add_claims(world, 3)
     Claim.objects.filter(pk=claims[0].pk).update(
         status=ClaimStatus.CLOSED, closed_at=now, outcome=Outcome.DENIED
