@@ -468,7 +468,7 @@ class OrderData:
         self.total = array("d", bytes(8 * (count + 1)))
         self.cancelled = bytearray(count + 1)
         self.shipment = array("l", bytes(8 * (count + 1)))  # shipment id, 0 = none
-        self.shipped = array("d", bytes(8 * (count + 1)))
+        self.shipped = array("d", bytes(8 * (count + 1)))  # 0 = no shipment record
         self.delivered = array("d", bytes(8 * (count + 1)))  # 0 = not delivered
         self.by_store_ids: list[list[int]] = []
         self.by_store_time: list[list[float]] = []
@@ -478,6 +478,7 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
     from disputes.models import Order, OrderLine
 
     data = OrderData(count)
+    ship_rng = random.Random(rng.random())
     data.by_store_ids = [[] for _ in STORES]
     data.by_store_time = [[] for _ in STORES]
     weights = store_weights()
@@ -516,6 +517,7 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
             "ship_country",
             "created_at",
             "updated_at",
+            "delivered",
         ],
     ) as copy:
         for oid in range(1, count + 1):
@@ -534,6 +536,13 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
                 cancelled = False
                 status = "Pending" if age < 2 * DAY and roll < 0.5 else "Shipped"
             channel = "platform" if platform == "amazon" and rng.random() < 0.55 else "seller"
+            # The parcel's journey is drawn here so the order's `delivered` goes in with it
+            # (recounting it afterwards rewrites every order row); the shipments step reads it.
+            if not cancelled and now - purchased >= 2 * DAY and ship_rng.random() >= 0.06:
+                shipped = purchased + (0.3 + ship_rng.random() * 2.5) * DAY
+                arrives = shipped + (1.5 + ship_rng.random() * 6) * DAY
+                data.shipped[oid] = shipped
+                data.delivered[oid] = arrives if arrives < now and ship_rng.random() < 0.93 else 0.0
             # Lines: 1-3 different products.
             n_lines = 1 if roll < 0.6 else 2 if roll < 0.88 else 3
             p0 = rng.randrange(n_products)
@@ -565,6 +574,7 @@ def copy_orders_and_lines(raw, rng, stores, buyer_ranges, count: int, now: float
                 market,
                 ts(purchased + HOUR),
                 ts(purchased + HOUR),
+                "t" if data.delivered[oid] else "f",
             )
             data.store[oid] = s
             data.purchased[oid] = purchased
@@ -607,17 +617,13 @@ def copy_shipments(raw, rng, data: OrderData, count: int, now: float, timer: Tim
         ["id", "order_id", "carrier", "tracking_number", "shipped_at", "delivered_at", "proof_of_delivery"],
     ) as copy:
         for oid in range(1, count + 1):
-            if data.cancelled[oid]:
-                continue
-            purchased = data.purchased[oid]
-            if now - purchased < 2 * DAY or rng.random() < 0.06:
-                continue  # not shipped yet, or shipped without a record in the desk
+            shipped = data.shipped[oid]
+            if not shipped:
+                continue  # cancelled, not shipped yet, or shipped without a record in the desk
             sid += 1
             s = data.store[oid]
             carrier = rng.choice(STORES[s][7])
-            shipped = purchased + (0.3 + rng.random() * 2.5) * DAY
-            arrives = shipped + (1.5 + rng.random() * 6) * DAY
-            delivered = arrives if arrives < now and rng.random() < 0.93 else 0.0
+            delivered = data.delivered[oid]
             proof = ""
             if delivered and rng.random() < 0.3:
                 proof = rng.choice(
@@ -638,8 +644,6 @@ def copy_shipments(raw, rng, data: OrderData, count: int, now: float, timer: Tim
                 proof,
             )
             data.shipment[oid] = sid
-            data.shipped[oid] = shipped
-            data.delivered[oid] = delivered
     timer.add("shipment", copy.count, time.perf_counter() - started)
     return sid
 
