@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import rules, sweep, timeline
+from . import alert_batch, rules, sweep, timeline
 from .models import (
     Alert,
     AlertThreshold,
@@ -141,6 +141,8 @@ CLAIMS = sweep.register(
         timeline=_timeline,
         timeline_model=ClaimEvent,
         raised=lambda pairs: _overdue_rules(pairs),
+        # On PostgreSQL the database raises the alerts of the claims it can vouch for.
+        set_based=alert_batch.sweep_due,
     )
 )
 

@@ -9,7 +9,10 @@ messages); the sweep only notifies. For one subject it reads the schedule rows w
 sweeper holds), reads their items, moves each on to its next threshold in one UPDATE of the
 schedule and writes the alerts, their notifications and any timeline rows in bulk, all in one
 transaction; once committed the rows no longer look due, so a second sweeper or a re-run never
-alerts twice. After downtime it raises every missed threshold once, oldest first.
+alerts twice. After downtime it raises every missed threshold once, oldest first. A subject may
+also bring a set-based path (`Subject.set_based`, PostgreSQL only: the claims' `alert_batch`),
+which the engine runs first: the database works out and writes a whole batch in one statement,
+and whatever that path leaves, or a batch of it that fails, comes through here row by row.
 
 One bad row never stops the others. Each row's next threshold, recipients and alert are worked
 out on their own; a row that raises is pushed an hour on, logged and set aside (managers see it
@@ -26,7 +29,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, models, transaction
@@ -53,6 +56,9 @@ alerts_raised = Signal()
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# A set-based batch costs the database a few statements whatever its size: larger batches mean
+# fewer round trips and commits.
+SET_BASED_BATCH = 5000
 # A row that could not be swept comes back after this long (or when a manager retries it).
 RETRY_AFTER = timedelta(hours=1)
 
@@ -61,6 +67,15 @@ RETRY_AFTER = timedelta(hours=1)
 class Threshold:
     name: str  # an AlertThreshold, or a warning's "warn_6h" (`warn_threshold`)
     at: datetime
+
+
+class SetBased(Protocol):
+    """Locks up to `batch` due rows that this path vouches for (skipping rows someone holds), moves
+    each on and writes its alert, notifications and timeline entry, in a few statements of the
+    caller's transaction. Returns (row, its fresh alert or None) for every row it moved on, the
+    row with at least `pk` and `store_id`, each alert with its row attached; [] when none is left."""
+
+    def __call__(self, now: datetime, batch: int) -> list[tuple[Any, Alert | None]]: ...
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,9 @@ class Subject:
     # The model whose rows hold the schedule, with the item's primary key as its own; None: the
     # item's own row.
     schedule_model: Any = None
+    # PostgreSQL only, optional: one batch of the due rows worked out and written by the database
+    # itself (`SetBased`); the rows it cannot vouch for are left to the per-row path.
+    set_based: SetBased | None = None
 
     @property
     def schedule(self) -> Any:
@@ -196,9 +214,16 @@ def sweep(subject: Subject, now: datetime | None = None) -> list[Alert]:
     now = now or timezone.now()
     raised: list[Alert] = []
     swept: list[int] = []
+    set_based = subject.set_based if connection.vendor == "postgresql" else None
     try:
         for _batch in range(1000):
-            batch = _sweep_batch(subject, now)
+            batch = None
+            if set_based is not None:
+                batch = _set_based_batch(subject, set_based, now)
+                if batch is None:  # nothing left that it vouches for, or it failed: row by row
+                    set_based = None
+            if batch is None:
+                batch = _sweep_batch(subject, now)
             if batch is None:
                 break
             raised.extend(batch.alerts)
@@ -272,13 +297,7 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
                 failures.append(_set_back(subject, row, name, now, error))
         fresh = _write_steps(subject, steps, now, failures)
         _advance(subject, [(failure.row.pk, failure.retry_at, failure.threshold) for failure in failures])
-        ids = [alert.pk for alert in fresh]
-        if ids:
-            from .tasks import send_alert_emails  # the tasks module imports this one
-
-            # Only a fast path: the notifications are the outbox, and beat sends what is due
-            # even when this task is lost (disputes/outbox.py).
-            transaction.on_commit(lambda: send_alert_emails.delay(ids))
+        _emails_on_commit(fresh)
     # Outside the batch's transaction, which has committed by now.
     for failure in failures:
         setaside.record(
@@ -289,6 +308,42 @@ def _sweep_batch(subject: Subject, now: datetime) -> _Batch | None:
             reason=failure.reason,
         )
     return _Batch(alerts=fresh, swept=[step.row.pk for step in steps])
+
+
+def _set_based_batch(subject: Subject, set_based: SetBased, now: datetime) -> _Batch | None:
+    """One batch through the subject's set-based path, with what follows the writes (listeners,
+    chat messages, the `raised` hook, the e-mails' fast path) in its transaction. None when it
+    found nothing to do, or failed: then nothing of the batch stayed, and the per-row path,
+    which sets a failing row aside, takes over."""
+    try:
+        with transaction.atomic():
+            done = set_based(now, SET_BASED_BATCH)
+            if not done:
+                return None
+            pairs = [(row, alert) for row, alert in done if alert is not None]
+            fresh = [alert for _row, alert in pairs]
+            alerts_raised.send(sender=Alert, alerts=fresh)
+            _queue_chat(fresh, [row.store_id for row, _alert in pairs])
+            subject.raised([(row, alert.threshold) for row, alert in pairs])
+            _emails_on_commit(fresh)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        log.warning(
+            "sweep: the %s set-based batch failed; going on row by row", subject.alert_field, exc_info=True
+        )
+        return None
+    return _Batch(alerts=fresh, swept=[row.pk for row, _alert in done])
+
+
+def _emails_on_commit(fresh: list[Alert]) -> None:
+    ids = [alert.pk for alert in fresh]
+    if ids:
+        from .tasks import send_alert_emails  # the tasks module imports this one
+
+        # Only a fast path: the notifications are the outbox, and beat sends what is due
+        # even when this task is lost (disputes/outbox.py).
+        transaction.on_commit(lambda: send_alert_emails.delay(ids))
 
 
 def _raised_before(subject: Subject, ids: list[int]) -> set[tuple[int, datetime, str]]:
@@ -327,15 +382,16 @@ def _read(subject: Subject, ids: list[int]) -> dict[int, Any]:
     }
 
 
-def _loaded(model: type[models.Model], names: list[str], values) -> Any:
+def _loaded(model: type[models.Model], names: list[str], values, alias: str | None = None) -> Any:
     """An instance as read from the database, with these attributes (the others deferred: read
     on first use). Model.from_db goes through __init__, which visits every field of the model
     (some fifty for a claim): for the thousands of rows of a batch that cost more than the
-    rest of reading them."""
+    rest of reading them. Callers building thousands pass the connection's `alias`, which is
+    dear to look up each time."""
     row = model.__new__(model)
     row.__dict__.update(zip(names, values, strict=True))
     row._state = models.base.ModelState()
-    row._state.adding, row._state.db = False, connection.alias
+    row._state.adding, row._state.db = False, alias or connection.alias
     return row
 
 
