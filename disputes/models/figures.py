@@ -87,3 +87,41 @@ class SkuWinTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.sku} {self.day} {self.reason}: {self.won}/{self.decided}"
+
+
+class OpenClaimCount(models.Model):
+    """Open claims (any status but closed) per store, assignee and UTC day or month they are due:
+    the dashboard's per-agent load, overdue and due-soon counts add up a few of these rows (every
+    month before this one, the days of this month before today) and read only the claims due
+    from today's UTC midnight to the end of the next 24 hours from the claims themselves,
+    instead of every open claim. Each claim is in one "day" row and one "month" row. Kept by
+    triggers on the claim table, in the same transaction as the write (disputes/open_counts.py);
+    each write adds or takes away its own claim, so concurrent writes never overwrite each
+    other's count."""
+
+    DAY = "day"
+    MONTH = "month"
+    # A claim with no due time is counted under this day (and its month): never overdue.
+    NO_DUE = "9999-12-31"
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    # "day" or "month": `due` is that UTC day, or the first day of that month.
+    span = models.CharField(max_length=5)
+    due = models.DateField()
+    # The assignee's user id, 0 when the claim is unassigned (a plain number so that 0 can be a
+    # key: a user's deletion unassigns their claims, which moves them to 0).
+    assignee = models.BigIntegerField()
+    claims = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of the reads: a store's months, and its days from a day to another.
+            models.UniqueConstraint(
+                fields=["store", "span", "due", "assignee"], name="open_claim_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.span} {self.due} {self.assignee}: {self.claims}"
