@@ -1,8 +1,8 @@
 """The triggers that keep `OpenClaimCount` (models/figures.py) equal to the open claims.
 
-Each open claim (any status but closed) is counted in two rows of its store and assignee (0 when
-unassigned): the UTC day its response is due, and that day's month (a claim with no due time
-under `OpenClaimCount.NO_DUE`). Like the win tallies (win_tallies.py), these add and take away:
+Each open claim (any status but closed) is counted in three rows of its store and assignee (0
+when unassigned): the UTC hour, day and month its response is due (a claim with no due time as
+if due at `OpenClaimCount.NO_DUE`). Like the win tallies (win_tallies.py), these add and take away:
 a write moves its own claim out of the rows it was in and into the rows it is in now, so two
 transactions writing claims of the same day each add their own under the row's lock.
 
@@ -21,24 +21,28 @@ from .models import ClaimStatus, OpenClaimCount
 
 _CLOSED = f"'{ClaimStatus.CLOSED.value}'"
 _NO_DUE = f"'{OpenClaimCount.NO_DUE}'"
+_NO_DUE_UTC = f"'{OpenClaimCount.NO_DUE}+00'"
 _TABLE = OpenClaimCount._meta.db_table
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _pg_day(row: str) -> str:
-    return f"coalesce(({row}respond_by AT TIME ZONE 'UTC')::date, DATE {_NO_DUE})"
+def _pg_due(row: str) -> str:
+    return f"coalesce({row}respond_by, TIMESTAMPTZ {_NO_DUE_UTC})"
+
+
+# Each span's row, from the due time `d`.
+_PG_SPANS = ", ".join(f"('{span}', date_trunc('{span}', d, 'UTC'))" for span in OpenClaimCount.SPANS)
 
 
 _PG_ADD = f"""
-CREATE OR REPLACE FUNCTION desk_open_count_add(stores bigint[], assignees bigint[], days date[],
-                                               n int[]) RETURNS void
+CREATE OR REPLACE FUNCTION desk_open_count_add(stores bigint[], assignees bigint[],
+                                               dues timestamptz[], n int[]) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO {_TABLE} (store_id, span, due, assignee, claims)
   SELECT u.s, p.span, p.due, u.a, sum(u.n)
-  FROM unnest(stores, assignees, days, n) AS u(s, a, d, n),
-  LATERAL (VALUES ('{OpenClaimCount.DAY}', u.d),
-                  ('{OpenClaimCount.MONTH}', date_trunc('month', u.d)::date)) AS p(span, due)
+  FROM unnest(stores, assignees, dues, n) AS u(s, a, d, n),
+  LATERAL (VALUES {_PG_SPANS}) AS p(span, due)
   WHERE u.n <> 0
   GROUP BY 1, 2, 3, 4
   ORDER BY 1, 2, 3, 4  -- the same lock order in every transaction
@@ -51,7 +55,7 @@ DECLARE
   sign int := CASE TG_OP WHEN 'DELETE' THEN -1 ELSE 1 END;
 BEGIN
   PERFORM desk_open_count_add(array_agg(store_id), array_agg(coalesce(assignee_id, 0)),
-                              array_agg({_pg_day("")}), array_agg(sign))
+                              array_agg({_pg_due("")}), array_agg(sign))
   FROM changed WHERE status <> {_CLOSED};
   RETURN NULL;
 END $$;
@@ -61,7 +65,7 @@ BEGIN
   PERFORM desk_open_count_add(
     ARRAY[OLD.store_id, NEW.store_id],
     ARRAY[coalesce(OLD.assignee_id, 0), coalesce(NEW.assignee_id, 0)],
-    ARRAY[{_pg_day("OLD.")}, {_pg_day("NEW.")}],
+    ARRAY[{_pg_due("OLD.")}, {_pg_due("NEW.")}],
     ARRAY[-(OLD.status <> {_CLOSED})::int, (NEW.status <> {_CLOSED})::int]);
   RETURN NULL;
 END $$;
@@ -85,29 +89,34 @@ DROP TRIGGER IF EXISTS desk_open_count_delete ON disputes_claim;
 DROP TRIGGER IF EXISTS desk_open_count_update ON disputes_claim;
 DROP FUNCTION IF EXISTS desk_open_count_statement();
 DROP FUNCTION IF EXISTS desk_open_count_row();
-DROP FUNCTION IF EXISTS desk_open_count_add(bigint[], bigint[], date[], int[]);
+DROP FUNCTION IF EXISTS desk_open_count_add(bigint[], bigint[], timestamptz[], int[]);
 """
 
 _PG_REBUILD = [
     f"DELETE FROM {_TABLE}",
     f"""INSERT INTO {_TABLE} (store_id, span, due, assignee, claims)
     SELECT c.store_id, p.span, p.due, c.assignee, count(*)
-    FROM (SELECT store_id, coalesce(assignee_id, 0) AS assignee, {_pg_day("")} AS day
+    FROM (SELECT store_id, coalesce(assignee_id, 0) AS assignee, {_pg_due("")} AS d
           FROM disputes_claim WHERE status <> {_CLOSED}) c,
-    LATERAL (VALUES ('{OpenClaimCount.DAY}', c.day),
-                    ('{OpenClaimCount.MONTH}', date_trunc('month', c.day)::date)) AS p(span, due)
+    LATERAL (VALUES {_PG_SPANS}) AS p(span, due)
     GROUP BY 1, 2, 3, 4""",
 ]
 
 # --- SQLite -------------------------------------------------------------------------------
-# Times are stored as text in UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]": date() gives the UTC day.
+# Times are stored as text in UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]": the start of a span is a
+# prefix of it.
+_SQLITE_STARTS = {
+    OpenClaimCount.HOUR: "%Y-%m-%d %H:00:00",
+    OpenClaimCount.DAY: "%Y-%m-%d 00:00:00",
+    OpenClaimCount.MONTH: "%Y-%m-01 00:00:00",
+}
 
 
 def _sqlite_due(row: str) -> list[tuple[str, str]]:
-    """(span, due) of a claim's two rows, as SQL on the trigger's row."""
+    """(span, due) of a claim's three rows, as SQL on the trigger's row."""
     return [
-        (OpenClaimCount.DAY, f"coalesce(date({row}respond_by), {_NO_DUE})"),
-        (OpenClaimCount.MONTH, f"strftime('%Y-%m-01', coalesce({row}respond_by, {_NO_DUE}))"),
+        (span, f"strftime('{start}', coalesce({row}respond_by, {_NO_DUE}))")
+        for span, start in _SQLITE_STARTS.items()
     ]
 
 

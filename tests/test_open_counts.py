@@ -5,7 +5,7 @@ splits at (now, the end of the reader's day, 24 hours from now, today's and this
 in UTC), in time zones behind and ahead of UTC."""
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,15 +22,21 @@ from .drafts import post_mortem
 from .test_queue import add_claims
 from .test_timeline_migration import migrate
 
-NO_DUE = date.fromisoformat(OpenClaimCount.NO_DUE)
+NO_DUE = datetime.fromisoformat(OpenClaimCount.NO_DUE).replace(tzinfo=UTC)
+
+
+def starts(moment: datetime) -> dict[str, datetime]:
+    """The start of the UTC hour, day and month of a moment."""
+    hour = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    return {OpenClaimCount.HOUR: hour, OpenClaimCount.DAY: day, OpenClaimCount.MONTH: day.replace(day=1)}
 
 
 def counted_slowly() -> dict:
     """Every (store, span, due, assignee) with open claims, counted from the claims one by one."""
     counts: Counter = Counter()
     for claim in Claim.objects.exclude(status=ClaimStatus.CLOSED):
-        day = claim.respond_by.astimezone(UTC).date() if claim.respond_by else NO_DUE
-        for span, due in ((OpenClaimCount.DAY, day), (OpenClaimCount.MONTH, day.replace(day=1))):
+        for span, due in starts(claim.respond_by or NO_DUE).items():
             counts[(claim.store_id, span, due, claim.assignee_id or 0)] += 1
     return dict(counts)
 
@@ -40,7 +46,7 @@ def kept() -> dict:
     for row in OpenClaimCount.objects.all():
         assert row.claims >= 0, row
         if row.claims:
-            rows[(row.store_id, row.span, row.due, row.assignee)] = row.claims
+            rows[(row.store_id, row.span, row.due.astimezone(UTC), row.assignee)] = row.claims
     return rows
 
 
@@ -147,10 +153,12 @@ def test_rebuild_gives_what_the_triggers_kept(world):
     assert kept() == by_triggers == counted_slowly() != {}
 
 
-# Moments the load splits at, with claims due on both sides of each: the start of the month
-# and of the day (UTC), and now, the end of the reader's day, and 24 hours from now.
+# Moments the load splits at, with claims due on both sides of each: the start of the month,
+# the day and the hour (UTC) of now, now, the end of the reader's day, 24 hours from now, and
+# the hours these last two fall in.
 NOWS = [
     datetime(2026, 6, 15, 12, 30, tzinfo=UTC),
+    datetime(2026, 6, 15, 7, 0, tzinfo=UTC),  # on the hour
     datetime(2026, 7, 1, 0, 20, tzinfo=UTC),  # just after a month starts in UTC
     datetime(2026, 6, 30, 23, 40, tzinfo=UTC),  # just before it ends
 ]
@@ -164,6 +172,9 @@ def test_the_load_read_from_the_counts_equals_the_load_counted_claim_by_claim(wo
     month = datetime(now.year, now.month, 1, tzinfo=UTC)
     today = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
     edges = [month - timedelta(days=40), month, today, now, end_of_day, now + timedelta(hours=24)]
+    edges += [
+        starts(moment)[OpenClaimCount.HOUR] + timedelta(hours=h) for moment in edges[3:] for h in (0, 1)
+    ]
     dues = [edge + shift for edge in edges for shift in (-timedelta(seconds=1), timedelta(0))]
     dues += [now + timedelta(days=20), None]
     assignees = [None, world.agent_a, world.manager_a]

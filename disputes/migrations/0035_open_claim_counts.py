@@ -1,4 +1,4 @@
-"""Open claims per store, assignee and day or month due (`OpenClaimCount`), kept by triggers on
+"""Open claims per store, assignee and hour, day and month due (`OpenClaimCount`), kept by triggers on
 the claim table (disputes/open_counts.py), which count every open claim once when installed."""
 
 import django.db.models.deletion
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("span", models.CharField(max_length=5)),
-                ("due", models.DateField()),
+                ("due", models.DateTimeField()),
                 ("assignee", models.BigIntegerField()),
                 ("claims", models.IntegerField(default=0)),
                 (

@@ -121,58 +121,68 @@ class Load:
     due_24h: int
 
 
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def open_load(store_ids: list[int], now: datetime) -> list[Load]:
     """Per assignee of these stores' open claims: how many, how many overdue, due before the
     end of the reader's day and due in the next 24 hours. One query, written out (the same on
-    PostgreSQL and SQLite), over the kept counts (`OpenClaimCount`): every month before this
-    one and the days of this month before today (UTC) hold only claims already overdue; the
-    claims due from today's midnight (UTC) to the later of the day's end and 24 hours from now
-    are read from the claims themselves (`claim_open_due`), and the months give the open
-    counts. Assignees with no open claim left are not listed."""
+    PostgreSQL and SQLite), over the kept counts (`OpenClaimCount`): the months give the open
+    claims; the months before this one, this month's days before today and today's hours
+    before this one (UTC) hold only overdue claims; every later hour up to the last moment
+    counted lies wholly on one side of now, of the day's end and of 24 hours from now, so its
+    count goes where its start goes. Only the claims due in the hours those moments fall
+    inside are read from the claims themselves (`claim_open_due`). Assignees with no open
+    claim left are not listed."""
     end_of_day = end_of_local_day(now)
     next_24h = now + timedelta(hours=24)
-    today = now.astimezone(UTC).date()
+    today = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
     month = today.replace(day=1)
+    split = sorted({_hour(now), _hour(next_24h), _hour(end_of_day)})
+    last = max(split) + timedelta(hours=1)
     ids = ", ".join(["%s"] * len(store_ids)) or "NULL"
+    hours = ", ".join(["%s"] * len(split))
+    in_split = " OR ".join(["(respond_by >= %s AND respond_by < %s)"] * len(split))
     counts, claims = OpenClaimCount._meta.db_table, Claim._meta.db_table
+    # (assignee, open claims, claims overdue whatever the moment, claims due at `t`).
     sql = f"""
-        SELECT k.assignee, u.username, SUM(k.open), SUM(k.overdue), SUM(k.today), SUM(k.soon)
+        SELECT k.assignee, u.username, SUM(k.open),
+               SUM(k.past) + SUM(CASE WHEN k.t < %s THEN k.n ELSE 0 END),
+               SUM(CASE WHEN k.t >= %s AND k.t < %s THEN k.n ELSE 0 END),
+               SUM(CASE WHEN k.t >= %s AND k.t < %s THEN k.n ELSE 0 END)
         FROM (
-          SELECT assignee, claims AS open, CASE WHEN due < %s THEN claims ELSE 0 END AS overdue,
-                 0 AS today, 0 AS soon
+          SELECT assignee, claims AS open, CASE WHEN due < %s THEN claims ELSE 0 END AS past,
+                 0 AS n, due AS t
           FROM {counts} WHERE store_id IN ({ids}) AND span = %s
           UNION ALL
-          SELECT assignee, 0, claims, 0, 0
+          SELECT assignee, 0, claims, 0, due
           FROM {counts} WHERE store_id IN ({ids}) AND span = %s AND due >= %s AND due < %s
           UNION ALL
-          SELECT COALESCE(assignee_id, 0), 0,
-                 CASE WHEN respond_by < %s THEN 1 ELSE 0 END,
-                 CASE WHEN respond_by >= %s AND respond_by < %s THEN 1 ELSE 0 END,
-                 CASE WHEN respond_by >= %s AND respond_by < %s THEN 1 ELSE 0 END
-          FROM {claims} WHERE store_id IN ({ids}) AND NOT (status = %s)
-            AND respond_by >= %s AND respond_by < %s
+          SELECT assignee, 0, 0, claims, due
+          FROM {counts} WHERE store_id IN ({ids}) AND span = %s AND due >= %s AND due < %s
+            AND due NOT IN ({hours})
+          UNION ALL
+          SELECT COALESCE(assignee_id, 0), 0, 0, 1, respond_by
+          FROM {claims} WHERE store_id IN ({ids}) AND NOT (status = %s) AND ({in_split})
         ) k
         LEFT JOIN {User._meta.db_table} u ON u.id = k.assignee
         GROUP BY k.assignee, u.username
     """
-    day, at = connection.ops.adapt_datefield_value, connection.ops.adapt_datetimefield_value
+    at = connection.ops.adapt_datetimefield_value
     params = [
-        day(month),
+        *map(at, [now, now, end_of_day, now, next_24h, month]),
         *store_ids,
         OpenClaimCount.MONTH,
         *store_ids,
         OpenClaimCount.DAY,
-        day(month),
-        day(today),
-        at(now),
-        at(now),
-        at(end_of_day),
-        at(now),
-        at(next_24h),
+        *map(at, [month, today]),
+        *store_ids,
+        OpenClaimCount.HOUR,
+        *map(at, [today, last, *split]),
         *store_ids,
         ClaimStatus.CLOSED.value,
-        at(datetime.combine(today, time.min, tzinfo=UTC)),
-        at(max(end_of_day, next_24h)),
+        *(at(moment) for hour in split for moment in (hour, hour + timedelta(hours=1))),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
