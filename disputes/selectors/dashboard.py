@@ -133,8 +133,8 @@ def open_load(store_ids: list[int], now: datetime) -> list[Load]:
     before this one (UTC) hold only overdue claims; every later hour up to the last moment
     counted lies wholly on one side of now, of the day's end and of 24 hours from now, so its
     count goes where its start goes. Only the claims due in the hours those moments fall
-    inside are read from the claims themselves (`claim_open_due`). Assignees with no open
-    claim left are not listed."""
+    inside are read from the claims themselves (the open claims' due-time indexes).
+    Assignees with no open claim left are not listed."""
     end_of_day = end_of_local_day(now)
     next_24h = now + timedelta(hours=24)
     today = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
