@@ -1131,10 +1131,11 @@ def recount(timer: Timer) -> None:
     """Count what the desk's triggers keep, once, from the seeded rows."""
     from django.db import transaction
 
-    from disputes import store_hours, watch_columns, win_tallies
+    from disputes import open_counts, store_hours, watch_columns, win_tallies
 
     for name, rebuild in (
         ("hour counts", store_hours.rebuild),
+        ("open claim counts", open_counts.rebuild),
         ("win tallies", win_tallies.rebuild),
         ("SKU win tallies", win_tallies.rebuild_skus),
         ("watch columns", watch_columns.rebuild),

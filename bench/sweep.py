@@ -35,7 +35,8 @@ def seed_claims(claims: int, due: int, now: datetime):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE disputes_claim, disputes_order, disputes_store, disputes_storehour RESTART IDENTITY CASCADE"
+            "TRUNCATE disputes_claim, disputes_order, disputes_store, disputes_storehour, "
+            "disputes_openclaimcount RESTART IDENTITY CASCADE"
         )
     # Rules may name a store, so the cascade empties their table too: put the defaults back.
     install_default_rules(DeadlineRule)

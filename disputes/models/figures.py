@@ -87,3 +87,43 @@ class SkuWinTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.sku} {self.day} {self.reason}: {self.won}/{self.decided}"
+
+
+class OpenClaimCount(models.Model):
+    """Open claims (any status but closed) per store, assignee and UTC hour, day and month they
+    are due: the dashboard's per-agent load, overdue and due-soon counts add up a few of these
+    rows (the months before this one, this month's days before today, today's hours up to the
+    next 24 hours) and read from the claims themselves only those due in the hours that a
+    moment splits (now, 24 hours from now, the end of the reader's day), instead of every open
+    claim. Each claim is in one row of each span. Kept by triggers on the claim table, in the
+    same transaction as the write (disputes/open_counts.py); each write adds or takes away its
+    own claim, so concurrent writes never overwrite each other's count."""
+
+    HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+    SPANS = (HOUR, DAY, MONTH)
+    # A claim with no due time is counted as due then (in each span): never overdue.
+    NO_DUE = "9999-12-31 00:00:00"
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    # "hour", "day" or "month": `due` is the start of that span (UTC).
+    span = models.CharField(max_length=5)
+    due = models.DateTimeField()
+    # The assignee's user id, 0 when the claim is unassigned (a plain number so that 0 can be a
+    # key: a user's deletion unassigns their claims, which moves them to 0).
+    assignee = models.BigIntegerField()
+    claims = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of the reads: a store's spans from a moment to another.
+            models.UniqueConstraint(
+                fields=["store", "span", "due", "assignee"], name="open_claim_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.span} {self.due:%Y-%m-%d %H}:00 {self.assignee}: {self.claims}"

@@ -20,13 +20,11 @@ from ..models import (
 
 
 @dataclass(frozen=True)
-class DefectRate:
+class OdrFigures:
+    """A store's orders of the ODR window and how many of them have a defect."""
+
     orders: int
     defective_orders: int
-    negative_feedback: int
-    claims: int
-    chargebacks: int
-    since: datetime
 
     @property
     def percent(self) -> Decimal:
@@ -37,6 +35,16 @@ class DefectRate:
     @property
     def at_risk(self) -> bool:
         return self.percent > settings.DESK_ODR_LIMIT_PERCENT
+
+
+@dataclass(frozen=True)
+class DefectRate(OdrFigures):
+    """The same, with the defects by kind and the window's start."""
+
+    negative_feedback: int
+    claims: int
+    chargebacks: int
+    since: datetime
 
 
 def orders_since(store_ids: list[int], since: datetime) -> dict[int, int]:
