@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 
 from disputes import importing
 from disputes.importing import _keyed_values, import_orders
@@ -18,6 +19,13 @@ REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the queries run beside the parsing on PostgreSQL only"
 )
+
+
+def dangling_line(order_id: int) -> OrderLine:
+    """A line naming an order that does not exist (yet)."""
+    return OrderLine.objects.create(
+        order_id=order_id, line_key="GHOST", sku="GHOST", quantity=1, item_price=1
+    )
 
 
 def run(store) -> importing.ImportResult:
@@ -108,3 +116,21 @@ def test_lines_looked_up_by_their_orders_come_once_each_even_for_an_order_asked_
         Order, ["platform_order_id"], "platform_order_id", [*orders, *orders], store_id=world.store_a.pk
     )
     assert sorted(by_key) == sorted((key,) for key in orders)
+
+
+@on_postgresql
+def test_an_import_checks_its_foreign_keys_as_it_writes_and_leaves_them_deferred_for_the_caller(world):
+    missing = (Order.objects.aggregate(top=Max("pk"))["top"] or 0) + 1000
+    # Checked as written, a line naming a missing order is refused by its own statement...
+    importing._check_keys_as_written(immediate=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        dangling_line(missing)
+    importing._check_keys_as_written(immediate=False)
+    # ...deferred (Django's default), only at commit.
+    dangling_line(missing).delete()
+
+    assert run(world.store_a).ok
+
+    # After the import the caller's transaction checks its keys at commit again: a line may
+    # still be written before its order (removed here before the test's transaction ends).
+    dangling_line(missing).delete()

@@ -3,8 +3,10 @@ unread (by the fingerprints kept on their lines), and everything else is read an
 on a first import."""
 
 import io
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -12,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from disputes import importing
 from disputes.importing import import_orders
-from disputes.models import Order, OrderImport, OrderLine, Platform, Store
+from disputes.models import FulfilmentChannel, Order, OrderImport, OrderLine, Platform, Store
 
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 # Line 3 of the report: the cup of order 113-8812093-1167431 (line 5 is its cancelled grinder).
@@ -279,3 +281,25 @@ def test_new_lines_are_stored_exactly_as_written_whatever_their_characters(world
         Decimal("5.99"),
     )
     assert line.order.purchased_at.isoformat() == "2026-05-05T09:47:03+00:00"
+
+
+def test_the_order_fingerprints_stay_those_stored_by_earlier_imports():
+    """Lines written by earlier versions keep these values: were they to change, every stored
+    row would be read again once (READING_VERSION exists for a change meant as such)."""
+    facts = importing.OrderFacts(
+        "111-0000001-1234567",
+        datetime(2026, 3, 1, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
+        "Shipped - Delivered to Buyer",
+        FulfilmentChannel.PLATFORM,
+        "USD",
+        "US",
+        None,
+        datetime(2026, 3, 9, 23, 59, 59, tzinfo=timezone(timedelta(hours=1))),
+        "buyer@example.com",
+    )
+    assert importing._facts_digest(facts) == -1051890905208565471
+    # The same moment in another zone, a choice as its enum member: the same fingerprint.
+    same = [facts.purchased_at.astimezone(UTC), "Shipped", "seller", "CAD", "", None, None, 42]
+    assert importing._order_state_digest(same) == -5405997853764547186
+    stored = [facts.purchased_at, "Shipped", FulfilmentChannel.SELLER, "CAD", "", None, None, 42]
+    assert importing._order_state_digest(stored) == -5405997853764547186
