@@ -3,13 +3,13 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disputes.forms import DateTimeLocalInput, PlausibleDateTimeField
+from disputes.forms import DateTimeLocalInput, OneLoopSelect, PlausibleDateTimeField
 
 from .models import Appeal, AppealDecision, AppealKind, Funding
 
 
 class AppealNewForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices, widget=OneLoopSelect)
 
 
 class AppealSubmitForm(forms.Form):

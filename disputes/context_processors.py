@@ -1,9 +1,9 @@
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.contrib.auth.models import User
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .models import Membership, Notification, Role, WorkerHeartbeat
 
@@ -35,22 +35,27 @@ def unread_alerts(user) -> int:
 
 def unread_role_and_beat(user) -> tuple[int, bool, datetime | None]:
     """The bell's count, whether the user manages any store and when beat last reported, in the
-    one query the bell alone used to cost (the nav shows the managers' pages only to managers)."""
-    unread = (
-        Notification.objects.filter(user=OuterRef("pk"), acknowledged_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            unread=Subquery(unread),
-            manages=Exists(Membership.objects.filter(user=OuterRef("pk"), role=Role.MANAGER)),
-            beat_seen=Subquery(WorkerHeartbeat.objects.filter(source="beat").values("last_seen")[:1]),
-        )
-        .values("unread", "manages", "beat_seen")
-        .first()
-    ) or {"unread": 0, "manages": False, "beat_seen": None}
-    return row["unread"] or 0, bool(user.is_superuser or row["manages"]), row["beat_seen"]
+    one query the bell alone used to cost (the nav shows the managers' pages only to managers).
+    Written out rather than built with the ORM: every page asks it, and building the statement
+    cost several times what running it does (issue #18). Same statement on PostgreSQL and SQLite."""
+    sql = f"""
+        SELECT
+          (SELECT COUNT(*) FROM {Notification._meta.db_table}
+           WHERE user_id = %s AND acknowledged_at IS NULL),
+          EXISTS (SELECT 1 FROM {Membership._meta.db_table} WHERE user_id = %s AND role = %s),
+          (SELECT last_seen FROM {WorkerHeartbeat._meta.db_table} WHERE source = %s)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk, Role.MANAGER.value, "beat"])
+        unread, manages, beat_seen = cursor.fetchone()
+    return unread or 0, bool(user.is_superuser or manages), _moment(beat_seen)
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A time read by a written-out query: PostgreSQL gives it with its zone, SQLite the text it
+    stored, in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value

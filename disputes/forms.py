@@ -63,8 +63,20 @@ class _TeamChoices(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
+class OneLoopSelect(forms.Select):
+    """A select whose options are written by one loop in one template
+    (`templates/disputes/widgets/select.html`), where Django's own template includes a template
+    per option and another for each option's attributes. Same HTML; the queue renders its
+    filter and assign selects (the team, the stores, the tags) on every page and every htmx
+    swap, the claim page its forms' six (assignee, outcome, root cause, action owner, priority,
+    appeal kind). Forms render through the project's template engine (`FORM_RENDERER`), which finds it."""
+
+    template_name = "disputes/widgets/select.html"
+
+
 class AssigneeField(forms.ModelChoiceField):
     iterator = _TeamChoices
+    widget = OneLoopSelect
     # The choices as a list the page already read (the queryset still validates the answer).
     members: list | None = None
 
@@ -94,16 +106,6 @@ class IdentifierField(forms.CharField):
     """An id from a platform (claim id, order id…): one line of plain text."""
 
     default_validators = [validate_identifier]
-
-
-class OneLoopSelect(forms.Select):
-    """A select whose options are written by one loop in one template
-    (`templates/disputes/widgets/select.html`), where Django's own template includes a template
-    per option and another for each option's attributes. Same HTML; the queue renders its
-    filter and assign selects (the team, the stores, the tags) on every page and every htmx
-    swap. Forms render through the project's template engine (`FORM_RENDERER`), which finds it."""
-
-    template_name = "disputes/widgets/select.html"
 
 
 class QueueFilterForm(forms.Form):
@@ -280,7 +282,9 @@ def store_members(store_id: int) -> QuerySet:
 class ClaimCloseForm(VersionedForm):
     """Closing asks for the post-mortem in the same form: no post-mortem, no close."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *Outcome.choices], widget=OneLoopSelect
+    )
     decided_at = PlausibleDateTimeField(
         label=_("The platform decided at"),
         required=False,
@@ -289,7 +293,9 @@ class ClaimCloseForm(VersionedForm):
             "When the platform announced the outcome; the appeal window counts from it. Leave empty for now."
         ),
     )
-    root_cause = forms.ChoiceField(label=_("Root cause"), choices=[("", "—"), *RootCause.choices])
+    root_cause = forms.ChoiceField(
+        label=_("Root cause"), choices=[("", "—"), *RootCause.choices], widget=OneLoopSelect
+    )
     decided_by = forms.CharField(
         label=_("What decided the outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -395,7 +401,9 @@ class ClaimAssignForm(forms.Form):
 class ClaimPriorityForm(forms.Form):
     """Carries the priority the user saw (see ClaimAssignForm)."""
 
-    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, widget=OneLoopSelect
+    )
     loaded_priority = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @staticmethod

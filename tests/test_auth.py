@@ -1,6 +1,6 @@
 import pytest
 from axes.models import AccessAttempt
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,6 +109,44 @@ def test_stale_workers_are_announced_to_admins(client, world):
     WorkerHeartbeat.objects.create(source="beat", last_seen=timezone.now())
     page = client.get(reverse("disputes:queue")).content.decode()
     assert "Background workers" not in page
+
+
+def test_the_layout_reads_the_bell_the_role_and_beats_time_as_stored(world):
+    from datetime import timedelta
+
+    from disputes.context_processors import desk, unread_role_and_beat
+    from disputes.models import Alert, Notification, WorkerHeartbeat
+
+    # Only the user's unacknowledged notifications count: one more for the agent, one
+    # acknowledged, one for the manager.
+    first = world.notification_a.alert
+    second, third = (
+        Alert.objects.create(
+            claim=world.claim_a,
+            threshold=threshold,
+            window_start=first.window_start,
+            scheduled_for=first.scheduled_for,
+            due_at=first.due_at,
+        )
+        for threshold in ("overdue", "warn_6h")
+    )
+    Notification.objects.create(alert=second, user=world.agent_a)
+    Notification.objects.create(alert=third, user=world.agent_a, acknowledged_at=timezone.now())
+    Notification.objects.create(alert=first, user=world.manager_a)
+    assert unread_role_and_beat(world.agent_a) == (2, False, None)
+    assert unread_role_and_beat(world.manager_a) == (1, True, None)
+    # Beat's last report comes back as the aware time stored (SQLite keeps it as text), and a
+    # stale one is announced to the manager, not to the agent.
+    seen = timezone.now() - timedelta(hours=2)
+    WorkerHeartbeat.objects.create(source="beat", last_seen=seen)
+    WorkerHeartbeat.objects.create(source="sweep", last_seen=timezone.now())
+    unread, manages, beat_seen = unread_role_and_beat(world.manager_a)
+    assert (unread, manages, beat_seen) == (1, True, seen) and timezone.is_aware(beat_seen)
+    request = RequestFactory().get("/")
+    request.user = world.manager_a
+    assert desk(request)["workers_stale"] is True and desk(request)["workers_last_seen"] == seen
+    request.user = world.agent_a
+    assert "workers_stale" not in desk(request) and desk(request)["unread_alerts"] == 2
 
 
 def test_the_working_pages_speak_chinese(manager_client, world):

@@ -130,7 +130,15 @@ def test_closing_without_an_outcome_shows_the_error_in_place(agent_client, world
         {"outcome": "", "version": world.claim_a.version},
     )
     assert response.status_code == 400
-    assert "This field is required." in response.content.decode()
+    body = response.content.decode()
+    form = body[body.index('id="close-form"') : body.index("</form>", body.index('id="close-form"'))]
+    assert "This field is required." in form
+    assert '<div class="field has-error"><label for="id_outcome"' in form
+    assert '<ul class="errorlist" id="id_outcome_error"><li>This field is required.</li></ul>' in form
+    # Without errors the form's fields carry no error list at all.
+    page = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+    clean = page[page.index('id="close-form"') : page.index("</form>", page.index('id="close-form"'))]
+    assert 'for="id_outcome"' in clean and "errorlist" not in clean and "has-error" not in clean
 
 
 def test_assigning_an_outsider_by_id_is_refused(manager_client, world):

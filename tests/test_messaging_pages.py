@@ -157,6 +157,32 @@ def test_no_response_needed_through_the_page(world, agent_client):
     assert message.reply_state == ReplyState.NOT_NEEDED
 
 
+def test_the_queues_reply_strip_counts_only_the_stores_passed_and_reads_them_whole(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from messaging.selectors import awaiting_replies
+
+    late = timezone.now() - timedelta(hours=30)
+    services.message_receive(order=world.order_a, body="Where is it?", at=late)
+    order_b = Order.objects.create(
+        store=world.store_b, platform_order_id="B-77", purchased_at=late, total="5.00", currency="EUR"
+    )
+    services.message_receive(order=order_b, body="Other store", at=late)
+    for user, stores in [(world.agent_a, [world.store_a]), (world.superuser, [world.store_a, world.store_b])]:
+        rows, overdue = awaiting_replies(user, stores=stores)
+        assert (len(rows), overdue) == (len(stores), len(stores))
+        assert (rows, overdue) == awaiting_replies(user)  # the same as reading the stores itself
+    rows, overdue = awaiting_replies(world.superuser, stores=[world.store_b])
+    assert overdue == 1 and [row.body for row in rows] == ["Other store"]
+    # What the strip shows was read with the rows: no query per row.
+    with CaptureQueriesContext(connection) as captured:
+        shown = [
+            (r.thread.order_id, r.thread.order.platform_order_id, r.store.name, r.due_state()) for r in rows
+        ]
+    assert len(captured) == 0 and shown[0][:3] == (order_b.pk, "B-77", world.store_b.name)
+
+
 def test_overdue_replies_show_in_the_queue_and_on_the_dashboard(world, agent_client, manager_client):
     services.message_receive(
         order=world.order_a, body="Hello? Anyone?", at=timezone.now() - timedelta(hours=30)

@@ -83,8 +83,9 @@ def macros_card(context, claim) -> dict:
 
 
 @register.inclusion_tag("messaging/_queue_replies.html", takes_context=True)
-def messaging_queue(context) -> dict:
-    rows, overdue = selectors.awaiting_replies(context["request"].user)
+def messaging_queue(context, stores=None) -> dict:
+    """`stores`: the user's stores, when the page has read them (the queue's filter form)."""
+    rows, overdue = selectors.awaiting_replies(context["request"].user, stores=stores)
     return {"replies": rows, "overdue": overdue, "capped": overdue >= selectors.COUNT_CAP}
 
 
