@@ -181,7 +181,7 @@ def test_the_search_costs_a_bounded_number_of_queries(catalogue):
         html = results(client, "KTL-1L-SS 111-0000001-0000001")
     assert 'id="search-claims"' in html and 'id="search-products"' in html
     # Reads only: the planner settings of PostgreSQL's bounded steps and their savepoints aside.
-    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
     # session, user, stores; orders (exact), claims (matches, and those of the order), buyers
     # (whole alias, contains, their orders), tracking (whole, contains), products, messages: 13.
     # PostgreSQL may take up to two more steps for each of the five searches through `newest`.
