@@ -8,10 +8,11 @@ line. See docs/charts.md for why the desk draws its charts on the server."""
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.template.defaultfilters import floatformat
 from django.utils import formats
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext
 
 
@@ -31,6 +32,26 @@ def nice_step(peak: float, ticks: int = 4, *, whole: bool = True) -> float:
         if step >= raw:
             return step
     return 10 * power
+
+
+CENT = Decimal("0.01")
+
+
+def hundredths(value: float, separator: str) -> str:
+    """`value` with two decimals, as `floatformat(value, 2)` writes it (half up, from the
+    float's shortest text) for the values a chart labels (under 1,000, so never grouped), with
+    the language's decimal `separator`: the filter costs ten times as much, on each point."""
+    return f"{Decimal(repr(value)).quantize(CENT, ROUND_HALF_UP):f}".replace(".", separator)
+
+
+def day_month(day: date) -> str:
+    """The day and the month's name, as `date_format(day, "j F")` writes them."""
+    return f"{day.day} {MONTHS[day.month]}"
+
+
+def month_day(day: date) -> str:
+    """Month and day in digits, as `date_format(day, "m-d")` writes them."""
+    return f"{day:%m-%d}"
 
 
 def tick_label(value: float, suffix: str = "") -> str:
@@ -120,25 +141,31 @@ def forecast_chart(forecast) -> dict:
     # Each point's hover text is worded here, the sentence translated once per chart rather
     # than by a {% blocktranslate %} with four filters on each point (31 a store).
     sentence = gettext("%(day)s: expected ODR %(percent)s%% (band %(low)s–%(high)s%%)")
-    points = [
-        {
-            "day": day,
-            "x": frame.x(n) + half,
-            "y": frame.y(day.percent),
-            "label": formats.date_format(day.day, "m-d") if n % 5 == 0 else "",
-            "at_risk": day.percent > limit,
-            "title": sentence
-            % {
-                "day": formats.date_format(day.day, "j F"),
-                "percent": floatformat(day.percent, 2),
-                "low": floatformat(day.low, 2),
-                "high": floatformat(day.high, 2),
-            },
-        }
-        for n, day in enumerate(days)
-    ]
-    upper = [f"{frame.x(n) + half},{frame.y(day.high)}" for n, day in enumerate(days)]
-    lower = [f"{frame.x(n) + half},{frame.y(day.low)}" for n, day in reversed(list(enumerate(days)))]
+    separator = formats.get_format("DECIMAL_SEPARATOR")
+    points = []
+    upper, lower = [], []
+    for n, day in enumerate(days):
+        x = frame.x(n) + half
+        percent, low, high = day.percent, day.low, day.high
+        points.append(
+            {
+                "day": day,
+                "x": x,
+                "y": frame.y(percent),
+                "label": month_day(day.day) if n % 5 == 0 else "",
+                "at_risk": percent > limit,
+                "title": sentence
+                % {
+                    "day": day_month(day.day),
+                    "percent": hundredths(percent, separator),
+                    "low": hundredths(low, separator),
+                    "high": hundredths(high, separator),
+                },
+            }
+        )
+        upper.append(f"{x},{frame.y(high)}")
+        lower.append(f"{x},{frame.y(low)}")
+    lower.reverse()
     crossing = None
     if forecast.crossing is not None:
         crossing = next(p for p in points if p["day"].offset == forecast.crossing.offset)

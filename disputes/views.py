@@ -772,10 +772,10 @@ def odr_chart(trend: selectors.StoreTrend) -> dict:
                 "x": frame.x(n) + frame.column // 2,
                 "y": y,
                 "value_y": y - 5,
-                "percent": percent,
+                "percent": words["percent"],
                 "at_risk": point.at_risk,
                 "title": sentence % words,
-                "day_label": formats.date_format(point.day, "m-d"),
+                "day_label": charts.month_day(point.day),
             }
         )
     return {

@@ -203,6 +203,26 @@ def test_odr_trend_matches_a_hand_count(world):
     assert (by_age[56].orders, by_age[56].defective_orders) == (200, 6)
 
 
+def test_odr_trend_windows_add_up_each_day_of_their_sixty_once(world):
+    # Every day read has its own figures (prime-ish, so a day counted twice or missed shows):
+    # each point must equal the sum over exactly the 60 days up to and including it.
+    today = timezone.localdate()
+    days = [today - timedelta(days=n) for n in range(130)]
+    orders = {(world.store_a.pk, day): 1000 + n * 7 for n, day in enumerate(days)}
+    defects = {(world.store_a.pk, day): (n % 11, n % 13 + 1) for n, day in enumerate(days)}
+
+    def read(store_ids, earliest, now):
+        return orders, defects
+
+    (trend,) = store_trends([world.store_a], read=read)
+    assert len(trend.points) == 9
+    for point in trend.points:
+        window = [point.day - timedelta(days=n) for n in range(60)]
+        assert point.orders == sum(orders[(world.store_a.pk, day)] for day in window)
+        assert point.defective_orders == sum(defects[(world.store_a.pk, day)][0] for day in window)
+        assert point.claims == sum(defects[(world.store_a.pk, day)][1] for day in window)
+
+
 def test_dashboard_draws_the_trend_with_the_limit_line(manager_client, world):
     Order.objects.all().delete()
     orders_on(world, 3, 100, claims=2)

@@ -4,14 +4,16 @@ reads on screen."""
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 from django.db import connection
+from django.template.defaultfilters import floatformat
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from disputes.charts import RATE_LIFT, Frame
+from disputes.charts import RATE_LIFT, Frame, day_month, hundredths, month_day
 from disputes.models import Claim, ClaimKind, Membership, Outcome, PostMortem, Reason, Role, RootCause
 
 from .test_post_mortems import close, new_claim
@@ -47,6 +49,39 @@ def test_frame_rounds_its_axis_above_the_highest_value():
         assert frame.top_value == top
         assert frame.ticks[0]["label"] == "0" and frame.ticks[-1]["label"] == str(top)
         assert frame.y(peak) > frame.top or peak == 0
+
+
+def test_chart_texts_written_by_hand_read_as_djangos_filters_write_them():
+    # The forecast chart words its 31 points without floatformat and date_format (ten times the
+    # cost); halves round up as the filter rounds them, month names follow the language.
+    values = [
+        0.0,
+        0.005,
+        0.015,
+        0.125,
+        0.135,
+        0.994999,
+        0.995,
+        1.0,
+        1.005,
+        2.675,
+        12.3456,
+        99.995,
+        1e-7,
+        1 / 3,
+    ]
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 9)]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            separator = formats.get_format("DECIMAL_SEPARATOR")
+            assert [hundredths(value, separator) for value in values] == [
+                floatformat(value, 2) for value in values
+            ]
+            assert [day_month(day) for day in days] == [formats.date_format(day, "j F") for day in days]
+            assert [month_day(day) for day in days] == [formats.date_format(day, "m-d") for day in days]
+    with translation.override("zh-hans"):
+        assert day_month(date(2026, 12, 7)) == "7 十二月"
+    assert hundredths(0.125, ",") == "0,13"
 
 
 def test_the_win_rate_has_its_own_axis_and_zero_sits_above_the_x_axis(manager_client, world):

@@ -215,3 +215,41 @@ def test_forecast_and_win_rate_speak_chinese(store):
         assert forecast.summary().startswith("预计将在")
         assert "除非以下 2 起未结纠纷中赢下 2 起" in forecast.summary()
         assert forecast.at_stake[0].win.reasons()[-1] == f"估计胜率：{forecast.at_stake[0].win.percent}%。"
+
+
+def test_each_forecast_day_adds_up_exactly_the_days_of_its_window():
+    # Figures on every day of the window (and one day before it, which never counts): each
+    # forecast day must add up the days from its own window's first day on, once each.
+    import math
+
+    from disputes.selectors.forecast import BAND_Z, WindowCounts, _forecast
+    from disputes.winrates import Tally, WinRates
+
+    today = datetime(2026, 12, 7).date()
+    days = [today - timedelta(days=n) for n in range(61)]  # day 60 is just outside
+    counts = WindowCounts(
+        orders={day: 100 + n for n, day in enumerate(days)},
+        settled={day: n % 3 for n, day in enumerate(days)},
+        pending={day: {Reason.NOT_RECEIVED: 1.0 + n % 2, Reason.DAMAGED: 0.5} for n, day in enumerate(days)},
+    )
+    rates = WinRates(by_reason={(Platform.AMAZON, Reason.NOT_RECEIVED): Tally(3, 4)}, by_sku={})
+    store = Store(pk=1, name="s", platform=Platform.AMAZON)
+    forecast = _forecast(store, today, counts, rates)
+    lose = {r: 1 - rates.reason(Platform.AMAZON, r).rate for r in (Reason.NOT_RECEIVED, Reason.DAMAGED)}
+    per_day_orders = sum(counts.orders.values()) / 60  # the pace: every order read
+    for day in [forecast.today, *forecast.days]:
+        window = [d for d in days if d > day.day - timedelta(days=60)]
+        pending = [counts.pending[d] for d in window]
+        assert day.orders == pytest.approx(
+            sum(counts.orders[d] for d in window) + per_day_orders * day.offset
+        )
+        assert day.settled == sum(counts.settled[d] for d in window)
+        assert day.open_orders == round(sum(sum(p.values()) for p in pending))
+        if day.offset:
+            losses = sum(n * lose[r] for p in pending for r, n in p.items())
+            variance = sum(n * lose[r] * (1 - lose[r]) for p in pending for r, n in p.items())
+            assert day.defects == pytest.approx(day.settled + losses + day.new_defects)
+            assert day.high == pytest.approx(
+                100 * (day.defects + BAND_Z * math.sqrt(variance + day.new_defects)) / day.orders
+            )
+    assert len(forecast.days) == 30 and forecast.days[-1].day == today + timedelta(days=30)

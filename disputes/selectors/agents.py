@@ -206,15 +206,34 @@ def store_trends(
         fit = counts_by_hour_fit(earliest, now)
         read = trend_days_from_hours if fit else trend_days_from_rows
     orders, defects = read(store_ids, earliest, now)
+    # Running totals per store from the first day read: a window's figures are the difference
+    # of two of them, not 60 days added up for each point.
+    first = ends[0] - timedelta(days=window)
+    span = (ends[-1] - first).days + 1
+    totals = {pk: [(0, 0, 0)] * (span + 1) for pk in store_ids}
+    by_day = {pk: [[0, 0, 0] for _ in range(span)] for pk in store_ids}
+    for (store_id, day), n in orders.items():
+        if store_id in by_day and 0 <= (index := (day - first).days) < span:
+            by_day[store_id][index][0] += n
+    for (store_id, day), (defective, claims) in defects.items():
+        if store_id in by_day and 0 <= (index := (day - first).days) < span:
+            by_day[store_id][index][1] += defective
+            by_day[store_id][index][2] += claims
+    for pk, days_of_store in by_day.items():
+        running = totals[pk]
+        for index, (n, defective, claims) in enumerate(days_of_store):
+            before = running[index]
+            running[index + 1] = (before[0] + n, before[1] + defective, before[2] + claims)
 
     def point(store_id: int, end: date) -> TrendPoint:
         # The window ending on `end` covers the `window` days up to and including it.
-        days_in = [end - timedelta(days=n) for n in range(window)]
+        upto = (end - first).days + 1
+        after, before = totals[store_id][upto], totals[store_id][upto - window]
         return TrendPoint(
             day=end,
-            orders=sum(orders.get((store_id, day), 0) for day in days_in),
-            defective_orders=sum(defects.get((store_id, day), (0, 0))[0] for day in days_in),
-            claims=sum(defects.get((store_id, day), (0, 0))[1] for day in days_in),
+            orders=after[0] - before[0],
+            defective_orders=after[1] - before[1],
+            claims=after[2] - before[2],
         )
 
     return [StoreTrend(store, [point(store.pk, end) for end in ends]) for store in stores]

@@ -315,24 +315,26 @@ def _forecast(store: Store, today: date, counts: WindowCounts, rates: WinRates) 
         )
         for d, by_reason in pending.items()
     }
+    # Forecast day `offset`'s window holds the days from today - (window - 1) + offset on: each
+    # figure is a sum over the days from an index on, kept once per chart (sums from the end)
+    # rather than added up again over 60 days for each of the 31 days.
+    first_day = today - timedelta(days=window_days - 1)
+    tail = _tail_sums(first_day, orders, settled, per_day)
     days = []
     for offset in range(HORIZON_DAYS + 1):
         day = today + timedelta(days=offset)
-        first = day - timedelta(days=window_days - 1)
-        in_window = [figures for d, figures in per_day.items() if d >= first]
-        open_orders = round(sum(figures[0] for figures in in_window))
+        orders_in, settled_now, open_in, losses_in, variance_in = tail[min(offset, len(tail) - 1)]
+        open_orders = round(open_in)
         if offset == 0:  # pending claims count today
             expected_open, variance = float(open_orders), 0.0
         else:
-            expected_open = sum(figures[1] for figures in in_window)
-            variance = sum(figures[2] for figures in in_window)
+            expected_open, variance = losses_in, variance_in
         new = new_per_day * offset
-        settled_now = sum(n for d, n in settled.items() if d >= first)
         days.append(
             ForecastDay(
                 day=day,
                 offset=offset,
-                orders=sum(n for d, n in orders.items() if d >= first) + orders_per_day * offset,
+                orders=orders_in + orders_per_day * offset,
                 defects=settled_now + expected_open + new,
                 spread=math.sqrt(variance + new),
                 open_orders=open_orders,
@@ -349,6 +351,30 @@ def _forecast(store: Store, today: date, counts: WindowCounts, rates: WinRates) 
         excess = crossing.worst_defects - float(limit) * crossing.orders / 100
         forecast.wins_needed = max(1, math.ceil(excess - 1e-9))
     return forecast
+
+
+def _tail_sums(
+    first_day: date, orders: dict[date, int], settled: dict[date, int], pending: dict[date, tuple]
+) -> list[tuple]:
+    """Row k: (orders, settled defects, then the three figures of the pending claims), each
+    summed over the days from `first_day` + k days on; days before `first_day` never count."""
+    span = max([(d - first_day).days for d in (*orders, *settled, *pending)] + [0]) + 2
+    table = [[0, 0, 0.0, 0.0, 0.0] for _ in range(span)]
+    for column, figures in ((0, orders), (1, settled)):
+        for d, n in figures.items():
+            if d >= first_day:
+                table[(d - first_day).days][column] += n
+    for d, (open_orders, losses, variance) in pending.items():
+        if d >= first_day:
+            row = table[(d - first_day).days]
+            row[2] += open_orders
+            row[3] += losses
+            row[4] += variance
+    for index in range(span - 2, -1, -1):
+        row, after = table[index], table[index + 1]
+        for n in range(5):
+            row[n] += after[n]
+    return [tuple(row) for row in table]
 
 
 def _reasons(pending: dict[date, dict[str, float]]) -> set[str]:
