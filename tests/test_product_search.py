@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from connectors.records import LineRecord, OrderRecord
@@ -20,6 +23,7 @@ from disputes.search import Hit, parse, search
 
 from .conftest import client_for
 from .imports import post_import
+from .test_timeline_migration import migrate
 
 REPORT = Path(__file__).parent / "reports" / "amazon-us-split-cancelled-mcf.txt"
 
@@ -153,3 +157,35 @@ def test_rebuild_keeps_exactly_what_the_lines_have(world):
     assert kept() == from_lines()
     assert (world.store_a.pk, "GRN-MILL-CER", "Renamed") in kept()
     assert (world.store_a.pk, "GRN-MILL-CER", "Ceramic Burr Coffee Grinder, Manual") not in kept()
+
+
+def index_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, table))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_products_from_the_lines_and_its_reversal_restores_the_line_indexes(world):
+    line_trigrams = {"order_line_sku_search_trgm", "order_line_title_search_trgm"}
+    product_trigrams = {"product_sku_search_trgm", "product_title_search_trgm"}
+    postgres = connection.vendor == "postgresql"
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        migrate(("disputes", "0035_open_claim_counts"))
+        assert "disputes_product" not in connection.introspection.table_names()
+        lines = index_names("disputes_orderline")
+        assert "order_line_unique" in lines and "order_line_sku" not in lines
+        assert (line_trigrams <= lines) == postgres
+        # Lines written while there is no table: the migration finds them.
+        import_through_the_command(world.store_a)
+
+        migrate(*latest)
+        assert kept() == from_lines() != set()
+        assert [hit.title for hit in found([world.store_a], "coffee grinder")] == [
+            "GRN-MILL-CER · Ceramic Burr Coffee Grinder, Manual"
+        ]
+        lines = index_names("disputes_orderline")
+        assert "order_line_sku" in lines and not line_trigrams & lines
+        assert (product_trigrams <= index_names("disputes_product")) == postgres
+    finally:
+        migrate(*latest)
