@@ -1131,7 +1131,7 @@ def recount(timer: Timer) -> None:
     """Count what the desk's triggers keep, once, from the seeded rows."""
     from django.db import transaction
 
-    from disputes import open_counts, store_hours, watch_columns, win_tallies
+    from disputes import open_counts, products, store_hours, watch_columns, win_tallies
 
     for name, rebuild in (
         ("hour counts", store_hours.rebuild),
@@ -1139,6 +1139,7 @@ def recount(timer: Timer) -> None:
         ("win tallies", win_tallies.rebuild),
         ("SKU win tallies", win_tallies.rebuild_skus),
         ("watch columns", watch_columns.rebuild),
+        ("products for the search", products.rebuild),
     ):
         started = time.perf_counter()
         with transaction.atomic():

@@ -6,8 +6,8 @@ Each kind is a source: a function from the parsed query and the user's store ids
 The apps above `disputes` add theirs in `AppConfig.ready()` (messaging adds message text), so
 this module never imports them.
 
-On PostgreSQL the `*_search_*` indexes (migration `0012_search_indexes` here and messaging's
-`0008_message_text_search_index`) answer each source: trigram GIN indexes on `UPPER(column)`
+On PostgreSQL the `*_search_*` indexes (migrations `0012_search_indexes` and
+`0036_products_for_search` here, messaging's `0008_message_text_search_index`) answer each source: trigram GIN indexes on `UPPER(column)`
 for the contains matches Django writes as `UPPER(col::text) LIKE UPPER('%…%')`, a full-text
 GIN index for message text. SQLite has neither; the same queries run as plain scans there.
 """
@@ -23,7 +23,7 @@ from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Buyer, Claim, Order, OrderLine, Shipment
+from .models import Buyer, Claim, Order, OrderLine, Product, Shipment
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -334,7 +334,14 @@ def find_shipments(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
 def find_products(query: Query, store_ids: list[int], limit: int) -> list[Hit]:
     if not query.has_words:
         return []
-    matches = OrderLine.objects.filter(any_contains("sku", query.terms) | Q(title__icontains=query.text))
+    text = any_contains("sku", query.terms) | Q(title__icontains=query.text)
+    # The text is matched against the stores' products first (a few rows per SKU: disputes/
+    # products.py), then again against the lines of the SKUs found, read by SKU: every line's
+    # store, SKU and title is a product, so these are the very lines the text matches.
+    skus = list(Product.objects.filter(text, store_id__in=store_ids).values_list("sku", flat=True).distinct())
+    if not skus:
+        return []
+    matches = OrderLine.objects.filter(text, sku__in=skus)
     scoped = matches.filter(order__store_id__in=store_ids).select_related("order", "order__store")
     lines = newest(matches, scoped, limit, words=True)
     return [

@@ -57,6 +57,7 @@ from .orders import (  # noqa: F401
     Order,
     OrderImport,
     OrderLine,
+    Product,
     Shipment,
     TrackingEvent,
     charges_of,

@@ -188,6 +188,8 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_key"], name="order_line_unique"),
         ]
+        # The product search's second step: the lines of the SKUs it found in `Product`.
+        indexes = [models.Index(fields=["sku"], name="order_line_sku")]
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"
@@ -210,6 +212,25 @@ class OrderLine(models.Model):
         if self.cancelled:
             return Decimal("0.00")
         return self.item_price + self.shipping_price + self.gift_wrap_price + self.tax - self.discount
+
+
+class Product(models.Model):
+    """A SKU and title that a store's order lines have had: what the product search matches text
+    against (a few rows per SKU instead of one per line), before it reads the lines of the SKUs
+    found. Kept by triggers on the lines (disputes/products.py); a row stays when its lines
+    change or go (the search finds lines, so such a row only costs a look)."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    sku = models.CharField(max_length=100)
+    title = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "sku", "title"], name="product_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.title}" if self.title else self.sku
 
 
 class Shipment(models.Model):
