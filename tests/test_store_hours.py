@@ -2,7 +2,7 @@
 orders and claims themselves, whatever writes them, in the same transaction."""
 
 from collections import Counter
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -12,7 +12,7 @@ from disputes import services, store_hours
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
 from disputes.selectors import dashboard, store_trends
 from disputes.selectors.agents import trend_days_from_rows
-from disputes.selectors.dashboard import weeks_from_claims
+from disputes.selectors.dashboard import weeks_from_claims, weeks_from_hours
 
 from .drafts import post_mortem
 from .test_import import good_amazon_report, run
@@ -159,6 +159,26 @@ def test_dashboard_weeks_and_trends_from_the_counts_equal_those_from_the_rows(wo
             t.points for t in store_trends([world.store_a], now=now, read=trend_days_from_rows)
         ]
         assert trends[0].latest.orders == 4  # the fixture's and three of these within 60 days
+
+
+def test_a_week_with_orders_but_no_claim_reads_the_same_from_the_counts_and_the_rows(world):
+    # Early on a Monday: the order of Saturday is in last week, which has no claim. The hour
+    # counts hold a row for that week (its order); the claims hold none.
+    now = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
+    Order.objects.create(
+        store=world.store_a,
+        platform_order_id="SAT-1",
+        purchased_at=now - timedelta(days=1, hours=20),
+        currency="USD",
+    )
+    with timezone.override("UTC"):
+        from_hours = weeks_from_hours([world.store_a.pk], now, 4)
+        from_rows = weeks_from_claims([world.store_a.pk], now, 4)
+    assert [week.start.date() for week in from_hours] == [
+        datetime(2026, 11, day).date() for day in (16, 23, 30)
+    ] + [datetime(2026, 12, 7).date()]
+    assert all(week.start.tzinfo is not None for week in from_hours + from_rows)
+    assert from_hours == from_rows
 
 
 def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):

@@ -73,9 +73,12 @@ def _since(now: datetime, weeks: int) -> datetime:
 
 
 def _series(rows, now: datetime, weeks: int) -> list[Week]:
-    by_week = {row["week"].date(): Week(row["week"], row["n"], row["won"], row["lost"]) for row in rows}
+    """One Week per Monday, each starting at that Monday's midnight in the reader's time zone
+    (weeks without a row too, so two readings of the same figures compare equal)."""
+    zone = timezone.get_current_timezone()
+    by_week = {row["week"].date(): (row["n"], row["won"], row["lost"]) for row in rows}
     return [
-        by_week.get(day) or Week(datetime.combine(day, datetime.min.time()))
+        Week(datetime.combine(day, time.min, tzinfo=zone), *by_week.get(day, (0, 0, 0)))
         for day in week_starts(now, weeks)
     ]
 
