@@ -1992,6 +1992,8 @@ class _Table:
             if connection.vendor == "postgresql":
                 # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
                 with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+                    # Each column's adapter chosen once, not looked up again for every value.
+                    copy.set_types([field.db_type(connection).split("(")[0] for field in fields])
                     for row in rows:
                         try:
                             # Every column given (as many keys as columns, none missing).
