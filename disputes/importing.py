@@ -1117,9 +1117,11 @@ def import_orders(
 
 
 class _UnquotedRows:
-    """csv.reader for a format without quoting (Amazon's report), one str.split per line: such a
-    line is one row, cut at every delimiter, exactly as csv reads it, but faster. A line longer
-    than csv's cap on a cell goes through csv, which refuses it (csv.Error) as it would."""
+    """csv.reader for a format without quoting (Amazon's report), giving each row as its line's
+    text without the line break: such a line is one row, cut at every delimiter exactly as csv
+    would cut it, and it is only cut (str.split) when its cells are read: a row passed over
+    (_Unchanged) is fingerprinted and looked up from its text. A line longer than csv's cap on
+    a cell goes through csv first, which refuses it (csv.Error) as it would."""
 
     def __init__(self, lines: Iterator[str], delimiter: str) -> None:
         self.lines = lines
@@ -1127,15 +1129,21 @@ class _UnquotedRows:
         self.line_num = 0
         self.cap = csv.field_size_limit()
 
-    def __iter__(self) -> Iterator[list[str]]:
+    def __iter__(self) -> Iterator[str]:
         return self
 
-    def __next__(self) -> list[str]:
+    def __next__(self) -> str:
         text = next(self.lines)
         self.line_num += 1
         if len(text) > self.cap:
-            return next(csv.reader([text], delimiter=self.delimiter, quoting=csv.QUOTE_NONE), [])
-        return text.rstrip("\r\n").split(self.delimiter)
+            # Raises csv.Error for a cell over the cap; otherwise csv cuts it as split would.
+            next(csv.reader([text], delimiter=self.delimiter, quoting=csv.QUOTE_NONE), [])
+        return text.rstrip("\r\n")
+
+
+# A row of the file as read: (its line, its cells (a list from csv; the line's text from
+# _UnquotedRows, cut when read), the problem reading it or None).
+_Row = tuple[int, list[str] | str, str | None]
 
 
 @contextmanager
@@ -1396,6 +1404,7 @@ class _Import:
         fmt = self.format
         assert fmt is not None  # run() detects the format first
         tz = ZoneInfo(self.store.time_zone)
+        delimiter = fmt.delimiter
         unchanged = _Unchanged(self, fmt, columns) if getattr(fmt, "skips_unchanged", False) else None
         next_progress = PROGRESS_ROWS
         last_order: OrderFacts | None = None
@@ -1428,22 +1437,36 @@ class _Import:
                     self.errors.add(line, error)
                     continue
                 self.rows += 1
-                if len(values) > len(columns):
+                # A row of an unquoted format comes as its line's text, and is only cut into
+                # cells (below) if it is read.
+                text = values if type(values) is str else None
+                found = len(values) if text is None else text.count(delimiter) + 1
+                if found > len(columns):
                     self.errors.add(
                         line,
                         _("The row has %(found)d fields but the header has %(expected)d.")
-                        % {"found": len(values), "expected": len(columns)},
+                        % {"found": found, "expected": len(columns)},
                     )
                     continue
-                if "\x00" in "".join(values):
+                if "\x00" in ("".join(values) if text is None else text):
                     # PostgreSQL cannot store NUL, and no report has it: refuse the row, not the server.
                     nul_in = next(
-                        column for column, value in zip(columns, values, strict=False) if "\x00" in value
+                        column
+                        for column, value in zip(
+                            columns, values if text is None else text.split(delimiter), strict=False
+                        )
+                        if "\x00" in value
                     )
                     self.errors.add(line, _("%(column)s holds a NUL character.") % {"column": _shown(nul_in)})
                     continue
-                if unchanged and not self.errors and unchanged.pass_over(line, values):
-                    continue
+                # The cells joined by U+001F: what a row's fingerprint is taken of (_Unchanged).
+                joined = ""
+                if unchanged:
+                    joined = "\x1f".join(values) if text is None else text.replace(delimiter, "\x1f")
+                    if not self.errors and unchanged.pass_over(line, joined):
+                        continue
+                if text is not None:
+                    values = text.split(delimiter)
                 cells = _Cells(columns, values, tz)
                 skipped_before = fmt.skipped.total()
                 parsed = fmt.parse(cells)
@@ -1471,7 +1494,7 @@ class _Import:
                     # Once a row has failed nothing will be kept: only keep checking.
                     store = parsed.store or self.store
                     if unchanged:
-                        parsed.row_digest = unchanged.digest(store, values, store.id)
+                        parsed.row_digest = unchanged.digest(store, joined, store.id)
                     self._writer(store).add(parsed)
                     self.written += 1
         if self.progress:
@@ -1502,18 +1525,19 @@ class _Import:
             writer.started_empty = store.id in self.empty_stores
         return writer
 
-    def _batches(self, columns: list[str]) -> Iterator[list[tuple[int, list[str], str | None]]]:
+    def _batches(self, columns: list[str]) -> Iterator[list[_Row]]:
         """The file's rows in batches of BATCH_ROWS, in order: (line, cells, problem reading
         it). Blank rows are left out."""
         fmt = self.format
         assert fmt is not None
-        reader: Iterator[list[str]] = (
+        delimiter = fmt.delimiter
+        reader: Iterator[list[str] | str] = (
             _UnquotedRows(self._lines(), fmt.delimiter)
             if fmt.quoting == csv.QUOTE_NONE
             else csv.reader(self._lines(), delimiter=fmt.delimiter, quoting=fmt.quoting)
         )
         ended = self.header_line  # csv's line_num counts lines after the header
-        batch: list[tuple[int, list[str], str | None]] = []
+        batch: list[_Row] = []
         while True:
             line = ended + 1
             try:
@@ -1529,7 +1553,8 @@ class _Import:
                 while self.long_lines:
                     batch.append((self.long_lines.pop(0), [], self.long_line_message()))
             ended = reader.line_num + self.header_line  # type: ignore[attr-defined]
-            if not "".join(values).strip():  # only blanks (one join and strip, in C)
+            # Only blanks? (One join or replace, and a strip, in C.)
+            if not (values.replace(delimiter, "") if isinstance(values, str) else "".join(values)).strip():
                 continue
             batch.append((line, values, None))
             if len(batch) >= BATCH_ROWS:
@@ -1825,9 +1850,10 @@ class _Unchanged:
             for name in ("sales-channel", "amazon-order-id", "sku")
         )
 
-    def digest(self, store: Store, values: list[str], store_pk: int) -> int:
-        """_digest() of the row's cells after what they were read against, with the hash of
-        that long prefix (the header's columns and all) taken once per store, not per row."""
+    def digest(self, store: Store, joined: str, store_pk: int) -> int:
+        """_digest() of the row's cells (`joined` by U+001F) after what they were read against,
+        with the hash of that long prefix (the header's columns and all) taken once per store,
+        not per row."""
         hashed = self.prefixes.get(store_pk)
         if hashed is None:
             prefix = f"{self.context}\x1e{store_pk}\x1e{store.currency}\x1e"
@@ -1835,10 +1861,10 @@ class _Unchanged:
                 prefix.encode("utf-8", "surrogatepass"), digest_size=8
             )
         row = hashed.copy()
-        row.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
+        row.update(joined.encode("utf-8", "surrogatepass"))
         return int.from_bytes(row.digest(), "big", signed=True)
 
-    def look_up(self, batch: list[tuple[int, list[str], str | None]]) -> Future[_Known] | None:
+    def look_up(self, batch: list[_Row]) -> Future[_Known] | None:
         """Asks for the fingerprints of the lines of the batch's orders (one query per store
         for its orders, one for their lines); use() takes them when the batch is read. None:
         every store was empty when the import began, and there is nothing to look up."""
@@ -1848,10 +1874,14 @@ class _Unchanged:
         wanted: dict[int, set[str]] = {}
         keys: dict[int, tuple[int, str, str]] = {}
         channel_at, order_at, sku_at = self.cells_at
+        # A row's text is cut only as far as the last of those cells.
+        cuts = max((at for at in self.cells_at if at < MAX_COLUMNS), default=-1) + 1
+        delimiter = self.fmt.delimiter
         line_of = self.fmt.line_of  # type: ignore[attr-defined]
-        for line, values, error in batch:
+        for line, row, error in batch:
             if error:
                 continue
+            values = row.split(delimiter, cuts) if type(row) is str else row
             count = len(values)
             key = line_of(
                 values[channel_at].strip() if channel_at < count else "",
@@ -1896,7 +1926,7 @@ class _Unchanged:
                     known[(store_pk, order_id, line_key)] = (row_digest, facts_digest)
         return keys, known
 
-    def pass_over(self, line: int, values: list[str]) -> bool:
+    def pass_over(self, line: int, joined: str) -> bool:
         """True when the row is as it was when its line was written (and is then counted and
         checked against the rows above it, not read)."""
         if not self.known or (key := self.keys.get(line)) is None:
@@ -1906,7 +1936,7 @@ class _Unchanged:
         repeat = run.repeats_seen.get(f"{order_id}\x1f{sku}", 0) + 1
         known = self.known.get((store_pk, order_id, sku if repeat == 1 else f"{sku} #{repeat}"))
         store = self.stores[store_pk]
-        if known is None or known[0] != self.digest(store, values, store_pk):
+        if known is None or known[0] != self.digest(store, joined, store_pk):
             return False
         run._check_against_earlier_rows(line, order_id, sku, known[1], repeats_allowed=True)
         run._writer(store).rows += 1
@@ -1952,6 +1982,13 @@ def _charged(line: dict[str, object]) -> Decimal:
     return total
 
 
+def _column_type(field: models.Field) -> str:
+    """The column's type by the name psycopg knows it by ("varchar(64)" → "varchar")."""
+    db_type = field.db_type(connection)
+    assert db_type, f"{field} has no column"
+    return db_type.split("(")[0]
+
+
 class _Table:
     """Plain inserts of many rows into one model's table, without building model instances:
     COPY on PostgreSQL, executemany elsewhere. Every column is written; a value a row does not
@@ -1993,7 +2030,7 @@ class _Table:
                 # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
                 with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
                     # Each column's adapter chosen once, not looked up again for every value.
-                    copy.set_types([field.db_type(connection).split("(")[0] for field in fields])
+                    copy.set_types([_column_type(field) for field in fields])
                     for row in rows:
                         try:
                             # Every column given (as many keys as columns, none missing).

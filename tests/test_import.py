@@ -739,7 +739,8 @@ def test_page_queries_do_not_grow_with_past_imports(world, agent_client):
 
 
 def test_amazon_lines_are_cut_into_the_cells_csv_would_give():
-    # Amazon's report is read with str.split; csv (no quoting, tabs) is the reference.
+    # Amazon's report is read as each line's text, cut with str.split when its cells are read;
+    # csv (no quoting, tabs) is the reference.
     characters = [
         "a",
         "é",
@@ -765,4 +766,4 @@ def test_amazon_lines_are_cut_into_the_cells_csv_would_give():
             line = text + ending
             # (csv gives no cell for an empty line, split one empty cell: both are a blank row)
             expected = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE), []) or [""]
-            assert next(importing._UnquotedRows(iter([line]), "\t")) == expected, repr(line)
+            assert next(importing._UnquotedRows(iter([line]), "\t")).split("\t") == expected, repr(line)

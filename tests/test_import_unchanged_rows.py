@@ -303,3 +303,34 @@ def test_the_order_fingerprints_stay_those_stored_by_earlier_imports():
     assert importing._order_state_digest(same) == -5405997853764547186
     stored = [facts.purchased_at, "Shipped", FulfilmentChannel.SELLER, "CAD", "", None, None, 42]
     assert importing._order_state_digest(stored) == -5405997853764547186
+
+
+def test_each_line_keeps_the_fingerprint_of_its_rows_cells_as_csv_cuts_them(world):
+    # The rows are fingerprinted from their line's text; the fingerprint is that of the cells
+    # csv reads from the line (as when rows were cut first), joined by U+001F.
+    import csv
+
+    assert run(world.store_a, REPORT.read_bytes()).ok
+    reader = csv.reader(io.StringIO(REPORT.read_text(), newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    columns = next(reader)
+    fmt = importing.AmazonAllOrders(world.store_a)
+    unchanged = importing._Unchanged(
+        importing._Import(
+            store=world.store_a, file=io.BytesIO(), file_name="", user=None, encoding="utf-8", others=[]
+        ),
+        fmt,
+        columns,
+    )
+    expected = {}
+    for cells in reader:
+        order_id, sku = cells[columns.index("amazon-order-id")], cells[columns.index("sku")]
+        key = sku if (order_id, sku) not in expected else f"{sku} #2"
+        expected[(order_id, key)] = unchanged.digest(world.store_a, "\x1f".join(cells), world.store_a.pk)
+    stored = {
+        (order_id, key): digest
+        for order_id, key, digest in OrderLine.objects.filter(order__store=world.store_a).values_list(
+            "order__platform_order_id", "line_key", "row_digest"
+        )
+    }
+    assert len(stored) == 6 and all(stored.values())
+    assert stored == expected
