@@ -6,9 +6,13 @@ if due at `OpenClaimCount.NO_DUE`). Like the win tallies (win_tallies.py), these
 a write moves its own claim out of the rows it was in and into the rows it is in now, so two
 transactions writing claims of the same day each add their own under the row's lock.
 
-On PostgreSQL, inserts and deletes (the importer's COPY among them) are added up once per
-statement from its transition table; an update fires only when the store, assignee, due time
-or status changes (the deadline sweep's updates do not). SQLite does the same row by row.
+On PostgreSQL every write is added up once per statement from its transition tables (the
+importer's COPY among them), in one call of `desk_open_count_add`, which takes the count rows'
+locks in one order: two transactions each updating many claims at once (two managers
+reassigning, a rule and a manager) queue on the first row they share instead of each holding
+a row the other needs, as a trigger run claim by claim would (a deadlock). An update that
+changes no claim's store, assignee, due time or status (the deadline sweep's) writes no count
+row. SQLite does the same row by row (one writer at a time there).
 
 `rebuild()` counts everything again: the migration that adds the table runs it, and so must
 anything that empties the claim table with TRUNCATE, which fires no trigger.
@@ -45,6 +49,7 @@ LANGUAGE sql AS $$
   LATERAL (VALUES {_PG_SPANS}) AS p(span, due)
   WHERE u.n <> 0
   GROUP BY 1, 2, 3, 4
+  HAVING sum(u.n) <> 0  -- one claim moved out of a row and another into it: nothing to write
   ORDER BY 1, 2, 3, 4  -- the same lock order in every transaction
   ON CONFLICT (store_id, span, due, assignee) DO UPDATE
     SET claims = {_TABLE}.claims + EXCLUDED.claims
@@ -60,13 +65,28 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION desk_open_count_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- PostgreSQL allows transition tables only on a trigger without a column list, so this runs
+-- after every UPDATE of the claim table: the claims whose counted columns did not change are
+-- left out by the join, and when none did it returns without writing.
+CREATE OR REPLACE FUNCTION desk_open_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  stores bigint[];
+  assignees bigint[];
+  dues timestamptz[];
+  n int[];
 BEGIN
-  PERFORM desk_open_count_add(
-    ARRAY[OLD.store_id, NEW.store_id],
-    ARRAY[coalesce(OLD.assignee_id, 0), coalesce(NEW.assignee_id, 0)],
-    ARRAY[{_pg_due("OLD.")}, {_pg_due("NEW.")}],
-    ARRAY[-(OLD.status <> {_CLOSED})::int, (NEW.status <> {_CLOSED})::int]);
+  SELECT array_agg(m.s), array_agg(m.a), array_agg(m.d), array_agg(m.n)
+  INTO stores, assignees, dues, n
+  FROM old_rows o JOIN new_rows c USING (id),
+  LATERAL (VALUES
+    (o.store_id, coalesce(o.assignee_id, 0), {_pg_due("o.")}, -(o.status <> {_CLOSED})::int),
+    (c.store_id, coalesce(c.assignee_id, 0), {_pg_due("c.")}, (c.status <> {_CLOSED})::int)
+  ) AS m(s, a, d, n)
+  WHERE (o.store_id, o.assignee_id, o.respond_by, o.status)
+        IS DISTINCT FROM (c.store_id, c.assignee_id, c.respond_by, c.status);
+  IF stores IS NOT NULL THEN
+    PERFORM desk_open_count_add(stores, assignees, dues, n);
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -74,13 +94,9 @@ CREATE TRIGGER desk_open_count_insert AFTER INSERT ON disputes_claim
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION desk_open_count_statement();
 CREATE TRIGGER desk_open_count_delete AFTER DELETE ON disputes_claim
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION desk_open_count_statement();
-CREATE TRIGGER desk_open_count_update AFTER UPDATE OF store_id, assignee_id, respond_by, status
-  ON disputes_claim
-  FOR EACH ROW WHEN (OLD.store_id IS DISTINCT FROM NEW.store_id
-                     OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id
-                     OR OLD.respond_by IS DISTINCT FROM NEW.respond_by
-                     OR OLD.status IS DISTINCT FROM NEW.status)
-  EXECUTE FUNCTION desk_open_count_row();
+CREATE TRIGGER desk_open_count_update AFTER UPDATE ON disputes_claim
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION desk_open_count_update();
 """
 
 _PG_DROP = """
@@ -88,7 +104,8 @@ DROP TRIGGER IF EXISTS desk_open_count_insert ON disputes_claim;
 DROP TRIGGER IF EXISTS desk_open_count_delete ON disputes_claim;
 DROP TRIGGER IF EXISTS desk_open_count_update ON disputes_claim;
 DROP FUNCTION IF EXISTS desk_open_count_statement();
-DROP FUNCTION IF EXISTS desk_open_count_row();
+DROP FUNCTION IF EXISTS desk_open_count_update();
+DROP FUNCTION IF EXISTS desk_open_count_row();  -- the row trigger's, before 0037
 DROP FUNCTION IF EXISTS desk_open_count_add(bigint[], bigint[], timestamptz[], int[]);
 """
 

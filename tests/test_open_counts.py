@@ -11,13 +11,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from disputes import open_counts, services
 from disputes.models import Claim, ClaimKind, ClaimStatus, OpenClaimCount, Order, Reason, end_of_local_day
 from disputes.selectors.dashboard import Load, open_load
 
+from .concurrency import Racer, lock_waiters, needs_row_locks, wait_until
 from .drafts import post_mortem
 from .test_queue import add_claims
 from .test_timeline_migration import migrate
@@ -250,3 +251,118 @@ def test_the_migration_counts_the_open_claims_and_its_reversal_drops_the_trigger
         assert kept() == counted_slowly()
     finally:
         migrate(*latest)
+
+
+def assert_as_rebuilt() -> None:
+    """The rows the triggers kept are those `rebuild()` counts from the claims."""
+    by_triggers = kept()
+    OpenClaimCount.objects.all().delete()
+    open_counts.rebuild()
+    assert kept() == by_triggers == counted_slowly() != {}
+
+
+def update_each(claims: dict[int, dict]) -> int:
+    """One UPDATE statement giving each claim (by id) its own new values; columns not given
+    keep theirs."""
+    fields = {name for values in claims.values() for name in values}
+    return Claim.objects.filter(pk__in=claims).update(
+        **{
+            name: Case(
+                *(When(pk=pk, then=Value(values[name])) for pk, values in claims.items() if name in values),
+                default=F(name),
+                output_field=Claim._meta.get_field(name),
+            )
+            for name in fields
+        }
+    )
+
+
+def test_one_update_moving_claims_between_stores_assignees_dues_and_closed_keeps_the_counts(world):
+    open_ = add_claims(world, 6, assignee=world.agent_a)
+    closed = add_claims(world, 2, assignee=world.manager_a)
+    Claim.objects.filter(pk__in=[c.pk for c in closed]).update(
+        status=ClaimStatus.CLOSED, closed_at=timezone.now()
+    )
+    # Due the same hour as open_[1]: the two swap assignees, so their rows come out even.
+    swapped = add_claims(world, 1, assignee=world.manager_a, start_hours=2)[0]
+    assert (
+        update_each(
+            {
+                open_[0].pk: {"store_id": world.store_b.pk},
+                open_[1].pk: {"assignee_id": world.manager_a.pk},
+                swapped.pk: {"assignee_id": world.agent_a.pk},
+                open_[2].pk: {"assignee_id": None, "respond_by": timezone.now() + timedelta(days=70)},
+                open_[3].pk: {"respond_by": None},
+                open_[4].pk: {"status": ClaimStatus.CLOSED, "closed_at": timezone.now()},
+                closed[0].pk: {"status": ClaimStatus.NEW, "closed_at": None, "assignee_id": world.agent_b.pk},
+                closed[1].pk: {"store_id": world.store_b.pk},  # closed before and after: in no row
+                open_[5].pk: {"priority": 3},  # none of the counted columns
+            }
+        )
+        == 9
+    )
+    assert_as_rebuilt()
+    assert any(store == world.store_b.pk for store, _span, _due, _who in kept())
+    assert any(who == world.agent_b.pk for _store, _span, _due, who in kept())
+
+
+def count_rows_written(update) -> int:
+    """How many count rows running `update` wrote. PostgreSQL writes a new version of a row
+    it updates, at a new place (ctid), whichever transaction wrote it before; SQLite's
+    total_changes() counts every row written, by triggers too, so less the claims updated."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            where = f"SELECT id, ctid::text FROM {OpenClaimCount._meta.db_table}"
+            cursor.execute(where)
+            before = set(cursor.fetchall())
+            update()
+            cursor.execute(where)
+            return len(set(cursor.fetchall()) - before)
+        cursor.execute("SELECT total_changes()")
+        (before,) = cursor.fetchone()
+        claims = update()
+        cursor.execute("SELECT total_changes()")
+        return cursor.fetchone()[0] - before - claims
+
+
+def test_an_update_of_no_counted_column_writes_no_count_row(world):
+    claims = Claim.objects.filter(pk__in=[c.pk for c in add_claims(world, 5, assignee=world.agent_a)])
+    assert OpenClaimCount.objects.filter(assignee=world.agent_a.pk, claims=5).exists()
+    # The probe sees a write when there is one.
+    assert count_rows_written(lambda: claims.update(assignee=world.manager_a)) > 0
+    assert count_rows_written(lambda: claims.update(priority=3, snooze_note="call back")) == 0
+    assert count_rows_written(lambda: claims.update(assignee=F("assignee"), status=F("status"))) == 0
+    assert_as_rebuilt()
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_reassignments_sharing_count_rows_in_opposite_orders_both_commit(world):
+    # Updated in id order: A's claims are due in months 1, 3 and 2, B's in 2, 4 and 1. Claim by
+    # claim, A would hold month 1's rows and wait for month 2's while B held month 2's and
+    # waited for month 1's. Months 3 and 4 are gates, held here until both are under way.
+    month = [datetime(2031, m, 10, 12, tzinfo=UTC) for m in range(1, 5)]
+    claims = add_claims(world, 6, assignee=world.agent_a)
+    for claim, due in zip(claims, [month[0], month[1], month[2], month[3], month[1], month[0]], strict=True):
+        Claim.objects.filter(pk=claim.pk).update(respond_by=due)
+    a = [claims[0].pk, claims[2].pk, claims[4].pk]
+    b = [claims[1].pk, claims[3].pk, claims[5].pk]
+
+    def reassign(ids: list[int]) -> int:
+        with transaction.atomic():
+            return Claim.objects.filter(pk__in=ids).update(assignee=world.manager_a)
+
+    with transaction.atomic():
+        gates = OpenClaimCount.objects.select_for_update().filter(
+            span=OpenClaimCount.MONTH,
+            due__in=[month[2].replace(day=1, hour=0), month[3].replace(day=1, hour=0)],
+        )
+        assert len(gates) == 2
+        racers = [Racer(lambda ids=ids: reassign(ids)) for ids in (a, b)]
+        for racer in racers:
+            racer.start()
+        wait_until(lambda: lock_waiters() == 2, "both reassignments wait")
+
+    assert [racer.outcome() for racer in racers] == [3, 3]
+    assert not Claim.objects.filter(assignee=world.agent_a).exists()
+    assert_as_rebuilt()
