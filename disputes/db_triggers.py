@@ -1,9 +1,11 @@
-"""Installing and dropping a set of database triggers, on PostgreSQL or SQLite: what the modules
-that keep counts on write (store_hours.py, win_tallies.py, watch_columns.py) share."""
+"""Installing, dropping and recounting a set of database triggers, on PostgreSQL or SQLite: what
+the modules that keep counts or columns on write (store_hours.py, win_tallies.py, watch_columns.py,
+open_counts.py, products.py) share. Each defines its set once, and its `install()`,
+`uninstall()` and `rebuild()` are the set's."""
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @dataclass(frozen=True)
@@ -12,9 +14,15 @@ class TriggerSet:
     pg_drop: str  # DROP ... IF EXISTS for each of them, one script
     sqlite_names: list[str]
     sqlite_triggers: list[str]  # one CREATE TRIGGER statement each
+    pg_rebuild: list[str]  # what counts everything again from the tables, in order
+    sqlite_rebuild: list[str]
+    # The recount in one transaction of its own (a savepoint inside the caller's), for a setting
+    # that must last through all its statements and no longer (watch_columns.py's).
+    rebuild_atomic: bool = False
 
-    def install(self, schema_editor=None):
-        """Replace what is there; return the connection used (for the caller's recount)."""
+    def install(self, schema_editor=None) -> None:
+        """Replace what is there, then count everything (the triggers saw none of the rows
+        written before them)."""
         conn = schema_editor.connection if schema_editor else connection
         with conn.cursor() as cursor:
             if conn.vendor == "postgresql":
@@ -23,7 +31,7 @@ class TriggerSet:
                 self._drop_sqlite(cursor)
                 for statement in self.sqlite_triggers:
                     cursor.execute(statement)
-        return conn
+        self.rebuild(conn)
 
     def uninstall(self, schema_editor=None) -> None:
         conn = schema_editor.connection if schema_editor else connection
@@ -32,6 +40,21 @@ class TriggerSet:
                 cursor.execute(self.pg_drop)
             else:
                 self._drop_sqlite(cursor)
+
+    def rebuild(self, conn=None) -> None:
+        """Count everything again from the tables the triggers watch (after a TRUNCATE or a COPY
+        with the triggers off, or to check what they kept)."""
+        conn = conn or connection
+        if self.rebuild_atomic:
+            with transaction.atomic(using=conn.alias):
+                self._run_rebuild(conn)
+        else:
+            self._run_rebuild(conn)
+
+    def _run_rebuild(self, conn) -> None:
+        with conn.cursor() as cursor:
+            for statement in self.pg_rebuild if conn.vendor == "postgresql" else self.sqlite_rebuild:
+                cursor.execute(statement)
 
     def _drop_sqlite(self, cursor) -> None:
         for name in self.sqlite_names:

@@ -18,8 +18,6 @@ row. SQLite does the same row by row (one writer at a time there).
 anything that empties the claim table with TRUNCATE, which fires no trigger.
 """
 
-from django.db import connection
-
 from .db_triggers import TriggerSet
 from .models import ClaimStatus, OpenClaimCount
 
@@ -169,22 +167,18 @@ _SQLITE_REBUILD = [
 ]
 
 
-_TRIGGERS = TriggerSet(_PG_ADD, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+_TRIGGERS = TriggerSet(
+    pg_create=_PG_ADD,
+    pg_drop=_PG_DROP,
+    sqlite_names=_SQLITE_NAMES,
+    sqlite_triggers=_SQLITE_TRIGGERS,
+    pg_rebuild=_PG_REBUILD,
+    sqlite_rebuild=_SQLITE_REBUILD,
+)
 
-
-def install(schema_editor=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    rebuild(_TRIGGERS.install(schema_editor))
-
-
-def uninstall(schema_editor=None) -> None:
-    _TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild(conn=None) -> None:
-    """Count every open claim again (after a TRUNCATE or a COPY with triggers off, or to check
-    the rows)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for statement in _PG_REBUILD if conn.vendor == "postgresql" else _SQLITE_REBUILD:
-            cursor.execute(statement)
+# Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
+# count every open claim again (after a TRUNCATE or a COPY with triggers off, or to check the
+# rows).
+install = _TRIGGERS.install
+uninstall = _TRIGGERS.uninstall
+rebuild = _TRIGGERS.rebuild

@@ -17,8 +17,6 @@ the same row by row. Deletes do nothing.
 must anything that writes lines with the triggers off (bench/seed_scale.py's COPY).
 """
 
-from django.db import connection
-
 from .db_triggers import TriggerSet
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -100,21 +98,17 @@ _REBUILD = [
     FROM disputes_orderline l JOIN disputes_order o ON o.id = l.order_id""",
 ]
 
-_TRIGGERS = TriggerSet(_PG_CREATE, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+_TRIGGERS = TriggerSet(
+    pg_create=_PG_CREATE,
+    pg_drop=_PG_DROP,
+    sqlite_names=_SQLITE_NAMES,
+    sqlite_triggers=_SQLITE_TRIGGERS,
+    pg_rebuild=_REBUILD,
+    sqlite_rebuild=_REBUILD,
+)
 
-
-def install(schema_editor=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions), then fill the table."""
-    rebuild(_TRIGGERS.install(schema_editor))
-
-
-def uninstall(schema_editor=None) -> None:
-    _TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild(conn=None) -> None:
-    """Write the table again from the lines (after writes with the triggers off, or a TRUNCATE)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for statement in _REBUILD:
-            cursor.execute(statement)
+# Create the triggers (and, on PostgreSQL, their functions), then fill the table; drop them;
+# write the table again from the lines (after writes with the triggers off, or a TRUNCATE).
+install = _TRIGGERS.install
+uninstall = _TRIGGERS.uninstall
+rebuild = _TRIGGERS.rebuild

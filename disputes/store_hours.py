@@ -14,8 +14,6 @@ anything that empties the order or claim table with TRUNCATE, which fires no row
 trigger (bench scripts truncate `disputes_storehour` with them).
 """
 
-from django.db import connection
-
 from .db_triggers import TriggerSet
 from .models import Outcome
 
@@ -266,22 +264,18 @@ def _sqlite_rebuild() -> list[str]:
     ]
 
 
-_TRIGGERS = TriggerSet(_PG_RECOUNT, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+_TRIGGERS = TriggerSet(
+    pg_create=_PG_RECOUNT,
+    pg_drop=_PG_DROP,
+    sqlite_names=_SQLITE_NAMES,
+    sqlite_triggers=_SQLITE_TRIGGERS,
+    pg_rebuild=[_PG_REBUILD],
+    sqlite_rebuild=_sqlite_rebuild(),
+)
 
-
-def install(schema_editor=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    rebuild(_TRIGGERS.install(schema_editor))
-
-
-def uninstall(schema_editor=None) -> None:
-    _TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild(conn=None) -> None:
-    """Count every hour again from the orders and claims (after a COPY with triggers off, or
-    to check them)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for statement in [_PG_REBUILD] if conn.vendor == "postgresql" else _sqlite_rebuild():
-            cursor.execute(statement)
+# Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
+# count every hour again from the orders and claims (after a COPY with triggers off, or to
+# check them).
+install = _TRIGGERS.install
+uninstall = _TRIGGERS.uninstall
+rebuild = _TRIGGERS.rebuild

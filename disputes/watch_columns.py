@@ -25,8 +25,6 @@ there runs `uninstall()` before it and `install()` (and `store_hours.install()`)
 0029_watch_columns does.
 """
 
-from django.db import connection, transaction
-
 from .db_triggers import TriggerSet
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -281,22 +279,19 @@ _SQLITE_REBUILD = [
 ]
 
 
-_TRIGGERS = TriggerSet(_PG_CREATE, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
-
-
-def install(schema_editor=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    rebuild(_TRIGGERS.install(schema_editor))
-
-
-def uninstall(schema_editor=None) -> None:
-    _TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild(conn=None) -> None:
-    """Count every buyer's claims and every order's deliveries again."""
-    conn = conn or connection
+_TRIGGERS = TriggerSet(
+    pg_create=_PG_CREATE,
+    pg_drop=_PG_DROP,
+    sqlite_names=_SQLITE_NAMES,
+    sqlite_triggers=_SQLITE_TRIGGERS,
+    pg_rebuild=_PG_REBUILD,
+    sqlite_rebuild=_SQLITE_REBUILD,
     # One transaction: the setting that quiets the "written" triggers lasts until its end.
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for statement in _PG_REBUILD if conn.vendor == "postgresql" else _SQLITE_REBUILD:
-            cursor.execute(statement)
+    rebuild_atomic=True,
+)
+
+# Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
+# count every buyer's claims and every order's deliveries again.
+install = _TRIGGERS.install
+uninstall = _TRIGGERS.uninstall
+rebuild = _TRIGGERS.rebuild

@@ -17,8 +17,6 @@ run them, and so must anything that empties the claim or order line table with T
 fires no trigger.
 """
 
-from django.db import connection
-
 from .db_triggers import TriggerSet
 from .models import Outcome
 from .winrates import fought_outcomes
@@ -126,24 +124,20 @@ _SQLITE_REBUILD = [
 ]
 
 
-_TRIGGERS = TriggerSet(_PG_ADD, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS)
+_TRIGGERS = TriggerSet(
+    pg_create=_PG_ADD,
+    pg_drop=_PG_DROP,
+    sqlite_names=_SQLITE_NAMES,
+    sqlite_triggers=_SQLITE_TRIGGERS,
+    pg_rebuild=_PG_REBUILD,
+    sqlite_rebuild=_SQLITE_REBUILD,
+)
 
-
-def install(schema_editor=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions), then count everything."""
-    rebuild(_TRIGGERS.install(schema_editor))
-
-
-def uninstall(schema_editor=None) -> None:
-    _TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild(conn=None) -> None:
-    """Count every day again from the claims (after a TRUNCATE, or to check them)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for statement in _PG_REBUILD if conn.vendor == "postgresql" else _SQLITE_REBUILD:
-            cursor.execute(statement)
+# Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
+# count every day again from the claims (after a TRUNCATE, or to check them).
+install = _TRIGGERS.install
+uninstall = _TRIGGERS.uninstall
+rebuild = _TRIGGERS.rebuild
 
 
 # === By SKU: SkuWinTally =====================================================================
@@ -394,21 +388,17 @@ _SQLITE_SKU_REBUILD = [
     WHERE c.outcome IN ({_FOUGHT}) GROUP BY 1, 2, 3, 4""",
 ]
 
-_SKU_TRIGGERS = TriggerSet(_PG_SKU, _PG_SKU_DROP, _SQLITE_SKU_NAMES, _SQLITE_SKU_TRIGGERS)
+_SKU_TRIGGERS = TriggerSet(
+    pg_create=_PG_SKU,
+    pg_drop=_PG_SKU_DROP,
+    sqlite_names=_SQLITE_SKU_NAMES,
+    sqlite_triggers=_SQLITE_SKU_TRIGGERS,
+    pg_rebuild=_PG_SKU_REBUILD,
+    sqlite_rebuild=_SQLITE_SKU_REBUILD,
+)
 
-
-def install_skus(schema_editor=None) -> None:
-    """Create the SKU tallies' triggers and functions, then count everything."""
-    rebuild_skus(_SKU_TRIGGERS.install(schema_editor))
-
-
-def uninstall_skus(schema_editor=None) -> None:
-    _SKU_TRIGGERS.uninstall(schema_editor)
-
-
-def rebuild_skus(conn=None) -> None:
-    """Count every SKU's days again from the claims and their orders' lines."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for statement in _PG_SKU_REBUILD if conn.vendor == "postgresql" else _SQLITE_SKU_REBUILD:
-            cursor.execute(statement)
+# The SKU tallies' triggers and functions, then everything counted; dropped; every SKU's days
+# counted again from the claims and their orders' lines.
+install_skus = _SKU_TRIGGERS.install
+uninstall_skus = _SKU_TRIGGERS.uninstall
+rebuild_skus = _SKU_TRIGGERS.rebuild
