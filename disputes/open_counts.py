@@ -167,14 +167,7 @@ _SQLITE_REBUILD = [
 ]
 
 
-_TRIGGERS = TriggerSet(
-    pg_create=_PG_ADD,
-    pg_drop=_PG_DROP,
-    sqlite_names=_SQLITE_NAMES,
-    sqlite_triggers=_SQLITE_TRIGGERS,
-    pg_rebuild=_PG_REBUILD,
-    sqlite_rebuild=_SQLITE_REBUILD,
-)
+_TRIGGERS = TriggerSet(_PG_ADD, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS, _PG_REBUILD, _SQLITE_REBUILD)
 
 # Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
 # count every open claim again (after a TRUNCATE or a COPY with triggers off, or to check the

@@ -98,14 +98,7 @@ _REBUILD = [
     FROM disputes_orderline l JOIN disputes_order o ON o.id = l.order_id""",
 ]
 
-_TRIGGERS = TriggerSet(
-    pg_create=_PG_CREATE,
-    pg_drop=_PG_DROP,
-    sqlite_names=_SQLITE_NAMES,
-    sqlite_triggers=_SQLITE_TRIGGERS,
-    pg_rebuild=_REBUILD,
-    sqlite_rebuild=_REBUILD,
-)
+_TRIGGERS = TriggerSet(_PG_CREATE, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS, _REBUILD, _REBUILD)
 
 # Create the triggers (and, on PostgreSQL, their functions), then fill the table; drop them;
 # write the table again from the lines (after writes with the triggers off, or a TRUNCATE).

@@ -265,12 +265,7 @@ def _sqlite_rebuild() -> list[str]:
 
 
 _TRIGGERS = TriggerSet(
-    pg_create=_PG_RECOUNT,
-    pg_drop=_PG_DROP,
-    sqlite_names=_SQLITE_NAMES,
-    sqlite_triggers=_SQLITE_TRIGGERS,
-    pg_rebuild=[_PG_REBUILD],
-    sqlite_rebuild=_sqlite_rebuild(),
+    _PG_RECOUNT, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS, [_PG_REBUILD], _sqlite_rebuild()
 )
 
 # Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;

@@ -279,15 +279,10 @@ _SQLITE_REBUILD = [
 ]
 
 
+# The recount in one transaction (rebuild_atomic): the setting that quiets the "written" triggers
+# lasts until its end.
 _TRIGGERS = TriggerSet(
-    pg_create=_PG_CREATE,
-    pg_drop=_PG_DROP,
-    sqlite_names=_SQLITE_NAMES,
-    sqlite_triggers=_SQLITE_TRIGGERS,
-    pg_rebuild=_PG_REBUILD,
-    sqlite_rebuild=_SQLITE_REBUILD,
-    # One transaction: the setting that quiets the "written" triggers lasts until its end.
-    rebuild_atomic=True,
+    _PG_CREATE, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS, _PG_REBUILD, _SQLITE_REBUILD, rebuild_atomic=True
 )
 
 # Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;

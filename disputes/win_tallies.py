@@ -124,14 +124,7 @@ _SQLITE_REBUILD = [
 ]
 
 
-_TRIGGERS = TriggerSet(
-    pg_create=_PG_ADD,
-    pg_drop=_PG_DROP,
-    sqlite_names=_SQLITE_NAMES,
-    sqlite_triggers=_SQLITE_TRIGGERS,
-    pg_rebuild=_PG_REBUILD,
-    sqlite_rebuild=_SQLITE_REBUILD,
-)
+_TRIGGERS = TriggerSet(_PG_ADD, _PG_DROP, _SQLITE_NAMES, _SQLITE_TRIGGERS, _PG_REBUILD, _SQLITE_REBUILD)
 
 # Create the triggers (and, on PostgreSQL, their functions), then count everything; drop them;
 # count every day again from the claims (after a TRUNCATE, or to check them).
@@ -389,12 +382,7 @@ _SQLITE_SKU_REBUILD = [
 ]
 
 _SKU_TRIGGERS = TriggerSet(
-    pg_create=_PG_SKU,
-    pg_drop=_PG_SKU_DROP,
-    sqlite_names=_SQLITE_SKU_NAMES,
-    sqlite_triggers=_SQLITE_SKU_TRIGGERS,
-    pg_rebuild=_PG_SKU_REBUILD,
-    sqlite_rebuild=_SQLITE_SKU_REBUILD,
+    _PG_SKU, _PG_SKU_DROP, _SQLITE_SKU_NAMES, _SQLITE_SKU_TRIGGERS, _PG_SKU_REBUILD, _SQLITE_SKU_REBUILD
 )
 
 # The SKU tallies' triggers and functions, then everything counted; dropped; every SKU's days
