@@ -43,7 +43,11 @@ def test_two_agents_see_each_other_and_who_is_replying(browser, live_server, wor
         expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
         expect(manager.locator(".presence-person[data-replying]")).to_have_count(0)
 
-        # She leaves the claim: gone from the other page at its next poll.
+        # She leaves the claim: gone from the other page at its next poll. She leaves between
+        # two polls, as a person reading the page does: a poll already on its way when the page
+        # goes away may reach the server after the goodbye and show her again until her row
+        # goes stale (the goodbye does not fence off a poll sent before it).
+        mei.wait_for_function("() => !document.getElementById('presence').classList.contains('htmx-request')")
         mei.goto("/")
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people")).to_be_attached()
