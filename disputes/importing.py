@@ -2007,9 +2007,11 @@ class _Table:
     def new_ids(self, count: int) -> list[int]:
         """`count` ids from the primary key's sequence (PostgreSQL), for rows inserted with them."""
         with connection.cursor() as cursor:
+            # The sequence's name first, then its values: with pg_get_serial_sequence() inside
+            # nextval() the server looks the sequence up again for every id (10 ms a batch).
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk.column])
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [self.table, self.pk.column, count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cursor.fetchone()[0], count]
             )
             return [found[0] for found in cursor.fetchall()]
 
@@ -2057,6 +2059,35 @@ class _Table:
                 cursor.executemany(f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared)
 
 
+@dataclass(slots=True)
+class _Stored:
+    """What a batch's orders hold in the database when it is looked up (_Writer._look_up)."""
+
+    buyers: dict[str, int]  # buyer alias → id (created if new)
+    orders: dict[str, tuple]  # order id → (id, order id, total, *ORDER_FIELDS)
+    # an order's row id → its lines by line key: (order's row id, id, line key, *LINE_FIELDS, *DIGESTS)
+    lines: dict[int, dict[str, tuple]]
+    ids: list[int]  # ids from the orders' sequence for the orders not found (PostgreSQL)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch's writes, worked out from what was stored (_Writer._plan); _apply() makes them."""
+
+    rows: list[ParsedRow]
+    new_orders: list[dict[str, object]] = field(default_factory=list)
+    # (order id, the line's every column but its order's row id, which a new order may get later)
+    new_lines: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    changed_orders: list[Order] = field(default_factory=list)
+    changed_order_fields: set[str] = field(default_factory=set)
+    changed_lines: list[OrderLine] = field(default_factory=list)
+    # Lines whose values are as stored but whose fingerprints are not (see _Unchanged).
+    refreshed_lines: list[OrderLine] = field(default_factory=list)
+    order_ids: dict[str, int] = field(default_factory=dict)  # order id → row id, where known
+    # Orders of the next batch as this one leaves them, in _Stored's shapes (see _Writer.flush).
+    after: dict[str, tuple[tuple, dict[str, tuple]]] = field(default_factory=dict)
+
+
 class _Writer:
     """Upserts rows in batches keyed on (store, order id), (order, line key) and
     (order, tracking number); a row is saved only when a value differs.
@@ -2065,7 +2096,14 @@ class _Writer:
     as plain tuples (no model instances), compared in Python, and only what is new or differs is
     written: new orders and lines by COPY (PostgreSQL) or executemany, changed ones by
     bulk_update. An order's total is worked out from its stored lines and the batch's, so a
-    re-import that changes nothing only reads."""
+    re-import that changes nothing only reads.
+
+    Beside a file's reading (_Queries in a thread of its own), a batch is looked up as soon as
+    it is full, and planned (compared, in this thread) when the next one is: so the query
+    thread writes one batch (COPY's own formatting, then waiting for the server) while this
+    thread reads and plans the rows after it. A batch's look-up therefore runs before the
+    writes of the batch just before it, and the orders they share are taken as that batch
+    leaves them (_Plan.after), not as stored."""
 
     orders_table = _Table(Order)
     lines_table = _Table(OrderLine)
@@ -2076,6 +2114,10 @@ class _Writer:
         self.queries = queries
         self.now = timezone.now()
         self.pending: list[ParsedRow] = []
+        # Batches looked up and not yet planned: (rows by order id, rows, the look-up).
+        self.waiting: deque[tuple[dict[str, list[ParsedRow]], list[ParsedRow], Future[_Stored]]] = deque()
+        # The last batch planned, as it leaves the orders the next one shares with it (_Plan.after).
+        self.unwritten: dict[str, tuple[tuple, dict[str, tuple]]] = {}
         # Ids of the orders this import created and of those it changed (for the counts).
         self.created: set[int] = set()
         self.updated: set[int] = set()
@@ -2096,6 +2138,8 @@ class _Writer:
 
     def finish(self) -> None:
         self.flush()
+        while self.waiting:
+            self._write(*self.waiting.popleft())
 
     def counts(self) -> dict[str, int]:
         return {
@@ -2109,58 +2153,86 @@ class _Writer:
         }
 
     def flush(self) -> None:
+        """Asks for the pending rows' look-up, then plans the batch before them (beside a
+        file's reading) or these rows (otherwise), and asks for its writes."""
         rows, self.pending = self.pending, []
-        if not rows:
-            return
-        if self.queries is None:
-            self._write(rows)
-        else:
-            self.queries.run(functools.partial(self._write, rows))
+        if rows:
+            self.waiting.append(self._ask(rows))
+        ahead = 1 if self.queries is not None and self.queries.thread is not None else 0
+        while len(self.waiting) > ahead:
+            self._write(*self.waiting.popleft())
 
-    def _write(self, rows: list[ParsedRow]) -> None:
+    def _run(self, job: Callable[[], T]) -> Future[T]:
+        if self.queries is not None:
+            return self.queries.run(job)
+        future: Future[T] = Future()
+        future.set_result(job())
+        return future
+
+    def _ask(
+        self, rows: list[ParsedRow]
+    ) -> tuple[dict[str, list[ParsedRow]], list[ParsedRow], Future[_Stored]]:
         by_order: dict[str, list[ParsedRow]] = {}
         for row in rows:
             by_order.setdefault(row.order.platform_order_id, []).append(row)
-        buyers = self._buyer_ids(
-            {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
-        )
+        aliases = {r[0].order.buyer_alias for r in by_order.values() if r[0].order.buyer_alias}
         if self.started_empty:
             # Looked up by id, and only an order an earlier batch began (its rows ran across
             # the batches' border): by order id, a store that the table's statistics do not
-            # know yet is read whole through one of its other indexes, for every batch.
+            # know yet is read whole through one of its other indexes, for every batch. (The
+            # ids are taken here: an order the batch before began is in its plan's `after`.)
             ids = [self.created_ids[key] for key in by_order if key in self.created_ids]
-            found_orders = (
-                _keyed_values(Order, ["id", "platform_order_id", "total", *ORDER_FIELDS], "id", ids)
-                if ids
-                else []
-            )
+            look_up = functools.partial(self._look_up, aliases, "id", ids, len(by_order))
         else:
-            found_orders = _keyed_values(
-                Order,
-                ["id", "platform_order_id", "total", *ORDER_FIELDS],
-                "platform_order_id",
-                by_order,
-                store_id=self.store.pk,
+            look_up = functools.partial(
+                self._look_up, aliases, "platform_order_id", list(by_order), len(by_order)
             )
-        stored = {found[1]: found for found in found_orders}
-        stored_lines: dict[int, dict[str, tuple]] = {}
-        if stored:
-            for found in _keyed_values(
+        return by_order, rows, self._run(look_up)
+
+    def _look_up(self, aliases: set[str], key: str, keys: list, count: int) -> _Stored:
+        buyers = self._buyer_ids(aliases)
+        names = ["id", "platform_order_id", "total", *ORDER_FIELDS]
+        if not keys:
+            found: list[tuple] = []
+        elif key == "id":
+            found = _keyed_values(Order, names, "id", keys)
+        else:
+            found = _keyed_values(Order, names, key, keys, store_id=self.store.pk)
+        orders = {row[1]: row for row in found}
+        lines: dict[int, dict[str, tuple]] = {}
+        if orders:
+            for row in _keyed_values(
                 OrderLine,
                 ["order_id", "id", "line_key", *LINE_FIELDS, *DIGESTS],
                 "order_id",
-                [v[0] for v in stored.values()],
+                [order[0] for order in orders.values()],
             ):
-                stored_lines.setdefault(found[0], {})[found[2]] = found
+                lines.setdefault(row[0], {})[row[2]] = row
+        # An id for each order not found (a few go unused: orders the batch before began).
+        ids = []
+        if connection.vendor == "postgresql" and count > len(orders):
+            ids = self.orders_table.new_ids(count - len(orders))
+        return _Stored(buyers, orders, lines, ids)
 
-        new_orders: list[dict[str, object]] = []
-        # (order id, the line's every column but its order's id, which a new order gets below)
-        new_lines: list[tuple[str, dict[str, object]]] = []
-        changed_orders: list[Order] = []
-        changed_order_fields: set[str] = set()
-        changed_lines: list[OrderLine] = []
-        # Lines whose values are as stored but whose fingerprints are not (see _Unchanged).
-        refreshed_lines: list[OrderLine] = []
+    def _write(
+        self, by_order: dict[str, list[ParsedRow]], rows: list[ParsedRow], looked_up: Future[_Stored]
+    ) -> None:
+        plan = self._plan(by_order, rows, looked_up.result())
+        self.unwritten = plan.after
+        self._run(functools.partial(self._apply, plan))
+
+    def _plan(self, by_order: dict[str, list[ParsedRow]], rows: list[ParsedRow], found: _Stored) -> _Plan:
+        plan = _Plan(rows)
+        stored, stored_lines, buyers = found.orders, found.lines, found.buyers
+        # The orders this batch shares with the one before, whose writes its look-up preceded.
+        for key, (as_left, its_lines) in self.unwritten.items():
+            if key in by_order:
+                stored[key] = as_left
+                stored_lines[as_left[0]] = its_lines
+        # The next batch was looked up before this one is written: it takes the orders they
+        # share from here.
+        following = self.waiting[0][0] if self.waiting else {}
+        new_ids = iter(found.ids)
         for key, order_rows in by_order.items():
             values = self._order_values(order_rows[0].order, buyers)
             known = stored.get(key)
@@ -2173,7 +2245,9 @@ class _Writer:
                 line_key: dict(zip(LINE_FIELDS, line[3 : 3 + len(LINE_FIELDS)], strict=True))
                 for line_key, line in lines.items()
             }
+            written = set()  # the line keys this batch writes
             for row in order_rows:
+                written.add(row.line_key)
                 line_values = self._line_values(row)
                 digests: tuple[int | None, ...] = (None, None, None)
                 if row.row_digest is not None:
@@ -2192,72 +2266,96 @@ class _Writer:
                         **fingerprints,
                         "line_key": row.line_key,
                     }
-                    new_lines.append((key, new_line))
+                    plan.new_lines.append((key, new_line))
                     continue
                 stored_line = lines[row.line_key]
+                # A line this import wrote is never one a later row matches (that row would
+                # repeat it, and be refused): a matched line is stored, with its id.
+                assert stored_line[1] is not None
                 if any(old[name] != value for name, value in line_values.items()):
                     old.update(line_values)
-                    changed_lines.append(OrderLine(pk=stored_line[1], **old, **fingerprints))
+                    plan.changed_lines.append(OrderLine(pk=stored_line[1], **old, **fingerprints))
                 elif row.row_digest is not None and stored_line[-3:] != digests:
-                    refreshed_lines.append(OrderLine(pk=stored_line[1], **fingerprints))
+                    plan.refreshed_lines.append(OrderLine(pk=stored_line[1], **fingerprints))
             values["total"] = sum((_charged(line) for line in after.values()), ZERO)
             if known is None:
-                new_orders.append(
+                order = {
+                    "store_id": self.store.pk,
+                    "platform_order_id": key,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                    **values,
+                }
+                if found.ids:
+                    # PostgreSQL: written with an id taken from the sequence by the look-up.
+                    order["id"] = plan.order_ids[key] = next(new_ids)
+                plan.new_orders.append(order)
+            else:
+                plan.order_ids[key] = known[0]
+                differing = [name for name, value in values.items() if was[name] != value]
+                if differing:
+                    plan.changed_orders.append(
+                        Order(pk=known[0], updated_at=self.now, **{n: values[n] for n in differing})
+                    )
+                    plan.changed_order_fields.update(differing)
+            if key in following:
+                # As stored once written. A line this batch writes keeps no id or fingerprints
+                # here: no later row of the file matches it (see the assertion above).
+                pk = plan.order_ids[key]
+                details.update(values)
+                plan.after[key] = (
+                    (pk, key, *(details[name] for name in ("total", *ORDER_FIELDS))),
                     {
-                        "store_id": self.store.pk,
-                        "platform_order_id": key,
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                        **values,
-                    }
+                        line_key: (
+                            (pk, None, line_key, *(line[name] for name in LINE_FIELDS), None, None, None)
+                            if line_key in written
+                            else lines[line_key]
+                        )
+                        for line_key, line in after.items()
+                    },
                 )
-                continue
-            differing = [name for name, value in values.items() if was[name] != value]
-            if differing:
-                changed_orders.append(
-                    Order(pk=known[0], updated_at=self.now, **{n: values[n] for n in differing})
-                )
-                changed_order_fields.update(differing)
+        if found.ids:
+            # Known here, before the writes: the next batch's look-up is asked for before they run.
+            created = {key: plan.order_ids[key] for key in by_order if stored.get(key) is None}
+            self.created.update(created.values())
+            if self.started_empty:
+                self.created_ids.update(created)
+        return plan
 
-        order_ids = {key: known[0] for key, known in stored.items()}
-        if new_orders and connection.vendor == "postgresql":
-            # The new orders' ids taken from the sequence first, and written with them: finding
-            # them afterwards by order id may read the store's every order (see above).
-            created = {}
-            for order, pk in zip(new_orders, self.orders_table.new_ids(len(new_orders)), strict=True):
-                order["id"] = created[str(order["platform_order_id"])] = pk
-            self.orders_table.insert(new_orders, with_ids=True)
-        elif new_orders:
-            self.orders_table.insert(new_orders)
+    def _apply(self, plan: _Plan) -> None:
+        order_ids = plan.order_ids
+        if plan.new_orders and connection.vendor == "postgresql":
+            self.orders_table.insert(plan.new_orders, with_ids=True)
+        elif plan.new_orders:
+            self.orders_table.insert(plan.new_orders)
             created = dict(
                 _keyed_values(
                     Order,
                     ["platform_order_id", "id"],
                     "platform_order_id",
-                    [o["platform_order_id"] for o in new_orders],
+                    [o["platform_order_id"] for o in plan.new_orders],
                     store_id=self.store.pk,
                 )
             )
-        if new_orders:
             self.created.update(created.values())
             order_ids.update(created)
             if self.started_empty:
                 self.created_ids.update(created)
-        if changed_orders:
-            Order.objects.bulk_update(changed_orders, [*sorted(changed_order_fields), "updated_at"])
-            self.updated.update(order.pk for order in changed_orders)
-        if new_lines:
-            for key, new_line in new_lines:
+        if plan.changed_orders:
+            Order.objects.bulk_update(plan.changed_orders, [*sorted(plan.changed_order_fields), "updated_at"])
+            self.updated.update(order.pk for order in plan.changed_orders)
+        if plan.new_lines:
+            for key, new_line in plan.new_lines:
                 new_line["order_id"] = order_ids[key]
-            self.lines_table.insert([new_line for _, new_line in new_lines])
-            self.lines_created += len(new_lines)
-        if changed_lines:
-            OrderLine.objects.bulk_update(changed_lines, [*LINE_FIELDS, *DIGESTS])
-            self.lines_updated += len(changed_lines)
-        if refreshed_lines:
+            self.lines_table.insert([new_line for _, new_line in plan.new_lines])
+            self.lines_created += len(plan.new_lines)
+        if plan.changed_lines:
+            OrderLine.objects.bulk_update(plan.changed_lines, [*LINE_FIELDS, *DIGESTS])
+            self.lines_updated += len(plan.changed_lines)
+        if plan.refreshed_lines:
             # Only the fingerprints: nothing the desk shows changes, and it is not counted.
-            OrderLine.objects.bulk_update(refreshed_lines, DIGESTS)
-        self._upsert_shipments(rows, order_ids)
+            OrderLine.objects.bulk_update(plan.refreshed_lines, DIGESTS)
+        self._upsert_shipments(plan.rows, order_ids)
 
     @staticmethod
     def _line_values(row: ParsedRow) -> dict[str, object]:

@@ -38,13 +38,13 @@ def run(store) -> importing.ImportResult:
 def writes(monkeypatch) -> list[str]:
     """The name of the thread each batch's writes ran in (each still written for real)."""
     threads: list[str] = []
-    write = importing._Writer._write
+    apply = importing._Writer._apply
 
-    def writing(self, rows):
+    def writing(self, plan):
         threads.append(threading.current_thread().name)
-        return write(self, rows)
+        return apply(self, plan)
 
-    monkeypatch.setattr(importing._Writer, "_write", writing)
+    monkeypatch.setattr(importing._Writer, "_apply", writing)
     return threads
 
 
@@ -79,16 +79,16 @@ def test_the_batches_are_written_by_the_query_thread_inside_the_imports_transact
 @on_postgresql
 def test_a_batch_that_fails_in_the_query_thread_fails_the_import_and_leaves_nothing(world, monkeypatch):
     monkeypatch.setattr(importing, "BATCH_ROWS", 2)
-    write = importing._Writer._write
+    apply = importing._Writer._apply
     calls = []
 
-    def failing(self, rows):
-        calls.append(len(rows))
+    def failing(self, plan):
+        calls.append(len(plan.rows))
         if len(calls) == 2:
             raise RuntimeError("the server went away")
-        return write(self, rows)
+        return apply(self, plan)
 
-    monkeypatch.setattr(importing._Writer, "_write", failing)
+    monkeypatch.setattr(importing._Writer, "_apply", failing)
     before = list(Order.objects.filter(store=world.store_a).values_list("pk", flat=True))
     assert before  # the world's own order
 

@@ -50,6 +50,26 @@ def changes(result: importing.ImportResult) -> tuple[int, int, int, int]:
     return (result.orders_created, result.orders_updated, result.lines_created, result.lines_updated)
 
 
+def amazon_us_store(name: str) -> Store:
+    return Store.objects.create(
+        name=name,
+        platform=Platform.AMAZON,
+        marketplace="US",
+        time_zone="America/Los_Angeles",
+        currency="USD",
+    )
+
+
+def stored(store: Store, *line_fields: str) -> tuple[list, list]:
+    """The store's orders (id, total, status) and their lines' `line_fields`, by order id."""
+    orders = Order.objects.filter(store=store).order_by("platform_order_id")
+    lines = OrderLine.objects.filter(order__store=store).order_by("order__platform_order_id", "line_key")
+    return (
+        list(orders.values_list("platform_order_id", "total", "status")),
+        list(lines.values_list("order__platform_order_id", "line_key", *line_fields)),
+    )
+
+
 def test_a_second_import_of_an_unchanged_report_reads_no_row_again(world, rows_read):
     data = REPORT.read_bytes()
     first = run(world.store_a, data)
@@ -210,30 +230,8 @@ def test_a_first_import_into_an_empty_store_finds_its_own_orders_in_later_batche
     """In a store that held no order, the orders an import writes are found again by the ids
     it gave them: an order whose rows fall into two batches gets both lines and one total, as
     when the whole file is one batch."""
-
-    def empty_store(name: str) -> Store:
-        return Store.objects.create(
-            name=name,
-            platform=Platform.AMAZON,
-            marketplace="US",
-            time_zone="America/Los_Angeles",
-            currency="USD",
-        )
-
-    def stored(store: Store) -> tuple[list, list]:
-        orders = Order.objects.filter(store=store).order_by("platform_order_id")
-        lines = OrderLine.objects.filter(order__store=store).order_by("order__platform_order_id", "line_key")
-        return (
-            list(orders.values_list("platform_order_id", "total", "status")),
-            list(
-                lines.values_list(
-                    "order__platform_order_id", "line_key", "quantity", "item_price", "item_status"
-                )
-            ),
-        )
-
     data = REPORT.read_bytes()
-    whole, in_pairs = empty_store("Delta Amazon US"), empty_store("Echo Amazon US")
+    whole, in_pairs = amazon_us_store("Delta Amazon US"), amazon_us_store("Echo Amazon US")
     monkeypatch.setattr(importing, "BATCH_ROWS", 1000)
     assert changes(run(whole, data)) == (4, 0, 6, 0)
     monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the cup (line 3) and the grinder (line 5) apart
@@ -241,8 +239,9 @@ def test_a_first_import_into_an_empty_store_finds_its_own_orders_in_later_batche
     result = run(in_pairs, data)
 
     assert result.ok and changes(result) == (4, 0, 6, 0)
-    assert stored(in_pairs) == stored(whole)
-    split = [line for line in stored(in_pairs)[1] if line[0] == "113-8812093-1167431"]
+    fields = ("quantity", "item_price", "item_status")
+    assert stored(in_pairs, *fields) == stored(whole, *fields)
+    split = [line for line in stored(in_pairs, *fields)[1] if line[0] == "113-8812093-1167431"]
     assert len(split) == 2
 
 
@@ -334,3 +333,55 @@ def test_each_line_keeps_the_fingerprint_of_its_rows_cells_as_csv_cuts_them(worl
     }
     assert len(stored) == 6 and all(stored.values())
     assert stored == expected
+
+
+def test_an_order_whose_rows_fall_into_batches_one_after_another_ends_as_if_read_in_one(world, monkeypatch):
+    """Each batch is looked up before the batch just before it is written (PostgreSQL: while
+    the query thread writes that one): an order both share is taken as the earlier batch
+    leaves it. With one row a batch, in stores that already hold orders, a first import and a
+    re-import that changes the order's status and one line's price end exactly as the same
+    files read in one batch, with the same counts."""
+    stores = []
+    for name in ("Delta Amazon US", "Echo Amazon US"):
+        store = amazon_us_store(name)
+        # An order of its own, so that the store is looked up by order id, not as empty.
+        Order.objects.create(
+            store=store,
+            platform_order_id="111-0000000-0000001",
+            purchased_at=datetime(2026, 4, 1, tzinfo=UTC),
+        )
+        stores.append(store)
+    in_one, row_by_row = stores
+
+    def both(data: bytes) -> tuple:
+        monkeypatch.setattr(importing, "BATCH_ROWS", 1000)
+        whole = run(in_one, data)
+        monkeypatch.setattr(importing, "BATCH_ROWS", 1)
+        split = run(row_by_row, data)
+        assert whole.ok and split.ok
+        fields = ("item_price", "facts_digest", "order_digest")
+        assert stored(row_by_row, *fields) == stored(in_one, *fields)
+        return changes(whole), changes(split)
+
+    # The report with order 113-8812093-1167431's two rows (lines 3 and 5) next to each other.
+    lines = REPORT.read_bytes().split(b"\n")
+    lines.insert(3, lines.pop(4))
+    assert [line[:19] for line in lines[2:4]] == [b"113-8812093-1167431"] * 2
+    first = b"\n".join(lines)
+    assert both(first) == ((4, 0, 6, 0), (4, 0, 6, 0))
+    total_before = Order.objects.get(store=row_by_row, platform_order_id="113-8812093-1167431").total
+    # Order 113-8812093-1167431 (lines 3 and 5 of the file): delivered now, the cup dearer.
+    text = first.decode()
+    changed = "\n".join(
+        line.replace("\tShipped\tMerchant\t", "\tShipped - Delivered to Buyer\tMerchant\t").replace(
+            "\t7.49\t", "\t8.49\t"
+        )
+        if line.startswith("113-8812093-1167431")
+        else line
+        for line in text.split("\n")
+    )
+    assert changed.count("Shipped - Delivered to Buyer\tMerchant") == 3  # the two rows, and order 114's
+
+    assert both(changed.encode()) == ((0, 1, 0, 1), (0, 1, 0, 1))
+    order = Order.objects.get(store=row_by_row, platform_order_id="113-8812093-1167431")
+    assert (order.status, order.total) == ("Shipped - Delivered to Buyer", total_before + 1)
