@@ -316,7 +316,7 @@ def _answers(user, since: datetime) -> list[tuple[int, str, int, int, int]]:
     of the UTC days after the one `since` falls in, and the messages answered from `since` to
     that day's end, read through their index (`message_answered`)."""
     try:
-        stores, store_params = managed_stores_for(user).values("pk").query.sql_with_params()
+        stores, store_params = managed_stores_for(user).order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # nobody's stores
         return []
     edge = datetime.combine(since.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
