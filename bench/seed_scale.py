@@ -1132,6 +1132,7 @@ def recount(timer: Timer) -> None:
     from django.db import transaction
 
     from disputes import open_counts, products, store_hours, watch_columns, win_tallies
+    from messaging import reply_tallies
 
     for name, rebuild in (
         ("hour counts", store_hours.rebuild),
@@ -1140,6 +1141,7 @@ def recount(timer: Timer) -> None:
         ("SKU win tallies", win_tallies.rebuild_skus),
         ("watch columns", watch_columns.rebuild),
         ("products for the search", products.rebuild),
+        ("reply tallies", reply_tallies.rebuild),
     ):
         started = time.perf_counter()
         with transaction.atomic():

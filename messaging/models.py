@@ -340,6 +340,36 @@ class Message(models.Model):
         return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
 
 
+class ReplyTally(models.Model):
+    """Buyer messages answered (replied, with the answer's author known) per store, author and
+    UTC day of the answer: how many, how many before their reply clock ran out, and the time
+    from each message to its answer added up in microseconds. The managers' per-agent figures
+    add up a month of these rows instead of reading a month of messages. Kept by triggers on
+    the message table, in the same transaction as the write (messaging/reply_tallies.py); each
+    write adds or takes away its own message."""
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+    day = models.DateField()
+    replies = models.IntegerField(default=0)
+    within_sla = models.IntegerField(default=0)
+    response_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "day", "author"], name="reply_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} {self.author_id}: {self.within_sla}/{self.replies}"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=message_files, upload_to="attachments/%Y/%m/")

@@ -1,17 +1,15 @@
 """Reads the messaging pages and panels share, scoped to the user's stores."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Avg,
-    Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -29,7 +27,7 @@ from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order, Store, Tag
 from disputes.selectors.agents import rate as percent_of
 
-from . import filling, policy
+from . import filling, policy, reply_tallies
 from .models import (
     OFF_PLATFORM_OPEN,
     Attachment,
@@ -39,6 +37,7 @@ from .models import (
     OffPlatformState,
     Purpose,
     ReplyState,
+    ReplyTally,
     ReplyTemplate,
     TemplateUse,
     Thread,
@@ -295,35 +294,64 @@ def agent_figures(
     of those answers came before the reply clock ran out (the 24-hour reply rule's `reply_by`),
     and the claims decided while they were assigned, with the share won. Two queries."""
     now = now or timezone.now()
-    answered = (
-        Message.objects.filter(
-            store__in=managed_stores_for(user),
-            reply_state=ReplyState.REPLIED,
-            answered_at__gte=now - timedelta(days=days),
-            answered_by_author__isnull=False,
-        )
-        .values("answered_by_author_id", "answered_by_author__username")
-        .order_by()
-        .annotate(
-            # "store", not "pk": every column read is in message_answered (index-only).
-            replies=Count("store"),
-            within_sla=Count("store", filter=Q(reply_by__isnull=False, answered_at__lte=F("reply_by"))),
-            first_response=Avg(ExpressionWrapper(F("answered_at") - F("at"), output_field=DurationField())),
-        )
-    )
     figures: dict[int, AgentFigures] = {}
-    for row in answered:
-        figures[row["answered_by_author_id"]] = AgentFigures(
-            row["answered_by_author_id"],
-            row["answered_by_author__username"],
-            replies=row["replies"],
-            within_sla=row["within_sla"],
-            first_response=row["first_response"],
+    for author, username, replies, within_sla, waited_us in _answers(user, now - timedelta(days=days)):
+        figures[author] = AgentFigures(
+            author,
+            username,
+            replies=replies,
+            within_sla=within_sla,
+            first_response=timedelta(microseconds=waited_us) / replies,
         )
     for agent_id, claims in disputes_selectors.agent_claim_figures(user, now=now, days=days).items():
         agent = figures.setdefault(agent_id, AgentFigures(agent_id, claims.username))
         agent.handled, agent.won = claims.handled, claims.won
     return sorted(figures.values(), key=lambda agent: agent.username)
+
+
+def _answers(user, since: datetime) -> list[tuple[int, str, int, int, int]]:
+    """(author, username, replies, within the reply clock, microseconds waited in all) of the
+    buyer messages of the user's managed stores answered since `since`. One query, written out
+    (the same on PostgreSQL and SQLite): the kept tallies (`ReplyTally`, messaging/reply_tallies.py)
+    of the UTC days after the one `since` falls in, and the messages answered from `since` to
+    that day's end, read through their index (`message_answered`)."""
+    try:
+        stores, store_params = managed_stores_for(user).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # nobody's stores
+        return []
+    edge = datetime.combine(since.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
+    # With parameters, a literal % (SQLite's strftime('%s', ...)) is written %%.
+    waited = reply_tallies.waited_us(connection.vendor).replace("%", "%%")
+    sql = f"""
+        SELECT k.author, u.username, SUM(k.replies), SUM(k.within_sla), SUM(k.waited)
+        FROM (
+          SELECT author_id AS author, replies, within_sla, response_us AS waited
+          FROM {ReplyTally._meta.db_table} WHERE store_id IN ({stores}) AND day >= %s
+          UNION ALL
+          SELECT answered_by_author_id, 1, {reply_tallies.within()}, {waited}
+          FROM {Message._meta.db_table}
+          WHERE store_id IN ({stores}) AND {reply_tallies.counted()} AND answered_at >= %s AND answered_at < %s
+        ) k
+        JOIN {User._meta.db_table} u ON u.id = k.author
+        GROUP BY k.author, u.username
+    """
+    ops = connection.ops
+    params = [
+        *store_params,
+        ops.adapt_datefield_value(edge.date()),
+        *store_params,
+        ops.adapt_datetimefield_value(since),
+        ops.adapt_datetimefield_value(edge),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # A tally whose messages were all moved away stays, at zero: such an author is not listed.
+    return [
+        (author, username, int(n), int(within), int(waited))
+        for author, username, n, within, waited in rows
+        if n
+    ]
 
 
 # The threads page shows at most this many (newest first); a filter finds the rest.
