@@ -26,6 +26,7 @@ import io
 import operator
 import queue
 import re
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -1165,6 +1166,11 @@ T = TypeVar("T")
 # Database jobs (a batch's look-up or writes) asked for and not yet run, at most: the reading
 # of the file waits when it is this far ahead, so what waits for the database stays small.
 QUEUED_JOBS = 4
+# How long a thread that wants the interpreter waits for the one running Python before that one
+# is made to let go (sys.setswitchinterval; 5 ms by default), while an import's query thread
+# runs: it comes back from the server a dozen times a batch, and at 5 ms each it waited for
+# the reading of the file longer than for the server (bench/README.md).
+HAND_OFF_SECONDS = 0.0005
 
 
 class _Queries:
@@ -1181,10 +1187,14 @@ class _Queries:
     def __init__(self) -> None:
         self.failure: BaseException | None = None
         self.thread: threading.Thread | None = None
+        self.switch_interval = sys.getswitchinterval()
         if connection.vendor == "postgresql":
             self.connection = connections[DEFAULT_DB_ALIAS]
             self.jobs: queue.Queue[tuple[Future[Any], Callable[[], Any]] | None] = queue.Queue(QUEUED_JOBS)
             self.connection.inc_thread_sharing()
+            # For the process, until close(): like the cycle collector's pause, it only changes
+            # how fast the interpreter passes between threads.
+            sys.setswitchinterval(min(self.switch_interval, HAND_OFF_SECONDS))
             self.thread = threading.Thread(target=self._work, name="order-import-queries", daemon=True)
             self.thread.start()
 
@@ -1206,6 +1216,7 @@ class _Queries:
             self.thread.join()
             self.thread = None
             self.connection.dec_thread_sharing()
+            sys.setswitchinterval(self.switch_interval)
         if self.failure is not None:
             raise self.failure
 
@@ -2007,11 +2018,12 @@ class _Table:
     def new_ids(self, count: int) -> list[int]:
         """`count` ids from the primary key's sequence (PostgreSQL), for rows inserted with them."""
         with connection.cursor() as cursor:
-            # The sequence's name first, then its values: with pg_get_serial_sequence() inside
-            # nextval() the server looks the sequence up again for every id (10 ms a batch).
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk.column])
+            # The sequence looked up once (OFFSET 0 keeps the subquery apart): inside nextval()
+            # pg_get_serial_sequence() ran again for every id (10 ms a batch).
             cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cursor.fetchone()[0], count]
+                "SELECT nextval(found.sequence) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
+                " AS sequence OFFSET 0) AS found, generate_series(1, %s)",
+                [self.table, self.pk.column, count],
             )
             return [found[0] for found in cursor.fetchall()]
 

@@ -3,6 +3,7 @@ import's connection (so the next batch is parsed while the server writes one), s
 import's one transaction; and the look-ups by key behind them."""
 
 import io
+import sys
 import threading
 from pathlib import Path
 
@@ -34,14 +35,20 @@ def run(store) -> importing.ImportResult:
     )
 
 
+# How fast the interpreter passed between threads while each batch was written (`writes`).
+switch_intervals: list[float] = []
+
+
 @pytest.fixture
 def writes(monkeypatch) -> list[str]:
     """The name of the thread each batch's writes ran in (each still written for real)."""
     threads: list[str] = []
+    switch_intervals.clear()
     apply = importing._Writer._apply
 
     def writing(self, plan):
         threads.append(threading.current_thread().name)
+        switch_intervals.append(sys.getswitchinterval())
         return apply(self, plan)
 
     monkeypatch.setattr(importing._Writer, "_apply", writing)
@@ -53,12 +60,17 @@ def test_the_batches_are_written_by_the_query_thread_inside_the_imports_transact
     world, writes, monkeypatch
 ):
     monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the report's 6 rows: three batches
+    switch_interval = sys.getswitchinterval()
+    assert switch_interval > importing.HAND_OFF_SECONDS
 
     first = run(world.store_a)
 
     assert first.ok and (first.orders_created, first.lines_created) == (4, 6)
     assert writes == ["order-import-queries"] * 3
     assert threading.current_thread().name not in writes
+    # The threads handed over quickly while the import ran, and as before once it ended.
+    assert switch_intervals == [importing.HAND_OFF_SECONDS] * 3
+    assert sys.getswitchinterval() == switch_interval
     # Written in the transaction the test's own connection sees, and found again by the
     # look-ups of the next import (asked for a batch ahead): no row is read again, so no
     # batch is handed to a writer.
@@ -92,8 +104,12 @@ def test_a_batch_that_fails_in_the_query_thread_fails_the_import_and_leaves_noth
     before = list(Order.objects.filter(store=world.store_a).values_list("pk", flat=True))
     assert before  # the world's own order
 
+    switch_interval = sys.getswitchinterval()
+
     with pytest.raises(RuntimeError, match="the server went away"):
         run(world.store_a)
+
+    assert sys.getswitchinterval() == switch_interval
 
     # The first batch was written, then rolled back with the rest; the third never ran.
     assert calls == [2, 2]
