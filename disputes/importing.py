@@ -2027,48 +2027,69 @@ class _Table:
             )
             return [found[0] for found in cursor.fetchall()]
 
-    def insert(self, rows: list[dict[str, object]], *, with_ids: bool = False) -> None:
-        """with_ids: each row gives its primary key too (from new_ids())."""
-        if not rows:
-            return
-        quote = connection.ops.quote_name
+    def _columns(self, with_ids: bool) -> tuple[list[models.Field], str, dict[str, object]]:
         fields = [self.pk, *self.fields] if with_ids else self.fields
-        columns = ", ".join(quote(str(field.column)) for field in fields)
-        defaults = {field.attname: field.get_default() for field in fields}
+        columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+        return fields, columns, {field.attname: field.get_default() for field in fields}
+
+    def copy_text(self, rows: list[dict[str, object]], *, with_ids: bool = False) -> bytes:
+        """The rows as COPY's text (PostgreSQL), formatted by psycopg as its COPY would, but
+        here, without the server: copy() then only sends them. with_ids: each row gives its
+        primary key too (from new_ids())."""
+        from psycopg import Copy
+        from psycopg.copy import FileWriter
+
+        fields, _, defaults = self._columns(with_ids)
         names = list(defaults)
         # A row's values in the columns' order, read in C; a row that gives every column (a
         # new line) needs no merging with the defaults.
         in_order = operator.itemgetter(*names)
+        text = io.BytesIO()
+        # A cursor of the import's connection for its adapters only: nothing is sent through it.
+        with (
+            connection.connection.cursor() as cursor,
+            Copy(cursor, binary=False, writer=FileWriter(text)) as copy,
+        ):
+            # Each column's adapter chosen once, not looked up again for every value.
+            copy.set_types([_column_type(field) for field in fields])
+            for row in rows:
+                try:
+                    # Every column given (as many keys as columns, none missing).
+                    values = in_order(row) if len(row) == len(names) else None
+                except KeyError:
+                    values = None
+                if values is None:
+                    # A row only overrides the defaults; it names no other column.
+                    merged = {**defaults, **row}
+                    assert len(merged) == len(names), (
+                        f"not a column of {self.table}: {row.keys() - defaults.keys()}"
+                    )
+                    values = in_order(merged)
+                copy.write_row(values)
+        return text.getvalue()
+
+    def copy(self, text: bytes, *, with_ids: bool = False) -> None:
+        """Writes rows given as COPY's text (copy_text()) on PostgreSQL."""
+        _, columns, _ = self._columns(with_ids)
+        table = connection.ops.quote_name(self.table)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(text)
+
+    def insert(self, rows: list[dict[str, object]]) -> None:
+        """Inserts rows by executemany (SQLite; PostgreSQL takes copy_text() and copy())."""
+        fields, columns, defaults = self._columns(with_ids=False)
+        prepared = [
+            [
+                field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
+                for field in fields
+            ]
+            for row in rows
+        ]
+        marks = ", ".join(["%s"] * len(fields))
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # psycopg adapts the values (text, numbers, Decimal, aware datetimes) itself.
-                with cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
-                    # Each column's adapter chosen once, not looked up again for every value.
-                    copy.set_types([_column_type(field) for field in fields])
-                    for row in rows:
-                        try:
-                            # Every column given (as many keys as columns, none missing).
-                            values = in_order(row) if len(row) == len(names) else None
-                        except KeyError:
-                            values = None
-                        if values is None:
-                            # A row only overrides the defaults; it names no other column.
-                            merged = {**defaults, **row}
-                            assert len(merged) == len(names), (
-                                f"not a column of {self.table}: {row.keys() - defaults.keys()}"
-                            )
-                            values = in_order(merged)
-                        copy.write_row(values)
-            else:
-                prepared = [
-                    [
-                        field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
-                        for field in fields
-                    ]
-                    for row in rows
-                ]
-                marks = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared)
+            cursor.executemany(
+                f"INSERT INTO {connection.ops.quote_name(self.table)} ({columns}) VALUES ({marks})", prepared
+            )
 
 
 @dataclass(slots=True)
@@ -2096,6 +2117,9 @@ class _Plan:
     # Lines whose values are as stored but whose fingerprints are not (see _Unchanged).
     refreshed_lines: list[OrderLine] = field(default_factory=list)
     order_ids: dict[str, int] = field(default_factory=dict)  # order id → row id, where known
+    # PostgreSQL: the new orders and lines as COPY's text, formatted with the plan.
+    order_text: bytes = b""
+    line_text: bytes = b""
     # Orders of the next batch as this one leaves them, in _Stored's shapes (see _Writer.flush).
     after: dict[str, tuple[tuple, dict[str, tuple]]] = field(default_factory=dict)
 
@@ -2332,12 +2356,21 @@ class _Writer:
             self.created.update(created.values())
             if self.started_empty:
                 self.created_ids.update(created)
+        if connection.vendor == "postgresql":
+            # Every order's id is known: the rows are formatted here, and the query thread only
+            # sends them (and waits for the server) while this thread goes on.
+            if plan.new_orders:
+                plan.order_text = self.orders_table.copy_text(plan.new_orders, with_ids=True)
+            if plan.new_lines:
+                for key, new_line in plan.new_lines:
+                    new_line["order_id"] = plan.order_ids[key]
+                plan.line_text = self.lines_table.copy_text([new_line for _, new_line in plan.new_lines])
         return plan
 
     def _apply(self, plan: _Plan) -> None:
         order_ids = plan.order_ids
-        if plan.new_orders and connection.vendor == "postgresql":
-            self.orders_table.insert(plan.new_orders, with_ids=True)
+        if plan.order_text:
+            self.orders_table.copy(plan.order_text, with_ids=True)
         elif plan.new_orders:
             self.orders_table.insert(plan.new_orders)
             created = dict(
@@ -2356,11 +2389,13 @@ class _Writer:
         if plan.changed_orders:
             Order.objects.bulk_update(plan.changed_orders, [*sorted(plan.changed_order_fields), "updated_at"])
             self.updated.update(order.pk for order in plan.changed_orders)
-        if plan.new_lines:
+        if plan.line_text:
+            self.lines_table.copy(plan.line_text)
+        elif plan.new_lines:
             for key, new_line in plan.new_lines:
                 new_line["order_id"] = order_ids[key]
             self.lines_table.insert([new_line for _, new_line in plan.new_lines])
-            self.lines_created += len(plan.new_lines)
+        self.lines_created += len(plan.new_lines)
         if plan.changed_lines:
             OrderLine.objects.bulk_update(plan.changed_lines, [*LINE_FIELDS, *DIGESTS])
             self.lines_updated += len(plan.changed_lines)
