@@ -152,8 +152,9 @@ TEMPLATES = [
 ]
 
 # Forms render their widgets through the engine above, so a widget may use a template of
-# templates/ (disputes.forms.OneLoopSelect); Django's own come from "django.forms".
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# templates/ (disputes.forms.OneLoopSelect); Django's own come from "django.forms". The labels,
+# inputs and the one-loop select are written in Python, the same HTML (disputes.form_renderer).
+FORM_RENDERER = "disputes.form_renderer.DeskFormRenderer"
 
 # Database: SQLite under var/ unless DATABASE_URL names another (PostgreSQL in production).
 DATABASES = {

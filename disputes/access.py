@@ -37,12 +37,14 @@ def get_store_for_user(user: User, pk: int) -> Store:
 
 
 def get_claim_for_user(user: User, claim_id: int) -> Claim:
-    return get_object_or_404(
-        Claim.objects.filter(store__in=stores_for(user)).select_related(
-            "store", "order", "order__buyer", "assignee", "respond_rule", "created_by", "snoozed_by"
-        ),
-        pk=claim_id,
+    claims = Claim.objects.select_related(
+        "store", "order", "order__buyer", "assignee", "respond_rule", "created_by", "snoozed_by"
     )
+    if not user.is_superuser:
+        # `stores_for` as a join to the user's membership of the claim's store (one at most per
+        # store): the same claims, where its subquery took a third of this query's compiling.
+        claims = claims.filter(store__memberships__user=user) if user.is_authenticated else claims.none()
+    return get_object_or_404(claims, pk=claim_id)
 
 
 def get_order_for_user(user: User, order_id: int) -> Order:

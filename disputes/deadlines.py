@@ -28,7 +28,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import dates
@@ -59,15 +59,20 @@ class Deadline:
 def rule_for(
     platform: str, claim_kind: str, deadline: str = DeadlineKind.RESPOND, *, store: Store | None = None
 ) -> DeadlineRule | None:
-    """The store's own active rule if it has one, else the platform's (one query)."""
-    scope = Q(platform=platform, store__isnull=True)
-    if store is not None and store.pk is not None:
-        scope |= Q(store=store)
-    return (
-        DeadlineRule.objects.filter(scope, claim_kind=claim_kind, deadline=deadline, is_active=True)
-        .order_by(F("store").asc(nulls_last=True))
-        .first()
-    )
+    """The store's own active rule if it has one, else the platform's (one query, written out:
+    the same on PostgreSQL and SQLite; built with the ORM it took longer to compile than to run,
+    on every claim page; issue #18)."""
+    store_id = store.pk if store is not None else None
+    rules = DeadlineRule.objects.raw(RULE_FOR, [store_id, platform, claim_kind, deadline])
+    return next(iter(rules), None)
+
+
+RULE_FOR = """
+    SELECT * FROM disputes_deadlinerule
+    WHERE (store_id = %s OR (platform = %s AND store_id IS NULL))
+      AND claim_kind = %s AND deadline = %s AND is_active
+    ORDER BY store_id NULLS LAST LIMIT 1
+"""
 
 
 def governed_open_claims(rule: DeadlineRule) -> QuerySet[Claim]:

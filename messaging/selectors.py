@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -26,6 +25,7 @@ from disputes import selectors as disputes_selectors
 from disputes.access import is_manager, managed_stores_for, stores_for
 from disputes.models import Claim, Order, Store, Tag
 from disputes.selectors.agents import rate as percent_of
+from disputes.tagging import marked_tags
 
 from . import filling, policy, reply_tallies
 from .models import (
@@ -84,9 +84,11 @@ class Panel:
 def thread_tags(order: Order) -> list[tuple[Tag, bool]]:
     """The order's store's tags by name, each with whether the order's thread carries it (one
     query, whether or not the thread is saved yet)."""
-    carried = Thread.tags.through.objects.filter(thread__order_id=order.pk, tag_id=OuterRef("pk"))
-    tags = Tag.objects.filter(store_id=order.store_id).order_by("name").annotate(on=Exists(carried))
-    return [(tag, tag.on) for tag in tags]
+    carried = (
+        "SELECT 1 FROM messaging_thread_tags tt JOIN messaging_thread th ON th.id = tt.thread_id "
+        "WHERE tt.tag_id = t.id AND th.order_id = %s"
+    )
+    return marked_tags(carried, order.pk, order.store_id)
 
 
 def panel(user, order: Order, manager: bool | None = None) -> Panel:

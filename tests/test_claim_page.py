@@ -1,9 +1,12 @@
+import re
+from datetime import timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 
 from appeals import services as appeal_services
 from disputes import services
-from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Reason, Shipment, TrackingEvent
+from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, Shipment, TrackingEvent
 
 from .conftest import client_for
 from .drafts import closing_post
@@ -70,25 +73,43 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
     )
 
 
+def claim_on_new_order(world, order_id: str, buyer, **claim) -> Claim:
+    order = Order.objects.create(
+        store=world.store_a,
+        buyer=buyer,
+        platform_order_id=order_id,
+        purchased_at=timezone.now(),
+        currency="USD",
+    )
+    claim = {"kind": ClaimKind.A_TO_Z, "reason": Reason.NOT_RECEIVED, "opened_at": timezone.now(), **claim}
+    return Claim.objects.create(store=world.store_a, order=order, **claim)
+
+
 def test_repeat_complainer_is_flagged(agent_client, world, settings):
     settings.DESK_REPEAT_COMPLAINER_CLAIMS = 2
     url = reverse("disputes:claim", args=[world.claim_a.pk])
     assert "Repeat complainer" not in agent_client.get(url).content.decode()
-    other = Order.objects.create(
-        store=world.store_a,
-        buyer=world.order_a.buyer,
-        platform_order_id="R-2",
-        purchased_at=timezone.now(),
-        currency="USD",
-    )
-    Claim.objects.create(
-        store=world.store_a,
-        order=other,
-        kind=ClaimKind.A_TO_Z,
-        reason=Reason.NOT_RECEIVED,
-        opened_at=timezone.now(),
-    )
+    claim_on_new_order(world, "R-2", world.order_a.buyer)
     assert "Repeat complainer" in agent_client.get(url).content.decode()
+
+
+def test_the_buyer_history_lists_the_buyers_claims_newest_first_with_their_orders(agent_client, world):
+    month_ago = timezone.now() - timedelta(days=30)
+    closed = {"status": ClaimStatus.CLOSED, "outcome": Outcome.WITHDRAWN, "closed_at": month_ago}
+    claim_on_new_order(
+        world, "R-OLD", world.order_a.buyer, kind=ClaimKind.CHARGEBACK, opened_at=month_ago, **closed
+    )
+    claim_on_new_order(world, "R-STRANGER", None)
+    page = agent_client.get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+    history = page.split("<h2>Buyer history</h2>")[1].split("</section>")[0]
+    claims = re.findall(r"<li>(.*?)</li>", history, re.S)
+    assert len(claims) == 2 and "R-STRANGER" not in history
+    newest, oldest = claims
+    assert reverse("disputes:claim", args=[world.claim_a.pk]) in newest
+    assert f"{world.claim_a.get_kind_display()}</a> · {world.order_a.platform_order_id} · <time" in newest
+    assert newest.endswith(f"· {world.claim_a.get_status_display()}")
+    assert "Chargeback</a> · R-OLD · <time" in oldest and oldest.endswith("· Closed (Withdrawn by the buyer)")
+    assert "2 orders from this buyer" in history
 
 
 def test_moving_and_closing_through_the_page(agent_client, world):

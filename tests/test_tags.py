@@ -10,6 +10,7 @@ from disputes import timeline
 from disputes.models import Claim, ClaimEvent, ClaimKind, Order, Reason, SavedView, Tag, TagColour
 from disputes.selectors import QueueFilters, queue_claims
 from disputes.tagging import claim_set_tags
+from messaging.services import thread_set_tags
 
 from .conftest import client_for
 
@@ -100,3 +101,22 @@ def test_the_queue_csv_stops_at_its_cap_and_says_more_claims_match(world, settin
         "Narrow the filters (store, status, due window, tag) to export the rest."
     ]
     assert len(cut) == 5
+
+
+def test_the_claim_page_marks_the_claims_tags_and_the_threads_among_its_stores_by_name(world):
+    vip = Tag.objects.create(store=world.store_a, name="vip", colour=TagColour.RED)
+    fragile = Tag.objects.create(store=world.store_a, name="fragile")
+    new = Tag.objects.create(store=world.store_a, name="new")
+    Tag.objects.create(store=world.store_b, name="elsewhere")
+    claim_set_tags(claim=world.claim_a, tag_ids=[vip.pk], by=world.agent_a)
+    thread_set_tags(order=world.claim_a.order, tag_ids=[fragile.pk], by=world.agent_a)
+    page = client_for(world.agent_a).get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
+    claim_card = page.split('id="claim-tags"')[1].split("</section>")[0]
+    thread_card = page.split('id="thread-tags"')[1].split("</form>")[0]
+    for card, on, off in [(claim_card, vip, fragile), (thread_card, fragile, vip)]:
+        order = [card.index(f'value="{tag.pk}"') for tag in [fragile, new, vip]]
+        assert order == sorted(order)  # by name, neither by id nor against it
+        assert f'value="{on.pk}" checked>' in card and f'value="{off.pk}">' in card
+        assert f'<span class="tag tag-{on.colour}">{on.name}</span> ' in card.split("<details>")[0]
+        assert f">{off.name}</span> " not in card.split("<details>")[0]
+    assert "elsewhere" not in page

@@ -1,10 +1,10 @@
 """The claim page's tags card and the undo of a rule's change on its timeline."""
 
 from django import template
-from django.db.models import Exists, OuterRef
 
 from .. import rules
-from ..models import Claim, Tag
+from ..models import Claim
+from ..tagging import marked_tags
 
 register = template.Library()
 
@@ -13,12 +13,11 @@ register = template.Library()
 def claim_tags_card(context, claim: Claim) -> dict:
     """The store's tags to choose from, each marked when the claim has it (one query; a claim
     only has its store's tags)."""
-    on_claim = Tag.claims.through.objects.filter(tag=OuterRef("pk"), claim=claim.pk)
-    tags = Tag.objects.filter(store_id=claim.store_id).annotate(on=Exists(on_claim)).order_by("name")
+    on_claim = "SELECT 1 FROM disputes_tag_claims tc WHERE tc.tag_id = t.id AND tc.claim_id = %s"
     return {
         "claim": claim,
         "csrf_token": context.get("csrf_token"),
-        "tags": [(tag, tag.on) for tag in tags],
+        "tags": marked_tags(on_claim, claim.pk, claim.store_id),
     }
 
 
