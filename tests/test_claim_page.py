@@ -112,6 +112,30 @@ def test_the_buyer_history_lists_the_buyers_claims_newest_first_with_their_order
     assert "2 orders from this buyer" in history
 
 
+def test_the_buyer_history_counts_an_order_with_two_claims_once(agent_client, world):
+    url = reverse("disputes:claim", args=[world.claim_a.pk])
+
+    def history() -> str:
+        return (
+            agent_client.get(url).content.decode().split("<h2>Buyer history</h2>")[1].split("</section>")[0]
+        )
+
+    assert "1 order from this buyer" in history()
+    # A second claim on the same order (a chargeback after the A-to-Z claim), then a new order.
+    Claim.objects.create(
+        store=world.store_a,
+        order=world.order_a,
+        kind=ClaimKind.CHARGEBACK,
+        reason=Reason.NOT_RECEIVED,
+        opened_at=timezone.now(),
+    )
+    page = history()
+    assert len(re.findall(r"<li>", page)) == 2 and "1 order from this buyer" in page
+    claim_on_new_order(world, "R-2", world.order_a.buyer)
+    page = history()
+    assert len(re.findall(r"<li>", page)) == 3 and "2 orders from this buyer" in page
+
+
 def test_moving_and_closing_through_the_page(agent_client, world):
     claim = world.claim_a
     agent_client.post(

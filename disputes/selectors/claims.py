@@ -41,9 +41,9 @@ HISTORY_CLAIMS = """
     FROM disputes_claim c JOIN disputes_order o ON o.id = c.order_id
     WHERE o.buyer_id = %s ORDER BY c.opened_at DESC LIMIT %s
 """
-# An order with two claims counts twice among the orders, as the ORM's join counted it.
+# The buyer's orders (each once, whatever its claims) and their claims.
 HISTORY_COUNTS = """
-    SELECT COUNT(o.id), COUNT(c.id)
+    SELECT COUNT(DISTINCT o.id), COUNT(c.id)
     FROM disputes_order o LEFT JOIN disputes_claim c ON c.order_id = o.id
     WHERE o.buyer_id = %s
 """
