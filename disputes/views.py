@@ -783,6 +783,7 @@ def odr_chart(trend: selectors.StoreTrend) -> dict:
     return {
         "frame": frame,
         "points": points,
+        "marks": charts.trend_marks(points, frame.full_height - 6),
         "line": " ".join(f"{p['x']},{p['y']}" for p in points),
         "limit_y": frame.y(limit),
         "limit": limit,
