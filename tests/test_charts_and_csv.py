@@ -167,3 +167,43 @@ def test_csv_export_changes_nothing_and_refuses_posts(manager_client, world):
     assert [sql for sql in writes if "django_session" not in sql] == []
     assert list(PostMortem.objects.values()) == before
     assert manager_client.post(reverse("disputes:post_mortems_csv")).status_code == 405
+
+
+def test_the_charts_points_written_out_are_what_a_template_loop_writes_and_escape_their_words():
+    from django.template import Context, Template
+
+    from disputes.charts import forecast_marks, trend_marks
+
+    points = [
+        {
+            "x": 31,
+            "y": 80,
+            "value_y": 75,
+            "at_risk": n == 1,
+            "title": f"<b>day {n}</b> & more",
+            "label": "1 Dec" if n != 1 else "",
+            "percent": "1,25",
+            "day_label": f"{n} <Dec>",
+        }
+        for n in range(3)
+    ]
+    forecast_loop = Template(
+        "{% load l10n %}"
+        '{% localize off %}{% for p in points %}\n    <g class="forecast-mark">\n      <title>{{ p.title }}</title>\n'
+        '      <circle class="odr-point{% if p.at_risk %} at-risk{% endif %}" cx="{{ p.x }}" cy="{{ p.y }}" r="2"></circle>\n'
+        '      {% if p.label %}<text class="chart-label" x="{{ p.x }}" y="{{ label_y }}" text-anchor="middle">'
+        "{{ p.label }}</text>{% endif %}\n    </g>\n    {% endfor %}{% endlocalize %}"
+    )
+    trend_loop = Template(
+        "{% load l10n %}"
+        '{% localize off %}{% for p in points %}\n    <g class="odr-mark">\n      <title>{{ p.title }}</title>\n'
+        '      <circle class="odr-point{% if p.at_risk %} at-risk{% endif %}" cx="{{ p.x }}" cy="{{ p.y }}" r="3"></circle>\n'
+        '      <text class="value" x="{{ p.x }}" y="{{ p.value_y }}" text-anchor="middle">{{ p.percent }}%</text>\n'
+        '      <text class="chart-label" x="{{ p.x }}" y="{{ label_y }}" text-anchor="middle">{{ p.day_label }}</text>\n'
+        "    </g>\n    {% endfor %}{% endlocalize %}"
+    )
+    context = Context({"points": points, "label_y": 114})
+    assert forecast_marks(points, 114) == forecast_loop.render(context)
+    assert trend_marks(points, 114) == trend_loop.render(context)
+    assert "&lt;b&gt;day 0&lt;/b&gt; &amp; more" in forecast_marks(points, 114)
+    assert "1 &lt;Dec&gt;" in trend_marks(points, 114) and " at-risk" in trend_marks(points, 114)

@@ -5,12 +5,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes import services, store_hours
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
-from disputes.selectors import dashboard, store_trends
+from disputes.selectors import dashboard, store_trends, week_starts
 from disputes.selectors.agents import trend_days_from_rows
 from disputes.selectors.dashboard import weeks_from_claims, weeks_from_hours
 
@@ -243,3 +244,82 @@ def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
     assert not Order.objects.filter(store_id=world.store_a.pk).exists()
     assert not any(store == world.store_a.pk for store, _hour in kept())  # only zeros are left
     assert kept() == counted_slowly()
+
+
+def _edges(now: datetime) -> list[datetime]:
+    """Moments either side of where the dashboard's day reads start and stop (the reader's
+    time zone active): the weekly series' start, the trends' first window's, the forecast
+    window's, the first Monday shown, the hour now falls in, now, and hours and days after it.
+    (Not later in now's hour: the trends' hour counts take that hour whole, the orders only up
+    to now.)"""
+    from disputes.selectors.dashboard import _since, trend_since
+
+    today = timezone.localdate(now)
+    forecast_start = timezone.make_aware(datetime.combine(today - timedelta(days=59), datetime.min.time()))
+    monday = timezone.make_aware(datetime.combine(week_starts(now, 12)[0], datetime.min.time()))
+    starts = [_since(now, 12), trend_since(now, 60, 7)[1], forecast_start, monday]
+    tick, hour_ = timedelta(microseconds=1), timedelta(hours=1)
+    moments = [m + d for m in starts for d in (-hour_, -tick, timedelta(0), tick)]
+    current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return moments + [current - tick, current, now, current + hour_, now + timedelta(days=2)]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 12, 7, 8, 0, tzinfo=UTC),  # Monday midnight in Los Angeles
+        datetime(2026, 12, 7, 7, 59, 59, 999999, tzinfo=UTC),  # a microsecond before it
+        datetime(2026, 12, 7, 0, 0, tzinfo=UTC),  # Monday midnight in UTC
+        datetime(2026, 11, 1, 9, 30, tzinfo=UTC),  # the day Los Angeles leaves summer time
+        datetime(2026, 12, 9, 14, 45, 10, 5, tzinfo=UTC),  # inside an hour, mid-week
+    ],
+)
+def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_its_own(world, zone, now):
+    """The weekly series, the ODR trends and the forecast's window taken from the one read of
+    the stores' days (`StoreDays`) equal each read apart, from the hour counts and from the
+    orders and claims, with orders and claims a microsecond and an hour either side of where
+    each read starts, in the hour now falls in and after now (the trends stop at now, the
+    others do not); in a zone not a whole hour off UTC nothing is read that way."""
+    from disputes.selectors.agents import trend_days_from_hours
+    from disputes.selectors.forecast import window_counts
+
+    with timezone.override(zone):
+        for n, moment in enumerate(_edges(now)):
+            order = Order.objects.create(
+                store=world.store_a, platform_order_id=f"E-{n}", purchased_at=moment, currency="USD"
+            )
+            Claim.objects.create(
+                store=world.store_a,
+                order=order,
+                kind=ClaimKind.A_TO_Z,
+                reason=[Reason.NOT_RECEIVED, Reason.NOT_AS_DESCRIBED][n % 2],
+                opened_at=moment,
+                order_purchased_at=moment,
+                counts_toward_odr=n % 5 != 0,
+                outcome=["", Outcome.DENIED, Outcome.GRANTED_SELLER_FUNDED][n % 3],
+            )
+        stores = [world.store_a, world.store_b]
+        ids = [store.pk for store in stores]
+        board = dashboard(world.manager_a, now=now)
+        assert (board.days is None) == (zone == "Asia/Kolkata")
+        assert board.weeks == weeks_from_claims(ids, now, 12)
+        assert sum(week.opened for week in board.weeks) > 4
+        counted = [t.points for t in store_trends(stores, now=now, read=trend_days_from_rows)]
+        assert [t.points for t in store_trends(stores, now=now, store_days=board.days)] == counted
+        assert sum(point.claims for points in counted for point in points) > 4
+        today = timezone.localdate(now)
+        start = timezone.make_aware(datetime.combine(today - timedelta(days=59), datetime.min.time()))
+        zone_ = timezone.get_current_timezone()
+        apart = window_counts(ids, start, zone_, now)
+        assert window_counts(ids, start, zone_, now, board.days) == apart
+        assert sum(apart[world.store_a.pk].orders.values()) > 4
+        assert apart[world.store_a.pk].pending and apart[world.store_a.pk].settled
+        if board.days is not None:
+            assert board.weeks == weeks_from_hours(ids, now, 12)
+            assert [t.points for t in store_trends(stores, now=now, read=trend_days_from_hours)] == counted
+            # What is read from the days costs no query of its own.
+            with CaptureQueriesContext(connection) as captured:
+                store_trends(stores, now=now, store_days=board.days)
+                window_counts(ids, start, zone_, now, board.days)
+            assert len(captured) == 1  # the pending claims' reasons

@@ -18,6 +18,7 @@ from .claims import (  # noqa: F401
 from .dashboard import (  # noqa: F401
     AgentLoad,
     Dashboard,
+    StoreDays,
     Week,
     dashboard,
     week_starts,

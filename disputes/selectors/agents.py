@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..access import managed_stores_for, stores_for
 from ..models import Claim, ClaimStatus, Order, Outcome, Store, StoreHour, end_of_local_day
-from .dashboard import counts_by_hour_fit
+from .dashboard import TREND_DAYS, TREND_STEP, StoreDays, TrendDays, counts_by_hour_fit, trend_since
 
 # The period the per-agent figures cover, in days (an agent's own win rate too).
 FIGURES_DAYS = 30
@@ -133,9 +133,6 @@ class StoreTrend:
         return self.points[-1]
 
 
-TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]
-
-
 def trend_days_from_hours(store_ids: list[int], earliest: datetime, now: datetime) -> TrendDays:
     """Per store and day of purchase (in the reader's time zone): orders, and (orders with a
     defect, claims), added up from the stores' hour counts. An order has one hour of purchase,
@@ -187,24 +184,28 @@ def store_trends(
     stores: list[Store],
     *,
     now: datetime | None = None,
-    days: int = 60,
-    step: int = 7,
+    days: int = TREND_DAYS,
+    step: int = TREND_STEP,
     read: Callable[[list[int], datetime, datetime], TrendDays] | None = None,
+    store_days: StoreDays | None = None,
 ) -> list[StoreTrend]:
     """Each store's Order Defect Rate as it stood every `step` days over the last `days` days,
     each point over its own 60-day window of orders (the platforms' ODR window), and its claims
     per 1,000 orders of that window. Counts per day of purchase (`read`: from the hour counts
-    when they fit the reader's time zone), summed in Python: an order has one day of purchase,
-    so windows add up without counting an order twice."""
+    when they fit the reader's time zone; from `store_days` when they hold them), summed in
+    Python: an order has one day of purchase, so windows add up without counting an order
+    twice."""
     now = now or timezone.now()
     window = settings.DESK_ODR_WINDOW_DAYS
-    today = timezone.localdate(now)
-    ends = [today - timedelta(days=offset) for offset in range(days - (days % step), -1, -step)]
-    earliest = timezone.make_aware(datetime.combine(ends[0] - timedelta(days=window), datetime.min.time()))
+    ends, earliest = trend_since(now, days, step)
     store_ids = [store.pk for store in stores]
     if read is None:
-        fit = counts_by_hour_fit(earliest, now)
-        read = trend_days_from_hours if fit else trend_days_from_rows
+        if not counts_by_hour_fit(earliest, now):
+            read = trend_days_from_rows
+        elif store_days is not None and store_days.covers(earliest, now):
+            read = store_days.trend_days
+        else:
+            read = trend_days_from_hours
     orders, defects = read(store_ids, earliest, now)
     # Running totals per store from the first day read: a window's figures are the difference
     # of two of them, not 60 days added up for each point.

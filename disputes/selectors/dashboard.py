@@ -1,12 +1,14 @@
 """The managers' dashboard: load, overdue claims and weekly outcomes."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from ..access import managed_stores_for
@@ -54,6 +56,10 @@ class Dashboard:
     agents: list[AgentLoad]
     stores: list[tuple[Store, OdrFigures]]
     weeks: list[Week]
+    now: datetime
+    # The stores' days, read once for the weekly series, the ODR trends and the forecast's
+    # window (None in a time zone whose days are not whole UTC hours).
+    days: "StoreDays | None"
 
 
 def counts_by_hour_fit(since: datetime, now: datetime) -> bool:
@@ -72,11 +78,118 @@ def _since(now: datetime, weeks: int) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=weeks)
 
 
-def _series(rows, now: datetime, weeks: int) -> list[Week]:
+def trend_since(now: datetime, days: int, step: int) -> tuple[list[date], datetime]:
+    """The days an ODR trend shows (every `step` days over the last `days`, today last) and the
+    start of the reader's day the first one's window starts on."""
+    today = timezone.localdate(now)
+    ends = [today - timedelta(days=offset) for offset in range(days - (days % step), -1, -step)]
+    first = ends[0] - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
+    return ends, timezone.make_aware(datetime.combine(first, time.min))
+
+
+# The ODR trends on the dashboard: a point a week over 60 days (each over its 60-day window),
+# the furthest back of the figures the dashboard adds up from the hour counts.
+TREND_DAYS = 60
+TREND_STEP = 7
+
+
+class DayRow(NamedTuple):
+    store_id: int
+    day: date
+    later: bool  # the hours of this day that start after now
+    orders: int
+    claims: int
+    defective: int
+    settled: int
+    opened: int
+    won: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class StoreDays:
+    """The stores' hour counts (`StoreHour`) added up per store and day of the reader's time
+    zone, from the day `since` starts on, the hours that start after `now` apart (the ODR
+    trends stop at now; the weekly series and the forecast's window do not). The three add up
+    the same hours over overlapping days: one read serves them. Only for a time zone whose days
+    are whole UTC hours from `since` to now (`counts_by_hour_fit`), where an hour lies wholly in
+    one day, so "hours from a day's midnight on" are "the days from that one on"."""
+
+    since: datetime
+    now: datetime
+    rows: list[DayRow]
+
+    def covers(self, since: datetime, now: datetime) -> bool:
+        """Whether these days hold every hour from `since` (a midnight of the reader's) with
+        the same `now`."""
+        return self.now == now and self.since <= since
+
+    def _from(self, store_ids: list[int], since: datetime) -> list[DayRow]:
+        first, ids = timezone.localtime(since).date(), set(store_ids)
+        return [row for row in self.rows if row.day >= first and row.store_id in ids]
+
+    def trend_days(self, store_ids: list[int], since: datetime, now: datetime) -> "TrendDays":
+        """The ODR trends' counts (as `trend_days_from_hours`: the hours up to now)."""
+        assert self.covers(since, now)
+        orders: dict[tuple[int, date], int] = {}
+        defects: dict[tuple[int, date], tuple[int, int]] = {}
+        for row in self._from(store_ids, since):
+            if not row.later:
+                orders[(row.store_id, row.day)] = row.orders
+                defects[(row.store_id, row.day)] = (row.defective, row.claims)
+        return orders, defects
+
+    def window(self, store_ids: list[int], since: datetime) -> list[tuple[int, date, int, int, int]]:
+        """(store, day, orders, defective orders, settled ones) from `since` on, every hour."""
+        days: dict[tuple[int, date], tuple[int, int, int]] = {}
+        for row in self._from(store_ids, since):
+            orders, defective, settled = days.get((row.store_id, row.day), (0, 0, 0))
+            days[(row.store_id, row.day)] = (
+                orders + row.orders,
+                defective + row.defective,
+                settled + row.settled,
+            )
+        return [(store_id, day, *figures) for (store_id, day), figures in days.items()]
+
+    def weeks(self, store_ids: list[int], now: datetime, weeks: int) -> list[Week]:
+        """The weekly series (as `weeks_from_hours`)."""
+        since = _since(now, weeks)
+        assert self.covers(since, now)
+        by_week: dict[date, tuple[int, int, int]] = {}
+        for row in self._from(store_ids, since):
+            monday = row.day - timedelta(days=row.day.weekday())
+            opened, won, lost = by_week.get(monday, (0, 0, 0))
+            by_week[monday] = (opened + row.opened, won + row.won, lost + row.lost)
+        return _series(by_week, now, weeks)
+
+
+_DAY_FIGURES = DayRow._fields[3:]  # orders, claims, … lost: StoreHour's columns
+
+
+def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDays:
+    """One query: the stores' hours from `since` on, added up per store and day (see
+    `StoreDays`)."""
+    rows = (
+        StoreHour.objects.filter(store_id__in=store_ids, hour__gte=since)
+        .annotate(
+            day=TruncDate("hour"),
+            later=ExpressionWrapper(Q(hour__gt=now), output_field=BooleanField()),
+        )
+        .values("store_id", "day", "later")
+        .order_by()
+        .annotate(**{f"n_{name}": Sum(name) for name in _DAY_FIGURES})
+        .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
+    )
+    return StoreDays(since, now, [DayRow(*row) for row in rows])
+
+
+TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]
+
+
+def _series(by_week: dict[date, tuple[int, int, int]], now: datetime, weeks: int) -> list[Week]:
     """One Week per Monday, each starting at that Monday's midnight in the reader's time zone
     (weeks without a row too, so two readings of the same figures compare equal)."""
     zone = timezone.get_current_timezone()
-    by_week = {row["week"].date(): (row["n"], row["won"], row["lost"]) for row in rows}
     return [
         Week(datetime.combine(day, time.min, tzinfo=zone), *by_week.get(day, (0, 0, 0)))
         for day in week_starts(now, weeks)
@@ -93,7 +206,7 @@ def weeks_from_hours(store_ids: list[int], now: datetime, weeks: int) -> list[We
         .order_by()
         .annotate(n=Sum("opened"), won=Sum("won"), lost=Sum("lost"))
     )
-    return _series(rows, now, weeks)
+    return _series(_by_week(rows), now, weeks)
 
 
 def weeks_from_claims(store_ids: list[int], now: datetime, weeks: int) -> list[Week]:
@@ -109,7 +222,11 @@ def weeks_from_claims(store_ids: list[int], now: datetime, weeks: int) -> list[W
             lost=Count("store", filter=Q(outcome__in=Outcome.losses())),
         )
     )
-    return _series(rows, now, weeks)
+    return _series(_by_week(rows), now, weeks)
+
+
+def _by_week(rows) -> dict[date, tuple[int, int, int]]:
+    return {row["week"].date(): (row["n"], row["won"], row["lost"]) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -212,10 +329,16 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
         ),
         key=lambda agent: (-agent.overdue, -agent.open, agent.username),
     )
-    read_weeks = (
-        weeks_from_hours if counts_by_hour_fit(now - timedelta(weeks=weeks), now) else weeks_from_claims
-    )
-    series = read_weeks(store_ids, now, weeks)
+    # The trends reach furthest back: the days from their first window's start serve the
+    # weekly series here and, from the view, the trends and the forecasts' windows.
+    _ends, since = trend_since(now, TREND_DAYS, TREND_STEP)
+    days = store_days(store_ids, since, now) if counts_by_hour_fit(since, now) else None
+    if not counts_by_hour_fit(now - timedelta(weeks=weeks), now):
+        series = weeks_from_claims(store_ids, now, weeks)
+    elif days is not None and days.covers(_since(now, weeks), now):
+        series = days.weeks(store_ids, now, weeks)
+    else:
+        series = weeks_from_hours(store_ids, now, weeks)
     # Orders and defective orders only (the page shows no kinds): one query, on the hour counts.
     rates = odr_counts(store_ids, now)
     return Dashboard(
@@ -225,4 +348,6 @@ def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboar
         agents=agents,
         stores=[(store, OdrFigures(*rates[store.pk])) for store in stores],
         weeks=series,
+        now=now,
+        days=days,
     )

@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 
 from ..models import Claim, Order, Store, StoreHour
 from ..winrates import WinRate, WinRates, sku_tallies, win_rates
-from .dashboard import counts_by_hour_fit
+from .dashboard import StoreDays, counts_by_hour_fit
 
 HORIZON_DAYS = 30
 # 1.645 standard deviations each side: a 90 % band.
@@ -187,17 +187,24 @@ class WindowCounts:
     pending: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
-def window_counts(store_ids: list[int], start: datetime, zone, now: datetime) -> dict[int, WindowCounts]:
+def window_counts(
+    store_ids: list[int], start: datetime, zone, now: datetime, store_days: StoreDays | None = None
+) -> dict[int, WindowCounts]:
     """Two grouped queries whatever the number of stores and claims: the window's orders and
     defective orders by day, added up from the stores' hour counts (`StoreHour`, kept by the
     database in the same transaction as every write), and the reasons of its pending claims
     (few: a partial index holds only them). In a time zone whose offset is not a whole number of
     hours, hours do not add up to its days: the orders and claims are counted instead (three
-    queries, over every order and counting claim of the window)."""
+    queries, over every order and counting claim of the window). `store_days`, when it holds the
+    window, gives the first (one query fewer)."""
     counts = {pk: WindowCounts() for pk in store_ids}
     open_only: dict[tuple[int, date], int] = {}
     rows: Iterable[tuple[int, date, int, int, int]]
-    if counts_by_hour_fit(start, now):
+    if not counts_by_hour_fit(start, now):
+        rows = _window_from_rows(store_ids, start, zone)
+    elif store_days is not None and store_days.covers(start, now):
+        rows = store_days.window(store_ids, start)
+    else:
         rows = (
             StoreHour.objects.filter(store_id__in=store_ids, hour__gte=start)
             .annotate(day=TruncDate("hour", tzinfo=zone))
@@ -206,8 +213,6 @@ def window_counts(store_ids: list[int], start: datetime, zone, now: datetime) ->
             .annotate(orders=Sum("orders"), defective=Sum("defective"), decided=Sum("settled"))
             .values_list("store_id", "day", "orders", "defective", "decided")
         )
-    else:
-        rows = _window_from_rows(store_ids, start, zone)
     for store_id, day, orders, defective, decided in rows:
         if orders:
             counts[store_id].orders[day] = orders
@@ -268,16 +273,20 @@ def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[tuple
 
 
 def odr_forecasts(
-    stores: list[Store], *, team: list[Store] | None = None, now: datetime | None = None
+    stores: list[Store],
+    *,
+    team: list[Store] | None = None,
+    now: datetime | None = None,
+    store_days: StoreDays | None = None,
 ) -> dict[int, OdrForecast]:
     """Each store's forecast, with the win rates of `team` (the viewer's stores; default
-    `stores`)."""
+    `stores`); the window's counts from `store_days` when it holds them (the dashboard's)."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     today = timezone.localtime(now, zone).date()
     first_day = today - timedelta(days=settings.DESK_ODR_WINDOW_DAYS - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
-    counts = window_counts([store.pk for store in stores], start, zone, now)
+    counts = window_counts([store.pk for store in stores], start, zone, now, store_days)
     rates = win_rates(team if team is not None else stores, skus=[], now=now)
     forecasts = {store.pk: _forecast(store, today, counts[store.pk], rates) for store in stores}
     crossing = [f for f in forecasts.values() if f.crossing is not None and f.saved_by_wins]
