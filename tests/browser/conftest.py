@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium against pytest-django's live server."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,25 @@ def browser(request):
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_before_the_tables_are_emptied(request):
+    """A request still running on the live server when a test's tables are emptied (TRUNCATE,
+    at the end of a transactional test) can deadlock with it, or find them gone: a presence
+    poll or the goodbye of a page closed just before. Once the test and its pages are done,
+    this waits (up to 10 s in all) for the server's request threads to finish before the
+    tables are emptied (the database fixture is set up first, so it is torn down after)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    server = request.getfixturevalue("live_server")
+    yield
+    deadline = time.monotonic() + 10
+    # socketserver's list of the threads serving requests (ThreadingMixIn, block_on_close).
+    for thread in list(getattr(server.thread.httpd, "_threads", ())):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
