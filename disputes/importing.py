@@ -2281,9 +2281,7 @@ class _Writer:
                 line_key: dict(zip(LINE_FIELDS, line[3 : 3 + len(LINE_FIELDS)], strict=True))
                 for line_key, line in lines.items()
             }
-            written = set()  # the line keys this batch writes
             for row in order_rows:
-                written.add(row.line_key)
                 line_values = self._line_values(row)
                 digests: tuple[int | None, ...] = (None, None, None)
                 if row.row_digest is not None:
@@ -2338,6 +2336,7 @@ class _Writer:
                 # As stored once written. A line this batch writes keeps no id or fingerprints
                 # here: no later row of the file matches it (see the assertion above).
                 pk = plan.order_ids[key]
+                written = {row.line_key for row in order_rows}
                 details.update(values)
                 plan.after[key] = (
                     (pk, key, *(details[name] for name in ("total", *ORDER_FIELDS))),
