@@ -11,7 +11,8 @@ without price or currency, the same SKU on two rows of an order (split shipments
 lines inside shipped orders, pending orders without prices, tax, shipping and promotions.
 
 Each run makes two new, empty stores (US and CA), then a child process imports the file into
-them twice: first import (everything created) and re-import (which must change nothing). The
+them twice: first import (everything created) and re-import (which must change nothing;
+`--reimports N` times it N times). The
 child prints rows per second for both and its peak resident memory (VmHWM of the child:
 Django loaded, before importing, and after each import), so the figure is the import's and not
 this script's, which wrote the file and ran the migrations. With a PostgreSQL server on this
@@ -149,7 +150,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) -> None:
+def child(report: Path, store_ids: list[int], profile: bool, batch: int | None, reimports: int = 1) -> None:
     """Runs in its own process: imports the report twice, prints one JSON line per import."""
     import django
 
@@ -189,7 +190,7 @@ def child(report: Path, store_ids: list[int], profile: bool, batch: int | None) 
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     print(json.dumps({"before": peak_rss_mb()}), flush=True)
-    for attempt in ("first import", "re-import"):
+    for attempt in ("first import", *["re-import"] * reimports):
         profiler = None
         if profile:
             import cProfile
@@ -238,11 +239,20 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the imports (slower)")
     parser.add_argument("--keep", action="store_true", help="leave the stores and orders in the database")
     parser.add_argument("--batch", type=int, help="rows per batch (default: the importer's BATCH_ROWS)")
+    parser.add_argument(
+        "--reimports", type=int, default=1, help="re-imports after the first import, each timed"
+    )
     parser.add_argument("--child", nargs=2, metavar=("REPORT", "STORE_IDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        child(Path(args.child[0]), [int(pk) for pk in args.child[1].split(",")], args.profile, args.batch)
+        child(
+            Path(args.child[0]),
+            [int(pk) for pk in args.child[1].split(",")],
+            args.profile,
+            args.batch,
+            args.reimports,
+        )
         return
 
     from bench.desk_env import start_desk
@@ -284,6 +294,7 @@ def main() -> None:
             command.append("--profile")
         if args.batch:
             command += ["--batch", str(args.batch)]
+        command += ["--reimports", str(args.reimports)]
         connection.close()  # the child opens its own
         process = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         if process.returncode:

@@ -37,6 +37,8 @@ def run(store) -> importing.ImportResult:
 
 # How fast the interpreter passed between threads while each batch was written (`writes`).
 switch_intervals: list[float] = []
+# PostgreSQL's `jit` setting while each batch was written (`writes`).
+jit_settings: list[str] = []
 
 
 @pytest.fixture
@@ -44,11 +46,15 @@ def writes(monkeypatch) -> list[str]:
     """The name of the thread each batch's writes ran in (each still written for real)."""
     threads: list[str] = []
     switch_intervals.clear()
+    jit_settings.clear()
     apply = importing._Writer._apply
 
     def writing(self, plan):
         threads.append(threading.current_thread().name)
         switch_intervals.append(sys.getswitchinterval())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            jit_settings.append(cursor.fetchone()[0])
         return apply(self, plan)
 
     monkeypatch.setattr(importing._Writer, "_apply", writing)
@@ -89,6 +95,20 @@ def test_the_batches_are_written_by_the_query_thread_inside_the_imports_transact
 
 
 @on_postgresql
+def test_the_imports_queries_are_not_compiled_and_the_callers_setting_comes_back(world, writes, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+
+    assert run(world.store_a).ok
+
+    assert jit_settings == ["off"] * 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == "on"
+
+
+@on_postgresql
 def test_a_batch_that_fails_in_the_query_thread_fails_the_import_and_leaves_nothing(world, monkeypatch):
     monkeypatch.setattr(importing, "BATCH_ROWS", 2)
     apply = importing._Writer._apply
@@ -105,11 +125,17 @@ def test_a_batch_that_fails_in_the_query_thread_fails_the_import_and_leaves_noth
     assert before  # the world's own order
 
     switch_interval = sys.getswitchinterval()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        jit = cursor.fetchone()[0]
 
     with pytest.raises(RuntimeError, match="the server went away"):
         run(world.store_a)
 
     assert sys.getswitchinterval() == switch_interval
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == jit
 
     # The first batch was written, then rolled back with the rest; the third never ran.
     assert calls == [2, 2]
