@@ -329,3 +329,30 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
                 store_trends(stores, now=now, store_days=board.days)
                 window_counts(ids, start, zone_, now, board.days)
             assert len(captured) == 1  # the pending claims' reasons
+
+
+def test_an_order_in_the_last_microsecond_of_an_hour_is_counted_in_that_hour_only(world):
+    start = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    for n, moment in enumerate([start - timedelta(microseconds=1), start, start + timedelta(hours=1)]):
+        order = Order.objects.create(
+            store=world.store_a, platform_order_id=f"L-{n}", purchased_at=moment, currency="USD"
+        )
+        Claim.objects.create(
+            store=world.store_a,
+            order=order,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            opened_at=moment,
+            order_purchased_at=moment,
+        )
+    # The last order's hour is recounted after the others: the one a microsecond before 07:00
+    # keeps its hour, which the recount of its own hour must not stretch into 08:00.
+    order = Order.objects.create(
+        store=world.store_a,
+        platform_order_id="L-3",
+        purchased_at=start - timedelta(microseconds=1),
+        currency="USD",
+    )
+    assert StoreHour.objects.get(store=world.store_a, hour=start - timedelta(hours=1)).orders == 2
+    assert StoreHour.objects.get(store=world.store_a, hour=start).orders == 1
+    assert kept() == counted_slowly()
