@@ -250,9 +250,8 @@ def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
 def _edges(now: datetime) -> list[datetime]:
     """Moments either side of where the dashboard's day reads start and stop (the reader's
     time zone active): the weekly series' start, the trends' first window's, the forecast
-    window's, the first Monday shown, the hour now falls in, now, and hours and days after it.
-    (Not later in now's hour: the trends' hour counts take that hour whole, the orders only up
-    to now.)"""
+    window's, the first Monday shown, the hour now falls in, now, later in now's hour, and hours
+    and days after it."""
     from disputes.selectors.dashboard import _since, trend_since
 
     today = timezone.localdate(now)
@@ -262,7 +261,8 @@ def _edges(now: datetime) -> list[datetime]:
     tick, hour_ = timedelta(microseconds=1), timedelta(hours=1)
     moments = [m + d for m in starts for d in (-hour_, -tick, timedelta(0), tick)]
     current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return moments + [current - tick, current, now, current + hour_, now + timedelta(days=2)]
+    later_in_hour = [now + tick, current + hour_ - tick]
+    return moments + [current - tick, current, now, *later_in_hour, current + hour_, now + timedelta(days=2)]
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
@@ -280,8 +280,9 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     """The weekly series, the ODR trends and the forecast's window taken from the one read of
     the stores' days (`StoreDays`) equal each read apart, from the hour counts and from the
     orders and claims, with orders and claims a microsecond and an hour either side of where
-    each read starts, in the hour now falls in and after now (the trends stop at now, the
-    others do not); in a zone not a whole hour off UTC nothing is read that way."""
+    each read starts, in the hour now falls in before and after now, and after it (the trends
+    stop at now, the others do not); in a zone not a whole hour off UTC nothing is read that
+    way."""
     from disputes.selectors.agents import trend_days_from_hours
     from disputes.selectors.forecast import window_counts
 
@@ -329,6 +330,46 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
                 store_trends(stores, now=now, store_days=board.days)
                 window_counts(ids, start, zone_, now, board.days)
             assert len(captured) == 1  # the pending claims' reasons
+
+
+def test_an_order_stamped_later_than_now_counts_in_no_reading_of_the_trends(world):
+    """A purchase time after now is bad data the imports take as written. The trends stop at
+    now: the order is in none of their readings, even in the hour now falls in, which the hour
+    counts hold whole; the forecast's window, which does not stop at now, keeps it."""
+    from disputes.selectors.agents import trend_days_from_hours
+    from disputes.selectors.forecast import window_counts
+
+    now = datetime(2026, 12, 9, 14, 45, tzinfo=UTC)
+    year = timedelta(days=365)
+    Order.objects.update(purchased_at=F("purchased_at") - year)
+    Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
+    for n, moment in enumerate([now - timedelta(minutes=1), now + timedelta(minutes=1)]):
+        order = Order.objects.create(
+            store=world.store_a, platform_order_id=f"F-{n}", purchased_at=moment, currency="USD"
+        )
+        Claim.objects.create(
+            store=world.store_a,
+            order=order,
+            kind=ClaimKind.A_TO_Z,
+            reason=Reason.NOT_RECEIVED,
+            opened_at=now - timedelta(minutes=2),
+            order_purchased_at=moment,
+            counts_toward_odr=True,
+        )
+    # The hour counts hold both orders, in the hour that has begun.
+    assert StoreHour.objects.get(store=world.store_a, hour=hour(now)).orders == 2
+    stores, ids = [world.store_a], [world.store_a.pk]
+    with timezone.override("UTC"):
+        (counted,) = store_trends(stores, now=now, read=trend_days_from_rows)
+        assert (counted.latest.orders, counted.latest.defective_orders, counted.latest.claims) == (1, 1, 1)
+        assert store_trends(stores, now=now, read=trend_days_from_hours)[0].points == counted.points
+        board = dashboard(world.manager_a, now=now)
+        assert board.days is not None
+        assert store_trends(stores, now=now, store_days=board.days)[0].points == counted.points
+        start = datetime(2026, 10, 11, tzinfo=UTC)
+        apart = window_counts(ids, start, UTC, now)
+        assert sum(apart[world.store_a.pk].orders.values()) == 2
+        assert window_counts(ids, start, UTC, now, board.days) == apart
 
 
 def test_an_order_in_the_last_microsecond_of_an_hour_is_counted_in_that_hour_only(world):
