@@ -53,6 +53,25 @@ def counted_slowly() -> dict:
     return {key: dict(+row) for key, row in counts.items() if +row}
 
 
+def order_with_claim(world, ref: str, purchased_at: datetime, **claim) -> Claim:
+    """An order of store A bought at `purchased_at` and a claim on it, opened then unless told
+    (written as they are, past the services)."""
+    order = Order.objects.create(
+        store=world.store_a, platform_order_id=ref, purchased_at=purchased_at, currency="USD"
+    )
+    return Claim.objects.create(
+        **{
+            "store": world.store_a,
+            "order": order,
+            "kind": ClaimKind.A_TO_Z,
+            "reason": Reason.NOT_RECEIVED,
+            "opened_at": purchased_at,
+            "order_purchased_at": purchased_at,
+            **claim,
+        }
+    )
+
+
 def kept() -> dict:
     names = ["orders", "claims", "defective", "settled", "opened", "won", "lost"]
     rows = {}
@@ -293,16 +312,11 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
     with timezone.override(zone):
         for n, moment in enumerate(_edges(now)):
-            order = Order.objects.create(
-                store=world.store_a, platform_order_id=f"E-{n}", purchased_at=moment, currency="USD"
-            )
-            Claim.objects.create(
-                store=world.store_a,
-                order=order,
-                kind=ClaimKind.A_TO_Z,
+            order_with_claim(
+                world,
+                f"E-{n}",
+                moment,
                 reason=[Reason.NOT_RECEIVED, Reason.NOT_AS_DESCRIBED][n % 2],
-                opened_at=moment,
-                order_purchased_at=moment,
                 counts_toward_odr=n % 5 != 0,
                 outcome=["", Outcome.DENIED, Outcome.GRANTED_SELLER_FUNDED][n % 3],
             )
@@ -344,17 +358,8 @@ def test_an_order_stamped_later_than_now_counts_in_no_reading_of_the_trends(worl
     Order.objects.update(purchased_at=F("purchased_at") - year)
     Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
     for n, moment in enumerate([now - timedelta(minutes=1), now + timedelta(minutes=1)]):
-        order = Order.objects.create(
-            store=world.store_a, platform_order_id=f"F-{n}", purchased_at=moment, currency="USD"
-        )
-        Claim.objects.create(
-            store=world.store_a,
-            order=order,
-            kind=ClaimKind.A_TO_Z,
-            reason=Reason.NOT_RECEIVED,
-            opened_at=now - timedelta(minutes=2),
-            order_purchased_at=moment,
-            counts_toward_odr=True,
+        order_with_claim(
+            world, f"F-{n}", moment, opened_at=now - timedelta(minutes=2), counts_toward_odr=True
         )
     # The hour counts hold both orders, in the hour that has begun.
     assert StoreHour.objects.get(store=world.store_a, hour=hour(now)).orders == 2
@@ -375,20 +380,10 @@ def test_an_order_stamped_later_than_now_counts_in_no_reading_of_the_trends(worl
 def test_an_order_in_the_last_microsecond_of_an_hour_is_counted_in_that_hour_only(world):
     start = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     for n, moment in enumerate([start - timedelta(microseconds=1), start, start + timedelta(hours=1)]):
-        order = Order.objects.create(
-            store=world.store_a, platform_order_id=f"L-{n}", purchased_at=moment, currency="USD"
-        )
-        Claim.objects.create(
-            store=world.store_a,
-            order=order,
-            kind=ClaimKind.A_TO_Z,
-            reason=Reason.NOT_RECEIVED,
-            opened_at=moment,
-            order_purchased_at=moment,
-        )
+        order_with_claim(world, f"L-{n}", moment)
     # The last order's hour is recounted after the others: the one a microsecond before 07:00
     # keeps its hour, which the recount of its own hour must not stretch into 08:00.
-    order = Order.objects.create(
+    Order.objects.create(
         store=world.store_a,
         platform_order_id="L-3",
         purchased_at=start - timedelta(microseconds=1),
