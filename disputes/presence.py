@@ -17,7 +17,6 @@ over a row only when it is not `gone`, in the one statement (the database decide
 unique index's lock, whichever request comes first). The person drops out at once and stays
 out; the same person opening the claim again is a new page load with a new token."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,12 +46,6 @@ class Present:
 
 def fresh_since(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.DESK_PRESENCE_FRESH_SECONDS)
-
-
-def new_page() -> str:
-    """A token for one load of the claim page (static/js/presence.js makes its own when the page
-    comes back from the browser's page cache, after it said goodbye)."""
-    return secrets.token_urlsafe(16)
 
 
 def poll(

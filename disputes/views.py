@@ -368,7 +368,6 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         "snooze_latest": services.snooze_latest(claim) if claim.is_open else None,
         "reopen_form": forms.get("reopen_form") or ClaimReopenForm(initial=initial),
         "presence_poll": settings.DESK_PRESENCE_POLL_SECONDS,
-        "presence_page": presence.new_page(),
         # Asked once here for the panels of the apps above (thread, vault), which both need it.
         "manages_store": is_manager(request.user, order.store),
         # The panels of the apps above disputes come from their template tags; their entries in

@@ -18,8 +18,8 @@ class ClaimPresence(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="presence", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # Made when the claim page is rendered (made again when it comes back from the browser's
-    # page cache); empty from a page that sends none.
+    # Made by the claim page's script when it starts (again when the page comes back from the
+    # browser's page cache); empty from a page that sends none.
     page = models.CharField(max_length=32, blank=True, default="")
     seen_at = models.DateTimeField()
     typing_at = models.DateTimeField(null=True, blank=True)

@@ -49,13 +49,21 @@ def test_two_agents_see_each_other_and_who_is_replying(browser, live_server, wor
         mei.goto("/")
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people")).to_be_attached()
-        # Her goodbye named her page load: its row is kept as the goodbye.
+        # Her goodbye named her page load: its row is kept as the goodbye (and every poll of
+        # hers named it too: the page made its token before its first poll).
         assert mei_page and ClaimPresence.objects.get(user=world.agent_a, page=mei_page).gone
+        assert list(ClaimPresence.objects.filter(user=world.agent_a).values_list("page", flat=True)) == [
+            mei_page
+        ]
+
+        # She comes back to the claim (the browser keeps the page it left, or its HTML): a page
+        # load of its own, shown again at once.
+        mei.go_back()
+        expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
+        assert mei.locator("#presence-page").input_value() not in ("", mei_page)
 
         # The manager's session ends while the page stays open: the poll's login page is not
         # swapped into the claim page; the list just empties.
-        mei.goto(claim_url)
-        expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
         contexts[1].clear_cookies()
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people input")).to_have_count(0)
