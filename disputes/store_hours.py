@@ -167,7 +167,9 @@ def _sqlite_hour(column: str) -> str:
 
 
 def _sqlite_next_hour(column: str) -> str:
-    return f"strftime('%Y-%m-%d %H:00:00', {column}, '+1 hour')"
+    # From the hour, not from the time: SQLite's date arithmetic keeps milliseconds, so a time
+    # in an hour's last half millisecond plus an hour would round into the hour after next.
+    return f"strftime('%Y-%m-%d %H:00:00', {_sqlite_hour(column)}, '+1 hour')"
 
 
 def _sqlite_orders(row: str) -> str:

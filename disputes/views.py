@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -531,12 +531,16 @@ def claim_unsnooze(request: AuthenticatedRequest, claim_id: int) -> HttpResponse
 @login_required
 @require_POST
 def claim_presence(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
-    """The claim page's poll (htmx): who else is here; `left` when the page goes away."""
+    """The claim page's poll (htmx): who else is here; `left` when the page goes away. Both
+    carry the page load's token (`page`)."""
+    page = request.POST.get("page", "")
+    if len(page) > presence.PAGE_TOKEN_MAX:
+        return HttpResponseBadRequest()
     if request.POST.get("left"):
-        if not presence.leave(request.user, claim_id):
+        if not presence.leave(request.user, claim_id, page=page):
             raise Http404
         return HttpResponse(status=204)
-    others = presence.poll(request.user, claim_id, typing=request.POST.get("typing") == "1")
+    others = presence.poll(request.user, claim_id, typing=request.POST.get("typing") == "1", page=page)
     if others is None:
         raise Http404
     # Without the request: the layout's context processors (the bell's count) would cost a query.

@@ -53,11 +53,68 @@ def test_a_page_that_stopped_polling_drops_out(world):
 
 def test_leaving_the_page_clears_it_at_once(world):
     agent, manager = client_for(world.agent_a), client_for(world.manager_a)
-    poll(agent, world.claim_a, typing="1")
+    poll(agent, world.claim_a, typing="1", page="tab1")
     assert "agent_a is replying" in people(poll(manager, world.claim_a))
-    assert poll(agent, world.claim_a, left="1").status_code == 204
-    assert not ClaimPresence.objects.filter(user=world.agent_a).exists()
+    assert poll(agent, world.claim_a, left="1", page="tab1").status_code == 204
     assert "agent_a" not in people(poll(manager, world.claim_a))
+    # The row stays only as the page's goodbye, for the prune.
+    assert list(ClaimPresence.objects.filter(user=world.agent_a).values_list("page", "gone")) == [
+        ("tab1", True)
+    ]
+
+
+def test_a_poll_handled_after_its_pages_goodbye_does_not_bring_the_person_back(world):
+    agent, manager = client_for(world.agent_a), client_for(world.manager_a)
+    poll(agent, world.claim_a, page="tab1")
+    assert "agent_a has this claim open" in people(poll(manager, world.claim_a))
+    poll(agent, world.claim_a, left="1", page="tab1")
+    # The poll the page sent just before it went away reaches the server now, with a draft
+    # (which always writes): the page is gone, and stays gone.
+    assert poll(agent, world.claim_a, typing="1", page="tab1").status_code == 200
+    assert "agent_a" not in people(poll(manager, world.claim_a))
+    assert ClaimPresence.objects.get(user=world.agent_a).gone
+
+
+def test_a_goodbye_handled_before_the_pages_first_poll_still_keeps_it_out(world):
+    agent, manager = client_for(world.agent_a), client_for(world.manager_a)
+    assert poll(agent, world.claim_a, left="1", page="tab1").status_code == 204
+    poll(agent, world.claim_a, typing="1", page="tab1")
+    assert "agent_a" not in people(poll(manager, world.claim_a))
+    # Another load of the page has its own token: it shows at once.
+    poll(agent, world.claim_a, typing="1", page="tab2")
+    assert "agent_a is replying" in people(poll(manager, world.claim_a))
+
+
+def test_leaving_one_of_two_tabs_leaves_the_person_on_the_claim_named_once(world):
+    world.agent_a.first_name = "Mei"
+    world.agent_a.save()
+    agent, manager = client_for(world.agent_a), client_for(world.manager_a)
+    poll(agent, world.claim_a, page="tab1")
+    poll(agent, world.claim_a, typing="1", page="tab2")
+    assert people(poll(manager, world.claim_a)).count("Mei") == 1
+    assert "Mei is replying" in people(poll(manager, world.claim_a))
+    poll(agent, world.claim_a, left="1", page="tab2")
+    shown = people(poll(manager, world.claim_a))
+    assert "Mei has this claim open" in shown and "replying" not in shown
+    poll(agent, world.claim_a, left="1", page="tab1")
+    assert "Mei" not in people(poll(manager, world.claim_a))
+
+
+def test_a_goodbye_holds_only_for_the_user_who_said_it(world):
+    # The manager's page happens to send the same token: the agent's goodbye is not his.
+    agent, manager = client_for(world.agent_a), client_for(world.manager_a)
+    poll(manager, world.claim_a, page="tab1")
+    poll(agent, world.claim_a, left="1", page="tab1")
+    poll(manager, world.claim_a, page="tab1")
+    assert "manager_a has this claim open" in people(poll(agent, world.claim_a, page="tab2"))
+
+
+def test_a_page_token_longer_than_the_column_is_refused(world):
+    agent = client_for(world.agent_a)
+    assert poll(agent, world.claim_a, page="x" * (presence.PAGE_TOKEN_MAX + 1)).status_code == 400
+    assert poll(agent, world.claim_a, left="1", page="x" * (presence.PAGE_TOKEN_MAX + 1)).status_code == 400
+    assert poll(agent, world.claim_a, page="x" * presence.PAGE_TOKEN_MAX).status_code == 200
+    assert not ClaimPresence.objects.exclude(page="x" * presence.PAGE_TOKEN_MAX).exists()
 
 
 def test_presence_is_per_claim(world):
@@ -112,17 +169,24 @@ def test_a_poll_costs_one_read_and_a_write_only_when_needed(world, settings):
     assert len(statements(typing="1")) == 2
 
 
-def test_old_rows_are_pruned(world):
+def test_old_rows_and_old_goodbyes_are_pruned(world):
     now = timezone.now()
     presence.poll(world.agent_a, world.claim_a.pk, typing=False, now=now - timedelta(hours=2))
     presence.poll(world.manager_a, world.claim_a.pk, typing=False, now=now)
-    assert presence.prune(now) == 1
-    assert list(ClaimPresence.objects.values_list("user__username", flat=True)) == ["manager_a"]
+    presence.leave(world.agent_a, world.claim_a.pk, page="tab1", now=now - timedelta(hours=2))
+    presence.leave(world.manager_a, world.claim_a.pk, page="tab1", now=now - timedelta(minutes=5))
+    assert presence.prune(now) == 2
+    assert sorted(ClaimPresence.objects.values_list("user__username", "gone")) == [
+        ("manager_a", False),
+        ("manager_a", True),
+    ]
 
 
 def test_the_claim_page_polls_for_presence(world):
     body = client_for(world.agent_a).get(reverse("disputes:claim", args=[world.claim_a.pk])).content.decode()
     assert 'id="presence"' in body
     assert f'hx-post="{reverse("disputes:claim_presence", args=[world.claim_a.pk])}"' in body
+    # The page's token is made by static/js/presence.js (tests/browser/test_working_together.py).
+    assert '<input type="hidden" name="page" value="" id="presence-page">' in body
     head = body[: body.index("</head>")]
     assert "js/presence.js" in head

@@ -63,3 +63,42 @@ def test_two_people_reopening_one_claim_at_once_the_second_is_told(world):
     assert sorted(racer.outcome() for racer in racers) == ["conflict", "reopened"]
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_PROGRESS
     assert ClaimEvent.objects.filter(claim=claim, action="reopened").count() == 1
+
+
+@needs_row_locks
+def test_a_poll_that_read_before_the_goodbye_and_writes_after_it_does_not_bring_the_person_back(world):
+    from disputes import presence
+    from disputes.models import ClaimPresence
+
+    presence.poll(world.agent_a, world.claim_a.pk, typing=False, page="tab1")
+    assert presence.poll(world.manager_a, world.claim_a.pk, typing=False) == [
+        presence.Present(name="agent_a", replying=False)
+    ]
+    with transaction.atomic():
+        # The goodbye is written, not yet committed, when the page's last poll is handled by
+        # another process: its read still sees the page here (without the draft it now
+        # reports, so it writes), and its upsert queues on the goodbye's row.
+        presence.leave(world.agent_a, world.claim_a.pk, page="tab1")
+        late = Racer(lambda: presence.poll(world.agent_a, world.claim_a.pk, typing=True, page="tab1"))
+        late.start()
+        wait_until(lambda: lock_waiters() == 1, "the late poll waits for the goodbye's row")
+    assert late.outcome() == [presence.Present(name="manager_a", replying=False)]
+    assert presence.poll(world.manager_a, world.claim_a.pk, typing=False) == []
+    assert list(ClaimPresence.objects.filter(user=world.agent_a).values_list("gone", "typing_at")) == [
+        (True, None)
+    ]
+
+
+@needs_row_locks
+def test_a_goodbye_that_queues_behind_the_pages_last_poll_still_wins(world):
+    from disputes import presence
+    from disputes.models import ClaimPresence
+
+    with transaction.atomic():
+        presence.poll(world.agent_a, world.claim_a.pk, typing=True, page="tab1")
+        goodbye = Racer(lambda: presence.leave(world.agent_a, world.claim_a.pk, page="tab1"))
+        goodbye.start()
+        wait_until(lambda: lock_waiters() == 1, "the goodbye waits for the poll's row")
+    assert goodbye.outcome() is True
+    assert presence.poll(world.manager_a, world.claim_a.pk, typing=False) == []
+    assert ClaimPresence.objects.get(user=world.agent_a).gone

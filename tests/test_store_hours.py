@@ -53,6 +53,25 @@ def counted_slowly() -> dict:
     return {key: dict(+row) for key, row in counts.items() if +row}
 
 
+def order_with_claim(world, ref: str, purchased_at: datetime, **claim) -> Claim:
+    """An order of store A bought at `purchased_at` and a claim on it, opened then unless told
+    (written as they are, past the services)."""
+    order = Order.objects.create(
+        store=world.store_a, platform_order_id=ref, purchased_at=purchased_at, currency="USD"
+    )
+    return Claim.objects.create(
+        **{
+            "store": world.store_a,
+            "order": order,
+            "kind": ClaimKind.A_TO_Z,
+            "reason": Reason.NOT_RECEIVED,
+            "opened_at": purchased_at,
+            "order_purchased_at": purchased_at,
+            **claim,
+        }
+    )
+
+
 def kept() -> dict:
     names = ["orders", "claims", "defective", "settled", "opened", "won", "lost"]
     rows = {}
@@ -250,9 +269,8 @@ def test_a_store_with_orders_and_claims_can_still_be_deleted(world):
 def _edges(now: datetime) -> list[datetime]:
     """Moments either side of where the dashboard's day reads start and stop (the reader's
     time zone active): the weekly series' start, the trends' first window's, the forecast
-    window's, the first Monday shown, the hour now falls in, now, and hours and days after it.
-    (Not later in now's hour: the trends' hour counts take that hour whole, the orders only up
-    to now.)"""
+    window's, the first Monday shown, the hour now falls in, now, later in now's hour, and hours
+    and days after it."""
     from disputes.selectors.dashboard import _since, trend_since
 
     today = timezone.localdate(now)
@@ -262,7 +280,8 @@ def _edges(now: datetime) -> list[datetime]:
     tick, hour_ = timedelta(microseconds=1), timedelta(hours=1)
     moments = [m + d for m in starts for d in (-hour_, -tick, timedelta(0), tick)]
     current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return moments + [current - tick, current, now, current + hour_, now + timedelta(days=2)]
+    later_in_hour = [now + tick, current + hour_ - tick]
+    return moments + [current - tick, current, now, *later_in_hour, current + hour_, now + timedelta(days=2)]
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
@@ -280,8 +299,9 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     """The weekly series, the ODR trends and the forecast's window taken from the one read of
     the stores' days (`StoreDays`) equal each read apart, from the hour counts and from the
     orders and claims, with orders and claims a microsecond and an hour either side of where
-    each read starts, in the hour now falls in and after now (the trends stop at now, the
-    others do not); in a zone not a whole hour off UTC nothing is read that way."""
+    each read starts, in the hour now falls in before and after now, and after it (the trends
+    stop at now, the others do not); in a zone not a whole hour off UTC nothing is read that
+    way."""
     from disputes.selectors.agents import trend_days_from_hours
     from disputes.selectors.forecast import window_counts
 
@@ -292,16 +312,11 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
     with timezone.override(zone):
         for n, moment in enumerate(_edges(now)):
-            order = Order.objects.create(
-                store=world.store_a, platform_order_id=f"E-{n}", purchased_at=moment, currency="USD"
-            )
-            Claim.objects.create(
-                store=world.store_a,
-                order=order,
-                kind=ClaimKind.A_TO_Z,
+            order_with_claim(
+                world,
+                f"E-{n}",
+                moment,
                 reason=[Reason.NOT_RECEIVED, Reason.NOT_AS_DESCRIBED][n % 2],
-                opened_at=moment,
-                order_purchased_at=moment,
                 counts_toward_odr=n % 5 != 0,
                 outcome=["", Outcome.DENIED, Outcome.GRANTED_SELLER_FUNDED][n % 3],
             )
@@ -329,3 +344,51 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
                 store_trends(stores, now=now, store_days=board.days)
                 window_counts(ids, start, zone_, now, board.days)
             assert len(captured) == 1  # the pending claims' reasons
+
+
+def test_an_order_stamped_later_than_now_counts_in_no_reading_of_the_trends(world):
+    """A purchase time after now is bad data the imports take as written. The trends stop at
+    now: the order is in none of their readings, even in the hour now falls in, which the hour
+    counts hold whole; the forecast's window, which does not stop at now, keeps it."""
+    from disputes.selectors.agents import trend_days_from_hours
+    from disputes.selectors.forecast import window_counts
+
+    now = datetime(2026, 12, 9, 14, 45, tzinfo=UTC)
+    year = timedelta(days=365)
+    Order.objects.update(purchased_at=F("purchased_at") - year)
+    Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
+    for n, moment in enumerate([now - timedelta(minutes=1), now + timedelta(minutes=1)]):
+        order_with_claim(
+            world, f"F-{n}", moment, opened_at=now - timedelta(minutes=2), counts_toward_odr=True
+        )
+    # The hour counts hold both orders, in the hour that has begun.
+    assert StoreHour.objects.get(store=world.store_a, hour=hour(now)).orders == 2
+    stores, ids = [world.store_a], [world.store_a.pk]
+    with timezone.override("UTC"):
+        (counted,) = store_trends(stores, now=now, read=trend_days_from_rows)
+        assert (counted.latest.orders, counted.latest.defective_orders, counted.latest.claims) == (1, 1, 1)
+        assert store_trends(stores, now=now, read=trend_days_from_hours)[0].points == counted.points
+        board = dashboard(world.manager_a, now=now)
+        assert board.days is not None
+        assert store_trends(stores, now=now, store_days=board.days)[0].points == counted.points
+        start = datetime(2026, 10, 11, tzinfo=UTC)
+        apart = window_counts(ids, start, UTC, now)
+        assert sum(apart[world.store_a.pk].orders.values()) == 2
+        assert window_counts(ids, start, UTC, now, board.days) == apart
+
+
+def test_an_order_in_the_last_microsecond_of_an_hour_is_counted_in_that_hour_only(world):
+    start = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    for n, moment in enumerate([start - timedelta(microseconds=1), start, start + timedelta(hours=1)]):
+        order_with_claim(world, f"L-{n}", moment)
+    # The last order's hour is recounted after the others: the one a microsecond before 07:00
+    # keeps its hour, which the recount of its own hour must not stretch into 08:00.
+    Order.objects.create(
+        store=world.store_a,
+        platform_order_id="L-3",
+        purchased_at=start - timedelta(microseconds=1),
+        currency="USD",
+    )
+    assert StoreHour.objects.get(store=world.store_a, hour=start - timedelta(hours=1)).orders == 2
+    assert StoreHour.objects.get(store=world.store_a, hour=start).orders == 1
+    assert kept() == counted_slowly()

@@ -7,13 +7,21 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ..access import managed_stores_for, stores_for
-from ..models import Claim, ClaimStatus, Order, Outcome, Store, StoreHour, end_of_local_day
-from .dashboard import TREND_DAYS, TREND_STEP, StoreDays, TrendDays, counts_by_hour_fit, trend_since
+from ..models import Claim, ClaimStatus, Order, Outcome, Store, end_of_local_day
+from .dashboard import (
+    TREND_DAYS,
+    TREND_STEP,
+    StoreDays,
+    TrendDays,
+    counts_by_hour_fit,
+    store_days,
+    trend_since,
+)
 
 # The period the per-agent figures cover, in days (an agent's own win rate too).
 FIGURES_DAYS = 30
@@ -135,20 +143,10 @@ class StoreTrend:
 
 def trend_days_from_hours(store_ids: list[int], earliest: datetime, now: datetime) -> TrendDays:
     """Per store and day of purchase (in the reader's time zone): orders, and (orders with a
-    defect, claims), added up from the stores' hour counts. An order has one hour of purchase,
-    so the hours' defective orders add up without counting an order twice. One query."""
-    orders: dict[tuple[int, date], int] = {}
-    defects: dict[tuple[int, date], tuple[int, int]] = {}
-    for row in (
-        StoreHour.objects.filter(store_id__in=store_ids, hour__gte=earliest, hour__lte=now)
-        .annotate(day=TruncDate("hour"))
-        .values("store_id", "day")
-        .order_by()
-        .annotate(orders=Sum("orders"), defective=Sum("defective"), claims=Sum("claims"))
-    ):
-        orders[(row["store_id"], row["day"])] = row["orders"]
-        defects[(row["store_id"], row["day"])] = (row["defective"], row["claims"])
-    return orders, defects
+    defect, claims), added up from the stores' hour counts up to now (`store_days`, which
+    takes out what of now's hour was bought after now). An order has one hour of purchase, so
+    the hours' defective orders add up without counting an order twice. One query."""
+    return store_days(store_ids, earliest, now).trend_days(store_ids, earliest, now)
 
 
 def trend_days_from_rows(store_ids: list[int], earliest: datetime, now: datetime) -> TrendDays:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, IntegerField, Q, Sum, Value
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from ..models import (
     Claim,
     ClaimStatus,
     OpenClaimCount,
+    Order,
     Outcome,
     Store,
     StoreHour,
@@ -96,7 +97,7 @@ TREND_STEP = 7
 class DayRow(NamedTuple):
     store_id: int
     day: date
-    later: bool  # the hours of this day that start after now
+    later: bool  # what of this day was bought or opened after now
     orders: int
     claims: int
     defective: int
@@ -109,9 +110,10 @@ class DayRow(NamedTuple):
 @dataclass(frozen=True)
 class StoreDays:
     """The stores' hour counts (`StoreHour`) added up per store and day of the reader's time
-    zone, from the day `since` starts on, the hours that start after `now` apart (the ODR
-    trends stop at now; the weekly series and the forecast's window do not). The three add up
-    the same hours over overlapping days: one read serves them. Only for a time zone whose days
+    zone, from the day `since` starts on, what came after `now` apart (the ODR trends stop at
+    now; the weekly series and the forecast's window do not): the hours that start after now,
+    and the orders of now's own hour bought after now (see `store_days`). The three add up the
+    same hours over overlapping days: one read serves them. Only for a time zone whose days
     are whole UTC hours from `since` to now (`counts_by_hour_fit`), where an hour lies wholly in
     one day, so "hours from a day's midnight on" are "the days from that one on"."""
 
@@ -166,10 +168,49 @@ class StoreDays:
 _DAY_FIGURES = DayRow._fields[3:]  # orders, claims, … lost: StoreHour's columns
 
 
+def _bought_after_now_in_its_hour(store_ids: list[int], now: datetime) -> list:
+    """The orders bought after `now` but in the hour it falls in, and the claims on them, per
+    store, in `store_days`' columns (`later` empty): that hour has begun, so its count is not
+    "later", yet the trends stop at now. A purchase time after now is bad data the imports
+    take as written (a clock or a time zone wrong), so these are almost always none: an index
+    range each with nothing in it."""
+    end = _hour(now) + timedelta(hours=1)
+    shared = {
+        # Now's hour lies wholly in one day of the reader's (`counts_by_hour_fit`): today.
+        "day": Value(timezone.localdate(now), output_field=DateField()),
+        "later": Value(None, output_field=BooleanField()),
+        **{f"n_{name}": Value(0, output_field=IntegerField()) for name in _DAY_FIGURES},
+    }
+    columns = ("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
+    orders = (
+        Order.objects.filter(store_id__in=store_ids, purchased_at__gt=now, purchased_at__lt=end)
+        .values("store_id")
+        .order_by()
+        .annotate(**{**shared, "n_orders": Count("*")})
+        .values_list(*columns)
+    )
+    claims = (
+        Claim.objects.filter(store_id__in=store_ids, order_purchased_at__gt=now, order_purchased_at__lt=end)
+        .values("store_id")
+        .order_by()
+        .annotate(
+            **{
+                **shared,
+                "n_claims": Count("*"),
+                "n_defective": Count("order", distinct=True, filter=Q(counts_toward_odr=True)),
+            }
+        )
+        .values_list(*columns)
+    )
+    return [orders, claims]
+
+
 def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDays:
     """One query: the stores' hours from `since` on, added up per store and day (see
-    `StoreDays`)."""
-    rows = (
+    `StoreDays`), and what of now's hour was bought after now, moved from that day's hours up
+    to now to its later ones, so that the trends, which stop at now, count what the orders
+    themselves count (`trend_days_from_rows`)."""
+    hours = (
         StoreHour.objects.filter(store_id__in=store_ids, hour__gte=since)
         .annotate(
             day=TruncDate("hour"),
@@ -180,7 +221,22 @@ def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDay
         .annotate(**{f"n_{name}": Sum(name) for name in _DAY_FIGURES})
         .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
     )
-    return StoreDays(since, now, [DayRow(*row) for row in rows])
+    days: dict[tuple[int, date, bool], list[int]] = {}
+    after_now = []
+    for store_id, day, later, *figures in hours.union(
+        *_bought_after_now_in_its_hour(store_ids, now), all=True
+    ):
+        if later is None:
+            after_now.append((store_id, day, figures))
+        else:
+            days[(store_id, day, later)] = [int(n) for n in figures]
+    for store_id, day, figures in after_now:
+        up_to_now = days.setdefault((store_id, day, False), [0] * len(_DAY_FIGURES))
+        later_on = days.setdefault((store_id, day, True), [0] * len(_DAY_FIGURES))
+        for index, n in enumerate(figures):
+            up_to_now[index] -= n
+            later_on[index] += n
+    return StoreDays(since, now, [DayRow(*key, *figures) for key, figures in days.items()])
 
 
 TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]

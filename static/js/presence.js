@@ -31,14 +31,28 @@
       return "";
     }
   };
+  // Each poll and the goodbye carry this page load's token: after the goodbye the server no
+  // longer lets a poll with it show the person (one sent just before may arrive after). Made
+  // here, not in the HTML, which the browser may show again from its cache when the user goes
+  // back; this runs (deferred) before htmx's first poll.
+  const page = document.getElementById("presence-page");
+  const newPage = () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    page.value = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  };
+  newPage();
   window.addEventListener("pagehide", () => {
     const data = new FormData();
     data.append("left", "1");
+    data.append("page", page.value);
     data.append("csrfmiddlewaretoken", token());
     navigator.sendBeacon(form.action, data);
   });
-  // Back from the browser's page cache: say hello again straight away.
+  // Back from the browser's page cache: this page said goodbye, so it says hello again
+  // straight away under a new token.
   window.addEventListener("pageshow", (event) => {
-    if (event.persisted) htmx.trigger(form, "presence-changed");
+    if (!event.persisted) return;
+    newPage();
+    htmx.trigger(form, "presence-changed");
   });
 })();

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from disputes import services, snooze
-from disputes.models import Claim, ClaimStatus, Outcome
+from disputes.models import Claim, ClaimPresence, ClaimStatus, Outcome
 
 from ..conftest import PASSWORD
 from ..drafts import post_mortem
@@ -43,19 +43,27 @@ def test_two_agents_see_each_other_and_who_is_replying(browser, live_server, wor
         expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
         expect(manager.locator(".presence-person[data-replying]")).to_have_count(0)
 
-        # She leaves the claim: gone from the other page at its next poll. She leaves between
-        # two polls, as a person reading the page does: a poll already on its way when the page
-        # goes away may reach the server after the goodbye and show her again until her row
-        # goes stale (the goodbye does not fence off a poll sent before it).
-        mei.wait_for_function("() => !document.getElementById('presence').classList.contains('htmx-request')")
+        # She leaves the claim: gone from the other page at its next poll, whenever she leaves
+        # (a poll of hers still on its way is refused once her page has said goodbye).
+        mei_page = mei.locator("#presence-page").input_value()
         mei.goto("/")
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people")).to_be_attached()
+        # Her goodbye named her page load: its row is kept as the goodbye (and every poll of
+        # hers named it too: the page made its token before its first poll).
+        assert mei_page and ClaimPresence.objects.get(user=world.agent_a, page=mei_page).gone
+        assert list(ClaimPresence.objects.filter(user=world.agent_a).values_list("page", flat=True)) == [
+            mei_page
+        ]
+
+        # She comes back to the claim (the browser keeps the page it left, or its HTML): a page
+        # load of its own, shown again at once.
+        mei.go_back()
+        expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
+        assert mei.locator("#presence-page").input_value() not in ("", mei_page)
 
         # The manager's session ends while the page stays open: the poll's login page is not
         # swapped into the claim page; the list just empties.
-        mei.goto(claim_url)
-        expect(manager.locator("#presence-people")).to_contain_text("Mei has this claim open")
         contexts[1].clear_cookies()
         expect(manager.locator("#presence-people")).not_to_contain_text("Mei")
         expect(manager.locator("#presence-people input")).to_have_count(0)
