@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..access import managed_stores_for
 from ..models import (
+    PENDING_COLUMNS,
     Claim,
     ClaimStatus,
     OpenClaimCount,
@@ -104,6 +105,13 @@ class DayRow(NamedTuple):
     opened: int
     won: int
     lost: int
+    # The pending claims (counting toward the ODR, undecided) by reason, in `PENDING_COLUMNS`'
+    # order.
+    pending: tuple[int, ...]
+
+
+# (store, day, orders, defective orders, settled ones, pending claims by reason as in DayRow)
+WindowRow = tuple[int, date, int, int, int, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -139,17 +147,25 @@ class StoreDays:
                 defects[(row.store_id, row.day)] = (row.defective, row.claims)
         return orders, defects
 
-    def window(self, store_ids: list[int], since: datetime) -> list[tuple[int, date, int, int, int]]:
-        """(store, day, orders, defective orders, settled ones) from `since` on, every hour."""
-        days: dict[tuple[int, date], tuple[int, int, int]] = {}
+    def window(self, store_ids: list[int], since: datetime) -> list[WindowRow]:
+        """(store, day, orders, defective orders, settled ones, pending claims by reason) from
+        `since` on, every hour."""
+        days: dict[tuple[int, date], WindowRow] = {}
         for row in self._from(store_ids, since):
-            orders, defective, settled = days.get((row.store_id, row.day), (0, 0, 0))
-            days[(row.store_id, row.day)] = (
-                orders + row.orders,
-                defective + row.defective,
-                settled + row.settled,
-            )
-        return [(store_id, day, *figures) for (store_id, day), figures in days.items()]
+            key = (row.store_id, row.day)
+            before = days.get(key)
+            if before is None:
+                days[key] = (row.store_id, row.day, row.orders, row.defective, row.settled, row.pending)
+            else:  # the day's hours up to now, then those after it
+                days[key] = (
+                    row.store_id,
+                    row.day,
+                    before[2] + row.orders,
+                    before[3] + row.defective,
+                    before[4] + row.settled,
+                    tuple(map(sum, zip(before[5], row.pending, strict=True))),
+                )
+        return list(days.values())
 
     def weeks(self, store_ids: list[int], now: datetime, weeks: int) -> list[Week]:
         """The weekly series (as `weeks_from_hours`)."""
@@ -163,7 +179,8 @@ class StoreDays:
         return _series(by_week, now, weeks)
 
 
-_DAY_FIGURES = DayRow._fields[3:]  # orders, claims, … lost: StoreHour's columns
+_DAY_FIGURES = DayRow._fields[3:10]  # orders, claims, … lost: StoreHour's columns
+_DAY_COLUMNS = [*_DAY_FIGURES, *PENDING_COLUMNS.values()]
 
 
 def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDays:
@@ -177,10 +194,10 @@ def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDay
         )
         .values("store_id", "day", "later")
         .order_by()
-        .annotate(**{f"n_{name}": Sum(name) for name in _DAY_FIGURES})
-        .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
+        .annotate(**{f"n_{name}": Sum(name) for name in _DAY_COLUMNS})
+        .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_COLUMNS))
     )
-    return StoreDays(since, now, [DayRow(*row) for row in rows])
+    return StoreDays(since, now, [DayRow._make((*row[:10], tuple(row[10:]))) for row in rows])
 
 
 TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]
