@@ -7,8 +7,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from ..access import managed_stores_for
@@ -185,19 +185,37 @@ _DAY_COLUMNS = [*_DAY_FIGURES, *PENDING_COLUMNS.values()]
 
 def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDays:
     """One query: the stores' hours from `since` on, added up per store and day (see
-    `StoreDays`)."""
-    rows = (
-        StoreHour.objects.filter(store_id__in=store_ids, hour__gte=since)
-        .annotate(
-            day=TruncDate("hour"),
-            later=ExpressionWrapper(Q(hour__gt=now), output_field=BooleanField()),
-        )
-        .values("store_id", "day", "later")
-        .order_by()
-        .annotate(**{f"n_{name}": Sum(name) for name in _DAY_COLUMNS})
-        .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_COLUMNS))
+    `StoreDays`). Written out (the same on PostgreSQL and SQLite but for the day's cast, which
+    is the one Django writes for `TruncDate`): built with the ORM, its build and the
+    conversion of each of some 500 rows' seventeen sums cost more CPU than the query."""
+    day, day_params = connection.ops.datetime_cast_date_sql("hour", (), timezone.get_current_timezone_name())
+    ids = ", ".join(["%s"] * len(store_ids)) or "NULL"
+    sums = ", ".join(f"SUM({column})" for column in _DAY_COLUMNS)
+    sql = f"""
+        SELECT store_id, {day}, hour > %s, {sums} FROM {StoreHour._meta.db_table}
+        WHERE store_id IN ({ids}) AND hour >= %s GROUP BY 1, 2, 3
+    """
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*day_params, at(now), *store_ids, at(since)])
+        rows = cursor.fetchall()
+    # SQLite gives the day as text and the comparison as 0 or 1.
+    return StoreDays(
+        since,
+        now,
+        [
+            DayRow._make(
+                (
+                    store_id,
+                    date.fromisoformat(day) if isinstance(day, str) else day,
+                    bool(later),
+                    *figures[:7],
+                    tuple(figures[7:]),
+                )
+            )
+            for store_id, day, later, *figures in rows
+        ],
     )
-    return StoreDays(since, now, [DayRow._make((*row[:10], tuple(row[10:]))) for row in rows])
 
 
 TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]
