@@ -42,13 +42,25 @@ CENT = Decimal("0.01")
 def hundredths(value: float, separator: str) -> str:
     """`value` with two decimals, as `floatformat(value, 2)` writes it (half up, from the
     float's shortest text) for the values a chart labels (under 1,000, so never grouped), with
-    the language's decimal `separator`: the filter costs ten times as much, on each point."""
-    return f"{Decimal(repr(value)).quantize(CENT, ROUND_HALF_UP):f}".replace(".", separator)
+    the language's decimal `separator`: the filter costs ten times as much, on each point. A
+    plain positive float's shortest text is rounded as digits (half up: the third decimal
+    decides), the rest (exponents, signs) through Decimal."""
+    whole, dot, fraction = repr(value).partition(".")
+    if not (dot and whole.isdigit() and fraction.isdigit()):
+        return f"{Decimal(repr(value)).quantize(CENT, ROUND_HALF_UP):f}".replace(".", separator)
+    cents = int(whole + fraction[:2].ljust(2, "0")) + (fraction[2:3] >= "5")
+    return f"{cents // 100}{separator}{cents % 100:02d}"
 
 
-def day_month(day: date) -> str:
-    """The day and the month's name, as `date_format(day, "j F")` writes them."""
-    return f"{day.day} {MONTHS[day.month]}"
+def day_month(day: date, months: dict[int, str] | None = None) -> str:
+    """The day and the month's name, as `date_format(day, "j F")` writes them; `months`: the
+    names already translated, for a chart's many days (each lazy name translates anew)."""
+    return f"{day.day} {(months or MONTHS)[day.month]}"
+
+
+def month_names() -> dict[int, str]:
+    """The months' names in the active language."""
+    return {number: str(name) for number, name in MONTHS.items()}
 
 
 def month_day(day: date) -> str:
@@ -264,6 +276,7 @@ def forecast_chart(forecast) -> dict:
     # than by a {% blocktranslate %} with four filters on each point (31 a store).
     sentence = gettext("%(day)s: expected ODR %(percent)s%% (band %(low)s–%(high)s%%)")
     separator = formats.get_format("DECIMAL_SEPARATOR")
+    months = month_names()
     points = []
     upper, lower = [], []
     for n, day in enumerate(days):
@@ -278,7 +291,7 @@ def forecast_chart(forecast) -> dict:
                 "at_risk": percent > limit,
                 "title": sentence
                 % {
-                    "day": day_month(day.day),
+                    "day": day_month(day.day, months),
                     "percent": hundredths(percent, separator),
                     "low": hundredths(low, separator),
                     "high": hundredths(high, separator),

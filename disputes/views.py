@@ -701,13 +701,14 @@ def claim_open(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    if not managed_stores_for(request.user).exists():
+    # The stores read once: whether the user manages any, and the board's.
+    stores = list(managed_stores_for(request.user).order_by("name"))
+    if not stores:
         raise PermissionDenied(_("The dashboard is for managers."))
-    board = selectors.dashboard(request.user)
+    board = selectors.dashboard(request.user, stores=stores)
     set_aside = SetAside.objects.filter(
-        store__in=managed_stores_for(request.user), resolved_at__isnull=True
+        store_id__in=[store.pk for store in stores], resolved_at__isnull=True
     ).count()
-    stores = [store for store, _rate in board.stores]
     # The trends and the forecasts add up the days the board has read (one query, not two).
     trends = selectors.store_trends(stores, now=board.now, store_days=board.days)
     return render(

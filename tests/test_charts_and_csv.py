@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from disputes.charts import RATE_LIFT, Frame, day_month, hundredths, month_day
+from disputes.charts import RATE_LIFT, Frame, day_month, hundredths, month_day, month_names
 from disputes.models import Claim, ClaimKind, Membership, Outcome, PostMortem, Reason, Role, RootCause
 
 from .test_post_mortems import close, new_claim
@@ -69,6 +69,14 @@ def test_chart_texts_written_by_hand_read_as_djangos_filters_write_them():
         99.995,
         1e-7,
         1 / 3,
+        100.0,
+        123.455,
+        0.5,
+        7.0049999,
+        19.605,
+        2.5e-05,
+        1e16,
+        -0.125,
     ]
     days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 9)]
     for language in ("en", "zh-hans"):
@@ -78,6 +86,8 @@ def test_chart_texts_written_by_hand_read_as_djangos_filters_write_them():
                 floatformat(value, 2) for value in values
             ]
             assert [day_month(day) for day in days] == [formats.date_format(day, "j F") for day in days]
+            months = month_names()
+            assert [day_month(day, months) for day in days] == [day_month(day) for day in days]
             assert [month_day(day) for day in days] == [formats.date_format(day, "m-d") for day in days]
     with translation.override("zh-hans"):
         assert day_month(date(2026, 12, 7)) == "7 十二月"
