@@ -733,12 +733,6 @@ def my_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "disputes/my_dashboard.html", {"mine": selectors.my_board(request.user)})
 
 
-def _shown(value) -> str:
-    """A value as a template's {{ value }} writes it outside {% localize off %}: localized, then
-    escaped."""
-    return conditional_escape(formats.localize(value))
-
-
 _AGENT_ROW = (
     "\n        <tr><td>{0}</td>\n"
     '          <td><a href="{1}?store=managed&amp;assignee={2}">{3}</a></td>\n'
@@ -754,12 +748,12 @@ def _agent_rows(agents: list[selectors.AgentLoad], queue_url: str) -> SafeString
     return mark_safe(
         "".join(
             _AGENT_ROW.format(
-                _shown(agent.username),
+                desk_tags.shown(agent.username),
                 url,
-                _shown(agent.user_id),
-                _shown(agent.open),
-                _shown(agent.due_today),
-                _shown(agent.overdue),
+                desk_tags.shown(agent.user_id),
+                desk_tags.shown(agent.open),
+                desk_tags.shown(agent.due_today),
+                desk_tags.shown(agent.overdue),
             )
             for agent in agents
         )
