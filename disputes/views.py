@@ -716,6 +716,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "disputes/dashboard.html",
         {
             "board": board,
+            "managed_stores": stores,
             "agent_rows": _agent_rows(board.agents, reverse("disputes:queue")),
             "chart": weekly_chart(board.weeks),
             "set_aside": set_aside,

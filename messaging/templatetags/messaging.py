@@ -92,8 +92,9 @@ def messaging_queue(context, stores=None) -> dict:
 
 
 @register.inclusion_tag("messaging/_dashboard.html", takes_context=True)
-def messaging_dashboard(context) -> dict:
-    board = selectors.dashboard(context["request"].user)
+def messaging_dashboard(context, stores=None) -> dict:
+    """`stores`: the stores the user manages, when the page has read them."""
+    board = selectors.dashboard(context["request"].user, stores=stores)
     return {"board": board, "capped": board.overdue_replies >= selectors.COUNT_CAP}
 
 
