@@ -42,13 +42,25 @@ CENT = Decimal("0.01")
 def hundredths(value: float, separator: str) -> str:
     """`value` with two decimals, as `floatformat(value, 2)` writes it (half up, from the
     float's shortest text) for the values a chart labels (under 1,000, so never grouped), with
-    the language's decimal `separator`: the filter costs ten times as much, on each point."""
-    return f"{Decimal(repr(value)).quantize(CENT, ROUND_HALF_UP):f}".replace(".", separator)
+    the language's decimal `separator`: the filter costs ten times as much, on each point. A
+    plain positive float's shortest text is rounded as digits (half up: the third decimal
+    decides), the rest (exponents, signs) through Decimal."""
+    whole, dot, fraction = repr(value).partition(".")
+    if not (dot and whole.isdigit() and fraction.isdigit()):
+        return f"{Decimal(repr(value)).quantize(CENT, ROUND_HALF_UP):f}".replace(".", separator)
+    cents = int(whole + fraction[:2].ljust(2, "0")) + (fraction[2:3] >= "5")
+    return f"{cents // 100}{separator}{cents % 100:02d}"
 
 
-def day_month(day: date) -> str:
-    """The day and the month's name, as `date_format(day, "j F")` writes them."""
-    return f"{day.day} {MONTHS[day.month]}"
+def day_month(day: date, months: dict[int, str] | None = None) -> str:
+    """The day and the month's name, as `date_format(day, "j F")` writes them; `months`: the
+    names already translated, for a chart's many days (each lazy name translates anew)."""
+    return f"{day.day} {(months or MONTHS)[day.month]}"
+
+
+def month_names() -> dict[int, str]:
+    """The months' names in the active language."""
+    return {number: str(name) for number, name in MONTHS.items()}
 
 
 def month_day(day: date) -> str:
@@ -76,6 +88,8 @@ class Frame:
     bottom: int = 22
     whole: bool = True
     suffix: str = ""
+    # The left axis' title (escaped when written), none when empty.
+    title: str = ""
     ticks: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -116,6 +130,31 @@ class Frame:
 
     def h(self, value: float | Decimal) -> int:
         return self.base - self.y(value)
+
+    def axis(self) -> SafeString:
+        """The left value axis (grid lines with their values, the title) and the x-axis, written
+        out rather than by a template's loop of six variables a tick (nine charts on the
+        dashboard); the whitespace is the template's, so the page reads the same."""
+        left, right = self.plot_left, self.plot_right
+        ticks = "".join(
+            _AXIS_TICK.format(left, t["y"], right, left - 4, t["y"] + 3, escape(t["label"]))
+            for t in self.ticks
+        )
+        title = _AXIS_TITLE.format(self.top - 6, escape(self.title)) if self.title else ""
+        return mark_safe(_AXIS.format(ticks, left, self.top, self.base, title, right))
+
+
+_AXIS_TICK = (
+    '\n  <line class="grid" x1="{0}" y1="{1}" x2="{2}" y2="{1}"></line>\n'
+    '  <text class="tick" x="{3}" y="{4}" text-anchor="end">{5}</text>\n  '
+)
+_AXIS_TITLE = '<text class="axis-title" x="2" y="{}">{}</text>'
+_AXIS = (
+    '\n<g class="y-axis">\n  {0}\n'
+    '  <line class="axis" x1="{1}" y1="{2}" x2="{1}" y2="{3}"></line>\n'
+    "  {4}\n</g>\n"
+    '<line class="axis x-axis" x1="{1}" y1="{3}" x2="{5}" y2="{3}"></line>\n'
+)
 
 
 # The win-rate axis: 0 % sits this many px above the x-axis, 100 % at the plot's top.
@@ -189,6 +228,41 @@ def trend_marks(points: list[dict], label_y: int) -> SafeString:
     )
 
 
+_WEEK_BAR = (
+    '\n    <g class="week">\n      <title>{}</title>\n      {}'
+    '\n      <text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>\n    </g>\n    '
+)
+_WEEK_MARK = '\n      <rect class="bar-{}" x="{}" y="{}" width="8" height="{}"></rect>\n      {}\n      '
+_WEEK_VALUE = '<text class="value" x="{}" y="{}" text-anchor="middle">{}</text>'
+
+
+def week_marks(bars: list[dict], label_y: int) -> SafeString:
+    """The weekly chart's bars: each week's hover text (already worded, its values escaped), its
+    three bars with their values (`text`, written when not zero) and its day. The day and
+    values are escaped; the rest are numbers and fixed text."""
+    return mark_safe(
+        "".join(
+            _WEEK_BAR.format(
+                bar["title"],
+                "".join(
+                    _WEEK_MARK.format(
+                        m["name"],
+                        m["x"],
+                        m["y"],
+                        m["h"],
+                        _WEEK_VALUE.format(m["x"] + 4, m["y"] - 2, escape(m["text"])) if m["value"] else "",
+                    )
+                    for m in bar["marks"]
+                ),
+                bar["x"] + 18,
+                label_y,
+                escape(bar["label"]),
+            )
+            for bar in bars
+        )
+    )
+
+
 def forecast_chart(forecast) -> dict:
     """Geometry for a store's ODR forecast (`disputes.selectors.OdrForecast`): today and the
     next days as a line of expected values inside its band, under the platforms' limit (a dashed
@@ -202,6 +276,7 @@ def forecast_chart(forecast) -> dict:
     # than by a {% blocktranslate %} with four filters on each point (31 a store).
     sentence = gettext("%(day)s: expected ODR %(percent)s%% (band %(low)s–%(high)s%%)")
     separator = formats.get_format("DECIMAL_SEPARATOR")
+    months = month_names()
     points = []
     upper, lower = [], []
     for n, day in enumerate(days):
@@ -216,7 +291,7 @@ def forecast_chart(forecast) -> dict:
                 "at_risk": percent > limit,
                 "title": sentence
                 % {
-                    "day": day_month(day.day),
+                    "day": day_month(day.day, months),
                     "percent": hundredths(percent, separator),
                     "low": hundredths(low, separator),
                     "high": hundredths(high, separator),

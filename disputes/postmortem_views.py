@@ -70,7 +70,9 @@ def win_rate_chart(weeks) -> dict:
     """Geometry for the server-drawn SVG: claims closed per week split by root cause on a
     counted axis (left), and the week's win rate on its own 0–100 % axis (right), drawn as a
     line whose zero sits above the x-axis."""
-    frame = charts.Frame(columns=len(weeks), peak=max([row.closed for _start, row in weeks] + [1]), right=40)
+    frame = charts.Frame(
+        columns=len(weeks), peak=max([row.closed for _start, row in weeks] + [1]), right=40, title=_("closed")
+    )
     bars = []
     for n, (start, row) in enumerate(weeks):
         x, below, parts = frame.x(n), 0, []

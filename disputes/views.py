@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape, escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -704,13 +705,14 @@ def claim_open(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    if not managed_stores_for(request.user).exists():
+    # The stores read once: whether the user manages any, and the board's.
+    stores = list(managed_stores_for(request.user).order_by("name"))
+    if not stores:
         raise PermissionDenied(_("The dashboard is for managers."))
-    board = selectors.dashboard(request.user)
+    board = selectors.dashboard(request.user, stores=stores)
     set_aside = SetAside.objects.filter(
-        store__in=managed_stores_for(request.user), resolved_at__isnull=True
+        store_id__in=[store.pk for store in stores], resolved_at__isnull=True
     ).count()
-    stores = [store for store, _rate in board.stores]
     # The trends and the forecasts add up the days the board has read (one query, not two).
     trends = selectors.store_trends(stores, now=board.now, store_days=board.days)
     return render(
@@ -718,6 +720,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "disputes/dashboard.html",
         {
             "board": board,
+            "managed_stores": stores,
+            "agent_rows": _agent_rows(board.agents, reverse("disputes:queue")),
             "chart": weekly_chart(board.weeks),
             "set_aside": set_aside,
             "trends": [(trend, odr_chart(trend)) for trend in trends],
@@ -734,22 +738,70 @@ def my_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "disputes/my_dashboard.html", {"mine": selectors.my_board(request.user)})
 
 
+_AGENT_ROW = (
+    "\n        <tr><td>{0}</td>\n"
+    '          <td><a href="{1}?store=managed&amp;assignee={2}">{3}</a></td>\n'
+    '          <td><a href="{1}?store=managed&amp;assignee={2}&amp;due=today">{4}</a></td>\n'
+    '          <td><a href="{1}?store=managed&amp;assignee={2}&amp;due=overdue">{5}</a></td></tr>\n      '
+)
+
+
+def _agent_rows(agents: list[selectors.AgentLoad], queue_url: str) -> SafeString:
+    """The dashboard's load per agent, a row each with links to the queue, written out rather
+    than by a template loop of eight variables a row (the whitespace is the loop's)."""
+    url = conditional_escape(queue_url)
+    return mark_safe(
+        "".join(
+            _AGENT_ROW.format(
+                desk_tags.shown(agent.username),
+                url,
+                desk_tags.shown(agent.user_id),
+                desk_tags.shown(agent.open),
+                desk_tags.shown(agent.due_today),
+                desk_tags.shown(agent.overdue),
+            )
+            for agent in agents
+        )
+    )
+
+
 def weekly_chart(weeks: list[selectors.Week]) -> dict:
     """Geometry for the server-drawn SVG bar chart: three bars a week on a counted axis, each
-    with its value written above it (no chart library, no inline script)."""
+    with its value written above it (no chart library, no inline script). The bars are written
+    out here (`charts.week_marks`), their hover text translated once per chart: a
+    {% blocktranslate %} with four filters and a loop of seven variables a bar, twelve weeks,
+    were most of the chart's rendering."""
     peak = max([w.opened for w in weeks] + [w.won for w in weeks] + [w.lost for w in weeks] + [1])
-    frame = charts.Frame(columns=len(weeks), peak=peak)
+    frame = charts.Frame(columns=len(weeks), peak=peak, title=_("claims"))
+    sentence = _("Week of %(week)s: %(opened)s opened, %(won)s won, %(lost)s lost")
     bars = []
     for n, week in enumerate(weeks):
         x = frame.x(n)
         marks = []
+        words = {"week": desk_tags.when_text(week.start.date())}
         for offset, name in ((4, "opened"), (13, "won"), (22, "lost")):
             value = getattr(week, name)
+            words[name] = formats.localize(value, use_l10n=True)
             marks.append(
-                {"name": name, "value": value, "x": x + offset, "y": frame.y(value), "h": frame.h(value)}
+                {
+                    "name": name,
+                    "value": value,
+                    "text": words[name],
+                    "x": x + offset,
+                    "y": frame.y(value),
+                    "h": frame.h(value),
+                }
             )
-        bars.append({"week": week, "x": x, "marks": marks})
-    return {"frame": frame, "bars": bars}
+        bars.append(
+            {
+                "week": week,
+                "x": x,
+                "marks": marks,
+                "title": sentence % {key: escape(text) for key, text in words.items()},
+                "label": charts.month_day(timezone.localtime(week.start)),
+            }
+        )
+    return {"frame": frame, "bars": bars, "marks": charts.week_marks(bars, frame.full_height - 6)}
 
 
 def odr_chart(trend: selectors.StoreTrend) -> dict:

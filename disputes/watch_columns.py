@@ -21,8 +21,9 @@ updates fire only when a column that matters changes. SQLite does the same row b
 On SQLite, Django rebuilds a table for the changes SQLite cannot ALTER: that drops the triggers on
 it (these and the hour counts'), and renaming the new table into place fails under triggers of
 other tables that name it. A later migration that rebuilds the order, buyer or shipment table
-there runs `uninstall()` before it and `install()` (and `store_hours.install()`) after it, as
-0029_watch_columns does.
+there runs `uninstall()` before it and `install()` after it, as 0029_watch_columns does; the hour
+counts' triggers, dropped with the table, must be installed again too (0029 leaves that to
+0038_pending_hour_counts, which installs them for the table as it is today).
 """
 
 from .db_triggers import TriggerSet

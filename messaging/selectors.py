@@ -249,17 +249,19 @@ class MessagingBoard:
     awaiting_summary: list[Thread]
 
 
-def dashboard(user, *, now: datetime | None = None) -> MessagingBoard:
-    """The managers' dashboard part: replies overdue, threads owing their off-platform summary."""
+def dashboard(user, *, now: datetime | None = None, stores: list[Store] | None = None) -> MessagingBoard:
+    """The managers' dashboard part: replies overdue, threads owing their off-platform summary.
+    `stores`: the stores the user manages, when the page has read them (by their ids, no
+    subquery of the memberships)."""
     now = now or timezone.now()
-    stores = managed_stores_for(user)
+    managed = [store.pk for store in stores] if stores is not None else managed_stores_for(user)
     overdue = (
-        Message.objects.filter(store__in=stores, reply_state=ReplyState.AWAITING, reply_by__lt=now)
+        Message.objects.filter(store__in=managed, reply_state=ReplyState.AWAITING, reply_by__lt=now)
         .order_by()[:COUNT_CAP]
         .count()
     )
     waiting = list(
-        Thread.objects.filter(store__in=stores, off_platform__in=OFF_PLATFORM_OPEN)
+        Thread.objects.filter(store__in=managed, off_platform__in=OFF_PLATFORM_OPEN)
         .select_related("order", "store")
         .order_by("off_platform_started_at", "pk")[:50]
     )

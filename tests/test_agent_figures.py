@@ -266,3 +266,37 @@ def test_my_day_query_count_is_pinned(agent_client, world):
 
     # Session, user, the layout's bell-and-role query, and one for the tiles.
     assert_queries_pinned(agent_client, reverse("disputes:my_dashboard"), expected=4, add_rows=more)
+
+
+def test_the_per_agent_rows_written_out_are_what_the_template_loop_wrote():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from messaging.selectors import AgentFigures
+    from messaging.templatetags.messaging import agent_figure_rows
+
+    loop = Template(
+        "{% load desk %}{% for agent in agents %}\n"
+        '      <tr data-agent="{{ agent.user_id }}"><td>{{ agent.username }}</td>\n'
+        '        <td class="first-response">{{ agent.first_response|duration }}</td>\n'
+        '        <td class="within-sla">{% if agent.within_sla_rate is not None %}{{ agent.within_sla_rate }}% '
+        "<small>({{ agent.within_sla }}/{{ agent.replies }})</small>{% else %}—{% endif %}</td>\n"
+        '        <td class="handled">{{ agent.handled }}</td>\n'
+        '        <td class="win-rate-cell">{% if agent.win_rate is not None %}{{ agent.win_rate }}% '
+        "<small>({{ agent.won }}/{{ agent.handled }})</small>{% else %}—{% endif %}</td></tr>\n"
+        "    {% endfor %}"
+    )
+    agents = [
+        AgentFigures(3, "<ann> & co", replies=3, within_sla=2, first_response=timedelta(hours=3, minutes=20)),
+        AgentFigures(12345, "bo", handled=7, won=3),
+        AgentFigures(
+            9, "cy", replies=1200, within_sla=1199, first_response=timedelta(seconds=42), handled=3, won=3
+        ),
+    ]
+    assert (agents[0].within_sla_rate, agents[1].within_sla_rate, agents[1].win_rate) == (67, None, 43)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            rows = agent_figure_rows(agents)
+            assert rows == loop.render(Context({"agents": agents}))
+    assert "&lt;ann&gt; &amp; co" in rows and "—" in rows
+    assert agent_figure_rows([]) == ""

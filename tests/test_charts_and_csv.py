@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from disputes.charts import RATE_LIFT, Frame, day_month, hundredths, month_day
+from disputes.charts import RATE_LIFT, Frame, day_month, hundredths, month_day, month_names
 from disputes.models import Claim, ClaimKind, Membership, Outcome, PostMortem, Reason, Role, RootCause
 
 from .test_post_mortems import close, new_claim
@@ -69,6 +69,14 @@ def test_chart_texts_written_by_hand_read_as_djangos_filters_write_them():
         99.995,
         1e-7,
         1 / 3,
+        100.0,
+        123.455,
+        0.5,
+        7.0049999,
+        19.605,
+        2.5e-05,
+        1e16,
+        -0.125,
     ]
     days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 9)]
     for language in ("en", "zh-hans"):
@@ -78,6 +86,8 @@ def test_chart_texts_written_by_hand_read_as_djangos_filters_write_them():
                 floatformat(value, 2) for value in values
             ]
             assert [day_month(day) for day in days] == [formats.date_format(day, "j F") for day in days]
+            months = month_names()
+            assert [day_month(day, months) for day in days] == [day_month(day) for day in days]
             assert [month_day(day) for day in days] == [formats.date_format(day, "m-d") for day in days]
     with translation.override("zh-hans"):
         assert day_month(date(2026, 12, 7)) == "7 十二月"
@@ -207,3 +217,105 @@ def test_the_charts_points_written_out_are_what_a_template_loop_writes_and_escap
     assert trend_marks(points, 114) == trend_loop.render(context)
     assert "&lt;b&gt;day 0&lt;/b&gt; &amp; more" in forecast_marks(points, 114)
     assert "1 &lt;Dec&gt;" in trend_marks(points, 114) and " at-risk" in trend_marks(points, 114)
+
+
+# The chart axis' template, as `disputes/_chart_axis.html` was before `Frame.axis` wrote it.
+_AXIS_TEMPLATE = (
+    "{# The left value axis of a chart: grid lines with their values, and the x-axis. Needs `frame`. #}\n"
+    '<g class="y-axis">\n'
+    "  {% for tick in frame.ticks %}\n"
+    '  <line class="grid" x1="{{ frame.plot_left }}" y1="{{ tick.y }}" x2="{{ frame.plot_right }}" y2="{{ tick.y }}"></line>\n'
+    '  <text class="tick" x="{{ frame.plot_left|add:-4 }}" y="{{ tick.y|add:3 }}" text-anchor="end">{{ tick.label }}</text>\n'
+    "  {% endfor %}\n"
+    '  <line class="axis" x1="{{ frame.plot_left }}" y1="{{ frame.top }}" x2="{{ frame.plot_left }}" y2="{{ frame.base }}"></line>\n'
+    '  {% if axis_title %}<text class="axis-title" x="2" y="{{ frame.top|add:-6 }}">{{ axis_title }}</text>{% endif %}\n'
+    "</g>\n"
+    '<line class="axis x-axis" x1="{{ frame.plot_left }}" y1="{{ frame.base }}" x2="{{ frame.plot_right }}" y2="{{ frame.base }}"></line>\n'
+)
+
+
+def test_the_axis_written_out_is_what_the_axis_template_writes_and_escapes_its_title():
+    from django.template import Context, Template
+
+    template = Template(_AXIS_TEMPLATE)
+    frames = [
+        Frame(columns=12, peak=37, title="claims"),
+        Frame(columns=31, peak=2.4, whole=False, suffix="%", column=14),
+        Frame(columns=3, peak=0, title="<b>closed</b> & won", right=40),
+    ]
+    for frame in frames:
+        # The dashboard's charts are under {% localize off %}, the post-mortems' chart is not.
+        for localized in ("{% localize off %}{% include axis %}{% endlocalize %}", "{% include axis %}"):
+            page = Template("{% load l10n %}" + localized).render(
+                Context({"axis": template, "frame": frame, "axis_title": frame.title})
+            )
+            assert frame.axis() == page
+    assert "&lt;b&gt;closed&lt;/b&gt; &amp; won" in frames[2].axis()
+    assert 'class="axis-title"' not in frames[1].axis()
+
+
+def test_the_weekly_bars_written_out_are_what_the_template_loop_wrote_in_each_language():
+    from datetime import datetime
+
+    from django.template import Context, Template
+
+    from disputes.selectors.dashboard import Week
+    from disputes.views import weekly_chart
+
+    loop = Template(
+        "{% load i18n l10n desk %}"
+        "{% localize off %}{% for bar in chart.bars %}\n"
+        '    <g class="week">\n'
+        "      <title>{% blocktranslate with week=bar.week.start.date|when_text opened=bar.week.opened|localize "
+        "won=bar.week.won|localize lost=bar.week.lost|localize %}Week of {{ week }}: {{ opened }} opened, "
+        "{{ won }} won, {{ lost }} lost{% endblocktranslate %}</title>\n"
+        "      {% for mark in bar.marks %}\n"
+        '      <rect class="bar-{{ mark.name }}" x="{{ mark.x }}" y="{{ mark.y }}" width="8" height="{{ mark.h }}"></rect>\n'
+        '      {% if mark.value %}<text class="value" x="{{ mark.x|add:4 }}" y="{{ mark.y|add:-2 }}" '
+        'text-anchor="middle">{{ mark.value|localize }}</text>{% endif %}\n'
+        "      {% endfor %}\n"
+        '      <text class="chart-label" x="{{ bar.x|add:18 }}" y="{{ frame.full_height|add:-6 }}" '
+        'text-anchor="middle">{{ bar.week.start|date:"m-d" }}</text>\n'
+        "    </g>\n"
+        "    {% endfor %}{% endlocalize %}"
+    )
+    for zone in ("UTC", "America/Los_Angeles", "Asia/Kolkata"):
+        with timezone.override(zone):
+            zone_ = timezone.get_current_timezone()
+            weeks = [
+                Week(datetime(2026, 11, 2 + 7 * n, tzinfo=zone_), opened=n * 700, won=n % 2, lost=n * 3)
+                for n in range(4)
+            ]
+            for language in ("en", "zh-hans"):
+                with translation.override(language):
+                    chart = weekly_chart(weeks)
+                    assert chart["marks"] == loop.render(Context({"chart": chart, "frame": chart["frame"]}))
+            with translation.override("en"):
+                marks = weekly_chart(weeks)["marks"]
+            assert "<title>Week of 2026-11-16: 1400 opened, 0 won, 6 lost</title>" in marks
+            assert marks.count('<text class="value"') == 3 + 2 + 3  # no value written for a 0
+
+
+def test_the_agent_rows_written_out_are_what_the_template_loop_wrote_and_escape_names():
+    from django.template import Context, Template
+
+    from disputes.selectors.dashboard import AgentLoad
+    from disputes.views import _agent_rows
+
+    loop = Template(
+        "{% for agent in agents %}\n"
+        "        <tr><td>{{ agent.username }}</td>\n"
+        '          <td><a href="{{ queue_url }}?store=managed&amp;assignee={{ agent.user_id }}">{{ agent.open }}</a></td>\n'
+        '          <td><a href="{{ queue_url }}?store=managed&amp;assignee={{ agent.user_id }}&amp;due=today">'
+        "{{ agent.due_today }}</a></td>\n"
+        '          <td><a href="{{ queue_url }}?store=managed&amp;assignee={{ agent.user_id }}&amp;due=overdue">'
+        "{{ agent.overdue }}</a></td></tr>\n"
+        "      {% endfor %}"
+    )
+    agents = [AgentLoad(7, "<ann> & co", 1200, 3, 0), AgentLoad(12345, "bo", 4, 0, 2)]
+    queue = reverse("disputes:queue")
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert _agent_rows(agents, queue) == loop.render(Context({"agents": agents, "queue_url": queue}))
+    assert "&lt;ann&gt; &amp; co" in _agent_rows(agents, queue)
+    assert _agent_rows([], queue) == ""

@@ -207,3 +207,10 @@ def test_overdue_replies_are_counted_as_the_badge_shows_them(world):
     assert (due_now.due_state(now).state, late.due_state(now).state) == (Urgency.DUE_TODAY, Urgency.OVERDUE)
     assert messaging_selectors.awaiting_replies(world.manager_a, now=now)[1] == 1
     assert messaging_selectors.dashboard(world.manager_a, now=now).overdue_replies == 1
+    # The dashboard passes the stores it has read: the same count, and only theirs.
+    assert (
+        messaging_selectors.dashboard(world.manager_a, now=now, stores=[world.store_a]).overdue_replies == 1
+    )
+    assert (
+        messaging_selectors.dashboard(world.manager_a, now=now, stores=[world.store_b]).overdue_replies == 0
+    )

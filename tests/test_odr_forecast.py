@@ -115,8 +115,8 @@ def test_an_order_with_a_settled_defect_is_not_saved_by_winning_its_open_claim(s
 
 
 def test_forecasts_of_several_stores_read_a_fixed_number_of_queries(store, world, django_assert_num_queries):
-    # Window 2 (hour counts, pending reasons), win rates 1, the claims at stake 4.
-    with timezone.override(UTC), django_assert_num_queries(7):
+    # Window 1 (hour counts, with the pending claims by reason), win rates 1, the claims at stake 4.
+    with timezone.override(UTC), django_assert_num_queries(6):
         forecasts = odr_forecasts([store, world.store_a, world.store_b], now=NOW)
     assert forecasts[store.pk].crossing is not None
     assert forecasts[world.store_b.pk].crossing is None

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes import services, store_hours
-from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
+from disputes.models import PENDING_COLUMNS, Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
 from disputes.selectors import dashboard, store_trends, week_starts
 from disputes.selectors.agents import trend_days_from_rows
 from disputes.selectors.dashboard import weeks_from_claims, weeks_from_hours
@@ -45,6 +45,9 @@ def counted_slowly() -> dict:
             if claim.counts_toward_odr and claim.outcome and claim.order_id not in settled:
                 settled.add(claim.order_id)
                 bump(claim.store_id, claim.order_purchased_at, "settled")
+            if claim.counts_toward_odr and not claim.outcome:
+                column = PENDING_COLUMNS.get(claim.reason, PENDING_COLUMNS[Reason.OTHER])
+                bump(claim.store_id, claim.order_purchased_at, column)
         bump(claim.store_id, claim.opened_at, "opened")
         if claim.outcome in Outcome.wins():
             bump(claim.store_id, claim.opened_at, "won")
@@ -73,7 +76,7 @@ def order_with_claim(world, ref: str, purchased_at: datetime, **claim) -> Claim:
 
 
 def kept() -> dict:
-    names = ["orders", "claims", "defective", "settled", "opened", "won", "lost"]
+    names = ["orders", "claims", "defective", "settled", *PENDING_COLUMNS.values(), "opened", "won", "lost"]
     rows = {}
     for row in StoreHour.objects.all():
         values = {name: getattr(row, name) for name in names if getattr(row, name)}
@@ -88,7 +91,23 @@ def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_i
     # Open: a second claim on the same order counts as one more claim, not one more defect.
     second = services.claim_open(order=order, kind=ClaimKind.CHARGEBACK, reason=Reason.NOT_RECEIVED, by=None)
     assert kept() == counted_slowly()
-    assert kept()[(world.store_a.pk, hour(order.purchased_at))] == {"orders": 1, "claims": 2, "defective": 1}
+    # Both are pending, counted under their reason (claims, not orders).
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))] == {
+        "orders": 1,
+        "claims": 2,
+        "defective": 1,
+        "pending_not_received": 2,
+    }
+    # A change of reason moves a pending claim to its new reason's column.
+    Claim.objects.filter(pk=second.pk).update(reason=Reason.DAMAGED)
+    assert kept() == counted_slowly()
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))]["pending_damaged"] == 1
+    # A reason outside `Reason` (no form or connector writes one) counts as "other".
+    Claim.objects.filter(pk=second.pk).update(reason="made_up")
+    assert kept() == counted_slowly()
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))]["pending_other"] == 1
+    Claim.objects.filter(pk=second.pk).update(reason=Reason.NOT_RECEIVED)
+    second.refresh_from_db()
     # Move, close with a win (out of the ODR), close the other with a loss.
     second = services.claim_move(
         claim=second, to_status=ClaimStatus.IN_PROGRESS, by=None, loaded=ClaimStatus.NEW
@@ -112,6 +131,9 @@ def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_i
     assert kept() == counted_slowly()
     # The lost claim settles its order's defect (the forecast no longer counts it as pending).
     assert kept()[(world.store_a.pk, hour(order.purchased_at))]["settled"] == 1
+    assert not any(
+        name.startswith("pending_") for name in kept()[(world.store_a.pk, hour(order.purchased_at))]
+    )
     # Reopen the lost one: pending again, it counts toward the ODR and is no longer lost.
     first.refresh_from_db()
     services.claim_reopen(
@@ -303,7 +325,7 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     stop at now, the others do not); in a zone not a whole hour off UTC nothing is read that
     way."""
     from disputes.selectors.agents import trend_days_from_hours
-    from disputes.selectors.forecast import window_counts
+    from disputes.selectors.forecast import _window_from_rows, window_counts
 
     # The world's own orders and claims were made at the real clock, which may fall anywhere
     # around the fixed `now` (later in its hour, say): a year back, out of every read.
@@ -312,13 +334,24 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
     Claim.objects.update(opened_at=F("opened_at") - year, order_purchased_at=F("order_purchased_at") - year)
     with timezone.override(zone):
         for n, moment in enumerate(_edges(now)):
-            order_with_claim(
+            first = order_with_claim(
                 world,
                 f"E-{n}",
                 moment,
                 reason=[Reason.NOT_RECEIVED, Reason.NOT_AS_DESCRIBED][n % 2],
                 counts_toward_odr=n % 5 != 0,
                 outcome=["", Outcome.DENIED, Outcome.GRANTED_SELLER_FUNDED][n % 3],
+            )
+            # A second claim on the order, pending, of another reason (or of one outside
+            # `Reason`, counted as "other").
+            Claim.objects.create(
+                store=world.store_a,
+                order=first.order,
+                kind=ClaimKind.CHARGEBACK,
+                reason="made_up" if n % 3 == 0 else Reason.DAMAGED,
+                opened_at=moment,
+                order_purchased_at=moment,
+                counts_toward_odr=True,
             )
         stores = [world.store_a, world.store_b]
         ids = [store.pk for store in stores]
@@ -336,6 +369,16 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
         assert window_counts(ids, start, zone_, now, board.days) == apart
         assert sum(apart[world.store_a.pk].orders.values()) > 4
         assert apart[world.store_a.pk].pending and apart[world.store_a.pk].settled
+        assert {"damaged", "other"} <= {r for mix in apart[world.store_a.pk].pending.values() for r in mix}
+        if board.days is not None:
+            # The window's days from the hour counts, pending claims by reason among them, are
+            # those counted from the orders and claims (days left with nothing aside).
+            def held(rows):
+                return sorted(row for row in rows if any(row[2:5]) or any(row[5]))
+
+            from_rows = held(_window_from_rows(ids, start, zone_))
+            assert held(board.days.window(ids, start)) == from_rows
+            assert sum(sum(row[5]) for row in from_rows) > 4
         if board.days is not None:
             assert board.weeks == weeks_from_hours(ids, now, 12)
             assert [t.points for t in store_trends(stores, now=now, read=trend_days_from_hours)] == counted
@@ -343,7 +386,7 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
             with CaptureQueriesContext(connection) as captured:
                 store_trends(stores, now=now, store_days=board.days)
                 window_counts(ids, start, zone_, now, board.days)
-            assert len(captured) == 1  # the pending claims' reasons
+            assert len(captured) == 0  # the pending claims' reasons are in the days too
 
 
 def test_an_order_stamped_later_than_now_counts_in_no_reading_of_the_trends(world):

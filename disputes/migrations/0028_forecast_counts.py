@@ -6,12 +6,11 @@ from django.db import migrations, models
 
 
 def install_triggers(apps, schema_editor):
-    # The hour counts' triggers as disputes/store_hours.py writes them today (with `settled`),
-    # replacing those of 0022, then the win tallies' (disputes/win_tallies.py); both count
-    # everything once.
-    from disputes import store_hours, win_tallies
+    # The win tallies' triggers (disputes/win_tallies.py), which count everything once. The hour
+    # counts' triggers are no longer installed here: disputes/store_hours.py writes them for the
+    # table as it is today (with the pending columns of 0038), which installs them.
+    from disputes import win_tallies
 
-    store_hours.install(schema_editor)
     win_tallies.install(schema_editor)
 
 

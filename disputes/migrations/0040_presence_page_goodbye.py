@@ -31,7 +31,7 @@ def reinstall_sqlite_hour_counts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0037_open_claim_counts_statement_update"),
+        ("disputes", "0038_pending_hour_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

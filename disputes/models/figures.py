@@ -2,7 +2,8 @@
 
 Each row holds, for one store and one hour (UTC): the orders bought in it; the claims on those
 orders, how many of those orders have a claim counting toward the Order Defect Rate and how many
-of them have such a claim already decided; the
+of them have such a claim already decided, and the claims among them that count and are not
+decided yet, by reason (the ODR forecast weighs each with its chance of being won); the
 claims opened in it and how many of those were won or lost. The database keeps the rows itself:
 triggers on the order and claim tables recount the hours a write touched, in the same
 transaction (migration 0018), whoever writes — the claim services, the importer's COPY, a
@@ -13,6 +14,8 @@ whole number of UTC hours, so the pages group these rows by the reader's day or 
 """
 
 from django.db import models
+
+from .claims import Reason
 
 
 class StoreHour(models.Model):
@@ -28,6 +31,16 @@ class StoreHour(models.Model):
     defective = models.IntegerField(default=0)
     # Of those orders, the ones with a decided claim that counts (the rest have only open ones).
     settled = models.IntegerField(default=0)
+    # Of those claims, the ones that count toward the ODR and are not decided yet, by reason: a
+    # column per `Reason` (`PENDING_COLUMNS`; a claim whose reason is none of them counts as
+    # "other"), so the dashboard's one read of the days carries them.
+    pending_not_received = models.IntegerField(default=0)
+    pending_damaged = models.IntegerField(default=0)
+    pending_not_as_described = models.IntegerField(default=0)
+    pending_missing_parts = models.IntegerField(default=0)
+    pending_price = models.IntegerField(default=0)
+    pending_refund_not_processed = models.IntegerField(default=0)
+    pending_other = models.IntegerField(default=0)
     # By the hour the claim was opened.
     opened = models.IntegerField(default=0)
     won = models.IntegerField(default=0)
@@ -38,6 +51,10 @@ class StoreHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.hour:%Y-%m-%d %H}:00"
+
+
+# The pending claims' column of each reason, in `Reason`'s order.
+PENDING_COLUMNS = {reason.value: f"pending_{reason.value}" for reason in Reason}
 
 
 class WinTally(models.Model):

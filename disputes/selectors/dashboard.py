@@ -7,12 +7,13 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, IntegerField, Q, Sum, Value
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from ..access import managed_stores_for
 from ..models import (
+    PENDING_COLUMNS,
     Claim,
     ClaimStatus,
     OpenClaimCount,
@@ -105,6 +106,13 @@ class DayRow(NamedTuple):
     opened: int
     won: int
     lost: int
+    # The pending claims (counting toward the ODR, undecided) by reason, in `PENDING_COLUMNS`'
+    # order.
+    pending: tuple[int, ...]
+
+
+# (store, day, orders, defective orders, settled ones, pending claims by reason as in DayRow)
+WindowRow = tuple[int, date, int, int, int, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -141,17 +149,25 @@ class StoreDays:
                 defects[(row.store_id, row.day)] = (row.defective, row.claims)
         return orders, defects
 
-    def window(self, store_ids: list[int], since: datetime) -> list[tuple[int, date, int, int, int]]:
-        """(store, day, orders, defective orders, settled ones) from `since` on, every hour."""
-        days: dict[tuple[int, date], tuple[int, int, int]] = {}
+    def window(self, store_ids: list[int], since: datetime) -> list[WindowRow]:
+        """(store, day, orders, defective orders, settled ones, pending claims by reason) from
+        `since` on, every hour."""
+        days: dict[tuple[int, date], WindowRow] = {}
         for row in self._from(store_ids, since):
-            orders, defective, settled = days.get((row.store_id, row.day), (0, 0, 0))
-            days[(row.store_id, row.day)] = (
-                orders + row.orders,
-                defective + row.defective,
-                settled + row.settled,
-            )
-        return [(store_id, day, *figures) for (store_id, day), figures in days.items()]
+            key = (row.store_id, row.day)
+            before = days.get(key)
+            if before is None:
+                days[key] = (row.store_id, row.day, row.orders, row.defective, row.settled, row.pending)
+            else:  # the day's hours up to now, then those after it
+                days[key] = (
+                    row.store_id,
+                    row.day,
+                    before[2] + row.orders,
+                    before[3] + row.defective,
+                    before[4] + row.settled,
+                    tuple(map(sum, zip(before[5], row.pending, strict=True))),
+                )
+        return list(days.values())
 
     def weeks(self, store_ids: list[int], now: datetime, weeks: int) -> list[Week]:
         """The weekly series (as `weeks_from_hours`)."""
@@ -165,78 +181,70 @@ class StoreDays:
         return _series(by_week, now, weeks)
 
 
-_DAY_FIGURES = DayRow._fields[3:]  # orders, claims, … lost: StoreHour's columns
-
-
-def _bought_after_now_in_its_hour(store_ids: list[int], now: datetime) -> list:
-    """The orders bought after `now` but in the hour it falls in, and the claims on them, per
-    store, in `store_days`' columns (`later` empty): that hour has begun, so its count is not
-    "later", yet the trends stop at now. A purchase time after now is bad data the imports
-    take as written (a clock or a time zone wrong), so these are almost always none: an index
-    range each with nothing in it."""
-    end = _hour(now) + timedelta(hours=1)
-    shared = {
-        # Now's hour lies wholly in one day of the reader's (`counts_by_hour_fit`): today.
-        "day": Value(timezone.localdate(now), output_field=DateField()),
-        "later": Value(None, output_field=BooleanField()),
-        **{f"n_{name}": Value(0, output_field=IntegerField()) for name in _DAY_FIGURES},
-    }
-    columns = ("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
-    orders = (
-        Order.objects.filter(store_id__in=store_ids, purchased_at__gt=now, purchased_at__lt=end)
-        .values("store_id")
-        .order_by()
-        .annotate(**{**shared, "n_orders": Count("*")})
-        .values_list(*columns)
-    )
-    claims = (
-        Claim.objects.filter(store_id__in=store_ids, order_purchased_at__gt=now, order_purchased_at__lt=end)
-        .values("store_id")
-        .order_by()
-        .annotate(
-            **{
-                **shared,
-                "n_claims": Count("*"),
-                "n_defective": Count("order", distinct=True, filter=Q(counts_toward_odr=True)),
-            }
-        )
-        .values_list(*columns)
-    )
-    return [orders, claims]
+_DAY_FIGURES = DayRow._fields[3:10]  # orders, claims, … lost: StoreHour's columns
+_DAY_COLUMNS = [*_DAY_FIGURES, *PENDING_COLUMNS.values()]
 
 
 def store_days(store_ids: list[int], since: datetime, now: datetime) -> StoreDays:
     """One query: the stores' hours from `since` on, added up per store and day (see
     `StoreDays`), and what of now's hour was bought after now, moved from that day's hours up
     to now to its later ones, so that the trends, which stop at now, count what the orders
-    themselves count (`trend_days_from_rows`)."""
-    hours = (
-        StoreHour.objects.filter(store_id__in=store_ids, hour__gte=since)
-        .annotate(
-            day=TruncDate("hour"),
-            later=ExpressionWrapper(Q(hour__gt=now), output_field=BooleanField()),
+    themselves count (`trend_days_from_rows`). A purchase time after now is bad data the
+    imports take as written (a clock or a time zone wrong), so these are almost always none: an
+    index range each, on the orders and on the claims, with nothing in it.
+
+    Written out (the same on PostgreSQL and SQLite but for the day's cast, which is the one
+    Django writes for `TruncDate`): built with the ORM, its build and the conversion of each of
+    some 500 rows' seventeen sums cost more CPU than the query."""
+    day, day_params = connection.ops.datetime_cast_date_sql("hour", (), timezone.get_current_timezone_name())
+    ids = ", ".join(["%s"] * len(store_ids)) or "NULL"
+    sums = ", ".join(f"SUM({column})" for column in _DAY_COLUMNS)
+    rest = ", ".join(["0"] * (len(_DAY_COLUMNS) - 3))  # after orders, claims and defective
+    sql = f"""
+        SELECT store_id, {day}, hour > %s, {sums} FROM {StoreHour._meta.db_table}
+        WHERE store_id IN ({ids}) AND hour >= %s GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT store_id, NULL, NULL, COUNT(*), 0, 0, {rest} FROM {Order._meta.db_table}
+        WHERE store_id IN ({ids}) AND purchased_at > %s AND purchased_at < %s GROUP BY 1
+        UNION ALL
+        SELECT store_id, NULL, NULL, 0, COUNT(*),
+               COUNT(DISTINCT CASE WHEN counts_toward_odr THEN order_id END), {rest}
+        FROM {Claim._meta.db_table}
+        WHERE store_id IN ({ids}) AND order_purchased_at > %s AND order_purchased_at < %s GROUP BY 1
+    """
+    at = connection.ops.adapt_datetimefield_value
+    end = at(_hour(now) + timedelta(hours=1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [*day_params, at(now), *store_ids, at(since), *store_ids, at(now), end, *store_ids, at(now), end],
         )
-        .values("store_id", "day", "later")
-        .order_by()
-        .annotate(**{f"n_{name}": Sum(name) for name in _DAY_FIGURES})
-        .values_list("store_id", "day", "later", *(f"n_{name}" for name in _DAY_FIGURES))
-    )
+        rows = cursor.fetchall()
+    # SQLite gives the day as text and the comparison as 0 or 1.
     days: dict[tuple[int, date, bool], list[int]] = {}
     after_now = []
-    for store_id, day, later, *figures in hours.union(
-        *_bought_after_now_in_its_hour(store_ids, now), all=True
-    ):
+    for store_id, day_of, later, *figures in rows:
         if later is None:
-            after_now.append((store_id, day, figures))
+            after_now.append((store_id, figures))
         else:
-            days[(store_id, day, later)] = [int(n) for n in figures]
-    for store_id, day, figures in after_now:
-        up_to_now = days.setdefault((store_id, day, False), [0] * len(_DAY_FIGURES))
-        later_on = days.setdefault((store_id, day, True), [0] * len(_DAY_FIGURES))
+            day_of = date.fromisoformat(day_of) if isinstance(day_of, str) else day_of
+            days[(store_id, day_of, bool(later))] = [int(n) for n in figures]
+    # Now's hour lies wholly in one day of the reader's (`counts_by_hour_fit`): today.
+    today = timezone.localdate(now)
+    for store_id, figures in after_now:
+        up_to_now = days.setdefault((store_id, today, False), [0] * len(_DAY_COLUMNS))
+        later_on = days.setdefault((store_id, today, True), [0] * len(_DAY_COLUMNS))
         for index, n in enumerate(figures):
             up_to_now[index] -= n
             later_on[index] += n
-    return StoreDays(since, now, [DayRow(*key, *figures) for key, figures in days.items()])
+    return StoreDays(
+        since,
+        now,
+        [
+            DayRow._make((*key, *figures[: len(_DAY_FIGURES)], tuple(figures[len(_DAY_FIGURES) :])))
+            for key, figures in days.items()
+        ],
+    )
 
 
 TrendDays = tuple[dict[tuple[int, date], int], dict[tuple[int, date], tuple[int, int]]]
@@ -370,11 +378,15 @@ def open_load(store_ids: list[int], now: datetime) -> list[Load]:
     ]
 
 
-def dashboard(user, *, now: datetime | None = None, weeks: int = 12) -> Dashboard:
+def dashboard(
+    user, *, now: datetime | None = None, weeks: int = 12, stores: list[Store] | None = None
+) -> Dashboard:
     """Everything on the managers' dashboard, read from the claim columns and the counts the
-    database keeps with them (no worker needed)."""
+    database keeps with them (no worker needed). `stores`: the stores the user manages, by
+    name, when the caller has read them."""
     now = now or timezone.now()
-    stores = list(managed_stores_for(user).order_by("name"))
+    if stores is None:
+        stores = list(managed_stores_for(user).order_by("name"))
     store_ids = [store.pk for store in stores]
     load = open_load(store_ids, now)
     agents = sorted(

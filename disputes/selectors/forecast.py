@@ -14,8 +14,9 @@ The band is 90 % around the expectation: the spread of the open claims' outcomes
 with its own chance) and of the new defects' arrivals (Poisson), over that day's orders.
 
 Grouped counts, never a row per claim, whatever the number of stores and claims, and nothing
-cached, so a claim decided a moment ago shows at once: two for the window (the stores' hour
-counts and their pending claims' reasons), one for the win rates (the team's day tallies), and
+cached, so a claim decided a moment ago shows at once: one for the window (the stores' hour
+counts, with their pending claims by reason; none on the dashboard, which has read those days
+already), one for the win rates (the team's day tallies), and
 four more when a store can be kept under the line by winning open claims (those claims, their
 lines, their orders' settled defects, their SKUs' record). The hour counts and day tallies are
 kept by the database itself, in the transaction of each write (disputes/store_hours.py,
@@ -36,9 +37,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Claim, Order, Store, StoreHour
+from ..models import PENDING_COLUMNS, Claim, Order, Reason, Store, StoreHour
 from ..winrates import WinRate, WinRates, sku_tallies, win_rates
-from .dashboard import StoreDays, counts_by_hour_fit
+from .dashboard import StoreDays, WindowRow, counts_by_hour_fit
 
 HORIZON_DAYS = 30
 # 1.645 standard deviations each side: a 90 % band.
@@ -190,61 +191,62 @@ class WindowCounts:
 def window_counts(
     store_ids: list[int], start: datetime, zone, now: datetime, store_days: StoreDays | None = None
 ) -> dict[int, WindowCounts]:
-    """Two grouped queries whatever the number of stores and claims: the window's orders and
-    defective orders by day, added up from the stores' hour counts (`StoreHour`, kept by the
-    database in the same transaction as every write), and the reasons of its pending claims
-    (few: a partial index holds only them). In a time zone whose offset is not a whole number of
-    hours, hours do not add up to its days: the orders and claims are counted instead (three
-    queries, over every order and counting claim of the window). `store_days`, when it holds the
-    window, gives the first (one query fewer)."""
+    """One grouped query whatever the number of stores and claims: the window's orders,
+    defective orders and pending claims by reason, day by day, added up from the stores' hour
+    counts (`StoreHour`, kept by the database in the same transaction as every write). In a time
+    zone whose offset is not a whole number of hours, hours do not add up to its days: the
+    orders and claims are counted instead (three queries, over every order and counting claim
+    of the window). `store_days`, when it holds the window, gives them all (no query)."""
     counts = {pk: WindowCounts() for pk in store_ids}
-    open_only: dict[tuple[int, date], int] = {}
-    rows: Iterable[tuple[int, date, int, int, int]]
+    rows: Iterable[WindowRow]
     if not counts_by_hour_fit(start, now):
         rows = _window_from_rows(store_ids, start, zone)
     elif store_days is not None and store_days.covers(start, now):
         rows = store_days.window(store_ids, start)
     else:
         rows = (
-            StoreHour.objects.filter(store_id__in=store_ids, hour__gte=start)
+            (store_id, day, orders, defective, decided, tuple(pending))
+            for store_id, day, orders, defective, decided, *pending in StoreHour.objects.filter(
+                store_id__in=store_ids, hour__gte=start
+            )
             .annotate(day=TruncDate("hour", tzinfo=zone))
             .values("store_id", "day")
             .order_by()
-            .annotate(orders=Sum("orders"), defective=Sum("defective"), decided=Sum("settled"))
-            .values_list("store_id", "day", "orders", "defective", "decided")
+            .annotate(
+                orders=Sum("orders"),
+                defective=Sum("defective"),
+                decided=Sum("settled"),
+                **{f"n_{column}": Sum(column) for column in PENDING_COLUMNS.values()},
+            )
+            .values_list(
+                "store_id",
+                "day",
+                "orders",
+                "defective",
+                "decided",
+                *(f"n_{column}" for column in PENDING_COLUMNS.values()),
+            )
         )
-    for store_id, day, orders, defective, decided in rows:
+    for store_id, day, orders, defective, decided, pending in rows:
         if orders:
             counts[store_id].orders[day] = orders
         if decided:
             counts[store_id].settled[day] = decided
+        # The orders whose only defects are pending claims, split by those claims' reasons
+        # (their chances of being won differ).
         if defective > decided:
-            open_only[(store_id, day)] = defective - decided
-    # Which reasons the pending claims have, day by day (their chances of being won differ).
-    reasons: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
-    for store_id, day, reason, n in (
-        Claim.objects.filter(
-            store_id__in=store_ids, counts_toward_odr=True, outcome="", order_purchased_at__gte=start
-        )
-        .annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
-        .values("store_id", "day", "reason")
-        .annotate(n=Count("*"))
-        .values_list("store_id", "day", "reason", "n")
-        .order_by()
-    ):
-        reasons[(store_id, day)][reason] = n
-    for (store_id, day), n in open_only.items():
-        mix = reasons.get((store_id, day), {})
-        claims = sum(mix.values())
-        if claims:
-            counts[store_id].pending[day] = {reason: n * count / claims for reason, count in mix.items()}
+            n = defective - decided
+            mix = {reason: count for reason, count in zip(PENDING_COLUMNS, pending, strict=True) if count}
+            claims = sum(mix.values())
+            if claims:
+                counts[store_id].pending[day] = {reason: n * count / claims for reason, count in mix.items()}
     return counts
 
 
-def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[tuple[int, date, int, int, int]]:
-    """(store, day, orders, orders with a counting claim, those of them with a decided one),
-    counted from the orders and claims of the window."""
-    rows: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[WindowRow]:
+    """(store, day, orders, orders with a counting claim, those of them with a decided one,
+    pending claims by reason), counted from the orders and claims of the window."""
+    rows: dict[tuple[int, date], list] = defaultdict(lambda: [0, 0, 0, [0] * len(PENDING_COLUMNS)])
     for store_id, day, n in (
         Order.objects.filter(store_id__in=store_ids, purchased_at__gte=start)
         .annotate(day=TruncDate("purchased_at", tzinfo=zone))
@@ -265,10 +267,24 @@ def _window_from_rows(store_ids: list[int], start: datetime, zone) -> list[tuple
         .values_list("store_id", "day", "defective", "decided")
         .order_by()
     ):
-        rows[(store_id, day)][1:] = [defective, decided]
+        rows[(store_id, day)][1:3] = [defective, decided]
+    # The pending ones by reason, as the hour counts keep them (a reason outside `Reason` as
+    # "other").
+    index = {reason: n for n, reason in enumerate(PENDING_COLUMNS)}
+    for store_id, day, reason, n in (
+        Claim.objects.filter(
+            store_id__in=store_ids, counts_toward_odr=True, outcome="", order_purchased_at__gte=start
+        )
+        .annotate(day=TruncDate("order_purchased_at", tzinfo=zone))
+        .values("store_id", "day", "reason")
+        .annotate(n=Count("*"))
+        .values_list("store_id", "day", "reason", "n")
+        .order_by()
+    ):
+        rows[(store_id, day)][3][index.get(reason, index[Reason.OTHER])] += n
     return [
-        (store_id, day, orders, defective, decided)
-        for (store_id, day), (orders, defective, decided) in rows.items()
+        (store_id, day, orders, defective, decided, tuple(pending))
+        for (store_id, day), (orders, defective, decided, pending) in rows.items()
     ]
 
 

@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 
@@ -68,6 +68,12 @@ def age(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return span(timezone.now() - moment)
+
+
+def shown(value) -> str:
+    """A value as a template's {{ value }} writes it outside {% localize off %}: localized, then
+    escaped (for rows written out in Python rather than by a template loop)."""
+    return conditional_escape(formats.localize(value))
 
 
 @register.filter
