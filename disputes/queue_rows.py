@@ -64,10 +64,20 @@ class QueueRow:
 def queue_rows(
     claims: list[QueueClaim], now: datetime, ticked: set[int] | frozenset[int] = frozenset()
 ) -> list[QueueRow]:
-    # Each label and each word of the countdowns is translated once per page, not once per row.
-    reasons, kinds = dict(Reason.choices), dict(ClaimKind.choices)
-    statuses, priorities = dict(ClaimStatus.choices), dict(Priority.choices)
-    label = functools.cache(str)
+    # Each label and each word of the countdowns is translated once per page, not once per row:
+    # the labels are looked up by their codes (a lazy label translates itself to be hashed).
+    choices = {
+        "reason": dict(Reason.choices),
+        "kind": dict(ClaimKind.choices),
+        "status": dict(ClaimStatus.choices),
+        "priority": dict(Priority.choices),
+    }
+
+    @functools.cache
+    def label(field: str, code) -> str:
+        # A code the choices do not know is shown as itself; an unknown priority not at all.
+        return str(choices[field].get(code, "" if field == "priority" else code))
+
     words = functools.cache(gettext)
     # One reverse() for each kind of link, the ids put in by hand.
     claim_url = reverse("disputes:claim", kwargs={"claim_id": 0}).removesuffix("0/")
@@ -76,7 +86,7 @@ def queue_rows(
     for claim in claims:
         due = claim.due_state(now)
         pk = str(claim.pk)
-        reason = label(reasons.get(claim.reason, claim.reason))
+        reason = label("reason", claim.reason)
         is_open = claim.is_open
         rows.append(
             QueueRow(
@@ -100,9 +110,9 @@ def queue_rows(
                 age="" if claim.opened_at is None else desk_tags.span(now - claim.opened_at, words),
                 title=f"#{pk} · {reason}",
                 reason=reason,
-                kind=label(kinds.get(claim.kind, claim.kind)),
-                status=label(statuses.get(claim.status, claim.status)),
-                priority=label(priorities.get(claim.priority, "")) if claim.priority_set else "",
+                kind=label("kind", claim.kind),
+                status=label("status", claim.status),
+                priority=label("priority", claim.priority) if claim.priority_set else "",
                 priority_class=str(claim.priority),
                 order_id=claim.platform_order_id,
                 buyer=claim.buyer or "—",

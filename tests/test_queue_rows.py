@@ -1,7 +1,7 @@
 """The queue's rows are written in Python (`disputes.queue_rows.rows_html`): the same characters
 as the template loop they replace, for rows of every shape, in both languages and in several
-time zones. The loop is kept here as the reference; a change to the rows' markup is made in
-both places."""
+time zones; and the reply strip's rows above them (`messaging.queue_strip`). The loops are kept
+here as the reference; a change to the rows' markup is made in both places."""
 
 import re
 from datetime import timedelta
@@ -18,6 +18,9 @@ from disputes.models import Buyer, Claim, ClaimKind, ClaimStatus, Outcome, Prior
 from disputes.preferences import SESSION_LANGUAGE, SESSION_TIME_ZONE
 from disputes.queue_rows import queue_rows, rows_html
 from disputes.views import QUEUE_TICKED
+from messaging import services as message_services
+from messaging.queue_strip import reply_rows_html
+from messaging.selectors import awaiting_replies
 
 from .conftest import client_for
 from .test_post_mortems import close, new_claim
@@ -178,3 +181,41 @@ def test_the_strips_above_the_list_show_the_users_own_and_name_their_orders(worl
     body = agent_client.get(reverse("disputes:queue")).content.decode()
     assert 'id="queue-results"' in body
     assert 'id="back-from-snooze"' not in body and 'id="my-actions"' not in body
+
+
+# The reply strip's rows as its template wrote them.
+REPLY_REFERENCE = Template(
+    """<tbody>
+    {% for message in replies %}
+      <tr class="reply-row"><td>{% include "messaging/_reply_badge.html" %}</td>
+        <td><a href="{% url 'disputes:order' message.thread.order_id %}#thread">{{ message.thread.order.platform_order_id }}</a></td>
+        <td>{{ message.store.name }}</td><td class="message-cell">{{ message.body|truncatechars:90 }}</td></tr>
+    {% endfor %}
+    </tbody>"""
+)
+
+
+def test_the_reply_strip_written_in_python_is_its_templates_in_every_language_and_zone(world, agent_client):
+    now = timezone.now()
+    world.store_a.name = "Alpha & <Co>"
+    world.store_a.save()
+    order = world.order_a
+    order.platform_order_id = "<b>111</b>&"
+    order.save()
+    # Overdue, due today or soon, due in days; a long text and one that needs escaping.
+    for hours, body in [(-30, "Where is it? " * 12), (-1, 'Say "<hi>" & bye'), (-40, "Hello")]:
+        message_services.message_receive(order=order, body=body, at=now + timedelta(hours=hours))
+    rows, _overdue = awaiting_replies(world.agent_a)
+    assert len(rows) == 3
+    for language in LANGUAGES:
+        for zone in ZONES:
+            with translation.override(language), timezone.override(ZoneInfo(zone)):
+                expected = REPLY_REFERENCE.render(Context({"replies": rows}))
+                assert f"<tbody>\n    {reply_rows_html(rows)}\n    </tbody>" == expected, (language, zone)
+    assert "badge-overdue" in expected and ("badge-fine" in expected or "badge-today" in expected)
+    assert "data-due=" in expected and "Where is it? " * 8 not in expected  # cut at 90 characters
+    assert "&lt;b&gt;111&lt;/b&gt;&amp;" in expected and "Alpha &amp; &lt;Co&gt;" in expected
+    # On the page, in its place under the strip's heading.
+    body = agent_client.get(reverse("disputes:queue")).content.decode()
+    with translation.override("en"):
+        assert reply_rows_html(awaiting_replies(world.agent_a)[0]) in body
