@@ -13,13 +13,12 @@ htmx partial; a second page is read through the cursor the first offers. What it
 database is the test client's sessions (one per user) and nothing else."""
 
 import argparse
-import os
 import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from desk_env import seeded_desk
 
 QUERIES = [
     "",
@@ -41,24 +40,6 @@ BLANKS = [
     (re.compile(rb'"X-CSRFToken": "[^"]+"'), b'"X-CSRFToken": ""'),
     (re.compile(rb'nonce="[^"]+"'), b'nonce=""'),
 ]
-
-
-def setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DESK_CONNECTOR_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kdWN0aW8=")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def pages(moment: datetime):
@@ -124,7 +105,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--at", default="", help="the stopped clock, ISO (default: the saved run's)")
     args = parser.parse_args()
-    setup()
+    seeded_desk()
     folder: Path = args.folder
     stamp = folder / "moment.txt"
     if args.action == "save":
