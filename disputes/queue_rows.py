@@ -66,7 +66,7 @@ def queue_rows(
 ) -> list[QueueRow]:
     # Each label and each word of the countdowns is translated once per page, not once per row:
     # the labels are looked up by their codes (a lazy label translates itself to be hashed).
-    choices = {
+    choices: dict[str, dict] = {
         "reason": dict(Reason.choices),
         "kind": dict(ClaimKind.choices),
         "status": dict(ClaimStatus.choices),

@@ -26,7 +26,7 @@ def reply_badge_html(message: Message, zone: str) -> str:
     clock = (
         f' data-due="{escape(message.reply_by.isoformat())}" data-soon="{formats.localize(due.soon_seconds)}"'
         f' data-tz="{zone}"'
-        if due.state != Urgency.NONE
+        if due.state != Urgency.NONE and message.reply_by is not None  # a clock runs only with a time
         else ""
     )
     return (

@@ -221,13 +221,13 @@ def awaiting_replies(
     )
     # What the strip shows of each message's thread, order and store, read in the same row.
     for row in rows:
-        db = row._state.db
-        thread = Thread.from_db(db, ["id", "order_id"], [row.thread_id, row.thread_order_id])
+        db, read = row._state.db, vars(row)  # the statement's other columns, set on the message
+        thread = Thread.from_db(db, ["id", "order_id"], [row.thread_id, read["thread_order_id"]])
         thread.order = Order.from_db(
-            db, ["id", "platform_order_id"], [row.thread_order_id, row.platform_order_id]
+            db, ["id", "platform_order_id"], [read["thread_order_id"], read["platform_order_id"]]
         )
         row.thread = thread
-        row.store = Store.from_db(db, ["id", "name"], [row.store_id, row.store_name])
+        row.store = Store.from_db(db, ["id", "name"], [row.store_id, read["store_name"]])
     sql = f"""
         SELECT COUNT(*) FROM (
           SELECT 1 FROM {Message._meta.db_table}
