@@ -1,6 +1,4 @@
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,21 +49,17 @@ from .forms import (
 from .inputs import has_nul
 from .models import (
     Claim,
-    ClaimKind,
     ClaimStatus,
-    DueState,
     ImprovementAction,
     Order,
-    Priority,
     Profile,
-    Reason,
     SavedView,
     SetAside,
     Store,
-    Urgency,
     charges_of,
 )
 from .preferences import activate_preferences, remember_preferences
+from .queue_rows import queue_rows, rows_html
 from .requests import AuthenticatedRequest
 from .selectors import PAGE_SIZE
 from .services import ALLOWED_MOVES, ClaimConflict, ClaimError
@@ -112,104 +106,6 @@ def _saved_view_query(query: QueryDict) -> str:
     return kept.urlencode()
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    """One line of the queue with every value it shows already worked out, so the template
-    only places plain attributes: per row, each `{{ }}` costs a context look-up, an attribute
-    walk and escaping, and the 50 rows were most of the page's rendering."""
-
-    claim: Claim
-    due: DueState
-    # Made of digits and ASCII by construction (ids, paths from reverse(), ISO times): marked
-    # safe so the template does not escape them on every use. Anything typed by someone (order
-    # ids, names) stays plain text and is escaped as usual.
-    id: SafeString
-    url: SafeString
-    order_url: SafeString
-    due_at: SafeString  # ISO time for the live countdown; "" when the badge does not count
-    soon_seconds: SafeString
-    is_open: bool
-    ticked: bool
-    loaded_assignee: SafeString  # the assignee id the row shows ("" for nobody)
-    state: str
-    countdown: str
-    due_title: str
-    age: str
-    title: str  # "#12 · Item not received"
-    reason: str
-    kind: str
-    status: str
-    priority: str  # the chosen priority's label; "" for the default, which is left unsaid
-    priority_class: str
-    order_id: str
-    buyer: str
-    amount: str  # the claimed amount with its currency, else the order's total
-    amount_is_total: bool
-    store: str
-    assignee: str
-
-    # The queue's tests and bench read a row as (claim, due).
-    def __iter__(self):
-        return iter((self.claim, self.due))
-
-
-def queue_rows(
-    claims: list[Claim], now: datetime, ticked: set[int] | frozenset[int] = frozenset()
-) -> list[QueueRow]:
-    # Each label is translated once per page, not once per row.
-    reasons, kinds = dict(Reason.choices), dict(ClaimKind.choices)
-    statuses, priorities = dict(ClaimStatus.choices), dict(Priority.choices)
-    label = functools.cache(str)
-    # One reverse() for each kind of link, the ids put in by hand.
-    claim_url = reverse("disputes:claim", kwargs={"claim_id": 0}).removesuffix("0/")
-    order_url = reverse("disputes:order", kwargs={"order_id": 0}).removesuffix("0/")
-    rows = []
-    for claim in claims:
-        due = claim.due_state(now)
-        order = claim.order
-        pk = str(claim.pk)
-        reason = label(reasons.get(claim.reason, claim.reason))
-        rows.append(
-            QueueRow(
-                claim=claim,
-                due=due,
-                id=mark_safe(pk),
-                url=mark_safe(f"{claim_url}{pk}/"),
-                order_url=mark_safe(f"{order_url}{claim.order_id}/"),
-                due_at=mark_safe(
-                    claim.respond_by.isoformat()
-                    if claim.is_open and claim.respond_by is not None and due.state != Urgency.NONE
-                    else ""
-                ),
-                soon_seconds=mark_safe(str(due.soon_seconds)),
-                is_open=claim.is_open,
-                ticked=claim.pk in ticked,
-                loaded_assignee=mark_safe("" if claim.assignee_id is None else str(claim.assignee_id)),
-                state=due.state,
-                countdown=desk_tags.countdown(due.remaining),
-                due_title=dates.moment_text(claim.respond_by),
-                age=desk_tags.age(claim.opened_at),
-                title=f"#{pk} · {reason}",
-                reason=reason,
-                kind=label(kinds.get(claim.kind, claim.kind)),
-                status=label(statuses.get(claim.status, claim.status)),
-                priority=label(priorities.get(claim.priority, "")) if claim.priority_set else "",
-                priority_class=str(claim.priority),
-                order_id=order.platform_order_id,
-                buyer=(str(order.buyer) if order.buyer else "") or "—",
-                amount=(
-                    f"{formats.localize(claim.amount)} {order.currency}"
-                    if claim.amount is not None
-                    else f"{formats.localize(order.total)} {order.currency}"
-                ),
-                amount_is_total=claim.amount is None,
-                store=claim.store.name,
-                assignee=claim.assignee.get_username() if claim.assignee else "",
-            )
-        )
-    return rows
-
-
 @login_required
 @require_GET
 def queue(request: AuthenticatedRequest) -> HttpResponse:
@@ -225,10 +121,12 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         if QUEUE_TICKED in request.session
         else set()
     )
+    rows = queue_rows(page.claims, now, ticked)
     context = {
         "form": form,
         "page": page,
-        "rows": queue_rows(page.claims, now, ticked),
+        "rows": rows,
+        "rows_html": rows_html(rows),
         "filter_query": query.urlencode(),
         "sort": filters.sort,
         "sort_links": _sort_links(query, filters.sort),
@@ -236,8 +134,8 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "disputes/queue.html#results", context)
-    context["actions"] = selectors.open_actions(request.user)
-    context["back_from_snooze"] = selectors.back_from_snooze(request.user, now=now)
+    context["actions"] = selectors.open_actions(request.user, stores=form.stores)
+    context["back_from_snooze"] = selectors.back_from_snooze(request.user, now=now, stores=form.stores)
     saved = list(SavedView.objects.filter(user=request.user).order_by("name")[:MAX_SAVED_VIEWS])
     current = _saved_view_query(request.GET)
     context["saved_views"] = [(view, view.query == current) for view in saved]

@@ -213,23 +213,21 @@ def awaiting_replies(
         if stores is not None
         else list(stores_for(user).values_list("pk", flat=True))
     )
-    rows = list(
-        Message.objects.filter(store_id__in=store_ids, reply_state=ReplyState.AWAITING)
-        .select_related("thread__order", "store")
-        # What the strip shows: the reply's clock, the text, the order and the store.
-        .only(
-            "body",
-            "reply_state",
-            "reply_by",
-            "warn_hours_before",
-            "thread__order__platform_order_id",
-            "store__name",
-        )
-        .order_by("reply_by", "pk")[:limit]
-    )
-    # The capped count written out: building it with the ORM cost the queue several times what
-    # running it does (issue #18). Same statement on PostgreSQL and SQLite.
+    # Both statements written out: building them with the ORM cost the queue several times
+    # what running them does (issue #18). Same statements on PostgreSQL and SQLite.
     marks = ", ".join(["%s"] * len(store_ids)) or "NULL"
+    rows = list(
+        Message.objects.raw(AWAITING_ROWS.format(marks=marks), [*store_ids, ReplyState.AWAITING.value, limit])
+    )
+    # What the strip shows of each message's thread, order and store, read in the same row.
+    for row in rows:
+        db, read = row._state.db, vars(row)  # the statement's other columns, set on the message
+        thread = Thread.from_db(db, ["id", "order_id"], [row.thread_id, read["thread_order_id"]])
+        thread.order = Order.from_db(
+            db, ["id", "platform_order_id"], [read["thread_order_id"], read["platform_order_id"]]
+        )
+        row.thread = thread
+        row.store = Store.from_db(db, ["id", "name"], [row.store_id, read["store_name"]])
     sql = f"""
         SELECT COUNT(*) FROM (
           SELECT 1 FROM {Message._meta.db_table}
@@ -241,6 +239,19 @@ def awaiting_replies(
         cursor.execute(sql, [*store_ids, ReplyState.AWAITING.value, at(now), COUNT_CAP])
         (overdue,) = cursor.fetchone()
     return rows, overdue
+
+
+# What the queue's strip shows: the reply's clock, the text, the order and the store.
+AWAITING_ROWS = """
+    SELECT m.id, m.store_id, m.thread_id, m.body, m.reply_state, m.reply_by, m.warn_hours_before,
+           t.order_id AS thread_order_id, o.platform_order_id, s.name AS store_name
+    FROM messaging_message m
+    JOIN messaging_thread t ON t.id = m.thread_id
+    JOIN disputes_order o ON o.id = t.order_id
+    JOIN disputes_store s ON s.id = m.store_id
+    WHERE m.store_id IN ({marks}) AND m.reply_state = %s
+    ORDER BY m.reply_by, m.id LIMIT %s
+"""
 
 
 @dataclass

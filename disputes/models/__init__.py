@@ -38,6 +38,7 @@ from .claims import (  # noqa: F401
     Priority,
     Reason,
     TimelineEntry,
+    response_due_state,
 )
 from .due import (  # noqa: F401
     DueState,

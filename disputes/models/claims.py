@@ -364,8 +364,16 @@ class Claim(models.Model):
 
     def due_state(self, now: datetime | None = None) -> DueState:
         """How urgent the response is, by the rule's first warning and the user's local day."""
-        due = self.respond_by if self.status not in ClaimStatus.settled() else None
-        return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=self.warnings[0]))
+        return response_due_state(self.status, self.respond_by, self.warnings, now)
+
+
+def response_due_state(
+    status: str, respond_by: datetime | None, warnings: list[int | float], now: datetime | None = None
+) -> DueState:
+    """`Claim.due_state` of a claim read as values (the queue's rows): its status, its response
+    deadline and its rule's warnings (`warnings_or_default`)."""
+    due = respond_by if status not in ClaimStatus.settled() else None
+    return DueState.of(due, now or timezone.now(), due_soon=timedelta(hours=warnings[0]))
 
 
 class TimelineEntry(models.Model):

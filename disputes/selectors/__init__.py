@@ -56,6 +56,7 @@ from .queue import (  # noqa: F401
     PAGE_SIZE,
     SORT_CHOICES,
     SORTS,
+    QueueClaim,
     QueueFilters,
     QueuePage,
     back_from_snooze,

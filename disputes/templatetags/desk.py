@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django import template
@@ -10,25 +11,31 @@ from disputes import dates, timeline
 register = template.Library()
 
 
-def span(delta: timedelta) -> str:
+def span(delta: timedelta, gettext: Callable[[str], str] = _) -> str:
+    """`gettext`: a page that words many spans passes its own, translating each word once."""
     minutes = int(abs(delta).total_seconds() // 60)
     days, minutes = divmod(minutes, 60 * 24)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+        return gettext("%(d)d d %(h)d h") % {"d": days, "h": hours}
     if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
+        return gettext("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    return gettext("%(m)d min") % {"m": minutes}
 
 
 @register.filter
 def countdown(remaining: timedelta | None) -> str:
     """'5 h 10 min left' or 'overdue by 2 d 3 h'."""
+    return countdown_text(remaining)
+
+
+def countdown_text(remaining: timedelta | None, gettext: Callable[[str], str] = _) -> str:
+    """The `countdown` filter's words; `gettext` as for `span`."""
     if remaining is None:
-        return _("no deadline")
+        return gettext("no deadline")
     if remaining < timedelta(0):
-        return _("overdue by %(span)s") % {"span": span(remaining)}
-    return _("%(span)s left") % {"span": span(remaining)}
+        return gettext("overdue by %(span)s") % {"span": span(remaining, gettext)}
+    return gettext("%(span)s left") % {"span": span(remaining, gettext)}
 
 
 @register.filter

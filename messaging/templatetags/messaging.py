@@ -7,6 +7,7 @@ from disputes.templatetags.desk import duration, shown
 from .. import outgoing, selectors
 from ..filling import TemplateError, fill, pieces, values_for
 from ..models import Channel, Purpose, RuleDraft
+from ..queue_strip import reply_rows_html
 
 
 def _filled(request, order, claim) -> dict:
@@ -88,7 +89,12 @@ def macros_card(context, claim) -> dict:
 def messaging_queue(context, stores=None) -> dict:
     """`stores`: the user's stores, when the page has read them (the queue's filter form)."""
     rows, overdue = selectors.awaiting_replies(context["request"].user, stores=stores)
-    return {"replies": rows, "overdue": overdue, "capped": overdue >= selectors.COUNT_CAP}
+    return {
+        "replies": rows,
+        "rows_html": reply_rows_html(rows),
+        "overdue": overdue,
+        "capped": overdue >= selectors.COUNT_CAP,
+    }
 
 
 @register.inclusion_tag("messaging/_dashboard.html", takes_context=True)
