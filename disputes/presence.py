@@ -76,7 +76,9 @@ def poll(
     # The page's own row is written again only once half its freshness has gone, or when the
     # draft started or ended: most polls are then the one read.
     if mine is None or mine[3] < now - (now - since) / 2 or (mine[4] is not None) != typing:
-        _upsert_unless_gone(claim_id, user.pk, page, seen_at=now, typing_at=now if typing else None)
+        _write_unless_gone(
+            claim_id, user.pk, page, seen_at=now, typing_at=now if typing else None, gone=False
+        )
     # One person may have the claim open in two tabs: named once, replying if either page is.
     others: dict[int, Present] = {}
     for user_id, username, first_name, _seen_at, typing_at, _page in rows:
@@ -89,12 +91,13 @@ def poll(
     return sorted(others.values(), key=lambda present: (not present.replying, present.name.casefold()))
 
 
-def _upsert_unless_gone(
-    claim_id: int, user_id: int, page: str, *, seen_at: datetime, typing_at: datetime | None
+def _write_unless_gone(
+    claim_id: int, user_id: int, page: str, *, seen_at: datetime, typing_at: datetime | None, gone: bool
 ) -> None:
     """Insert the page's row, or bring it up to date unless its page said goodbye: one
-    statement, so a goodbye handled between the poll's read and this write still wins (the
-    same SQL on SQLite and PostgreSQL; the ORM's upsert has no condition)."""
+    statement, so a goodbye handled between a poll's read and its write still wins (the same
+    SQL on SQLite and PostgreSQL; the ORM's upsert has no condition). The goodbye writes
+    `gone` through it too; a row already gone stays as it is."""
     table = connection.ops.quote_name(ClaimPresence._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
@@ -102,9 +105,9 @@ def _upsert_unless_gone(
             f"INSERT INTO {table} (claim_id, user_id, page, seen_at, typing_at, gone) "
             "VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (claim_id, user_id, page) DO UPDATE "
-            "SET seen_at = excluded.seen_at, typing_at = excluded.typing_at "
+            "SET seen_at = excluded.seen_at, typing_at = excluded.typing_at, gone = excluded.gone "
             f"WHERE NOT {table}.gone",
-            [claim_id, user_id, page, adapt(seen_at), adapt(typing_at), False],
+            [claim_id, user_id, page, adapt(seen_at), adapt(typing_at), gone],
         )
 
 
@@ -114,21 +117,7 @@ def leave(user, claim_id: int, *, page: str = "", now: datetime | None = None) -
     after this, cannot write it again."""
     if not Claim.objects.filter(pk=claim_id, store__in=stores_for(user)).exists():
         return False
-    ClaimPresence.objects.bulk_create(
-        [
-            ClaimPresence(
-                claim_id=claim_id,
-                user=user,
-                page=page,
-                seen_at=now or timezone.now(),
-                typing_at=None,
-                gone=True,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["claim", "user", "page"],
-        update_fields=["seen_at", "typing_at", "gone"],
-    )
+    _write_unless_gone(claim_id, user.pk, page, seen_at=now or timezone.now(), typing_at=None, gone=True)
     return True
 
 
