@@ -18,8 +18,12 @@ def poll(client, claim, **data):
 
 
 def people(response) -> str:
+    """The poll's answer, its whitespace folded; the list it is read from is there, so that
+    a name found missing is missing from it."""
     assert response.status_code == 200, response.status_code
-    return " ".join(response.content.decode().split())
+    body = response.content.decode()
+    assert 'id="presence-list"' in body
+    return " ".join(body.split())
 
 
 def test_each_agent_sees_the_other_on_the_claim(world):
