@@ -1,11 +1,14 @@
 import re
 from datetime import timedelta
 
+import pytest
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from appeals import services as appeal_services
 from disputes import services
+from disputes.access import get_claim_for_user
 from disputes.models import Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, Shipment, TrackingEvent
 
 from .conftest import client_for
@@ -33,6 +36,8 @@ def test_claim_page_shows_order_deadline_and_timeline(agent_client, world):
 
 def test_claim_page_query_count_is_pinned(agent_client, world):
     claim = world.claim_a
+    # A claim that names people (read in one query of their own, whoever they are).
+    Claim.objects.filter(pk=claim.pk).update(assignee=world.agent_a, created_by=world.manager_a)
     first = Shipment.objects.create(order=world.order_a, carrier="USPS", tracking_number="9400")
     TrackingEvent.objects.create(shipment=first, occurred_at=timezone.now(), status="Accepted")
 
@@ -57,9 +62,9 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
         services.claim_set_priority(claim=claim, priority=3, by=world.agent_a, loaded=claim.priority)
         appeal_services.appeal_create(claim=claim, kind="claim_response", by=world.agent_a)
 
-    # 13 for the claim (post-mortems, the order's lines, and the store's members for both the
-    # assignee and the close form's action owner, once, included; the order's store is the
-    # claim's), 1
+    # 14 for the claim (the people it names, post-mortems, the order's lines, and the store's
+    # members for both the assignee and the close form's action owner, once, included; the
+    # order's store is the claim's), 1
     # for whether the viewer manages the store (asked once for the two panels below), 2 for the
     # evidence panel (items, evidence events), 3 for the buyer thread (the thread, a draft reply a
     # rule put in, the store's tags marked on the thread),
@@ -69,7 +74,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
     # the store's orders and defective orders in the ODR window; the SKUs from the lines the page
     # read, and no SKU record for an order without lines).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=26, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=27, add_rows=more_history
     )
 
 
@@ -297,3 +302,33 @@ def test_order_search_finds_by_id_prefix_in_own_stores_only(agent_client, outsid
     response = agent_client.get(reverse("disputes:orders"), {"q": "111-0000001"})
     assert response["Location"] == reverse("disputes:order", args=[world.order_a.pk])
     assert "111-0000001" not in outsider_client.get(reverse("disputes:orders"), {"q": "111"}).content.decode()
+
+
+def test_a_claim_is_read_with_the_people_it_names_in_one_query_more(world, django_assert_num_queries):
+    Claim.objects.filter(pk=world.claim_a.pk).update(
+        assignee=world.agent_a, created_by=world.manager_a, snoozed_by=world.agent_a
+    )
+    with django_assert_num_queries(2):  # the claim with its store, order and buyer; its people
+        claim = get_claim_for_user(world.agent_a, world.claim_a.pk)
+        seen = (
+            claim.assignee.username,
+            claim.created_by.username,
+            claim.snoozed_by.username,
+            claim.store.name,
+            claim.order.buyer.pk == world.order_a.buyer_id,
+            claim.respond_rule,
+        )
+    assert seen == ("agent_a", "manager_a", "agent_a", world.store_a.name, True, None)
+
+
+def test_a_claim_naming_nobody_is_one_query_and_its_people_read_as_none(world, django_assert_num_queries):
+    Claim.objects.filter(pk=world.claim_a.pk).update(assignee=None, created_by=None, snoozed_by=None)
+    with django_assert_num_queries(1):
+        claim = get_claim_for_user(world.agent_a, world.claim_a.pk)
+        assert (claim.assignee, claim.created_by, claim.snoozed_by) == (None, None, None)
+    assert claim.pk == world.claim_a.pk
+
+
+def test_another_teams_claim_is_not_found_by_the_two_query_look_up(world):
+    with pytest.raises(Http404):
+        get_claim_for_user(world.agent_b, world.claim_a.pk)

@@ -15,6 +15,7 @@ from disputes.models import PENDING_COLUMNS, Claim, ClaimKind, ClaimStatus, Orde
 from disputes.selectors import dashboard, store_trends, week_starts
 from disputes.selectors.agents import trend_days_from_rows
 from disputes.selectors.dashboard import weeks_from_claims, weeks_from_hours
+from disputes.selectors.odr import defect_rates, odr_counts
 
 from .drafts import post_mortem
 from .test_import import good_amazon_report, run
@@ -247,7 +248,6 @@ def test_odr_counts_from_the_hours_equal_the_defect_rates_counted_from_the_claim
     """The advice card's ODR figures (one query on the hour counts) equal `defect_rates`' (every
     defective order of the window), with orders and claims on both sides of the window's start
     inside its first hour, an order with two claims, and a claim that does not count."""
-    from disputes.selectors.odr import defect_rates, odr_counts
 
     now = timezone.now().replace(minute=20, second=0, microsecond=0)
     since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
@@ -294,11 +294,13 @@ def _edges(now: datetime) -> list[datetime]:
     window's, the first Monday shown, the hour now falls in, now, later in now's hour, and hours
     and days after it."""
     from disputes.selectors.dashboard import _since, trend_since
+    from disputes.selectors.odr import odr_window
 
     today = timezone.localdate(now)
     forecast_start = timezone.make_aware(datetime.combine(today - timedelta(days=59), datetime.min.time()))
     monday = timezone.make_aware(datetime.combine(week_starts(now, 12)[0], datetime.min.time()))
-    starts = [_since(now, 12), trend_since(now, 60, 7)[1], forecast_start, monday]
+    odr_start, odr_first_hour = odr_window(now)
+    starts = [_since(now, 12), trend_since(now, 60, 7)[1], forecast_start, monday, odr_start, odr_first_hour]
     tick, hour_ = timedelta(microseconds=1), timedelta(hours=1)
     moments = [m + d for m in starts for d in (-hour_, -tick, timedelta(0), tick)]
     current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -358,6 +360,15 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
         board = dashboard(world.manager_a, now=now)
         assert (board.days is None) == (zone == "Asia/Kolkata")
         assert board.weeks == weeks_from_claims(ids, now, 12)
+        # The ODR figures, read with the days where there are days, are `odr_counts`' and
+        # `defect_rates`' (counted from every claim of the window).
+        rates = defect_rates(stores, now)
+        shown = {store.pk: (odr.orders, odr.defective_orders) for store, odr in board.stores}
+        managed = [world.store_a.pk]  # the manager's
+        assert shown == odr_counts(managed, now)
+        assert shown == {pk: (rates[pk].orders, rates[pk].defective_orders) for pk in managed}
+        assert shown[world.store_a.pk][1] > 4
+        assert (board.days is None) or board.days.odr == shown
         assert sum(week.opened for week in board.weeks) > 4
         counted = [t.points for t in store_trends(stores, now=now, read=trend_days_from_rows)]
         assert [t.points for t in store_trends(stores, now=now, store_days=board.days)] == counted

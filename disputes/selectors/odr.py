@@ -112,16 +112,22 @@ def order_defect_rate(store: Store, now: datetime | None = None) -> DefectRate:
     return defect_rates([store], now)[store.pk]
 
 
+def odr_window(now: datetime) -> tuple[datetime, datetime]:
+    """Where the ODR window ending at `now` starts, and the start of its first whole hour."""
+    since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
+    boundary = since.replace(minute=0, second=0, microsecond=0)
+    if boundary < since:
+        boundary += timedelta(hours=1)
+    return since, boundary
+
+
 def odr_counts(store_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
     """Each store's (orders, orders with a defect) of the ODR window, without the defects' kinds,
     in one query: the whole hours from the hour counts (StoreHour's `orders` and `defective`),
     the part of an hour before the first whole one from the orders and claims themselves. The
     same figures as `defect_rates`, which counts every defective order of the window."""
     now = now or timezone.now()
-    since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
-    boundary = since.replace(minute=0, second=0, microsecond=0)
-    if boundary < since:
-        boundary += timedelta(hours=1)
+    since, boundary = odr_window(now)
     # Written out rather than built with the ORM: building the three-part union cost more CPU
     # than running it (issue #18, the claim page). Same statement on PostgreSQL and SQLite.
     # An order's claims share its purchase time, so no order is counted in two parts.
