@@ -164,6 +164,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that takes the connection and never answers (a host gone, a firewall dropping
+    # packets) must not hold a request or a task forever: libpq gives up after this many
+    # seconds (it counts anything under 2 as 2).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 10)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so a Celery worker started by a test sees the test database.

@@ -119,6 +119,31 @@ def test_alert_mail_gives_up_on_a_mail_server_that_never_answers():
     assert "TimeoutError" in result.stderr
 
 
+def test_a_database_server_that_never_answers_is_given_up_on():
+    import socket
+    import time
+
+    # The server takes the connection and never answers the start-up message: without a
+    # timeout the first query of a request or a task would wait forever.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        started = time.monotonic()
+        result = manage(
+            "shell",
+            "-c",
+            "from django.db import connection; connection.ensure_connection()",
+            env={
+                "DATABASE_URL": f"postgres://desk@127.0.0.1:{silent.getsockname()[1]}/desk",
+                "DATABASE_CONNECT_TIMEOUT": "2",
+            },
+        )
+        waited = time.monotonic() - started
+    assert result.returncode != 0
+    assert "OperationalError" in result.stderr and "timeout" in result.stderr.lower()
+    assert waited < 60, waited
+
+
 def test_redis_hands_a_task_to_another_worker_only_once_it_could_no_longer_be_running():
     from django.conf import settings
 
