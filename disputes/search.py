@@ -198,7 +198,12 @@ def newest[M: models.Model](
     if words:
         # A literal lower bound (not a subquery), so the planner sees how few rows it spans.
         top = scoped.model._default_manager.aggregate(top=Max("pk"))["top"] or 0
-        recent = list(scoped.filter(pk__gt=top - window).order_by("-pk")[:limit])
+        # The window's rows are walked back on the primary key and each matched on the fly.
+        # Left to itself the planner ANDs the key's range with the search index's bitmap, which
+        # reads every match of a common word in the whole table first (84,000 messages for
+        # "tracking number" at a million: 5.7 ms against 0.4, and ten times that at ten).
+        with _plans_limited_to("indexscan"):
+            recent = list(scoped.filter(pk__gt=top - window).order_by("-pk")[:limit])
         if len(recent) == limit:
             return recent
     with _plans_limited_to("bitmapscan"):
