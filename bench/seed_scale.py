@@ -772,6 +772,7 @@ def copy_claims(
         "created_at",
         "updated_at",
         "order_purchased_at",
+        "decided_at",
     ]
     if has_alert_columns:
         claim_columns += ["next_alert_at", "next_alert_threshold"]
@@ -895,6 +896,8 @@ def copy_claims(
                 ts(opened),
                 ts(updated),
                 ts(data.purchased[oid]),
+                # The platform's decision, recorded as the claim closed (services.claim_close).
+                ts(closed_at) if outcome else r"\N",
             ]
             if has_alert_columns or ClaimAlertSchedule is not None:
                 next_at, threshold = None, ""

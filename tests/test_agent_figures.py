@@ -264,8 +264,9 @@ def test_my_day_query_count_is_pinned(agent_client, world):
         for claim in add_claims(world, 3, start_hours=300):
             decide(claim, Outcome.DENIED, days_ago=1, assignee=world.agent_a)
 
-    # Session, user, the layout's bell-and-role query, and one for the tiles.
-    assert_queries_pinned(agent_client, reverse("disputes:my_dashboard"), expected=4, add_rows=more)
+    # Session, user, the layout's bell-and-role query, and three for the tiles (the agent's
+    # stores, their open claims from the kept counts, their decided ones).
+    assert_queries_pinned(agent_client, reverse("disputes:my_dashboard"), expected=6, add_rows=more)
 
 
 def test_the_per_agent_rows_written_out_are_what_the_template_loop_wrote():

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from disputes import open_counts, services
 from disputes.models import Claim, ClaimKind, ClaimStatus, OpenClaimCount, Order, Reason, end_of_local_day
+from disputes.selectors import my_board
 from disputes.selectors.dashboard import Load, open_load
 
 from .concurrency import Racer, lock_waiters, needs_row_locks, wait_until
@@ -208,12 +209,15 @@ def test_the_load_read_from_the_counts_equals_the_load_counted_claim_by_claim(wo
     with timezone.override(zone):
         slow = by_assignee(load_counted_slowly(stores, now))
         assert by_assignee(open_load(stores, now)) == slow
+        # The agent's own tiles are theirs (the other team's claims are not the agent's).
+        mine = my_board(world.agent_a, now=now)
     # Each split has claims on both of its sides: none of the figures is all or nothing.
     agent = slow[world.agent_a.pk]
     assert (
         0 < agent.overdue < agent.open and 0 < agent.due_today < agent.open and 0 < agent.due_24h < agent.open
     )
     assert set(slow) == {0, world.agent_a.pk, world.manager_a.pk}
+    assert (mine.open, mine.overdue, mine.due_today) == (agent.open, agent.overdue, agent.due_today)
 
 
 def test_an_assignee_whose_claims_are_all_closed_is_not_listed(world):

@@ -12,13 +12,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ..access import managed_stores_for, stores_for
-from ..models import Claim, ClaimStatus, Order, Outcome, Store, end_of_local_day
+from ..models import Claim, Order, Outcome, Store
 from .dashboard import (
     TREND_DAYS,
     TREND_STEP,
     StoreDays,
     TrendDays,
     counts_by_hour_fit,
+    open_load,
     store_days,
     trend_since,
 )
@@ -50,23 +51,27 @@ class MyBoard:
 
 def my_board(user, *, now: datetime | None = None, days: int = FIGURES_DAYS) -> MyBoard:
     """An agent's own dashboard: their open, overdue and due-today claims, and how many of the
-    claims decided for them in the last `days` days were won. One query."""
+    claims decided for them in the last `days` days were won. Neither read grows with the
+    agent's history (one claim_assignee_load scan of every claim they ever had took 47 ms at
+    ten times the bench's data): the open claims come from the kept counts, as the managers'
+    per-agent load does (`open_load`), the decided ones from the range of the last `days` days
+    of decisions in their stores (claim_decided)."""
     now = now or timezone.now()
-    since = now - timedelta(days=days)
+    store_ids = list(stores_for(user).values_list("pk", flat=True))
     # Open as the queue counts it (not closed), so each tile matches the queue it links to.
-    open_claims = ~Q(status=ClaimStatus.CLOSED)
-    decided = Q(decided_at__gte=since) & ~Q(outcome="")
-    # Counting "store", not "pk", keeps every column read inside claim_assignee_load.
-    row = Claim.objects.filter(store__in=stores_for(user), assignee=user).aggregate(
-        open=Count("store", filter=open_claims),
-        overdue=Count("store", filter=open_claims & Q(respond_by__lt=now)),
-        due_today=Count(
-            "store", filter=open_claims & Q(respond_by__gte=now, respond_by__lt=end_of_local_day(now))
-        ),
-        decided=Count("store", filter=decided),
-        won=Count("store", filter=decided & Q(outcome__in=Outcome.wins())),
+    mine = next((row for row in open_load(store_ids, now) if row.assignee == user.pk), None)
+    decided = Claim.objects.filter(
+        store_id__in=store_ids, assignee=user, decided_at__gte=now - timedelta(days=days)
+    ).exclude(outcome="")
+    # Counting "store", not "pk", keeps every column read inside claim_decided.
+    row = decided.aggregate(decided=Count("store"), won=Count("store", filter=Q(outcome__in=Outcome.wins())))
+    return MyBoard(
+        open=mine.open if mine else 0,
+        overdue=mine.overdue if mine else 0,
+        due_today=mine.due_today if mine else 0,
+        days=days,
+        **row,
     )
-    return MyBoard(days=days, **row)
 
 
 @dataclass
