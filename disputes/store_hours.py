@@ -3,9 +3,10 @@
 A write to an order or a claim recounts, in the same statement's transaction, each (store, hour)
 it touched: its hour before and after the change, on each of the three clocks (the order's
 purchase, the claim's order's purchase, the claim's opening). By the order's purchase a claim
-also counts, while it counts toward the ODR and is undecided, in its reason's pending column
+that counts toward the ODR also makes its order defective in its kind's group
+(`DEFECT_KIND_COLUMNS`), and counts, while it is undecided, in its reason's pending column
 (`PENDING_COLUMNS`; a reason outside `Reason` in "other"). Recounting a whole hour, rather
-than adding or subtracting one, keeps the "orders with a defect" count exact when one order has
+than adding or subtracting one, keeps the "orders with a defect" counts exact when one order has
 several claims, and makes every kind of write the same. On PostgreSQL, inserts and deletes
 (the importer's COPY among them) are recounted once per statement from its transition table;
 an update fires only when a counted column changes (the deadline sweep's updates do not).
@@ -17,17 +18,32 @@ trigger (bench scripts truncate `disputes_storehour` with them).
 """
 
 from .db_triggers import TriggerSet
-from .models import PENDING_COLUMNS, Outcome, Reason
+from .models import DEFECT_KIND_COLUMNS, PENDING_COLUMNS, Outcome, Reason
 
 _WON = ", ".join(f"'{o.value}'" for o in Outcome.wins())
 _LOST = ", ".join(f"'{o.value}'" for o in Outcome.losses())
 _REASONS = ", ".join(f"'{reason}'" for reason in PENDING_COLUMNS)
 _PENDING = list(PENDING_COLUMNS.values())
+_KINDS = list(DEFECT_KIND_COLUMNS)
 # Every column a recount writes, in the order of its INSERTs' values.
 _COLUMNS = ", ".join(
-    ["store_id", "hour", "orders", "claims", "defective", "settled", *_PENDING, "opened", "won", "lost"]
+    [
+        "store_id",
+        "hour",
+        "orders",
+        "claims",
+        "defective",
+        *_KINDS,
+        "settled",
+        *_PENDING,
+        "opened",
+        "won",
+        "lost",
+    ]
 )
 _NO_PENDING = ", ".join(["0"] * len(_PENDING))
+_NO_KINDS = ", ".join(["0"] * len(_KINDS))
+_NAMED_KINDS = ", ".join(f"'{kind}'" for kinds in DEFECT_KIND_COLUMNS.values() for kind in kinds or [])
 
 
 def _is_pending(reason: str, claim: str = "c") -> str:
@@ -39,10 +55,26 @@ def _is_pending(reason: str, claim: str = "c") -> str:
     return f"{claim}.counts_toward_odr AND {claim}.outcome = '' AND {of}"
 
 
+def _is_defect_of(column: str, claim: str = "c") -> str:
+    """The condition that a claim (table alias `claim`) counts toward the ODR and is of the
+    kinds of a defect column (`DEFECT_KIND_COLUMNS`; the "other" column: of none of the others')."""
+    kinds = DEFECT_KIND_COLUMNS[column]
+    if kinds is None:
+        return f"{claim}.counts_toward_odr AND {claim}.kind NOT IN ({_NAMED_KINDS})"
+    return f"{claim}.counts_toward_odr AND {claim}.kind IN ({', '.join(f"'{kind}'" for kind in kinds)})"
+
+
 def _pg_pending_counts() -> str:
     return ",\n".join(
         f"                  count(*) FILTER (WHERE {_is_pending(reason)}) AS {column}"
         for reason, column in PENDING_COLUMNS.items()
+    )
+
+
+def _pg_kind_counts() -> str:
+    return ",\n".join(
+        f"                  count(DISTINCT c.order_id) FILTER (WHERE {_is_defect_of(column)}) AS {column}"
+        for column in _KINDS
     )
 
 
@@ -55,7 +87,7 @@ LANGUAGE sql AS $$
   SELECT b.store_id, b.hour,
     (SELECT count(*) FROM disputes_order o WHERE o.store_id = b.store_id
        AND o.purchased_at >= b.hour AND o.purchased_at < b.hour + interval '1 hour'),
-    0, 0, 0, {_NO_PENDING}, 0, 0, 0
+    0, 0, {_NO_KINDS}, 0, {_NO_PENDING}, 0, 0, 0
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, hours) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b
   ON CONFLICT (store_id, hour) DO UPDATE SET orders = EXCLUDED.orders
@@ -68,22 +100,25 @@ CREATE OR REPLACE FUNCTION desk_recount_claims(stores bigint[], purchased timest
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO disputes_storehour ({_COLUMNS})
-  SELECT b.store_id, b.hour, 0, c.claims, c.defective, c.settled, {", ".join(f"c.{p}" for p in _PENDING)}, 0, 0, 0
+  SELECT b.store_id, b.hour, 0, c.claims, c.defective, {", ".join(f"c.{k}" for k in _KINDS)}, c.settled,
+         {", ".join(f"c.{p}" for p in _PENDING)}, 0, 0, 0
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, purchased) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b,
   LATERAL (SELECT count(*) AS claims,
                   count(DISTINCT c.order_id) FILTER (WHERE c.counts_toward_odr) AS defective,
+{_pg_kind_counts()},
                   count(DISTINCT c.order_id) FILTER (WHERE c.counts_toward_odr AND c.outcome <> '')
                     AS settled,
 {_pg_pending_counts()}
            FROM disputes_claim c WHERE c.store_id = b.store_id
              AND c.order_purchased_at >= b.hour AND c.order_purchased_at < b.hour + interval '1 hour') c
   ON CONFLICT (store_id, hour) DO UPDATE
-    SET claims = EXCLUDED.claims, defective = EXCLUDED.defective, settled = EXCLUDED.settled,
+    SET claims = EXCLUDED.claims, defective = EXCLUDED.defective,
+        {", ".join(f"{k} = EXCLUDED.{k}" for k in _KINDS)}, settled = EXCLUDED.settled,
         {", ".join(f"{p} = EXCLUDED.{p}" for p in _PENDING)};
 
   INSERT INTO disputes_storehour ({_COLUMNS})
-  SELECT b.store_id, b.hour, 0, 0, 0, 0, {_NO_PENDING}, c.opened, c.won, c.lost
+  SELECT b.store_id, b.hour, 0, 0, 0, {_NO_KINDS}, 0, {_NO_PENDING}, c.opened, c.won, c.lost
   FROM (SELECT DISTINCT s AS store_id, h AS hour FROM unnest(stores, opened) AS u(s, h)
         WHERE s IS NOT NULL AND h IS NOT NULL) b,
   LATERAL (SELECT count(*) AS opened,
@@ -141,7 +176,8 @@ CREATE TRIGGER desk_claim_hours_insert AFTER INSERT ON disputes_claim
 CREATE TRIGGER desk_claim_hours_delete AFTER DELETE ON disputes_claim
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION desk_claim_hours_statement();
 CREATE TRIGGER desk_claim_hours_update
-  AFTER UPDATE OF store_id, order_id, order_purchased_at, counts_toward_odr, opened_at, outcome, reason
+  AFTER UPDATE OF store_id, order_id, order_purchased_at, counts_toward_odr, opened_at, outcome, reason,
+                  kind
   ON disputes_claim
   FOR EACH ROW WHEN (OLD.store_id IS DISTINCT FROM NEW.store_id
                      OR OLD.order_id IS DISTINCT FROM NEW.order_id
@@ -149,7 +185,8 @@ CREATE TRIGGER desk_claim_hours_update
                      OR OLD.counts_toward_odr IS DISTINCT FROM NEW.counts_toward_odr
                      OR OLD.opened_at IS DISTINCT FROM NEW.opened_at
                      OR OLD.outcome IS DISTINCT FROM NEW.outcome
-                     OR OLD.reason IS DISTINCT FROM NEW.reason)
+                     OR OLD.reason IS DISTINCT FROM NEW.reason
+                     OR OLD.kind IS DISTINCT FROM NEW.kind)
   EXECUTE FUNCTION desk_claim_hours_row();
 """
 
@@ -171,21 +208,22 @@ DROP FUNCTION IF EXISTS desk_recount_claims(bigint[], timestamptz[], timestamptz
 _PG_REBUILD = f"""
 DELETE FROM disputes_storehour;
 INSERT INTO disputes_storehour ({_COLUMNS})
-SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(settled),
-       {", ".join(f"sum({p})" for p in _PENDING)}, sum(opened), sum(won), sum(lost)
+SELECT store_id, hour, sum(orders), sum(claims), sum(defective), {", ".join(f"sum({k})" for k in _KINDS)},
+       sum(settled), {", ".join(f"sum({p})" for p in _PENDING)}, sum(opened), sum(won), sum(lost)
 FROM (
   SELECT store_id, date_trunc('hour', purchased_at, 'UTC') AS hour, count(*) AS orders,
-         0 AS claims, 0 AS defective, 0 AS settled, {", ".join(f"0 AS {p}" for p in _PENDING)},
-         0 AS opened, 0 AS won, 0 AS lost
+         0 AS claims, 0 AS defective, {", ".join(f"0 AS {k}" for k in _KINDS)}, 0 AS settled,
+         {", ".join(f"0 AS {p}" for p in _PENDING)}, 0 AS opened, 0 AS won, 0 AS lost
   FROM disputes_order GROUP BY 1, 2
   UNION ALL
   SELECT store_id, date_trunc('hour', order_purchased_at, 'UTC'), 0, count(*),
          count(DISTINCT order_id) FILTER (WHERE counts_toward_odr),
+         {", ".join(f"count(DISTINCT order_id) FILTER (WHERE {_is_defect_of(k)})" for k in _KINDS)},
          count(DISTINCT order_id) FILTER (WHERE counts_toward_odr AND outcome <> ''),
          {", ".join(f"count(*) FILTER (WHERE {_is_pending(r, 'c')})" for r in PENDING_COLUMNS)}, 0, 0, 0
   FROM disputes_claim c WHERE order_purchased_at IS NOT NULL GROUP BY 1, 2
   UNION ALL
-  SELECT store_id, date_trunc('hour', opened_at, 'UTC'), 0, 0, 0, 0, {_NO_PENDING}, count(*),
+  SELECT store_id, date_trunc('hour', opened_at, 'UTC'), 0, 0, 0, {_NO_KINDS}, 0, {_NO_PENDING}, count(*),
          count(*) FILTER (WHERE outcome IN ({_WON})), count(*) FILTER (WHERE outcome IN ({_LOST}))
   FROM disputes_claim GROUP BY 1, 2
 ) counted
@@ -213,7 +251,7 @@ def _sqlite_orders(row: str) -> str:
     (SELECT count(*) FROM disputes_order o WHERE o.store_id = {row}.store_id
        AND o.purchased_at >= {_sqlite_hour(f"{row}.purchased_at")}
        AND o.purchased_at < {_sqlite_next_hour(f"{row}.purchased_at")}),
-    0, 0, 0, {_NO_PENDING}, 0, 0, 0
+    0, 0, {_NO_KINDS}, 0, {_NO_PENDING}, 0, 0, 0
   WHERE true
   ON CONFLICT (store_id, hour) DO UPDATE SET orders = excluded.orders;"""
 
@@ -228,6 +266,10 @@ def _sqlite_claims(row: str) -> str:
         f"\n    (SELECT count(*) FROM disputes_claim c WHERE {in_hour} AND {_is_pending(reason)})"
         for reason in PENDING_COLUMNS
     )
+    kinds = ",".join(
+        f"\n    (SELECT count(DISTINCT c.order_id) FROM disputes_claim c WHERE {in_hour} AND {_is_defect_of(column)})"
+        for column in _KINDS
+    )
     return f"""
   INSERT INTO disputes_storehour ({_COLUMNS})
   SELECT {row}.store_id, {_sqlite_hour(purchased)}, 0,
@@ -236,17 +278,18 @@ def _sqlite_claims(row: str) -> str:
        AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),
     (SELECT count(DISTINCT c.order_id) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.counts_toward_odr AND c.order_purchased_at >= {_sqlite_hour(purchased)}
-       AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),
+       AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),{kinds},
     (SELECT count(DISTINCT c.order_id) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.counts_toward_odr AND c.outcome <> '' AND c.order_purchased_at >= {_sqlite_hour(purchased)}
        AND c.order_purchased_at < {_sqlite_next_hour(purchased)}),{pending},
     0, 0, 0
   WHERE {purchased} IS NOT NULL
   ON CONFLICT (store_id, hour) DO UPDATE
-    SET claims = excluded.claims, defective = excluded.defective, settled = excluded.settled,
+    SET claims = excluded.claims, defective = excluded.defective,
+        {", ".join(f"{k} = excluded.{k}" for k in _KINDS)}, settled = excluded.settled,
         {", ".join(f"{p} = excluded.{p}" for p in _PENDING)};
   INSERT INTO disputes_storehour ({_COLUMNS})
-  SELECT {row}.store_id, {_sqlite_hour(opened)}, 0, 0, 0, 0, {_NO_PENDING},
+  SELECT {row}.store_id, {_sqlite_hour(opened)}, 0, 0, 0, {_NO_KINDS}, 0, {_NO_PENDING},
     (SELECT count(*) FROM disputes_claim c WHERE c.store_id = {row}.store_id
        AND c.opened_at >= {_sqlite_hour(opened)} AND c.opened_at < {_sqlite_next_hour(opened)}),
     (SELECT count(*) FROM disputes_claim c WHERE c.store_id = {row}.store_id
@@ -269,12 +312,12 @@ _SQLITE_TRIGGERS = [
     f"CREATE TRIGGER desk_claim_hours_insert AFTER INSERT ON disputes_claim BEGIN {_sqlite_claims('NEW')} END",
     f"CREATE TRIGGER desk_claim_hours_delete AFTER DELETE ON disputes_claim BEGIN {_sqlite_claims('OLD')} END",
     "CREATE TRIGGER desk_claim_hours_update AFTER UPDATE OF store_id, order_id, order_purchased_at, "
-    "counts_toward_odr, opened_at, outcome, reason ON disputes_claim FOR EACH ROW WHEN "
+    "counts_toward_odr, opened_at, outcome, reason, kind ON disputes_claim FOR EACH ROW WHEN "
     "OLD.store_id IS NOT NEW.store_id OR OLD.order_id IS NOT NEW.order_id "
     "OR OLD.order_purchased_at IS NOT NEW.order_purchased_at "
     "OR OLD.counts_toward_odr IS NOT NEW.counts_toward_odr "
     "OR OLD.opened_at IS NOT NEW.opened_at OR OLD.outcome IS NOT NEW.outcome "
-    "OR OLD.reason IS NOT NEW.reason "
+    "OR OLD.reason IS NOT NEW.reason OR OLD.kind IS NOT NEW.kind "
     f"BEGIN {_sqlite_claims('OLD')} {_sqlite_claims('NEW')} END",
 ]
 _SQLITE_NAMES = [
@@ -291,21 +334,23 @@ def _sqlite_rebuild() -> list[str]:
     return [
         "DELETE FROM disputes_storehour",
         f"""INSERT INTO disputes_storehour ({_COLUMNS})
-        SELECT store_id, hour, sum(orders), sum(claims), sum(defective), sum(settled),
+        SELECT store_id, hour, sum(orders), sum(claims), sum(defective),
+               {", ".join(f"sum({k})" for k in _KINDS)}, sum(settled),
                {", ".join(f"sum({p})" for p in _PENDING)}, sum(opened), sum(won), sum(lost)
         FROM (
           SELECT store_id, {_sqlite_hour("purchased_at")} AS hour, count(*) AS orders, 0 AS claims,
-                 0 AS defective, 0 AS settled, {", ".join(f"0 AS {p}" for p in _PENDING)},
-                 0 AS opened, 0 AS won, 0 AS lost
+                 0 AS defective, {", ".join(f"0 AS {k}" for k in _KINDS)}, 0 AS settled,
+                 {", ".join(f"0 AS {p}" for p in _PENDING)}, 0 AS opened, 0 AS won, 0 AS lost
           FROM disputes_order GROUP BY 1, 2
           UNION ALL
           SELECT store_id, {_sqlite_hour("order_purchased_at")}, 0, count(*),
                  count(DISTINCT CASE WHEN counts_toward_odr THEN order_id END),
+                 {", ".join(f"count(DISTINCT CASE WHEN {_is_defect_of(k)} THEN order_id END)" for k in _KINDS)},
                  count(DISTINCT CASE WHEN counts_toward_odr AND outcome <> '' THEN order_id END),
                  {", ".join(f"sum({_is_pending(r)})" for r in PENDING_COLUMNS)}, 0, 0, 0
           FROM disputes_claim c WHERE order_purchased_at IS NOT NULL GROUP BY 1, 2
           UNION ALL
-          SELECT store_id, {_sqlite_hour("opened_at")}, 0, 0, 0, 0, {_NO_PENDING}, count(*),
+          SELECT store_id, {_sqlite_hour("opened_at")}, 0, 0, 0, {_NO_KINDS}, 0, {_NO_PENDING}, count(*),
                  sum(outcome IN ({_WON})), sum(outcome IN ({_LOST}))
           FROM disputes_claim GROUP BY 1, 2
         ) GROUP BY store_id, hour""",

@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disputes.models import Claim, ClaimStatus, Membership, Outcome, Platform, Role, Store
-from disputes.selectors import dashboard, defect_rates
+from disputes.selectors import dashboard
+from disputes.selectors.odr import defect_rates_from_rows
 
 from .queries import assert_queries_pinned
 from .test_queue import add_claims
@@ -108,7 +109,7 @@ def test_the_stores_odr_on_the_dashboard_equals_the_defect_rates_counted_from_th
     Claim.objects.filter(pk=world.claim_a.pk).update(counts_toward_odr=False)
     now = timezone.now()
     board = dashboard(world.manager_a, now=now)
-    rates = defect_rates([store for store, _odr in board.stores], now)
+    rates = defect_rates_from_rows([store for store, _odr in board.stores], now)
     shown = {
         store.pk: (odr.orders, odr.defective_orders, odr.percent, odr.at_risk) for store, odr in board.stores
     }

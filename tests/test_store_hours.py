@@ -11,11 +11,21 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes import services, store_hours
-from disputes.models import PENDING_COLUMNS, Claim, ClaimKind, ClaimStatus, Order, Outcome, Reason, StoreHour
+from disputes.models import (
+    DEFECT_KIND_COLUMNS,
+    PENDING_COLUMNS,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Order,
+    Outcome,
+    Reason,
+    StoreHour,
+)
 from disputes.selectors import dashboard, store_trends, week_starts
 from disputes.selectors.agents import trend_days_from_rows
 from disputes.selectors.dashboard import weeks_from_claims, weeks_from_hours
-from disputes.selectors.odr import defect_rates, odr_counts
+from disputes.selectors.odr import defect_rates, defect_rates_from_rows, odr_counts
 
 from .drafts import post_mortem
 from .test_import import good_amazon_report, run
@@ -24,6 +34,15 @@ from .test_queue import add_claims
 
 def hour(moment):
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def defect_kind_column(kind: str) -> str:
+    """The hour counts' column of the defective orders of a claim's kind, as the store page
+    groups them: negative feedback, chargebacks, any other kind."""
+    return {
+        ClaimKind.NEGATIVE_FEEDBACK: "defective_feedback",
+        ClaimKind.CHARGEBACK: "defective_chargeback",
+    }.get(kind, "defective_other")
 
 
 def counted_slowly() -> dict:
@@ -36,13 +55,17 @@ def counted_slowly() -> dict:
 
     for order in Order.objects.all():
         bump(order.store_id, order.purchased_at, "orders")
-    defective, settled = set(), set()
+    defective, settled, of_kind = set(), set(), set()
     for claim in Claim.objects.all():
         if claim.order_purchased_at is not None:
             bump(claim.store_id, claim.order_purchased_at, "claims")
             if claim.counts_toward_odr and claim.order_id not in defective:
                 defective.add(claim.order_id)
                 bump(claim.store_id, claim.order_purchased_at, "defective")
+            column = defect_kind_column(claim.kind)
+            if claim.counts_toward_odr and (claim.order_id, column) not in of_kind:
+                of_kind.add((claim.order_id, column))
+                bump(claim.store_id, claim.order_purchased_at, column)
             if claim.counts_toward_odr and claim.outcome and claim.order_id not in settled:
                 settled.add(claim.order_id)
                 bump(claim.store_id, claim.order_purchased_at, "settled")
@@ -77,7 +100,17 @@ def order_with_claim(world, ref: str, purchased_at: datetime, **claim) -> Claim:
 
 
 def kept() -> dict:
-    names = ["orders", "claims", "defective", "settled", *PENDING_COLUMNS.values(), "opened", "won", "lost"]
+    names = [
+        "orders",
+        "claims",
+        "defective",
+        *DEFECT_KIND_COLUMNS,
+        "settled",
+        *PENDING_COLUMNS.values(),
+        "opened",
+        "won",
+        "lost",
+    ]
     rows = {}
     for row in StoreHour.objects.all():
         values = {name: getattr(row, name) for name in names if getattr(row, name)}
@@ -92,13 +125,36 @@ def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_i
     # Open: a second claim on the same order counts as one more claim, not one more defect.
     second = services.claim_open(order=order, kind=ClaimKind.CHARGEBACK, reason=Reason.NOT_RECEIVED, by=None)
     assert kept() == counted_slowly()
-    # Both are pending, counted under their reason (claims, not orders).
+    # Both are pending, counted under their reason (claims, not orders); the order is
+    # defective once, and once in each group of kinds its claims are in.
     assert kept()[(world.store_a.pk, hour(order.purchased_at))] == {
         "orders": 1,
         "claims": 2,
         "defective": 1,
+        "defective_chargeback": 1,
+        "defective_other": 1,
         "pending_not_received": 2,
     }
+    # A change of kind moves the order to the new kind's group (and out of the old one's, which
+    # no other claim of it is in).
+    Claim.objects.filter(pk=second.pk).update(kind=ClaimKind.NEGATIVE_FEEDBACK)
+    assert kept() == counted_slowly()
+    in_hour = kept()[(world.store_a.pk, hour(order.purchased_at))]
+    assert (in_hour["defective_feedback"], "defective_chargeback" in in_hour) == (1, False)
+    # A second claim of a group the order is in already leaves the group's count at one order.
+    Claim.objects.filter(pk=second.pk).update(kind=ClaimKind.BUYER_COMPLAINT)
+    assert kept() == counted_slowly()
+    in_hour = kept()[(world.store_a.pk, hour(order.purchased_at))]
+    assert (in_hour["defective_other"], "defective_feedback" in in_hour) == (1, False)
+    Claim.objects.filter(pk=second.pk).update(kind=ClaimKind.CHARGEBACK)
+    # A claim that stops counting toward the ODR takes its order out of its group, and back in
+    # when it counts again.
+    Claim.objects.filter(pk=second.pk).update(counts_toward_odr=False)
+    assert kept() == counted_slowly()
+    assert "defective_chargeback" not in kept()[(world.store_a.pk, hour(order.purchased_at))]
+    Claim.objects.filter(pk=second.pk).update(counts_toward_odr=True)
+    assert kept() == counted_slowly()
+    assert kept()[(world.store_a.pk, hour(order.purchased_at))]["defective_chargeback"] == 1
     # A change of reason moves a pending claim to its new reason's column.
     Claim.objects.filter(pk=second.pk).update(reason=Reason.DAMAGED)
     assert kept() == counted_slowly()
@@ -147,7 +203,15 @@ def test_the_hour_counts_equal_the_slow_count_after_open_move_close_reopen_and_i
     assert Order.objects.count() > orders_before
     assert kept() == counted_slowly()
     # Bulk writes that bypass the services: update, delete, a claim moved in time.
-    claims = add_claims(world, 4)
+    claims = add_claims(world, 4) + add_claims(world, 2, kind=ClaimKind.NEGATIVE_FEEDBACK)
+    assert kept() == counted_slowly()
+
+    def feedback_orders() -> int:
+        return sum(row.get("defective_feedback", 0) for row in kept().values())
+
+    assert feedback_orders() == 2  # the only claims of negative feedback
+    Claim.objects.filter(pk=claims[4].pk).delete()
+    assert feedback_orders() == 1
     Claim.objects.filter(pk__in=[c.pk for c in claims[:2]]).update(
         outcome=Outcome.WITHDRAWN, counts_toward_odr=False
     )
@@ -225,40 +289,35 @@ def test_a_week_with_orders_but_no_claim_reads_the_same_from_the_counts_and_the_
     assert from_hours == from_rows
 
 
-def test_orders_since_a_moment_inside_an_hour_counts_exactly(world):
-    from disputes.selectors.odr import orders_since
-
-    since = timezone.now().replace(minute=20, second=0, microsecond=0) - timedelta(days=3)
-    for n, minutes in enumerate([-30, -1, 0, 1, 39, 40, 41, 200, 60 * 24]):
-        Order.objects.create(
-            store=world.store_a,
-            platform_order_id=f"S-{n}",
-            purchased_at=since + timedelta(minutes=minutes),
-            currency="USD",
-        )
-    expected = Order.objects.filter(store=world.store_a, purchased_at__gte=since).count()
-    assert expected == 7  # from `since` on; the fixture's order is ten days old
-    assert orders_since([world.store_a.pk, world.store_b.pk], since) == {
-        world.store_a.pk: expected,
-        world.store_b.pk: 0,
-    }
-
-
-def test_odr_counts_from_the_hours_equal_the_defect_rates_counted_from_the_claims(world, settings):
-    """The advice card's ODR figures (one query on the hour counts) equal `defect_rates`' (every
-    defective order of the window), with orders and claims on both sides of the window's start
-    inside its first hour, an order with two claims, and a claim that does not count."""
-
+def test_defect_rates_from_the_hours_equal_those_counted_from_the_orders_and_claims(world, settings):
+    """The store page's ODR with its kinds (one query on the hour counts) equals the count of
+    every order and defective order of the window, and the advice card's `odr_counts`, with
+    orders and claims on both sides of the window's start inside its first hour, orders with
+    claims of two groups of kinds or two claims of one group, and claims that do not count."""
     now = timezone.now().replace(minute=20, second=0, microsecond=0)
     since = now - timedelta(days=settings.DESK_ODR_WINDOW_DAYS)
-    for n, minutes in enumerate([-30, -1, 0, 1, 39, 40, 41, 200, 60 * 24]):
+    feedback, chargeback, a_to_z = ClaimKind.NEGATIVE_FEEDBACK, ClaimKind.CHARGEBACK, ClaimKind.A_TO_Z
+    # Minutes from the window's start (which is 20 past an hour: its first whole hour starts at
+    # 40), and each order's claims: kind and whether it counts.
+    orders = [
+        (-30, [(feedback, True)]),
+        (-1, [(chargeback, True)]),
+        (0, [(feedback, True), (chargeback, True)]),
+        (1, [(a_to_z, False)]),
+        (39, [(a_to_z, True), (ClaimKind.BUYER_COMPLAINT, True)]),
+        (40, [(feedback, True), (a_to_z, True)]),
+        (41, []),
+        (200, [(chargeback, True)]),
+        (60 * 24, [(ClaimKind.BUYER_COMPLAINT, True), (chargeback, False), (feedback, True)]),
+    ]
+    for n, (minutes, claims) in enumerate(orders):
         order = Order.objects.create(
             store=world.store_a,
             platform_order_id=f"S-{n}",
             purchased_at=since + timedelta(minutes=minutes),
             currency="USD",
         )
-        for kind in [ClaimKind.A_TO_Z, ClaimKind.CHARGEBACK][: 1 + (n == 3)] if n % 2 else []:
+        for kind, counts in claims:
             Claim.objects.create(
                 store=world.store_a,
                 order=order,
@@ -266,15 +325,32 @@ def test_odr_counts_from_the_hours_equal_the_defect_rates_counted_from_the_claim
                 reason=Reason.NOT_RECEIVED,
                 opened_at=now,
                 order_purchased_at=order.purchased_at,
-                counts_toward_odr=n != 7,
+                counts_toward_odr=counts,
             )
-    rates = defect_rates([world.store_a, world.store_b], now)
-    # From `since` on: 7 of these and the fixture's order; defective: 3, 5 and the fixture's.
-    assert (rates[world.store_a.pk].orders, rates[world.store_a.pk].defective_orders) == (8, 3)
+    stores = [world.store_a, world.store_b]
+    rates = defect_rates(stores, now)
+    assert rates == defect_rates_from_rows(stores, now)
+    a = rates[world.store_a.pk]
+    # From `since` on: 7 of these orders and the fixture's (ten days old, an A-to-Z claim).
+    # Defective: those at 0, 39, 40, 200, a day and the fixture's; the one at 1 has a claim
+    # that does not count. Feedback: 0, 40, a day; chargebacks: 0, 200 (a day's does not
+    # count); other kinds: 39 (two claims, one order), 40, a day and the fixture's.
+    assert (a.orders, a.defective_orders, a.negative_feedback, a.chargebacks, a.claims) == (8, 6, 3, 2, 4)
+    assert a.since == since
+    b = rates[world.store_b.pk]
+    assert (b.orders, b.defective_orders, b.negative_feedback, b.chargebacks, b.claims) == (0, 0, 0, 0, 0)
     assert odr_counts([world.store_a.pk, world.store_b.pk], now) == {
-        world.store_a.pk: (rates[world.store_a.pk].orders, rates[world.store_a.pk].defective_orders),
+        world.store_a.pk: (8, 6),
         world.store_b.pk: (0, 0),
     }
+
+
+def test_defect_rates_of_several_stores_are_one_query(world, django_assert_num_queries):
+    add_claims(world, 2, kind=ClaimKind.CHARGEBACK)
+    add_claims(world, 3, store=world.store_b)
+    with django_assert_num_queries(1):
+        rates = defect_rates([world.store_a, world.store_b])
+    assert (rates[world.store_a.pk].chargebacks, rates[world.store_b.pk].claims) == (2, 3)
 
 
 @pytest.mark.django_db(transaction=True)  # the deletion commits: constraints are checked then
@@ -361,8 +437,9 @@ def test_the_dashboard_reads_its_days_once_and_they_equal_each_figure_read_on_it
         assert (board.days is None) == (zone == "Asia/Kolkata")
         assert board.weeks == weeks_from_claims(ids, now, 12)
         # The ODR figures, read with the days where there are days, are `odr_counts`' and
-        # `defect_rates`' (counted from every claim of the window).
-        rates = defect_rates(stores, now)
+        # those counted from every claim of the window, as are the store page's (with kinds).
+        rates = defect_rates_from_rows(stores, now)
+        assert defect_rates(stores, now) == rates
         shown = {store.pk: (odr.orders, odr.defective_orders) for store, odr in board.stores}
         managed = [world.store_a.pk]  # the manager's
         assert shown == odr_counts(managed, now)

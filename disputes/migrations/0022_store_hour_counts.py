@@ -8,7 +8,7 @@ from django.db import migrations, models
 def install_triggers(apps, schema_editor):
     # Nothing here any more: disputes/store_hours.py writes the triggers as they are today, for
     # the table as it is today (with the columns later migrations add), so the latest migration
-    # that changes them installs them (0028_forecast_counts); it replaces what is there.
+    # that changes them installs them (0041_defect_kind_hour_counts); it replaces what is there.
     pass
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 def install_triggers(apps, schema_editor):
     # The win tallies' triggers (disputes/win_tallies.py), which count everything once. The hour
     # counts' triggers are no longer installed here: disputes/store_hours.py writes them for the
-    # table as it is today (with the pending columns of 0038), which installs them.
+    # table as it is today (with the columns of 0038 and 0041), which installs them.
     from disputes import win_tallies
 
     win_tallies.install(schema_editor)

@@ -5,7 +5,8 @@ reads instead of grouping the window's pending claims itself.
 
 The triggers are dropped before the columns are added (on SQLite adding a column with a default
 rebuilds the table, and renaming the new table into place fails under other tables' triggers that
-name it), then installed as disputes/store_hours.py writes them today, which counts every hour
+name it). They are no longer installed here: disputes/store_hours.py writes them for the table as
+it is today (with the defect-kind columns of 0041), which installs them and counts every hour
 again. Going back leaves no hour-count triggers (today's write the columns that are removed), as
 going back past 0028 did."""
 
@@ -16,12 +17,6 @@ def drop_triggers(apps, schema_editor):
     from disputes import store_hours
 
     store_hours.uninstall(schema_editor)
-
-
-def install_triggers(apps, schema_editor):
-    from disputes import store_hours
-
-    store_hours.install(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -43,5 +38,5 @@ class Migration(migrations.Migration):
                 "pending_other",
             ]
         ),
-        migrations.RunPython(install_triggers, drop_triggers),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]

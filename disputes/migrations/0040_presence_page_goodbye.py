@@ -6,10 +6,10 @@ person back. Rows from before have no token; they are stale within seconds anywa
 The new unique constraint is made before the old one is dropped, so the poll's upsert always
 has its index.
 
-On SQLite, the hour counts' triggers (disputes/store_hours.py) are installed again: their end of
-an hour is now taken from the hour, not from the row's time, which rounded a time in an hour's
-last half millisecond into the hour after next. Installing counts every hour again, which puts
-right any hour counted that way. PostgreSQL's triggers were not affected."""
+On SQLite, the hour counts' triggers (disputes/store_hours.py) were installed again here: their
+end of an hour is now taken from the hour, not from the row's time, which rounded a time in an
+hour's last half millisecond into the hour after next. 0041 installs them now (today's write the
+columns it adds), which counts every hour again and puts right any hour counted that way."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -22,11 +22,8 @@ def forget_presence(apps, schema_editor):
 
 
 def reinstall_sqlite_hour_counts(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    from disputes import store_hours
-
-    store_hours.install(schema_editor)
+    # Nothing here any more: 0041_defect_kind_hour_counts installs the hour counts' triggers.
+    pass
 
 
 class Migration(migrations.Migration):

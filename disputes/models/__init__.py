@@ -45,7 +45,14 @@ from .due import (  # noqa: F401
     Urgency,
     end_of_local_day,
 )
-from .figures import PENDING_COLUMNS, OpenClaimCount, SkuWinTally, StoreHour, WinTally  # noqa: F401
+from .figures import (  # noqa: F401
+    DEFECT_KIND_COLUMNS,
+    PENDING_COLUMNS,
+    OpenClaimCount,
+    SkuWinTally,
+    StoreHour,
+    WinTally,
+)
 from .imports import (  # noqa: F401
     ImportJob,
     ImportSource,

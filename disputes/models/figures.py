@@ -16,6 +16,7 @@ whole number of UTC hours, so the pages group these rows by the reader's day or 
 from django.db import models
 
 from .claims import Reason
+from .rules import ClaimKind
 
 
 class StoreHour(models.Model):
@@ -29,6 +30,11 @@ class StoreHour(models.Model):
     orders = models.IntegerField(default=0)
     claims = models.IntegerField(default=0)
     defective = models.IntegerField(default=0)
+    # Of those orders, the ones with a claim that counts of each group of kinds the store page
+    # shows (`DEFECT_KIND_COLUMNS`): an order with claims of two groups is in both.
+    defective_feedback = models.IntegerField(default=0)
+    defective_chargeback = models.IntegerField(default=0)
+    defective_other = models.IntegerField(default=0)
     # Of those orders, the ones with a decided claim that counts (the rest have only open ones).
     settled = models.IntegerField(default=0)
     # Of those claims, the ones that count toward the ODR and are not decided yet, by reason: a
@@ -55,6 +61,15 @@ class StoreHour(models.Model):
 
 # The pending claims' column of each reason, in `Reason`'s order.
 PENDING_COLUMNS = {reason.value: f"pending_{reason.value}" for reason in Reason}
+
+# The store page's groups of defects (`selectors.odr.DefectRate`): negative feedback,
+# chargebacks, and "claims", any other kind. The column of each, with the kinds that are in it
+# (None: every kind not named by another group).
+DEFECT_KIND_COLUMNS: dict[str, list[str] | None] = {
+    "defective_feedback": [ClaimKind.NEGATIVE_FEEDBACK],
+    "defective_chargeback": [ClaimKind.CHARGEBACK],
+    "defective_other": None,
+}
 
 
 class WinTally(models.Model):
