@@ -2,7 +2,7 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -276,7 +276,13 @@ class ClaimMoveForm(forms.Form):
 
 
 def store_members(store_id: int) -> QuerySet:
-    return get_user_model().objects.filter(memberships__store=store_id, is_active=True).order_by("username")
+    """The store's active members, each with their role there as `store_role`."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__store=store_id, is_active=True)
+        .annotate(store_role=F("memberships__role"))
+        .order_by("username")
+    )
 
 
 class ClaimCloseForm(VersionedForm):

@@ -53,6 +53,7 @@ from .models import (
     ImprovementAction,
     Order,
     Profile,
+    Role,
     SavedView,
     SetAside,
     Store,
@@ -267,12 +268,21 @@ def _claim_context(request: AuthenticatedRequest, claim: Claim, **forms) -> dict
         "snooze_latest": services.snooze_latest(claim) if claim.is_open else None,
         "reopen_form": forms.get("reopen_form") or ClaimReopenForm(initial=initial),
         "presence_poll": settings.DESK_PRESENCE_POLL_SECONDS,
-        # Asked once here for the panels of the apps above (thread, vault), which both need it.
-        "manages_store": is_manager(request.user, order.store),
+        # Asked once here for the panels of the apps above (thread, vault), which both need it;
+        # read from the members while the claim is open (their roles come with them).
+        "manages_store": _manages(request.user, claim, members),
         # The panels of the apps above disputes come from their template tags; their entries in
         # the timeline from the sources they registered.
         "events": claim_page.timeline(claim),
     }
+
+
+def _manages(user, claim: Claim, members: list | None) -> bool:
+    """Whether the user manages the claim's store: from the store's members and their roles
+    when the page has read them, else asked."""
+    if members is None or user.is_superuser:
+        return is_manager(user, claim.store)
+    return any(member.pk == user.pk and member.store_role == Role.MANAGER for member in members)
 
 
 def _claim_action(

@@ -64,8 +64,8 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
 
     # 14 for the claim (the people it names, post-mortems, the order's lines, and the store's
     # members for both the assignee and the close form's action owner, once, included; the
-    # order's store is the claim's), 1
-    # for whether the viewer manages the store (asked once for the two panels below), 2 for the
+    # order's store is the claim's; whether the viewer manages the store, for the two panels
+    # below, comes with the members while the claim is open), 2 for the
     # evidence panel (items, evidence events), 3 for the buyer thread (the thread, a draft reply a
     # rule put in, the store's tags marked on the thread),
     # 1 for the appeals card, 1 for whether the store is connected to Amazon's API (its card), 1
@@ -74,7 +74,7 @@ def test_claim_page_query_count_is_pinned(agent_client, world):
     # the store's orders and defective orders in the ODR window; the SKUs from the lines the page
     # read, and no SKU record for an order without lines).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=27, add_rows=more_history
+        agent_client, reverse("disputes:claim", args=[claim.pk]), expected=26, add_rows=more_history
     )
 
 
@@ -332,3 +332,17 @@ def test_a_claim_naming_nobody_is_one_query_and_its_people_read_as_none(world, d
 def test_another_teams_claim_is_not_found_by_the_two_query_look_up(world):
     with pytest.raises(Http404):
         get_claim_for_user(world.agent_b, world.claim_a.pk)
+
+
+def test_whether_the_viewer_manages_the_store_is_right_for_each_role_open_or_closed(world):
+    url = reverse("disputes:claim", args=[world.claim_a.pk])
+
+    def manages(user) -> bool:
+        response = client_for(user).get(url)
+        assert response.status_code == 200
+        return response.context["manages_store"]
+
+    assert world.claim_a.is_open
+    assert (manages(world.agent_a), manages(world.manager_a), manages(world.superuser)) == (False, True, True)
+    Claim.objects.filter(pk=world.claim_a.pk).update(status=ClaimStatus.CLOSED, closed_at=timezone.now())
+    assert (manages(world.agent_a), manages(world.manager_a), manages(world.superuser)) == (False, True, True)

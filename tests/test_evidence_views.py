@@ -195,13 +195,13 @@ def test_claim_page_queries_do_not_grow_with_evidence(agent_client, world):
             services.evidence_edit(item=item, caption=f"caption {n}", kind="buyer_media", by=world.agent_a)
 
     # The claim page's own queries (its appeals card, the Amazon card's connection check, the
-    # fight-or-refund card and the macros card included, and whether the viewer manages the
-    # store, asked once for the vault and the thread) plus 2 for the vault, however many items
+    # fight-or-refund card and the macros card included; whether the viewer manages the store,
+    # for the vault and the thread, comes with the store's members while the claim is open) plus 2 for the vault, however many items
     # and events, and 2 for the tags card (the store's tags, marked on the claim) and a
     # draft reply a rule may have put in the composer, and 1 for the thread's tags (the store's,
     # marked).
     assert_queries_pinned(
-        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=25, add_rows=more_evidence
+        agent_client, reverse("disputes:claim", args=[world.claim_a.pk]), expected=24, add_rows=more_evidence
     )
 
 
