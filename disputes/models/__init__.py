@@ -45,7 +45,7 @@ from .due import (  # noqa: F401
     Urgency,
     end_of_local_day,
 )
-from .figures import PENDING_COLUMNS, OpenClaimCount, SkuWinTally, StoreHour, WinTally  # noqa: F401
+from .figures import PENDING_COLUMNS, AgentDayTally, OpenClaimCount, SkuWinTally, StoreHour, WinTally  # noqa: F401
 from .imports import (  # noqa: F401
     ImportJob,
     ImportSource,
