@@ -1134,7 +1134,7 @@ def recount(timer: Timer) -> None:
     """Count what the desk's triggers keep, once, from the seeded rows."""
     from django.db import transaction
 
-    from disputes import open_counts, products, store_hours, watch_columns, win_tallies
+    from disputes import agent_tallies, open_counts, products, store_hours, watch_columns, win_tallies
     from messaging import reply_tallies
 
     for name, rebuild in (
@@ -1142,6 +1142,7 @@ def recount(timer: Timer) -> None:
         ("open claim counts", open_counts.rebuild),
         ("win tallies", win_tallies.rebuild),
         ("SKU win tallies", win_tallies.rebuild_skus),
+        ("agent day tallies", agent_tallies.rebuild),
         ("watch columns", watch_columns.rebuild),
         ("products for the search", products.rebuild),
         ("reply tallies", reply_tallies.rebuild),

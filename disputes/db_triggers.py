@@ -1,8 +1,9 @@
 """Installing, dropping and recounting a set of database triggers, on PostgreSQL or SQLite: what
 the modules that keep counts or columns on write (store_hours.py, win_tallies.py, watch_columns.py,
-open_counts.py, products.py) share. Each defines its set once (win_tallies.py two, by day and by
-SKU), and its module-level `install()`, `uninstall()` and `rebuild()` are the set's methods; a
-module's own needs are the set's fields (watch_columns.py's recount in one transaction)."""
+open_counts.py, agent_tallies.py, products.py) share. Each defines its set once (win_tallies.py
+two, by day and by SKU), and its module-level `install()`, `uninstall()` and `rebuild()` are the
+set's methods; a module's own needs are the set's fields (watch_columns.py's recount in one
+transaction)."""
 
 from dataclasses import dataclass
 

@@ -48,6 +48,7 @@ from .due import (  # noqa: F401
 from .figures import (  # noqa: F401
     DEFECT_KIND_COLUMNS,
     PENDING_COLUMNS,
+    AgentDayTally,
     OpenClaimCount,
     SkuWinTally,
     StoreHour,

@@ -13,6 +13,7 @@ Hours, not days: a day or week in any time zone whose offset is a whole number o
 whole number of UTC hours, so the pages group these rows by the reader's day or week exactly.
 """
 
+from django.conf import settings
 from django.db import models
 
 from .claims import Reason
@@ -119,6 +120,41 @@ class SkuWinTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.sku} {self.day} {self.reason}: {self.won}/{self.decided}"
+
+
+class AgentDayTally(models.Model):
+    """Claims decided (an outcome and the moment the platform decided) per store, assignee and
+    UTC day of the decision, and how many of them were won: the managers' per-agent figures and
+    an agent's own day add up a month of these rows instead of reading a month of decisions.
+    Kept by triggers on the claim table, in the same transaction as the write
+    (disputes/agent_tallies.py); each write adds or takes away its own claim, so concurrent
+    writes to one day never overwrite each other."""
+
+    store = models.ForeignKey(
+        "disputes.Store", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    # No constraint: a user's deletion unassigns their claims (which takes them out of these
+    # rows) and leaves their rows at zero, never read again.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+    day = models.DateField()
+    decided = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of the reads: a store's days from the window's start on, with the
+            # assignee (the managers' figures all of them, an agent's own day one).
+            models.UniqueConstraint(fields=["store", "day", "assignee"], name="agent_day_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} {self.assignee_id}: {self.won}/{self.decided}"
 
 
 class OpenClaimCount(models.Model):
