@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium against pytest-django's live server."""
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -31,22 +32,46 @@ def browser(request):
     browser.close()
 
 
+class ClosedBetweenTests:
+    """The live server's application, wrapped: while closed, a request is answered 503 before it
+    reaches Django, so it touches no table."""
+
+    def __init__(self, application):
+        self.application = application
+        self.open = threading.Event()
+
+    def __call__(self, environ, start_response):
+        if not self.open.is_set():
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"the test is over"]
+        return self.application(environ, start_response)
+
+
 @pytest.fixture(autouse=True)
 def live_server_idle_before_the_tables_are_emptied(request):
     """A request still running on the live server when a test's tables are emptied (TRUNCATE,
     at the end of a transactional test) can deadlock with it, or find them gone: a presence
-    poll or the goodbye of a page closed just before. Once the test and its pages are done,
-    this waits (up to 10 s in all) for the server's request threads to finish before the
-    tables are emptied (the database fixture is set up first, so it is torn down after)."""
+    poll, or the goodbye of a page closed just before, which the browser may send after the
+    page is gone. Once the test and its pages are done, the server is closed to new requests
+    and this waits (up to 10 s in all) for the ones it already took to finish, before the tables
+    are emptied (the database fixture is set up first, so it is torn down after)."""
     if "live_server" not in request.fixturenames:
         yield
         return
     request.getfixturevalue("transactional_db")
     server = request.getfixturevalue("live_server")
+    httpd = server.thread.httpd
+    gate = httpd.get_app()
+    if not isinstance(gate, ClosedBetweenTests):
+        gate = ClosedBetweenTests(gate)
+        httpd.set_app(gate)
+    gate.open.set()
     yield
+    gate.open.clear()
     deadline = time.monotonic() + 10
-    # socketserver's list of the threads serving requests (ThreadingMixIn, block_on_close).
-    for thread in list(getattr(server.thread.httpd, "_threads", ())):
+    # socketserver's list of the threads serving requests (ThreadingMixIn, block_on_close); a
+    # thread is listed before it starts, so one that let a request through is joined here.
+    for thread in list(getattr(httpd, "_threads", ())):
         thread.join(max(0.0, deadline - time.monotonic()))
 
 
