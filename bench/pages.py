@@ -17,7 +17,9 @@ bench.manager in through the login form, and fetches every page in turn, round a
 request to the last byte of the answer. The query counts still come from one in-process request
 per URL. "CPU ms" is the mean CPU time the gunicorn workers used per request of the page
 (user + system from /proc, counted in 10 ms ticks, so only the mean over many requests means
-anything): on a shared machine it moves far less with the load than the times do.
+anything): on a shared machine it moves far less with the load than the times do. Its first
+lines give the host's speed (the time of a fixed piece of pure-Python work), since the same
+pages take three times as long on some of the machines the desk is measured on as on others.
 
 Settings are production-like (DEBUG off, persistent database connection, HTTPS requests)
 unless --debug is given. Static files use the plain storage so no collectstatic is needed.
@@ -360,6 +362,19 @@ def over_http(results: list[Result], args) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def host_speed_ms() -> float:
+    """Milliseconds this host takes for a fixed piece of pure-Python work (ten million additions,
+    the best of three): the pages' times only compare between hosts alongside it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for n in range(10_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def explain(sql: str) -> str:
     from django.db import connection
 
@@ -396,6 +411,7 @@ def main() -> None:
         f"after {args.warmup} warm-ups",
         flush=True,
     )
+    print(f"host: {host_speed_ms():,.0f} ms for ten million Python additions (best of 3)", flush=True)
 
     agent_client, manager_client = Client(), Client()
     agent_client.force_login(agent)
